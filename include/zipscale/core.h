@@ -1,0 +1,116 @@
+/* zipscale core: status codes and error messages, deterministic RNG streams, alias
+ * sampling, atomic file writes and memory-mapped reads. Every other module builds on
+ * this one; it depends on nothing but libc and OpenMP. */
+#ifndef ZIPSCALE_CORE_H
+#define ZIPSCALE_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+const char *zs_version(void);
+
+/* ---- status and errors ------------------------------------------------------------
+ * Every fallible function returns a zs_status and, on failure, fills a zs_error whose
+ * message names the file, line or field and what was expected. `err` may be NULL. */
+typedef enum {
+    ZS_OK = 0,
+    ZS_ERR_USAGE,    /* a bad argument from the caller (the CLI exits 2) */
+    ZS_ERR_IO,       /* open, read, write or rename failed */
+    ZS_ERR_FORMAT,   /* a malformed input file */
+    ZS_ERR_RANGE,    /* a value outside its allowed range */
+    ZS_ERR_NOMEM,    /* allocation failed */
+    ZS_ERR_NUMERIC,  /* non-convergence, NaN, a process that does not terminate */
+    ZS_ERR_INTERNAL, /* a broken invariant: a bug in zipscale */
+} zs_status;
+
+#define ZS_ERROR_MSG_MAX 1024
+typedef struct {
+    zs_status code;
+    char msg[ZS_ERROR_MSG_MAX];
+} zs_error;
+
+/* Records `code` and a printf-style message in err (if non-NULL); returns code. */
+zs_status zs_fail(zs_error *err, zs_status code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void zs_error_clear(zs_error *err);
+const char *zs_status_name(zs_status code);
+
+/* malloc/calloc that record "out of memory (N bytes for WHAT)" on failure. */
+void *zs_alloc(size_t bytes, const char *what, zs_error *err);
+void *zs_calloc(size_t count, size_t size, const char *what, zs_error *err);
+
+/* ---- deterministic random streams --------------------------------------------------
+ * xoshiro256** seeded through splitmix64 from (seed, stream). Give every independent
+ * item (document, example, bootstrap replicate) its own stream index so results do not
+ * depend on thread count or scheduling. Never derive streams from thread ids or time. */
+typedef struct {
+    uint64_t s[4];
+} zs_rng;
+
+void zs_rng_seed(zs_rng *rng, uint64_t seed, uint64_t stream);
+uint64_t zs_rng_u64(zs_rng *rng);
+/* Uniform integer in [0, n), unbiased (Lemire's method). n must be > 0. */
+uint64_t zs_rng_below(zs_rng *rng, uint64_t n);
+/* Uniform double in [0, 1) with 53 random bits. */
+double zs_rng_uniform(zs_rng *rng);
+/* A 64-bit stream tag from a label, so callers can name streams: zs_rng_tag("pcfg.doc"). */
+uint64_t zs_rng_tag(const char *label);
+/* Mixes two words into one stream index (e.g. a tag and an item index). */
+uint64_t zs_rng_mix(uint64_t a, uint64_t b);
+
+/* ---- Walker alias table: O(1) draws from a fixed discrete distribution --------------
+ * Each draw consumes exactly one 64-bit random word. */
+typedef struct {
+    uint32_t n;
+    uint64_t *threshold; /* accept column i when the low 64 bits < threshold[i] */
+    uint32_t *alias;
+} zs_alias;
+
+/* weights need not be normalised; all must be finite and >= 0, with a positive sum. */
+zs_status zs_alias_init(zs_alias *table, const double *weights, uint32_t n, zs_error *err);
+uint32_t zs_alias_draw(const zs_alias *table, zs_rng *rng);
+void zs_alias_free(zs_alias *table);
+
+/* ---- files -------------------------------------------------------------------------
+ * Results are written to a temporary name beside the target and renamed into place on
+ * commit: a crash never leaves a half-written file that looks whole. */
+typedef struct {
+    FILE *fp;
+    char *path;     /* the final name */
+    char *tmp_path; /* where the bytes go until commit */
+} zs_atomic_file;
+
+zs_status zs_atomic_open(zs_atomic_file *file, const char *path, zs_error *err);
+/* Flushes, closes and renames into place; on failure removes the temporary file. */
+zs_status zs_atomic_commit(zs_atomic_file *file, zs_error *err);
+/* Closes and removes the temporary file; the target is untouched. Safe to call twice. */
+void zs_atomic_abort(zs_atomic_file *file);
+/* Writes a whole buffer to path atomically. */
+zs_status zs_write_file_atomic(const char *path, const void *data, size_t bytes,
+                               zs_error *err);
+
+/* A read-only memory map of a whole file (an empty file maps to data == NULL, size 0). */
+typedef struct {
+    const void *data;
+    size_t size;
+} zs_mmap;
+
+zs_status zs_mmap_open(zs_mmap *map, const char *path, zs_error *err);
+void zs_mmap_close(zs_mmap *map);
+
+/* Reads a whole file into a NUL-terminated malloc'd buffer (*len excludes the NUL). */
+zs_status zs_read_file(const char *path, char **data, size_t *len, zs_error *err);
+
+/* ---- threads -----------------------------------------------------------------------
+ * 0 means "all cores"; anything else is taken as is (clamped to >= 1). */
+int zs_threads_resolve(int requested);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

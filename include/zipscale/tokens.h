@@ -1,0 +1,116 @@
+/* zipscale data: token files. Reads NumPy .npy, llm.c-style .bin shards and raw files
+ * (memory-mapped), writes .npy/.bin/raw atomically, and keeps a JSON provenance sidecar
+ * `<file>.json` beside each file. Every generator writes through here; every consumer
+ * (gzip, training) reads through here. Formats: docs/formats.md. */
+#ifndef ZIPSCALE_TOKENS_H
+#define ZIPSCALE_TOKENS_H
+
+#include "zipscale/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    ZS_DTYPE_U8,
+    ZS_DTYPE_U16,
+    ZS_DTYPE_U32,
+    ZS_DTYPE_I32,
+    ZS_DTYPE_I64,
+} zs_dtype;
+
+typedef enum {
+    ZS_FORMAT_NPY, /* NumPy .npy v1/v2/v3, little-endian, C order, 1-D or 2-D */
+    ZS_FORMAT_BIN, /* llm.c shard: 256 x int32 header (magic, version, count), then tokens */
+    ZS_FORMAT_RAW, /* bare little-endian tokens; the dtype must be given */
+} zs_token_format;
+
+const char *zs_dtype_name(zs_dtype dtype); /* "uint8", "uint16", "uint32", "int32", "int64" */
+size_t zs_dtype_size(zs_dtype dtype);
+/* Accepts the names above and NumPy's short forms ("u1", "<u2", "i4", ...). */
+zs_status zs_dtype_parse(const char *name, zs_dtype *dtype, zs_error *err);
+/* The smallest unsigned dtype that holds ids 0..vocab_size-1. */
+zs_dtype zs_dtype_for_vocab(uint64_t vocab_size);
+const char *zs_token_format_name(zs_token_format format); /* "npy", "bin", "raw" */
+/* By extension: .npy -> npy, .bin -> bin, anything else -> raw. */
+zs_token_format zs_token_format_from_path(const char *path);
+
+/* Provenance sidecar, `<data file>.json`. Unknown fields are kept in extra_json. */
+typedef struct {
+    char *generator;   /* "pcfg", "parity", "bytes", ...; NULL if unknown */
+    char *params_json; /* the generator's parameters as a JSON object's text; NULL if none */
+    uint64_t seed;
+    int has_seed;
+    uint64_t vocab_size;  /* 0 = unknown */
+    int64_t separator_id; /* -1 = none */
+    uint64_t context;     /* tokens per document; 0 = not documents */
+    uint64_t n_tokens;
+    char *version; /* zipscale version that wrote the file; filled in by zs_sidecar_write */
+    char *extra_json; /* any other fields, as a JSON object's text; NULL if none */
+} zs_sidecar;
+
+void zs_sidecar_init(zs_sidecar *sc); /* all unknown: separator -1, strings NULL */
+void zs_sidecar_free(zs_sidecar *sc);
+/* Reads `<data_path>.json`. *found = 0 (and ZS_OK) when there is none. */
+zs_status zs_sidecar_read(const char *data_path, zs_sidecar *sc, int *found, zs_error *err);
+zs_status zs_sidecar_write(const char *data_path, const zs_sidecar *sc, zs_error *err);
+
+/* An open, memory-mapped token file. */
+typedef struct {
+    zs_token_format format;
+    zs_dtype dtype;
+    int ndim;           /* 1 or 2 */
+    uint64_t shape[2];  /* 1-D: shape[0] tokens; 2-D: documents x context */
+    uint64_t n_tokens;
+    const void *tokens; /* first token, inside the map; dtype-typed, little-endian */
+    uint64_t vocab_size; /* from the options, else the sidecar, else 0 (unknown) */
+    int has_sidecar;
+    zs_sidecar sidecar;
+    zs_mmap map;
+    char *path;
+} zs_tokens;
+
+typedef struct {
+    zs_dtype raw_dtype;   /* required for raw files */
+    int has_raw_dtype;
+    uint64_t raw_context; /* raw files: view as 2-D documents x raw_context (0 = 1-D) */
+    uint64_t vocab_size;  /* if > 0, overrides the sidecar's and every id must be below it */
+    int skip_id_check;    /* 1 = do not scan ids at open (the caller checks what it reads) */
+} zs_tokens_open_opts;
+
+/* Opens and validates: header, dtype, shape against the byte count, and (unless
+ * skip_id_check) that every id is >= 0 and < the vocabulary when one is known.
+ * opts may be NULL. Errors name the file and what was expected. */
+zs_status zs_tokens_open(zs_tokens *t, const char *path, const zs_tokens_open_opts *opts,
+                         zs_error *err);
+void zs_tokens_close(zs_tokens *t);
+
+/* Token i (0-based, row-major over the whole file). No range check: i < n_tokens. */
+uint64_t zs_tokens_at(const zs_tokens *t, uint64_t i);
+/* Copies tokens [start, start+count) as uint32. Fails on an id that does not fit. */
+zs_status zs_tokens_read_u32(const zs_tokens *t, uint64_t start, uint64_t count, uint32_t *out,
+                             zs_error *err);
+/* Smallest and largest id (scans the file; also rejects negative ids). */
+zs_status zs_tokens_id_range(const zs_tokens *t, uint64_t *min_id, uint64_t *max_id,
+                             zs_error *err);
+
+/* Writing: ids are uint32 in memory, converted to dtype on the way out (an id that
+ * does not fit dtype is an error). Written atomically; the sidecar (if non-NULL) goes
+ * to `<path>.json`, also atomically, after the data. */
+typedef struct {
+    zs_token_format format;
+    zs_dtype dtype;
+    int ndim;          /* 1 or 2 (2 is npy only; bin and raw are flat) */
+    uint64_t shape[2]; /* 2-D: documents x context */
+} zs_tokens_layout;
+
+zs_status zs_tokens_write(const char *path, const uint32_t *ids, const zs_tokens_layout *layout,
+                          const zs_sidecar *sidecar, zs_error *err);
+/* Writes any array already in `dtype` (e.g. int32 rule labels) as .npy. */
+zs_status zs_npy_write(const char *path, zs_dtype dtype, int ndim, const uint64_t *shape,
+                       const void *data, zs_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,196 @@
+/* Option parsing, help text and error reporting shared by every subcommand. */
+#include "cli/args.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+int zs_cli_parse_u64(const char *text, uint64_t *out) {
+    if (!text || !*text || *text == '-' || isspace((unsigned char)*text)) return -1;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (end != text && *end == '\0' && errno == 0) {
+        *out = v;
+        return 0;
+    }
+    /* 1e6, 2.5M, 100K, 1G: a decimal number with an exponent or a suffix, integral result. */
+    double d = strtod(text, &end);
+    if (end == text || !isfinite(d) || d < 0) return -1;
+    double scale = 1;
+    if (*end == 'K' || *end == 'k') scale = 1e3, end++;
+    else if (*end == 'M') scale = 1e6, end++;
+    else if (*end == 'G') scale = 1e9, end++;
+    else if (*end == 'T') scale = 1e12, end++;
+    if (*end != '\0') return -1;
+    d *= scale;
+    if (d != floor(d) || d >= 18446744073709551616.0) return -1;
+    *out = (uint64_t)d;
+    return 0;
+}
+
+int zs_cli_parse_double(const char *text, double *out) {
+    if (!text || !*text || isspace((unsigned char)*text)) return -1;
+    char *end;
+    errno = 0;
+    double d = strtod(text, &end);
+    if (end == text || *end != '\0' || !isfinite(d) || errno == ERANGE) return -1;
+    *out = d;
+    return 0;
+}
+
+static int parse_int(const char *text, int *out) {
+    if (!text || !*text || isspace((unsigned char)*text)) return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end != '\0' || errno || v < -2147483647L || v > 2147483647L) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static const char *kind_expectation(zs_opt_kind k) {
+    switch (k) {
+    case ZS_OPT_INT: return "an integer";
+    case ZS_OPT_U64: return "a non-negative integer (e.g. 1000000, 1e6, 1M)";
+    case ZS_OPT_DOUBLE: return "a finite number";
+    default: return "a value";
+    }
+}
+
+static int set_value(const zs_cli_spec *spec, const zs_opt *o, const char *value) {
+    int bad = 0;
+    switch (o->kind) {
+    case ZS_OPT_FLAG: *(int *)o->target = 1; break;
+    case ZS_OPT_INT: bad = parse_int(value, (int *)o->target); break;
+    case ZS_OPT_U64: bad = zs_cli_parse_u64(value, (uint64_t *)o->target); break;
+    case ZS_OPT_DOUBLE: bad = zs_cli_parse_double(value, (double *)o->target); break;
+    case ZS_OPT_STRING: *(const char **)o->target = value; break;
+    }
+    if (bad)
+        return zs_cli_usage_error(spec, "--%s: '%s' is not %s", o->name, value,
+                                  kind_expectation(o->kind));
+    return -1;
+}
+
+int zs_cli_parse(const zs_cli_spec *spec, int argc, char **argv, int *npos, char ***pos) {
+    /* Positional arguments are compacted to the front of argv[1..]: every write lands at
+     * an index already read, so no allocation is needed. */
+    char **positional = argv + 1;
+    int n = 0, only_positional = 0;
+    for (int i = 1; i < argc; i++) {
+        char *arg = argv[i];
+        if (only_positional || arg[0] != '-' || arg[1] == '\0') {
+            positional[n++] = arg;
+            continue;
+        }
+        if (strcmp(arg, "--") == 0) {
+            only_positional = 1;
+            continue;
+        }
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            zs_cli_print_help(spec, stdout);
+            return ZS_EXIT_OK;
+        }
+        const zs_opt *o = NULL;
+        const char *inline_value = NULL;
+        if (arg[1] == '-') {
+            const char *name = arg + 2;
+            const char *eq = strchr(name, '=');
+            size_t len = eq ? (size_t)(eq - name) : strlen(name);
+            for (const zs_opt *c = spec->opts; c && c->name; c++)
+                if (strlen(c->name) == len && strncmp(c->name, name, len) == 0) o = c;
+            if (eq) inline_value = eq + 1;
+        } else if (arg[2] == '\0') {
+            for (const zs_opt *c = spec->opts; c && c->name; c++)
+                if (c->short_name && c->short_name == arg[1]) o = c;
+        }
+        if (!o) {
+            int code = zs_cli_usage_error(spec, "unknown option '%s'", arg);
+            return code;
+        }
+        const char *value = inline_value;
+        if (o->kind == ZS_OPT_FLAG) {
+            if (inline_value) {
+                int code = zs_cli_usage_error(spec, "--%s takes no value", o->name);
+                return code;
+            }
+        } else if (!value) {
+            if (i + 1 >= argc) {
+                int code = zs_cli_usage_error(spec, "--%s needs a value (%s)", o->name,
+                                              o->metavar ? o->metavar : "VALUE");
+                return code;
+            }
+            value = argv[++i];
+        }
+        int code = set_value(spec, o, value);
+        if (code >= 0) {
+            return code;
+        }
+    }
+    if (n < spec->min_positional || (spec->max_positional >= 0 && n > spec->max_positional)) {
+        int code = n < spec->min_positional
+                       ? zs_cli_usage_error(spec, "missing argument; usage: zipscale %s %s",
+                                            spec->name, spec->usage)
+                       : zs_cli_usage_error(spec, "unexpected argument '%s'; usage: zipscale %s %s",
+                                            positional[spec->max_positional], spec->name,
+                                            spec->usage);
+        return code;
+    }
+    *npos = n;
+    *pos = positional;
+    return -1;
+}
+
+void zs_cli_print_help(const zs_cli_spec *spec, FILE *out) {
+    fprintf(out, "usage: zipscale %s %s\n\n%s\n", spec->name, spec->usage, spec->summary);
+    if (spec->description) fprintf(out, "\n%s\n", spec->description);
+    fprintf(out, "\noptions:\n");
+    for (const zs_opt *o = spec->opts; o && o->name; o++) {
+        char left[64];
+        if (o->short_name)
+            snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->name,
+                     o->metavar ? " " : "", o->metavar ? o->metavar : "");
+        else
+            snprintf(left, sizeof left, "    --%s%s%s", o->name, o->metavar ? " " : "",
+                     o->metavar ? o->metavar : "");
+        fprintf(out, "  %-28s %s\n", left, o->help);
+    }
+    fprintf(out, "  %-28s %s\n", "-h, --help", "show this help");
+    fprintf(out, "\nexit status: 0 success, 1 runtime failure, 2 usage error\n");
+}
+
+int zs_cli_usage_error(const zs_cli_spec *spec, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "zipscale %s: ", spec->name);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n(see 'zipscale help %s')\n", spec->name);
+    va_end(ap);
+    return ZS_EXIT_USAGE;
+}
+
+int zs_cli_fail(const zs_error *err) {
+    fprintf(stderr, "zipscale: %s\n", err->msg[0] ? err->msg : zs_status_name(err->code));
+    return err->code == ZS_ERR_USAGE ? ZS_EXIT_USAGE : ZS_EXIT_FAILURE;
+}
+
+zs_status zs_cli_emit_json(json_t *value, const char *path, zs_error *err) {
+    if (!value) return zs_fail(err, ZS_ERR_NOMEM, "out of memory building JSON output");
+    char *text = json_dumps(value, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+    json_decref(value);
+    if (!text) return zs_fail(err, ZS_ERR_NOMEM, "out of memory printing JSON output");
+    zs_status s = ZS_OK;
+    size_t len = strlen(text);
+    text[len] = '\n'; /* replace the NUL: we write len+1 bytes and never use it as a string */
+    if (path) {
+        s = zs_write_file_atomic(path, text, len + 1, err);
+    } else if (fwrite(text, 1, len + 1, stdout) != len + 1) {
+        s = zs_fail(err, ZS_ERR_IO, "stdout: write failed");
+    }
+    free(text);
+    return s;
+}

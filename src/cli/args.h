@@ -1,0 +1,67 @@
+/* Table-driven option parsing and help for every `zipscale` subcommand, and the shared
+ * output helpers (errors to exit codes, JSON to stdout or -o). Each command declares a
+ * zs_cli_spec; parsing, `--help` and `zipscale help CMD` all come from that one table. */
+#ifndef ZS_CLI_ARGS_H
+#define ZS_CLI_ARGS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "zipscale/core.h"
+
+/* Exit codes, documented in README.md and docs/cli.md. */
+enum { ZS_EXIT_OK = 0, ZS_EXIT_FAILURE = 1, ZS_EXIT_USAGE = 2 };
+
+typedef enum {
+    ZS_OPT_FLAG,   /* int, set to 1 */
+    ZS_OPT_INT,    /* int */
+    ZS_OPT_U64,    /* uint64_t; accepts 1000000, 1e6, 1M, 100K, 2G */
+    ZS_OPT_DOUBLE, /* double, finite */
+    ZS_OPT_STRING, /* const char * */
+} zs_opt_kind;
+
+typedef struct {
+    const char *name; /* long name without dashes: "tokens" for --tokens */
+    char short_name;  /* 'o' for -o, or 0 */
+    zs_opt_kind kind;
+    void *target;
+    const char *metavar; /* "N", "FILE"; NULL for flags */
+    const char *help;    /* one line; mention the default */
+} zs_opt;
+
+typedef struct {
+    const char *name;        /* "pcfg sample" */
+    const char *usage;       /* the part after the name: "GRAMMAR --tokens N [options]" */
+    const char *summary;     /* one line for the command list */
+    const char *description; /* paragraphs for --help; may be NULL */
+    const zs_opt *opts;      /* terminated by an entry with name == NULL */
+    int min_positional, max_positional; /* max -1 = unlimited */
+} zs_cli_spec;
+
+/* The options most commands share, spelled the same everywhere. */
+#define ZS_OPT_JSON(p) {"json", 0, ZS_OPT_FLAG, (p), NULL, "print the result as JSON"}
+#define ZS_OPT_OUTPUT(p, what) {"output", 'o', ZS_OPT_STRING, (p), "FILE", (what)}
+#define ZS_OPT_SEED(p) {"seed", 0, ZS_OPT_U64, (p), "S", "random seed (default 0)"}
+#define ZS_OPT_THREADS(p)                                                                       \
+    {"threads", 0, ZS_OPT_INT, (p), "N", "threads; 0 = all cores (default); output is identical " \
+                                         "for any N"}
+#define ZS_OPT_END {NULL, 0, ZS_OPT_FLAG, NULL, NULL, NULL}
+
+/* Parses argv (argv[0] is the command name). Positional arguments are left in
+ * pos[0..*npos) (pointers into argv). Returns -1 to go on, or an exit code to return
+ * at once: 0 after printing --help, 2 after printing a usage error. */
+int zs_cli_parse(const zs_cli_spec *spec, int argc, char **argv, int *npos, char ***pos);
+void zs_cli_print_help(const zs_cli_spec *spec, FILE *out);
+/* Prints "zipscale <cmd>: <message>" and a pointer to help; returns ZS_EXIT_USAGE. */
+int zs_cli_usage_error(const zs_cli_spec *spec, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Prints "zipscale: <message>"; returns the exit code for err->code. */
+int zs_cli_fail(const zs_error *err);
+/* Strict number parsing, shared by the option table and by commands. */
+int zs_cli_parse_u64(const char *text, uint64_t *out);
+int zs_cli_parse_double(const char *text, double *out);
+/* Prints a JSON value to stdout (2-space indent, newline), or writes it atomically to
+ * path when path is non-NULL. Steals the reference. */
+zs_status zs_cli_emit_json(json_t *value, const char *path, zs_error *err);
+
+#endif

@@ -1,0 +1,21 @@
+/* The subcommands `zipscale` dispatches to; each is defined in its own cmd_*.c file. */
+#ifndef ZS_CLI_COMMANDS_H
+#define ZS_CLI_COMMANDS_H
+
+#include "cli/args.h"
+
+typedef struct {
+    const zs_cli_spec *spec;
+    int (*run)(int argc, char **argv); /* argv[0] is the command's name */
+} zs_command;
+
+extern const zs_command zs_cmd_tokens_info;
+extern const zs_command zs_cmd_tokens_import;
+extern const zs_command zs_cmd_pcfg_generate;
+extern const zs_command zs_cmd_pcfg_sample;
+extern const zs_command zs_cmd_pcfg_analyse;
+extern const zs_command zs_cmd_parity_sample;
+extern const zs_command zs_cmd_gzip;
+extern const zs_command zs_cmd_demo;
+
+#endif

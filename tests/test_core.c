@@ -1,0 +1,158 @@
+/* Tests for module core (RNG streams, alias tables, atomic files, maps) and for the
+ * command's shared conventions (help, version, exit codes). */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "zipscale/core.h"
+
+Test(rng, same_seed_and_stream_same_sequence) {
+    zs_rng a, b, c;
+    zs_rng_seed(&a, 42, 7);
+    zs_rng_seed(&b, 42, 7);
+    zs_rng_seed(&c, 42, 8);
+    int differs = 0;
+    for (int i = 0; i < 1000; i++) {
+        uint64_t x = zs_rng_u64(&a);
+        cr_assert_eq(x, zs_rng_u64(&b));
+        differs += x != zs_rng_u64(&c);
+    }
+    cr_assert_gt(differs, 990, "streams 7 and 8 should be unrelated");
+}
+
+/* Chi-square goodness of fit: 10 bins, 9 dof; P(chi2 > 27.88) = 0.001. */
+Test(rng, below_is_uniform) {
+    zs_rng r;
+    zs_rng_seed(&r, 1, 0);
+    long counts[10] = {0};
+    const long n = 200000;
+    for (long i = 0; i < n; i++) {
+        uint64_t v = zs_rng_below(&r, 10);
+        cr_assert_lt(v, 10);
+        counts[v]++;
+    }
+    double chi2 = 0;
+    for (int i = 0; i < 10; i++) chi2 += pow(counts[i] - n / 10.0, 2) / (n / 10.0);
+    cr_assert_lt(chi2, 27.88, "chi2 = %g", chi2);
+}
+
+Test(rng, uniform_in_unit_interval) {
+    zs_rng r;
+    zs_rng_seed(&r, 3, 0);
+    double sum = 0;
+    for (int i = 0; i < 100000; i++) {
+        double u = zs_rng_uniform(&r);
+        cr_assert(u >= 0 && u < 1);
+        sum += u;
+    }
+    /* mean of 1e5 uniforms: sd = sqrt(1/12/1e5) = 9.1e-4; allow 5 sd */
+    cr_assert_lt(fabs(sum / 100000 - 0.5), 5 * 9.1e-4);
+}
+
+Test(alias, matches_weights) {
+    const double w[5] = {1, 0, 3, 6, 10};
+    zs_alias t;
+    zs_error err;
+    cr_assert_eq(zs_alias_init(&t, w, 5, &err), ZS_OK);
+    zs_rng r;
+    zs_rng_seed(&r, 9, 0);
+    long counts[5] = {0};
+    const long n = 400000;
+    for (long i = 0; i < n; i++) counts[zs_alias_draw(&t, &r)]++;
+    cr_assert_eq(counts[1], 0, "a zero-weight outcome must never be drawn");
+    double chi2 = 0;
+    for (int i = 0; i < 5; i++) {
+        if (w[i] == 0) continue;
+        double e = n * w[i] / 20.0;
+        chi2 += pow(counts[i] - e, 2) / e;
+    }
+    /* 3 dof; P(chi2 > 16.27) = 0.001 */
+    cr_assert_lt(chi2, 16.27, "chi2 = %g", chi2);
+    zs_alias_free(&t);
+}
+
+Test(alias, rejects_bad_weights) {
+    zs_alias t;
+    zs_error err;
+    const double neg[2] = {1, -1}, zero[2] = {0, 0}, nan_w[2] = {1, NAN};
+    cr_assert_eq(zs_alias_init(&t, neg, 2, &err), ZS_ERR_RANGE);
+    cr_assert(strstr(err.msg, "weight 1"));
+    cr_assert_eq(zs_alias_init(&t, zero, 2, &err), ZS_ERR_RANGE);
+    cr_assert_eq(zs_alias_init(&t, nan_w, 2, &err), ZS_ERR_RANGE);
+}
+
+Test(file, atomic_commit_and_abort) {
+    const char *path = zs_test_path("atomic.txt");
+    zs_error err;
+    cr_assert_eq(zs_write_file_atomic(path, "first", 5, &err), ZS_OK);
+    zs_atomic_file f;
+    cr_assert_eq(zs_atomic_open(&f, path, &err), ZS_OK);
+    fputs("second, never committed", f.fp);
+    zs_atomic_abort(&f);
+    size_t len;
+    char *text = zs_test_slurp(path, &len);
+    cr_assert_str_eq(text, "first", "an aborted write must leave the old file untouched");
+    free(text);
+    zs_run r = zs_test_sh("ls -A '%s' | grep -c tmp || true", zs_test_tmpdir());
+    cr_assert_str_eq(r.out, "0\n", "no temporary file may be left behind");
+    zs_run_free(&r);
+}
+
+Test(file, atomic_open_in_missing_dir_fails_with_path) {
+    zs_atomic_file f;
+    zs_error err;
+    cr_assert_eq(zs_atomic_open(&f, "/nonexistent-dir/x.npy", &err), ZS_ERR_IO);
+    cr_assert(strstr(err.msg, "/nonexistent-dir/x.npy"), "message: %s", err.msg);
+}
+
+Test(file, mmap_reads_whole_file) {
+    const char *path = zs_test_path("map.bin");
+    cr_assert_eq(zs_test_write(path, "abcdef", 6), 0);
+    zs_mmap m;
+    zs_error err;
+    cr_assert_eq(zs_mmap_open(&m, path, &err), ZS_OK);
+    cr_assert_eq(m.size, 6);
+    cr_assert_eq(memcmp(m.data, "abcdef", 6), 0);
+    zs_mmap_close(&m);
+    cr_assert_eq(zs_mmap_open(&m, zs_test_path("missing"), &err), ZS_ERR_IO);
+    cr_assert(strstr(err.msg, "missing: cannot open"), "message: %s", err.msg);
+}
+
+Test(cli, version_and_help) {
+    zs_run r = zs_test_cli("--version");
+    cr_assert_eq(r.exit_code, 0);
+    cr_assert(strstr(r.out, "zipscale " ZS_VERSION_STRING));
+    zs_run_free(&r);
+    r = zs_test_cli("help");
+    cr_assert_eq(r.exit_code, 0);
+    cr_assert(strstr(r.out, "pcfg sample") && strstr(r.out, "gzip"));
+    zs_run_free(&r);
+    r = zs_test_cli("help pcfg sample");
+    cr_assert_eq(r.exit_code, 0);
+    cr_assert(strstr(r.out, "usage: zipscale pcfg sample"));
+    zs_run_free(&r);
+    r = zs_test_cli("pcfg generate --help");
+    cr_assert_eq(r.exit_code, 0);
+    cr_assert(strstr(r.out, "usage: zipscale pcfg generate"));
+    zs_run_free(&r);
+}
+
+Test(cli, usage_errors_exit_2) {
+    zs_run r = zs_test_cli("frobnicate");
+    cr_assert_eq(r.exit_code, 2);
+    cr_assert(strstr(r.err, "unknown command 'frobnicate'"), "stderr: %s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("pcfg frobnicate");
+    cr_assert_eq(r.exit_code, 2);
+    cr_assert(strstr(r.err, "unknown subcommand 'frobnicate'"), "stderr: %s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("gzip --no-such-option x");
+    cr_assert_eq(r.exit_code, 2);
+    cr_assert(strstr(r.err, "unknown option '--no-such-option'"), "stderr: %s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("%s", "");
+    cr_assert_eq(r.exit_code, 2);
+    zs_run_free(&r);
+}

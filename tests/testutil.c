@@ -1,0 +1,136 @@
+/* Shared test helpers (see testutil.h). */
+#include "testutil.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char tmpdir[256];
+
+static void remove_tmpdir(void) {
+    if (tmpdir[0]) {
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+        if (system(cmd) != 0) fprintf(stderr, "warning: could not remove %s\n", tmpdir);
+    }
+}
+
+const char *zs_test_tmpdir(void) {
+    static pid_t owner;
+    if (!tmpdir[0] || owner != getpid()) {
+        const char *base = getenv("TMPDIR");
+        snprintf(tmpdir, sizeof tmpdir, "%s/zstest.XXXXXX", base && *base ? base : "/tmp");
+        if (!mkdtemp(tmpdir)) {
+            perror("mkdtemp");
+            abort();
+        }
+        owner = getpid();
+        atexit(remove_tmpdir);
+    }
+    return tmpdir;
+}
+
+const char *zs_test_path(const char *name) {
+    static char slots[8][512];
+    static int next;
+    char *p = slots[next++ % 8];
+    snprintf(p, 512, "%s/%s", zs_test_tmpdir(), name);
+    return p;
+}
+
+char *zs_test_slurp(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (n + 1 >= cap) buf = realloc(buf, cap *= 2);
+    }
+    fclose(f);
+    buf[n] = '\0';
+    if (len) *len = n;
+    return buf;
+}
+
+int zs_test_write(const char *path, const void *data, size_t len) {
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    size_t w = fwrite(data, 1, len, f);
+    return fclose(f) == 0 && w == len ? 0 : -1;
+}
+
+static zs_run run_line(const char *line) {
+    zs_run r = {0};
+    char out_path[600], err_path[600];
+    static int counter;
+    snprintf(out_path, sizeof out_path, "%s/.run%d.out", zs_test_tmpdir(), counter);
+    snprintf(err_path, sizeof err_path, "%s/.run%d.err", zs_test_tmpdir(), counter++);
+    size_t n = strlen(line) + 2 * sizeof out_path + 32;
+    char *cmd = malloc(n);
+    snprintf(cmd, n, "( %s ) >'%s' 2>'%s' </dev/null", line, out_path, err_path);
+    int status = system(cmd);
+    free(cmd);
+    if (status == -1) r.exit_code = -1;
+    else if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+    else r.exit_code = 128 + WTERMSIG(status);
+    r.out = zs_test_slurp(out_path, NULL);
+    r.err = zs_test_slurp(err_path, NULL);
+    if (!r.out) r.out = strdup("");
+    if (!r.err) r.err = strdup("");
+    unlink(out_path);
+    unlink(err_path);
+    return r;
+}
+
+zs_run zs_test_sh(const char *fmt, ...) {
+    char line[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    return run_line(line);
+}
+
+zs_run zs_test_cli(const char *fmt, ...) {
+    char args[8192], line[8800];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(line, sizeof line, "'%s' %s", ZS_CLI_PATH, args);
+    return run_line(line);
+}
+
+void zs_run_free(zs_run *r) {
+    free(r->out);
+    free(r->err);
+    r->out = r->err = NULL;
+}
+
+const char *zs_test_python(const char *modules) {
+    const char *py = getenv("ZS_PYTHON");
+    if (!py || !*py) py = "/usr/bin/python3";
+    if (access(py, X_OK) != 0) return NULL;
+    char line[1024];
+    snprintf(line, sizeof line, "'%s' -c 'import sys' %s", py, "");
+    if (modules && *modules) {
+        char imports[512] = "";
+        char copy[256];
+        snprintf(copy, sizeof copy, "%s", modules);
+        for (char *tok = strtok(copy, " "); tok; tok = strtok(NULL, " ")) {
+            strncat(imports, "import ", sizeof imports - strlen(imports) - 1);
+            strncat(imports, tok, sizeof imports - strlen(imports) - 1);
+            strncat(imports, ";", sizeof imports - strlen(imports) - 1);
+        }
+        snprintf(line, sizeof line, "'%s' -c '%s'", py, imports);
+    }
+    zs_run r = run_line(line);
+    int ok = r.exit_code == 0;
+    zs_run_free(&r);
+    return ok ? py : NULL;
+}
