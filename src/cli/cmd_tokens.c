@@ -196,7 +196,8 @@ static int tokens_import_run(int argc, char **argv) {
                                &dropped_bytes, &err))
         return zs_cli_fail(&err);
     zs_tokens t;
-    if (zs_tokens_open(&t, import_args.output, NULL, &err)) return zs_cli_fail(&err);
+    zs_tokens_open_opts raw_bytes = {.raw_dtype = ZS_DTYPE_U8, .has_raw_dtype = 1};
+    if (zs_tokens_open(&t, import_args.output, &raw_bytes, &err)) return zs_cli_fail(&err);
     zs_status s = ZS_OK;
     if (import_args.json) {
         s = zs_cli_emit_json(json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "source",
