@@ -90,7 +90,8 @@ uint64_t zs_tokens_at(const zs_tokens *t, uint64_t i);
 /* Copies tokens [start, start+count) as uint32. Fails on an id that does not fit. */
 zs_status zs_tokens_read_u32(const zs_tokens *t, uint64_t start, uint64_t count, uint32_t *out,
                              zs_error *err);
-/* Smallest and largest id (scans the file; also rejects negative ids). */
+/* Smallest and largest id (scans the file; also rejects negative ids). An empty file
+ * has no range: ZS_ERR_RANGE. */
 zs_status zs_tokens_id_range(const zs_tokens *t, uint64_t *min_id, uint64_t *max_id, zs_error *err);
 
 /* Writing: ids are uint32 in memory, converted to dtype on the way out (an id that
