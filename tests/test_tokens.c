@@ -481,6 +481,37 @@ Test(sidecar, wrong_field_type_names_the_field) {
     expect_open_error(data, NULL, want);
 }
 
+Test(sidecar, stale_sidecar_for_other_data_is_refused) {
+    const char *data = zs_test_path("stale.npy");
+    uint32_t ids[6] = {1, 2, 3, 4, 5, 6};
+    zs_tokens_layout l = {ZS_FORMAT_NPY, ZS_DTYPE_U8, 2, {2, 3}};
+    zs_sidecar sc;
+    zs_sidecar_init(&sc);
+    cr_assert_eq(zs_tokens_write(data, ids, &l, &sc, NULL), ZS_OK);
+    /* Keep the sidecar, replace the data behind its back with more tokens... */
+    const char *json = zs_test_path("stale.npy.json");
+    char *kept = zs_test_slurp(json, NULL);
+    zs_tokens_layout longer = {ZS_FORMAT_NPY, ZS_DTYPE_U8, 2, {1, 6}};
+    cr_assert_eq(zs_tokens_write(data, ids, &longer, NULL, NULL), ZS_OK);
+    cr_assert_eq(zs_test_write(json, kept, strlen(kept)), 0);
+    char want[700];
+    snprintf(want, sizeof want,
+             "%s.json: context is 3 but %s has rows of 6 tokens: the sidecar describes other "
+             "data (regenerate the file, or remove the stale sidecar)",
+             data, data);
+    expect_open_error(data, NULL, want);
+    /* ...and with a different token count. */
+    zs_tokens_layout fewer = {ZS_FORMAT_NPY, ZS_DTYPE_U8, 1, {5, 0}};
+    cr_assert_eq(zs_tokens_write(data, ids, &fewer, NULL, NULL), ZS_OK);
+    cr_assert_eq(zs_test_write(json, kept, strlen(kept)), 0);
+    snprintf(want, sizeof want,
+             "%s.json: n_tokens is 6 but %s holds 5 tokens: the sidecar describes other data "
+             "(regenerate the file, or remove the stale sidecar)",
+             data, data);
+    expect_open_error(data, NULL, want);
+    free(kept);
+}
+
 /* ---- atomic writes ---- */
 
 static int count_entries(const char *prefix) {
