@@ -1,38 +1,389 @@
-/* placeholder: replaced by the issue-2 work in progress */
-#include "cli/commands.h"
+/* `zipscale pcfg generate|sample|analyse`: random grammars from the four knobs, token
+ * documents sampled from a grammar (with rule labels and a provenance sidecar), and what
+ * a grammar implies. Thin clients of zipscale/pcfg.h and zipscale/tokens.h. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
-static const zs_opt pcfg_generate_opts[] = {ZS_OPT_END};
-static const zs_cli_spec pcfg_generate_spec = {"pcfg generate", "", "(not yet built)", NULL, pcfg_generate_opts, 0, -1};
+#include "cli/commands.h"
+#include "zipscale/pcfg.h"
+#include "zipscale/tokens.h"
+
+/* Knob and bound options are read as uint64 and must fit the library's uint32 fields. */
+static int to_u32(const zs_cli_spec *spec, const char *name, uint64_t value, int required,
+                  uint32_t *out) {
+    if (required && value == 0)
+        return zs_cli_usage_error(spec, "--%s is required and must be at least 1", name);
+    if (value > UINT32_MAX)
+        return zs_cli_usage_error(spec, "--%s %llu is too large, expected at most %u", name,
+                                  (unsigned long long)value, UINT32_MAX);
+    *out = (uint32_t)value;
+    return -1;
+}
+
+/* ---- pcfg generate ---- */
+
+static struct {
+    uint64_t nonterminals, terminals, max_options, max_length, seed;
+    const char *output;
+} gen_args;
+
+static const zs_opt pcfg_generate_opts[] = {
+    {"nonterminals", 0, ZS_OPT_U64, &gen_args.nonterminals, "NT",
+     "nonterminals N0..N{NT-1} besides the start S (required)"},
+    {"terminals", 0, ZS_OPT_U64, &gen_args.terminals, "T", "terminals '0'..'T-1' (required)"},
+    {"max-options", 0, ZS_OPT_U64, &gen_args.max_options, "O",
+     "options per nonterminal: uniform in 1..O (required)"},
+    {"max-length", 0, ZS_OPT_U64, &gen_args.max_length, "L",
+     "symbols per option: uniform in 1..L (required)"},
+    ZS_OPT_SEED(&gen_args.seed),
+    ZS_OPT_OUTPUT(&gen_args.output, "write the grammar here (required)"),
+    ZS_OPT_END,
+};
+
+static const zs_cli_spec pcfg_generate_spec = {
+    "pcfg generate",
+    "--nonterminals NT --terminals T --max-options O --max-length L [--seed S] -o FILE",
+    "generate a random PCFG from the gzip paper's four knobs",
+    "Follows the reference code of the gzip paper: per nonterminal, the number of options\n"
+    "is uniform in 1..O, their weights uniform integers 1..100 normalised, their lengths\n"
+    "uniform in 1..L, each symbol uniform over nonterminals and terminals; the start rule\n"
+    "is S -> N_i with probability 1/NT. Written in NLTK's PCFG text form with a first\n"
+    "comment line recording the knobs. See docs/pcfg.md.",
+    pcfg_generate_opts,
+    0,
+    0,
+};
+
 static int pcfg_generate_run(int argc, char **argv) {
     int npos;
     char **pos;
+    memset(&gen_args, 0, sizeof gen_args);
     int code = zs_cli_parse(&pcfg_generate_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
-    fprintf(stderr, "zipscale: %s is not built yet\n", pcfg_generate_spec.name);
-    return ZS_EXIT_FAILURE;
+    zs_pcfg_knobs k = {0, 0, 0, 0, gen_args.seed};
+    const zs_cli_spec *spec = &pcfg_generate_spec;
+    if ((code = to_u32(spec, "nonterminals", gen_args.nonterminals, 1, &k.nonterminals)) >= 0 ||
+        (code = to_u32(spec, "terminals", gen_args.terminals, 1, &k.terminals)) >= 0 ||
+        (code = to_u32(spec, "max-options", gen_args.max_options, 1, &k.max_options)) >= 0 ||
+        (code = to_u32(spec, "max-length", gen_args.max_length, 1, &k.max_length)) >= 0)
+        return code;
+    if (!gen_args.output) return zs_cli_usage_error(spec, "-o FILE is required");
+    zs_error err;
+    zs_pcfg *g;
+    zs_status st = zs_pcfg_generate(&k, &g, &err);
+    if (st == ZS_OK) {
+        st = zs_pcfg_write(g, gen_args.output, &err);
+        if (st == ZS_OK)
+            printf("wrote %s: %u nonterminals (start S), %u terminals, %u rules\n", gen_args.output,
+                   zs_pcfg_n_nonterminals(g), zs_pcfg_n_terminals(g), zs_pcfg_n_rules(g));
+        zs_pcfg_free(g);
+    }
+    return st == ZS_OK ? ZS_EXIT_OK : zs_cli_fail(&err);
 }
+
 const zs_command zs_cmd_pcfg_generate = {&pcfg_generate_spec, pcfg_generate_run};
 
-static const zs_opt pcfg_sample_opts[] = {ZS_OPT_END};
-static const zs_cli_spec pcfg_sample_spec = {"pcfg sample", "", "(not yet built)", NULL, pcfg_sample_opts, 0, -1};
+/* ---- pcfg sample ---- */
+
+static struct {
+    uint64_t tokens, context, seed, max_depth, max_expansions, max_retries;
+    const char *output, *labels;
+    int reference_ids, normalise, threads, json;
+} sample_args;
+
+static const zs_opt pcfg_sample_opts[] = {
+    {"tokens", 0, ZS_OPT_U64, &sample_args.tokens, "N",
+     "at least N tokens: ceil(N/context) documents (required)"},
+    {"context", 0, ZS_OPT_U64, &sample_args.context, "C", "tokens per document (default 256)"},
+    ZS_OPT_OUTPUT(&sample_args.output, "token file: .npy (documents x context), .bin, else raw"),
+    {"labels", 0, ZS_OPT_STRING, &sample_args.labels, "FILE",
+     "also write int32 .npy: the rule that emitted each token (-1 = separator)"},
+    {"reference-ids", 0, ZS_OPT_FLAG, &sample_args.reference_ids, NULL,
+     "reference id layout: terminal t -> t, separator 0 (collides with '0')"},
+    {"max-depth", 0, ZS_OPT_U64, &sample_args.max_depth, "D",
+     "drop and resample derivations deeper than D nonterminals (default 995, the peer's)"},
+    {"max-expansions", 0, ZS_OPT_U64, &sample_args.max_expansions, "E",
+     "drop derivations expanding more than E nonterminals (default 1048576)"},
+    {"max-retries", 0, ZS_OPT_U64, &sample_args.max_retries, "R",
+     "fail when R derivations in a row are dropped (default 100)"},
+    {"normalise", 0, ZS_OPT_FLAG, &sample_args.normalise, NULL,
+     "rescale each left-hand side's probabilities to sum to 1"},
+    ZS_OPT_SEED(&sample_args.seed),
+    ZS_OPT_THREADS(&sample_args.threads),
+    ZS_OPT_JSON(&sample_args.json),
+    ZS_OPT_END,
+};
+
+static const zs_cli_spec pcfg_sample_spec = {
+    "pcfg sample",
+    "GRAMMAR --tokens N -o FILE [options]",
+    "sample documents of token ids from a PCFG",
+    "Sentences are appended to a document until its context is full: a sentence that fits\n"
+    "is followed by the separator 0, one that does not is truncated to the room left, so\n"
+    "every row is exactly `context` tokens. Ids: separator 0, terminal t -> t+1 (vocabulary\n"
+    "T+1), or the reference layout with --reference-ids. The sidecar FILE.json records the\n"
+    "grammar, the bounds and the fraction of derivations dropped. See docs/pcfg.md.",
+    pcfg_sample_opts,
+    1,
+    1,
+};
+
+static json_t *knobs_json(const zs_pcfg *g) {
+    zs_pcfg_knobs k;
+    if (!zs_pcfg_knobs_get(g, &k)) return json_null();
+    return json_pack("{s:I, s:I, s:I, s:I, s:I}", "nonterminals", (json_int_t)k.nonterminals,
+                     "terminals", (json_int_t)k.terminals, "max_options", (json_int_t)k.max_options,
+                     "max_length", (json_int_t)k.max_length, "seed", (json_int_t)k.seed);
+}
+
+/* The stats and bounds, for the sidecar's params and for --json. */
+static json_t *sample_json(const char *grammar, const zs_pcfg *g, const zs_pcfg_sample_opts *o,
+                           const zs_pcfg_sample_stats *s) {
+    return json_pack("{s:s, s:o, s:b, s:I, s:I, s:I, s:s?, s:I, s:I, s:I, s:f}", "grammar", grammar,
+                     "knobs", knobs_json(g), "reference_ids", o->reference_ids, "max_depth",
+                     (json_int_t)o->max_depth, "max_expansions", (json_int_t)o->max_expansions,
+                     "max_retries", (json_int_t)o->max_retries, "labels", sample_args.labels,
+                     "sentences", (json_int_t)s->sentences, "dropped", (json_int_t)s->dropped,
+                     "dropped_depth", (json_int_t)s->dropped_depth, "dropped_fraction",
+                     s->dropped_fraction);
+}
+
+static zs_status write_outputs(const char *grammar, const zs_pcfg *g, const zs_pcfg_sample_opts *o,
+                               const zs_pcfg_sample_stats *stats, uint64_t documents,
+                               const uint32_t *tokens, const int32_t *labels, zs_error *err) {
+    uint64_t vocab = zs_pcfg_vocab_size(g, o->reference_ids), n = documents * o->context;
+    zs_tokens_layout layout;
+    layout.format = zs_token_format_from_path(sample_args.output);
+    layout.dtype = zs_dtype_for_vocab(vocab);
+    if (layout.format == ZS_FORMAT_BIN) /* llm.c shards hold uint16 or uint32 */
+        layout.dtype = vocab <= 65536 ? ZS_DTYPE_U16 : ZS_DTYPE_U32;
+    layout.ndim = layout.format == ZS_FORMAT_NPY ? 2 : 1;
+    layout.shape[0] = layout.ndim == 2 ? documents : n;
+    layout.shape[1] = o->context;
+    zs_sidecar sc;
+    zs_sidecar_init(&sc);
+    json_t *params = sample_json(grammar, g, o, stats);
+    char *params_text = params ? json_dumps(params, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
+    json_decref(params);
+    if (!params_text) return zs_fail(err, ZS_ERR_NOMEM, "out of memory building the sidecar");
+    sc.generator = "pcfg";
+    sc.params_json = params_text;
+    sc.seed = o->seed;
+    sc.has_seed = 1;
+    sc.vocab_size = vocab;
+    sc.separator_id = 0;
+    sc.context = o->context;
+    sc.n_tokens = n;
+    zs_status st = zs_tokens_write(sample_args.output, tokens, &layout, &sc, err);
+    free(params_text);
+    if (st == ZS_OK && labels) {
+        uint64_t shape[2] = {documents, o->context};
+        st = zs_npy_write(sample_args.labels, ZS_DTYPE_I32, 2, shape, labels, err);
+    }
+    return st;
+}
+
+static int sample_options(zs_pcfg_sample_opts *o, uint64_t *documents) {
+    const zs_cli_spec *spec = &pcfg_sample_spec;
+    int code;
+    zs_pcfg_sample_opts_init(o);
+    if (!sample_args.output) return zs_cli_usage_error(spec, "-o FILE is required");
+    if (sample_args.tokens == 0)
+        return zs_cli_usage_error(spec, "--tokens is required and must be at least 1");
+    if ((code = to_u32(spec, "context", sample_args.context ? sample_args.context : o->context, 1,
+                       &o->context)) >= 0 ||
+        (code =
+             to_u32(spec, "max-depth", sample_args.max_depth ? sample_args.max_depth : o->max_depth,
+                    1, &o->max_depth)) >= 0 ||
+        (code = to_u32(spec, "max-expansions",
+                       sample_args.max_expansions ? sample_args.max_expansions : o->max_expansions,
+                       1, &o->max_expansions)) >= 0 ||
+        (code = to_u32(spec, "max-retries",
+                       sample_args.max_retries ? sample_args.max_retries : o->max_retries, 1,
+                       &o->max_retries)) >= 0)
+        return code;
+    o->seed = sample_args.seed;
+    o->reference_ids = sample_args.reference_ids;
+    o->threads = sample_args.threads;
+    *documents = sample_args.tokens / o->context + (sample_args.tokens % o->context != 0);
+    return -1;
+}
+
+static void report_sample(uint64_t documents, const zs_pcfg_sample_opts *o,
+                          const zs_pcfg_sample_stats *s) {
+    fprintf(stderr,
+            "pcfg sample: %llu documents x %u tokens to %s; %llu sentences, %llu derivations "
+            "dropped (%.4g%%, %llu too deep)\n",
+            (unsigned long long)documents, o->context, sample_args.output,
+            (unsigned long long)s->sentences, (unsigned long long)s->dropped,
+            100 * s->dropped_fraction, (unsigned long long)s->dropped_depth);
+}
+
 static int pcfg_sample_run(int argc, char **argv) {
     int npos;
     char **pos;
+    memset(&sample_args, 0, sizeof sample_args);
     int code = zs_cli_parse(&pcfg_sample_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
-    fprintf(stderr, "zipscale: %s is not built yet\n", pcfg_sample_spec.name);
-    return ZS_EXIT_FAILURE;
+    zs_pcfg_sample_opts o;
+    uint64_t documents = 0;
+    if ((code = sample_options(&o, &documents)) >= 0) return code;
+    zs_error err;
+    zs_pcfg *g;
+    zs_status st = zs_pcfg_read(pos[0], sample_args.normalise, &g, &err);
+    if (st != ZS_OK) return zs_cli_fail(&err);
+    uint64_t n = documents * o.context;
+    uint32_t *tokens = zs_calloc(n, sizeof *tokens, "sampled tokens", &err);
+    int32_t *labels = sample_args.labels ? zs_calloc(n, sizeof *labels, "labels", &err) : NULL;
+    zs_pcfg_sample_stats stats;
+    if (!tokens || (sample_args.labels && !labels)) st = ZS_ERR_NOMEM;
+    if (st == ZS_OK) st = zs_pcfg_sample(g, &o, 0, documents, tokens, labels, &stats, &err);
+    if (st == ZS_OK) st = write_outputs(pos[0], g, &o, &stats, documents, tokens, labels, &err);
+    if (st == ZS_OK && sample_args.json) {
+        json_t *j = sample_json(pos[0], g, &o, &stats);
+        json_object_set_new(j, "output", json_string(sample_args.output));
+        json_object_set_new(j, "documents", json_integer((json_int_t)documents));
+        json_object_set_new(j, "context", json_integer(o.context));
+        json_object_set_new(j, "vocab_size",
+                            json_integer((json_int_t)zs_pcfg_vocab_size(g, o.reference_ids)));
+        st = zs_cli_emit_json(j, NULL, &err);
+    } else if (st == ZS_OK) {
+        report_sample(documents, &o, &stats);
+    }
+    free(tokens);
+    free(labels);
+    zs_pcfg_free(g);
+    return st == ZS_OK ? ZS_EXIT_OK : zs_cli_fail(&err);
 }
+
 const zs_command zs_cmd_pcfg_sample = {&pcfg_sample_spec, pcfg_sample_run};
 
-static const zs_opt pcfg_analyse_opts[] = {ZS_OPT_END};
-static const zs_cli_spec pcfg_analyse_spec = {"pcfg analyse", "", "(not yet built)", NULL, pcfg_analyse_opts, 0, -1};
+/* ---- pcfg analyse ---- */
+
+static struct { int json, normalise; } analyse_args;
+
+static const zs_opt pcfg_analyse_opts[] = {
+    {"normalise", 0, ZS_OPT_FLAG, &analyse_args.normalise, NULL,
+     "rescale each left-hand side's probabilities to sum to 1"},
+    ZS_OPT_JSON(&analyse_args.json),
+    ZS_OPT_END,
+};
+
+static const zs_cli_spec pcfg_analyse_spec = {
+    "pcfg analyse",
+    "GRAMMAR [--json]",
+    "criticality, termination, expected length and entropy of a PCFG",
+    "The derivations form a multi-type branching process. Reports the spectral radius of\n"
+    "its mean-offspring matrix (< 1: subcritical), the probability that a derivation\n"
+    "terminates, the expected sentence length, the derivation entropy per sentence and\n"
+    "per token (excluding and including one separator per sentence; an upper bound on the\n"
+    "language's entropy rate), and symbols no finite derivation uses. See docs/pcfg.md.",
+    pcfg_analyse_opts,
+    1,
+    1,
+};
+
+/* JSON has no infinity: non-finite numbers become null. */
+static json_t *number(double x) {
+    return isfinite(x) ? json_real(x) : json_null();
+}
+
+static json_t *nonterminal_list(const zs_pcfg *g, const uint32_t *list, uint32_t n) {
+    json_t *a = json_array();
+    for (uint32_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(zs_pcfg_nonterminal_name(g, list[i])));
+    return a;
+}
+
+static json_t *terminal_list(const zs_pcfg *g, const uint32_t *list, uint32_t n) {
+    json_t *a = json_array();
+    char buf[256];
+    for (uint32_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(zs_pcfg_terminal_name(g, list[i], buf, sizeof buf)));
+    return a;
+}
+
+static json_t *analysis_json(const char *path, const zs_pcfg *g, const zs_pcfg_analysis *a) {
+    json_t *j = json_object();
+    json_object_set_new(j, "grammar", json_string(path));
+    json_object_set_new(j, "knobs", knobs_json(g));
+    json_object_set_new(j, "nonterminals", json_integer(zs_pcfg_n_nonterminals(g)));
+    json_object_set_new(j, "terminals", json_integer(zs_pcfg_n_terminals(g)));
+    json_object_set_new(j, "rules", json_integer(zs_pcfg_n_rules(g)));
+    json_object_set_new(j, "start", json_string(zs_pcfg_nonterminal_name(g, zs_pcfg_start(g))));
+    json_object_set_new(j, "spectral_radius", number(a->spectral_radius));
+    json_object_set_new(j, "subcritical", json_boolean(a->subcritical));
+    json_object_set_new(j, "termination_prob", number(a->termination_prob));
+    json_object_set_new(j, "expected_length_tokens", number(a->expected_length_tokens));
+    json_object_set_new(j, "entropy_nats_per_sentence", number(a->entropy_nats_per_sentence));
+    json_object_set_new(j, "entropy_nats_per_token", number(a->entropy_nats_per_token));
+    json_object_set_new(j, "entropy_bits_per_token", number(a->entropy_nats_per_token / M_LN2));
+    json_object_set_new(j, "entropy_nats_per_token_separated",
+                        number(a->entropy_nats_per_token_separated));
+    json_object_set_new(j, "entropy_bits_per_token_separated",
+                        number(a->entropy_nats_per_token_separated / M_LN2));
+    json_object_set_new(j, "unproductive", nonterminal_list(g, a->unproductive, a->n_unproductive));
+    json_object_set_new(j, "unreachable", nonterminal_list(g, a->unreachable, a->n_unreachable));
+    json_object_set_new(j, "unused_terminals",
+                        terminal_list(g, a->unused_terminals, a->n_unused_terminals));
+    return j;
+}
+
+/* At most 20 names, then "... (k more)". */
+static void print_list(const char *label, const zs_pcfg *g, const uint32_t *list, uint32_t n,
+                       int terminals) {
+    printf("%-22s", label);
+    if (n == 0) printf(" none");
+    char buf[256];
+    for (uint32_t i = 0; i < n && i < 20; i++)
+        printf(terminals ? " '%s'" : " %s", terminals
+                                                ? zs_pcfg_terminal_name(g, list[i], buf, sizeof buf)
+                                                : zs_pcfg_nonterminal_name(g, list[i]));
+    if (n > 20) printf(" ... (%u more)", n - 20);
+    printf("\n");
+}
+
+static void print_analysis(const char *path, const zs_pcfg *g, const zs_pcfg_analysis *a) {
+    printf("%-22s %s\n", "grammar", path);
+    printf("%-22s %u (start %s), %u terminals, %u rules\n", "nonterminals",
+           zs_pcfg_n_nonterminals(g), zs_pcfg_nonterminal_name(g, zs_pcfg_start(g)),
+           zs_pcfg_n_terminals(g), zs_pcfg_n_rules(g));
+    printf("%-22s %.6g (%s)\n", "spectral radius", a->spectral_radius,
+           a->subcritical ? "subcritical" : "critical or supercritical");
+    printf("%-22s %.9g\n", "termination prob", a->termination_prob);
+    printf("%-22s %.6g tokens\n", "expected length", a->expected_length_tokens);
+    printf("%-22s %.6g nats per sentence\n", "derivation entropy", a->entropy_nats_per_sentence);
+    printf("%-22s %.6g nats (%.6g bits) excluding separators\n", "entropy per token",
+           a->entropy_nats_per_token, a->entropy_nats_per_token / M_LN2);
+    printf("%-22s %.6g nats (%.6g bits) including one separator per sentence\n", "",
+           a->entropy_nats_per_token_separated, a->entropy_nats_per_token_separated / M_LN2);
+    print_list("unproductive", g, a->unproductive, a->n_unproductive, 0);
+    print_list("unreachable", g, a->unreachable, a->n_unreachable, 0);
+    print_list("unused terminals", g, a->unused_terminals, a->n_unused_terminals, 1);
+}
+
 static int pcfg_analyse_run(int argc, char **argv) {
     int npos;
     char **pos;
+    memset(&analyse_args, 0, sizeof analyse_args);
     int code = zs_cli_parse(&pcfg_analyse_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
-    fprintf(stderr, "zipscale: %s is not built yet\n", pcfg_analyse_spec.name);
-    return ZS_EXIT_FAILURE;
+    zs_error err;
+    zs_pcfg *g;
+    zs_status st = zs_pcfg_read(pos[0], analyse_args.normalise, &g, &err);
+    if (st != ZS_OK) return zs_cli_fail(&err);
+    zs_pcfg_analysis a;
+    st = zs_pcfg_analyse(g, &a, &err);
+    if (st == ZS_OK) {
+        if (analyse_args.json)
+            st = zs_cli_emit_json(analysis_json(pos[0], g, &a), NULL, &err);
+        else
+            print_analysis(pos[0], g, &a);
+        zs_pcfg_analysis_free(&a);
+    }
+    zs_pcfg_free(g);
+    return st == ZS_OK ? ZS_EXIT_OK : zs_cli_fail(&err);
 }
+
 const zs_command zs_cmd_pcfg_analyse = {&pcfg_analyse_spec, pcfg_analyse_run};
