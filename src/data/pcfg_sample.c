@@ -163,6 +163,7 @@ zs_status zs_pcfg_sample(const zs_pcfg *g, const zs_pcfg_sample_opts *opts, uint
                                 labels ? labels + d * context : NULL, &local) != ZS_OK) {
 #pragma omp critical(zs_pcfg_sample_error)
                 if (d < first_failure) {
+#pragma omp atomic write
                     first_failure = d;
                     if (err) *err = local;
                 }
