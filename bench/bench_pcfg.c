@@ -65,7 +65,8 @@ int main(int argc, char **argv) {
         access(peer, R_OK) == 0 && system("/usr/bin/python3 -c 'import nltk' >/dev/null 2>&1") == 0;
     uint32_t *buf = malloc(documents * 256 * sizeof *buf);
     if (!buf) return 1;
-    memset(buf, 0, documents * 256 * sizeof *buf); /* fault the pages in before timing */
+    /* Fault the pages in before timing (not 0: malloc + memset 0 may become calloc). */
+    memset(buf, 0xff, documents * 256 * sizeof *buf);
     int all = zs_threads_resolve(0);
     printf("pcfg sample: %llu tokens per run (context 256); peer: %s\n",
            (unsigned long long)(documents * 256), have_peer ? peer : "not available");

@@ -46,37 +46,40 @@ static inline uint32_t pick_rule(const zs_pcfg *g, uint32_t nonterminal, zs_rng 
 
 /* One sentence from the start symbol. Its first `room` tokens (and labels) are written;
  * the rest is still derived, since a sentence counts only if its whole derivation stays
- * within the bounds (as the reference drops it on RecursionError anywhere). */
+ * within the bounds (as the reference drops it on RecursionError anywhere). The frame
+ * being read lives in locals; the stack holds only unfinished parents (a rule's last
+ * symbol replaces its frame), whose depths strictly increase: at most max_depth - 1. */
 static derive_result derive(sampler *s, zs_rng *rng, uint32_t *out, int32_t *labels, uint32_t room,
                             uint64_t *length) {
     const zs_pcfg *g = s->g;
     const uint32_t *rhs = g->rhs, *offset = g->rule_offset;
     const uint32_t max_depth = s->opts->max_depth, max_expansions = s->opts->max_expansions;
+    const uint32_t terminal_offset = s->terminal_offset;
     frame *stack = s->stack;
-    uint32_t r = pick_rule(g, g->start, rng), sp = 0, expansions = 1;
+    uint32_t rule = pick_rule(g, g->start, rng), depth = 1, sp = 0, expansions = 1;
+    uint32_t pos = offset[rule], end = offset[rule + 1];
     uint64_t len = 0;
-    stack[sp++] = (frame){r, offset[r], offset[r + 1], 1};
-    while (sp) {
-        frame *f = &stack[sp - 1];
-        if (f->pos == f->end) {
-            sp--;
+    for (;;) {
+        if (pos == end) {
+            if (sp == 0) break;
+            frame f = stack[--sp];
+            rule = f.rule, pos = f.pos, end = f.end, depth = f.depth;
             continue;
         }
-        uint32_t sym = rhs[f->pos++];
+        uint32_t sym = rhs[pos++];
         if (!(sym & ZS_PCFG_NONTERMINAL)) {
             if (len < room) {
-                out[len] = sym + s->terminal_offset;
-                if (labels) labels[len] = (int32_t)f->rule;
+                out[len] = sym + terminal_offset;
+                if (labels) labels[len] = (int32_t)rule;
             }
             len++;
             continue;
         }
-        uint32_t depth = f->depth + 1;
-        if (depth > max_depth) return DROPPED_DEPTH;
+        if (depth + 1 > max_depth) return DROPPED_DEPTH;
         if (++expansions > max_expansions) return DROPPED_EXPANSIONS;
-        r = pick_rule(g, sym & ~ZS_PCFG_NONTERMINAL, rng);
-        if (f->pos == f->end) sp--; /* a finished frame makes room: its depth lives on below */
-        stack[sp++] = (frame){r, offset[r], offset[r + 1], depth};
+        if (pos != end) stack[sp++] = (frame){rule, pos, end, depth};
+        rule = pick_rule(g, sym & ~ZS_PCFG_NONTERMINAL, rng);
+        pos = offset[rule], end = offset[rule + 1], depth++;
     }
     *length = len;
     return DERIVED;
