@@ -626,6 +626,28 @@ Test(pcfg_sample, supercritical_grammar_fails) {
     zs_pcfg_free(g);
 }
 
+/* Monte Carlo of the termination probability: for A -> A A [0.6] | 'a' [0.4] the analysis
+ * gives q = 2/3, and the sampler drops the other 1/3 of attempts (derivations that do
+ * terminate exceed 20000 expansions with negligible probability: conditioned on extinction
+ * the process is subcritical). */
+Test(pcfg_sample, dropped_fraction_matches_termination_probability) {
+    zs_pcfg *g = binary_tree_grammar(0.6);
+    zs_pcfg_analysis a = analyse(g);
+    cr_assert_float_eq(a.termination_prob, 2.0 / 3.0, 1e-12);
+    const uint32_t docs = 40, context = 256;
+    uint32_t *tokens = malloc(docs * context * sizeof *tokens);
+    zs_pcfg_sample_opts o = sample_opts(context, 8, 2);
+    o.max_expansions = 20000;
+    zs_pcfg_sample_stats stats;
+    sample(g, &o, docs, tokens, NULL, &stats);
+    double n = (double)(stats.sentences + stats.dropped), f = 1 - a.termination_prob;
+    cr_assert_lt(fabs(stats.dropped_fraction - f), 5 * sqrt(f * (1 - f) / n),
+                 "dropped %g of %g attempts, expected %g", stats.dropped_fraction, n, f);
+    free(tokens);
+    zs_pcfg_analysis_free(&a);
+    zs_pcfg_free(g);
+}
+
 /* Sentence lengths (the runs between separators in one long row) against the analysis:
  * the mean within 5 standard errors, and for A -> A A [0.3] | 'a' [0.7] the exact law
  * P(len = n) = Catalan(n-1) p^(n-1) (1-p)^n at n = 1, 2, 3. */
@@ -709,6 +731,18 @@ Test(pcfg_cli, generate_sample_analyse) {
     cr_assert(strstr(t.sidecar.params_json, "\"max_depth\":995"), "%s", t.sidecar.params_json);
     cr_assert(strstr(t.sidecar.params_json, "\"dropped_fraction\":0"), "%s", t.sidecar.params_json);
     cr_assert(strstr(t.sidecar.params_json, "\"max_options\":5"), "%s", t.sidecar.params_json);
+    zs_tokens_close(&t);
+
+    const char *bin = zs_test_path("ref.bin");
+    r = zs_test_cli("pcfg sample %s --tokens 1000 --reference-ids -o %s", g, bin);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    cr_assert_eq(zs_tokens_open(&t, bin, NULL, &err), ZS_OK, "%s", err.msg);
+    cr_assert(t.format == ZS_FORMAT_BIN && t.n_tokens == 1024 && t.sidecar.vocab_size == 150);
+    uint64_t lo, hi;
+    cr_assert_eq(zs_tokens_id_range(&t, &lo, &hi, &err), ZS_OK);
+    cr_assert_lt(hi, 150);
+    cr_assert(strstr(t.sidecar.params_json, "\"reference_ids\":true"), "%s", t.sidecar.params_json);
     zs_tokens_close(&t);
 
     r = zs_test_cli("pcfg analyse %s --json", g);
