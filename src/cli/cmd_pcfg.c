@@ -164,7 +164,7 @@ static zs_status write_outputs(const char *grammar, const zs_pcfg *g, const zs_p
     zs_sidecar sc;
     zs_sidecar_init(&sc);
     json_t *params = sample_json(grammar, g, o, stats);
-    char *params_text = params ? json_dumps(params, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
+    char *params_text = params ? json_dumps(params, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
     json_decref(params);
     if (!params_text) return zs_fail(err, ZS_ERR_NOMEM, "out of memory building the sidecar");
     sc.generator = "pcfg";
