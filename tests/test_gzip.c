@@ -3,6 +3,7 @@
  * statistics against closed forms and numpy/statistics, sampling and thread-count
  * determinism, bytes mode, entropy, zstd, and every input error with its message. */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "testutil.h"
 #include "zipscale/measure.h"
+#include "zipscale/tokens.h"
 
 static uint64_t gzip_size(const void *data, uint64_t bytes, int level) {
     uint64_t one_shot, reused;
@@ -568,4 +570,145 @@ Test(errors, reader_failure_is_reported) {
         cr_assert_str_eq(err.msg, "failing: read at token 32", "threads %d", threads);
         cr_assert_null(r.gzip_ratios, "a failed measure leaves no result behind");
     }
+}
+
+/* ---- the command ------------------------------------------------------------------------ */
+
+/* A raw little-endian uint32 token file. */
+static const char *write_raw_u32(const char *name, const uint32_t *ids, uint64_t n) {
+    const char *path = zs_test_path(name);
+    cr_assert_eq(zs_test_write(path, ids, n * sizeof *ids), 0);
+    return path;
+}
+
+static json_t *file_entry(const char *json_text, int i) {
+    json_error_t jerr;
+    json_t *doc = json_loads(json_text, 0, &jerr);
+    cr_assert(doc, "not JSON (%s): %s", jerr.text, json_text);
+    json_t *entry = json_incref(json_array_get(json_object_get(doc, "files"), (size_t)i));
+    json_decref(doc);
+    cr_assert(entry, "no files[%d] in %s", i, json_text);
+    return entry;
+}
+
+static double json_num(json_t *obj, const char *path1, const char *path2) {
+    json_t *v = json_object_get(obj, path1);
+    if (path2) v = json_object_get(v, path2);
+    cr_assert(json_is_number(v), "%s.%s is not a number", path1, path2 ? path2 : "");
+    return json_number_value(v);
+}
+
+Test(cli, json_matches_library_and_any_thread_count) {
+    const uint64_t n = 256 * 60 + 100;
+    uint32_t *ids = pcfg_like_stream(n, 4);
+    const char *path = write_raw_u32("stream.u32", ids, n);
+    zs_run one =
+        zs_test_cli("gzip '%s' --dtype uint32 --sample 25 --seed 3 --json --threads 1", path);
+    zs_run two =
+        zs_test_cli("gzip '%s' --dtype uint32 --sample 25 --seed 3 --json --threads 2", path);
+    cr_assert_eq(one.exit_code, 0, "stderr: %s", one.err);
+    cr_assert_str_eq(one.out, two.out, "output must not depend on --threads");
+    zs_token_source src;
+    zs_measure_source_array(&src, ids, n, "array");
+    zs_measure_opts o;
+    zs_measure_opts_init(&o);
+    o.sample = 25;
+    o.seed = 3;
+    zs_measure_result r;
+    zs_error err;
+    cr_assert_eq(zs_measure_tokens(&src, &o, &r, &err), ZS_OK, "%s", err.msg);
+    json_t *f = file_entry(one.out, 0);
+    /* JSON carries 10 significant digits. */
+    cr_assert_float_eq(json_num(f, "H", NULL), r.gzip.median, 1e-9);
+    cr_assert_float_eq(json_num(f, "gzip", "stdev"), r.gzip.stdev, 1e-9);
+    cr_assert_float_eq(json_num(f, "zstd", "median"), r.zstd.median, 1e-9);
+    cr_assert_float_eq(json_num(f, "unigram_entropy_bits_per_token", NULL), r.entropy_bits, 1e-8);
+    cr_assert_eq(json_num(f, "gzip", "n"), 25);
+    cr_assert_eq(json_num(f, "sequences_total", NULL), 60);
+    cr_assert_eq(json_num(f, "tail_tokens_ignored", NULL), 100);
+    json_decref(f);
+    zs_measure_result_free(&r);
+    zs_run_free(&one);
+    zs_run_free(&two);
+    free(ids);
+}
+
+/* A documents x 256 file: the sequences are its rows. Rows alternate between a constant
+ * row and a random one, so the ratios tell them apart. */
+Test(cli, rows_of_a_2d_file_are_the_sequences) {
+    enum { DOCS = 6, CTX = 256 };
+    static uint32_t ids[DOCS * CTX];
+    zs_rng rng;
+    zs_rng_seed(&rng, 2, 0);
+    for (int i = 0; i < DOCS * CTX; i++)
+        ids[i] = (i / CTX) % 2 ? (uint32_t)zs_rng_below(&rng, 60000) : 17u;
+    const char *path = zs_test_path("docs.npy");
+    zs_tokens_layout layout = {ZS_FORMAT_NPY, ZS_DTYPE_U16, 2, {DOCS, CTX}};
+    zs_error err;
+    cr_assert_eq(zs_tokens_write(path, ids, &layout, NULL, &err), ZS_OK, "%s", err.msg);
+    zs_run r = zs_test_cli("gzip '%s' --sample 0 --json", path);
+    cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
+    json_t *f = file_entry(r.out, 0);
+    cr_assert_eq(json_num(f, "sequences_total", NULL), DOCS);
+    cr_assert_eq(json_num(f, "tail_tokens_ignored", NULL), 0);
+    double constant = (double)gzip_size_tokens(ids, CTX, 9) / (4 * CTX);
+    double random = (double)gzip_size_tokens(ids + CTX, CTX, 9) / (4 * CTX);
+    cr_assert_float_eq(json_num(f, "gzip", "min"), constant, 1e-9);
+    cr_assert_leq(random, json_num(f, "gzip", "max"));
+    json_decref(f);
+    zs_run_free(&r);
+}
+
+Test(cli, table_bytes_mode_and_output_file) {
+    const char *path = zs_test_path("notes.txt");
+    FILE *f = fopen(path, "w");
+    for (int i = 0; i < 300; i++) fprintf(f, "line %d of some notes about gzip\n", i);
+    fclose(f);
+    const char *out = zs_test_path("table.txt");
+    zs_run r = zs_test_cli("gzip --bytes '%s' --chunk-bytes 500 --level 6 -o '%s'", path, out);
+    cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
+    cr_assert_str_eq(r.out, "", "the table goes to -o, not stdout");
+    char *table = zs_test_slurp(out, NULL);
+    cr_assert(table && strstr(table, "bits/B"), "table: %s", table);
+    cr_assert(strstr(table, "sequences of 500 bytes"), "table: %s", table);
+    cr_assert(strstr(table, "gzip-6"), "table: %s", table);
+    free(table);
+    zs_run_free(&r);
+}
+
+Test(cli, errors_exit_codes_and_messages) {
+    const char *empty = write_raw_u32("empty.u32", NULL, 0);
+    zs_run r = zs_test_cli("gzip '%s' --bytes", empty);
+    cr_assert_eq(r.exit_code, 1);
+    cr_assert(strstr(r.err, "empty.u32: empty: expected at least one sequence of 1024 bytes"),
+              "stderr: %s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("gzip '%s' --dtype uint32", empty);
+    cr_assert_eq(r.exit_code, 1);
+    cr_assert(strstr(r.err, "empty.u32: empty: expected at least one sequence of 256 tokens"),
+              "stderr: %s", r.err);
+    zs_run_free(&r);
+    uint32_t ids[100] = {0};
+    const char *small = write_raw_u32("small.u32", ids, 100);
+    r = zs_test_cli("gzip '%s' --dtype uint32", small);
+    cr_assert_eq(r.exit_code, 1);
+    cr_assert(strstr(r.err, "small.u32: 100 tokens, fewer than one sequence of 256 tokens"),
+              "stderr: %s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("gzip '%s' --dtype uint32 --level 10", small);
+    cr_assert_eq(r.exit_code, 2);
+    cr_assert(strstr(r.err, "zipscale: gzip level 10: expected an integer in 1..9"), "stderr: %s",
+              r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("gzip '%s' --dtype uint32 --sequence-length 0", small);
+    cr_assert_eq(r.exit_code, 2);
+    cr_assert(strstr(r.err, "sequence length 0: expected at least 1 token"), "stderr: %s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("gzip '%s' --bytes --dtype uint16", small);
+    cr_assert_eq(r.exit_code, 2);
+    cr_assert(strstr(r.err, "--dtype reads token files; --bytes reads bytes"), "stderr: %s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("gzip");
+    cr_assert_eq(r.exit_code, 2, "a file is required");
+    zs_run_free(&r);
 }
