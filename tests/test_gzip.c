@@ -677,7 +677,8 @@ Test(cli, table_bytes_mode_and_output_file) {
 }
 
 Test(cli, errors_exit_codes_and_messages) {
-    const char *empty = write_raw_u32("empty.u32", NULL, 0);
+    const uint32_t no_ids[1] = {0};
+    const char *empty = write_raw_u32("empty.u32", no_ids, 0);
     zs_run r = zs_test_cli("gzip '%s' --bytes", empty);
     cr_assert_eq(r.exit_code, 1);
     cr_assert(strstr(r.err, "empty.u32: empty: expected at least one sequence of 1024 bytes"),
