@@ -713,3 +713,16 @@ Test(cli, errors_exit_codes_and_messages) {
     cr_assert_eq(r.exit_code, 2, "a file is required");
     zs_run_free(&r);
 }
+
+Test(errors, entropy_of_nothing) {
+    zs_error err;
+    double bits;
+    uint64_t distinct;
+    const uint32_t none[1] = {0};
+    zs_token_source src;
+    zs_measure_source_array(&src, none, 0, "empty.npy");
+    cr_assert_eq(zs_measure_entropy_tokens(&src, &bits, &distinct, &err), ZS_ERR_FORMAT);
+    cr_assert_str_eq(err.msg, "empty.npy: no tokens: expected at least one");
+    cr_assert_eq(zs_measure_entropy_bytes(none, 0, &bits, &distinct, &err), ZS_ERR_FORMAT);
+    cr_assert_str_eq(err.msg, "entropy of 0 bytes: expected at least one byte");
+}

@@ -15,7 +15,13 @@ typedef struct {
     const char *dtype, *output;
 } gzip_args;
 
-static gzip_args args = {256, 1000, 0, 1024, 0, 9, ZS_ZSTD_DEFAULT_LEVEL, 0, 0, NULL, NULL};
+static gzip_args args = {
+    .sequence_tokens = 256,
+    .sample = 1000,
+    .chunk_bytes = 1024,
+    .level = 9,
+    .zstd_level = ZS_ZSTD_DEFAULT_LEVEL,
+};
 
 static const zs_opt gzip_opts[] = {
     {"sequence-length", 0, ZS_OPT_U64, &args.sequence_tokens, "L",

@@ -77,7 +77,8 @@ static double entropy_of_counts(const uint64_t *counts, uint64_t n_slots, uint64
 zs_status zs_measure_entropy_tokens(const zs_token_source *src, double *bits_per_token,
                                     uint64_t *distinct_tokens, zs_error *err) {
     const char *name = src->name ? src->name : "tokens";
-    if (src->n_tokens == 0) return zs_fail(err, ZS_ERR_FORMAT, "%s: no tokens", name);
+    if (src->n_tokens == 0)
+        return zs_fail(err, ZS_ERR_FORMAT, "%s: no tokens: expected at least one", name);
     uint32_t *chunk = zs_alloc(READ_CHUNK_TOKENS * sizeof *chunk, "token chunk", err);
     if (!chunk) return ZS_ERR_NOMEM;
     counter c;
@@ -107,7 +108,8 @@ zs_status zs_measure_entropy_tokens(const zs_token_source *src, double *bits_per
 
 zs_status zs_measure_entropy_bytes(const void *data, uint64_t bytes, double *bits_per_byte,
                                    uint64_t *distinct_bytes, zs_error *err) {
-    if (bytes == 0) return zs_fail(err, ZS_ERR_FORMAT, "no bytes");
+    if (bytes == 0)
+        return zs_fail(err, ZS_ERR_FORMAT, "entropy of 0 bytes: expected at least one byte");
     uint64_t counts[256] = {0};
     const uint8_t *p = data;
     for (uint64_t i = 0; i < bytes; i++) counts[p[i]]++;
