@@ -626,6 +626,10 @@ Test(cli, json_matches_library_and_any_thread_count) {
     cr_assert_eq(json_num(f, "gzip", "n"), 25);
     cr_assert_eq(json_num(f, "sequences_total", NULL), 60);
     cr_assert_eq(json_num(f, "tail_tokens_ignored", NULL), 100);
+    zs_run sum = zs_test_sh("sha256sum '%s' | cut -c1-64", path);
+    cr_assert_eq(strlen(sum.out), 65, "sha256sum printed: %s", sum.out);
+    cr_assert_eq(strncmp(json_string_value(json_object_get(f, "sha256")), sum.out, 64), 0);
+    zs_run_free(&sum);
     json_decref(f);
     zs_measure_result_free(&r);
     zs_run_free(&one);

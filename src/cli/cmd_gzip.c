@@ -104,28 +104,40 @@ static json_t *summary_json(const zs_summary *s) {
                      "min", json_number(s->min), "max", json_number(s->max));
 }
 
-static json_t *file_json(const char *path, const char *format, const char *dtype,
-                         const zs_measure_result *r) {
-    const char *unit = args.bytes_mode ? "bytes" : "tokens";
-    char key_units[32], key_window[40], key_tail[40], key_entropy[48], key_distinct[32];
-    snprintf(key_units, sizeof key_units, "%s", unit);
-    snprintf(key_window, sizeof key_window, "sequence_%s", unit);
-    snprintf(key_tail, sizeof key_tail, "tail_%s_ignored", unit);
-    snprintf(key_entropy, sizeof key_entropy, "unigram_entropy_bits_per_%s",
-             args.bytes_mode ? "byte" : "token");
-    snprintf(key_distinct, sizeof key_distinct, "distinct_%s", unit);
+static void set_int(json_t *obj, const char *key, uint64_t value) {
+    json_object_set_new(obj, key, json_integer((json_int_t)value));
+}
+
+/* One file's record; the unit words follow the mode ("tokens" or "bytes"). */
+static json_t *file_json(const char *path, const char *sha256, const char *format,
+                         const char *dtype, const zs_measure_result *r) {
+    const char *units = args.bytes_mode ? "bytes" : "tokens";
+    char key[64];
+    json_t *f = json_object();
+    json_object_set_new(f, "file", json_string(path));
+    json_object_set_new(f, "sha256", json_string(sha256));
+    json_object_set_new(f, "format", json_string(format));
+    json_object_set_new(f, "dtype", json_string(dtype));
+    set_int(f, units, r->units_total);
+    snprintf(key, sizeof key, "sequence_%s", units);
+    set_int(f, key, r->window_units);
+    set_int(f, "raw_bytes_per_sequence", r->raw_bytes_per_window);
+    set_int(f, "sequences_total", r->windows_total);
+    snprintf(key, sizeof key, "tail_%s_ignored", units);
+    set_int(f, key, r->tail_units);
+    json_object_set_new(f, "H", json_number(r->gzip.median));
+    json_object_set_new(f, "gzip", summary_json(&r->gzip));
     json_t *zstd = json_null();
     if (r->zstd.n) {
         zstd = summary_json(&r->zstd);
         json_object_set_new(zstd, "level", json_integer(args.zstd_level));
     }
-    return json_pack(
-        "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:I}", "file", path, "format",
-        format, "dtype", dtype, key_units, (json_int_t)r->units_total, key_window,
-        (json_int_t)r->window_units, "raw_bytes_per_sequence", (json_int_t)r->raw_bytes_per_window,
-        "sequences_total", (json_int_t)r->windows_total, key_tail, (json_int_t)r->tail_units, "H",
-        json_number(r->gzip.median), "gzip", summary_json(&r->gzip), "zstd", zstd, key_entropy,
-        json_real(r->entropy_bits), key_distinct, (json_int_t)r->distinct_symbols);
+    json_object_set_new(f, "zstd", zstd);
+    snprintf(key, sizeof key, "unigram_entropy_bits_per_%s", args.bytes_mode ? "byte" : "token");
+    json_object_set_new(f, key, json_real(r->entropy_bits));
+    snprintf(key, sizeof key, "distinct_%s", units);
+    set_int(f, key, r->distinct_symbols);
+    return f;
 }
 
 /* Every option that changes the numbers; --threads does not, so it is left out and the
@@ -207,8 +219,12 @@ static int gzip_run(int argc, char **argv) {
     json_t *files = json_array();
     for (int i = 0; !s && i < npos; i++) {
         const char *format, *dtype;
+        char sha256[65];
         s = measure_file(pos[i], &opts, &results[i], &format, &dtype, &err);
-        if (!s) json_array_append_new(files, file_json(pos[i], format, dtype, &results[i]));
+        /* The file's digest is provenance for the JSON record; the table has no room. */
+        if (!s && args.json) s = zs_sha256_file(pos[i], sha256, &err);
+        if (!s && args.json)
+            json_array_append_new(files, file_json(pos[i], sha256, format, dtype, &results[i]));
     }
     if (!s && args.json) {
         json_t *doc = json_pack("{s:s, s:s, s:o, s:o}", "zipscale_version", zs_version(), "command",
