@@ -185,8 +185,9 @@ static zs_status emit_table(char **paths, const zs_measure_result *results, int 
     print_table_header(out, args.zstd_level != 0);
     for (int i = 0; i < n; i++) print_table_row(out, paths[i], &results[i]);
     for (int i = 0; i < n; i++) print_table_note(out, paths[i], &results[i]);
-    fprintf(out, "# H = median gzip-%d ratio (compressed/raw bytes); zstd = median zstd-%d ratio\n",
-            args.level, args.zstd_level);
+    fprintf(out, "# H = median gzip-%d ratio (compressed/raw bytes)", args.level);
+    if (args.zstd_level) fprintf(out, "; zstd = median zstd-%d ratio", args.zstd_level);
+    fputc('\n', out);
     fclose(out);
     zs_status s = ZS_OK;
     if (args.output)
