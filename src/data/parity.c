@@ -34,10 +34,10 @@ static zs_status check_spec(const zs_parity_spec *spec, zs_error *err) {
                        "parity spec: zipf_exponent = %g, expected a finite number >= 0 "
                        "(0 = uniform subtasks)",
                        spec->zipf_exponent);
-    if (spec->n_tasks >= UINT32_MAX || spec->n_bits >= UINT32_MAX - spec->n_tasks)
+    if (spec->n_tasks > UINT32_MAX || spec->n_bits > UINT32_MAX - spec->n_tasks)
         return zs_fail(err, ZS_ERR_USAGE,
                        "parity spec: n_tasks + n_bits = %" PRIu64 " + %" PRIu64
-                       ", expected an input length below 2^32",
+                       ", expected an input length of at most 2^32 - 1",
                        spec->n_tasks, spec->n_bits);
     uint64_t subsets = zs_parity_choose(spec->n_bits, spec->k);
     if (spec->n_tasks > subsets)
