@@ -115,6 +115,10 @@ static inline uint64_t zs_parity_packed_bytes(const zs_parity_task *task) {
  * e / 8, bit 7 - e % 8 (most significant first); padding bits are zero. */
 void zs_parity_pack_input(const zs_parity_task *task, const zs_parity_batch *batch, uint64_t row,
                           uint8_t *out);
+/* Every row packed so: out is (n_examples, zs_parity_packed_bytes) bytes, row-major;
+ * `threads` as for zs_parity_fill (the bytes do not depend on it). */
+void zs_parity_pack_batch(const zs_parity_task *task, const zs_parity_batch *batch, uint8_t *out,
+                          int threads);
 
 #ifdef __cplusplus
 }

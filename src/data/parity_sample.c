@@ -8,8 +8,17 @@
 
 zs_status zs_parity_batch_alloc(zs_parity_batch *batch, const zs_parity_task *task,
                                 uint64_t n_examples, zs_error *err) {
-    batch->n_examples = n_examples;
+    batch->n_examples = 0;
     batch->words_per_example = task->words_per_example;
+    batch->subtask = NULL;
+    batch->bits = NULL;
+    batch->label = NULL;
+    if (n_examples >= (SIZE_MAX / sizeof *batch->bits - 1) / task->words_per_example)
+        return zs_fail(err, ZS_ERR_NOMEM,
+                       "parity batch: %" PRIu64
+                       " examples of %u words each exceed the address space",
+                       n_examples, task->words_per_example);
+    batch->n_examples = n_examples;
     /* +1 so that an empty batch still owns (distinct, freeable) storage. */
     batch->subtask = zs_alloc((n_examples + 1) * sizeof *batch->subtask, "parity subtasks", err);
     batch->bits = zs_alloc((n_examples * task->words_per_example + 1) * sizeof *batch->bits,

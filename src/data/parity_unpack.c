@@ -37,3 +37,12 @@ void zs_parity_pack_input(const zs_parity_task *task, const zs_parity_batch *bat
         for (uint64_t word = bits[w]; word; word &= word - 1)
             set_packed(out, n_tasks + w * 64 + (uint64_t)__builtin_ctzll(word));
 }
+
+void zs_parity_pack_batch(const zs_parity_task *task, const zs_parity_batch *batch, uint8_t *out,
+                          int threads) {
+    const uint64_t bytes = zs_parity_packed_bytes(task);
+    const int64_t rows = (int64_t)batch->n_examples;
+#pragma omp parallel for schedule(static) num_threads(zs_threads_resolve(threads))
+    for (int64_t row = 0; row < rows; row++)
+        zs_parity_pack_input(task, batch, (uint64_t)row, out + (uint64_t)row * bytes);
+}
