@@ -112,7 +112,8 @@ zs_status zs_parity_init(zs_parity_task *task, const zs_parity_spec *spec, zs_er
     task->spec = *spec;
     const uint64_t n_tasks = spec->n_tasks, k = spec->k;
     task->words_per_example = (uint32_t)((spec->n_bits + 63) / 64);
-    task->subsets = zs_alloc(n_tasks * k * sizeof *task->subsets, "parity subsets", err);
+    /* n_tasks and k are below 2^32, so their product fits; calloc checks the byte count. */
+    task->subsets = zs_calloc(n_tasks * k, sizeof *task->subsets, "parity subsets", err);
     task->masks = zs_calloc(n_tasks * task->words_per_example, sizeof *task->masks,
                             "parity subset masks", err);
     task->probs = zs_alloc(n_tasks * sizeof *task->probs, "parity subtask probabilities", err);
