@@ -45,7 +45,7 @@ typedef struct {
     int64_t separator_id; /* -1 = none */
     uint64_t context;     /* tokens per document; 0 = not documents */
     uint64_t n_tokens;
-    char *version; /* zipscale version that wrote the file; filled in by zs_sidecar_write */
+    char *version;    /* zipscale version that wrote the file; filled in by zs_sidecar_write */
     char *extra_json; /* any other fields, as a JSON object's text; NULL if none */
 } zs_sidecar;
 
@@ -59,10 +59,10 @@ zs_status zs_sidecar_write(const char *data_path, const zs_sidecar *sc, zs_error
 typedef struct {
     zs_token_format format;
     zs_dtype dtype;
-    int ndim;           /* 1 or 2 */
-    uint64_t shape[2];  /* 1-D: shape[0] tokens; 2-D: documents x context */
+    int ndim;          /* 1 or 2 */
+    uint64_t shape[2]; /* 1-D: shape[0] tokens; 2-D: documents x context */
     uint64_t n_tokens;
-    const void *tokens; /* first token, inside the map; dtype-typed, little-endian */
+    const void *tokens;  /* first token, inside the map; dtype-typed, little-endian */
     uint64_t vocab_size; /* from the options, else the sidecar, else 0 (unknown) */
     int has_sidecar;
     zs_sidecar sidecar;
@@ -71,7 +71,7 @@ typedef struct {
 } zs_tokens;
 
 typedef struct {
-    zs_dtype raw_dtype;   /* required for raw files */
+    zs_dtype raw_dtype; /* required for raw files */
     int has_raw_dtype;
     uint64_t raw_context; /* raw files: view as 2-D documents x raw_context (0 = 1-D) */
     uint64_t vocab_size;  /* if > 0, overrides the sidecar's and every id must be below it */
@@ -90,13 +90,15 @@ uint64_t zs_tokens_at(const zs_tokens *t, uint64_t i);
 /* Copies tokens [start, start+count) as uint32. Fails on an id that does not fit. */
 zs_status zs_tokens_read_u32(const zs_tokens *t, uint64_t start, uint64_t count, uint32_t *out,
                              zs_error *err);
-/* Smallest and largest id (scans the file; also rejects negative ids). */
-zs_status zs_tokens_id_range(const zs_tokens *t, uint64_t *min_id, uint64_t *max_id,
-                             zs_error *err);
+/* Smallest and largest id (scans the file; also rejects negative ids). An empty file
+ * has no range: ZS_ERR_RANGE. */
+zs_status zs_tokens_id_range(const zs_tokens *t, uint64_t *min_id, uint64_t *max_id, zs_error *err);
 
 /* Writing: ids are uint32 in memory, converted to dtype on the way out (an id that
  * does not fit dtype is an error). Written atomically; the sidecar (if non-NULL) goes
- * to `<path>.json`, also atomically, after the data. */
+ * to `<path>.json`, also atomically, after the data, with n_tokens (and, for 2-D, context)
+ * filled in from the layout. With a NULL sidecar a stale `<path>.json` is removed, so a
+ * sidecar never describes other data than its file's. */
 typedef struct {
     zs_token_format format;
     zs_dtype dtype;
@@ -109,6 +111,37 @@ zs_status zs_tokens_write(const char *path, const uint32_t *ids, const zs_tokens
 /* Writes any array already in `dtype` (e.g. int32 rule labels) as .npy. */
 zs_status zs_npy_write(const char *path, zs_dtype dtype, int ndim, const uint64_t *shape,
                        const void *data, zs_error *err);
+/* Like zs_tokens_write, but the ids are an array of src_dtype (e.g. bytes as uint8):
+ * converted to layout->dtype on the way out, with the same checks. */
+zs_status zs_tokens_write_typed(const char *path, zs_dtype src_dtype, const void *src,
+                                const zs_tokens_layout *layout, const zs_sidecar *sidecar,
+                                zs_error *err);
+
+/* How many distinct ids the file uses (scans it; rejects negative ids). */
+zs_status zs_tokens_count_distinct(const zs_tokens *t, uint64_t *n_distinct, zs_error *err);
+
+/* Byte-level import: every byte of src_path becomes one token (ids 0..255, vocabulary
+ * 256, no separator), written to out_path in the format its extension names (.npy:
+ * uint8; .bin: uint16 shard; raw otherwise: uint8). context > 0 makes a 2-D .npy of
+ * documents of `context` tokens; the tail that does not fill one is dropped and counted
+ * in *dropped_bytes. The sidecar records generator "bytes" and params {source,
+ * source_bytes, source_sha256, dropped_bytes}. */
+zs_status zs_tokens_import_bytes(const char *src_path, const char *out_path, uint64_t context,
+                                 uint64_t *dropped_bytes, zs_error *err);
+
+/* SHA-256 (FIPS 180-4), for provenance: the sidecar names the exact source bytes. */
+typedef struct {
+    uint32_t state[8];
+    uint64_t length_bytes;
+    unsigned char block[64];
+    size_t block_used;
+} zs_sha256;
+
+void zs_sha256_init(zs_sha256 *h);
+void zs_sha256_update(zs_sha256 *h, const void *data, size_t bytes);
+void zs_sha256_final(zs_sha256 *h, unsigned char digest[32]);
+/* The digest of a buffer as 64 lowercase hex digits and a NUL, as sha256sum prints it. */
+void zs_sha256_hex(const void *data, size_t bytes, char hex[65]);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,243 @@
+/* The provenance sidecar `<data file>.json`: which generator made a token file, with what
+ * parameters and seed, its vocabulary, separator and context. Fields zipscale does not
+ * know are carried through a read/write round trip in extra_json. */
+#include "zipscale/tokens.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *const known_fields[] = {"generator",  "params",          "seed",
+                                           "vocab_size", "context",         "separator_id",
+                                           "n_tokens",   "zipscale_version"};
+enum { N_KNOWN = sizeof known_fields / sizeof known_fields[0] };
+
+static int is_known(const char *key) {
+    for (int i = 0; i < N_KNOWN; i++)
+        if (strcmp(key, known_fields[i]) == 0) return 1;
+    return 0;
+}
+
+void zs_sidecar_init(zs_sidecar *sc) {
+    memset(sc, 0, sizeof *sc);
+    sc->separator_id = -1;
+}
+
+void zs_sidecar_free(zs_sidecar *sc) {
+    free(sc->generator);
+    free(sc->params_json);
+    free(sc->version);
+    free(sc->extra_json);
+    zs_sidecar_init(sc);
+}
+
+static char *sidecar_path(const char *data_path, zs_error *err) {
+    size_t n = strlen(data_path) + sizeof ".json";
+    char *p = zs_alloc(n, "sidecar path", err);
+    if (p) snprintf(p, n, "%s.json", data_path);
+    return p;
+}
+
+/* ---- reading ---- */
+
+static zs_status bad_field(const char *path, const char *key, const char *what, zs_error *err) {
+    return zs_fail(err, ZS_ERR_FORMAT, "%s: field '%s': expected %s", path, key, what);
+}
+
+static zs_status get_string(const char *path, json_t *obj, const char *key, char **out,
+                            zs_error *err) {
+    json_t *v = json_object_get(obj, key);
+    if (!v || json_is_null(v)) return ZS_OK;
+    if (!json_is_string(v)) return bad_field(path, key, "a string or null", err);
+    *out = strdup(json_string_value(v));
+    return *out ? ZS_OK : zs_fail(err, ZS_ERR_NOMEM, "%s: out of memory", path);
+}
+
+/* A count: a JSON integer >= 0; null or absent leaves *out as it is. */
+static zs_status get_count(const char *path, json_t *obj, const char *key, uint64_t *out,
+                           zs_error *err) {
+    json_t *v = json_object_get(obj, key);
+    if (!v || json_is_null(v)) return ZS_OK;
+    if (!json_is_integer(v) || json_integer_value(v) < 0)
+        return bad_field(path, key, "a non-negative integer or null", err);
+    *out = (uint64_t)json_integer_value(v);
+    return ZS_OK;
+}
+
+/* Seeds are unsigned 64-bit; those above 2^63-1 are written as decimal strings. */
+static zs_status get_seed(const char *path, json_t *obj, zs_sidecar *sc, zs_error *err) {
+    json_t *v = json_object_get(obj, "seed");
+    if (!v || json_is_null(v)) return ZS_OK;
+    const char *what = "a non-negative integer, a decimal string or null";
+    if (json_is_integer(v)) {
+        if (json_integer_value(v) < 0) return bad_field(path, "seed", what, err);
+        sc->seed = (uint64_t)json_integer_value(v);
+    } else if (json_is_string(v)) {
+        const char *text = json_string_value(v);
+        char *end;
+        errno = 0;
+        sc->seed = strtoull(text, &end, 10);
+        if (!*text || *text == '-' || *end || errno) return bad_field(path, "seed", what, err);
+    } else {
+        return bad_field(path, "seed", what, err);
+    }
+    sc->has_seed = 1;
+    return ZS_OK;
+}
+
+static zs_status get_separator(const char *path, json_t *obj, zs_sidecar *sc, zs_error *err) {
+    json_t *v = json_object_get(obj, "separator_id");
+    if (!v || json_is_null(v)) return ZS_OK;
+    if (!json_is_integer(v) || json_integer_value(v) < -1)
+        return bad_field(path, "separator_id", "an integer >= 0, or null for none", err);
+    sc->separator_id = json_integer_value(v);
+    return ZS_OK;
+}
+
+static zs_status dump_object(const char *path, json_t *value, char **out, zs_error *err) {
+    *out = json_dumps(value, JSON_COMPACT);
+    return *out ? ZS_OK : zs_fail(err, ZS_ERR_NOMEM, "%s: out of memory", path);
+}
+
+static zs_status get_params(const char *path, json_t *obj, zs_sidecar *sc, zs_error *err) {
+    json_t *v = json_object_get(obj, "params");
+    if (!v || json_is_null(v)) return ZS_OK;
+    if (!json_is_object(v)) return bad_field(path, "params", "a JSON object or null", err);
+    return dump_object(path, v, &sc->params_json, err);
+}
+
+static zs_status get_extra(const char *path, json_t *obj, zs_sidecar *sc, zs_error *err) {
+    json_t *extra = json_object();
+    if (!extra) return zs_fail(err, ZS_ERR_NOMEM, "%s: out of memory", path);
+    const char *key;
+    json_t *value;
+    json_object_foreach(obj, key, value) {
+        if (!is_known(key)) json_object_set(extra, key, value);
+    }
+    zs_status s = json_object_size(extra) ? dump_object(path, extra, &sc->extra_json, err) : ZS_OK;
+    json_decref(extra);
+    return s;
+}
+
+static zs_status parse_fields(const char *path, json_t *obj, zs_sidecar *sc, zs_error *err) {
+    zs_status s;
+    if ((s = get_string(path, obj, "generator", &sc->generator, err))) return s;
+    if ((s = get_params(path, obj, sc, err))) return s;
+    if ((s = get_seed(path, obj, sc, err))) return s;
+    if ((s = get_count(path, obj, "vocab_size", &sc->vocab_size, err))) return s;
+    if ((s = get_separator(path, obj, sc, err))) return s;
+    if ((s = get_count(path, obj, "context", &sc->context, err))) return s;
+    if ((s = get_count(path, obj, "n_tokens", &sc->n_tokens, err))) return s;
+    if ((s = get_string(path, obj, "zipscale_version", &sc->version, err))) return s;
+    return get_extra(path, obj, sc, err);
+}
+
+zs_status zs_sidecar_read(const char *data_path, zs_sidecar *sc, int *found, zs_error *err) {
+    zs_sidecar_init(sc);
+    *found = 0;
+    char *path = sidecar_path(data_path, err);
+    if (!path) return ZS_ERR_NOMEM;
+    struct stat st;
+    if (stat(path, &st) != 0 && errno == ENOENT) {
+        free(path);
+        return ZS_OK;
+    }
+    json_error_t jerr;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    zs_status s;
+    if (!root) {
+        s = zs_fail(err, ZS_ERR_FORMAT, "%s:%d:%d: invalid JSON: %s", path, jerr.line, jerr.column,
+                    jerr.text);
+    } else if (!json_is_object(root)) {
+        s = zs_fail(err, ZS_ERR_FORMAT, "%s: expected a JSON object at the top level", path);
+    } else {
+        s = parse_fields(path, root, sc, err);
+    }
+    json_decref(root);
+    free(path);
+    if (s)
+        zs_sidecar_free(sc);
+    else
+        *found = 1;
+    return s;
+}
+
+/* ---- writing ---- */
+
+static json_t *count_or_null(uint64_t v, int known) {
+    return known ? json_integer((json_int_t)v) : json_null();
+}
+
+static json_t *seed_value(const zs_sidecar *sc) {
+    if (!sc->has_seed) return json_null();
+    if (sc->seed <= INT64_MAX) return json_integer((json_int_t)sc->seed);
+    char text[24];
+    snprintf(text, sizeof text, "%" PRIu64, sc->seed);
+    return json_string(text);
+}
+
+/* Parses params_json or extra_json, which must hold a JSON object. */
+static zs_status load_object(const char *path, const char *field, const char *text, json_t **out,
+                             zs_error *err) {
+    json_error_t jerr;
+    *out = json_loads(text, 0, &jerr);
+    if (*out && json_is_object(*out)) return ZS_OK;
+    json_decref(*out);
+    *out = NULL;
+    return zs_fail(err, ZS_ERR_USAGE, "%s: sidecar %s is not a JSON object's text (%s)", path,
+                   field, jerr.text[0] ? jerr.text : "another JSON value");
+}
+
+static zs_status build(const char *path, const zs_sidecar *sc, json_t *root, zs_error *err) {
+    json_t *params = NULL, *extra = NULL;
+    zs_status s;
+    if (sc->params_json && (s = load_object(path, "params_json", sc->params_json, &params, err)))
+        return s;
+    if (sc->extra_json && (s = load_object(path, "extra_json", sc->extra_json, &extra, err))) {
+        json_decref(params);
+        return s;
+    }
+    int bad = 0;
+    bad |= json_object_set_new(root, "generator",
+                               sc->generator ? json_string(sc->generator) : json_null());
+    bad |= json_object_set_new(root, "params", params ? params : json_null());
+    bad |= json_object_set_new(root, "seed", seed_value(sc));
+    bad |=
+        json_object_set_new(root, "vocab_size", count_or_null(sc->vocab_size, sc->vocab_size > 0));
+    bad |= json_object_set_new(root, "separator_id",
+                               count_or_null((uint64_t)sc->separator_id, sc->separator_id >= 0));
+    bad |= json_object_set_new(root, "context", json_integer((json_int_t)sc->context));
+    bad |= json_object_set_new(root, "n_tokens", json_integer((json_int_t)sc->n_tokens));
+    bad |= json_object_set_new(root, "zipscale_version", json_string(zs_version()));
+    const char *key;
+    json_t *value;
+    if (extra) {
+        json_object_foreach(extra, key, value) {
+            if (!is_known(key)) bad |= json_object_set(root, key, value);
+        }
+        json_decref(extra);
+    }
+    return bad ? zs_fail(err, ZS_ERR_NOMEM, "%s: out of memory building the sidecar", path) : ZS_OK;
+}
+
+zs_status zs_sidecar_write(const char *data_path, const zs_sidecar *sc, zs_error *err) {
+    char *path = sidecar_path(data_path, err);
+    if (!path) return ZS_ERR_NOMEM;
+    json_t *root = json_object();
+    zs_status s =
+        root ? build(path, sc, root, err) : zs_fail(err, ZS_ERR_NOMEM, "%s: out of memory", path);
+    char *text = s ? NULL : json_dumps(root, JSON_INDENT(2));
+    if (!s && !text) s = zs_fail(err, ZS_ERR_NOMEM, "%s: out of memory", path);
+    if (!s) {
+        size_t len = strlen(text);
+        text[len] = '\n'; /* written as len+1 bytes, never used as a string again */
+        s = zs_write_file_atomic(path, text, len + 1, err);
+    }
+    free(text);
+    json_decref(root);
+    free(path);
+    return s;
+}
