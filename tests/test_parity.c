@@ -2,12 +2,14 @@
  * Zipf frequencies, labels against an independent parity on unpacked bits, the streams'
  * determinism and independence, and the `parity sample` command with a numpy cross-check. */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
 #include "zipscale/parity.h"
+#include "zipscale/tokens.h"
 
 static zs_parity_task make_task(uint64_t n_tasks, uint64_t n_bits, uint64_t k, double exponent,
                                 uint64_t seed) {
@@ -380,14 +382,14 @@ Test(parity_test_set, eval_holds_only_its_subtask) {
 static const zs_parity_stream all_streams[] = {
     {.kind = ZS_PARITY_ONLINE, .step = 5},
     {.kind = ZS_PARITY_TRAIN},
-    {.kind = ZS_PARITY_TEST, .size = 2500},
+    {.kind = ZS_PARITY_TEST, .size = 1000},
     {.kind = ZS_PARITY_EVAL, .subtask = 3},
 };
 
 /* Threads 1, 2 and 4, and one row at a time in reverse order, give the same bytes; so
  * does a second task built from the same seed. */
 Test(parity_determinism, any_thread_count_or_fill_order) {
-    const uint64_t n = 2500;
+    const uint64_t n = 1000;
     zs_parity_task t = make_task(500, 100, 3, 1.4, 77), u = make_task(500, 100, 3, 1.4, 77);
     zs_parity_batch one = make_batch(&t, n), other = make_batch(&t, n);
     for (int i = 0; i < 4; i++) {
@@ -505,4 +507,250 @@ Test(parity_fill_errors, batch_of_another_task) {
               err.msg);
     zs_parity_batch_free(&b);
     zs_parity_free(&t), zs_parity_free(&wide);
+}
+
+Test(parity_fill_errors, batch_too_large_for_memory) {
+    zs_parity_task t = make_task(5, 100, 2, 1.4, 1);
+    zs_parity_batch b;
+    zs_error err;
+    cr_assert_eq(zs_parity_batch_alloc(&b, &t, UINT64_MAX / 4, &err), ZS_ERR_NOMEM);
+    cr_assert(strstr(err.msg, "parity batch: 4611686018427387903 examples of 2 words each exceed "
+                              "the address space"),
+              "%s", err.msg);
+    zs_parity_free(&t);
+}
+
+/* ---- the command ------------------------------------------------------------------ */
+
+/* The last `bytes` bytes of a file: an .npy array's payload. */
+static uint8_t *npy_payload(const char *path, size_t bytes) {
+    size_t len;
+    char *data = zs_test_slurp(path, &len);
+    cr_assert(data && len >= bytes, "%s: %zu bytes, payload %zu", path, len, bytes);
+    uint8_t *payload = malloc(bytes + 1);
+    memcpy(payload, data + len - bytes, bytes);
+    free(data);
+    return payload;
+}
+
+/* data.npy opens as a 2-D byte token file whose sidecar records the spec and the subsets. */
+static void check_token_file(const char *path, const zs_parity_task *t, uint64_t examples) {
+    zs_tokens tokens;
+    zs_error err;
+    cr_assert_eq(zs_tokens_open(&tokens, path, NULL, &err), ZS_OK, "%s", err.msg);
+    cr_assert(tokens.ndim == 2 && tokens.shape[0] == examples &&
+              tokens.shape[1] == zs_parity_packed_bytes(t));
+    cr_assert(tokens.has_sidecar && tokens.sidecar.has_seed);
+    cr_assert_eq(tokens.sidecar.seed, t->spec.seed);
+    cr_assert_str_eq(tokens.sidecar.generator, "parity");
+    json_t *params = json_loads(tokens.sidecar.params_json, 0, NULL);
+    cr_assert(params, "params: %s", tokens.sidecar.params_json);
+    cr_assert_eq(json_integer_value(json_object_get(params, "n_tasks")), t->spec.n_tasks);
+    cr_assert_eq(json_integer_value(json_object_get(params, "n_bits")), t->spec.n_bits);
+    cr_assert_eq(json_real_value(json_object_get(params, "zipf_exponent")), t->spec.zipf_exponent);
+    json_t *subsets = json_object_get(params, "subsets");
+    cr_assert_eq(json_array_size(subsets), t->spec.n_tasks);
+    for (uint64_t s = 0; s < t->spec.n_tasks; s++) {
+        json_t *subset = json_array_get(subsets, s);
+        cr_assert_eq(json_array_size(subset), t->spec.k);
+        for (uint64_t i = 0; i < t->spec.k; i++)
+            cr_assert_eq(json_integer_value(json_array_get(subset, i)),
+                         t->subsets[s * t->spec.k + i], "S_%lu", (unsigned long)s);
+    }
+    json_decref(params);
+    zs_tokens_close(&tokens);
+}
+
+/* The files hold exactly what the library makes from the same spec: packed inputs, labels
+ * and subtask ids of the train stream; the summary counts them. */
+Test(parity_cli, train_set_matches_library) {
+    const char *out = zs_test_path("train.npy");
+    zs_run r = zs_test_cli("parity sample --tasks 50 --bits 30 --k 4 --zipf-exponent 1.2 "
+                           "--seed 5 --train-size 3000 -o '%s'",
+                           out);
+    cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
+    cr_assert(strstr(r.out, "3000 train examples of 80 input bits (10 bytes each)"), "%s", r.out);
+    zs_parity_task t = make_task(50, 30, 4, 1.2, 5);
+    zs_parity_batch b = make_batch(&t, 3000);
+    fill(&t, (zs_parity_stream){.kind = ZS_PARITY_TRAIN}, 0, &b, 1);
+    uint8_t *packed = malloc(3000 * 10);
+    zs_parity_pack_batch(&t, &b, packed, 1);
+    uint8_t *file = npy_payload(out, 3000 * 10);
+    cr_assert_eq(memcmp(file, packed, 3000 * 10), 0, "packed inputs differ");
+    free(file);
+    file = npy_payload(zs_test_path("train.labels.npy"), 3000);
+    cr_assert_eq(memcmp(file, b.label, 3000), 0, "labels differ");
+    free(file);
+    file = npy_payload(zs_test_path("train.subtasks.npy"), 3000 * 4);
+    cr_assert_eq(memcmp(file, b.subtask, 3000 * 4), 0, "subtask ids differ");
+    free(file);
+    uint64_t positive = 0, present = 0;
+    int seen[50] = {0};
+    for (int r_ = 0; r_ < 3000; r_++) {
+        positive += b.label[r_];
+        present += !seen[b.subtask[r_]];
+        seen[b.subtask[r_]] = 1;
+    }
+    char line[128];
+    snprintf(line, sizeof line, "subtasks present: %lu of 50; positive labels: %.2f%%",
+             (unsigned long)present, 100.0 * (double)positive / 3000);
+    cr_assert(strstr(r.out, line), "expected '%s' in: %s", line, r.out);
+    free(packed);
+    check_token_file(out, &t, 3000);
+    zs_parity_batch_free(&b);
+    zs_parity_free(&t);
+    zs_run_free(&r);
+}
+
+Test(parity_cli, same_bytes_for_any_thread_count) {
+    const char *args = "parity sample --seed 3 --test-size 4000";
+    zs_run r = zs_test_cli("%s --threads 1 -o '%s'", args, zs_test_path("one.npy"));
+    cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("%s --threads 3 -o '%s'", args, zs_test_path("three.npy"));
+    cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
+    zs_run_free(&r);
+    const char *suffixes[] = {".npy", ".labels.npy", ".subtasks.npy"};
+    for (int i = 0; i < 3; i++) {
+        char a[64], b[64];
+        snprintf(a, sizeof a, "one%s", suffixes[i]);
+        snprintf(b, sizeof b, "three%s", suffixes[i]);
+        r = zs_test_sh("cmp '%s' '%s'", zs_test_path(a), zs_test_path(b));
+        cr_assert_eq(r.exit_code, 0, "%s differs between 1 and 3 threads", suffixes[i]);
+        zs_run_free(&r);
+    }
+}
+
+Test(parity_cli, json_summary) {
+    zs_run r = zs_test_cli("parity sample --tasks 10 --bits 12 --k 2 --per-subtask 40 --json "
+                           "-o '%s'",
+                           zs_test_path("eval.npy"));
+    cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
+    json_error_t jerr;
+    json_t *j = json_loads(r.out, 0, &jerr);
+    cr_assert(j, "not JSON: %s", r.out);
+    cr_assert_str_eq(json_string_value(json_object_get(j, "stream")), "eval");
+    cr_assert_eq(json_integer_value(json_object_get(j, "examples")), 400);
+    cr_assert_eq(json_integer_value(json_object_get(j, "subtasks_present")), 10);
+    cr_assert_eq(json_integer_value(json_object_get(j, "input_bits")), 22);
+    cr_assert_eq(json_integer_value(json_object_get(j, "bytes_per_example")), 3);
+    json_decref(j);
+    zs_run_free(&r);
+}
+
+static void expect_cli_usage_error(const char *args, const char *needle) {
+    zs_run r = zs_test_cli("parity sample %s", args);
+    cr_assert_eq(r.exit_code, 2, "'%s': exit %d, stderr: %s", args, r.exit_code, r.err);
+    cr_assert(strstr(r.err, needle), "'%s': stderr: %s", args, r.err);
+    zs_run_free(&r);
+}
+
+Test(parity_cli, no_size) {
+    expect_cli_usage_error("-o x.npy",
+                           "expected exactly one of --train-size, --test-size, --per-subtask");
+}
+
+Test(parity_cli, two_sizes) {
+    expect_cli_usage_error("--train-size 10 --test-size 10 -o x.npy",
+                           "expected exactly one of --train-size, --test-size, --per-subtask");
+}
+
+Test(parity_cli, zero_size) {
+    expect_cli_usage_error("--test-size 0 -o x.npy", "--test-size 0: expected at least 1 example");
+}
+
+Test(parity_cli, output_not_npy) {
+    expect_cli_usage_error("--train-size 10 -o x.bin", "-o FILE.npy is required");
+}
+
+Test(parity_cli, output_missing) {
+    expect_cli_usage_error("--train-size 10", "-o FILE.npy is required");
+}
+
+Test(parity_cli, spec_error_exits_2) {
+    expect_cli_usage_error("--bits 4 --k 5 --train-size 10 -o x.npy",
+                           "zipscale: parity spec: k = 5, expected 1 <= k <= n_bits (4)");
+}
+
+Test(parity_cli, too_many_per_subtask_examples) {
+    expect_cli_usage_error("--per-subtask 1e18 -o x.npy",
+                           "--per-subtask 1000000000000000000: too many examples");
+}
+
+/* An unwritable target fails with exit 1, naming the file, and leaves nothing behind. */
+Test(parity_cli, unwritable_output_leaves_nothing) {
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/missing", zs_test_tmpdir());
+    zs_run r = zs_test_cli("parity sample --train-size 100 -o '%s/x.npy'", dir);
+    cr_assert_eq(r.exit_code, 1);
+    cr_assert(strstr(r.err, "missing/x.labels.npy"), "stderr: %s", r.err);
+    zs_run_free(&r);
+    r = zs_test_sh("ls -A '%s' | grep -c '^x' || true", zs_test_tmpdir());
+    cr_assert_str_eq(r.out, "0\n");
+    zs_run_free(&r);
+}
+
+/* numpy reads the files and recomputes everything from the sidecar alone: the one-hot
+ * control code equals the subtask ids, padding bits are zero, the labels are the parity
+ * of the task bits in each subset, and a test set has the largest-remainder counts. */
+static const char *const numpy_check =
+    "import json, sys\n"
+    "import numpy as np\n"
+    "def check(path):\n"
+    "  meta = json.load(open(path + '.json'))\n"
+    "  p = meta['params']\n"
+    "  assert meta['generator'] == 'parity'\n"
+    "  T, N = p['n_tasks'], p['n_bits']\n"
+    "  stem = path[:-len('.npy')]\n"
+    "  data = np.load(path)\n"
+    "  labels = np.load(stem + '.labels.npy')\n"
+    "  subtasks = np.load(stem + '.subtasks.npy')\n"
+    "  assert data.dtype == np.uint8 and data.shape == (p['examples'], (T + N + 7) // 8)\n"
+    "  x = np.unpackbits(data, axis=1)\n"
+    "  assert not x[:, T + N:].any(), 'padding bits set'\n"
+    "  control, bits = x[:, :T], x[:, T:T + N]\n"
+    "  assert (control.sum(axis=1) == 1).all(), 'control code not one-hot'\n"
+    "  assert (control.argmax(axis=1) == subtasks).all(), 'control code != subtask ids'\n"
+    "  S = np.array(p['subsets'])\n"
+    "  assert S.shape == (T, p['k'])\n"
+    "  assert len({tuple(s) for s in S.tolist()}) == T, 'subsets not distinct'\n"
+    "  rows = np.arange(len(subtasks))[:, None]\n"
+    "  expected = bits[rows, S[subtasks]].sum(axis=1) % 2\n"
+    "  assert (expected == labels).all(), 'labels != parity of the subset bits'\n"
+    "  if p['stream'] == 'test':\n"
+    "      w = np.arange(1, T + 1, dtype=float) ** -p['zipf_exponent']\n"
+    "      quota = w / w.sum() * len(labels)\n"
+    "      counts = np.floor(quota).astype(int)\n"
+    "      order = sorted(range(T), key=lambda s: (-(quota[s] - counts[s]), s))\n"
+    "      counts[order[:len(labels) - counts.sum()]] += 1\n"
+    "      assert (np.bincount(subtasks, minlength=T) == counts).all(), 'test proportions'\n"
+    "  if p['stream'] == 'eval':\n"
+    "      assert (subtasks == np.repeat(np.arange(T), p['per_subtask'])).all()\n"
+    "  print('ok', len(labels), labels.mean())\n"
+    "for path in sys.argv[1:]:\n"
+    "  check(path)\n";
+
+/* One python run checks the three streams' files (numpy's import dominates the time). */
+Test(parity_cli, numpy_cross_check_every_stream) {
+    const char *py = zs_test_python("numpy");
+    if (!py) cr_skip_test("Debian python3 with numpy not found");
+    const char *script = zs_test_path("parity_check.py");
+    cr_assert_eq(zs_test_write(script, numpy_check, strlen(numpy_check)), 0);
+    const char *const runs[3][2] = {
+        {"--seed 11 --train-size 5000", "py_train.npy"},
+        {"--seed 12 --test-size 4321", "py_test.npy"},
+        {"--tasks 37 --bits 70 --k 5 --zipf-exponent 0 --seed 13 --per-subtask 25", "py_eval.npy"},
+    };
+    char paths[3][512];
+    for (int i = 0; i < 3; i++) {
+        snprintf(paths[i], sizeof paths[i], "%s", zs_test_path(runs[i][1]));
+        zs_run r = zs_test_cli("parity sample %s -o '%s'", runs[i][0], paths[i]);
+        cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
+        zs_run_free(&r);
+    }
+    zs_run r = zs_test_sh("'%s' '%s' '%s' '%s' '%s'", py, script, paths[0], paths[1], paths[2]);
+    cr_assert_eq(r.exit_code, 0, "numpy check failed: %s%s", r.out, r.err);
+    cr_assert(strstr(r.out, "ok 5000 ") && strstr(r.out, "ok 4321 ") && strstr(r.out, "ok 925 "),
+              "%s", r.out);
+    zs_run_free(&r);
 }
