@@ -677,16 +677,27 @@ Test(parity_cli, too_many_per_subtask_examples) {
                            "--per-subtask 1000000000000000000: too many examples");
 }
 
-/* An unwritable target fails with exit 1, naming the file, and leaves nothing behind. */
-Test(parity_cli, unwritable_output_leaves_nothing) {
-    char dir[512];
-    snprintf(dir, sizeof dir, "%s/missing", zs_test_tmpdir());
-    zs_run r = zs_test_cli("parity sample --train-size 100 -o '%s/x.npy'", dir);
+Test(parity_cli, missing_directory_fails_with_path) {
+    zs_run r =
+        zs_test_cli("parity sample --train-size 100 -o '%s/missing/x.npy'", zs_test_tmpdir());
     cr_assert_eq(r.exit_code, 1);
-    cr_assert(strstr(r.err, "missing/x.labels.npy"), "stderr: %s", r.err);
+    cr_assert(strstr(r.err, "zipscale: ") && strstr(r.err, "missing/x.labels.npy"), "stderr: %s",
+              r.err);
     zs_run_free(&r);
-    r = zs_test_sh("ls -A '%s' | grep -c '^x' || true", zs_test_tmpdir());
-    cr_assert_str_eq(r.out, "0\n");
+}
+
+/* The packed file cannot be renamed into place (a directory has its name): exit 1, and
+ * neither the labels and subtask ids written before it nor any temporary file remain. */
+Test(parity_cli, failed_write_leaves_nothing) {
+    const char *dir = zs_test_path("blocked");
+    zs_run r = zs_test_sh("mkdir -p '%s/blocked.npy'", dir);
+    zs_run_free(&r);
+    r = zs_test_cli("parity sample --train-size 100 -o '%s/blocked.npy'", dir);
+    cr_assert_eq(r.exit_code, 1, "stderr: %s", r.err);
+    cr_assert(strstr(r.err, "blocked.npy"), "stderr: %s", r.err);
+    zs_run_free(&r);
+    r = zs_test_sh("ls -A '%s'", dir);
+    cr_assert_str_eq(r.out, "blocked.npy\n", "left behind: %s", r.out);
     zs_run_free(&r);
 }
 

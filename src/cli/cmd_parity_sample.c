@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "zipscale/parity.h"
@@ -150,8 +151,9 @@ static json_t *params_json(const zs_parity_task *task, zs_parity_stream_kind kin
     return p;
 }
 
-/* The labels and subtask ids first, then the packed inputs with their sidecar last: the
- * sidecar's presence says the set is whole. Each file is written atomically. */
+/* The labels and subtask ids first, then the packed inputs with their sidecar last. Each
+ * file is written atomically, and a failure removes the siblings already written, so no
+ * file is left describing a dataset that was not written whole. */
 static zs_status write_outputs(const zs_parity_task *task, zs_parity_stream_kind kind,
                                const zs_parity_batch *batch, const sibling_paths *paths,
                                zs_error *err) {
@@ -176,6 +178,10 @@ static zs_status write_outputs(const zs_parity_task *task, zs_parity_stream_kind
     zs_status st = zs_npy_write(paths->labels, ZS_DTYPE_U8, 1, layout.shape, batch->label, err);
     if (!st) st = zs_npy_write(paths->subtasks, ZS_DTYPE_U32, 1, layout.shape, batch->subtask, err);
     if (!st) st = zs_tokens_write_typed(opt.output, ZS_DTYPE_U8, packed, &layout, &sc, err);
+    if (st) {
+        unlink(paths->labels);
+        unlink(paths->subtasks);
+    }
     free(packed);
     free(sc.params_json);
     return st;
