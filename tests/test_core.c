@@ -120,6 +120,53 @@ Test(file, mmap_reads_whole_file) {
     cr_assert(strstr(err.msg, "missing: cannot open"), "message: %s", err.msg);
 }
 
+/* ---- SHA-256 against sha256sum ---- */
+
+Test(sha256, matches_sha256sum_at_block_boundaries) {
+    const size_t lengths[] = {0, 1, 3, 55, 56, 63, 64, 65, 119, 120, 128, 1000, 100000};
+    enum { N_LENGTHS = sizeof lengths / sizeof lengths[0] };
+    unsigned char *data = malloc(100000);
+    for (size_t i = 0; i < 100000; i++) data[i] = (unsigned char)(i * 2654435761u >> 13);
+    for (int k = 0; k < N_LENGTHS; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "h%02d", k);
+        cr_assert_eq(zs_test_write(zs_test_path(name), data, lengths[k]), 0);
+    }
+    zs_run r = zs_test_sh("cd '%s' && sha256sum h??", zs_test_tmpdir());
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    const char *line = r.out;
+    for (int k = 0; k < N_LENGTHS; k++) {
+        char hex[65];
+        zs_sha256_hex(data, lengths[k], hex);
+        cr_assert_eq(strncmp(line, hex, 64), 0, "length %zu: ours %s, sha256sum %.64s", lengths[k],
+                     hex, line);
+        /* streaming in uneven pieces gives the same digest */
+        zs_sha256 h;
+        unsigned char digest[32];
+        zs_sha256_init(&h);
+        for (size_t at = 0, step = 1; at < lengths[k]; at += step, step = step * 2 + 1)
+            zs_sha256_update(&h, data + at, at + step <= lengths[k] ? step : lengths[k] - at);
+        zs_sha256_final(&h, digest);
+        char streamed[65];
+        for (int i = 0; i < 32; i++) snprintf(streamed + 2 * i, 3, "%02x", digest[i]);
+        cr_assert_str_eq(streamed, hex, "length %zu", lengths[k]);
+        line = strchr(line, '\n') + 1;
+    }
+    zs_run_free(&r);
+    free(data);
+}
+
+Test(sha256, file_digest_matches_buffer_digest) {
+    const char *path = zs_test_path("digest.bin");
+    cr_assert_eq(zs_test_write(path, "abc", 3), 0);
+    char hex[65];
+    zs_error err;
+    cr_assert_eq(zs_sha256_file(path, hex, &err), ZS_OK);
+    /* FIPS 180-4 example: SHA-256("abc") */
+    cr_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    cr_assert_eq(zs_sha256_file(zs_test_path("absent"), hex, &err), ZS_ERR_IO);
+}
+
 Test(cli, version_and_help) {
     zs_run r = zs_test_cli("--version");
     cr_assert_eq(r.exit_code, 0);

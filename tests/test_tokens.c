@@ -481,6 +481,37 @@ Test(sidecar, wrong_field_type_names_the_field) {
     expect_open_error(data, NULL, want);
 }
 
+Test(sidecar, stale_sidecar_for_other_data_is_refused) {
+    const char *data = zs_test_path("stale.npy");
+    uint32_t ids[6] = {1, 2, 3, 4, 5, 6};
+    zs_tokens_layout l = {ZS_FORMAT_NPY, ZS_DTYPE_U8, 2, {2, 3}};
+    zs_sidecar sc;
+    zs_sidecar_init(&sc);
+    cr_assert_eq(zs_tokens_write(data, ids, &l, &sc, NULL), ZS_OK);
+    /* Keep the sidecar, replace the data behind its back with more tokens... */
+    const char *json = zs_test_path("stale.npy.json");
+    char *kept = zs_test_slurp(json, NULL);
+    zs_tokens_layout longer = {ZS_FORMAT_NPY, ZS_DTYPE_U8, 2, {1, 6}};
+    cr_assert_eq(zs_tokens_write(data, ids, &longer, NULL, NULL), ZS_OK);
+    cr_assert_eq(zs_test_write(json, kept, strlen(kept)), 0);
+    char want[700];
+    snprintf(want, sizeof want,
+             "%s.json: context is 3 but %s has rows of 6 tokens: the sidecar describes other "
+             "data (regenerate the file, or remove the stale sidecar)",
+             data, data);
+    expect_open_error(data, NULL, want);
+    /* ...and with a different token count. */
+    zs_tokens_layout fewer = {ZS_FORMAT_NPY, ZS_DTYPE_U8, 1, {5, 0}};
+    cr_assert_eq(zs_tokens_write(data, ids, &fewer, NULL, NULL), ZS_OK);
+    cr_assert_eq(zs_test_write(json, kept, strlen(kept)), 0);
+    snprintf(want, sizeof want,
+             "%s.json: n_tokens is 6 but %s holds 5 tokens: the sidecar describes other data "
+             "(regenerate the file, or remove the stale sidecar)",
+             data, data);
+    expect_open_error(data, NULL, want);
+    free(kept);
+}
+
 /* ---- atomic writes ---- */
 
 static int count_entries(const char *prefix) {
@@ -736,42 +767,6 @@ Test(tokens, distinct_ids_match_brute_force) {
         zs_tokens_close(&t);
         free(ids);
     }
-}
-
-/* ---- SHA-256 against sha256sum ---- */
-
-Test(sha256, matches_sha256sum_at_block_boundaries) {
-    const size_t lengths[] = {0, 1, 3, 55, 56, 63, 64, 65, 119, 120, 128, 1000, 100000};
-    enum { N_LENGTHS = sizeof lengths / sizeof lengths[0] };
-    unsigned char *data = malloc(100000);
-    for (size_t i = 0; i < 100000; i++) data[i] = (unsigned char)id_at(i, 256);
-    for (int k = 0; k < N_LENGTHS; k++) {
-        char name[32];
-        snprintf(name, sizeof name, "h%02d", k);
-        cr_assert_eq(zs_test_write(zs_test_path(name), data, lengths[k]), 0);
-    }
-    zs_run r = zs_test_sh("cd '%s' && sha256sum h??", zs_test_tmpdir());
-    cr_assert_eq(r.exit_code, 0, "%s", r.err);
-    const char *line = r.out;
-    for (int k = 0; k < N_LENGTHS; k++) {
-        char hex[65];
-        zs_sha256_hex(data, lengths[k], hex);
-        cr_assert_eq(strncmp(line, hex, 64), 0, "length %zu: ours %s, sha256sum %.64s", lengths[k],
-                     hex, line);
-        /* streaming in uneven pieces gives the same digest */
-        zs_sha256 h;
-        unsigned char digest[32];
-        zs_sha256_init(&h);
-        for (size_t at = 0, step = 1; at < lengths[k]; at += step, step = step * 2 + 1)
-            zs_sha256_update(&h, data + at, at + step <= lengths[k] ? step : lengths[k] - at);
-        zs_sha256_final(&h, digest);
-        char streamed[65];
-        for (int i = 0; i < 32; i++) snprintf(streamed + 2 * i, 3, "%02x", digest[i]);
-        cr_assert_str_eq(streamed, hex, "length %zu", lengths[k]);
-        line = strchr(line, '\n') + 1;
-    }
-    zs_run_free(&r);
-    free(data);
 }
 
 /* ---- the commands ---- */

@@ -91,8 +91,7 @@ zs_status zs_atomic_commit(zs_atomic_file *file, zs_error *err);
 /* Closes and removes the temporary file; the target is untouched. Safe to call twice. */
 void zs_atomic_abort(zs_atomic_file *file);
 /* Writes a whole buffer to path atomically. */
-zs_status zs_write_file_atomic(const char *path, const void *data, size_t bytes,
-                               zs_error *err);
+zs_status zs_write_file_atomic(const char *path, const void *data, size_t bytes, zs_error *err);
 
 /* A read-only memory map of a whole file (an empty file maps to data == NULL, size 0). */
 typedef struct {
@@ -105,6 +104,22 @@ void zs_mmap_close(zs_mmap *map);
 
 /* Reads a whole file into a NUL-terminated malloc'd buffer (*len excludes the NUL). */
 zs_status zs_read_file(const char *path, char **data, size_t *len, zs_error *err);
+
+/* ---- SHA-256 (FIPS 180-4), for provenance: results name the exact bytes they came from ---- */
+typedef struct {
+    uint32_t state[8];
+    uint64_t length_bytes;
+    unsigned char block[64];
+    size_t block_used;
+} zs_sha256;
+
+void zs_sha256_init(zs_sha256 *h);
+void zs_sha256_update(zs_sha256 *h, const void *data, size_t bytes);
+void zs_sha256_final(zs_sha256 *h, unsigned char digest[32]);
+/* The digest of a buffer as 64 lowercase hex digits and a NUL, as sha256sum prints it. */
+void zs_sha256_hex(const void *data, size_t bytes, char hex[65]);
+/* The digest of a whole file, as sha256sum prints it. */
+zs_status zs_sha256_file(const char *path, char hex[65], zs_error *err);
 
 /* ---- threads -----------------------------------------------------------------------
  * 0 means "all cores"; anything else is taken as is (clamped to >= 1). */

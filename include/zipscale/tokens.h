@@ -129,20 +129,6 @@ zs_status zs_tokens_count_distinct(const zs_tokens *t, uint64_t *n_distinct, zs_
 zs_status zs_tokens_import_bytes(const char *src_path, const char *out_path, uint64_t context,
                                  uint64_t *dropped_bytes, zs_error *err);
 
-/* SHA-256 (FIPS 180-4), for provenance: the sidecar names the exact source bytes. */
-typedef struct {
-    uint32_t state[8];
-    uint64_t length_bytes;
-    unsigned char block[64];
-    size_t block_used;
-} zs_sha256;
-
-void zs_sha256_init(zs_sha256 *h);
-void zs_sha256_update(zs_sha256 *h, const void *data, size_t bytes);
-void zs_sha256_final(zs_sha256 *h, unsigned char digest[32]);
-/* The digest of a buffer as 64 lowercase hex digits and a NUL, as sha256sum prints it. */
-void zs_sha256_hex(const void *data, size_t bytes, char hex[65]);
-
 #ifdef __cplusplus
 }
 #endif

@@ -255,6 +255,25 @@ static zs_status open_raw(zs_tokens *t, const zs_tokens_open_opts *opts, zs_erro
     return ZS_OK;
 }
 
+/* A sidecar that describes other data (a file replaced by hand, say) would lend the
+ * file a false provenance: refuse it rather than trust it. */
+static zs_status check_sidecar_matches(const zs_tokens *t, zs_error *err) {
+    if (!t->has_sidecar) return ZS_OK;
+    if (t->sidecar.n_tokens && t->sidecar.n_tokens != t->n_tokens)
+        return zs_fail(err, ZS_ERR_FORMAT,
+                       "%s.json: n_tokens is %llu but %s holds %llu tokens: the sidecar "
+                       "describes other data (regenerate the file, or remove the stale sidecar)",
+                       t->path, (unsigned long long)t->sidecar.n_tokens, t->path,
+                       (unsigned long long)t->n_tokens);
+    if (t->ndim == 2 && t->sidecar.context && t->sidecar.context != t->shape[1])
+        return zs_fail(err, ZS_ERR_FORMAT,
+                       "%s.json: context is %llu but %s has rows of %llu tokens: the sidecar "
+                       "describes other data (regenerate the file, or remove the stale sidecar)",
+                       t->path, (unsigned long long)t->sidecar.context, t->path,
+                       (unsigned long long)t->shape[1]);
+    return ZS_OK;
+}
+
 static zs_status open_parts(zs_tokens *t, const zs_tokens_open_opts *opts, zs_error *err) {
     zs_status s = zs_mmap_open(&t->map, t->path, err);
     if (s) return s;
@@ -271,6 +290,7 @@ static zs_status open_parts(zs_tokens *t, const zs_tokens_open_opts *opts, zs_er
     }
     if (s) return s;
     if ((s = zs_sidecar_read(t->path, &t->sidecar, &t->has_sidecar, err))) return s;
+    if ((s = check_sidecar_matches(t, err))) return s;
     const char *vocab_source = "given";
     if (opts && opts->vocab_size) {
         t->vocab_size = opts->vocab_size;

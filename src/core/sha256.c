@@ -1,6 +1,6 @@
-/* SHA-256 (FIPS 180-4) for provenance: an imported file's sidecar names the exact
- * bytes it came from, comparable with `sha256sum`. Streaming: init, update, final. */
-#include "zipscale/tokens.h"
+/* SHA-256 (FIPS 180-4) for provenance: a sidecar or result names the exact bytes it came
+ * from, comparable with `sha256sum`. Streaming: init, update, final. */
+#include "zipscale/core.h"
 
 #include <string.h>
 
@@ -92,4 +92,13 @@ void zs_sha256_hex(const void *data, size_t bytes, char hex[65]) {
     zs_sha256_update(&h, data, bytes);
     zs_sha256_final(&h, digest);
     for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+}
+
+zs_status zs_sha256_file(const char *path, char hex[65], zs_error *err) {
+    zs_mmap map;
+    zs_status s = zs_mmap_open(&map, path, err);
+    if (s) return s;
+    zs_sha256_hex(map.data, map.size, hex);
+    zs_mmap_close(&map);
+    return ZS_OK;
 }
