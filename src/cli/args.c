@@ -180,7 +180,7 @@ int zs_cli_fail(const zs_error *err) {
 
 zs_status zs_cli_emit_json(json_t *value, const char *path, zs_error *err) {
     if (!value) return zs_fail(err, ZS_ERR_NOMEM, "out of memory building JSON output");
-    char *text = json_dumps(value, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+    char *text = json_dumps(value, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
     json_decref(value);
     if (!text) return zs_fail(err, ZS_ERR_NOMEM, "out of memory printing JSON output");
     zs_status s = ZS_OK;

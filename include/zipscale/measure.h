@@ -1,0 +1,130 @@
+/* zipscale measure: how complex a token stream is. gzip compressibility H exactly as
+ * [GZ] computes it (REFERENCE §5), plus a second compressor (zstd) and the unigram
+ * entropy, so a user can judge whether gzip is a good proxy. Sits between data (token
+ * files) and fit (regressions on H); the definitions are in docs/gzip.md. */
+#ifndef ZIPSCALE_MEASURE_H
+#define ZIPSCALE_MEASURE_H
+
+#include "zipscale/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- token sources ------------------------------------------------------------------
+ * The measure reads tokens through a callback so it works on arrays, memory-mapped
+ * token files (zs_tokens_read_u32) or anything else. `read` copies tokens
+ * [start, start+count) as uint32 and must be safe to call from several threads. */
+typedef zs_status (*zs_token_reader)(void *ctx, uint64_t start, uint64_t count, uint32_t *out,
+                                     zs_error *err);
+typedef struct {
+    uint64_t n_tokens;
+    zs_token_reader read;
+    void *ctx;
+    const char *name; /* named in error messages ("data.npy"); may be NULL */
+} zs_token_source;
+
+/* A source over an in-memory array (the array must outlive the source). */
+void zs_measure_source_array(zs_token_source *src, const uint32_t *ids, uint64_t n_tokens,
+                             const char *name);
+
+/* ---- gzip and zstd sizes -------------------------------------------------------------
+ * [GZ]'s byte layout: each token id becomes 4 bytes, big-endian, signed int32, so ids
+ * must be <= INT32_MAX (Python's int.to_bytes(4, "big", signed=True) rejects larger). */
+#define ZS_GZIP_MAX_ID 2147483647u
+void zs_measure_encode_be32(const uint32_t *ids, uint64_t n_tokens, uint8_t *out);
+
+/* One reusable gzip compressor: zlib deflate with the gzip wrapper (window bits 15+16,
+ * memory level 8, default strategy), header and trailer counted; the size equals
+ * Python's gzip.GzipFile(fileobj=BytesIO(), mode="wb") to the byte. Not thread-safe:
+ * one per thread. */
+typedef struct zs_gzip_stream zs_gzip_stream;
+zs_status zs_gzip_stream_alloc(zs_gzip_stream **stream, int level, zs_error *err);
+zs_status zs_gzip_stream_size(zs_gzip_stream *stream, const void *data, uint64_t bytes,
+                              uint64_t *compressed_bytes, zs_error *err);
+void zs_gzip_stream_free(zs_gzip_stream *stream);
+/* One-shot: deflateInit2 + deflate(Z_FINISH) + deflateEnd. */
+zs_status zs_gzip_compressed_bytes(const void *data, uint64_t bytes, int level,
+                                   uint64_t *compressed_bytes, zs_error *err);
+
+/* One reusable zstd compressor (libzstd, one frame, its default frame parameters). */
+#define ZS_ZSTD_DEFAULT_LEVEL 19
+typedef struct zs_zstd_stream zs_zstd_stream;
+zs_status zs_zstd_stream_alloc(zs_zstd_stream **stream, int level, zs_error *err);
+zs_status zs_zstd_stream_size(zs_zstd_stream *stream, const void *data, uint64_t bytes,
+                              uint64_t *compressed_bytes, zs_error *err);
+void zs_zstd_stream_free(zs_zstd_stream *stream);
+
+/* ---- statistics ----------------------------------------------------------------------
+ * median: the middle value, or the mean of the two middle ones (Python's
+ * statistics.median); stdev: sample standard deviation, n-1 in the denominator (Python's
+ * statistics.stdev; NaN when n < 2); q1/q3: quantiles 0.25/0.75 by linear interpolation
+ * between order statistics at position p*(n-1) (numpy.quantile's default). */
+typedef struct {
+    uint64_t n;
+    double median, mean, stdev, q1, q3, min, max;
+} zs_summary;
+
+zs_status zs_measure_summarize(const double *values, uint64_t n, zs_summary *out, zs_error *err);
+/* Quantile p in [0, 1] of ascending values, numpy's linear interpolation. n > 0. */
+double zs_measure_quantile_sorted(const double *sorted, uint64_t n, double p);
+
+/* ---- sampling ------------------------------------------------------------------------
+ * `sample` distinct indices out of [0, total), without replacement, ascending; all of
+ * them when sample == 0 or sample >= total. Depends only on (total, sample, seed). */
+zs_status zs_measure_sample_indices(uint64_t total, uint64_t sample, uint64_t seed,
+                                    uint64_t **indices, uint64_t *n_indices, zs_error *err);
+
+/* ---- unigram entropy -----------------------------------------------------------------
+ * H = -sum_x p(x) log2 p(x) over the empirical distribution of symbols, in bits per
+ * symbol (token, or byte for the byte version). The token version also rejects ids
+ * above ZS_GZIP_MAX_ID, naming the first such token. */
+zs_status zs_measure_entropy_tokens(const zs_token_source *src, double *bits_per_token,
+                                    uint64_t *distinct_tokens, zs_error *err);
+zs_status zs_measure_entropy_bytes(const void *data, uint64_t bytes, double *bits_per_byte,
+                                   uint64_t *distinct_bytes, zs_error *err);
+
+/* ---- the whole measure ----------------------------------------------------------------
+ * Sequences are consecutive non-overlapping windows (sequence_tokens tokens, or
+ * chunk_bytes bytes in bytes mode); a shorter tail is ignored. `sample` windows are
+ * drawn without replacement with `seed`; each is compressed by gzip (and zstd unless
+ * zstd_level == 0); ratio = compressed bytes / raw bytes; H = the median gzip ratio.
+ * Results are identical for every thread count. */
+typedef struct {
+    uint64_t sequence_tokens; /* tokens mode window; default 256 */
+    uint64_t chunk_bytes;     /* bytes mode window; default 1024 (= 256 tokens x 4 bytes) */
+    uint64_t sample;          /* windows to sample; 0 = all; default 1000 */
+    uint64_t seed;            /* default 0 */
+    int gzip_level;           /* 1..9; default 9 */
+    int zstd_level;           /* 1..22, or 0 to skip zstd; default ZS_ZSTD_DEFAULT_LEVEL */
+    int threads;              /* 0 = all cores (default) */
+} zs_measure_opts;
+
+void zs_measure_opts_init(zs_measure_opts *opts);
+
+typedef struct {
+    uint64_t units_total;          /* tokens (bytes in bytes mode) in the input */
+    uint64_t window_units;         /* tokens (bytes) per sequence */
+    uint64_t raw_bytes_per_window; /* 4 x window in tokens mode; the window in bytes mode */
+    uint64_t windows_total;        /* complete windows in the input */
+    uint64_t tail_units;           /* tokens (bytes) after the last complete window, ignored */
+    zs_summary gzip;               /* gzip ratios; gzip.median is H */
+    zs_summary zstd;               /* zstd ratios; n == 0 when skipped */
+    double entropy_bits;           /* unigram entropy, bits per token (per byte) */
+    uint64_t distinct_symbols;     /* distinct tokens (bytes) in the input */
+    uint64_t *window_index;        /* the gzip.n sampled windows, ascending */
+    double *gzip_ratios;           /* ratio of window_index[i] */
+    double *zstd_ratios;           /* NULL when zstd is skipped */
+} zs_measure_result;
+
+zs_status zs_measure_tokens(const zs_token_source *src, const zs_measure_opts *opts,
+                            zs_measure_result *result, zs_error *err);
+/* name is used in error messages; may be NULL. */
+zs_status zs_measure_bytes(const void *data, uint64_t bytes, const char *name,
+                           const zs_measure_opts *opts, zs_measure_result *result, zs_error *err);
+void zs_measure_result_free(zs_measure_result *result);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
