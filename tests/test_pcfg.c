@@ -595,6 +595,25 @@ Test(pcfg_sample, default_depth_bound_matches_peer) {
     zs_pcfg_free(ok), zs_pcfg_free(deep);
 }
 
+/* The measurement behind the default, redone: the peer (under Debian's python3 + nltk)
+ * derives chains up to depth ZS_PCFG_DEFAULT_MAX_DEPTH and no deeper. The peer is
+ * $ZS_PEERS_DIR/pcfg_peer.py, else ../shared/peers beside the source tree. */
+Test(pcfg_sample, default_depth_bound_is_measured_on_peer) {
+    const char *py = zs_test_python("nltk");
+    const char *dir =
+        getenv("ZS_PEERS_DIR") ? getenv("ZS_PEERS_DIR") : ZS_SOURCE_DIR "/../shared/peers";
+    char peer[1024];
+    snprintf(peer, sizeof peer, "%s/pcfg_peer.py", dir);
+    zs_run r = zs_test_sh("test -r '%s'", peer);
+    int have_peer = r.exit_code == 0;
+    zs_run_free(&r);
+    if (!py || !have_peer) cr_skip_test("needs Debian's python3 with nltk and %s", peer);
+    r = zs_test_sh("%s %s/peer_depth.py '%s'", py, FIXTURES, dir);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    cr_assert_eq(atoi(r.out), (int)ZS_PCFG_DEFAULT_MAX_DEPTH, "the peer tolerates depth %s", r.out);
+    zs_run_free(&r);
+}
+
 /* A grammar that never terminates fails promptly with a message, not a hang: here each
  * attempt dies at the depth bound, 100 attempts in a row. */
 Test(pcfg_sample, never_terminating_grammar_fails_promptly) {

@@ -418,9 +418,7 @@ static zs_status check_sums(parser *p) {
                          p->name, p->nt_def_line[a], p->nonterminals.names[a]);
     }
     if (st == ZS_OK && p->normalise)
-        for (uint32_t r = 0; r < p->n_rules; r++)
-            if (fabs(sum[p->rule_lhs[r]] - 1.0) > SUM_TOLERANCE)
-                p->rule_prob[r] /= sum[p->rule_lhs[r]];
+        for (uint32_t r = 0; r < p->n_rules; r++) p->rule_prob[r] /= sum[p->rule_lhs[r]];
     free(sum);
     return st;
 }
