@@ -189,8 +189,9 @@ static int sample_options(zs_pcfg_sample_opts *o, uint64_t *documents) {
     int code;
     zs_pcfg_sample_opts_init(o);
     if (!sample_args.output) return zs_cli_usage_error(spec, "-o FILE is required");
-    if (sample_args.tokens == 0)
-        return zs_cli_usage_error(spec, "--tokens is required and must be at least 1");
+    if (sample_args.tokens == 0 || sample_args.tokens > UINT64_MAX / 8)
+        return zs_cli_usage_error(spec, "--tokens is required, expected 1..%llu",
+                                  (unsigned long long)(UINT64_MAX / 8));
     if ((code = to_u32(spec, "context", sample_args.context ? sample_args.context : o->context, 1,
                        &o->context)) >= 0 ||
         (code =
