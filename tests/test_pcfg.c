@@ -797,4 +797,14 @@ Test(pcfg_cli, errors_and_exit_codes) {
     r = zs_test_sh("test -e %s", out);
     cr_assert_neq(r.exit_code, 0, "a failed sample must leave no output file");
     zs_run_free(&r);
+    /* the tokens cannot be written: the labels written before them are removed */
+    cr_assert_eq(zs_test_write(g, "S -> 'a' [1.0]\n", 15), 0);
+    const char *lab = zs_test_path("orphan_labels.npy");
+    r = zs_test_cli("pcfg sample %s --tokens 100 -o /nonexistent-dir/x.npy --labels %s", g, lab);
+    cr_assert_eq(r.exit_code, 1);
+    cr_assert(strstr(r.err, "/nonexistent-dir/x.npy"), "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_sh("test -e %s", lab);
+    cr_assert_neq(r.exit_code, 0, "labels without their tokens must not be left behind");
+    zs_run_free(&r);
 }

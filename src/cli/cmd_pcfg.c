@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "zipscale/pcfg.h"
@@ -175,12 +176,15 @@ static zs_status write_outputs(const char *grammar, const zs_pcfg *g, const zs_p
     sc.separator_id = 0;
     sc.context = o->context;
     sc.n_tokens = n;
-    zs_status st = zs_tokens_write(sample_args.output, tokens, &layout, &sc, err);
+    /* Labels first: if the tokens then fail, the labels go too, so a failed run leaves
+     * neither file. */
+    zs_status st = ZS_OK;
+    uint64_t shape[2] = {documents, o->context};
+    if (labels) st = zs_npy_write(sample_args.labels, ZS_DTYPE_I32, 2, shape, labels, err);
+    if (st == ZS_OK && (st = zs_tokens_write(sample_args.output, tokens, &layout, &sc, err)) &&
+        labels)
+        unlink(sample_args.labels);
     free(params_text);
-    if (st == ZS_OK && labels) {
-        uint64_t shape[2] = {documents, o->context};
-        st = zs_npy_write(sample_args.labels, ZS_DTYPE_I32, 2, shape, labels, err);
-    }
     return st;
 }
 
