@@ -91,7 +91,7 @@ void zs_pcfg_analysis_free(zs_pcfg_analysis *a);
 
 /* ---- sampling ------------------------------------------------------------------------ */
 /* The derivation depth the reference tolerates: the peer (Python recursion limit 1000)
- * derives a chain S -> N0 -> ... -> N992 -> '0' (depth 995) and fails one deeper. */
+ * derives a chain S -> N0 -> ... -> N993 -> '0' (depth 995: S and 994 N's) and fails one deeper. */
 #define ZS_PCFG_DEFAULT_MAX_DEPTH 995u
 #define ZS_PCFG_DEFAULT_MAX_EXPANSIONS (1u << 20)
 #define ZS_PCFG_DEFAULT_MAX_RETRIES 100u
