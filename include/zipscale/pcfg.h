@@ -128,6 +128,34 @@ zs_status zs_pcfg_sample(const zs_pcfg *g, const zs_pcfg_sample_opts *opts, uint
                          uint64_t documents, uint32_t *tokens, int32_t *labels,
                          zs_pcfg_sample_stats *stats, zs_error *err);
 
+/* Writes sampled documents: tokens to tokens_path (.npy documents x context, .bin, else
+ * raw; dtype from the vocabulary) with a sidecar (generator "pcfg"; params from
+ * zs_pcfg_sample_provenance), and labels (if non-NULL) as int32 .npy to labels_path.
+ * Atomic: a failure leaves neither file. grammar_name is recorded as given. */
+zs_status zs_pcfg_write_sample(const zs_pcfg *g, const char *grammar_name,
+                               const zs_pcfg_sample_opts *opts, const zs_pcfg_sample_stats *stats,
+                               uint64_t documents, const uint32_t *tokens, const int32_t *labels,
+                               const char *tokens_path, const char *labels_path, zs_error *err);
+/* The generator's knobs as compact JSON text ({"nonterminals":..,"terminals":..,
+ * "max_options":..,"max_length":..,"seed":..}, or "null" when unknown); malloc'd. */
+char *zs_pcfg_knobs_json(const zs_pcfg *g);
+/* The sidecar's params as compact JSON text (malloc'd; NULL when out of memory): grammar,
+ * knobs (or null), reference_ids, the bounds, labels path (or null), sentences, drops. */
+char *zs_pcfg_sample_provenance(const zs_pcfg *g, const char *grammar_name,
+                                const zs_pcfg_sample_opts *opts, const zs_pcfg_sample_stats *stats,
+                                const char *labels_path);
+
+/* ---- the paper's grammars -------------------------------------------------------------
+ * The knobs of [GZ]'s three dataset sets ("main", "same-vocabulary", "same-h") and the
+ * gzip compressibility H the paper measured on each (REFERENCE §4); knobs.seed is 0. */
+typedef struct {
+    const char *set;
+    zs_pcfg_knobs knobs;
+    double paper_h;
+} zs_pcfg_reference_grammar;
+
+const zs_pcfg_reference_grammar *zs_pcfg_reference_grammars(size_t *count);
+
 #ifdef __cplusplus
 }
 #endif

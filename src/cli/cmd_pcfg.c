@@ -130,62 +130,13 @@ static const zs_cli_spec pcfg_sample_spec = {
     1,
 };
 
-static json_t *knobs_json(const zs_pcfg *g) {
-    zs_pcfg_knobs k;
-    if (!zs_pcfg_knobs_get(g, &k)) return json_null();
-    return json_pack("{s:I, s:I, s:I, s:I, s:I}", "nonterminals", (json_int_t)k.nonterminals,
-                     "terminals", (json_int_t)k.terminals, "max_options", (json_int_t)k.max_options,
-                     "max_length", (json_int_t)k.max_length, "seed", (json_int_t)k.seed);
-}
-
-/* The stats and bounds, for the sidecar's params and for --json. */
+/* The provenance record (what the sidecar's params hold), as JSON for --json. */
 static json_t *sample_json(const char *grammar, const zs_pcfg *g, const zs_pcfg_sample_opts *o,
                            const zs_pcfg_sample_stats *s) {
-    return json_pack("{s:s, s:o, s:b, s:I, s:I, s:I, s:s?, s:I, s:I, s:I, s:f}", "grammar", grammar,
-                     "knobs", knobs_json(g), "reference_ids", o->reference_ids, "max_depth",
-                     (json_int_t)o->max_depth, "max_expansions", (json_int_t)o->max_expansions,
-                     "max_retries", (json_int_t)o->max_retries, "labels", sample_args.labels,
-                     "sentences", (json_int_t)s->sentences, "dropped", (json_int_t)s->dropped,
-                     "dropped_depth", (json_int_t)s->dropped_depth, "dropped_fraction",
-                     s->dropped_fraction);
-}
-
-static zs_status write_outputs(const char *grammar, const zs_pcfg *g, const zs_pcfg_sample_opts *o,
-                               const zs_pcfg_sample_stats *stats, uint64_t documents,
-                               const uint32_t *tokens, const int32_t *labels, zs_error *err) {
-    uint64_t vocab = zs_pcfg_vocab_size(g, o->reference_ids), n = documents * o->context;
-    zs_tokens_layout layout;
-    layout.format = zs_token_format_from_path(sample_args.output);
-    layout.dtype = zs_dtype_for_vocab(vocab);
-    if (layout.format == ZS_FORMAT_BIN) /* llm.c shards hold uint16 or uint32 */
-        layout.dtype = vocab <= 65536 ? ZS_DTYPE_U16 : ZS_DTYPE_U32;
-    layout.ndim = layout.format == ZS_FORMAT_NPY ? 2 : 1;
-    layout.shape[0] = layout.ndim == 2 ? documents : n;
-    layout.shape[1] = o->context;
-    zs_sidecar sc;
-    zs_sidecar_init(&sc);
-    json_t *params = sample_json(grammar, g, o, stats);
-    char *params_text = params ? json_dumps(params, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
-    json_decref(params);
-    if (!params_text) return zs_fail(err, ZS_ERR_NOMEM, "out of memory building the sidecar");
-    sc.generator = "pcfg";
-    sc.params_json = params_text;
-    sc.seed = o->seed;
-    sc.has_seed = 1;
-    sc.vocab_size = vocab;
-    sc.separator_id = 0;
-    sc.context = o->context;
-    sc.n_tokens = n;
-    /* Labels first: if the tokens then fail, the labels go too, so a failed run leaves
-     * neither file. */
-    zs_status st = ZS_OK;
-    uint64_t shape[2] = {documents, o->context};
-    if (labels) st = zs_npy_write(sample_args.labels, ZS_DTYPE_I32, 2, shape, labels, err);
-    if (st == ZS_OK && (st = zs_tokens_write(sample_args.output, tokens, &layout, &sc, err)) &&
-        labels)
-        unlink(sample_args.labels);
-    free(params_text);
-    return st;
+    char *text = zs_pcfg_sample_provenance(g, grammar, o, s, sample_args.labels);
+    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    return j;
 }
 
 static int sample_options(zs_pcfg_sample_opts *o, uint64_t *documents) {
@@ -244,9 +195,13 @@ static int pcfg_sample_run(int argc, char **argv) {
     zs_pcfg_sample_stats stats;
     if (!tokens || (sample_args.labels && !labels)) st = ZS_ERR_NOMEM;
     if (st == ZS_OK) st = zs_pcfg_sample(g, &o, 0, documents, tokens, labels, &stats, &err);
-    if (st == ZS_OK) st = write_outputs(pos[0], g, &o, &stats, documents, tokens, labels, &err);
-    if (st == ZS_OK && sample_args.json) {
-        json_t *j = sample_json(pos[0], g, &o, &stats);
+    if (st == ZS_OK)
+        st = zs_pcfg_write_sample(g, pos[0], &o, &stats, documents, tokens, labels,
+                                  sample_args.output, sample_args.labels, &err);
+    json_t *j = st == ZS_OK && sample_args.json ? sample_json(pos[0], g, &o, &stats) : NULL;
+    if (st == ZS_OK && sample_args.json && !j) {
+        st = zs_fail(&err, ZS_ERR_NOMEM, "out of memory building JSON output");
+    } else if (j) {
         json_object_set_new(j, "output", json_string(sample_args.output));
         json_object_set_new(j, "documents", json_integer((json_int_t)documents));
         json_object_set_new(j, "context", json_integer(o.context));
@@ -312,7 +267,9 @@ static json_t *terminal_list(const zs_pcfg *g, const uint32_t *list, uint32_t n)
 static json_t *analysis_json(const char *path, const zs_pcfg *g, const zs_pcfg_analysis *a) {
     json_t *j = json_object();
     json_object_set_new(j, "grammar", json_string(path));
-    json_object_set_new(j, "knobs", knobs_json(g));
+    char *knobs = zs_pcfg_knobs_json(g);
+    json_object_set_new(j, "knobs", knobs ? json_loads(knobs, JSON_DECODE_ANY, NULL) : json_null());
+    free(knobs);
     json_object_set_new(j, "nonterminals", json_integer(zs_pcfg_n_nonterminals(g)));
     json_object_set_new(j, "terminals", json_integer(zs_pcfg_n_terminals(g)));
     json_object_set_new(j, "rules", json_integer(zs_pcfg_n_rules(g)));
