@@ -1,0 +1,95 @@
+/* End-to-end test of `zipscale demo`: the gzip paper's grammar set through generate,
+ * sample and measure, checked against the paper's H values and for reproducibility. */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <math.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "zipscale/pcfg.h"
+
+static json_t *load_summary(const char *dir) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    json_error_t jerr;
+    json_t *j = json_load_file(path, 0, &jerr);
+    cr_assert(j, "%s: %s", path, jerr.text);
+    return j;
+}
+
+Test(demo, main_set_matches_the_paper_and_reproduces, .timeout = 120) {
+    const char *dir = zs_test_path("demo");
+    zs_run r = zs_test_cli("demo -o '%s' --tokens 262144 --threads 2", dir);
+    cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
+    cr_assert(strstr(r.out, "H paper"), "table: %s", r.out);
+    zs_run_free(&r);
+    json_t *j = load_summary(dir);
+    json_t *grammars = json_object_get(j, "grammars");
+    cr_assert_eq(json_array_size(grammars), 6);
+    size_t n_ref;
+    const zs_pcfg_reference_grammar *ref = zs_pcfg_reference_grammars(&n_ref);
+    for (size_t i = 0; i < 6; i++) {
+        json_t *g = json_array_get(grammars, i);
+        double h = json_real_value(json_object_get(g, "h"));
+        double paper = json_real_value(json_object_get(g, "h_paper"));
+        cr_assert_str_eq(ref[i].set, "main");
+        cr_assert_eq(paper, ref[i].paper_h);
+        /* REFERENCE §4: random grammars with the same knobs scatter by a few hundredths
+         * around the paper's values; 0.05 is well outside that scatter. */
+        cr_assert_lt(fabs(h - paper), 0.05, "grammar %zu: H %.4f against the paper's %.2f", i, h,
+                     paper);
+        /* H must rise with the grammar's complexity, as in the paper's main set. */
+        if (i > 0) {
+            double prev = json_real_value(json_object_get(json_array_get(grammars, i - 1), "h"));
+            cr_assert_gt(h, prev, "H should increase along the main set (grammar %zu)", i);
+        }
+        const char *tokens = json_string_value(json_object_get(g, "tokens"));
+        zs_run info = zs_test_cli("tokens info '%s' --json", tokens);
+        cr_assert_eq(info.exit_code, 0, "%s", info.err);
+        cr_assert(strstr(info.out, "\"generator\": \"pcfg\""), "%s", info.out);
+        zs_run_free(&info);
+    }
+    /* Same seed, one thread: the same numbers (timings aside). */
+    const char *dir2 = zs_test_path("demo2");
+    r = zs_test_cli("demo -o '%s' --tokens 262144 --threads 1 --json", dir2);
+    cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
+    zs_run_free(&r);
+    json_t *j2 = load_summary(dir2);
+    json_t *g2 = json_object_get(j2, "grammars");
+    for (size_t i = 0; i < 6; i++) {
+        json_t *a = json_array_get(grammars, i), *b = json_array_get(g2, i);
+        const char *keys[] = {"h",
+                              "h_stdev",
+                              "h_q1",
+                              "h_q3",
+                              "zstd_ratio",
+                              "unigram_entropy_bits",
+                              "dropped_fraction"};
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+            cr_assert_eq(json_real_value(json_object_get(a, keys[k])),
+                         json_real_value(json_object_get(b, keys[k])), "grammar %zu, %s", i,
+                         keys[k]);
+    }
+    r = zs_test_sh("cmp '%s/main-3.npy' '%s/main-3.npy' && cmp '%s/main-3.pcfg' '%s/main-3.pcfg'",
+                   dir, dir2, dir, dir2);
+    cr_assert_eq(r.exit_code, 0, "outputs differ across thread counts: %s", r.out);
+    zs_run_free(&r);
+    json_decref(j);
+    json_decref(j2);
+}
+
+Test(demo, bad_options) {
+    zs_run r = zs_test_cli("demo --set nonsense -o '%s'", zs_test_path("x"));
+    cr_assert_eq(r.exit_code, 2);
+    cr_assert(strstr(r.err, "--set 'nonsense': expected main, same-vocabulary, same-h or all"),
+              "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("demo --tokens 0");
+    cr_assert_eq(r.exit_code, 2);
+    cr_assert(strstr(r.err, "--tokens 0: expected 1.."), "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("demo -o /nonexistent-dir/sub --tokens 256");
+    cr_assert_eq(r.exit_code, 1);
+    cr_assert(strstr(r.err, "/nonexistent-dir/sub: cannot create the directory"), "%s", r.err);
+    zs_run_free(&r);
+}
