@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
-#include "zipscale/core.h"
+#include "zipscale/zipscale.h" /* the umbrella header must compile on its own */
 
 Test(rng, same_seed_and_stream_same_sequence) {
     zs_rng a, b, c;

@@ -1,0 +1,12 @@
+/* libzipscale: every public header. Link with -lzipscale (and its dependencies: zlib,
+ * zstd, jansson, GSL, LAPACKE, OpenBLAS, OpenMP). docs/design.md describes the modules. */
+#ifndef ZIPSCALE_ZIPSCALE_H
+#define ZIPSCALE_ZIPSCALE_H
+
+#include "zipscale/core.h"    /* errors, RNG streams, alias tables, files */
+#include "zipscale/tokens.h"  /* token files and provenance sidecars */
+#include "zipscale/pcfg.h"    /* random PCFGs: generate, read/write, analyse, sample */
+#include "zipscale/parity.h"  /* multitask sparse parity */
+#include "zipscale/measure.h" /* gzip compressibility and other complexity measures */
+
+#endif
