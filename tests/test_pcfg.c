@@ -724,6 +724,19 @@ Test(pcfg_cli, generate_sample_analyse) {
                            g);
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     zs_run_free(&r);
+    /* --json reports the same grammar, with its knobs. */
+    const char *gj = zs_test_path("gj.pcfg");
+    r = zs_test_cli("pcfg generate --nonterminals 10 --terminals 150 --max-options 5 "
+                    "--max-length 3 --seed 2 -o %s --json",
+                    gj);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"nonterminals\": 11") && strstr(r.out, "\"terminals\": 150") &&
+                  strstr(r.out, "\"max_options\": 5") && strstr(r.out, "\"seed\": 2"),
+              "%s", r.out);
+    zs_run_free(&r);
+    r = zs_test_sh("cmp %s %s", g, gj);
+    cr_assert_eq(r.exit_code, 0, "--json must not change the grammar written");
+    zs_run_free(&r);
     r = zs_test_cli("pcfg sample %s --tokens 10000 --context 100 --seed 4 --threads 1 -o %s "
                     "--labels %s",
                     g, d1, lab);

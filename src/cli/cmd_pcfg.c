@@ -22,11 +22,20 @@ static int to_u32(const zs_cli_spec *spec, const char *name, uint64_t value, int
     return -1;
 }
 
+/* The grammar's knobs as a JSON value (null when unknown). */
+static json_t *knobs_value(const zs_pcfg *g) {
+    char *text = zs_pcfg_knobs_json(g);
+    json_t *j = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+    free(text);
+    return j ? j : json_null();
+}
+
 /* ---- pcfg generate ---- */
 
 static struct {
     uint64_t nonterminals, terminals, max_options, max_length, seed;
     const char *output;
+    int json;
 } gen_args;
 
 static const zs_opt pcfg_generate_opts[] = {
@@ -39,6 +48,7 @@ static const zs_opt pcfg_generate_opts[] = {
      "symbols per option: uniform in 1..L (required)"},
     ZS_OPT_SEED(&gen_args.seed),
     ZS_OPT_OUTPUT(&gen_args.output, "write the grammar here (required)"),
+    ZS_OPT_JSON(&gen_args.json),
     ZS_OPT_END,
 };
 
@@ -75,9 +85,16 @@ static int pcfg_generate_run(int argc, char **argv) {
     zs_status st = zs_pcfg_generate(&k, &g, &err);
     if (st == ZS_OK) {
         st = zs_pcfg_write(g, gen_args.output, &err);
-        if (st == ZS_OK)
+        if (st == ZS_OK && gen_args.json) {
+            json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:o}", "output", gen_args.output,
+                                  "nonterminals", (json_int_t)zs_pcfg_n_nonterminals(g),
+                                  "terminals", (json_int_t)zs_pcfg_n_terminals(g), "rules",
+                                  (json_int_t)zs_pcfg_n_rules(g), "knobs", knobs_value(g));
+            st = zs_cli_emit_json(j, NULL, &err);
+        } else if (st == ZS_OK) {
             printf("wrote %s: %u nonterminals (start S), %u terminals, %u rules\n", gen_args.output,
                    zs_pcfg_n_nonterminals(g), zs_pcfg_n_terminals(g), zs_pcfg_n_rules(g));
+        }
         zs_pcfg_free(g);
     }
     return st == ZS_OK ? ZS_EXIT_OK : zs_cli_fail(&err);
@@ -267,9 +284,7 @@ static json_t *terminal_list(const zs_pcfg *g, const uint32_t *list, uint32_t n)
 static json_t *analysis_json(const char *path, const zs_pcfg *g, const zs_pcfg_analysis *a) {
     json_t *j = json_object();
     json_object_set_new(j, "grammar", json_string(path));
-    char *knobs = zs_pcfg_knobs_json(g);
-    json_object_set_new(j, "knobs", knobs ? json_loads(knobs, JSON_DECODE_ANY, NULL) : json_null());
-    free(knobs);
+    json_object_set_new(j, "knobs", knobs_value(g));
     json_object_set_new(j, "nonterminals", json_integer(zs_pcfg_n_nonterminals(g)));
     json_object_set_new(j, "terminals", json_integer(zs_pcfg_n_terminals(g)));
     json_object_set_new(j, "rules", json_integer(zs_pcfg_n_rules(g)));
