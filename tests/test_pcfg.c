@@ -815,3 +815,23 @@ Test(pcfg_cli, errors_and_exit_codes) {
     cr_assert_neq(r.exit_code, 0, "labels without their tokens must not be left behind");
     zs_run_free(&r);
 }
+
+/* A supercritical grammar still samples (as the reference does, by dropping), but the
+ * user is told what the drops mean, and the analysis does not print NaN. */
+Test(pcfg_cli, supercritical_grammar_is_flagged) {
+    const char *g = zs_test_path("super.pcfg"), *out = zs_test_path("super.npy");
+    const char *text = "S -> S S [0.9] | 'a' [0.1]\n";
+    cr_assert_eq(zs_test_write(g, text, strlen(text)), 0);
+    zs_run r = zs_test_cli("pcfg sample %s --tokens 512 --threads 1 -o %s", g, out);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    cr_assert(strstr(r.err, "of derivations were dropped, so the sample is the grammar's "
+                            "distribution conditioned on derivations within the bounds"),
+              "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("pcfg analyse %s", g);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "critical or supercritical"), "%s", r.out);
+    cr_assert(strstr(r.out, "undefined: the expected derivation is infinite"), "%s", r.out);
+    cr_assert_null(strstr(r.out, "nan"), "%s", r.out);
+    zs_run_free(&r);
+}

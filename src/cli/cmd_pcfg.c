@@ -191,6 +191,13 @@ static void report_sample(uint64_t documents, const zs_pcfg_sample_opts *o,
             (unsigned long long)documents, o->context, sample_args.output,
             (unsigned long long)s->sentences, (unsigned long long)s->dropped,
             100 * s->dropped_fraction, (unsigned long long)s->dropped_depth);
+    /* The reference drops such derivations silently; say what it means for the data. */
+    if (s->dropped_fraction > 0.01)
+        fprintf(stderr,
+                "pcfg sample: warning: %.3g%% of derivations were dropped, so the sample is the "
+                "grammar's distribution conditioned on derivations within the bounds (see 'pcfg "
+                "analyse' for its termination probability)\n",
+                100 * s->dropped_fraction);
 }
 
 static int pcfg_sample_run(int argc, char **argv) {
@@ -331,10 +338,15 @@ static void print_analysis(const char *path, const zs_pcfg *g, const zs_pcfg_ana
     printf("%-22s %.9g\n", "termination prob", a->termination_prob);
     printf("%-22s %.6g tokens\n", "expected length", a->expected_length_tokens);
     printf("%-22s %.6g nats per sentence\n", "derivation entropy", a->entropy_nats_per_sentence);
-    printf("%-22s %.6g nats (%.6g bits) excluding separators\n", "entropy per token",
-           a->entropy_nats_per_token, a->entropy_nats_per_token / M_LN2);
-    printf("%-22s %.6g nats (%.6g bits) including one separator per sentence\n", "",
-           a->entropy_nats_per_token_separated, a->entropy_nats_per_token_separated / M_LN2);
+    if (isfinite(a->entropy_nats_per_token)) {
+        printf("%-22s %.6g nats (%.6g bits) excluding separators\n", "entropy per token",
+               a->entropy_nats_per_token, a->entropy_nats_per_token / M_LN2);
+        printf("%-22s %.6g nats (%.6g bits) including one separator per sentence\n", "",
+               a->entropy_nats_per_token_separated, a->entropy_nats_per_token_separated / M_LN2);
+    } else {
+        printf("%-22s undefined: the expected derivation is infinite (not subcritical)\n",
+               "entropy per token");
+    }
     print_list("unproductive", g, a->unproductive, a->n_unproductive, 0);
     print_list("unreachable", g, a->unreachable, a->n_unreachable, 0);
     print_list("unused terminals", g, a->unused_terminals, a->n_unused_terminals, 1);
