@@ -21,14 +21,21 @@ static int push(zs_plot_tick *ticks, size_t *n, double value, int major) {
     return 1;
 }
 
-/* A plain number with as many decimals as the step needs ("0.25", "1500", "3e-07"). */
+/* A plain number with as many decimals as the step needs ("0.25", "1500"), or in
+ * exponent form with enough significant digits to tell neighbours apart ("1.000002e+07"). */
 static void format_plain(char *out, size_t size, double value, double step) {
     double mag = floor(log10(step) + EPS);
     if (fabs(value) < step * EPS) value = 0; /* no "-0" */
-    if (mag < -5 || fabs(value) >= 1e7)
-        snprintf(out, size, "%.3g", value);
-    else
+    if (mag < -5 || fabs(value) >= 1e7) {
+        if (value == 0) {
+            snprintf(out, size, "0");
+            return;
+        }
+        int digits = (int)(floor(log10(fabs(value))) - mag) + 1;
+        snprintf(out, size, "%.*g", digits < 1 ? 1 : digits > 17 ? 17 : digits, value);
+    } else {
         snprintf(out, size, "%.*f", mag < 0 ? (int)-mag : 0, value);
+    }
 }
 
 static void linear_ticks(double lo, double hi, zs_plot_tick *ticks, size_t *n) {
