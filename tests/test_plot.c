@@ -5,9 +5,11 @@
 #define _GNU_SOURCE /* memmem: a PDF holds binary streams */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "testutil.h"
 #include "zipscale/plot.h"
@@ -649,4 +651,146 @@ Test(plot_errors, failed_write_leaves_old_file_and_no_temporary) {
     cr_assert_eq(zs_plot_write(fig, path, &err), ZS_ERR_IO);
     cr_assert(strstr(err.msg, "missing/fig.png"), "%s", err.msg);
     zs_plot_free(fig);
+}
+
+/* ---- zipscale plot gzip ---- */
+
+/* Two raw uint32 token files: ids from 4 values (compressible) and from 60000 (not). */
+static void write_token_files(const char **low, const char **high) {
+    enum { N = 256 * 80 + 17 };
+    static uint32_t ids[N];
+    zs_rng rng;
+    zs_rng_seed(&rng, 11, 0);
+    for (int i = 0; i < N; i++) ids[i] = (uint32_t)zs_rng_below(&rng, 4);
+    *low = zs_test_path("low.u32");
+    cr_assert_eq(zs_test_write(*low, ids, sizeof ids), 0);
+    for (int i = 0; i < N; i++) ids[i] = (uint32_t)zs_rng_below(&rng, 60000);
+    *high = zs_test_path("high.u32");
+    cr_assert_eq(zs_test_write(*high, ids, sizeof ids), 0);
+}
+
+static char *cli_svg(const char *path, const char *fmt_args, const char *a, const char *b) {
+    zs_run r = zs_test_cli(fmt_args, a, b, path);
+    cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
+    zs_run_free(&r);
+    char *svg = zs_test_slurp(path, NULL);
+    cr_assert_not_null(svg);
+    return svg;
+}
+
+/* Outliers beyond 1.5 IQR by numpy's quartiles, counted from the ratios in the JSON. */
+static int brute_force_outliers(json_t *ratios) {
+    size_t n = json_array_size(ratios);
+    double *v = malloc(n * sizeof *v);
+    for (size_t i = 0; i < n; i++) v[i] = json_number_value(json_array_get(ratios, i));
+    for (size_t i = 1; i < n; i++) /* insertion sort: the reference stays obvious */
+        for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            double t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    double pos1 = 0.25 * (double)(n - 1), pos3 = 0.75 * (double)(n - 1);
+    size_t i1 = (size_t)pos1, i3 = (size_t)pos3;
+    double q1 = v[i1] + (pos1 - (double)i1) * (i1 + 1 < n ? v[i1 + 1] - v[i1] : 0);
+    double q3 = v[i3] + (pos3 - (double)i3) * (i3 + 1 < n ? v[i3 + 1] - v[i3] : 0);
+    int outliers = 0;
+    for (size_t i = 0; i < n; i++)
+        outliers += v[i] < q1 - 1.5 * (q3 - q1) || v[i] > q3 + 1.5 * (q3 - q1);
+    free(v);
+    return outliers;
+}
+
+/* Token files and the `zipscale gzip --json` result of the same files draw the same
+ * figure; the outliers drawn are the brute-force count from the recorded ratios; the
+ * figure does not depend on --threads. */
+Test(plot_cli, gzip_from_tokens_equals_from_json) {
+    const char *low, *high;
+    write_token_files(&low, &high);
+    const char *json_path = zs_test_path("h.json");
+    zs_run r = zs_test_cli("gzip '%s' '%s' --dtype uint32 --sample 60 --seed 4 --json -o '%s'", low,
+                           high, json_path);
+    cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
+    zs_run_free(&r);
+    char *from_tokens = cli_svg(zs_test_path("t.svg"),
+                                "plot gzip '%s' '%s' --dtype uint32 --sample 60 --seed 4 "
+                                "--threads 1 --names low,high --title 'H per set' -o '%s'",
+                                low, high);
+    char *threads2 = cli_svg(zs_test_path("t2.svg"),
+                             "plot gzip '%s' '%s' --dtype uint32 --sample 60 --seed 4 "
+                             "--threads 2 --names low,high --title 'H per set' -o '%s'",
+                             low, high);
+    char *from_json =
+        cli_svg(zs_test_path("j.svg"), "plot gzip '%s' --names %s --title 'H per set' -o '%s'",
+                json_path, "low,high");
+    cr_assert_str_eq(from_tokens, from_json);
+    cr_assert_str_eq(from_tokens, threads2);
+    cr_assert_eq(count(from_tokens, "<rect class=\"box\""), 2);
+    cr_assert(strstr(from_tokens, ">low</text>") && strstr(from_tokens, ">high</text>"));
+    cr_assert(strstr(from_tokens, ">H per set</text>"));
+    cr_assert(strstr(from_tokens, ">gzip compressibility H (compressed / raw bytes)</text>"));
+    json_t *doc = json_load_file(json_path, 0, NULL);
+    json_t *files = json_object_get(doc, "files");
+    int outliers = 0;
+    for (size_t i = 0; i < 2; i++) {
+        json_t *ratios = json_object_get(json_array_get(files, i), "gzip_ratios");
+        cr_assert_eq(json_array_size(ratios), 60);
+        outliers += brute_force_outliers(ratios);
+    }
+    cr_assert_eq(count(from_tokens, "<circle class=\"outlier\""), (size_t)outliers);
+    json_decref(doc);
+    free(from_tokens);
+    free(threads2);
+    free(from_json);
+}
+
+Test(plot_cli, gzip_violins_and_default_names) {
+    const char *low, *high;
+    write_token_files(&low, &high);
+    char *svg =
+        cli_svg(zs_test_path("v.svg"),
+                "plot gzip '%s' '%s' --dtype uint32 --sample 30 --violin -o '%s'", low, high);
+    cr_assert_eq(count(svg, "<path class=\"violin\""), 2);
+    cr_assert(strstr(svg, ">low</text>") && strstr(svg, ">high</text>"), "file stems");
+    free(svg);
+}
+
+Test(plot_cli, gzip_json_without_ratios) {
+    const char *path = zs_test_path("old.json");
+    const char *text = "{\"command\": \"gzip\", \"files\": [{\"file\": \"a.npy\", \"H\": 0.3}]}";
+    cr_assert_eq(zs_test_write(path, text, strlen(text)), 0);
+    zs_run r = zs_test_cli("plot gzip '%s' -o '%s'", path, zs_test_path("x.svg"));
+    cr_assert_eq(r.exit_code, 1);
+    cr_assert(strstr(r.err, "zipscale: ") && strstr(r.err, "old.json: files[0] (a.npy) has no "
+                                                           "per-sequence \"gzip_ratios\""),
+              "%s", r.err);
+    zs_run_free(&r);
+}
+
+Test(plot_cli, gzip_json_of_another_command) {
+    const char *path = zs_test_path("sidecar.json");
+    const char *text = "{\"format\": \"npy\", \"tokens\": 10}";
+    cr_assert_eq(zs_test_write(path, text, strlen(text)), 0);
+    zs_run r = zs_test_cli("plot gzip '%s' -o '%s'", path, zs_test_path("x.svg"));
+    cr_assert_eq(r.exit_code, 1);
+    cr_assert(strstr(r.err, "sidecar.json: not a `zipscale gzip --json` result"), "%s", r.err);
+    zs_run_free(&r);
+}
+
+Test(plot_cli, gzip_usage_errors) {
+    const char *low, *high;
+    write_token_files(&low, &high);
+    zs_run r = zs_test_cli("plot gzip '%s' --dtype uint32", low);
+    cr_assert_eq(r.exit_code, 2);
+    cr_assert(strstr(r.err, "-o FIGURE is required"), "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("plot gzip '%s' '%s' --dtype uint32 --names a -o '%s'", low, high,
+                    zs_test_path("n.svg"));
+    cr_assert_eq(r.exit_code, 2);
+    cr_assert(strstr(r.err, "--names lists 1, but there are 2 datasets"), "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("plot gzip '%s' --dtype uint32 -o '%s'", low, zs_test_path("h.gif"));
+    cr_assert_eq(r.exit_code, 2);
+    cr_assert(strstr(r.err, "h.gif: unknown plot format '.gif'"), "%s", r.err);
+    zs_run_free(&r);
+    cr_assert_eq(access(zs_test_path("h.gif"), F_OK), -1, "nothing written");
 }

@@ -133,6 +133,11 @@ static json_t *file_json(const char *path, const char *sha256, const char *forma
         json_object_set_new(zstd, "level", json_integer(args.zstd_level));
     }
     json_object_set_new(f, "zstd", zstd);
+    /* Every sampled sequence's ratio, so `zipscale plot gzip` can draw the distribution. */
+    json_t *ratios = json_array();
+    for (uint64_t i = 0; i < r->gzip.n; i++)
+        json_array_append_new(ratios, json_real(r->gzip_ratios[i]));
+    json_object_set_new(f, "gzip_ratios", ratios);
     snprintf(key, sizeof key, "unigram_entropy_bits_per_%s", args.bytes_mode ? "byte" : "token");
     json_object_set_new(f, key, json_real(r->entropy_bits));
     snprintf(key, sizeof key, "distinct_%s", units);

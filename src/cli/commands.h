@@ -17,5 +17,6 @@ extern const zs_command zs_cmd_pcfg_analyse;
 extern const zs_command zs_cmd_parity_sample;
 extern const zs_command zs_cmd_gzip;
 extern const zs_command zs_cmd_demo;
+extern const zs_command zs_cmd_plot_gzip;
 
 #endif

@@ -8,6 +8,7 @@
 static const zs_command *const commands[] = {
     &zs_cmd_pcfg_generate, &zs_cmd_pcfg_sample,  &zs_cmd_pcfg_analyse,  &zs_cmd_parity_sample,
     &zs_cmd_tokens_info,   &zs_cmd_tokens_import, &zs_cmd_gzip,          &zs_cmd_demo,
+    &zs_cmd_plot_gzip,
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 

@@ -1,0 +1,280 @@
+/* `zipscale plot gzip`: the gzip paper's first figure, per-sequence gzip ratios of each
+ * dataset as box plots (or violins), from token files (measured here, as `zipscale
+ * gzip` does) or from saved `zipscale gzip --json` results. Draws through zipscale/plot.h. */
+#include <ctype.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli/commands.h"
+#include "zipscale/measure.h"
+#include "zipscale/plot.h"
+#include "zipscale/tokens.h"
+
+#define H_AXIS_LABEL "gzip compressibility H (compressed / raw bytes)"
+
+typedef struct {
+    uint64_t sample, seed, sequence_tokens;
+    double width_pt, height_pt;
+    int threads, violin;
+    const char *output, *names, *title, *dtype;
+} plot_gzip_args;
+
+static plot_gzip_args args = {
+    .sample = 1000,
+    .sequence_tokens = 256,
+    .width_pt = 640,
+    .height_pt = 440,
+};
+
+static const zs_opt plot_gzip_opts[] = {
+    ZS_OPT_OUTPUT(&args.output, "the figure: .svg, .png or .pdf (required)"),
+    {"sample", 0, ZS_OPT_U64, &args.sample, "N",
+     "sequences sampled per token file; 0 = all (default 1000, as zipscale gzip)"},
+    ZS_OPT_SEED(&args.seed),
+    {"sequence-length", 0, ZS_OPT_U64, &args.sequence_tokens, "L",
+     "tokens per sequence in token files (default 256)"},
+    {"dtype", 0, ZS_OPT_STRING, &args.dtype, "D",
+     "token dtype of raw files: uint8, uint16, uint32, int32, int64"},
+    {"names", 0, ZS_OPT_STRING, &args.names, "A,B,...",
+     "one name per dataset, comma-separated (default: file names without extension)"},
+    {"title", 0, ZS_OPT_STRING, &args.title, "T", "the figure's title (default none)"},
+    {"violin", 0, ZS_OPT_FLAG, &args.violin, NULL, "violins instead of box plots"},
+    {"width", 0, ZS_OPT_DOUBLE, &args.width_pt, "PT", "figure width in points (default 640)"},
+    {"height", 0, ZS_OPT_DOUBLE, &args.height_pt, "PT", "figure height in points (default 440)"},
+    ZS_OPT_THREADS(&args.threads),
+    ZS_OPT_END,
+};
+
+static const zs_cli_spec plot_gzip_spec = {
+    "plot gzip",
+    "FILE... -o FIGURE [--sample N] [--seed S] [--names A,B,...] [--title T] [--violin]",
+    "box plots of per-sequence gzip ratios per dataset (the gzip paper's figure 1)",
+    "Each FILE is a token file (measured as `zipscale gzip` does: N sampled sequences of\n"
+    "L tokens, ratio = gzip-9 compressed / raw bytes) or a `zipscale gzip --json` result\n"
+    "(recognised by its content; every file it records becomes one dataset). Draws one\n"
+    "box per dataset: median (= H), quartiles, whiskers at 1.5 IQR, outliers; or a\n"
+    "violin with --violin. The figure's format follows -o's extension.",
+    plot_gzip_opts,
+    1,
+    -1,
+};
+
+/* One dataset: its name and its per-sequence ratios. */
+typedef struct {
+    char *name;
+    double *ratios;
+    size_t n;
+} dataset;
+
+typedef struct {
+    dataset *items;
+    size_t n, cap;
+} dataset_list;
+
+static void datasets_free(dataset_list *l) {
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->items[i].name);
+        free(l->items[i].ratios);
+    }
+    free(l->items);
+}
+
+/* The file's name without directories and without its last extension. */
+static char *stem(const char *path) {
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    size_t len = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+    return strndup(base, len);
+}
+
+/* Takes ownership of ratios. */
+static zs_status datasets_add(dataset_list *l, const char *source, double *ratios, size_t n,
+                              zs_error *err) {
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 8;
+        dataset *items = realloc(l->items, cap * sizeof *items);
+        if (!items) {
+            free(ratios);
+            return zs_fail(err, ZS_ERR_NOMEM, "out of memory (datasets)");
+        }
+        l->items = items;
+        l->cap = cap;
+    }
+    char *name = stem(source);
+    if (!name) {
+        free(ratios);
+        return zs_fail(err, ZS_ERR_NOMEM, "out of memory (dataset name)");
+    }
+    l->items[l->n++] = (dataset){name, ratios, n};
+    return ZS_OK;
+}
+
+static zs_status read_tokens(void *ctx, uint64_t start, uint64_t count, uint32_t *out,
+                             zs_error *err) {
+    return zs_tokens_read_u32(ctx, start, count, out, err);
+}
+
+static zs_status measure_file(const char *path, dataset_list *l, zs_error *err) {
+    zs_tokens_open_opts open_opts = {.skip_id_check = 1};
+    if (args.dtype) {
+        zs_status s = zs_dtype_parse(args.dtype, &open_opts.raw_dtype, err);
+        if (s) return s;
+        open_opts.has_raw_dtype = 1;
+    }
+    zs_tokens t;
+    zs_status s = zs_tokens_open(&t, path, &open_opts, err);
+    if (s) return s;
+    zs_measure_opts opts;
+    zs_measure_opts_init(&opts);
+    opts.sample = args.sample;
+    opts.seed = args.seed;
+    opts.sequence_tokens = args.sequence_tokens;
+    opts.zstd_level = 0; /* only gzip is drawn */
+    opts.threads = args.threads;
+    zs_token_source src = {t.n_tokens, read_tokens, &t, path};
+    zs_measure_result r;
+    s = zs_measure_tokens(&src, &opts, &r, err);
+    zs_tokens_close(&t);
+    if (s) return s;
+    /* the result's ratios move into the dataset; the rest is freed */
+    double *ratios = r.gzip_ratios;
+    size_t n = r.gzip.n;
+    r.gzip_ratios = NULL;
+    zs_measure_result_free(&r);
+    return datasets_add(l, path, ratios, n, err);
+}
+
+/* files[i] of a `zipscale gzip --json` result: its ratios, named after its "file". */
+static zs_status json_entry(const char *path, size_t i, json_t *entry, dataset_list *l,
+                            zs_error *err) {
+    const char *file = json_string_value(json_object_get(entry, "file"));
+    json_t *ratios = json_object_get(entry, "gzip_ratios");
+    if (!file) return zs_fail(err, ZS_ERR_FORMAT, "%s: files[%zu] has no \"file\" string", path, i);
+    if (!json_is_array(ratios) || json_array_size(ratios) == 0)
+        return zs_fail(err, ZS_ERR_FORMAT,
+                       "%s: files[%zu] (%s) has no per-sequence \"gzip_ratios\"; rerun "
+                       "`zipscale gzip --json` (which records them) or pass the token file",
+                       path, i, file);
+    size_t n = json_array_size(ratios);
+    double *values = zs_alloc(n * sizeof *values, "gzip ratios", err);
+    if (!values) return ZS_ERR_NOMEM;
+    for (size_t k = 0; k < n; k++) {
+        json_t *v = json_array_get(ratios, k);
+        if (!json_is_number(v)) {
+            free(values);
+            return zs_fail(err, ZS_ERR_FORMAT, "%s: files[%zu].gzip_ratios[%zu]: expected a number",
+                           path, i, k);
+        }
+        values[k] = json_number_value(v);
+    }
+    return datasets_add(l, file, values, n, err);
+}
+
+static zs_status read_json(const char *path, dataset_list *l, zs_error *err) {
+    json_error_t jerr;
+    json_t *doc = json_load_file(path, 0, &jerr);
+    if (!doc)
+        return zs_fail(err, ZS_ERR_FORMAT, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+    const char *command = json_string_value(json_object_get(doc, "command"));
+    json_t *files = json_object_get(doc, "files");
+    zs_status s = ZS_OK;
+    if (!command || strcmp(command, "gzip") != 0 || !json_is_array(files))
+        s = zs_fail(err, ZS_ERR_FORMAT,
+                    "%s: not a `zipscale gzip --json` result (expected \"command\": \"gzip\" "
+                    "and a \"files\" array)",
+                    path);
+    else if (json_array_size(files) == 0)
+        s = zs_fail(err, ZS_ERR_FORMAT, "%s: the \"files\" array is empty", path);
+    for (size_t i = 0; !s && i < json_array_size(files); i++)
+        s = json_entry(path, i, json_array_get(files, i), l, err);
+    json_decref(doc);
+    return s;
+}
+
+/* JSON by extension, or by a first non-blank byte of '{' (token files never start so:
+ * .npy opens with \x93NUMPY, llm.c .bin with its magic number). */
+static int looks_like_json(const char *path) {
+    size_t len = strlen(path);
+    if (len >= 5 && strcasecmp(path + len - 5, ".json") == 0) return 1;
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    int c;
+    while ((c = fgetc(f)) != EOF && isspace(c)) continue;
+    fclose(f);
+    return c == '{';
+}
+
+/* --names a,b,c: one per dataset, replacing the file names. */
+static int apply_names(dataset_list *l) {
+    size_t given = 1;
+    for (const char *p = args.names; *p; p++) given += *p == ',';
+    if (given != l->n)
+        return zs_cli_usage_error(&plot_gzip_spec, "--names lists %zu, but there are %zu datasets",
+                                  given, l->n);
+    const char *p = args.names;
+    for (size_t i = 0; i < l->n; i++) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == 0)
+            return zs_cli_usage_error(&plot_gzip_spec, "--names: name %zu is empty", i + 1);
+        char *name = strndup(p, len);
+        if (!name) {
+            fprintf(stderr, "zipscale: out of memory (names)\n");
+            return ZS_EXIT_FAILURE;
+        }
+        free(l->items[i].name);
+        l->items[i].name = name;
+        p += len + 1;
+    }
+    return -1;
+}
+
+static zs_status draw(const dataset_list *l, zs_error *err) {
+    const char **names = calloc(l->n, sizeof *names);
+    const double **values = calloc(l->n, sizeof *values);
+    size_t *counts = calloc(l->n, sizeof *counts);
+    zs_plot *fig = NULL;
+    zs_status s = names && values && counts ? ZS_OK : zs_fail(err, ZS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; !s && i < l->n; i++) {
+        names[i] = l->items[i].name;
+        values[i] = l->items[i].ratios;
+        counts[i] = l->items[i].n;
+    }
+    if (!s) s = zs_plot_alloc(&fig, args.width_pt, args.height_pt, err);
+    if (!s) s = zs_plot_set_title(fig, args.title, err);
+    if (!s) s = zs_plot_set_xlabel(fig, "dataset", err);
+    if (!s) s = zs_plot_set_ylabel(fig, H_AXIS_LABEL, err);
+    if (!s)
+        s = zs_plot_add_groups(fig, args.violin ? ZS_PLOT_VIOLIN : ZS_PLOT_BOX, names, values,
+                               counts, l->n, err);
+    if (!s) s = zs_plot_write(fig, args.output, err);
+    zs_plot_free(fig);
+    free(names);
+    free(values);
+    free(counts);
+    return s;
+}
+
+static int plot_gzip_run(int argc, char **argv) {
+    int npos;
+    char **pos;
+    int code = zs_cli_parse(&plot_gzip_spec, argc, argv, &npos, &pos);
+    if (code >= 0) return code;
+    if (!args.output) return zs_cli_usage_error(&plot_gzip_spec, "-o FIGURE is required");
+    dataset_list l = {0};
+    zs_error err = {0};
+    zs_status s = ZS_OK;
+    for (int i = 0; !s && i < npos; i++)
+        s = looks_like_json(pos[i]) ? read_json(pos[i], &l, &err) : measure_file(pos[i], &l, &err);
+    code = -1;
+    if (!s && args.names) code = apply_names(&l);
+    if (!s && code < 0) s = draw(&l, &err);
+    datasets_free(&l);
+    if (code >= 0) return code;
+    return s ? zs_cli_fail(&err) : ZS_EXIT_OK;
+}
+
+const zs_command zs_cmd_plot_gzip = {&plot_gzip_spec, plot_gzip_run};
