@@ -119,10 +119,11 @@ static void series_extent(const zs_plot *fig, const zs_plot_series *s, span *x, 
 }
 
 /* Axis limits: the data's span plus a margin (none beside a heatmap, which fills its
- * frame); a single value gets a unit-wide window. */
-static void finish_span(span *sp, int margin) {
+ * frame). A single value gets a window of +-50% of itself (+-0.5 around zero), or half
+ * a decade each side on a log axis. */
+static void finish_span(span *sp, int margin, zs_plot_scale scale) {
     if (sp->hi == sp->lo) {
-        double pad = 0.5 * (fabs(sp->lo) > 0 ? fabs(sp->lo) : 1);
+        double pad = scale == ZS_PLOT_LOG10 ? 0.5 : 0.5 * (fabs(sp->lo) > 0 ? fabs(sp->lo) : 1);
         sp->lo -= pad;
         sp->hi += pad;
     } else if (margin) {
@@ -166,8 +167,8 @@ static zs_status axis_limits(layout_ctx *c, zs_error *err) {
     if (!x.any || !y.any)
         return zs_fail(err, ZS_ERR_RANGE, "plot: no finite data point to draw (%zu skipped)",
                        fig->skipped_points);
-    finish_span(&x, !c->heatmap && !c->groups);
-    finish_span(&y, !c->heatmap);
+    finish_span(&x, !c->heatmap && !c->groups, fig->xscale);
+    finish_span(&y, !c->heatmap, fig->yscale);
     c->limits = (zs_plot_frame){.x_lo = x.lo,
                                 .x_hi = x.hi,
                                 .y_lo = y.lo,
