@@ -794,3 +794,32 @@ Test(plot_cli, gzip_usage_errors) {
     zs_run_free(&r);
     cr_assert_eq(access(zs_test_path("h.gif"), F_OK), -1, "nothing written");
 }
+
+/* Every kind of series and a title that needs escaping: the SVG is well-formed XML
+ * (checked by Python's parser, independent of our writer). */
+Test(plot_svg, well_formed_xml) {
+    const char *py = zs_test_python("xml");
+    if (!py) cr_skip_test("no Debian python3");
+    zs_plot *fig = new_fig();
+    zs_error err = {0};
+    double x[3] = {1, 2, 3}, y[3] = {1, 2, 3}, lo[3] = {0.5, 1.5, 2.5}, hi[3] = {1.5, 2.5, 3.5};
+    double z[4] = {1, 2, 3, 4};
+    cr_assert_eq(zs_plot_set_title(fig, "<a> & \"b\" 'c'", &err), ZS_OK);
+    cr_assert_eq(zs_plot_add_heatmap(fig, "z", z, 2, 2, 1, 3, 0, 2, &err), ZS_OK);
+    cr_assert_eq(zs_plot_add_band(fig, "b", x, lo, hi, 3, &err), ZS_OK);
+    cr_assert_eq(zs_plot_add_errorbars(fig, "e<", x, y, lo, hi, 3, &err), ZS_OK);
+    cr_assert_eq(zs_plot_add_line(fig, "l&", x, y, 3, &err), ZS_OK);
+    cr_assert_eq(zs_plot_add_scatter(fig, "s", x, y, 3, &err), ZS_OK);
+    zs_plot_set_xscale(fig, ZS_PLOT_LOG10);
+    const char *path = zs_test_path("all.svg");
+    cr_assert_eq(zs_plot_write(fig, path, &err), ZS_OK, "%s", err.msg);
+    zs_run r = zs_test_sh("%s -c 'import sys, xml.etree.ElementTree as E; "
+                          "t = E.parse(sys.argv[1]); "
+                          "print(sum(1 for e in t.iter() if e.get(\"class\", \"\").startswith("
+                          "\"series\")))' '%s'",
+                          py, path);
+    cr_assert_eq(r.exit_code, 0, "not well-formed: %s", r.err);
+    cr_assert_str_eq(r.out, "5\n", "five series groups");
+    zs_run_free(&r);
+    zs_plot_free(fig);
+}
