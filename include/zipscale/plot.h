@@ -54,7 +54,8 @@ zs_status zs_plot_add_errorbars(zs_plot *fig, const char *label, const double *x
 zs_status zs_plot_add_groups(zs_plot *fig, zs_plot_dist_style style, const char *const *names,
                              const double *const *values, const size_t *counts, size_t n_groups,
                              zs_error *err);
-/* A heatmap of z[row * nx + col] over [x0, x1] x [y0, y1] (row 0 at y0), coloured by
+/* A heatmap of z[row * nx + col] over [x0, x1] x [y0, y1] (row 0 at y0; cells are equal
+ * steps of the axis's scale, so of log10 on a log axis), coloured by
  * viridis from the smallest to the largest finite z, with a colour bar labelled
  * `label` (may be NULL). Non-finite cells are left blank and counted as skipped. */
 zs_status zs_plot_add_heatmap(zs_plot *fig, const char *label, const double *z, size_t nx,

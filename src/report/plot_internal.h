@@ -161,17 +161,19 @@ zs_status zs_plot_draw_colorbar(const zs_plot_series *s, const zs_plot_frame *f,
 /* How much room the colour bar takes right of the frame. */
 double zs_plot_colorbar_width(const zs_plot_series *s, zs_text_metrics *m);
 
-/* Legend (plot_legend.c): size, placement among 4 corners or outside right, drawing. */
+/* Legend (plot_legend.c): size, the inside corners it may take, drawing. The layout
+ * puts it outside right when no corner is free. */
 typedef enum {
     ZS_LEGEND_TOP_RIGHT,
     ZS_LEGEND_TOP_LEFT,
     ZS_LEGEND_BOTTOM_RIGHT,
     ZS_LEGEND_BOTTOM_LEFT,
-    ZS_LEGEND_OUTSIDE_RIGHT,
 } zs_legend_place;
 
 int zs_legend_entries(const zs_plot *fig);
 void zs_legend_size(const zs_plot *fig, zs_text_metrics *m, double *w, double *h);
+/* Whether a w x h legend fits inside the frame with its inset on both sides. */
+int zs_legend_fits(const zs_plot_frame *f, double w, double h);
 /* The box for an inside corner of the frame. */
 void zs_legend_box(const zs_plot_frame *f, zs_legend_place place, double w, double h,
                    double box[4]);

@@ -408,9 +408,7 @@ static zs_status layout_with_legend(const layout_ctx *c, zs_display *d, zs_error
     zs_legend_size(c->fig, c->m, &w, &h);
     size_t covered;
     zs_legend_place place = best_corner(&f, &points, w, h, &covered);
-    /* the frame must also be tall and wide enough to hold the legend inside */
-    int fits = w + 16 < f.right - f.left && h + 16 < f.bottom - f.top;
-    if (covered == 0 && fits) {
+    if (covered == 0 && zs_legend_fits(&f, w, h)) {
         zs_legend_box(&f, place, w, h, box);
     } else {
         zs_display_free(d);

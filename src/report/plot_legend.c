@@ -32,6 +32,11 @@ void zs_legend_size(const zs_plot *fig, zs_text_metrics *m, double *w, double *h
     *h = 2 * LEGEND_PAD_PT + zs_legend_entries(fig) * ROW_SCALE * LEGEND_FONT_PT;
 }
 
+int zs_legend_fits(const zs_plot_frame *f, double w, double h) {
+    return w + 2 * LEGEND_INSET_PT < f->right - f->left &&
+           h + 2 * LEGEND_INSET_PT < f->bottom - f->top;
+}
+
 void zs_legend_box(const zs_plot_frame *f, zs_legend_place place, double w, double h,
                    double box[4]) {
     int right = place == ZS_LEGEND_TOP_RIGHT || place == ZS_LEGEND_BOTTOM_RIGHT;
