@@ -823,3 +823,47 @@ Test(plot_svg, well_formed_xml) {
     zs_run_free(&r);
     zs_plot_free(fig);
 }
+
+/* The violin's outline against the density computed here from its definition: a sum of
+ * Gaussian kernels with Silverman's bandwidth 0.9 min(sd, IQR/1.34) n^(-1/5), at 64
+ * points from the smallest to the largest value, widest at 0.4 of the slot. */
+Test(plot_svg, violin_outline_is_the_kernel_density) {
+    enum { N = 9, K = 64 };
+    const double v[N] = {0, 0, 0, 1, 1, 2, 3, 5, 8};
+    double mean = 0, ss = 0;
+    for (int i = 0; i < N; i++) mean += v[i] / N;
+    for (int i = 0; i < N; i++) ss += (v[i] - mean) * (v[i] - mean);
+    double sd = sqrt(ss / (N - 1));
+    double q1 = 0, q3 = 3; /* numpy: positions 2 and 6 of the sorted values */
+    double h = 0.9 * fmin(sd, (q3 - q1) / 1.34) * pow(N, -0.2);
+    double density[K], peak = 0;
+    for (int k = 0; k < K; k++) {
+        double y = 8.0 * k / (K - 1);
+        density[k] = 0;
+        for (int i = 0; i < N; i++) density[k] += exp(-0.5 * pow((y - v[i]) / h, 2));
+        peak = fmax(peak, density[k]);
+    }
+    zs_plot *fig = new_fig();
+    zs_error err = {0};
+    const char *names[1] = {"v"};
+    const double *values[1] = {v};
+    size_t counts[1] = {N};
+    cr_assert_eq(zs_plot_add_groups(fig, ZS_PLOT_VIOLIN, names, values, counts, 1, &err), ZS_OK);
+    char *svg = svg_of(fig, "kde.svg");
+    box frame = rect_of_class(svg, "frame");
+    double centre = frame.x + frame.w / 2, slot = frame.w; /* one group: x from -0.5 to 0.5 */
+    const char *p = strstr(svg, "<path class=\"violin\" d=\"");
+    cr_assert_not_null(p);
+    p += strlen("<path class=\"violin\" d=\"");
+    for (int k = 0; k < K; k++) {
+        double x, y;
+        cr_assert_eq(sscanf(p, "%*c%lf %lf", &x, &y), 2, "point %d", k);
+        double want = 0.4 * slot * density[k] / peak;
+        cr_assert_float_eq(x - centre, want, 0.02, "k = %d: half-width %g, density says %g", k,
+                           x - centre, want);
+        p = strchr(p + 1, 'L');
+        cr_assert_not_null(p);
+    }
+    free(svg);
+    zs_plot_free(fig);
+}
