@@ -3,6 +3,7 @@
  * placement, box-plot statistics against a brute-force count, PNG and PDF files, errors
  * with their messages, and atomic writes. Pixels are not compared. */
 #define _GNU_SOURCE /* memmem: a PDF holds binary streams */
+#include <cairo/cairo.h>
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <jansson.h>
@@ -864,6 +865,40 @@ Test(plot_svg, violin_outline_is_the_kernel_density) {
         p = strchr(p + 1, 'L');
         cr_assert_not_null(p);
     }
+    free(svg);
+    zs_plot_free(fig);
+}
+
+/* Names too wide for their slots slant by 30 degrees, and the first one stays inside
+ * the figure: the label ends at its anchor and runs w cos 30 to the left (w measured
+ * here with cairo, in the font the plot names), plus a little for the descent. */
+Test(plot_svg, slanted_group_names_stay_inside) {
+    zs_plot *fig = new_fig();
+    zs_error err = {0};
+    const char *first = "a very long dataset name of forty chars.";
+    const char *names[6] = {first, "b", "c", "d", "e", "f"};
+    double v[2] = {1, 2};
+    const double *values[6] = {v, v, v, v, v, v};
+    size_t counts[6] = {2, 2, 2, 2, 2, 2};
+    cr_assert_eq(zs_plot_add_groups(fig, ZS_PLOT_BOX, names, values, counts, 6, &err), ZS_OK);
+    char *svg = svg_of(fig, "slant.svg");
+    char closing[64];
+    snprintf(closing, sizeof closing, ">%s</text>", first);
+    const char *end = strstr(svg, closing), *label = end;
+    cr_assert_not_null(end);
+    while (label > svg && strncmp(label, "<text ", 6) != 0) label--;
+    const char *rotate = strstr(label, "transform=\"rotate(-30 ");
+    cr_assert(rotate && rotate < end, "slanted");
+    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
+    cairo_t *cr = cairo_create(surface);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, attr(label, "font-size"));
+    cairo_text_extents_t e;
+    cairo_text_extents(cr, first, &e);
+    cairo_destroy(cr);
+    cairo_surface_destroy(surface);
+    cr_assert_gt(e.x_advance, 150, "40 characters at 10 pt");
+    cr_assert_geq(attr(label, "x") - e.x_advance * cos(M_PI / 6) - 3, 0);
     free(svg);
     zs_plot_free(fig);
 }

@@ -218,6 +218,18 @@ static int slanted_names(const layout_ctx *c, double frame_width) {
     return widest_tick(c, c->xt, c->nxt, 1) > 0.9 * slot;
 }
 
+/* The left edge that keeps the first slanted name inside the figure: its label ends
+ * at the first slot's centre, left + (right_edge - left) / 2G for G groups, and
+ * reaches w cos(a) further left. */
+static double slanted_left(const layout_ctx *c, double left, double right_edge, double a) {
+    double asc, desc;
+    zs_text_vertical(c->m, ZS_PLOT_TICK_FONT_PT, &asc, &desc);
+    double w0 = zs_text_width(c->m, tick_text(c, c->xt, 0, 1), NULL, ZS_PLOT_TICK_FONT_PT, 0);
+    double two_g = 2 * (c->limits.x_hi - c->limits.x_lo);
+    double need = (PAD_PT + w0 * cos(a) - asc / 2 - right_edge / two_g) / (1 - 1 / two_g);
+    return need > left ? need : left;
+}
+
 /* The frame's edges: the figure less the room for title, labels, ticks, colour bar and
  * (outside) legend. */
 static zs_status frame_edges(const layout_ctx *c, double legend_w, zs_plot_frame *f,
@@ -241,6 +253,7 @@ static zs_status frame_edges(const layout_ctx *c, double legend_w, zs_plot_frame
     if (slanted_names(c, fig->width_pt - left - right)) {
         double w = widest_tick(c, c->xt, c->nxt, 1), a = SLANT_DEG * M_PI / 180;
         tick_h = w * sin(a) + (kasc + kdesc) * cos(a);
+        left = slanted_left(c, left, fig->width_pt - right, a);
     }
     double bottom = ZS_PLOT_TICK_LEN_PT + TICK_LABEL_GAP_PT + tick_h +
                     (fig->xlabel ? GAP_PT + lasc + ldesc : 0) + PAD_PT;
