@@ -49,6 +49,15 @@ Test(demo, main_set_matches_the_paper_and_reproduces, .timeout = 120) {
         cr_assert(strstr(info.out, "\"generator\": \"pcfg\""), "%s", info.out);
         zs_run_free(&info);
     }
+    /* The figure: one distribution series, a box per grammar, labelled by its knobs. */
+    char svg_path[1024];
+    snprintf(svg_path, sizeof svg_path, "%s/h.svg", dir);
+    char *svg = zs_test_slurp(svg_path, NULL);
+    cr_assert(svg, "%s was not written", svg_path);
+    cr_assert(strstr(svg, "class=\"series distribution\""), "no distribution series in h.svg");
+    cr_assert(strstr(svg, "(3,20,2,2)") && strstr(svg, "(100,2000,100,30)"), "grammar labels");
+    cr_assert(strstr(svg, "gzip compressibility H"), "axis label");
+    free(svg);
     /* Same seed, one thread: the same numbers (timings aside). */
     const char *dir2 = zs_test_path("demo2");
     r = zs_test_cli("demo -o '%s' --tokens 262144 --threads 1 --json", dir2);

@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "zipscale/measure.h"
 #include "zipscale/pcfg.h"
+#include "zipscale/plot.h"
 
 static struct {
     uint64_t tokens, seed;
@@ -21,8 +22,8 @@ static struct {
 } demo_args;
 
 static const zs_opt demo_opts[] = {
-    ZS_OPT_OUTPUT(&demo_args.dir, "directory for the grammars, token files and summary.json "
-                                  "(default zipscale-demo)"),
+    ZS_OPT_OUTPUT(&demo_args.dir, "directory for the grammars, token files, summary.json and "
+                                  "h.svg (default zipscale-demo)"),
     {"tokens", 0, ZS_OPT_U64, &demo_args.tokens, "N",
      "tokens sampled per grammar (default 1048576 = 4096 documents of 256)"},
     {"set", 0, ZS_OPT_STRING, &demo_args.set, "NAME",
@@ -42,7 +43,8 @@ static const zs_cli_spec demo_spec = {
     "documents, measure\n"
     "gzip compressibility H (median over 1000 sampled documents) and print it beside the\n"
     "paper's value. Random grammars with the same knobs scatter by a few hundredths.\n"
-    "Writes DIR/<set>-<i>.pcfg, DIR/<set>-<i>.npy (+ .json sidecar) and DIR/summary.json.",
+    "Writes DIR/<set>-<i>.pcfg, DIR/<set>-<i>.npy (+ .json sidecar), DIR/summary.json and\n"
+    "DIR/h.svg (the per-document ratios as boxes, like the paper's first figure).",
     demo_opts,
     0,
     0,
@@ -147,6 +149,40 @@ static void print_table(const demo_row *rows, size_t n, uint64_t tokens) {
            "dropped: derivations too deep or too long, resampled as the reference does.\n");
 }
 
+/* The gzip paper's first figure for these grammars: per-document gzip ratios as boxes. */
+static zs_status write_figure(const demo_row *rows, size_t n, const char *path, zs_error *err) {
+    char(*names)[64] = calloc(n, sizeof *names);
+    const char **name_ptrs = calloc(n, sizeof *name_ptrs);
+    const double **values = calloc(n, sizeof *values);
+    size_t *counts = calloc(n, sizeof *counts);
+    zs_status s = names && name_ptrs && values && counts
+                      ? ZS_OK
+                      : zs_fail(err, ZS_ERR_NOMEM, "out of memory drawing %s", path);
+    for (size_t i = 0; s == ZS_OK && i < n; i++) {
+        const zs_pcfg_knobs *k = &rows[i].ref->knobs;
+        snprintf(names[i], sizeof names[i], "(%u,%u,%u,%u)", k->nonterminals, k->terminals,
+                 k->max_options, k->max_length);
+        name_ptrs[i] = names[i];
+        values[i] = rows[i].measure.gzip_ratios;
+        counts[i] = rows[i].measure.gzip.n;
+    }
+    zs_plot *fig = NULL;
+    if (s == ZS_OK) s = zs_plot_alloc(&fig, 720, 450, err);
+    if (s == ZS_OK) s = zs_plot_set_title(fig, "gzip compressibility of the paper's grammars", err);
+    if (s == ZS_OK)
+        s = zs_plot_set_xlabel(fig,
+                               "grammar (nonterminals, terminals, max options, "
+                               "max length)",
+                               err);
+    if (s == ZS_OK)
+        s = zs_plot_set_ylabel(fig, "gzip compressibility H (compressed / raw bytes)", err);
+    if (s == ZS_OK) s = zs_plot_add_groups(fig, ZS_PLOT_BOX, name_ptrs, values, counts, n, err);
+    if (s == ZS_OK) s = zs_plot_write(fig, path, err);
+    zs_plot_free(fig);
+    free(names), free(name_ptrs), free(values), free(counts);
+    return s;
+}
+
 static int select_rows(demo_row **rows, size_t *n) {
     size_t total;
     const zs_pcfg_reference_grammar *all = zs_pcfg_reference_grammars(&total);
@@ -214,6 +250,8 @@ static int demo_run(int argc, char **argv) {
         char path[4200];
         snprintf(path, sizeof path, "%s/summary.json", demo_args.dir);
         s = zs_cli_emit_json(json_incref(summary), path, &err);
+        snprintf(path, sizeof path, "%s/h.svg", demo_args.dir);
+        if (s == ZS_OK) s = write_figure(rows, n, path, &err);
     }
     if (s == ZS_OK) {
         if (demo_args.json)
