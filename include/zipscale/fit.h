@@ -89,7 +89,8 @@ typedef struct {
 
 /* [EP]'s grid: alpha, beta in 0:2:0.5, e in -1:1:0.5, a, b in 0:25:5 (4,500 starts). */
 void zs_fit_grid_default(zs_fit_grid *grid);
-/* The bootstrap's coarse grid: alpha, beta in 0:2:1, e in -1:1:1, a, b in 0:25:12.5 (243). */
+/* The bootstrap's coarse grid: alpha, beta in {0.5, 1.5}, e in {-1, 0, 1}, a, b in {5, 20}
+ * (48 starts). */
 void zs_fit_grid_coarse(zs_fit_grid *grid);
 /* Parses "alpha=0:2:0.5,beta=0:2:0.5,e=-1:1:0.5,a=0:25:5,b=0:25:5" (any subset of the
  * axes, in any order; the others keep their values in *grid). */
@@ -161,6 +162,9 @@ typedef struct {
     zs_interval stats[ZS_BOOT_NSTATS];
 } zs_bootstrap;
 
+/* How many times replicate r draws each of the n points (n draws with replacement from
+ * stream (seed, r)): counts[0..n). */
+void zs_fit_bootstrap_counts(size_t n, uint64_t seed, size_t replicate, uint32_t *counts);
 /* refit_grid NULL = zs_fit_grid_coarse. */
 zs_status zs_fit_bootstrap(const zs_fit_data *data, const zs_fit_opts *opts,
                            const zs_fit_result *full, const zs_fit_grid *refit_grid,

@@ -13,12 +13,16 @@ const char *const zs_boot_stat_names[ZS_BOOT_NSTATS] = {"E", "A", "B", "alpha", 
 
 /* The replicate's points: the original points drawn at least once, each weighted by its
  * draw count (times its own weight). Shares the distinct log N / log D tables. */
-static void resample(const zs_fit_data *data, uint64_t seed, size_t replicate, uint32_t *counts,
-                     zs_fit_data *out) {
+void zs_fit_bootstrap_counts(size_t n, uint64_t seed, size_t replicate, uint32_t *counts) {
     zs_rng rng;
     zs_rng_seed(&rng, seed, zs_rng_mix(zs_rng_tag("fit.bootstrap"), replicate));
-    memset(counts, 0, data->n * sizeof *counts);
-    for (size_t i = 0; i < data->n; i++) counts[zs_rng_below(&rng, data->n)]++;
+    memset(counts, 0, n * sizeof *counts);
+    for (size_t i = 0; i < n; i++) counts[zs_rng_below(&rng, n)]++;
+}
+
+static void resample(const zs_fit_data *data, uint64_t seed, size_t replicate, uint32_t *counts,
+                     zs_fit_data *out) {
+    zs_fit_bootstrap_counts(data->n, seed, replicate, counts);
     size_t kept = 0;
     for (size_t i = 0; i < data->n; i++) {
         if (!counts[i]) continue;

@@ -14,7 +14,9 @@ enum { LBFGS_MEMORY = 10, LINE_SEARCH_STEPS = 40 };
  * lowers the objective by less than DECREASE_TOL relative to it. A line search that
  * cannot progress still counts as converged when the gradient is below STALL_GRAD_TOL
  * (the point is then optimal to rounding). */
-static const double GRAD_TOL = 1e-10, DECREASE_TOL = 1e-13, STALL_GRAD_TOL = 1e-6;
+static const double GRAD_TOL = 1e-10, DECREASE_TOL = 1e-10, STALL_GRAD_TOL = 1e-6;
+/* Sums of powers inside these bounds take the direct path; slope / s stays finite. */
+static const double DIRECT_MIN = 1e-250, DIRECT_MAX = 1e250;
 static const double WOLFE_C1 = 1e-4, WOLFE_C2 = 0.9;
 
 void zs_fit_opts_init(zs_fit_opts *opts) {
@@ -46,7 +48,7 @@ static inline double loss_value(zs_fit_loss loss, double delta, double r, double
 }
 
 /* log(e^t1 + e^t2 + e^t3) and the softmax weights, shifted by the max so nothing
- * overflows; for points where the direct sum of powers leaves (0, inf). */
+ * overflows; for points where the direct sum of powers leaves (DIRECT_MIN, DIRECT_MAX). */
 static double logsumexp3(double t1, double t2, double t3, double w[3]) {
     double m = fmax(t1, fmax(t2, t3));
     double u1 = exp(t1 - m), u2 = exp(t2 - m), u3 = exp(t3 - m), s = u1 + u2 + u3;
@@ -71,7 +73,7 @@ static double objective(const zs_fit_data *data, zs_fit_loss loss, double delta,
     for (size_t i = 0; i < data->n; i++) {
         const uint32_t jn = data->n_index[i], jd = data->d_index[i];
         double s = pow_e + pow_n[jn] + pow_d[jd], slope;
-        if (s > 0 && s < HUGE_VAL) {
+        if (s > DIRECT_MIN && s < DIRECT_MAX) {
             double r = log(s) - data->log_loss[i];
             double w = data->weight ? data->weight[i] : 1.0;
             total += w * loss_value(loss, delta, r, &slope);
@@ -93,12 +95,15 @@ static double objective(const zs_fit_data *data, zs_fit_loss loss, double delta,
         }
     }
     if (!grad) return total;
+    /* A power that overflowed sent all its points down the shifted path: acc is 0 there. */
     for (size_t j = 0; j < nn; j++) {
+        if (acc_n[j] == 0) continue;
         double t = acc_n[j] * pow_n[j];
         g_a += t;
         g_alpha -= t * data->log_n_values[j];
     }
     for (size_t j = 0; j < nd; j++) {
+        if (acc_d[j] == 0) continue;
         double t = acc_d[j] * pow_d[j];
         g_b += t;
         g_beta -= t * data->log_d_values[j];

@@ -30,11 +30,11 @@ void zs_fit_grid_default(zs_fit_grid *grid) {
 }
 
 void zs_fit_grid_coarse(zs_fit_grid *grid) {
-    set(grid, ZS_FIT_ALPHA, 0, 2, 1);
-    set(grid, ZS_FIT_BETA, 0, 2, 1);
+    set(grid, ZS_FIT_ALPHA, 0.5, 1.5, 1);
+    set(grid, ZS_FIT_BETA, 0.5, 1.5, 1);
     set(grid, ZS_FIT_E, -1, 1, 1);
-    set(grid, ZS_FIT_A, 0, 25, 12.5);
-    set(grid, ZS_FIT_B, 0, 25, 12.5);
+    set(grid, ZS_FIT_A, 5, 20, 15);
+    set(grid, ZS_FIT_B, 5, 20, 15);
 }
 
 static size_t axis_count(const zs_fit_axis *a) {

@@ -103,6 +103,13 @@ static zs_status grow(zs_runs *runs, reader *rd, zs_error *err) {
     return ZS_OK;
 }
 
+/* The shortest of %.15g and %.17g that reads back as x. */
+static const char *shortest(double x, char buf[32]) {
+    snprintf(buf, 32, "%.15g", x);
+    if (strtod(buf, NULL) != x) snprintf(buf, 32, "%.17g", x);
+    return buf;
+}
+
 /* The dataset named field[0..len), created on first sight with its H; fails when a later
  * row gives it another H. */
 static zs_status find_dataset(zs_runs *runs, reader *rd, const char *field, int len, double h,
@@ -115,12 +122,13 @@ static zs_status find_dataset(zs_runs *runs, reader *rd, const char *field, int 
     if (i < runs->n_datasets) {
         if (runs->has_h && h != runs->dataset_h[i]) {
             const char *name = runs->dataset_names[i];
+            char now[32], before[32];
             return zs_fail(err, ZS_ERR_FORMAT,
-                           "%s:%zu: column '%s': %.17g differs from %.17g given on line %zu for "
+                           "%s:%zu: column '%s': %s differs from %s given on line %zu for "
                            "%s%s%s: expected one H per dataset",
-                           rd->name, line, rd->names[COL_H], h, runs->dataset_h[i],
-                           rd->dataset_h_line[i], name ? "dataset '" : "the table",
-                           name ? name : "", name ? "'" : "");
+                           rd->name, line, rd->names[COL_H], shortest(h, now),
+                           shortest(runs->dataset_h[i], before), rd->dataset_h_line[i],
+                           name ? "dataset '" : "the table", name ? name : "", name ? "'" : "");
         }
         *index = i;
         return ZS_OK;
