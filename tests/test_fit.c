@@ -155,12 +155,12 @@ Test(fit_chinchilla, recovers_exact_law) {
     zs_fit_data_free(&data);
 }
 
-/* 1% log-normal noise on an 8 x 12 sweep (96 points). Tolerances: about three standard
+/* 1% log-normal noise on an 8 x 8 sweep (64 points). Tolerances: about three standard
  * errors of this design (its bootstrap gives se(alpha) ~ 0.01, se(E) ~ 1.5%). */
 Test(fit_chinchilla, recovers_noisy_law) {
-    enum { COUNT = 96 };
+    enum { COUNT = 64 };
     double n[COUNT], d[COUNT], l[COUNT];
-    sweep(&EPOCH, 8, 12, 0.01, 11, n, d, l);
+    sweep(&EPOCH, 8, 8, 0.01, 11, n, d, l);
     zs_fit_data data;
     make_data(&data, n, d, l, NULL, COUNT);
     zs_fit_opts opts;
@@ -278,9 +278,9 @@ Test(fit_grid, parse_errors_name_the_axis) {
 /* The refit strategy (warm start from the full optimum + the 48-start coarse grid) must
  * land where the full 4,500-start grid lands, replicate by replicate. */
 Test(fit_bootstrap, warm_refits_match_full_grid) {
-    enum { COUNT = 40, REPLICATES = 3 };
+    enum { COUNT = 30, REPLICATES = 2 };
     double n[COUNT], d[COUNT], l[COUNT], w[COUNT];
-    sweep(&EPOCH, 5, 8, 0.03, 8, n, d, l);
+    sweep(&EPOCH, 5, 6, 0.03, 8, n, d, l);
     zs_fit_data data;
     make_data(&data, n, d, l, NULL, COUNT);
     zs_fit_opts opts;

@@ -123,11 +123,9 @@ typedef struct {
     int iterations;     /* the winning start's L-BFGS iterations */
 } zs_fit_result;
 
-/* Minimises from one start with L-BFGS (memory 10, weak-Wolfe line search). */
-void zs_fit_minimize(const zs_fit_data *data, const zs_fit_opts *opts,
-                     const double start[ZS_FIT_NPARAMS], zs_fit_result *result);
-/* Every start of opts->grid (plus `extra` starts, numbered after the grid's; may be
- * NULL), best objective kept; parallel over starts. */
+/* L-BFGS (memory 10, weak-Wolfe line search) from every start of opts->grid (plus
+ * `extra` starts, numbered after the grid's; may be NULL), best objective kept; parallel
+ * over starts. */
 zs_status zs_fit_chinchilla(const zs_fit_data *data, const zs_fit_opts *opts,
                             const double (*extra)[ZS_FIT_NPARAMS], size_t n_extra,
                             zs_fit_result *result, zs_error *err);

@@ -8,5 +8,6 @@
 #include "zipscale/pcfg.h"    /* random PCFGs: generate, read/write, analyse, sample */
 #include "zipscale/parity.h"  /* multitask sparse parity */
 #include "zipscale/measure.h" /* gzip compressibility and other complexity measures */
+#include "zipscale/fit.h"     /* runs tables, Chinchilla fits, bootstrap, law.json */
 
 #endif

@@ -273,28 +273,6 @@ void zs_fit_result_finish(const zs_fit_data *data, zs_fit_result *result) {
     result->residual_rms = data->n ? sqrt(squares / (double)data->n) : NAN;
 }
 
-static void minimize_with(const problem *pr, int max_iterations, const double *start,
-                          zs_fit_result *result) {
-    memset(result, 0, sizeof *result);
-    memcpy(result->p, start, sizeof result->p);
-    lbfgs(pr, max_iterations, result->p, &result->objective, &result->converged,
-          &result->iterations);
-}
-
-void zs_fit_minimize(const zs_fit_data *data, const zs_fit_opts *opts,
-                     const double start[ZS_FIT_NPARAMS], zs_fit_result *result) {
-    double *scratch = malloc(scratch_doubles(data) * sizeof *scratch + 1);
-    problem pr = {data, opts->loss, opts->delta, scratch};
-    if (scratch) {
-        minimize_with(&pr, opts->max_iterations, start, result);
-    } else {
-        memset(result, 0, sizeof *result);
-        result->objective = HUGE_VAL;
-    }
-    free(scratch);
-    zs_fit_result_finish(data, result);
-}
-
 /* ---- multi-start driver ------------------------------------------------------------------ */
 
 typedef struct {

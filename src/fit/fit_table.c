@@ -135,6 +135,9 @@ zs_status zs_fit_table(const zs_runs *runs, const char *input_path, const zs_fit
                        opts->fit.delta);
     if (!(opts->level > 0 && opts->level < 1))
         return zs_fail(err, ZS_ERR_USAGE, "--level %g: expected a number in (0, 1)", opts->level);
+    if (opts->seed > INT64_MAX)
+        return zs_fail(err, ZS_ERR_USAGE, "--seed %llu: expected at most 2^63 - 1",
+                       (unsigned long long)opts->seed);
     zs_status s = record_provenance(runs, input_path, opts, law, err);
     law->fits = s ? NULL : zs_calloc(runs->n_datasets, sizeof *law->fits, "fits", err);
     size_t *rows = zs_alloc(runs->n_rows * sizeof *rows + 1, "fit rows", err);
