@@ -553,6 +553,19 @@ Test(runs, renamed_columns_and_default_compute) {
 
 Test(runs, error_missing_column) {
     expect_error("N,loss\n1,2\n", "runs.csv:1: missing column 'D' in the header");
+    expect_error("\nN,loss\n1,2\n", "runs.csv:2: missing column 'D' in the header");
+}
+
+/* An optional column the caller named must exist: a typo must not silently drop it. */
+Test(runs, error_named_optional_column_missing) {
+    zs_runs runs;
+    zs_error err;
+    zs_runs_columns cols = {.dataset = "task"};
+    const char *text = "N,D,loss,dataset\n1,2,3,x\n";
+    cr_assert_eq(zs_runs_parse(&runs, text, strlen(text), "r.csv", &cols, 0, &err), ZS_ERR_FORMAT);
+    cr_assert(strstr(err.msg, "r.csv:1: missing column 'task' in the header (named for the "
+                              "dataset column)"),
+              "%s", err.msg);
 }
 Test(runs, error_duplicate_column) {
     expect_error("N,D,N,loss\n1,2,1,3\n", "runs.csv:1: column 'N' appears twice");

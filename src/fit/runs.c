@@ -18,6 +18,7 @@ static const int required[COL_COUNT] = {1, 1, 1, 0, 0, 0, 0, 0};
 typedef struct {
     const char *name; /* the file, for messages */
     const char *names[COL_COUNT];
+    int named[COL_COUNT];    /* the caller named this column: it must be there */
     int field_of[COL_COUNT]; /* header position, or -1 */
     int n_fields;
     size_t capacity, datasets_capacity;
@@ -57,14 +58,15 @@ static int split(const char *line, const char *line_end, const char **field, int
     }
 }
 
-static zs_status read_header(reader *rd, const char *line, const char *line_end, zs_error *err) {
+static zs_status read_header(reader *rd, const char *line, const char *line_end, size_t line_no,
+                             zs_error *err) {
     enum { MAX_FIELDS = 256 };
     const char *field[MAX_FIELDS];
     int len[MAX_FIELDS];
     int n = split(line, line_end, field, len, MAX_FIELDS);
     if (n > MAX_FIELDS)
-        return zs_fail(err, ZS_ERR_FORMAT, "%s:1: %d columns in the header: at most %d", rd->name,
-                       n, MAX_FIELDS);
+        return zs_fail(err, ZS_ERR_FORMAT, "%s:%zu: %d columns in the header: at most %d", rd->name,
+                       line_no, n, MAX_FIELDS);
     rd->n_fields = n;
     for (int c = 0; c < COL_COUNT; c++) {
         rd->field_of[c] = -1;
@@ -72,16 +74,21 @@ static zs_status read_header(reader *rd, const char *line, const char *line_end,
             if ((int)strlen(rd->names[c]) != len[i] || memcmp(field[i], rd->names[c], len[i]))
                 continue;
             if (rd->field_of[c] >= 0)
-                return zs_fail(err, ZS_ERR_FORMAT, "%s:1: column '%s' appears twice in the header",
-                               rd->name, rd->names[c]);
+                return zs_fail(err, ZS_ERR_FORMAT,
+                               "%s:%zu: column '%s' appears twice in the header", rd->name, line_no,
+                               rd->names[c]);
             rd->field_of[c] = i;
         }
         if (required[c] && rd->field_of[c] < 0)
             return zs_fail(err, ZS_ERR_FORMAT,
-                           "%s:1: missing column '%s' in the header (expected columns %s, %s and "
-                           "%s; rename with --col-N, --col-D, --col-loss)",
-                           rd->name, rd->names[c], rd->names[COL_N], rd->names[COL_D],
+                           "%s:%zu: missing column '%s' in the header (expected columns %s, %s "
+                           "and %s; rename with --col-N, --col-D, --col-loss)",
+                           rd->name, line_no, rd->names[c], rd->names[COL_N], rd->names[COL_D],
                            rd->names[COL_LOSS]);
+        if (rd->named[c] && rd->field_of[c] < 0)
+            return zs_fail(err, ZS_ERR_FORMAT,
+                           "%s:%zu: missing column '%s' in the header (named for the %s column)",
+                           rd->name, line_no, rd->names[c], default_names[c]);
     }
     return ZS_OK;
 }
@@ -238,6 +245,7 @@ zs_status zs_runs_parse(zs_runs *runs, const char *text, size_t len, const char 
     for (int c = 0; c < COL_COUNT; c++) {
         const char *given = column_option(cols, c);
         rd.names[c] = given ? given : default_names[c];
+        rd.named[c] = given != NULL;
     }
     zs_sha256_hex(text, len, runs->sha256);
     const char *p = text, *end = text + len;
@@ -256,7 +264,7 @@ zs_status zs_runs_parse(zs_runs *runs, const char *text, size_t len, const char 
             continue;
         }
         if (!have_header) {
-            s = read_header(&rd, p, line_end, err);
+            s = read_header(&rd, p, line_end, line_no, err);
             if (!s) {
                 have_header = 1;
                 runs->has_dataset = rd.field_of[COL_DATASET] >= 0;
