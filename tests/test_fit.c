@@ -624,3 +624,31 @@ Test(runs, cli_reports_file_line_and_exits_1) {
               r.err);
     zs_run_free(&r);
 }
+
+Test(runs, cli_skip_invalid_counts_rows) {
+    const char *csv = zs_test_path("skip.csv"), *law = zs_test_path("skip.json");
+    FILE *f = fopen(csv, "w");
+    fprintf(f, "N,D,loss\n");
+    double n[24], d[24], l[24];
+    sweep(&EPOCH, 4, 6, 0.01, 2, n, d, l);
+    for (int i = 0; i < 24; i++) fprintf(f, "%.17g,%.17g,%.17g\n", n[i], d[i], l[i]);
+    fprintf(f, "1e6,-5,3\nbad,1,1\n");
+    fclose(f);
+    zs_run r = zs_test_cli("fit %s --grid " SMALL_GRID, csv);
+    cr_assert_eq(r.exit_code, 1);
+    cr_assert(strstr(r.err, "skip.csv:26: column 'D': expected a positive finite number"), "%s",
+              r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("fit %s --grid " SMALL_GRID " --skip-invalid -o %s", csv, law);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "26 rows read, 2 skipped"), "%s", r.out);
+    zs_run_free(&r);
+    zs_lawfile lf;
+    zs_error err;
+    cr_assert_eq(zs_lawfile_read(&lf, law, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(lf.rows_skipped, 2);
+    cr_assert_eq(lf.fits[0].n_points, 24);
+    cr_assert_null(lf.fits[0].dataset);
+    cr_assert(isnan(lf.fits[0].h));
+    zs_lawfile_free(&lf);
+}
