@@ -233,15 +233,18 @@ static void lbfgs(const problem *pr, int max_iterations, double *x, double *f_ou
             *converged = max_abs(g) <= STALL_GRAD_TOL;
             break;
         }
-        int next = (newest + 1) % LBFGS_MEMORY;
+        /* The pair replaces the oldest only when it carries positive curvature. */
+        double step[ZS_FIT_NPARAMS], change[ZS_FIT_NPARAMS];
         for (int j = 0; j < ZS_FIT_NPARAMS; j++) {
-            s[next][j] = x_new[j] - x[j];
-            y[next][j] = g_new[j] - g[j];
+            step[j] = x_new[j] - x[j];
+            change[j] = g_new[j] - g[j];
         }
-        double sy = dot(s[next], y[next]);
+        double sy = dot(step, change);
         if (sy > 1e-300) {
-            rho[next] = 1.0 / sy;
-            newest = next;
+            newest = (newest + 1) % LBFGS_MEMORY;
+            memcpy(s[newest], step, sizeof step);
+            memcpy(y[newest], change, sizeof change);
+            rho[newest] = 1.0 / sy;
             if (count < LBFGS_MEMORY) count++;
         }
         double decrease = f - f_new;
