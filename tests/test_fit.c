@@ -450,6 +450,14 @@ Test(fit_cli, usage_errors_exit_2) {
     cr_assert_eq(r.exit_code, 2);
     cr_assert(strstr(r.err, "--level 95: expected a number in (0, 1)"), "%s", r.err);
     zs_run_free(&r);
+    r = zs_test_cli("fit %s --delta -1", EXAMPLE);
+    cr_assert_eq(r.exit_code, 2);
+    cr_assert(strstr(r.err, "--delta -1: expected a positive number"), "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("fit %s --seed 18446744073709551615", EXAMPLE);
+    cr_assert_eq(r.exit_code, 2);
+    cr_assert(strstr(r.err, "--seed 18446744073709551615: expected at most 2^63 - 1"), "%s", r.err);
+    zs_run_free(&r);
 }
 
 /* ---- law.json reader errors ------------------------------------------------------------- */
