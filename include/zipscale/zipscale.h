@@ -9,5 +9,6 @@
 #include "zipscale/parity.h"  /* multitask sparse parity */
 #include "zipscale/measure.h" /* gzip compressibility and other complexity measures */
 #include "zipscale/plot.h"    /* figures: SVG, PNG and PDF from one layout */
+#include "zipscale/fit.h"     /* runs tables, Chinchilla fits, bootstrap, law.json */
 
 #endif

@@ -16,6 +16,8 @@ extern const zs_command zs_cmd_pcfg_sample;
 extern const zs_command zs_cmd_pcfg_analyse;
 extern const zs_command zs_cmd_parity_sample;
 extern const zs_command zs_cmd_gzip;
+extern const zs_command zs_cmd_fit;
+extern const zs_command zs_cmd_frontier;
 extern const zs_command zs_cmd_demo;
 extern const zs_command zs_cmd_plot_gzip;
 

@@ -5,11 +5,22 @@
 
 #include "cli/commands.h"
 
+/* One command a line (kept so by clang-format off), in the order `zipscale help` lists them. */
+// clang-format off
 static const zs_command *const commands[] = {
-    &zs_cmd_pcfg_generate, &zs_cmd_pcfg_sample,  &zs_cmd_pcfg_analyse,  &zs_cmd_parity_sample,
-    &zs_cmd_tokens_info,   &zs_cmd_tokens_import, &zs_cmd_gzip,          &zs_cmd_demo,
+    &zs_cmd_pcfg_generate,
+    &zs_cmd_pcfg_sample,
+    &zs_cmd_pcfg_analyse,
+    &zs_cmd_parity_sample,
+    &zs_cmd_tokens_info,
+    &zs_cmd_tokens_import,
+    &zs_cmd_gzip,
+    &zs_cmd_fit,
+    &zs_cmd_frontier,
     &zs_cmd_plot_gzip,
+    &zs_cmd_demo,
 };
+// clang-format on
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
 static void print_overview(FILE *out) {
