@@ -600,15 +600,9 @@ Test(pcfg_sample, default_depth_bound_matches_peer) {
  * $ZS_PEERS_DIR/pcfg_peer.py, else ../shared/peers beside the source tree. */
 Test(pcfg_sample, default_depth_bound_is_measured_on_peer) {
     const char *py = zs_test_python("nltk");
-    const char *dir =
-        getenv("ZS_PEERS_DIR") ? getenv("ZS_PEERS_DIR") : ZS_SOURCE_DIR "/../shared/peers";
-    char peer[1024];
-    snprintf(peer, sizeof peer, "%s/pcfg_peer.py", dir);
-    zs_run r = zs_test_sh("test -r '%s'", peer);
-    int have_peer = r.exit_code == 0;
-    zs_run_free(&r);
-    if (!py || !have_peer) cr_skip_test("needs Debian's python3 with nltk and %s", peer);
-    r = zs_test_sh("%s %s/peer_depth.py '%s'", py, FIXTURES, dir);
+    const char *dir = zs_test_peers_dir("pcfg_peer.py");
+    if (!py || !dir) cr_skip_test("needs Debian's python3 with nltk and the peer pcfg_peer.py");
+    zs_run r = zs_test_sh("%s %s/peer_depth.py '%s'", py, FIXTURES, dir);
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     cr_assert_eq(atoi(r.out), (int)ZS_PCFG_DEFAULT_MAX_DEPTH, "the peer tolerates depth %s", r.out);
     zs_run_free(&r);

@@ -75,9 +75,12 @@ static zs_run run_line(const char *line) {
     snprintf(cmd, n, "( %s ) >'%s' 2>'%s' </dev/null", line, out_path, err_path);
     int status = system(cmd);
     free(cmd);
-    if (status == -1) r.exit_code = -1;
-    else if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-    else r.exit_code = 128 + WTERMSIG(status);
+    if (status == -1)
+        r.exit_code = -1;
+    else if (WIFEXITED(status))
+        r.exit_code = WEXITSTATUS(status);
+    else
+        r.exit_code = 128 + WTERMSIG(status);
     r.out = zs_test_slurp(out_path, NULL);
     r.err = zs_test_slurp(err_path, NULL);
     if (!r.out) r.out = strdup("");
@@ -133,4 +136,12 @@ const char *zs_test_python(const char *modules) {
     int ok = r.exit_code == 0;
     zs_run_free(&r);
     return ok ? py : NULL;
+}
+
+const char *zs_test_peers_dir(const char *script) {
+    const char *env = getenv("ZS_PEERS_DIR");
+    const char *dir = env && *env ? env : ZS_SOURCE_DIR "/../shared/peers";
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, script);
+    return access(path, R_OK) == 0 ? dir : NULL;
 }

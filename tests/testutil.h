@@ -26,6 +26,10 @@ const char *zs_test_path(const char *name);
  * it is missing or lacks one of the space-separated modules. */
 const char *zs_test_python(const char *modules);
 
+/* The folder of the reference peers ($ZS_PEERS_DIR, else ../shared/peers beside the
+ * source tree) if it holds `script` (e.g. "pcfg_peer.py"), else NULL. */
+const char *zs_test_peers_dir(const char *script);
+
 /* Whole-file helpers. */
 char *zs_test_slurp(const char *path, size_t *len);
 int zs_test_write(const char *path, const void *data, size_t len);
