@@ -542,3 +542,117 @@ Test(predict, point_and_interval) {
     cr_assert(pr.interval.loss_nats.lo < pr.point.loss_nats &&
               pr.point.loss_nats < pr.interval.loss_nats.hi);
 }
+
+/* ---- regression.json ------------------------------------------------------------------- */
+
+/* Six datasets with three bootstrap replicates each, regressed and written to path. */
+static void build_regressfile(zs_regressfile *rf, size_t replicates) {
+    zs_chinchilla laws[6], samples[6 * 3];
+    char *names[6] = {"g0", "g1", NULL, "g3", "g4", "g5"};
+    zs_rng rng;
+    zs_rng_seed(&rng, 13, 0);
+    for (int d = 0; d < 6; d++) {
+        laws[d] = linear_law(datasets_H[d]);
+        laws[d].beta *= 1 + 0.01 * normal(&rng);
+        for (int r = 0; r < 3; r++) {
+            samples[d * 3 + r] = laws[d];
+            samples[d * 3 + r].alpha *= 1 + 0.02 * normal(&rng);
+        }
+    }
+    zs_error err;
+    cr_assert_eq(zs_regressfile_build(rf, "runs/law.json", "ab12", names, datasets_H, laws, 6,
+                                      replicates ? samples : NULL, replicates, 0.9, &err),
+                 ZS_OK, "%s", err.msg);
+}
+
+Test(regressfile, round_trip_is_exact) {
+    zs_regressfile rf, back;
+    build_regressfile(&rf, 3);
+    const char *path = zs_test_path("regression.json");
+    zs_error err;
+    cr_assert_eq(zs_regressfile_write(&rf, path, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(zs_regressfile_read(&back, path, &err), ZS_OK, "%s", err.msg);
+    cr_assert_str_eq(back.input_path, "runs/law.json");
+    cr_assert_str_eq(back.input_sha256, "ab12");
+    cr_assert_eq(back.n_datasets, 6);
+    cr_assert_null(back.dataset_names[2]);
+    cr_assert_str_eq(back.dataset_names[5], "g5");
+    cr_assert_eq(back.n_replicates, 3);
+    cr_assert_eq(back.level, 0.9);
+    for (size_t d = 0; d < 6; d++) {
+        cr_assert_eq(back.H[d], rf.H[d]);
+        cr_assert_eq(memcmp(&back.laws[d], &rf.laws[d], sizeof rf.laws[d]), 0);
+    }
+    for (int p = 0; p < ZS_LAW_N_PARAMS; p++) {
+        cr_assert_eq(back.regression.param[p].slope, rf.regression.param[p].slope);
+        cr_assert_eq(back.regression.param[p].intercept_p, rf.regression.param[p].intercept_p);
+        cr_assert_eq(back.regression.param[p].r2, rf.regression.param[p].r2);
+    }
+    cr_assert_eq(memcmp(back.replicates, rf.replicates, 3 * sizeof *rf.replicates), 0);
+    cr_assert_eq(memcmp(&back.reference, &rf.reference, sizeof rf.reference), 0);
+    /* And the bytes are a fixed point: write(read(write(x))) == write(x). */
+    char *a, *b;
+    cr_assert_eq(zs_regressfile_format(&rf, &a, NULL), ZS_OK);
+    cr_assert_eq(zs_regressfile_format(&back, &b, NULL), ZS_OK);
+    cr_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    zs_regressfile_free(&rf);
+    zs_regressfile_free(&back);
+}
+
+/* Writes the regression file with `from` replaced by `to` and reads it back. */
+static void expect_read_error(const char *from, const char *to, const char *message) {
+    zs_regressfile rf;
+    build_regressfile(&rf, 3);
+    char *text;
+    cr_assert_eq(zs_regressfile_format(&rf, &text, NULL), ZS_OK);
+    zs_regressfile_free(&rf);
+    char *at = strstr(text, from);
+    cr_assert(at, "'%s' is not in the file", from);
+    size_t head = (size_t)(at - text), tail = strlen(at + strlen(from));
+    char *edited = malloc(head + strlen(to) + tail + 1);
+    memcpy(edited, text, head);
+    strcpy(edited + head, to);
+    strcat(edited, at + strlen(from));
+    const char *path = zs_test_path("bad.json");
+    zs_test_write(path, edited, strlen(edited));
+    free(text);
+    free(edited);
+    zs_error err;
+    cr_assert_neq(zs_regressfile_read(&rf, path, &err), ZS_OK, "expected: %s", message);
+    char expected[512];
+    snprintf(expected, sizeof expected, "%s: %s", path, message);
+    cr_assert_str_eq(err.msg, expected);
+}
+
+Test(regressfile, errors_name_the_field) {
+    expect_read_error("zipscale-regression", "zipscale-law",
+                      "format: expected \"zipscale-regression\" (a file written by zipscale "
+                      "regress)");
+    expect_read_error("\"format_version\": 1", "\"format_version\": 2",
+                      "format_version: expected 1");
+    expect_read_error("\"H\": 0.22", "\"H\": \"x\"", "datasets[1].H: expected a number");
+    expect_read_error("\"dataset\": \"g3\"", "\"dataset\": 3",
+                      "datasets[3].dataset: expected a string or null");
+    expect_read_error("\"replicates\": 3", "\"replicates\": 4",
+                      "bootstrap.replicates: expected the number of bootstrap.lines");
+    expect_read_error("\"level\": 0.9", "\"level\": 1.5",
+                      "bootstrap.level: expected a number in (0, 1)");
+    expect_read_error("\"regressions\": {\n    \"E\": {\n      \"n\": 6,\n      \"slope\"",
+                      "\"regressions\": {\n    \"E\": {\n      \"n\": 6,\n      \"slopes\"",
+                      "regressions.E.slope: expected a number");
+    expect_read_error("\"reference\": {\n    \"E\"", "\"reference\": {\n    \"e\"",
+                      "reference.E: expected a number");
+}
+
+Test(regressfile, malformed_json_and_missing_file) {
+    const char *path = zs_test_path("broken.json");
+    zs_test_write(path, "{\n  \"format\": }\n", 16);
+    zs_regressfile rf;
+    zs_error err;
+    cr_assert_eq(zs_regressfile_read(&rf, path, &err), ZS_ERR_FORMAT);
+    cr_assert(strstr(err.msg, "broken.json:2:"), "%s", err.msg);
+    cr_assert_eq(zs_regressfile_read(&rf, zs_test_path("absent.json"), &err), ZS_ERR_IO);
+    cr_assert(strstr(err.msg, "absent.json: unable to open"), "%s", err.msg);
+}

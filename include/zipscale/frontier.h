@@ -87,13 +87,13 @@ zs_status zs_frontier_log_range(double lo, double hi, size_t count, double *out,
 
 typedef struct {
     double lo, hi;
-} zs_interval;
+} zs_bounds;
 
 /* Percentile intervals (numpy's linear quantiles at (1-level)/2 and (1+level)/2) of the
  * frontier over a sample of laws (bootstrap replicates). Laws with no frontier (a
  * parameter <= 0) are left out and counted in `skipped`; at least one must remain. */
 typedef struct {
-    zs_interval n_params, n_tokens, tokens_per_param, loss_nats;
+    zs_bounds n_params, n_tokens, tokens_per_param, loss_nats;
     uint64_t used, skipped;
 } zs_frontier_interval;
 
@@ -135,6 +135,37 @@ zs_status zs_regress_replicates(const zs_chinchilla *samples, const double *H, s
 zs_chinchilla zs_regress_law_at(const zs_regress_lines *lines, double H);
 zs_status zs_regress_adjusted(const zs_chinchilla *reference, const zs_regress_lines *lines,
                               double H, double epsilon, zs_chinchilla *out, zs_error *err);
+
+/* ---- regression.json (zipscale-regression, format_version 1; docs/fitting.md) ----------
+ * What `zipscale regress` writes and `zipscale predict` reads: the per-dataset laws and
+ * their H, the regression of each parameter on H, the reference law for the adjusted
+ * law, and, when every dataset carried bootstrap samples, one regression per replicate. */
+typedef struct {
+    char *input_path; /* the law.json it came from */
+    char input_sha256[65];
+    size_t n_datasets;
+    char **dataset_names; /* entries NULL for an unnamed dataset */
+    double *H;
+    zs_chinchilla *laws;
+    zs_regression regression;
+    zs_chinchilla reference; /* zs_chinchilla_published() unless changed */
+    size_t n_replicates;     /* 0: no bootstrap */
+    double level;            /* of the bootstrap intervals */
+    zs_regress_lines *replicates;
+} zs_regressfile;
+
+/* Regresses laws[d] on H[d] and, when n_replicates > 0, each replicate r of
+ * samples[d * n_replicates + r]; copies names (may be NULL) and the input's provenance. */
+zs_status zs_regressfile_build(zs_regressfile *rf, const char *input_path, const char *input_sha256,
+                               char *const *names, const double *H, const zs_chinchilla *laws,
+                               size_t n_datasets, const zs_chinchilla *samples, size_t n_replicates,
+                               double level, zs_error *err);
+/* The JSON text (2-space indent, reals to 17 digits, trailing newline); free() it. */
+zs_status zs_regressfile_format(const zs_regressfile *rf, char **text, zs_error *err);
+zs_status zs_regressfile_write(const zs_regressfile *rf, const char *path, zs_error *err);
+/* Reads and checks every field: "FILE: regressions.alpha.slope: expected a number". */
+zs_status zs_regressfile_read(zs_regressfile *rf, const char *path, zs_error *err);
+void zs_regressfile_free(zs_regressfile *rf);
 
 /* ---- prediction: the frontier of the adjusted law at H ---------------------------------- */
 typedef struct {

@@ -69,10 +69,10 @@ static int compare_doubles(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static zs_interval percentile_interval(double *values, size_t n, double level) {
+static zs_bounds percentile_interval(double *values, size_t n, double level) {
     qsort(values, n, sizeof *values, compare_doubles);
-    return (zs_interval){zs_measure_quantile_sorted(values, n, (1 - level) / 2),
-                         zs_measure_quantile_sorted(values, n, (1 + level) / 2)};
+    return (zs_bounds){zs_measure_quantile_sorted(values, n, (1 - level) / 2),
+                       zs_measure_quantile_sorted(values, n, (1 + level) / 2)};
 }
 
 zs_status zs_frontier_interval_at(const zs_chinchilla *laws, size_t n_laws, double compute_flops,
