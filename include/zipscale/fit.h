@@ -1,0 +1,226 @@
+/* zipscale fit: turns a table of training runs into Chinchilla laws. A runs table (CSV)
+ * is read, grouped by dataset, fitted in log space with Huber loss from a grid of starts
+ * [EP], bootstrapped, and written as law.json (docs/formats: zipscale-law v1), which
+ * frontier, regress and predict read back. REFERENCE §7; docs/fitting.md. */
+#ifndef ZIPSCALE_FIT_H
+#define ZIPSCALE_FIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zipscale/core.h"
+#include "zipscale/law.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- runs tables -------------------------------------------------------------------
+ * A CSV with a header line. Columns N (parameters), D (training tokens) and loss (nats)
+ * are required; dataset, H, flops, seed and weight are optional. Each name can be
+ * changed (NULL keeps the default). Fields are plain numbers (no quoting); a dataset
+ * name is any text without a comma. */
+typedef struct {
+    const char *n_params, *n_tokens, *loss, *dataset, *h, *flops, *seed, *weight;
+} zs_runs_columns;
+
+typedef struct {
+    size_t n_rows;         /* rows kept */
+    double *n_params;      /* N, > 0 */
+    double *n_tokens;      /* D, > 0 */
+    double *loss_nats;     /* > 0 */
+    double *flops;         /* the flops column, or 6 N D when it is absent */
+    double *weight;        /* the weight column (> 0), or 1 */
+    size_t *dataset_index; /* into dataset_names; all 0 without a dataset column */
+    size_t n_datasets;     /* >= 1 when n_rows > 0 */
+    char **dataset_names;  /* NULL entries when the table has no dataset column */
+    double *dataset_h;     /* each dataset's H (NAN without an H column) */
+    int has_dataset, has_h, has_flops, has_weight, has_seed;
+    size_t rows_read;    /* data lines read (kept + skipped) */
+    size_t rows_skipped; /* bad rows skipped under skip_invalid */
+    char sha256[65];     /* of the file's bytes */
+} zs_runs;
+
+/* Reads a runs CSV. A bad row fails with "FILE:LINE: reason", or is skipped and counted
+ * when skip_invalid is set (a bad header always fails). `cols` may be NULL. */
+zs_status zs_runs_read(zs_runs *runs, const char *path, const zs_runs_columns *cols,
+                       int skip_invalid, zs_error *err);
+/* The same from a buffer; `name` stands for the file in messages. */
+zs_status zs_runs_parse(zs_runs *runs, const char *text, size_t len, const char *name,
+                        const zs_runs_columns *cols, int skip_invalid, zs_error *err);
+void zs_runs_free(zs_runs *runs);
+
+/* ---- the Chinchilla fit --------------------------------------------------------------
+ * Parameters p = (a, b, e, alpha, beta) with A = e^a, B = e^b, E = e^e;
+ * log L^ = logsumexp(a - alpha log N, b - beta log D, e); the objective is the SUM over
+ * points of weight * rho(log L^ - log L), rho = Huber_delta (scipy.special.huber) or r^2
+ * (plain least squares). */
+typedef enum { ZS_FIT_HUBER, ZS_FIT_LSQ } zs_fit_loss;
+
+enum { ZS_FIT_A, ZS_FIT_B, ZS_FIT_E, ZS_FIT_ALPHA, ZS_FIT_BETA, ZS_FIT_NPARAMS };
+
+/* The points of one fit in log space, with the distinct log N and log D values indexed
+ * so the power terms are computed once per distinct value (sweeps reuse sizes). */
+typedef struct {
+    size_t n;
+    double *log_loss, *weight;
+    uint32_t *n_index, *d_index; /* into log_n_values, log_d_values */
+    size_t n_log_n, n_log_d;
+    double *log_n_values, *log_d_values;
+} zs_fit_data;
+
+/* Builds the points from rows[0..n_rows) of the given arrays (weight may be NULL). */
+zs_status zs_fit_data_init(zs_fit_data *data, const double *n_params, const double *n_tokens,
+                           const double *loss_nats, const double *weight, const size_t *rows,
+                           size_t n_rows, zs_error *err);
+void zs_fit_data_free(zs_fit_data *data);
+
+/* The objective at p; when grad is non-NULL, also its gradient (one pass). */
+double zs_fit_objective(const zs_fit_data *data, zs_fit_loss loss, double delta,
+                        const double p[ZS_FIT_NPARAMS], double grad[ZS_FIT_NPARAMS]);
+
+/* A grid of starts: the product of five axes lo, lo+step, ..., <= hi (+1e-9 slack). */
+typedef struct {
+    double lo, hi, step;
+} zs_fit_axis;
+typedef struct {
+    zs_fit_axis axis[ZS_FIT_NPARAMS]; /* indexed by ZS_FIT_A .. ZS_FIT_BETA */
+} zs_fit_grid;
+
+/* [EP]'s grid: alpha, beta in 0:2:0.5, e in -1:1:0.5, a, b in 0:25:5 (4,500 starts). */
+void zs_fit_grid_default(zs_fit_grid *grid);
+/* The bootstrap's coarse grid: alpha, beta in 0:2:1, e in -1:1:1, a, b in 0:25:12.5 (243). */
+void zs_fit_grid_coarse(zs_fit_grid *grid);
+/* Parses "alpha=0:2:0.5,beta=0:2:0.5,e=-1:1:0.5,a=0:25:5,b=0:25:5" (any subset of the
+ * axes, in any order; the others keep their values in *grid). */
+zs_status zs_fit_grid_parse(const char *spec, zs_fit_grid *grid, zs_error *err);
+/* Writes the spec form of a grid into buf. */
+void zs_fit_grid_format(const zs_fit_grid *grid, char *buf, size_t size);
+size_t zs_fit_grid_size(const zs_fit_grid *grid);
+/* Start number `index` (axes vary fastest from beta to a: alpha, beta, e, a, b order as
+ * the peer's itertools.product). */
+void zs_fit_grid_point(const zs_fit_grid *grid, size_t index, double p[ZS_FIT_NPARAMS]);
+
+typedef struct {
+    zs_fit_loss loss;
+    double delta;     /* Huber delta (default 1e-3) */
+    zs_fit_grid grid; /* default: zs_fit_grid_default */
+    int threads;      /* 0 = all cores; results do not depend on it */
+    int max_iterations;
+} zs_fit_opts;
+
+void zs_fit_opts_init(zs_fit_opts *opts);
+
+typedef struct {
+    zs_chinchilla law;
+    double p[ZS_FIT_NPARAMS];
+    double objective;
+    double residual_rms; /* of log L^ - log L, unweighted */
+    size_t n_points;
+    int converged;      /* the winning start met the gradient or decrease test */
+    size_t start_index; /* which start won (lowest index on ties) */
+    int iterations;     /* the winning start's L-BFGS iterations */
+} zs_fit_result;
+
+/* Minimises from one start with L-BFGS (memory 10, weak-Wolfe line search). */
+void zs_fit_minimize(const zs_fit_data *data, const zs_fit_opts *opts,
+                     const double start[ZS_FIT_NPARAMS], zs_fit_result *result);
+/* Every start of opts->grid (plus `extra` starts, numbered after the grid's; may be
+ * NULL), best objective kept; parallel over starts. */
+zs_status zs_fit_chinchilla(const zs_fit_data *data, const zs_fit_opts *opts,
+                            const double (*extra)[ZS_FIT_NPARAMS], size_t n_extra,
+                            zs_fit_result *result, zs_error *err);
+/* Fills law, residual_rms and n_points from p. */
+void zs_fit_result_finish(const zs_fit_data *data, zs_fit_result *result);
+
+/* ---- bootstrap -------------------------------------------------------------------------
+ * Replicate r resamples the points with replacement from stream (seed, r) and refits
+ * from the full fit's optimum plus the coarse grid (docs/fitting.md shows it lands on
+ * the full grid's optimum). Parallel over replicates; identical for any thread count. */
+typedef struct {
+    double se, lo, hi; /* standard error; percentile interval at `level` */
+} zs_interval;
+
+enum {
+    ZS_BOOT_E,
+    ZS_BOOT_A,
+    ZS_BOOT_B,
+    ZS_BOOT_ALPHA,
+    ZS_BOOT_BETA,
+    ZS_BOOT_a, /* beta / (alpha + beta): N_opt's exponent */
+    ZS_BOOT_b, /* alpha / (alpha + beta): D_opt's exponent */
+    ZS_BOOT_NSTATS
+};
+extern const char *const zs_boot_stat_names[ZS_BOOT_NSTATS]; /* "E", ..., "a", "b" */
+
+typedef struct {
+    size_t replicates;
+    uint64_t seed;
+    double level;
+    zs_chinchilla *samples; /* one law per replicate */
+    zs_interval stats[ZS_BOOT_NSTATS];
+} zs_bootstrap;
+
+/* refit_grid NULL = zs_fit_grid_coarse. */
+zs_status zs_fit_bootstrap(const zs_fit_data *data, const zs_fit_opts *opts,
+                           const zs_fit_result *full, const zs_fit_grid *refit_grid,
+                           size_t replicates, uint64_t seed, double level, zs_bootstrap *boot,
+                           zs_error *err);
+/* Recomputes stats from samples (used by the reader too). */
+zs_status zs_bootstrap_summarize(zs_bootstrap *boot, zs_error *err);
+void zs_bootstrap_free(zs_bootstrap *boot);
+
+/* ---- law.json (zipscale-law, format_version 1) ------------------------------------ */
+typedef struct {
+    double n_params, n_tokens, loss_nats, predicted_nats;
+} zs_holdout_point;
+
+typedef struct {
+    size_t k;
+    double rmse, max_abs_error; /* of predicted - observed loss, nats */
+    zs_holdout_point *points;
+} zs_holdout;
+
+typedef struct {
+    char *dataset; /* NULL when the table has no dataset column */
+    double h;      /* NAN when unknown */
+    size_t n_points;
+    zs_chinchilla law;
+    double objective, residual_rms;
+    int converged;
+    int has_bootstrap;
+    zs_bootstrap bootstrap;
+    int has_holdout;
+    zs_holdout holdout;
+} zs_lawfit;
+
+typedef struct {
+    char *zipscale_version;
+    char *input_path;
+    char input_sha256[65];
+    size_t rows_read, rows_skipped;
+    /* options */
+    zs_fit_loss loss;
+    double delta;
+    char *grid; /* spec form */
+    size_t bootstrap_replicates;
+    uint64_t seed;
+    double level;
+    size_t holdout_largest;
+    size_t n_fits;
+    zs_lawfit *fits;
+} zs_lawfile;
+
+/* Reads and validates law.json: every field of the schema, with "FILE: fits[2].law.E:
+ * expected a positive number" style messages. */
+zs_status zs_lawfile_read(zs_lawfile *law, const char *path, zs_error *err);
+/* The JSON text (2-space indent, reals to 17 digits, trailing newline); free() it. */
+zs_status zs_lawfile_format(const zs_lawfile *law, char **text, zs_error *err);
+/* Writes the JSON text atomically. */
+zs_status zs_lawfile_write(const zs_lawfile *law, const char *path, zs_error *err);
+void zs_lawfile_free(zs_lawfile *law);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
