@@ -545,6 +545,9 @@ Test(predict, point_and_interval) {
 
 /* ---- regression.json ------------------------------------------------------------------- */
 
+/* sha256 of the empty string, standing in for a law.json's digest. */
+#define DIGEST "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
 /* Six datasets with three bootstrap replicates each, regressed and written to path. */
 static void build_regressfile(zs_regressfile *rf, size_t replicates) {
     zs_chinchilla laws[6], samples[6 * 3];
@@ -560,7 +563,7 @@ static void build_regressfile(zs_regressfile *rf, size_t replicates) {
         }
     }
     zs_error err;
-    cr_assert_eq(zs_regressfile_build(rf, "runs/law.json", "ab12", names, datasets_H, laws, 6,
+    cr_assert_eq(zs_regressfile_build(rf, "runs/law.json", DIGEST, names, datasets_H, laws, 6,
                                       replicates ? samples : NULL, replicates, 0.9, &err),
                  ZS_OK, "%s", err.msg);
 }
@@ -573,7 +576,7 @@ Test(regressfile, round_trip_is_exact) {
     cr_assert_eq(zs_regressfile_write(&rf, path, &err), ZS_OK, "%s", err.msg);
     cr_assert_eq(zs_regressfile_read(&back, path, &err), ZS_OK, "%s", err.msg);
     cr_assert_str_eq(back.input_path, "runs/law.json");
-    cr_assert_str_eq(back.input_sha256, "ab12");
+    cr_assert_str_eq(back.input_sha256, DIGEST);
     cr_assert_eq(back.n_datasets, 6);
     cr_assert_null(back.dataset_names[2]);
     cr_assert_str_eq(back.dataset_names[5], "g5");
@@ -637,6 +640,7 @@ Test(regressfile, errors_name_the_field) {
                       "datasets[3].dataset: expected a string or null");
     expect_read_error("\"replicates\": 3", "\"replicates\": 4",
                       "bootstrap.replicates: expected the number of bootstrap.lines");
+    expect_read_error(DIGEST, "e3b0", "input.sha256: expected 64 hex digits");
     expect_read_error("\"level\": 0.9", "\"level\": 1.5",
                       "bootstrap.level: expected a number in (0, 1)");
     expect_read_error("\"regressions\": {\n    \"E\": {\n      \"n\": 6,\n      \"slope\"",
@@ -655,4 +659,299 @@ Test(regressfile, malformed_json_and_missing_file) {
     cr_assert(strstr(err.msg, "broken.json:2:"), "%s", err.msg);
     cr_assert_eq(zs_regressfile_read(&rf, zs_test_path("absent.json"), &err), ZS_ERR_IO);
     cr_assert(strstr(err.msg, "absent.json: unable to open"), "%s", err.msg);
+}
+
+/* ---- the commands: frontier, regress, predict ------------------------------------------ */
+
+#include <jansson.h>
+
+#include "zipscale/fit.h"
+
+enum { CLI_DATASETS = 4, CLI_REPLICATES = 40 };
+static const double cli_H[CLI_DATASETS] = {0.15, 0.3, 0.45, 0.6};
+
+/* law.json with one fit per dataset: laws linear in H, each with bootstrap samples that
+ * scatter the law by a few percent (with_h 0: no H column, with_boot 0: no bootstrap). */
+static const char *write_lawfile(const char *name, int with_h, int with_boot) {
+    static char names[CLI_DATASETS][8];
+    zs_lawfit fits[CLI_DATASETS];
+    zs_rng rng;
+    zs_rng_seed(&rng, 77, 0);
+    for (int d = 0; d < CLI_DATASETS; d++) {
+        snprintf(names[d], sizeof names[d], "g%d", d);
+        fits[d] = (zs_lawfit){.dataset = names[d],
+                              .h = with_h ? cli_H[d] : NAN,
+                              .n_points = 20,
+                              .law = linear_law(cli_H[d]),
+                              .objective = 1e-4,
+                              .residual_rms = 0.01,
+                              .converged = 1};
+        if (!with_boot) continue;
+        fits[d].has_bootstrap = 1;
+        zs_bootstrap *b = &fits[d].bootstrap;
+        *b = (zs_bootstrap){.replicates = CLI_REPLICATES, .seed = 0, .level = 0.9};
+        b->samples = calloc(CLI_REPLICATES, sizeof *b->samples);
+        for (int r = 0; r < CLI_REPLICATES; r++) {
+            b->samples[r] = fits[d].law;
+            for (int p = 0; p < ZS_LAW_N_PARAMS; p++)
+                zs_law_param_set(&b->samples[r], p,
+                                 zs_law_param_get(&fits[d].law, p) * (1 + 0.03 * normal(&rng)));
+        }
+        cr_assert_eq(zs_bootstrap_summarize(b, NULL), ZS_OK);
+    }
+    zs_lawfile lf = {.zipscale_version = "0.1.0",
+                     .input_path = "runs.csv",
+                     .delta = 1e-3,
+                     .grid = "default",
+                     .bootstrap_replicates = with_boot ? CLI_REPLICATES : 0,
+                     .level = 0.9,
+                     .n_fits = CLI_DATASETS,
+                     .fits = fits};
+    zs_sha256_hex("runs", 4, lf.input_sha256);
+    const char *path = zs_test_path(name);
+    zs_error err;
+    cr_assert_eq(zs_lawfile_write(&lf, path, &err), ZS_OK, "%s", err.msg);
+    for (int d = 0; d < CLI_DATASETS; d++) free(fits[d].bootstrap.samples);
+    return path;
+}
+
+static json_t *parse_json(const char *text) {
+    json_error_t jerr;
+    json_t *doc = json_loads(text, 0, &jerr);
+    cr_assert(doc, "not JSON (%s): %s", jerr.text, text);
+    return doc;
+}
+
+static double json_num(json_t *obj, const char *key) {
+    json_t *v = json_object_get(obj, key);
+    cr_assert(json_is_number(v), "%s is not a number", key);
+    return json_number_value(v);
+}
+
+Test(cli_frontier, json_matches_the_library) {
+    const char *law = write_lawfile("law.json", 1, 1);
+    zs_run r = zs_test_cli("frontier %s --compute 1e20,3e21 --json", law);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    json_t *doc = parse_json(r.out);
+    json_t *fits = json_object_get(doc, "fits");
+    cr_assert_eq(json_array_size(fits), CLI_DATASETS);
+    zs_lawfile lf;
+    cr_assert_eq(zs_lawfile_read(&lf, law, NULL), ZS_OK);
+    for (size_t d = 0; d < CLI_DATASETS; d++) {
+        json_t *rows = json_object_get(json_array_get(fits, d), "frontier");
+        cr_assert_eq(json_array_size(rows), 2);
+        for (size_t i = 0; i < 2; i++) {
+            json_t *row = json_array_get(rows, i);
+            double c = json_num(row, "compute_flops");
+            zs_frontier_point p;
+            zs_frontier_interval iv;
+            cr_assert_eq(zs_frontier_point_at(&lf.fits[d].law, c, &p, NULL), ZS_OK);
+            cr_assert_eq(json_num(row, "N_opt"), p.n_params);
+            cr_assert_eq(json_num(row, "D_opt"), p.n_tokens);
+            cr_assert_eq(json_num(row, "loss"), p.loss_nats);
+            cr_assert_eq(zs_frontier_interval_at(lf.fits[d].bootstrap.samples, CLI_REPLICATES, c,
+                                                 0.9, &iv, NULL),
+                         ZS_OK);
+            json_t *n_opt = json_object_get(json_object_get(row, "interval"), "N_opt");
+            cr_assert_eq(json_number_value(json_array_get(n_opt, 0)), iv.n_params.lo);
+            cr_assert_eq(json_number_value(json_array_get(n_opt, 1)), iv.n_params.hi);
+        }
+    }
+    zs_lawfile_free(&lf);
+    json_decref(doc);
+    /* -o writes the same document as --json prints. */
+    const char *out = zs_test_path("frontier.json");
+    zs_run w = zs_test_cli("frontier %s --compute 1e20,3e21 -o %s", law, out);
+    cr_assert_eq(w.exit_code, 0, "%s", w.err);
+    cr_assert(strstr(w.out, "tokens/param"), "the table goes to stdout: %s", w.out);
+    char *written = zs_test_slurp(out, NULL);
+    cr_assert_str_eq(written, r.out);
+    free(written);
+    zs_run_free(&r);
+    zs_run_free(&w);
+}
+
+Test(cli_frontier, iso_flop_curves_bottom_out_at_n_opt) {
+    const char *law = write_lawfile("law.json", 1, 0);
+    zs_run r = zs_test_cli("frontier %s --compute-range 1e18:1e22:3 --iso-flop --iso-points 7 "
+                           "--iso-span 0.5 --json",
+                           law);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    json_t *doc = parse_json(r.out);
+    json_t *fit = json_array_get(json_object_get(doc, "fits"), 0);
+    cr_assert(json_is_null(
+        json_object_get(json_array_get(json_object_get(fit, "frontier"), 0), "interval")));
+    json_t *curves = json_object_get(fit, "iso_flop");
+    cr_assert_eq(json_array_size(curves), 3);
+    for (size_t c = 0; c < 3; c++) {
+        json_t *pts = json_object_get(json_array_get(curves, c), "points");
+        cr_assert_eq(json_array_size(pts), 7);
+        double middle = json_num(json_array_get(pts, 3), "loss");
+        for (size_t k = 0; k < 7; k++)
+            cr_assert_leq(middle, json_num(json_array_get(pts, k), "loss"));
+    }
+    json_decref(doc);
+    zs_run_free(&r);
+    zs_run t = zs_test_cli("frontier %s --compute 1e21 --iso-flop", law);
+    cr_assert_eq(t.exit_code, 0, "%s", t.err);
+    cr_assert(strstr(t.out, "# fit 4/4: dataset g3, H 0.6000"), "%s", t.out);
+    cr_assert(strstr(t.out, "# iso-FLOP curves"), "%s", t.out);
+    zs_run_free(&t);
+}
+
+/* Each usage error: exit 2 and the message. */
+static void expect_cli_error(int code, const char *message, const char *args) {
+    zs_run r = zs_test_cli("%s", args);
+    cr_assert_eq(r.exit_code, code, "%s: exit %d, stderr %s", args, r.exit_code, r.err);
+    cr_assert(strstr(r.err, message), "%s: stderr '%s' lacks '%s'", args, r.err, message);
+    zs_run_free(&r);
+}
+
+Test(cli_frontier, errors) {
+    const char *law = write_lawfile("law.json", 1, 0);
+    char line[512];
+    snprintf(line, sizeof line, "frontier %s", law);
+    expect_cli_error(2, "give the budgets with one of --compute C[,C...] and --compute-range",
+                     line);
+    snprintf(line, sizeof line, "frontier %s --compute 1e20 --compute-range 1:2:3", law);
+    expect_cli_error(2, "give the budgets with one of", line);
+    snprintf(line, sizeof line, "frontier %s --compute 1e20,abc", law);
+    expect_cli_error(2, "--compute: 'abc' is not a positive number of FLOPs", line);
+    snprintf(line, sizeof line, "frontier %s --compute 1e20,", law);
+    expect_cli_error(2, "--compute: '1e20,' has an empty item", line);
+    snprintf(line, sizeof line, "frontier %s --compute-range 1e20:1e18:4", law);
+    expect_cli_error(2, "--compute-range: range 1e+20:1e+18, expected 0 < LO <= HI", line);
+    snprintf(line, sizeof line, "frontier %s --compute-range 1e20:1e22", law);
+    expect_cli_error(2, "--compute-range: '1e20:1e22', expected LO:HI:N", line);
+    snprintf(line, sizeof line, "frontier %s --compute 1e20 --iso-points 0", law);
+    expect_cli_error(2, "--iso-points: 0, expected 1..10000", line);
+    snprintf(line, sizeof line, "frontier %s --compute 1e20", zs_test_path("absent.json"));
+    expect_cli_error(1, "absent.json", line);
+}
+
+Test(cli_regress, table_json_and_file) {
+    const char *law = write_lawfile("law.json", 1, 1);
+    const char *reg = zs_test_path("regression.json");
+    zs_run r = zs_test_cli("regress %s -o %s", law, reg);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "bootstrap: 40 replicates regressed"), "%s", r.out);
+    cr_assert(strstr(r.out, "\nalpha "), "%s", r.out);
+    zs_regressfile rf;
+    zs_error err;
+    cr_assert_eq(zs_regressfile_read(&rf, reg, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(rf.n_datasets, CLI_DATASETS);
+    cr_assert_eq(rf.n_replicates, CLI_REPLICATES);
+    cr_assert_eq(rf.level, 0.9);
+    for (int p = 0; p < ZS_LAW_N_PARAMS; p++) {
+        assert_rel(rf.regression.param[p].slope, true_slope[p], 1e-10, zs_law_param_name(p));
+        assert_rel(rf.regression.param[p].intercept, true_intercept[p], 1e-10,
+                   zs_law_param_name(p));
+    }
+    zs_regressfile_free(&rf);
+    zs_run j = zs_test_cli("regress %s --json", law);
+    cr_assert_eq(j.exit_code, 0, "%s", j.err);
+    char *written = zs_test_slurp(reg, NULL);
+    cr_assert_str_eq(written, j.out);
+    free(written);
+    zs_run_free(&r);
+    zs_run_free(&j);
+}
+
+Test(cli_regress, needs_h) {
+    char line[512];
+    snprintf(line, sizeof line, "regress %s", write_lawfile("law.json", 0, 0));
+    expect_cli_error(1, "law.json: fits[0] (dataset g0) has no H: regress needs each dataset's H",
+                     line);
+}
+
+/* regression.json from the command, for predict. */
+static const char *write_regression(int with_boot) {
+    const char *law = write_lawfile("law.json", 1, with_boot);
+    const char *reg = zs_test_path("regression.json");
+    zs_run r = zs_test_cli("regress %s -o %s", law, reg);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    return reg;
+}
+
+Test(cli_predict, json_matches_the_library) {
+    const char *reg = write_regression(1);
+    zs_run r =
+        zs_test_cli("predict --law %s --gzip 0.37 --compute 1e19,1e21 --epsilon 0.5 --json", reg);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    json_t *doc = parse_json(r.out);
+    zs_regressfile rf;
+    cr_assert_eq(zs_regressfile_read(&rf, reg, NULL), ZS_OK);
+    zs_regress_lines lines;
+    zs_regress_lines_of(&rf.regression, &lines);
+    json_t *rows = json_object_get(doc, "predictions");
+    cr_assert_eq(json_array_size(rows), 2);
+    cr_assert_eq(json_num(doc, "level"), 0.9);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *row = json_array_get(rows, i);
+        zs_prediction pr;
+        cr_assert_eq(zs_predict_at(&rf.reference, &lines, rf.replicates, rf.n_replicates, 0.37, 0.5,
+                                   json_num(row, "compute_flops"), 0.9, &pr, NULL),
+                     ZS_OK);
+        cr_assert_eq(json_num(row, "N_opt"), pr.point.n_params);
+        cr_assert_eq(json_num(row, "tokens_per_param"), pr.point.tokens_per_param);
+        cr_assert_eq(json_num(row, "loss"), pr.point.loss_nats);
+        json_t *loss = json_object_get(json_object_get(row, "interval"), "loss");
+        cr_assert_eq(json_number_value(json_array_get(loss, 0)), pr.interval.loss_nats.lo);
+        cr_assert_eq(json_number_value(json_array_get(loss, 1)), pr.interval.loss_nats.hi);
+    }
+    json_t *adjusted = json_object_get(doc, "adjusted_law");
+    const zs_chinchilla ref = zs_chinchilla_published(), at = linear_law(0.37);
+    assert_rel(json_num(adjusted, "alpha"), 0.5 * ref.alpha + 0.5 * at.alpha, 1e-12, "alpha");
+    zs_regressfile_free(&rf);
+    json_decref(doc);
+    zs_run t = zs_test_cli("predict --law %s --gzip 0.37 --compute-range 1e19:1e21:3", reg);
+    cr_assert_eq(t.exit_code, 0, "%s", t.err);
+    cr_assert(strstr(t.out, "90% percentile intervals over 40 bootstrap laws"), "%s", t.out);
+    zs_run_free(&t);
+    zs_run_free(&r);
+}
+
+/* --data measures H exactly as `zipscale gzip` does. */
+Test(cli_predict, data_file_h_matches_gzip) {
+    const char *reg = write_regression(0);
+    enum { N = 256 * 40 };
+    static uint16_t ids[N];
+    zs_rng rng;
+    zs_rng_seed(&rng, 4, 0);
+    for (int i = 0; i < N; i++) ids[i] = (uint16_t)zs_rng_below(&rng, 30 + (uint64_t)(i / 256));
+    const char *data = zs_test_path("tokens.u16");
+    zs_test_write(data, ids, sizeof ids);
+    zs_run g = zs_test_cli("gzip %s --dtype uint16 --json", data);
+    cr_assert_eq(g.exit_code, 0, "%s", g.err);
+    json_t *gz = parse_json(g.out);
+    double h = json_num(json_array_get(json_object_get(gz, "files"), 0), "H");
+    zs_run r =
+        zs_test_cli("predict --law %s --data %s --dtype uint16 --compute 1e20 --json", reg, data);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    json_t *doc = parse_json(r.out);
+    cr_assert_eq(json_num(doc, "H"), h);
+    cr_assert(json_is_null(
+        json_object_get(json_array_get(json_object_get(doc, "predictions"), 0), "interval")));
+    json_decref(gz);
+    json_decref(doc);
+    zs_run_free(&g);
+    zs_run_free(&r);
+}
+
+Test(cli_predict, errors) {
+    const char *reg = write_regression(0);
+    char line[512];
+    expect_cli_error(2, "--law regression.json is required", "predict --gzip 0.3 --compute 1e20");
+    snprintf(line, sizeof line, "predict --law %s --compute 1e20", reg);
+    expect_cli_error(2, "give H with one of --gzip H and --data FILE", line);
+    snprintf(line, sizeof line, "predict --law %s --gzip 0.3 --data x --compute 1e20", reg);
+    expect_cli_error(2, "give H with one of --gzip H and --data FILE", line);
+    snprintf(line, sizeof line, "predict --law %s --gzip 0.3 --compute 1e20 --epsilon 2", reg);
+    expect_cli_error(2, "--epsilon: 2, expected a weight in [0, 1]", line);
+    snprintf(line, sizeof line, "predict --law %s --gzip 0.3", reg);
+    expect_cli_error(2, "give the budgets with one of", line);
+    snprintf(line, sizeof line, "predict --law %s --gzip 0.3 --compute 1e20",
+             write_lawfile("law.json", 1, 0));
+    expect_cli_error(1, "format: expected \"zipscale-regression\"", line);
 }

@@ -8,7 +8,7 @@
 static const zs_command *const commands[] = {
     &zs_cmd_pcfg_generate, &zs_cmd_pcfg_sample,   &zs_cmd_pcfg_analyse, &zs_cmd_parity_sample,
     &zs_cmd_tokens_info,   &zs_cmd_tokens_import, &zs_cmd_gzip,         &zs_cmd_fit,
-    &zs_cmd_frontier,      &zs_cmd_demo,
+    &zs_cmd_frontier,      &zs_cmd_regress,       &zs_cmd_predict,      &zs_cmd_demo,
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 

@@ -192,7 +192,8 @@ static zs_status get_header(const reader *rd, json_t *root, zs_regressfile *rf) 
     const char *in_path = json_string_value(json_object_get(input, "path"));
     const char *sha = json_string_value(json_object_get(input, "sha256"));
     if (!in_path) return bad(rd, "input.path", "a string");
-    if (!sha || strlen(sha) >= sizeof rf->input_sha256) return bad(rd, "input.sha256", "a digest");
+    if (!sha || strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64)
+        return bad(rd, "input.sha256", "64 hex digits");
     rf->input_path = strdup(in_path);
     if (!rf->input_path) return zs_fail(rd->err, ZS_ERR_NOMEM, "out of memory (input path)");
     snprintf(rf->input_sha256, sizeof rf->input_sha256, "%s", sha);
