@@ -211,6 +211,23 @@ typedef struct {
     zs_lawfit *fits;
 } zs_lawfile;
 
+/* ---- fitting a whole runs table ----------------------------------------------------------
+ * One fit per dataset (rows grouped by the dataset column, in order of first appearance).
+ * With holdout_largest K, each dataset's K largest runs by compute (the flops column, else
+ * 6 N D) are left out of its fit and predicted: the fit reported is the one on the rest. */
+typedef struct {
+    zs_fit_opts fit;
+    size_t bootstrap_replicates; /* 0 = no bootstrap */
+    uint64_t seed;
+    double level; /* of the percentile intervals (default 0.95) */
+    size_t holdout_largest;
+} zs_fit_table_opts;
+
+void zs_fit_table_opts_init(zs_fit_table_opts *opts);
+/* Fills *law (free with zs_lawfile_free); input_path is recorded as given. */
+zs_status zs_fit_table(const zs_runs *runs, const char *input_path, const zs_fit_table_opts *opts,
+                       zs_lawfile *law, zs_error *err);
+
 /* Reads and validates law.json: every field of the schema, with "FILE: fits[2].law.E:
  * expected a positive number" style messages. */
 zs_status zs_lawfile_read(zs_lawfile *law, const char *path, zs_error *err);
