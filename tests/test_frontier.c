@@ -931,6 +931,18 @@ Test(cli_predict, data_file_h_matches_gzip) {
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     json_t *doc = parse_json(r.out);
     cr_assert_eq(json_num(doc, "H"), h);
+    /* The same bytes whatever the thread count. */
+    zs_run one = zs_test_cli("predict --law %s --data %s --dtype uint16 --compute 1e20 --json "
+                             "--threads 1",
+                             reg, data);
+    zs_run two = zs_test_cli("predict --law %s --data %s --dtype uint16 --compute 1e20 --json "
+                             "--threads 2",
+                             reg, data);
+    cr_assert_eq(one.exit_code, 0, "%s", one.err);
+    cr_assert_str_eq(one.out, r.out);
+    cr_assert_str_eq(two.out, r.out);
+    zs_run_free(&one);
+    zs_run_free(&two);
     cr_assert(json_is_null(
         json_object_get(json_array_get(json_object_get(doc, "predictions"), 0), "interval")));
     json_decref(gz);
