@@ -857,6 +857,19 @@ Test(cli_regress, table_json_and_file) {
     zs_run_free(&j);
 }
 
+Test(cli_regress, needs_three_datasets) {
+    zs_lawfile lf;
+    cr_assert_eq(zs_lawfile_read(&lf, write_lawfile("law.json", 1, 0), NULL), ZS_OK);
+    lf.n_fits = 2;
+    const char *two = zs_test_path("two.json");
+    cr_assert_eq(zs_lawfile_write(&lf, two, NULL), ZS_OK);
+    lf.n_fits = CLI_DATASETS;
+    zs_lawfile_free(&lf);
+    char line[512];
+    snprintf(line, sizeof line, "regress %s", two);
+    expect_cli_error(1, "two.json: 2 fits, expected at least 3 datasets (one fit each)", line);
+}
+
 Test(cli_regress, needs_h) {
     char line[512];
     snprintf(line, sizeof line, "regress %s", write_lawfile("law.json", 0, 0));
@@ -904,11 +917,30 @@ Test(cli_predict, json_matches_the_library) {
     const zs_chinchilla ref = zs_chinchilla_published(), at = linear_law(0.37);
     assert_rel(json_num(adjusted, "alpha"), 0.5 * ref.alpha + 0.5 * at.alpha, 1e-12, "alpha");
     zs_regressfile_free(&rf);
-    json_decref(doc);
+    json_t *doc_wide = doc;
     zs_run t = zs_test_cli("predict --law %s --gzip 0.37 --compute-range 1e19:1e21:3", reg);
     cr_assert_eq(t.exit_code, 0, "%s", t.err);
     cr_assert(strstr(t.out, "90% percentile intervals over 40 bootstrap laws"), "%s", t.out);
     zs_run_free(&t);
+    /* --level overrides the bootstrap's level: a 50% interval lies inside the 90% one. */
+    zs_run half = zs_test_cli(
+        "predict --law %s --gzip 0.37 --compute 1e21 --epsilon 0.5 --level 0.5 --json", reg);
+    cr_assert_eq(half.exit_code, 0, "%s", half.err);
+    json_t *hd = parse_json(half.out);
+    cr_assert_eq(json_num(hd, "level"), 0.5);
+    json_t *narrow = json_object_get(
+        json_object_get(json_array_get(json_object_get(hd, "predictions"), 0), "interval"),
+        "N_opt");
+    json_t *wide = json_object_get(
+        json_object_get(json_array_get(json_object_get(doc_wide, "predictions"), 1), "interval"),
+        "N_opt");
+    cr_assert_geq(json_number_value(json_array_get(narrow, 0)),
+                  json_number_value(json_array_get(wide, 0)));
+    cr_assert_leq(json_number_value(json_array_get(narrow, 1)),
+                  json_number_value(json_array_get(wide, 1)));
+    json_decref(hd);
+    json_decref(doc_wide);
+    zs_run_free(&half);
     zs_run_free(&r);
 }
 

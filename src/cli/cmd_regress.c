@@ -49,6 +49,10 @@ typedef struct {
 
 static zs_status gather(const zs_lawfile *lf, const char *path, regress_input *in, zs_error *err) {
     size_t n = lf->n_fits;
+    if (n < 3)
+        return zs_fail(err, ZS_ERR_RANGE,
+                       "%s: %zu fit%s, expected at least 3 datasets (one fit each) to regress on H",
+                       path, n, n == 1 ? "" : "s");
     in->names = calloc(n ? n : 1, sizeof *in->names);
     in->H = calloc(n ? n : 1, sizeof *in->H);
     in->laws = calloc(n ? n : 1, sizeof *in->laws);
