@@ -3,12 +3,13 @@
 #ifndef ZIPSCALE_ZIPSCALE_H
 #define ZIPSCALE_ZIPSCALE_H
 
-#include "zipscale/core.h"    /* errors, RNG streams, alias tables, files */
-#include "zipscale/tokens.h"  /* token files and provenance sidecars */
-#include "zipscale/pcfg.h"    /* random PCFGs: generate, read/write, analyse, sample */
-#include "zipscale/parity.h"  /* multitask sparse parity */
-#include "zipscale/measure.h" /* gzip compressibility and other complexity measures */
-#include "zipscale/plot.h"    /* figures: SVG, PNG and PDF from one layout */
-#include "zipscale/fit.h"     /* runs tables, Chinchilla fits, bootstrap, law.json */
+#include "zipscale/core.h"     /* errors, RNG streams, alias tables, files */
+#include "zipscale/tokens.h"   /* token files and provenance sidecars */
+#include "zipscale/pcfg.h"     /* random PCFGs: generate, read/write, analyse, sample */
+#include "zipscale/parity.h"   /* multitask sparse parity */
+#include "zipscale/measure.h"  /* gzip compressibility and other complexity measures */
+#include "zipscale/plot.h"     /* figures: SVG, PNG and PDF from one layout */
+#include "zipscale/fit.h"      /* runs tables, Chinchilla fits, bootstrap, law.json */
+#include "zipscale/frontier.h" /* OLS, power laws, frontier, regression on H, prediction */
 
 #endif

@@ -18,6 +18,8 @@ extern const zs_command zs_cmd_parity_sample;
 extern const zs_command zs_cmd_gzip;
 extern const zs_command zs_cmd_fit;
 extern const zs_command zs_cmd_frontier;
+extern const zs_command zs_cmd_regress;
+extern const zs_command zs_cmd_predict;
 extern const zs_command zs_cmd_demo;
 extern const zs_command zs_cmd_plot_gzip;
 

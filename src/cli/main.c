@@ -17,6 +17,8 @@ static const zs_command *const commands[] = {
     &zs_cmd_gzip,
     &zs_cmd_fit,
     &zs_cmd_frontier,
+    &zs_cmd_regress,
+    &zs_cmd_predict,
     &zs_cmd_plot_gzip,
     &zs_cmd_demo,
 };

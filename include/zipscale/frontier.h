@@ -1,0 +1,188 @@
+/* zipscale fit, the downstream half: ordinary least squares with p-values, one-variable
+ * power laws, the compute-optimal frontier of a Chinchilla law, the regression of a law's
+ * parameters on gzip compressibility H, the gzip-adjusted law, and prediction. Consumes
+ * the laws the Chinchilla fitter writes (law.json); REFERENCE §7, docs/fitting.md. */
+#ifndef ZIPSCALE_FRONTIER_H
+#define ZIPSCALE_FRONTIER_H
+
+#include "zipscale/core.h"
+#include "zipscale/law.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- ordinary least squares: y = slope * x + intercept ---------------------------------
+ * Standard errors from s^2 = SSE / (n - 2); t = estimate / standard error; p is the
+ * two-sided tail of Student's t with n - 2 degrees of freedom (GSL). With an exact fit
+ * (SSE = 0) the standard errors are 0, t is +-inf (0 for a zero estimate) and p is 0
+ * (1). Needs n >= 3 finite points and at least two distinct x. */
+typedef struct {
+    uint64_t n;
+    double slope, intercept;
+    double slope_se, intercept_se;
+    double slope_t, intercept_t;
+    double slope_p, intercept_p;
+    double r2;          /* 1 - SSE / SST; 1 when y is constant and fitted exactly */
+    double residual_sd; /* sqrt(SSE / (n - 2)) */
+} zs_ols;
+
+zs_status zs_ols_fit(const double *x, const double *y, size_t n, zs_ols *out, zs_error *err);
+
+/* ---- one-variable power laws of loss against x (N, D, steps or compute) ---------------
+ * PURE:   L = A * x^-alpha, by OLS of log L on log x (E is 0).
+ * OFFSET: L = E + A * x^-alpha, nonlinear least squares in linear space by variable
+ *         projection: for each alpha, E and A are a linear fit on x^-alpha; the sum of
+ *         squares is minimised over alpha on a grid, then by golden section. Standard
+ *         errors from the Jacobian, s^2 (J^T J)^-1 with s^2 = SSE / (n - 3).
+ * Intervals are estimate +- t * se with Student's t at `level` (n - 2 or n - 3 degrees
+ * of freedom); A's interval is taken on log A, so it is A * exp(+-t * se(log A)). */
+typedef enum { ZS_POWERLAW_PURE, ZS_POWERLAW_OFFSET } zs_powerlaw_form;
+
+/* An estimate with its standard error and the [lo, hi] interval at the fit's level. */
+typedef struct {
+    double value, se, lo, hi;
+} zs_estimate;
+
+typedef struct {
+    zs_powerlaw_form form;
+    uint64_t n;
+    double level;
+    zs_estimate E, A, alpha;
+    double residual_rms; /* sqrt(mean (L - L_hat)^2), in loss units */
+} zs_powerlaw;
+
+/* The search range of alpha for the OFFSET form. */
+#define ZS_POWERLAW_ALPHA_MAX 4.0
+
+/* x > 0 and loss > 0, finite; n >= 3 (PURE) or n >= 4 (OFFSET); level in (0, 1). */
+zs_status zs_powerlaw_fit(const double *x, const double *loss, size_t n, zs_powerlaw_form form,
+                          double level, zs_powerlaw *out, zs_error *err);
+double zs_powerlaw_loss(const zs_powerlaw *law, double x);
+const char *zs_powerlaw_form_name(zs_powerlaw_form form); /* "pure", "offset" */
+
+/* ---- the compute-optimal frontier of L(N, D) = E + A/N^alpha + B/D^beta ----------------
+ * With C = 6 N D: a = beta/(alpha+beta), b = alpha/(alpha+beta),
+ * G = (alpha A / (beta B))^(1/(alpha+beta)), N_opt = G (C/6)^a, D_opt = (C/6)^b / G
+ * [CH, REFERENCE §7]. Needs A, B, alpha, beta > 0 and finite. */
+typedef struct {
+    double a, b, G;
+} zs_frontier_exponents;
+
+zs_status zs_frontier_exponents_of(const zs_chinchilla *law, zs_frontier_exponents *out,
+                                   zs_error *err);
+
+typedef struct {
+    double compute_flops, n_params, n_tokens;
+    double tokens_per_param; /* D_opt / N_opt */
+    double loss_nats;        /* L(N_opt, D_opt) */
+} zs_frontier_point;
+
+zs_status zs_frontier_point_at(const zs_chinchilla *law, double compute_flops,
+                               zs_frontier_point *out, zs_error *err);
+/* The iso-FLOP curve: L(N, C / (6N)). */
+double zs_frontier_isoflop_loss(const zs_chinchilla *law, double compute_flops, double n_params);
+/* count budgets log-spaced from lo to hi inclusive (count 1: just lo); 0 < lo <= hi. */
+zs_status zs_frontier_log_range(double lo, double hi, size_t count, double *out, zs_error *err);
+
+typedef struct {
+    double lo, hi;
+} zs_bounds;
+
+/* Percentile intervals (numpy's linear quantiles at (1-level)/2 and (1+level)/2) of the
+ * frontier over a sample of laws (bootstrap replicates). Laws with no frontier (a
+ * parameter <= 0) are left out and counted in `skipped`; at least one must remain. */
+typedef struct {
+    zs_bounds n_params, n_tokens, tokens_per_param, loss_nats;
+    uint64_t used, skipped;
+} zs_frontier_interval;
+
+zs_status zs_frontier_interval_at(const zs_chinchilla *laws, size_t n_laws, double compute_flops,
+                                  double level, zs_frontier_interval *out, zs_error *err);
+
+/* ---- the data-dependent law [GZ] --------------------------------------------------------
+ * Each parameter x of per-dataset laws regressed linearly on the datasets' H:
+ * x(H) = m_x H + n_x, and the gzip-adjusted law (1 - epsilon) x_reference + epsilon x(H). */
+enum { ZS_LAW_E, ZS_LAW_A, ZS_LAW_B, ZS_LAW_ALPHA, ZS_LAW_BETA, ZS_LAW_N_PARAMS };
+
+/* "E", "A", "B", "alpha", "beta" (the law.json keys). */
+const char *zs_law_param_name(int param);
+double zs_law_param_get(const zs_chinchilla *law, int param);
+void zs_law_param_set(zs_chinchilla *law, int param, double value);
+
+/* Chinchilla's published fit [CH]: E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28. */
+zs_chinchilla zs_chinchilla_published(void);
+
+typedef struct {
+    zs_ols param[ZS_LAW_N_PARAMS]; /* indexed by ZS_LAW_E.. */
+} zs_regression;
+
+/* The regression lines alone (slope m, intercept n per parameter): what a bootstrap
+ * replicate of the regression keeps. */
+typedef struct {
+    double slope[ZS_LAW_N_PARAMS], intercept[ZS_LAW_N_PARAMS];
+} zs_regress_lines;
+
+/* n >= 3 datasets with at least two distinct H. */
+zs_status zs_regress_fit(const zs_chinchilla *laws, const double *H, size_t n, zs_regression *out,
+                         zs_error *err);
+void zs_regress_lines_of(const zs_regression *reg, zs_regress_lines *out);
+/* Replicate r regresses samples[d * n_replicates + r] (dataset d's r-th bootstrap law) on
+ * H; out holds n_replicates lines. */
+zs_status zs_regress_replicates(const zs_chinchilla *samples, const double *H, size_t n_datasets,
+                                size_t n_replicates, zs_regress_lines *out, zs_error *err);
+/* The law x(H) the lines give, and the gzip-adjusted law; epsilon in [0, 1]. */
+zs_chinchilla zs_regress_law_at(const zs_regress_lines *lines, double H);
+zs_status zs_regress_adjusted(const zs_chinchilla *reference, const zs_regress_lines *lines,
+                              double H, double epsilon, zs_chinchilla *out, zs_error *err);
+
+/* ---- regression.json (zipscale-regression, format_version 1; docs/fitting.md) ----------
+ * What `zipscale regress` writes and `zipscale predict` reads: the per-dataset laws and
+ * their H, the regression of each parameter on H, the reference law for the adjusted
+ * law, and, when every dataset carried bootstrap samples, one regression per replicate. */
+typedef struct {
+    char *input_path; /* the law.json it came from */
+    char input_sha256[65];
+    size_t n_datasets;
+    char **dataset_names; /* entries NULL for an unnamed dataset */
+    double *H;
+    zs_chinchilla *laws;
+    zs_regression regression;
+    zs_chinchilla reference; /* zs_chinchilla_published() unless changed */
+    size_t n_replicates;     /* 0: no bootstrap */
+    double level;            /* of the bootstrap intervals */
+    zs_regress_lines *replicates;
+} zs_regressfile;
+
+/* Regresses laws[d] on H[d] and, when n_replicates > 0, each replicate r of
+ * samples[d * n_replicates + r]; copies names (may be NULL) and the input's provenance. */
+zs_status zs_regressfile_build(zs_regressfile *rf, const char *input_path, const char *input_sha256,
+                               char *const *names, const double *H, const zs_chinchilla *laws,
+                               size_t n_datasets, const zs_chinchilla *samples, size_t n_replicates,
+                               double level, zs_error *err);
+/* The JSON text (2-space indent, reals to 17 digits, trailing newline); free() it. */
+zs_status zs_regressfile_format(const zs_regressfile *rf, char **text, zs_error *err);
+zs_status zs_regressfile_write(const zs_regressfile *rf, const char *path, zs_error *err);
+/* Reads and checks every field: "FILE: regressions.alpha.slope: expected a number". */
+zs_status zs_regressfile_read(zs_regressfile *rf, const char *path, zs_error *err);
+void zs_regressfile_free(zs_regressfile *rf);
+
+/* ---- prediction: the frontier of the adjusted law at H ---------------------------------- */
+typedef struct {
+    double H, epsilon, level;
+    zs_chinchilla law;       /* the adjusted law at H */
+    zs_frontier_point point; /* its frontier at the budget */
+    int has_interval;        /* 1 when replicates were given */
+    zs_frontier_interval interval;
+} zs_prediction;
+
+/* replicates may be NULL (n_replicates 0): no interval. */
+zs_status zs_predict_at(const zs_chinchilla *reference, const zs_regress_lines *lines,
+                        const zs_regress_lines *replicates, size_t n_replicates, double H,
+                        double epsilon, double compute_flops, double level, zs_prediction *out,
+                        zs_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,199 @@
+/* `zipscale predict`: the compute-optimal model for a dataset from the data-dependent law
+ * (regression.json from `zipscale regress`): its H, given or measured with gzip, sets the
+ * gzip-adjusted law; its frontier gives N_opt, D_opt, loss and tokens per parameter, with
+ * percentile intervals over the regression's bootstrap replicates. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "cli/commands.h"
+#include "cli/frontier_out.h"
+#include "zipscale/frontier.h"
+#include "zipscale/measure.h"
+#include "zipscale/tokens.h"
+
+typedef struct {
+    const char *law, *data, *dtype, *compute, *compute_range, *output;
+    double gzip_h, epsilon, level;
+    uint64_t seed;
+    int json, threads;
+} predict_args;
+
+static predict_args args = {.gzip_h = NAN, .epsilon = 1};
+
+static const zs_opt predict_opts[] = {
+    {"law", 0, ZS_OPT_STRING, &args.law, "FILE",
+     "regression.json from zipscale regress (required)"},
+    {"gzip", 0, ZS_OPT_DOUBLE, &args.gzip_h, "H", "the dataset's gzip compressibility H"},
+    {"data", 0, ZS_OPT_STRING, &args.data, "FILE",
+     "a token file: H is measured as zipscale gzip does (1000 sequences of 256 tokens)"},
+    {"dtype", 0, ZS_OPT_STRING, &args.dtype, "D", "token dtype of a raw --data file"},
+    ZS_OPT_SEED(&args.seed),
+    {"compute", 0, ZS_OPT_STRING, &args.compute, "C[,C...]", "compute budgets in FLOPs"},
+    {"compute-range", 0, ZS_OPT_STRING, &args.compute_range, "LO:HI:N",
+     "N budgets log-spaced from LO to HI FLOPs"},
+    {"epsilon", 0, ZS_OPT_DOUBLE, &args.epsilon, "E",
+     "weight of the regression: (1-E) Chinchilla + E x(H) (default 1)"},
+    {"level", 0, ZS_OPT_DOUBLE, &args.level, "L",
+     "interval level (default: the bootstrap's own, 0.95 unless set at fit time)"},
+    ZS_OPT_THREADS(&args.threads),
+    ZS_OPT_JSON(&args.json),
+    ZS_OPT_OUTPUT(&args.output, "also write the JSON result to FILE"),
+    ZS_OPT_END,
+};
+
+static const zs_cli_spec predict_spec = {
+    "predict",
+    "--law regression.json (--gzip H | --data FILE) (--compute C[,C...] | --compute-range "
+    "LO:HI:N) [--epsilon E] [options]",
+    "compute-optimal N, D and loss for a dataset from its gzip H",
+    "Evaluates the data-dependent law of regression.json at the dataset's H: every\n"
+    "parameter x becomes (1-E) x_Chinchilla + E (m_x H + n_x) [GZ], and the law's\n"
+    "compute-optimal frontier (C = 6 N D) gives N_opt, D_opt, the loss there and tokens\n"
+    "per parameter. When the regression carries bootstrap replicates, each replicate's law\n"
+    "gives a frontier too, and their percentiles are the intervals. See docs/fitting.md.",
+    predict_opts,
+    0,
+    0,
+};
+
+static zs_status read_tokens(void *ctx, uint64_t start, uint64_t count, uint32_t *out,
+                             zs_error *err) {
+    return zs_tokens_read_u32(ctx, start, count, out, err);
+}
+
+/* H of a token file with zipscale gzip's defaults; *sequences is how many were sampled. */
+static zs_status measure_h(double *h, uint64_t *sequences, zs_error *err) {
+    zs_tokens_open_opts open_opts = {.skip_id_check = 1};
+    if (args.dtype) {
+        zs_status s = zs_dtype_parse(args.dtype, &open_opts.raw_dtype, err);
+        if (s) return s;
+        open_opts.has_raw_dtype = 1;
+    }
+    zs_tokens t;
+    zs_status s = zs_tokens_open(&t, args.data, &open_opts, err);
+    if (s) return s;
+    zs_measure_opts opts;
+    zs_measure_opts_init(&opts);
+    opts.seed = args.seed;
+    opts.zstd_level = 0;
+    opts.threads = args.threads;
+    zs_token_source src = {t.n_tokens, read_tokens, &t, args.data};
+    zs_measure_result r;
+    s = zs_measure_tokens(&src, &opts, &r, err);
+    zs_tokens_close(&t);
+    if (s) return s;
+    *h = r.gzip.median;
+    *sequences = r.gzip.n;
+    zs_measure_result_free(&r);
+    return ZS_OK;
+}
+
+static json_t *h_source_json(uint64_t sequences, const char *data_sha256) {
+    if (!args.data) return json_pack("{s:s}", "kind", "given");
+    return json_pack("{s:s, s:s, s:s, s:I, s:I}", "kind", "measured", "data", args.data, "sha256",
+                     data_sha256, "sequences", (json_int_t)sequences, "seed",
+                     (json_int_t)args.seed);
+}
+
+typedef struct {
+    zs_regressfile rf;
+    char law_sha256[65], data_sha256[65];
+    uint64_t sequences;
+    double h, level;
+    double *budgets;
+    size_t n_budgets;
+    zs_prediction *predictions;
+} predict_state;
+
+static json_t *result_json(const predict_state *st) {
+    json_t *rows = json_array();
+    for (size_t i = 0; i < st->n_budgets; i++) {
+        const zs_prediction *p = &st->predictions[i];
+        json_array_append_new(
+            rows, zs_cli_frontier_point_json(&p->point, p->has_interval ? &p->interval : NULL));
+    }
+    return json_pack("{s:s, s:s, s:{s:s, s:s}, s:f, s:o, s:f, s:f, s:o, s:o, s:I}",
+                     "zipscale_version", zs_version(), "command", "predict", "law", "path",
+                     args.law, "sha256", st->law_sha256, "H", st->h, "H_source",
+                     h_source_json(st->sequences, st->data_sha256), "epsilon", args.epsilon,
+                     "level", st->level, "adjusted_law", zs_cli_law_json(&st->predictions[0].law),
+                     "predictions", rows, "bootstrap_replicates", (json_int_t)st->rf.n_replicates);
+}
+
+static zs_status emit_table(const predict_state *st, zs_error *err) {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    if (!out) return zs_fail(err, ZS_ERR_NOMEM, "out of memory formatting the table");
+    fprintf(out, "# %s, H = %.4f", args.law, st->h);
+    if (args.data)
+        fprintf(out, " (median gzip ratio of %llu sequences of %s)",
+                (unsigned long long)st->sequences, args.data);
+    fprintf(out, ", epsilon = %g\n", args.epsilon);
+    zs_cli_print_law(out, "adjusted law", &st->predictions[0].law);
+    zs_frontier_point *points = malloc(st->n_budgets * sizeof *points);
+    zs_frontier_interval *intervals = malloc(st->n_budgets * sizeof *intervals);
+    zs_status s = points && intervals ? ZS_OK : zs_fail(err, ZS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; !s && i < st->n_budgets; i++) {
+        points[i] = st->predictions[i].point;
+        intervals[i] = st->predictions[i].interval;
+    }
+    if (!s)
+        zs_cli_print_frontier(out, points, st->predictions[0].has_interval ? intervals : NULL,
+                              st->n_budgets, st->level);
+    fclose(out);
+    if (!s) s = zs_cli_emit_text(text, len, NULL, err);
+    free(points);
+    free(intervals);
+    free(text);
+    return s;
+}
+
+static zs_status predict(predict_state *st, zs_error *err) {
+    zs_status s =
+        zs_cli_budgets(args.compute, args.compute_range, &st->budgets, &st->n_budgets, err);
+    if (!s) s = zs_regressfile_read(&st->rf, args.law, err);
+    if (!s) s = zs_sha256_file(args.law, st->law_sha256, err);
+    st->h = args.gzip_h;
+    if (!s && args.data) s = measure_h(&st->h, &st->sequences, err);
+    if (!s && args.data) s = zs_sha256_file(args.data, st->data_sha256, err);
+    st->level = args.level > 0 ? args.level : st->rf.n_replicates ? st->rf.level : 0.95;
+    if (!s) {
+        st->predictions = calloc(st->n_budgets, sizeof *st->predictions);
+        if (!st->predictions) s = zs_fail(err, ZS_ERR_NOMEM, "out of memory");
+    }
+    zs_regress_lines lines;
+    zs_regress_lines_of(&st->rf.regression, &lines);
+    for (size_t i = 0; !s && i < st->n_budgets; i++)
+        s = zs_predict_at(&st->rf.reference, &lines, st->rf.replicates, st->rf.n_replicates, st->h,
+                          args.epsilon, st->budgets[i], st->level, &st->predictions[i], err);
+    if (s) return s;
+    if (args.output) s = zs_cli_emit_json(result_json(st), args.output, err);
+    if (!s) s = args.json ? zs_cli_emit_json(result_json(st), NULL, err) : emit_table(st, err);
+    return s;
+}
+
+static int predict_run(int argc, char **argv) {
+    int npos;
+    char **pos;
+    int code = zs_cli_parse(&predict_spec, argc, argv, &npos, &pos);
+    if (code >= 0) return code;
+    if (!args.law) return zs_cli_usage_error(&predict_spec, "--law regression.json is required");
+    if (isnan(args.gzip_h) == !args.data)
+        return zs_cli_usage_error(&predict_spec, "give H with one of --gzip H and --data FILE");
+    if (!(args.epsilon >= 0 && args.epsilon <= 1))
+        return zs_cli_usage_error(&predict_spec, "--epsilon: %g, expected a weight in [0, 1]",
+                                  args.epsilon);
+    if (args.level != 0 && !(args.level > 0 && args.level < 1))
+        return zs_cli_usage_error(&predict_spec, "--level: %g, expected a number in (0, 1)",
+                                  args.level);
+    predict_state st = {0};
+    zs_error err = {0};
+    zs_status s = predict(&st, &err);
+    free(st.budgets);
+    free(st.predictions);
+    zs_regressfile_free(&st.rf);
+    return s ? zs_cli_fail(&err) : ZS_EXIT_OK;
+}
+
+const zs_command zs_cmd_predict = {&predict_spec, predict_run};

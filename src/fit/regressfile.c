@@ -1,0 +1,334 @@
+/* regression.json: the data-dependent law on disk. `zipscale regress` builds and writes it
+ * from law.json; `zipscale predict` reads it back. Every field is checked on reading and
+ * a bad one is named by its path ("FILE: regressions.alpha.slope: expected a number"). */
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zipscale/frontier.h"
+
+#define REGRESSION_FORMAT "zipscale-regression"
+#define REGRESSION_FORMAT_VERSION 1
+
+void zs_regressfile_free(zs_regressfile *rf) {
+    for (size_t d = 0; rf->dataset_names && d < rf->n_datasets; d++) free(rf->dataset_names[d]);
+    free(rf->dataset_names);
+    free(rf->input_path);
+    free(rf->H);
+    free(rf->laws);
+    free(rf->replicates);
+    *rf = (zs_regressfile){0};
+}
+
+static zs_status alloc_arrays(zs_regressfile *rf, size_t n_datasets, size_t n_replicates,
+                              zs_error *err) {
+    rf->n_datasets = n_datasets;
+    rf->n_replicates = n_replicates;
+    rf->dataset_names =
+        zs_calloc(n_datasets ? n_datasets : 1, sizeof *rf->dataset_names, "dataset names", err);
+    rf->H = zs_calloc(n_datasets ? n_datasets : 1, sizeof *rf->H, "dataset H", err);
+    rf->laws = zs_calloc(n_datasets ? n_datasets : 1, sizeof *rf->laws, "dataset laws", err);
+    if (n_replicates)
+        rf->replicates =
+            zs_calloc(n_replicates, sizeof *rf->replicates, "regression replicates", err);
+    if (!rf->dataset_names || !rf->H || !rf->laws || (n_replicates && !rf->replicates))
+        return ZS_ERR_NOMEM;
+    return ZS_OK;
+}
+
+zs_status zs_regressfile_build(zs_regressfile *rf, const char *input_path, const char *input_sha256,
+                               char *const *names, const double *H, const zs_chinchilla *laws,
+                               size_t n_datasets, const zs_chinchilla *samples, size_t n_replicates,
+                               double level, zs_error *err) {
+    *rf = (zs_regressfile){.reference = zs_chinchilla_published(), .level = level};
+    zs_status s = alloc_arrays(rf, n_datasets, n_replicates, err);
+    rf->input_path = strdup(input_path ? input_path : "");
+    if (!s && !rf->input_path) s = zs_fail(err, ZS_ERR_NOMEM, "out of memory (input path)");
+    snprintf(rf->input_sha256, sizeof rf->input_sha256, "%s", input_sha256 ? input_sha256 : "");
+    for (size_t d = 0; !s && d < n_datasets; d++) {
+        rf->H[d] = H[d];
+        rf->laws[d] = laws[d];
+        if (names && names[d] && !(rf->dataset_names[d] = strdup(names[d])))
+            s = zs_fail(err, ZS_ERR_NOMEM, "out of memory (dataset name)");
+    }
+    if (!s) s = zs_regress_fit(laws, H, n_datasets, &rf->regression, err);
+    if (!s && n_replicates)
+        s = zs_regress_replicates(samples, H, n_datasets, n_replicates, rf->replicates, err);
+    if (s) zs_regressfile_free(rf);
+    return s;
+}
+
+/* ---- writing ---------------------------------------------------------------------------- */
+
+/* Non-finite numbers (t of an exact fit) are not JSON: they become null. */
+static json_t *number(double x) {
+    return isfinite(x) ? json_real(x) : json_null();
+}
+
+static json_t *law_json(const zs_chinchilla *law) {
+    json_t *o = json_object();
+    for (int p = 0; p < ZS_LAW_N_PARAMS; p++)
+        json_object_set_new(o, zs_law_param_name(p), json_real(zs_law_param_get(law, p)));
+    return o;
+}
+
+static json_t *ols_json(const zs_ols *f) {
+    return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "n",
+                     (json_int_t)f->n, "slope", number(f->slope), "intercept", number(f->intercept),
+                     "slope_se", number(f->slope_se), "intercept_se", number(f->intercept_se),
+                     "slope_t", number(f->slope_t), "intercept_t", number(f->intercept_t),
+                     "slope_p", number(f->slope_p), "intercept_p", number(f->intercept_p), "r2",
+                     number(f->r2), "residual_sd", number(f->residual_sd));
+}
+
+static json_t *bootstrap_json(const zs_regressfile *rf) {
+    if (!rf->n_replicates) return json_null();
+    json_t *lines = json_array();
+    for (size_t r = 0; r < rf->n_replicates; r++) {
+        json_t *row = json_array();
+        for (int p = 0; p < ZS_LAW_N_PARAMS; p++) {
+            json_array_append_new(row, json_real(rf->replicates[r].slope[p]));
+            json_array_append_new(row, json_real(rf->replicates[r].intercept[p]));
+        }
+        json_array_append_new(lines, row);
+    }
+    return json_pack("{s:I, s:f, s:o}", "replicates", (json_int_t)rf->n_replicates, "level",
+                     rf->level, "lines", lines);
+}
+
+static json_t *regressfile_json(const zs_regressfile *rf) {
+    json_t *datasets = json_array();
+    for (size_t d = 0; d < rf->n_datasets; d++)
+        json_array_append_new(
+            datasets,
+            json_pack("{s:o, s:f, s:o}", "dataset",
+                      rf->dataset_names[d] ? json_string(rf->dataset_names[d]) : json_null(), "H",
+                      rf->H[d], "law", law_json(&rf->laws[d])));
+    json_t *regressions = json_object();
+    for (int p = 0; p < ZS_LAW_N_PARAMS; p++)
+        json_object_set_new(regressions, zs_law_param_name(p), ols_json(&rf->regression.param[p]));
+    return json_pack("{s:s, s:i, s:s, s:{s:s, s:s}, s:o, s:o, s:o, s:o}", "format",
+                     REGRESSION_FORMAT, "format_version", REGRESSION_FORMAT_VERSION,
+                     "zipscale_version", zs_version(), "input", "path", rf->input_path, "sha256",
+                     rf->input_sha256, "datasets", datasets, "regressions", regressions,
+                     "reference", law_json(&rf->reference), "bootstrap", bootstrap_json(rf));
+}
+
+zs_status zs_regressfile_format(const zs_regressfile *rf, char **text, zs_error *err) {
+    json_t *doc = regressfile_json(rf);
+    *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) : NULL;
+    json_decref(doc);
+    if (!*text) return zs_fail(err, ZS_ERR_NOMEM, "out of memory formatting regression.json");
+    size_t len = strlen(*text);
+    char *grown = realloc(*text, len + 2);
+    if (!grown) {
+        free(*text);
+        *text = NULL;
+        return zs_fail(err, ZS_ERR_NOMEM, "out of memory formatting regression.json");
+    }
+    grown[len] = '\n';
+    grown[len + 1] = '\0';
+    *text = grown;
+    return ZS_OK;
+}
+
+zs_status zs_regressfile_write(const zs_regressfile *rf, const char *path, zs_error *err) {
+    char *text;
+    zs_status s = zs_regressfile_format(rf, &text, err);
+    if (s) return s;
+    s = zs_write_file_atomic(path, text, strlen(text), err);
+    free(text);
+    return s;
+}
+
+/* ---- reading ---------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *path; /* the file, for messages */
+    zs_error *err;
+} reader;
+
+static zs_status bad(const reader *rd, const char *field, const char *expected) {
+    return zs_fail(rd->err, ZS_ERR_FORMAT, "%s: %s: expected %s", rd->path, field, expected);
+}
+
+/* A required number; null stands for a non-finite statistic when allow_null is set. */
+static zs_status get_number(const reader *rd, json_t *obj, const char *key, const char *where,
+                            int allow_null, double *out) {
+    char field[160];
+    snprintf(field, sizeof field, "%s%s%s", where, *where ? "." : "", key);
+    json_t *v = json_object_get(obj, key);
+    if (allow_null && json_is_null(v)) {
+        *out = NAN;
+        return ZS_OK;
+    }
+    if (!json_is_number(v) || !isfinite(json_number_value(v)))
+        return bad(rd, field, allow_null ? "a number or null" : "a number");
+    *out = json_number_value(v);
+    return ZS_OK;
+}
+
+static zs_status get_law(const reader *rd, json_t *obj, const char *where, zs_chinchilla *law) {
+    if (!json_is_object(obj)) return bad(rd, where, "an object with E, A, B, alpha, beta");
+    for (int p = 0; p < ZS_LAW_N_PARAMS; p++) {
+        double v;
+        zs_status s = get_number(rd, obj, zs_law_param_name(p), where, 0, &v);
+        if (s) return s;
+        zs_law_param_set(law, p, v);
+    }
+    return ZS_OK;
+}
+
+static zs_status get_header(const reader *rd, json_t *root, zs_regressfile *rf) {
+    if (!json_is_object(root)) return bad(rd, "(top level)", "a JSON object");
+    const char *format = json_string_value(json_object_get(root, "format"));
+    if (!format || strcmp(format, REGRESSION_FORMAT) != 0)
+        return bad(rd, "format", "\"" REGRESSION_FORMAT "\" (a file written by zipscale regress)");
+    json_t *version = json_object_get(root, "format_version");
+    if (!json_is_integer(version) || json_integer_value(version) != REGRESSION_FORMAT_VERSION)
+        return bad(rd, "format_version", "1");
+    json_t *input = json_object_get(root, "input");
+    const char *in_path = json_string_value(json_object_get(input, "path"));
+    const char *sha = json_string_value(json_object_get(input, "sha256"));
+    if (!in_path) return bad(rd, "input.path", "a string");
+    if (!sha || strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64)
+        return bad(rd, "input.sha256", "64 hex digits");
+    rf->input_path = strdup(in_path);
+    if (!rf->input_path) return zs_fail(rd->err, ZS_ERR_NOMEM, "out of memory (input path)");
+    snprintf(rf->input_sha256, sizeof rf->input_sha256, "%s", sha);
+    return ZS_OK;
+}
+
+static zs_status get_dataset(const reader *rd, json_t *item, size_t d, zs_regressfile *rf) {
+    char where[64];
+    snprintf(where, sizeof where, "datasets[%zu]", d);
+    if (!json_is_object(item)) return bad(rd, where, "an object");
+    json_t *name = json_object_get(item, "dataset");
+    if (json_is_string(name)) {
+        rf->dataset_names[d] = strdup(json_string_value(name));
+        if (!rf->dataset_names[d])
+            return zs_fail(rd->err, ZS_ERR_NOMEM, "out of memory (dataset name)");
+    } else if (!json_is_null(name)) {
+        char field[80];
+        snprintf(field, sizeof field, "%s.dataset", where);
+        return bad(rd, field, "a string or null");
+    }
+    zs_status s = get_number(rd, item, "H", where, 0, &rf->H[d]);
+    char law_where[80];
+    snprintf(law_where, sizeof law_where, "%s.law", where);
+    if (!s) s = get_law(rd, json_object_get(item, "law"), law_where, &rf->laws[d]);
+    return s;
+}
+
+static zs_status get_regression(const reader *rd, json_t *regressions, int p, zs_ols *f) {
+    char where[64];
+    snprintf(where, sizeof where, "regressions.%s", zs_law_param_name(p));
+    json_t *obj = json_object_get(regressions, zs_law_param_name(p));
+    if (!json_is_object(obj)) return bad(rd, where, "an object");
+    json_t *n = json_object_get(obj, "n");
+    if (!json_is_integer(n) || json_integer_value(n) < 3) {
+        char field[80];
+        snprintf(field, sizeof field, "%s.n", where);
+        return bad(rd, field, "an integer >= 3");
+    }
+    f->n = (uint64_t)json_integer_value(n);
+    struct {
+        const char *key;
+        double *value;
+        int allow_null;
+    } fields[] = {
+        {"slope", &f->slope, 0},
+        {"intercept", &f->intercept, 0},
+        {"slope_se", &f->slope_se, 0},
+        {"intercept_se", &f->intercept_se, 0},
+        {"slope_t", &f->slope_t, 1},
+        {"intercept_t", &f->intercept_t, 1},
+        {"slope_p", &f->slope_p, 0},
+        {"intercept_p", &f->intercept_p, 0},
+        {"r2", &f->r2, 0},
+        {"residual_sd", &f->residual_sd, 0},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        zs_status s =
+            get_number(rd, obj, fields[i].key, where, fields[i].allow_null, fields[i].value);
+        if (s) return s;
+    }
+    return ZS_OK;
+}
+
+static zs_status get_replicate(const reader *rd, json_t *row, size_t r, zs_regress_lines *out) {
+    if (!json_is_array(row) || json_array_size(row) != 2 * ZS_LAW_N_PARAMS) {
+        char field[64];
+        snprintf(field, sizeof field, "bootstrap.lines[%zu]", r);
+        return bad(rd, field, "10 numbers (slope and intercept of E, A, B, alpha, beta)");
+    }
+    for (int p = 0; p < ZS_LAW_N_PARAMS; p++) {
+        json_t *m = json_array_get(row, (size_t)(2 * p)),
+               *n = json_array_get(row, (size_t)(2 * p + 1));
+        if (!json_is_number(m) || !json_is_number(n)) {
+            char field[64];
+            snprintf(field, sizeof field, "bootstrap.lines[%zu]", r);
+            return bad(rd, field, "10 numbers (slope and intercept of E, A, B, alpha, beta)");
+        }
+        out->slope[p] = json_number_value(m);
+        out->intercept[p] = json_number_value(n);
+    }
+    return ZS_OK;
+}
+
+/* The bootstrap block: null, or replicates, level and one line per replicate. */
+static size_t replicate_count(json_t *boot) {
+    return json_is_object(boot) ? json_array_size(json_object_get(boot, "lines")) : 0;
+}
+
+static zs_status get_bootstrap(const reader *rd, json_t *boot, zs_regressfile *rf) {
+    if (json_is_null(boot)) return ZS_OK;
+    if (!json_is_object(boot)) return bad(rd, "bootstrap", "null or an object");
+    json_t *lines = json_object_get(boot, "lines");
+    json_t *count = json_object_get(boot, "replicates");
+    if (!json_is_array(lines) || json_array_size(lines) == 0)
+        return bad(rd, "bootstrap.lines", "a non-empty array");
+    if (!json_is_integer(count) || (size_t)json_integer_value(count) != json_array_size(lines))
+        return bad(rd, "bootstrap.replicates", "the number of bootstrap.lines");
+    zs_status s = get_number(rd, boot, "level", "bootstrap", 0, &rf->level);
+    if (!s && !(rf->level > 0 && rf->level < 1))
+        s = bad(rd, "bootstrap.level", "a number in (0, 1)");
+    for (size_t r = 0; !s && r < rf->n_replicates; r++)
+        s = get_replicate(rd, json_array_get(lines, r), r, &rf->replicates[r]);
+    return s;
+}
+
+static zs_status read_document(const reader *rd, json_t *root, zs_regressfile *rf) {
+    zs_status s = get_header(rd, root, rf);
+    if (s) return s;
+    json_t *datasets = json_object_get(root, "datasets");
+    if (!json_is_array(datasets) || json_array_size(datasets) < 3)
+        return bad(rd, "datasets", "an array of at least 3 datasets");
+    json_t *boot = json_object_get(root, "bootstrap");
+    s = alloc_arrays(rf, json_array_size(datasets), replicate_count(boot), rd->err);
+    for (size_t d = 0; !s && d < rf->n_datasets; d++)
+        s = get_dataset(rd, json_array_get(datasets, d), d, rf);
+    json_t *regressions = json_object_get(root, "regressions");
+    if (!s && !json_is_object(regressions)) s = bad(rd, "regressions", "an object");
+    for (int p = 0; !s && p < ZS_LAW_N_PARAMS; p++)
+        s = get_regression(rd, regressions, p, &rf->regression.param[p]);
+    if (!s) s = get_law(rd, json_object_get(root, "reference"), "reference", &rf->reference);
+    if (!s) s = get_bootstrap(rd, boot, rf);
+    return s;
+}
+
+zs_status zs_regressfile_read(zs_regressfile *rf, const char *path, zs_error *err) {
+    *rf = (zs_regressfile){0};
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    if (!root && jerr.line > 0)
+        return zs_fail(err, ZS_ERR_FORMAT, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+    if (!root) return zs_fail(err, ZS_ERR_IO, "%s: %s", path, jerr.text);
+    zs_error local;
+    reader rd = {path, err ? err : &local};
+    zs_status s = read_document(&rd, root, rf);
+    json_decref(root);
+    if (s) zs_regressfile_free(rf);
+    return s;
+}
