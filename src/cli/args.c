@@ -21,10 +21,14 @@ int zs_cli_parse_u64(const char *text, uint64_t *out) {
     double d = strtod(text, &end);
     if (end == text || !isfinite(d) || d < 0) return -1;
     double scale = 1;
-    if (*end == 'K' || *end == 'k') scale = 1e3, end++;
-    else if (*end == 'M') scale = 1e6, end++;
-    else if (*end == 'G') scale = 1e9, end++;
-    else if (*end == 'T') scale = 1e12, end++;
+    if (*end == 'K' || *end == 'k')
+        scale = 1e3, end++;
+    else if (*end == 'M')
+        scale = 1e6, end++;
+    else if (*end == 'G')
+        scale = 1e9, end++;
+    else if (*end == 'T')
+        scale = 1e12, end++;
     if (*end != '\0') return -1;
     d *= scale;
     if (d != floor(d) || d >= 18446744073709551616.0) return -1;
@@ -54,21 +58,35 @@ static int parse_int(const char *text, int *out) {
 
 static const char *kind_expectation(zs_opt_kind k) {
     switch (k) {
-    case ZS_OPT_INT: return "an integer";
-    case ZS_OPT_U64: return "a non-negative integer (e.g. 1000000, 1e6, 1M)";
-    case ZS_OPT_DOUBLE: return "a finite number";
-    default: return "a value";
+    case ZS_OPT_INT:
+        return "an integer";
+    case ZS_OPT_U64:
+        return "a non-negative integer (e.g. 1000000, 1e6, 1M)";
+    case ZS_OPT_DOUBLE:
+        return "a finite number";
+    default:
+        return "a value";
     }
 }
 
 static int set_value(const zs_cli_spec *spec, const zs_opt *o, const char *value) {
     int bad = 0;
     switch (o->kind) {
-    case ZS_OPT_FLAG: *(int *)o->target = 1; break;
-    case ZS_OPT_INT: bad = parse_int(value, (int *)o->target); break;
-    case ZS_OPT_U64: bad = zs_cli_parse_u64(value, (uint64_t *)o->target); break;
-    case ZS_OPT_DOUBLE: bad = zs_cli_parse_double(value, (double *)o->target); break;
-    case ZS_OPT_STRING: *(const char **)o->target = value; break;
+    case ZS_OPT_FLAG:
+        *(int *)o->target = 1;
+        break;
+    case ZS_OPT_INT:
+        bad = parse_int(value, (int *)o->target);
+        break;
+    case ZS_OPT_U64:
+        bad = zs_cli_parse_u64(value, (uint64_t *)o->target);
+        break;
+    case ZS_OPT_DOUBLE:
+        bad = zs_cli_parse_double(value, (double *)o->target);
+        break;
+    case ZS_OPT_STRING:
+        *(const char **)o->target = value;
+        break;
     }
     if (bad)
         return zs_cli_usage_error(spec, "--%s: '%s' is not %s", o->name, value,
@@ -132,12 +150,12 @@ int zs_cli_parse(const zs_cli_spec *spec, int argc, char **argv, int *npos, char
         }
     }
     if (n < spec->min_positional || (spec->max_positional >= 0 && n > spec->max_positional)) {
-        int code = n < spec->min_positional
-                       ? zs_cli_usage_error(spec, "missing argument; usage: zipscale %s %s",
-                                            spec->name, spec->usage)
-                       : zs_cli_usage_error(spec, "unexpected argument '%s'; usage: zipscale %s %s",
-                                            positional[spec->max_positional], spec->name,
-                                            spec->usage);
+        int code =
+            n < spec->min_positional
+                ? zs_cli_usage_error(spec, "missing argument; usage: zipscale %s %s", spec->name,
+                                     spec->usage)
+                : zs_cli_usage_error(spec, "unexpected argument '%s'; usage: zipscale %s %s",
+                                     positional[spec->max_positional], spec->name, spec->usage);
         return code;
     }
     *npos = n;

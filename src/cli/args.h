@@ -39,13 +39,20 @@ typedef struct {
 } zs_cli_spec;
 
 /* The options most commands share, spelled the same everywhere. */
-#define ZS_OPT_JSON(p) {"json", 0, ZS_OPT_FLAG, (p), NULL, "print the result as JSON"}
-#define ZS_OPT_OUTPUT(p, what) {"output", 'o', ZS_OPT_STRING, (p), "FILE", (what)}
-#define ZS_OPT_SEED(p) {"seed", 0, ZS_OPT_U64, (p), "S", "random seed (default 0)"}
-#define ZS_OPT_THREADS(p)                                                                       \
-    {"threads", 0, ZS_OPT_INT, (p), "N", "threads; 0 = all cores (default); output is identical " \
-                                         "for any N"}
-#define ZS_OPT_END {NULL, 0, ZS_OPT_FLAG, NULL, NULL, NULL}
+#define ZS_OPT_JSON(p)                                                                             \
+    { "json", 0, ZS_OPT_FLAG, (p), NULL, "print the result as JSON" }
+#define ZS_OPT_OUTPUT(p, what)                                                                     \
+    { "output", 'o', ZS_OPT_STRING, (p), "FILE", (what) }
+#define ZS_OPT_SEED(p)                                                                             \
+    { "seed", 0, ZS_OPT_U64, (p), "S", "random seed (default 0)" }
+#define ZS_OPT_THREADS(p)                                                                          \
+    {                                                                                              \
+        "threads", 0, ZS_OPT_INT, (p), "N",                                                        \
+            "threads; 0 = all cores (default); output is identical "                               \
+            "for any N"                                                                            \
+    }
+#define ZS_OPT_END                                                                                 \
+    { NULL, 0, ZS_OPT_FLAG, NULL, NULL, NULL }
 
 /* Parses argv (argv[0] is the command name). Positional arguments are left in
  * pos[0..*npos) (pointers into argv). Returns -1 to go on, or an exit code to return

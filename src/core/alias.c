@@ -33,8 +33,10 @@ zs_status zs_alias_init(zs_alias *t, const double *w, uint32_t n, zs_error *err)
     uint32_t ns = 0, nl = 0;
     for (uint32_t i = 0; i < n; i++) {
         scaled[i] = w[i] / sum * n;
-        if (scaled[i] < 1.0) small[ns++] = i;
-        else large[nl++] = i;
+        if (scaled[i] < 1.0)
+            small[ns++] = i;
+        else
+            large[nl++] = i;
     }
     while (ns && nl) {
         uint32_t s = small[--ns], l = large[nl - 1];

@@ -55,7 +55,6 @@ void *zs_calloc(size_t count, size_t size, const char *what, zs_error *err) {
         return NULL;
     }
     void *p = calloc(count ? count : 1, size ? size : 1);
-    if (!p)
-        zs_fail(err, ZS_ERR_NOMEM, "out of memory (%zu x %zu bytes for %s)", count, size, what);
+    if (!p) zs_fail(err, ZS_ERR_NOMEM, "out of memory (%zu x %zu bytes for %s)", count, size, what);
     return p;
 }

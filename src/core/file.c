@@ -75,8 +75,7 @@ void zs_atomic_abort(zs_atomic_file *f) {
     f->path = f->tmp_path = NULL;
 }
 
-zs_status zs_write_file_atomic(const char *path, const void *data, size_t bytes,
-                               zs_error *err) {
+zs_status zs_write_file_atomic(const char *path, const void *data, size_t bytes, zs_error *err) {
     zs_atomic_file f;
     zs_status s = zs_atomic_open(&f, path, err);
     if (s) return s;
