@@ -437,6 +437,27 @@ Test(fit_cli, too_large_holdout_fails) {
     zs_run_free(&r);
 }
 
+/* Too few runs, or one size only, cannot identify the law: a clear error, not a fit of
+ * garbage (one run used to give negative exponents). */
+Test(fit_cli, unidentifiable_tables_fail) {
+    zs_run r = zs_test_cli("fit %s --holdout-largest 26", EXAMPLE);
+    cr_assert_eq(r.exit_code, 1);
+    cr_assert(strstr(r.err, "zipscale: dataset pcfg-0.22: 4 runs to fit; the Chinchilla law has 5 "
+                            "parameters, expected at least 6 runs"),
+              "%s", r.err);
+    zs_run_free(&r);
+    const char *path = zs_test_path("one_size.csv");
+    const char *text = "N,D,loss\n1e6,1e8,4\n1e6,1e9,3.5\n1e6,1e10,3.2\n1e6,2e8,3.9\n"
+                       "1e6,2e9,3.4\n1e6,2e10,3.1\n";
+    cr_assert_eq(zs_test_write(path, text, strlen(text)), 0);
+    r = zs_test_cli("fit %s", path);
+    cr_assert_eq(r.exit_code, 1);
+    cr_assert(strstr(r.err, "zipscale: dataset (all rows): the runs to fit span 1 model size(s) N "
+                            "and 6 data size(s) D; the Chinchilla law needs at least 2 of each"),
+              "%s", r.err);
+    zs_run_free(&r);
+}
+
 Test(fit_cli, usage_errors_exit_2) {
     zs_run r = zs_test_cli("fit %s --loss l1", EXAMPLE);
     cr_assert_eq(r.exit_code, 2);

@@ -74,11 +74,25 @@ static zs_status fit_dataset(const zs_runs *runs, size_t d, const zs_fit_table_o
         return zs_fail(err, ZS_ERR_RANGE,
                        "dataset %s: --holdout-largest %zu leaves no runs to fit (%zu runs)",
                        dataset_label(runs, d), k, n);
+    if (n - k < ZS_FIT_NPARAMS + 1)
+        return zs_fail(err, ZS_ERR_RANGE,
+                       "dataset %s: %zu runs to fit; the Chinchilla law has %d parameters, "
+                       "expected at least %d runs",
+                       dataset_label(runs, d), n - k, ZS_FIT_NPARAMS, ZS_FIT_NPARAMS + 1);
     if (k) split_holdout(runs, rows, n, k, order);
     zs_fit_data data;
     zs_status s = zs_fit_data_init(&data, runs->n_params, runs->n_tokens, runs->loss_nats,
                                    runs->has_weight ? runs->weight : NULL, rows, n - k, err);
     if (s) return s;
+    /* A/N^alpha (B/D^beta) cannot be told from E without two model (data) sizes. */
+    if (data.n_log_n < 2 || data.n_log_d < 2) {
+        s = zs_fail(err, ZS_ERR_RANGE,
+                    "dataset %s: the runs to fit span %zu model size(s) N and %zu data size(s) "
+                    "D; the Chinchilla law needs at least 2 of each",
+                    dataset_label(runs, d), data.n_log_n, data.n_log_d);
+        zs_fit_data_free(&data);
+        return s;
+    }
     zs_fit_result fit;
     s = zs_fit_chinchilla(&data, &opts->fit, NULL, 0, &fit, err);
     if (!s) {
