@@ -59,21 +59,15 @@ static zs_status holdout_errors(const zs_runs *runs, const size_t *held, size_t 
     return ZS_OK;
 }
 
-static const char *dataset_label(const zs_runs *runs, size_t d) {
-    return runs->dataset_names[d] ? runs->dataset_names[d] : "(all rows)";
-}
-
 /* Fits dataset d into *out. rows has room for all the table's rows. */
 static zs_status fit_dataset(const zs_runs *runs, size_t d, const zs_fit_table_opts *opts,
                              size_t *rows, by_compute *order, zs_lawfit *out, zs_error *err) {
-    size_t n = 0;
-    for (size_t i = 0; i < runs->n_rows; i++)
-        if (runs->dataset_index[i] == d) rows[n++] = i;
+    size_t n = zs_runs_dataset_rows(runs, d, rows);
     size_t k = opts->holdout_largest;
     if (k >= n)
         return zs_fail(err, ZS_ERR_RANGE,
                        "dataset %s: --holdout-largest %zu leaves no runs to fit (%zu runs)",
-                       dataset_label(runs, d), k, n);
+                       zs_runs_dataset_label(runs, d), k, n);
     if (k) split_holdout(runs, rows, n, k, order);
     zs_fit_data data;
     zs_status s = zs_fit_data_init(&data, runs->n_params, runs->n_tokens, runs->loss_nats,
@@ -101,7 +95,7 @@ static zs_status fit_dataset(const zs_runs *runs, size_t d, const zs_fit_table_o
     if (s && err) {
         char msg[ZS_ERROR_MSG_MAX];
         snprintf(msg, sizeof msg, "%s", err->msg);
-        zs_fail(err, s, "dataset %s: %s", dataset_label(runs, d), msg);
+        zs_fail(err, s, "dataset %s: %s", zs_runs_dataset_label(runs, d), msg);
     }
     return s;
 }
