@@ -17,11 +17,12 @@ extern "C" {
 
 /* ---- runs tables -------------------------------------------------------------------
  * A CSV with a header line. Columns N (parameters), D (training tokens) and loss (nats)
- * are required; dataset, H, flops, seed and weight are optional. Each name can be
+ * are required; dataset, H, flops, seed, weight and steps are optional. Each name can be
  * changed (NULL keeps the default). Fields are plain numbers (no quoting); a dataset
  * name is any text without a comma. */
 typedef struct {
     const char *n_params, *n_tokens, *loss, *dataset, *h, *flops, *seed, *weight;
+    const char *steps;
 } zs_runs_columns;
 
 typedef struct {
@@ -31,11 +32,12 @@ typedef struct {
     double *loss_nats;     /* > 0 */
     double *flops;         /* the flops column, or 6 N D when it is absent */
     double *weight;        /* the weight column (> 0), or 1 */
+    double *steps;         /* the steps column (> 0); NULL when the table has none */
     size_t *dataset_index; /* into dataset_names; all 0 without a dataset column */
     size_t n_datasets;     /* >= 1 when n_rows > 0 */
     char **dataset_names;  /* NULL entries when the table has no dataset column */
     double *dataset_h;     /* each dataset's H (NAN without an H column) */
-    int has_dataset, has_h, has_flops, has_weight, has_seed;
+    int has_dataset, has_h, has_flops, has_weight, has_seed, has_steps;
     size_t rows_read;    /* data lines read (kept + skipped) */
     size_t rows_skipped; /* bad rows skipped under skip_invalid */
     char sha256[65];     /* of the file's bytes */
@@ -49,6 +51,11 @@ zs_status zs_runs_read(zs_runs *runs, const char *path, const zs_runs_columns *c
 zs_status zs_runs_parse(zs_runs *runs, const char *text, size_t len, const char *name,
                         const zs_runs_columns *cols, int skip_invalid, zs_error *err);
 void zs_runs_free(zs_runs *runs);
+/* The rows of dataset d (0 <= d < n_datasets), in table order, into rows (room for
+ * n_rows); returns how many. What fits one law per dataset groups by. */
+size_t zs_runs_dataset_rows(const zs_runs *runs, size_t dataset, size_t *rows);
+/* Dataset d's name, or "(all rows)" for a table without a dataset column. */
+const char *zs_runs_dataset_label(const zs_runs *runs, size_t dataset);
 
 /* ---- the Chinchilla fit --------------------------------------------------------------
  * Parameters p = (a, b, e, alpha, beta) with A = e^a, B = e^b, E = e^e;

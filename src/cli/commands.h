@@ -17,6 +17,7 @@ extern const zs_command zs_cmd_pcfg_analyse;
 extern const zs_command zs_cmd_parity_sample;
 extern const zs_command zs_cmd_gzip;
 extern const zs_command zs_cmd_fit;
+extern const zs_command zs_cmd_powerlaw;
 extern const zs_command zs_cmd_frontier;
 extern const zs_command zs_cmd_regress;
 extern const zs_command zs_cmd_predict;

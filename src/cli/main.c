@@ -16,6 +16,7 @@ static const zs_command *const commands[] = {
     &zs_cmd_tokens_import,
     &zs_cmd_gzip,
     &zs_cmd_fit,
+    &zs_cmd_powerlaw,
     &zs_cmd_frontier,
     &zs_cmd_regress,
     &zs_cmd_predict,

@@ -59,26 +59,20 @@ static zs_status holdout_errors(const zs_runs *runs, const size_t *held, size_t 
     return ZS_OK;
 }
 
-static const char *dataset_label(const zs_runs *runs, size_t d) {
-    return runs->dataset_names[d] ? runs->dataset_names[d] : "(all rows)";
-}
-
 /* Fits dataset d into *out. rows has room for all the table's rows. */
 static zs_status fit_dataset(const zs_runs *runs, size_t d, const zs_fit_table_opts *opts,
                              size_t *rows, by_compute *order, zs_lawfit *out, zs_error *err) {
-    size_t n = 0;
-    for (size_t i = 0; i < runs->n_rows; i++)
-        if (runs->dataset_index[i] == d) rows[n++] = i;
+    size_t n = zs_runs_dataset_rows(runs, d, rows);
     size_t k = opts->holdout_largest;
     if (k >= n)
         return zs_fail(err, ZS_ERR_RANGE,
                        "dataset %s: --holdout-largest %zu leaves no runs to fit (%zu runs)",
-                       dataset_label(runs, d), k, n);
+                       zs_runs_dataset_label(runs, d), k, n);
     if (n - k < ZS_FIT_NPARAMS + 1)
         return zs_fail(err, ZS_ERR_RANGE,
                        "dataset %s: %zu runs to fit; the Chinchilla law has %d parameters, "
                        "expected at least %d runs",
-                       dataset_label(runs, d), n - k, ZS_FIT_NPARAMS, ZS_FIT_NPARAMS + 1);
+                       zs_runs_dataset_label(runs, d), n - k, ZS_FIT_NPARAMS, ZS_FIT_NPARAMS + 1);
     if (k) split_holdout(runs, rows, n, k, order);
     zs_fit_data data;
     zs_status s = zs_fit_data_init(&data, runs->n_params, runs->n_tokens, runs->loss_nats,
@@ -89,7 +83,7 @@ static zs_status fit_dataset(const zs_runs *runs, size_t d, const zs_fit_table_o
         s = zs_fail(err, ZS_ERR_RANGE,
                     "dataset %s: the runs to fit span %zu model size(s) N and %zu data size(s) "
                     "D; the Chinchilla law needs at least 2 of each",
-                    dataset_label(runs, d), data.n_log_n, data.n_log_d);
+                    zs_runs_dataset_label(runs, d), data.n_log_n, data.n_log_d);
         zs_fit_data_free(&data);
         return s;
     }
@@ -115,7 +109,7 @@ static zs_status fit_dataset(const zs_runs *runs, size_t d, const zs_fit_table_o
     if (s && err) {
         char msg[ZS_ERROR_MSG_MAX];
         snprintf(msg, sizeof msg, "%s", err->msg);
-        zs_fail(err, s, "dataset %s: %s", dataset_label(runs, d), msg);
+        zs_fail(err, s, "dataset %s: %s", zs_runs_dataset_label(runs, d), msg);
     }
     return s;
 }

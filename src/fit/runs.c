@@ -1,6 +1,6 @@
 /* Runs tables: the CSV of training runs (N, D, loss; optionally dataset, H, flops, seed,
- * weight) that every fit starts from, whoever trained the models. Reads and validates it
- * row by row, naming FILE:LINE and the reason for any bad row, and groups rows by dataset. */
+ * weight, steps) that every fit starts from, whoever trained the models. Reads and validates
+ * it row by row, naming FILE:LINE and the reason for any bad row; groups rows by dataset. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -9,11 +9,22 @@
 
 #include "zipscale/fit.h"
 
-enum { COL_N, COL_D, COL_LOSS, COL_DATASET, COL_H, COL_FLOPS, COL_SEED, COL_WEIGHT, COL_COUNT };
+enum {
+    COL_N,
+    COL_D,
+    COL_LOSS,
+    COL_DATASET,
+    COL_H,
+    COL_FLOPS,
+    COL_SEED,
+    COL_WEIGHT,
+    COL_STEPS,
+    COL_COUNT
+};
 
-static const char *const default_names[COL_COUNT] = {"N", "D",     "loss", "dataset",
-                                                     "H", "flops", "seed", "weight"};
-static const int required[COL_COUNT] = {1, 1, 1, 0, 0, 0, 0, 0};
+static const char *const default_names[COL_COUNT] = {"N",     "D",    "loss",   "dataset", "H",
+                                                     "flops", "seed", "weight", "steps"};
+static const int required[COL_COUNT] = {1, 1, 1, 0, 0, 0, 0, 0, 0};
 
 typedef struct {
     const char *name; /* the file, for messages */
@@ -27,8 +38,8 @@ typedef struct {
 
 static const char *column_option(const zs_runs_columns *c, int col) {
     if (!c) return NULL;
-    const char *const by_col[COL_COUNT] = {c->n_params, c->n_tokens, c->loss, c->dataset,
-                                           c->h,        c->flops,    c->seed, c->weight};
+    const char *const by_col[COL_COUNT] = {c->n_params, c->n_tokens, c->loss,   c->dataset, c->h,
+                                           c->flops,    c->seed,     c->weight, c->steps};
     return by_col[col];
 }
 
@@ -96,9 +107,10 @@ static zs_status read_header(reader *rd, const char *line, const char *line_end,
 static zs_status grow(zs_runs *runs, reader *rd, zs_error *err) {
     if (runs->n_rows < rd->capacity) return ZS_OK;
     size_t cap = rd->capacity ? 2 * rd->capacity : 64;
-    double **arrays[] = {&runs->n_params, &runs->n_tokens, &runs->loss_nats, &runs->flops,
-                         &runs->weight};
-    for (size_t k = 0; k < sizeof arrays / sizeof *arrays; k++) {
+    double **arrays[] = {&runs->n_params, &runs->n_tokens, &runs->loss_nats,
+                         &runs->flops,    &runs->weight,   &runs->steps};
+    size_t n_arrays = sizeof arrays / sizeof *arrays - !runs->has_steps; /* steps is last */
+    for (size_t k = 0; k < n_arrays; k++) {
         double *p = realloc(*arrays[k], cap * sizeof **arrays[k]);
         if (!p) return zs_fail(err, ZS_ERR_NOMEM, "out of memory reading %s", rd->name);
         *arrays[k] = p;
@@ -228,6 +240,7 @@ static zs_status read_row(zs_runs *runs, reader *rd, const char *line, const cha
     runs->loss_nats[row] = v[COL_LOSS];
     runs->flops[row] = runs->has_flops ? v[COL_FLOPS] : 6 * v[COL_N] * v[COL_D];
     runs->weight[row] = runs->has_weight ? v[COL_WEIGHT] : 1.0;
+    if (runs->has_steps) runs->steps[row] = v[COL_STEPS];
     runs->n_rows++;
     return ZS_OK;
 }
@@ -272,6 +285,7 @@ zs_status zs_runs_parse(zs_runs *runs, const char *text, size_t len, const char 
                 runs->has_flops = rd.field_of[COL_FLOPS] >= 0;
                 runs->has_weight = rd.field_of[COL_WEIGHT] >= 0;
                 runs->has_seed = rd.field_of[COL_SEED] >= 0;
+                runs->has_steps = rd.field_of[COL_STEPS] >= 0;
             }
         } else {
             runs->rows_read++;
@@ -306,12 +320,24 @@ zs_status zs_runs_read(zs_runs *runs, const char *path, const zs_runs_columns *c
     return s;
 }
 
+size_t zs_runs_dataset_rows(const zs_runs *runs, size_t dataset, size_t *rows) {
+    size_t n = 0;
+    for (size_t i = 0; i < runs->n_rows; i++)
+        if (runs->dataset_index[i] == dataset) rows[n++] = i;
+    return n;
+}
+
+const char *zs_runs_dataset_label(const zs_runs *runs, size_t dataset) {
+    return runs->dataset_names[dataset] ? runs->dataset_names[dataset] : "(all rows)";
+}
+
 void zs_runs_free(zs_runs *runs) {
     free(runs->n_params);
     free(runs->n_tokens);
     free(runs->loss_nats);
     free(runs->flops);
     free(runs->weight);
+    free(runs->steps);
     free(runs->dataset_index);
     for (size_t i = 0; runs->dataset_names && i < runs->n_datasets; i++)
         free(runs->dataset_names[i]);
