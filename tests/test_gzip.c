@@ -735,3 +735,44 @@ Test(errors, entropy_of_nothing) {
     cr_assert_eq(zs_measure_entropy_bytes(none, 0, &bits, &distinct, &err), ZS_ERR_FORMAT);
     cr_assert_str_eq(err.msg, "entropy of 0 bytes: expected at least one byte");
 }
+
+/* The file entry point measures exactly what the array entry point does on the same ids,
+ * and reports the file's format and dtype. */
+Test(measure_file, same_result_as_the_array_and_reports_layout) {
+    enum { DOCS = 40, CONTEXT = 256 };
+    uint32_t *ids = malloc(DOCS * CONTEXT * sizeof *ids);
+    for (size_t i = 0; i < DOCS * CONTEXT; i++) ids[i] = (uint32_t)((i * 7919u) % 300u);
+    const char *path = zs_test_path("file_vs_array.npy");
+    zs_tokens_layout layout = {ZS_FORMAT_NPY, ZS_DTYPE_U16, 2, {DOCS, CONTEXT}};
+    zs_error err;
+    cr_assert_eq(zs_tokens_write(path, ids, &layout, NULL, &err), ZS_OK, "%s", err.msg);
+    zs_measure_opts opts;
+    zs_measure_opts_init(&opts);
+    opts.sample = 25;
+    zs_measure_result from_file, from_array;
+    zs_token_format format;
+    zs_dtype dtype;
+    cr_assert_eq(zs_measure_token_file(path, NULL, &opts, &from_file, &format, &dtype, &err), ZS_OK,
+                 "%s", err.msg);
+    cr_assert_eq(format, ZS_FORMAT_NPY);
+    cr_assert_eq(dtype, ZS_DTYPE_U16);
+    zs_token_source src;
+    zs_measure_source_array(&src, ids, DOCS * CONTEXT, "array");
+    cr_assert_eq(zs_measure_tokens(&src, &opts, &from_array, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(from_file.gzip.n, 25);
+    for (size_t i = 0; i < from_file.gzip.n; i++)
+        cr_assert_eq(from_file.gzip_ratios[i], from_array.gzip_ratios[i], "window %zu", i);
+    cr_assert_eq(from_file.entropy_bits, from_array.entropy_bits);
+    zs_measure_result_free(&from_file);
+    zs_measure_result_free(&from_array);
+    /* A raw file needs its dtype. */
+    const char *raw = zs_test_path("file_vs_array.raw");
+    zs_tokens_layout raw_layout = {ZS_FORMAT_RAW, ZS_DTYPE_U16, 1, {DOCS * CONTEXT, 0}};
+    cr_assert_eq(zs_tokens_write(raw, ids, &raw_layout, NULL, &err), ZS_OK, "%s", err.msg);
+    cr_assert_neq(zs_measure_token_file(raw, NULL, &opts, &from_file, NULL, NULL, &err), ZS_OK);
+    cr_assert(strstr(err.msg, "dtype"), "%s", err.msg);
+    cr_assert_eq(zs_measure_token_file(raw, "uint16", &opts, &from_file, NULL, NULL, &err), ZS_OK,
+                 "%s", err.msg);
+    zs_measure_result_free(&from_file);
+    free(ids);
+}

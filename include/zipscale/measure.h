@@ -6,6 +6,7 @@
 #define ZIPSCALE_MEASURE_H
 
 #include "zipscale/core.h"
+#include "zipscale/tokens.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -123,6 +124,12 @@ zs_status zs_measure_tokens(const zs_token_source *src, const zs_measure_opts *o
 zs_status zs_measure_bytes(const void *data, uint64_t bytes, const char *name,
                            const zs_measure_opts *opts, zs_measure_result *result, zs_error *err);
 void zs_measure_result_free(zs_measure_result *result);
+
+/* Measures a token file (.npy, .bin or raw; raw files need raw_dtype, a dtype name such as
+ * "uint16", else NULL). format and dtype (may be NULL) receive the file's. */
+zs_status zs_measure_token_file(const char *path, const char *raw_dtype,
+                                const zs_measure_opts *opts, zs_measure_result *result,
+                                zs_token_format *format, zs_dtype *dtype, zs_error *err);
 
 #ifdef __cplusplus
 }

@@ -57,11 +57,6 @@ static const zs_cli_spec gzip_spec = {
     -1,
 };
 
-static zs_status read_tokens(void *ctx, uint64_t start, uint64_t count, uint32_t *out,
-                             zs_error *err) {
-    return zs_tokens_read_u32(ctx, start, count, out, err);
-}
-
 /* Measures one file; fills *format_name and *dtype_name (static strings). */
 static zs_status measure_file(const char *path, const zs_measure_opts *opts, zs_measure_result *r,
                               const char **format_name, const char **dtype_name, zs_error *err) {
@@ -75,20 +70,11 @@ static zs_status measure_file(const char *path, const zs_measure_opts *opts, zs_
         *dtype_name = "uint8";
         return s;
     }
-    zs_tokens_open_opts open_opts = {.skip_id_check = 1};
-    if (args.dtype) {
-        zs_status s = zs_dtype_parse(args.dtype, &open_opts.raw_dtype, err);
-        if (s) return s;
-        open_opts.has_raw_dtype = 1;
-    }
-    zs_tokens t;
-    zs_status s = zs_tokens_open(&t, path, &open_opts, err);
-    if (s) return s;
-    zs_token_source src = {t.n_tokens, read_tokens, &t, path};
-    s = zs_measure_tokens(&src, opts, r, err);
-    *format_name = zs_token_format_name(t.format);
-    *dtype_name = zs_dtype_name(t.dtype);
-    zs_tokens_close(&t);
+    zs_token_format format = ZS_FORMAT_RAW;
+    zs_dtype dtype = ZS_DTYPE_U8;
+    zs_status s = zs_measure_token_file(path, args.dtype, opts, r, &format, &dtype, err);
+    *format_name = zs_token_format_name(format);
+    *dtype_name = zs_dtype_name(dtype);
     return s;
 }
 

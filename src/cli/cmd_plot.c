@@ -112,21 +112,7 @@ static zs_status datasets_add(dataset_list *l, const char *source, double *ratio
     return ZS_OK;
 }
 
-static zs_status read_tokens(void *ctx, uint64_t start, uint64_t count, uint32_t *out,
-                             zs_error *err) {
-    return zs_tokens_read_u32(ctx, start, count, out, err);
-}
-
 static zs_status measure_file(const char *path, dataset_list *l, zs_error *err) {
-    zs_tokens_open_opts open_opts = {.skip_id_check = 1};
-    if (args.dtype) {
-        zs_status s = zs_dtype_parse(args.dtype, &open_opts.raw_dtype, err);
-        if (s) return s;
-        open_opts.has_raw_dtype = 1;
-    }
-    zs_tokens t;
-    zs_status s = zs_tokens_open(&t, path, &open_opts, err);
-    if (s) return s;
     zs_measure_opts opts;
     zs_measure_opts_init(&opts);
     opts.sample = args.sample;
@@ -134,10 +120,8 @@ static zs_status measure_file(const char *path, dataset_list *l, zs_error *err) 
     opts.sequence_tokens = args.sequence_tokens;
     opts.zstd_level = 0; /* only gzip is drawn */
     opts.threads = args.threads;
-    zs_token_source src = {t.n_tokens, read_tokens, &t, path};
     zs_measure_result r;
-    s = zs_measure_tokens(&src, &opts, &r, err);
-    zs_tokens_close(&t);
+    zs_status s = zs_measure_token_file(path, args.dtype, &opts, &r, NULL, NULL, err);
     if (s) return s;
     /* the result's ratios move into the dataset; the rest is freed */
     double *ratios = r.gzip_ratios;

@@ -56,31 +56,15 @@ static const zs_cli_spec predict_spec = {
     0,
 };
 
-static zs_status read_tokens(void *ctx, uint64_t start, uint64_t count, uint32_t *out,
-                             zs_error *err) {
-    return zs_tokens_read_u32(ctx, start, count, out, err);
-}
-
 /* H of a token file with zipscale gzip's defaults; *sequences is how many were sampled. */
 static zs_status measure_h(double *h, uint64_t *sequences, zs_error *err) {
-    zs_tokens_open_opts open_opts = {.skip_id_check = 1};
-    if (args.dtype) {
-        zs_status s = zs_dtype_parse(args.dtype, &open_opts.raw_dtype, err);
-        if (s) return s;
-        open_opts.has_raw_dtype = 1;
-    }
-    zs_tokens t;
-    zs_status s = zs_tokens_open(&t, args.data, &open_opts, err);
-    if (s) return s;
     zs_measure_opts opts;
     zs_measure_opts_init(&opts);
     opts.seed = args.seed;
     opts.zstd_level = 0;
     opts.threads = args.threads;
-    zs_token_source src = {t.n_tokens, read_tokens, &t, args.data};
     zs_measure_result r;
-    s = zs_measure_tokens(&src, &opts, &r, err);
-    zs_tokens_close(&t);
+    zs_status s = zs_measure_token_file(args.data, args.dtype, &opts, &r, NULL, NULL, err);
     if (s) return s;
     *h = r.gzip.median;
     *sequences = r.gzip.n;
