@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/runs_opts.h"
 #include "zipscale/fit.h"
 
 typedef struct {
@@ -33,14 +34,7 @@ static const zs_opt fit_opts[] = {
      "fit without each dataset's K largest runs by compute and report their prediction error"},
     {"skip-invalid", 0, ZS_OPT_FLAG, &args.skip_invalid, NULL,
      "skip bad rows (and count them) instead of failing"},
-    {"col-N", 0, ZS_OPT_STRING, &args.cols.n_params, "NAME", "column of N (default N)"},
-    {"col-D", 0, ZS_OPT_STRING, &args.cols.n_tokens, "NAME", "column of D (default D)"},
-    {"col-loss", 0, ZS_OPT_STRING, &args.cols.loss, "NAME", "column of the loss (default loss)"},
-    {"col-dataset", 0, ZS_OPT_STRING, &args.cols.dataset, "NAME",
-     "column naming the dataset (default dataset)"},
-    {"col-H", 0, ZS_OPT_STRING, &args.cols.h, "NAME", "column of gzip H (default H)"},
-    {"col-flops", 0, ZS_OPT_STRING, &args.cols.flops, "NAME", "column of compute (default flops)"},
-    {"col-seed", 0, ZS_OPT_STRING, &args.cols.seed, "NAME", "column of the seed (default seed)"},
+    ZS_OPT_RUNS_COLUMNS(args.cols),
     {"col-weight", 0, ZS_OPT_STRING, &args.cols.weight, "NAME",
      "column of point weights (default weight)"},
     ZS_OPT_THREADS(&args.threads),

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/runs_opts.h"
 #include "zipscale/fit.h"
 #include "zipscale/frontier.h"
 
@@ -27,14 +28,7 @@ static const zs_opt powerlaw_opts[] = {
     {"level", 0, ZS_OPT_DOUBLE, &args.level, "P", "t interval level (default 0.95)"},
     {"skip-invalid", 0, ZS_OPT_FLAG, &args.skip_invalid, NULL,
      "skip bad rows (and count them) instead of failing"},
-    {"col-N", 0, ZS_OPT_STRING, &args.cols.n_params, "NAME", "column of N (default N)"},
-    {"col-D", 0, ZS_OPT_STRING, &args.cols.n_tokens, "NAME", "column of D (default D)"},
-    {"col-loss", 0, ZS_OPT_STRING, &args.cols.loss, "NAME", "column of the loss (default loss)"},
-    {"col-dataset", 0, ZS_OPT_STRING, &args.cols.dataset, "NAME",
-     "column naming the dataset (default dataset)"},
-    {"col-H", 0, ZS_OPT_STRING, &args.cols.h, "NAME", "column of gzip H (default H)"},
-    {"col-flops", 0, ZS_OPT_STRING, &args.cols.flops, "NAME", "column of compute (default flops)"},
-    {"col-seed", 0, ZS_OPT_STRING, &args.cols.seed, "NAME", "column of the seed (default seed)"},
+    ZS_OPT_RUNS_COLUMNS(args.cols),
     {"col-weight", 0, ZS_OPT_STRING, &args.cols.weight, "NAME",
      "column of point weights (default weight; read but not used by these fits)"},
     {"col-steps", 0, ZS_OPT_STRING, &args.cols.steps, "NAME",
