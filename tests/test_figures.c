@@ -1,0 +1,278 @@
+/* Tests for the ready-made figures (include/zipscale/figures.h) and the `zipscale plot`
+ * subcommands that draw them: structure read back from the SVG text (series, legend
+ * entries, labels, colours) on the shipped runs table and laws made by `zipscale fit` and
+ * `regress` here; numbers placed in the figures against the law they come from; errors
+ * with their messages. Pixels are not compared. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "zipscale/figures.h"
+
+#define EXAMPLE ZS_SOURCE_DIR "/tests/data/fit/runs.csv"
+#define SMALL_GRID "alpha=0:2:1,beta=0:2:1,e=-1:1:1,a=5:20:15,b=5:20:15"
+
+/* ---- helpers ---- */
+
+static size_t count(const char *text, const char *needle) {
+    size_t n = 0, len = strlen(needle);
+    for (const char *p = strstr(text, needle); p; p = strstr(p + len, needle)) n++;
+    return n;
+}
+
+static char *slurp(const char *path) {
+    char *text = zs_test_slurp(path, NULL);
+    cr_assert_not_null(text, "cannot read %s", path);
+    return text;
+}
+
+/* Writes fig as SVG to a scratch file, frees it and returns the text (caller frees). */
+static char *svg_of(zs_plot *fig, const char *name) {
+    zs_error err = {0};
+    const char *path = zs_test_path(name);
+    cr_assert_eq(zs_plot_write(fig, path, &err), ZS_OK, "%s", err.msg);
+    zs_plot_free(fig);
+    return slurp(path);
+}
+
+/* `>text<` appears: a <text> element holding exactly text. */
+static int has_text(const char *svg, const char *text) {
+    char key[256];
+    snprintf(key, sizeof key, ">%s</text>", text);
+    return strstr(svg, key) != NULL;
+}
+
+/* The value of attribute `name` in the first element after `from` that starts with
+ * `tag`, copied into buf. */
+static const char *attr_after(const char *from, const char *tag, const char *name, char *buf,
+                              size_t size) {
+    const char *p = strstr(from, tag);
+    cr_assert_not_null(p, "no %s", tag);
+    char key[64];
+    snprintf(key, sizeof key, " %s=\"", name);
+    const char *end = strchr(p, '>'), *a = strstr(p, key);
+    cr_assert(a && a < end, "no %s in %.80s", name, p);
+    a += strlen(key);
+    size_t len = (size_t)(strchr(a, '"') - a);
+    cr_assert_lt(len, size);
+    memcpy(buf, a, len);
+    buf[len] = '\0';
+    return p;
+}
+
+/* Runs `zipscale fit` on the example with a small grid (and a bootstrap) into law.json. */
+static const char *example_law(void) {
+    const char *law = zs_test_path("law.json");
+    zs_run r =
+        zs_test_cli("fit %s --grid " SMALL_GRID " --bootstrap 10 --seed 3 -o %s", EXAMPLE, law);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    return law;
+}
+
+static void runs_of_example(zs_runs *runs) {
+    zs_error err = {0};
+    cr_assert_eq(zs_runs_read(runs, EXAMPLE, NULL, 0, &err), ZS_OK, "%s", err.msg);
+}
+
+/* ---- plot reuse_style ---- */
+
+Test(figures, reused_style_takes_the_colour_of_the_series_named) {
+    zs_plot *fig;
+    zs_error err = {0};
+    cr_assert_eq(zs_plot_alloc(&fig, 640, 440, &err), ZS_OK);
+    double x[] = {1, 2, 3}, y[] = {3, 1, 2};
+    cr_assert_eq(zs_plot_add_scatter(fig, "a", x, y, 3, &err), ZS_OK);
+    cr_assert_eq(zs_plot_add_scatter(fig, "b", x, x, 3, &err), ZS_OK);
+    cr_assert_eq(zs_plot_reuse_style(fig, 0, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(zs_plot_add_line(fig, NULL, x, y, 3, &err), ZS_OK);
+    cr_assert_eq(zs_plot_add_line(fig, "c", x, y, 3, &err), ZS_OK);
+    cr_assert_eq(zs_plot_reuse_style(fig, 9, &err), ZS_ERR_RANGE);
+    cr_assert_str_eq(err.msg, "plot: series 9 has no colour to reuse (4 series added so far)");
+    char *svg = svg_of(fig, "reuse.svg");
+    char a[32], b[32], first_line[32], second_line[32];
+    attr_after(svg, "<circle class=\"point\"", "fill", a, sizeof a);
+    const char *series_b = strstr(svg, "data-series=\"2\"");
+    cr_assert_not_null(series_b);
+    attr_after(series_b, "<circle class=\"point\"", "fill", b, sizeof b);
+    const char *line = attr_after(svg, "<path class=\"line\"", "stroke", first_line, 32);
+    attr_after(line + 1, "<path class=\"line\"", "stroke", second_line, 32);
+    cr_assert_str_eq(first_line, a, "the reused colour");
+    cr_assert_str_neq(a, b);
+    cr_assert_str_neq(second_line, a, "the palette goes on after a reuse");
+    cr_assert_str_neq(second_line, b);
+    free(svg);
+}
+
+/* ---- loss against N or D ---- */
+
+Test(figures, runs_by_n_has_one_colour_per_d_and_the_law) {
+    const char *law = example_law(), *out = zs_test_path("runs.svg");
+    zs_run r = zs_test_cli("plot runs %s --law %s --dataset pcfg-0.35 -o %s", EXAMPLE, law, out);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    char *svg = slurp(out);
+    /* six D values (100k .. 100M), five N per D */
+    cr_assert_eq(count(svg, "<g class=\"series scatter\""), 6);
+    cr_assert_eq(count(svg, "<g class=\"series line\""), 6, "one law curve per D");
+    cr_assert_eq(count(svg, "class=\"legend-label\""), 6, "the law's curves have no entry");
+    cr_assert_eq(count(svg, "<circle class=\"point\""), 30);
+    const char *labels[] = {"D = 100k", "D = 1M", "D = 5M", "D = 20M", "D = 50M", "D = 100M"};
+    for (size_t i = 0; i < 6; i++) cr_assert(has_text(svg, labels[i]), "%s", labels[i]);
+    cr_assert(has_text(svg, "parameters N") && has_text(svg, "loss (nats)"));
+    cr_assert(has_text(svg, "loss against N, one colour per D, with the fitted law (pcfg-0.35)"));
+    cr_assert_eq(count(svg, "class=\"sup\""), 2, "a log x axis: 10^7 and 10^8");
+    free(svg);
+}
+
+Test(figures, runs_by_d_has_one_colour_per_n) {
+    const char *out = zs_test_path("runs-d.svg");
+    zs_run r = zs_test_cli("plot runs %s --by D -o %s", EXAMPLE, out);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    char *svg = slurp(out);
+    cr_assert_eq(count(svg, "<g class=\"series scatter\""), 5);
+    cr_assert_eq(count(svg, "<g class=\"series line\""), 0, "no law given");
+    const char *labels[] = {"N = 4.2M", "N = 8.8M", "N = 20.3M", "N = 59M", "N = 275M"};
+    for (size_t i = 0; i < 5; i++) cr_assert(has_text(svg, labels[i]), "%s", labels[i]);
+    cr_assert(has_text(svg, "tokens D"));
+    cr_assert(has_text(svg, "loss against D, one colour per N (pcfg-0.22)"), "the first dataset");
+    free(svg);
+}
+
+/* The law's curve for D passes through L(N, D) of the law: checked at the curve's ends,
+ * which are the table's smallest and largest N, against a plain scatter of those values
+ * drawn on the same axes. */
+Test(figures, law_curves_follow_the_law) {
+    zs_runs runs;
+    runs_of_example(&runs);
+    zs_chinchilla law = {1.5, 400, 900, 0.3, 0.35};
+    zs_plot *fig;
+    zs_error err = {0};
+    cr_assert_eq(zs_figure_loss_vs_size(&runs, 0, &law, ZS_FIGURE_BY_D, NULL, &fig, &err), ZS_OK,
+                 "%s", err.msg);
+    /* same axes: the curve's first vertex (N = 4.2M, D = 100k) and a marker drawn there */
+    double x[] = {1e5}, y[] = {zs_chinchilla_loss(&law, 4.2e6, 1e5)};
+    cr_assert_eq(zs_plot_add_scatter(fig, "check", x, y, 1, &err), ZS_OK);
+    char *svg = svg_of(fig, "law.svg");
+    char d[8192], cx[32], cy[32];
+    attr_after(svg, "<path class=\"line\"", "d", d, sizeof d);
+    const char *check = strstr(svg, "data-series=\"11\"");
+    cr_assert_not_null(check, "5 scatters + 5 curves, then the check");
+    attr_after(check, "<circle class=\"point\"", "cx", cx, sizeof cx);
+    attr_after(check, "<circle class=\"point\"", "cy", cy, sizeof cy);
+    double px, py;
+    cr_assert_eq(sscanf(d, "M%lf %lf", &px, &py), 2);
+    cr_assert_float_eq(px, atof(cx), 0.011);
+    cr_assert_float_eq(py, atof(cy), 0.011);
+    free(svg);
+    zs_runs_free(&runs);
+}
+
+Test(figures, runs_errors) {
+    const char *out = zs_test_path("bad.svg");
+    zs_run r = zs_test_cli("plot runs %s --dataset nope -o %s", EXAMPLE, out);
+    cr_assert_eq(r.exit_code, 1);
+    cr_assert(strstr(r.err, "runs.csv: no dataset \"nope\""), "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("plot runs %s --by C -o %s", EXAMPLE, out);
+    cr_assert_eq(r.exit_code, 2);
+    cr_assert(strstr(r.err, "--by C: expected N or D"), "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("plot runs %s", EXAMPLE);
+    cr_assert_eq(r.exit_code, 2);
+    cr_assert(strstr(r.err, "-o FIGURE is required"), "%s", r.err);
+    zs_run_free(&r);
+    /* a law fitted on one dataset has no fit for another */
+    const char *one = zs_test_path("one.csv"), *law = zs_test_path("one-law.json");
+    zs_run s = zs_test_sh("grep -v pcfg-0.35 %s | grep -v pcfg-0.51 > %s", EXAMPLE, one);
+    cr_assert_eq(s.exit_code, 0);
+    zs_run_free(&s);
+    r = zs_test_cli("fit %s --grid " SMALL_GRID " -o %s", one, law);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("plot runs %s --dataset pcfg-0.51 --law %s -o %s", EXAMPLE, law, out);
+    cr_assert_eq(r.exit_code, 1);
+    cr_assert(strstr(r.err, "one-law.json: no fit for dataset \"pcfg-0.51\" (1 fits)"), "%s",
+              r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("plot runs %s --law %s -o %s", EXAMPLE, EXAMPLE, out);
+    cr_assert_eq(r.exit_code, 1, "a CSV is not a law.json");
+    cr_assert(strstr(r.err, "zipscale: ") && strstr(r.err, "runs.csv"), "%s", r.err);
+    zs_run_free(&r);
+    cr_assert_null(zs_test_slurp(out, NULL), "nothing written");
+}
+
+/* ---- iso-FLOP curves and the frontier ---- */
+
+Test(figures, frontier_has_curves_frontier_and_chinchilla) {
+    const char *law = example_law(), *out = zs_test_path("frontier.svg");
+    zs_run r =
+        zs_test_cli("plot frontier %s --compute 1e13:1e17 --dataset pcfg-0.51 -o %s", law, out);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    char *svg = slurp(out);
+    cr_assert_eq(count(svg, "<g class=\"series line\""), 6, "5 iso-FLOP curves + the frontier");
+    cr_assert_eq(count(svg, "<g class=\"series scatter\""), 2);
+    cr_assert_eq(count(svg, "<circle class=\"point\""), 10);
+    cr_assert_eq(count(svg, "class=\"legend-label\""), 7);
+    const char *labels[] = {
+        "C = 1e+13 FLOPs",       "C = 1e+15 FLOPs", "C = 1e+17 FLOPs", "compute-optimal frontier",
+        "Chinchilla's N_opt(C)", "parameters N",    "loss (nats)"};
+    for (size_t i = 0; i < 7; i++) cr_assert(has_text(svg, labels[i]), "%s", labels[i]);
+    free(svg);
+}
+
+/* The frontier's markers sit at each iso-FLOP curve's lowest vertex (the curves are
+ * sampled symmetrically about N_opt in log N, so the middle vertex is N_opt). */
+Test(figures, frontier_points_are_the_minima) {
+    zs_chinchilla law = {1.8, 500, 700, 0.32, 0.3};
+    double budgets[] = {1e16, 1e18, 1e20};
+    zs_plot *fig;
+    zs_error err = {0};
+    cr_assert_eq(zs_figure_frontier(&law, budgets, 3, NULL, &fig, &err), ZS_OK, "%s", err.msg);
+    char *svg = svg_of(fig, "minima.svg");
+    const char *curve = svg;
+    const char *marks = strstr(svg, "data-series=\"5\"");
+    cr_assert_not_null(marks, "3 curves, the frontier, then its markers");
+    for (size_t b = 0; b < 3; b++) {
+        char d[8192], cy[32];
+        curve = attr_after(curve, "<path class=\"line\"", "d", d, sizeof d) + 1;
+        double lowest = INFINITY;
+        for (char *p = d; (p = strchr(p, ' ')); p++) lowest = fmin(lowest, -strtod(p, NULL));
+        marks = attr_after(marks, "<circle class=\"point\"", "cy", cy, sizeof cy) + 1;
+        cr_assert_float_eq(-atof(cy), lowest, 0.011, "budget %zu", b);
+    }
+    free(svg);
+    cr_assert_eq(zs_figure_frontier(&law, budgets, 0, NULL, &fig, &err), ZS_ERR_RANGE);
+    cr_assert_str_eq(err.msg, "figure: no compute budgets");
+    budgets[1] = -1;
+    cr_assert_eq(zs_figure_frontier(&law, budgets, 3, NULL, &fig, &err), ZS_ERR_RANGE);
+    cr_assert_str_eq(err.msg,
+                     "figure: compute budget 2 is -1; expected a positive number of FLOPs");
+    cr_assert_null(fig);
+}
+
+Test(figures, frontier_errors) {
+    const char *law = example_law(), *out = zs_test_path("bad.svg");
+    zs_run r = zs_test_cli("plot frontier %s -o %s", law, out);
+    cr_assert_eq(r.exit_code, 2);
+    cr_assert(strstr(r.err, "--compute LO:HI is required"), "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("plot frontier %s --compute 1e17:1e13 -o %s", law, out);
+    cr_assert_eq(r.exit_code, 2);
+    cr_assert(strstr(r.err, "--compute 1e17:1e13: expected LO:HI with 0 < LO <= HI (FLOPs)"), "%s",
+              r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("plot frontier %s --compute 1e13:1e17 --budgets 13 -o %s", law, out);
+    cr_assert_eq(r.exit_code, 2);
+    cr_assert(strstr(r.err, "--budgets 13: expected 1 to 12"), "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("plot frontier %s --compute 1e13:1e17 --dataset x -o %s", law, out);
+    cr_assert_eq(r.exit_code, 1);
+    cr_assert(strstr(r.err, "law.json: no fit for dataset \"x\" (3 fits)"), "%s", r.err);
+    zs_run_free(&r);
+    cr_assert_null(zs_test_slurp(out, NULL), "nothing written");
+}
