@@ -276,3 +276,148 @@ Test(figures, frontier_errors) {
     zs_run_free(&r);
     cr_assert_null(zs_test_slurp(out, NULL), "nothing written");
 }
+
+/* ---- law parameters against H ---- */
+
+Test(figures, law_from_law_json_draws_five_figures_with_bootstrap_bands) {
+    const char *law = example_law();
+    const char *out = zs_test_path("params.svg");
+    zs_run r = zs_test_cli("plot law %s -o %s", law, out);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    const char *names[] = {"E", "A", "B", "alpha", "beta"};
+    for (size_t p = 0; p < 5; p++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/params-%s.svg", zs_test_tmpdir(), names[p]);
+        char *svg = slurp(path);
+        cr_assert_eq(count(svg, "<g class=\"series band\""), 1, "%s", names[p]);
+        cr_assert_eq(count(svg, "<g class=\"series line\""), 1);
+        cr_assert_eq(count(svg, "<circle class=\"point\""), 3, "three datasets");
+        cr_assert_eq(count(svg, "class=\"legend-label\""), 3);
+        cr_assert(has_text(svg, "95% bootstrap band (10 replicates)"), "%s", names[p]);
+        cr_assert(has_text(svg, "per-dataset fits"));
+        cr_assert(has_text(svg, "gzip compressibility H (compressed / raw bytes)"));
+        char title[128], line[32];
+        snprintf(title, sizeof title, "%s against H: per-dataset fits and the regression",
+                 names[p]);
+        cr_assert(has_text(svg, title), "%s", title);
+        snprintf(line, sizeof line, ">%s(H) = ", names[p]);
+        cr_assert(strstr(svg, line), "%s", line);
+        free(svg);
+    }
+    cr_assert_null(zs_test_slurp(out, NULL), "only the five named figures");
+}
+
+/* `regress -o` then `plot law` draws byte-for-byte what `plot law` on the law.json does. */
+Test(figures, law_from_regression_json_matches_law_json) {
+    const char *law = example_law(), *reg = zs_test_path("reg.json");
+    const char *a = zs_test_path("from-law.svg"), *b = zs_test_path("from-reg.svg");
+    zs_run r = zs_test_cli("regress %s -o %s", law, reg);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("plot law %s --param beta -o %s", law, a);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("plot law %s --param beta -o %s", reg, b);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    char *sa = slurp(a), *sb = slurp(b);
+    cr_assert_str_eq(sa, sb);
+    free(sa);
+    free(sb);
+}
+
+/* Without a bootstrap the band is the OLS confidence band of the line: its half-width at
+ * the smallest H, read from the SVG in data units (the line's own ends give the scale),
+ * against numpy/scipy. */
+Test(figures, ols_band_matches_scipy) {
+    const char *py = zs_test_python("numpy scipy");
+    if (!py) cr_skip_test("no python3 with numpy and scipy");
+    const char *law = zs_test_path("law-nb.json"), *out = zs_test_path("band.svg");
+    zs_run r = zs_test_cli("fit %s --grid " SMALL_GRID " -o %s", EXAMPLE, law);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("plot law %s --param B -o %s", law, out);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_sh(
+        "%s -c 'import json, numpy as np, scipy.stats as st; "
+        "f = json.load(open(\"%s\"))[\"fits\"]; "
+        "h = np.array([x[\"H\"] for x in f]); y = np.array([x[\"law\"][\"B\"] for x in f]); "
+        "r = st.linregress(h, y); n = len(h); "
+        "s = np.sqrt(np.sum((y - r.intercept - r.slope * h) ** 2) / (n - 2)); "
+        "x = h.min(); "
+        "w = st.t.ppf(0.975, n - 2) * s * np.sqrt(1 / n + (x - h.mean()) ** 2 / "
+        "np.sum((h - h.mean()) ** 2)); "
+        "print(repr(w), repr(r.slope * (h.max() - h.min())))'",
+        py, law);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    double half_width, rise;
+    cr_assert_eq(sscanf(r.out, "%lf %lf", &half_width, &rise), 2);
+    zs_run_free(&r);
+    char *svg = slurp(out);
+    char band[8192], line[8192];
+    attr_after(svg, "<path class=\"band\"", "d", band, sizeof band);
+    attr_after(svg, "<path class=\"line\"", "d", line, sizeof line);
+    /* the band runs lo[0] .. lo[end], then hi[end] .. hi[0], and closes */
+    double lo_px, hi_px, y0_px, y1_px;
+    cr_assert_eq(sscanf(strchr(band, ' ') + 1, "%lf", &lo_px), 1);
+    char *last = strrchr(band, 'L');
+    cr_assert_eq(sscanf(strchr(last, ' ') + 1, "%lf", &hi_px), 1);
+    cr_assert_eq(sscanf(strchr(line, ' ') + 1, "%lf", &y0_px), 1);
+    cr_assert_eq(sscanf(strchr(strrchr(line, 'L'), ' ') + 1, "%lf", &y1_px), 1);
+    double px_per_unit = (y0_px - y1_px) / rise;
+    double measured = (lo_px - hi_px) / 2 / px_per_unit;
+    /* coordinates carry 2 decimals: 0.01 px over a band ~200 px wide */
+    cr_assert_float_eq(measured, half_width, 2e-3 * half_width, "%g vs scipy %g", measured,
+                       half_width);
+    cr_assert(has_text(svg, "95% confidence band (OLS)"));
+    free(svg);
+}
+
+Test(figures, law_errors) {
+    const char *out = zs_test_path("bad.svg");
+    zs_run r = zs_test_cli("plot law %s --param gamma -o %s", EXAMPLE, out);
+    cr_assert_eq(r.exit_code, 2);
+    cr_assert(strstr(r.err, "--param gamma: expected E, A, B, alpha or beta"), "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("plot law %s -o %s", EXAMPLE, out);
+    cr_assert_eq(r.exit_code, 1);
+    cr_assert(strstr(r.err, "zipscale: ") && strstr(r.err, "runs.csv:1:7: '[' or '{' expected"),
+              "%s", r.err);
+    zs_run_free(&r);
+    /* a law.json of one dataset cannot be regressed */
+    const char *one = zs_test_path("one.csv"), *law = zs_test_path("one-law.json");
+    zs_run s = zs_test_sh("grep -v pcfg-0.35 %s | grep -v pcfg-0.51 > %s", EXAMPLE, one);
+    cr_assert_eq(s.exit_code, 0);
+    zs_run_free(&s);
+    r = zs_test_cli("fit %s --grid " SMALL_GRID " -o %s", one, law);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("plot law %s -o %s", law, out);
+    cr_assert_eq(r.exit_code, 1);
+    cr_assert(strstr(r.err, "one-law.json: 1 fit, expected at least 3 datasets (one fit each) "
+                            "to regress on H"),
+              "%s", r.err);
+    zs_run_free(&r);
+    /* a table without H */
+    const char *noh = zs_test_path("noh.csv"), *lawnoh = zs_test_path("noh-law.json");
+    s = zs_test_sh("cut -d, -f1,3- %s > %s", EXAMPLE, noh);
+    cr_assert_eq(s.exit_code, 0);
+    zs_run_free(&s);
+    r = zs_test_cli("fit %s --grid " SMALL_GRID " -o %s", noh, lawnoh);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("plot law %s -o %s", lawnoh, out);
+    cr_assert_eq(r.exit_code, 1);
+    cr_assert(strstr(r.err, "noh-law.json: fits[0] (dataset pcfg-0.22) has no H"), "%s", r.err);
+    zs_run_free(&r);
+    zs_regressfile rf = {.n_datasets = 2};
+    zs_plot *fig;
+    zs_error err = {0};
+    cr_assert_eq(zs_figure_params_vs_h(&rf, ZS_LAW_E, NULL, &fig, &err), ZS_ERR_RANGE);
+    cr_assert_str_eq(err.msg, "figure: 2 datasets; a regression on H needs 3");
+    cr_assert_eq(zs_figure_params_vs_h(&rf, 5, NULL, &fig, &err), ZS_ERR_RANGE);
+    cr_assert_str_eq(err.msg, "figure: law parameter 5; expected 0 to 4");
+    cr_assert_null(zs_test_slurp(out, NULL), "nothing written");
+}

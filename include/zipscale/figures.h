@@ -51,7 +51,8 @@ zs_status zs_figure_params_vs_h(const zs_regressfile *rf, int param, const zs_fi
                                 zs_plot **out, zs_error *err);
 
 /* The regression of a law.json's fits on their H, as `zipscale regress` does it: at least
- * 3 fits, each with an H; bootstrap replicates regressed when every fit has them. */
+ * 3 fits, each with an H; bootstrap replicates regressed when every fit has them. `path`
+ * names the law.json in messages and in rf->input_path (no checksum is recorded). */
 zs_status zs_figure_regress_lawfile(const zs_lawfile *lf, const char *path, zs_regressfile *rf,
                                     zs_error *err);
 

@@ -1,6 +1,7 @@
 /* `zipscale plot runs`, `plot frontier` and `plot law`: the fitting results as figures,
  * from the files `zipscale fit` and `regress` read and write (runs CSV, law.json,
  * regression.json). The figures themselves are built by zipscale/figures.h. */
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,3 +191,98 @@ static int plot_frontier_run(int argc, char **argv) {
 }
 
 const zs_command zs_cmd_plot_frontier = {&plot_frontier_spec, plot_frontier_run};
+
+/* ---- plot law ---------------------------------------------------------------------------- */
+
+static struct {
+    const char *output, *param;
+    zs_figure_size size;
+} law_args = {.size = {640, 440}};
+
+static const zs_opt plot_law_opts[] = {
+    ZS_OPT_OUTPUT(&law_args.output,
+                  "the figure: .svg, .png or .pdf (required); without --param, five figures "
+                  "named FIGURE with -E, -A, -B, -alpha, -beta before the extension"),
+    {"param", 0, ZS_OPT_STRING, &law_args.param, "P", "one parameter only: E, A, B, alpha or beta"},
+    {"width", 0, ZS_OPT_DOUBLE, &law_args.size.width_pt, "PT", "figure width (default 640)"},
+    {"height", 0, ZS_OPT_DOUBLE, &law_args.size.height_pt, "PT", "figure height (default 440)"},
+    ZS_OPT_END,
+};
+
+static const zs_cli_spec plot_law_spec = {
+    "plot law",
+    "REGRESSION.json|LAW.json -o FIGURE [--param P]",
+    "law parameters (E, A, B, alpha, beta) against H with the regression lines and bands",
+    "Draws each dataset's fitted parameter against its gzip compressibility H, the\n"
+    "regression line x(H) = m H + n and its band: the bootstrap replicates' percentile\n"
+    "band when the fits carried a bootstrap, else the 95% OLS confidence band of the\n"
+    "line. Reads a `zipscale regress -o` result, or a law.json with at least 3 datasets\n"
+    "(each with an H), regressed here as `zipscale regress` does.",
+    plot_law_opts,
+    1,
+    1,
+};
+
+/* Reads a regression.json, or regresses a law.json (told apart by its "format"). */
+static zs_status read_regression(const char *path, zs_regressfile *rf, zs_error *err) {
+    json_error_t jerr;
+    json_t *doc = json_load_file(path, 0, &jerr);
+    if (!doc)
+        return zs_fail(err, ZS_ERR_FORMAT, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+    const char *format = json_string_value(json_object_get(doc, "format"));
+    int is_law = format && strcmp(format, "zipscale-law") == 0;
+    json_decref(doc);
+    if (!is_law) return zs_regressfile_read(rf, path, err);
+    zs_lawfile lf;
+    zs_status s = zs_lawfile_read(&lf, path, err);
+    if (s) return s;
+    s = zs_figure_regress_lawfile(&lf, path, rf, err);
+    zs_lawfile_free(&lf);
+    return s;
+}
+
+/* FIGURE with "-NAME" inserted before its extension (or appended without one). */
+static char *param_path(const char *figure, const char *name) {
+    const char *slash = strrchr(figure, '/'), *dot = strrchr(figure, '.');
+    size_t stem = dot && (!slash || dot > slash + 1) ? (size_t)(dot - figure) : strlen(figure);
+    size_t len = strlen(figure) + strlen(name) + 2;
+    char *path = malloc(len);
+    if (path) snprintf(path, len, "%.*s-%s%s", (int)stem, figure, name, figure + stem);
+    return path;
+}
+
+static zs_status plot_law(const char *path, int only, zs_error *err) {
+    zs_regressfile rf;
+    zs_status s = read_regression(path, &rf, err);
+    if (s) return s;
+    for (int p = 0; !s && p < ZS_LAW_N_PARAMS; p++) {
+        if (only >= 0 && p != only) continue;
+        char *out =
+            only >= 0 ? strdup(law_args.output) : param_path(law_args.output, zs_law_param_name(p));
+        zs_plot *fig = NULL;
+        s = out ? ZS_OK : zs_fail(err, ZS_ERR_NOMEM, "out of memory");
+        if (!s) s = zs_figure_params_vs_h(&rf, p, &law_args.size, &fig, err);
+        if (!s) s = write_figure(fig, out, err);
+        free(out);
+    }
+    zs_regressfile_free(&rf);
+    return s;
+}
+
+static int plot_law_run(int argc, char **argv) {
+    int npos;
+    char **pos;
+    int code = zs_cli_parse(&plot_law_spec, argc, argv, &npos, &pos);
+    if (code >= 0) return code;
+    if (!law_args.output) return zs_cli_usage_error(&plot_law_spec, "-o FIGURE is required");
+    int only = -1;
+    for (int p = 0; law_args.param && p < ZS_LAW_N_PARAMS; p++)
+        if (strcmp(law_args.param, zs_law_param_name(p)) == 0) only = p;
+    if (law_args.param && only < 0)
+        return zs_cli_usage_error(&plot_law_spec, "--param %s: expected E, A, B, alpha or beta",
+                                  law_args.param);
+    zs_error err = {0};
+    return plot_law(pos[0], only, &err) ? zs_cli_fail(&err) : ZS_EXIT_OK;
+}
+
+const zs_command zs_cmd_plot_law = {&plot_law_spec, plot_law_run};

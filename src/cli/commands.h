@@ -25,5 +25,6 @@ extern const zs_command zs_cmd_demo;
 extern const zs_command zs_cmd_plot_gzip;
 extern const zs_command zs_cmd_plot_runs;
 extern const zs_command zs_cmd_plot_frontier;
+extern const zs_command zs_cmd_plot_law;
 
 #endif
