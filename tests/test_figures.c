@@ -421,3 +421,117 @@ Test(figures, law_errors) {
     cr_assert_str_eq(err.msg, "figure: law parameter 5; expected 0 to 4");
     cr_assert_null(zs_test_slurp(out, NULL), "nothing written");
 }
+
+/* ---- training logs ---- */
+
+/* A log of `steps` records every 10 steps, 1000 tokens a step, val every 50 steps
+ * (step 0 included, at 0 tokens); the loss falls as 2 + 5 / (1 + step). */
+static const char *write_log(const char *name, int steps) {
+    const char *path = zs_test_path(name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    for (int i = 0; i < steps; i++) {
+        int step = 10 * i;
+        double loss = 2 + 5.0 / (1 + step);
+        fprintf(f,
+                "{\"step\": %d, \"tokens\": %d, \"lr\": 0.0006, \"train_loss\": %.6f, "
+                "\"grad_norm\": 1.5, \"tok_per_s\": 40000",
+                step, 1000 * step, loss);
+        if (step % 50 == 0) fprintf(f, ", \"val_loss\": %.6f", loss + 0.1);
+        fputs("}\n", f);
+        if (i == 3) fputs("\n", f); /* a blank line is skipped */
+    }
+    fclose(f);
+    return path;
+}
+
+Test(figures, trainlog_reads_every_column) {
+    const char *path = write_log("log.jsonl", 12);
+    zs_trainlog log;
+    zs_error err = {0};
+    cr_assert_eq(zs_trainlog_read(&log, path, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(log.n, 12);
+    cr_assert_eq(log.n_val, 3, "steps 0, 50, 100");
+    for (size_t i = 0; i < 12; i++) {
+        double step = 10.0 * (double)i;
+        cr_assert_eq(log.step[i], step);
+        cr_assert_eq(log.tokens[i], 1000 * step);
+        cr_assert_float_eq(log.train_loss[i], 2 + 5 / (1 + step), 1e-6);
+        cr_assert_eq(isnan(log.val_loss[i]), (int)i % 5 != 0);
+        cr_assert_eq(log.lr[i], 0.0006);
+        cr_assert_eq(log.grad_norm[i], 1.5);
+        cr_assert_eq(log.tok_per_s[i], 40000);
+    }
+    cr_assert_float_eq(log.val_loss[5], 2 + 5.0 / 51 + 0.1, 1e-6);
+    zs_trainlog_free(&log);
+}
+
+Test(figures, curves_have_a_train_line_and_val_points_per_log) {
+    const char *a = write_log("small-run.jsonl", 40), *b = write_log("big-run.jsonl", 25);
+    const char *out = zs_test_path("curves.svg");
+    zs_run r = zs_test_cli("plot curves %s %s -o %s", a, b, out);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    char *svg = slurp(out);
+    cr_assert_eq(count(svg, "<g class=\"series line\""), 2);
+    cr_assert_eq(count(svg, "<g class=\"series scatter\""), 2);
+    /* val at steps 50..350 (7) and 50..200 (4): step 0 has 0 tokens, off a log axis */
+    cr_assert_eq(count(svg, "<circle class=\"point\""), 11);
+    const char *labels[] = {"small-run train", "small-run val", "big-run train",
+                            "big-run val",     "tokens D",      "loss (nats)"};
+    for (size_t i = 0; i < 6; i++) cr_assert(has_text(svg, labels[i]), "%s", labels[i]);
+    cr_assert(has_text(svg, "training curves: train loss (lines) and val loss (points)"));
+    /* each log's val points take its train line's colour */
+    char line[32], point[32];
+    attr_after(svg, "<path class=\"line\"", "stroke", line, sizeof line);
+    attr_after(svg, "<circle class=\"point\"", "fill", point, sizeof point);
+    cr_assert_str_eq(line, point);
+    free(svg);
+}
+
+static void expect_log_error(const char *text, const char *message) {
+    const char *path = zs_test_path("bad.jsonl");
+    cr_assert_eq(zs_test_write(path, text, strlen(text)), 0);
+    zs_trainlog log;
+    zs_error err = {0};
+    cr_assert_neq(zs_trainlog_read(&log, path, &err), ZS_OK, "%s", text);
+    char expected[512];
+    snprintf(expected, sizeof expected, "%s%s", path, message);
+    cr_assert_str_eq(err.msg, expected);
+    cr_assert_eq(log.n, 0);
+    cr_assert_null(log.tokens);
+}
+
+#define GOOD "{\"step\": 0, \"tokens\": 0, \"lr\": 0, \"train_loss\": 9, \"grad_norm\": 1, "
+Test(figures, trainlog_errors) {
+    expect_log_error(GOOD "\"tok_per_s\": 1}\n{\"step\": 1,\n",
+                     ":2:11: string or '}' expected near end of file");
+    expect_log_error(GOOD "\"tok_per_s\": 1}\n[1, 2]\n", ":2: expected a JSON object");
+    expect_log_error(GOOD "\"tok_per_s\": 1}\n\n" GOOD "\"val_loss\": 3}\n",
+                     ":3: missing \"tok_per_s\"");
+    expect_log_error(GOOD "\"tok_per_s\": \"fast\"}\n",
+                     ":1: \"tok_per_s\": expected a finite number");
+    expect_log_error(GOOD "\"tok_per_s\": 1, \"val_loss\": \"x\"}\n",
+                     ":1: \"val_loss\": expected a finite number");
+    expect_log_error("{\"step\": 0, \"tokens\": -5, \"lr\": 0, \"train_loss\": 9, "
+                     "\"grad_norm\": 1, \"tok_per_s\": 1}\n",
+                     ":1: \"tokens\" is -5; expected >= 0");
+    expect_log_error("\n  \n", ": no records");
+    zs_trainlog log;
+    zs_error err = {0};
+    cr_assert_neq(zs_trainlog_read(&log, zs_test_path("missing.jsonl"), &err), ZS_OK);
+    cr_assert(strstr(err.msg, "missing.jsonl"), "%s", err.msg);
+    /* a log whose only step is at 0 tokens cannot be drawn on a log axis */
+    const char *zero = zs_test_path("zero.jsonl"), *out = zs_test_path("bad.svg");
+    const char *text = GOOD "\"tok_per_s\": 1}\n";
+    cr_assert_eq(zs_test_write(zero, text, strlen(text)), 0);
+    zs_run r = zs_test_cli("plot curves %s -o %s", zero, out);
+    cr_assert_eq(r.exit_code, 1);
+    cr_assert(strstr(r.err, "zipscale: figure: log zero has no step with tokens > 0"), "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("plot curves %s", zero);
+    cr_assert_eq(r.exit_code, 2);
+    cr_assert(strstr(r.err, "-o FIGURE is required"), "%s", r.err);
+    zs_run_free(&r);
+    cr_assert_null(zs_test_slurp(out, NULL), "nothing written");
+}

@@ -58,22 +58,23 @@ zs_status zs_figure_regress_lawfile(const zs_lawfile *lf, const char *path, zs_r
 
 /* ---- training logs ---------------------------------------------------------------------
  * The trainer's log: one JSON object per line with numbers step, tokens, lr, train_loss,
- * val_loss (absent on steps without evaluation), grad_norm, tok_per_s. Blank lines are
- * skipped. val_loss is NAN where absent. */
+ * val_loss (absent, or null, on steps without evaluation), grad_norm, tok_per_s. Blank
+ * lines are skipped; other keys are ignored. val_loss is NAN where absent. */
 typedef struct {
     size_t n;
     double *step, *tokens, *lr, *train_loss, *val_loss, *grad_norm, *tok_per_s;
-    size_t n_val; /* lines with a val_loss */
+    size_t n_val; /* records with a val_loss */
 } zs_trainlog;
 
-/* Fails with "FILE:LINE: reason" (bad JSON, a missing or non-numeric key, tokens not > 0)
- * or "FILE: no records" for a log without any. */
+/* Fails with "FILE:LINE: reason" (bad JSON, not an object, a missing key, a value that is
+ * not a finite number, tokens < 0) or "FILE: no records". */
 zs_status zs_trainlog_read(zs_trainlog *log, const char *path, zs_error *err);
 void zs_trainlog_free(zs_trainlog *log);
 
-/* Train loss (thin line) and val loss (points joined by a line) against tokens (log x)
- * for each log, one colour per log; the legend names each by names[i] ("NAME train",
- * "NAME val"). A log without val_loss gets only its train curve. */
+/* Train loss (a line) and val loss (points, same colour) against tokens (log x) for each
+ * log, one colour per log, in the legend as "NAME train" and "NAME val". Steps with
+ * tokens = 0 cannot sit on a log axis and are left out; a log without val_loss gets only
+ * its train line; a log with no step beyond 0 tokens is an error. */
 zs_status zs_figure_training_curves(const zs_trainlog *logs, const char *const *names,
                                     size_t n_logs, const zs_figure_size *size, zs_plot **out,
                                     zs_error *err);
