@@ -11,26 +11,17 @@
 #define ISOFLOP_SPAN 30.0 /* each curve covers N_opt / SPAN .. N_opt * SPAN */
 #define FRONTIER_POINTS 64
 
+/* The frontier and Chinchilla's allocation are added first, so they take the palette's
+ * strongest colours (blue, orange) whatever the number of budgets. */
 static zs_status draw(zs_plot *fig, const zs_chinchilla *law, const double *budgets, size_t n,
                       double *xs, double *ys, zs_error *err) {
     zs_status s = ZS_OK;
     double c_lo = INFINITY, c_hi = -INFINITY;
-    for (size_t b = 0; !s && b < n; b++) {
-        zs_frontier_point opt;
-        s = zs_frontier_point_at(law, budgets[b], &opt, err);
-        for (size_t i = 0; !s && i < ISOFLOP_POINTS; i++) {
-            double t = 2.0 * (double)i / (ISOFLOP_POINTS - 1) - 1.0;
-            xs[i] = opt.n_params * pow(ISOFLOP_SPAN, t);
-            ys[i] = zs_frontier_isoflop_loss(law, budgets[b], xs[i]);
-        }
-        char num[32], label[64];
-        snprintf(num, sizeof num, "%.3g", budgets[b]);
-        snprintf(label, sizeof label, "C = %s FLOPs", num);
-        if (!s) s = zs_plot_add_line(fig, label, xs, ys, ISOFLOP_POINTS, err);
+    for (size_t b = 0; b < n; b++) {
         c_lo = fmin(c_lo, budgets[b]);
         c_hi = fmax(c_hi, budgets[b]);
     }
-    /* the frontier: a line over the budgets' range, its points at each budget */
+    /* the frontier: a line over the budgets' range (series 0), its points at each budget */
     for (size_t i = 0; !s && i < FRONTIER_POINTS; i++) {
         double c = c_lo * pow(c_hi / c_lo, (double)i / (FRONTIER_POINTS - 1));
         zs_frontier_point opt;
@@ -38,7 +29,6 @@ static zs_status draw(zs_plot *fig, const zs_chinchilla *law, const double *budg
         xs[i] = opt.n_params;
         ys[i] = opt.loss_nats;
     }
-    size_t frontier_series = n;
     if (!s) s = zs_plot_add_line(fig, "compute-optimal frontier", xs, ys, FRONTIER_POINTS, err);
     for (size_t b = 0; !s && b < n; b++) {
         zs_frontier_point opt;
@@ -46,7 +36,7 @@ static zs_status draw(zs_plot *fig, const zs_chinchilla *law, const double *budg
         xs[b] = opt.n_params;
         ys[b] = opt.loss_nats;
     }
-    if (!s) s = zs_plot_reuse_style(fig, frontier_series, err);
+    if (!s) s = zs_plot_reuse_style(fig, 0, err);
     if (!s) s = zs_plot_add_scatter(fig, NULL, xs, ys, n, err);
     zs_chinchilla published = zs_chinchilla_published();
     for (size_t b = 0; !s && b < n; b++) {
@@ -56,6 +46,18 @@ static zs_status draw(zs_plot *fig, const zs_chinchilla *law, const double *budg
         ys[b] = zs_frontier_isoflop_loss(law, budgets[b], opt.n_params);
     }
     if (!s) s = zs_plot_add_scatter(fig, "Chinchilla's N_opt(C)", xs, ys, n, err);
+    for (size_t b = 0; !s && b < n; b++) {
+        zs_frontier_point opt;
+        s = zs_frontier_point_at(law, budgets[b], &opt, err);
+        for (size_t i = 0; !s && i < ISOFLOP_POINTS; i++) {
+            double t = 2.0 * (double)i / (ISOFLOP_POINTS - 1) - 1.0;
+            xs[i] = opt.n_params * pow(ISOFLOP_SPAN, t);
+            ys[i] = zs_frontier_isoflop_loss(law, budgets[b], xs[i]);
+        }
+        char label[64];
+        snprintf(label, sizeof label, "C = %.3g FLOPs", budgets[b]);
+        if (!s) s = zs_plot_add_line(fig, label, xs, ys, ISOFLOP_POINTS, err);
+    }
     return s;
 }
 
