@@ -200,9 +200,8 @@ static struct {
 } law_args = {.size = {640, 440}};
 
 static const zs_opt plot_law_opts[] = {
-    ZS_OPT_OUTPUT(&law_args.output,
-                  "the figure: .svg, .png or .pdf (required); without --param, five figures "
-                  "named FIGURE with -E, -A, -B, -alpha, -beta before the extension"),
+    ZS_OPT_OUTPUT(&law_args.output, "the figure (.svg, .png, .pdf; required); without --param, "
+                                    "five: FIGURE-E.svg .. FIGURE-beta.svg"),
     {"param", 0, ZS_OPT_STRING, &law_args.param, "P", "one parameter only: E, A, B, alpha or beta"},
     {"width", 0, ZS_OPT_DOUBLE, &law_args.size.width_pt, "PT", "figure width (default 640)"},
     {"height", 0, ZS_OPT_DOUBLE, &law_args.size.height_pt, "PT", "figure height (default 440)"},
