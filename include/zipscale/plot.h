@@ -61,6 +61,12 @@ zs_status zs_plot_add_groups(zs_plot *fig, zs_plot_dist_style style, const char 
 zs_status zs_plot_add_heatmap(zs_plot *fig, const char *label, const double *z, size_t nx,
                               size_t ny, double x0, double x1, double y0, double y1, zs_error *err);
 
+/* The next series with a colour (any but groups and heatmaps) takes the colour and dash
+ * of series number `series` (0-based, in the order added) instead of a new palette slot:
+ * a fitted curve drawn in the colour of its data. Later series go on from the palette
+ * where they were. Fails on a series not yet added or without a colour. */
+zs_status zs_plot_reuse_style(zs_plot *fig, size_t series, zs_error *err);
+
 /* Points skipped so far because a coordinate was NaN or infinite. */
 size_t zs_plot_skipped_points(const zs_plot *fig);
 

@@ -11,5 +11,6 @@
 #include "zipscale/plot.h"     /* figures: SVG, PNG and PDF from one layout */
 #include "zipscale/fit.h"      /* runs tables, Chinchilla fits, bootstrap, law.json */
 #include "zipscale/frontier.h" /* OLS, power laws, frontier, regression on H, prediction */
+#include "zipscale/figures.h"  /* the fits, frontiers and training logs as figures */
 
 #endif

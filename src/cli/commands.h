@@ -23,5 +23,9 @@ extern const zs_command zs_cmd_regress;
 extern const zs_command zs_cmd_predict;
 extern const zs_command zs_cmd_demo;
 extern const zs_command zs_cmd_plot_gzip;
+extern const zs_command zs_cmd_plot_runs;
+extern const zs_command zs_cmd_plot_frontier;
+extern const zs_command zs_cmd_plot_law;
+extern const zs_command zs_cmd_plot_curves;
 
 #endif

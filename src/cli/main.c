@@ -21,6 +21,10 @@ static const zs_command *const commands[] = {
     &zs_cmd_regress,
     &zs_cmd_predict,
     &zs_cmd_plot_gzip,
+    &zs_cmd_plot_runs,
+    &zs_cmd_plot_frontier,
+    &zs_cmd_plot_law,
+    &zs_cmd_plot_curves,
     &zs_cmd_demo,
 };
 // clang-format on

@@ -19,6 +19,15 @@ zs_status zs_plot_alloc(zs_plot **fig, double width_pt, double height_pt, zs_err
     return ZS_OK;
 }
 
+zs_status zs_plot_reuse_style(zs_plot *fig, size_t series, zs_error *err) {
+    if (series >= fig->n_series || fig->series[series].style_index < 0)
+        return zs_fail(err, ZS_ERR_RANGE,
+                       "plot: series %zu has no colour to reuse (%zu series added so far)", series,
+                       fig->n_series);
+    fig->reused_style = fig->series[series].style_index + 1;
+    return ZS_OK;
+}
+
 static void series_free(zs_plot_series *s) {
     free(s->label);
     free(s->x);
@@ -102,7 +111,11 @@ static zs_plot_series *series_begin(zs_plot *fig, zs_series_kind kind, const cha
 }
 
 static void series_commit(zs_plot *fig, zs_plot_series *s, int styled) {
-    s->style_index = styled ? fig->n_styled++ : -1;
+    if (styled && fig->reused_style)
+        s->style_index = fig->reused_style - 1;
+    else
+        s->style_index = styled ? fig->n_styled++ : -1;
+    if (styled) fig->reused_style = 0;
     fig->n_series++;
 }
 

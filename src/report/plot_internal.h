@@ -41,7 +41,8 @@ struct zs_plot {
     zs_plot_scale xscale, yscale;
     zs_plot_series *series;
     size_t n_series, cap_series;
-    int n_styled; /* series that took a palette slot */
+    int n_styled;     /* series that took a palette slot */
+    int reused_style; /* 1 + the slot the next styled series reuses; 0: a new slot */
     size_t skipped_points;
 };
 

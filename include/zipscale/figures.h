@@ -1,0 +1,85 @@
+/* zipscale figures: the fitting results as ready-made figures (zipscale/plot.h objects),
+ * built here once so the `plot` subcommands and the HTML report draw the same thing: loss
+ * against N or D from a runs table (with the fitted law), iso-FLOP curves and the
+ * compute-optimal frontier, law parameters against H, training curves from JSONL logs. */
+#ifndef ZIPSCALE_FIGURES_H
+#define ZIPSCALE_FIGURES_H
+
+#include <stddef.h>
+
+#include "zipscale/core.h"
+#include "zipscale/fit.h"
+#include "zipscale/frontier.h"
+#include "zipscale/plot.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Every figure is allocated at width_pt x height_pt; free it with zs_plot_free. */
+typedef struct {
+    double width_pt, height_pt; /* default 640 x 440 */
+} zs_figure_size;
+
+/* ---- loss against model or data size ---------------------------------------------------
+ * Dataset `dataset` of the runs: with ZS_FIGURE_BY_N, loss against N (log x, log y), one
+ * colour per distinct D (points, legend "D = 100k"); with ZS_FIGURE_BY_D the roles swap.
+ * When `law` is non-NULL, each colour also gets the law's curve (same colour, no legend
+ * entry) over the table's range. */
+typedef enum { ZS_FIGURE_BY_N, ZS_FIGURE_BY_D } zs_figure_by;
+
+zs_status zs_figure_loss_vs_size(const zs_runs *runs, size_t dataset, const zs_chinchilla *law,
+                                 zs_figure_by by, const zs_figure_size *size, zs_plot **out,
+                                 zs_error *err);
+
+/* ---- iso-FLOP curves and the frontier --------------------------------------------------
+ * For each budget C, the law's iso-FLOP loss L(N, C / 6N) against N (log x) over
+ * N_opt(C) / 30 .. 30 N_opt(C); the law's compute-optimal frontier through their minima
+ * (a line over the budgets' range, points at each budget); and Chinchilla's published
+ * allocation N_opt(C) [CH] marked on the same curves: the loss this law gives when N is
+ * chosen Chinchilla's way. Budgets > 0, at least one. */
+zs_status zs_figure_frontier(const zs_chinchilla *law, const double *budgets_flops,
+                             size_t n_budgets, const zs_figure_size *size, zs_plot **out,
+                             zs_error *err);
+
+/* ---- law parameters against H ----------------------------------------------------------
+ * Parameter `param` (ZS_LAW_E .. ZS_LAW_BETA) of each dataset's law against its H
+ * (points), the regression line x(H) = m H + n, and a band: with bootstrap replicates the
+ * percentile band of the replicate lines at rf->level, else the OLS 95% confidence band
+ * of the mean, t(n-2) s sqrt(1/n + (H - mean H)^2 / Sxx). */
+zs_status zs_figure_params_vs_h(const zs_regressfile *rf, int param, const zs_figure_size *size,
+                                zs_plot **out, zs_error *err);
+
+/* The regression of a law.json's fits on their H, as `zipscale regress` does it: at least
+ * 3 fits, each with an H; bootstrap replicates regressed when every fit has them. `path`
+ * names the law.json in messages and in rf->input_path (no checksum is recorded). */
+zs_status zs_figure_regress_lawfile(const zs_lawfile *lf, const char *path, zs_regressfile *rf,
+                                    zs_error *err);
+
+/* ---- training logs ---------------------------------------------------------------------
+ * The trainer's log: one JSON object per line with numbers step, tokens, lr, train_loss,
+ * val_loss (absent, or null, on steps without evaluation), grad_norm, tok_per_s. Blank
+ * lines are skipped; other keys are ignored. val_loss is NAN where absent. */
+typedef struct {
+    size_t n;
+    double *step, *tokens, *lr, *train_loss, *val_loss, *grad_norm, *tok_per_s;
+    size_t n_val; /* records with a val_loss */
+} zs_trainlog;
+
+/* Fails with "FILE:LINE: reason" (bad JSON, not an object, a missing key, a value that is
+ * not a finite number, tokens < 0) or "FILE: no records". */
+zs_status zs_trainlog_read(zs_trainlog *log, const char *path, zs_error *err);
+void zs_trainlog_free(zs_trainlog *log);
+
+/* Train loss (a line) and val loss (points, same colour) against tokens (log x) for each
+ * log, one colour per log, in the legend as "NAME train" and "NAME val". Steps with
+ * tokens = 0 cannot sit on a log axis and are left out; a log without val_loss gets only
+ * its train line; a log with no step beyond 0 tokens is an error. */
+zs_status zs_figure_training_curves(const zs_trainlog *logs, const char *const *names,
+                                    size_t n_logs, const zs_figure_size *size, zs_plot **out,
+                                    zs_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
