@@ -142,6 +142,25 @@ Test(figures, runs_by_d_has_one_colour_per_n) {
     free(svg);
 }
 
+/* Renamed columns read as `zipscale fit` reads them: the same figure as the original. */
+Test(figures, runs_with_renamed_columns) {
+    const char *renamed = zs_test_path("renamed.csv"), *a = zs_test_path("orig.svg"),
+               *b = zs_test_path("renamed.svg");
+    zs_run r = zs_test_sh("sed '1s/.*/set,H,params,D,loss/' %s > %s", EXAMPLE, renamed);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("plot runs %s --dataset pcfg-0.35 -o %s", EXAMPLE, a);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("plot runs %s --col-N params --col-dataset set --dataset pcfg-0.35 -o %s",
+                    renamed, b);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_sh("cmp %s %s", a, b);
+    cr_assert_eq(r.exit_code, 0, "renamed columns must give the same figure");
+    zs_run_free(&r);
+}
+
 /* The law's curve for D passes through L(N, D) of the law: checked at the curve's ends,
  * which are the table's smallest and largest N, against a plain scatter of those values
  * drawn on the same axes. */

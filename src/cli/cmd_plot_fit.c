@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/runs_opts.h"
 #include "zipscale/figures.h"
 
 /* ---- shared ------------------------------------------------------------------------------ */
@@ -36,6 +37,7 @@ static zs_status write_figure(zs_plot *fig, const char *path, zs_error *err) {
 static struct {
     const char *output, *law, *dataset, *by;
     zs_figure_size size;
+    zs_runs_columns cols;
 } runs_args = {.size = {640, 440}};
 
 static const zs_opt plot_runs_opts[] = {
@@ -48,6 +50,7 @@ static const zs_opt plot_runs_opts[] = {
      "x axis: N (one colour per D, the default) or D (one colour per N)"},
     {"width", 0, ZS_OPT_DOUBLE, &runs_args.size.width_pt, "PT", "figure width (default 640)"},
     {"height", 0, ZS_OPT_DOUBLE, &runs_args.size.height_pt, "PT", "figure height (default 440)"},
+    ZS_OPT_RUNS_COLUMNS(runs_args.cols),
     ZS_OPT_END,
 };
 
@@ -65,7 +68,7 @@ static const zs_cli_spec plot_runs_spec = {
 
 static zs_status plot_runs(const char *path, zs_figure_by by, zs_error *err) {
     zs_runs runs;
-    zs_status s = zs_runs_read(&runs, path, NULL, 0, err);
+    zs_status s = zs_runs_read(&runs, path, &runs_args.cols, 0, err);
     if (s) return s;
     size_t dataset = 0;
     if (runs_args.dataset) {
