@@ -873,7 +873,9 @@ Test(cli_regress, needs_three_datasets) {
 Test(cli_regress, needs_h) {
     char line[512];
     snprintf(line, sizeof line, "regress %s", write_lawfile("law.json", 0, 0));
-    expect_cli_error(1, "law.json: fits[0] (dataset g0) has no H: regress needs each dataset's H",
+    expect_cli_error(1,
+                     "law.json: fits[0] (dataset g0) has no H: a regression on H needs each "
+                     "dataset's H",
                      line);
 }
 

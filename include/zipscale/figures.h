@@ -50,12 +50,6 @@ zs_status zs_figure_frontier(const zs_chinchilla *law, const double *budgets_flo
 zs_status zs_figure_params_vs_h(const zs_regressfile *rf, int param, const zs_figure_size *size,
                                 zs_plot **out, zs_error *err);
 
-/* The regression of a law.json's fits on their H, as `zipscale regress` does it: at least
- * 3 fits, each with an H; bootstrap replicates regressed when every fit has them. `path`
- * names the law.json in messages and in rf->input_path (no checksum is recorded). */
-zs_status zs_figure_regress_lawfile(const zs_lawfile *lf, const char *path, zs_regressfile *rf,
-                                    zs_error *err);
-
 /* ---- training logs ---------------------------------------------------------------------
  * The trainer's log: one JSON object per line with numbers step, tokens, lr, train_loss,
  * val_loss (absent, or null, on steps without evaluation), grad_norm, tok_per_s. Blank

@@ -7,6 +7,7 @@
 
 #include "zipscale/core.h"
 #include "zipscale/law.h"
+#include "zipscale/fit.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -160,6 +161,11 @@ zs_status zs_regressfile_build(zs_regressfile *rf, const char *input_path, const
                                char *const *names, const double *H, const zs_chinchilla *laws,
                                size_t n_datasets, const zs_chinchilla *samples, size_t n_replicates,
                                double level, zs_error *err);
+/* The regression of a law.json's fits on their H: at least 3 fits, each with an H; the
+ * bootstrap replicates are regressed when every fit has them (as many as all have). `path`
+ * names the law.json in messages and provenance; sha256 (its digest) may be NULL. */
+zs_status zs_regressfile_from_lawfile(zs_regressfile *rf, const zs_lawfile *lf, const char *path,
+                                      const char *sha256, zs_error *err);
 /* The JSON text (2-space indent, reals to 17 digits, trailing newline); free() it. */
 zs_status zs_regressfile_format(const zs_regressfile *rf, char **text, zs_error *err);
 zs_status zs_regressfile_write(const zs_regressfile *rf, const char *path, zs_error *err);

@@ -238,7 +238,7 @@ static zs_status read_regression(const char *path, zs_regressfile *rf, zs_error 
     zs_lawfile lf;
     zs_status s = zs_lawfile_read(&lf, path, err);
     if (s) return s;
-    s = zs_figure_regress_lawfile(&lf, path, rf, err);
+    s = zs_regressfile_from_lawfile(rf, &lf, path, NULL, err);
     zs_lawfile_free(&lf);
     return s;
 }

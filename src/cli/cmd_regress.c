@@ -37,51 +37,6 @@ static const zs_cli_spec regress_spec = {
     1,
 };
 
-/* Gathers the fits' names, H, laws and (when all have them) bootstrap samples arranged
- * dataset-major, as zs_regress_replicates wants. */
-typedef struct {
-    char **names;
-    double *H;
-    zs_chinchilla *laws, *samples;
-    size_t n_replicates;
-    double level;
-} regress_input;
-
-static zs_status gather(const zs_lawfile *lf, const char *path, regress_input *in, zs_error *err) {
-    size_t n = lf->n_fits;
-    if (n < 3)
-        return zs_fail(err, ZS_ERR_RANGE,
-                       "%s: %zu fit%s, expected at least 3 datasets (one fit each) to regress on H",
-                       path, n, n == 1 ? "" : "s");
-    in->names = calloc(n ? n : 1, sizeof *in->names);
-    in->H = calloc(n ? n : 1, sizeof *in->H);
-    in->laws = calloc(n ? n : 1, sizeof *in->laws);
-    if (!in->names || !in->H || !in->laws) return zs_fail(err, ZS_ERR_NOMEM, "out of memory");
-    size_t replicates = SIZE_MAX;
-    for (size_t d = 0; d < n; d++) {
-        const zs_lawfit *f = &lf->fits[d];
-        if (!isfinite(f->h))
-            return zs_fail(err, ZS_ERR_FORMAT,
-                           "%s: fits[%zu] (dataset %s) has no H: regress needs each dataset's H "
-                           "(an H column in the runs table)",
-                           path, d, f->dataset ? f->dataset : "(unnamed)");
-        in->names[d] = f->dataset;
-        in->H[d] = f->h;
-        in->laws[d] = f->law;
-        size_t r = f->has_bootstrap ? f->bootstrap.replicates : 0;
-        if (r < replicates) replicates = r;
-    }
-    in->n_replicates = n ? replicates : 0;
-    in->level = in->n_replicates ? lf->fits[0].bootstrap.level : 0.95;
-    if (!in->n_replicates) return ZS_OK;
-    in->samples = calloc(n * in->n_replicates, sizeof *in->samples);
-    if (!in->samples) return zs_fail(err, ZS_ERR_NOMEM, "out of memory");
-    for (size_t d = 0; d < n; d++)
-        memcpy(in->samples + d * in->n_replicates, lf->fits[d].bootstrap.samples,
-               in->n_replicates * sizeof *in->samples);
-    return ZS_OK;
-}
-
 static void print_table(FILE *out, const char *path, const zs_regressfile *rf) {
     fprintf(out, "# %s: %zu datasets; each parameter regressed on H: x(H) = m H + n\n", path,
             rf->n_datasets);
@@ -113,13 +68,9 @@ static zs_status regress(const char *path, zs_error *err) {
     zs_status s = zs_lawfile_read(&lf, path, err);
     if (s) return s;
     char sha256[65];
-    regress_input in = {0};
     zs_regressfile rf = {0};
     s = zs_sha256_file(path, sha256, err);
-    if (!s) s = gather(&lf, path, &in, err);
-    if (!s)
-        s = zs_regressfile_build(&rf, path, sha256, in.names, in.H, in.laws, lf.n_fits, in.samples,
-                                 in.n_replicates, in.level, err);
+    if (!s) s = zs_regressfile_from_lawfile(&rf, &lf, path, sha256, err);
     if (!s && args.output) s = zs_regressfile_write(&rf, args.output, err);
     if (!s && args.json) {
         char *text = NULL;
@@ -130,10 +81,6 @@ static zs_status regress(const char *path, zs_error *err) {
         print_table(stdout, path, &rf);
     }
     zs_regressfile_free(&rf);
-    free(in.names);
-    free(in.H);
-    free(in.laws);
-    free(in.samples);
     zs_lawfile_free(&lf);
     return s;
 }
