@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "zipscale/fit.h"
 #include "zipscale/report.h"
 
 #define EXAMPLE ZS_SOURCE_DIR "/tests/data/fit/runs.csv"
@@ -183,6 +184,37 @@ Test(report_cli, date_from_the_environment) {
     free(text);
 }
 
+/* `zipscale gzip --bytes` output: the sizes are in bytes. */
+Test(report_cli, gzip_json_in_bytes_mode) {
+    zs_run r = zs_test_cli("gzip --bytes %s --json -o %s", EXAMPLE, zs_test_path("gb.json"));
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("report %s -o %s", zs_test_path("gb.json"), zs_test_path("r.html"));
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    char *text = zs_test_slurp(zs_test_path("r.html"), NULL);
+    cr_assert(strstr(text, "<td class=\"num\">3651 bytes</td>"), "the size in bytes");
+    free(text);
+}
+
+/* A law with alpha <= 0 has no frontier: the report says so instead of failing. */
+Test(report_cli, degenerate_law_has_no_frontier) {
+    fit_pipeline();
+    zs_lawfile lf;
+    zs_error err = {0};
+    cr_assert_eq(zs_lawfile_read(&lf, zs_test_path("law.json"), &err), ZS_OK, "%s", err.msg);
+    lf.fits[0].law.alpha = -0.1;
+    cr_assert_eq(zs_lawfile_write(&lf, zs_test_path("bad-law.json"), &err), ZS_OK, "%s", err.msg);
+    zs_lawfile_free(&lf);
+    zs_run r = zs_test_cli("report %s -o %s", zs_test_path("bad-law.json"), zs_test_path("r.html"));
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    char *text = zs_test_slurp(zs_test_path("r.html"), NULL);
+    cr_assert(strstr(text, "<p>No frontier: "), "the degenerate fit's note");
+    cr_assert(strstr(text, "<h3>pcfg-0.35</h3>\n<table>"), "the other fits keep their frontier");
+    free(text);
+}
+
 /* ---- errors: one per malformed or unknown input, nothing written ------------------------ */
 static void expect_error(const char *name, const char *content, int code, const char *message) {
     const char *in = zs_test_path(name);
@@ -241,15 +273,16 @@ Test(report_errors, predict_without_n_opt) {
 }
 
 Test(report_errors, law_json_checked_by_its_reader) {
-    expect_error("law.json", "{\"format\": \"zipscale-law\", \"format_version\": 1}", 1, ": ");
+    expect_error("law.json", "{\"format\": \"zipscale-law\", \"format_version\": 1}", 1,
+                 ": zipscale_version: expected a string");
 }
 
 Test(report_errors, missing_token_file) {
-    expect_error("absent.npy", NULL, 1, ": ");
+    expect_error("absent.npy", NULL, 1, ": cannot open");
 }
 
 Test(report_errors, bad_training_log) {
-    expect_error("t.jsonl", "{\"step\": 0}\n", 1, ":1: ");
+    expect_error("t.jsonl", "{\"step\": 0}\n", 1, ":1: missing \"tokens\"");
 }
 
 Test(report_errors, usage) {

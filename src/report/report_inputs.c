@@ -105,8 +105,13 @@ static zs_status load_tokens(zs_report_data *data, const char *path, const zs_re
     zs_measure_result r;
     zs_status s = zs_measure_token_file(path, NULL, &mopts, &r, NULL, NULL, err);
     if (s) return s;
-    zs_report_dataset d = {zs_report_stem(path), path,          r.gzip.median,
-                           r.units_total,        r.gzip_ratios, r.gzip.n};
+    zs_report_dataset d = {.name = zs_report_stem(path),
+                           .source = path,
+                           .h = r.gzip.median,
+                           .size = r.units_total,
+                           .units = "tokens",
+                           .ratios = r.gzip_ratios,
+                           .n_ratios = r.gzip.n};
     r.gzip_ratios = NULL;
     zs_measure_result_free(&r);
     s = d.name ? add_dataset(data, &d, err) : zs_fail(err, ZS_ERR_NOMEM, "out of memory");
@@ -132,13 +137,15 @@ static zs_status gzip_entry(zs_report_data *data, const char *path, json_t *entr
     const char *file = json_string_value(json_object_get(entry, "file"));
     if (!file)
         return zs_fail(err, ZS_ERR_FORMAT, "%s: files[%zu].file: expected a string", path, i);
-    double h = 0, tokens = 0;
+    double h = 0, size = 0;
+    /* the size is in tokens, or in bytes for `zipscale gzip --bytes` */
+    const char *units = json_object_get(entry, "bytes") ? "bytes" : "tokens";
     zs_status s = number_at(path, entry, "files", i, "H", &h, err);
-    if (!s) s = number_at(path, entry, "files", i, "tokens", &tokens, err);
+    if (!s) s = number_at(path, entry, "files", i, units, &size, err);
     if (s) return s;
     json_t *ratios = json_object_get(entry, "gzip_ratios");
     size_t n = json_is_array(ratios) ? json_array_size(ratios) : 0;
-    zs_report_dataset d = {zs_report_stem(file), path, h, (uint64_t)tokens, NULL, n};
+    zs_report_dataset d = {zs_report_stem(file), path, h, (uint64_t)size, units, NULL, n};
     if (!d.name) return zs_fail(err, ZS_ERR_NOMEM, "out of memory");
     if (n && !(d.ratios = malloc(n * sizeof *d.ratios)))
         s = zs_fail(err, ZS_ERR_NOMEM, "out of memory");

@@ -18,8 +18,9 @@ typedef struct {
     char *name;         /* the file's name without directories and extension */
     const char *source; /* the input it came from */
     double h;
-    uint64_t tokens;
-    double *ratios; /* per-sequence gzip ratios; NULL when the input had none */
+    uint64_t size;     /* in `units` */
+    const char *units; /* "tokens", or "bytes" for a gzip JSON measured with --bytes */
+    double *ratios;    /* per-sequence gzip ratios; NULL when the input had none */
     size_t n_ratios;
 } zs_report_dataset;
 

@@ -75,7 +75,7 @@ static zs_status datasets(FILE *out, const zs_report_data *data, zs_error *err) 
     heading(out, "datasets", "Datasets");
     paragraph(out, "H is the median gzip compression ratio of a dataset's sampled 256-token "
                    "sequences (REFERENCE §5); lower H means more compressible data.");
-    static const char *const cols[] = {"dataset", "source", "tokens", "H", "sequences measured"};
+    static const char *const cols[] = {"dataset", "source", "size", "H", "sequences measured"};
     zs_html_table_head(out, cols, 5);
     size_t with_ratios = 0;
     for (size_t i = 0; i < data->n_datasets; i++) {
@@ -83,7 +83,7 @@ static zs_status datasets(FILE *out, const zs_report_data *data, zs_error *err) 
         fputs("<tr>", out);
         td_text(out, d->name);
         td_text(out, d->source);
-        fprintf(out, "<td class=\"num\">%llu</td>", (unsigned long long)d->tokens);
+        fprintf(out, "<td class=\"num\">%llu %s</td>", (unsigned long long)d->size, d->units);
         td_num(out, d->h);
         fprintf(out, "<td class=\"num\">%zu</td></tr>\n", d->n_ratios);
         with_ratios += d->ratios != NULL;
@@ -340,6 +340,15 @@ static zs_status frontier_section(FILE *out, const zs_report_data *data, zs_erro
             fputs("<h3>", out);
             zs_html_text(out, fit_label(fit));
             fputs("</h3>\n", out);
+            zs_frontier_exponents ex;
+            zs_error why = {0};
+            if (zs_frontier_exponents_of(&fit->law, &ex, &why)) {
+                /* a degenerate fit has no frontier: say so and go on */
+                char note[sizeof why.msg + 32];
+                snprintf(note, sizeof note, "No frontier: %s.", why.msg);
+                paragraph(out, note);
+                continue;
+            }
             static const char *const cols[] = {"compute C (FLOPs)", "N_opt", "D_opt",
                                                "tokens / param", "loss (nats)"};
             zs_html_table_head(out, cols, 5);
