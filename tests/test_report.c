@@ -285,6 +285,10 @@ Test(report_errors, bad_training_log) {
     expect_error("t.jsonl", "{\"step\": 0}\n", 1, ":1: missing \"tokens\"");
 }
 
+Test(report_errors, runs_table_without_loss) {
+    expect_error("runs.csv", "N,D\n1,2\n", 1, ":1: missing column 'loss' in the header");
+}
+
 Test(report_errors, usage) {
     zs_run r = zs_test_cli("report %s", EXAMPLE);
     cr_assert_eq(r.exit_code, 2);
