@@ -561,6 +561,32 @@ Test(plot_errors, empty_figure) {
     zs_plot_free(fig);
 }
 
+Test(plot_svg, in_memory_matches_file) {
+    zs_plot *fig = simple_fig();
+    zs_error err = {0};
+    char *svg = svg_of(fig, "memory.svg");
+    char *text = NULL;
+    size_t len = 0;
+    cr_assert_eq(zs_plot_svg(fig, &text, &len, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(len, strlen(svg));
+    cr_assert_str_eq(text, svg, "zs_plot_svg gives the bytes zs_plot_write writes");
+    free(text);
+    free(svg);
+    zs_plot_free(fig);
+}
+
+Test(plot_errors, empty_figure_in_memory) {
+    zs_plot *fig = new_fig();
+    zs_error err = {0};
+    char *text = (char *)"untouched";
+    size_t len = 7;
+    cr_assert_eq(zs_plot_svg(fig, &text, &len, &err), ZS_ERR_USAGE);
+    cr_assert(strstr(err.msg, "plot: the figure has no series"), "%s", err.msg);
+    cr_assert_null(text);
+    cr_assert_eq(len, 0);
+    zs_plot_free(fig);
+}
+
 Test(plot_errors, unknown_extension) {
     zs_plot *fig = simple_fig();
     zs_error err = {0};

@@ -75,6 +75,10 @@ size_t zs_plot_skipped_points(const zs_plot *fig);
  * non-positive value on a log axis (naming the series) or an unknown extension. */
 zs_status zs_plot_write(const zs_plot *fig, const char *path, zs_error *err);
 
+/* The same SVG document zs_plot_write writes to a .svg file, in memory (NUL-terminated,
+ * *len bytes without the NUL; free it with free()): for callers that inline figures. */
+zs_status zs_plot_svg(const zs_plot *fig, char **text, size_t *len, zs_error *err);
+
 /* ---- ticks (exposed for tests and for callers that draw their own axes) ----------------
  * Linear: "nice" steps 1, 2 or 5 x 10^k, about 4-8 ticks, all labelled. Log10: majors
  * at 10^k labelled "10" with superscript "k", minors at 2..9 x 10^k unlabelled (left out

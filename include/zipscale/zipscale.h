@@ -12,5 +12,6 @@
 #include "zipscale/fit.h"      /* runs tables, Chinchilla fits, bootstrap, law.json */
 #include "zipscale/frontier.h" /* OLS, power laws, frontier, regression on H, prediction */
 #include "zipscale/figures.h"  /* the fits, frontiers and training logs as figures */
+#include "zipscale/report.h"   /* the self-contained HTML report of all results */
 
 #endif

@@ -27,5 +27,6 @@ extern const zs_command zs_cmd_plot_runs;
 extern const zs_command zs_cmd_plot_frontier;
 extern const zs_command zs_cmd_plot_law;
 extern const zs_command zs_cmd_plot_curves;
+extern const zs_command zs_cmd_report;
 
 #endif

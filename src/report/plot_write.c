@@ -1,6 +1,8 @@
-/* zs_plot_write: lays the figure out, picks the backend from the file's extension and
- * writes through a temporary file renamed into place, so a failure leaves nothing. */
+/* zs_plot_write and zs_plot_svg: lay the figure out, pick the backend (from the file's
+ * extension) and write through a temporary file renamed into place, so a failure leaves
+ * nothing, or into memory for callers that inline the SVG. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -27,21 +29,52 @@ static zs_status format_of(const char *path, plot_format *format, zs_error *err)
                    path, dot ? dot : "");
 }
 
+zs_status zs_plot_svg(const zs_plot *fig, char **text, size_t *len, zs_error *err) {
+    *text = NULL;
+    *len = 0;
+    zs_display d;
+    zs_status s = zs_plot_layout(fig, &d, err);
+    if (s) return s;
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *out = open_memstream(&buf, &n);
+    if (!out) {
+        zs_display_free(&d);
+        return zs_fail(err, ZS_ERR_NOMEM, "svg: out of memory");
+    }
+    s = zs_plot_render_svg(&d, out, "svg", err);
+    if (fclose(out) != 0 && !s) s = zs_fail(err, ZS_ERR_NOMEM, "svg: out of memory");
+    zs_display_free(&d);
+    if (s) {
+        free(buf);
+        return s;
+    }
+    *text = buf;
+    *len = n;
+    return ZS_OK;
+}
+
 zs_status zs_plot_write(const zs_plot *fig, const char *path, zs_error *err) {
     plot_format format = FORMAT_SVG;
     zs_status s = format_of(path, &format, err);
     if (s) return s;
+    if (format == FORMAT_SVG) {
+        char *text = NULL;
+        size_t len = 0;
+        s = zs_plot_svg(fig, &text, &len, err);
+        if (s) return s;
+        s = zs_write_file_atomic(path, text, len, err);
+        free(text);
+        return s;
+    }
     zs_display d;
     s = zs_plot_layout(fig, &d, err);
     if (s) return s;
     zs_atomic_file file;
     s = zs_atomic_open(&file, path, err);
     if (!s) {
-        if (format == FORMAT_SVG)
-            s = zs_plot_render_svg(&d, file.fp, path, err);
-        else
-            s = zs_plot_render_cairo(&d, format == FORMAT_PNG ? ZS_CAIRO_PNG : ZS_CAIRO_PDF,
-                                     file.fp, path, err);
+        s = zs_plot_render_cairo(&d, format == FORMAT_PNG ? ZS_CAIRO_PNG : ZS_CAIRO_PDF, file.fp,
+                                 path, err);
         if (s)
             zs_atomic_abort(&file);
         else

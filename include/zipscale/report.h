@@ -1,0 +1,59 @@
+/* zipscale report: one self-contained HTML page (inline SVG figures, inline CSS, no
+ * JavaScript, nothing fetched) from whatever results it is given: token files, gzip and
+ * predict JSON, runs tables, law.json, regression.json, training logs. docs/report.md. */
+#ifndef ZIPSCALE_REPORT_H
+#define ZIPSCALE_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zipscale/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What an input is, told by its content (see zs_report_detect). */
+typedef enum {
+    ZS_REPORT_TOKENS,     /* a token file, .npy or .bin: H is measured */
+    ZS_REPORT_GZIP,       /* `zipscale gzip --json` output ("command": "gzip") */
+    ZS_REPORT_RUNS,       /* a runs table, .csv */
+    ZS_REPORT_LAW,        /* law.json ("format": "zipscale-law") */
+    ZS_REPORT_REGRESSION, /* regression.json ("format": "zipscale-regression") */
+    ZS_REPORT_PREDICT,    /* `zipscale predict --json` output ("command": "predict") */
+    ZS_REPORT_TRAINLOG,   /* a trainer's JSONL log, .jsonl */
+    ZS_REPORT_NKINDS
+} zs_report_kind;
+
+/* "tokens", "gzip", "runs", "law", "regression", "predict", "trainlog". */
+const char *zs_report_kind_name(zs_report_kind kind);
+
+/* By extension: .npy, .bin (tokens), .csv (runs), .jsonl (trainlog); a .json file by
+ * its "format" (zipscale-law, zipscale-regression) or "command" (gzip, predict) field.
+ * Anything else fails with a message naming the file and the kinds accepted. */
+zs_status zs_report_detect(const char *path, zs_report_kind *kind, zs_error *err);
+
+typedef struct {
+    const char *title;        /* default "zipscale report" */
+    const char *date_utc;     /* the date line; NULL = now, as YYYY-MM-DD HH:MM:SS UTC */
+    const char *command_line; /* recorded in the provenance; may be NULL */
+    uint64_t seed;            /* of the H measurement of token files (default 0) */
+    uint64_t sample;          /* sequences sampled per token file (default 1000) */
+    int threads;              /* 0 = all cores; the output does not depend on it */
+} zs_report_opts;
+
+void zs_report_opts_init(zs_report_opts *opts);
+
+/* The page as one NUL-terminated buffer (*len bytes; free() it). Identical bytes for the
+ * same inputs, options and machine whatever the thread count. */
+zs_status zs_report_html(const char *const *paths, size_t n_paths, const zs_report_opts *opts,
+                         char **html, size_t *len, zs_error *err);
+
+/* The same, written atomically to out_path. */
+zs_status zs_report_write(const char *const *paths, size_t n_paths, const zs_report_opts *opts,
+                          const char *out_path, zs_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,292 @@
+/* The report's inputs: each one's kind told by its content, loaded with the reader of
+ * its module (runs, law.json, regression.json, training logs), token files measured,
+ * gzip and predict JSON checked field by field. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "report/report_internal.h"
+#include "zipscale/measure.h"
+
+static const char *const kind_names[ZS_REPORT_NKINDS] = {"tokens",     "gzip",    "runs",    "law",
+                                                         "regression", "predict", "trainlog"};
+
+const char *zs_report_kind_name(zs_report_kind kind) {
+    return kind < ZS_REPORT_NKINDS ? kind_names[kind] : "unknown";
+}
+
+#define ACCEPTED                                                                                   \
+    "expected a token file (.npy, .bin), a runs table (.csv), a training log (.jsonl), or "        \
+    "JSON from zipscale fit (law.json), regress, gzip --json or predict --json"
+
+static const char *extension(const char *path) {
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(slash ? slash : path, '.');
+    return dot ? dot : "";
+}
+
+static zs_status detect_json(const char *path, zs_report_kind *kind, json_t **doc_out,
+                             zs_error *err) {
+    json_error_t jerr;
+    json_t *doc = json_load_file(path, 0, &jerr);
+    if (!doc)
+        return zs_fail(err, ZS_ERR_FORMAT, "%s:%d:%d: bad JSON: %s", path, jerr.line, jerr.column,
+                       jerr.text);
+    const char *format = json_string_value(json_object_get(doc, "format"));
+    const char *command = json_string_value(json_object_get(doc, "command"));
+    zs_status s = ZS_OK;
+    if (format && strcmp(format, "zipscale-law") == 0)
+        *kind = ZS_REPORT_LAW;
+    else if (format && strcmp(format, "zipscale-regression") == 0)
+        *kind = ZS_REPORT_REGRESSION;
+    else if (command && strcmp(command, "gzip") == 0)
+        *kind = ZS_REPORT_GZIP;
+    else if (command && strcmp(command, "predict") == 0)
+        *kind = ZS_REPORT_PREDICT;
+    else
+        s = zs_fail(err, ZS_ERR_FORMAT,
+                    "%s: unknown JSON input (\"format\" zipscale-law or zipscale-regression, or "
+                    "\"command\" gzip or predict, expected); " ACCEPTED,
+                    path);
+    if (!s && doc_out)
+        *doc_out = doc;
+    else
+        json_decref(doc);
+    return s;
+}
+
+static zs_status detect(const char *path, zs_report_kind *kind, json_t **doc, zs_error *err) {
+    const char *ext = extension(path);
+    if (strcasecmp(ext, ".npy") == 0 || strcasecmp(ext, ".bin") == 0) {
+        *kind = ZS_REPORT_TOKENS;
+        return ZS_OK;
+    }
+    if (strcasecmp(ext, ".csv") == 0) {
+        *kind = ZS_REPORT_RUNS;
+        return ZS_OK;
+    }
+    if (strcasecmp(ext, ".jsonl") == 0) {
+        *kind = ZS_REPORT_TRAINLOG;
+        return ZS_OK;
+    }
+    if (strcasecmp(ext, ".json") == 0) return detect_json(path, kind, doc, err);
+    return zs_fail(err, ZS_ERR_USAGE, "%s: unknown input kind; " ACCEPTED, path);
+}
+
+zs_status zs_report_detect(const char *path, zs_report_kind *kind, zs_error *err) {
+    return detect(path, kind, NULL, err);
+}
+
+char *zs_report_stem(const char *path) {
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    size_t len = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+    return strndup(base, len);
+}
+
+static zs_status add_dataset(zs_report_data *data, const zs_report_dataset *d, zs_error *err) {
+    zs_report_dataset *items = realloc(data->datasets, (data->n_datasets + 1) * sizeof *items);
+    if (!items) return zs_fail(err, ZS_ERR_NOMEM, "out of memory (datasets)");
+    data->datasets = items;
+    items[data->n_datasets++] = *d;
+    return ZS_OK;
+}
+
+static zs_status load_tokens(zs_report_data *data, const char *path, const zs_report_opts *opts,
+                             zs_error *err) {
+    zs_measure_opts mopts;
+    zs_measure_opts_init(&mopts);
+    mopts.seed = opts->seed;
+    mopts.sample = opts->sample;
+    mopts.zstd_level = 0;
+    mopts.threads = opts->threads;
+    zs_measure_result r;
+    zs_status s = zs_measure_token_file(path, NULL, &mopts, &r, NULL, NULL, err);
+    if (s) return s;
+    zs_report_dataset d = {.name = zs_report_stem(path),
+                           .source = path,
+                           .h = r.gzip.median,
+                           .size = r.units_total,
+                           .units = "tokens",
+                           .ratios = r.gzip_ratios,
+                           .n_ratios = r.gzip.n};
+    r.gzip_ratios = NULL;
+    zs_measure_result_free(&r);
+    s = d.name ? add_dataset(data, &d, err) : zs_fail(err, ZS_ERR_NOMEM, "out of memory");
+    if (s) {
+        free(d.name);
+        free(d.ratios);
+    }
+    return s;
+}
+
+static zs_status number_at(const char *path, json_t *obj, const char *where, size_t i,
+                           const char *key, double *out, zs_error *err) {
+    json_t *v = json_object_get(obj, key);
+    if (!json_is_number(v))
+        return zs_fail(err, ZS_ERR_FORMAT, "%s: %s[%zu].%s: expected a number", path, where, i,
+                       key);
+    *out = json_number_value(v);
+    return ZS_OK;
+}
+
+static zs_status gzip_entry(zs_report_data *data, const char *path, json_t *entry, size_t i,
+                            zs_error *err) {
+    const char *file = json_string_value(json_object_get(entry, "file"));
+    if (!file)
+        return zs_fail(err, ZS_ERR_FORMAT, "%s: files[%zu].file: expected a string", path, i);
+    double h = 0, size = 0;
+    /* the size is in tokens, or in bytes for `zipscale gzip --bytes` */
+    const char *units = json_object_get(entry, "bytes") ? "bytes" : "tokens";
+    zs_status s = number_at(path, entry, "files", i, "H", &h, err);
+    if (!s) s = number_at(path, entry, "files", i, units, &size, err);
+    if (s) return s;
+    json_t *ratios = json_object_get(entry, "gzip_ratios");
+    size_t n = json_is_array(ratios) ? json_array_size(ratios) : 0;
+    zs_report_dataset d = {zs_report_stem(file), path, h, (uint64_t)size, units, NULL, n};
+    if (!d.name) return zs_fail(err, ZS_ERR_NOMEM, "out of memory");
+    if (n && !(d.ratios = malloc(n * sizeof *d.ratios)))
+        s = zs_fail(err, ZS_ERR_NOMEM, "out of memory");
+    for (size_t k = 0; !s && k < n; k++) {
+        json_t *v = json_array_get(ratios, k);
+        if (!json_is_number(v))
+            s = zs_fail(err, ZS_ERR_FORMAT, "%s: files[%zu].gzip_ratios[%zu]: expected a number",
+                        path, i, k);
+        else
+            d.ratios[k] = json_number_value(v);
+    }
+    if (!s) s = add_dataset(data, &d, err);
+    if (s) {
+        free(d.name);
+        free(d.ratios);
+    }
+    return s;
+}
+
+static zs_status load_gzip(zs_report_data *data, const char *path, json_t *doc, zs_error *err) {
+    json_t *files = json_object_get(doc, "files");
+    if (!json_is_array(files) || json_array_size(files) == 0)
+        return zs_fail(err, ZS_ERR_FORMAT, "%s: files: expected a non-empty array", path);
+    zs_status s = ZS_OK;
+    for (size_t i = 0; !s && i < json_array_size(files); i++)
+        s = gzip_entry(data, path, json_array_get(files, i), i, err);
+    return s;
+}
+
+static zs_status check_predict(const char *path, json_t *doc, zs_error *err) {
+    static const char *const keys[] = {"compute_flops", "N_opt", "D_opt", "tokens_per_param",
+                                       "loss"};
+    double v;
+    if (!json_is_number(json_object_get(doc, "H")))
+        return zs_fail(err, ZS_ERR_FORMAT, "%s: H: expected a number", path);
+    json_t *rows = json_object_get(doc, "predictions");
+    if (!json_is_array(rows) || json_array_size(rows) == 0)
+        return zs_fail(err, ZS_ERR_FORMAT, "%s: predictions: expected a non-empty array", path);
+    for (size_t i = 0; i < json_array_size(rows); i++)
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            zs_status s =
+                number_at(path, json_array_get(rows, i), "predictions", i, keys[k], &v, err);
+            if (s) return s;
+        }
+    return ZS_OK;
+}
+
+static zs_status load_one(zs_report_data *data, zs_report_input *in, const zs_report_opts *opts,
+                          zs_error *err) {
+    json_t *doc = NULL;
+    zs_status s = detect(in->path, &in->kind, &doc, err);
+    if (s) return s;
+    struct stat st;
+    if (stat(in->path, &st) != 0) {
+        json_decref(doc);
+        return zs_fail(err, ZS_ERR_IO, "%s: cannot open", in->path);
+    }
+    in->bytes = (uint64_t)st.st_size;
+    s = zs_sha256_file(in->path, in->sha256, err);
+    if (!s) switch (in->kind) {
+        case ZS_REPORT_TOKENS:
+            s = load_tokens(data, in->path, opts, err);
+            break;
+        case ZS_REPORT_GZIP:
+            s = load_gzip(data, in->path, doc, err);
+            break;
+        case ZS_REPORT_RUNS:
+            s = zs_runs_read(&in->runs, in->path, NULL, 0, err);
+            break;
+        case ZS_REPORT_LAW:
+            s = zs_lawfile_read(&in->law, in->path, err);
+            break;
+        case ZS_REPORT_REGRESSION:
+            s = zs_regressfile_read(&in->reg, in->path, err);
+            break;
+        case ZS_REPORT_PREDICT:
+            s = check_predict(in->path, doc, err);
+            if (!s) in->predict = json_incref(doc);
+            break;
+        case ZS_REPORT_TRAINLOG:
+            s = zs_trainlog_read(&in->log, in->path, err);
+            break;
+        default:
+            s = zs_fail(err, ZS_ERR_INTERNAL, "%s: bad input kind", in->path);
+        }
+    json_decref(doc);
+    if (s) in->kind = ZS_REPORT_NKINDS; /* nothing loaded to free */
+    return s;
+}
+
+zs_status zs_report_load(zs_report_data *data, const char *const *paths, size_t n,
+                         const zs_report_opts *opts, zs_error *err) {
+    memset(data, 0, sizeof *data);
+    if (n == 0) return zs_fail(err, ZS_ERR_USAGE, "report: no inputs; " ACCEPTED);
+    data->inputs = calloc(n, sizeof *data->inputs);
+    if (!data->inputs) return zs_fail(err, ZS_ERR_NOMEM, "out of memory (inputs)");
+    zs_status s = ZS_OK;
+    for (size_t i = 0; !s && i < n; i++) {
+        data->inputs[i].path = paths[i];
+        data->inputs[i].kind = ZS_REPORT_NKINDS;
+        data->n_inputs = i + 1;
+        s = load_one(data, &data->inputs[i], opts, err);
+    }
+    if (s) zs_report_data_free(data);
+    return s;
+}
+
+size_t zs_report_count(const zs_report_data *data, zs_report_kind kind) {
+    size_t count = 0;
+    for (size_t i = 0; i < data->n_inputs; i++) count += data->inputs[i].kind == kind;
+    return count;
+}
+
+void zs_report_data_free(zs_report_data *data) {
+    for (size_t i = 0; i < data->n_inputs; i++) {
+        zs_report_input *in = &data->inputs[i];
+        switch (in->kind) {
+        case ZS_REPORT_RUNS:
+            zs_runs_free(&in->runs);
+            break;
+        case ZS_REPORT_LAW:
+            zs_lawfile_free(&in->law);
+            break;
+        case ZS_REPORT_REGRESSION:
+            zs_regressfile_free(&in->reg);
+            break;
+        case ZS_REPORT_TRAINLOG:
+            zs_trainlog_free(&in->log);
+            break;
+        case ZS_REPORT_PREDICT:
+            json_decref(in->predict);
+            break;
+        default:
+            break;
+        }
+    }
+    for (size_t i = 0; i < data->n_datasets; i++) {
+        free(data->datasets[i].name);
+        free(data->datasets[i].ratios);
+    }
+    free(data->inputs);
+    free(data->datasets);
+    memset(data, 0, sizeof *data);
+}
