@@ -17,7 +17,7 @@ static void num(FILE *out, double v) {
     fputs(buf, out);
 }
 
-static void escaped(FILE *out, const char *text) {
+void zs_markup_escape(FILE *out, const char *text, int apostrophe) {
     for (const char *p = text; *p; p++) {
         switch (*p) {
         case '&':
@@ -31,6 +31,12 @@ static void escaped(FILE *out, const char *text) {
             break;
         case '"':
             fputs("&quot;", out);
+            break;
+        case '\'':
+            if (apostrophe)
+                fputs("&#39;", out);
+            else
+                fputc(*p, out);
             break;
         default:
             fputc(*p, out);
@@ -112,7 +118,7 @@ static void text(FILE *out, const zs_prim *p) {
         fputs(")\"", out);
     }
     fputc('>', out);
-    escaped(out, p->text);
+    zs_markup_escape(out, p->text, 0);
     if (p->sup) {
         /* dy rather than baseline-shift: every SVG renderer honours dy. */
         fputs("<tspan class=\"sup\" dy=\"", out);
@@ -120,7 +126,7 @@ static void text(FILE *out, const zs_prim *p) {
         fputs("\" font-size=\"", out);
         num(out, ZS_PLOT_SUP_SCALE * p->size_pt);
         fputs("\">", out);
-        escaped(out, p->sup);
+        zs_markup_escape(out, p->sup, 0);
         fputs("</tspan>", out);
     }
     fputs("</text>\n", out);

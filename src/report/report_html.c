@@ -5,30 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/plot_internal.h"
 #include "report/report_internal.h"
 
 void zs_html_text(FILE *out, const char *text) {
-    for (const char *p = text; *p; p++) {
-        switch (*p) {
-        case '&':
-            fputs("&amp;", out);
-            break;
-        case '<':
-            fputs("&lt;", out);
-            break;
-        case '>':
-            fputs("&gt;", out);
-            break;
-        case '"':
-            fputs("&quot;", out);
-            break;
-        case '\'':
-            fputs("&#39;", out);
-            break;
-        default:
-            fputc(*p, out);
-        }
-    }
+    zs_markup_escape(out, text, 1);
 }
 
 void zs_html_num(FILE *out, double v) {
