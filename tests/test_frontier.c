@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testjson.h"
 #include "testutil.h"
 #include "zipscale/frontier.h"
 
@@ -713,19 +714,6 @@ static const char *write_lawfile(const char *name, int with_h, int with_boot) {
     cr_assert_eq(zs_lawfile_write(&lf, path, &err), ZS_OK, "%s", err.msg);
     for (int d = 0; d < CLI_DATASETS; d++) free(fits[d].bootstrap.samples);
     return path;
-}
-
-static json_t *parse_json(const char *text) {
-    json_error_t jerr;
-    json_t *doc = json_loads(text, 0, &jerr);
-    cr_assert(doc, "not JSON (%s): %s", jerr.text, text);
-    return doc;
-}
-
-static double json_num(json_t *obj, const char *key) {
-    json_t *v = json_object_get(obj, key);
-    cr_assert(json_is_number(v), "%s is not a number", key);
-    return json_number_value(v);
 }
 
 Test(cli_frontier, json_matches_the_library) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testjson.h"
 #include "testutil.h"
 #include "zipscale/fit.h"
 #include "zipscale/frontier.h"
@@ -150,19 +151,6 @@ static const char *write_runs(const char *name, double offset_scale, double nois
     cr_assert_eq(zs_test_write(path, text, len), 0);
     free(text);
     return path;
-}
-
-static json_t *parse_json(const char *text) {
-    json_error_t jerr;
-    json_t *doc = json_loads(text, 0, &jerr);
-    cr_assert(doc, "not JSON (%s): %s", jerr.text, text);
-    return doc;
-}
-
-static double json_num(json_t *obj, const char *key) {
-    json_t *v = json_object_get(obj, key);
-    cr_assert(json_is_number(v), "%s is not a number", key);
-    return json_number_value(v);
 }
 
 static void expect_estimate(json_t *fit, const char *key, const zs_estimate *e) {
