@@ -19,7 +19,7 @@ build_pkgs=(
 )
 test_pkgs=(
     libcriterion-dev              # unit and end-to-end tests
-    python3 python3-numpy python3-nltk python3-scipy  # test-time cross-checks only, never a runtime dependency
+    python3 python3-numpy python3-nltk python3-scipy python3-torch  # test-time cross-checks only, never a runtime dependency
 )
 
 check_only=0

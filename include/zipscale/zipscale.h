@@ -13,5 +13,6 @@
 #include "zipscale/frontier.h" /* OLS, power laws, frontier, regression on H, prediction */
 #include "zipscale/figures.h"  /* the fits, frontiers and training logs as figures */
 #include "zipscale/report.h"   /* the self-contained HTML report of all results */
+#include "zipscale/nn.h"       /* models, AdamW, safetensors */
 
 #endif
