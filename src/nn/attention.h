@@ -1,0 +1,33 @@
+/* nn internal: causal multi-head self-attention, forward and backward, on the fused qkv
+ * activations of one block. The float path is the one training uses; the double path is
+ * the reference for the gradient checks.
+ *
+ * Shapes (row-major): qkv is (B, T, 3C): at each position q (C values), then k (C), then
+ * v (C); head h owns columns h*hd .. (h+1)*hd-1 of each third, hd = C / H; q and k are
+ * already rotated (RoPE). out is (B, T, C), head h's output in columns h*hd... of it.
+ * Position t attends to positions 0..t with weights softmax(q·k / sqrt(hd)). `saved` is
+ * what the forward keeps for the backward (zs_attention_saved_numel floats), `scratch` a
+ * workspace (zs_attention_scratch_numel). */
+#ifndef ZS_NN_ATTENTION_H
+#define ZS_NN_ATTENTION_H
+
+#include "nn/matmul.h"
+
+size_t zs_attention_saved_numel(size_t B, size_t T, size_t C, size_t H);
+size_t zs_attention_scratch_numel(size_t B, size_t T, size_t C, size_t H);
+
+/* mm supplies the precision and the thread count (and any cached primitives). */
+zs_status zs_attention_forward_f32(zs_mm *mm, float *out, float *saved, float *scratch,
+                                   const float *qkv, size_t B, size_t T, size_t C, size_t H,
+                                   zs_error *err);
+/* Writes (does not accumulate) dqkv (B, T, 3C) from dout (B, T, C). */
+zs_status zs_attention_backward_f32(zs_mm *mm, float *dqkv, float *scratch, const float *dout,
+                                    const float *qkv, const float *saved, size_t B, size_t T,
+                                    size_t C, size_t H, zs_error *err);
+
+void zs_attention_forward_f64(double *out, double *saved, double *scratch, const double *qkv,
+                              size_t B, size_t T, size_t C, size_t H);
+void zs_attention_backward_f64(double *dqkv, double *scratch, const double *dout, const double *qkv,
+                               const double *saved, size_t B, size_t T, size_t C, size_t H);
+
+#endif
