@@ -14,5 +14,6 @@
 #include "zipscale/figures.h"  /* the fits, frontiers and training logs as figures */
 #include "zipscale/report.h"   /* the self-contained HTML report of all results */
 #include "zipscale/nn.h"       /* models, AdamW, safetensors */
+#include "zipscale/train.h"    /* the training loop, schedules, checkpoints */
 
 #endif
