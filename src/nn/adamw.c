@@ -45,18 +45,20 @@ void zs_adamw_free(zs_adamw *opt) {
 }
 
 /* torch.optim.AdamW (its single-tensor path), per element, in torch's order of float
- * operations (ATen's add, addcmul and addcdiv kernels): p *= 1 - lr·λ;
+ * operations (ATen's mul, add, addcmul and addcdiv kernels): p *= 1 - lr·λ;
  * m = m·β1 + (1-β1)·g;  v = v·β2 + ((1-β2)·g)·g;  p += ((-step_size)·m) / (sqrt(v)/sqrt(bc2) + ε),
- * step_size = lr/bc1. The scalars are computed in double and rounded to float once, as torch
- * does with Python numbers. */
+ * step_size = lr/bc1. torch's kernels are compiled with contraction, so the two moment updates
+ * are fused multiply-adds there, and fmaf here: the result matches torch's float32 AdamW bit
+ * for bit (tests/test_adamw.c). The scalars are computed in double and rounded to float once,
+ * as torch does with Python numbers. */
 static void update(float *restrict p, float *restrict m, float *restrict v, const float *restrict g,
                    size_t n, float decay_factor, float beta1, float one_minus_beta1, float beta2,
                    float one_minus_beta2, float bc2_sqrt, float eps, float neg_step_size) {
 #pragma omp simd
     for (size_t i = 0; i < n; i++) {
         float pi = p[i] * decay_factor;
-        float mi = m[i] * beta1 + g[i] * one_minus_beta1;
-        float vi = v[i] * beta2 + one_minus_beta2 * g[i] * g[i];
+        float mi = fmaf(g[i], one_minus_beta1, m[i] * beta1);
+        float vi = fmaf(one_minus_beta2 * g[i], g[i], v[i] * beta2);
         float denom = sqrtf(vi) / bc2_sqrt + eps;
         p[i] = pi + neg_step_size * mi / denom;
         m[i] = mi;
