@@ -657,3 +657,148 @@ Test(mlp_errors, dense_inputs_and_backward_without_forward) {
     cr_assert_eq(zs_mlp_backward(mlp, 1.0f, &err), ZS_OK);
     zs_mlp_free(mlp);
 }
+
+/* ---- PyTorch ------------------------------------------------------------------------------ */
+
+/* The MLP as docs/model-mlp.md describes it, in torch float64 from our parameters file:
+ * nn.Linear layers, layers.0.weight_t transposed into the first one's weight. */
+static const char *const torch_mlp =
+    "import sys\n"
+    "import numpy as np, torch\n"
+    "d = sys.argv[1]\n"
+    "T, N, W, D, B = (int(a) for a in sys.argv[2:7])\n"
+    "I = T + N\n"
+    "flat = np.fromfile(d + '/params.f32', dtype=np.float32).astype(np.float64)\n"
+    "x = torch.tensor(np.fromfile(d + '/x.f32', dtype=np.float32).reshape(B, I)).double()\n"
+    "y = torch.tensor(np.fromfile(d + '/y.u8', dtype=np.uint8).astype(np.int64))\n"
+    "shapes = [(I, W), (W,)] + [(W, W), (W,)] * (D - 1) + [(2, W), (2,)]\n"
+    "layers, mods, o = [], [], 0\n"
+    "for l in range(D + 1):\n"
+    "    fan_in, out = (I if l == 0 else W), (2 if l == D else W)\n"
+    "    lin = torch.nn.Linear(fan_in, out).double()\n"
+    "    w = flat[o:o + fan_in * out]; o += fan_in * out\n"
+    "    w = w.reshape(I, W).T if l == 0 else w.reshape(out, fan_in)\n"
+    "    b = flat[o:o + out]; o += out\n"
+    "    with torch.no_grad():\n"
+    "        lin.weight.copy_(torch.tensor(np.ascontiguousarray(w)))\n"
+    "        lin.bias.copy_(torch.tensor(b))\n"
+    "    mods += [lin] + ([torch.nn.ReLU()] if l < D else [])\n"
+    "    layers.append(lin)\n"
+    "assert o == flat.size\n"
+    "model = torch.nn.Sequential(*mods)\n"
+    "logits = model(x)\n"
+    "per = torch.nn.functional.cross_entropy(logits, y, reduction='none')\n"
+    "loss = per.mean()\n"
+    "loss.backward()\n"
+    "g = []\n"
+    "for l, lin in enumerate(layers):\n"
+    "    gw = lin.weight.grad.T if l == 0 else lin.weight.grad\n"
+    "    g += [gw.contiguous().reshape(-1), lin.bias.grad]\n"
+    "out = torch.cat([loss.detach().reshape(1), per.detach()] + g)\n"
+    "out.numpy().tofile(d + '/torch_out.f64')\n"
+    "print('ok')\n";
+
+Test(mlp, matches_pytorch_float64) {
+    const char *py = zs_test_python("torch numpy");
+    if (!py) cr_skip_test("Debian python3 with torch and numpy not found");
+    zs_mlp_config cfg = {6, 10, 12, 2};
+    enum { B = 32, I = 16 };
+    zs_parity_task task = make_task(cfg.n_tasks, cfg.n_bits, 3, 7);
+    zs_parity_batch batch = make_batch(&task, B, 0);
+    float *x = dense_of(&task, &batch);
+    zs_mlp *mlp = make_mlp(cfg, B, 1, 15);
+    const zs_layout *L = zs_mlp_get_layout(mlp);
+    size_t n = L->numel;
+    cr_assert_eq(zs_test_write(zs_test_path("params.f32"), zs_mlp_params(mlp), n * sizeof(float)),
+                 0);
+    cr_assert_eq(zs_test_write(zs_test_path("x.f32"), x, B * I * sizeof(float)), 0);
+    cr_assert_eq(zs_test_write(zs_test_path("y.u8"), batch.label, B), 0);
+    const char *script = zs_test_path("mlp_check.py");
+    cr_assert_eq(zs_test_write(script, torch_mlp, strlen(torch_mlp)), 0);
+    zs_run run = zs_test_sh("'%s' '%s' '%s' %u %u %u %u %d", py, script, zs_test_tmpdir(),
+                            cfg.n_tasks, cfg.n_bits, cfg.width, cfg.depth, B);
+    cr_assert_eq(run.exit_code, 0, "torch failed: %s%s", run.out, run.err);
+    zs_run_free(&run);
+    size_t len;
+    double *ref = (double *)zs_test_slurp(zs_test_path("torch_out.f64"), &len);
+    cr_assert_eq(len, (1 + B + n) * sizeof(double));
+    const double *ref_loss = ref, *ref_ex = ref + 1, *ref_grad = ref + 1 + B;
+
+    /* ours in double: the same arithmetic up to summation order, 1e-12 */
+    model_ctx c = {cfg, L, params_f64(mlp), NULL, sparse_inputs(&batch)};
+    zs_mlp_acts_map a = zs_mlp_acts_carve(&cfg, B);
+    c.acts = malloc(a.numel * sizeof *c.acts);
+    double *g64 = calloc(n, sizeof *g64);
+    double loss64 = model_objective(&c);
+    zs_mlp_model_backward_f64(&cfg, L, NULL, 1, c.params, g64, c.acts, &c.in, 1.0, NULL);
+    cr_assert_leq(fabs(loss64 - *ref_loss), 1e-12, "loss %.17g vs torch %.17g", loss64, *ref_loss);
+    for (size_t b = 0; b < B; b++)
+        cr_assert_leq(fabs(c.acts[a.losses + b] - ref_ex[b]), 1e-12, "example %zu", b);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_leq(fabs(g64[i] - ref_grad[i]), 1e-12, "gradient %zu: %.17g vs %.17g", i, g64[i],
+                      ref_grad[i]);
+
+    /* ours in float, dense and sparse: float rounding, 1e-6 (loss, relative) and 1e-5 */
+    double loss32;
+    float ex32[B];
+    for (int dense = 0; dense < 2; dense++) {
+        zs_mlp_zero_grad(mlp);
+        if (dense)
+            cr_assert_eq(zs_mlp_forward_dense(mlp, x, batch.label, B, &loss32, ex32, NULL), ZS_OK);
+        else
+            cr_assert_eq(zs_mlp_forward(mlp, &batch, &loss32, ex32, NULL), ZS_OK);
+        cr_assert_eq(zs_mlp_backward(mlp, 1.0f, NULL), ZS_OK);
+        cr_assert_leq(fabs(loss32 - *ref_loss), 1e-6 * *ref_loss);
+        for (size_t b = 0; b < B; b++) cr_assert_leq(fabs(ex32[b] - ref_ex[b]), 1e-5);
+        for (size_t i = 0; i < n; i++)
+            cr_assert_leq(fabs(zs_mlp_grads(mlp)[i] - ref_grad[i]), 1e-5, "gradient %zu", i);
+    }
+    free(g64);
+    free(c.acts);
+    free(c.params);
+    free(ref);
+    free(x);
+    zs_mlp_free(mlp);
+    zs_parity_batch_free(&batch);
+    zs_parity_free(&task);
+}
+
+/* ---- training -------------------------------------------------------------------------- */
+
+/* The pieces together: AdamW (torch's defaults but no decay) on online batches learns a
+ * 3-subtask, 2-bit parity on 12 bits to a held-out loss far below ln 2 = 0.693 nats (chance). */
+Test(mlp, learns_a_small_parity_task) {
+    zs_mlp_config cfg = {3, 12, 64, 1};
+    const uint32_t B = 128, steps = getenv("ZS_SANITIZED") ? 150 : 300;
+    zs_parity_task task = make_task(cfg.n_tasks, cfg.n_bits, 2, 8);
+    zs_mlp *mlp = make_mlp(cfg, 512, 1, 16);
+    zs_adamw_config ac = zs_adamw_defaults();
+    ac.weight_decay = 0;
+    zs_adamw opt;
+    cr_assert_eq(zs_adamw_init(&opt, zs_mlp_get_layout(mlp), &ac, NULL), ZS_OK);
+    zs_parity_batch batch;
+    cr_assert_eq(zs_parity_batch_alloc(&batch, &task, B, NULL), ZS_OK);
+    double first = 0, loss = 0;
+    for (uint32_t s = 0; s < steps; s++) {
+        zs_parity_stream stream = {.kind = ZS_PARITY_ONLINE, .step = s};
+        cr_assert_eq(zs_parity_fill(&task, &stream, 0, &batch, 1, NULL), ZS_OK);
+        zs_mlp_zero_grad(mlp);
+        cr_assert_eq(zs_mlp_forward(mlp, &batch, &loss, NULL, NULL), ZS_OK);
+        cr_assert_eq(zs_mlp_backward(mlp, 1.0f, NULL), ZS_OK);
+        if (s == 0) first = loss;
+        zs_grad_clip(zs_mlp_grads(mlp), zs_mlp_get_layout(mlp)->numel, 1.0);
+        zs_adamw_step(&opt, zs_mlp_params(mlp), zs_mlp_grads(mlp), 1e-2);
+    }
+    zs_parity_batch test;
+    cr_assert_eq(zs_parity_batch_alloc(&test, &task, 512, NULL), ZS_OK);
+    zs_parity_stream held_out = {.kind = ZS_PARITY_TEST, .size = 512};
+    cr_assert_eq(zs_parity_fill(&task, &held_out, 0, &test, 1, NULL), ZS_OK);
+    cr_assert_eq(zs_mlp_forward(mlp, &test, &loss, NULL, NULL), ZS_OK);
+    cr_assert_gt(first, 0.6, "an untrained model is near chance: %g", first);
+    cr_assert_lt(loss, 0.1, "held-out loss after %u steps: %g nats", steps, loss);
+    zs_parity_batch_free(&test);
+    zs_parity_batch_free(&batch);
+    zs_adamw_free(&opt);
+    zs_mlp_free(mlp);
+    zs_parity_free(&task);
+}
