@@ -699,6 +699,8 @@ static const char *const torch_mlp =
     "print('ok')\n";
 
 Test(mlp, matches_pytorch_float64) {
+    if (getenv("ZS_SANITIZED"))
+        cr_skip_test("importing torch is slow: the Release build runs this");
     const char *py = zs_test_python("torch numpy");
     if (!py) cr_skip_test("Debian python3 with torch and numpy not found");
     zs_mlp_config cfg = {6, 10, 12, 2};
