@@ -177,6 +177,10 @@ Test(mlp, every_config_check_names_its_field) {
     zs_mlp *mlp;
     cr_assert_eq(zs_mlp_create(&mlp, &ok, 0, 1, &err), ZS_ERR_USAGE);
     cr_assert_str_eq(err.msg, "mlp: max_batch = 0: expected >= 1");
+    zs_mlp_config wide = {5, 5, 1 << 20, 1}; /* 2·2^20 + 5 activations per example */
+    cr_assert_eq(zs_mlp_create(&mlp, &wide, 1 << 20, 1, &err), ZS_ERR_USAGE);
+    cr_assert_str_eq(err.msg, "mlp: max_batch = 1048576: 2097157 activations per example allow "
+                              "at most 524286 examples (2^40 floats)");
 }
 
 /* ---- initialisation -------------------------------------------------------------------- */
