@@ -159,7 +159,7 @@ fail:
 void zs_mlp_free(zs_mlp *mlp) {
     if (!mlp) return;
     zs_layout_free(&mlp->layout);
-    zs_mm_free(mlp->mm);
+    if (mlp->mm) zs_mm_free(mlp->mm);
     free(mlp->params);
     free(mlp->grads);
     free(mlp->acts_block);
