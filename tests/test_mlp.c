@@ -426,7 +426,7 @@ Test(mlp_fd, whole_model_depth_2_dense) {
 
 /* The float model against the double one on the same parameters and batch. Float rounding
  * of sums over ~W terms: loss within 1e-6 relative, each example's loss within 1e-5 nats,
- * each gradient within 1e-5 of the largest gradient (measured ~1e-7). */
+ * each gradient within 1e-5 of the largest gradient (measured: 6e-9, 9e-8 and 3e-7). */
 Test(mlp, float_matches_double) {
     zs_mlp_config cfg = {20, 30, 24, 2};
     const uint32_t B = 50;
