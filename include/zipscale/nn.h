@@ -246,6 +246,8 @@ const zs_st_tensor *zs_safetensors_tensor(const zs_safetensors *st, size_t i);
 const zs_st_tensor *zs_safetensors_find(const zs_safetensors *st, const char *name);
 /* The metadata value for key, or NULL. */
 const char *zs_safetensors_meta(const zs_safetensors *st, const char *key);
+/* The path the file was opened with (for messages). */
+const char *zs_safetensors_path(const zs_safetensors *st);
 /* Copies tensor `name` into dst, checking that it exists with this dtype and shape;
  * errors name the file, the tensor and what was expected vs found. */
 zs_status zs_safetensors_read(const zs_safetensors *st, const char *name, zs_st_dtype dtype,

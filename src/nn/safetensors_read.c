@@ -266,6 +266,10 @@ const char *zs_safetensors_meta(const zs_safetensors *st, const char *key) {
     return st->metadata ? json_string_value(json_object_get(st->metadata, key)) : NULL;
 }
 
+const char *zs_safetensors_path(const zs_safetensors *st) {
+    return st->path;
+}
+
 zs_status zs_safetensors_read(const zs_safetensors *st, const char *name, zs_st_dtype dtype,
                               int ndim, const uint64_t *shape, void *dst, zs_error *err) {
     if (ndim < 0 || ndim > ZS_TENSOR_MAX_DIMS)
