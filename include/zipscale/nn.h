@@ -251,10 +251,41 @@ const zs_st_tensor *zs_safetensors_tensor(const zs_safetensors *st, size_t i);
 const zs_st_tensor *zs_safetensors_find(const zs_safetensors *st, const char *name);
 /* The metadata value for key, or NULL. */
 const char *zs_safetensors_meta(const zs_safetensors *st, const char *key);
+/* The path the file was opened with (for messages). */
+const char *zs_safetensors_path(const zs_safetensors *st);
 /* Copies tensor `name` into dst, checking that it exists with this dtype and shape;
  * errors name the file, the tensor and what was expected vs found. */
 zs_status zs_safetensors_read(const zs_safetensors *st, const char *name, zs_st_dtype dtype,
                               int ndim, const uint64_t *shape, void *dst, zs_error *err);
+
+/* ---- checkpoints ---- a model's config, parameters and (optionally) AdamW state in one
+ * safetensors file; the caller adds its own metadata (the trainer's step, RNG, data
+ * position, options). docs/formats.md "Checkpoints". */
+typedef enum { ZS_MODEL_GPT = 0, ZS_MODEL_MLP = 1 } zs_model_kind;
+typedef struct {
+    zs_model_kind kind;
+    zs_gpt_config gpt; /* kind GPT */
+    zs_mlp_config mlp; /* kind MLP */
+} zs_model_config;
+const char *zs_model_kind_name(zs_model_kind kind); /* "gpt", "mlp" */
+/* Writes params as F32 tensors named as the layout names them; with opt != NULL also
+ * "adamw.m.<name>" and "adamw.v.<name>" and metadata adamw.step, adamw.beta1/beta2/eps/
+ * weight_decay; metadata "format": "zipscale-checkpoint", "format_version": "1",
+ * "model": the config as JSON ({"kind":"gpt","vocab":...}), "zipscale_version"; then the
+ * caller's extra (keys must not collide: ZS_ERR_USAGE). Atomic. The config must pass its
+ * model's check and have layout->numel parameters (else ZS_ERR_USAGE). */
+zs_status zs_checkpoint_write(const char *path, const zs_model_config *cfg, const zs_layout *layout,
+                              const float *params, const zs_adamw *opt, const zs_st_meta *extra,
+                              size_t n_extra, zs_error *err);
+/* The model config stored in an opened checkpoint, checked as zs_gpt_config_check /
+ * zs_mlp_config_check do (errors name the file and field). */
+zs_status zs_checkpoint_config(const zs_safetensors *st, zs_model_config *cfg, zs_error *err);
+/* Loads params, and AdamW moments + step when opt != NULL (opt already initialised on the
+ * same layout; its cfg is checked against the file's, mismatch = ZS_ERR_FORMAT naming the
+ * field), checking every tensor's presence, dtype and shape against the layout; a missing,
+ * extra-for-the-model or mis-shaped tensor is an error naming the file and tensor. */
+zs_status zs_checkpoint_load(const zs_safetensors *st, const zs_layout *layout, float *params,
+                             zs_adamw *opt, zs_error *err);
 
 #ifdef __cplusplus
 }
