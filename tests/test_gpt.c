@@ -618,6 +618,10 @@ Test(gpt_model, batch_and_length_limits) {
     cr_assert_str_eq(err.msg, "GPT forward: batch 3: expected 1..2 (max_batch)");
     cr_assert_eq(zs_gpt_forward(gpt, tok, tok, 1, 6, &loss, NULL, &err), ZS_ERR_USAGE);
     cr_assert_str_eq(err.msg, "GPT forward: seq_len 6: expected 1..5 (context)");
+    zs_gpt *none = NULL;
+    cr_assert_eq(zs_gpt_create(&none, &tiny, 0, ZS_PRECISION_FP32, 1, &err), ZS_ERR_USAGE);
+    cr_assert_str_eq(err.msg, "GPT max_batch 0: expected >= 1");
+    cr_assert_null(none);
     zs_gpt_free(gpt);
 }
 
