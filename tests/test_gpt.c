@@ -785,6 +785,29 @@ Test(gpt_config, init_distribution_and_determinism) {
     zs_gpt_free(b);
 }
 
+/* The documented recipe (docs/model.md), recomputed here: tensor i's stream is
+ * (seed, mix(tag("gpt.init"), i)); Box–Muller pairs give elements 2k and 2k+1. */
+Test(gpt_config, init_follows_the_documented_recipe) {
+    zs_gpt *gpt = make_gpt(&tiny, 1, 1);
+    zs_gpt_init(gpt, 21);
+    const zs_layout *layout = zs_gpt_get_layout(gpt);
+    const char *names[] = {"tok_embedding", "blocks.1.attn_out", "lm_head"};
+    for (size_t k = 0; k < 3; k++) {
+        const zs_tensor *t = zs_layout_find(layout, names[k]);
+        size_t index = (size_t)(t - layout->tensors);
+        double sd = k == 1 ? 0.02 / sqrt(2.0 * tiny.layers) : 0.02;
+        zs_rng rng;
+        zs_rng_seed(&rng, 21, zs_rng_mix(zs_rng_tag("gpt.init"), index));
+        for (size_t j = 0; j + 1 < t->numel; j += 2) {
+            double u1 = 1.0 - zs_rng_uniform(&rng), u2 = zs_rng_uniform(&rng);
+            double r = sqrt(-2.0 * log(u1)), a = 2.0 * 3.14159265358979323846 * u2;
+            cr_assert_eq(zs_gpt_params(gpt)[t->offset + j], (float)(sd * r * cos(a)));
+            cr_assert_eq(zs_gpt_params(gpt)[t->offset + j + 1], (float)(sd * r * sin(a)));
+        }
+    }
+    zs_gpt_free(gpt);
+}
+
 /* ---- per-sample gradients
  * ------------------------------------------------------------------------ */
 
