@@ -356,6 +356,39 @@ Test(gpt_kernels, crossentropy_gradient_matches_finite_differences) {
     free(c.row_loss);
 }
 
+/* The float kernels' exponential over its whole range: SwiGLU gates in [-90, 90] and logits
+ * spread over [-60, 60], float against double (F32_TOL in norm, and every sigmoid-gated
+ * value within 1e-6 relative of the double one or below 1e-30 in size). */
+Test(gpt_kernels, float_exponential_over_wide_ranges) {
+    size_t N = 8, F = 45, V = 301;
+    double *gu = random_doubles(N * 2 * F, -90, 90, 20), *out = malloc(N * F * sizeof *out);
+    float *guf = to_floats(gu, N * 2 * F), *outf = malloc(N * F * sizeof *outf);
+    for (size_t i = 0; i < N * 2 * F; i++) gu[i] = guf[i];
+    zs_gpt_swiglu_forward_f64(out, gu, N, F, 1);
+    zs_gpt_swiglu_forward_f32(outf, guf, N, F, 1);
+    cr_assert_lt(rel_error_f(outf, out, N * F), F32_TOL);
+    for (size_t i = 0; i < N * F; i++)
+        cr_assert(fabs(outf[i] - out[i]) <= 1e-6 * fabs(out[i]) + 1e-30, "%zu: %g vs %g", i,
+                  outf[i], out[i]);
+    double *logits = random_doubles(N * V, -60, 60, 21), *loss = malloc(N * sizeof *loss);
+    float *lf = to_floats(logits, N * V), *loss_f = malloc(N * sizeof *loss_f);
+    for (size_t i = 0; i < N * V; i++) logits[i] = lf[i];
+    uint32_t *targets = random_tokens(N, (uint32_t)V, 22);
+    zs_gpt_crossentropy_fused_f64(logits, loss, targets, N, V, 0.125, 1);
+    zs_gpt_crossentropy_fused_f32(lf, loss_f, targets, N, V, 0.125f, 1);
+    cr_assert_lt(rel_error_f(lf, logits, N * V), F32_TOL);
+    cr_assert_lt(rel_error_f(loss_f, loss, N), F32_TOL);
+    free(gu);
+    free(out);
+    free(guf);
+    free(outf);
+    free(logits);
+    free(loss);
+    free(lf);
+    free(loss_f);
+    free(targets);
+}
+
 /* ---- the whole model in double ------------------------------------------------------------- */
 
 static const zs_gpt_config tiny = {
@@ -555,6 +588,19 @@ Test(gpt_model, token_losses_average_to_loss) {
     cr_assert_float_eq(loss, log(7.0), 0.05);
     free(in);
     free(tg);
+    zs_gpt_free(gpt);
+}
+
+/* A NaN parameter makes the loss and the gradients NaN (the trainer's divergence check
+ * relies on it), however the exponentials clamp. */
+Test(gpt_model, nan_propagates_to_loss_and_gradients) {
+    zs_gpt *gpt = make_gpt(&tiny, 1, 1);
+    zs_gpt_init(gpt, 2);
+    uint32_t in[5] = {0, 1, 2, 3, 4}, tg[5] = {1, 2, 3, 4, 5};
+    zs_gpt_params(gpt)[zs_layout_find(zs_gpt_get_layout(gpt), "lm_head")->offset] = NAN;
+    double loss = forward_backward(gpt, in, tg, 1, 5, NULL);
+    cr_assert(isnan(loss), "loss %g", loss);
+    cr_assert(isnan(zs_gpt_grads(gpt)[0]), "tok_embedding's gradient %g", zs_gpt_grads(gpt)[0]);
     zs_gpt_free(gpt);
 }
 
