@@ -123,7 +123,8 @@ zs_status zs_gpt_check_tokens(const zs_gpt_config *cfg, const uint32_t *inputs,
 ZS_GPT_DECLARE_MODEL(float, f32)
 ZS_GPT_DECLARE_MODEL(double, f64)
 
-/* The forward on which LAST-position losses are possible (zs_gpt_sample_grads). */
+/* zs_gpt_forward with the loss over the positions `which` names (zs_gpt_sample_grads uses
+ * LAST); with LAST, token_loss_nats is 0 at every position but the last of each sequence. */
 zs_status zs_gpt_forward_positions(zs_gpt *gpt, const uint32_t *inputs, const uint32_t *targets,
                                    uint32_t batch, uint32_t seq_len, zs_sample_loss which,
                                    double *loss_nats, float *token_loss_nats, zs_error *err);
