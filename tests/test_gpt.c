@@ -157,12 +157,14 @@ static void rmsnorm_free(rmsnorm_ctx *c) {
     free(c->rstd);
 }
 
+/* 70 rows: three blocks of the gain's partial sums, the last one short */
 Test(gpt_kernels, rmsnorm_backward_matches_finite_differences) {
-    rmsnorm_ctx c = rmsnorm_problem(5, 8);
+    rmsnorm_ctx c = rmsnorm_problem(70, 8);
     size_t n = c.N * c.C;
     double *dinp = calloc(n, sizeof *dinp), *dgain = calloc(c.C, sizeof *dgain);
+    double *partial = malloc(zs_gpt_norm_partial_numel(c.N, c.C) * sizeof *partial);
     rmsnorm_objective(&c);
-    zs_gpt_rmsnorm_backward_f64(dinp, dgain, c.w, c.inp, c.rstd, c.gain, c.N, c.C, 1);
+    zs_gpt_rmsnorm_backward_f64(dinp, dgain, partial, c.w, c.inp, c.rstd, c.gain, c.N, c.C, 1);
     double *fd_inp = central_differences(rmsnorm_objective, &c, c.inp, n, FD_STEP);
     double *fd_gain = central_differences(rmsnorm_objective, &c, c.gain, c.C, FD_STEP);
     double e_inp = rel_error(dinp, fd_inp, n), e_gain = rel_error(dgain, fd_gain, c.C);
@@ -172,20 +174,23 @@ Test(gpt_kernels, rmsnorm_backward_matches_finite_differences) {
     free(dgain);
     free(fd_inp);
     free(fd_gain);
+    free(partial);
     rmsnorm_free(&c);
 }
 
 Test(gpt_kernels, rmsnorm_float_matches_double) {
-    rmsnorm_ctx c = rmsnorm_problem(7, 24);
-    size_t n = c.N * c.C;
+    rmsnorm_ctx c = rmsnorm_problem(75, 24);
+    size_t n = c.N * c.C, np = zs_gpt_norm_partial_numel(c.N, c.C);
     double *dinp = calloc(n, sizeof *dinp), *dgain = calloc(c.C, sizeof *dgain);
+    double *partial = malloc(np * sizeof *partial);
+    float *partial_f = malloc(np * sizeof *partial_f);
     rmsnorm_objective(&c);
-    zs_gpt_rmsnorm_backward_f64(dinp, dgain, c.w, c.inp, c.rstd, c.gain, c.N, c.C, 1);
+    zs_gpt_rmsnorm_backward_f64(dinp, dgain, partial, c.w, c.inp, c.rstd, c.gain, c.N, c.C, 1);
     float *inp = to_floats(c.inp, n), *gain = to_floats(c.gain, c.C), *w = to_floats(c.w, n);
     float *out = malloc(n * sizeof *out), *rstd = malloc(c.N * sizeof *rstd);
     float *dinp_f = calloc(n, sizeof *dinp_f), *dgain_f = calloc(c.C, sizeof *dgain_f);
     zs_gpt_rmsnorm_forward_f32(out, rstd, inp, gain, c.N, c.C, 2);
-    zs_gpt_rmsnorm_backward_f32(dinp_f, dgain_f, w, inp, rstd, gain, c.N, c.C, 2);
+    zs_gpt_rmsnorm_backward_f32(dinp_f, dgain_f, partial_f, w, inp, rstd, gain, c.N, c.C, 2);
     cr_assert_lt(rel_error_f(out, c.out, n), F32_TOL);
     cr_assert_lt(rel_error_f(dinp_f, dinp, n), F32_TOL);
     cr_assert_lt(rel_error_f(dgain_f, dgain, c.C), F32_TOL);
@@ -198,6 +203,8 @@ Test(gpt_kernels, rmsnorm_float_matches_double) {
     free(rstd);
     free(dinp_f);
     free(dgain_f);
+    free(partial);
+    free(partial_f);
     rmsnorm_free(&c);
 }
 
