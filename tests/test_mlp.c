@@ -664,8 +664,8 @@ Test(mlp_errors, dense_inputs_and_backward_without_forward) {
 
 /* ---- PyTorch ------------------------------------------------------------------------------ */
 
-/* The MLP as docs/model-mlp.md describes it, in torch float64 from our parameters file:
- * nn.Linear layers, layers.0.weight_t transposed into the first one's weight. */
+/* The MLP as docs/model.md ("The sparse-parity MLP") describes it, in torch float64 from our
+ * parameters file: nn.Linear layers, layers.0.weight_t transposed into the first one's weight. */
 static const char *const torch_mlp =
     "import sys\n"
     "import numpy as np, torch\n"
