@@ -5,7 +5,7 @@
  * so that its peak RSS is its own, set against parameters + gradients + moments +
  * activations. When Debian's python3 has torch and the peer is found ($ZS_PEERS_DIR or
  * ../shared/peers), the same configuration in PyTorch runs right after for the ratio.
- * Usage: bench_train [SECONDS per run, default 3] [--no-torch] [--only D] */
+ * Usage: bench_train [SECONDS per run, default 3] [--no-torch] [--only D] [--threads N] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,9 +161,12 @@ int main(int argc, char **argv) {
     double seconds = 3;
     int with_torch = 1;
     unsigned only = 0;
+    int only_threads = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--no-torch") == 0)
             with_torch = 0;
+        else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+            only_threads = atoi(argv[++i]);
         else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
             only = (unsigned)atoi(argv[++i]);
         else
@@ -180,7 +183,8 @@ int main(int argc, char **argv) {
         const gpt_size *g = &SIZES[s];
         if (only && g->d_model != only) continue;
         const zs_gpt_config cfg = {VOCAB, CONTEXT, g->d_model, g->layers, g->heads, g->mlp};
-        for (int threads = 1; threads <= 2; threads++)
+        for (int threads = 1; threads <= 2; threads++) {
+            if (only_threads && threads != only_threads) continue;
             for (int pr = 0; pr < 2; pr++) {
                 result r = run_isolated(&cfg, (zs_precision)pr, threads, seconds);
                 char name[32];
@@ -201,6 +205,7 @@ int main(int argc, char **argv) {
                     printf(" %10s %6s\n", "-", "-");
                 fflush(stdout);
             }
+        }
     }
     return 0;
 }
