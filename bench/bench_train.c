@@ -4,7 +4,8 @@
  * context 256, batch 16, in fp32 and bf16, on 1 and 2 threads; each run in its own process
  * so that its peak RSS is its own, set against parameters + gradients + moments +
  * activations. When Debian's python3 has torch and the peer is found ($ZS_PEERS_DIR or
- * ../shared/peers), the same configuration in PyTorch runs right after for the ratio.
+ * ../shared/peers), the same configuration in PyTorch runs right after for the ratios, by
+ * wall time and by CPU time (on a shared machine the CPU-time ratio is the steadier one).
  * Usage: bench_train [SECONDS per run, default 3] [--no-torch] [--only D] [--threads N] */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,14 +27,18 @@ typedef struct {
 static const gpt_size SIZES[] = {{64, 2, 1, 128}, {128, 4, 2, 256}, {256, 6, 4, 512}};
 
 typedef struct {
-    double tokens_per_s, gflops, peak_rss_mib, expected_mib;
+    double tokens_per_s, tokens_per_cpu_s, gflops, peak_rss_mib, expected_mib;
     int ok;
 } result;
 
-static double now_s(void) {
+static double clock_s(clockid_t clock) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double now_s(void) {
+    return clock_s(CLOCK_MONOTONIC);
 }
 
 static int train_step(zs_gpt *gpt, zs_adamw *opt, const uint32_t *inputs, const uint32_t *targets,
@@ -72,7 +77,7 @@ static result run_config(const zs_gpt_config *cfg, zs_precision precision, int t
     int ok = train_step(gpt, &opt, tokens, tokens + 1, &err) &&
              train_step(gpt, &opt, tokens, tokens + 1, &err);
     long steps = 0;
-    const double t0 = now_s();
+    const double t0 = now_s(), cpu0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
     double t = 0;
     while (ok && (t < seconds || steps < 2)) {
         ok = train_step(gpt, &opt, tokens, tokens + 1, &err);
@@ -84,6 +89,8 @@ static result run_config(const zs_gpt_config *cfg, zs_precision precision, int t
     } else {
         r.ok = 1;
         r.tokens_per_s = (double)steps * BATCH * CONTEXT / t;
+        r.tokens_per_cpu_s =
+            (double)steps * BATCH * CONTEXT / (clock_s(CLOCK_PROCESS_CPUTIME_ID) - cpu0);
         r.gflops = zs_gpt_flops_train(cfg, BATCH, CONTEXT) * (double)steps / t / 1e9;
         zs_gpt_shape shape;
         if (zs_gpt_shape_init(&shape, cfg, BATCH, threads, &err) == ZS_OK)
@@ -122,27 +129,40 @@ static result run_isolated(const zs_gpt_config *cfg, zs_precision precision, int
     return r;
 }
 
-/* The torch peer's tokens/s for the same configuration, or 0 when it cannot run. */
-static double torch_tokens_per_s(const char *peers, const gpt_size *s, zs_precision precision,
-                                 int threads) {
+/* The torch peer on the same configuration: its timed loop's tokens per wall second and
+ * per CPU second of its process (time.time patched to process_time, the wall clock kept
+ * aside), or zeros when it cannot run. */
+typedef struct {
+    double tokens_per_s, tokens_per_cpu_s;
+} peer_rate;
+
+static peer_rate torch_rate(const char *peers, const gpt_size *s, zs_precision precision,
+                            int threads) {
     const int steps = s->d_model >= 256 ? 3 : s->d_model >= 128 ? 8 : 20;
-    char cmd[1024];
+    char cmd[2048];
     snprintf(cmd, sizeof cmd,
-             "PRECISION=%s /usr/bin/python3 %s/torch_llama_peer.py %u %u %u %u %d %d %d %d %d "
+             "PRECISION=%s /usr/bin/python3 -c 'import runpy, sys, time\n"
+             "wall, real = [], time.time\n"
+             "time.time = lambda: (wall.append(real()), time.process_time())[1]\n"
+             "sys.argv = [\"peer\"] + sys.argv[1:]\n"
+             "runpy.run_path(\"%s/torch_llama_peer.py\", run_name=\"__main__\")\n"
+             "print(\"wall_s=%%.6f\" %% (wall[1] - wall[0]))' %u %u %u %u %d %d %d %d %d "
              "2>/dev/null",
              zs_precision_name(precision), peers, s->d_model, s->layers, s->heads, s->mlp, VOCAB,
              CONTEXT, BATCH, steps, threads);
     fflush(stdout);
+    peer_rate rate = {0, 0};
     FILE *p = popen(cmd, "r");
-    if (!p) return 0;
+    if (!p) return rate;
     char line[512];
-    double tok = 0;
     while (fgets(line, sizeof line, p)) {
         const char *at = strstr(line, "tok_per_s=");
-        if (at) tok = atof(at + strlen("tok_per_s="));
+        if (at) rate.tokens_per_cpu_s = atof(at + strlen("tok_per_s="));
+        if (strncmp(line, "wall_s=", 7) == 0 && atof(line + 7) > 0)
+            rate.tokens_per_s = (double)steps * BATCH * CONTEXT / atof(line + 7);
     }
     pclose(p);
-    return tok;
+    return rate;
 }
 
 static const char *find_peers(void) {
@@ -177,8 +197,9 @@ int main(int argc, char **argv) {
            "%.0f s per run%s\n",
            VOCAB, CONTEXT, BATCH, seconds,
            peers ? "; torch = the PyTorch peer, same settings" : "");
-    printf("%-16s %5s %3s %10s %8s %9s %9s %6s %10s %6s\n", "d,L,H,MLP", "prec", "thr", "tok/s",
-           "GFLOP/s", "RSS MiB", "need MiB", "RSS/x", "torch", "ratio");
+    printf("%-14s %4s %3s %8s %8s %7s %7s %7s %5s %8s %8s %6s %6s\n", "d,L,H,MLP", "prec", "thr",
+           "tok/s", "tok/cpus", "GFLOP/s", "RSS MiB", "needMiB", "RSS/x", "torch/s", "t/cpus",
+           "ratio", "r_cpu");
     for (size_t s = 0; s < sizeof SIZES / sizeof SIZES[0]; s++) {
         const gpt_size *g = &SIZES[s];
         if (only && g->d_model != only) continue;
@@ -194,15 +215,18 @@ int main(int argc, char **argv) {
                            threads);
                     continue;
                 }
-                printf("%-16s %5s %3d %10.0f %8.1f %9.1f %9.1f %6.2f", name,
-                       zs_precision_name((zs_precision)pr), threads, r.tokens_per_s, r.gflops,
-                       r.peak_rss_mib, r.expected_mib, r.peak_rss_mib / r.expected_mib);
-                const double torch =
-                    peers ? torch_tokens_per_s(peers, g, (zs_precision)pr, threads) : 0;
-                if (torch > 0)
-                    printf(" %10.0f %6.2f\n", torch, r.tokens_per_s / torch);
+                printf("%-14s %4s %3d %8.0f %8.0f %7.1f %7.1f %7.1f %5.2f", name,
+                       zs_precision_name((zs_precision)pr), threads, r.tokens_per_s,
+                       r.tokens_per_cpu_s, r.gflops, r.peak_rss_mib, r.expected_mib,
+                       r.peak_rss_mib / r.expected_mib);
+                const peer_rate torch =
+                    peers ? torch_rate(peers, g, (zs_precision)pr, threads) : (peer_rate){0, 0};
+                if (torch.tokens_per_s > 0 && torch.tokens_per_cpu_s > 0)
+                    printf(" %8.0f %8.0f %6.2f %6.2f\n", torch.tokens_per_s, torch.tokens_per_cpu_s,
+                           r.tokens_per_s / torch.tokens_per_s,
+                           r.tokens_per_cpu_s / torch.tokens_per_cpu_s);
                 else
-                    printf(" %10s %6s\n", "-", "-");
+                    printf(" %8s %8s %6s %6s\n", "-", "-", "-", "-");
                 fflush(stdout);
             }
         }

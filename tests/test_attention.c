@@ -141,8 +141,8 @@ Test(attention, f64_uniform_weights_give_running_mean) {
 /* Changing position t0's keys and values (every head) leaves the outputs before t0 bit for
  * bit the same, in double and in float, and changes the outputs from t0 on. */
 Test(attention, causal_mask_hides_the_future) {
-    const shape s = {2, 12, 16, 2};
-    const size_t t0 = 7;
+    const shape s = {2, 150, 16, 2}; /* the float path's blocks of 64 rows: 3, the last short */
+    const size_t t0 = 100;
     double *qkv = random_doubles(qkv_numel(s), 1.0, 4);
     double *dout = random_doubles(out_numel(s), 1.0, 5);
     double *changed = malloc(qkv_numel(s) * sizeof *changed);
@@ -184,9 +184,9 @@ static double rel_err(const float *x, const double *ref, size_t n) {
     return sqrt(num / den);
 }
 
-/* The float path against the double one on a training-like head (hd 64) and an odd one
- * (hd 6, T 37): relative error of the norm below 1e-5 (float rounds at 6e-8 per operation;
- * sums of up to T·hd terms grow that by well under 100). */
+/* The float path against the double one on a training-like head (hd 64), an odd one
+ * (hd 6, T 37) and one over several row blocks: relative error of the norm below 1e-5 (float rounds
+ * at 6e-8 per operation; sums of up to T·hd terms grow that by well under 100). */
 static void check_f32_against_f64(shape s) {
     double *qkv = random_doubles(qkv_numel(s), 2.0, 6);
     double *dout = random_doubles(out_numel(s), 1.0, 7);
@@ -218,6 +218,7 @@ static void check_f32_against_f64(shape s) {
 
 Test(attention, f32_matches_f64) {
     check_f32_against_f64((shape){2, 37, 18, 3});
+    check_f32_against_f64((shape){1, 150, 12, 2}); /* blocks of 64 rows: 3, the last short */
     if (getenv("ZS_SANITIZED"))
         check_f32_against_f64((shape){1, 64, 128, 2});
     else
