@@ -131,7 +131,7 @@ static result run_isolated(const zs_gpt_config *cfg, zs_precision precision, int
 
 /* The torch peer on the same configuration: its timed loop's tokens per wall second and
  * per CPU second of its process (time.time patched to process_time, the wall clock kept
- * aside), or zeros when it cannot run. */
+ * aside: its last two calls are the timed loop's start and end), or zeros when it cannot run. */
 typedef struct {
     double tokens_per_s, tokens_per_cpu_s;
 } peer_rate;
@@ -146,7 +146,7 @@ static peer_rate torch_rate(const char *peers, const gpt_size *s, zs_precision p
              "time.time = lambda: (wall.append(real()), time.process_time())[1]\n"
              "sys.argv = [\"peer\"] + sys.argv[1:]\n"
              "runpy.run_path(\"%s/torch_llama_peer.py\", run_name=\"__main__\")\n"
-             "print(\"wall_s=%%.6f\" %% (wall[1] - wall[0]))' %u %u %u %u %d %d %d %d %d "
+             "print(\"wall_s=%%.6f\" %% (wall[-1] - wall[-2]))' %u %u %u %u %d %d %d %d %d "
              "2>/dev/null",
              zs_precision_name(precision), peers, s->d_model, s->layers, s->heads, s->mlp, VOCAB,
              CONTEXT, BATCH, steps, threads);
