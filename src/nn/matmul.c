@@ -169,23 +169,26 @@ static zs_status create_entry(zs_mm *mm, mm_entry *e, const zs_mm_problem *p, zs
 }
 
 /* The cached entry for p, created on first use. */
-static mm_entry *find_entry(zs_mm *mm, const zs_mm_problem *p, zs_error *err) {
+static zs_status find_entry(zs_mm *mm, const zs_mm_problem *p, mm_entry **out, zs_error *err) {
     for (size_t i = 0; i < mm->n_entries; i++)
-        if (same_problem(&mm->entries[i].problem, p)) return &mm->entries[i];
+        if (same_problem(&mm->entries[i].problem, p)) {
+            *out = &mm->entries[i];
+            return ZS_OK;
+        }
     if (mm->n_entries == mm->cap_entries) {
         size_t cap = mm->cap_entries ? 2 * mm->cap_entries : 16;
         mm_entry *grown = realloc(mm->entries, cap * sizeof *grown);
-        if (!grown) {
-            zs_fail(err, ZS_ERR_NOMEM, "out of memory for the matmul primitive cache");
-            return NULL;
-        }
+        if (!grown)
+            return zs_fail(err, ZS_ERR_NOMEM, "out of memory for the matmul primitive cache");
         mm->entries = grown;
         mm->cap_entries = cap;
     }
     mm_entry *e = &mm->entries[mm->n_entries];
-    if (create_entry(mm, e, p, err) != ZS_OK) return NULL;
+    zs_status st = create_entry(mm, e, p, err);
+    if (st != ZS_OK) return st;
     mm->n_entries++;
-    return e;
+    *out = e;
+    return ZS_OK;
 }
 
 zs_status zs_mm_run(zs_mm *mm, const zs_mm_problem *p, const void *a, const void *b, float *c,
@@ -197,20 +200,20 @@ zs_status zs_mm_run(zs_mm *mm, const zs_mm_problem *p, const void *a, const void
                        "oneDNN's int64 dimensions",
                        p->batch[0], p->batch[1], p->M, p->K, p->N);
     const int previous = enter_threads(mm);
-    mm_entry *e = find_entry(mm, p, err);
-    dnnl_status_t st = dnnl_success;
-    if (e) {
-        st = dnnl_memory_set_data_handle(e->a, (void *)a);
+    mm_entry *e = NULL;
+    zs_status status = find_entry(mm, p, &e, err);
+    if (status == ZS_OK) {
+        dnnl_status_t st = dnnl_memory_set_data_handle(e->a, (void *)a);
         if (st == dnnl_success) st = dnnl_memory_set_data_handle(e->b, (void *)b);
         if (st == dnnl_success) st = dnnl_memory_set_data_handle(e->c, c);
         const dnnl_exec_arg_t args[3] = {
             {DNNL_ARG_SRC, e->a}, {DNNL_ARG_WEIGHTS, e->b}, {DNNL_ARG_DST, e->c}};
         if (st == dnnl_success) st = dnnl_primitive_execute(e->prim, mm->stream, 3, args);
         if (st == dnnl_success) st = dnnl_stream_wait(mm->stream);
+        if (st != dnnl_success) status = dnnl_fail(err, st, "matmul execution", p);
     }
     omp_set_num_threads(previous);
-    if (!e) return err ? err->code : ZS_ERR_INTERNAL;
-    return st == dnnl_success ? ZS_OK : dnnl_fail(err, st, "matmul execution", p);
+    return status;
 }
 
 /* Below this many values a second thread costs more than it saves. */
