@@ -280,9 +280,11 @@ zs_status zs_mm_forward(zs_mm *mm, float *out, const float *inp, const float *we
     return product(mm, &p, inp, M * K, weight, N * K, out, err);
 }
 
-zs_status zs_mm_backward(zs_mm *mm, float *dinp, float *dweight, const float *dout,
-                         const float *inp, const float *weight, size_t M, size_t K, size_t N,
-                         zs_error *err) {
+/* dinp (+)= dout·weight and dweight += doutᵀ·inp, dinp accumulated when accumulate_dinp. */
+static zs_status backward(zs_mm *mm, float *dinp, float *dweight, const float *dout,
+                          const float *inp, const float *weight, size_t M, size_t K, size_t N,
+                          int accumulate_dinp, zs_error *err) {
+    if (dinp && !accumulate_dinp && N == 0) memset(dinp, 0, M * K * sizeof *dinp);
     const int bf16 = mm->precision == ZS_PRECISION_BF16;
     /* In bf16, dout is rounded once for both products; weight, then inp, share slot 1. */
     const void *d = dout;
@@ -295,7 +297,7 @@ zs_status zs_mm_backward(zs_mm *mm, float *dinp, float *dweight, const float *do
         d = d16;
     }
     if (dinp) {
-        const zs_mm_problem p = plain(M, N, K, N, 1, K, 1, bf16, 1);
+        const zs_mm_problem p = plain(M, N, K, N, 1, K, 1, bf16, accumulate_dinp);
         const void *w = weight;
         if (bf16) {
             zs_mm_to_bf16(mm, other, weight, N * K);
@@ -316,4 +318,16 @@ zs_status zs_mm_backward(zs_mm *mm, float *dinp, float *dweight, const float *do
         if (st != ZS_OK) return st;
     }
     return ZS_OK;
+}
+
+zs_status zs_mm_backward(zs_mm *mm, float *dinp, float *dweight, const float *dout,
+                         const float *inp, const float *weight, size_t M, size_t K, size_t N,
+                         zs_error *err) {
+    return backward(mm, dinp, dweight, dout, inp, weight, M, K, N, 1, err);
+}
+
+zs_status zs_mm_backward_write(zs_mm *mm, float *dinp, float *dweight, const float *dout,
+                               const float *inp, const float *weight, size_t M, size_t K, size_t N,
+                               zs_error *err) {
+    return backward(mm, dinp, dweight, dout, inp, weight, M, K, N, 0, err);
 }

@@ -26,6 +26,11 @@ zs_status zs_mm_forward(zs_mm *mm, float *out, const float *inp, const float *we
 zs_status zs_mm_backward(zs_mm *mm, float *dinp, float *dweight, const float *dout,
                          const float *inp, const float *weight, size_t M, size_t K, size_t N,
                          zs_error *err);
+/* The same with dinp written (=) instead of accumulated: saves zeroing it first and oneDNN's
+ * read of it. dweight still accumulates. */
+zs_status zs_mm_backward_write(zs_mm *mm, float *dinp, float *dweight, const float *dout,
+                               const float *inp, const float *weight, size_t M, size_t K, size_t N,
+                               zs_error *err);
 
 /* The general product the two above are made of, for kernels that multiply strided views
  * (attention): for every batch index (i, j) < (batch[0], batch[1]),
