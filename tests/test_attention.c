@@ -257,7 +257,7 @@ Test(attention, bf16_within_rounding_of_f64) {
 }
 
 /* The same inputs on 1 and on 2 threads give the same bytes. */
-Test(attention, f32_same_bytes_for_any_thread_count) {
+Test(attention, f32_same_bytes_on_1_and_2_threads) {
     const shape s = {3, 40, 32, 2};
     double *qkv = random_doubles(qkv_numel(s), 2.0, 8);
     double *dout = random_doubles(out_numel(s), 1.0, 9);
