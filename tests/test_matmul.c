@@ -301,3 +301,40 @@ Test(matmul, size_beyond_int64_is_refused) {
                      "oneDNN's int64 dimensions");
     zs_mm_free(mm);
 }
+
+/* zs_mm_backward_write overwrites dinp (here first filled with NaN) and still accumulates
+ * dweight, in both precisions; with an empty inner dimension it writes zeros. */
+Test(matmul, backward_write_overwrites_dinp) {
+    const size_t M = 33, K = 17, N = 301;
+    for (int precision = 0; precision < 2; precision++) {
+        const int bf16 = precision == ZS_PRECISION_BF16;
+        zs_mm *mm = make_mm((zs_precision)precision, 1);
+        float *inp = random_floats(M * K, 1), *weight = random_floats(N * K, 2);
+        float *dout = random_floats(M * N, 3), *dweight = random_floats(N * K, 4);
+        float *dinp = malloc(M * K * sizeof *dinp);
+        for (size_t i = 0; i < M * K; i++) dinp[i] = NAN;
+        double *inp_d = widen(inp, M * K, bf16), *weight_d = widen(weight, N * K, bf16);
+        double *dout_d = widen(dout, M * N, bf16), *dweight_d = widen(dweight, N * K, 0);
+        double *dinp_d = calloc(M * K, sizeof *dinp_d);
+        zs_mm_backward_f64(dinp_d, dweight_d, dout_d, inp_d, weight_d, M, K, N);
+        zs_error err;
+        cr_assert_eq(zs_mm_backward_write(mm, dinp, dweight, dout, inp, weight, M, K, N, &err),
+                     ZS_OK, "%s", err.msg);
+        cr_assert_lt(rel_norm_err(dinp, dinp_d, M * K), 1e-5, "precision %d", precision);
+        cr_assert_lt(rel_norm_err(dweight, dweight_d, N * K), 1e-5, "precision %d", precision);
+        for (size_t i = 0; i < M * K; i++) dinp[i] = NAN;
+        cr_assert_eq(zs_mm_backward_write(mm, dinp, NULL, dout, inp, weight, M, K, 0, &err), ZS_OK);
+        for (size_t i = 0; i < M * K; i++) cr_assert_eq(dinp[i], 0.0f);
+        free(inp);
+        free(weight);
+        free(dout);
+        free(dweight);
+        free(dinp);
+        free(inp_d);
+        free(weight_d);
+        free(dout_d);
+        free(dweight_d);
+        free(dinp_d);
+        zs_mm_free(mm);
+    }
+}

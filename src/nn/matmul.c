@@ -169,23 +169,26 @@ static zs_status create_entry(zs_mm *mm, mm_entry *e, const zs_mm_problem *p, zs
 }
 
 /* The cached entry for p, created on first use. */
-static mm_entry *find_entry(zs_mm *mm, const zs_mm_problem *p, zs_error *err) {
+static zs_status find_entry(zs_mm *mm, const zs_mm_problem *p, mm_entry **out, zs_error *err) {
     for (size_t i = 0; i < mm->n_entries; i++)
-        if (same_problem(&mm->entries[i].problem, p)) return &mm->entries[i];
+        if (same_problem(&mm->entries[i].problem, p)) {
+            *out = &mm->entries[i];
+            return ZS_OK;
+        }
     if (mm->n_entries == mm->cap_entries) {
         size_t cap = mm->cap_entries ? 2 * mm->cap_entries : 16;
         mm_entry *grown = realloc(mm->entries, cap * sizeof *grown);
-        if (!grown) {
-            zs_fail(err, ZS_ERR_NOMEM, "out of memory for the matmul primitive cache");
-            return NULL;
-        }
+        if (!grown)
+            return zs_fail(err, ZS_ERR_NOMEM, "out of memory for the matmul primitive cache");
         mm->entries = grown;
         mm->cap_entries = cap;
     }
     mm_entry *e = &mm->entries[mm->n_entries];
-    if (create_entry(mm, e, p, err) != ZS_OK) return NULL;
+    zs_status st = create_entry(mm, e, p, err);
+    if (st != ZS_OK) return st;
     mm->n_entries++;
-    return e;
+    *out = e;
+    return ZS_OK;
 }
 
 zs_status zs_mm_run(zs_mm *mm, const zs_mm_problem *p, const void *a, const void *b, float *c,
@@ -197,30 +200,20 @@ zs_status zs_mm_run(zs_mm *mm, const zs_mm_problem *p, const void *a, const void
                        "oneDNN's int64 dimensions",
                        p->batch[0], p->batch[1], p->M, p->K, p->N);
     const int previous = enter_threads(mm);
-    mm_entry *e = find_entry(mm, p, err);
-    dnnl_status_t st = dnnl_success;
-    if (e) {
-        st = dnnl_memory_set_data_handle(e->a, (void *)a);
+    mm_entry *e = NULL;
+    zs_status status = find_entry(mm, p, &e, err);
+    if (status == ZS_OK) {
+        dnnl_status_t st = dnnl_memory_set_data_handle(e->a, (void *)a);
         if (st == dnnl_success) st = dnnl_memory_set_data_handle(e->b, (void *)b);
         if (st == dnnl_success) st = dnnl_memory_set_data_handle(e->c, c);
         const dnnl_exec_arg_t args[3] = {
             {DNNL_ARG_SRC, e->a}, {DNNL_ARG_WEIGHTS, e->b}, {DNNL_ARG_DST, e->c}};
         if (st == dnnl_success) st = dnnl_primitive_execute(e->prim, mm->stream, 3, args);
         if (st == dnnl_success) st = dnnl_stream_wait(mm->stream);
+        if (st != dnnl_success) status = dnnl_fail(err, st, "matmul execution", p);
     }
     omp_set_num_threads(previous);
-    if (!e) return err ? err->code : ZS_ERR_INTERNAL;
-    return st == dnnl_success ? ZS_OK : dnnl_fail(err, st, "matmul execution", p);
-}
-
-/* x rounded to the nearest bf16, ties to even; a NaN stays a (quiet) NaN. Branch-free, so
- * that the loop below vectorises. */
-static uint16_t bf16_round(float x) {
-    uint32_t u;
-    memcpy(&u, &x, sizeof u);
-    const uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
-    const uint32_t quiet_nan = (u >> 16) | 0x40u;
-    return (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? quiet_nan : rounded);
+    return status;
 }
 
 /* Below this many values a second thread costs more than it saves. */
@@ -228,7 +221,7 @@ static uint16_t bf16_round(float x) {
 
 void zs_mm_to_bf16(zs_mm *mm, uint16_t *dst, const float *src, size_t n) {
 #pragma omp parallel for simd num_threads(mm->threads) schedule(static) if (n >= BF16_PARALLEL_MIN)
-    for (size_t i = 0; i < n; i++) dst[i] = bf16_round(src[i]);
+    for (size_t i = 0; i < n; i++) dst[i] = zs_bf16_round(src[i]);
 }
 
 /* Scratch slot `slot` holding at least n bf16 values. */
@@ -287,9 +280,11 @@ zs_status zs_mm_forward(zs_mm *mm, float *out, const float *inp, const float *we
     return product(mm, &p, inp, M * K, weight, N * K, out, err);
 }
 
-zs_status zs_mm_backward(zs_mm *mm, float *dinp, float *dweight, const float *dout,
-                         const float *inp, const float *weight, size_t M, size_t K, size_t N,
-                         zs_error *err) {
+/* dinp (+)= dout·weight and dweight += doutᵀ·inp, dinp accumulated when accumulate_dinp. */
+static zs_status backward(zs_mm *mm, float *dinp, float *dweight, const float *dout,
+                          const float *inp, const float *weight, size_t M, size_t K, size_t N,
+                          int accumulate_dinp, zs_error *err) {
+    if (dinp && !accumulate_dinp && N == 0) memset(dinp, 0, M * K * sizeof *dinp);
     const int bf16 = mm->precision == ZS_PRECISION_BF16;
     /* In bf16, dout is rounded once for both products; weight, then inp, share slot 1. */
     const void *d = dout;
@@ -302,7 +297,7 @@ zs_status zs_mm_backward(zs_mm *mm, float *dinp, float *dweight, const float *do
         d = d16;
     }
     if (dinp) {
-        const zs_mm_problem p = plain(M, N, K, N, 1, K, 1, bf16, 1);
+        const zs_mm_problem p = plain(M, N, K, N, 1, K, 1, bf16, accumulate_dinp);
         const void *w = weight;
         if (bf16) {
             zs_mm_to_bf16(mm, other, weight, N * K);
@@ -323,4 +318,16 @@ zs_status zs_mm_backward(zs_mm *mm, float *dinp, float *dweight, const float *do
         if (st != ZS_OK) return st;
     }
     return ZS_OK;
+}
+
+zs_status zs_mm_backward(zs_mm *mm, float *dinp, float *dweight, const float *dout,
+                         const float *inp, const float *weight, size_t M, size_t K, size_t N,
+                         zs_error *err) {
+    return backward(mm, dinp, dweight, dout, inp, weight, M, K, N, 1, err);
+}
+
+zs_status zs_mm_backward_write(zs_mm *mm, float *dinp, float *dweight, const float *dout,
+                               const float *inp, const float *weight, size_t M, size_t K, size_t N,
+                               zs_error *err) {
+    return backward(mm, dinp, dweight, dout, inp, weight, M, K, N, 0, err);
 }

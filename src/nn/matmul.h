@@ -7,9 +7,15 @@
 
 #include "zipscale/nn.h"
 
+#include <string.h>
+
 typedef struct zs_mm zs_mm;
 
-/* A matmul context: precision, threads (0 = all cores) and whatever it caches per shape. */
+/* A matmul context: precision, threads (0 = all cores) and whatever it caches per shape; one
+ * thread uses it at a time. Results repeat bit for bit at a fixed thread count. Across
+ * thread counts they can differ in the last bits: oneDNN splits a long reduction among
+ * threads when the output is small (dweight's sum over M = 4096 rows at N·K = 64×64 or
+ * 64×192 differs between 1 and 2 threads; forward and dinp did not at any shape tried). */
 zs_status zs_mm_create(zs_mm **out, zs_precision precision, int threads, zs_error *err);
 void zs_mm_free(zs_mm *mm);
 /* The context's precision and resolved thread count (>= 1). */
@@ -24,6 +30,11 @@ zs_status zs_mm_forward(zs_mm *mm, float *out, const float *inp, const float *we
 zs_status zs_mm_backward(zs_mm *mm, float *dinp, float *dweight, const float *dout,
                          const float *inp, const float *weight, size_t M, size_t K, size_t N,
                          zs_error *err);
+/* The same with dinp written (=) instead of accumulated: saves zeroing it first and oneDNN's
+ * read of it. dweight still accumulates. */
+zs_status zs_mm_backward_write(zs_mm *mm, float *dinp, float *dweight, const float *dout,
+                               const float *inp, const float *weight, size_t M, size_t K, size_t N,
+                               zs_error *err);
 
 /* The general product the two above are made of, for kernels that multiply strided views
  * (attention): for every batch index (i, j) < (batch[0], batch[1]),
@@ -42,6 +53,16 @@ typedef struct {
 
 zs_status zs_mm_run(zs_mm *mm, const zs_mm_problem *p, const void *a, const void *b, float *c,
                     zs_error *err);
+
+/* x rounded to the nearest bf16, ties to even; a NaN stays a (quiet) NaN. Branch-free, so
+ * that loops over it vectorise. */
+static inline uint16_t zs_bf16_round(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    const uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+    const uint32_t quiet_nan = (u >> 16) | 0x40u;
+    return (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? quiet_nan : rounded);
+}
 
 /* n floats rounded to the nearest bf16 (ties to even; NaN stays NaN), on mm's threads. */
 void zs_mm_to_bf16(zs_mm *mm, uint16_t *dst, const float *src, size_t n);
