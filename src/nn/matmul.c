@@ -23,6 +23,14 @@ void zs_mm_free(zs_mm *mm) {
     free(mm);
 }
 
+zs_precision zs_mm_precision(const zs_mm *mm) {
+    return mm->precision;
+}
+
+int zs_mm_threads(const zs_mm *mm) {
+    return mm->threads;
+}
+
 /* x rounded to the nearest bf16 (ties to even), returned as a float. */
 static float round_bf16(float x) {
     uint32_t u;

@@ -12,6 +12,9 @@ typedef struct zs_mm zs_mm;
 /* A matmul context: precision, threads (0 = all cores) and whatever it caches per shape. */
 zs_status zs_mm_create(zs_mm **out, zs_precision precision, int threads, zs_error *err);
 void zs_mm_free(zs_mm *mm);
+/* The context's precision and resolved thread count (>= 1). */
+zs_precision zs_mm_precision(const zs_mm *mm);
+int zs_mm_threads(const zs_mm *mm);
 
 /* out (M,N) = inp (M,K) · weightᵀ, weight (N,K). */
 zs_status zs_mm_forward(zs_mm *mm, float *out, const float *inp, const float *weight, size_t M,
