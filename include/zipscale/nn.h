@@ -157,15 +157,20 @@ float *zs_mlp_grads(zs_mlp *mlp);
  * tensor from its own stream (seed, tensor index). */
 void zs_mlp_init(zs_mlp *mlp, uint64_t seed);
 /* Forward on a parity batch (batch->n_examples <= max_batch, built for the same n_tasks and
- * n_bits): mean loss in nats; example_loss_nats (n_examples, may be NULL) each example's. */
+ * n_bits): mean loss in nats; example_loss_nats (n_examples, may be NULL) each example's.
+ * The batch is checked (task-bit words, subtask ids, stray high bits, labels; ZS_ERR_RANGE
+ * naming the row) and copied, so the caller may reuse it before zs_mlp_backward. */
 zs_status zs_mlp_forward(zs_mlp *mlp, const zs_parity_batch *batch, double *loss_nats,
                          float *example_loss_nats, zs_error *err);
 /* The same on dense inputs (n_examples, n_tasks+n_bits) of 0/1 floats and 0/1 labels: the
- * reference the gather-add layer is tested against. */
+ * reference the gather-add layer is tested against (bit-identical results). `inputs` is
+ * borrowed, not copied: keep it unchanged until zs_mlp_backward. */
 zs_status zs_mlp_forward_dense(zs_mlp *mlp, const float *inputs, const uint8_t *labels,
                                uint32_t n_examples, double *loss_nats, float *example_loss_nats,
                                zs_error *err);
 void zs_mlp_zero_grad(zs_mlp *mlp);
+/* Adds loss_scale × d(mean loss of the last forward)/d(params) into the gradients;
+ * ZS_ERR_USAGE unless the last forward succeeded. */
 zs_status zs_mlp_backward(zs_mlp *mlp, float loss_scale, zs_error *err);
 
 /* ---- AdamW -----------------------------------------------------------------------------

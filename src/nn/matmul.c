@@ -1,25 +1,81 @@
-/* nn: the float matmuls training uses (matmul.h). Plain loops, with bf16 operands rounded
- * to nearest-even when the precision is bf16 and every sum in fp32. */
+/* nn: the float matmuls training uses (matmul.h), through oneDNN's matmul primitive. Each
+ * distinct problem (shapes, strides, operand types, scale, accumulation) gets its primitive
+ * once, cached in the context; bf16 operands are rounded (nearest-even) into the context's
+ * scratch buffers, accumulation and outputs stay fp32. oneDNN here runs on OpenMP and uses
+ * the calling thread's team size, which is set to the context's thread count around every
+ * creation and execution; a fixed count gives the same bytes on every run. */
 #include "nn/matmul.h"
 
+#include <limits.h>
+#include <omp.h>
+#include <oneapi/dnnl/dnnl.h>
+#include <oneapi/dnnl/dnnl_debug.h>
 #include <stdlib.h>
 #include <string.h>
+
+typedef struct {
+    zs_mm_problem problem;
+    dnnl_primitive_t prim;
+    dnnl_memory_t a, b, c; /* created without data; each call sets the pointers */
+} mm_entry;
 
 struct zs_mm {
     zs_precision precision;
     int threads;
+    dnnl_engine_t engine;
+    dnnl_stream_t stream;
+    mm_entry *entries;
+    size_t n_entries, cap_entries;
+    uint16_t *bf16[2]; /* the two operands of a bf16 product */
+    size_t bf16_cap[2];
 };
+
+/* Sets the calling thread's OpenMP team size for oneDNN; returns the previous one. */
+static int enter_threads(const zs_mm *mm) {
+    int previous = omp_get_max_threads();
+    omp_set_num_threads(mm->threads);
+    return previous;
+}
+
+static zs_status dnnl_fail(zs_error *err, dnnl_status_t st, const char *what,
+                           const zs_mm_problem *p) {
+    return zs_fail(err, st == dnnl_out_of_memory ? ZS_ERR_NOMEM : ZS_ERR_INTERNAL,
+                   "oneDNN %s failed (%s) for a matmul of batch %zux%zu, M=%zu K=%zu N=%zu, "
+                   "operands %s·%s",
+                   what, dnnl_status2str(st), p->batch[0], p->batch[1], p->M, p->K, p->N,
+                   p->a_bf16 ? "bf16" : "f32", p->b_bf16 ? "bf16" : "f32");
+}
 
 zs_status zs_mm_create(zs_mm **out, zs_precision precision, int threads, zs_error *err) {
     zs_mm *mm = zs_calloc(1, sizeof *mm, "matmul context", err);
     if (!mm) return ZS_ERR_NOMEM;
     mm->precision = precision;
     mm->threads = zs_threads_resolve(threads);
+    dnnl_status_t st = dnnl_engine_create(&mm->engine, dnnl_cpu, 0);
+    if (st == dnnl_success)
+        st = dnnl_stream_create(&mm->stream, mm->engine, dnnl_stream_default_flags);
+    if (st != dnnl_success) {
+        zs_mm_free(mm);
+        return zs_fail(err, ZS_ERR_INTERNAL, "oneDNN: cannot create a CPU engine and stream (%s)",
+                       dnnl_status2str(st));
+    }
     *out = mm;
     return ZS_OK;
 }
 
 void zs_mm_free(zs_mm *mm) {
+    if (!mm) return;
+    for (size_t i = 0; i < mm->n_entries; i++) {
+        dnnl_primitive_destroy(mm->entries[i].prim);
+        dnnl_memory_destroy(mm->entries[i].a);
+        dnnl_memory_destroy(mm->entries[i].b);
+        dnnl_memory_destroy(mm->entries[i].c);
+    }
+    free(mm->entries);
+    if (mm->stream) dnnl_stream_destroy(mm->stream);
+    if (mm->engine) dnnl_engine_destroy(mm->engine);
+    free(mm->bf16[0]);
+    free(mm->bf16[1]);
     free(mm);
 }
 
@@ -31,58 +87,219 @@ int zs_mm_threads(const zs_mm *mm) {
     return mm->threads;
 }
 
-/* x rounded to the nearest bf16 (ties to even), returned as a float. */
-static float round_bf16(float x) {
-    uint32_t u;
-    memcpy(&u, &x, sizeof u);
-    if ((u & 0x7f800000u) != 0x7f800000u) u += 0x7fffu + ((u >> 16) & 1u);
-    u &= 0xffff0000u;
-    memcpy(&x, &u, sizeof x);
-    return x;
+static int same_problem(const zs_mm_problem *x, const zs_mm_problem *y) {
+    if (x->batch[0] != y->batch[0] || x->batch[1] != y->batch[1] || x->M != y->M || x->K != y->K ||
+        x->N != y->N || x->a_bf16 != y->a_bf16 || x->b_bf16 != y->b_bf16 || x->alpha != y->alpha ||
+        x->accumulate != y->accumulate)
+        return 0;
+    for (int d = 0; d < 4; d++)
+        if (x->a_strides[d] != y->a_strides[d] || x->b_strides[d] != y->b_strides[d] ||
+            x->c_strides[d] != y->c_strides[d])
+            return 0;
+    return 1;
 }
 
-static float operand(const zs_mm *mm, float x) {
-    return mm->precision == ZS_PRECISION_BF16 ? round_bf16(x) : x;
+/* A plain strided descriptor: 2 dims (rows, cols) when the problem has no batch, else 4.
+ * The sizes and strides are within int64 (zs_mm_run checked). */
+static dnnl_status_t describe(dnnl_memory_desc_t *md, const zs_mm_problem *p, size_t rows,
+                              size_t cols, const size_t strides[4], int bf16) {
+    const int batched = p->batch[0] * p->batch[1] != 1;
+    const size_t sizes[4] = {p->batch[0], p->batch[1], rows, cols};
+    dnnl_dims_t dims, dstrides;
+    const int first = batched ? 0 : 2;
+    for (int d = first; d < 4; d++) {
+        dims[d - first] = (dnnl_dim_t)sizes[d];
+        dstrides[d - first] = (dnnl_dim_t)strides[d];
+    }
+    return dnnl_memory_desc_init_by_strides(md, 4 - first, dims, bf16 ? dnnl_bf16 : dnnl_f32,
+                                            dstrides);
+}
+
+/* Whether every size and stride of p fits oneDNN's signed 64-bit dimensions. */
+static int within_int64(const zs_mm_problem *p) {
+    const size_t limit = (size_t)INT64_MAX;
+    if (p->batch[0] > limit || p->batch[1] > limit || p->M > limit || p->K > limit || p->N > limit)
+        return 0;
+    for (int d = 0; d < 4; d++)
+        if (p->a_strides[d] > limit || p->b_strides[d] > limit || p->c_strides[d] > limit) return 0;
+    return 1;
+}
+
+/* Builds the primitive and its three memory objects for p into e. */
+static zs_status create_entry(zs_mm *mm, mm_entry *e, const zs_mm_problem *p, zs_error *err) {
+    dnnl_memory_desc_t a_md, b_md, c_md;
+    dnnl_status_t st = describe(&a_md, p, p->M, p->K, p->a_strides, p->a_bf16);
+    if (st == dnnl_success) st = describe(&b_md, p, p->K, p->N, p->b_strides, p->b_bf16);
+    if (st == dnnl_success) st = describe(&c_md, p, p->M, p->N, p->c_strides, 0);
+    if (st != dnnl_success) return dnnl_fail(err, st, "memory descriptor", p);
+    dnnl_matmul_desc_t desc;
+    st = dnnl_matmul_desc_init(&desc, &a_md, &b_md, NULL, &c_md);
+    if (st != dnnl_success) return dnnl_fail(err, st, "matmul descriptor", p);
+
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t ops = NULL;
+    st = dnnl_primitive_attr_create(&attr);
+    if (st == dnnl_success && p->alpha != 1.0f)
+        st = dnnl_primitive_attr_set_output_scales(attr, 1, 0, &p->alpha);
+    if (st == dnnl_success && p->accumulate) {
+        st = dnnl_post_ops_create(&ops);
+        if (st == dnnl_success) st = dnnl_post_ops_append_sum(ops, 1.0f);
+        if (st == dnnl_success) st = dnnl_primitive_attr_set_post_ops(attr, ops);
+    }
+    dnnl_primitive_desc_t pd = NULL;
+    if (st == dnnl_success) st = dnnl_primitive_desc_create(&pd, &desc, attr, mm->engine, NULL);
+    if (ops) dnnl_post_ops_destroy(ops);
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    if (st != dnnl_success) return dnnl_fail(err, st, "matmul primitive descriptor", p);
+    e->problem = *p;
+    e->a = e->b = e->c = NULL;
+    st = dnnl_primitive_create(&e->prim, pd);
+    dnnl_primitive_desc_destroy(pd);
+    if (st != dnnl_success) return dnnl_fail(err, st, "matmul primitive", p);
+    st = dnnl_memory_create(&e->a, &a_md, mm->engine, DNNL_MEMORY_NONE);
+    if (st == dnnl_success) st = dnnl_memory_create(&e->b, &b_md, mm->engine, DNNL_MEMORY_NONE);
+    if (st == dnnl_success) st = dnnl_memory_create(&e->c, &c_md, mm->engine, DNNL_MEMORY_NONE);
+    if (st != dnnl_success) {
+        dnnl_primitive_destroy(e->prim);
+        dnnl_memory_destroy(e->a);
+        dnnl_memory_destroy(e->b);
+        return dnnl_fail(err, st, "memory object", p);
+    }
+    return ZS_OK;
+}
+
+/* The cached entry for p, created on first use. */
+static mm_entry *find_entry(zs_mm *mm, const zs_mm_problem *p, zs_error *err) {
+    for (size_t i = 0; i < mm->n_entries; i++)
+        if (same_problem(&mm->entries[i].problem, p)) return &mm->entries[i];
+    if (mm->n_entries == mm->cap_entries) {
+        size_t cap = mm->cap_entries ? 2 * mm->cap_entries : 16;
+        mm_entry *grown = realloc(mm->entries, cap * sizeof *grown);
+        if (!grown) {
+            zs_fail(err, ZS_ERR_NOMEM, "out of memory for the matmul primitive cache");
+            return NULL;
+        }
+        mm->entries = grown;
+        mm->cap_entries = cap;
+    }
+    mm_entry *e = &mm->entries[mm->n_entries];
+    if (create_entry(mm, e, p, err) != ZS_OK) return NULL;
+    mm->n_entries++;
+    return e;
+}
+
+zs_status zs_mm_run(zs_mm *mm, const zs_mm_problem *p, const void *a, const void *b, float *c,
+                    zs_error *err) {
+    if (p->batch[0] * p->batch[1] * p->M * p->N == 0) return ZS_OK;
+    if (!within_int64(p))
+        return zs_fail(err, ZS_ERR_RANGE,
+                       "matmul of batch %zux%zu, M=%zu K=%zu N=%zu: a size or stride beyond "
+                       "oneDNN's int64 dimensions",
+                       p->batch[0], p->batch[1], p->M, p->K, p->N);
+    const int previous = enter_threads(mm);
+    mm_entry *e = find_entry(mm, p, err);
+    dnnl_status_t st = dnnl_success;
+    if (e) {
+        st = dnnl_memory_set_data_handle(e->a, (void *)a);
+        if (st == dnnl_success) st = dnnl_memory_set_data_handle(e->b, (void *)b);
+        if (st == dnnl_success) st = dnnl_memory_set_data_handle(e->c, c);
+        const dnnl_exec_arg_t args[3] = {
+            {DNNL_ARG_SRC, e->a}, {DNNL_ARG_WEIGHTS, e->b}, {DNNL_ARG_DST, e->c}};
+        if (st == dnnl_success) st = dnnl_primitive_execute(e->prim, mm->stream, 3, args);
+        if (st == dnnl_success) st = dnnl_stream_wait(mm->stream);
+    }
+    omp_set_num_threads(previous);
+    if (!e) return err ? err->code : ZS_ERR_INTERNAL;
+    return st == dnnl_success ? ZS_OK : dnnl_fail(err, st, "matmul execution", p);
+}
+
+/* x rounded to the nearest bf16, ties to even; a NaN stays a (quiet) NaN. */
+static uint16_t bf16_round(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (uint16_t)(u >> 16);
+}
+
+/* Below this many values a second thread costs more than it saves. */
+#define BF16_PARALLEL_MIN 65536
+
+void zs_mm_to_bf16(zs_mm *mm, uint16_t *dst, const float *src, size_t n) {
+#pragma omp parallel for num_threads(mm->threads) schedule(static) if (n >= BF16_PARALLEL_MIN)
+    for (size_t i = 0; i < n; i++) dst[i] = bf16_round(src[i]);
+}
+
+/* Scratch slot `slot` holding at least n bf16 values. */
+static uint16_t *bf16_scratch(zs_mm *mm, int slot, size_t n, zs_error *err) {
+    if (mm->bf16_cap[slot] < n) {
+        uint16_t *grown = zs_alloc(n * sizeof *grown, "bf16 matmul operands", err);
+        if (!grown) return NULL;
+        free(mm->bf16[slot]);
+        mm->bf16[slot] = grown;
+        mm->bf16_cap[slot] = n;
+    }
+    return mm->bf16[slot];
+}
+
+/* A 2-D problem (M,K)·(K,N) with the given (row, column) strides of each operand. */
+static zs_mm_problem plain(size_t M, size_t K, size_t N, size_t a_row, size_t a_col, size_t b_row,
+                           size_t b_col, int bf16, int accumulate) {
+    zs_mm_problem p = {
+        .batch = {1, 1},
+        .M = M,
+        .K = K,
+        .N = N,
+        .a_strides = {0, 0, a_row, a_col},
+        .b_strides = {0, 0, b_row, b_col},
+        .c_strides = {0, 0, N, 1},
+        .a_bf16 = bf16,
+        .b_bf16 = bf16,
+        .alpha = 1.0f,
+        .accumulate = accumulate,
+    };
+    return p;
+}
+
+/* c = (or +=) a·b for p, with a (na floats) and b (nb floats) rounded to bf16 first when
+ * the context's precision is bf16. */
+static zs_status product(zs_mm *mm, const zs_mm_problem *p, const float *a, size_t na,
+                         const float *b, size_t nb, float *c, zs_error *err) {
+    if (mm->precision != ZS_PRECISION_BF16) return zs_mm_run(mm, p, a, b, c, err);
+    uint16_t *a16 = bf16_scratch(mm, 0, na, err);
+    uint16_t *b16 = a16 ? bf16_scratch(mm, 1, nb, err) : NULL;
+    if (!b16) return ZS_ERR_NOMEM;
+    zs_mm_to_bf16(mm, a16, a, na);
+    zs_mm_to_bf16(mm, b16, b, nb);
+    return zs_mm_run(mm, p, a16, b16, c, err);
 }
 
 zs_status zs_mm_forward(zs_mm *mm, float *out, const float *inp, const float *weight, size_t M,
                         size_t K, size_t N, zs_error *err) {
-    (void)err;
-#pragma omp parallel for num_threads(mm->threads) schedule(static)
-    for (size_t i = 0; i < M; i++) {
-        for (size_t j = 0; j < N; j++) {
-            float s = 0.0f;
-            for (size_t k = 0; k < K; k++)
-                s += operand(mm, inp[i * K + k]) * operand(mm, weight[j * K + k]);
-            out[i * N + j] = s;
-        }
+    const int bf16 = mm->precision == ZS_PRECISION_BF16;
+    if (K == 0) {
+        memset(out, 0, M * N * sizeof *out);
+        return ZS_OK;
     }
-    return ZS_OK;
+    /* weightᵀ (K,N) is weight read with strides (1, K). */
+    const zs_mm_problem p = plain(M, K, N, K, 1, 1, K, bf16, 0);
+    return product(mm, &p, inp, M * K, weight, N * K, out, err);
 }
 
 zs_status zs_mm_backward(zs_mm *mm, float *dinp, float *dweight, const float *dout,
                          const float *inp, const float *weight, size_t M, size_t K, size_t N,
                          zs_error *err) {
-    (void)err;
+    const int bf16 = mm->precision == ZS_PRECISION_BF16;
     if (dinp) {
-#pragma omp parallel for num_threads(mm->threads) schedule(static)
-        for (size_t i = 0; i < M; i++)
-            for (size_t k = 0; k < K; k++) {
-                float s = 0.0f;
-                for (size_t j = 0; j < N; j++)
-                    s += operand(mm, dout[i * N + j]) * operand(mm, weight[j * K + k]);
-                dinp[i * K + k] += s;
-            }
+        const zs_mm_problem p = plain(M, N, K, N, 1, K, 1, bf16, 1);
+        zs_status st = product(mm, &p, dout, M * N, weight, N * K, dinp, err);
+        if (st != ZS_OK) return st;
     }
     if (dweight) {
-#pragma omp parallel for num_threads(mm->threads) schedule(static)
-        for (size_t j = 0; j < N; j++)
-            for (size_t k = 0; k < K; k++) {
-                float s = 0.0f;
-                for (size_t i = 0; i < M; i++)
-                    s += operand(mm, dout[i * N + j]) * operand(mm, inp[i * K + k]);
-                dweight[j * K + k] += s;
-            }
+        /* doutᵀ (N,M) is dout read with strides (1, N). */
+        const zs_mm_problem p = plain(N, M, K, 1, N, K, 1, bf16, 1);
+        zs_status st = product(mm, &p, dout, M * N, inp, M * K, dweight, err);
+        if (st != ZS_OK) return st;
     }
     return ZS_OK;
 }

@@ -1,7 +1,7 @@
 /* nn internal: the matmuls of every linear layer, in nn.Linear's layout (weight is
  * (out_features, in_features), row-major). The float path is the one training uses
- * (matmul.c: fp32 or bf16 operands, fp32 accumulation); the double path is plain loops,
- * the reference the gradient checks and the float path are tested against. */
+ * (matmul.c: oneDNN, fp32 or bf16 operands, fp32 accumulation); the double path is plain
+ * loops, the reference the gradient checks and the float path are tested against. */
 #ifndef ZS_NN_MATMUL_H
 #define ZS_NN_MATMUL_H
 
@@ -24,6 +24,27 @@ zs_status zs_mm_forward(zs_mm *mm, float *out, const float *inp, const float *we
 zs_status zs_mm_backward(zs_mm *mm, float *dinp, float *dweight, const float *dout,
                          const float *inp, const float *weight, size_t M, size_t K, size_t N,
                          zs_error *err);
+
+/* The general product the two above are made of, for kernels that multiply strided views
+ * (attention): for every batch index (i, j) < (batch[0], batch[1]),
+ *   c[i,j] (M,N) = alpha · a[i,j] (M,K) · b[i,j] (K,N)  (+ c[i,j] when accumulate),
+ * element (i, j, r, s) of x at x + i·x_strides[0] + j·x_strides[1] + r·x_strides[2] +
+ * s·x_strides[3]. a and b are float, or bf16 (uint16_t) when a_bf16 / b_bf16; c is float.
+ * Each distinct problem's oneDNN primitive is created once and cached in mm. */
+typedef struct {
+    size_t batch[2];
+    size_t M, K, N;
+    size_t a_strides[4], b_strides[4], c_strides[4];
+    int a_bf16, b_bf16;
+    float alpha;
+    int accumulate;
+} zs_mm_problem;
+
+zs_status zs_mm_run(zs_mm *mm, const zs_mm_problem *p, const void *a, const void *b, float *c,
+                    zs_error *err);
+
+/* n floats rounded to the nearest bf16 (ties to even; NaN stays NaN), on mm's threads. */
+void zs_mm_to_bf16(zs_mm *mm, uint16_t *dst, const float *src, size_t n);
 
 /* The same in double, plain loops, no context. */
 void zs_mm_forward_f64(double *out, const double *inp, const double *weight, size_t M, size_t K,

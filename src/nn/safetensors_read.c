@@ -152,6 +152,7 @@ static zs_status parse_entry(zs_safetensors *st, const char *name, json_t *obj, 
 static int by_offset(const void *a, const void *b) {
     const entry *x = a, *y = b;
     if (x->begin != y->begin) return x->begin < y->begin ? -1 : 1;
+    if (x->end != y->end) return x->end < y->end ? -1 : 1; /* empty tensors first */
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
