@@ -69,10 +69,10 @@ static zs_status build_mlp(zs_train_ctx *ctx, zs_error *err) {
     zs_mlp_config *m = &ctx->cfg.mlp;
     m->n_tasks = (uint32_t)o->parity.n_tasks;
     m->n_bits = (uint32_t)o->parity.n_bits;
-    zs_status s = zs_mlp_config_check(m, err);
-    if (!s) s = zs_train_parity_open(&ctx->par, o, err);
+    zs_status s = zs_train_parity_open(&ctx->par, o, err);
     if (s) return s;
     ctx->par_open = 1;
+    if ((s = zs_mlp_config_check(m, err))) return s;
     uint32_t rows = o->batch > MLP_EVAL_ROWS ? o->batch : MLP_EVAL_ROWS;
     if ((s = zs_mlp_create(&ctx->mlp, m, rows, o->threads, err))) return s;
     zs_mlp_init(ctx->mlp, o->seed);
@@ -190,9 +190,13 @@ static zs_status run_steps(zs_train_ctx *ctx, zs_train_result *r, zs_error *err)
         double norm = zs_grad_clip(ctx->grads, ctx->layout->numel, o->grad_clip);
         if (!isfinite(train_loss) || !isfinite(norm)) {
             r->status = ZS_TRAIN_DIVERGED;
-            snprintf(r->diverged, sizeof r->diverged, "%s %g at step %llu",
+            double bad = isfinite(train_loss) ? norm : train_loss;
+            snprintf(r->diverged, sizeof r->diverged, "%s %s at step %llu",
                      isfinite(train_loss) ? "gradient norm" : "train loss",
-                     isfinite(train_loss) ? norm : train_loss, (unsigned long long)ctx->step + 1);
+                     isnan(bad) ? "nan"
+                     : bad > 0  ? "inf"
+                                : "-inf",
+                     (unsigned long long)ctx->step + 1);
             break;
         }
         double lr = zs_lr_at(&ctx->schedule, ctx->step);

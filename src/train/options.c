@@ -86,7 +86,7 @@ zs_status zs_train_options_check(const zs_train_options *o, zs_error *err) {
         return zs_fail(err, ZS_ERR_USAGE, "--test-size: expected at least 1 example, got 0");
     if (o->eval_per_subtask == 0)
         return zs_fail(err, ZS_ERR_USAGE, "--eval-per-subtask: expected at least 1 example, got 0");
-    return zs_mlp_config_check(&o->model.mlp, err);
+    return ZS_OK;
 }
 
 static void set_u64(json_t *o, const char *key, uint64_t v) {
