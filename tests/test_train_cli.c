@@ -263,9 +263,10 @@ Test(train_cli, bf16_follows_fp32) {
         }
     }
     cr_assert(differs, "bf16 gave fp32's bits: the precision did not reach the matmuls");
-    /* docs/training.md: measured BOUND_TRAIN and BOUND_VAL; asserted with margin. */
-    cr_assert_lt(max_gap, 0.05, "train loss gap %.4f", max_gap);
-    cr_assert_lt(max_val_gap, 0.05, "val loss gap %.4f", max_val_gap);
+    /* Measured (docs/training.md): the largest relative gap over the 100 steps is 0.77%
+       in the train loss and 0.19% in the val loss; asserted with about 4x margin. */
+    cr_assert_lt(max_gap, 0.03, "train loss gap %.4f", max_gap);
+    cr_assert_lt(max_val_gap, 0.01, "val loss gap %.4f", max_val_gap);
     zs_trainlog_free(&a);
     zs_trainlog_free(&b);
 }

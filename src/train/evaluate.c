@@ -52,7 +52,7 @@ zs_status zs_train_eval_file(const char *checkpoint_path, const char *data_path,
     zs_status s = zs_safetensors_open(&st, path, err);
     if (!s) s = zs_checkpoint_config(st, &cfg, err);
     if (!s && cfg.kind != ZS_MODEL_GPT)
-        s = zs_fail(err, ZS_ERR_USAGE, "%s: a %s checkpoint; eval scores GPT checkpoints", path,
+        s = zs_fail(err, ZS_ERR_USAGE, "%s: model %s; eval scores GPT checkpoints", path,
                     zs_model_kind_name(cfg.kind));
     zs_tokens_open_opts topts = {.vocab_size = cfg.gpt.vocab};
     if (!s) s = zs_tokens_open(&data, data_path, &topts, err);
