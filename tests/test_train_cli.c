@@ -234,6 +234,12 @@ Test(train_cli, same_seed_same_bytes_and_threads_agree) {
     train_ok("par", extra);
     assert_same_curves("one", "two");
     assert_same_tensors("one", "two");
+    char ca[1200], cb[1200];
+    snprintf(ca, sizeof ca, "%s/checkpoint.safetensors", at("one"));
+    snprintf(cb, sizeof cb, "%s/checkpoint.safetensors", at("two"));
+    zs_run r = zs_test_sh("cmp %s %s", ca, cb);
+    cr_assert_eq(r.exit_code, 0, "same seed, different checkpoint bytes: %s", r.out);
+    zs_run_free(&r);
     /* Measured at these sizes: 2 threads give the same bits as 1 (each matmul's split
        leaves every dot product's order alone); only a fixed count is promised. */
     assert_same_curves("one", "par");

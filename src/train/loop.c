@@ -101,9 +101,9 @@ static zs_status setup(zs_train_ctx *ctx, zs_error *err) {
     ctx->adamw_ready = 1;
     ctx->options = zs_train_options_json(ctx);
     ctx->last_val_loss = ctx->min_val_loss = NAN;
-    uint64_t log_bytes = 0;
-    if (o->resume && (s = zs_train_checkpoint_resume(ctx, o->resume, &log_bytes, err))) return s;
-    return zs_train_log_open(ctx, o->resume != NULL, log_bytes, err);
+    uint64_t log_lines = 0;
+    if (o->resume && (s = zs_train_checkpoint_resume(ctx, o->resume, &log_lines, err))) return s;
+    return zs_train_log_open(ctx, o->resume != NULL, log_lines, err);
 }
 
 static void teardown(zs_train_ctx *ctx) {

@@ -1,42 +1,53 @@
 /* The run's log.jsonl (one JSON object a logged step, the keys figures.h's reader wants)
  * and the progress line for a terminal. The log is written a whole line at a time and
- * flushed; a checkpoint records its length, so a resumed run cuts off whatever a killed
- * run wrote after its last checkpoint and continues from there. */
+ * flushed; a checkpoint records its line count, so a resumed run cuts off whatever a
+ * killed run wrote after its last checkpoint and continues from there. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "train/train_internal.h"
 
-zs_status zs_train_log_open(zs_train_ctx *ctx, int resume, uint64_t log_bytes, zs_error *err) {
+/* The byte length of the first `lines` lines of path. */
+static zs_status lines_length(const char *path, uint64_t lines, uint64_t *bytes, zs_error *err) {
+    char *text;
+    size_t len;
+    zs_status s = zs_read_file(path, &text, &len, err);
+    if (s) return s;
+    uint64_t seen = 0;
+    size_t pos = 0;
+    for (; seen < lines && pos < len; pos++) seen += text[pos] == '\n';
+    free(text);
+    if (seen < lines)
+        return zs_fail(err, ZS_ERR_FORMAT,
+                       "%s: %llu lines, but the checkpoint was written after line %llu; resume "
+                       "into the run's own directory",
+                       path, (unsigned long long)seen, (unsigned long long)lines);
+    *bytes = pos;
+    return ZS_OK;
+}
+
+zs_status zs_train_log_open(zs_train_ctx *ctx, int resume, uint64_t log_lines, zs_error *err) {
     const char *path = ctx->log_path;
+    ctx->log_lines = log_lines;
     if (!resume) {
         ctx->log = fopen(path, "w");
-        ctx->log_bytes = 0;
         if (!ctx->log)
             return zs_fail(err, ZS_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
         return ZS_OK;
     }
-    struct stat st;
-    if (stat(path, &st) != 0 || (uint64_t)st.st_size < log_bytes)
-        return zs_fail(err, ZS_ERR_IO,
-                       "%s: the checkpoint's log has %llu bytes, but this file is %s; resume "
-                       "into the run's own directory",
-                       path, (unsigned long long)log_bytes,
-                       stat(path, &st) != 0 ? "missing" : "shorter");
+    uint64_t bytes = 0;
+    zs_status s = lines_length(path, log_lines, &bytes, err);
+    if (s) return s;
     ctx->log = fopen(path, "r+");
-    if (!ctx->log || ftruncate(fileno(ctx->log), (off_t)log_bytes) != 0 ||
+    if (!ctx->log || ftruncate(fileno(ctx->log), (off_t)bytes) != 0 ||
         fseek(ctx->log, 0, SEEK_END) != 0) {
-        zs_status s =
-            zs_fail(err, ZS_ERR_IO, "%s: cannot continue the log: %s", path, strerror(errno));
+        s = zs_fail(err, ZS_ERR_IO, "%s: cannot continue the log: %s", path, strerror(errno));
         zs_train_log_close(ctx);
-        return s;
     }
-    ctx->log_bytes = log_bytes;
-    return ZS_OK;
+    return s;
 }
 
 zs_status zs_train_log_write(zs_train_ctx *ctx, const zs_train_log_line *l, zs_error *err) {
@@ -62,7 +73,7 @@ zs_status zs_train_log_write(zs_train_ctx *ctx, const zs_train_log_line *l, zs_e
              fflush(ctx->log) == 0;
     free(text);
     if (!ok) return zs_fail(err, ZS_ERR_IO, "%s: write failed: %s", ctx->log_path, strerror(errno));
-    ctx->log_bytes += len + 1;
+    ctx->log_lines++;
     return ZS_OK;
 }
 

@@ -27,7 +27,7 @@ enum {
     META_TOKENS,
     META_SAMPLES,
     META_SEED,
-    META_LOG_BYTES,
+    META_LOG_LINES,
     META_LAST_VAL,
     META_MIN_VAL,
     META_MIN_VAL_STEP,
@@ -36,7 +36,7 @@ enum {
 };
 static const char *const meta_keys[META_COUNT] = {
     "train.step",         "train.tokens",       "train.data_samples",
-    "train.seed",         "train.log_bytes",    "train.last_val_loss",
+    "train.seed",         "train.log_lines",    "train.last_val_loss",
     "train.min_val_loss", "train.min_val_step", "train.options"};
 
 zs_status zs_train_checkpoint_save(const zs_train_ctx *ctx, zs_error *err) {
@@ -45,7 +45,7 @@ zs_status zs_train_checkpoint_save(const zs_train_ctx *ctx, zs_error *err) {
     snprintf(num[META_TOKENS], 40, "%" PRIu64, ctx->step * ctx->tokens_per_step);
     snprintf(num[META_SAMPLES], 40, "%" PRIu64, ctx->step * ctx->samples_per_step);
     snprintf(num[META_SEED], 40, "%" PRIu64, ctx->opt->seed);
-    snprintf(num[META_LOG_BYTES], 40, "%" PRIu64, ctx->log_bytes);
+    snprintf(num[META_LOG_LINES], 40, "%" PRIu64, ctx->log_lines);
     /* Hexadecimal floats read back exactly. */
     snprintf(num[META_LAST_VAL], 40, "%a", ctx->last_val_loss);
     snprintf(num[META_MIN_VAL], 40, "%a", ctx->min_val_loss);
@@ -83,7 +83,7 @@ static zs_status meta_double(const zs_safetensors *st, const char *path, int key
     return ZS_OK;
 }
 
-zs_status zs_train_checkpoint_resume(zs_train_ctx *ctx, const char *given, uint64_t *log_bytes,
+zs_status zs_train_checkpoint_resume(zs_train_ctx *ctx, const char *given, uint64_t *log_lines,
                                      zs_error *err) {
     char *path = zs_train_checkpoint_resolve(given, err);
     if (!path) return ZS_ERR_NOMEM;
@@ -95,7 +95,7 @@ zs_status zs_train_checkpoint_resume(zs_train_ctx *ctx, const char *given, uint6
                                      ctx->options, err);
     if (!s) s = meta_u64(st, path, META_STEP, &step, err);
     if (!s) s = meta_u64(st, path, META_SAMPLES, &samples, err);
-    if (!s) s = meta_u64(st, path, META_LOG_BYTES, log_bytes, err);
+    if (!s) s = meta_u64(st, path, META_LOG_LINES, log_lines, err);
     if (!s) s = meta_u64(st, path, META_MIN_VAL_STEP, &ctx->min_val_step, err);
     if (!s) s = meta_double(st, path, META_LAST_VAL, &ctx->last_val_loss, err);
     if (!s) s = meta_double(st, path, META_MIN_VAL, &ctx->min_val_loss, err);

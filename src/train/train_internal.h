@@ -95,7 +95,7 @@ typedef struct {
     double min_val_loss;
     uint64_t min_val_step;
     FILE *log;          /* <out>/log.jsonl, appended a line at a time */
-    uint64_t log_bytes; /* its length after the last whole line */
+    uint64_t log_lines; /* whole lines in it */
     char *log_path, *metrics_path, *checkpoint_path;
 } zs_train_ctx;
 
@@ -112,12 +112,13 @@ char *zs_train_checkpoint_resolve(const char *path, zs_error *err);
 /* Writes <out>/checkpoint.safetensors: the model, AdamW and the loop's state. */
 zs_status zs_train_checkpoint_save(const zs_train_ctx *ctx, zs_error *err);
 /* Loads a checkpoint (a file, or a directory holding checkpoint.safetensors) into ctx:
- * params, moments, step, best loss; *log_bytes is the log length to continue from. */
-zs_status zs_train_checkpoint_resume(zs_train_ctx *ctx, const char *path, uint64_t *log_bytes,
+ * params, moments, step, best loss; *log_lines is the log length to continue from. */
+zs_status zs_train_checkpoint_resume(zs_train_ctx *ctx, const char *path, uint64_t *log_lines,
                                      zs_error *err);
 
-/* The JSONL log: opened fresh (truncated), or continued from log_bytes on resume. */
-zs_status zs_train_log_open(zs_train_ctx *ctx, int resume, uint64_t log_bytes, zs_error *err);
+/* The JSONL log: opened fresh (truncated), or on resume cut back to its first log_lines
+ * lines and continued. */
+zs_status zs_train_log_open(zs_train_ctx *ctx, int resume, uint64_t log_lines, zs_error *err);
 typedef struct {
     uint64_t step, tokens;
     double lr, train_loss, val_loss, grad_norm, tok_per_s; /* val_loss NAN: none */
