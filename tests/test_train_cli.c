@@ -345,6 +345,10 @@ Test(train_cli, log_metrics_token_losses_and_eval_agree) {
     cr_assert_eq(json_num(e, "tokens"), 1024);
     json_decref(e);
     zs_run_free(&r);
+    /* The plotter draws the log as it is. */
+    r = zs_test_cli("plot curves %s/log.jsonl -o %s", at("run"), at("curves.svg"));
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
 }
 
 Test(train_cli, parity_learns_with_per_subtask_losses) {
