@@ -26,6 +26,7 @@ static const char *counting_file(uint64_t n_tokens) {
 
 static zs_train_options gpt_options(const char *data) {
     zs_train_options o = zs_train_options_defaults();
+    o.model.gpt.context = 16;
     o.data_path = data;
     o.steps = 10;
     o.out_dir = zs_test_tmpdir();
@@ -135,6 +136,9 @@ Test(train_options, each_check_names_its_field) {
     check_fails(&o, "the output directory (-o DIR) is missing");
     o = gpt_options(NULL);
     check_fails(&o, "--data FILE is missing");
+    o = gpt_options("d.npy");
+    o.model.gpt.context = 0;
+    check_fails(&o, "--context: expected at least 1 token, got 0");
     o = gpt_options("d.npy");
     o.eval_tokens = 0;
     check_fails(&o, "--eval-tokens: expected at least 1, got 0");

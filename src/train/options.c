@@ -69,6 +69,8 @@ zs_status zs_train_options_check(const zs_train_options *o, zs_error *err) {
     if (s) return s;
     if (o->model.kind == ZS_MODEL_GPT) {
         if (!o->data_path) return zs_fail(err, ZS_ERR_USAGE, "--data FILE is missing");
+        if (o->model.gpt.context == 0)
+            return zs_fail(err, ZS_ERR_USAGE, "--context: expected at least 1 token, got 0");
         if (!o->val_path && !(o->val_fraction > 0 && o->val_fraction < 1))
             return zs_fail(
                 err, ZS_ERR_USAGE,
