@@ -218,3 +218,64 @@ Test(train_eval, refuses_an_mlp_checkpoint) {
                               "checkpoints"),
               "%s", err.msg);
 }
+
+/* An untrained MLP checkpoint (2 tasks, 6 bits) with the given metadata. */
+static const char *mlp_checkpoint(const zs_st_meta *meta, size_t n_meta) {
+    zs_model_config cfg = {.kind = ZS_MODEL_MLP, .mlp = {2, 6, 8, 1}};
+    zs_mlp *mlp;
+    zs_error err = {0};
+    cr_assert_eq(zs_mlp_create(&mlp, &cfg.mlp, 4, 1, &err), ZS_OK, "%s", err.msg);
+    zs_mlp_init(mlp, 1);
+    const char *path = zs_test_path("plain.safetensors");
+    cr_assert_eq(zs_checkpoint_write(path, &cfg, zs_mlp_get_layout(mlp), zs_mlp_params(mlp), NULL,
+                                     meta, n_meta, &err),
+                 ZS_OK, "%s", err.msg);
+    zs_mlp_free(mlp);
+    return path;
+}
+
+static void eval_parity_fails(const char *path, const char *message) {
+    double loss, *subtask = NULL;
+    uint64_t n;
+    zs_error err = {0};
+    cr_assert_eq(zs_train_eval_parity(path, 1, &loss, &subtask, &n, &err), ZS_ERR_FORMAT);
+    cr_assert(strstr(err.msg, message), "expected '%s' in: %s", message, err.msg);
+    cr_assert_null(subtask);
+}
+
+Test(train_eval, parity_refuses_checkpoints_without_the_runs_options) {
+    eval_parity_fails(mlp_checkpoint(NULL, 0),
+                      "plain.safetensors: metadata \"train.options\": expected the run's options "
+                      "as a JSON object");
+    zs_st_meta no_k = {"train.options", "{\"tasks\": 2, \"bits\": 6, \"zipf_exponent\": 1.0}"};
+    eval_parity_fails(mlp_checkpoint(&no_k, 1),
+                      "plain.safetensors: metadata \"train.options\": \"k\": expected an integer");
+    zs_st_meta no_zipf = {"train.options", "{\"tasks\": 2, \"bits\": 6, \"k\": 2, \"seed\": 0, "
+                                           "\"test_size\": 8, \"eval_per_subtask\": 2}"};
+    eval_parity_fails(mlp_checkpoint(&no_zipf, 1), "\"zipf_exponent\": expected a number");
+    zs_st_meta other_task = {"train.options",
+                             "{\"tasks\": 3, \"bits\": 6, \"k\": 2, \"seed\": 0, \"test_size\": 8, "
+                             "\"eval_per_subtask\": 2, \"zipf_exponent\": 1.0}"};
+    eval_parity_fails(mlp_checkpoint(&other_task, 1),
+                      "the model's inputs (2 tasks, 6 bits) do not match its stored task (3, 6)");
+}
+
+Test(train_options, compare_names_the_first_difference) {
+    json_t *now = json_pack("{s:i, s:s, s:i}", "batch", 8, "data", "a.npy", "threads", 2);
+    zs_error err = {0};
+    /* File names and threads may change; the rest may not. */
+    cr_assert_eq(zs_train_options_compare(
+                     "c", "{\"batch\": 8, \"data\": \"b.npy\", \"threads\": 1}", now, &err),
+                 ZS_OK, "%s", err.msg);
+    cr_assert_eq(zs_train_options_compare("c", "{\"batch\": 4}", now, &err), ZS_ERR_USAGE);
+    cr_assert_str_eq(err.msg, "c: cannot resume: option batch differs (the checkpoint's run had 4, "
+                              "this run has 8)");
+    cr_assert_eq(zs_train_options_compare("c", "{\"batch\": 8, \"seed\": 1}", now, &err),
+                 ZS_ERR_USAGE);
+    cr_assert_str_eq(err.msg, "c: cannot resume: option seed differs (the checkpoint's run had it, "
+                              "this run has none)");
+    cr_assert_eq(zs_train_options_compare("c", "[1]", now, &err), ZS_ERR_FORMAT);
+    cr_assert_str_eq(err.msg, "c: metadata \"train.options\": expected the run's options as a JSON "
+                              "object");
+    json_decref(now);
+}

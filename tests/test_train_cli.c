@@ -345,6 +345,13 @@ Test(train_cli, log_metrics_token_losses_and_eval_agree) {
     cr_assert_eq(json_num(e, "tokens"), 1024);
     json_decref(e);
     zs_run_free(&r);
+    /* Without --data a GPT checkpoint has nothing to be scored on. */
+    r = zs_test_cli("eval %s", at("run"));
+    cr_assert_eq(r.exit_code, 2);
+    cr_assert(strstr(r.err, "checkpoint.safetensors: model gpt; it is scored on a token file "
+                            "(--data FILE)"),
+              "%s", r.err);
+    zs_run_free(&r);
     /* The plotter draws the log as it is. */
     r = zs_test_cli("plot curves %s/log.jsonl -o %s", at("run"), at("curves.svg"));
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
@@ -369,6 +376,18 @@ Test(train_cli, parity_learns_with_per_subtask_losses) {
     cr_assert_eq(json_array_size(table), 3);
     for (size_t i = 0; i < 3; i++) cr_assert_lt(json_num(json_array_get(table, i), "loss"), 0.2);
     cr_assert_eq(json_num(m, "examples"), 1500 * 64);
+    /* zipscale eval rebuilds the task from the checkpoint: the same numbers. */
+    r = zs_test_cli("eval %s --json", at("par"));
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    json_t *e = parse_json(r.out);
+    cr_assert_eq(json_num(e, "test_loss_nats"), json_num(m, "final_val_loss"));
+    json_t *subtask = json_object_get(e, "subtask_loss_nats");
+    cr_assert_eq(json_array_size(subtask), 3);
+    for (size_t i = 0; i < 3; i++)
+        cr_assert_eq(json_real_value(json_array_get(subtask, i)),
+                     json_num(json_array_get(table, i), "loss"));
+    json_decref(e);
+    zs_run_free(&r);
     json_decref(m);
     char path[1200];
     snprintf(path, sizeof path, "%s/log.jsonl", at("par"));
@@ -415,10 +434,6 @@ Test(train_cli, bad_inputs) {
     r = zs_test_cli("train --data %s --steps 5", at("d.npy"));
     cr_assert_eq(r.exit_code, 2);
     cr_assert(strstr(r.err, "the run directory -o DIR is missing"), "%s", r.err);
-    zs_run_free(&r);
-    r = zs_test_cli("eval %s --eval-tokens 10", at("d.npy"));
-    cr_assert_eq(r.exit_code, 2);
-    cr_assert(strstr(r.err, "--data FILE is missing"), "%s", r.err);
     zs_run_free(&r);
     r = zs_test_cli("eval %s --data %s", at("d.npy"), at("d.npy"));
     cr_assert_eq(r.exit_code, 1);

@@ -128,6 +128,12 @@ zs_status zs_train_eval_file(const char *checkpoint_path, const char *data_path,
                              uint64_t eval_tokens, zs_precision precision, int threads,
                              double *loss_nats, uint64_t *tokens, zs_error *err);
 
+/* A sparse-parity MLP checkpoint's mean loss on its run's test set, and each subtask's
+ * (*subtask_loss_nats: malloc'd, *n_tasks entries), the task rebuilt from the options the
+ * trainer stored in the checkpoint: the trainer's last evaluation, recomputed. */
+zs_status zs_train_eval_parity(const char *checkpoint_path, int threads, double *test_loss_nats,
+                               double **subtask_loss_nats, uint64_t *n_tasks, zs_error *err);
+
 #ifdef __cplusplus
 }
 #endif
