@@ -89,7 +89,6 @@ static zs_status build_mlp(zs_train_ctx *ctx, zs_error *err) {
 static zs_status setup(zs_train_ctx *ctx, zs_error *err) {
     const zs_train_options *o = ctx->opt;
     zs_status s = zs_train_options_check(o, err);
-    if (!s) s = make_paths(ctx, err);
     if (!s) s = o->model.kind == ZS_MODEL_GPT ? build_gpt(ctx, err) : build_mlp(ctx, err);
     if (s) return s;
     ctx->steps_total =
@@ -103,6 +102,8 @@ static zs_status setup(zs_train_ctx *ctx, zs_error *err) {
     ctx->last_val_loss = ctx->min_val_loss = NAN;
     uint64_t log_lines = 0;
     if (o->resume && (s = zs_train_checkpoint_resume(ctx, o->resume, &log_lines, err))) return s;
+    /* The directory only once every input has been checked: a bad one leaves nothing. */
+    if ((s = make_paths(ctx, err))) return s;
     return zs_train_log_open(ctx, o->resume != NULL, log_lines, err);
 }
 
