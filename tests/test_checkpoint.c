@@ -1,9 +1,10 @@
 /* Tests for checkpoints (module nn): write/load round trips of a GPT-shaped and an
  * MLP-shaped layout with and without AdamW state, the config in the metadata, numpy
- * loading one with docs/formats.md's snippet, and every refusal: another d_model, layers,
- * a missing tensor, a wrong dtype, a truncated file, optimiser mismatches, a file that is
- * not a checkpoint, malformed model configs, metadata collisions. The layouts are built
- * here by hand (names and shapes as a model's would be) so the tests need no model code. */
+ * loading one with docs/formats.md's snippet, the real models resuming bit for bit, and
+ * every refusal: another d_model, layers, a missing tensor, a wrong dtype, a truncated file,
+ * optimiser mismatches, a file that is not a checkpoint, malformed or invalid configs,
+ * metadata collisions. Most tests build their layouts by hand (checked against the models'
+ * own) and fill parameters from a formula numpy recomputes. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <stdlib.h>
@@ -31,7 +32,7 @@ static void add(zs_layout *l, int ndim, size_t d0, size_t d1, const char *fmt, i
 static zs_layout gpt_layout(const zs_gpt_config *c) {
     zs_layout l = {0};
     size_t d = c->d_model, h = c->mlp_hidden;
-    add(&l, 2, c->vocab, d, "tok_embed", 0);
+    add(&l, 2, c->vocab, d, "tok_embedding", 0);
     for (int i = 0; i < (int)c->layers; i++) {
         add(&l, 1, d, 0, "blocks.%d.attn_norm", i);
         add(&l, 2, 3 * d, d, "blocks.%d.attn_qkv", i);
@@ -48,12 +49,14 @@ static zs_layout gpt_layout(const zs_gpt_config *c) {
 static zs_layout mlp_layout(const zs_mlp_config *c) {
     zs_layout l = {0};
     size_t in = c->n_tasks + c->n_bits;
-    for (int i = 0; i < (int)c->depth; i++) {
-        add(&l, 2, c->width, i ? c->width : in, "layers.%d.weight", i);
+    add(&l, 2, in, c->width, "layers.0.weight_t", 0);
+    add(&l, 1, c->width, 0, "layers.0.bias", 0);
+    for (int i = 1; i < (int)c->depth; i++) {
+        add(&l, 2, c->width, c->width, "layers.%d.weight", i);
         add(&l, 1, c->width, 0, "layers.%d.bias", i);
     }
-    add(&l, 2, 2, c->width, "out.weight", 0);
-    add(&l, 1, 2, 0, "out.bias", 0);
+    add(&l, 2, 2, c->width, "layers.%d.weight", (int)c->depth);
+    add(&l, 1, 2, 0, "layers.%d.bias", (int)c->depth);
     return l;
 }
 
@@ -308,7 +311,7 @@ Test(checkpoint_bad, another_d_model) {
     d128.gpt.d_model = 128;
     write_ckpt(path, &d64, 0);
     expect_load_error(path, &d128, 0,
-                      "tensor 'tok_embed': expected F32 shape [11, 128], found F32 [11, 64]");
+                      "tensor 'tok_embedding': expected F32 shape [11, 128], found F32 [11, 64]");
 }
 
 Test(checkpoint_bad, fewer_layers_in_the_model) {
@@ -335,7 +338,7 @@ Test(checkpoint_bad, missing_moment) {
     zs_error err;
     cr_assert_eq(zs_checkpoint_write(path, &small_mlp, &layout, params, &opt, NULL, 0, &err), ZS_OK,
                  "%s", err.msg);
-    /* rewrite it without the last tensor (adamw.v.out.bias), metadata kept */
+    /* rewrite it without the last tensor (adamw.v.layers.2.bias), metadata kept */
     zs_safetensors *st = open_ok(path);
     size_t n = zs_safetensors_count(st) - 1;
     zs_st_tensor *keep = malloc(n * sizeof *keep);
@@ -348,7 +351,7 @@ Test(checkpoint_bad, missing_moment) {
     const char *cut = zs_test_path("cut.safetensors");
     cr_assert_eq(zs_safetensors_write(cut, keep, n, meta, 9, &err), ZS_OK, "%s", err.msg);
     zs_safetensors_close(st);
-    expect_load_error(cut, &small_mlp, 1, "no tensor 'adamw.v.out.bias'");
+    expect_load_error(cut, &small_mlp, 1, "no tensor 'adamw.v.layers.2.bias'");
     free(keep);
     free(opt.moments);
     free(params);
@@ -376,7 +379,7 @@ Test(checkpoint_bad, wrong_dtype) {
     cr_assert_eq(zs_safetensors_write(path, t, layout.n_tensors, meta, 3, &err), ZS_OK, "%s",
                  err.msg);
     expect_load_error(path, &small_mlp, 0,
-                      "tensor 'layers.0.weight': expected F32 shape [6, 14], found F64 [6, 14]");
+                      "tensor 'layers.0.weight_t': expected F32 shape [14, 6], found F64 [14, 6]");
     free(data);
     free(t);
     zs_layout_free(&layout);
@@ -581,4 +584,160 @@ Test(checkpoint_write, optimizer_on_another_layout) {
     free(params);
     zs_layout_free(&layout);
     zs_layout_free(&other);
+}
+
+/* ---- the real models ---- */
+
+static void expect_same_layout(const zs_layout *a, const zs_layout *b) {
+    cr_assert_eq(a->n_tensors, b->n_tensors);
+    cr_assert_eq(a->numel, b->numel);
+    for (size_t i = 0; i < a->n_tensors; i++) {
+        const zs_tensor *x = &a->tensors[i], *y = &b->tensors[i];
+        cr_assert_str_eq(x->name, y->name);
+        cr_assert_eq(x->offset, y->offset, "%s", x->name);
+        cr_assert_eq(x->ndim, y->ndim, "%s", x->name);
+        for (int d = 0; d < x->ndim; d++) cr_assert_eq(x->shape[d], y->shape[d], "%s", x->name);
+    }
+}
+
+/* The hand-built layouts above are the models' own (so the tests speak of real names). */
+Test(checkpoint_models, hand_layouts_are_the_models) {
+    zs_layout real, hand = layout_of(&small_gpt);
+    zs_error err;
+    cr_assert_eq(zs_gpt_layout(&small_gpt.gpt, &real, &err), ZS_OK, "%s", err.msg);
+    expect_same_layout(&hand, &real);
+    zs_layout_free(&real);
+    zs_layout_free(&hand);
+    hand = layout_of(&small_mlp);
+    cr_assert_eq(zs_mlp_layout(&small_mlp.mlp, &real, &err), ZS_OK, "%s", err.msg);
+    expect_same_layout(&hand, &real);
+    zs_layout_free(&real);
+    zs_layout_free(&hand);
+}
+
+/* A trained-for-two-steps GPT and its AdamW, saved and loaded into fresh ones: the same
+ * parameters, moments, step, and the next step's loss bit for bit. */
+Test(checkpoint_models, gpt_resumes_bit_for_bit) {
+    const zs_gpt_config *cfg = &small_gpt.gpt;
+    enum { B = 2, T = 8 };
+    uint32_t inputs[B * T], targets[B * T];
+    for (int i = 0; i < B * T; i++) {
+        inputs[i] = (uint32_t)(i * 5 % 11);
+        targets[i] = (uint32_t)((i * 5 + 3) % 11);
+    }
+    zs_gpt *a, *b;
+    zs_adamw opt_a, opt_b;
+    zs_error err;
+    const zs_adamw_config acfg = zs_adamw_defaults();
+    cr_assert_eq(zs_gpt_create(&a, cfg, B, ZS_PRECISION_FP32, 1, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(zs_gpt_create(&b, cfg, B, ZS_PRECISION_FP32, 1, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(zs_adamw_init(&opt_a, zs_gpt_get_layout(a), &acfg, &err), ZS_OK);
+    cr_assert_eq(zs_adamw_init(&opt_b, zs_gpt_get_layout(b), &acfg, &err), ZS_OK);
+    zs_gpt_init(a, 7);
+    double loss;
+    for (int step = 0; step < 2; step++) {
+        zs_gpt_zero_grad(a);
+        cr_assert_eq(zs_gpt_forward(a, inputs, targets, B, T, &loss, NULL, &err), ZS_OK);
+        cr_assert_eq(zs_gpt_backward(a, 1.0f, &err), ZS_OK);
+        zs_adamw_step(&opt_a, zs_gpt_params(a), zs_gpt_grads(a), 1e-2);
+    }
+    const char *path = zs_test_path("gpt.safetensors");
+    const zs_layout *layout = zs_gpt_get_layout(a);
+    cr_assert_eq(
+        zs_checkpoint_write(path, &small_gpt, layout, zs_gpt_params(a), &opt_a, NULL, 0, &err),
+        ZS_OK, "%s", err.msg);
+    zs_safetensors *st = open_ok(path);
+    cr_assert_eq(zs_checkpoint_load(st, zs_gpt_get_layout(b), zs_gpt_params(b), &opt_b, &err),
+                 ZS_OK, "%s", err.msg);
+    zs_safetensors_close(st);
+    size_t n = layout->numel;
+    cr_assert_eq(memcmp(zs_gpt_params(a), zs_gpt_params(b), n * sizeof(float)), 0);
+    cr_assert_eq(memcmp(opt_a.moments, opt_b.moments, 2 * n * sizeof(float)), 0);
+    cr_assert_eq(opt_b.t, 2);
+    double loss_a, loss_b;
+    cr_assert_eq(zs_gpt_forward(a, inputs, targets, B, T, &loss_a, NULL, &err), ZS_OK);
+    cr_assert_eq(zs_gpt_forward(b, inputs, targets, B, T, &loss_b, NULL, &err), ZS_OK);
+    cr_assert_eq(memcmp(&loss_a, &loss_b, sizeof loss_a), 0, "%.17g vs %.17g", loss_a, loss_b);
+    cr_assert_lt(loss_a, loss, "two AdamW steps should lower the loss");
+    zs_adamw_free(&opt_a);
+    zs_adamw_free(&opt_b);
+    zs_gpt_free(a);
+    zs_gpt_free(b);
+}
+
+Test(checkpoint_models, mlp_loads_into_a_fresh_model) {
+    zs_mlp *a, *b;
+    zs_error err;
+    cr_assert_eq(zs_mlp_create(&a, &small_mlp.mlp, 4, 1, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(zs_mlp_create(&b, &small_mlp.mlp, 4, 1, &err), ZS_OK, "%s", err.msg);
+    zs_mlp_init(a, 3);
+    const char *path = zs_test_path("mlp.safetensors");
+    cr_assert_eq(zs_checkpoint_write(path, &small_mlp, zs_mlp_get_layout(a), zs_mlp_params(a), NULL,
+                                     NULL, 0, &err),
+                 ZS_OK, "%s", err.msg);
+    zs_safetensors *st = open_ok(path);
+    zs_model_config cfg;
+    cr_assert_eq(zs_checkpoint_config(st, &cfg, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(memcmp(&cfg, &small_mlp, sizeof cfg), 0);
+    cr_assert_eq(zs_checkpoint_load(st, zs_mlp_get_layout(b), zs_mlp_params(b), NULL, &err), ZS_OK,
+                 "%s", err.msg);
+    zs_safetensors_close(st);
+    float inputs[4 * 14] = {0};
+    uint8_t labels[4] = {0, 1, 1, 0};
+    for (int e = 0; e < 4; e++) {
+        inputs[e * 14 + e] = 1; /* the control code */
+        for (int k = 0; k < 9; k++) inputs[e * 14 + 5 + k] = (float)((e * 3 + k) % 2);
+    }
+    double loss_a, loss_b;
+    cr_assert_eq(zs_mlp_forward_dense(a, inputs, labels, 4, &loss_a, NULL, &err), ZS_OK, "%s",
+                 err.msg);
+    cr_assert_eq(zs_mlp_forward_dense(b, inputs, labels, 4, &loss_b, NULL, &err), ZS_OK, "%s",
+                 err.msg);
+    cr_assert_eq(memcmp(&loss_a, &loss_b, sizeof loss_a), 0, "%.17g vs %.17g", loss_a, loss_b);
+    zs_mlp_free(a);
+    zs_mlp_free(b);
+}
+
+Test(checkpoint_bad, model_config_its_model_refuses) {
+    const zs_st_meta meta[] = {FORMAT_META,
+                               {"model", "{\"kind\":\"gpt\",\"vocab\":11,\"context\":8,"
+                                         "\"d_model\":8,\"layers\":2,\"heads\":3,"
+                                         "\"mlp_hidden\":12}"}};
+    expect_config_error(meta, 3,
+                        "metadata 'model': GPT config: heads 3: expected a divisor of d_model 8");
+}
+
+Test(checkpoint_write, config_its_model_refuses) {
+    const char *path = zs_test_path("refused.safetensors");
+    zs_model_config bad = small_mlp;
+    bad.mlp.depth = 0;
+    zs_layout layout = layout_of(&small_mlp);
+    float *params = filled(layout.numel, 0);
+    zs_error err;
+    cr_assert_eq(zs_checkpoint_write(path, &bad, &layout, params, NULL, NULL, 0, &err),
+                 ZS_ERR_USAGE);
+    char want[700];
+    snprintf(want, sizeof want, "%s: mlp config: depth = 0: expected 1 .. ", path);
+    cr_assert_eq(strncmp(err.msg, want, strlen(want)), 0, "%s", err.msg);
+    cr_assert_eq(access(path, F_OK), -1);
+    free(params);
+    zs_layout_free(&layout);
+}
+
+Test(checkpoint_write, layout_of_another_config) {
+    const char *path = zs_test_path("other_cfg.safetensors");
+    zs_model_config wider = small_mlp;
+    wider.mlp.width = 7;
+    zs_layout layout = layout_of(&small_mlp);
+    float *params = filled(layout.numel, 0);
+    zs_error err;
+    cr_assert_eq(zs_checkpoint_write(path, &wider, &layout, params, NULL, NULL, 0, &err),
+                 ZS_ERR_USAGE);
+    char want[700];
+    snprintf(want, sizeof want, "%s: the layout holds %zu parameters, the mlp config's model %llu",
+             path, layout.numel, (unsigned long long)zs_mlp_params_total(&wider.mlp));
+    expect_msg(&err, want);
+    cr_assert_eq(access(path, F_OK), -1);
+    free(params);
+    zs_layout_free(&layout);
 }

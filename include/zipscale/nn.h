@@ -272,11 +272,13 @@ const char *zs_model_kind_name(zs_model_kind kind); /* "gpt", "mlp" */
  * "adamw.m.<name>" and "adamw.v.<name>" and metadata adamw.step, adamw.beta1/beta2/eps/
  * weight_decay; metadata "format": "zipscale-checkpoint", "format_version": "1",
  * "model": the config as JSON ({"kind":"gpt","vocab":...}), "zipscale_version"; then the
- * caller's extra (keys must not collide: ZS_ERR_USAGE). Atomic. */
+ * caller's extra (keys must not collide: ZS_ERR_USAGE). Atomic. The config must pass its
+ * model's check and have layout->numel parameters (else ZS_ERR_USAGE). */
 zs_status zs_checkpoint_write(const char *path, const zs_model_config *cfg, const zs_layout *layout,
                               const float *params, const zs_adamw *opt, const zs_st_meta *extra,
                               size_t n_extra, zs_error *err);
-/* The model config stored in an opened checkpoint (errors name the file and field). */
+/* The model config stored in an opened checkpoint, checked as zs_gpt_config_check /
+ * zs_mlp_config_check do (errors name the file and field). */
 zs_status zs_checkpoint_config(const zs_safetensors *st, zs_model_config *cfg, zs_error *err);
 /* Loads params, and AdamW moments + step when opt != NULL (opt already initialised on the
  * same layout; its cfg is checked against the file's, mismatch = ZS_ERR_FORMAT naming the

@@ -33,13 +33,30 @@ static const config_field mlp_fields[] = {
     {"width", offsetof(zs_model_config, mlp.width)},
     {"depth", offsetof(zs_model_config, mlp.depth)},
 };
+static zs_status check_gpt(const zs_model_config *cfg, zs_error *err) {
+    return zs_gpt_config_check(&cfg->gpt, err);
+}
+static zs_status check_mlp(const zs_model_config *cfg, zs_error *err) {
+    return zs_mlp_config_check(&cfg->mlp, err);
+}
+static uint64_t params_gpt(const zs_model_config *cfg) {
+    return zs_gpt_params_total(&cfg->gpt);
+}
+static uint64_t params_mlp(const zs_model_config *cfg) {
+    return zs_mlp_params_total(&cfg->mlp);
+}
+
 static const struct {
     const char *name;
     const config_field *fields;
     size_t n_fields;
+    zs_status (*check)(const zs_model_config *cfg, zs_error *err); /* the model's own */
+    uint64_t (*params)(const zs_model_config *cfg);                /* its parameter count */
 } kinds[] = {
-    [ZS_MODEL_GPT] = {"gpt", gpt_fields, sizeof gpt_fields / sizeof gpt_fields[0]},
-    [ZS_MODEL_MLP] = {"mlp", mlp_fields, sizeof mlp_fields / sizeof mlp_fields[0]},
+    [ZS_MODEL_GPT] = {"gpt", gpt_fields, sizeof gpt_fields / sizeof gpt_fields[0], check_gpt,
+                      params_gpt},
+    [ZS_MODEL_MLP] = {"mlp", mlp_fields, sizeof mlp_fields / sizeof mlp_fields[0], check_mlp,
+                      params_mlp},
 };
 enum { N_KINDS = sizeof kinds / sizeof kinds[0] };
 
@@ -76,11 +93,25 @@ static double adamw_value(const zs_adamw_config *cfg, size_t i) {
 
 /* ---- writing ---- */
 
+/* A valid config whose model has as many parameters as the layout. */
+static zs_status check_model(const char *path, const zs_model_config *cfg, const zs_layout *layout,
+                             zs_error *err) {
+    if ((unsigned)cfg->kind >= N_KINDS)
+        return zs_fail(err, ZS_ERR_USAGE, "%s: unknown model kind %d", path, (int)cfg->kind);
+    zs_error inner;
+    if (kinds[cfg->kind].check(cfg, &inner))
+        return zs_fail(err, ZS_ERR_USAGE, "%s: %s", path, inner.msg);
+    uint64_t n = kinds[cfg->kind].params(cfg);
+    if (n != layout->numel)
+        return zs_fail(err, ZS_ERR_USAGE,
+                       "%s: the layout holds %zu parameters, the %s config's model %" PRIu64, path,
+                       layout->numel, kinds[cfg->kind].name, n);
+    return ZS_OK;
+}
+
 /* {"kind":"gpt","vocab":...} as a malloc'd string. */
 static zs_status model_json(const char *path, const zs_model_config *cfg, char **out,
                             zs_error *err) {
-    if ((unsigned)cfg->kind >= N_KINDS)
-        return zs_fail(err, ZS_ERR_USAGE, "%s: unknown model kind %d", path, (int)cfg->kind);
     json_t *obj = json_pack("{s:s}", "kind", kinds[cfg->kind].name);
     for (size_t i = 0; obj && i < kinds[cfg->kind].n_fields; i++) {
         const config_field *f = &kinds[cfg->kind].fields[i];
@@ -142,7 +173,8 @@ zs_status zs_checkpoint_write(const char *path, const zs_model_config *cfg, cons
     if (opt && (!opt->layout || opt->layout->numel != layout->numel))
         return zs_fail(err, ZS_ERR_USAGE, "%s: the optimiser's layout is not the model's", path);
     char *model = NULL;
-    zs_status s = model_json(path, cfg, &model, err);
+    zs_status s = check_model(path, cfg, layout, err);
+    if (!s) s = model_json(path, cfg, &model, err);
     if (s) return s;
     char text[1 + N_ADAMW][32];
     zs_st_meta own[N_OWN_META];
@@ -240,6 +272,10 @@ static zs_status parse_model(const zs_safetensors *st, json_t *obj, zs_model_con
             return bad_model(st, f->name, "an integer in [0, 4294967295]", err);
         *field_at(cfg, f) = (uint32_t)json_integer_value(v);
     }
+    zs_error inner;
+    if (kinds[cfg->kind].check(cfg, &inner))
+        return zs_fail(err, ZS_ERR_FORMAT, "%s: metadata 'model': %s", zs_safetensors_path(st),
+                       inner.msg);
     return ZS_OK;
 }
 

@@ -207,6 +207,7 @@ zs_status zs_gpt_shape_init(zs_gpt_shape *shape, const zs_gpt_config *cfg, uint3
     p->d_att = carve(&next, rows * C);
     p->d_gate_up = carve(&next, rows * 2 * F);
     p->d_swiglu = carve(&next, rows * F);
+    p->d_norm_partial = carve(&next, zs_gpt_norm_partial_numel(rows, C));
     p->d_numel = next;
     return ZS_OK;
 }

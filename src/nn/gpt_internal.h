@@ -13,7 +13,8 @@
  *
  * embedding: out (N,C) = table[tokens] (table (V,C)); backward dtable[tokens] += dout.
  * rmsnorm: out (N,C) = inp · rstd · gain, rstd (N) = 1/sqrt(mean(inp²) + ZS_GPT_NORM_EPS);
- *   backward dinp += ..., dgain += ... .
+ *   backward dinp += ..., dgain += ..., with `partial` scratch of
+ *   ceil(N / ZS_GPT_NORM_BLOCK_ROWS) × C values (zs_gpt_norm_partial_numel).
  * rope: rotates q and k of qkv (N,3C) in place, pair (2i, 2i+1) of each head at position
  *   pos by angle pos·θ^(-2i/hd); cos_sin is (T, hd/2, 2) (cos then sin), rows are
  *   (batch, T) so row r is at position r % T. backward rotates dq, dk back in place.
@@ -22,6 +23,11 @@
  * crossentropy: from logits (N,V) and targets (N), row_loss (N) = -log softmax[target] (in
  *   double, stored as REAL), and logits replaced by dscale·(softmax - onehot(target)), the
  *   gradient of dscale × the sum of row losses (forward and backward fused in one pass). */
+#define ZS_GPT_NORM_BLOCK_ROWS 32
+static inline size_t zs_gpt_norm_partial_numel(size_t N, size_t C) {
+    return (N + ZS_GPT_NORM_BLOCK_ROWS - 1) / ZS_GPT_NORM_BLOCK_ROWS * C;
+}
+
 #define ZS_GPT_DECLARE_KERNELS(R, S)                                                               \
     void zs_gpt_embedding_forward_##S(R *out, const uint32_t *tokens, const R *table, size_t N,    \
                                       size_t C, int threads);                                      \
@@ -29,7 +35,7 @@
                                        size_t C);                                                  \
     void zs_gpt_rmsnorm_forward_##S(R *out, R *rstd, const R *inp, const R *gain, size_t N,        \
                                     size_t C, int threads);                                        \
-    void zs_gpt_rmsnorm_backward_##S(R *dinp, R *dgain, const R *dout, const R *inp,               \
+    void zs_gpt_rmsnorm_backward_##S(R *dinp, R *dgain, R *partial, const R *dout, const R *inp,   \
                                      const R *rstd, const R *gain, size_t N, size_t C,             \
                                      int threads);                                                 \
     void zs_gpt_rope_table_##S(R *cos_sin, size_t T, size_t hd);                                   \
@@ -73,13 +79,14 @@ typedef struct {
     size_t saved_stride; /* zs_attention_saved_numel(max_batch, context, C, H) */
     size_t numel;        /* the whole activation buffer */
     /* activation gradients (reused by every layer) */
-    size_t d_resid;   /* (rows, C): d loss / d the residual stream */
-    size_t d_norm;    /* (rows, C): d loss / d a norm's output */
-    size_t d_qkv;     /* (rows, 3C) */
-    size_t d_att;     /* (rows, C) */
-    size_t d_gate_up; /* (rows, 2F) */
-    size_t d_swiglu;  /* (rows, F) */
-    size_t d_numel;   /* the whole gradient buffer */
+    size_t d_resid;        /* (rows, C): d loss / d the residual stream */
+    size_t d_norm;         /* (rows, C): d loss / d a norm's output */
+    size_t d_qkv;          /* (rows, 3C) */
+    size_t d_att;          /* (rows, C) */
+    size_t d_gate_up;      /* (rows, 2F) */
+    size_t d_swiglu;       /* (rows, F) */
+    size_t d_norm_partial; /* the RMSNorm backward's per-block gain sums */
+    size_t d_numel;        /* the whole gradient buffer */
 } zs_gpt_plan;
 
 /* Offsets (in elements) of the parameters in zs_gpt_layout's buffer. */
@@ -123,7 +130,8 @@ zs_status zs_gpt_check_tokens(const zs_gpt_config *cfg, const uint32_t *inputs,
 ZS_GPT_DECLARE_MODEL(float, f32)
 ZS_GPT_DECLARE_MODEL(double, f64)
 
-/* The forward on which LAST-position losses are possible (zs_gpt_sample_grads). */
+/* zs_gpt_forward with the loss over the positions `which` names (zs_gpt_sample_grads uses
+ * LAST); with LAST, token_loss_nats is 0 at every position but the last of each sequence. */
 zs_status zs_gpt_forward_positions(zs_gpt *gpt, const uint32_t *inputs, const uint32_t *targets,
                                    uint32_t batch, uint32_t seq_len, zs_sample_loss which,
                                    double *loss_nats, float *token_loss_nats, zs_error *err);

@@ -4,4 +4,5 @@
 
 #define REAL double
 #define FN(name) name##_f64
+#define EXP exp
 #include "nn/gpt_kernels.inc"

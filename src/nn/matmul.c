@@ -213,20 +213,21 @@ zs_status zs_mm_run(zs_mm *mm, const zs_mm_problem *p, const void *a, const void
     return st == dnnl_success ? ZS_OK : dnnl_fail(err, st, "matmul execution", p);
 }
 
-/* x rounded to the nearest bf16, ties to even; a NaN stays a (quiet) NaN. */
+/* x rounded to the nearest bf16, ties to even; a NaN stays a (quiet) NaN. Branch-free, so
+ * that the loop below vectorises. */
 static uint16_t bf16_round(float x) {
     uint32_t u;
     memcpy(&u, &x, sizeof u);
-    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40u);
-    u += 0x7fffu + ((u >> 16) & 1u);
-    return (uint16_t)(u >> 16);
+    const uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+    const uint32_t quiet_nan = (u >> 16) | 0x40u;
+    return (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? quiet_nan : rounded);
 }
 
 /* Below this many values a second thread costs more than it saves. */
 #define BF16_PARALLEL_MIN 65536
 
 void zs_mm_to_bf16(zs_mm *mm, uint16_t *dst, const float *src, size_t n) {
-#pragma omp parallel for num_threads(mm->threads) schedule(static) if (n >= BF16_PARALLEL_MIN)
+#pragma omp parallel for simd num_threads(mm->threads) schedule(static) if (n >= BF16_PARALLEL_MIN)
     for (size_t i = 0; i < n; i++) dst[i] = bf16_round(src[i]);
 }
 
@@ -290,15 +291,35 @@ zs_status zs_mm_backward(zs_mm *mm, float *dinp, float *dweight, const float *do
                          const float *inp, const float *weight, size_t M, size_t K, size_t N,
                          zs_error *err) {
     const int bf16 = mm->precision == ZS_PRECISION_BF16;
+    /* In bf16, dout is rounded once for both products; weight, then inp, share slot 1. */
+    const void *d = dout;
+    uint16_t *other = NULL;
+    if (bf16 && (dinp || dweight)) {
+        uint16_t *d16 = bf16_scratch(mm, 0, M * N, err);
+        other = d16 ? bf16_scratch(mm, 1, (N > M ? N : M) * K, err) : NULL;
+        if (!other) return ZS_ERR_NOMEM;
+        zs_mm_to_bf16(mm, d16, dout, M * N);
+        d = d16;
+    }
     if (dinp) {
         const zs_mm_problem p = plain(M, N, K, N, 1, K, 1, bf16, 1);
-        zs_status st = product(mm, &p, dout, M * N, weight, N * K, dinp, err);
+        const void *w = weight;
+        if (bf16) {
+            zs_mm_to_bf16(mm, other, weight, N * K);
+            w = other;
+        }
+        zs_status st = zs_mm_run(mm, &p, d, w, dinp, err);
         if (st != ZS_OK) return st;
     }
     if (dweight) {
         /* doutᵀ (N,M) is dout read with strides (1, N). */
         const zs_mm_problem p = plain(N, M, K, 1, N, K, 1, bf16, 1);
-        zs_status st = product(mm, &p, dout, M * N, inp, M * K, dweight, err);
+        const void *x = inp;
+        if (bf16) {
+            zs_mm_to_bf16(mm, other, inp, M * K);
+            x = other;
+        }
+        zs_status st = zs_mm_run(mm, &p, d, x, dweight, err);
         if (st != ZS_OK) return st;
     }
     return ZS_OK;

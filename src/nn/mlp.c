@@ -13,6 +13,7 @@
 #define MLP_MAX_WIDTH (UINT32_C(1) << 20)
 #define MLP_MAX_DEPTH UINT32_C(1024)
 #define MLP_MAX_PARAMS (UINT64_C(1) << 36)
+#define MLP_MAX_ACTS (UINT64_C(1) << 40) /* floats of activations */
 
 struct zs_mlp {
     zs_mlp_config cfg;
@@ -105,9 +106,19 @@ zs_status zs_mlp_create(zs_mlp **out, const zs_mlp_config *cfg, uint32_t max_bat
                         zs_error *err) {
     *out = NULL;
     if (max_batch < 1) return zs_fail(err, ZS_ERR_USAGE, "mlp: max_batch = 0: expected >= 1");
+    zs_status st = zs_mlp_config_check(cfg, err);
+    if (st != ZS_OK) return st;
+    /* floats per example as zs_mlp_acts_carve lays them out, in double: no overflow */
+    double grad_buffers = cfg->depth >= 2 ? 2.0 : 1.0;
+    double acts_per_example = ((double)cfg->depth + grad_buffers) * cfg->width + 5.0;
+    if ((double)max_batch * acts_per_example > (double)MLP_MAX_ACTS)
+        return zs_fail(err, ZS_ERR_USAGE,
+                       "mlp: max_batch = %u: %.0f activations per example allow at most %.0f "
+                       "examples (2^40 floats)",
+                       max_batch, acts_per_example, floor((double)MLP_MAX_ACTS / acts_per_example));
     zs_mlp *mlp = zs_calloc(1, sizeof *mlp, "mlp", err);
     if (!mlp) return ZS_ERR_NOMEM;
-    zs_status st = zs_mlp_layout(cfg, &mlp->layout, err);
+    st = zs_mlp_layout(cfg, &mlp->layout, err);
     if (st != ZS_OK) goto fail;
     mlp->cfg = *cfg;
     mlp->max_batch = max_batch;
@@ -148,7 +159,7 @@ fail:
 void zs_mlp_free(zs_mlp *mlp) {
     if (!mlp) return;
     zs_layout_free(&mlp->layout);
-    zs_mm_free(mlp->mm);
+    if (mlp->mm) zs_mm_free(mlp->mm);
     free(mlp->params);
     free(mlp->grads);
     free(mlp->acts_block);
