@@ -64,10 +64,11 @@ typedef struct {
     float *out, *dqkv;
 } f32_run;
 
-static f32_run run_f32(shape s, const float *qkv, const float *dout, int threads) {
+static f32_run run_prec(shape s, const float *qkv, const float *dout, zs_precision precision,
+                        int threads) {
     zs_mm *mm;
     zs_error err;
-    cr_assert_eq(zs_mm_create(&mm, ZS_PRECISION_FP32, threads, &err), ZS_OK);
+    cr_assert_eq(zs_mm_create(&mm, precision, threads, &err), ZS_OK);
     float *saved = malloc(zs_attention_saved_numel(s.B, s.T, s.C, s.H) * sizeof(float));
     float *scratch = malloc(zs_attention_scratch_numel(s.B, s.T, s.C, s.H) * sizeof(float));
     f32_run r = {malloc(out_numel(s) * sizeof(float)), malloc(qkv_numel(s) * sizeof(float))};
@@ -80,6 +81,10 @@ static f32_run run_f32(shape s, const float *qkv, const float *dout, int threads
     free(scratch);
     zs_mm_free(mm);
     return r;
+}
+
+static f32_run run_f32(shape s, const float *qkv, const float *dout, int threads) {
+    return run_prec(s, qkv, dout, ZS_PRECISION_FP32, threads);
 }
 
 /* The loss the gradient checks differentiate: sum(out ⊙ w). */
@@ -141,8 +146,8 @@ Test(attention, f64_uniform_weights_give_running_mean) {
 /* Changing position t0's keys and values (every head) leaves the outputs before t0 bit for
  * bit the same, in double and in float, and changes the outputs from t0 on. */
 Test(attention, causal_mask_hides_the_future) {
-    const shape s = {2, 12, 16, 2};
-    const size_t t0 = 7;
+    const shape s = {2, 150, 16, 2}; /* the float path's blocks of 64 rows: 3, the last short */
+    const size_t t0 = 100;
     double *qkv = random_doubles(qkv_numel(s), 1.0, 4);
     double *dout = random_doubles(out_numel(s), 1.0, 5);
     double *changed = malloc(qkv_numel(s) * sizeof *changed);
@@ -184,9 +189,9 @@ static double rel_err(const float *x, const double *ref, size_t n) {
     return sqrt(num / den);
 }
 
-/* The float path against the double one on a training-like head (hd 64) and an odd one
- * (hd 6, T 37): relative error of the norm below 1e-5 (float rounds at 6e-8 per operation;
- * sums of up to T·hd terms grow that by well under 100). */
+/* The float path against the double one on a training-like head (hd 64), an odd one
+ * (hd 6, T 37) and one over several row blocks: relative error of the norm below 1e-5 (float rounds
+ * at 6e-8 per operation; sums of up to T·hd terms grow that by well under 100). */
 static void check_f32_against_f64(shape s) {
     double *qkv = random_doubles(qkv_numel(s), 2.0, 6);
     double *dout = random_doubles(out_numel(s), 1.0, 7);
@@ -218,10 +223,37 @@ static void check_f32_against_f64(shape s) {
 
 Test(attention, f32_matches_f64) {
     check_f32_against_f64((shape){2, 37, 18, 3});
+    check_f32_against_f64((shape){1, 150, 12, 2}); /* blocks of 64 rows: 3, the last short */
     if (getenv("ZS_SANITIZED"))
         check_f32_against_f64((shape){1, 64, 128, 2});
     else
         check_f32_against_f64((shape){2, 256, 128, 2});
+}
+
+/* In bf16 the products round their operands (qkv, dout, P, dS) to 8 significant bits
+ * (unit roundoff u = 2^-9 ≈ 2e-3): against the double path the relative error of the norm
+ * must stay within a few u (bound 1e-2 for out, 2e-2 for dqkv, whose chain rounds twice),
+ * and be well above fp32's 1e-5 (the operands really are rounded). Over 3 row blocks. */
+Test(attention, bf16_within_rounding_of_f64) {
+    const shape s = {2, 150, 32, 2};
+    double *qkv = random_doubles(qkv_numel(s), 2.0, 12);
+    double *dout = random_doubles(out_numel(s), 1.0, 13);
+    float *qkv32 = to_floats(qkv, qkv_numel(s)), *dout32 = to_floats(dout, out_numel(s));
+    for (size_t i = 0; i < qkv_numel(s); i++) qkv[i] = qkv32[i];
+    for (size_t i = 0; i < out_numel(s); i++) dout[i] = dout32[i];
+    f64_run ref = run_f64(s, qkv, dout);
+    f32_run got = run_prec(s, qkv32, dout32, ZS_PRECISION_BF16, 2);
+    const double e_out = rel_err(got.out, ref.out, out_numel(s));
+    const double e_dqkv = rel_err(got.dqkv, ref.dqkv, qkv_numel(s));
+    cr_assert(e_out < 1e-2 && e_out > 1e-4, "out: relative error %g", e_out);
+    cr_assert(e_dqkv < 2e-2 && e_dqkv > 1e-4, "dqkv: relative error %g", e_dqkv);
+    f64_run_free(&ref);
+    free(got.out);
+    free(got.dqkv);
+    free(qkv);
+    free(dout);
+    free(qkv32);
+    free(dout32);
 }
 
 /* The same inputs on 1 and on 2 threads give the same bytes. */

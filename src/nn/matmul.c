@@ -213,22 +213,12 @@ zs_status zs_mm_run(zs_mm *mm, const zs_mm_problem *p, const void *a, const void
     return st == dnnl_success ? ZS_OK : dnnl_fail(err, st, "matmul execution", p);
 }
 
-/* x rounded to the nearest bf16, ties to even; a NaN stays a (quiet) NaN. Branch-free, so
- * that the loop below vectorises. */
-static uint16_t bf16_round(float x) {
-    uint32_t u;
-    memcpy(&u, &x, sizeof u);
-    const uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
-    const uint32_t quiet_nan = (u >> 16) | 0x40u;
-    return (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? quiet_nan : rounded);
-}
-
 /* Below this many values a second thread costs more than it saves. */
 #define BF16_PARALLEL_MIN 65536
 
 void zs_mm_to_bf16(zs_mm *mm, uint16_t *dst, const float *src, size_t n) {
 #pragma omp parallel for simd num_threads(mm->threads) schedule(static) if (n >= BF16_PARALLEL_MIN)
-    for (size_t i = 0; i < n; i++) dst[i] = bf16_round(src[i]);
+    for (size_t i = 0; i < n; i++) dst[i] = zs_bf16_round(src[i]);
 }
 
 /* Scratch slot `slot` holding at least n bf16 values. */

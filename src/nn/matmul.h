@@ -7,6 +7,8 @@
 
 #include "zipscale/nn.h"
 
+#include <string.h>
+
 typedef struct zs_mm zs_mm;
 
 /* A matmul context: precision, threads (0 = all cores) and whatever it caches per shape. */
@@ -42,6 +44,16 @@ typedef struct {
 
 zs_status zs_mm_run(zs_mm *mm, const zs_mm_problem *p, const void *a, const void *b, float *c,
                     zs_error *err);
+
+/* x rounded to the nearest bf16, ties to even; a NaN stays a (quiet) NaN. Branch-free, so
+ * that loops over it vectorise. */
+static inline uint16_t zs_bf16_round(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    const uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+    const uint32_t quiet_nan = (u >> 16) | 0x40u;
+    return (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? quiet_nan : rounded);
+}
 
 /* n floats rounded to the nearest bf16 (ties to even; NaN stays NaN), on mm's threads. */
 void zs_mm_to_bf16(zs_mm *mm, uint16_t *dst, const float *src, size_t n);
