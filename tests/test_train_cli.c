@@ -275,10 +275,10 @@ Test(train_cli, bf16_follows_fp32) {
         }
     }
     cr_assert(differs, "bf16 gave fp32's bits: the precision did not reach the matmuls");
-    /* Measured (docs/training.md): the largest relative gap over the 100 steps is 0.77%
-       in the train loss and 0.19% in the val loss; asserted with about 4x margin. */
+    /* Measured (docs/training.md): the largest relative gap over the 100 steps is 0.86%
+       in the train loss and 0.38% in the val loss; asserted with a 3.5x and 5x margin. */
     cr_assert_lt(max_gap, 0.03, "train loss gap %.4f", max_gap);
-    cr_assert_lt(max_val_gap, 0.01, "val loss gap %.4f", max_val_gap);
+    cr_assert_lt(max_val_gap, 0.02, "val loss gap %.4f", max_val_gap);
     zs_trainlog_free(&a);
     zs_trainlog_free(&b);
 }
