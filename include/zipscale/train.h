@@ -109,7 +109,7 @@ typedef struct {
     uint64_t n_params, n_params_nonembed;
     uint64_t steps;        /* updates taken (all of them, across resumes) */
     uint64_t tokens;       /* D = steps·B·A·T (examples for parity) */
-    double flops_6nd;      /* 6·N·D, N = n_params_nonembed (GPT) or n_params (MLP) */
+    double flops_6nd;      /* 6·N·D with N = n_params (all, as REFERENCE §6 counts models) */
     double flops_exact;    /* the training steps' exact count (evaluations excluded) */
     double final_val_loss; /* nats/token (GPT), nats/example on the test stream (MLP) */
     double min_val_loss;   /* NAN when never evaluated */
