@@ -37,6 +37,103 @@ zs_status zs_lr_kind_parse(const char *text, zs_lr_kind *out, zs_error *err);
 zs_status zs_lr_schedule_check(const zs_lr_schedule *s, zs_error *err);
 double zs_lr_at(const zs_lr_schedule *s, uint64_t step);
 
+/* ---- the training loop ------------------------------------------------------------------
+ * zs_train_run grows one model (the GPT on a token file, or the MLP on sparse parity) and
+ * writes into out_dir: log.jsonl (one JSON line per logged step: step, tokens, lr,
+ * train_loss, val_loss on evaluation steps, grad_norm, tok_per_s; figures.h reads it),
+ * metrics.json (sizes, FLOPs, losses, wall time, status, options, data sha256) and
+ * checkpoint.safetensors (every checkpoint_every steps and at the end). A run stopped at
+ * any checkpoint and resumed reproduces the uninterrupted run bit for bit. Nothing is
+ * printed to stdout; `progress` (may be NULL) gets a one-line status each step.
+ *
+ * Data windows (GPT): the token file's tokens in order (rows of a 2-D file concatenated);
+ * window w is tokens [w·T, w·T + T] (T+1 tokens: inputs, then targets shifted by one).
+ * Batch row b of micro-step a (of `accum`) at step s reads sample i = (s·A + a)·B + b:
+ *   sequential: window i mod n_train;
+ *   shuffled:   window perm_e[i mod n_train], e = i div n_train, perm_e a Fisher-Yates
+ *               permutation of the training windows from stream (seed, mix(tag
+ *               "train.shuffle", e)).
+ * With val_fraction the last ceil(F·n_windows) windows are held out; the evaluation set
+ * is the first ceil(eval_tokens / T) held-out windows (all of them if fewer).
+ * docs/training.md has the details. */
+typedef enum { ZS_ORDER_SHUFFLED = 0, ZS_ORDER_SEQUENTIAL = 1 } zs_data_order;
+const char *zs_data_order_name(zs_data_order order); /* "shuffled", "sequential" */
+zs_status zs_data_order_parse(const char *text, zs_data_order *out, zs_error *err);
+
+typedef enum { ZS_TRAIN_COMPLETED = 0, ZS_TRAIN_DIVERGED = 1, ZS_TRAIN_HALTED = 2 } zs_train_status;
+const char *zs_train_status_name(zs_train_status status); /* "completed", ... */
+
+typedef struct {
+    zs_model_config model; /* kind and shape; gpt.vocab 0 = the data's vocabulary, and
+                              gpt.context is the window length T */
+    zs_precision precision;
+    int threads; /* matmul threads; results are identical at a fixed count */
+    /* GPT data */
+    const char *data_path;
+    const char *val_path; /* NULL: hold out val_fraction of the training windows */
+    double val_fraction;  /* in (0, 1) when val_path is NULL */
+    zs_data_order order;
+    uint64_t eval_tokens; /* held-out tokens per evaluation (rounded up to whole windows) */
+    /* sparse parity (model.kind MLP): task spec, fixed train set or online stream */
+    zs_parity_spec parity;
+    uint64_t train_size;       /* examples in a fixed, cycled training set; 0 = online */
+    uint64_t test_size;        /* examples of the test stream per evaluation */
+    uint64_t eval_per_subtask; /* examples per subtask for the per-subtask losses */
+    /* length: exactly one of tokens (steps = ceil(tokens / (B·A·T)); examples for
+       parity) and steps is non-zero */
+    uint64_t tokens, steps;
+    uint32_t batch, accum; /* sequences (examples) per micro-step; micro-steps per step */
+    zs_adamw_config adamw;
+    zs_lr_schedule schedule;   /* total_steps is filled in from the run's length */
+    double grad_clip;          /* max global norm; 0 = none */
+    uint64_t eval_every;       /* evaluate after every K steps (and after the last) */
+    uint64_t log_every;        /* a log line every K steps (and at evaluations, the last) */
+    uint64_t checkpoint_every; /* 0 = only at the end */
+    uint64_t seed;
+    const char *out_dir;           /* created if missing */
+    const char *resume;            /* a run directory or checkpoint file, or NULL */
+    uint64_t halt_after;           /* stop after this many steps with status "halted"; 0 = no */
+    const char *dump_token_losses; /* .npy of the final evaluation's per-token losses, or NULL */
+    FILE *progress;                /* a progress line (carriage-return updated), or NULL */
+} zs_train_options;
+
+/* lr 1e-3 constant, AdamW defaults, batch 8, accum 1, eval every 100 steps on 8192
+ * tokens, log every step, val fraction 0.1, shuffled, fp32, 1 thread, seed 0; parity:
+ * test 10000 examples, 1000 per subtask. Model, data, length and out_dir are left unset. */
+zs_train_options zs_train_options_defaults(void);
+/* Checks every field that needs no file (errors name the field; ZS_ERR_USAGE). */
+zs_status zs_train_options_check(const zs_train_options *opt, zs_error *err);
+
+typedef struct {
+    zs_train_status status;
+    uint64_t n_params, n_params_nonembed;
+    uint64_t steps;        /* updates taken (all of them, across resumes) */
+    uint64_t tokens;       /* D = steps·B·A·T (examples for parity) */
+    double flops_6nd;      /* 6·N·D with N = n_params (all, as REFERENCE §6 counts models) */
+    double flops_exact;    /* the training steps' exact count (evaluations excluded) */
+    double final_val_loss; /* nats/token (GPT), nats/example on the test stream (MLP) */
+    double min_val_loss;   /* NAN when never evaluated */
+    uint64_t min_val_step;
+    double wall_s;      /* this invocation's */
+    char diverged[128]; /* status diverged: what was not finite, at which step */
+} zs_train_result;
+
+zs_status zs_train_run(const zs_train_options *opt, zs_train_result *result, zs_error *err);
+
+/* The mean loss (nats/token) of a GPT checkpoint on the first ceil(eval_tokens / T)
+ * windows of a token file (eval_tokens 0 = every whole window), with the checkpoint's
+ * context as T; *tokens is how many positions were scored. The trainer's evaluation is
+ * this computation. */
+zs_status zs_train_eval_file(const char *checkpoint_path, const char *data_path,
+                             uint64_t eval_tokens, zs_precision precision, int threads,
+                             double *loss_nats, uint64_t *tokens, zs_error *err);
+
+/* A sparse-parity MLP checkpoint's mean loss on its run's test set, and each subtask's
+ * (*subtask_loss_nats: malloc'd, *n_tasks entries), the task rebuilt from the options the
+ * trainer stored in the checkpoint: the trainer's last evaluation, recomputed. */
+zs_status zs_train_eval_parity(const char *checkpoint_path, int threads, double *test_loss_nats,
+                               double **subtask_loss_nats, uint64_t *n_tasks, zs_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -20,6 +20,8 @@ static const zs_command *const commands[] = {
     &zs_cmd_frontier,
     &zs_cmd_regress,
     &zs_cmd_predict,
+    &zs_cmd_train,
+    &zs_cmd_eval,
     &zs_cmd_plot_gzip,
     &zs_cmd_plot_runs,
     &zs_cmd_plot_frontier,

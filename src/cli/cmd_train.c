@@ -1,0 +1,270 @@
+/* `zipscale train`: grows one model — the Llama-style GPT on a token file, or the MLP on
+ * multitask sparse parity — with zs_train_run, writing log.jsonl, metrics.json and
+ * checkpoint.safetensors into the output directory. A thin client of zipscale/train.h;
+ * the guide is docs/training.md. */
+#include <jansson.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "zipscale/train.h"
+
+static struct {
+    const char *model, *task, *data, *val, *order, *precision, *schedule, *output, *resume, *dump;
+    uint64_t vocab, context, d_model, layers, heads, mlp_hidden;
+    uint64_t tasks, bits, k, width, depth, train_size, test_size, per_subtask;
+    double zipf_exponent, val_fraction, lr, lr_min, beta1, beta2, eps, weight_decay, grad_clip;
+    uint64_t tokens, steps, batch, accum, warmup, decay, eval_every, eval_tokens, log_every;
+    uint64_t checkpoint_every, halt_after, seed;
+    int threads, json;
+} a = {
+    .model = "gpt",
+    .context = 256,
+    .d_model = 64,
+    .layers = 2,
+    .heads = 1,
+    .tasks = 500,
+    .bits = 100,
+    .k = 3,
+    .zipf_exponent = 1.4,
+    .width = 128,
+    .depth = 1,
+    .test_size = 10000,
+    .per_subtask = 1000,
+    .val_fraction = 0.1,
+    .lr = 1e-3,
+    .beta1 = 0.9,
+    .beta2 = 0.999,
+    .eps = 1e-8,
+    .weight_decay = 0.01,
+    .batch = 8,
+    .accum = 1,
+    .eval_every = 100,
+    .eval_tokens = 8192,
+    .log_every = 1,
+    .threads = 1,
+};
+
+static const zs_opt train_opts[] = {
+    {"model", 0, ZS_OPT_STRING, &a.model, "gpt|mlp", "the model (default gpt)"},
+    {"data", 0, ZS_OPT_STRING, &a.data, "FILE", "GPT: the training token file (.npy, .bin, raw)"},
+    {"val", 0, ZS_OPT_STRING, &a.val, "FILE", "GPT: a held-out token file (else --val-fraction)"},
+    {"val-fraction", 0, ZS_OPT_DOUBLE, &a.val_fraction, "F",
+     "GPT: hold out the last ceil(F x windows) windows of --data (default 0.1)"},
+    {"data-order", 0, ZS_OPT_STRING, &a.order, "ORDER",
+     "GPT: shuffled (a seeded permutation per epoch; default) or sequential"},
+    {"vocab", 0, ZS_OPT_U64, &a.vocab, "V", "GPT: vocabulary (default: the data's)"},
+    {"context", 0, ZS_OPT_U64, &a.context, "T", "GPT: tokens per sequence (default 256)"},
+    {"d-model", 0, ZS_OPT_U64, &a.d_model, "C", "GPT: residual width (default 64)"},
+    {"layers", 0, ZS_OPT_U64, &a.layers, "L", "GPT: blocks (default 2)"},
+    {"heads", 0, ZS_OPT_U64, &a.heads, "H", "GPT: attention heads (default 1)"},
+    {"mlp", 0, ZS_OPT_U64, &a.mlp_hidden, "M", "GPT: SwiGLU hidden width (default 2 x d-model)"},
+    {"task", 0, ZS_OPT_STRING, &a.task, "parity", "MLP: the task (parity)"},
+    {"tasks", 0, ZS_OPT_U64, &a.tasks, "N", "MLP: parity subtasks (default 500)"},
+    {"bits", 0, ZS_OPT_U64, &a.bits, "N", "MLP: task bits (default 100)"},
+    {"k", 0, ZS_OPT_U64, &a.k, "K", "MLP: bits per subtask (default 3)"},
+    {"zipf-exponent", 0, ZS_OPT_DOUBLE, &a.zipf_exponent, "E",
+     "MLP: subtask frequencies p_i ~ i^-E (default 1.4)"},
+    {"width", 0, ZS_OPT_U64, &a.width, "W", "MLP: hidden width (default 128)"},
+    {"depth", 0, ZS_OPT_U64, &a.depth, "D", "MLP: hidden layers (default 1)"},
+    {"train-size", 0, ZS_OPT_U64, &a.train_size, "D",
+     "MLP: a fixed training set of D examples, cycled (default: online, fresh each step)"},
+    {"test-size", 0, ZS_OPT_U64, &a.test_size, "M",
+     "MLP: test examples per evaluation (default 10000)"},
+    {"eval-per-subtask", 0, ZS_OPT_U64, &a.per_subtask, "N",
+     "MLP: examples per subtask for the per-subtask losses (default 1000)"},
+    {"tokens", 0, ZS_OPT_U64, &a.tokens, "N",
+     "train on N tokens (examples for MLP): steps = ceil(N / (batch x accum x T))"},
+    {"steps", 0, ZS_OPT_U64, &a.steps, "S", "train for S steps"},
+    {"batch", 0, ZS_OPT_U64, &a.batch, "B", "sequences (examples) per micro-step (default 8)"},
+    {"grad-accum", 0, ZS_OPT_U64, &a.accum, "A", "micro-steps per step (default 1)"},
+    {"lr", 0, ZS_OPT_DOUBLE, &a.lr, "LR", "peak learning rate (default 1e-3)"},
+    {"lr-min", 0, ZS_OPT_DOUBLE, &a.lr_min, "LR", "final learning rate of cosine/wsd (default 0)"},
+    {"schedule", 0, ZS_OPT_STRING, &a.schedule, "KIND", "constant (default), cosine or wsd"},
+    {"warmup", 0, ZS_OPT_U64, &a.warmup, "S", "linear warm-up steps (default 0)"},
+    {"decay-steps", 0, ZS_OPT_U64, &a.decay, "S", "wsd: steps of the final decay"},
+    {"beta1", 0, ZS_OPT_DOUBLE, &a.beta1, "B1", "AdamW beta1 (default 0.9)"},
+    {"beta2", 0, ZS_OPT_DOUBLE, &a.beta2, "B2", "AdamW beta2 (default 0.999)"},
+    {"eps", 0, ZS_OPT_DOUBLE, &a.eps, "EPS", "AdamW epsilon (default 1e-8)"},
+    {"weight-decay", 0, ZS_OPT_DOUBLE, &a.weight_decay, "WD",
+     "AdamW decoupled weight decay, not on norm gains (default 0.01)"},
+    {"grad-clip", 0, ZS_OPT_DOUBLE, &a.grad_clip, "NORM",
+     "clip the global gradient norm; 0 = off (default)"},
+    {"precision", 0, ZS_OPT_STRING, &a.precision, "P", "fp32 (default) or bf16 (mixed precision)"},
+    {"eval-every", 0, ZS_OPT_U64, &a.eval_every, "K",
+     "evaluate every K steps and at the end (default 100)"},
+    {"eval-tokens", 0, ZS_OPT_U64, &a.eval_tokens, "N",
+     "GPT: held-out tokens per evaluation, whole windows (default 8192)"},
+    {"log-every", 0, ZS_OPT_U64, &a.log_every, "K", "a log line every K steps (default 1)"},
+    {"checkpoint-every", 0, ZS_OPT_U64, &a.checkpoint_every, "K",
+     "write the checkpoint every K steps; 0 = only at the end (default)"},
+    {"halt-after", 0, ZS_OPT_U64, &a.halt_after, "K",
+     "stop after K steps with a checkpoint (status halted), to --resume later"},
+    {"resume", 0, ZS_OPT_STRING, &a.resume, "PATH",
+     "continue the run in a directory or checkpoint; the options must be the run's own"},
+    {"dump-token-losses", 0, ZS_OPT_STRING, &a.dump, "FILE",
+     "GPT: the final evaluation's per-token losses as float32 .npy (windows x T)"},
+    ZS_OPT_SEED(&a.seed),
+    {"threads", 0, ZS_OPT_INT, &a.threads, "N",
+     "threads for one run; 0 = all cores (default 1); identical results at a fixed N"},
+    ZS_OPT_JSON(&a.json),
+    ZS_OPT_OUTPUT(&a.output, "the run directory (default with --resume: the checkpoint's)"),
+    ZS_OPT_END,
+};
+
+static const zs_cli_spec train_spec = {
+    "train",
+    "--data FILE (--tokens N | --steps S) -o DIR [options]   or   --model mlp --task parity ...",
+    "train a GPT on a token file, or an MLP on sparse parity",
+    "Writes DIR/log.jsonl (a JSON line per logged step), DIR/metrics.json (N, D, FLOPs,\n"
+    "losses, wall time, status) and DIR/checkpoint.safetensors. Windows of T+1 tokens\n"
+    "stream from --data; the held-out windows are never trained on. A run halted or killed\n"
+    "and resumed with the same options reproduces the uninterrupted run bit for bit.\n"
+    "Exit status 1 when the run diverges (NaN or inf), with metrics.json written.\n"
+    "Guide: docs/training.md.",
+    train_opts,
+    0,
+    0,
+};
+
+/* A uint32 field from a u64 option, or a usage error naming it. */
+static int narrow(const char *name, uint64_t value, uint32_t *out) {
+    if (value > UINT32_MAX)
+        return zs_cli_usage_error(&train_spec, "--%s %llu: expected at most %u", name,
+                                  (unsigned long long)value, UINT32_MAX);
+    *out = (uint32_t)value;
+    return -1;
+}
+
+/* -o, or the directory of --resume's checkpoint. */
+static char *output_dir(void) {
+    if (a.output) return strdup(a.output);
+    char *copy = strdup(a.resume);
+    if (!copy) return NULL;
+    size_t n = strlen(copy);
+    if (n > 12 && strcmp(copy + n - 12, ".safetensors") == 0) {
+        char *dir = strdup(dirname(copy));
+        free(copy);
+        return dir;
+    }
+    return copy;
+}
+
+/* Fills o from the parsed options; returns -1 to go on, or an exit code. */
+static int build_options(zs_train_options *o, zs_error *err) {
+    *o = zs_train_options_defaults();
+    int code = -1;
+    if (strcmp(a.model, "gpt") == 0) {
+        o->model.kind = ZS_MODEL_GPT;
+        zs_gpt_config *g = &o->model.gpt;
+        if (a.mlp_hidden == 0) a.mlp_hidden = 2 * a.d_model;
+        if ((code = narrow("vocab", a.vocab, &g->vocab)) >= 0 ||
+            (code = narrow("context", a.context, &g->context)) >= 0 ||
+            (code = narrow("d-model", a.d_model, &g->d_model)) >= 0 ||
+            (code = narrow("layers", a.layers, &g->layers)) >= 0 ||
+            (code = narrow("heads", a.heads, &g->heads)) >= 0 ||
+            (code = narrow("mlp", a.mlp_hidden, &g->mlp_hidden)) >= 0)
+            return code;
+        if (a.task) return zs_cli_usage_error(&train_spec, "--task is for --model mlp");
+    } else if (strcmp(a.model, "mlp") == 0) {
+        o->model.kind = ZS_MODEL_MLP;
+        if (!a.task || strcmp(a.task, "parity") != 0)
+            return zs_cli_usage_error(&train_spec, "--model mlp: expected --task parity");
+        if (a.data) return zs_cli_usage_error(&train_spec, "--data is for --model gpt");
+        o->parity = (zs_parity_spec){a.tasks, a.bits, a.k, a.zipf_exponent, a.seed};
+        if ((code = narrow("width", a.width, &o->model.mlp.width)) >= 0 ||
+            (code = narrow("depth", a.depth, &o->model.mlp.depth)) >= 0)
+            return code;
+        o->train_size = a.train_size;
+        o->test_size = a.test_size;
+        o->eval_per_subtask = a.per_subtask;
+    } else {
+        return zs_cli_usage_error(&train_spec, "--model: unknown model '%s'; expected gpt or mlp",
+                                  a.model);
+    }
+    if ((code = narrow("batch", a.batch, &o->batch)) >= 0 ||
+        (code = narrow("grad-accum", a.accum, &o->accum)) >= 0)
+        return code;
+    if (a.precision && zs_precision_parse(a.precision, &o->precision, err)) return -2;
+    if (a.order && zs_data_order_parse(a.order, &o->order, err)) return -2;
+    if (a.schedule && zs_lr_kind_parse(a.schedule, &o->schedule.kind, err)) return -2;
+    o->schedule.lr_max = a.lr;
+    o->schedule.lr_min = a.lr_min;
+    o->schedule.warmup_steps = a.warmup;
+    o->schedule.decay_steps = a.decay;
+    o->adamw = (zs_adamw_config){a.beta1, a.beta2, a.eps, a.weight_decay};
+    o->threads = a.threads;
+    o->data_path = a.data;
+    o->val_path = a.val;
+    o->val_fraction = a.val_fraction;
+    o->eval_tokens = a.eval_tokens;
+    o->tokens = a.tokens;
+    o->steps = a.steps;
+    o->grad_clip = a.grad_clip;
+    o->eval_every = a.eval_every;
+    o->log_every = a.log_every;
+    o->checkpoint_every = a.checkpoint_every;
+    o->halt_after = a.halt_after;
+    o->seed = a.seed;
+    o->resume = a.resume;
+    o->dump_token_losses = a.dump;
+    o->progress = isatty(STDERR_FILENO) ? stderr : NULL;
+    return -1;
+}
+
+static void print_summary(const zs_train_options *o, const zs_train_result *r) {
+    int gpt = o->model.kind == ZS_MODEL_GPT;
+    printf("status      %s\n", zs_train_status_name(r->status));
+    printf("steps       %llu\n", (unsigned long long)r->steps);
+    printf("%-11s %llu\n", gpt ? "tokens" : "examples", (unsigned long long)r->tokens);
+    printf("params      %llu (non-embedding %llu)\n", (unsigned long long)r->n_params,
+           (unsigned long long)r->n_params_nonembed);
+    printf("flops       6ND %.4g, exact %.4g\n", r->flops_6nd, r->flops_exact);
+    if (isfinite(r->final_val_loss))
+        printf("val loss    %.4f nats (%.4f bits) per %s, min %.4f at step %llu\n",
+               r->final_val_loss, r->final_val_loss / log(2.0), gpt ? "token" : "example",
+               r->min_val_loss, (unsigned long long)r->min_val_step);
+    printf("wall        %.1f s\n", r->wall_s);
+}
+
+static int train_run(int argc, char **argv) {
+    int npos;
+    char **pos;
+    int code = zs_cli_parse(&train_spec, argc, argv, &npos, &pos);
+    if (code >= 0) return code;
+    if (!a.output && !a.resume)
+        return zs_cli_usage_error(&train_spec, "the run directory -o DIR is missing");
+    zs_error err = {0};
+    zs_train_options o;
+    code = build_options(&o, &err);
+    if (code == -2) return zs_cli_fail(&err);
+    if (code >= 0) return code;
+    char *dir = output_dir();
+    if (!dir) {
+        zs_fail(&err, ZS_ERR_NOMEM, "out of memory");
+        return zs_cli_fail(&err);
+    }
+    o.out_dir = dir;
+    zs_train_result r;
+    zs_status s = zs_train_run(&o, &r, &err);
+    if (!s && a.json) {
+        char metrics[4096];
+        snprintf(metrics, sizeof metrics, "%s/metrics.json", dir);
+        json_error_t jerr;
+        json_t *doc = json_load_file(metrics, 0, &jerr);
+        s = doc ? zs_cli_emit_json(doc, NULL, &err)
+                : zs_fail(&err, ZS_ERR_IO, "%s: %s", metrics, jerr.text);
+    } else if (!s) {
+        print_summary(&o, &r);
+    }
+    if (!s && r.status == ZS_TRAIN_DIVERGED)
+        s = zs_fail(&err, ZS_ERR_NUMERIC, "training diverged: %s (status in %s/metrics.json)",
+                    r.diverged, dir);
+    free(dir);
+    return s ? zs_cli_fail(&err) : ZS_EXIT_OK;
+}
+
+const zs_command zs_cmd_train = {&train_spec, train_run};

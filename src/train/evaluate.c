@@ -1,0 +1,81 @@
+/* Evaluation of a GPT on held-out windows: the mean loss over every scored position,
+ * each position's loss summed in double in file order (so the batching does not change
+ * the sum), shared by the trainer's periodic evaluation and `zipscale eval`. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "train/train_internal.h"
+
+zs_status zs_train_eval_windows(zs_gpt *gpt, const zs_tokens *src, uint64_t first, uint64_t n,
+                                uint32_t max_rows, double *loss_nats, float *token_loss_nats,
+                                zs_error *err) {
+    uint64_t T = zs_gpt_get_config(gpt)->context;
+    size_t cap = (size_t)max_rows * T;
+    uint32_t *inputs = zs_alloc(2 * cap * sizeof *inputs, "evaluation batch", err);
+    float *own_losses =
+        token_loss_nats ? NULL : zs_alloc(cap * sizeof *own_losses, "evaluation losses", err);
+    if (!inputs || (!token_loss_nats && !own_losses)) {
+        free(inputs);
+        return ZS_ERR_NOMEM;
+    }
+    uint32_t *targets = inputs + cap;
+    double sum_nats = 0;
+    zs_status s = ZS_OK;
+    for (uint64_t done = 0; !s && done < n;) {
+        uint32_t rows = n - done < max_rows ? (uint32_t)(n - done) : max_rows;
+        for (uint32_t b = 0; !s && b < rows; b++)
+            s = zs_train_window_read(src, first + done + b, T, inputs + (size_t)b * T,
+                                     targets + (size_t)b * T, err);
+        double batch_nats;
+        float *losses = token_loss_nats ? token_loss_nats + done * T : own_losses;
+        if (!s)
+            s = zs_gpt_forward(gpt, inputs, targets, rows, (uint32_t)T, &batch_nats, losses, err);
+        for (size_t i = 0; !s && i < (size_t)rows * T; i++) sum_nats += losses[i];
+        done += rows;
+    }
+    free(inputs);
+    free(own_losses);
+    if (!s) *loss_nats = sum_nats / ((double)n * (double)T);
+    return s;
+}
+
+zs_status zs_train_eval_file(const char *checkpoint_path, const char *data_path,
+                             uint64_t eval_tokens, zs_precision precision, int threads,
+                             double *loss_nats, uint64_t *tokens, zs_error *err) {
+    zs_safetensors *st = NULL;
+    zs_model_config cfg;
+    zs_gpt *gpt = NULL;
+    zs_tokens data;
+    int data_open = 0;
+    char *path = zs_train_checkpoint_resolve(checkpoint_path, err);
+    if (!path) return ZS_ERR_NOMEM;
+    zs_status s = zs_safetensors_open(&st, path, err);
+    if (!s) s = zs_checkpoint_config(st, &cfg, err);
+    if (!s && cfg.kind != ZS_MODEL_GPT)
+        s = zs_fail(err, ZS_ERR_USAGE, "%s: model %s; eval scores GPT checkpoints", path,
+                    zs_model_kind_name(cfg.kind));
+    zs_tokens_open_opts topts = {.vocab_size = cfg.gpt.vocab};
+    if (!s) s = zs_tokens_open(&data, data_path, &topts, err);
+    data_open = !s;
+    uint64_t T = cfg.gpt.context, windows = 0;
+    if (!s) {
+        windows = data.n_tokens ? (data.n_tokens - 1) / T : 0;
+        if (eval_tokens && (eval_tokens + T - 1) / T < windows) windows = (eval_tokens + T - 1) / T;
+        if (windows == 0)
+            s = zs_fail(err, ZS_ERR_USAGE,
+                        "--data %s: %llu tokens; the checkpoint's context %llu needs windows of "
+                        "%llu tokens",
+                        data_path, (unsigned long long)data.n_tokens, (unsigned long long)T,
+                        (unsigned long long)(T + 1));
+    }
+    enum { EVAL_ROWS = 8 };
+    if (!s) s = zs_gpt_create(&gpt, &cfg.gpt, EVAL_ROWS, precision, threads, err);
+    if (!s) s = zs_checkpoint_load(st, zs_gpt_get_layout(gpt), zs_gpt_params(gpt), NULL, err);
+    if (!s) s = zs_train_eval_windows(gpt, &data, 0, windows, EVAL_ROWS, loss_nats, NULL, err);
+    if (!s) *tokens = windows * T;
+    zs_gpt_free(gpt);
+    if (data_open) zs_tokens_close(&data);
+    zs_safetensors_close(st);
+    free(path);
+    return s;
+}

@@ -1,0 +1,281 @@
+/* The train library below the CLI: which window each batch row reads (the documented
+ * formulas, the held-out split, per-epoch permutations), parity batches from a fixed
+ * set, the option checks' messages, the progress line, and eval's refusal of an MLP
+ * checkpoint. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "train/train_internal.h"
+
+enum { VOCAB = 97 };
+
+/* A 1-D token file whose token i is i mod 97, so every window's content is known. */
+static const char *counting_file(uint64_t n_tokens) {
+    const char *path = zs_test_path("count.npy");
+    uint32_t *ids = malloc(n_tokens * sizeof *ids);
+    for (uint64_t i = 0; i < n_tokens; i++) ids[i] = (uint32_t)(i % VOCAB);
+    zs_tokens_layout layout = {ZS_FORMAT_NPY, ZS_DTYPE_U16, 1, {n_tokens, 0}};
+    zs_error err = {0};
+    cr_assert_eq(zs_tokens_write(path, ids, &layout, NULL, &err), ZS_OK, "%s", err.msg);
+    free(ids);
+    return path;
+}
+
+static zs_train_options gpt_options(const char *data) {
+    zs_train_options o = zs_train_options_defaults();
+    o.model.gpt.context = 16;
+    o.data_path = data;
+    o.steps = 10;
+    o.out_dir = zs_test_tmpdir();
+    return o;
+}
+
+Test(train_windows, sequential_rows_read_the_documented_windows) {
+    /* 1001 tokens, T = 10: 100 windows; val fraction 0.15 holds out ceil(15) = 15. */
+    zs_train_options o = gpt_options(counting_file(1001));
+    o.order = ZS_ORDER_SEQUENTIAL;
+    o.val_fraction = 0.15;
+    o.eval_tokens = 45;
+    zs_train_windows w;
+    zs_error err = {0};
+    cr_assert_eq(zs_train_windows_open(&w, &o, 10, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(w.n_train, 85);
+    cr_assert_eq(w.val_first, 85);
+    cr_assert_eq(w.n_eval, 5); /* ceil(45 / 10) */
+    cr_assert_eq(w.data_vocab, VOCAB);
+    uint32_t inputs[3 * 10], targets[3 * 10];
+    /* Step 30, micro-step 1 of A = 2, B = 3: samples (30·2 + 1)·3 = 183.. -> windows 13.. */
+    cr_assert_eq(zs_train_windows_batch(&w, 183, 3, inputs, targets, &err), ZS_OK, "%s", err.msg);
+    for (uint64_t b = 0; b < 3; b++)
+        for (uint64_t t = 0; t < 10; t++) {
+            uint64_t window = (183 + b) % 85;
+            cr_assert_eq(inputs[b * 10 + t], (window * 10 + t) % VOCAB);
+            cr_assert_eq(targets[b * 10 + t], (window * 10 + t + 1) % VOCAB);
+        }
+    zs_train_windows_close(&w);
+}
+
+Test(train_windows, shuffled_epochs_are_seeded_permutations_of_the_training_windows) {
+    zs_train_options o = gpt_options(counting_file(1001));
+    o.val_fraction = 0.15;
+    o.seed = 7;
+    zs_train_windows w, again;
+    zs_error err = {0};
+    cr_assert_eq(zs_train_windows_open(&w, &o, 10, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(zs_train_windows_open(&again, &o, 10, &err), ZS_OK, "%s", err.msg);
+    uint64_t first[85];
+    int moved = 0, epochs_differ = 0;
+    for (uint64_t epoch = 0; epoch < 3; epoch++) {
+        int seen[85] = {0};
+        for (uint64_t pos = 0; pos < 85; pos++) {
+            uint64_t window = zs_train_windows_index(&w, epoch * 85 + pos);
+            cr_assert_lt(window, 85, "a held-out window was trained on");
+            seen[window]++;
+            if (epoch == 0) first[pos] = window;
+            moved |= window != pos;
+            epochs_differ |= epoch > 0 && window != first[pos];
+        }
+        for (int i = 0; i < 85; i++)
+            cr_assert_eq(seen[i], 1, "epoch %llu: window %d", (unsigned long long)epoch, i);
+    }
+    cr_assert(moved && epochs_differ);
+    /* Any access order gives the same windows (the permutation is a function of the epoch). */
+    for (uint64_t sample = 3 * 85; sample-- > 0;)
+        cr_assert_eq(zs_train_windows_index(&again, sample), zs_train_windows_index(&w, sample));
+    zs_train_windows_close(&w);
+    zs_train_windows_close(&again);
+}
+
+Test(train_parity, a_fixed_training_set_is_cycled_in_order) {
+    zs_train_options o = zs_train_options_defaults();
+    o.model.kind = ZS_MODEL_MLP;
+    o.parity = (zs_parity_spec){4, 10, 3, 1.0, 3};
+    o.train_size = 10;
+    o.batch = 4;
+    o.test_size = 8;
+    o.eval_per_subtask = 2;
+    zs_train_parity p;
+    zs_error err = {0};
+    cr_assert_eq(zs_train_parity_open(&p, &o, &err), ZS_OK, "%s", err.msg);
+    /* Step 3, micro-step 1 of A = 2: rows (3·2 + 1)·4 = 28.. mod 10 = 8, 9, 0, 1. */
+    cr_assert_eq(zs_train_parity_batch(&p, 3, 1, 4, 2, &err), ZS_OK, "%s", err.msg);
+    const uint64_t rows[4] = {8, 9, 0, 1};
+    for (int b = 0; b < 4; b++) {
+        cr_assert_eq(p.step_batch.subtask[b], p.train_set.subtask[rows[b]]);
+        cr_assert_eq(p.step_batch.label[b], p.train_set.label[rows[b]]);
+        cr_assert_eq(p.step_batch.bits[b], p.train_set.bits[rows[b]]);
+    }
+    /* The per-subtask sets hold their subtask only. */
+    for (uint64_t r = 0; r < 8; r++) cr_assert_eq(p.subtask_set.subtask[r], r / 2);
+    zs_train_parity_close(&p);
+}
+
+static void check_fails(const zs_train_options *o, const char *message) {
+    zs_error err = {0};
+    cr_assert_eq(zs_train_options_check(o, &err), ZS_ERR_USAGE, "expected '%s'", message);
+    cr_assert_str_eq(err.msg, message);
+}
+
+Test(train_options, each_check_names_its_field) {
+    zs_train_options o = gpt_options("d.npy");
+    zs_error err = {0};
+    cr_assert_eq(zs_train_options_check(&o, &err), ZS_OK, "%s", err.msg);
+    o.accum = 0;
+    check_fails(&o, "--grad-accum: expected at least 1, got 0");
+    o = gpt_options("d.npy");
+    o.log_every = 0;
+    check_fails(&o, "--log-every: expected at least 1 step, got 0");
+    o = gpt_options("d.npy");
+    o.grad_clip = -1;
+    check_fails(&o, "--grad-clip: expected a norm >= 0 (0 = none), got -1");
+    o = gpt_options("d.npy");
+    o.out_dir = NULL;
+    check_fails(&o, "the output directory (-o DIR) is missing");
+    o = gpt_options(NULL);
+    check_fails(&o, "--data FILE is missing");
+    o = gpt_options("d.npy");
+    o.model.gpt.context = 0;
+    check_fails(&o, "--context: expected at least 1 token, got 0");
+    o = gpt_options("d.npy");
+    o.eval_tokens = 0;
+    check_fails(&o, "--eval-tokens: expected at least 1, got 0");
+    o = gpt_options(NULL);
+    o.model.kind = ZS_MODEL_MLP;
+    o.test_size = 0;
+    check_fails(&o, "--test-size: expected at least 1 example, got 0");
+    o.test_size = 10;
+    o.eval_per_subtask = 0;
+    check_fails(&o, "--eval-per-subtask: expected at least 1 example, got 0");
+    o.eval_per_subtask = 10;
+    o.dump_token_losses = "x.npy";
+    check_fails(&o, "--dump-token-losses: only for --model gpt");
+}
+
+Test(train_options, names_parse_and_print) {
+    zs_data_order order;
+    zs_error err = {0};
+    cr_assert_eq(zs_data_order_parse("sequential", &order, &err), ZS_OK);
+    cr_assert_eq(order, ZS_ORDER_SEQUENTIAL);
+    cr_assert_str_eq(zs_data_order_name(ZS_ORDER_SHUFFLED), "shuffled");
+    cr_assert_str_eq(zs_train_status_name(ZS_TRAIN_HALTED), "halted");
+    cr_assert_str_eq(zs_train_status_name(ZS_TRAIN_DIVERGED), "diverged");
+}
+
+Test(train_run, progress_line_and_a_finished_run_resumes_to_itself) {
+    zs_train_options o = gpt_options(counting_file(4001));
+    o.model.gpt = (zs_gpt_config){0, 16, 16, 1, 1, 32};
+    o.steps = 3;
+    o.batch = 2;
+    char out[1024];
+    snprintf(out, sizeof out, "%s/run", zs_test_tmpdir());
+    o.out_dir = out;
+    FILE *progress = tmpfile();
+    o.progress = progress;
+    zs_train_result r, again;
+    zs_error err = {0};
+    cr_assert_eq(zs_train_run(&o, &r, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(r.status, ZS_TRAIN_COMPLETED);
+    cr_assert_eq(r.tokens, 3 * 2 * 16);
+    char text[1024] = {0};
+    rewind(progress);
+    size_t n = fread(text, 1, sizeof text - 1, progress);
+    fclose(progress);
+    cr_assert_gt(n, 0);
+    cr_assert(strstr(text, "\rstep 3/3  loss "), "%s", text);
+    cr_assert(strstr(text, " tok/s  ETA 0s"), "%s", text);
+    /* Resuming a completed run takes no step and reports the same losses. */
+    o.progress = NULL;
+    o.resume = out;
+    cr_assert_eq(zs_train_run(&o, &again, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(again.steps, 3);
+    cr_assert_eq(again.final_val_loss, r.final_val_loss);
+    cr_assert_eq(again.min_val_loss, r.min_val_loss);
+}
+
+Test(train_eval, refuses_an_mlp_checkpoint) {
+    zs_train_options o = zs_train_options_defaults();
+    o.model.kind = ZS_MODEL_MLP;
+    o.model.mlp = (zs_mlp_config){0, 0, 8, 1};
+    o.parity = (zs_parity_spec){2, 6, 2, 1.0, 0};
+    o.steps = 2;
+    o.test_size = 10;
+    o.eval_per_subtask = 4;
+    char out[1024];
+    snprintf(out, sizeof out, "%s/mlp", zs_test_tmpdir());
+    o.out_dir = out;
+    zs_train_result r;
+    zs_error err = {0};
+    cr_assert_eq(zs_train_run(&o, &r, &err), ZS_OK, "%s", err.msg);
+    double loss;
+    uint64_t tokens;
+    cr_assert_eq(
+        zs_train_eval_file(out, counting_file(100), 0, ZS_PRECISION_FP32, 1, &loss, &tokens, &err),
+        ZS_ERR_USAGE);
+    cr_assert(strstr(err.msg, "mlp/checkpoint.safetensors: model mlp; eval scores GPT "
+                              "checkpoints"),
+              "%s", err.msg);
+}
+
+/* An untrained MLP checkpoint (2 tasks, 6 bits) with the given metadata. */
+static const char *mlp_checkpoint(const zs_st_meta *meta, size_t n_meta) {
+    zs_model_config cfg = {.kind = ZS_MODEL_MLP, .mlp = {2, 6, 8, 1}};
+    zs_mlp *mlp;
+    zs_error err = {0};
+    cr_assert_eq(zs_mlp_create(&mlp, &cfg.mlp, 4, 1, &err), ZS_OK, "%s", err.msg);
+    zs_mlp_init(mlp, 1);
+    const char *path = zs_test_path("plain.safetensors");
+    cr_assert_eq(zs_checkpoint_write(path, &cfg, zs_mlp_get_layout(mlp), zs_mlp_params(mlp), NULL,
+                                     meta, n_meta, &err),
+                 ZS_OK, "%s", err.msg);
+    zs_mlp_free(mlp);
+    return path;
+}
+
+static void eval_parity_fails(const char *path, const char *message) {
+    double loss, *subtask = NULL;
+    uint64_t n;
+    zs_error err = {0};
+    cr_assert_eq(zs_train_eval_parity(path, 1, &loss, &subtask, &n, &err), ZS_ERR_FORMAT);
+    cr_assert(strstr(err.msg, message), "expected '%s' in: %s", message, err.msg);
+    cr_assert_null(subtask);
+}
+
+Test(train_eval, parity_refuses_checkpoints_without_the_runs_options) {
+    eval_parity_fails(mlp_checkpoint(NULL, 0),
+                      "plain.safetensors: metadata \"train.options\": expected the run's options "
+                      "as a JSON object");
+    zs_st_meta no_k = {"train.options", "{\"tasks\": 2, \"bits\": 6, \"zipf_exponent\": 1.0}"};
+    eval_parity_fails(mlp_checkpoint(&no_k, 1),
+                      "plain.safetensors: metadata \"train.options\": \"k\": expected an integer");
+    zs_st_meta no_zipf = {"train.options", "{\"tasks\": 2, \"bits\": 6, \"k\": 2, \"seed\": 0, "
+                                           "\"test_size\": 8, \"eval_per_subtask\": 2}"};
+    eval_parity_fails(mlp_checkpoint(&no_zipf, 1), "\"zipf_exponent\": expected a number");
+    zs_st_meta other_task = {"train.options",
+                             "{\"tasks\": 3, \"bits\": 6, \"k\": 2, \"seed\": 0, \"test_size\": 8, "
+                             "\"eval_per_subtask\": 2, \"zipf_exponent\": 1.0}"};
+    eval_parity_fails(mlp_checkpoint(&other_task, 1),
+                      "the model's inputs (2 tasks, 6 bits) do not match its stored task (3, 6)");
+}
+
+Test(train_options, compare_names_the_first_difference) {
+    json_t *now = json_pack("{s:i, s:s, s:i}", "batch", 8, "data", "a.npy", "threads", 2);
+    zs_error err = {0};
+    /* File names and threads may change; the rest may not. */
+    cr_assert_eq(zs_train_options_compare(
+                     "c", "{\"batch\": 8, \"data\": \"b.npy\", \"threads\": 1}", now, &err),
+                 ZS_OK, "%s", err.msg);
+    cr_assert_eq(zs_train_options_compare("c", "{\"batch\": 4}", now, &err), ZS_ERR_USAGE);
+    cr_assert_str_eq(err.msg, "c: cannot resume: option batch differs (the checkpoint's run had 4, "
+                              "this run has 8)");
+    cr_assert_eq(zs_train_options_compare("c", "{\"batch\": 8, \"seed\": 1}", now, &err),
+                 ZS_ERR_USAGE);
+    cr_assert_str_eq(err.msg, "c: cannot resume: option seed differs (the checkpoint's run had it, "
+                              "this run has none)");
+    cr_assert_eq(zs_train_options_compare("c", "[1]", now, &err), ZS_ERR_FORMAT);
+    cr_assert_str_eq(err.msg, "c: metadata \"train.options\": expected the run's options as a JSON "
+                              "object");
+    json_decref(now);
+}
