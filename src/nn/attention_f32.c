@@ -6,6 +6,7 @@
  * the products take bf16 operands (qkv, dout, P and dS rounded into the scratch buffer, as
  * PyTorch's autocast does); P, the softmax and every sum stay fp32. */
 #include "nn/attention.h"
+#include "nn/fast_exp.h"
 
 #include <math.h>
 #include <string.h>
@@ -92,26 +93,6 @@ static const void *at(const dims *d, const void *base, size_t offset) {
     return (const char *)base + offset * (d->bf16 ? sizeof(uint16_t) : sizeof(float));
 }
 
-/* e^x for x <= 0, to within 2 ulp (Cephes' expf: x = n·ln2 + r, a degree-6 polynomial for e^r,
- * 2^n through the exponent bits), branch-free so that the row loops vectorise. Below -87 it
- * returns e^-87 ≈ 1.6e-38 rather than a subnormal. */
-static inline float exp_neg(float x) {
-    x = x < -87.0f ? -87.0f : x;
-    const float n = nearbyintf(x * 1.44269504088896341f);
-    const float r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    const float e = p * r * r + r + 1.0f;
-    const int32_t bits = ((int32_t)n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return e * scale;
-}
-
 /* Row t of scaled scores s to causal softmax probabilities, zero from t+1 to end; also
  * rounded into s16 (to end) when s16 is not NULL. */
 static void softmax_row(float *s, uint16_t *s16, size_t t, size_t end) {
@@ -120,7 +101,7 @@ static void softmax_row(float *s, uint16_t *s16, size_t t, size_t end) {
     float sum = 0;
 #pragma omp simd reduction(+ : sum)
     for (size_t u = 0; u <= t; u++) {
-        s[u] = exp_neg(s[u] - max);
+        s[u] = zs_fast_expf(s[u] - max);
         sum += s[u];
     }
     const float inv = 1.0f / sum;
