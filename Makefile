@@ -5,22 +5,33 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 
-.PHONY: all deps build build-asan demo test test-release test-asan bench format format-check clean
+.PHONY: all deps deps-build build-only build build-asan demo test test-release test-asan bench format format-check clean
 
 all: build
 
 deps:
 	@scripts/deps.sh
 
-build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+deps-build:
+	@scripts/deps.sh --build
+
+build-only:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DZS_TESTS=ON -DZS_BENCH=ON >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
+
+build: deps
+	@$(MAKE) --no-print-directory build-only
+
+# The demo needs only the build packages (not the test-time references such as torch).
+demo-build: deps-build
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DZS_TESTS=OFF -DZS_BENCH=OFF >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target zipscale_cli
 
 build-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DZS_SANITIZE=ON -DZS_BENCH=OFF >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-demo: build
+demo: demo-build
 	@$(BUILD)/zipscale demo
 
 # Every test, then the unit tests again under ASan+UBSan.

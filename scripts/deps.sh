@@ -3,7 +3,8 @@
 # the missing ones with apt when run as root. Otherwise prints the exact apt command and
 # exits 1. The table of why each package is here lives in docs/dependencies.md.
 #
-#   scripts/deps.sh          build + test packages (what `make demo` / `make test` need)
+#   scripts/deps.sh          build + test packages (what `make test` needs)
+#   scripts/deps.sh --build  build packages only (what `make demo` needs)
 #   scripts/deps.sh --check  only report; never install
 set -euo pipefail
 
@@ -16,6 +17,8 @@ build_pkgs=(
     libjansson-dev                # JSON: sidecars, configs, results
     libcairo2-dev                 # report: plots
     libopenmpi-dev openmpi-bin    # sweep: multi-machine runs
+    libsqlite3-dev                # sweep: the ledger (sweep.db)
+    libyaml-dev                   # sweep: spec files
 )
 test_pkgs=(
     libcriterion-dev              # unit and end-to-end tests
@@ -23,10 +26,14 @@ test_pkgs=(
 )
 
 check_only=0
-[ "${1:-}" = "--check" ] && check_only=1
+wanted=("${build_pkgs[@]}" "${test_pkgs[@]}")
+case "${1:-}" in
+    --check) check_only=1 ;;
+    --build) wanted=("${build_pkgs[@]}") ;;
+esac
 
 missing=()
-for p in "${build_pkgs[@]}" "${test_pkgs[@]}"; do
+for p in "${wanted[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
         missing+=("$p")
     fi

@@ -1,271 +1,105 @@
-/* `zipscale demo`: the main pipeline on its built-in defaults. Today: the gzip paper's
- * grammar set, generated, sampled (>= 1M tokens each), measured, and printed beside the
- * paper's H. It grows as training, fitting and reports arrive. A client of pcfg and
- * measure only; every file it writes can be fed to the other commands. */
+/* `zipscale demo` (what `make demo` runs): the gzip paper's experiment end to end on a
+ * built-in sweep spec (a preset): grammars generated and measured, a family of GPTs trained
+ * over sizes x budgets per grammar, a law per grammar with intervals, the regression on H,
+ * the frontiers, the report, and the headline. A thin client of zipscale/sweep.h; the
+ * sweep directory it leaves can be resumed, inspected and re-analysed with `zipscale sweep`. */
 #include <errno.h>
-#include <jansson.h>
-#include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
-#include "zipscale/measure.h"
-#include "zipscale/pcfg.h"
-#include "zipscale/plot.h"
+#include "zipscale/sweep.h"
 
 static struct {
-    uint64_t tokens, seed;
-    const char *dir, *set;
-    int threads, json;
-} demo_args;
+    const char *dir, *preset;
+    int jobs, quiet;
+} a;
 
 static const zs_opt demo_opts[] = {
-    ZS_OPT_OUTPUT(&demo_args.dir, "directory for the grammars, token files, summary.json and "
-                                  "h.svg (default zipscale-demo)"),
-    {"tokens", 0, ZS_OPT_U64, &demo_args.tokens, "N",
-     "tokens sampled per grammar (default 1048576 = 4096 documents of 256)"},
-    {"set", 0, ZS_OPT_STRING, &demo_args.set, "NAME",
-     "grammar set: main (default), same-vocabulary, same-h or all"},
-    ZS_OPT_SEED(&demo_args.seed),
-    ZS_OPT_THREADS(&demo_args.threads),
-    ZS_OPT_JSON(&demo_args.json),
+    ZS_OPT_OUTPUT(&a.dir, "the sweep directory (default zipscale-demo, or zipscale-demo-NAME "
+                          "for another preset)"),
+    {"preset", 0, ZS_OPT_STRING, &a.preset, "NAME",
+     "quick (a 1-2 minute smoke test), default (about 8 minutes on 2 cores) or paper (about a "
+     "day)"},
+    {"jobs", 'j', ZS_OPT_INT, &a.jobs, "K", "runs at once, one thread each (default one per core)"},
+    {"quiet", 'q', ZS_OPT_FLAG, &a.quiet, NULL, "no progress output"},
     ZS_OPT_END,
 };
 
 static const zs_cli_spec demo_spec = {
     "demo",
-    "[-o DIR] [--tokens N] [--set NAME] [--seed S]",
-    "run the main pipeline on built-in defaults (the gzip paper's grammars)",
-    "For each grammar of the gzip paper's set (REFERENCE §4): generate a random PCFG with the\n"
-    "paper's knobs (seed S+i for the i-th of the paper's 14), sample N tokens of 256-token "
-    "documents, measure\n"
-    "gzip compressibility H (median over 1000 sampled documents) and print it beside the\n"
-    "paper's value. Random grammars with the same knobs scatter by a few hundredths.\n"
-    "Writes DIR/<set>-<i>.pcfg, DIR/<set>-<i>.npy (+ .json sidecar), DIR/summary.json and\n"
-    "DIR/h.svg (the per-document ratios as boxes, like the paper's first figure).",
+    "[--preset quick|default|paper] [-o DIR] [--jobs K]",
+    "the gzip paper's experiment end to end: grammars, H, training sweep, laws, report",
+    "Writes the preset's spec to DIR/spec.yaml and runs it as `zipscale sweep run` would:\n"
+    "the paper's grammars are generated, sampled and measured (H), GPTs of every size are\n"
+    "trained on every budget for every grammar, then one Chinchilla law is fitted per grammar\n"
+    "(bootstrap intervals, the largest runs held out), its parameters regressed on H, and the\n"
+    "frontiers and DIR/report.html written. Prints a table per grammar and whether the\n"
+    "compute-optimal frontier moves towards data as H grows (the paper's finding).\n"
+    "Interrupted, it resumes where it stopped when run again. `zipscale sweep preset NAME`\n"
+    "prints a preset to edit; docs/sweeps.md explains the choices and the measured times.",
     demo_opts,
     0,
     0,
 };
 
-enum { DEMO_CONTEXT = 256 };
-
-typedef struct {
-    const zs_pcfg_reference_grammar *ref;
-    char grammar_path[4096], tokens_path[4096];
-    zs_pcfg_sample_stats stats;
-    zs_pcfg_analysis analysis;
-    zs_measure_result measure;
-    double seconds;
-} demo_row;
-
-/* One grammar through the pipeline: generate, write, analyse, sample, write, measure. */
-static zs_status run_one(demo_row *row, uint64_t seed, uint64_t documents, zs_error *err) {
-    double t0 = omp_get_wtime();
-    zs_pcfg_knobs knobs = row->ref->knobs;
-    knobs.seed = seed;
-    zs_pcfg *g = NULL;
-    zs_status s = zs_pcfg_generate(&knobs, &g, err);
-    if (s == ZS_OK) s = zs_pcfg_write(g, row->grammar_path, err);
-    if (s == ZS_OK) s = zs_pcfg_analyse(g, &row->analysis, err);
-    zs_pcfg_sample_opts o;
-    zs_pcfg_sample_opts_init(&o);
-    o.seed = seed;
-    o.context = DEMO_CONTEXT;
-    o.threads = demo_args.threads;
-    uint32_t *tokens = NULL;
-    if (s == ZS_OK) {
-        tokens = zs_calloc(documents * DEMO_CONTEXT, sizeof *tokens, "sampled tokens", err);
-        if (!tokens) s = ZS_ERR_NOMEM;
-    }
-    if (s == ZS_OK) s = zs_pcfg_sample(g, &o, 0, documents, tokens, NULL, &row->stats, err);
-    if (s == ZS_OK)
-        s = zs_pcfg_write_sample(g, row->grammar_path, &o, &row->stats, documents, tokens, NULL,
-                                 row->tokens_path, NULL, err);
-    if (s == ZS_OK) {
-        zs_token_source src;
-        zs_measure_source_array(&src, tokens, documents * DEMO_CONTEXT, row->tokens_path);
-        zs_measure_opts mo;
-        zs_measure_opts_init(&mo);
-        mo.sequence_tokens = DEMO_CONTEXT;
-        mo.seed = demo_args.seed;
-        mo.threads = demo_args.threads;
-        s = zs_measure_tokens(&src, &mo, &row->measure, err);
-    }
-    free(tokens);
-    zs_pcfg_free(g);
-    row->seconds = omp_get_wtime() - t0;
-    return s;
-}
-
-static json_t *finite_or_null(double x) {
-    return isfinite(x) ? json_real(x) : json_null();
-}
-
-static json_t *row_json(const demo_row *r) {
-    const zs_pcfg_knobs *k = &r->ref->knobs;
-    return json_pack(
-        "{s:s, s:{s:I, s:I, s:I, s:I}, s:s, s:s, s:f, s:f, s:f, s:f, s:f, s:I, s:f, s:f, s:o, "
-        "s:o, s:f, s:f}",
-        "set", r->ref->set, "knobs", "nonterminals", (json_int_t)k->nonterminals, "terminals",
-        (json_int_t)k->terminals, "max_options", (json_int_t)k->max_options, "max_length",
-        (json_int_t)k->max_length, "grammar", r->grammar_path, "tokens", r->tokens_path, "h",
-        r->measure.gzip.median, "h_paper", r->ref->paper_h, "h_stdev", r->measure.gzip.stdev,
-        "h_q1", r->measure.gzip.q1, "h_q3", r->measure.gzip.q3, "h_n",
-        (json_int_t)r->measure.gzip.n, "zstd_ratio", r->measure.zstd.median, "unigram_entropy_bits",
-        r->measure.entropy_bits, "expected_sentence_tokens",
-        finite_or_null(r->analysis.expected_length_tokens), "derivation_entropy_bits_per_token",
-        finite_or_null(r->analysis.entropy_nats_per_token_separated / M_LN2), "dropped_fraction",
-        r->stats.dropped_fraction, "seconds", r->seconds);
-}
-
-static void print_table(const demo_row *rows, size_t n, uint64_t tokens) {
-    printf("\nzipscale demo: the gzip paper's grammars, %llu tokens each, written to %s/\n\n",
-           (unsigned long long)tokens, demo_args.dir);
-    printf("%-16s %-18s %8s %8s %8s %8s %9s %9s %9s %7s\n", "set", "grammar (NT,T,O,L)", "H",
-           "H paper", "diff", "stdev", "uni bits", "deriv b/t", "dropped", "secs");
-    for (size_t i = 0; i < n; i++) {
-        const demo_row *r = &rows[i];
-        const zs_pcfg_knobs *k = &r->ref->knobs;
-        char knobs[64];
-        snprintf(knobs, sizeof knobs, "(%u,%u,%u,%u)", k->nonterminals, k->terminals,
-                 k->max_options, k->max_length);
-        /* Not subcritical: the expected derivation is infinite, so is its entropy. */
-        char deriv[32] = "-";
-        double bits = r->analysis.entropy_nats_per_token_separated / M_LN2;
-        if (isfinite(bits)) snprintf(deriv, sizeof deriv, "%.3f", bits);
-        printf("%-16s %-18s %8.4f %8.2f %+8.3f %8.4f %9.3f %9s %8.3f%% %7.1f\n", r->ref->set, knobs,
-               r->measure.gzip.median, r->ref->paper_h, r->measure.gzip.median - r->ref->paper_h,
-               r->measure.gzip.stdev, r->measure.entropy_bits, deriv,
-               100 * r->stats.dropped_fraction, r->seconds);
-    }
-    printf("\nH: median gzip-9 ratio of 1000 sampled 256-token documents (REFERENCE §5);\n"
-           "H paper: [GZ]'s value for one random grammar with these knobs (grammars with the\n"
-           "same knobs scatter by a few hundredths); uni bits: unigram entropy per token;\n"
-           "deriv b/t: derivation entropy per token, separators included (an upper bound on\n"
-           "what a perfect model's loss can reach; '-' when the grammar is not subcritical);\n"
-           "dropped: derivations too deep or too long, resampled as the reference does.\n");
-}
-
-/* The gzip paper's first figure for these grammars: per-document gzip ratios as boxes. */
-static zs_status write_figure(const demo_row *rows, size_t n, const char *path, zs_error *err) {
-    char(*names)[64] = calloc(n, sizeof *names);
-    const char **name_ptrs = calloc(n, sizeof *name_ptrs);
-    const double **values = calloc(n, sizeof *values);
-    size_t *counts = calloc(n, sizeof *counts);
-    zs_status s = names && name_ptrs && values && counts
-                      ? ZS_OK
-                      : zs_fail(err, ZS_ERR_NOMEM, "out of memory drawing %s", path);
-    for (size_t i = 0; s == ZS_OK && i < n; i++) {
-        const zs_pcfg_knobs *k = &rows[i].ref->knobs;
-        snprintf(names[i], sizeof names[i], "(%u,%u,%u,%u)", k->nonterminals, k->terminals,
-                 k->max_options, k->max_length);
-        name_ptrs[i] = names[i];
-        values[i] = rows[i].measure.gzip_ratios;
-        counts[i] = rows[i].measure.gzip.n;
-    }
-    zs_plot *fig = NULL;
-    if (s == ZS_OK) s = zs_plot_alloc(&fig, 720, 450, err);
-    if (s == ZS_OK) s = zs_plot_set_title(fig, "gzip compressibility of the paper's grammars", err);
-    if (s == ZS_OK)
-        s = zs_plot_set_xlabel(fig,
-                               "grammar (nonterminals, terminals, max options, "
-                               "max length)",
-                               err);
-    if (s == ZS_OK)
-        s = zs_plot_set_ylabel(fig, "gzip compressibility H (compressed / raw bytes)", err);
-    if (s == ZS_OK) s = zs_plot_add_groups(fig, ZS_PLOT_BOX, name_ptrs, values, counts, n, err);
-    if (s == ZS_OK) s = zs_plot_write(fig, path, err);
-    zs_plot_free(fig);
-    free(names), free(name_ptrs), free(values), free(counts);
-    return s;
-}
-
-static int select_rows(demo_row **rows, size_t *n) {
-    size_t total;
-    const zs_pcfg_reference_grammar *all = zs_pcfg_reference_grammars(&total);
-    int every = strcmp(demo_args.set, "all") == 0;
-    *rows = calloc(total, sizeof **rows);
-    if (!*rows) return ZS_EXIT_FAILURE;
-    *n = 0;
-    for (size_t i = 0; i < total; i++)
-        if (every || strcmp(all[i].set, demo_args.set) == 0) (*rows)[(*n)++].ref = &all[i];
-    if (*n == 0) {
-        free(*rows);
-        return zs_cli_usage_error(
-            &demo_spec, "--set '%s': expected main, same-vocabulary, same-h or all", demo_args.set);
-    }
-    return -1;
+/* DIR/spec.yaml holds the preset (rewritten each time: the ledger keeps finished runs). */
+static zs_status write_spec(const char *dir, const char *text, char *path, size_t size,
+                            zs_error *err) {
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return zs_fail(err, ZS_ERR_IO, "%s: cannot create the directory: %s", dir,
+                       strerror(errno));
+    snprintf(path, size, "%s/spec.yaml", dir);
+    return zs_write_file_atomic(path, text, strlen(text), err);
 }
 
 static int demo_run(int argc, char **argv) {
     int npos;
     char **pos;
-    memset(&demo_args, 0, sizeof demo_args);
-    demo_args.tokens = 1048576;
-    demo_args.dir = "zipscale-demo";
-    demo_args.set = "main";
+    memset(&a, 0, sizeof a);
+    a.preset = "default";
     int code = zs_cli_parse(&demo_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
-    if (demo_args.tokens == 0 || demo_args.tokens > (1ULL << 34))
-        return zs_cli_usage_error(&demo_spec, "--tokens %llu: expected 1..%llu",
-                                  (unsigned long long)demo_args.tokens, 1ULL << 34);
-    demo_row *rows;
-    size_t n, n_ref;
-    if ((code = select_rows(&rows, &n)) >= 0) return code;
-    const zs_pcfg_reference_grammar *first_ref = zs_pcfg_reference_grammars(&n_ref);
-    zs_error err;
-    zs_status s = ZS_OK;
-    if (mkdir(demo_args.dir, 0777) != 0 && errno != EEXIST)
-        s = zs_fail(&err, ZS_ERR_IO, "%s: cannot create the directory: %s", demo_args.dir,
-                    strerror(errno));
-    uint64_t documents = (demo_args.tokens + DEMO_CONTEXT - 1) / DEMO_CONTEXT;
-    size_t done = 0;
-    for (; s == ZS_OK && done < n; done++) {
-        demo_row *r = &rows[done];
-        snprintf(r->grammar_path, sizeof r->grammar_path, "%s/%s-%zu.pcfg", demo_args.dir,
-                 r->ref->set, done + 1);
-        snprintf(r->tokens_path, sizeof r->tokens_path, "%s/%s-%zu.npy", demo_args.dir, r->ref->set,
-                 done + 1);
-        fprintf(stderr,
-                "demo: [%zu/%zu] grammar (%u,%u,%u,%u): generating, sampling %llu tokens, "
-                "measuring H...\n",
-                done + 1, n, r->ref->knobs.nonterminals, r->ref->knobs.terminals,
-                r->ref->knobs.max_options, r->ref->knobs.max_length,
-                (unsigned long long)(documents * DEMO_CONTEXT));
-        /* The seed follows the grammar's place in the paper's table, so a grammar is the
-         * same whichever --set selects it. */
-        s = run_one(r, demo_args.seed + (uint64_t)(r->ref - first_ref), documents, &err);
+    const char *text = zs_sweep_preset(a.preset);
+    if (!text)
+        return zs_cli_usage_error(&demo_spec, "--preset '%s': expected quick, default or paper",
+                                  a.preset);
+    char dir[512], spec_path[1024];
+    if (a.dir)
+        snprintf(dir, sizeof dir, "%s", a.dir);
+    else if (strcmp(a.preset, "default") == 0)
+        snprintf(dir, sizeof dir, "zipscale-demo");
+    else
+        snprintf(dir, sizeof dir, "zipscale-demo-%s", a.preset);
+    zs_error err = {0};
+    if (write_spec(dir, text, spec_path, sizeof spec_path, &err)) return zs_cli_fail(&err);
+    if (!a.quiet)
+        fprintf(stderr, "zipscale demo (preset %s): the gzip paper's experiment in %s/\n",
+                a.preset, dir);
+    zs_sweep_run_opts o;
+    zs_sweep_run_opts_init(&o);
+    o.jobs = a.jobs;
+    o.analyse = 0;
+    o.progress = a.quiet ? NULL : stderr;
+    o.progress_tty = isatty(STDERR_FILENO);
+    zs_sweep_counts c;
+    if (zs_sweep_run(spec_path, dir, &o, &c, &err)) return zs_cli_fail(&err);
+    if (c.interrupted) {
+        fprintf(stderr, "zipscale: demo interrupted; run it again to resume\n");
+        return 130;
     }
-    json_t *summary = NULL;
-    if (s == ZS_OK) {
-        json_t *list = json_array();
-        for (size_t i = 0; i < n; i++) json_array_append_new(list, row_json(&rows[i]));
-        summary = json_pack("{s:s, s:s, s:I, s:I, s:I, s:o}", "zipscale_version", zs_version(),
-                            "set", demo_args.set, "seed", (json_int_t)demo_args.seed,
-                            "tokens_per_grammar", (json_int_t)(documents * DEMO_CONTEXT), "context",
-                            (json_int_t)DEMO_CONTEXT, "grammars", list);
-        char path[4200];
-        snprintf(path, sizeof path, "%s/summary.json", demo_args.dir);
-        s = zs_cli_emit_json(json_incref(summary), path, &err);
-        snprintf(path, sizeof path, "%s/h.svg", demo_args.dir);
-        if (s == ZS_OK) s = write_figure(rows, n, path, &err);
-    }
-    if (s == ZS_OK) {
-        if (demo_args.json)
-            s = zs_cli_emit_json(json_incref(summary), NULL, &err);
-        else
-            print_table(rows, n, documents * DEMO_CONTEXT);
-    }
-    json_decref(summary);
-    for (size_t i = 0; i < done; i++) {
-        zs_pcfg_analysis_free(&rows[i].analysis);
-        zs_measure_result_free(&rows[i].measure);
-    }
-    free(rows);
-    return s == ZS_OK ? ZS_EXIT_OK : zs_cli_fail(&err);
+    zs_sweep_analyse_opts ao;
+    zs_sweep_analyse_opts_init(&ao);
+    zs_sweep_summary sum;
+    if (zs_sweep_analyse(dir, &ao, &sum, &err)) return zs_cli_fail(&err);
+    zs_sweep_summary_print(&sum, stdout);
+    zs_sweep_summary_free(&sum);
+    printf("\nThe sweep, its ledger and every run are in %s/ (`zipscale sweep status %s`).\n"
+           "report: %s/report.html\n",
+           dir, dir, dir);
+    return ZS_EXIT_OK;
 }
 
 const zs_command zs_cmd_demo = {&demo_spec, demo_run};

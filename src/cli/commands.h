@@ -21,6 +21,7 @@ extern const zs_command zs_cmd_powerlaw;
 extern const zs_command zs_cmd_frontier;
 extern const zs_command zs_cmd_regress;
 extern const zs_command zs_cmd_predict;
+extern const zs_command zs_cmd_pcfg_paper;
 extern const zs_command zs_cmd_demo;
 extern const zs_command zs_cmd_plot_gzip;
 extern const zs_command zs_cmd_plot_runs;
@@ -30,5 +31,12 @@ extern const zs_command zs_cmd_plot_curves;
 extern const zs_command zs_cmd_report;
 extern const zs_command zs_cmd_train;
 extern const zs_command zs_cmd_eval;
+extern const zs_command zs_cmd_sweep_plan;
+extern const zs_command zs_cmd_sweep_run;
+extern const zs_command zs_cmd_sweep_status;
+extern const zs_command zs_cmd_sweep_retry;
+extern const zs_command zs_cmd_sweep_export;
+extern const zs_command zs_cmd_sweep_analyse;
+extern const zs_command zs_cmd_sweep_preset;
 
 #endif

@@ -1,4 +1,4 @@
-/* End-to-end test of `zipscale demo`: the gzip paper's grammar set through generate,
+/* End-to-end test of `zipscale pcfg paper`: the gzip paper's grammar set through generate,
  * sample and measure, checked against the paper's H values and for reproducibility. */
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -17,9 +17,9 @@ static json_t *load_summary(const char *dir) {
     return j;
 }
 
-Test(demo, main_set_matches_the_paper_and_reproduces, .timeout = 120) {
+Test(pcfg_paper, main_set_matches_the_paper_and_reproduces, .timeout = 120) {
     const char *dir = zs_test_path("demo");
-    zs_run r = zs_test_cli("demo -o '%s' --tokens 262144 --threads 2", dir);
+    zs_run r = zs_test_cli("pcfg paper -o '%s' --tokens 262144 --threads 2", dir);
     cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
     cr_assert(strstr(r.out, "H paper"), "table: %s", r.out);
     zs_run_free(&r);
@@ -60,7 +60,7 @@ Test(demo, main_set_matches_the_paper_and_reproduces, .timeout = 120) {
     free(svg);
     /* Same seed, one thread: the same numbers (timings aside). */
     const char *dir2 = zs_test_path("demo2");
-    r = zs_test_cli("demo -o '%s' --tokens 262144 --threads 1 --json", dir2);
+    r = zs_test_cli("pcfg paper -o '%s' --tokens 262144 --threads 1 --json", dir2);
     cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
     zs_run_free(&r);
     json_t *j2 = load_summary(dir2);
@@ -87,17 +87,17 @@ Test(demo, main_set_matches_the_paper_and_reproduces, .timeout = 120) {
     json_decref(j2);
 }
 
-Test(demo, bad_options) {
-    zs_run r = zs_test_cli("demo --set nonsense -o '%s'", zs_test_path("x"));
+Test(pcfg_paper, bad_options) {
+    zs_run r = zs_test_cli("pcfg paper --set nonsense -o '%s'", zs_test_path("x"));
     cr_assert_eq(r.exit_code, 2);
     cr_assert(strstr(r.err, "--set 'nonsense': expected main, same-vocabulary, same-h or all"),
               "%s", r.err);
     zs_run_free(&r);
-    r = zs_test_cli("demo --tokens 0");
+    r = zs_test_cli("pcfg paper --tokens 0");
     cr_assert_eq(r.exit_code, 2);
     cr_assert(strstr(r.err, "--tokens 0: expected 1.."), "%s", r.err);
     zs_run_free(&r);
-    r = zs_test_cli("demo -o /nonexistent-dir/sub --tokens 256");
+    r = zs_test_cli("pcfg paper -o /nonexistent-dir/sub --tokens 256");
     cr_assert_eq(r.exit_code, 1);
     cr_assert(strstr(r.err, "/nonexistent-dir/sub: cannot create the directory"), "%s", r.err);
     zs_run_free(&r);

@@ -1,0 +1,259 @@
+/* zipscale sweep: families of training runs (datasets x models x budgets x seeds) from a
+ * YAML spec, run by worker processes that claim runs from a SQLite ledger (sweep.db) so
+ * that interrupted sweeps resume and finished runs are never re-run; then the analysis
+ * that turns the runs into laws, a regression on H, frontiers and the report.
+ * Guide: docs/sweeps.md. */
+#ifndef ZIPSCALE_SWEEP_H
+#define ZIPSCALE_SWEEP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "zipscale/core.h"
+#include "zipscale/law.h"
+#include "zipscale/nn.h"
+#include "zipscale/parity.h"
+#include "zipscale/pcfg.h"
+#include "zipscale/train.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- specs (docs/sweeps.md "Spec files") ---------------------------------------------
+ * A YAML mapping. Every key is optional unless marked; unknown keys are errors. Errors
+ * read "FILE:LINE: FIELD: what was expected" (FIELD a path such as models[2].d_model). */
+typedef enum {
+    ZS_SWEEP_DATA_PCFG = 0,   /* a random PCFG generated from knobs, sampled and measured */
+    ZS_SWEEP_DATA_FILE = 1,   /* a token file (.npy / .bin) and optionally a held-out file */
+    ZS_SWEEP_DATA_PARITY = 2, /* multitask sparse parity (MLP models only) */
+} zs_sweep_data_kind;
+
+const char *zs_sweep_data_kind_name(zs_sweep_data_kind kind); /* "pcfg", "file", "parity" */
+
+#define ZS_SWEEP_NAME_MAX 64 /* names: 1-63 characters of [A-Za-z0-9._-] */
+
+typedef struct {
+    char name[ZS_SWEEP_NAME_MAX];
+    zs_sweep_data_kind kind;
+    zs_pcfg_knobs knobs;  /* pcfg: nonterminals, terminals, max_options, max_length, seed */
+    uint64_t tokens;      /* pcfg: training tokens sampled (whole 'context'-token documents) */
+    uint64_t val_tokens;  /* pcfg: held-out tokens, sampled from the same grammar with
+                             seed knobs.seed + 1000003 (default 131072) */
+    char *path;           /* file: the training token file (relative to the spec's folder) */
+    char *val_path;       /* file: held-out token file, or NULL (val_fraction is held out) */
+    zs_parity_spec parity; /* parity: the task (its seed is the task's seed) */
+    int line;              /* the spec line where the entry starts */
+} zs_sweep_dataset;
+
+typedef struct {
+    char name[ZS_SWEEP_NAME_MAX];
+    zs_model_config model; /* kind GPT: gpt.vocab 0 (set from the data), gpt.context 0 (set
+                              from train.context); kind MLP: mlp.n_tasks / n_bits 0 (set
+                              from the parity dataset) */
+    double lr;             /* this model's peak learning rate; 0 = the spec's rule */
+    int line;
+} zs_sweep_model;
+
+/* Peak learning rate of a model: lr if set; else lr_c * d_model^-lr_p (MLP: width). */
+typedef struct {
+    char *path;                 /* the spec file as given (NULL when parsed from text) */
+    char *base_dir;             /* the folder relative paths are taken from */
+    char name[ZS_SWEEP_NAME_MAX];
+    zs_sweep_dataset *datasets; /* at least one; names unique */
+    size_t n_datasets;
+    zs_sweep_model *models;     /* at least one; names unique; all GPT or all MLP */
+    size_t n_models;
+    uint64_t *budgets;          /* training tokens (GPT) or examples (MLP); >= 1 entry */
+    size_t n_budgets;
+    uint64_t *seeds;            /* default [0] */
+    size_t n_seeds;
+    /* train: */
+    uint32_t context;           /* GPT window T (default 256) */
+    uint32_t batch;             /* sequences (examples) per step (default 8) */
+    uint64_t min_steps;         /* a (model, budget) with fewer steps is a spec error
+                                   (default 100: shorter runs are not in the scaling regime) */
+    zs_precision precision;     /* default fp32 */
+    zs_lr_kind schedule;        /* default cosine */
+    double lr;                  /* one peak rate for every model (0 = use the rule) */
+    double lr_c, lr_p;          /* the rule lr = lr_c * d_model^-lr_p (default 3e-3, 0) */
+    double lr_min_ratio;        /* lr_min = lr_min_ratio * peak (default 0.1) */
+    double warmup_fraction;     /* warm-up steps = ceil(fraction * steps) (default 0.05) */
+    double weight_decay;        /* default 0.1 */
+    double grad_clip;           /* default 1.0; 0 = none */
+    uint64_t eval_tokens;       /* held-out tokens (examples) per evaluation (default 65536) */
+    uint64_t evals;             /* evaluations per run, evenly spaced (default 4) */
+    uint64_t checkpoint_every;  /* steps between checkpoints (default 0 = about every
+                                   30 s of the run's estimated time, at least 25 steps) */
+    double val_fraction;        /* file data without val_path (default 0.05) */
+    uint64_t parity_test_size;  /* parity: test examples per evaluation (default 10000) */
+    /* analysis: */
+    int fit_nonembed;           /* 1 (default): the laws' N is the non-embedding count */
+    size_t bootstrap;           /* replicates (default 200) */
+    size_t holdout_largest;     /* runs per dataset held out and predicted (default 2) */
+    int bound_e;                /* 1 (default): for PCFG data E <= derivation entropy */
+    double reference_flops;     /* the budget of the headline's tokens/param (default: the
+                                   largest run's 6ND) */
+    /* workers: */
+    int jobs;                   /* runs at once (default 0 = one per core) */
+    int max_attempts;           /* a run killed by a signal is retried up to this (3) */
+} zs_sweep_spec;
+
+/* Reads and validates a spec file (all fields above, defaults filled in). */
+zs_status zs_sweep_spec_read(const char *path, zs_sweep_spec *spec, zs_error *err);
+/* The same from text; `name` stands for the file in messages, base_dir for relative paths. */
+zs_status zs_sweep_spec_parse(const char *text, size_t len, const char *name,
+                              const char *base_dir, zs_sweep_spec *spec, zs_error *err);
+void zs_sweep_spec_free(zs_sweep_spec *spec);
+
+/* The built-in specs: "quick", "default", "paper" (zipscale demo's presets). The YAML
+ * text, or NULL for an unknown name. */
+const char *zs_sweep_preset(const char *name);
+
+/* ---- plans: the runs a spec names ------------------------------------------------------
+ * One run per (dataset, model, budget, seed). A run's id is the first 16 hex digits of the
+ * SHA-256 of its identity: canonical JSON of every option that decides its numbers (the
+ * dataset's identity: PCFG knobs, seed and token counts, or the token files' SHA-256; the
+ * model; the budget; the seed; the training options). Editing a spec changes the ids of
+ * exactly the runs whose numbers it changes. */
+#define ZS_SWEEP_ID_LEN 16
+
+typedef struct {
+    char id[ZS_SWEEP_ID_LEN + 1]; /* of the identity */
+    char *identity;               /* canonical JSON */
+    uint32_t vocab;               /* GPT: the data's vocabulary; MLP: 0 */
+    uint64_t n_tokens;            /* pcfg: training tokens sampled; file: in the file */
+} zs_sweep_data_id;
+
+typedef struct {
+    char id[ZS_SWEEP_ID_LEN + 1];
+    char *identity;        /* canonical JSON */
+    size_t dataset, model; /* indices into the spec */
+    uint64_t budget, seed;
+    uint64_t steps;              /* optimiser steps: ceil(budget / per-step) */
+    uint64_t tokens;             /* D: steps x tokens (examples) per step */
+    uint64_t n_params, n_params_nonembed;
+    double flops;                /* 6 N D, N = every parameter */
+    double flops_exact;          /* the training steps' exact count */
+    double lr;                   /* peak learning rate */
+} zs_sweep_plan_run;
+
+typedef struct {
+    zs_sweep_data_id *data;      /* one per spec dataset */
+    zs_sweep_plan_run *runs;          /* largest flops_exact first (ties: id) */
+    size_t n_runs;
+    double flops_exact_total;
+} zs_sweep_plan;
+
+/* Resolves every dataset (a token file's header and SHA-256 are read) and lists the runs. */
+zs_status zs_sweep_plan_build(const zs_sweep_spec *spec, zs_sweep_plan *plan, zs_error *err);
+void zs_sweep_plan_free(zs_sweep_plan *plan, size_t n_datasets);
+
+/* The trainer's options for a run; dataset files as prepared in the sweep directory.
+ * Strings point into `paths` (which must outlive the options). */
+typedef struct {
+    char data[4096], val[4096], out[4096];
+} zs_sweep_run_paths;
+zs_status zs_sweep_run_options(const zs_sweep_spec *spec, const zs_sweep_plan *plan, size_t run,
+                               const char *sweep_dir, zs_sweep_run_paths *paths,
+                               zs_train_options *opt, zs_error *err);
+
+/* Seconds per training step of each model, measured: two steps on random data with one
+ * thread, the second timed (sec_per_step[model]; malloc'd). */
+zs_status zs_sweep_measure_speed(const zs_sweep_spec *spec, const zs_sweep_plan *plan,
+                                 double **sec_per_step, zs_error *err);
+
+/* ---- running a sweep (docs/sweeps.md "Running") ------------------------------------------
+ * Prepares the datasets, then runs every pending run of the ledger in `jobs` child processes
+ * (one thread each, largest first), recording each run's outcome in DIR/sweep.db; runs
+ * killed by a signal are retried up to max_attempts; SIGINT/SIGTERM stop the workers and
+ * leave their runs pending (they resume from their checkpoints). Safe to start several
+ * times on one directory at once: runs are claimed in transactions. */
+typedef struct {
+    int jobs;          /* 0 = the spec's (0 there = one per core) */
+    FILE *progress;    /* a live line on a terminal, plain lines otherwise; NULL = quiet */
+    int progress_tty;  /* progress is a terminal */
+    int analyse;       /* run zs_sweep_analyse at the end (when nothing failed to finish) */
+} zs_sweep_run_opts;
+
+void zs_sweep_run_opts_init(zs_sweep_run_opts *opts);
+
+typedef struct {
+    size_t total, completed, diverged, failed, pending, running, retired;
+    int interrupted; /* stopped by SIGINT or SIGTERM */
+} zs_sweep_counts;
+
+zs_status zs_sweep_run(const char *spec_path, const char *dir, const zs_sweep_run_opts *opts,
+                       zs_sweep_counts *counts, zs_error *err);
+
+/* ---- analysis --------------------------------------------------------------------------
+ * DIR/runs.csv (the completed runs: dataset, N, D, loss, H, flops, seed, steps, n_params,
+ * n_params_nonembed, e_max, model, budget, min_loss, wall_s, id; N is the non-embedding
+ * count unless the spec says analysis.n: all), DIR/law.json (one law per dataset, bootstrap
+ * intervals, hold-out), DIR/regression.json (3+ datasets with H), DIR/summary.json
+ * (zipscale-sweep-summary, below) and DIR/report.html. */
+typedef struct {
+    char name[ZS_SWEEP_NAME_MAX];
+    double h, h_stdev;
+    double entropy_nats;   /* derivation entropy per token (PCFG), else NAN */
+    size_t n_runs;         /* completed runs fitted (hold-out included) */
+    zs_chinchilla law;
+    double e_lo, e_hi, alpha_lo, alpha_hi, beta_lo, beta_hi; /* bootstrap percentile CIs */
+    double a, a_lo, a_hi;  /* beta / (alpha + beta) */
+    double tokens_per_param, tpp_lo, tpp_hi; /* D_opt / N_opt at the reference budget */
+    double residual_rms;   /* of log loss */
+    double holdout_rmse;   /* nats, NAN without hold-out */
+    int e_bounded;         /* the E bound was active */
+} zs_sweep_summary_row;
+
+typedef struct {
+    char id[ZS_SWEEP_ID_LEN + 1];
+    char dataset[ZS_SWEEP_NAME_MAX], model[ZS_SWEEP_NAME_MAX];
+    uint64_t tokens, seed;
+    char status[16];
+    char message[512];
+} zs_sweep_failure;
+
+typedef struct {
+    int fit_nonembed;
+    double reference_flops;
+    size_t n_rows;
+    zs_sweep_summary_row *rows;
+    size_t n_failures;
+    zs_sweep_failure *failures;
+    /* a = beta/(alpha+beta) regressed on H across datasets (3+ with H), with the slope's
+       bootstrap percentile interval; NAN when fewer */
+    double a_slope, a_slope_lo, a_slope_hi;
+    size_t level_pct; /* the intervals' level, percent */
+} zs_sweep_summary;
+
+typedef struct {
+    int threads;             /* 0 = all cores */
+    const char *report_date; /* NULL = now (fixes the report's date line for tests) */
+} zs_sweep_analyse_opts;
+
+void zs_sweep_analyse_opts_init(zs_sweep_analyse_opts *opts);
+/* Writes DIR/runs.csv from the ledger; *rows how many runs it holds. */
+zs_status zs_sweep_export(const char *dir, const char *csv_path, size_t *rows, zs_error *err);
+/* Everything above; `summary` (may be NULL) receives what summary.json holds. */
+zs_status zs_sweep_analyse(const char *dir, const zs_sweep_analyse_opts *opts,
+                           zs_sweep_summary *summary, zs_error *err);
+void zs_sweep_summary_free(zs_sweep_summary *summary);
+/* The headline: a table per dataset (H, E, alpha, beta, a with CIs, tokens per parameter)
+ * and one sentence on the frontier's direction as H grows, with how sure it is. */
+void zs_sweep_summary_print(const zs_sweep_summary *summary, FILE *out);
+
+/* ---- the ledger, read and tended (docs/sweeps.md "The ledger") ------------------------- */
+/* Counts of DIR/sweep.db's runs. */
+zs_status zs_sweep_status(const char *dir, zs_sweep_counts *counts, zs_error *err);
+/* Prints the counts, a table of the runs and the failures with their messages. */
+zs_status zs_sweep_status_print(const char *dir, FILE *out, zs_error *err);
+/* Failed and/or diverged runs back to pending (their checkpoints removed, so they start
+ * over); *n how many. */
+zs_status zs_sweep_retry(const char *dir, int failed, int diverged, size_t *n, zs_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,70 @@
+/* `zipscale sweep run`: runs a sweep spec into a directory (its ledger, datasets, runs),
+ * resumable by running the same command again, then analyses it and prints the headline.
+ * A thin client of zipscale/sweep.h; docs/sweeps.md. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "zipscale/sweep.h"
+
+static struct {
+    const char *dir;
+    int jobs, no_analyse, quiet;
+} a;
+
+static const zs_opt run_opts[] = {
+    ZS_OPT_OUTPUT(&a.dir, "the sweep directory (sweep.db, data/, runs/, results); required"),
+    {"jobs", 'j', ZS_OPT_INT, &a.jobs, "K",
+     "runs at once, one thread each (default: the spec's jobs, else one per core)"},
+    {"no-analyse", 0, ZS_OPT_FLAG, &a.no_analyse, NULL, "skip the analysis at the end"},
+    {"quiet", 'q', ZS_OPT_FLAG, &a.quiet, NULL, "no progress output"},
+    ZS_OPT_END,
+};
+
+static const zs_cli_spec run_spec = {
+    "sweep run",
+    "SPEC.yaml -o DIR [--jobs K] [--no-analyse]",
+    "run a sweep (resumable), then fit, regress and report",
+    "Prepares the spec's datasets, then trains every run the ledger DIR/sweep.db does not\n"
+    "hold as finished, largest first, K at a time in child processes. Interrupt it any way\n"
+    "and run the same command again: finished runs are kept, interrupted ones resume from\n"
+    "their checkpoints. Several processes may run on one DIR at once. Edit the spec and run\n"
+    "again: new runs are added, dropped ones retired, unchanged ones reused. At the end,\n"
+    "when every run has finished: DIR/runs.csv, law.json, regression.json, summary.json,\n"
+    "report.html (`zipscale sweep analyse DIR` redoes it). Exit status 130 when interrupted.",
+    run_opts,
+    1,
+    1,
+};
+
+static int run_cmd(int argc, char **argv) {
+    int npos;
+    char **pos;
+    int code = zs_cli_parse(&run_spec, argc, argv, &npos, &pos);
+    if (code >= 0) return code;
+    if (!a.dir) return zs_cli_usage_error(&run_spec, "the sweep directory is missing: give -o DIR");
+    zs_sweep_run_opts o;
+    zs_sweep_run_opts_init(&o);
+    o.jobs = a.jobs;
+    o.analyse = 0;
+    o.progress = a.quiet ? NULL : stderr;
+    o.progress_tty = isatty(STDERR_FILENO);
+    zs_sweep_counts c;
+    zs_error err = {0};
+    if (zs_sweep_run(pos[0], a.dir, &o, &c, &err)) return zs_cli_fail(&err);
+    if (c.interrupted) {
+        fprintf(stderr, "zipscale: sweep interrupted; run the same command to resume\n");
+        return 130;
+    }
+    if (a.no_analyse || c.pending || c.running || !c.completed) return ZS_EXIT_OK;
+    zs_sweep_analyse_opts ao;
+    zs_sweep_analyse_opts_init(&ao);
+    zs_sweep_summary sum;
+    if (zs_sweep_analyse(a.dir, &ao, &sum, &err)) return zs_cli_fail(&err);
+    zs_sweep_summary_print(&sum, stdout);
+    zs_sweep_summary_free(&sum);
+    printf("\nreport: %s/report.html\n", a.dir);
+    return ZS_EXIT_OK;
+}
+
+const zs_command zs_cmd_sweep_run = {&run_spec, run_cmd};

@@ -1,0 +1,79 @@
+/* The sweep's headline as a person reads it at the end of `sweep run` or `demo`: per
+ * dataset H, the fitted law with intervals, the frontier exponent and the tokens per
+ * parameter, then one sentence on where the frontier moves as H grows, and how sure. */
+#include <math.h>
+#include <stdio.h>
+
+#include "zipscale/sweep.h"
+
+static void ci(FILE *out, double x, double lo, double hi, const char *fmt) {
+    char v[32], l[32], h[32], cell[100];
+    snprintf(v, sizeof v, fmt, x);
+    if (isfinite(lo) && isfinite(hi)) {
+        snprintf(l, sizeof l, fmt, lo);
+        snprintf(h, sizeof h, fmt, hi);
+        snprintf(cell, sizeof cell, "%s [%s, %s]", v, l, h);
+    } else {
+        snprintf(cell, sizeof cell, "%s", v);
+    }
+    fprintf(out, " %-23s", cell);
+}
+
+static void direction(const zs_sweep_summary *s, FILE *out) {
+    if (!isfinite(s->a_slope)) {
+        fprintf(out, "Too few datasets with H (3 are needed) to say how the frontier moves "
+                     "with H.\n");
+        return;
+    }
+    int sure = isfinite(s->a_slope_lo) && (s->a_slope_hi < 0 || s->a_slope_lo > 0);
+    char band[96] = "";
+    if (isfinite(s->a_slope_lo))
+        snprintf(band, sizeof band, ", %zu%% bootstrap interval [%.3f, %.3f]", s->level_pct,
+                 s->a_slope_lo, s->a_slope_hi);
+    if (s->a_slope < 0)
+        fprintf(out,
+                "As H grows, a = beta/(alpha+beta) falls (slope %.3f per unit H%s): the "
+                "compute-optimal frontier moves towards data, as the gzip paper found. %s\n",
+                s->a_slope, band,
+                sure ? "The interval excludes zero."
+                     : "The interval includes zero: these fits cannot rule out no change.");
+    else
+        fprintf(out,
+                "As H grows, a = beta/(alpha+beta) rises (slope %.3f per unit H%s): the "
+                "frontier moves towards parameters, against the gzip paper's finding. %s\n",
+                s->a_slope, band,
+                sure ? "The interval excludes zero."
+                     : "The interval includes zero: these fits cannot rule out no change.");
+}
+
+void zs_sweep_summary_print(const zs_sweep_summary *s, FILE *out) {
+    fprintf(out,
+            "\nFitted laws L(N, D) = E + A/N^alpha + B/D^beta (N = %s parameters; %zu%% "
+            "bootstrap intervals):\n\n",
+            s->fit_nonembed ? "non-embedding" : "all", s->level_pct);
+    fprintf(out, "%-14s %6s %5s %-23s %-23s %-23s %-23s %-23s %9s %8s\n", "dataset", "H", "runs",
+            "E (nats)", "alpha", "beta", "a = b/(a+b)", "D/N at reference", "floor", "hold-out");
+    for (size_t i = 0; i < s->n_rows; i++) {
+        const zs_sweep_summary_row *r = &s->rows[i];
+        fprintf(out, "%-14s %6.3f %5zu", r->name, r->h, r->n_runs);
+        ci(out, r->law.E, r->e_lo, r->e_hi, "%.3f");
+        ci(out, r->law.alpha, r->alpha_lo, r->alpha_hi, "%.2f");
+        ci(out, r->law.beta, r->beta_lo, r->beta_hi, "%.2f");
+        ci(out, r->a, r->a_lo, r->a_hi, "%.2f");
+        ci(out, r->tokens_per_param, r->tpp_lo, r->tpp_hi, "%.3g");
+        char floor[16] = "-", hold[16] = "-";
+        if (isfinite(r->entropy_nats)) snprintf(floor, sizeof floor, "%.3f", r->entropy_nats);
+        if (isfinite(r->holdout_rmse)) snprintf(hold, sizeof hold, "%.4f", r->holdout_rmse);
+        fprintf(out, " %9s %8s%s\n", floor, hold, r->e_bounded ? "  (E at its bound)" : "");
+    }
+    fprintf(out,
+            "\nfloor: the grammar's derivation entropy per token (nats), an upper bound on the "
+            "loss a perfect model reaches (they differ by the grammar's ambiguity); hold-out: RMSE (nats) of "
+            "the law's predictions for the largest runs, left out of the fit; D/N at "
+            "reference: tokens per parameter on the frontier at C = %.3g FLOPs.\n\n",
+            s->reference_flops);
+    direction(s, out);
+    if (s->n_failures)
+        fprintf(out, "%zu run%s did not complete: `zipscale sweep status DIR` lists them.\n",
+                s->n_failures, s->n_failures == 1 ? "" : "s");
+}

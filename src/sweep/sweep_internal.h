@@ -1,0 +1,124 @@
+/* The sweep module's private interface: the plan helpers, the ledger (sweep.db) and the
+ * dataset preparation that the scheduler, the exporter and the analysis share. */
+#ifndef ZS_SWEEP_INTERNAL_H
+#define ZS_SWEEP_INTERNAL_H
+
+#include "zipscale/sweep.h"
+
+/* ---- plan helpers ---- */
+double zs_sweep_model_lr(const zs_sweep_spec *spec, const zs_sweep_model *m);
+uint64_t zs_sweep_per_step(const zs_sweep_spec *spec, const zs_sweep_model *m);
+const zs_sweep_plan_run *zs_sweep_plan_find(const zs_sweep_plan *plan, const char *id);
+
+/* A PCFG dataset's files in the sweep directory: DIR/data/<name>-<id>/{train,val}.npy. */
+void zs_sweep_data_files(const char *dir, const zs_sweep_dataset *d, const zs_sweep_data_id *id,
+                         char *train, char *val, size_t size);
+
+/* ---- the ledger ---- */
+typedef struct zs_ledger zs_ledger;
+
+/* Opens DIR/sweep.db, creating it (and DIR) when `create` is set. A file that is not a
+ * SQLite database, or one without zipscale's tables, is ZS_ERR_FORMAT naming the file. */
+zs_status zs_ledger_open(zs_ledger **out, const char *dir, int create, zs_error *err);
+void zs_ledger_close(zs_ledger *lg);
+
+/* Makes the ledger hold exactly the plan's runs as active: new ones pending, runs whose
+ * identity left the spec retired (kept, never exported), retired runs back in the spec
+ * active again with whatever status they had. Also records the datasets. */
+typedef struct {
+    size_t added, reused, retired;
+} zs_ledger_sync_counts;
+zs_status zs_ledger_sync(zs_ledger *lg, const zs_sweep_spec *spec, const zs_sweep_plan *plan,
+                         zs_ledger_sync_counts *counts, zs_error *err);
+
+/* A dataset's measured facts (H etc.), stored once it is prepared. */
+typedef struct {
+    char id[ZS_SWEEP_ID_LEN + 1];
+    char name[ZS_SWEEP_NAME_MAX];
+    char kind[16];
+    char train_path[4096], val_path[4096];
+    double h, h_stdev, h_q1, h_q3;
+    double unigram_bits;
+    double entropy_nats_per_token; /* derivation entropy (PCFG; NAN otherwise) */
+    double dropped_fraction;
+    double seconds;
+    int ready;
+} zs_ledger_dataset;
+
+zs_status zs_ledger_dataset_get(zs_ledger *lg, const char *id, zs_ledger_dataset *out,
+                                int *found, zs_error *err);
+zs_status zs_ledger_dataset_put(zs_ledger *lg, const zs_ledger_dataset *d, zs_error *err);
+
+/* Claims the largest pending run (or a running one whose owner died: same host and its
+ * process gone, or no heartbeat for stale_s seconds) for `owner_pid` in one transaction.
+ * *id is "" when nothing is left to claim. */
+zs_status zs_ledger_claim(zs_ledger *lg, int owner_pid, double stale_s,
+                          char id[ZS_SWEEP_ID_LEN + 1], zs_error *err);
+/* Refreshes the heartbeat of every run this process owns. */
+zs_status zs_ledger_heartbeat(zs_ledger *lg, int owner_pid, zs_error *err);
+
+typedef enum {
+    ZS_RUN_PENDING = 0,
+    ZS_RUN_RUNNING,
+    ZS_RUN_COMPLETED,
+    ZS_RUN_DIVERGED,
+    ZS_RUN_FAILED,
+    ZS_RUN_NSTATUS
+} zs_run_status;
+const char *zs_run_status_name(zs_run_status s);
+
+/* Records a finished run: completed or diverged with its result, failed with a message. */
+zs_status zs_ledger_finish(zs_ledger *lg, const char *id, zs_run_status status,
+                           const zs_train_result *res, const char *message, zs_error *err);
+/* Puts a running run back to pending (interrupted: the attempt is not counted when
+ * `uncount` is set), or fails it when it has used its attempts. */
+zs_status zs_ledger_release(zs_ledger *lg, const char *id, int uncount, int max_attempts,
+                            const char *message, zs_run_status *now, zs_error *err);
+
+/* One row of the runs table as the status, export and analysis read it. */
+typedef struct {
+    char id[ZS_SWEEP_ID_LEN + 1];
+    char dataset[ZS_SWEEP_NAME_MAX], model[ZS_SWEEP_NAME_MAX];
+    char data_id[ZS_SWEEP_ID_LEN + 1];
+    uint64_t budget, seed, steps, tokens, n_params, n_params_nonembed;
+    double flops, flops_exact;
+    zs_run_status status;
+    int retired, attempts;
+    double final_loss, min_loss, wall_s;
+    char message[512];
+    char worker[128];
+} zs_ledger_run;
+
+/* Every run (retired ones too), in plan order (largest first, then id). */
+zs_status zs_ledger_runs(zs_ledger *lg, zs_ledger_run **runs, size_t *n, zs_error *err);
+zs_status zs_ledger_run_get(zs_ledger *lg, const char *id, zs_ledger_run *out, int *found,
+                            zs_error *err);
+/* Every dataset row. */
+zs_status zs_ledger_datasets(zs_ledger *lg, zs_ledger_dataset **out, size_t *n, zs_error *err);
+zs_status zs_ledger_counts(zs_ledger *lg, zs_sweep_counts *counts, zs_error *err);
+/* Failed and/or diverged runs back to pending with their attempts reset; *n how many. */
+zs_status zs_ledger_retry(zs_ledger *lg, int failed, int diverged, size_t *n, zs_error *err);
+/* The spec path and the sweep's settings the analysis needs, stored by sync. */
+zs_status zs_ledger_meta_get(zs_ledger *lg, const char *key, char *value, size_t size,
+                             int *found, zs_error *err);
+/* The same, malloc'd (*value NULL when not found). */
+zs_status zs_ledger_meta_text(zs_ledger *lg, const char *key, char **value, int *found,
+                              zs_error *err);
+zs_status zs_ledger_meta_put(zs_ledger *lg, const char *key, const char *value, zs_error *err);
+
+/* ---- the spec as recorded, and the export ---- */
+/* The spec text the last `sweep run` stored in the ledger, parsed. */
+zs_status zs_sweep_ledger_spec(zs_ledger *lg, const char *dir, zs_sweep_spec *spec,
+                               zs_error *err);
+zs_status zs_sweep_export_ledger(zs_ledger *lg, const zs_sweep_spec *spec, const char *csv_path,
+                                 size_t *rows, zs_error *err);
+
+/* ---- datasets ---- */
+/* Makes a dataset's files and measures them (in the calling process; threads for the
+ * sampler and the measurement). PCFG: generate, sample train and val, analyse, measure H.
+ * File: measure H of the training file. Parity: nothing to write. */
+zs_status zs_sweep_prepare_dataset(const zs_sweep_spec *spec, size_t dataset,
+                                   const zs_sweep_data_id *id, const char *dir, int threads,
+                                   zs_ledger_dataset *out, zs_error *err);
+
+#endif

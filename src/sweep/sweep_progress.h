@@ -1,0 +1,30 @@
+/* The sweep's progress display: a live line on a terminal (done / running / failed /
+ * pending and an ETA from the measured throughput), plain lines otherwise. */
+#ifndef ZS_SWEEP_PROGRESS_H
+#define ZS_SWEEP_PROGRESS_H
+
+#include "sweep/sweep_internal.h"
+
+typedef struct {
+    FILE *out; /* NULL: quiet */
+    int tty;
+    double t0, last_draw;
+    int jobs;
+    int line_open; /* a live line is on the screen */
+} zs_sweep_progress;
+
+void zs_sweep_progress_init(zs_sweep_progress *p, FILE *out, int tty);
+void zs_sweep_progress_start(zs_sweep_progress *p, const zs_sweep_plan *plan,
+                             const zs_ledger_sync_counts *sync, int jobs);
+void zs_sweep_progress_dataset(zs_sweep_progress *p, const char *name);
+/* A run's outcome as the ledger now has it. */
+void zs_sweep_progress_finished(zs_sweep_progress *p, zs_ledger *lg, const char *id);
+/* Redraws the live line (at most twice a second). */
+void zs_sweep_progress_tick(zs_sweep_progress *p, zs_ledger *lg, int running);
+void zs_sweep_progress_end(zs_sweep_progress *p, const zs_sweep_counts *counts);
+
+/* Seconds left: the remaining runs' FLOPs at the throughput the completed runs measured,
+ * spread over `jobs`; NAN before any run has finished. */
+double zs_sweep_eta_s(const zs_ledger_run *runs, size_t n, int jobs);
+
+#endif

@@ -1,0 +1,27 @@
+/* The scheduler's view of its child processes: what a child is given and how it reports
+ * back (its exit code; a message on a pipe when it could not record its outcome). */
+#ifndef ZS_SWEEP_WORKER_H
+#define ZS_SWEEP_WORKER_H
+
+#include <sys/types.h>
+
+#include "sweep/sweep_internal.h"
+
+enum {
+    ZS_WORKER_RECORDED = 0,   /* the outcome (any status) is in the ledger */
+    ZS_WORKER_UNRECORDED = 3, /* it is not: the parent records a failure with the message */
+};
+
+typedef struct {
+    const zs_sweep_spec *spec;
+    const zs_sweep_plan *plan;
+    const char *dir;
+} zs_sweep_worker_ctx;
+
+/* First thing in a child: default signal dispositions, death with the parent. */
+void zs_sweep_child_setup(pid_t parent);
+/* The child's work; the return value is its exit code. */
+int zs_sweep_child_train(const zs_sweep_worker_ctx *w, size_t run, zs_error *err);
+int zs_sweep_child_prepare(const zs_sweep_worker_ctx *w, size_t dataset, zs_error *err);
+
+#endif

@@ -1,0 +1,82 @@
+/* The child side of a sweep: one process per job, started by the scheduler (runner.c),
+ * that prepares one dataset or trains one run and records the outcome in the ledger
+ * itself. It dies with its parent (PR_SET_PDEATHSIG), so killing the sweep any way leaves
+ * no orphan training; what it leaves is a checkpoint the next attempt resumes from. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "sweep/sweep_worker.h"
+
+void zs_sweep_child_setup(pid_t parent) {
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(ZS_WORKER_UNRECORDED);
+}
+
+/* The test hook of docs/sweeps.md: ZS_SWEEP_TEST_CRASH=MODEL makes every run of that model
+ * crash with SIGSEGV before it trains, as a bug in a run would. */
+static void maybe_crash(const char *model) {
+    const char *victim = getenv("ZS_SWEEP_TEST_CRASH");
+    if (victim && strcmp(victim, model) == 0) raise(SIGSEGV);
+}
+
+static zs_run_status status_of(zs_train_status s) {
+    return s == ZS_TRAIN_COMPLETED ? ZS_RUN_COMPLETED
+           : s == ZS_TRAIN_DIVERGED ? ZS_RUN_DIVERGED
+                                    : ZS_RUN_FAILED;
+}
+
+/* Trains with the options; a checkpoint that cannot be resumed (written by a run whose
+ * options differ, or damaged) is set aside and the run starts over, as the message says. */
+static zs_status train(zs_train_options *opt, zs_train_result *res, char *note, size_t size,
+                       zs_error *err) {
+    zs_status s = zs_train_run(opt, res, err);
+    if (!s || !opt->resume) return s;
+    char old[4200], aside[4300];
+    snprintf(old, sizeof old, "%s/checkpoint.safetensors", opt->out_dir);
+    snprintf(aside, sizeof aside, "%s/checkpoint.unusable.safetensors", opt->out_dir);
+    snprintf(note, size, "started over: the checkpoint could not be resumed (%s)",
+             err ? err->msg : "?");
+    rename(old, aside);
+    opt->resume = NULL;
+    return zs_train_run(opt, res, err);
+}
+
+int zs_sweep_child_train(const zs_sweep_worker_ctx *w, size_t run, zs_error *err) {
+    const zs_sweep_plan_run *r = &w->plan->runs[run];
+    maybe_crash(w->spec->models[r->model].name);
+    zs_sweep_run_paths paths;
+    zs_train_options opt;
+    zs_train_result res;
+    memset(&res, 0, sizeof res);
+    char note[ZS_ERROR_MSG_MAX + 128] = "";
+    zs_status s = zs_sweep_run_options(w->spec, w->plan, run, w->dir, &paths, &opt, err);
+    if (!s) s = train(&opt, &res, note, sizeof note, err);
+    zs_run_status status = s ? ZS_RUN_FAILED : status_of(res.status);
+    const char *message = s ? err->msg : status == ZS_RUN_DIVERGED ? res.diverged : note;
+    zs_ledger *lg = NULL;
+    zs_error lerr;
+    zs_status ls = zs_ledger_open(&lg, w->dir, 0, &lerr);
+    if (!ls) ls = zs_ledger_finish(lg, r->id, status, s ? NULL : &res, message, &lerr);
+    zs_ledger_close(lg);
+    if (ls) {
+        *err = lerr;
+        return ZS_WORKER_UNRECORDED;
+    }
+    return ZS_WORKER_RECORDED;
+}
+
+int zs_sweep_child_prepare(const zs_sweep_worker_ctx *w, size_t dataset, zs_error *err) {
+    zs_ledger_dataset d;
+    zs_status s = zs_sweep_prepare_dataset(w->spec, dataset, &w->plan->data[dataset], w->dir, 1,
+                                           &d, err);
+    zs_ledger *lg = NULL;
+    if (!s) s = zs_ledger_open(&lg, w->dir, 0, err);
+    if (!s) s = zs_ledger_dataset_put(lg, &d, err);
+    zs_ledger_close(lg);
+    return s ? ZS_WORKER_UNRECORDED : ZS_WORKER_RECORDED;
+}
