@@ -17,12 +17,14 @@ extern "C" {
 
 /* ---- runs tables -------------------------------------------------------------------
  * A CSV with a header line. Columns N (parameters), D (training tokens) and loss (nats)
- * are required; dataset, H, flops, seed, weight and steps are optional. Each name can be
- * changed (NULL keeps the default). Fields are plain numbers (no quoting); a dataset
- * name is any text without a comma. */
+ * are required; dataset, H, flops, seed, weight, steps and e_max are optional. Each name
+ * can be changed (NULL keeps the default). Fields are plain numbers (no quoting); a
+ * dataset name is any text without a comma. e_max (an upper bound on the law's E in nats,
+ * one per dataset) may also be empty or nan: no bound for that dataset. */
 typedef struct {
     const char *n_params, *n_tokens, *loss, *dataset, *h, *flops, *seed, *weight;
     const char *steps;
+    const char *e_max;
 } zs_runs_columns;
 
 typedef struct {
@@ -37,7 +39,9 @@ typedef struct {
     size_t n_datasets;     /* >= 1 when n_rows > 0 */
     char **dataset_names;  /* NULL entries when the table has no dataset column */
     double *dataset_h;     /* each dataset's H (NAN without an H column) */
+    double *dataset_e_max; /* each dataset's bound on E (> 0), NAN when it has none */
     int has_dataset, has_h, has_flops, has_weight, has_seed, has_steps;
+    int has_e_max;       /* the table has an e_max column (some datasets may still be unbounded) */
     size_t rows_read;    /* data lines read (kept + skipped) */
     size_t rows_skipped; /* bad rows skipped under skip_invalid */
     char sha256[65];     /* of the file's bytes */
@@ -115,6 +119,12 @@ typedef struct {
     zs_fit_grid grid; /* default: zs_fit_grid_default */
     int threads;      /* 0 = all cores; results do not depend on it */
     int max_iterations;
+    /* Upper bound on E (nats, > 0); INFINITY (the default) = none. The fit returns the best
+     * fit with E <= e_max: when the unconstrained fit's E satisfies the bound it is returned
+     * unchanged (bit for bit); otherwise the lowest objective among the unconstrained
+     * starts' optima that satisfy it and the optima of a 4-parameter fit with E fixed at
+     * e_max from every start (docs/fitting.md, "Bounding E"). */
+    double e_max;
 } zs_fit_opts;
 
 void zs_fit_opts_init(zs_fit_opts *opts);
@@ -128,11 +138,14 @@ typedef struct {
     int converged;      /* the winning start met the gradient or decrease test */
     size_t start_index; /* which start won (lowest index on ties) */
     int iterations;     /* the winning start's L-BFGS iterations */
+    int e_bound_active; /* the optimum lies on E = e_max (from the fixed-E fit; start_index
+                           then numbers that fit's starts) */
 } zs_fit_result;
 
 /* L-BFGS (memory 10, weak-Wolfe line search) from every start of opts->grid (plus
  * `extra` starts, numbered after the grid's; may be NULL), best objective kept; parallel
- * over starts. */
+ * over starts. With a finite opts->e_max, the best fit with E <= e_max (see zs_fit_opts);
+ * an e_max that is not a positive number (or +INFINITY) is ZS_ERR_USAGE. */
 zs_status zs_fit_chinchilla(const zs_fit_data *data, const zs_fit_opts *opts,
                             const double (*extra)[ZS_FIT_NPARAMS], size_t n_extra,
                             zs_fit_result *result, zs_error *err);
@@ -170,7 +183,8 @@ typedef struct {
 /* How many times replicate r draws each of the n points (n draws with replacement from
  * stream (seed, r)): counts[0..n). */
 void zs_fit_bootstrap_counts(size_t n, uint64_t seed, size_t replicate, uint32_t *counts);
-/* refit_grid NULL = zs_fit_grid_coarse. */
+/* refit_grid NULL = zs_fit_grid_coarse. Every refit respects opts->e_max as the full fit
+ * does. */
 zs_status zs_fit_bootstrap(const zs_fit_data *data, const zs_fit_opts *opts,
                            const zs_fit_result *full, const zs_fit_grid *refit_grid,
                            size_t replicates, uint64_t seed, double level, zs_bootstrap *boot,
@@ -201,6 +215,9 @@ typedef struct {
     zs_bootstrap bootstrap;
     int has_holdout;
     zs_holdout holdout;
+    double e_max;       /* the bound on E the fit used; NAN when none (a value not > 0, as in
+                           a zeroed struct, is written as none too); optional in law.json */
+    int e_bound_active; /* E sits at e_max (zs_fit_result.e_bound_active) */
 } zs_lawfit;
 
 typedef struct {
@@ -230,6 +247,10 @@ typedef struct {
     uint64_t seed;
     double level; /* of the percentile intervals (default 0.95) */
     size_t holdout_largest;
+    /* 1: a dataset with an e_max in the runs table is fitted with E <= that bound (and
+     * fit.e_max, when finite, still applies: the smaller wins); a table without the
+     * e_max column is then an error. Default 0. */
+    int bound_e;
 } zs_fit_table_opts;
 
 void zs_fit_table_opts_init(zs_fit_table_opts *opts);

@@ -13,7 +13,7 @@ typedef struct {
     const char *loss, *grid, *output;
     double delta, level;
     uint64_t bootstrap, seed, holdout_largest;
-    int skip_invalid, threads, json;
+    int skip_invalid, threads, json, bound_e;
     zs_runs_columns cols;
 } fit_args;
 
@@ -34,6 +34,9 @@ static const zs_opt fit_opts[] = {
      "fit without each dataset's K largest runs by compute and report their prediction error"},
     {"skip-invalid", 0, ZS_OPT_FLAG, &args.skip_invalid, NULL,
      "skip bad rows (and count them) instead of failing"},
+    {"bound-e", 0, ZS_OPT_FLAG, &args.bound_e, NULL,
+     "fit each dataset with E <= its e_max column (an upper bound on the irreducible loss, "
+     "e.g. a PCFG's derivation entropy per token); datasets without one stay unbounded"},
     ZS_OPT_RUNS_COLUMNS(args.cols),
     {"col-weight", 0, ZS_OPT_STRING, &args.cols.weight, "NAME",
      "column of point weights (default weight)"},
@@ -46,13 +49,14 @@ static const zs_opt fit_opts[] = {
 static const zs_cli_spec fit_spec = {
     "fit",
     "RUNS.csv [--loss huber|lsq] [--delta D] [--grid SPEC] [--bootstrap B] [--seed S] "
-    "[--level P] [--holdout-largest K] [--skip-invalid] [--json] [-o law.json]",
+    "[--level P] [--holdout-largest K] [--bound-e] [--skip-invalid] [--json] [-o law.json]",
     "fit Chinchilla laws L = E + A/N^alpha + B/D^beta to a table of runs",
     "Reads a CSV with a header: N (parameters), D (tokens), loss (nats) required; dataset,\n"
-    "H, flops, seed, weight optional. Fits each dataset in log space as [EP]: Huber(delta)\n"
-    "of log residuals summed, L-BFGS from every start of the grid, the best kept. With\n"
-    "--bootstrap, each replicate resamples the runs and refits from the optimum plus a\n"
-    "coarse grid. law.json is what frontier and predict read (docs/fitting.md).",
+    "H, flops, seed, weight, e_max optional. Fits each dataset in log space as [EP]:\n"
+    "Huber(delta) of log residuals summed, L-BFGS from every start of the grid, the best\n"
+    "kept. With --bound-e, a dataset's fit keeps E <= its e_max. With --bootstrap, each\n"
+    "replicate resamples the runs and refits from the optimum plus a coarse grid. law.json\n"
+    "is what frontier and predict read (docs/fitting.md).",
     fit_opts,
     1,
     1,
@@ -105,6 +109,18 @@ static void print_table(FILE *out, const zs_lawfile *law, size_t n_starts) {
                 f->residual_rms, f->converged ? "yes" : "no");
     }
     for (size_t i = 0; i < law->n_fits; i++) {
+        const zs_lawfit *f = &law->fits[i];
+        if (!(f->e_max > 0)) continue;
+        if (f->e_bound_active)
+            fprintf(out,
+                    "# %s: bound active: E = e_max = %.6g (the unbounded optimum's E is above "
+                    "it)\n",
+                    f->dataset ? f->dataset : "all rows", f->e_max);
+        else
+            fprintf(out, "# %s: bound not active: E = %.6g <= e_max = %.6g\n",
+                    f->dataset ? f->dataset : "all rows", f->law.E, f->e_max);
+    }
+    for (size_t i = 0; i < law->n_fits; i++) {
         if (law->fits[i].has_bootstrap) print_bootstrap(out, &law->fits[i]);
         if (law->fits[i].has_holdout) print_holdout(out, &law->fits[i]);
     }
@@ -128,6 +144,7 @@ static zs_status parse_options(zs_fit_table_opts *opts, zs_error *err) {
     opts->seed = args.seed;
     opts->level = args.level;
     opts->holdout_largest = args.holdout_largest;
+    opts->bound_e = args.bound_e;
     return ZS_OK;
 }
 

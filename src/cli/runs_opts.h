@@ -14,8 +14,10 @@
          &(cols).dataset, "NAME", "column naming the dataset (default dataset)"},                    \
         {"col-H", 0, ZS_OPT_STRING, &(cols).h, "NAME", "column of gzip H (default H)"},              \
         {"col-flops", 0, ZS_OPT_STRING, &(cols).flops, "NAME", "column of compute (default flops)"}, \
+        {"col-seed", 0, ZS_OPT_STRING, &(cols).seed, "NAME", "column of the seed (default seed)"},   \
     {                                                                                                \
-        "col-seed", 0, ZS_OPT_STRING, &(cols).seed, "NAME", "column of the seed (default seed)"      \
+        "col-e-max", 0, ZS_OPT_STRING, &(cols).e_max, "NAME",                                        \
+            "column of an upper bound on E per dataset (default e_max)"                              \
     }
 
 #endif

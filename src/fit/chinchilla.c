@@ -22,7 +22,8 @@ static const double DIRECT_MIN = 1e-250, DIRECT_MAX = 1e250;
 static const double WOLFE_C1 = 1e-4, WOLFE_C2 = 0.999;
 
 void zs_fit_opts_init(zs_fit_opts *opts) {
-    *opts = (zs_fit_opts){.loss = ZS_FIT_HUBER, .delta = 1e-3, .max_iterations = 1000};
+    *opts = (zs_fit_opts){
+        .loss = ZS_FIT_HUBER, .delta = 1e-3, .max_iterations = 1000, .e_max = INFINITY};
     zs_fit_grid_default(&opts->grid);
 }
 
@@ -146,10 +147,17 @@ typedef struct {
     zs_fit_loss loss;
     double delta;
     double *scratch;
+    int fix_e; /* e is held where it starts: its gradient component reads 0 */
 } problem;
 
+/* With fix_e the gradient's e component is zeroed. L-BFGS then never moves e: the first
+ * direction -g has d_e = 0, so every step s and gradient change y have a zero e component,
+ * and the two-loop recursion (built from g, s, y and a multiple of the identity) keeps
+ * d_e = 0. The iterates are exactly those of L-BFGS on the 4 free parameters. */
 static double evaluate(const problem *pr, const double *x, double *g) {
-    return objective(pr->data, pr->loss, pr->delta, x, g, pr->scratch);
+    double f = objective(pr->data, pr->loss, pr->delta, x, g, pr->scratch);
+    if (g && pr->fix_e) g[ZS_FIT_E] = 0;
+    return f;
 }
 
 /* Two-loop recursion: d = -H g from the last `count` pairs (newest at index newest). */
@@ -286,11 +294,76 @@ typedef struct {
     int converged, iterations;
 } start_result;
 
+/* Runs L-BFGS from every start (grid then extra) into starts[]. fix_e: e is set to
+ * e_fixed at every start and held there. Each start depends only on its own index, so any
+ * schedule gives the same numbers; the scratch buffer is the thread's own and holds no
+ * state between starts. */
+static void run_starts(const zs_fit_data *data, const zs_fit_opts *opts,
+                       const double (*extra)[ZS_FIT_NPARAMS], size_t n_grid, size_t n_starts,
+                       int fix_e, double e_fixed, int threads, double *scratch, size_t per_thread,
+                       start_result *starts) {
+#pragma omp parallel for schedule(dynamic, 4) num_threads(threads)
+    for (size_t i = 0; i < n_starts; i++) {
+        problem pr = {data, opts->loss, opts->delta,
+                      scratch + (size_t)omp_get_thread_num() * per_thread, fix_e};
+        double x[ZS_FIT_NPARAMS];
+        if (i < n_grid)
+            zs_fit_grid_point(&opts->grid, i, x);
+        else
+            memcpy(x, extra[i - n_grid], sizeof x);
+        if (fix_e) x[ZS_FIT_E] = e_fixed;
+        lbfgs(&pr, opts->max_iterations, x, &starts[i].objective, &starts[i].converged,
+              &starts[i].iterations);
+        memcpy(starts[i].p, x, sizeof x);
+    }
+}
+
+/* The lowest finite objective among starts[0..n) that `keep` accepts (lowest index on
+ * ties), or n when there is none. keep: 0 = all, 1 = only those with e^e <= e_max. */
+static size_t best_start(const start_result *starts, size_t n, int keep, double e_max) {
+    size_t best = n;
+    for (size_t i = 0; i < n; i++) {
+        if (!(starts[i].objective < HUGE_VAL)) continue;
+        if (keep && !(exp(starts[i].p[ZS_FIT_E]) <= e_max)) continue;
+        if (best == n || starts[i].objective < starts[best].objective) best = i;
+    }
+    return best;
+}
+
+/* log(e_max), stepped down until exp of it does not exceed e_max, so the E reported at the
+ * bound is e_max to rounding and never above it. */
+static double log_bound(double e_max) {
+    double c = log(e_max);
+    while (exp(c) > e_max) c = nextafter(c, -HUGE_VAL);
+    return c;
+}
+
+/* The bound on E (docs/fitting.md, "Bounding E"). The constrained problem is
+ *     min f(p)  subject to  e <= c = log(e_max),
+ * a bound on one coordinate. Its minimum is either a local minimum of f with e < c (an
+ * interior point, where the bound plays no part), or a point on the face e = c that
+ * minimises f over the other four parameters (with df/de <= 0 there: the KKT condition).
+ * So the driver
+ *   1. runs the unconstrained multi-start as without a bound. If the best optimum has
+ *      E <= e_max it is the answer, unchanged: a bound the fit satisfies changes nothing.
+ *   2. Otherwise it keeps the starts' optima with E <= e_max (feasible interior optima),
+ *   3. runs L-BFGS on the face from every start with e set to c (a grid start above the
+ *      bound is thereby clamped to it; one below is lifted to the face, which is where the
+ *      constrained optimum lies once step 1 has shown the unconstrained one above it), and
+ *   4. returns the lowest objective of 2 and 3 (ties: interior first, then lower index).
+ * Every candidate satisfies the bound, so the answer does; the search is as global as the
+ * unconstrained one (the same starts, on each of the two pieces). Steps 2-4 are again
+ * parallel over starts and deterministic. */
 zs_status zs_fit_chinchilla(const zs_fit_data *data, const zs_fit_opts *opts,
                             const double (*extra)[ZS_FIT_NPARAMS], size_t n_extra,
                             zs_fit_result *result, zs_error *err) {
     memset(result, 0, sizeof *result);
     if (data->n == 0) return zs_fail(err, ZS_ERR_RANGE, "fit of 0 points: expected at least one");
+    const double e_max = opts->e_max;
+    if (!(e_max > 0))
+        return zs_fail(err, ZS_ERR_USAGE,
+                       "fit: e_max %g: expected a positive bound on E (or infinity for none)",
+                       e_max);
     const size_t n_grid = zs_fit_grid_size(&opts->grid), n_starts = n_grid + n_extra;
     if (n_starts == 0) return zs_fail(err, ZS_ERR_USAGE, "fit with no starts: the grid is empty");
     const int threads = zs_threads_resolve(opts->threads);
@@ -302,37 +375,41 @@ zs_status zs_fit_chinchilla(const zs_fit_data *data, const zs_fit_opts *opts,
         free(scratch);
         return ZS_ERR_NOMEM;
     }
-    /* Each start depends only on its own index, so any schedule gives the same numbers;
-     * the scratch buffer is the thread's own and holds no state between starts. */
-#pragma omp parallel for schedule(dynamic, 4) num_threads(threads)
-    for (size_t i = 0; i < n_starts; i++) {
-        problem pr = {data, opts->loss, opts->delta,
-                      scratch + (size_t)omp_get_thread_num() * per_thread};
-        double x[ZS_FIT_NPARAMS];
-        if (i < n_grid)
-            zs_fit_grid_point(&opts->grid, i, x);
-        else
-            memcpy(x, extra[i - n_grid], sizeof x);
-        lbfgs(&pr, opts->max_iterations, x, &starts[i].objective, &starts[i].converged,
-              &starts[i].iterations);
-        memcpy(starts[i].p, x, sizeof x);
-    }
-    size_t best = 0;
-    for (size_t i = 1; i < n_starts; i++)
-        if (starts[i].objective < starts[best].objective) best = i;
+    run_starts(data, opts, extra, n_grid, n_starts, 0, 0, threads, scratch, per_thread, starts);
+    size_t best = best_start(starts, n_starts, 0, e_max);
+    int on_bound = 0;
+    start_result *face = NULL;
     zs_status s = ZS_OK;
-    if (!isfinite(starts[best].objective)) {
+    if (best < n_starts && isfinite(e_max) && !(exp(starts[best].p[ZS_FIT_E]) <= e_max)) {
+        face = zs_calloc(n_starts, sizeof *face, "fit starts", err);
+        if (!face) s = ZS_ERR_NOMEM;
+        if (!s) {
+            run_starts(data, opts, extra, n_grid, n_starts, 1, log_bound(e_max), threads, scratch,
+                       per_thread, face);
+            best = best_start(starts, n_starts, 1, e_max);
+            size_t best_face = best_start(face, n_starts, 0, e_max);
+            if (best_face < n_starts &&
+                (best == n_starts || face[best_face].objective < starts[best].objective)) {
+                best = best_face;
+                on_bound = 1;
+            }
+        }
+    }
+    const start_result *winner = best == n_starts ? NULL : on_bound ? &face[best] : &starts[best];
+    if (!s && !winner) {
         s = zs_fail(err, ZS_ERR_NUMERIC,
                     "fit: no start reached a finite objective (%zu starts, %zu points)", n_starts,
                     data->n);
-    } else {
-        memcpy(result->p, starts[best].p, sizeof result->p);
-        result->objective = starts[best].objective;
-        result->converged = starts[best].converged;
-        result->iterations = starts[best].iterations;
+    } else if (!s) {
+        memcpy(result->p, winner->p, sizeof result->p);
+        result->objective = winner->objective;
+        result->converged = winner->converged;
+        result->iterations = winner->iterations;
         result->start_index = best;
+        result->e_bound_active = on_bound;
         zs_fit_result_finish(data, result);
     }
+    free(face);
     free(starts);
     free(scratch);
     return s;

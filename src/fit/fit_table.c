@@ -87,17 +87,23 @@ static zs_status fit_dataset(const zs_runs *runs, size_t d, const zs_fit_table_o
         zs_fit_data_free(&data);
         return s;
     }
+    /* The dataset's bound on E from the table (with bound_e), under the caller's own. */
+    zs_fit_opts fit_opts = opts->fit;
+    if (opts->bound_e && runs->has_e_max && isfinite(runs->dataset_e_max[d]))
+        fit_opts.e_max = fmin(fit_opts.e_max, runs->dataset_e_max[d]);
     zs_fit_result fit;
-    s = zs_fit_chinchilla(&data, &opts->fit, NULL, 0, &fit, err);
+    s = zs_fit_chinchilla(&data, &fit_opts, NULL, 0, &fit, err);
     if (!s) {
         out->n_points = fit.n_points;
         out->law = fit.law;
         out->objective = fit.objective;
         out->residual_rms = fit.residual_rms;
         out->converged = fit.converged;
+        out->e_max = isfinite(fit_opts.e_max) ? fit_opts.e_max : NAN;
+        out->e_bound_active = fit.e_bound_active;
     }
     if (!s && opts->bootstrap_replicates) {
-        s = zs_fit_bootstrap(&data, &opts->fit, &fit, NULL, opts->bootstrap_replicates, opts->seed,
+        s = zs_fit_bootstrap(&data, &fit_opts, &fit, NULL, opts->bootstrap_replicates, opts->seed,
                              opts->level, &out->bootstrap, err);
         out->has_bootstrap = !s;
     }
@@ -143,6 +149,14 @@ zs_status zs_fit_table(const zs_runs *runs, const char *input_path, const zs_fit
                        opts->fit.delta);
     if (!(opts->level > 0 && opts->level < 1))
         return zs_fail(err, ZS_ERR_USAGE, "--level %g: expected a number in (0, 1)", opts->level);
+    if (!(opts->fit.e_max > 0))
+        return zs_fail(err, ZS_ERR_USAGE, "e_max %g: expected a positive bound on E",
+                       opts->fit.e_max);
+    if (opts->bound_e && !runs->has_e_max)
+        return zs_fail(err, ZS_ERR_USAGE,
+                       "--bound-e: %s has no e_max column (an upper bound on E per dataset; "
+                       "name it with --col-e-max)",
+                       input_path);
     if (opts->seed > INT64_MAX)
         return zs_fail(err, ZS_ERR_USAGE, "--seed %llu: expected at most 2^63 - 1",
                        (unsigned long long)opts->seed);
@@ -155,6 +169,7 @@ zs_status zs_fit_table(const zs_runs *runs, const char *input_path, const zs_fit
         zs_lawfit *f = &law->fits[d];
         law->n_fits = d + 1;
         f->h = runs->dataset_h[d];
+        f->e_max = NAN;
         if (runs->dataset_names[d] && !(f->dataset = strdup(runs->dataset_names[d])))
             s = zs_fail(err, ZS_ERR_NOMEM, "out of memory");
         if (!s) s = fit_dataset(runs, d, opts, rows, order, f, err);

@@ -56,12 +56,16 @@ static json_t *holdout_json(const zs_holdout *h) {
                      "max_abs_error", number(h->max_abs_error), "points", points);
 }
 
+/* e_max (null: no bound, also for a zeroed zs_lawfit's 0) and e_bound_active were added
+ * to version 1 as optional keys: always written, and a file without them reads as
+ * unbounded. */
 static json_t *fit_json(const zs_lawfit *f) {
-    return json_pack("{s:o, s:o, s:I, s:o, s:o, s:o, s:b, s:o, s:o}", "dataset",
+    return json_pack("{s:o, s:o, s:I, s:o, s:o, s:o, s:b, s:o, s:b, s:o, s:o}", "dataset",
                      f->dataset ? json_string(f->dataset) : json_null(), "H", number(f->h),
                      "n_points", (json_int_t)f->n_points, "law", law_json(&f->law), "objective",
                      number(f->objective), "residual_rms", number(f->residual_rms), "converged",
-                     f->converged, "bootstrap",
+                     f->converged, "e_max", number(f->e_max > 0 ? f->e_max : NAN), "e_bound_active",
+                     f->e_bound_active, "bootstrap",
                      f->has_bootstrap ? bootstrap_json(&f->bootstrap) : json_null(), "holdout",
                      f->has_holdout ? holdout_json(&f->holdout) : json_null());
 }
@@ -247,6 +251,26 @@ static zs_status read_holdout(const ctx *c, json_t *h, const char *prefix, zs_ho
     return s;
 }
 
+/* The optional bound on E: "e_max" (a positive number, or null / absent: none) and
+ * "e_bound_active" (true or false; absent: false). An active bound needs an e_max, and the
+ * law's E may not exceed it. */
+static zs_status read_bound(const ctx *c, json_t *f, const char *p, zs_lawfit *fit) {
+    char field[96];
+    fit->e_max = NAN;
+    json_t *bound = member(f, "e_max");
+    zs_status s = bound ? get_number(c, f, p, "e_max", 1, 1, &fit->e_max) : ZS_OK;
+    if (s) return s;
+    json_t *active = member(f, "e_bound_active");
+    snprintf(field, sizeof field, "%se_bound_active", p);
+    if (active && !json_is_boolean(active)) return bad(c, field, "true or false");
+    fit->e_bound_active = json_is_true(active);
+    if (fit->e_bound_active && isnan(fit->e_max))
+        return bad(c, field, "false when e_max is null or absent (no bound to be active)");
+    snprintf(field, sizeof field, "%slaw.E", p);
+    if (fit->law.E > fit->e_max) return bad(c, field, "at most e_max");
+    return ZS_OK;
+}
+
 static zs_status read_fit(const ctx *c, json_t *f, size_t index, zs_lawfit *fit) {
     char p[64];
     snprintf(p, sizeof p, "fits[%zu].", index);
@@ -261,15 +285,21 @@ static zs_status read_fit(const ctx *c, json_t *f, size_t index, zs_lawfit *fit)
     if (!s) s = get_number(c, f, p, "residual_rms", 0, 0, &fit->residual_rms);
     if (s) return s;
     json_t *converged = member(f, "converged");
-    char field[96];
+    char field[160];
     snprintf(field, sizeof field, "%sconverged", p);
     if (!json_is_boolean(converged)) return bad(c, field, "true or false");
     fit->converged = json_is_true(converged);
+    s = read_bound(c, f, p, fit);
     json_t *b = member(f, "bootstrap");
-    if (b && !json_is_null(b)) {
+    if (!s && b && !json_is_null(b)) {
         fit->has_bootstrap = 1;
         s = read_bootstrap(c, b, p, &fit->bootstrap);
     }
+    for (size_t r = 0; !s && fit->has_bootstrap && r < fit->bootstrap.replicates; r++)
+        if (fit->bootstrap.samples[r].E > fit->e_max) {
+            snprintf(field, sizeof field, "%sbootstrap.samples[%zu]", p, r);
+            s = bad(c, field, "E at most the fit's e_max (the refits share its bound)");
+        }
     json_t *h = member(f, "holdout");
     if (!s && h && !json_is_null(h)) {
         fit->has_holdout = 1;

@@ -1,11 +1,12 @@
 /* Runs tables: the CSV of training runs (N, D, loss; optionally dataset, H, flops, seed,
- * weight, steps) that every fit starts from, whoever trained the models. Reads and validates
+ * weight, steps, e_max) that every fit starts from, whoever trained the models. Reads and validates
  * it row by row, naming FILE:LINE and the reason for any bad row; groups rows by dataset. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "zipscale/fit.h"
 
@@ -19,12 +20,13 @@ enum {
     COL_SEED,
     COL_WEIGHT,
     COL_STEPS,
+    COL_E_MAX,
     COL_COUNT
 };
 
 static const char *const default_names[COL_COUNT] = {"N",     "D",    "loss",   "dataset", "H",
-                                                     "flops", "seed", "weight", "steps"};
-static const int required[COL_COUNT] = {1, 1, 1, 0, 0, 0, 0, 0, 0};
+                                                     "flops", "seed", "weight", "steps",   "e_max"};
+static const int required[COL_COUNT] = {1, 1, 1, 0, 0, 0, 0, 0, 0, 0};
 
 typedef struct {
     const char *name; /* the file, for messages */
@@ -33,13 +35,14 @@ typedef struct {
     int field_of[COL_COUNT]; /* header position, or -1 */
     int n_fields;
     size_t capacity, datasets_capacity;
-    size_t *dataset_h_line; /* the line that set each dataset's H */
+    size_t *dataset_line; /* the line that set each dataset's H and e_max */
 } reader;
 
 static const char *column_option(const zs_runs_columns *c, int col) {
     if (!c) return NULL;
-    const char *const by_col[COL_COUNT] = {c->n_params, c->n_tokens, c->loss,   c->dataset, c->h,
-                                           c->flops,    c->seed,     c->weight, c->steps};
+    const char *const by_col[COL_COUNT] = {c->n_params, c->n_tokens, c->loss, c->dataset,
+                                           c->h,        c->flops,    c->seed, c->weight,
+                                           c->steps,    c->e_max};
     return by_col[col];
 }
 
@@ -129,26 +132,43 @@ static const char *shortest(double x, char buf[32]) {
     return buf;
 }
 
-/* The dataset named field[0..len), created on first sight with its H; fails when a later
- * row gives it another H. */
+/* A per-dataset value for messages: the number, or "no bound" for an e_max left empty. */
+static const char *per_dataset_text(double x, char buf[32]) {
+    if (isnan(x)) return "no bound";
+    return shortest(x, buf);
+}
+
+/* Fails when row `line` gives dataset i another value of column col (H or e_max) than the
+ * line that created it; NAN (an unbounded e_max) equals only NAN. */
+static zs_status check_same(const zs_runs *runs, const reader *rd, size_t i, int col, double now,
+                            double before, size_t line, zs_error *err) {
+    if (now == before || (isnan(now) && isnan(before))) return ZS_OK;
+    const char *name = runs->dataset_names[i];
+    char a[32], b[32];
+    return zs_fail(err, ZS_ERR_FORMAT,
+                   "%s:%zu: column '%s': %s differs from %s given on line %zu for %s%s%s: "
+                   "expected one %s per dataset",
+                   rd->name, line, rd->names[col], per_dataset_text(now, a),
+                   per_dataset_text(before, b), rd->dataset_line[i],
+                   name ? "dataset '" : "the table", name ? name : "", name ? "'" : "",
+                   default_names[col]);
+}
+
+/* The dataset named field[0..len), created on first sight with its H and e_max; fails when
+ * a later row gives it another H or e_max. */
 static zs_status find_dataset(zs_runs *runs, reader *rd, const char *field, int len, double h,
-                              size_t line, size_t *index, zs_error *err) {
+                              double e_max, size_t line, size_t *index, zs_error *err) {
     size_t i = 0;
     for (; i < runs->n_datasets; i++) {
         const char *name = runs->dataset_names[i];
         if (!name || ((int)strlen(name) == len && !memcmp(name, field, (size_t)len))) break;
     }
     if (i < runs->n_datasets) {
-        if (runs->has_h && h != runs->dataset_h[i]) {
-            const char *name = runs->dataset_names[i];
-            char now[32], before[32];
-            return zs_fail(err, ZS_ERR_FORMAT,
-                           "%s:%zu: column '%s': %s differs from %s given on line %zu for "
-                           "%s%s%s: expected one H per dataset",
-                           rd->name, line, rd->names[COL_H], shortest(h, now),
-                           shortest(runs->dataset_h[i], before), rd->dataset_h_line[i],
-                           name ? "dataset '" : "the table", name ? name : "", name ? "'" : "");
-        }
+        zs_status s = ZS_OK;
+        if (runs->has_h) s = check_same(runs, rd, i, COL_H, h, runs->dataset_h[i], line, err);
+        if (!s && runs->has_e_max)
+            s = check_same(runs, rd, i, COL_E_MAX, e_max, runs->dataset_e_max[i], line, err);
+        if (s) return s;
         *index = i;
         return ZS_OK;
     }
@@ -158,9 +178,11 @@ static zs_status find_dataset(zs_runs *runs, reader *rd, const char *field, int 
         if (names) runs->dataset_names = names;
         double *hs = realloc(runs->dataset_h, cap * sizeof *hs);
         if (hs) runs->dataset_h = hs;
-        size_t *lines = realloc(rd->dataset_h_line, cap * sizeof *lines);
-        if (lines) rd->dataset_h_line = lines;
-        if (!names || !hs || !lines)
+        double *bounds = realloc(runs->dataset_e_max, cap * sizeof *bounds);
+        if (bounds) runs->dataset_e_max = bounds;
+        size_t *lines = realloc(rd->dataset_line, cap * sizeof *lines);
+        if (lines) rd->dataset_line = lines;
+        if (!names || !hs || !bounds || !lines)
             return zs_fail(err, ZS_ERR_NOMEM, "out of memory reading %s", rd->name);
         rd->datasets_capacity = cap;
     }
@@ -171,7 +193,8 @@ static zs_status find_dataset(zs_runs *runs, reader *rd, const char *field, int 
     }
     runs->dataset_names[i] = name;
     runs->dataset_h[i] = runs->has_h ? h : NAN;
-    rd->dataset_h_line[i] = line;
+    runs->dataset_e_max[i] = runs->has_e_max ? e_max : NAN;
+    rd->dataset_line[i] = line;
     runs->n_datasets++;
     *index = i;
     return ZS_OK;
@@ -203,6 +226,24 @@ static zs_status parse_number(const reader *rd, int col, const char *field, int 
     return ZS_OK;
 }
 
+/* The e_max field: a positive finite bound on E, or empty / nan (any case) for none
+ * (NAN). */
+static zs_status parse_e_max(const reader *rd, const char *field, int len, size_t line, double *out,
+                             zs_error *err) {
+    if (len == 0 || (len == 3 && !strncasecmp(field, "nan", 3))) {
+        *out = NAN;
+        return ZS_OK;
+    }
+    zs_status s = parse_number(rd, COL_E_MAX, field, len, line, 0, out, err);
+    if (s) return s;
+    if (!(*out > 0))
+        return zs_fail(err, ZS_ERR_FORMAT,
+                       "%s:%zu: column '%s': expected a positive finite number, found %.*s (an "
+                       "upper bound on E in nats; empty or nan for no bound)",
+                       rd->name, line, rd->names[COL_E_MAX], len, field);
+    return ZS_OK;
+}
+
 /* One data line: fills row `runs->n_rows` and counts it, or fails without counting. */
 static zs_status read_row(zs_runs *runs, reader *rd, const char *line, const char *line_end,
                           size_t line_no, zs_error *err) {
@@ -221,7 +262,10 @@ static zs_status read_row(zs_runs *runs, reader *rd, const char *line, const cha
         int f = rd->field_of[c];
         if (f < 0 || c == COL_DATASET) continue;
         int positive = c != COL_H && c != COL_SEED;
-        s = parse_number(rd, c, field[f], len[f], line_no, positive, &v[c], err);
+        if (c == COL_E_MAX)
+            s = parse_e_max(rd, field[f], len[f], line_no, &v[c], err);
+        else
+            s = parse_number(rd, c, field[f], len[f], line_no, positive, &v[c], err);
         if (s) return s;
     }
     const char *name = "";
@@ -233,7 +277,8 @@ static zs_status read_row(zs_runs *runs, reader *rd, const char *line, const cha
             return zs_fail(err, ZS_ERR_FORMAT, "%s:%zu: column '%s' is empty: expected a name",
                            rd->name, line_no, rd->names[COL_DATASET]);
     }
-    s = find_dataset(runs, rd, name, name_len, v[COL_H], line_no, &runs->dataset_index[row], err);
+    s = find_dataset(runs, rd, name, name_len, v[COL_H], v[COL_E_MAX], line_no,
+                     &runs->dataset_index[row], err);
     if (s) return s;
     runs->n_params[row] = v[COL_N];
     runs->n_tokens[row] = v[COL_D];
@@ -286,6 +331,7 @@ zs_status zs_runs_parse(zs_runs *runs, const char *text, size_t len, const char 
                 runs->has_weight = rd.field_of[COL_WEIGHT] >= 0;
                 runs->has_seed = rd.field_of[COL_SEED] >= 0;
                 runs->has_steps = rd.field_of[COL_STEPS] >= 0;
+                runs->has_e_max = rd.field_of[COL_E_MAX] >= 0;
             }
         } else {
             runs->rows_read++;
@@ -303,7 +349,7 @@ zs_status zs_runs_parse(zs_runs *runs, const char *text, size_t len, const char 
     if (!s && runs->n_rows == 0)
         s = zs_fail(err, ZS_ERR_FORMAT, "%s: no valid data rows (%zu read, %zu skipped)", name,
                     runs->rows_read, runs->rows_skipped);
-    free(rd.dataset_h_line);
+    free(rd.dataset_line);
     if (s) zs_runs_free(runs);
     return s;
 }
@@ -343,5 +389,6 @@ void zs_runs_free(zs_runs *runs) {
         free(runs->dataset_names[i]);
     free(runs->dataset_names);
     free(runs->dataset_h);
+    free(runs->dataset_e_max);
     memset(runs, 0, sizeof *runs);
 }
