@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -310,6 +311,10 @@ zs_status zs_sweep_run(const char *spec_path, const char *dir, const zs_sweep_ru
     r.kids = zs_calloc((size_t)r.jobs, sizeof *r.kids, "sweep workers", err);
     if (!r.kids) s = ZS_ERR_NOMEM;
     if (!s) s = zs_ledger_open(&r.lg, dir, 1, err);
+    char runs_dir[4200];
+    snprintf(runs_dir, sizeof runs_dir, "%s/runs", dir);
+    if (!s && mkdir(runs_dir, 0777) != 0 && errno != EEXIST)
+        s = zs_fail(err, ZS_ERR_IO, "%s: cannot create: %s", runs_dir, strerror(errno));
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop;
