@@ -515,8 +515,14 @@ Test(lawfile, reads_minimal_file_and_names_bad_fields) {
              "\"residual_rms\": 0, \"converged\": true, \"bootstrap\": null, \"holdout\": null}]}",
              VALID_HEAD);
     cr_assert_eq(read_law_text(text, &err), ZS_ERR_FORMAT);
-    cr_assert(strstr(err.msg, "bad_law.json: fits[0].law.E: expected a positive number"), "%s",
+    cr_assert(strstr(err.msg, "bad_law.json: fits[0].law.E: expected a number >= 0"), "%s",
               err.msg);
+    snprintf(text, sizeof text, /* E = 0: a fit whose irreducible term underflowed */
+             "%s \"fits\": [{\"dataset\": null, \"H\": null, \"n_points\": 3, \"law\": {\"E\": 0, "
+             "\"A\": 2, \"B\": 3, \"alpha\": 0.3, \"beta\": 0.4}, \"objective\": 0, "
+             "\"residual_rms\": 0, \"converged\": true, \"bootstrap\": null, \"holdout\": null}]}",
+             VALID_HEAD);
+    cr_assert_eq(read_law_text(text, &err), ZS_OK, "%s", err.msg);
     snprintf(text, sizeof text, "%s \"fits\": []}", VALID_HEAD);
     cr_assert_eq(read_law_text(text, &err), ZS_ERR_FORMAT);
     cr_assert(strstr(err.msg, "fits: expected a non-empty array"), "%s", err.msg);

@@ -173,7 +173,8 @@ enum {
 extern const char *const zs_boot_stat_names[ZS_BOOT_NSTATS]; /* "E", ..., "a", "b" */
 
 typedef struct {
-    size_t replicates;
+    size_t replicates; /* laws kept in samples */
+    size_t degenerate; /* refits left out: a parameter overflowed (A or B infinite) */
     uint64_t seed;
     double level;
     zs_chinchilla *samples; /* one law per replicate */

@@ -81,6 +81,27 @@ zs_status zs_bootstrap_summarize(zs_bootstrap *boot, zs_error *err) {
     return ZS_OK;
 }
 
+/* A refit on few points can run off to a law that no longer has numbers: e below about
+ * -745 makes E = 0 (kept: the law without an irreducible term), a or b above about 709
+ * makes A or B infinite (left out, and counted in boot->degenerate). */
+static zs_status drop_degenerate(zs_bootstrap *boot, zs_error *err) {
+    size_t kept = 0;
+    for (size_t r = 0; r < boot->replicates; r++) {
+        const zs_chinchilla *l = &boot->samples[r];
+        if (isfinite(l->E) && isfinite(l->A) && isfinite(l->B) && isfinite(l->alpha) &&
+            isfinite(l->beta) && l->A > 0 && l->B > 0)
+            boot->samples[kept++] = *l;
+    }
+    boot->degenerate = boot->replicates - kept;
+    boot->replicates = kept;
+    if (kept == 0)
+        return zs_fail(err, ZS_ERR_NUMERIC,
+                       "bootstrap: every one of %zu replicates refitted to a law with an infinite "
+                       "parameter; too few points to bootstrap",
+                       boot->degenerate);
+    return ZS_OK;
+}
+
 /* Per-thread buffers for one replicate's points. */
 typedef struct {
     zs_fit_data data;
@@ -158,6 +179,7 @@ zs_status zs_fit_bootstrap(const zs_fit_data *data, const zs_fit_opts *opts,
                         "objective",
                         r);
     free(status);
+    if (!s) s = drop_degenerate(boot, err);
     if (!s) s = zs_bootstrap_summarize(boot, err);
     if (s) zs_bootstrap_free(boot);
     return s;

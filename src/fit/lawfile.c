@@ -38,7 +38,8 @@ static json_t *bootstrap_json(const zs_bootstrap *boot) {
         json_array_append_new(samples, json_pack("[o, o, o, o, o]", number(s->E), number(s->A),
                                                  number(s->B), number(s->alpha), number(s->beta)));
     }
-    return json_pack("{s:I, s:I, s:o, s:o, s:o}", "replicates", (json_int_t)boot->replicates,
+    return json_pack("{s:I, s:I, s:I, s:o, s:o, s:o}", "replicates",
+                     (json_int_t)boot->replicates, "degenerate", (json_int_t)boot->degenerate,
                      "seed", (json_int_t)boot->seed, "level", number(boot->level), "params", params,
                      "samples", samples);
 }
@@ -172,7 +173,11 @@ static zs_status read_law(const ctx *c, json_t *obj, const char *prefix, zs_chin
     snprintf(p, sizeof p, "%slaw.", prefix);
     json_t *l = member(obj, "law");
     if (!json_is_object(l)) return bad(c, p, "an object {E, A, B, alpha, beta}");
-    zs_status s = get_number(c, l, p, "E", 1, 0, &law->E);
+    /* E may be 0: a fit whose e ran below -745 (no irreducible term) writes E = 0. */
+    char field[160];
+    snprintf(field, sizeof field, "%sE", p);
+    zs_status s = get_number(c, l, p, "E", 0, 0, &law->E);
+    if (!s && !(law->E >= 0)) return bad(c, field, "a number >= 0");
     if (!s) s = get_number(c, l, p, "A", 1, 0, &law->A);
     if (!s) s = get_number(c, l, p, "B", 1, 0, &law->B);
     if (!s) s = get_number(c, l, p, "alpha", 0, 0, &law->alpha);
@@ -195,9 +200,10 @@ static zs_status read_samples(const ctx *c, json_t *samples, const char *prefix,
         for (size_t k = 0; k < 5; k++) {
             json_t *x = json_array_get(row, k);
             v[k] = json_is_number(x) ? json_number_value(x) : NAN;
-            if (json_array_size(row) != 5 || !isfinite(v[k]) || (k < 3 && !(v[k] > 0))) {
+            if (json_array_size(row) != 5 || !isfinite(v[k]) || (k == 0 && !(v[k] >= 0)) ||
+                ((k == 1 || k == 2) && !(v[k] > 0))) {
                 snprintf(field, sizeof field, "%ssamples[%zu]", prefix, r);
-                return bad(c, field, "[E, A, B, alpha, beta] with E, A, B positive");
+                return bad(c, field, "[E, A, B, alpha, beta] with E >= 0 and A, B positive");
             }
         }
         boot->samples[r] = (zs_chinchilla){v[0], v[1], v[2], v[3], v[4]};
@@ -212,6 +218,8 @@ static zs_status read_bootstrap(const ctx *c, json_t *b, const char *prefix, zs_
     zs_status s = get_count(c, b, p, "replicates", &boot->replicates);
     if (!s) s = get_count(c, b, p, "seed", &seed);
     boot->seed = seed;
+    boot->degenerate = 0; /* absent in files from before it was recorded */
+    if (!s && member(b, "degenerate")) s = get_count(c, b, p, "degenerate", &boot->degenerate);
     if (!s) s = get_number(c, b, p, "level", 1, 0, &boot->level);
     json_t *params = member(b, "params");
     for (int k = 0; !s && k < ZS_BOOT_NSTATS; k++) {

@@ -68,7 +68,7 @@ static zs_status summary_row(const zs_lawfit *f, const zs_ledger_dataset *d, dou
     row->a = frontier_a(&f->law);
     row->residual_rms = f->residual_rms;
     row->holdout_rmse = f->has_holdout ? f->holdout.rmse : NAN;
-    row->e_bounded = 0;
+    row->e_bounded = f->e_bound_active;
     zs_frontier_point pt;
     row->tokens_per_param = NAN;
     if (!zs_frontier_point_at(&f->law, flops, &pt, NULL)) row->tokens_per_param = pt.tokens_per_param;
@@ -218,6 +218,7 @@ static zs_status fit_all(const char *dir, const zs_sweep_spec *spec, const zs_sw
     fo.fit.threads = opts->threads;
     fo.bootstrap_replicates = spec->bootstrap;
     fo.holdout_largest = spec->holdout_largest;
+    fo.bound_e = spec->bound_e && runs.has_e_max;
     if (!s) s = zs_fit_table(&runs, csv, &fo, &law, err);
     if (!s) s = zs_lawfile_write(&law, law_path, err);
     if (!s) s = zs_ledger_datasets(lg, &ds, &n_ds, err);
@@ -236,7 +237,9 @@ static zs_status fit_all(const char *dir, const zs_sweep_spec *spec, const zs_sw
     }
     if (!s && with_h == law.n_fits && with_h >= 3) {
         zs_regressfile rf;
-        s = zs_regressfile_from_lawfile(&rf, &law, law_path, NULL, err);
+        char sha[65];
+        s = zs_sha256_file(law_path, sha, err);
+        if (!s) s = zs_regressfile_from_lawfile(&rf, &law, law_path, sha, err);
         if (!s) {
             s = zs_regressfile_write(&rf, reg_path, err);
             zs_regressfile_free(&rf);
@@ -293,7 +296,7 @@ zs_status zs_sweep_analyse(const char *dir, const zs_sweep_analyse_opts *opts,
     zs_status s = zs_ledger_open(&lg, dir, 0, err);
     if (!s) s = zs_sweep_ledger_spec(lg, dir, &spec, err);
     if (!s) s = zs_sweep_plan_build(&spec, &plan, err);
-    if (!s) s = zs_sweep_export_ledger(lg, &spec, csv, &rows, err);
+    if (!s) s = zs_sweep_export_ledger(lg, &spec, &plan, csv, &rows, err);
     if (!s && rows == 0)
         s = zs_fail(err, ZS_ERR_USAGE, "%s: no completed runs to analyse yet", dir);
     if (!s) s = fit_all(dir, &spec, &plan, lg, opts, &sum, err);

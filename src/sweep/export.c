@@ -1,5 +1,5 @@
 /* The sweep's results as a runs table (DIR/runs.csv): one row per completed run that the
- * current spec still names, in the ledger's order, with the columns `zipscale fit` reads.
+ * current spec still names, in the spec's order, with the columns `zipscale fit` reads.
  * Also the spec as the ledger stored it, which the analysis and the export share. */
 #include <math.h>
 #include <stdlib.h>
@@ -55,27 +55,50 @@ static void write_row(FILE *f, const zs_sweep_spec *spec, const zs_ledger_run *r
     fprintf(f, ",%.3f,%s\n", r->wall_s, r->id);
 }
 
-zs_status zs_sweep_export_ledger(zs_ledger *lg, const zs_sweep_spec *spec, const char *csv_path,
-                                 size_t *rows, zs_error *err) {
+/* Spec order: dataset, model, budget, seed (the order a reader expects, whatever order
+ * the runs finished in). */
+static int spec_order(const void *a, const void *b) {
+    const zs_sweep_plan_run *x = *(const zs_sweep_plan_run *const *)a;
+    const zs_sweep_plan_run *y = *(const zs_sweep_plan_run *const *)b;
+    if (x->dataset != y->dataset) return x->dataset < y->dataset ? -1 : 1;
+    if (x->model != y->model) return x->model < y->model ? -1 : 1;
+    if (x->budget != y->budget) return x->budget < y->budget ? -1 : 1;
+    return x->seed < y->seed ? -1 : x->seed > y->seed;
+}
+
+static const zs_ledger_run *run_of(const zs_ledger_run *runs, size_t n, const char *id) {
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(runs[i].id, id) == 0) return &runs[i];
+    return NULL;
+}
+
+zs_status zs_sweep_export_ledger(zs_ledger *lg, const zs_sweep_spec *spec,
+                                 const zs_sweep_plan *plan, const char *csv_path, size_t *rows,
+                                 zs_error *err) {
     zs_ledger_run *runs = NULL;
     zs_ledger_dataset *ds = NULL;
     size_t n = 0, n_ds = 0;
     *rows = 0;
-    zs_status s = zs_ledger_runs(lg, &runs, &n, err);
+    const zs_sweep_plan_run **order = zs_calloc(plan->n_runs + 1, sizeof *order, "run order", err);
+    zs_status s = order ? zs_ledger_runs(lg, &runs, &n, err) : ZS_ERR_NOMEM;
     if (!s) s = zs_ledger_datasets(lg, &ds, &n_ds, err);
+    for (size_t i = 0; !s && i < plan->n_runs; i++) order[i] = &plan->runs[i];
+    if (!s) qsort(order, plan->n_runs, sizeof *order, spec_order);
     zs_atomic_file af;
     if (!s) s = zs_atomic_open(&af, csv_path, err);
     if (!s) {
         fputs("dataset,N,D,loss,H,flops,seed,steps,n_params,n_params_nonembed,e_max,model,budget,"
               "min_loss,wall_s,id\n",
               af.fp);
-        for (size_t i = 0; i < n; i++) {
-            if (runs[i].retired || runs[i].status != ZS_RUN_COMPLETED) continue;
-            write_row(af.fp, spec, &runs[i], dataset_of(ds, n_ds, runs[i].data_id));
+        for (size_t i = 0; i < plan->n_runs; i++) {
+            const zs_ledger_run *r = run_of(runs, n, order[i]->id);
+            if (!r || r->retired || r->status != ZS_RUN_COMPLETED) continue;
+            write_row(af.fp, spec, r, dataset_of(ds, n_ds, r->data_id));
             (*rows)++;
         }
         s = zs_atomic_commit(&af, err);
     }
+    free(order);
     free(runs);
     free(ds);
     return s;
@@ -84,10 +107,14 @@ zs_status zs_sweep_export_ledger(zs_ledger *lg, const zs_sweep_spec *spec, const
 zs_status zs_sweep_export(const char *dir, const char *csv_path, size_t *rows, zs_error *err) {
     zs_ledger *lg = NULL;
     zs_sweep_spec spec;
+    zs_sweep_plan plan;
     memset(&spec, 0, sizeof spec);
+    memset(&plan, 0, sizeof plan);
     zs_status s = zs_ledger_open(&lg, dir, 0, err);
     if (!s) s = zs_sweep_ledger_spec(lg, dir, &spec, err);
-    if (!s) s = zs_sweep_export_ledger(lg, &spec, csv_path, rows, err);
+    if (!s) s = zs_sweep_plan_build(&spec, &plan, err);
+    if (!s) s = zs_sweep_export_ledger(lg, &spec, &plan, csv_path, rows, err);
+    zs_sweep_plan_free(&plan, spec.n_datasets);
     zs_sweep_spec_free(&spec);
     zs_ledger_close(lg);
     return s;

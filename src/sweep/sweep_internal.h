@@ -110,8 +110,9 @@ zs_status zs_ledger_meta_put(zs_ledger *lg, const char *key, const char *value, 
 /* The spec text the last `sweep run` stored in the ledger, parsed. */
 zs_status zs_sweep_ledger_spec(zs_ledger *lg, const char *dir, zs_sweep_spec *spec,
                                zs_error *err);
-zs_status zs_sweep_export_ledger(zs_ledger *lg, const zs_sweep_spec *spec, const char *csv_path,
-                                 size_t *rows, zs_error *err);
+zs_status zs_sweep_export_ledger(zs_ledger *lg, const zs_sweep_spec *spec,
+                                 const zs_sweep_plan *plan, const char *csv_path, size_t *rows,
+                                 zs_error *err);
 
 /* ---- datasets ---- */
 /* Makes a dataset's files and measures them (in the calling process; threads for the
