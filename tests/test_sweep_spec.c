@@ -540,21 +540,22 @@ Test(sweep_spec_error, duplicate_budgets_and_seeds) {
 }
 
 Test(sweep_spec_error, budget_below_min_steps) {
-    /* 8 x 256 = 2048 tokens a step; 100 steps need 204800. */
-    parse_fails(GPT_HEAD GPT_MODELS "budgets: [1e6,\n  204799]\n",
-                "t.yaml:8: budgets[1]: 204799 gives 99 steps of 2048 tokens (batch 8 x context "
+    /* 8 x 256 = 2048 tokens a step; steps = ceil(budget / 2048) as the trainer counts, so
+     * 100 steps need more than 99 x 2048 = 202752 tokens. */
+    parse_fails(GPT_HEAD GPT_MODELS "budgets: [1e6,\n  202752]\n",
+                "t.yaml:8: budgets[1]: 202752 gives 99 steps of 2048 tokens (batch 8 x context "
                 "256), fewer than min_steps 100",
-                "the smallest budget allowed is 204800", NULL);
+                "the smallest budget allowed is 202753", NULL);
     zs_sweep_spec s;
-    parse_ok(GPT_HEAD GPT_MODELS "budgets: [204800]\n", &s);
+    parse_ok(GPT_HEAD GPT_MODELS "budgets: [202753]\n", &s);
     zs_sweep_spec_free(&s);
-    parse_fails(MLP_HEAD "models: [{name: w, width: 8}]\nbudgets: [799]\n",
-                "t.yaml:5: budgets[0]: 799 gives 99 steps of 8 examples (batch)",
-                "the smallest budget allowed is 800", NULL);
-    parse_fails(GPT_HEAD GPT_MODELS "budgets: [100]\ntrain: {min_steps: 0}\n",
-                "t.yaml:7: budgets[0]: 100 gives 0 steps of 2048 tokens (batch 8 x context 256), "
-                "fewer than 1;",
-                "smallest budget allowed is 2048", NULL);
+    parse_fails(MLP_HEAD "models: [{name: w, width: 8}]\nbudgets: [792]\n",
+                "t.yaml:5: budgets[0]: 792 gives 99 steps of 8 examples (batch)",
+                "the smallest budget allowed is 793", NULL);
+    /* min_steps 0 still needs one step, which any positive budget gives. */
+    parse_ok(GPT_HEAD GPT_MODELS "budgets: [100]\ntrain: {min_steps: 0}\n", &s);
+    cr_assert_eq(s.budgets[0], 100);
+    zs_sweep_spec_free(&s);
 }
 
 Test(sweep_spec_error, gpt_config) {

@@ -46,8 +46,8 @@
  *                         datasets only.
  *   budgets: [3e5, 1_000_000]  required, a non-empty list of distinct positive integers:
  *                         training tokens (GPT) or examples (MLP) per run. Each must give
- *                         budget / (batch x context) (MLP: budget / batch) >= max(1,
- *                         min_steps) steps.
+ *                         ceil(budget / (batch x context)) (MLP: ceil(budget / batch))
+ *                         >= max(1, min_steps) steps, the trainer's count.
  *   seeds: [0, 1]         optional (default [0]): distinct non-negative integers
  *   train:                optional mapping; every key optional:
  *     context: 256          1..65536, tokens per sequence (GPT)
@@ -538,7 +538,9 @@ static zs_status read_u64_list(zs_spec_doc *d, yaml_node_t *list, const char *na
 static zs_status check_budget(zs_spec_doc *d, const zs_sweep_spec *s, yaml_node_t *node, size_t i) {
     int gpt = s->models[0].model.kind == ZS_MODEL_GPT;
     uint64_t per_step = gpt ? (uint64_t)s->batch * s->context : s->batch;
-    uint64_t need = s->min_steps > 1 ? s->min_steps : 1, steps = s->budgets[i] / per_step;
+    /* The trainer's count: ceil(budget / per step). */
+    uint64_t need = s->min_steps > 1 ? s->min_steps : 1;
+    uint64_t steps = s->budgets[i] / per_step + (s->budgets[i] % per_step != 0);
     if (steps >= need) return ZS_OK;
     char field[ZS_SPEC_FIELD_MAX], step[96], least[64], floor[64];
     zs_spec__index(field, "budgets", i);
@@ -550,7 +552,7 @@ static zs_status check_budget(zs_spec_doc *d, const zs_sweep_spec *s, yaml_node_
     if (need > UINT64_MAX / per_step)
         snprintf(least, sizeof least, "none is (it would exceed 2^64)");
     else
-        snprintf(least, sizeof least, "%llu", (unsigned long long)(need * per_step));
+        snprintf(least, sizeof least, "%llu", (unsigned long long)((need - 1) * per_step + 1));
     snprintf(floor, sizeof floor, "%s%llu", s->min_steps > 1 ? "min_steps " : "",
              (unsigned long long)need);
     return zs_spec__fail(d, node, field,
