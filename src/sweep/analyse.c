@@ -2,10 +2,13 @@
  * bootstrap intervals and hold-out error, the regression on H, each dataset's frontier at a
  * reference budget, the direction the frontier moves as H grows, summary.json and the
  * report. `zipscale sweep analyse` and the end of `sweep run` call it. */
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "sweep/sweep_internal.h"
 #include "zipscale/fit.h"
@@ -255,29 +258,69 @@ static zs_status fit_all(const char *dir, const zs_sweep_spec *spec, const zs_sw
     return s;
 }
 
-static zs_status report(const char *dir, const zs_sweep_spec *spec,
-                        const zs_sweep_analyse_opts *opts, zs_error *err) {
-    char paths[3][4200], out[4200];
-    const char *list[3];
+/* DIR/curves/DATASET-MODEL.jsonl: links to the training logs of each dataset's largest
+ * model at the largest budget (first seed), the curves the report draws under those names. */
+static size_t link_curves(const char *dir, const zs_sweep_spec *spec, const zs_sweep_plan *plan,
+                          zs_ledger *lg, char (*paths)[4200], size_t max) {
+    char folder[4200];
+    snprintf(folder, sizeof folder, "%s/curves", dir);
+    if (mkdir(folder, 0777) != 0 && errno != EEXIST) return 0;
     size_t n = 0;
-    static const char *const files[] = {"runs.csv", "law.json", "regression.json"};
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(paths[n], sizeof paths[n], "%s/%s", dir, files[i]);
-        FILE *f = fopen(paths[n], "r");
-        if (!f) continue;
-        fclose(f);
-        list[n] = paths[n];
-        n++;
+    for (size_t d = 0; d < spec->n_datasets && n < max; d++) {
+        const zs_sweep_plan_run *best = NULL;
+        for (size_t i = 0; i < plan->n_runs; i++) {
+            const zs_sweep_plan_run *r = &plan->runs[i];
+            if (r->dataset != d || r->seed != spec->seeds[0]) continue;
+            if (!best || r->n_params > best->n_params ||
+                (r->n_params == best->n_params && r->budget > best->budget))
+                best = r;
+        }
+        zs_ledger_run row;
+        int found = 0;
+        if (!best || zs_ledger_run_get(lg, best->id, &row, &found, NULL) || !found ||
+            row.status != ZS_RUN_COMPLETED)
+            continue;
+        char target[128];
+        snprintf(target, sizeof target, "../runs/%s/log.jsonl", best->id);
+        int w = snprintf(paths[n], sizeof paths[n], "%s/%s-%s.jsonl", folder,
+                         spec->datasets[d].name, spec->models[best->model].name);
+        if (w < 0 || (size_t)w >= sizeof paths[n]) continue;
+        unlink(paths[n]);
+        if (symlink(target, paths[n]) == 0) n++;
     }
+    return n;
+}
+
+static zs_status report(const char *dir, const zs_sweep_spec *spec, const zs_sweep_plan *plan,
+                        zs_ledger *lg, const zs_sweep_analyse_opts *opts, zs_error *err) {
+    enum { MAX_INPUTS = 4 + 16 };
+    static const char *const files[] = {"runs.csv", "law.json", "regression.json"};
+    char(*paths)[4200] = calloc(MAX_INPUTS, sizeof *paths);
+    const char **list = calloc(MAX_INPUTS, sizeof *list);
+    if (!paths || !list) {
+        free(paths);
+        free(list);
+        return zs_fail(err, ZS_ERR_NOMEM, "out of memory (report inputs)");
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        snprintf(paths[n], sizeof paths[n], "%s/%s", dir, files[i]);
+        if (access(paths[n], R_OK) == 0) n++;
+    }
+    n += link_curves(dir, spec, plan, lg, paths + n, MAX_INPUTS - n);
+    for (size_t i = 0; i < n; i++) list[i] = paths[i];
+    char out[4200], title[128];
     snprintf(out, sizeof out, "%s/report.html", dir);
+    snprintf(title, sizeof title, "zipscale sweep %s", spec->name);
     zs_report_opts ro;
     zs_report_opts_init(&ro);
-    char title[128];
-    snprintf(title, sizeof title, "zipscale sweep %s", spec->name);
     ro.title = title;
     ro.date_utc = opts->report_date;
     ro.threads = opts->threads;
-    return zs_report_write(list, n, &ro, out, err);
+    zs_status s = zs_report_write(list, n, &ro, out, err);
+    free(paths);
+    free(list);
+    return s;
 }
 
 zs_status zs_sweep_analyse(const char *dir, const zs_sweep_analyse_opts *opts,
@@ -302,7 +345,7 @@ zs_status zs_sweep_analyse(const char *dir, const zs_sweep_analyse_opts *opts,
     if (!s) s = fit_all(dir, &spec, &plan, lg, opts, &sum, err);
     if (!s) s = failures(lg, &sum, err);
     if (!s) s = write_summary(&sum, path, err);
-    if (!s) s = report(dir, &spec, opts, err);
+    if (!s) s = report(dir, &spec, &plan, lg, opts, err);
     if (!s && summary)
         *summary = sum;
     else
