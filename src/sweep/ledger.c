@@ -73,7 +73,7 @@ static zs_status run_stmt(zs_ledger *lg, sqlite3_stmt *st, zs_error *err) {
 static const char *const schema =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS datasets(id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT,"
-    " identity TEXT, train_path TEXT, val_path TEXT, h REAL, h_stdev REAL, h_q1 REAL,"
+    " identity TEXT, train_path TEXT, val_path TEXT, sha256 TEXT, h REAL, h_stdev REAL, h_q1 REAL,"
     " h_q3 REAL, unigram_bits REAL, entropy_nats REAL, dropped REAL, seconds REAL,"
     " ready INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS runs(id TEXT PRIMARY KEY, dataset TEXT NOT NULL,"
@@ -309,7 +309,7 @@ static void col_text(sqlite3_stmt *st, int i, char *buf, size_t size) {
 
 #define DATASET_COLUMNS                                                                           \
     "id, name, kind, train_path, val_path, h, h_stdev, h_q1, h_q3, unigram_bits, entropy_nats, " \
-    "dropped, seconds, ready"
+    "dropped, seconds, ready, sha256"
 
 static void dataset_row(sqlite3_stmt *st, zs_ledger_dataset *d) {
     memset(d, 0, sizeof *d);
@@ -327,6 +327,7 @@ static void dataset_row(sqlite3_stmt *st, zs_ledger_dataset *d) {
     d->dropped_fraction = col_real(st, 11);
     d->seconds = col_real(st, 12);
     d->ready = sqlite3_column_int(st, 13);
+    col_text(st, 14, d->sha256, sizeof d->sha256);
 }
 
 zs_status zs_ledger_dataset_get(zs_ledger *lg, const char *id, zs_ledger_dataset *out,
@@ -359,7 +360,7 @@ zs_status zs_ledger_dataset_put(zs_ledger *lg, const zs_ledger_dataset *d, zs_er
     zs_status s = prepare(lg,
                           "UPDATE datasets SET train_path = ?, val_path = ?, h = ?, h_stdev = ?, "
                           "h_q1 = ?, h_q3 = ?, unigram_bits = ?, entropy_nats = ?, dropped = ?, "
-                          "seconds = ?, ready = ? WHERE id = ?",
+                          "seconds = ?, ready = ?, sha256 = ? WHERE id = ?",
                           &st, err);
     if (s) return s;
     sqlite3_bind_text(st, 1, d->train_path, -1, SQLITE_STATIC);
@@ -373,7 +374,8 @@ zs_status zs_ledger_dataset_put(zs_ledger *lg, const zs_ledger_dataset *d, zs_er
     bind_real(st, 9, d->dropped_fraction);
     bind_real(st, 10, d->seconds);
     sqlite3_bind_int(st, 11, d->ready);
-    sqlite3_bind_text(st, 12, d->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 12, d->sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 13, d->id, -1, SQLITE_STATIC);
     return run_stmt(lg, st, err);
 }
 

@@ -181,6 +181,14 @@ static zs_status start_run(zs_runner *r, int *claimed, zs_error *err) {
     return spawn(r, zs_sweep_child_train, (size_t)(run - r->w.plan->runs), id, err);
 }
 
+/* DIR/runs.csv follows the ledger as runs finish, so `zipscale fit` can look early. */
+static zs_status export_table(zs_runner *r, zs_error *err) {
+    char csv[4200];
+    size_t rows;
+    snprintf(csv, sizeof csv, "%s/runs.csv", r->w.dir);
+    return zs_sweep_export_ledger(r->lg, r->w.spec, r->w.plan, csv, &rows, err);
+}
+
 /* What a finished child's exit means for its run. */
 static zs_status settle_run(zs_runner *r, int slot, int status, zs_error *err) {
     zs_child *k = &r->kids[slot];
@@ -203,6 +211,7 @@ static zs_status settle_run(zs_runner *r, int slot, int status, zs_error *err) {
     }
     if (!s) zs_sweep_progress_finished(&r->progress, r->lg, k->id);
     drop_child(r, slot);
+    if (!s) s = export_table(r, err);
     return s;
 }
 

@@ -37,6 +37,7 @@ typedef struct {
     char name[ZS_SWEEP_NAME_MAX];
     char kind[16];
     char train_path[4096], val_path[4096];
+    char sha256[65]; /* of the training file (empty for parity) */
     double h, h_stdev, h_q1, h_q3;
     double unigram_bits;
     double entropy_nats_per_token; /* derivation entropy (PCFG; NAN otherwise) */
