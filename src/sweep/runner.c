@@ -155,7 +155,8 @@ static zs_status prepare_datasets(zs_runner *r, zs_error *err) {
         }
         char said[ZS_ERROR_MSG_MAX], why[ZS_ERROR_MSG_MAX + 256];
         child_message(&r->kids[slot], said, sizeof said);
-        if (!(WIFEXITED(status) && WEXITSTATUS(status) == ZS_WORKER_RECORDED) && !first_error[0]) {
+        int recorded = WIFEXITED(status) && WEXITSTATUS(status) == ZS_WORKER_RECORDED;
+        if (!recorded && !stop_signal && !first_error[0]) { /* stopped: not the data's fault */
             describe_exit(status, said, why, sizeof why);
             snprintf(first_error, sizeof first_error, "%s",
                      WIFEXITED(status) && said[0] ? said : why);
