@@ -1,8 +1,10 @@
 /* Tests of `zipscale report`: a report of the whole example pipeline (fit, regress,
  * predict, a demo token file, gzip JSON, a training log) is well-formed, has every
  * section, inlines every figure and fetches nothing; its bytes do not depend on the
- * thread count; each malformed or unknown input fails with a message naming it. */
+ * thread count; a sweep's summary.json gets its Sweep section; each malformed or unknown
+ * input fails with a message naming it. */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,13 +122,15 @@ Test(report_cli, whole_pipeline_is_well_formed_and_complete) {
 Test(report_lib, detects_each_kind) {
     fit_pipeline();
     write_text("g.json", "{\"command\": \"gzip\", \"files\": []}");
+    write_text("summary.json", "{\"format\": \"zipscale-sweep-summary\"}");
     static const struct {
         const char *name;
         zs_report_kind kind;
     } cases[] = {{"law.json", ZS_REPORT_LAW},         {"regression.json", ZS_REPORT_REGRESSION},
                  {"predict.json", ZS_REPORT_PREDICT}, {"g.json", ZS_REPORT_GZIP},
                  {"x.npy", ZS_REPORT_TOKENS},         {"x.bin", ZS_REPORT_TOKENS},
-                 {"runs.CSV", ZS_REPORT_RUNS},        {"log.jsonl", ZS_REPORT_TRAINLOG}};
+                 {"runs.CSV", ZS_REPORT_RUNS},        {"log.jsonl", ZS_REPORT_TRAINLOG},
+                 {"summary.json", ZS_REPORT_SWEEP}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         zs_report_kind kind = ZS_REPORT_NKINDS;
         zs_error err = {0};
@@ -234,13 +238,13 @@ Test(report_errors, unknown_extension) {
     expect_error("notes.txt", "hello", 2,
                  ": unknown input kind; expected a token file (.npy, .bin), a runs table (.csv), "
                  "a training log (.jsonl), or JSON from zipscale fit (law.json), regress, gzip "
-                 "--json or predict --json");
+                 "--json, predict --json or sweep analyse (summary.json)");
 }
 
 Test(report_errors, unknown_json) {
     expect_error("other.json", "{\"format\": \"something-else\"}", 1,
-                 ": unknown JSON input (\"format\" zipscale-law or zipscale-regression, or "
-                 "\"command\" gzip or predict, expected)");
+                 ": unknown JSON input (\"format\" zipscale-law, zipscale-regression or "
+                 "zipscale-sweep-summary, or \"command\" gzip or predict, expected)");
 }
 
 Test(report_errors, bad_json) {
