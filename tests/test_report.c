@@ -1,6 +1,6 @@
 /* Tests of `zipscale report`: a report of the whole example pipeline (fit, regress,
- * predict, a demo token file, gzip JSON, a training log) is well-formed, has every
- * section, inlines every figure and fetches nothing; its bytes do not depend on the
+ * predict, a token file of `pcfg paper`, gzip JSON, a training log) is well-formed, has
+ * every section, inlines every figure and fetches nothing; its bytes do not depend on the
  * thread count; a sweep's summary.json gets its Sweep section; each malformed or unknown
  * input fails with a message naming it. */
 #include <criterion/criterion.h>
@@ -83,7 +83,7 @@ static char *run_check(const char *html_path) {
 
 Test(report_cli, whole_pipeline_is_well_formed_and_complete) {
     fit_pipeline();
-    zs_run r = zs_test_cli("demo -o %s --tokens 65536", zs_test_path("demo"));
+    zs_run r = zs_test_cli("pcfg paper -o %s --tokens 65536", zs_test_path("demo"));
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     zs_run_free(&r);
     char npy[4096];
