@@ -90,7 +90,8 @@ static void laws_table(FILE *out, const zs_report_sweep *sw) {
     zs_html_table_head(out, cols, sizeof cols / sizeof cols[0]);
     for (size_t i = 0; i < sw->n_rows; i++) row(out, &sw->rows[i]);
     zs_html_table_tail(out);
-    paragraph(out, "floor: the data's derivation entropy per token (nats), an upper bound on the "
+    paragraph(out, "H ± the standard deviation of the per-sequence gzip ratios. floor: the "
+                   "data's derivation entropy per token (nats), an upper bound on the "
                    "loss a perfect model reaches (they differ by the grammar's ambiguity); n/a "
                    "for data without a grammar. (at bound): the fit held E at its bound, the "
                    "floor. Hold-out RMSE: of the law's predictions for the largest runs, left "
