@@ -407,13 +407,15 @@ Test(report_sweep, renders_every_dataset_and_failure) {
     free(text);
 }
 
-Test(report_sweep, all_parameters_and_no_failures) {
+Test(report_sweep, all_parameters_no_reference_no_failures) {
     json_t *doc = sweep_doc();
     json_object_set_new(doc, "n", json_string("all"));
+    json_object_set_new(doc, "reference_flops", json_null());
     json_array_clear(json_object_get(doc, "failures"));
     write_json("summary.json", doc);
     char *text = report_of(zs_test_path("summary.json"));
     expect_in(text, "N counts all parameters.");
+    expect_in(text, "at the reference budget (not recorded).</p>");
     expect_in(text, "<p>Every run completed.</p>");
     cr_assert_not(strstr(text, "did not complete"));
     free(text);

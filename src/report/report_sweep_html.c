@@ -46,10 +46,15 @@ static void intro(FILE *out, const zs_report_sweep *sw) {
             "<p>One law L(N, D) = E + A / N^α + B / D^β per dataset, fitted by zipscale "
             "sweep analyse; N counts %s. Brackets hold %zu%% bootstrap percentile intervals. "
             "Tokens per parameter are D_opt / N_opt on the compute-optimal frontier at the "
-            "reference budget C = ",
+            "reference budget",
             sw->nonembed ? "non-embedding parameters" : "all parameters", sw->level_pct);
-    zs_html_num(out, sw->reference_flops);
-    fputs(" FLOPs.</p>\n", out);
+    if (isfinite(sw->reference_flops)) {
+        fputs(" C = ", out);
+        zs_html_num(out, sw->reference_flops);
+        fputs(" FLOPs.</p>\n", out);
+    } else {
+        fputs(" (not recorded).</p>\n", out);
+    }
 }
 
 static void row(FILE *out, const zs_report_sweep_row *r) {
