@@ -1,7 +1,6 @@
 /* The report's provenance: every input with its kind, size and sha256, the zipscale
- * version, the date (UTC, or the one given), the machine (hostname, CPU model from
- * /proc/cpuinfo), the seeds, the command line, and the zipscale that wrote each law.json
- * fit and sweep summary. */
+ * version, the date (UTC, or the one given), the machine (hostname, CPU model), the seeds,
+ * the command line, each law.json's fit and the zipscale that wrote each sweep summary. */
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
