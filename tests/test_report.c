@@ -1,8 +1,11 @@
 /* Tests of `zipscale report`: a report of the whole example pipeline (fit, regress,
- * predict, a demo token file, gzip JSON, a training log) is well-formed, has every
- * section, inlines every figure and fetches nothing; its bytes do not depend on the
- * thread count; each malformed or unknown input fails with a message naming it. */
+ * predict, a token file of `pcfg paper`, gzip JSON, a training log) is well-formed, has
+ * every section, inlines every figure and fetches nothing; its bytes do not depend on the
+ * thread count; a sweep's summary.json gets its Sweep section; each malformed or unknown
+ * input fails with a message naming it. */
 #include <criterion/criterion.h>
+#include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +84,7 @@ static char *run_check(const char *html_path) {
 
 Test(report_cli, whole_pipeline_is_well_formed_and_complete) {
     fit_pipeline();
-    zs_run r = zs_test_cli("demo -o %s --tokens 65536", zs_test_path("demo"));
+    zs_run r = zs_test_cli("pcfg paper -o %s --tokens 65536", zs_test_path("demo"));
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     zs_run_free(&r);
     char npy[4096];
@@ -120,13 +123,15 @@ Test(report_cli, whole_pipeline_is_well_formed_and_complete) {
 Test(report_lib, detects_each_kind) {
     fit_pipeline();
     write_text("g.json", "{\"command\": \"gzip\", \"files\": []}");
+    write_text("summary.json", "{\"format\": \"zipscale-sweep-summary\"}");
     static const struct {
         const char *name;
         zs_report_kind kind;
     } cases[] = {{"law.json", ZS_REPORT_LAW},         {"regression.json", ZS_REPORT_REGRESSION},
                  {"predict.json", ZS_REPORT_PREDICT}, {"g.json", ZS_REPORT_GZIP},
                  {"x.npy", ZS_REPORT_TOKENS},         {"x.bin", ZS_REPORT_TOKENS},
-                 {"runs.CSV", ZS_REPORT_RUNS},        {"log.jsonl", ZS_REPORT_TRAINLOG}};
+                 {"runs.CSV", ZS_REPORT_RUNS},        {"log.jsonl", ZS_REPORT_TRAINLOG},
+                 {"summary.json", ZS_REPORT_SWEEP}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         zs_report_kind kind = ZS_REPORT_NKINDS;
         zs_error err = {0};
@@ -234,13 +239,13 @@ Test(report_errors, unknown_extension) {
     expect_error("notes.txt", "hello", 2,
                  ": unknown input kind; expected a token file (.npy, .bin), a runs table (.csv), "
                  "a training log (.jsonl), or JSON from zipscale fit (law.json), regress, gzip "
-                 "--json or predict --json");
+                 "--json, predict --json or sweep analyse (summary.json)");
 }
 
 Test(report_errors, unknown_json) {
     expect_error("other.json", "{\"format\": \"something-else\"}", 1,
-                 ": unknown JSON input (\"format\" zipscale-law or zipscale-regression, or "
-                 "\"command\" gzip or predict, expected)");
+                 ": unknown JSON input (\"format\" zipscale-law, zipscale-regression or "
+                 "zipscale-sweep-summary, or \"command\" gzip or predict, expected)");
 }
 
 Test(report_errors, bad_json) {
@@ -297,4 +302,227 @@ Test(report_errors, usage) {
     r = zs_test_cli("report -o %s", zs_test_path("x.html"));
     cr_assert_eq(r.exit_code, 2, "no inputs: %s", r.err);
     zs_run_free(&r);
+}
+
+/* ---- a sweep's summary.json: the Sweep section ------------------------------------------ */
+/* Three datasets (the first's E at its bound, the third without intervals or floor) and two
+ * failures, one of whose messages is markup. */
+static const char sweep_summary[] =
+    "{\"format\": \"zipscale-sweep-summary\", \"format_version\": 1, \"zipscale_version\": "
+    "\"0.1.0\", \"n\": \"nonembed\", \"reference_flops\": 1e18, \"level_pct\": 95, "
+    "\"a_slope_on_H\": -0.412, \"a_slope_ci\": [-0.8, -0.1], \"datasets\": ["
+    "{\"dataset\": \"pcfg-0.22\", \"H\": 0.22, \"H_stdev\": 0.003, \"derivation_entropy_nats\": "
+    "1.1, \"runs\": 12, \"law\": {\"E\": 1.1, \"A\": 300, \"B\": 400, \"alpha\": 0.3, \"beta\": "
+    "0.35}, \"E_ci\": [1.05, 1.1], \"alpha_ci\": [0.25, 0.35], \"beta_ci\": [0.3, 0.4], \"a\": "
+    "0.5385, \"a_ci\": [0.5, 0.57], \"tokens_per_param\": 20.5, \"tokens_per_param_ci\": [15, "
+    "27], \"residual_rms\": 0.0123, \"holdout_rmse\": 0.0234, \"e_bound_active\": true},"
+    "{\"dataset\": \"pcfg-0.35\", \"H\": 0.35, \"H_stdev\": 0.004, \"derivation_entropy_nats\": "
+    "2.2, \"runs\": 11, \"law\": {\"E\": 1.9, \"A\": 310, \"B\": 420, \"alpha\": 0.32, \"beta\": "
+    "0.3}, \"E_ci\": [1.8, 2.0], \"alpha_ci\": [0.28, 0.36], \"beta_ci\": [0.27, 0.33], \"a\": "
+    "0.4839, \"a_ci\": [0.45, 0.52], \"tokens_per_param\": 31.5, \"tokens_per_param_ci\": [25, "
+    "40], \"residual_rms\": 0.0111, \"holdout_rmse\": 0.0345, \"e_bound_active\": false},"
+    "{\"dataset\": \"text\", \"H\": 0.41, \"H_stdev\": null, \"derivation_entropy_nats\": null, "
+    "\"runs\": 9, \"law\": {\"E\": 2.5, \"A\": 320, \"B\": 440, \"alpha\": 0.34, \"beta\": 0.28}, "
+    "\"E_ci\": [null, null], \"alpha_ci\": [null, null], \"beta_ci\": [null, null], \"a\": "
+    "0.4516, \"a_ci\": [null, null], \"tokens_per_param\": null, \"tokens_per_param_ci\": [null, "
+    "null], \"residual_rms\": 0.0101, \"holdout_rmse\": null, \"e_bound_active\": false}], "
+    "\"failures\": [{\"id\": \"r0007\", \"dataset\": \"text\", \"model\": \"gpt-s\", \"tokens\": "
+    "1000000, \"seed\": 1, \"status\": \"failed\", \"message\": \"<script>alert(1)</script> & "
+    "co\"}, {\"id\": \"r0009\", \"dataset\": \"pcfg-0.35\", \"model\": \"gpt-m\", \"tokens\": "
+    "2000000, \"seed\": 0, \"status\": \"diverged\", \"message\": \"loss is NaN at step 12\"}]}";
+
+static json_t *sweep_doc(void) {
+    json_error_t jerr;
+    json_t *doc = json_loads(sweep_summary, 0, &jerr);
+    cr_assert_not_null(doc, "the test's summary: %s", jerr.text);
+    return doc;
+}
+
+/* Writes doc (and frees it) to the tmpdir as name. */
+static void write_json(const char *name, json_t *doc) {
+    cr_assert_eq(json_dump_file(doc, zs_test_path(name), JSON_INDENT(2)), 0);
+    json_decref(doc);
+}
+
+/* The page of one input, by the library, with a fixed date. */
+static char *report_of(const char *path) {
+    zs_report_opts opts;
+    zs_report_opts_init(&opts);
+    opts.date_utc = DATE;
+    char *html = NULL;
+    size_t len = 0;
+    zs_error err = {0};
+    cr_assert_eq(zs_report_html(&path, 1, &opts, &html, &len, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(strlen(html), len);
+    return html;
+}
+
+static void expect_in(const char *text, const char *part) {
+    cr_assert(strstr(text, part), "expected \"%s\" in the page", part);
+}
+
+Test(report_sweep, renders_every_dataset_and_failure) {
+    write_json("summary.json", sweep_doc());
+    write_text("g.json", "{\"command\": \"gzip\", \"files\": [{\"file\": \"a.npy\", \"H\": 0.25, "
+                         "\"tokens\": 1000}]}");
+    const char *html = zs_test_path("report.html");
+    zs_run r = zs_test_cli("report %s %s --date '" DATE "' -o %s", zs_test_path("g.json"),
+                           zs_test_path("summary.json"), html);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    char *summary = run_check(html);
+    cr_assert_str_eq(summary, "sweep datasets provenance 0 0\n", "the Sweep section comes first");
+    free(summary);
+    char *text = zs_test_slurp(html, NULL);
+    expect_in(text, "<nav><ul><li><a href=\"#sweep\">Sweep</a></li><li><a href=\"#datasets\">");
+    expect_in(text, "N counts non-embedding parameters. Brackets hold 95% bootstrap");
+    expect_in(text, "at the reference budget C = 1e+18 FLOPs.");
+    expect_in(text, "<tr><td>pcfg-0.22</td><td class=\"num\">0.22 ± 0.003</td><td "
+                    "class=\"num\">12</td><td class=\"num\">1.1 [1.05, 1.1] (at bound)</td><td "
+                    "class=\"num\">1.1</td><td class=\"num\">0.3 [0.25, 0.35]</td><td "
+                    "class=\"num\">0.35 [0.3, 0.4]</td><td class=\"num\">0.5385 [0.5, 0.57]</td>"
+                    "<td class=\"num\">20.5 [15, 27]</td><td class=\"num\">0.0234</td><td "
+                    "class=\"num\">0.0123</td></tr>");
+    expect_in(text, "<tr><td>pcfg-0.35</td><td class=\"num\">0.35 ± 0.004</td><td "
+                    "class=\"num\">11</td><td class=\"num\">1.9 [1.8, 2]</td><td "
+                    "class=\"num\">2.2</td>");
+    expect_in(text, "<tr><td>text</td><td class=\"num\">0.41</td><td class=\"num\">9</td><td "
+                    "class=\"num\">2.5</td><td class=\"num\">n/a</td><td class=\"num\">0.34</td>");
+    expect_in(text, "an upper bound on the loss a perfect model reaches");
+    expect_in(text, "<p>2 runs did not complete:</p>");
+    expect_in(text, "<tr><td>r0007</td><td>text</td><td>gpt-s</td><td class=\"num\">1000000</td>"
+                    "<td class=\"num\">1</td><td>failed</td><td>&lt;script&gt;alert(1)&lt;/"
+                    "script&gt; &amp; co</td></tr>");
+    expect_in(text,
+              "<tr><td>r0009</td><td>pcfg-0.35</td><td>gpt-m</td><td class=\"num\">2000000"
+              "</td><td class=\"num\">0</td><td>diverged</td><td>loss is NaN at step 12</td>");
+    cr_assert_not(strstr(text, "<script>"), "the message's markup is escaped");
+    char sha[65], row[8192];
+    zs_error err = {0};
+    cr_assert_eq(zs_sha256_file(zs_test_path("summary.json"), sha, &err), ZS_OK, "%s", err.msg);
+    snprintf(row, sizeof row, "<tr><td>%s</td><td>sweep</td><td class=\"num\">",
+             zs_test_path("summary.json"));
+    expect_in(text, row);
+    expect_in(text, sha);
+    free(text);
+}
+
+Test(report_sweep, all_parameters_no_reference_no_failures) {
+    json_t *doc = sweep_doc();
+    json_object_set_new(doc, "n", json_string("all"));
+    json_object_set_new(doc, "reference_flops", json_null());
+    json_array_clear(json_object_get(doc, "failures"));
+    write_json("summary.json", doc);
+    char *text = report_of(zs_test_path("summary.json"));
+    expect_in(text, "N counts all parameters.");
+    expect_in(text, "at the reference budget (not recorded).</p>");
+    expect_in(text, "<p>Every run completed.</p>");
+    cr_assert_not(strstr(text, "did not complete"));
+    free(text);
+}
+
+/* The direction sentence, worded as src/sweep/summary.c prints it. */
+static void expect_direction(double slope, json_t *lo, json_t *hi, const char *sentence) {
+    json_t *doc = sweep_doc();
+    json_object_set_new(doc, "a_slope_on_H", isnan(slope) ? json_null() : json_real(slope));
+    json_object_set_new(doc, "a_slope_ci", json_pack("[o, o]", lo, hi));
+    write_json("summary.json", doc);
+    char *text = report_of(zs_test_path("summary.json"));
+    expect_in(text, sentence);
+    free(text);
+}
+
+Test(report_sweep, direction_towards_data_interval_excludes_zero) {
+    expect_direction(-0.412, json_real(-0.8), json_real(-0.1),
+                     "<p>As H grows, a = β/(α+β) falls (slope -0.412 per unit H, 95% bootstrap "
+                     "interval [-0.800, -0.100]): the compute-optimal frontier moves towards "
+                     "data, as the gzip paper found. The interval excludes zero.</p>");
+}
+
+Test(report_sweep, direction_interval_includes_zero) {
+    expect_direction(-0.05, json_real(-0.3), json_real(0.2),
+                     "<p>As H grows, a = β/(α+β) falls (slope -0.050 per unit H, 95% bootstrap "
+                     "interval [-0.300, 0.200]): the compute-optimal frontier moves towards "
+                     "data, as the gzip paper found. The interval includes zero: these fits "
+                     "cannot rule out no change.</p>");
+}
+
+Test(report_sweep, direction_towards_parameters) {
+    expect_direction(0.25, json_real(0.1), json_real(0.4),
+                     "<p>As H grows, a = β/(α+β) rises (slope 0.250 per unit H, 95% bootstrap "
+                     "interval [0.100, 0.400]): the frontier moves towards parameters, against "
+                     "the gzip paper&#39;s finding. The interval excludes zero.</p>");
+}
+
+Test(report_sweep, direction_without_slope) {
+    expect_direction(NAN, json_null(), json_null(),
+                     "<p>Too few datasets with H (3 are needed) to say how the frontier moves "
+                     "with H.</p>");
+}
+
+Test(report_sweep, deterministic) {
+    write_json("summary.json", sweep_doc());
+    char *a = report_of(zs_test_path("summary.json"));
+    char *b = report_of(zs_test_path("summary.json"));
+    cr_assert_str_eq(a, b);
+    free(a);
+    free(b);
+}
+
+/* A bad summary: doc written as s.json fails with "s.json: MESSAGE", nothing written. */
+static void expect_sweep_error(json_t *doc, const char *message) {
+    write_json("s.json", doc);
+    expect_error("s.json", NULL, 1, message);
+}
+
+Test(report_errors, sweep_wrong_format_version) {
+    json_t *doc = sweep_doc();
+    json_object_set_new(doc, "format_version", json_integer(2));
+    expect_sweep_error(doc, ": format_version: expected 1 (this zipscale reads sweep summaries "
+                            "version 1)");
+}
+
+Test(report_errors, sweep_without_datasets) {
+    json_t *doc = sweep_doc();
+    json_object_del(doc, "datasets");
+    expect_sweep_error(doc, ": datasets: expected a non-empty array");
+}
+
+Test(report_errors, sweep_h_not_a_number) {
+    json_t *doc = sweep_doc();
+    json_object_set_new(json_array_get(json_object_get(doc, "datasets"), 2), "H",
+                        json_string("0.4"));
+    expect_sweep_error(doc, ": datasets[2].H: expected a number or null");
+}
+
+Test(report_errors, sweep_failure_without_message) {
+    json_t *doc = sweep_doc();
+    json_object_del(json_array_get(json_object_get(doc, "failures"), 1), "message");
+    expect_sweep_error(doc, ": failures[1].message: expected a string");
+}
+
+Test(report_errors, sweep_interval_of_one_number) {
+    json_t *doc = sweep_doc();
+    json_object_set_new(json_array_get(json_object_get(doc, "datasets"), 0), "a_ci",
+                        json_pack("[f]", 0.5));
+    expect_sweep_error(doc, ": datasets[0].a_ci: expected [lo, hi], two numbers or nulls");
+}
+
+Test(report_errors, sweep_interval_of_three_numbers) {
+    json_t *doc = sweep_doc();
+    json_object_set_new(doc, "a_slope_ci", json_pack("[f, f, f]", -0.8, -0.4, -0.1));
+    expect_sweep_error(doc, ": a_slope_ci: expected [lo, hi], two numbers or nulls");
+}
+
+Test(report_errors, sweep_law_member) {
+    json_t *doc = sweep_doc();
+    json_object_del(json_object_get(json_array_get(json_object_get(doc, "datasets"), 1), "law"),
+                    "beta");
+    expect_sweep_error(doc, ": datasets[1].law.beta: expected a number or null");
+}
+
+Test(report_errors, sweep_bad_n) {
+    json_t *doc = sweep_doc();
+    json_object_set_new(doc, "n", json_string("embed"));
+    expect_sweep_error(doc, ": n: expected \"nonembed\" or \"all\"");
 }

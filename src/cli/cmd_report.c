@@ -30,7 +30,8 @@ static const zs_cli_spec report_spec = {
     "one self-contained HTML page of results: datasets, fits, regression, frontiers",
     "Each INPUT is recognised by its content: token files (.npy, .bin; H is measured as\n"
     "zipscale gzip does), runs tables (.csv), training logs (.jsonl), and JSON from\n"
-    "zipscale fit (law.json), regress (regression.json), gzip --json and predict --json.\n"
+    "zipscale fit (law.json), regress (regression.json), gzip --json, predict --json and\n"
+    "sweep analyse (summary.json).\n"
     "The page has a section per kind of input given, every figure inlined as SVG, and the\n"
     "provenance: each input's sha256, the version, date, machine and command line. It\n"
     "needs no JavaScript and fetches nothing; it prints cleanly. See docs/report.md.",

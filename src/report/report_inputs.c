@@ -1,6 +1,6 @@
 /* The report's inputs: each one's kind told by its content, loaded with the reader of
- * its module (runs, law.json, regression.json, training logs), token files measured,
- * gzip and predict JSON checked field by field. */
+ * its module (runs, law.json, regression.json, training logs, sweep summaries in
+ * report_sweep.c), token files measured, gzip and predict JSON checked field by field. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -9,8 +9,8 @@
 #include "report/report_internal.h"
 #include "zipscale/measure.h"
 
-static const char *const kind_names[ZS_REPORT_NKINDS] = {"tokens",     "gzip",    "runs",    "law",
-                                                         "regression", "predict", "trainlog"};
+static const char *const kind_names[ZS_REPORT_NKINDS] = {
+    "tokens", "gzip", "runs", "law", "regression", "predict", "trainlog", "sweep"};
 
 const char *zs_report_kind_name(zs_report_kind kind) {
     return kind < ZS_REPORT_NKINDS ? kind_names[kind] : "unknown";
@@ -18,7 +18,8 @@ const char *zs_report_kind_name(zs_report_kind kind) {
 
 #define ACCEPTED                                                                                   \
     "expected a token file (.npy, .bin), a runs table (.csv), a training log (.jsonl), or "        \
-    "JSON from zipscale fit (law.json), regress, gzip --json or predict --json"
+    "JSON from zipscale fit (law.json), regress, gzip --json, predict --json or sweep analyse "    \
+    "(summary.json)"
 
 static const char *extension(const char *path) {
     const char *slash = strrchr(path, '/');
@@ -40,14 +41,16 @@ static zs_status detect_json(const char *path, zs_report_kind *kind, json_t **do
         *kind = ZS_REPORT_LAW;
     else if (format && strcmp(format, "zipscale-regression") == 0)
         *kind = ZS_REPORT_REGRESSION;
+    else if (format && strcmp(format, "zipscale-sweep-summary") == 0)
+        *kind = ZS_REPORT_SWEEP;
     else if (command && strcmp(command, "gzip") == 0)
         *kind = ZS_REPORT_GZIP;
     else if (command && strcmp(command, "predict") == 0)
         *kind = ZS_REPORT_PREDICT;
     else
         s = zs_fail(err, ZS_ERR_FORMAT,
-                    "%s: unknown JSON input (\"format\" zipscale-law or zipscale-regression, or "
-                    "\"command\" gzip or predict, expected); " ACCEPTED,
+                    "%s: unknown JSON input (\"format\" zipscale-law, zipscale-regression or "
+                    "zipscale-sweep-summary, or \"command\" gzip or predict, expected); " ACCEPTED,
                     path);
     if (!s && doc_out)
         *doc_out = doc;
@@ -228,6 +231,9 @@ static zs_status load_one(zs_report_data *data, zs_report_input *in, const zs_re
         case ZS_REPORT_TRAINLOG:
             s = zs_trainlog_read(&in->log, in->path, err);
             break;
+        case ZS_REPORT_SWEEP:
+            s = zs_report_sweep_read(&in->sweep, in->path, doc, err);
+            break;
         default:
             s = zs_fail(err, ZS_ERR_INTERNAL, "%s: bad input kind", in->path);
         }
@@ -277,6 +283,9 @@ void zs_report_data_free(zs_report_data *data) {
             break;
         case ZS_REPORT_PREDICT:
             json_decref(in->predict);
+            break;
+        case ZS_REPORT_SWEEP:
+            zs_report_sweep_free(&in->sweep);
             break;
         default:
             break;

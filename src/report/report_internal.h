@@ -1,6 +1,6 @@
-/* The report module's shared internals: the loaded inputs (report_inputs.c), the HTML
- * writer helpers (report_html.c), the sections (report_sections.c) and the provenance
- * (report_provenance.c). */
+/* The report module's shared internals: the loaded inputs (report_inputs.c; sweep
+ * summaries in report_sweep.c), the HTML writer helpers (report_html.c), the sections
+ * (report_sections.c, report_sweep_html.c) and the provenance (report_provenance.c). */
 #ifndef ZS_REPORT_INTERNAL_H
 #define ZS_REPORT_INTERNAL_H
 
@@ -12,6 +12,7 @@
 #include "zipscale/frontier.h"
 #include "zipscale/plot.h"
 #include "zipscale/report.h"
+#include "report/report_sweep.h"
 
 /* One dataset with its H: a measured token file or one entry of a gzip JSON. */
 typedef struct {
@@ -29,11 +30,12 @@ typedef struct {
     zs_report_kind kind;
     char sha256[65];
     uint64_t bytes;
-    zs_runs runs;       /* ZS_REPORT_RUNS */
-    zs_lawfile law;     /* ZS_REPORT_LAW */
-    zs_regressfile reg; /* ZS_REPORT_REGRESSION */
-    zs_trainlog log;    /* ZS_REPORT_TRAINLOG */
-    json_t *predict;    /* ZS_REPORT_PREDICT, checked at load */
+    zs_runs runs;          /* ZS_REPORT_RUNS */
+    zs_lawfile law;        /* ZS_REPORT_LAW */
+    zs_regressfile reg;    /* ZS_REPORT_REGRESSION */
+    zs_trainlog log;       /* ZS_REPORT_TRAINLOG */
+    json_t *predict;       /* ZS_REPORT_PREDICT, checked at load */
+    zs_report_sweep sweep; /* ZS_REPORT_SWEEP */
 } zs_report_input;
 
 typedef struct {
@@ -62,6 +64,8 @@ zs_status zs_html_figure(FILE *out, zs_plot *fig, const char *caption, zs_error 
 void zs_html_table_head(FILE *out, const char *const *cells, size_t n);
 void zs_html_table_tail(FILE *out);
 
+/* The Sweep section (report_sweep_html.c): every sweep summary given. */
+void zs_report_sweep_section(FILE *out, const zs_report_data *data);
 zs_status zs_report_sections(FILE *out, const zs_report_data *data, zs_error *err);
 zs_status zs_report_provenance(FILE *out, const zs_report_data *data, const zs_report_opts *opts,
                                zs_error *err);

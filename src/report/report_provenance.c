@@ -1,6 +1,6 @@
 /* The report's provenance: every input with its kind, size and sha256, the zipscale
- * version, the date (UTC, or the one given), the machine (hostname, CPU model from
- * /proc/cpuinfo), the seeds and the command line. */
+ * version, the date (UTC, or the one given), the machine (hostname, CPU model), the seeds,
+ * the command line, each law.json's fit and the zipscale that wrote each sweep summary. */
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,6 +63,14 @@ zs_status zs_report_provenance(FILE *out, const zs_report_data *data, const zs_r
                  in->path, in->law.input_path, (unsigned long long)in->law.seed,
                  in->law.bootstrap_replicates);
         row(out, "fit", fit);
+    }
+    for (size_t i = 0; i < data->n_inputs; i++) {
+        const zs_report_input *in = &data->inputs[i];
+        if (in->kind != ZS_REPORT_SWEEP) continue;
+        char sweep[512];
+        snprintf(sweep, sizeof sweep, "%s: analysed by zipscale %s", in->path,
+                 in->sweep.zipscale_version);
+        row(out, "sweep", sweep);
     }
     fputs("</tbody>\n</table>\n", out);
     static const char *const cols[] = {"input", "kind", "bytes", "sha256"};

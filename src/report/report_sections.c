@@ -1,6 +1,6 @@
-/* The report's sections, each present only when inputs of its kind are given: datasets
- * with their H, runs, fitted laws and their quality, the regression on H, frontiers,
- * predictions and training curves. Figures come from zipscale/figures.h. */
+/* The report's sections, each present only when inputs of its kind are given: the sweep
+ * (report_sweep_html.c), datasets with their H, runs, fitted laws and their quality, the regression
+ * on H, frontiers, predictions and training curves. Figures come from zipscale/figures.h. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -485,6 +485,7 @@ static zs_status training_section(FILE *out, const zs_report_data *data, zs_erro
 zs_status zs_report_sections(FILE *out, const zs_report_data *data, zs_error *err) {
     int has_law = zs_report_count(data, ZS_REPORT_LAW) > 0;
     fputs("<nav><ul>", out);
+    if (zs_report_count(data, ZS_REPORT_SWEEP)) fputs("<li><a href=\"#sweep\">Sweep</a></li>", out);
     if (data->n_datasets) fputs("<li><a href=\"#datasets\">Datasets</a></li>", out);
     if (zs_report_count(data, ZS_REPORT_RUNS)) fputs("<li><a href=\"#runs\">Runs</a></li>", out);
     if (has_law) fputs("<li><a href=\"#laws\">Fitted laws</a></li>", out);
@@ -496,6 +497,7 @@ zs_status zs_report_sections(FILE *out, const zs_report_data *data, zs_error *er
     if (zs_report_count(data, ZS_REPORT_TRAINLOG))
         fputs("<li><a href=\"#training\">Training</a></li>", out);
     fputs("<li><a href=\"#provenance\">Provenance</a></li></ul></nav>\n", out);
+    if (zs_report_count(data, ZS_REPORT_SWEEP)) zs_report_sweep_section(out, data);
     zs_status s = data->n_datasets ? datasets(out, data, err) : ZS_OK;
     if (!s && zs_report_count(data, ZS_REPORT_RUNS)) s = runs_section(out, data, err);
     if (!s && has_law) s = laws_section(out, data, err);
