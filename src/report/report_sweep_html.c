@@ -103,32 +103,37 @@ static void laws_table(FILE *out, const zs_report_sweep *sw) {
                    "out of the fit.");
 }
 
-/* The sentence of src/sweep/summary.c's direction(), for the page. */
-static void direction(FILE *out, const zs_report_sweep *sw) {
-    char text[512], band[128] = "";
-    if (!isfinite(sw->a_slope)) {
-        paragraph(out, "Too few datasets with H (3 are needed) to say how the frontier moves "
-                       "with H.");
+void zs_report_frontier_direction(double slope, double lo, double hi, size_t level_pct,
+                                  int greek, char *buf, size_t size) {
+    if (!isfinite(slope)) {
+        snprintf(buf, size, "Too few datasets with H (3 are needed) to say how the frontier "
+                            "moves with H.");
         return;
     }
-    const double lo = sw->a_slope_ci[0], hi = sw->a_slope_ci[1];
-    int sure = isfinite(lo) && (hi < 0 || lo > 0);
-    if (isfinite(lo))
-        snprintf(band, sizeof band, ", %zu%% bootstrap interval [%.3f, %.3f]", sw->level_pct, lo,
-                 hi);
+    char band[128] = "";
+    int sure = isfinite(lo) && isfinite(hi) && (hi < 0 || lo > 0);
+    if (isfinite(lo) && isfinite(hi))
+        snprintf(band, sizeof band, ", %zu%% bootstrap interval [%.3f, %.3f]", level_pct, lo, hi);
+    const char *a = greek ? "a = β/(α+β)" : "a = beta/(alpha+beta)";
     const char *verdict = sure ? "The interval excludes zero."
                                : "The interval includes zero: these fits cannot rule out no "
                                  "change.";
-    if (sw->a_slope < 0)
-        snprintf(text, sizeof text,
-                 "As H grows, a = β/(α+β) falls (slope %.3f per unit H%s): the compute-optimal "
-                 "frontier moves towards data, as the gzip paper found. %s",
-                 sw->a_slope, band, verdict);
+    if (slope < 0)
+        snprintf(buf, size,
+                 "As H grows, %s falls (slope %.3f per unit H%s): the compute-optimal frontier "
+                 "moves towards data, as the gzip paper found. %s",
+                 a, slope, band, verdict);
     else
-        snprintf(text, sizeof text,
-                 "As H grows, a = β/(α+β) rises (slope %.3f per unit H%s): the frontier moves "
-                 "towards parameters, against the gzip paper's finding. %s",
-                 sw->a_slope, band, verdict);
+        snprintf(buf, size,
+                 "As H grows, %s rises (slope %.3f per unit H%s): the frontier moves towards "
+                 "parameters, against the gzip paper's finding. %s",
+                 a, slope, band, verdict);
+}
+
+static void direction(FILE *out, const zs_report_sweep *sw) {
+    char text[512];
+    zs_report_frontier_direction(sw->a_slope, sw->a_slope_ci[0], sw->a_slope_ci[1],
+                                 sw->level_pct, 1, text, sizeof text);
     paragraph(out, text);
 }
 

@@ -294,7 +294,8 @@ static size_t link_curves(const char *dir, const zs_sweep_spec *spec, const zs_s
 static zs_status report(const char *dir, const zs_sweep_spec *spec, const zs_sweep_plan *plan,
                         zs_ledger *lg, const zs_sweep_analyse_opts *opts, zs_error *err) {
     enum { MAX_INPUTS = 4 + 16 };
-    static const char *const files[] = {"runs.csv", "law.json", "regression.json"};
+    static const char *const files[] = {"summary.json", "runs.csv", "law.json",
+                                        "regression.json"};
     char(*paths)[4200] = calloc(MAX_INPUTS, sizeof *paths);
     const char **list = calloc(MAX_INPUTS, sizeof *list);
     if (!paths || !list) {

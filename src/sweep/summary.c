@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "zipscale/report.h"
 #include "zipscale/sweep.h"
 
 static void ci(FILE *out, double x, double lo, double hi, const char *fmt) {
@@ -17,33 +18,6 @@ static void ci(FILE *out, double x, double lo, double hi, const char *fmt) {
         snprintf(cell, sizeof cell, "%s", v);
     }
     fprintf(out, " %-23s", cell);
-}
-
-static void direction(const zs_sweep_summary *s, FILE *out) {
-    if (!isfinite(s->a_slope)) {
-        fprintf(out, "Too few datasets with H (3 are needed) to say how the frontier moves "
-                     "with H.\n");
-        return;
-    }
-    int sure = isfinite(s->a_slope_lo) && (s->a_slope_hi < 0 || s->a_slope_lo > 0);
-    char band[96] = "";
-    if (isfinite(s->a_slope_lo))
-        snprintf(band, sizeof band, ", %zu%% bootstrap interval [%.3f, %.3f]", s->level_pct,
-                 s->a_slope_lo, s->a_slope_hi);
-    if (s->a_slope < 0)
-        fprintf(out,
-                "As H grows, a = beta/(alpha+beta) falls (slope %.3f per unit H%s): the "
-                "compute-optimal frontier moves towards data, as the gzip paper found. %s\n",
-                s->a_slope, band,
-                sure ? "The interval excludes zero."
-                     : "The interval includes zero: these fits cannot rule out no change.");
-    else
-        fprintf(out,
-                "As H grows, a = beta/(alpha+beta) rises (slope %.3f per unit H%s): the "
-                "frontier moves towards parameters, against the gzip paper's finding. %s\n",
-                s->a_slope, band,
-                sure ? "The interval excludes zero."
-                     : "The interval includes zero: these fits cannot rule out no change.");
 }
 
 void zs_sweep_summary_print(const zs_sweep_summary *s, FILE *out) {
@@ -72,7 +46,10 @@ void zs_sweep_summary_print(const zs_sweep_summary *s, FILE *out) {
             "the law's predictions for the largest runs, left out of the fit; D/N at "
             "reference: tokens per parameter on the frontier at C = %.3g FLOPs.\n\n",
             s->reference_flops);
-    direction(s, out);
+    char sentence[512];
+    zs_report_frontier_direction(s->a_slope, s->a_slope_lo, s->a_slope_hi, s->level_pct, 0,
+                                 sentence, sizeof sentence);
+    fprintf(out, "%s\n", sentence);
     if (s->n_failures)
         fprintf(out, "%zu run%s did not complete: `zipscale sweep status DIR` lists them.\n",
                 s->n_failures, s->n_failures == 1 ? "" : "s");
