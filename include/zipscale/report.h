@@ -60,8 +60,8 @@ zs_status zs_report_write(const char *const *paths, size_t n_paths, const zs_rep
  * a = beta/(alpha+beta) against H and its bootstrap interval [lo, hi] (NAN: none): whether a
  * falls (towards data, the gzip paper's finding) and whether the interval excludes zero.
  * `greek` writes the Greek letters (UTF-8). What the sweep's headline and report say. */
-void zs_report_frontier_direction(double slope, double lo, double hi, size_t level_pct,
-                                  int greek, char *buf, size_t size);
+void zs_report_frontier_direction(double slope, double lo, double hi, size_t level_pct, int greek,
+                                  char *buf, size_t size);
 
 #ifdef __cplusplus
 }

@@ -37,12 +37,12 @@ const char *zs_sweep_data_kind_name(zs_sweep_data_kind kind); /* "pcfg", "file",
 typedef struct {
     char name[ZS_SWEEP_NAME_MAX];
     zs_sweep_data_kind kind;
-    zs_pcfg_knobs knobs;  /* pcfg: nonterminals, terminals, max_options, max_length, seed */
-    uint64_t tokens;      /* pcfg: training tokens sampled (whole 'context'-token documents) */
-    uint64_t val_tokens;  /* pcfg: held-out tokens, sampled from the same grammar with
-                             seed knobs.seed + 1000003 (default 131072) */
-    char *path;           /* file: the training token file (relative to the spec's folder) */
-    char *val_path;       /* file: held-out token file, or NULL (val_fraction is held out) */
+    zs_pcfg_knobs knobs;   /* pcfg: nonterminals, terminals, max_options, max_length, seed */
+    uint64_t tokens;       /* pcfg: training tokens sampled (whole 'context'-token documents) */
+    uint64_t val_tokens;   /* pcfg: held-out tokens, sampled from the same grammar with
+                              seed knobs.seed + 1000003 (default 131072) */
+    char *path;            /* file: the training token file (relative to the spec's folder) */
+    char *val_path;        /* file: held-out token file, or NULL (val_fraction is held out) */
     zs_parity_spec parity; /* parity: the task (its seed is the task's seed) */
     int line;              /* the spec line where the entry starts */
 } zs_sweep_dataset;
@@ -58,53 +58,53 @@ typedef struct {
 
 /* Peak learning rate of a model: lr if set; else lr_c * d_model^-lr_p (MLP: width). */
 typedef struct {
-    char *path;                 /* the spec file as given (NULL when parsed from text) */
-    char *base_dir;             /* the folder relative paths are taken from */
+    char *path;     /* the spec file as given (NULL when parsed from text) */
+    char *base_dir; /* the folder relative paths are taken from */
     char name[ZS_SWEEP_NAME_MAX];
     zs_sweep_dataset *datasets; /* at least one; names unique */
     size_t n_datasets;
-    zs_sweep_model *models;     /* at least one; names unique; all GPT or all MLP */
+    zs_sweep_model *models; /* at least one; names unique; all GPT or all MLP */
     size_t n_models;
-    uint64_t *budgets;          /* training tokens (GPT) or examples (MLP); >= 1 entry */
+    uint64_t *budgets; /* training tokens (GPT) or examples (MLP); >= 1 entry */
     size_t n_budgets;
-    uint64_t *seeds;            /* default [0] */
+    uint64_t *seeds; /* default [0] */
     size_t n_seeds;
     /* train: */
-    uint32_t context;           /* GPT window T (default 256) */
-    uint32_t batch;             /* sequences (examples) per step (default 8) */
-    uint64_t min_steps;         /* a (model, budget) with fewer steps is a spec error
-                                   (default 100: shorter runs are not in the scaling regime) */
-    zs_precision precision;     /* default fp32 */
-    zs_lr_kind schedule;        /* default cosine */
-    double lr;                  /* one peak rate for every model (0 = use the rule) */
-    double lr_c, lr_p;          /* the rule lr = lr_c * d_model^-lr_p (default 3e-3, 0) */
-    double lr_min_ratio;        /* lr_min = lr_min_ratio * peak (default 0.1) */
-    double warmup_fraction;     /* warm-up steps = ceil(fraction * steps) (default 0.05) */
-    double weight_decay;        /* default 0.1 */
-    double grad_clip;           /* default 1.0; 0 = none */
-    uint64_t eval_tokens;       /* held-out tokens (examples) per evaluation (default 65536) */
-    uint64_t evals;             /* evaluations per run, evenly spaced (default 4) */
-    uint64_t checkpoint_every;  /* steps between checkpoints (default 0 = about every
-                                   30 s of the run's estimated time, at least 25 steps) */
-    double val_fraction;        /* file data without val_path (default 0.05) */
-    uint64_t parity_test_size;  /* parity: test examples per evaluation (default 10000) */
+    uint32_t context;          /* GPT window T (default 256) */
+    uint32_t batch;            /* sequences (examples) per step (default 8) */
+    uint64_t min_steps;        /* a (model, budget) with fewer steps is a spec error
+                                  (default 100: shorter runs are not in the scaling regime) */
+    zs_precision precision;    /* default fp32 */
+    zs_lr_kind schedule;       /* default cosine */
+    double lr;                 /* one peak rate for every model (0 = use the rule) */
+    double lr_c, lr_p;         /* the rule lr = lr_c * d_model^-lr_p (default 3e-3, 0) */
+    double lr_min_ratio;       /* lr_min = lr_min_ratio * peak (default 0.1) */
+    double warmup_fraction;    /* warm-up steps = ceil(fraction * steps) (default 0.05) */
+    double weight_decay;       /* default 0.1 */
+    double grad_clip;          /* default 1.0; 0 = none */
+    uint64_t eval_tokens;      /* held-out tokens (examples) per evaluation (default 65536) */
+    uint64_t evals;            /* evaluations per run, evenly spaced (default 4) */
+    uint64_t checkpoint_every; /* steps between checkpoints (default 0 = about every
+                                  30 s of the run's estimated time, at least 25 steps) */
+    double val_fraction;       /* file data without val_path (default 0.05) */
+    uint64_t parity_test_size; /* parity: test examples per evaluation (default 10000) */
     /* analysis: */
-    int fit_nonembed;           /* 1 (default): the laws' N is the non-embedding count */
-    size_t bootstrap;           /* replicates (default 200) */
-    size_t holdout_largest;     /* runs per dataset held out and predicted (default 2) */
-    int bound_e;                /* 1 (default): for PCFG data E <= derivation entropy */
-    double reference_flops;     /* the budget of the headline's tokens/param (default: the
-                                   largest run's 6ND) */
+    int fit_nonembed;       /* 1 (default): the laws' N is the non-embedding count */
+    size_t bootstrap;       /* replicates (default 200) */
+    size_t holdout_largest; /* runs per dataset held out and predicted (default 2) */
+    int bound_e;            /* 1 (default): for PCFG data E <= derivation entropy */
+    double reference_flops; /* the budget of the headline's tokens/param (default: the
+                               largest run's 6ND) */
     /* workers: */
-    int jobs;                   /* runs at once (default 0 = one per core) */
-    int max_attempts;           /* a run killed by a signal is retried up to this (3) */
+    int jobs;         /* runs at once (default 0 = one per core) */
+    int max_attempts; /* a run killed by a signal is retried up to this (3) */
 } zs_sweep_spec;
 
 /* Reads and validates a spec file (all fields above, defaults filled in). */
 zs_status zs_sweep_spec_read(const char *path, zs_sweep_spec *spec, zs_error *err);
 /* The same from text; `name` stands for the file in messages, base_dir for relative paths. */
-zs_status zs_sweep_spec_parse(const char *text, size_t len, const char *name,
-                              const char *base_dir, zs_sweep_spec *spec, zs_error *err);
+zs_status zs_sweep_spec_parse(const char *text, size_t len, const char *name, const char *base_dir,
+                              zs_sweep_spec *spec, zs_error *err);
 void zs_sweep_spec_free(zs_sweep_spec *spec);
 
 /* The built-in specs: "quick", "default", "paper" (zipscale demo's presets). The YAML
@@ -131,17 +131,17 @@ typedef struct {
     char *identity;        /* canonical JSON */
     size_t dataset, model; /* indices into the spec */
     uint64_t budget, seed;
-    uint64_t steps;              /* optimiser steps: ceil(budget / per-step) */
-    uint64_t tokens;             /* D: steps x tokens (examples) per step */
+    uint64_t steps;  /* optimiser steps: ceil(budget / per-step) */
+    uint64_t tokens; /* D: steps x tokens (examples) per step */
     uint64_t n_params, n_params_nonembed;
-    double flops;                /* 6 N D, N = every parameter */
-    double flops_exact;          /* the training steps' exact count */
-    double lr;                   /* peak learning rate */
+    double flops;       /* 6 N D, N = every parameter */
+    double flops_exact; /* the training steps' exact count */
+    double lr;          /* peak learning rate */
 } zs_sweep_plan_run;
 
 typedef struct {
-    zs_sweep_data_id *data;      /* one per spec dataset */
-    zs_sweep_plan_run *runs;          /* largest flops_exact first (ties: id) */
+    zs_sweep_data_id *data;  /* one per spec dataset */
+    zs_sweep_plan_run *runs; /* largest flops_exact first (ties: id) */
     size_t n_runs;
     double flops_exact_total;
 } zs_sweep_plan;
@@ -171,10 +171,10 @@ zs_status zs_sweep_measure_speed(const zs_sweep_spec *spec, const zs_sweep_plan 
  * leave their runs pending (they resume from their checkpoints). Safe to start several
  * times on one directory at once: runs are claimed in transactions. */
 typedef struct {
-    int jobs;          /* 0 = the spec's (0 there = one per core) */
-    FILE *progress;    /* a live line on a terminal, plain lines otherwise; NULL = quiet */
-    int progress_tty;  /* progress is a terminal */
-    int analyse;       /* run zs_sweep_analyse at the end (when nothing failed to finish) */
+    int jobs;         /* 0 = the spec's (0 there = one per core) */
+    FILE *progress;   /* a live line on a terminal, plain lines otherwise; NULL = quiet */
+    int progress_tty; /* progress is a terminal */
+    int analyse;      /* run zs_sweep_analyse at the end (when nothing failed to finish) */
 } zs_sweep_run_opts;
 
 void zs_sweep_run_opts_init(zs_sweep_run_opts *opts);
@@ -196,15 +196,15 @@ zs_status zs_sweep_run(const char *spec_path, const char *dir, const zs_sweep_ru
 typedef struct {
     char name[ZS_SWEEP_NAME_MAX];
     double h, h_stdev;
-    double entropy_nats;   /* derivation entropy per token (PCFG), else NAN */
-    size_t n_runs;         /* completed runs fitted (hold-out included) */
+    double entropy_nats; /* derivation entropy per token (PCFG), else NAN */
+    size_t n_runs;       /* completed runs fitted (hold-out included) */
     zs_chinchilla law;
     double e_lo, e_hi, alpha_lo, alpha_hi, beta_lo, beta_hi; /* bootstrap percentile CIs */
-    double a, a_lo, a_hi;  /* beta / (alpha + beta) */
+    double a, a_lo, a_hi;                                    /* beta / (alpha + beta) */
     double tokens_per_param, tpp_lo, tpp_hi; /* D_opt / N_opt at the reference budget */
-    double residual_rms;   /* of log loss */
-    double holdout_rmse;   /* nats, NAN without hold-out */
-    int e_bounded;         /* the E bound was active */
+    double residual_rms;                     /* of log loss */
+    double holdout_rmse;                     /* nats, NAN without hold-out */
+    int e_bounded;                           /* the E bound was active */
 } zs_sweep_summary_row;
 
 typedef struct {

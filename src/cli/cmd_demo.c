@@ -49,8 +49,7 @@ static const zs_cli_spec demo_spec = {
 static zs_status write_spec(const char *dir, const char *text, char *path, size_t size,
                             zs_error *err) {
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-        return zs_fail(err, ZS_ERR_IO, "%s: cannot create the directory: %s", dir,
-                       strerror(errno));
+        return zs_fail(err, ZS_ERR_IO, "%s: cannot create the directory: %s", dir, strerror(errno));
     snprintf(path, size, "%s/spec.yaml", dir);
     return zs_write_file_atomic(path, text, strlen(text), err);
 }
@@ -76,8 +75,8 @@ static int demo_run(int argc, char **argv) {
     zs_error err = {0};
     if (write_spec(dir, text, spec_path, sizeof spec_path, &err)) return zs_cli_fail(&err);
     if (!a.quiet)
-        fprintf(stderr, "zipscale demo (preset %s): the gzip paper's experiment in %s/\n",
-                a.preset, dir);
+        fprintf(stderr, "zipscale demo (preset %s): the gzip paper's experiment in %s/\n", a.preset,
+                dir);
     zs_sweep_run_opts o;
     zs_sweep_run_opts_init(&o);
     o.jobs = a.jobs;

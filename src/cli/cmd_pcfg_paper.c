@@ -23,7 +23,7 @@ static struct {
 
 static const zs_opt paper_opts[] = {
     ZS_OPT_OUTPUT(&paper_args.dir, "directory for the grammars, token files, summary.json and "
-                                  "h.svg (default zipscale-grammars)"),
+                                   "h.svg (default zipscale-grammars)"),
     {"tokens", 0, ZS_OPT_U64, &paper_args.tokens, "N",
      "tokens sampled per grammar (default 1048576 = 4096 documents of 256)"},
     {"set", 0, ZS_OPT_STRING, &paper_args.set, "NAME",
@@ -194,8 +194,9 @@ static int select_rows(paper_row **rows, size_t *n) {
         if (every || strcmp(all[i].set, paper_args.set) == 0) (*rows)[(*n)++].ref = &all[i];
     if (*n == 0) {
         free(*rows);
-        return zs_cli_usage_error(
-            &paper_spec, "--set '%s': expected main, same-vocabulary, same-h or all", paper_args.set);
+        return zs_cli_usage_error(&paper_spec,
+                                  "--set '%s': expected main, same-vocabulary, same-h or all",
+                                  paper_args.set);
     }
     return -1;
 }
@@ -227,8 +228,8 @@ static int paper_run(int argc, char **argv) {
         paper_row *r = &rows[done];
         snprintf(r->grammar_path, sizeof r->grammar_path, "%s/%s-%zu.pcfg", paper_args.dir,
                  r->ref->set, done + 1);
-        snprintf(r->tokens_path, sizeof r->tokens_path, "%s/%s-%zu.npy", paper_args.dir, r->ref->set,
-                 done + 1);
+        snprintf(r->tokens_path, sizeof r->tokens_path, "%s/%s-%zu.npy", paper_args.dir,
+                 r->ref->set, done + 1);
         fprintf(stderr,
                 "pcfg paper: [%zu/%zu] grammar (%u,%u,%u,%u): generating, sampling %llu tokens, "
                 "measuring H...\n",
@@ -245,8 +246,8 @@ static int paper_run(int argc, char **argv) {
         for (size_t i = 0; i < n; i++) json_array_append_new(list, row_json(&rows[i]));
         summary = json_pack("{s:s, s:s, s:I, s:I, s:I, s:o}", "zipscale_version", zs_version(),
                             "set", paper_args.set, "seed", (json_int_t)paper_args.seed,
-                            "tokens_per_grammar", (json_int_t)(documents * PAPER_CONTEXT), "context",
-                            (json_int_t)PAPER_CONTEXT, "grammars", list);
+                            "tokens_per_grammar", (json_int_t)(documents * PAPER_CONTEXT),
+                            "context", (json_int_t)PAPER_CONTEXT, "grammars", list);
         char path[4200];
         snprintf(path, sizeof path, "%s/summary.json", paper_args.dir);
         s = zs_cli_emit_json(json_incref(summary), path, &err);

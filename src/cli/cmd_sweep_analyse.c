@@ -70,8 +70,8 @@ static int preset_run(int argc, char **argv) {
     if (code >= 0) return code;
     const char *text = zs_sweep_preset(pos[0]);
     if (!text)
-        return zs_cli_usage_error(&preset_spec, "unknown preset '%s'; expected quick, default or paper",
-                                  pos[0]);
+        return zs_cli_usage_error(&preset_spec,
+                                  "unknown preset '%s'; expected quick, default or paper", pos[0]);
     fputs(text, stdout);
     return ZS_EXIT_OK;
 }

@@ -9,9 +9,7 @@
 #include "cli/commands.h"
 #include "zipscale/sweep.h"
 
-static struct {
-    int jobs, json, no_measure;
-} a;
+static struct { int jobs, json, no_measure; } a;
 
 static const zs_opt plan_opts[] = {
     {"jobs", 'j', ZS_OPT_INT, &a.jobs, "K", "runs at once for the makespan (default: the spec's)"},
@@ -51,20 +49,19 @@ static double makespan(const double *secs, size_t n, int k) {
 }
 
 static json_t *run_json(const zs_sweep_spec *spec, const zs_sweep_plan_run *r, double secs) {
-    return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:o}", "id",
-                     r->id, "dataset", spec->datasets[r->dataset].name, "model",
-                     spec->models[r->model].name, "budget", (json_int_t)r->budget, "seed",
-                     (json_int_t)r->seed, "steps", (json_int_t)r->steps, "tokens",
-                     (json_int_t)r->tokens, "n_params", (json_int_t)r->n_params,
-                     "n_params_nonembed", (json_int_t)r->n_params_nonembed, "flops", r->flops,
-                     "flops_exact", r->flops_exact, "lr", r->lr, "seconds_estimate",
-                     isfinite(secs) ? json_real(secs) : json_null());
+    return json_pack(
+        "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:o}", "id", r->id, "dataset",
+        spec->datasets[r->dataset].name, "model", spec->models[r->model].name, "budget",
+        (json_int_t)r->budget, "seed", (json_int_t)r->seed, "steps", (json_int_t)r->steps, "tokens",
+        (json_int_t)r->tokens, "n_params", (json_int_t)r->n_params, "n_params_nonembed",
+        (json_int_t)r->n_params_nonembed, "flops", r->flops, "flops_exact", r->flops_exact, "lr",
+        r->lr, "seconds_estimate", isfinite(secs) ? json_real(secs) : json_null());
 }
 
 static void print_plan(const zs_sweep_spec *spec, const zs_sweep_plan *plan, const double *secs,
                        int jobs) {
-    printf("%-16s %-14s %-10s %10s %10s %10s %7s %10s %9s %8s\n", "id", "dataset", "model",
-           "N", "N nonemb", "D", "steps", "6ND", "lr", "est s");
+    printf("%-16s %-14s %-10s %10s %10s %10s %7s %10s %9s %8s\n", "id", "dataset", "model", "N",
+           "N nonemb", "D", "steps", "6ND", "lr", "est s");
     double total = 0;
     for (size_t i = 0; i < plan->n_runs; i++) {
         const zs_sweep_plan_run *r = &plan->runs[i];
@@ -101,9 +98,8 @@ static zs_status plan_cmd(const char *path, zs_error *err) {
         for (size_t i = 0; i < plan.n_runs; i++)
             json_array_append_new(runs, run_json(&spec, &plan.runs[i], secs[i]));
         double ms = makespan(secs, plan.n_runs, jobs);
-        s = zs_cli_emit_json(json_pack("{s:s, s:o, s:f, s:i, s:o}", "command", "sweep plan",
-                                       "runs", runs, "flops_exact", plan.flops_exact_total,
-                                       "jobs", jobs,
+        s = zs_cli_emit_json(json_pack("{s:s, s:o, s:f, s:i, s:o}", "command", "sweep plan", "runs",
+                                       runs, "flops_exact", plan.flops_exact_total, "jobs", jobs,
                                        "makespan_seconds_estimate",
                                        isfinite(ms) ? json_real(ms) : json_null()),
                              NULL, err);

@@ -37,12 +37,11 @@ static int status_run(int argc, char **argv) {
     if (a.json) {
         zs_sweep_counts c;
         if (zs_sweep_status(pos[0], &c, &err)) return zs_cli_fail(&err);
-        json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "command",
-                              "sweep status", "total", (json_int_t)c.total, "completed",
-                              (json_int_t)c.completed, "running", (json_int_t)c.running,
-                              "pending", (json_int_t)c.pending, "diverged",
-                              (json_int_t)c.diverged, "failed", (json_int_t)c.failed, "retired",
-                              (json_int_t)c.retired);
+        json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "command", "sweep status",
+                              "total", (json_int_t)c.total, "completed", (json_int_t)c.completed,
+                              "running", (json_int_t)c.running, "pending", (json_int_t)c.pending,
+                              "diverged", (json_int_t)c.diverged, "failed", (json_int_t)c.failed,
+                              "retired", (json_int_t)c.retired);
         return zs_cli_emit_json(j, NULL, &err) ? zs_cli_fail(&err) : ZS_EXIT_OK;
     }
     return zs_sweep_status_print(pos[0], stdout, &err) ? zs_cli_fail(&err) : ZS_EXIT_OK;

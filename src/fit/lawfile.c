@@ -38,10 +38,9 @@ static json_t *bootstrap_json(const zs_bootstrap *boot) {
         json_array_append_new(samples, json_pack("[o, o, o, o, o]", number(s->E), number(s->A),
                                                  number(s->B), number(s->alpha), number(s->beta)));
     }
-    return json_pack("{s:I, s:I, s:I, s:o, s:o, s:o}", "replicates",
-                     (json_int_t)boot->replicates, "degenerate", (json_int_t)boot->degenerate,
-                     "seed", (json_int_t)boot->seed, "level", number(boot->level), "params", params,
-                     "samples", samples);
+    return json_pack("{s:I, s:I, s:I, s:o, s:o, s:o}", "replicates", (json_int_t)boot->replicates,
+                     "degenerate", (json_int_t)boot->degenerate, "seed", (json_int_t)boot->seed,
+                     "level", number(boot->level), "params", params, "samples", samples);
 }
 
 static json_t *holdout_json(const zs_holdout *h) {

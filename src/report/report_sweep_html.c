@@ -103,11 +103,12 @@ static void laws_table(FILE *out, const zs_report_sweep *sw) {
                    "out of the fit.");
 }
 
-void zs_report_frontier_direction(double slope, double lo, double hi, size_t level_pct,
-                                  int greek, char *buf, size_t size) {
+void zs_report_frontier_direction(double slope, double lo, double hi, size_t level_pct, int greek,
+                                  char *buf, size_t size) {
     if (!isfinite(slope)) {
-        snprintf(buf, size, "Too few datasets with H (3 are needed) to say how the frontier "
-                            "moves with H.");
+        snprintf(buf, size,
+                 "Too few datasets with H (3 are needed) to say how the frontier "
+                 "moves with H.");
         return;
     }
     char band[128] = "";
@@ -132,8 +133,8 @@ void zs_report_frontier_direction(double slope, double lo, double hi, size_t lev
 
 static void direction(FILE *out, const zs_report_sweep *sw) {
     char text[512];
-    zs_report_frontier_direction(sw->a_slope, sw->a_slope_ci[0], sw->a_slope_ci[1],
-                                 sw->level_pct, 1, text, sizeof text);
+    zs_report_frontier_direction(sw->a_slope, sw->a_slope_ci[0], sw->a_slope_ci[1], sw->level_pct,
+                                 1, text, sizeof text);
     paragraph(out, text);
 }
 

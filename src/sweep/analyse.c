@@ -74,7 +74,8 @@ static zs_status summary_row(const zs_lawfit *f, const zs_ledger_dataset *d, dou
     row->e_bounded = f->e_bound_active;
     zs_frontier_point pt;
     row->tokens_per_param = NAN;
-    if (!zs_frontier_point_at(&f->law, flops, &pt, NULL)) row->tokens_per_param = pt.tokens_per_param;
+    if (!zs_frontier_point_at(&f->law, flops, &pt, NULL))
+        row->tokens_per_param = pt.tokens_per_param;
     row->e_lo = row->e_hi = row->alpha_lo = row->alpha_hi = row->beta_lo = row->beta_hi = NAN;
     row->a_lo = row->a_hi = row->tpp_lo = row->tpp_hi = NAN;
     if (!f->has_bootstrap) return ZS_OK;
@@ -161,18 +162,17 @@ static json_t *num(double x) {
 }
 
 static json_t *row_json(const zs_sweep_summary_row *r) {
-    return json_pack("{s:s, s:o, s:o, s:o, s:I, s:{s:o, s:o, s:o, s:o, s:o}, s:[o,o], s:[o,o], "
-                     "s:[o,o], s:o, s:[o,o], s:o, s:[o,o], s:o, s:o, s:b}",
-                     "dataset", r->name, "H", num(r->h), "H_stdev", num(r->h_stdev),
-                     "derivation_entropy_nats", num(r->entropy_nats), "runs",
-                     (json_int_t)r->n_runs, "law", "E", num(r->law.E), "A", num(r->law.A), "B",
-                     num(r->law.B), "alpha", num(r->law.alpha), "beta", num(r->law.beta),
-                     "E_ci", num(r->e_lo), num(r->e_hi), "alpha_ci", num(r->alpha_lo),
-                     num(r->alpha_hi), "beta_ci", num(r->beta_lo), num(r->beta_hi), "a",
-                     num(r->a), "a_ci", num(r->a_lo), num(r->a_hi), "tokens_per_param",
-                     num(r->tokens_per_param), "tokens_per_param_ci", num(r->tpp_lo),
-                     num(r->tpp_hi), "residual_rms", num(r->residual_rms), "holdout_rmse",
-                     num(r->holdout_rmse), "e_bound_active", r->e_bounded);
+    return json_pack(
+        "{s:s, s:o, s:o, s:o, s:I, s:{s:o, s:o, s:o, s:o, s:o}, s:[o,o], s:[o,o], "
+        "s:[o,o], s:o, s:[o,o], s:o, s:[o,o], s:o, s:o, s:b}",
+        "dataset", r->name, "H", num(r->h), "H_stdev", num(r->h_stdev), "derivation_entropy_nats",
+        num(r->entropy_nats), "runs", (json_int_t)r->n_runs, "law", "E", num(r->law.E), "A",
+        num(r->law.A), "B", num(r->law.B), "alpha", num(r->law.alpha), "beta", num(r->law.beta),
+        "E_ci", num(r->e_lo), num(r->e_hi), "alpha_ci", num(r->alpha_lo), num(r->alpha_hi),
+        "beta_ci", num(r->beta_lo), num(r->beta_hi), "a", num(r->a), "a_ci", num(r->a_lo),
+        num(r->a_hi), "tokens_per_param", num(r->tokens_per_param), "tokens_per_param_ci",
+        num(r->tpp_lo), num(r->tpp_hi), "residual_rms", num(r->residual_rms), "holdout_rmse",
+        num(r->holdout_rmse), "e_bound_active", r->e_bounded);
 }
 
 static zs_status write_summary(const zs_sweep_summary *sum, const char *path, zs_error *err) {
@@ -294,8 +294,7 @@ static size_t link_curves(const char *dir, const zs_sweep_spec *spec, const zs_s
 static zs_status report(const char *dir, const zs_sweep_spec *spec, const zs_sweep_plan *plan,
                         zs_ledger *lg, const zs_sweep_analyse_opts *opts, zs_error *err) {
     enum { MAX_INPUTS = 4 + 16 };
-    static const char *const files[] = {"summary.json", "runs.csv", "law.json",
-                                        "regression.json"};
+    static const char *const files[] = {"summary.json", "runs.csv", "law.json", "regression.json"};
     char(*paths)[4200] = calloc(MAX_INPUTS, sizeof *paths);
     const char **list = calloc(MAX_INPUTS, sizeof *list);
     if (!paths || !list) {

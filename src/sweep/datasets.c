@@ -128,7 +128,8 @@ zs_status zs_sweep_prepare_dataset(const zs_sweep_spec *spec, size_t dataset,
         snprintf(out->val_path, sizeof out->val_path, "%s", d->val_path ? d->val_path : "");
         s = measure_file(d->path, spec->context, threads, out, err);
     }
-    if (!s && d->kind != ZS_SWEEP_DATA_PARITY) s = zs_sha256_file(out->train_path, out->sha256, err);
+    if (!s && d->kind != ZS_SWEEP_DATA_PARITY)
+        s = zs_sha256_file(out->train_path, out->sha256, err);
     if (s) {
         char why[ZS_ERROR_MSG_MAX];
         snprintf(why, sizeof why, "%s", err ? err->msg : "failed");

@@ -7,8 +7,7 @@
 
 #include "sweep/sweep_internal.h"
 
-zs_status zs_sweep_ledger_spec(zs_ledger *lg, const char *dir, zs_sweep_spec *spec,
-                               zs_error *err) {
+zs_status zs_sweep_ledger_spec(zs_ledger *lg, const char *dir, zs_sweep_spec *spec, zs_error *err) {
     char *text = NULL, *base = NULL, *path = NULL;
     int found = 0, found_base = 0, found_path = 0;
     zs_status s = zs_ledger_meta_text(lg, "spec_text", &text, &found, err);

@@ -44,9 +44,8 @@ static double now_s(void) {
 
 static zs_status db_fail(zs_ledger *lg, zs_error *err, const char *what) {
     int code = sqlite3_extended_errcode(lg->db);
-    zs_status s = (code & 0xff) == SQLITE_NOTADB || (code & 0xff) == SQLITE_CORRUPT
-                      ? ZS_ERR_FORMAT
-                      : ZS_ERR_IO;
+    zs_status s = (code & 0xff) == SQLITE_NOTADB || (code & 0xff) == SQLITE_CORRUPT ? ZS_ERR_FORMAT
+                                                                                    : ZS_ERR_IO;
     return zs_fail(err, s, "%s: %s: %s", lg->path, what, sqlite3_errmsg(lg->db));
 }
 
@@ -106,8 +105,8 @@ static zs_status check_or_init(zs_ledger *lg, int create, zs_error *err) {
                     err);
     }
     char value[64] = "";
-    if ((s = zs_ledger_meta_get(lg, "format", value, sizeof value, &has_meta, NULL)) ||
-        !has_meta || strcmp(value, LEDGER_FORMAT) != 0)
+    if ((s = zs_ledger_meta_get(lg, "format", value, sizeof value, &has_meta, NULL)) || !has_meta ||
+        strcmp(value, LEDGER_FORMAT) != 0)
         return zs_fail(err, ZS_ERR_FORMAT,
                        "%s: not a zipscale sweep ledger (no meta table with format "
                        "'" LEDGER_FORMAT "'); was this directory made by something else?",
@@ -115,9 +114,10 @@ static zs_status check_or_init(zs_ledger *lg, int create, zs_error *err) {
     if ((s = zs_ledger_meta_get(lg, "format_version", value, sizeof value, &has_meta, err)))
         return s;
     if (!has_meta || strcmp(value, LEDGER_VERSION) != 0)
-        return zs_fail(err, ZS_ERR_FORMAT,
-                       "%s: ledger format version '%s', but this zipscale reads version " LEDGER_VERSION,
-                       lg->path, has_meta ? value : "(none)");
+        return zs_fail(
+            err, ZS_ERR_FORMAT,
+            "%s: ledger format version '%s', but this zipscale reads version " LEDGER_VERSION,
+            lg->path, has_meta ? value : "(none)");
     return exec(lg, schema, err); /* verifies the tables exist with these names */
 }
 
@@ -132,8 +132,9 @@ zs_status zs_ledger_open(zs_ledger **out, const char *dir, int create, zs_error 
     if (gethostname(lg->host, sizeof lg->host - 1) != 0) strcpy(lg->host, "localhost");
     struct stat sb;
     if (!create && stat(lg->path, &sb) != 0) {
-        zs_status s = zs_fail(err, ZS_ERR_IO, "%s: no sweep ledger here (%s); run `zipscale sweep "
-                                              "run SPEC -o DIR` first",
+        zs_status s = zs_fail(err, ZS_ERR_IO,
+                              "%s: no sweep ledger here (%s); run `zipscale sweep "
+                              "run SPEC -o DIR` first",
                               lg->path, strerror(errno));
         free(lg);
         return s;
@@ -180,8 +181,8 @@ zs_status zs_ledger_meta_text(zs_ledger *lg, const char *key, char **value, int 
     return s;
 }
 
-zs_status zs_ledger_meta_get(zs_ledger *lg, const char *key, char *value, size_t size,
-                             int *found, zs_error *err) {
+zs_status zs_ledger_meta_get(zs_ledger *lg, const char *key, char *value, size_t size, int *found,
+                             zs_error *err) {
     char *text = NULL;
     zs_status s = zs_ledger_meta_text(lg, key, &text, found, err);
     if (!s && *found) snprintf(value, size, "%s", text);
@@ -286,9 +287,11 @@ zs_status zs_ledger_sync(zs_ledger *lg, const zs_sweep_spec *spec, const zs_swee
             s = run_stmt(lg, st, err);
         }
     }
-    if (!s) s = exec(lg, "UPDATE runs SET retired = 1 WHERE retired = 0 AND id NOT IN "
-                         "(SELECT id FROM active)",
-                     err);
+    if (!s)
+        s = exec(lg,
+                 "UPDATE runs SET retired = 1 WHERE retired = 0 AND id NOT IN "
+                 "(SELECT id FROM active)",
+                 err);
     if (!s) counts->retired = (size_t)sqlite3_changes(lg->db);
     if (!s && spec->path) s = zs_ledger_meta_put(lg, "spec_path", spec->path, err);
     if (!s) return exec(lg, "COMMIT", err);
@@ -307,8 +310,8 @@ static void col_text(sqlite3_stmt *st, int i, char *buf, size_t size) {
     snprintf(buf, size, "%s", t ? t : "");
 }
 
-#define DATASET_COLUMNS                                                                           \
-    "id, name, kind, train_path, val_path, h, h_stdev, h_q1, h_q3, unigram_bits, entropy_nats, " \
+#define DATASET_COLUMNS                                                                            \
+    "id, name, kind, train_path, val_path, h, h_stdev, h_q1, h_q3, unigram_bits, entropy_nats, "   \
     "dropped, seconds, ready, sha256"
 
 static void dataset_row(sqlite3_stmt *st, zs_ledger_dataset *d) {
@@ -330,8 +333,8 @@ static void dataset_row(sqlite3_stmt *st, zs_ledger_dataset *d) {
     col_text(st, 14, d->sha256, sizeof d->sha256);
 }
 
-zs_status zs_ledger_dataset_get(zs_ledger *lg, const char *id, zs_ledger_dataset *out,
-                                int *found, zs_error *err) {
+zs_status zs_ledger_dataset_get(zs_ledger *lg, const char *id, zs_ledger_dataset *out, int *found,
+                                zs_error *err) {
     sqlite3_stmt *st = NULL;
     *found = 0;
     zs_status s = prepare(lg, "SELECT " DATASET_COLUMNS " FROM datasets WHERE id = ?", &st, err);
@@ -452,11 +455,12 @@ zs_status zs_ledger_claim(zs_ledger *lg, int owner_pid, double stale_s,
         }
     }
     sqlite3_finalize(st);
-    if (!s && id[0] && !(s = prepare(lg,
-                                     "UPDATE runs SET status = 'running', owner_host = ?, "
-                                     "owner_pid = ?, heartbeat = ?, started = ?, "
-                                     "attempts = attempts + 1 WHERE id = ?",
-                                     &st, err))) {
+    if (!s && id[0] &&
+        !(s = prepare(lg,
+                      "UPDATE runs SET status = 'running', owner_host = ?, "
+                      "owner_pid = ?, heartbeat = ?, started = ?, "
+                      "attempts = attempts + 1 WHERE id = ?",
+                      &st, err))) {
         double t = now_s();
         sqlite3_bind_text(st, 1, lg->host, -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 2, owner_pid);
@@ -565,9 +569,9 @@ static void run_row(sqlite3_stmt *st, zs_ledger_run *r) {
     if (host[0]) snprintf(r->worker, sizeof r->worker, "%s:%d", host, sqlite3_column_int(st, 20));
 }
 
-#define RUN_COLUMNS                                                                              \
-    "id, dataset, model, data_id, budget, seed, steps, tokens, n_params, n_params_nonembed, "  \
-    "flops, flops_exact, status, retired, attempts, final_loss, min_loss, wall_s, message, "   \
+#define RUN_COLUMNS                                                                                \
+    "id, dataset, model, data_id, budget, seed, steps, tokens, n_params, n_params_nonembed, "      \
+    "flops, flops_exact, status, retired, attempts, final_loss, min_loss, wall_s, message, "       \
     "owner_host, owner_pid"
 
 zs_status zs_ledger_runs(zs_ledger *lg, zs_ledger_run **runs, size_t *n, zs_error *err) {
@@ -641,11 +645,21 @@ zs_status zs_ledger_counts(zs_ledger *lg, zs_sweep_counts *c, zs_error *err) {
         }
         c->total += k;
         switch (status_parse((const char *)sqlite3_column_text(st, 0))) {
-        case ZS_RUN_PENDING: c->pending += k; break;
-        case ZS_RUN_RUNNING: c->running += k; break;
-        case ZS_RUN_COMPLETED: c->completed += k; break;
-        case ZS_RUN_DIVERGED: c->diverged += k; break;
-        default: c->failed += k; break;
+        case ZS_RUN_PENDING:
+            c->pending += k;
+            break;
+        case ZS_RUN_RUNNING:
+            c->running += k;
+            break;
+        case ZS_RUN_COMPLETED:
+            c->completed += k;
+            break;
+        case ZS_RUN_DIVERGED:
+            c->diverged += k;
+            break;
+        default:
+            c->failed += k;
+            break;
         }
     }
     sqlite3_finalize(st);

@@ -111,10 +111,9 @@ uint64_t zs_sweep_per_step(const zs_sweep_spec *spec, const zs_sweep_model *m) {
 static json_t *model_json(const zs_model_config *c) {
     if (c->kind == ZS_MODEL_GPT)
         return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "kind", "gpt", "vocab",
-                         (json_int_t)c->gpt.vocab, "context", (json_int_t)c->gpt.context,
-                         "d_model", (json_int_t)c->gpt.d_model, "layers",
-                         (json_int_t)c->gpt.layers, "heads", (json_int_t)c->gpt.heads,
-                         "mlp_hidden", (json_int_t)c->gpt.mlp_hidden);
+                         (json_int_t)c->gpt.vocab, "context", (json_int_t)c->gpt.context, "d_model",
+                         (json_int_t)c->gpt.d_model, "layers", (json_int_t)c->gpt.layers, "heads",
+                         (json_int_t)c->gpt.heads, "mlp_hidden", (json_int_t)c->gpt.mlp_hidden);
     return json_pack("{s:s, s:I, s:I, s:I, s:I}", "kind", "mlp", "n_tasks",
                      (json_int_t)c->mlp.n_tasks, "n_bits", (json_int_t)c->mlp.n_bits, "width",
                      (json_int_t)c->mlp.width, "depth", (json_int_t)c->mlp.depth);
@@ -125,14 +124,13 @@ static json_t *train_json(const zs_sweep_spec *spec, double lr) {
     return json_pack("{s:I, s:s, s:s, s:f, s:f, s:f, s:f, s:f, s:I, s:I}", "batch",
                      (json_int_t)spec->batch, "precision", zs_precision_name(spec->precision),
                      "schedule", zs_lr_kind_name(spec->schedule), "lr", lr, "lr_min_ratio",
-                     spec->lr_min_ratio, "warmup_fraction", spec->warmup_fraction,
-                     "weight_decay", spec->weight_decay, "grad_clip", spec->grad_clip,
-                     "eval_tokens", (json_int_t)spec->eval_tokens, "evals",
-                     (json_int_t)spec->evals);
+                     spec->lr_min_ratio, "warmup_fraction", spec->warmup_fraction, "weight_decay",
+                     spec->weight_decay, "grad_clip", spec->grad_clip, "eval_tokens",
+                     (json_int_t)spec->eval_tokens, "evals", (json_int_t)spec->evals);
 }
 
-static zs_status run_fill(const zs_sweep_spec *spec, const zs_sweep_plan *plan, size_t d,
-                          size_t m, size_t b, size_t sd, zs_sweep_plan_run *r, zs_error *err) {
+static zs_status run_fill(const zs_sweep_spec *spec, const zs_sweep_plan *plan, size_t d, size_t m,
+                          size_t b, size_t sd, zs_sweep_plan_run *r, zs_error *err) {
     const zs_sweep_model *model = &spec->models[m];
     zs_model_config c = model_for(spec, model, &spec->datasets[d], &plan->data[d]);
     uint64_t per_step = zs_sweep_per_step(spec, model);
@@ -153,8 +151,8 @@ static zs_status run_fill(const zs_sweep_spec *spec, const zs_sweep_plan *plan, 
     }
     r->flops = 6.0 * (double)r->n_params * (double)r->tokens;
     json_t *data = json_loads(plan->data[d].identity, 0, NULL);
-    json_t *j = json_pack("{s:o, s:o, s:I, s:I, s:o}", "data", data ? data : json_null(),
-                          "model", model_json(&c), "budget", (json_int_t)r->budget, "seed",
+    json_t *j = json_pack("{s:o, s:o, s:I, s:I, s:o}", "data", data ? data : json_null(), "model",
+                          model_json(&c), "budget", (json_int_t)r->budget, "seed",
                           (json_int_t)r->seed, "train", train_json(spec, r->lr));
     if (!(r->identity = canonical(j, err))) return ZS_ERR_NOMEM;
     id_of(r->identity, r->id);

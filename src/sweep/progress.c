@@ -122,7 +122,7 @@ void zs_sweep_progress_end(zs_sweep_progress *p, const zs_sweep_counts *c) {
     fprintf(p->out,
             "sweep: %s after %s: %zu completed, %zu diverged, %zu failed, %zu pending, %zu "
             "running elsewhere\n",
-            c->interrupted ? "interrupted" : "done", elapsed, c->completed, c->diverged,
-            c->failed, c->pending, c->running);
+            c->interrupted ? "interrupted" : "done", elapsed, c->completed, c->diverged, c->failed,
+            c->pending, c->running);
     fflush(p->out);
 }

@@ -7,8 +7,7 @@
 
 #include "sweep/sweep_internal.h"
 
-static zs_status time_gpt(const zs_gpt_config *cfg, uint32_t batch, double *sec,
-                          zs_error *err) {
+static zs_status time_gpt(const zs_gpt_config *cfg, uint32_t batch, double *sec, zs_error *err) {
     zs_gpt *gpt = NULL;
     size_t n = (size_t)batch * cfg->context;
     uint32_t *tok = zs_calloc(n + 1, sizeof *tok, "timing tokens", err);

@@ -22,7 +22,8 @@ static void print_run(FILE *out, const zs_ledger_run *r) {
     fprintf(out, "%-16s %-14s %-10s %12llu %5llu %10llu %-10s %3d %10s %8.1f  %s\n", r->id,
             r->dataset, r->model, (unsigned long long)r->tokens, (unsigned long long)r->seed,
             (unsigned long long)r->n_params_nonembed, zs_run_status_name(r->status), r->attempts,
-            loss, isfinite(r->wall_s) ? r->wall_s : 0.0, r->status == ZS_RUN_RUNNING ? r->worker : "");
+            loss, isfinite(r->wall_s) ? r->wall_s : 0.0,
+            r->status == ZS_RUN_RUNNING ? r->worker : "");
 }
 
 zs_status zs_sweep_status_print(const char *dir, FILE *out, zs_error *err) {
@@ -71,8 +72,8 @@ zs_status zs_sweep_retry(const char *dir, int failed, int diverged, size_t *n, z
     if (!s) s = zs_ledger_runs(lg, &runs, &n_runs, err);
     for (size_t i = 0; !s && i < n_runs; i++) {
         const zs_ledger_run *r = &runs[i];
-        if (!r->retired && ((failed && r->status == ZS_RUN_FAILED) ||
-                            (diverged && r->status == ZS_RUN_DIVERGED)))
+        if (!r->retired &&
+            ((failed && r->status == ZS_RUN_FAILED) || (diverged && r->status == ZS_RUN_DIVERGED)))
             forget_checkpoint(dir, r->id);
     }
     if (!s) s = zs_ledger_retry(lg, failed, diverged, n, err);

@@ -42,7 +42,8 @@ void zs_sweep_summary_print(const zs_sweep_summary *s, FILE *out) {
     }
     fprintf(out,
             "\nfloor: the grammar's derivation entropy per token (nats), an upper bound on the "
-            "loss a perfect model reaches (they differ by the grammar's ambiguity); hold-out: RMSE (nats) of "
+            "loss a perfect model reaches (they differ by the grammar's ambiguity); hold-out: RMSE "
+            "(nats) of "
             "the law's predictions for the largest runs, left out of the fit; D/N at "
             "reference: tokens per parameter on the frontier at C = %.3g FLOPs.\n\n",
             s->reference_flops);

@@ -46,8 +46,8 @@ typedef struct {
     int ready;
 } zs_ledger_dataset;
 
-zs_status zs_ledger_dataset_get(zs_ledger *lg, const char *id, zs_ledger_dataset *out,
-                                int *found, zs_error *err);
+zs_status zs_ledger_dataset_get(zs_ledger *lg, const char *id, zs_ledger_dataset *out, int *found,
+                                zs_error *err);
 zs_status zs_ledger_dataset_put(zs_ledger *lg, const zs_ledger_dataset *d, zs_error *err);
 
 /* Claims the largest pending run (or a running one whose owner died: same host and its
@@ -100,8 +100,8 @@ zs_status zs_ledger_counts(zs_ledger *lg, zs_sweep_counts *counts, zs_error *err
 /* Failed and/or diverged runs back to pending with their attempts reset; *n how many. */
 zs_status zs_ledger_retry(zs_ledger *lg, int failed, int diverged, size_t *n, zs_error *err);
 /* The spec path and the sweep's settings the analysis needs, stored by sync. */
-zs_status zs_ledger_meta_get(zs_ledger *lg, const char *key, char *value, size_t size,
-                             int *found, zs_error *err);
+zs_status zs_ledger_meta_get(zs_ledger *lg, const char *key, char *value, size_t size, int *found,
+                             zs_error *err);
 /* The same, malloc'd (*value NULL when not found). */
 zs_status zs_ledger_meta_text(zs_ledger *lg, const char *key, char **value, int *found,
                               zs_error *err);
@@ -109,8 +109,7 @@ zs_status zs_ledger_meta_put(zs_ledger *lg, const char *key, const char *value, 
 
 /* ---- the spec as recorded, and the export ---- */
 /* The spec text the last `sweep run` stored in the ledger, parsed. */
-zs_status zs_sweep_ledger_spec(zs_ledger *lg, const char *dir, zs_sweep_spec *spec,
-                               zs_error *err);
+zs_status zs_sweep_ledger_spec(zs_ledger *lg, const char *dir, zs_sweep_spec *spec, zs_error *err);
 zs_status zs_sweep_export_ledger(zs_ledger *lg, const zs_sweep_spec *spec,
                                  const zs_sweep_plan *plan, const char *csv_path, size_t *rows,
                                  zs_error *err);

@@ -25,7 +25,7 @@ static void maybe_crash(const char *model) {
 }
 
 static zs_run_status status_of(zs_train_status s) {
-    return s == ZS_TRAIN_COMPLETED ? ZS_RUN_COMPLETED
+    return s == ZS_TRAIN_COMPLETED  ? ZS_RUN_COMPLETED
            : s == ZS_TRAIN_DIVERGED ? ZS_RUN_DIVERGED
                                     : ZS_RUN_FAILED;
 }
@@ -72,8 +72,8 @@ int zs_sweep_child_train(const zs_sweep_worker_ctx *w, size_t run, zs_error *err
 
 int zs_sweep_child_prepare(const zs_sweep_worker_ctx *w, size_t dataset, zs_error *err) {
     zs_ledger_dataset d;
-    zs_status s = zs_sweep_prepare_dataset(w->spec, dataset, &w->plan->data[dataset], w->dir, 1,
-                                           &d, err);
+    zs_status s =
+        zs_sweep_prepare_dataset(w->spec, dataset, &w->plan->data[dataset], w->dir, 1, &d, err);
     zs_ledger *lg = NULL;
     if (!s) s = zs_ledger_open(&lg, w->dir, 0, err);
     if (!s) s = zs_ledger_dataset_put(lg, &d, err);
