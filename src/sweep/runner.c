@@ -155,7 +155,9 @@ static zs_status prepare_datasets(zs_runner *r, zs_error *err) {
         }
         char said[ZS_ERROR_MSG_MAX], why[ZS_ERROR_MSG_MAX + 256];
         child_message(&r->kids[slot], said, sizeof said);
-        if (!(WIFEXITED(status) && WEXITSTATUS(status) == ZS_WORKER_RECORDED) && !first_error[0]) {
+        /* a worker stopped by SIGINT/SIGTERM is an interruption, not the dataset's error */
+        if (!(WIFEXITED(status) && WEXITSTATUS(status) == ZS_WORKER_RECORDED) && !first_error[0] &&
+            !stop_signal) {
             describe_exit(status, said, why, sizeof why);
             snprintf(first_error, sizeof first_error, "%s",
                      WIFEXITED(status) && said[0] ? said : why);
