@@ -75,22 +75,34 @@ typedef struct {
     int checkpoint_every; /* steps */
     int max_attempts;     /* 0: the default (3) */
     int jobs;             /* 0: not given */
+    unsigned tokens;      /* each dataset's training tokens; 0: 61440 */
 } spec_opts;
 
 /* 30, 60 and 120 steps: about 0.2 s a run (mostly start-up). */
-static const spec_opts TINY = {1, "d8,d16", "[3840, 7680, 15360]", 5, 0, 1};
+static const spec_opts TINY = {1, "d8,d16", "[3840, 7680, 15360]", 5, 0, 1, 0};
 /* 1000 and 2000 steps, a checkpoint every 100: runs long enough (0.3-0.7 s) that a kill
  * aimed after a run's first checkpoint lands before its end. Largest first: d16 256K,
  * d16 128K, d8 256K, d8 128K. */
-static const spec_opts LONG = {1, "d8,d16", "[128000, 256000]", 100, 0, 1};
+static const spec_opts LONG = {1, "d8,d16", "[128000, 256000]", 100, 0, 1, 0};
+/* The same under the sanitizers (ZS_SANITIZED), where a step is several times slower: a
+ * quarter of the steps last as long, and the four tests that use it take half the time. */
+static const spec_opts LONG_SANITIZED = {1, "d8,d16", "[32000, 64000]", 25, 0, 1, 0};
 
+static const spec_opts *long_spec(void) {
+    static int said;
+    const char *san = getenv("ZS_SANITIZED");
+    if (!san || !*san || strcmp(san, "0") == 0) return &LONG;
+    if (!said++)
+        fprintf(stderr, "test_sweep: ZS_SANITIZED: the kill tests run 250-500 steps a run "
+                        "instead of 1000-2000 (as long in seconds under the sanitizers)\n");
+    return &LONG_SANITIZED;
+}
+
+/* Spec lines without their closing ", tokens: N, val_tokens: 4096}". */
 static const char *const DATASETS[] = {
-    "  - {name: a, pcfg: {nonterminals: 5, terminals: 20, max_options: 3, max_length: 3, seed: 1}, "
-    "tokens: 61440, val_tokens: 4096}\n",
-    "  - {name: b, pcfg: {nonterminals: 8, terminals: 30, max_options: 3, max_length: 3, seed: 2}, "
-    "tokens: 61440, val_tokens: 4096}\n",
-    "  - {name: c, pcfg: {nonterminals: 3, terminals: 20, max_options: 2, max_length: 2, seed: 3}, "
-    "tokens: 61440, val_tokens: 4096}\n",
+    "  - {name: a, pcfg: {nonterminals: 5, terminals: 20, max_options: 3, max_length: 3, seed: 1}",
+    "  - {name: b, pcfg: {nonterminals: 8, terminals: 30, max_options: 3, max_length: 3, seed: 2}",
+    "  - {name: c, pcfg: {nonterminals: 3, terminals: 20, max_options: 2, max_length: 2, seed: 3}",
 };
 
 static const char *model_line(const char *name) {
@@ -106,7 +118,8 @@ static void write_spec(const char *path, const spec_opts *o) {
     size_t n = 0;
     n += (size_t)snprintf(text + n, sizeof text - n, "name: t\ndatasets:\n");
     for (int d = 0; d < o->datasets; d++)
-        n += (size_t)snprintf(text + n, sizeof text - n, "%s", DATASETS[d]);
+        n += (size_t)snprintf(text + n, sizeof text - n, "%s, tokens: %u, val_tokens: 4096}\n",
+                              DATASETS[d], o->tokens ? o->tokens : 61440);
     n += (size_t)snprintf(text + n, sizeof text - n, "models:\n");
     snprintf(names, sizeof names, "%s", o->models);
     for (char *m = strtok(names, ","); m; m = strtok(NULL, ","))
@@ -524,9 +537,9 @@ Test(sweep, uninterrupted_sweep_completes_and_a_rerun_trains_nothing) {
 }
 
 Test(sweep, parent_killed_mid_run_resumes_to_the_uninterrupted_table) {
-    char *want = baseline(&LONG);
+    char *want = baseline(long_spec());
     const char *spec = at("s.yaml"), *dir = at("d");
-    write_spec(spec, &LONG);
+    write_spec(spec, long_spec());
     pid_t pid = start_sweep(spec, dir, "run1.err", 1);
     char mid[32];
     pid_t kids[16];
@@ -540,9 +553,11 @@ Test(sweep, parent_killed_mid_run_resumes_to_the_uninterrupted_table) {
     cr_assert_eq(wait_sweep(pid), 128 + SIGKILL);
     /* the children die with their parent (PR_SET_PDEATHSIG) */
     for (int i = 0; i < n_kids; i++) {
-        for (int t = 0; t < 500 && alive(kids[i]); t++) nap_ms(10);
+        for (int t = 0; t < 200 && alive(kids[i]); t++) nap_ms(10);
         cr_assert(!alive(kids[i]), "child %d of the killed sweep still runs", (int)kids[i]);
     }
+    cr_assert(!has_file(dir, mid, "metrics.json"), "run %s finished after its sweep was killed",
+              mid);
     cr_assert_eq(processes_naming(dir), 0, "a process still works on %s", dir);
     /* its claim stays in the ledger until a sweep finds its owner gone */
     cr_assert_geq(ledger_count(dir, "status = 'running'"), 1);
@@ -574,9 +589,9 @@ Test(sweep, parent_killed_mid_run_resumes_to_the_uninterrupted_table) {
 }
 
 Test(sweep, child_killed_mid_run_is_retried_and_the_sweep_goes_on) {
-    char *want = baseline(&LONG);
+    char *want = baseline(long_spec());
     const char *spec = at("s.yaml"), *dir = at("d");
-    write_spec(spec, &LONG);
+    write_spec(spec, long_spec());
     pid_t pid = start_sweep(spec, dir, "run.err", 0);
     char mid[32];
     pid_t kids[16];
@@ -606,9 +621,9 @@ Test(sweep, child_killed_mid_run_is_retried_and_the_sweep_goes_on) {
 }
 
 Test(sweep, sigterm_and_sigint_leave_runs_pending_and_a_rerun_finishes) {
-    char *want = baseline(&LONG);
+    char *want = baseline(long_spec());
     const char *spec = at("s.yaml"), *dir = at("d");
-    write_spec(spec, &LONG);
+    write_spec(spec, long_spec());
     const int sigs[2] = {SIGTERM, SIGINT};
     char mids[2][32];
     for (int k = 0; k < 2; k++) {
@@ -648,10 +663,38 @@ Test(sweep, sigterm_and_sigint_leave_runs_pending_and_a_rerun_finishes) {
     free(want);
 }
 
-Test(sweep, two_sweeps_at_once_share_the_runs) {
-    char *want = baseline(&LONG);
+Test(sweep, interrupted_while_preparing_a_dataset_exits_130_and_prepares_it_again) {
+    spec_opts o = TINY;
+    o.tokens = 4000000; /* a preparation that lasts (about 1 s) */
     const char *spec = at("s.yaml"), *dir = at("d");
-    write_spec(spec, &LONG);
+    write_spec(spec, &o);
+    pid_t pid = start_sweep(spec, dir, "run.err", 0), kid;
+    for (int polls = 0; children_of(pid, &kid, 1) == 0; polls++) {
+        cr_assert_lt(polls, 60000, "no dataset worker in 2 minutes");
+        nap_ms(2);
+    }
+    cr_assert_eq(kill(pid, SIGINT), 0);
+    int code = wait_sweep(pid);
+    char *err = zs_test_slurp(at("run.err"), NULL);
+    cr_assert_eq(code, 130, "exit %d: %s", code, err);
+    cr_assert(strstr(err, "sweep interrupted; run the same command to resume"), "%s", err);
+    cr_assert_null(strstr(err, "killed by signal"), "%s", err);
+    free(err);
+    char *ready = ledger(dir, "SELECT name, ready FROM datasets");
+    cr_assert_str_eq(ready, "a|0\n", "the interrupt did not land during the preparation");
+    free(ready);
+    assert_counts(dir, 6, 0, 0, 6, 0, 0);
+    zs_run r = sweep(spec, dir, "");
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    cr_assert(strstr(r.err, "sweep: preparing dataset a\n"), "%s", r.err);
+    zs_run_free(&r);
+    assert_counts(dir, 6, 6, 0, 0, 0, 0);
+}
+
+Test(sweep, two_sweeps_at_once_share_the_runs) {
+    char *want = baseline(long_spec());
+    const char *spec = at("s.yaml"), *dir = at("d");
+    write_spec(spec, long_spec());
     pid_t a = start_sweep(spec, dir, "a.err", 0), b = start_sweep(spec, dir, "b.err", 0);
     int code_a = wait_sweep(a), code_b = wait_sweep(b);
     char *err_a = zs_test_slurp(at("a.err"), NULL), *err_b = zs_test_slurp(at("b.err"), NULL);
@@ -875,7 +918,7 @@ Test(sweep, spec_errors_name_file_line_and_field) {
     char text[2048];
     /* line 6: the second model's d_model */
     snprintf(text, sizeof text,
-             "datasets:\n%smodels:\n  - {name: d8, d_model: 8, layers: 1}\n"
+             "datasets:\n%s, tokens: 61440}\nmodels:\n  - {name: d8, d_model: 8, layers: 1}\n"
              "  # a comment line\n  - {name: d16, d_model: -3, layers: 1}\nbudgets: [3840]\n"
              "train: {context: 32, batch: 4, min_steps: 10}\n",
              DATASETS[0]);
@@ -889,7 +932,8 @@ Test(sweep, spec_errors_name_file_line_and_field) {
 
     /* line 5: a budget below min_steps */
     snprintf(text, sizeof text,
-             "datasets:\n%smodels:\n  - {name: d8, d_model: 8, layers: 1}\nbudgets: [3840, 640]\n"
+             "datasets:\n%s, tokens: 61440}\nmodels:\n  - {name: d8, d_model: 8, layers: "
+             "1}\nbudgets: [3840, 640]\n"
              "train: {context: 32, batch: 4, min_steps: 10}\n",
              DATASETS[0]);
     cr_assert_eq(zs_test_write(spec, text, strlen(text)), 0);
@@ -900,10 +944,11 @@ Test(sweep, spec_errors_name_file_line_and_field) {
     zs_run_free(&r);
 
     /* an unknown key on line 4 */
-    snprintf(text, sizeof text,
-             "datasets:\n%smodels: [{name: d8, d_model: 8, layers: 1}]\nbogus: 1\n"
-             "budgets: [3840]\n",
-             DATASETS[0]);
+    snprintf(
+        text, sizeof text,
+        "datasets:\n%s, tokens: 61440}\nmodels: [{name: d8, d_model: 8, layers: 1}]\nbogus: 1\n"
+        "budgets: [3840]\n",
+        DATASETS[0]);
     cr_assert_eq(zs_test_write(spec, text, strlen(text)), 0);
     r = zs_test_cli("sweep plan '%s'", spec);
     snprintf(want, sizeof want, "%s:4: bogus: unknown key", spec);
@@ -937,7 +982,7 @@ static int finite_in(json_t *obj, const char *key, double lo, double hi) {
 }
 
 Test(sweep, analyse_writes_laws_summary_and_report) {
-    const spec_opts o = {3, "d8,d12,d16", "[3840, 7680, 15360]", 5, 0, 2};
+    const spec_opts o = {3, "d8,d12,d16", "[3840, 7680, 15360]", 5, 0, 2, 0};
     const char *spec = at("s.yaml"), *dir = at("d");
     write_spec(spec, &o);
     zs_run r = zs_test_cli("sweep run '%s' -o '%s' -q", spec, dir);
@@ -1001,7 +1046,7 @@ Test(sweep, analyse_writes_laws_summary_and_report) {
     free(html);
 
     /* nothing completed: nothing to analyse */
-    const spec_opts crash = {1, "d8", "[3840]", 5, 1, 1};
+    const spec_opts crash = {1, "d8", "[3840]", 5, 1, 1, 0};
     const char *spec2 = at("c.yaml"), *dir2 = at("c");
     write_spec(spec2, &crash);
     r = zs_test_sh("ZS_SWEEP_TEST_CRASH=d8 ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}"
