@@ -85,7 +85,7 @@ static const char *const schema =
     " wall_s REAL NOT NULL DEFAULT 0, message TEXT);";
 
 /* A new ledger gets the schema and its format stamp; an existing one must carry it. */
-static zs_status check_or_init(zs_ledger *lg, int create, zs_error *err) {
+static zs_status check_or_init_locked(zs_ledger *lg, int create, zs_error *err) {
     sqlite3_stmt *st = NULL;
     int has_meta = 0;
     zs_status s = prepare(lg, "SELECT count(*) FROM sqlite_master", &st, err);
@@ -119,6 +119,17 @@ static zs_status check_or_init(zs_ledger *lg, int create, zs_error *err) {
             "%s: ledger format version '%s', but this zipscale reads version " LEDGER_VERSION,
             lg->path, has_meta ? value : "(none)");
     return exec(lg, schema, err); /* verifies the tables exist with these names */
+}
+
+/* When it may create, in one write transaction: several `sweep run` processes started at
+ * once on a new directory must not each see an empty database and each stamp it. */
+static zs_status check_or_init(zs_ledger *lg, int create, zs_error *err) {
+    if (!create) return check_or_init_locked(lg, 0, err);
+    zs_status s = exec(lg, "BEGIN IMMEDIATE", err);
+    if (s) return s;
+    if (!(s = check_or_init_locked(lg, 1, err))) return exec(lg, "COMMIT", err);
+    exec(lg, "ROLLBACK", NULL);
+    return s;
 }
 
 zs_status zs_ledger_open(zs_ledger **out, const char *dir, int create, zs_error *err) {
