@@ -613,3 +613,79 @@ Test(lawfile_bound, bad_keys_are_named) {
     cr_assert_eq(read_with(", \"e_max\": 1.25", &law, &err), ZS_ERR_FORMAT);
     cr_assert(strstr(err.msg, "fits[0].law.E: expected at most e_max"), "%s", err.msg);
 }
+
+/* ---- a fixed E (zs_fit_opts.e_fixed, --fix-e) ---------------------------------------------- */
+
+/* With E fixed at its true value, noise-free data give back the other four exactly; the
+ * unconstrained fit is never consulted (its better optimum does not win), and the fixed
+ * fit equals the bounded fit's face when the bound is active. */
+Test(fit_fixed_e, recovers_the_law_with_e_known) {
+    enum { COUNT = 30 };
+    const zs_chinchilla truth = {2.0, 300, 900, 0.32, 0.30};
+    double n[COUNT], d[COUNT], l[COUNT];
+    sweep(&truth, 5, 6, 0, 0, n, d, l);
+    zs_fit_data data;
+    make_data(&data, n, d, l, COUNT);
+    zs_fit_opts opts;
+    fit_opts(&opts, MEDIUM_GRID, truth.E, 0);
+    opts.e_fixed = 1;
+    zs_fit_result fit;
+    zs_error err;
+    cr_assert_eq(zs_fit_chinchilla(&data, &opts, NULL, 0, &fit, &err), ZS_OK, "%s", err.msg);
+    cr_assert(fit.e_bound_active);
+    cr_assert_leq(fit.law.E, truth.E);
+    cr_assert_lt(fabs(fit.law.E / truth.E - 1), 1e-12, "E %.17g", fit.law.E);
+    cr_assert_lt(fabs(fit.law.alpha / truth.alpha - 1), 1e-4, "alpha %g", fit.law.alpha);
+    cr_assert_lt(fabs(fit.law.beta / truth.beta - 1), 1e-4, "beta %g", fit.law.beta);
+    cr_assert_lt(fabs(log(fit.law.A / truth.A)), 1e-3, "A %g", fit.law.A);
+    cr_assert_lt(fabs(log(fit.law.B / truth.B)), 1e-3, "B %g", fit.law.B);
+    /* Fixed below the truth: E stays put even though a free E would fit better. */
+    opts.e_max = 1.8;
+    zs_fit_result fixed, bounded;
+    cr_assert_eq(zs_fit_chinchilla(&data, &opts, NULL, 0, &fixed, &err), ZS_OK, "%s", err.msg);
+    cr_assert_lt(fabs(fixed.law.E / 1.8 - 1), 1e-12, "E %.17g", fixed.law.E);
+    opts.e_fixed = 0;
+    cr_assert_eq(zs_fit_chinchilla(&data, &opts, NULL, 0, &bounded, &err), ZS_OK, "%s", err.msg);
+    cr_assert(bounded.e_bound_active);
+    cr_assert_eq(memcmp(fixed.p, bounded.p, sizeof fixed.p), 0, "fixed and face fits differ");
+    /* Fixed above the free optimum's E: still fixed, where a bound would not bind. */
+    opts.e_max = 2.2;
+    opts.e_fixed = 1;
+    cr_assert_eq(zs_fit_chinchilla(&data, &opts, NULL, 0, &fixed, &err), ZS_OK, "%s", err.msg);
+    cr_assert_lt(fabs(fixed.law.E / 2.2 - 1), 1e-12, "E %.17g", fixed.law.E);
+    cr_assert(fixed.e_bound_active);
+    zs_fit_data_free(&data);
+}
+
+Test(fit_cli_fixed_e, lawfile_records_it_and_text_says_so) {
+    const char *csv = write_bounded_table("fixed_cli.csv", "H_star");
+    const char *path = zs_test_path("fixed_law.json");
+    zs_run r =
+        zs_test_cli("fit %s --grid " SMALL_GRID " --fix-e --col-e-max H_star -o %s", csv, path);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "# hard: E fixed at e_max = 1.5 (not fitted)"), "%s", r.out);
+    cr_assert(strstr(r.out, "# easy: E fixed at e_max = 3 (not fitted)"), "%s", r.out);
+    zs_run_free(&r);
+    zs_lawfile law;
+    zs_error err;
+    cr_assert_eq(zs_lawfile_read(&law, path, &err), ZS_OK, "%s", err.msg);
+    cr_assert(law.fits[0].e_fixed && law.fits[1].e_fixed);
+    cr_assert(!law.fits[2].e_fixed, "a dataset without e_max stays free");
+    cr_assert_lt(fabs(law.fits[1].law.E / 3 - 1), 1e-12, "E %.17g", law.fits[1].law.E);
+    zs_lawfile_free(&law);
+}
+
+Test(lawfile_bound, e_fixed_key) {
+    zs_lawfile law;
+    zs_error err;
+    cr_assert_eq(
+        read_with(", \"e_max\": 1.5, \"e_bound_active\": true, \"e_fixed\": true", &law, &err),
+        ZS_OK, "%s", err.msg);
+    cr_assert(law.fits[0].e_fixed);
+    zs_lawfile_free(&law);
+    cr_assert_eq(read_with(", \"e_max\": 2, \"e_fixed\": 1", &law, &err), ZS_ERR_FORMAT);
+    cr_assert(strstr(err.msg, "fits[0].e_fixed: expected true or false"), "%s", err.msg);
+    cr_assert_eq(read_with(", \"e_max\": 2, \"e_fixed\": true", &law, &err), ZS_ERR_FORMAT);
+    cr_assert(strstr(err.msg, "fits[0].e_fixed: expected false unless e_bound_active"), "%s",
+              err.msg);
+}

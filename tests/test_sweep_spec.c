@@ -103,6 +103,7 @@ static const char FULL[] =
     "  bootstrap: 0\n"
     "  holdout_largest: 1\n"
     "  bound_e: no\n"
+    "  fix_e: no\n"
     "  reference_flops: 1e15\n"
     "jobs: 2\n"
     "max_attempts: 5\n";
@@ -183,6 +184,7 @@ Test(sweep_spec, full_spec_reads_back) {
     cr_assert_eq(s.bootstrap, 0);
     cr_assert_eq(s.holdout_largest, 1);
     cr_assert_eq(s.bound_e, 0);
+    cr_assert_eq(s.fix_e, 0);
     cr_assert_eq(s.reference_flops, 1e15);
     cr_assert_eq(s.jobs, 2);
     cr_assert_eq(s.max_attempts, 5);
@@ -224,6 +226,7 @@ Test(sweep_spec, defaults) {
     cr_assert_eq(s.bootstrap, 200);
     cr_assert_eq(s.holdout_largest, 2);
     cr_assert_eq(s.bound_e, 1);
+    cr_assert_eq(s.fix_e, 1);
     cr_assert_eq(s.reference_flops, 0);
     cr_assert_eq(s.jobs, 0);
     cr_assert_eq(s.max_attempts, 3);

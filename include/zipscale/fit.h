@@ -125,6 +125,10 @@ typedef struct {
      * starts' optima that satisfy it and the optima of a 4-parameter fit with E fixed at
      * e_max from every start (docs/fitting.md, "Bounding E"). */
     double e_max;
+    /* 1 with a finite e_max: E is not fitted but fixed at e_max (the 4-parameter fit from
+     * every start alone): for data whose irreducible loss is known (docs/fitting.md,
+     * "Fixing E"). Default 0. */
+    int e_fixed;
 } zs_fit_opts;
 
 void zs_fit_opts_init(zs_fit_opts *opts);
@@ -219,6 +223,7 @@ typedef struct {
     double e_max;       /* the bound on E the fit used; NAN when none (a value not > 0, as in
                            a zeroed struct, is written as none too); optional in law.json */
     int e_bound_active; /* E sits at e_max (zs_fit_result.e_bound_active) */
+    int e_fixed;        /* E was fixed at e_max, not fitted (optional in law.json) */
 } zs_lawfit;
 
 typedef struct {
@@ -252,6 +257,8 @@ typedef struct {
      * fit.e_max, when finite, still applies: the smaller wins); a table without the
      * e_max column is then an error. Default 0. */
     int bound_e;
+    /* 1 (with bound_e): such a dataset's E is fixed at its e_max instead (zs_fit_opts.e_fixed). */
+    int fix_e;
 } zs_fit_table_opts;
 
 void zs_fit_table_opts_init(zs_fit_table_opts *opts);

@@ -93,6 +93,8 @@ typedef struct {
     size_t bootstrap;       /* replicates (default 200) */
     size_t holdout_largest; /* runs per dataset held out and predicted (default 2) */
     int bound_e;            /* 1 (default): for PCFG data E <= derivation entropy */
+    int fix_e;              /* 1 (default): with bound_e, E = the derivation entropy (not
+                               fitted) for a PCFG dataset whose runs all stay above it */
     double reference_flops; /* the budget of the headline's tokens/param (default: the
                                largest run's 6ND) */
     /* workers: */
@@ -205,6 +207,7 @@ typedef struct {
     double residual_rms;                     /* of log loss */
     double holdout_rmse;                     /* nats, NAN without hold-out */
     int e_bounded;                           /* the E bound was active */
+    int e_fixed;                             /* E fixed at the derivation entropy, not fitted */
 } zs_sweep_summary_row;
 
 typedef struct {

@@ -13,7 +13,7 @@ typedef struct {
     const char *loss, *grid, *output;
     double delta, level;
     uint64_t bootstrap, seed, holdout_largest;
-    int skip_invalid, threads, json, bound_e;
+    int skip_invalid, threads, json, bound_e, fix_e;
     zs_runs_columns cols;
 } fit_args;
 
@@ -37,6 +37,9 @@ static const zs_opt fit_opts[] = {
     {"bound-e", 0, ZS_OPT_FLAG, &args.bound_e, NULL,
      "fit each dataset with E <= its e_max column (an upper bound on the irreducible loss, "
      "e.g. a PCFG's derivation entropy per token); datasets without one stay unbounded"},
+    {"fix-e", 0, ZS_OPT_FLAG, &args.fix_e, NULL,
+     "fix each such dataset's E at its e_max instead of bounding it (when the irreducible "
+     "loss is known, e.g. an unambiguous grammar's entropy rate)"},
     ZS_OPT_RUNS_COLUMNS(args.cols),
     {"col-weight", 0, ZS_OPT_STRING, &args.cols.weight, "NAME",
      "column of point weights (default weight)"},
@@ -49,12 +52,14 @@ static const zs_opt fit_opts[] = {
 static const zs_cli_spec fit_spec = {
     "fit",
     "RUNS.csv [--loss huber|lsq] [--delta D] [--grid SPEC] [--bootstrap B] [--seed S] "
-    "[--level P] [--holdout-largest K] [--bound-e] [--skip-invalid] [--json] [-o law.json]",
+    "[--level P] [--holdout-largest K] [--bound-e [--fix-e]] [--skip-invalid] [--json] "
+    "[-o law.json]",
     "fit Chinchilla laws L = E + A/N^alpha + B/D^beta to a table of runs",
     "Reads a CSV with a header: N (parameters), D (tokens), loss (nats) required; dataset,\n"
     "H, flops, seed, weight, e_max optional. Fits each dataset in log space as [EP]:\n"
     "Huber(delta) of log residuals summed, L-BFGS from every start of the grid, the best\n"
-    "kept. With --bound-e, a dataset's fit keeps E <= its e_max. With --bootstrap, each\n"
+    "kept. With --bound-e, a dataset's fit keeps E <= its e_max (--fix-e: E = e_max, the\n"
+    "other four fitted). With --bootstrap, each\n"
     "replicate resamples the runs and refits from the optimum plus a coarse grid. law.json\n"
     "is what frontier and predict read (docs/fitting.md).",
     fit_opts,
@@ -111,7 +116,10 @@ static void print_table(FILE *out, const zs_lawfile *law, size_t n_starts) {
     for (size_t i = 0; i < law->n_fits; i++) {
         const zs_lawfit *f = &law->fits[i];
         if (!(f->e_max > 0)) continue;
-        if (f->e_bound_active)
+        if (f->e_fixed)
+            fprintf(out, "# %s: E fixed at e_max = %.6g (not fitted)\n",
+                    f->dataset ? f->dataset : "all rows", f->e_max);
+        else if (f->e_bound_active)
             fprintf(out,
                     "# %s: bound active: E = e_max = %.6g (the unbounded optimum's E is above "
                     "it)\n",
@@ -144,7 +152,8 @@ static zs_status parse_options(zs_fit_table_opts *opts, zs_error *err) {
     opts->seed = args.seed;
     opts->level = args.level;
     opts->holdout_largest = args.holdout_largest;
-    opts->bound_e = args.bound_e;
+    opts->bound_e = args.bound_e || args.fix_e;
+    opts->fix_e = args.fix_e;
     return ZS_OK;
 }
 

@@ -353,7 +353,8 @@ static double log_bound(double e_max) {
  *   4. returns the lowest objective of 2 and 3 (ties: interior first, then lower index).
  * Every candidate satisfies the bound, so the answer does; the search is as global as the
  * unconstrained one (the same starts, on each of the two pieces). Steps 2-4 are again
- * parallel over starts and deterministic. */
+ * parallel over starts and deterministic. With opts->e_fixed only the face is searched
+ * (step 3 alone): E is e_max, not a free parameter. */
 zs_status zs_fit_chinchilla(const zs_fit_data *data, const zs_fit_opts *opts,
                             const double (*extra)[ZS_FIT_NPARAMS], size_t n_extra,
                             zs_fit_result *result, zs_error *err) {
@@ -375,18 +376,21 @@ zs_status zs_fit_chinchilla(const zs_fit_data *data, const zs_fit_opts *opts,
         free(scratch);
         return ZS_ERR_NOMEM;
     }
-    run_starts(data, opts, extra, n_grid, n_starts, 0, 0, threads, scratch, per_thread, starts);
-    size_t best = best_start(starts, n_starts, 0, e_max);
+    const int fixed = opts->e_fixed && isfinite(e_max);
+    if (!fixed)
+        run_starts(data, opts, extra, n_grid, n_starts, 0, 0, threads, scratch, per_thread, starts);
+    size_t best = fixed ? n_starts : best_start(starts, n_starts, 0, e_max);
     int on_bound = 0;
     start_result *face = NULL;
     zs_status s = ZS_OK;
-    if (best < n_starts && isfinite(e_max) && !(exp(starts[best].p[ZS_FIT_E]) <= e_max)) {
+    if (fixed ||
+        (best < n_starts && isfinite(e_max) && !(exp(starts[best].p[ZS_FIT_E]) <= e_max))) {
         face = zs_calloc(n_starts, sizeof *face, "fit starts", err);
         if (!face) s = ZS_ERR_NOMEM;
         if (!s) {
             run_starts(data, opts, extra, n_grid, n_starts, 1, log_bound(e_max), threads, scratch,
                        per_thread, face);
-            best = best_start(starts, n_starts, 1, e_max);
+            best = fixed ? n_starts : best_start(starts, n_starts, 1, e_max);
             size_t best_face = best_start(face, n_starts, 0, e_max);
             if (best_face < n_starts &&
                 (best == n_starts || face[best_face].objective < starts[best].objective)) {

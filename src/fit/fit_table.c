@@ -89,8 +89,10 @@ static zs_status fit_dataset(const zs_runs *runs, size_t d, const zs_fit_table_o
     }
     /* The dataset's bound on E from the table (with bound_e), under the caller's own. */
     zs_fit_opts fit_opts = opts->fit;
-    if (opts->bound_e && runs->has_e_max && isfinite(runs->dataset_e_max[d]))
+    if (opts->bound_e && runs->has_e_max && isfinite(runs->dataset_e_max[d])) {
         fit_opts.e_max = fmin(fit_opts.e_max, runs->dataset_e_max[d]);
+        fit_opts.e_fixed = opts->fix_e;
+    }
     zs_fit_result fit;
     s = zs_fit_chinchilla(&data, &fit_opts, NULL, 0, &fit, err);
     if (!s) {
@@ -101,6 +103,7 @@ static zs_status fit_dataset(const zs_runs *runs, size_t d, const zs_fit_table_o
         out->converged = fit.converged;
         out->e_max = isfinite(fit_opts.e_max) ? fit_opts.e_max : NAN;
         out->e_bound_active = fit.e_bound_active;
+        out->e_fixed = fit_opts.e_fixed && isfinite(fit_opts.e_max);
     }
     if (!s && opts->bootstrap_replicates) {
         s = zs_fit_bootstrap(&data, &fit_opts, &fit, NULL, opts->bootstrap_replicates, opts->seed,

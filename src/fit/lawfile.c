@@ -56,16 +56,16 @@ static json_t *holdout_json(const zs_holdout *h) {
                      "max_abs_error", number(h->max_abs_error), "points", points);
 }
 
-/* e_max (null: no bound, also for a zeroed zs_lawfit's 0) and e_bound_active were added
- * to version 1 as optional keys: always written, and a file without them reads as
- * unbounded. */
+/* e_max (null: no bound, also for a zeroed zs_lawfit's 0), e_bound_active and e_fixed
+ * were added to version 1 as optional keys: always written, and a file without them reads
+ * as unbounded. */
 static json_t *fit_json(const zs_lawfit *f) {
-    return json_pack("{s:o, s:o, s:I, s:o, s:o, s:o, s:b, s:o, s:b, s:o, s:o}", "dataset",
+    return json_pack("{s:o, s:o, s:I, s:o, s:o, s:o, s:b, s:o, s:b, s:b, s:o, s:o}", "dataset",
                      f->dataset ? json_string(f->dataset) : json_null(), "H", number(f->h),
                      "n_points", (json_int_t)f->n_points, "law", law_json(&f->law), "objective",
                      number(f->objective), "residual_rms", number(f->residual_rms), "converged",
                      f->converged, "e_max", number(f->e_max > 0 ? f->e_max : NAN), "e_bound_active",
-                     f->e_bound_active, "bootstrap",
+                     f->e_bound_active, "e_fixed", f->e_fixed, "bootstrap",
                      f->has_bootstrap ? bootstrap_json(&f->bootstrap) : json_null(), "holdout",
                      f->has_holdout ? holdout_json(&f->holdout) : json_null());
 }
@@ -258,9 +258,10 @@ static zs_status read_holdout(const ctx *c, json_t *h, const char *prefix, zs_ho
     return s;
 }
 
-/* The optional bound on E: "e_max" (a positive number, or null / absent: none) and
- * "e_bound_active" (true or false; absent: false). An active bound needs an e_max, and the
- * law's E may not exceed it. */
+/* The optional bound on E: "e_max" (a positive number, or null / absent: none),
+ * "e_bound_active" (true or false; absent: false) and "e_fixed" (true or false; absent:
+ * false). An active bound needs an e_max, a fixed E an active bound, and the law's E may not
+ * exceed e_max. */
 static zs_status read_bound(const ctx *c, json_t *f, const char *p, zs_lawfit *fit) {
     char field[96];
     fit->e_max = NAN;
@@ -273,6 +274,12 @@ static zs_status read_bound(const ctx *c, json_t *f, const char *p, zs_lawfit *f
     fit->e_bound_active = json_is_true(active);
     if (fit->e_bound_active && isnan(fit->e_max))
         return bad(c, field, "false when e_max is null or absent (no bound to be active)");
+    json_t *fixed = member(f, "e_fixed");
+    snprintf(field, sizeof field, "%se_fixed", p);
+    if (fixed && !json_is_boolean(fixed)) return bad(c, field, "true or false");
+    fit->e_fixed = json_is_true(fixed);
+    if (fit->e_fixed && !fit->e_bound_active)
+        return bad(c, field, "false unless e_bound_active (a fixed E sits at e_max)");
     snprintf(field, sizeof field, "%slaw.E", p);
     if (fit->law.E > fit->e_max) return bad(c, field, "at most e_max");
     return ZS_OK;

@@ -115,6 +115,9 @@ static zs_status read_row(const ctx *c, json_t *row, size_t i, zs_report_sweep_r
     json_t *bound = member(row, "e_bound_active");
     if (!json_is_boolean(bound)) return bad(c, p, "e_bound_active", "true or false");
     r->e_bound_active = json_is_true(bound);
+    json_t *fixed = member(row, "e_fixed"); /* absent: not fixed */
+    if (fixed && !json_is_boolean(fixed)) return bad(c, p, "e_fixed", "true or false");
+    r->e_fixed = json_is_true(fixed);
     return ZS_OK;
 }
 

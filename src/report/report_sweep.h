@@ -23,6 +23,7 @@ typedef struct {
     double tokens_per_param, tokens_per_param_ci[2]; /* at the reference budget */
     double residual_rms, holdout_rmse;
     int e_bound_active;
+    int e_fixed; /* E was fixed at the floor, not fitted */
 } zs_report_sweep_row;
 
 /* A run that did not complete: an entry of "failures". */

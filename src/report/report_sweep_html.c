@@ -68,7 +68,10 @@ static void row(FILE *out, const zs_report_sweep_row *r) {
     }
     fprintf(out, "</td><td class=\"num\">%zu</td><td class=\"num\">", r->runs);
     put_ci(out, r->law.E, r->e_ci);
-    if (r->e_bound_active) fputs(" (at bound)", out);
+    if (r->e_fixed)
+        fputs(" (fixed at the floor)", out);
+    else if (r->e_bound_active)
+        fputs(" (at bound)", out);
     fputs("</td>", out);
     td_num(out, r->entropy_nats);
     td_ci(out, r->law.alpha, r->alpha_ci);
@@ -95,12 +98,14 @@ static void laws_table(FILE *out, const zs_report_sweep *sw) {
     zs_html_table_head(out, cols, sizeof cols / sizeof cols[0]);
     for (size_t i = 0; i < sw->n_rows; i++) row(out, &sw->rows[i]);
     zs_html_table_tail(out);
-    paragraph(out, "H ± the standard deviation of the per-sequence gzip ratios. floor: the "
-                   "data's derivation entropy per token (nats), an upper bound on the "
-                   "loss a perfect model reaches (they differ by the grammar's ambiguity); n/a "
-                   "for data without a grammar. (at bound): the fit held E at its bound, the "
-                   "floor. Hold-out RMSE: of the law's predictions for the largest runs, left "
-                   "out of the fit.");
+    paragraph(out,
+              "H ± the standard deviation of the per-sequence gzip ratios. floor: the "
+              "data's derivation entropy per token (nats), an upper bound on the "
+              "loss a perfect model reaches (they differ by the grammar's ambiguity); n/a "
+              "for data without a grammar. (fixed at the floor): E was set to the floor, not "
+              "fitted (the runs all stay above it). (at bound): the fit held E at its bound, the "
+              "floor. Hold-out RMSE: of the law's predictions for the largest runs, left "
+              "out of the fit.");
 }
 
 void zs_report_frontier_direction(double slope, double lo, double hi, size_t level_pct, int greek,

@@ -72,6 +72,7 @@ static zs_status summary_row(const zs_lawfit *f, const zs_ledger_dataset *d, dou
     row->residual_rms = f->residual_rms;
     row->holdout_rmse = f->has_holdout ? f->holdout.rmse : NAN;
     row->e_bounded = f->e_bound_active;
+    row->e_fixed = f->e_fixed;
     zs_frontier_point pt;
     row->tokens_per_param = NAN;
     if (!zs_frontier_point_at(&f->law, flops, &pt, NULL))
@@ -164,7 +165,7 @@ static json_t *num(double x) {
 static json_t *row_json(const zs_sweep_summary_row *r) {
     return json_pack(
         "{s:s, s:o, s:o, s:o, s:I, s:{s:o, s:o, s:o, s:o, s:o}, s:[o,o], s:[o,o], "
-        "s:[o,o], s:o, s:[o,o], s:o, s:[o,o], s:o, s:o, s:b}",
+        "s:[o,o], s:o, s:[o,o], s:o, s:[o,o], s:o, s:o, s:b, s:b}",
         "dataset", r->name, "H", num(r->h), "H_stdev", num(r->h_stdev), "derivation_entropy_nats",
         num(r->entropy_nats), "runs", (json_int_t)r->n_runs, "law", "E", num(r->law.E), "A",
         num(r->law.A), "B", num(r->law.B), "alpha", num(r->law.alpha), "beta", num(r->law.beta),
@@ -172,7 +173,7 @@ static json_t *row_json(const zs_sweep_summary_row *r) {
         "beta_ci", num(r->beta_lo), num(r->beta_hi), "a", num(r->a), "a_ci", num(r->a_lo),
         num(r->a_hi), "tokens_per_param", num(r->tokens_per_param), "tokens_per_param_ci",
         num(r->tpp_lo), num(r->tpp_hi), "residual_rms", num(r->residual_rms), "holdout_rmse",
-        num(r->holdout_rmse), "e_bound_active", r->e_bounded);
+        num(r->holdout_rmse), "e_bound_active", r->e_bounded, "e_fixed", r->e_fixed);
 }
 
 static zs_status write_summary(const zs_sweep_summary *sum, const char *path, zs_error *err) {
@@ -222,6 +223,7 @@ static zs_status fit_all(const char *dir, const zs_sweep_spec *spec, const zs_sw
     fo.bootstrap_replicates = spec->bootstrap;
     fo.holdout_largest = spec->holdout_largest;
     fo.bound_e = spec->bound_e && runs.has_e_max;
+    fo.fix_e = fo.bound_e && spec->fix_e;
     if (!s) s = zs_fit_table(&runs, csv, &fo, &law, err);
     if (!s) s = zs_lawfile_write(&law, law_path, err);
     if (!s) s = zs_ledger_datasets(lg, &ds, &n_ds, err);

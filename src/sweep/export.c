@@ -38,8 +38,22 @@ static void put_real(FILE *f, double x) {
         fputs("nan", f);
 }
 
+/* The e_max column: the derivation entropy per token with analysis.bound_e. With fix_e
+ * it becomes E itself, which only holds when no run went below it (a run that did shows
+ * the grammar is ambiguous: its entropy rate is lower): such a dataset's E is left free. */
+static double e_max_of(const zs_sweep_spec *spec, const zs_ledger_dataset *d,
+                       const zs_ledger_run *runs, size_t n) {
+    if (!spec->bound_e || !d) return NAN;
+    double floor = d->entropy_nats_per_token;
+    for (size_t i = 0; spec->fix_e && i < n; i++)
+        if (!runs[i].retired && runs[i].status == ZS_RUN_COMPLETED &&
+            strcmp(runs[i].data_id, d->id) == 0 && runs[i].final_loss < floor)
+            return NAN;
+    return floor;
+}
+
 static void write_row(FILE *f, const zs_sweep_spec *spec, const zs_ledger_run *r,
-                      const zs_ledger_dataset *d) {
+                      const zs_ledger_dataset *d, double e_max) {
     double n = spec->fit_nonembed ? (double)r->n_params_nonembed : (double)r->n_params;
     fprintf(f, "%s,%.17g,%llu,", r->dataset, n, (unsigned long long)r->tokens);
     put_real(f, r->final_loss);
@@ -48,7 +62,7 @@ static void write_row(FILE *f, const zs_sweep_spec *spec, const zs_ledger_run *r
     fprintf(f, ",%.17g,%llu,%llu,%llu,%llu,", 6.0 * n * (double)r->tokens,
             (unsigned long long)r->seed, (unsigned long long)r->steps,
             (unsigned long long)r->n_params, (unsigned long long)r->n_params_nonembed);
-    put_real(f, spec->bound_e && d ? d->entropy_nats_per_token : NAN);
+    put_real(f, e_max);
     fprintf(f, ",%s,%llu,", r->model, (unsigned long long)r->budget);
     put_real(f, r->min_loss);
     fprintf(f, ",%.3f,%s\n", r->wall_s, r->id);
@@ -92,7 +106,8 @@ zs_status zs_sweep_export_ledger(zs_ledger *lg, const zs_sweep_spec *spec,
         for (size_t i = 0; i < plan->n_runs; i++) {
             const zs_ledger_run *r = run_of(runs, n, order[i]->id);
             if (!r || r->retired || r->status != ZS_RUN_COMPLETED) continue;
-            write_row(af.fp, spec, r, dataset_of(ds, n_ds, r->data_id));
+            const zs_ledger_dataset *d = dataset_of(ds, n_ds, r->data_id);
+            write_row(af.fp, spec, r, d, e_max_of(spec, d, runs, n));
             (*rows)++;
         }
         s = zs_atomic_commit(&af, err);

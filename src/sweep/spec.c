@@ -72,7 +72,10 @@
  *     n: nonembed           nonembed or all: the laws' N (fit_nonembed 1 or 0)
  *     bootstrap: 200        >= 0 replicates
  *     holdout_largest: 2    >= 0
- *     bound_e: true         true/false (also yes/no, any case)
+ *     bound_e: true         true/false (also yes/no, any case): PCFG data, E <= the
+ *                           derivation entropy per token
+ *     fix_e: true           true/false: with bound_e, E = that entropy (not fitted) for
+ *                           a dataset whose runs all stay above it
  *     reference_flops: 1e15 >= 0 (0 = the largest run's 6ND)
  *   jobs: 2               0..65536 (0 = one per core)
  *   max_attempts: 3       1..1000
@@ -129,8 +132,8 @@ static const char *const train_keys[] = {"context",
                                          "parity_test_size",
                                          NULL};
 static const char *const lr_rule_keys[] = {"c", "p", NULL};
-static const char *const analysis_keys[] = {"n",       "bootstrap",       "holdout_largest",
-                                            "bound_e", "reference_flops", NULL};
+static const char *const analysis_keys[] = {
+    "n", "bootstrap", "holdout_largest", "bound_e", "fix_e", "reference_flops", NULL};
 
 const char *zs_sweep_data_kind_name(zs_sweep_data_kind kind) {
     switch (kind) {
@@ -179,6 +182,7 @@ static void set_defaults(zs_sweep_spec *s) {
     s->bootstrap = 200;
     s->holdout_largest = 2;
     s->bound_e = 1;
+    s->fix_e = 1;
     s->max_attempts = 3;
 }
 
@@ -668,6 +672,7 @@ static zs_status read_analysis(zs_spec_doc *d, yaml_node_t *root, zs_sweep_spec 
     s->bootstrap = (size_t)boot;
     s->holdout_largest = (size_t)holdout;
     if (!st) st = zs_spec__key_bool(d, a, "analysis", "bound_e", &s->bound_e);
+    if (!st) st = zs_spec__key_bool(d, a, "analysis", "fix_e", &s->fix_e);
     if (!st)
         st = zs_spec__key_number(d, a, "analysis", "reference_flops", &NON_NEGATIVE,
                                  &s->reference_flops);

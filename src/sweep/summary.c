@@ -38,15 +38,20 @@ void zs_sweep_summary_print(const zs_sweep_summary *s, FILE *out) {
         char floor[16] = "-", hold[16] = "-";
         if (isfinite(r->entropy_nats)) snprintf(floor, sizeof floor, "%.3f", r->entropy_nats);
         if (isfinite(r->holdout_rmse)) snprintf(hold, sizeof hold, "%.4f", r->holdout_rmse);
-        fprintf(out, " %9s %8s%s\n", floor, hold, r->e_bounded ? "  (E at its bound)" : "");
+        fprintf(out, " %9s %8s%s\n", floor, hold,
+                r->e_fixed     ? "  (E fixed at the floor)"
+                : r->e_bounded ? "  (E at its bound)"
+                               : "");
     }
-    fprintf(out,
-            "\nfloor: the grammar's derivation entropy per token (nats), an upper bound on the "
-            "loss a perfect model reaches (they differ by the grammar's ambiguity); hold-out: RMSE "
-            "(nats) of "
-            "the law's predictions for the largest runs, left out of the fit; D/N at "
-            "reference: tokens per parameter on the frontier at C = %.3g FLOPs.\n\n",
-            s->reference_flops);
+    fprintf(
+        out,
+        "\nfloor: the grammar's derivation entropy per token (nats), an upper bound on the "
+        "loss a perfect model reaches (they differ by the grammar's ambiguity); E is fixed at it, "
+        "not fitted, for a grammar whose runs all stay above it (analysis.fix_e); hold-out: RMSE "
+        "(nats) of "
+        "the law's predictions for the largest runs, left out of the fit; D/N at "
+        "reference: tokens per parameter on the frontier at C = %.3g FLOPs.\n\n",
+        s->reference_flops);
     char sentence[512];
     zs_report_frontier_direction(s->a_slope, s->a_slope_lo, s->a_slope_hi, s->level_pct, 0,
                                  sentence, sizeof sentence);
