@@ -155,8 +155,9 @@ zs_status zs_ledger_open(zs_ledger **out, const char *dir, int create, zs_error 
     if (sqlite3_open_v2(lg->path, &lg->db, flags, NULL) != SQLITE_OK)
         s = db_fail(lg, err, "cannot open");
     if (!s) sqlite3_busy_timeout(lg->db, 60000);
-    if (!s) s = exec(lg, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", err);
+    /* The format first: a foreign database is refused before anything changes it. */
     if (!s) s = check_or_init(lg, create, err);
+    if (!s) s = exec(lg, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", err);
     if (s) {
         zs_ledger_close(lg);
         return s;

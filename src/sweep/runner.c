@@ -35,6 +35,7 @@ typedef struct {
     zs_ledger *lg;
     zs_child *kids;
     int n_kids, jobs, max_attempts;
+    int stopping; /* SIGTERM sent to the children after a stop signal */
     pid_t me;
     zs_sweep_progress progress;
 } zs_runner;
@@ -102,9 +103,14 @@ static int reap_one(zs_runner *r, int *status, double wait_s) {
         pid_t pid = waitpid(-1, status, WNOHANG);
         for (int i = 0; pid > 0 && i < r->n_kids; i++)
             if (r->kids[i].pid == pid) return i;
-        if (mono_s() >= until || stop_signal) return -1;
+        if (mono_s() >= until || (stop_signal && !r->stopping)) return -1; /* stop them first */
         nap(0.02);
     }
+}
+
+static void stop_children(zs_runner *r) {
+    r->stopping = 1;
+    for (int i = 0; i < r->n_kids; i++) kill(r->kids[i].pid, SIGTERM);
 }
 
 static void drop_child(zs_runner *r, int slot) {
@@ -149,8 +155,7 @@ static zs_status prepare_datasets(zs_runner *r, zs_error *err) {
         if (r->n_kids == 0) break;
         int status = 0, slot = reap_one(r, &status, 0.5);
         if (slot < 0) {
-            if (stop_signal)
-                for (int i = 0; i < r->n_kids; i++) kill(r->kids[i].pid, SIGTERM);
+            if (stop_signal && !r->stopping) stop_children(r);
             continue;
         }
         char said[ZS_ERROR_MSG_MAX], why[ZS_ERROR_MSG_MAX + 256];
@@ -216,10 +221,6 @@ static zs_status settle_run(zs_runner *r, int slot, int status, zs_error *err) {
     return s;
 }
 
-static void stop_children(zs_runner *r) {
-    for (int i = 0; i < r->n_kids; i++) kill(r->kids[i].pid, SIGTERM);
-}
-
 static zs_status run_all(zs_runner *r, zs_error *err) {
     zs_status s = ZS_OK;
     double last_beat = mono_s();
@@ -231,7 +232,7 @@ static zs_status run_all(zs_runner *r, zs_error *err) {
             exhausted = !claimed;
         }
         if (r->n_kids == 0 && (exhausted || stop_signal)) break;
-        if (stop_signal) stop_children(r);
+        if (stop_signal && !r->stopping) stop_children(r);
         int status = 0, slot = reap_one(r, &status, 0.25);
         if (slot >= 0) {
             s = settle_run(r, slot, status, err);
