@@ -62,8 +62,16 @@ static zs_status spawn(zs_runner *r, zs_child_work work, size_t index, const cha
     int fds[2];
     if (pipe(fds) != 0) return zs_fail(err, ZS_ERR_IO, "pipe: %s", strerror(errno));
     fflush(NULL);
+    /* Stop signals wait until the child has its own dispositions: one that arrived in
+     * between would otherwise run the parent's handler in the child, which goes on. */
+    sigset_t stops, before;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    sigprocmask(SIG_BLOCK, &stops, &before);
     pid_t pid = fork();
     if (pid < 0) {
+        sigprocmask(SIG_SETMASK, &before, NULL);
         close(fds[0]);
         close(fds[1]);
         return zs_fail(err, ZS_ERR_IO, "fork: %s", strerror(errno));
@@ -71,12 +79,14 @@ static zs_status spawn(zs_runner *r, zs_child_work work, size_t index, const cha
     if (pid == 0) {
         close(fds[0]);
         zs_sweep_child_setup(r->me);
+        sigprocmask(SIG_SETMASK, &before, NULL);
         zs_error e;
         zs_error_clear(&e);
         int code = work(&r->w, index, &e);
         if (code != ZS_WORKER_RECORDED && write(fds[1], e.msg, strlen(e.msg)) < 0) code = 4;
         _exit(code);
     }
+    sigprocmask(SIG_SETMASK, &before, NULL);
     close(fds[1]);
     zs_child *k = &r->kids[r->n_kids++];
     k->pid = pid;
