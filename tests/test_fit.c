@@ -8,35 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testfit.h"
 #include "testutil.h"
 #include "zipscale/fit.h"
 
 #define EXAMPLE ZS_SOURCE_DIR "/tests/data/fit/runs.csv"
 /* 108 starts, for tests of the plumbing rather than of the optimum. */
 #define SMALL_GRID "alpha=0:2:1,beta=0:2:1,e=-1:1:1,a=5:20:15,b=5:20:15"
-
-static const zs_chinchilla EPOCH = {1.817, 482.01, 2085.43, 0.3478, 0.3659}; /* [EP]'s fit */
-
-static double gaussian(zs_rng *rng) {
-    double u1 = zs_rng_uniform(rng), u2 = zs_rng_uniform(rng);
-    return sqrt(-2 * log(1 - u1)) * cos(2 * M_PI * u2);
-}
-
-/* A sizes_n x sizes_d sweep (N 1e7..1e10, D 1e9..1e12, log-spaced) from law, with
- * log-normal noise of the given sd. Arrays hold sizes_n * sizes_d points. */
-static void sweep(const zs_chinchilla *law, int sizes_n, int sizes_d, double noise, uint64_t seed,
-                  double *n_params, double *n_tokens, double *loss) {
-    zs_rng rng;
-    zs_rng_seed(&rng, seed, 0);
-    for (int i = 0; i < sizes_n; i++)
-        for (int j = 0; j < sizes_d; j++) {
-            int k = i * sizes_d + j;
-            n_params[k] = 1e7 * pow(1e3, i / (sizes_n - 1.0));
-            n_tokens[k] = 1e9 * pow(1e3, j / (sizes_d - 1.0));
-            loss[k] =
-                zs_chinchilla_loss(law, n_params[k], n_tokens[k]) * exp(noise * gaussian(&rng));
-        }
-}
 
 static void make_data(zs_fit_data *data, const double *n, const double *d, const double *l,
                       const double *w, size_t count) {
@@ -78,7 +56,7 @@ static const double PROBES[][ZS_FIT_NPARAMS] = {
 Test(fit_objective, matches_direct_formula_with_weights) {
     enum { COUNT = 24 };
     double n[COUNT], d[COUNT], l[COUNT], w[COUNT];
-    sweep(&EPOCH, 4, 6, 0.05, 3, n, d, l);
+    zs_test_law_sweep(&EPOCH, 4, 6, 0.05, 3, n, d, l);
     for (int i = 0; i < COUNT; i++) w[i] = 1 + i % 3;
     zs_fit_data data;
     make_data(&data, n, d, l, w, COUNT);
@@ -100,7 +78,7 @@ Test(fit_objective, matches_direct_formula_with_weights) {
 Test(fit_objective, gradient_matches_central_differences) {
     enum { COUNT = 30 };
     double n[COUNT], d[COUNT], l[COUNT];
-    sweep(&EPOCH, 5, 6, 0.05, 4, n, d, l);
+    zs_test_law_sweep(&EPOCH, 5, 6, 0.05, 4, n, d, l);
     zs_fit_data data;
     make_data(&data, n, d, l, NULL, COUNT);
     const double deltas[2] = {0.05, 1e-3};
@@ -133,7 +111,7 @@ Test(fit_objective, gradient_matches_central_differences) {
 Test(fit_chinchilla, recovers_exact_law) {
     enum { COUNT = 24 };
     double n[COUNT], d[COUNT], l[COUNT];
-    sweep(&EPOCH, 4, 6, 0, 0, n, d, l);
+    zs_test_law_sweep(&EPOCH, 4, 6, 0, 0, n, d, l);
     zs_fit_data data;
     make_data(&data, n, d, l, NULL, COUNT);
     for (int loss = ZS_FIT_HUBER; loss <= ZS_FIT_LSQ; loss++) {
@@ -160,7 +138,7 @@ Test(fit_chinchilla, recovers_exact_law) {
 Test(fit_chinchilla, recovers_noisy_law) {
     enum { COUNT = 64 };
     double n[COUNT], d[COUNT], l[COUNT];
-    sweep(&EPOCH, 8, 8, 0.01, 11, n, d, l);
+    zs_test_law_sweep(&EPOCH, 8, 8, 0.01, 11, n, d, l);
     zs_fit_data data;
     make_data(&data, n, d, l, NULL, COUNT);
     zs_fit_opts opts;
@@ -193,7 +171,7 @@ Test(fit_peer, agrees_with_scipy_peer) {
     if (getenv("ZS_SANITIZED")) cr_skip_test("numbers only: run in the release build");
     enum { COUNT = 60 };
     double n[COUNT], d[COUNT], l[COUNT];
-    sweep(&EPOCH, 6, 10, 0.02, 5, n, d, l);
+    zs_test_law_sweep(&EPOCH, 6, 10, 0.02, 5, n, d, l);
     const char *csv = zs_test_path("peer.csv");
     FILE *f = fopen(csv, "w");
     fprintf(f, "N,D,loss\n");
@@ -280,7 +258,7 @@ Test(fit_grid, parse_errors_name_the_axis) {
 Test(fit_bootstrap, warm_refits_match_full_grid) {
     enum { COUNT = 30, REPLICATES = 2 };
     double n[COUNT], d[COUNT], l[COUNT], w[COUNT];
-    sweep(&EPOCH, 5, 6, 0.03, 8, n, d, l);
+    zs_test_law_sweep(&EPOCH, 5, 6, 0.03, 8, n, d, l);
     zs_fit_data data;
     make_data(&data, n, d, l, NULL, COUNT);
     zs_fit_opts opts;
@@ -665,7 +643,7 @@ Test(runs, cli_skip_invalid_counts_rows) {
     FILE *f = fopen(csv, "w");
     fprintf(f, "N,D,loss\n");
     double n[24], d[24], l[24];
-    sweep(&EPOCH, 4, 6, 0.01, 2, n, d, l);
+    zs_test_law_sweep(&EPOCH, 4, 6, 0.01, 2, n, d, l);
     for (int i = 0; i < 24; i++) fprintf(f, "%.17g,%.17g,%.17g\n", n[i], d[i], l[i]);
     fprintf(f, "1e6,-5,3\nbad,1,1\n");
     fclose(f);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testfit.h"
 #include "testutil.h"
 #include "zipscale/fit.h"
 
@@ -18,29 +19,6 @@
 /* 243 starts: e in {-1, 0, 1}, so with e_max = 1.5 a third of the starts lie above the bound
  * (e = 1: E = 2.72) and the others below it. */
 #define MEDIUM_GRID "alpha=0:2:1,beta=0:2:1,e=-1:1:1,a=0:20:10,b=0:20:10"
-
-static const zs_chinchilla EPOCH = {1.817, 482.01, 2085.43, 0.3478, 0.3659}; /* [EP]'s fit */
-
-static double gaussian(zs_rng *rng) {
-    double u1 = zs_rng_uniform(rng), u2 = zs_rng_uniform(rng);
-    return sqrt(-2 * log(1 - u1)) * cos(2 * M_PI * u2);
-}
-
-/* A sizes_n x sizes_d sweep (N 1e7..1e10, D 1e9..1e12, log-spaced) from law, with
- * log-normal noise of the given sd (as tests/test_fit.c). */
-static void sweep(const zs_chinchilla *law, int sizes_n, int sizes_d, double noise, uint64_t seed,
-                  double *n_params, double *n_tokens, double *loss) {
-    zs_rng rng;
-    zs_rng_seed(&rng, seed, 0);
-    for (int i = 0; i < sizes_n; i++)
-        for (int j = 0; j < sizes_d; j++) {
-            int k = i * sizes_d + j;
-            n_params[k] = 1e7 * pow(1e3, i / (sizes_n - 1.0));
-            n_tokens[k] = 1e9 * pow(1e3, j / (sizes_d - 1.0));
-            loss[k] =
-                zs_chinchilla_loss(law, n_params[k], n_tokens[k]) * exp(noise * gaussian(&rng));
-        }
-}
 
 static void make_data(zs_fit_data *data, const double *n, const double *d, const double *l,
                       size_t count) {
@@ -80,7 +58,7 @@ static void expect_same_result(const zs_fit_result *x, const zs_fit_result *y, c
 Test(fit_bound, inactive_bound_changes_nothing) {
     enum { COUNT = 48 };
     double n[COUNT], d[COUNT], l[COUNT];
-    sweep(&EPOCH, 6, 8, 0.01, 21, n, d, l);
+    zs_test_law_sweep(&EPOCH, 6, 8, 0.01, 21, n, d, l);
     zs_fit_data data;
     make_data(&data, n, d, l, COUNT);
     zs_fit_opts opts;
@@ -105,7 +83,7 @@ Test(fit_bound, inactive_bound_changes_nothing) {
 Test(fit_bound, rejects_non_positive_bound) {
     enum { COUNT = 12 };
     double n[COUNT], d[COUNT], l[COUNT];
-    sweep(&EPOCH, 3, 4, 0, 1, n, d, l);
+    zs_test_law_sweep(&EPOCH, 3, 4, 0, 1, n, d, l);
     zs_fit_data data;
     make_data(&data, n, d, l, COUNT);
     const double bad[] = {0, -1, NAN, -INFINITY};
@@ -144,7 +122,7 @@ Test(fit_bound, active_bound_matches_scipy_lbfgsb, .timeout = 300) {
     enum { COUNT = 60 };
     const double e_max = 1.5, delta = 1e-3;
     double n[COUNT], d[COUNT], l[COUNT];
-    sweep(&EPOCH, 6, 10, 0.02, 5, n, d, l);
+    zs_test_law_sweep(&EPOCH, 6, 10, 0.02, 5, n, d, l);
     const char *csv = zs_test_path("bound_ref.csv");
     FILE *f = fopen(csv, "w");
     cr_assert(f);
@@ -212,7 +190,7 @@ Test(fit_bound, exact_law_bound_below_true_e) {
     enum { COUNT = 30 };
     const zs_chinchilla truth = {2.0, 300, 900, 0.32, 0.30};
     double n[COUNT], d[COUNT], l[COUNT];
-    sweep(&truth, 5, 6, 0, 0, n, d, l);
+    zs_test_law_sweep(&truth, 5, 6, 0, 0, n, d, l);
     zs_fit_data data;
     make_data(&data, n, d, l, COUNT);
     for (int loss = ZS_FIT_HUBER; loss <= ZS_FIT_LSQ; loss++) {
@@ -242,7 +220,7 @@ Test(fit_bound, exact_law_bound_below_true_e) {
 Test(fit_bound, same_bits_for_any_thread_count) {
     enum { COUNT = 40, REPLICATES = 6 };
     double n[COUNT], d[COUNT], l[COUNT];
-    sweep(&EPOCH, 5, 8, 0.02, 13, n, d, l);
+    zs_test_law_sweep(&EPOCH, 5, 8, 0.02, 13, n, d, l);
     zs_fit_data data;
     make_data(&data, n, d, l, COUNT);
     zs_fit_result fits[3];
@@ -276,7 +254,7 @@ Test(fit_bound, same_bits_for_any_thread_count) {
 Test(fit_bound, bootstrap_refits_match_bounded_full_grid) {
     enum { COUNT = 30, REPLICATES = 2 };
     double n[COUNT], d[COUNT], l[COUNT], w[COUNT];
-    sweep(&EPOCH, 5, 6, 0.03, 8, n, d, l);
+    zs_test_law_sweep(&EPOCH, 5, 6, 0.03, 8, n, d, l);
     zs_fit_data data;
     make_data(&data, n, d, l, COUNT);
     zs_fit_opts opts;
@@ -411,7 +389,7 @@ static const char *write_bounded_table(const char *name, const char *column) {
     const char *names[3] = {"hard", "easy", "free"}, *bounds[3] = {"1.5", "3", ""};
     for (int k = 0; k < 3; k++) {
         double n[24], d[24], l[24];
-        sweep(&EPOCH, 4, 6, 0.01, 30 + (uint64_t)k, n, d, l);
+        zs_test_law_sweep(&EPOCH, 4, 6, 0.01, 30 + (uint64_t)k, n, d, l);
         for (int i = 0; i < 24; i++)
             fprintf(f, "%s,%.17g,%.17g,%.17g,%s\n", names[k], n[i], d[i], l[i], bounds[k]);
     }
@@ -623,7 +601,7 @@ Test(fit_fixed_e, recovers_the_law_with_e_known) {
     enum { COUNT = 30 };
     const zs_chinchilla truth = {2.0, 300, 900, 0.32, 0.30};
     double n[COUNT], d[COUNT], l[COUNT];
-    sweep(&truth, 5, 6, 0, 0, n, d, l);
+    zs_test_law_sweep(&truth, 5, 6, 0, 0, n, d, l);
     zs_fit_data data;
     make_data(&data, n, d, l, COUNT);
     zs_fit_opts opts;

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/sweep_out.h"
 #include "zipscale/sweep.h"
 
 static struct {
@@ -21,7 +21,7 @@ static const zs_opt demo_opts[] = {
     ZS_OPT_OUTPUT(&a.dir, "the sweep directory (default zipscale-demo, or zipscale-demo-NAME "
                           "for another preset)"),
     {"preset", 0, ZS_OPT_STRING, &a.preset, "NAME",
-     "quick (a 1-2 minute smoke test), default (about 8 minutes on 2 cores) or paper (about a "
+     "quick (a 1-2 minute smoke test), default (about 6 minutes on 2 cores) or paper (about a "
      "day)"},
     {"jobs", 'j', ZS_OPT_INT, &a.jobs, "K", "runs at once, one thread each (default one per core)"},
     {"quiet", 'q', ZS_OPT_FLAG, &a.quiet, NULL, "no progress output"},
@@ -77,28 +77,7 @@ static int demo_run(int argc, char **argv) {
     if (!a.quiet)
         fprintf(stderr, "zipscale demo (preset %s): the gzip paper's experiment in %s/\n", a.preset,
                 dir);
-    zs_sweep_run_opts o;
-    zs_sweep_run_opts_init(&o);
-    o.jobs = a.jobs;
-    o.analyse = 0;
-    o.progress = a.quiet ? NULL : stderr;
-    o.progress_tty = isatty(STDERR_FILENO);
-    zs_sweep_counts c;
-    if (zs_sweep_run(spec_path, dir, &o, &c, &err)) return zs_cli_fail(&err);
-    if (c.interrupted) {
-        fprintf(stderr, "zipscale: demo interrupted; run it again to resume\n");
-        return 130;
-    }
-    zs_sweep_analyse_opts ao;
-    zs_sweep_analyse_opts_init(&ao);
-    zs_sweep_summary sum;
-    if (zs_sweep_analyse(dir, &ao, &sum, &err)) return zs_cli_fail(&err);
-    zs_sweep_summary_print(&sum, stdout);
-    zs_sweep_summary_free(&sum);
-    printf("\nThe sweep, its ledger and every run are in %s/ (`zipscale sweep status %s`).\n"
-           "report: %s/report.html\n",
-           dir, dir, dir);
-    return ZS_EXIT_OK;
+    return zs_cli_sweep_run(spec_path, dir, a.jobs, a.quiet, 0);
 }
 
 const zs_command zs_cmd_demo = {&demo_spec, demo_run};

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/sweep_out.h"
 #include "zipscale/sweep.h"
 
 static struct {
@@ -39,13 +40,7 @@ static int analyse_run(int argc, char **argv) {
     zs_sweep_analyse_opts_init(&o);
     o.threads = a.threads;
     o.report_date = a.date;
-    zs_sweep_summary sum;
-    zs_error err = {0};
-    if (zs_sweep_analyse(pos[0], &o, &sum, &err)) return zs_cli_fail(&err);
-    zs_sweep_summary_print(&sum, stdout);
-    zs_sweep_summary_free(&sum);
-    printf("\nreport: %s/report.html\n", pos[0]);
-    return ZS_EXIT_OK;
+    return zs_cli_sweep_analyse(pos[0], &o);
 }
 
 const zs_command zs_cmd_sweep_analyse = {&analyse_spec, analyse_run};

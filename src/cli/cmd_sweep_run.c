@@ -1,10 +1,9 @@
 /* `zipscale sweep run`: runs a sweep spec into a directory (its ledger, datasets, runs),
  * resumable by running the same command again, then analyses it and prints the headline.
  * A thin client of zipscale/sweep.h; docs/sweeps.md. */
-#include <stdlib.h>
-#include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/sweep_out.h"
 #include "zipscale/sweep.h"
 
 static struct {
@@ -43,28 +42,7 @@ static int run_cmd(int argc, char **argv) {
     int code = zs_cli_parse(&run_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
     if (!a.dir) return zs_cli_usage_error(&run_spec, "the sweep directory is missing: give -o DIR");
-    zs_sweep_run_opts o;
-    zs_sweep_run_opts_init(&o);
-    o.jobs = a.jobs;
-    o.analyse = 0;
-    o.progress = a.quiet ? NULL : stderr;
-    o.progress_tty = isatty(STDERR_FILENO);
-    zs_sweep_counts c;
-    zs_error err = {0};
-    if (zs_sweep_run(pos[0], a.dir, &o, &c, &err)) return zs_cli_fail(&err);
-    if (c.interrupted) {
-        fprintf(stderr, "zipscale: sweep interrupted; run the same command to resume\n");
-        return 130;
-    }
-    if (a.no_analyse || c.pending || c.running || !c.completed) return ZS_EXIT_OK;
-    zs_sweep_analyse_opts ao;
-    zs_sweep_analyse_opts_init(&ao);
-    zs_sweep_summary sum;
-    if (zs_sweep_analyse(a.dir, &ao, &sum, &err)) return zs_cli_fail(&err);
-    zs_sweep_summary_print(&sum, stdout);
-    zs_sweep_summary_free(&sum);
-    printf("\nreport: %s/report.html\n", a.dir);
-    return ZS_EXIT_OK;
+    return zs_cli_sweep_run(pos[0], a.dir, a.jobs, a.quiet, a.no_analyse);
 }
 
 const zs_command zs_cmd_sweep_run = {&run_spec, run_cmd};

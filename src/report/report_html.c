@@ -19,6 +19,18 @@ void zs_html_num(FILE *out, double v) {
         fprintf(out, "%.4g", v);
 }
 
+void zs_html_td_num(FILE *out, double v) {
+    fputs("<td class=\"num\">", out);
+    zs_html_num(out, v);
+    fputs("</td>", out);
+}
+
+void zs_html_td_text(FILE *out, const char *text) {
+    fputs("<td>", out);
+    zs_html_text(out, text);
+    fputs("</td>", out);
+}
+
 static const char css[] =
     "body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;max-width:1200px;margin:0 "
     "auto;padding:0 24px 48px;color:#222;line-height:1.45}\n"

@@ -54,8 +54,10 @@ size_t zs_report_count(const zs_report_data *data, zs_report_kind kind);
 char *zs_report_stem(const char *path);
 
 /* ---- HTML helpers: all write to out; errors are caught by ferror at the end ---------- */
-void zs_html_text(FILE *out, const char *text); /* escaped for text and attributes */
-void zs_html_num(FILE *out, double v);          /* 4 significant digits; "n/a" for NaN */
+void zs_html_text(FILE *out, const char *text);    /* escaped for text and attributes */
+void zs_html_num(FILE *out, double v);             /* 4 significant digits; "n/a" for NaN */
+void zs_html_td_num(FILE *out, double v);          /* the same in a right-aligned cell */
+void zs_html_td_text(FILE *out, const char *text); /* escaped text in a cell */
 void zs_html_head(FILE *out, const char *title);
 void zs_html_tail(FILE *out);
 /* A figure inlined as SVG, with a caption; frees fig. */

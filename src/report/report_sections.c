@@ -11,18 +11,6 @@
 
 static const zs_figure_size fig_size = {640, 420};
 
-static void td_num(FILE *out, double v) {
-    fputs("<td class=\"num\">", out);
-    zs_html_num(out, v);
-    fputs("</td>", out);
-}
-
-static void td_text(FILE *out, const char *text) {
-    fputs("<td>", out);
-    zs_html_text(out, text);
-    fputs("</td>", out);
-}
-
 static void td_ci(FILE *out, double v, int has_ci, zs_interval ci) {
     fputs("<td class=\"num\">", out);
     zs_html_num(out, v);
@@ -81,10 +69,10 @@ static zs_status datasets(FILE *out, const zs_report_data *data, zs_error *err) 
     for (size_t i = 0; i < data->n_datasets; i++) {
         const zs_report_dataset *d = &data->datasets[i];
         fputs("<tr>", out);
-        td_text(out, d->name);
-        td_text(out, d->source);
+        zs_html_td_text(out, d->name);
+        zs_html_td_text(out, d->source);
         fprintf(out, "<td class=\"num\">%llu %s</td>", (unsigned long long)d->size, d->units);
-        td_num(out, d->h);
+        zs_html_td_num(out, d->h);
         fprintf(out, "<td class=\"num\">%zu</td></tr>\n", d->n_ratios);
         with_ratios += d->ratios != NULL;
     }
@@ -168,8 +156,8 @@ static void law_tables(FILE *out, const zs_report_input *in) {
     for (size_t f = 0; f < lf->n_fits; f++) {
         const zs_lawfit *fit = &lf->fits[f];
         fputs("<tr>", out);
-        td_text(out, fit_label(fit));
-        td_num(out, fit->h);
+        zs_html_td_text(out, fit_label(fit));
+        zs_html_td_num(out, fit->h);
         fprintf(out, "<td class=\"num\">%zu</td>", fit->n_points);
         for (int p = 0; p < ZS_LAW_N_PARAMS; p++)
             td_ci(out, zs_law_param_get(&fit->law, p), fit->has_bootstrap, fit->bootstrap.stats[p]);
@@ -187,13 +175,13 @@ static void law_tables(FILE *out, const zs_report_input *in) {
     for (size_t f = 0; f < lf->n_fits; f++) {
         const zs_lawfit *fit = &lf->fits[f];
         fputs("<tr>", out);
-        td_text(out, fit_label(fit));
-        td_num(out, fit->objective);
-        td_num(out, fit->residual_rms);
-        td_text(out, fit->converged ? "yes" : "no");
+        zs_html_td_text(out, fit_label(fit));
+        zs_html_td_num(out, fit->objective);
+        zs_html_td_num(out, fit->residual_rms);
+        zs_html_td_text(out, fit->converged ? "yes" : "no");
         fprintf(out, "<td class=\"num\">%zu</td>", fit->has_holdout ? fit->holdout.k : 0);
-        td_num(out, fit->has_holdout ? fit->holdout.rmse : NAN);
-        td_num(out, fit->has_holdout ? fit->holdout.max_abs_error : NAN);
+        zs_html_td_num(out, fit->has_holdout ? fit->holdout.rmse : NAN);
+        zs_html_td_num(out, fit->has_holdout ? fit->holdout.max_abs_error : NAN);
         fputs("</tr>\n", out);
     }
     zs_html_table_tail(out);
@@ -279,14 +267,14 @@ static zs_status regression_section(FILE *out, const zs_report_data *data, zs_er
         for (int p = 0; p < ZS_LAW_N_PARAMS; p++) {
             const zs_ols *o = &in->reg.regression.param[p];
             fputs("<tr>", out);
-            td_text(out, zs_law_param_name(p));
-            td_num(out, o->slope);
-            td_num(out, o->slope_se);
-            td_num(out, o->slope_p);
-            td_num(out, o->intercept);
-            td_num(out, o->intercept_se);
-            td_num(out, o->intercept_p);
-            td_num(out, o->r2);
+            zs_html_td_text(out, zs_law_param_name(p));
+            zs_html_td_num(out, o->slope);
+            zs_html_td_num(out, o->slope_se);
+            zs_html_td_num(out, o->slope_p);
+            zs_html_td_num(out, o->intercept);
+            zs_html_td_num(out, o->intercept_se);
+            zs_html_td_num(out, o->intercept_p);
+            zs_html_td_num(out, o->r2);
             fprintf(out, "<td class=\"num\">%llu</td></tr>\n", (unsigned long long)o->n);
         }
         zs_html_table_tail(out);
@@ -357,11 +345,11 @@ static zs_status frontier_section(FILE *out, const zs_report_data *data, zs_erro
                 s = zs_frontier_point_at(&fit->law, budgets[b], &pt, err);
                 if (s) break;
                 fputs("<tr>", out);
-                td_num(out, pt.compute_flops);
-                td_num(out, pt.n_params);
-                td_num(out, pt.n_tokens);
-                td_num(out, pt.tokens_per_param);
-                td_num(out, pt.loss_nats);
+                zs_html_td_num(out, pt.compute_flops);
+                zs_html_td_num(out, pt.n_params);
+                zs_html_td_num(out, pt.n_tokens);
+                zs_html_td_num(out, pt.tokens_per_param);
+                zs_html_td_num(out, pt.loss_nats);
                 fputs("</tr>\n", out);
             }
             zs_html_table_tail(out);
@@ -422,7 +410,7 @@ static void predictions_section(FILE *out, const zs_report_data *data) {
         for (size_t r = 0; r < json_array_size(rows); r++) {
             json_t *row = json_array_get(rows, r);
             fputs("<tr>", out);
-            td_num(out, num_of(row, "compute_flops"));
+            zs_html_td_num(out, num_of(row, "compute_flops"));
             interval_cell(out, row, "N_opt");
             interval_cell(out, row, "D_opt");
             interval_cell(out, row, "tokens_per_param");
@@ -457,12 +445,12 @@ static zs_status training_section(FILE *out, const zs_report_data *data, zs_erro
         for (size_t r = 0; r < log->n; r++)
             if (!isnan(log->val_loss[r])) last_val = log->val_loss[r];
         fputs("<tr>", out);
-        td_text(out, names[k]);
+        zs_html_td_text(out, names[k]);
         fprintf(out, "<td class=\"num\">%zu</td>", log->n);
-        td_num(out, log->step[log->n - 1]);
-        td_num(out, log->tokens[log->n - 1]);
-        td_num(out, log->train_loss[log->n - 1]);
-        td_num(out, last_val);
+        zs_html_td_num(out, log->step[log->n - 1]);
+        zs_html_td_num(out, log->tokens[log->n - 1]);
+        zs_html_td_num(out, log->train_loss[log->n - 1]);
+        zs_html_td_num(out, last_val);
         fputs("</tr>\n", out);
         k++;
     }

@@ -23,18 +23,6 @@ static void td_ci(FILE *out, double v, const double ci[2]) {
     fputs("</td>", out);
 }
 
-static void td_num(FILE *out, double v) {
-    fputs("<td class=\"num\">", out);
-    zs_html_num(out, v);
-    fputs("</td>", out);
-}
-
-static void td_text(FILE *out, const char *text) {
-    fputs("<td>", out);
-    zs_html_text(out, text);
-    fputs("</td>", out);
-}
-
 static void paragraph(FILE *out, const char *text) {
     fputs("<p>", out);
     zs_html_text(out, text);
@@ -59,7 +47,7 @@ static void intro(FILE *out, const zs_report_sweep *sw) {
 
 static void row(FILE *out, const zs_report_sweep_row *r) {
     fputs("<tr>", out);
-    td_text(out, r->dataset);
+    zs_html_td_text(out, r->dataset);
     fputs("<td class=\"num\">", out);
     zs_html_num(out, r->h);
     if (isfinite(r->h_stdev)) {
@@ -73,13 +61,13 @@ static void row(FILE *out, const zs_report_sweep_row *r) {
     else if (r->e_bound_active)
         fputs(" (at bound)", out);
     fputs("</td>", out);
-    td_num(out, r->entropy_nats);
+    zs_html_td_num(out, r->entropy_nats);
     td_ci(out, r->law.alpha, r->alpha_ci);
     td_ci(out, r->law.beta, r->beta_ci);
     td_ci(out, r->a, r->a_ci);
     td_ci(out, r->tokens_per_param, r->tokens_per_param_ci);
-    td_num(out, r->holdout_rmse);
-    td_num(out, r->residual_rms);
+    zs_html_td_num(out, r->holdout_rmse);
+    zs_html_td_num(out, r->residual_rms);
     fputs("</tr>\n", out);
 }
 
@@ -156,13 +144,13 @@ static void failures_table(FILE *out, const zs_report_sweep *sw) {
     for (size_t i = 0; i < sw->n_failures; i++) {
         const zs_report_sweep_failure *f = &sw->failures[i];
         fputs("<tr>", out);
-        td_text(out, f->id);
-        td_text(out, f->dataset);
-        td_text(out, f->model);
+        zs_html_td_text(out, f->id);
+        zs_html_td_text(out, f->dataset);
+        zs_html_td_text(out, f->model);
         fprintf(out, "<td class=\"num\">%llu</td><td class=\"num\">%llu</td>",
                 (unsigned long long)f->tokens, (unsigned long long)f->seed);
-        td_text(out, f->status);
-        td_text(out, f->message);
+        zs_html_td_text(out, f->status);
+        zs_html_td_text(out, f->message);
         fputs("</tr>\n", out);
     }
     zs_html_table_tail(out);

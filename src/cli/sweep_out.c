@@ -1,0 +1,39 @@
+/* The sweep commands' shared glue (sweep_out.h): the run with its progress on stderr, the
+ * analysis with its headline on stdout, and the exit codes. */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "cli/args.h"
+#include "cli/sweep_out.h"
+
+int zs_cli_sweep_analyse(const char *dir, const zs_sweep_analyse_opts *opts) {
+    zs_sweep_summary sum;
+    zs_error err = {0};
+    if (zs_sweep_analyse(dir, opts, &sum, &err)) return zs_cli_fail(&err);
+    zs_sweep_summary_print(&sum, stdout);
+    zs_sweep_summary_free(&sum);
+    printf("\nThe sweep, its ledger and every run are in %s/ (`zipscale sweep status %s`).\n"
+           "report: %s/report.html\n",
+           dir, dir, dir);
+    return ZS_EXIT_OK;
+}
+
+int zs_cli_sweep_run(const char *spec_path, const char *dir, int jobs, int quiet, int no_analyse) {
+    zs_sweep_run_opts o;
+    zs_sweep_run_opts_init(&o);
+    o.jobs = jobs;
+    o.analyse = 0; /* here, to print the headline */
+    o.progress = quiet ? NULL : stderr;
+    o.progress_tty = isatty(STDERR_FILENO);
+    zs_sweep_counts c;
+    zs_error err = {0};
+    if (zs_sweep_run(spec_path, dir, &o, &c, &err)) return zs_cli_fail(&err);
+    if (c.interrupted) {
+        fprintf(stderr, "zipscale: sweep interrupted; run the same command to resume\n");
+        return 130;
+    }
+    if (no_analyse || c.pending || c.running || !c.completed) return ZS_EXIT_OK;
+    zs_sweep_analyse_opts ao;
+    zs_sweep_analyse_opts_init(&ao);
+    return zs_cli_sweep_analyse(dir, &ao);
+}

@@ -1,0 +1,35 @@
+/* Synthetic runs tables for the fit tests: a log-spaced N x D sweep drawn from a known
+ * Chinchilla law with log-normal noise, the same in every test file that needs one. */
+#ifndef ZS_TESTFIT_H
+#define ZS_TESTFIT_H
+
+#include <math.h>
+
+#include "zipscale/core.h"
+#include "zipscale/law.h"
+
+static const zs_chinchilla EPOCH = {1.817, 482.01, 2085.43, 0.3478, 0.3659}; /* [EP]'s fit */
+
+static inline double zs_test_gaussian(zs_rng *rng) {
+    double u1 = zs_rng_uniform(rng), u2 = zs_rng_uniform(rng);
+    return sqrt(-2 * log(1 - u1)) * cos(2 * M_PI * u2);
+}
+
+/* A sizes_n x sizes_d sweep (N 1e7..1e10, D 1e9..1e12, log-spaced) from law, with
+ * log-normal noise of the given sd. Arrays hold sizes_n * sizes_d points. */
+static inline void zs_test_law_sweep(const zs_chinchilla *law, int sizes_n, int sizes_d,
+                                     double noise, uint64_t seed, double *n_params,
+                                     double *n_tokens, double *loss) {
+    zs_rng rng;
+    zs_rng_seed(&rng, seed, 0);
+    for (int i = 0; i < sizes_n; i++)
+        for (int j = 0; j < sizes_d; j++) {
+            int k = i * sizes_d + j;
+            n_params[k] = 1e7 * pow(1e3, i / (sizes_n - 1.0));
+            n_tokens[k] = 1e9 * pow(1e3, j / (sizes_d - 1.0));
+            loss[k] = zs_chinchilla_loss(law, n_params[k], n_tokens[k]) *
+                      exp(noise * zs_test_gaussian(&rng));
+        }
+}
+
+#endif
