@@ -1063,3 +1063,38 @@ Test(sweep, analyse_writes_laws_summary_and_report) {
     cr_assert(strstr(r.err, dir2) && strstr(r.err, "no completed runs to analyse"), "%s", r.err);
     zs_run_free(&r);
 }
+
+/* `sweep plan`: every run listed largest first with an estimate from timed steps; the
+ * makespan on 2 jobs lies between half the total and the total; nothing is written; without
+ * the timing there is no estimate. (docs/sweeps.md compares an estimate with a real sweep.) */
+Test(sweep, plan_lists_runs_with_estimates) {
+    const char *spec = at("plan.yaml"), *dir = at("plan-dir");
+    write_spec(spec, &TINY);
+    zs_run r = zs_test_cli("sweep plan '%s' --jobs 2 --json", spec);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    json_error_t jerr;
+    json_t *doc = json_loads(r.out, 0, &jerr);
+    cr_assert(doc, "not JSON: %s", jerr.text);
+    json_t *runs = json_object_get(doc, "runs");
+    cr_assert_eq(json_array_size(runs), 6);
+    double total = 0, last_flops = INFINITY;
+    for (size_t i = 0; i < 6; i++) {
+        json_t *run = json_array_get(runs, i);
+        double flops = json_number_value(json_object_get(run, "flops_exact"));
+        double est = json_number_value(json_object_get(run, "seconds_estimate"));
+        cr_assert_leq(flops, last_flops, "run %zu: not largest first", i);
+        cr_assert_gt(est, 0, "run %zu: no estimate", i);
+        last_flops = flops;
+        total += est;
+    }
+    double makespan = json_number_value(json_object_get(doc, "makespan_seconds_estimate"));
+    cr_assert(makespan >= total / 2 - 1e-12 && makespan <= total + 1e-12, "makespan %g of %g",
+              makespan, total);
+    json_decref(doc);
+    zs_run_free(&r);
+    cr_assert_neq(access(dir, F_OK), 0, "plan wrote something");
+    r = zs_test_cli("sweep plan '%s' --no-measure --json", spec);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"seconds_estimate\": null"), "%s", r.out);
+    zs_run_free(&r);
+}

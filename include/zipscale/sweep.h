@@ -161,10 +161,17 @@ zs_status zs_sweep_run_options(const zs_sweep_spec *spec, const zs_sweep_plan *p
                                const char *sweep_dir, zs_sweep_run_paths *paths,
                                zs_train_options *opt, zs_error *err);
 
-/* Seconds per training step of each model, measured: two steps on random data with one
- * thread, the second timed (sec_per_step[model]; malloc'd). */
+/* Seconds per training step (forward, backward, AdamW) and per forward pass of a batch, of
+ * each (dataset, model): speeds[dataset * n_models + model], malloc'd. Measured here with
+ * one thread on random data, the second of two steps timed. */
+typedef struct {
+    double step_s, forward_s;
+} zs_sweep_speed;
 zs_status zs_sweep_measure_speed(const zs_sweep_spec *spec, const zs_sweep_plan *plan,
-                                 double **sec_per_step, zs_error *err);
+                                 zs_sweep_speed **speeds, zs_error *err);
+/* A run's estimated seconds: its steps and its evaluations' forward passes. */
+double zs_sweep_estimate_s(const zs_sweep_spec *spec, const zs_sweep_plan_run *run,
+                           const zs_sweep_speed *speeds);
 
 /* ---- running a sweep (docs/sweeps.md "Running") ------------------------------------------
  * Prepares the datasets, then runs every pending run of the ledger in `jobs` child processes

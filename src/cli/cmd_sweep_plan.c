@@ -23,10 +23,10 @@ static const zs_cli_spec plan_spec = {
     "SPEC.yaml [--jobs K] [--json]",
     "list the runs of a sweep spec with N, D, FLOPs and estimated times",
     "One run per dataset x model x budget x seed, largest first (the order the sweep runs\n"
-    "them). Time estimates: one training step of each model is timed here (one thread, as\n"
-    "a sweep worker runs), times the run's steps; evaluations and the optimiser add a few\n"
-    "percent. The makespan packs the runs, largest first, onto K jobs. Spec format:\n"
-    "docs/sweeps.md.",
+    "them). Time estimates: a training step (forward, backward, AdamW) and a forward pass of\n"
+    "each model are timed here (one thread, as a sweep worker runs), times the run's steps\n"
+    "and its evaluations' batches. The makespan packs the runs, largest first, onto K jobs.\n"
+    "Spec format: docs/sweeps.md.",
     plan_opts,
     1,
     1,
@@ -83,14 +83,15 @@ static zs_status plan_cmd(const char *path, zs_error *err) {
     zs_sweep_plan plan;
     zs_status s = zs_sweep_spec_read(path, &spec, err);
     if (s) return s;
-    double *step_s = NULL, *secs = NULL;
+    zs_sweep_speed *speeds = NULL;
+    double *secs = NULL;
     s = zs_sweep_plan_build(&spec, &plan, err);
-    if (!s && !a.no_measure) s = zs_sweep_measure_speed(&spec, &plan, &step_s, err);
+    if (!s && !a.no_measure) s = zs_sweep_measure_speed(&spec, &plan, &speeds, err);
     if (!s && !(secs = calloc(plan.n_runs ? plan.n_runs : 1, sizeof *secs)))
         s = zs_fail(err, ZS_ERR_NOMEM, "out of memory");
     for (size_t i = 0; !s && i < plan.n_runs; i++) {
         const zs_sweep_plan_run *r = &plan.runs[i];
-        secs[i] = step_s ? step_s[r->dataset * spec.n_models + r->model] * (double)r->steps : NAN;
+        secs[i] = speeds ? zs_sweep_estimate_s(&spec, r, speeds) : NAN;
     }
     int jobs = a.jobs > 0 ? a.jobs : spec.jobs > 0 ? spec.jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (!s && a.json) {
@@ -107,7 +108,7 @@ static zs_status plan_cmd(const char *path, zs_error *err) {
         print_plan(&spec, &plan, secs, jobs);
     }
     free(secs);
-    free(step_s);
+    free(speeds);
     if (plan.runs || plan.data) zs_sweep_plan_free(&plan, spec.n_datasets);
     zs_sweep_spec_free(&spec);
     return s;
