@@ -1098,3 +1098,34 @@ Test(sweep, plan_lists_runs_with_estimates) {
     cr_assert(strstr(r.out, "\"seconds_estimate\": null"), "%s", r.out);
     zs_run_free(&r);
 }
+
+/* A run that diverges (a learning rate of 1e6 on d16) is recorded as diverged with what was
+ * not finite and at which step ("gradient norm nan at step 2"), is not retried, is left out of
+ * runs.csv and listed by `sweep status`; the other model's runs complete. */
+Test(sweep, diverged_run_is_recorded_not_retried) {
+    const char *spec = at("div.yaml"), *dir = at("div");
+    write_spec(spec, &TINY);
+    char *text = zs_test_slurp(spec, NULL);
+    char edited[8192];
+    const char *d16 = strstr(text, "heads: 2}");
+    cr_assert(d16, "%s", text);
+    snprintf(edited, sizeof edited, "%.*sheads: 2, lr: 1e6}%s", (int)(d16 - text), text,
+             d16 + strlen("heads: 2}"));
+    free(text);
+    cr_assert_eq(zs_test_write(spec, edited, strlen(edited)), 0);
+    zs_run r = sweep(spec, dir, "");
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    cr_assert(strstr(r.err, "diverged"), "%s", r.err);
+    zs_run_free(&r);
+    cr_assert_eq(ledger_count(dir, "model = 'd16' AND status = 'diverged' AND attempts = 1 AND "
+                                   "message LIKE '% at step %'"),
+                 3, "the d16 runs: diverged once each, with what and where");
+    cr_assert_eq(ledger_count(dir, "model = 'd8' AND status = 'completed'"), 3);
+    char *csv = zs_test_slurp(at("div/runs.csv"), NULL);
+    cr_assert_null(strstr(csv, ",d16,"), "a diverged run in runs.csv:\n%s", csv);
+    free(csv);
+    r = zs_test_cli("sweep status '%s'", dir);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "diverged: "), "%s", r.out);
+    zs_run_free(&r);
+}
