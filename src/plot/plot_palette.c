@@ -3,7 +3,7 @@
  * map for heatmaps and their colour bars. */
 #include <math.h>
 
-#include "report/plot_internal.h"
+#include "plot/plot_internal.h"
 
 /* Okabe & Ito (2008), "Color Universal Design": blue, orange, bluish green, vermillion,
  * reddish purple, sky blue, yellow, black. Yellow sits late: it is faint on white. */

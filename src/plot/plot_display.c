@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/plot_internal.h"
+#include "plot/plot_internal.h"
 
 void zs_display_free(zs_display *d) {
     for (size_t i = 0; i < d->n; i++) {

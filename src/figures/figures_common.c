@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "report/figures_internal.h"
+#include "figures/figures_internal.h"
 
 zs_status zs_figure_new(const zs_figure_size *size, const char *title, const char *xlabel,
                         const char *ylabel, zs_plot_scale xscale, zs_plot_scale yscale,

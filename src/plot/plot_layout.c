@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/plot_internal.h"
+#include "plot/plot_internal.h"
 
 #define PAD_PT 10.0
 #define GAP_PT 8.0

@@ -2,7 +2,7 @@
  * the frame that reads the colours back as numbers (linear nice ticks). */
 #include <math.h>
 
-#include "report/plot_internal.h"
+#include "plot/plot_internal.h"
 
 #define BAR_WIDTH_PT 14.0
 #define BAR_GAP_PT 12.0

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "report/figures_internal.h"
+#include "figures/figures_internal.h"
 
 /* The points of ys with tokens > 0 (a log axis) and a value, into bx/by; returns how many. */
 static size_t keep(const zs_trainlog *log, const double *ys, double *bx, double *by) {

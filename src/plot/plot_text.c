@@ -4,7 +4,7 @@
 #include <cairo.h>
 #include <stdlib.h>
 
-#include "report/plot_internal.h"
+#include "plot/plot_internal.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 /* Sanitizer builds only: fontconfig (under cairo's toy font API) keeps its font-match

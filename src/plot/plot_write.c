@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "report/plot_internal.h"
+#include "plot/plot_internal.h"
 
 typedef enum { FORMAT_SVG, FORMAT_PNG, FORMAT_PDF } plot_format;
 

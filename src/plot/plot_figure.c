@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/plot_internal.h"
+#include "plot/plot_internal.h"
 
 zs_status zs_plot_alloc(zs_plot **fig, double width_pt, double height_pt, zs_error *err) {
     *fig = NULL;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/figures_internal.h"
+#include "figures/figures_internal.h"
 #include "zipscale/measure.h"
 
 #define LINE_POINTS 48

@@ -1,7 +1,7 @@
 /* The legend: one entry per labelled line, scatter, band or error-bar series, in a box
  * placed in the inside corner that covers the fewest data points (the layout moves it
  * outside right when every corner covers some). */
-#include "report/plot_internal.h"
+#include "plot/plot_internal.h"
 
 #define LEGEND_FONT_PT 10.0
 #define LEGEND_PAD_PT 6.0

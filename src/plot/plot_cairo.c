@@ -5,7 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "report/plot_internal.h"
+#include "plot/plot_internal.h"
 
 static cairo_status_t write_stream(void *closure, const unsigned char *data, unsigned int length) {
     return fwrite(data, 1, length, closure) == length ? CAIRO_STATUS_SUCCESS

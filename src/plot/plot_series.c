@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "report/plot_internal.h"
+#include "plot/plot_internal.h"
 
 #define LINE_WIDTH_PT 1.8
 #define MARKER_RADIUS_PT 3.0

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "report/plot_internal.h"
+#include "plot/plot_internal.h"
 #include "zipscale/measure.h"
 
 #define BOX_HALF_SLOT 0.25   /* box half-width / slot width */

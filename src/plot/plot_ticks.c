@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "report/plot_internal.h"
+#include "plot/plot_internal.h"
 
 #define LINEAR_TARGET_TICKS 5
 #define LOG_MAX_LABELS 8

@@ -1,7 +1,7 @@
 /* Helpers shared by the figures_*.c files (include/zipscale/figures.h): a figure with its
  * title, labels and scales in one call, and short numbers for legends ("4.2M"). */
-#ifndef ZS_REPORT_FIGURES_INTERNAL_H
-#define ZS_REPORT_FIGURES_INTERNAL_H
+#ifndef ZS_FIGURES_INTERNAL_H
+#define ZS_FIGURES_INTERNAL_H
 
 #include <stddef.h>
 

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "report/figures_internal.h"
+#include "figures/figures_internal.h"
 
 #define ISOFLOP_POINTS 81
 #define ISOFLOP_SPAN 30.0 /* each curve covers N_opt / SPAN .. N_opt * SPAN */

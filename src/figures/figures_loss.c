@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "report/figures_internal.h"
+#include "figures/figures_internal.h"
 
 #define LAW_CURVE_POINTS 64
 

@@ -1,8 +1,8 @@
 /* Inside the plot module: the figure's series, the display list the layout produces
  * and both backends consume (SVG writer, cairo for PNG and PDF), and the shared text
  * metrics. Nothing here is public; include/zipscale/plot.h is the API. */
-#ifndef ZS_REPORT_PLOT_INTERNAL_H
-#define ZS_REPORT_PLOT_INTERNAL_H
+#ifndef ZS_PLOT_INTERNAL_H
+#define ZS_PLOT_INTERNAL_H
 
 #include <stdio.h>
 

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "report/plot_internal.h"
+#include "plot/plot_internal.h"
 
 /* A coordinate with two decimals and no trailing zeros ("12.5", "300"). */
 static void num(FILE *out, double v) {
