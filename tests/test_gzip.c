@@ -243,7 +243,7 @@ Test(stats, closed_forms_even_and_odd) {
     zs_summary s;
     zs_error err;
     const double even[4] = {4, 1, 3, 2};
-    cr_assert_eq(zs_measure_summarize(even, 4, &s, &err), ZS_OK);
+    cr_assert_eq(zs_summarize(even, 4, &s, &err), ZS_OK);
     cr_assert_eq(s.n, 4);
     cr_assert_float_eq(s.median, 2.5, 1e-15);
     cr_assert_float_eq(s.mean, 2.5, 1e-15);
@@ -253,7 +253,7 @@ Test(stats, closed_forms_even_and_odd) {
     cr_assert_eq(s.min, 1);
     cr_assert_eq(s.max, 4);
     const double odd[5] = {10, 0, 5, 20, 15};
-    cr_assert_eq(zs_measure_summarize(odd, 5, &s, &err), ZS_OK);
+    cr_assert_eq(zs_summarize(odd, 5, &s, &err), ZS_OK);
     cr_assert_eq(s.median, 10);
     cr_assert_eq(s.q1, 5); /* position 1 exactly */
     cr_assert_eq(s.q3, 15);
@@ -264,12 +264,12 @@ Test(stats, single_value_and_empty) {
     zs_summary s;
     zs_error err;
     const double one = 0.25;
-    cr_assert_eq(zs_measure_summarize(&one, 1, &s, &err), ZS_OK);
+    cr_assert_eq(zs_summarize(&one, 1, &s, &err), ZS_OK);
     cr_assert_eq(s.median, 0.25);
     cr_assert_eq(s.q1, 0.25);
     cr_assert_eq(s.q3, 0.25);
     cr_assert(isnan(s.stdev), "the sample stdev of one value is undefined");
-    cr_assert_eq(zs_measure_summarize(&one, 0, &s, &err), ZS_ERR_RANGE);
+    cr_assert_eq(zs_summarize(&one, 0, &s, &err), ZS_ERR_RANGE);
     cr_assert(strstr(err.msg, "summary of 0 values"), "message: %s", err.msg);
 }
 

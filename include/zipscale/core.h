@@ -1,6 +1,7 @@
 /* zipscale core: status codes and error messages, deterministic RNG streams, alias
- * sampling, atomic file writes and memory-mapped reads. Every other module builds on
- * this one; it depends on nothing but libc and OpenMP. */
+ * sampling, atomic file writes and memory-mapped reads, SHA-256, and small statistics
+ * (summaries, quantiles). Every other module builds on this one; it depends on nothing
+ * but libc and OpenMP. */
 #ifndef ZIPSCALE_CORE_H
 #define ZIPSCALE_CORE_H
 
@@ -120,6 +121,20 @@ void zs_sha256_final(zs_sha256 *h, unsigned char digest[32]);
 void zs_sha256_hex(const void *data, size_t bytes, char hex[65]);
 /* The digest of a whole file, as sha256sum prints it. */
 zs_status zs_sha256_file(const char *path, char hex[65], zs_error *err);
+
+/* ---- statistics ----------------------------------------------------------------------
+ * median: the middle value, or the mean of the two middle ones (Python's
+ * statistics.median); stdev: sample standard deviation, n-1 in the denominator (Python's
+ * statistics.stdev; NaN when n < 2); q1/q3: quantiles 0.25/0.75 by linear interpolation
+ * between order statistics at position p*(n-1) (numpy.quantile's default). */
+typedef struct {
+    uint64_t n;
+    double median, mean, stdev, q1, q3, min, max;
+} zs_summary;
+
+zs_status zs_summarize(const double *values, uint64_t n, zs_summary *out, zs_error *err);
+/* Quantile p in [0, 1] of ascending values, numpy's linear interpolation. n > 0. */
+double zs_quantile_sorted(const double *sorted, uint64_t n, double p);
 
 /* ---- threads -----------------------------------------------------------------------
  * 0 means "all cores"; anything else is taken as is (clamped to >= 1). */

@@ -56,20 +56,6 @@ zs_status zs_zstd_stream_size(zs_zstd_stream *stream, const void *data, uint64_t
                               uint64_t *compressed_bytes, zs_error *err);
 void zs_zstd_stream_free(zs_zstd_stream *stream);
 
-/* ---- statistics ----------------------------------------------------------------------
- * median: the middle value, or the mean of the two middle ones (Python's
- * statistics.median); stdev: sample standard deviation, n-1 in the denominator (Python's
- * statistics.stdev; NaN when n < 2); q1/q3: quantiles 0.25/0.75 by linear interpolation
- * between order statistics at position p*(n-1) (numpy.quantile's default). */
-typedef struct {
-    uint64_t n;
-    double median, mean, stdev, q1, q3, min, max;
-} zs_summary;
-
-zs_status zs_measure_summarize(const double *values, uint64_t n, zs_summary *out, zs_error *err);
-/* Quantile p in [0, 1] of ascending values, numpy's linear interpolation. n > 0. */
-double zs_measure_quantile_sorted(const double *sorted, uint64_t n, double p);
-
 /* ---- sampling ------------------------------------------------------------------------
  * `sample` distinct indices out of [0, total), without replacement, ascending; all of
  * them when sample == 0 or sample >= total. Depends only on (total, sample, seed). */

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "figures/figures_internal.h"
-#include "zipscale/measure.h"
 
 #define LINE_POINTS 48
 #define OLS_BAND_LEVEL 0.95
@@ -27,8 +26,8 @@ static zs_status bootstrap_band(const zs_regressfile *rf, int param, const doubl
         for (size_t r = 0; r < rf->n_replicates; r++)
             v[r] = rf->replicates[r].slope[param] * xs[i] + rf->replicates[r].intercept[param];
         qsort(v, rf->n_replicates, sizeof *v, cmp_double);
-        lo[i] = zs_measure_quantile_sorted(v, rf->n_replicates, (1 - rf->level) / 2);
-        hi[i] = zs_measure_quantile_sorted(v, rf->n_replicates, (1 + rf->level) / 2);
+        lo[i] = zs_quantile_sorted(v, rf->n_replicates, (1 - rf->level) / 2);
+        hi[i] = zs_quantile_sorted(v, rf->n_replicates, (1 + rf->level) / 2);
     }
     free(v);
     return ZS_OK;

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "zipscale/fit.h"
-#include "zipscale/measure.h"
 
 const char *const zs_boot_stat_names[ZS_BOOT_NSTATS] = {"E", "A", "B", "alpha", "beta", "a", "b"};
 
@@ -74,8 +73,8 @@ zs_status zs_bootstrap_summarize(zs_bootstrap *boot, zs_error *err) {
         double mean = sum / (double)n;
         for (size_t r = 0; r < n; r++) squares += (values[r] - mean) * (values[r] - mean);
         boot->stats[k].se = n > 1 ? sqrt(squares / (double)(n - 1)) : NAN;
-        boot->stats[k].lo = zs_measure_quantile_sorted(values, n, (1 - boot->level) / 2);
-        boot->stats[k].hi = zs_measure_quantile_sorted(values, n, (1 + boot->level) / 2);
+        boot->stats[k].lo = zs_quantile_sorted(values, n, (1 - boot->level) / 2);
+        boot->stats[k].hi = zs_quantile_sorted(values, n, (1 + boot->level) / 2);
     }
     free(values);
     return ZS_OK;

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 
 #include "zipscale/frontier.h"
-#include "zipscale/measure.h"
 
 static int positive(double v) {
     return isfinite(v) && v > 0;
@@ -71,8 +70,8 @@ static int compare_doubles(const void *a, const void *b) {
 
 static zs_bounds percentile_interval(double *values, size_t n, double level) {
     qsort(values, n, sizeof *values, compare_doubles);
-    return (zs_bounds){zs_measure_quantile_sorted(values, n, (1 - level) / 2),
-                       zs_measure_quantile_sorted(values, n, (1 + level) / 2)};
+    return (zs_bounds){zs_quantile_sorted(values, n, (1 - level) / 2),
+                       zs_quantile_sorted(values, n, (1 + level) / 2)};
 }
 
 zs_status zs_frontier_interval_at(const zs_chinchilla *laws, size_t n_laws, double compute_flops,

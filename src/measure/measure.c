@@ -171,8 +171,8 @@ static zs_status run_measure(const window_job *job, const zs_measure_opts *opts,
         if (!r->zstd_ratios) return ZS_ERR_NOMEM;
     }
     s = compress_sample(job, opts, r, err);
-    if (!s) s = zs_measure_summarize(r->gzip_ratios, n, &r->gzip, err);
-    if (!s && r->zstd_ratios) s = zs_measure_summarize(r->zstd_ratios, n, &r->zstd, err);
+    if (!s) s = zs_summarize(r->gzip_ratios, n, &r->gzip, err);
+    if (!s && r->zstd_ratios) s = zs_summarize(r->zstd_ratios, n, &r->zstd, err);
     return s;
 }
 

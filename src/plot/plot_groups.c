@@ -5,7 +5,6 @@
 #include <stdlib.h>
 
 #include "plot/plot_internal.h"
-#include "zipscale/measure.h"
 
 #define BOX_HALF_SLOT 0.25   /* box half-width / slot width */
 #define VIOLIN_HALF_SLOT 0.4 /* widest violin half-width / slot width */
@@ -20,9 +19,9 @@ typedef struct {
 /* Quartiles as numpy.quantile; whiskers at the furthest values within 1.5 IQR. */
 static box_stats box_of(const double *sorted, size_t n) {
     box_stats b;
-    b.q1 = zs_measure_quantile_sorted(sorted, n, 0.25);
-    b.median = zs_measure_quantile_sorted(sorted, n, 0.5);
-    b.q3 = zs_measure_quantile_sorted(sorted, n, 0.75);
+    b.q1 = zs_quantile_sorted(sorted, n, 0.25);
+    b.median = zs_quantile_sorted(sorted, n, 0.5);
+    b.q3 = zs_quantile_sorted(sorted, n, 0.75);
     double iqr = b.q3 - b.q1, lo_fence = b.q1 - 1.5 * iqr, hi_fence = b.q3 + 1.5 * iqr;
     size_t i = 0, j = n - 1;
     while (sorted[i] < lo_fence) i++;

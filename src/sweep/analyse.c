@@ -13,7 +13,6 @@
 #include "sweep/sweep_internal.h"
 #include "zipscale/fit.h"
 #include "zipscale/frontier.h"
-#include "zipscale/measure.h"
 #include "zipscale/report.h"
 
 void zs_sweep_analyse_opts_init(zs_sweep_analyse_opts *opts) {
@@ -51,8 +50,8 @@ static void interval(double *x, size_t n, double level, double *lo, double *hi) 
             x[j] = x[j - 1];
             x[j - 1] = t;
         }
-    *lo = zs_measure_quantile_sorted(x, k, (1 - level) / 2);
-    *hi = zs_measure_quantile_sorted(x, k, (1 + level) / 2);
+    *lo = zs_quantile_sorted(x, k, (1 - level) / 2);
+    *hi = zs_quantile_sorted(x, k, (1 + level) / 2);
 }
 
 static double frontier_a(const zs_chinchilla *law) {

@@ -1,18 +1,19 @@
-/* Summary statistics of a sample of ratios: median (H), mean, sample stdev, quartiles,
- * extremes. The definitions match Python's statistics module and numpy.quantile's
- * default, so the numbers can be checked against the reference's own printout. */
+/* Summary statistics of a sample (gzip ratios, bootstrap replicates): median, mean,
+ * sample stdev, quartiles, extremes. The definitions match Python's statistics module and
+ * numpy.quantile's default, so the numbers can be checked against the reference's own
+ * printout. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "zipscale/measure.h"
+#include "zipscale/core.h"
 
 static int compare_doubles(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
-double zs_measure_quantile_sorted(const double *sorted, uint64_t n, double p) {
+double zs_quantile_sorted(const double *sorted, uint64_t n, double p) {
     double position = p * (double)(n - 1);
     uint64_t lower = (uint64_t)floor(position);
     if (lower >= n - 1) return sorted[n - 1];
@@ -20,7 +21,7 @@ double zs_measure_quantile_sorted(const double *sorted, uint64_t n, double p) {
     return sorted[lower] + frac * (sorted[lower + 1] - sorted[lower]);
 }
 
-zs_status zs_measure_summarize(const double *values, uint64_t n, zs_summary *out, zs_error *err) {
+zs_status zs_summarize(const double *values, uint64_t n, zs_summary *out, zs_error *err) {
     *out = (zs_summary){0};
     if (n == 0) return zs_fail(err, ZS_ERR_RANGE, "summary of 0 values: expected at least one");
     double *sorted = zs_alloc(n * sizeof *sorted, "sorted ratios", err);
@@ -37,8 +38,8 @@ zs_status zs_measure_summarize(const double *values, uint64_t n, zs_summary *out
     out->mean = mean;
     out->stdev = n > 1 ? sqrt(squares / (double)(n - 1)) : NAN;
     out->median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    out->q1 = zs_measure_quantile_sorted(sorted, n, 0.25);
-    out->q3 = zs_measure_quantile_sorted(sorted, n, 0.75);
+    out->q1 = zs_quantile_sorted(sorted, n, 0.25);
+    out->q3 = zs_quantile_sorted(sorted, n, 0.75);
     out->min = sorted[0];
     out->max = sorted[n - 1];
     free(sorted);
