@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 
-.PHONY: all deps deps-build build-only build build-asan demo test test-release test-asan bench format format-check clean
+.PHONY: all deps deps-build build-only build build-asan demo test test-release test-asan bench format format-check check-layers clean
 
 all: build
 
@@ -52,6 +52,10 @@ format:
 
 format-check:
 	@clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+
+# Every module includes only its own and lower layers' headers (the table is in the script).
+check-layers:
+	@scripts/check-layers.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
