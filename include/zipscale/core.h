@@ -9,10 +9,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "zipscale/version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
+/* ZS_VERSION_STRING (version.h), as compiled into the library. */
 const char *zs_version(void);
 
 /* ---- status and errors ------------------------------------------------------------

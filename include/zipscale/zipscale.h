@@ -3,6 +3,7 @@
 #ifndef ZIPSCALE_ZIPSCALE_H
 #define ZIPSCALE_ZIPSCALE_H
 
+#include "zipscale/version.h"  /* ZS_VERSION_MAJOR, _MINOR, _PATCH, _STRING */
 #include "zipscale/core.h"     /* errors, RNG streams, alias tables, files */
 #include "zipscale/tokens.h"   /* token files and provenance sidecars */
 #include "zipscale/pcfg.h"     /* random PCFGs: generate, read/write, analyse, sample */
