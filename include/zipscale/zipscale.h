@@ -16,5 +16,6 @@
 #include "zipscale/report.h"   /* the self-contained HTML report of all results */
 #include "zipscale/nn.h"       /* models, AdamW, safetensors */
 #include "zipscale/train.h"    /* the training loop, schedules, checkpoints */
+#include "zipscale/sweep.h"    /* sweeps: specs, the ledger, runs, analysis */
 
 #endif
