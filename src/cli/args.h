@@ -10,7 +10,7 @@
 #include "zipscale/core.h"
 
 /* Exit codes, documented in README.md and docs/cli.md. */
-enum { ZS_EXIT_OK = 0, ZS_EXIT_FAILURE = 1, ZS_EXIT_USAGE = 2 };
+enum { ZS_EXIT_OK = 0, ZS_EXIT_FAILURE = 1, ZS_EXIT_USAGE = 2, ZS_EXIT_INTERRUPTED = 130 };
 
 typedef enum {
     ZS_OPT_FLAG,   /* int, set to 1 */

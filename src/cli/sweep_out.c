@@ -30,7 +30,7 @@ int zs_cli_sweep_run(const char *spec_path, const char *dir, int jobs, int quiet
     if (zs_sweep_run(spec_path, dir, &o, &c, &err)) return zs_cli_fail(&err);
     if (c.interrupted) {
         fprintf(stderr, "zipscale: sweep interrupted; run the same command to resume\n");
-        return 130;
+        return ZS_EXIT_INTERRUPTED;
     }
     if (no_analyse || c.pending || c.running || !c.completed) return ZS_EXIT_OK;
     zs_sweep_analyse_opts ao;
