@@ -451,7 +451,8 @@ zs_status zs_ledger_claim(zs_ledger *lg, int owner_pid, double stale_s,
     sqlite3_stmt *st = NULL;
     s = prepare(lg,
                 "SELECT id, status, owner_host, owner_pid, heartbeat FROM runs WHERE retired = 0 "
-                "AND status IN ('pending', 'running') ORDER BY flops_exact DESC, id",
+                "AND status IN ('pending', 'running') AND id IN (SELECT id FROM temp.active) "
+                "ORDER BY flops_exact DESC, id",
                 &st, err);
     while (!s) {
         int rc = sqlite3_step(st);

@@ -190,10 +190,10 @@ static zs_status start_run(zs_runner *r, int *claimed, zs_error *err) {
     *claimed = 0;
     zs_status s = zs_ledger_claim(r->lg, r->me, STALE_S, id, err);
     if (s || !id[0]) return s;
-    *claimed = 1;
     const zs_sweep_plan_run *run = zs_sweep_plan_find(r->w.plan, id);
-    if (!run) /* claimed from a ledger another spec synced in the meantime: give it back */
+    if (!run) /* cannot happen: claims are limited to the plan's runs; give it back */
         return zs_ledger_release(r->lg, id, 1, r->max_attempts, NULL, &(zs_run_status){0}, err);
+    *claimed = 1;
     return spawn(r, zs_sweep_child_train, (size_t)(run - r->w.plan->runs), id, err);
 }
 

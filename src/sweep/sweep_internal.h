@@ -50,9 +50,10 @@ zs_status zs_ledger_dataset_get(zs_ledger *lg, const char *id, zs_ledger_dataset
                                 zs_error *err);
 zs_status zs_ledger_dataset_put(zs_ledger *lg, const zs_ledger_dataset *d, zs_error *err);
 
-/* Claims the largest pending run (or a running one whose owner died: same host and its
- * process gone, or no heartbeat for stale_s seconds) for `owner_pid` in one transaction.
- * *id is "" when nothing is left to claim. */
+/* Claims the largest pending run of the plan this connection synced (or a running one whose
+ * owner died: same host and its process gone, or no heartbeat for stale_s seconds) for
+ * `owner_pid` in one transaction. *id is "" when nothing is left to claim. Call
+ * zs_ledger_sync first: it records the plan's runs for this connection. */
 zs_status zs_ledger_claim(zs_ledger *lg, int owner_pid, double stale_s,
                           char id[ZS_SWEEP_ID_LEN + 1], zs_error *err);
 /* Refreshes the heartbeat of every run this process owns. */
