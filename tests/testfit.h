@@ -32,4 +32,17 @@ static inline void zs_test_law_sweep(const zs_chinchilla *law, int sizes_n, int 
         }
 }
 
+/* A bootstrap replicate's law against the full-grid refit of the same resample: E to 1e-4
+ * relative, alpha and beta to 1e-4, A and B to 1e-3 in log (docs/fitting.md "Refit
+ * strategy"). */
+#define ZS_TEST_EXPECT_SAME_OPTIMUM(s, g, r)                                                       \
+    do {                                                                                           \
+        cr_assert_lt(fabs((s)->E / (g)->E - 1), 1e-4, "replicate %zu E %g vs %g", (r), (s)->E,     \
+                     (g)->E);                                                                      \
+        cr_assert_lt(fabs((s)->alpha - (g)->alpha), 1e-4, "replicate %zu alpha", (r));             \
+        cr_assert_lt(fabs((s)->beta - (g)->beta), 1e-4, "replicate %zu beta", (r));                \
+        cr_assert_lt(fabs(log((s)->A / (g)->A)), 1e-3, "replicate %zu A", (r));                    \
+        cr_assert_lt(fabs(log((s)->B / (g)->B)), 1e-3, "replicate %zu B", (r));                    \
+    } while (0)
+
 #endif
