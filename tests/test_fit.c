@@ -660,3 +660,18 @@ Test(runs, cli_skip_invalid_counts_rows) {
     cr_assert(isnan(lf.fits[0].h));
     zs_lawfile_free(&lf);
 }
+
+/* A dataset without a compressibility (parity data) leaves H empty or nan: NAN for that
+ * dataset, while another keeps its H; a dataset may not mix the two. */
+Test(runs, h_empty_or_nan_for_a_dataset_without_one) {
+    zs_runs runs;
+    zs_error err;
+    cr_assert_eq(parse_runs("dataset,N,D,loss,H\np,1,2,3,\np,2,2,3,NaN\ng,1,2,3,0.25\n", 0, &runs,
+                            &err),
+                 ZS_OK, "%s", err.msg);
+    cr_assert_eq(runs.n_datasets, 2);
+    cr_assert(isnan(runs.dataset_h[0]));
+    cr_assert_eq(runs.dataset_h[1], 0.25);
+    zs_runs_free(&runs);
+    expect_error("dataset,N,D,loss,H\np,1,2,3,\np,2,2,3,0.5\n", "runs.csv:3: column 'H'");
+}

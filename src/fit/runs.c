@@ -226,11 +226,16 @@ static zs_status parse_number(const reader *rd, int col, const char *field, int 
     return ZS_OK;
 }
 
+/* An empty field or "nan" (any case): a value the dataset does not have. */
+static int is_missing(const char *field, int len) {
+    return len == 0 || (len == 3 && !strncasecmp(field, "nan", 3));
+}
+
 /* The e_max field: a positive finite bound on E, or empty / nan (any case) for none
  * (NAN). */
 static zs_status parse_e_max(const reader *rd, const char *field, int len, size_t line, double *out,
                              zs_error *err) {
-    if (len == 0 || (len == 3 && !strncasecmp(field, "nan", 3))) {
+    if (is_missing(field, len)) {
         *out = NAN;
         return ZS_OK;
     }
@@ -264,6 +269,8 @@ static zs_status read_row(zs_runs *runs, reader *rd, const char *line, const cha
         int positive = c != COL_H && c != COL_SEED;
         if (c == COL_E_MAX)
             s = parse_e_max(rd, field[f], len[f], line_no, &v[c], err);
+        else if (c == COL_H && is_missing(field[f], len[f]))
+            v[c] = NAN; /* H unknown for this dataset (data without a compressibility) */
         else
             s = parse_number(rd, c, field[f], len[f], line_no, positive, &v[c], err);
         if (s) return s;

@@ -29,7 +29,9 @@ void zs_sweep_summary_print(const zs_sweep_summary *s, FILE *out) {
             "E (nats)", "alpha", "beta", "a = b/(a+b)", "D/N at reference", "floor", "hold-out");
     for (size_t i = 0; i < s->n_rows; i++) {
         const zs_sweep_summary_row *r = &s->rows[i];
-        fprintf(out, "%-14s %6.3f %5zu", r->name, r->h, r->n_runs);
+        char h[16] = "-"; /* data without a compressibility (parity) */
+        if (isfinite(r->h)) snprintf(h, sizeof h, "%.3f", r->h);
+        fprintf(out, "%-14s %6s %5zu", r->name, h, r->n_runs);
         ci(out, r->law.E, r->e_lo, r->e_hi, "%.3f");
         ci(out, r->law.alpha, r->alpha_lo, r->alpha_hi, "%.2f");
         ci(out, r->law.beta, r->beta_lo, r->beta_hi, "%.2f");
