@@ -1129,3 +1129,38 @@ Test(sweep, diverged_run_is_recorded_not_retried) {
     cr_assert(strstr(r.out, "diverged: "), "%s", r.out);
     zs_run_free(&r);
 }
+
+/* A sweep of sparse-parity MLPs (a parity dataset, three widths, three budgets in examples):
+ * every run completes, runs.csv leaves H empty (nan), and the analysis fits the law with
+ * H null in summary.json. */
+Test(sweep, parity_mlp_sweep_runs_and_analyses) {
+    const char *spec = at("par.yaml"), *dir = at("par");
+    static const char text[] =
+        "name: par\n"
+        "datasets:\n"
+        "  - {name: p, parity: {tasks: 5, bits: 16, k: 3, zipf_exponent: 1.4, seed: 0}}\n"
+        "models:\n"
+        "  - {name: w32, width: 32}\n"
+        "  - {name: w64, width: 64}\n"
+        "  - {name: w128, width: 128}\n"
+        "budgets: [20000, 40000, 80000]\n"
+        "train: {batch: 100, min_steps: 100, lr: 0.003, evals: 2, parity_test_size: 2000}\n"
+        "analysis: {bootstrap: 10, holdout_largest: 1}\n";
+    cr_assert_eq(zs_test_write(spec, text, sizeof text - 1), 0);
+    zs_run r = zs_test_cli("sweep run '%s' -o '%s' -q", spec, dir); /* with the analysis */
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "Too few datasets with H"), "%s", r.out);
+    zs_run_free(&r);
+    assert_counts(dir, 9, 9, 0, 0, 0, 0);
+    char *csv = zs_test_slurp(at("par/runs.csv"), NULL);
+    cr_assert(strstr(csv, "\np,770,20000,"), "%s", csv); /* w32: (5+16+3)*32+2 parameters */
+    cr_assert(strstr(csv, ",nan,"), "H of a parity dataset: %s", csv);
+    free(csv);
+    char *summary = zs_test_slurp(at("par/summary.json"), NULL);
+    json_t *doc = parse_json(summary);
+    json_t *row = json_array_get(json_object_get(doc, "datasets"), 0);
+    cr_assert(json_is_null(json_object_get(row, "H")), "%s", summary);
+    cr_assert_eq(json_integer_value(json_object_get(row, "runs")), 9);
+    json_decref(doc);
+    free(summary);
+}
