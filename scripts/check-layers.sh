@@ -33,7 +33,7 @@ declare -A public=(
     [core.h]=core [version.h]=core
     [tokens.h]=data [pcfg.h]=data [parity.h]=data
     [measure.h]=measure
-    [nn.h]=nn
+    [nn.h]=nn [layout.h]=nn [gpt.h]=nn [mlp.h]=nn [optim.h]=nn [safetensors.h]=nn
     [train.h]=train
     [law.h]=fit [fit.h]=fit [frontier.h]=fit
     [plot.h]=plot
