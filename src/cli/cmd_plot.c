@@ -131,50 +131,23 @@ static zs_status measure_file(const char *path, dataset_list *l, zs_error *err) 
     return datasets_add(l, path, ratios, n, err);
 }
 
-/* files[i] of a `zipscale gzip --json` result: its ratios, named after its "file". */
-static zs_status json_entry(const char *path, size_t i, json_t *entry, dataset_list *l,
-                            zs_error *err) {
-    const char *file = json_string_value(json_object_get(entry, "file"));
-    json_t *ratios = json_object_get(entry, "gzip_ratios");
-    if (!file) return zs_fail(err, ZS_ERR_FORMAT, "%s: files[%zu] has no \"file\" string", path, i);
-    if (!json_is_array(ratios) || json_array_size(ratios) == 0)
-        return zs_fail(err, ZS_ERR_FORMAT,
-                       "%s: files[%zu] (%s) has no per-sequence \"gzip_ratios\"; rerun "
-                       "`zipscale gzip --json` (which records them) or pass the token file",
-                       path, i, file);
-    size_t n = json_array_size(ratios);
-    double *values = zs_alloc(n * sizeof *values, "gzip ratios", err);
-    if (!values) return ZS_ERR_NOMEM;
-    for (size_t k = 0; k < n; k++) {
-        json_t *v = json_array_get(ratios, k);
-        if (!json_is_number(v)) {
-            free(values);
-            return zs_fail(err, ZS_ERR_FORMAT, "%s: files[%zu].gzip_ratios[%zu]: expected a number",
-                           path, i, k);
-        }
-        values[k] = json_number_value(v);
-    }
-    return datasets_add(l, file, values, n, err);
-}
-
+/* A `zipscale gzip --json` result: each file it records, its ratios, named after its "file". */
 static zs_status read_json(const char *path, dataset_list *l, zs_error *err) {
-    json_error_t jerr;
-    json_t *doc = json_load_file(path, 0, &jerr);
-    if (!doc)
-        return zs_fail(err, ZS_ERR_FORMAT, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
-    const char *command = json_string_value(json_object_get(doc, "command"));
-    json_t *files = json_object_get(doc, "files");
-    zs_status s = ZS_OK;
-    if (!command || strcmp(command, "gzip") != 0 || !json_is_array(files))
-        s = zs_fail(err, ZS_ERR_FORMAT,
-                    "%s: not a `zipscale gzip --json` result (expected \"command\": \"gzip\" "
-                    "and a \"files\" array)",
-                    path);
-    else if (json_array_size(files) == 0)
-        s = zs_fail(err, ZS_ERR_FORMAT, "%s: the \"files\" array is empty", path);
-    for (size_t i = 0; !s && i < json_array_size(files); i++)
-        s = json_entry(path, i, json_array_get(files, i), l, err);
-    json_decref(doc);
+    zs_gzipfile gf;
+    zs_status s = zs_gzipfile_read(&gf, path, err);
+    for (size_t i = 0; !s && i < gf.n_files; i++) {
+        zs_measure_result *r = &gf.files[i].result;
+        if (!r->gzip_ratios)
+            s = zs_fail(err, ZS_ERR_FORMAT,
+                        "%s: files[%zu] (%s) has no per-sequence \"gzip_ratios\"; rerun "
+                        "`zipscale gzip --json` (which records them) or pass the token file",
+                        path, i, gf.files[i].file);
+        if (!s) {
+            s = datasets_add(l, gf.files[i].file, r->gzip_ratios, r->gzip.n, err);
+            r->gzip_ratios = NULL; /* datasets_add took it, even on failure */
+        }
+    }
+    zs_gzipfile_free(&gf);
     return s;
 }
 

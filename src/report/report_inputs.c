@@ -135,46 +135,23 @@ static zs_status number_at(const char *path, json_t *obj, const char *where, siz
     return ZS_OK;
 }
 
-static zs_status gzip_entry(zs_report_data *data, const char *path, json_t *entry, size_t i,
-                            zs_error *err) {
-    const char *file = json_string_value(json_object_get(entry, "file"));
-    if (!file)
-        return zs_fail(err, ZS_ERR_FORMAT, "%s: files[%zu].file: expected a string", path, i);
-    double h = 0, size = 0;
-    /* the size is in tokens, or in bytes for `zipscale gzip --bytes` */
-    const char *units = json_object_get(entry, "bytes") ? "bytes" : "tokens";
-    zs_status s = number_at(path, entry, "files", i, "H", &h, err);
-    if (!s) s = number_at(path, entry, "files", i, units, &size, err);
-    if (s) return s;
-    json_t *ratios = json_object_get(entry, "gzip_ratios");
-    size_t n = json_is_array(ratios) ? json_array_size(ratios) : 0;
-    zs_report_dataset d = {zs_report_stem(file), path, h, (uint64_t)size, units, NULL, n};
-    if (!d.name) return zs_fail(err, ZS_ERR_NOMEM, "out of memory");
-    if (n && !(d.ratios = malloc(n * sizeof *d.ratios)))
-        s = zs_fail(err, ZS_ERR_NOMEM, "out of memory");
-    for (size_t k = 0; !s && k < n; k++) {
-        json_t *v = json_array_get(ratios, k);
-        if (!json_is_number(v))
-            s = zs_fail(err, ZS_ERR_FORMAT, "%s: files[%zu].gzip_ratios[%zu]: expected a number",
-                        path, i, k);
+/* Every file of a gzip results file becomes a dataset; its ratios move into it. */
+static zs_status load_gzip(zs_report_data *data, const char *path, zs_error *err) {
+    zs_gzipfile gf;
+    zs_status s = zs_gzipfile_read(&gf, path, err);
+    for (size_t i = 0; !s && i < gf.n_files; i++) {
+        zs_measure_result *r = &gf.files[i].result;
+        zs_report_dataset d = {
+            zs_report_stem(gf.files[i].file),   path,           r->gzip.median, r->units_total,
+            gf.bytes_mode ? "bytes" : "tokens", r->gzip_ratios, r->gzip.n};
+        if (!d.name) s = zs_fail(err, ZS_ERR_NOMEM, "out of memory");
+        if (!s) s = add_dataset(data, &d, err);
+        if (!s)
+            r->gzip_ratios = NULL; /* now the dataset's */
         else
-            d.ratios[k] = json_number_value(v);
+            free(d.name);
     }
-    if (!s) s = add_dataset(data, &d, err);
-    if (s) {
-        free(d.name);
-        free(d.ratios);
-    }
-    return s;
-}
-
-static zs_status load_gzip(zs_report_data *data, const char *path, json_t *doc, zs_error *err) {
-    json_t *files = json_object_get(doc, "files");
-    if (!json_is_array(files) || json_array_size(files) == 0)
-        return zs_fail(err, ZS_ERR_FORMAT, "%s: files: expected a non-empty array", path);
-    zs_status s = ZS_OK;
-    for (size_t i = 0; !s && i < json_array_size(files); i++)
-        s = gzip_entry(data, path, json_array_get(files, i), i, err);
+    zs_gzipfile_free(&gf); /* safe after a failed read too: it leaves gf empty */
     return s;
 }
 
@@ -213,7 +190,7 @@ static zs_status load_one(zs_report_data *data, zs_report_input *in, const zs_re
             s = load_tokens(data, in->path, opts, err);
             break;
         case ZS_REPORT_GZIP:
-            s = load_gzip(data, in->path, doc, err);
+            s = load_gzip(data, in->path, err);
             break;
         case ZS_REPORT_RUNS:
             s = zs_runs_read(&in->runs, in->path, NULL, 0, err);
