@@ -13,7 +13,7 @@
 #include "cli/commands.h"
 #include "zipscale/measure.h"
 #include "zipscale/pcfg.h"
-#include "zipscale/plot.h"
+#include "zipscale/figures.h"
 
 static struct {
     uint64_t tokens, seed;
@@ -167,16 +167,12 @@ static zs_status write_figure(const paper_row *rows, size_t n, const char *path,
         counts[i] = rows[i].measure.gzip.n;
     }
     zs_plot *fig = NULL;
-    if (s == ZS_OK) s = zs_plot_alloc(&fig, 720, 450, err);
-    if (s == ZS_OK) s = zs_plot_set_title(fig, "gzip compressibility of the paper's grammars", err);
+    zs_figure_size size = {720, 450};
     if (s == ZS_OK)
-        s = zs_plot_set_xlabel(fig,
-                               "grammar (nonterminals, terminals, max options, "
-                               "max length)",
-                               err);
-    if (s == ZS_OK)
-        s = zs_plot_set_ylabel(fig, "gzip compressibility H (compressed / raw bytes)", err);
-    if (s == ZS_OK) s = zs_plot_add_groups(fig, ZS_PLOT_BOX, name_ptrs, values, counts, n, err);
+        s = zs_figure_gzip_ratios(name_ptrs, values, counts, n,
+                                  "gzip compressibility of the paper's grammars",
+                                  "grammar (nonterminals, terminals, max options, max length)",
+                                  ZS_PLOT_BOX, &size, &fig, err);
     if (s == ZS_OK) s = zs_plot_write(fig, path, err);
     zs_plot_free(fig);
     free(names), free(name_ptrs), free(values), free(counts);

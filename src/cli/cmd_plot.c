@@ -9,10 +9,8 @@
 
 #include "cli/commands.h"
 #include "zipscale/measure.h"
-#include "zipscale/plot.h"
+#include "zipscale/figures.h"
 #include "zipscale/tokens.h"
-
-#define H_AXIS_LABEL "gzip compressibility H (compressed / raw bytes)"
 
 typedef struct {
     uint64_t sample, seed, sequence_tokens;
@@ -200,13 +198,10 @@ static zs_status draw(const dataset_list *l, zs_error *err) {
         values[i] = l->items[i].ratios;
         counts[i] = l->items[i].n;
     }
-    if (!s) s = zs_plot_alloc(&fig, args.width_pt, args.height_pt, err);
-    if (!s) s = zs_plot_set_title(fig, args.title, err);
-    if (!s) s = zs_plot_set_xlabel(fig, "dataset", err);
-    if (!s) s = zs_plot_set_ylabel(fig, H_AXIS_LABEL, err);
+    zs_figure_size size = {args.width_pt, args.height_pt};
     if (!s)
-        s = zs_plot_add_groups(fig, args.violin ? ZS_PLOT_VIOLIN : ZS_PLOT_BOX, names, values,
-                               counts, l->n, err);
+        s = zs_figure_gzip_ratios(names, values, counts, l->n, args.title, NULL,
+                                  args.violin ? ZS_PLOT_VIOLIN : ZS_PLOT_BOX, &size, &fig, err);
     if (!s) s = zs_plot_write(fig, args.output, err);
     zs_plot_free(fig);
     free(names);

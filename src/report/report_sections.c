@@ -92,11 +92,10 @@ static zs_status datasets(FILE *out, const zs_report_data *data, zs_error *err) 
         counts[g++] = data->datasets[i].n_ratios;
     }
     zs_plot *fig = NULL;
-    if (!s) s = zs_plot_alloc(&fig, fig_size.width_pt, fig_size.height_pt, err);
-    if (!s) s = zs_plot_set_title(fig, "gzip compressibility per sequence", err);
-    if (!s) s = zs_plot_set_xlabel(fig, "dataset", err);
-    if (!s) s = zs_plot_set_ylabel(fig, "gzip ratio (compressed / raw bytes)", err);
-    if (!s) s = zs_plot_add_groups(fig, ZS_PLOT_BOX, names, values, counts, with_ratios, err);
+    if (!s)
+        s = zs_figure_gzip_ratios(names, values, counts, with_ratios,
+                                  "gzip compressibility per sequence", NULL, ZS_PLOT_BOX, &fig_size,
+                                  &fig, err);
     if (!s)
         s = zs_html_figure(out, fig,
                            "Per-sequence gzip ratios; the median line of each box is "
