@@ -7,20 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json.h"
 #include "zipscale/measure.h"
 
 /* ---- writer ----------------------------------------------------------------------------- */
 
-/* NaN (the stdev of one ratio) is not JSON: it becomes null. */
-static json_t *number(double x) {
-    return isnan(x) ? json_null() : json_real(x);
-}
-
 static json_t *summary_json(const zs_summary *s) {
     return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "n", (json_int_t)s->n, "median",
-                     number(s->median), "mean", number(s->mean), "stdev", number(s->stdev), "q1",
-                     number(s->q1), "q3", number(s->q3), "min", number(s->min), "max",
-                     number(s->max));
+                     zs_json_number(s->median), "mean", zs_json_number(s->mean), "stdev",
+                     zs_json_number(s->stdev), "q1", zs_json_number(s->q1), "q3",
+                     zs_json_number(s->q3), "min", zs_json_number(s->min), "max",
+                     zs_json_number(s->max));
 }
 
 static void set_int(json_t *obj, const char *key, uint64_t value) {
@@ -48,7 +45,7 @@ static json_t *entry_json(const zs_gzipfile *gf, const zs_gzipfile_entry *e) {
     set_int(f, "sequences_total", r->windows_total);
     snprintf(key, sizeof key, "tail_%s_ignored", units);
     set_int(f, key, r->tail_units);
-    json_object_set_new(f, "H", number(r->gzip.median));
+    json_object_set_new(f, "H", zs_json_number(r->gzip.median));
     json_object_set_new(f, "gzip", summary_json(&r->gzip));
     json_t *zstd = json_null();
     if (r->zstd.n) {
