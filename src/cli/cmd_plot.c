@@ -79,15 +79,6 @@ static void datasets_free(dataset_list *l) {
     free(l->items);
 }
 
-/* The file's name without directories and without its last extension. */
-static char *stem(const char *path) {
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    const char *dot = strrchr(base, '.');
-    size_t len = dot && dot != base ? (size_t)(dot - base) : strlen(base);
-    return strndup(base, len);
-}
-
 /* Takes ownership of ratios. */
 static zs_status datasets_add(dataset_list *l, const char *source, double *ratios, size_t n,
                               zs_error *err) {
@@ -101,7 +92,7 @@ static zs_status datasets_add(dataset_list *l, const char *source, double *ratio
         l->items = items;
         l->cap = cap;
     }
-    char *name = stem(source);
+    char *name = zs_path_stem(source);
     if (!name) {
         free(ratios);
         return zs_fail(err, ZS_ERR_NOMEM, "out of memory (dataset name)");

@@ -81,14 +81,6 @@ zs_status zs_report_detect(const char *path, zs_report_kind *kind, zs_error *err
     return detect(path, kind, NULL, err);
 }
 
-char *zs_report_stem(const char *path) {
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    const char *dot = strrchr(base, '.');
-    size_t len = dot && dot != base ? (size_t)(dot - base) : strlen(base);
-    return strndup(base, len);
-}
-
 static zs_status add_dataset(zs_report_data *data, const zs_report_dataset *d, zs_error *err) {
     zs_report_dataset *items = realloc(data->datasets, (data->n_datasets + 1) * sizeof *items);
     if (!items) return zs_fail(err, ZS_ERR_NOMEM, "out of memory (datasets)");
@@ -108,7 +100,7 @@ static zs_status load_tokens(zs_report_data *data, const char *path, const zs_re
     zs_measure_result r;
     zs_status s = zs_measure_token_file(path, NULL, &mopts, &r, NULL, NULL, err);
     if (s) return s;
-    zs_report_dataset d = {.name = zs_report_stem(path),
+    zs_report_dataset d = {.name = zs_path_stem(path),
                            .source = path,
                            .h = r.gzip.median,
                            .size = r.units_total,
@@ -142,7 +134,7 @@ static zs_status load_gzip(zs_report_data *data, const char *path, zs_error *err
     for (size_t i = 0; !s && i < gf.n_files; i++) {
         zs_measure_result *r = &gf.files[i].result;
         zs_report_dataset d = {
-            zs_report_stem(gf.files[i].file),   path,           r->gzip.median, r->units_total,
+            zs_path_stem(gf.files[i].file),     path,           r->gzip.median, r->units_total,
             gf.bytes_mode ? "bytes" : "tokens", r->gzip_ratios, r->gzip.n};
         if (!d.name) s = zs_fail(err, ZS_ERR_NOMEM, "out of memory");
         if (!s) s = add_dataset(data, &d, err);

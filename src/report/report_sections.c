@@ -436,7 +436,7 @@ static zs_status training_section(FILE *out, const zs_report_data *data, zs_erro
         if (in->kind != ZS_REPORT_TRAINLOG) continue;
         const zs_trainlog *log = &in->log;
         logs[k] = *log;
-        if (!(names[k] = zs_report_stem(in->path))) {
+        if (!(names[k] = zs_path_stem(in->path))) {
             s = zs_fail(err, ZS_ERR_NOMEM, "out of memory");
             break;
         }
