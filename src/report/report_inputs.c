@@ -1,6 +1,6 @@
 /* The report's inputs: each one's kind told by its content, loaded with the reader of
- * its module (runs, law.json, regression.json, training logs, sweep summaries in
- * report_sweep.c), token files measured, gzip and predict JSON checked field by field. */
+ * its module (runs, law.json, regression.json, gzip and predict results, training logs,
+ * sweep summaries in report_sweep.c), token files measured. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -117,16 +117,6 @@ static zs_status load_tokens(zs_report_data *data, const char *path, const zs_re
     return s;
 }
 
-static zs_status number_at(const char *path, json_t *obj, const char *where, size_t i,
-                           const char *key, double *out, zs_error *err) {
-    json_t *v = json_object_get(obj, key);
-    if (!json_is_number(v))
-        return zs_fail(err, ZS_ERR_FORMAT, "%s: %s[%zu].%s: expected a number", path, where, i,
-                       key);
-    *out = json_number_value(v);
-    return ZS_OK;
-}
-
 /* Every file of a gzip results file becomes a dataset; its ratios move into it. */
 static zs_status load_gzip(zs_report_data *data, const char *path, zs_error *err) {
     zs_gzipfile gf;
@@ -145,24 +135,6 @@ static zs_status load_gzip(zs_report_data *data, const char *path, zs_error *err
     }
     zs_gzipfile_free(&gf); /* safe after a failed read too: it leaves gf empty */
     return s;
-}
-
-static zs_status check_predict(const char *path, json_t *doc, zs_error *err) {
-    static const char *const keys[] = {"compute_flops", "N_opt", "D_opt", "tokens_per_param",
-                                       "loss"};
-    double v;
-    if (!json_is_number(json_object_get(doc, "H")))
-        return zs_fail(err, ZS_ERR_FORMAT, "%s: H: expected a number", path);
-    json_t *rows = json_object_get(doc, "predictions");
-    if (!json_is_array(rows) || json_array_size(rows) == 0)
-        return zs_fail(err, ZS_ERR_FORMAT, "%s: predictions: expected a non-empty array", path);
-    for (size_t i = 0; i < json_array_size(rows); i++)
-        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-            zs_status s =
-                number_at(path, json_array_get(rows, i), "predictions", i, keys[k], &v, err);
-            if (s) return s;
-        }
-    return ZS_OK;
 }
 
 static zs_status load_one(zs_report_data *data, zs_report_input *in, const zs_report_opts *opts,
@@ -194,8 +166,7 @@ static zs_status load_one(zs_report_data *data, zs_report_input *in, const zs_re
             s = zs_regressfile_read(&in->reg, in->path, err);
             break;
         case ZS_REPORT_PREDICT:
-            s = check_predict(in->path, doc, err);
-            if (!s) in->predict = json_incref(doc);
+            s = zs_predictfile_read(&in->predict, in->path, err);
             break;
         case ZS_REPORT_TRAINLOG:
             s = zs_trainlog_read(&in->log, in->path, err);
@@ -251,7 +222,7 @@ void zs_report_data_free(zs_report_data *data) {
             zs_trainlog_free(&in->log);
             break;
         case ZS_REPORT_PREDICT:
-            json_decref(in->predict);
+            zs_predictfile_free(&in->predict);
             break;
         case ZS_REPORT_SWEEP:
             zs_report_sweep_free(&in->sweep);
