@@ -813,6 +813,12 @@ Test(gzipfile, reader_names_the_bad_field) {
     gzipfile_rejects("{\"command\":\"gzip\",\"files\":[{\"file\":\"a\",\"H\":0.5,\"tokens\":3,"
                      "\"gzip_ratios\":[0.5,null]}]}",
                      "files[0].gzip_ratios[1]: expected a number");
+    gzipfile_rejects("{\"command\":\"gzip\",\"files\":[{\"file\":\"a\",\"H\":0.5,\"tokens\":3,"
+                     "\"sequences_total\":\"9\"}]}",
+                     "files[0].sequences_total: expected a non-negative integer");
+    gzipfile_rejects("{\"command\":\"gzip\",\"files\":[{\"file\":\"a\",\"H\":0.5,\"tokens\":3,"
+                     "\"unigram_entropy_bits_per_token\":null}]}",
+                     "files[0].unigram_entropy_bits_per_token: expected a number");
     gzipfile_rejects("{\"command\":\"gzip\",\"options\":{\"seed\":-3},\"files\":[]}",
                      "options.seed: expected a non-negative integer");
 }
@@ -827,6 +833,8 @@ Test(gzipfile, written_file_reads_back) {
     e.result.gzip.median = 0.5;
     e.result.gzip_ratios = ratios;
     e.result.entropy_bits = 3.5;
+    e.result.windows_total = 3;
+    e.result.distinct_symbols = 11;
     gf.files = &e;
     gf.n_files = 1;
     const char *path = zs_test_path("gzip.json");
@@ -843,6 +851,8 @@ Test(gzipfile, written_file_reads_back) {
     cr_assert_eq(back.files[0].result.units_total, 1000);
     cr_assert_eq(back.files[0].result.gzip.median, 0.5);
     cr_assert_eq(back.files[0].result.entropy_bits, 3.5);
+    cr_assert_eq(back.files[0].result.windows_total, 3);
+    cr_assert_eq(back.files[0].result.distinct_symbols, 11);
     cr_assert_eq(back.files[0].result.gzip.n, 3);
     for (int i = 0; i < 3; i++) cr_assert_eq(back.files[0].result.gzip_ratios[i], ratios[i]);
     zs_gzipfile_free(&back);

@@ -143,10 +143,11 @@ zs_status zs_gzipfile_format(const zs_gzipfile *gf, char **text, size_t *len, zs
 zs_status zs_gzipfile_write(const zs_gzipfile *gf, const char *path, zs_error *err);
 /* Reads and validates a gzip results file, with "FILE: files[2].H: expected a number" style
  * messages. Required per file: "file", "H" and the size ("tokens", or "bytes" in bytes
- * mode, a non-negative integer); "gzip_ratios" (numbers) is optional. What is read: the
- * options, file, sha256, format, dtype, result.units_total, result.gzip.median (H),
- * result.gzip.n and result.gzip_ratios (NULL when absent), result.entropy_bits (NAN when
- * absent). */
+ * mode, a non-negative integer); optional, checked when present: "gzip_ratios" (numbers),
+ * the other counts (sequence_tokens, raw_bytes_per_sequence, sequences_total,
+ * tail_tokens_ignored, distinct_tokens; "bytes" for "tokens" in bytes mode) and the
+ * unigram entropy (a number; NAN when absent). Not read back: the gzip and zstd
+ * summaries other than H. */
 zs_status zs_gzipfile_read(zs_gzipfile *gf, const char *path, zs_error *err);
 /* Frees every entry's strings and result. */
 void zs_gzipfile_free(zs_gzipfile *gf);

@@ -195,9 +195,25 @@ static zs_status read_entry(zs_gzipfile *gf, zs_gzipfile_entry *e, json_t *obj, 
     s = get_count(obj, gf->bytes_mode ? "bytes" : "tokens", 1, path, where, &e->result.units_total,
                   err);
     if (s) return s;
-    json_t *entropy = json_object_get(obj, gf->bytes_mode ? "unigram_entropy_bits_per_byte"
-                                                          : "unigram_entropy_bits_per_token");
-    if (json_is_number(entropy)) e->result.entropy_bits = json_number_value(entropy);
+    /* the optional counts, checked when present */
+    const char *units = gf->bytes_mode ? "bytes" : "tokens";
+    char key[64];
+    snprintf(key, sizeof key, "sequence_%s", units);
+    s = get_count(obj, key, 0, path, where, &e->result.window_units, err);
+    if (!s)
+        s = get_count(obj, "raw_bytes_per_sequence", 0, path, where,
+                      &e->result.raw_bytes_per_window, err);
+    if (!s) s = get_count(obj, "sequences_total", 0, path, where, &e->result.windows_total, err);
+    snprintf(key, sizeof key, "tail_%s_ignored", units);
+    if (!s) s = get_count(obj, key, 0, path, where, &e->result.tail_units, err);
+    snprintf(key, sizeof key, "distinct_%s", units);
+    if (!s) s = get_count(obj, key, 0, path, where, &e->result.distinct_symbols, err);
+    if (s) return s;
+    snprintf(key, sizeof key, "unigram_entropy_bits_per_%s", gf->bytes_mode ? "byte" : "token");
+    json_t *entropy = json_object_get(obj, key);
+    snprintf(field, sizeof field, "%s%s", where, key);
+    if (entropy && !json_is_number(entropy)) return bad(err, path, field, "a number");
+    if (entropy) e->result.entropy_bits = json_number_value(entropy);
     json_t *ratios = json_object_get(obj, "gzip_ratios");
     if (!ratios || json_is_null(ratios)) return ZS_OK;
     snprintf(field, sizeof field, "%sgzip_ratios", where);
