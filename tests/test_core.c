@@ -2,6 +2,7 @@
  * command's shared conventions (help, version, exit codes). */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -202,4 +203,16 @@ Test(cli, usage_errors_exit_2) {
     r = zs_test_cli("%s", "");
     cr_assert_eq(r.exit_code, 2);
     zs_run_free(&r);
+}
+
+Test(path, stem_drops_folders_and_last_extension) {
+    static const char *const cases[][2] = {
+        {"a.npy", "a"},         {"runs/x/a.v2.npy", "a.v2"}, {"noext", "noext"},
+        {".hidden", ".hidden"}, {"dir.d/file", "file"},      {"/abs/b.json", "b"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *stem = zs_path_stem(cases[i][0]);
+        cr_assert_str_eq(stem, cases[i][1], "%s", cases[i][0]);
+        free(stem);
+    }
 }

@@ -555,3 +555,24 @@ Test(figures, trainlog_errors) {
     zs_run_free(&r);
     cr_assert_null(zs_test_slurp(out, NULL), "nothing written");
 }
+
+Test(figures, gzip_ratios_one_box_per_dataset) {
+    static const double a[] = {0.30, 0.31, 0.33, 0.35}, b[] = {0.50, 0.52, 0.55};
+    const char *names[] = {"low", "high"};
+    const double *values[] = {a, b};
+    const size_t counts[] = {4, 3};
+    zs_plot *fig = NULL;
+    zs_error err = {0};
+    cr_assert_eq(
+        zs_figure_gzip_ratios(names, values, counts, 2, "t", NULL, ZS_PLOT_BOX, NULL, &fig, &err),
+        ZS_OK, "%s", err.msg);
+    char *svg = svg_of(fig, "gzip_boxes.svg");
+    cr_assert(has_text(svg, ZS_FIGURE_GZIP_LABEL));
+    cr_assert(has_text(svg, "dataset") && has_text(svg, "low") && has_text(svg, "high"));
+    free(svg);
+    const size_t empty[] = {4, 0};
+    cr_assert_neq(
+        zs_figure_gzip_ratios(names, values, empty, 2, NULL, NULL, ZS_PLOT_BOX, NULL, &fig, &err),
+        ZS_OK, "a dataset without ratios");
+    cr_assert_null(fig);
+}

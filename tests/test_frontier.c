@@ -989,3 +989,76 @@ Test(cli_predict, errors) {
              write_lawfile("law.json", 1, 0));
     expect_cli_error(1, "format: expected \"zipscale-regression\"", line);
 }
+
+/* ---- the predict results file (zs_predictfile) ------------------------------------------ */
+
+#define PREDICT_ROW                                                                                \
+    "{\"compute_flops\":1e18,\"N_opt\":1,\"D_opt\":2,\"tokens_per_param\":2,\"loss\":3"
+
+static void predictfile_rejects(const char *json, const char *expected) {
+    const char *path = zs_test_path("bad_predict.json");
+    cr_assert_eq(zs_test_write(path, json, strlen(json)), 0);
+    zs_predictfile pf;
+    zs_error err = {0};
+    cr_assert_neq(zs_predictfile_read(&pf, path, &err), ZS_OK, "accepted %s", json);
+    cr_assert(strstr(err.msg, expected), "%s: got \"%s\", expected \"%s\"", json, err.msg,
+              expected);
+    cr_assert_null(pf.predictions);
+}
+
+Test(predictfile, reader_names_the_bad_field) {
+    predictfile_rejects("{\"command\":\"gzip\"}", "command: expected \"predict\"");
+    predictfile_rejects("{\"command\":\"predict\",\"predictions\":[" PREDICT_ROW "}]}",
+                        "H: expected a number");
+    predictfile_rejects("{\"command\":\"predict\",\"H\":0.4,\"predictions\":[]}",
+                        "predictions: expected a non-empty array");
+    predictfile_rejects("{\"command\":\"predict\",\"H\":0.4,\"predictions\":[" PREDICT_ROW
+                        "},{\"compute_flops\":1e19,\"N_opt\":1,\"D_opt\":2,"
+                        "\"tokens_per_param\":2}]}",
+                        "predictions[1].loss: expected a number");
+    predictfile_rejects("{\"command\":\"predict\",\"H\":0.4,\"predictions\":[" PREDICT_ROW
+                        ",\"interval\":{\"N_opt\":[1]}}]}",
+                        "predictions[0].interval.N_opt: expected [lo, hi] numbers");
+    predictfile_rejects("{\"command\":\"predict\",\"H\":0.4,\"adjusted_law\":{\"E\":1},"
+                        "\"predictions\":[" PREDICT_ROW "}]}",
+                        "adjusted_law.A: expected a number");
+    predictfile_rejects("{\"command\":\"predict\",\"H\":0.4,\"bootstrap_replicates\":-2,"
+                        "\"predictions\":[" PREDICT_ROW "}]}",
+                        "bootstrap_replicates: expected a non-negative integer");
+}
+
+Test(predictfile, written_file_reads_back) {
+    zs_prediction rows[2] = {0};
+    rows[0].point = (zs_frontier_point){1e18, 1e8, 2e9, 20, 2.5};
+    rows[1].point = (zs_frontier_point){1e20, 1e9, 2e10, 20, 2.1};
+    rows[1].has_interval = 1;
+    rows[1].interval.loss_nats = (zs_bounds){2.0, 2.2};
+    rows[1].interval.used = 9;
+    rows[1].interval.skipped = 1;
+    zs_predictfile pf = {.law_path = "reg.json",
+                         .H = 0.4,
+                         .epsilon = 1,
+                         .level = 0.95,
+                         .adjusted_law = {1.5, 400, 410, 0.34, 0.28},
+                         .n_predictions = 2,
+                         .predictions = rows,
+                         .bootstrap_replicates = 10};
+    const char *path = zs_test_path("predict.json");
+    zs_error err = {0};
+    cr_assert_eq(zs_predictfile_write(&pf, path, &err), ZS_OK, "%s", err.msg);
+    zs_predictfile back;
+    cr_assert_eq(zs_predictfile_read(&back, path, &err), ZS_OK, "%s", err.msg);
+    cr_assert_str_eq(back.law_path, "reg.json");
+    cr_assert_null(back.data_path);
+    cr_assert_eq(back.H, 0.4);
+    cr_assert_eq(back.level, 0.95);
+    cr_assert_eq(back.bootstrap_replicates, 10);
+    cr_assert_eq(back.n_predictions, 2);
+    cr_assert_eq(back.predictions[0].has_interval, 0);
+    cr_assert_eq(back.predictions[1].has_interval, 1);
+    cr_assert_eq(back.predictions[1].point.n_tokens, 2e10);
+    cr_assert_eq(back.predictions[1].interval.loss_nats.hi, 2.2);
+    cr_assert_eq(back.predictions[1].interval.used, 9);
+    cr_assert_eq(zs_law_param_get(&back.adjusted_law, ZS_LAW_B), 410);
+    zs_predictfile_free(&back);
+}

@@ -776,3 +776,95 @@ Test(measure_file, same_result_as_the_array_and_reports_layout) {
     zs_measure_result_free(&from_file);
     free(ids);
 }
+
+/* ---- the gzip results file (zs_gzipfile) ------------------------------------------------ */
+
+static void gzipfile_rejects(const char *json, const char *expected) {
+    const char *path = zs_test_path("bad_gzip.json");
+    cr_assert_eq(zs_test_write(path, json, strlen(json)), 0);
+    zs_gzipfile gf;
+    zs_error err = {0};
+    cr_assert_neq(zs_gzipfile_read(&gf, path, &err), ZS_OK, "accepted %s", json);
+    cr_assert(strstr(err.msg, expected), "%s: got \"%s\", expected \"%s\"", json, err.msg,
+              expected);
+    cr_assert_eq(gf.n_files, 0);
+    cr_assert_null(gf.files);
+}
+
+Test(gzipfile, reader_names_the_bad_field) {
+    gzipfile_rejects("[1]", "expected a JSON object");
+    gzipfile_rejects("{\"command\":\"predict\"}", "not a `zipscale gzip --json` result");
+    gzipfile_rejects("{\"command\":\"gzip\",\"files\":[]}", "files: expected a non-empty array");
+    gzipfile_rejects("{\"command\":\"gzip\",\"files\":[{\"H\":0.5,\"tokens\":3}]}",
+                     "files[0].file: expected a string");
+    gzipfile_rejects("{\"command\":\"gzip\",\"files\":[{\"file\":\"a\",\"H\":0.5,\"tokens\":3},"
+                     "{\"file\":\"b\",\"H\":\"x\",\"tokens\":3}]}",
+                     "files[1].H: expected a number");
+    gzipfile_rejects(
+        "{\"command\":\"gzip\",\"files\":[{\"file\":\"a.n\",\"H\":0.5,\"tokens\":-1}]}",
+        "files[0].tokens: expected a non-negative integer");
+    gzipfile_rejects("{\"command\":\"gzip\",\"files\":[{\"file\":\"a\",\"H\":0.5,\"tokens\":2.5}]}",
+                     "files[0].tokens: expected a non-negative integer");
+    gzipfile_rejects("{\"command\":\"gzip\",\"files\":[{\"file\":\"a\",\"H\":0.5}]}",
+                     "files[0].tokens: expected a non-negative integer");
+    gzipfile_rejects("{\"command\":\"gzip\",\"options\":{\"mode\":\"bytes\"},"
+                     "\"files\":[{\"file\":\"a\",\"H\":0.5,\"tokens\":3}]}",
+                     "files[0].bytes: expected a non-negative integer");
+    gzipfile_rejects("{\"command\":\"gzip\",\"files\":[{\"file\":\"a\",\"H\":0.5,\"tokens\":3,"
+                     "\"gzip_ratios\":[0.5,null]}]}",
+                     "files[0].gzip_ratios[1]: expected a number");
+    gzipfile_rejects("{\"command\":\"gzip\",\"files\":[{\"file\":\"a\",\"H\":0.5,\"tokens\":3,"
+                     "\"sequences_total\":\"9\"}]}",
+                     "files[0].sequences_total: expected a non-negative integer");
+    gzipfile_rejects("{\"command\":\"gzip\",\"files\":[{\"file\":\"a\",\"H\":0.5,\"tokens\":3,"
+                     "\"unigram_entropy_bits_per_token\":null}]}",
+                     "files[0].unigram_entropy_bits_per_token: expected a number");
+    gzipfile_rejects("{\"command\":\"gzip\",\"options\":{\"seed\":-3},\"files\":[]}",
+                     "options.seed: expected a non-negative integer");
+}
+
+Test(gzipfile, written_file_reads_back) {
+    static double ratios[] = {0.25, 0.5, 0.75};
+    zs_gzipfile gf = {.sample = 3, .seed = 7, .window = 256, .gzip_level = 9};
+    zs_gzipfile_entry e = {
+        .file = "data/x.npy", .sha256 = "ab", .format = "npy", .dtype = "uint16"};
+    e.result.units_total = 1000;
+    e.result.gzip.n = 3;
+    e.result.gzip.median = 0.5;
+    e.result.gzip_ratios = ratios;
+    e.result.entropy_bits = 3.5;
+    e.result.windows_total = 3;
+    e.result.distinct_symbols = 11;
+    gf.files = &e;
+    gf.n_files = 1;
+    const char *path = zs_test_path("gzip.json");
+    zs_error err = {0};
+    cr_assert_eq(zs_gzipfile_write(&gf, path, &err), ZS_OK, "%s", err.msg);
+    zs_gzipfile back;
+    cr_assert_eq(zs_gzipfile_read(&back, path, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(back.n_files, 1);
+    cr_assert_eq(back.seed, 7);
+    cr_assert_eq(back.window, 256);
+    cr_assert_str_eq(back.files[0].file, "data/x.npy");
+    cr_assert_str_eq(back.files[0].sha256, "ab");
+    cr_assert_str_eq(back.files[0].dtype, "uint16");
+    cr_assert_eq(back.files[0].result.units_total, 1000);
+    cr_assert_eq(back.files[0].result.gzip.median, 0.5);
+    cr_assert_eq(back.files[0].result.entropy_bits, 3.5);
+    cr_assert_eq(back.files[0].result.windows_total, 3);
+    cr_assert_eq(back.files[0].result.distinct_symbols, 11);
+    cr_assert_eq(back.files[0].result.gzip.n, 3);
+    for (int i = 0; i < 3; i++) cr_assert_eq(back.files[0].result.gzip_ratios[i], ratios[i]);
+    zs_gzipfile_free(&back);
+}
+
+Test(gzipfile, report_rejects_negative_tokens) {
+    const char *json =
+        "{\"command\":\"gzip\",\"files\":[{\"file\":\"a.n\",\"H\":0.5,\"tokens\":-1}]}";
+    const char *path = zs_test_path("g.json");
+    cr_assert_eq(zs_test_write(path, json, strlen(json)), 0);
+    zs_run r = zs_test_cli("report %s -o %s", path, zs_test_path("r.html"));
+    cr_assert_neq(r.exit_code, 0);
+    cr_assert(strstr(r.err, "files[0].tokens"), "%s", r.err);
+    zs_run_free(&r);
+}

@@ -783,7 +783,8 @@ Test(plot_cli, gzip_violins_and_default_names) {
 
 Test(plot_cli, gzip_json_without_ratios) {
     const char *path = zs_test_path("old.json");
-    const char *text = "{\"command\": \"gzip\", \"files\": [{\"file\": \"a.npy\", \"H\": 0.3}]}";
+    const char *text =
+        "{\"command\": \"gzip\", \"files\": [{\"file\": \"a.npy\", \"H\": 0.3, \"tokens\": 100}]}";
     cr_assert_eq(zs_test_write(path, text, strlen(text)), 0);
     zs_run r = zs_test_cli("plot gzip '%s' -o '%s'", path, zs_test_path("x.svg"));
     cr_assert_eq(r.exit_code, 1);

@@ -97,6 +97,10 @@ void zs_atomic_abort(zs_atomic_file *file);
 /* Writes a whole buffer to path atomically. */
 zs_status zs_write_file_atomic(const char *path, const void *data, size_t bytes, zs_error *err);
 
+/* The file's name without its folders and last extension ("runs/a.v2.npy" -> "a.v2"; a
+ * leading dot is kept: ".hidden"); malloc'd, NULL when out of memory. */
+char *zs_path_stem(const char *path);
+
 /* A read-only memory map of a whole file (an empty file maps to data == NULL, size 0). */
 typedef struct {
     const void *data;

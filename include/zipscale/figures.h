@@ -73,6 +73,18 @@ zs_status zs_figure_training_curves(const zs_trainlog *logs, const char *const *
                                     size_t n_logs, const zs_figure_size *size, zs_plot **out,
                                     zs_error *err);
 
+/* ---- gzip ratios per dataset -------------------------------------------------------------
+ * The gzip paper's first figure: group i is dataset names[i] with its counts[i] per-sequence
+ * gzip ratios values[i], drawn as a box (ZS_PLOT_BOX: the median line is the dataset's H)
+ * or a violin, on the y axis ZS_FIGURE_GZIP_LABEL. title may be NULL; xlabel NULL means
+ * "dataset". */
+#define ZS_FIGURE_GZIP_LABEL "gzip compressibility H (compressed / raw bytes)"
+
+zs_status zs_figure_gzip_ratios(const char *const *names, const double *const *values,
+                                const size_t *counts, size_t n, const char *title,
+                                const char *xlabel, zs_plot_dist_style style,
+                                const zs_figure_size *size, zs_plot **out, zs_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -188,6 +188,36 @@ zs_status zs_predict_at(const zs_chinchilla *reference, const zs_regress_lines *
                         double epsilon, double compute_flops, double level, zs_prediction *out,
                         zs_error *err);
 
+/* ---- the predict results file ------------------------------------------------------------
+ * What `zipscale predict --json` writes and `zipscale report` reads ("command": "predict";
+ * docs/fitting.md). One writer (zs_predictfile_format/write) and one reader
+ * (zs_predictfile_read); the fit module owns the format. */
+typedef struct {
+    char *law_path; /* regression.json, as given */
+    char law_sha256[65];
+    double H;
+    char *data_path; /* NULL: H was given; else the token file H was measured on */
+    char data_sha256[65];
+    uint64_t sequences, seed; /* of the measure, with data_path */
+    double epsilon, level;
+    zs_chinchilla adjusted_law;
+    size_t n_predictions;
+    zs_prediction *predictions; /* point, has_interval and interval per budget */
+    size_t bootstrap_replicates;
+} zs_predictfile;
+
+/* The JSON text (2-space indent, reals to 17 digits, trailing newline); free() it. */
+zs_status zs_predictfile_format(const zs_predictfile *pf, char **text, size_t *len, zs_error *err);
+/* Writes the JSON text atomically to path, or to stdout when path is NULL. */
+zs_status zs_predictfile_write(const zs_predictfile *pf, const char *path, zs_error *err);
+/* Reads and checks a predict results file: "FILE: predictions[1].loss: expected a number".
+ * Required: "H" and a non-empty "predictions" array of rows with numbers compute_flops,
+ * N_opt, D_opt, tokens_per_param and loss, and an "interval" that is null or complete.
+ * Optional (checked when present): law, H_source, epsilon and level (NAN when absent),
+ * adjusted_law, bootstrap_replicates. */
+zs_status zs_predictfile_read(zs_predictfile *pf, const char *path, zs_error *err);
+void zs_predictfile_free(zs_predictfile *pf);
+
 #ifdef __cplusplus
 }
 #endif

@@ -117,6 +117,41 @@ zs_status zs_measure_token_file(const char *path, const char *raw_dtype,
                                 const zs_measure_opts *opts, zs_measure_result *result,
                                 zs_token_format *format, zs_dtype *dtype, zs_error *err);
 
+/* ---- the gzip results file -------------------------------------------------------------
+ * What `zipscale gzip --json` writes and `zipscale plot gzip` and `zipscale report` read
+ * ("command": "gzip"; docs/gzip.md). One writer (zs_gzipfile_format/write) and one reader
+ * (zs_gzipfile_read); the measure module owns the format. */
+typedef struct {
+    char *file;               /* the measured file, as given */
+    char sha256[65];          /* "" when absent */
+    char *format, *dtype;     /* token format and dtype names; NULL when absent */
+    zs_measure_result result; /* the numbers; gzip.median is "H" */
+} zs_gzipfile_entry;
+
+typedef struct {
+    int bytes_mode; /* "mode": "bytes" (sizes in bytes), else tokens */
+    uint64_t sample, seed;
+    uint64_t window; /* sequence_length in tokens, or chunk_bytes in bytes mode */
+    int gzip_level, zstd_level;
+    size_t n_files;
+    zs_gzipfile_entry *files;
+} zs_gzipfile;
+
+/* The JSON text (2-space indent, reals to 17 digits, trailing newline); free() it. */
+zs_status zs_gzipfile_format(const zs_gzipfile *gf, char **text, size_t *len, zs_error *err);
+/* Writes the JSON text atomically to path, or to stdout when path is NULL. */
+zs_status zs_gzipfile_write(const zs_gzipfile *gf, const char *path, zs_error *err);
+/* Reads and validates a gzip results file, with "FILE: files[2].H: expected a number" style
+ * messages. Required per file: "file", "H" and the size ("tokens", or "bytes" in bytes
+ * mode, a non-negative integer); optional, checked when present: "gzip_ratios" (numbers),
+ * the other counts (sequence_tokens, raw_bytes_per_sequence, sequences_total,
+ * tail_tokens_ignored, distinct_tokens; "bytes" for "tokens" in bytes mode) and the
+ * unigram entropy (a number; NAN when absent). Not read back: the gzip and zstd
+ * summaries other than H. */
+zs_status zs_gzipfile_read(zs_gzipfile *gf, const char *path, zs_error *err);
+/* Frees every entry's strings and result. */
+void zs_gzipfile_free(zs_gzipfile *gf);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,6 +5,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "core/json.h"
+#include "fit/frontier_json.h"
 #include "cli/commands.h"
 #include "cli/frontier_out.h"
 #include "zipscale/fit.h"
@@ -101,12 +103,11 @@ static json_t *iso_json(const zs_lawfit *f, const fit_frontier *ff, size_t n) {
 static json_t *fit_json(const zs_lawfit *f, const fit_frontier *ff, size_t n) {
     json_t *rows = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(rows, zs_cli_frontier_point_json(
-                                        &ff->points[i], ff->intervals ? &ff->intervals[i] : NULL));
+        json_array_append_new(
+            rows, zs_frontier_point_json(&ff->points[i], ff->intervals ? &ff->intervals[i] : NULL));
     return json_pack("{s:o, s:o, s:o, s:{s:f, s:f, s:f}, s:o, s:o, s:o}", "dataset",
-                     f->dataset ? json_string(f->dataset) : json_null(), "H",
-                     isfinite(f->h) ? json_real(f->h) : json_null(), "law",
-                     zs_cli_law_json(&f->law), "exponents", "a", ff->exponents.a, "b",
+                     f->dataset ? json_string(f->dataset) : json_null(), "H", zs_json_number(f->h),
+                     "law", zs_frontier_law_json(&f->law), "exponents", "a", ff->exponents.a, "b",
                      ff->exponents.b, "G", ff->exponents.G, "level",
                      f->has_bootstrap ? json_real(f->bootstrap.level) : json_null(), "frontier",
                      rows, "iso_flop", iso_json(f, ff, n));

@@ -1,7 +1,6 @@
 /* `zipscale gzip`: gzip compressibility H of token files (or raw bytes), with the zstd
  * ratio and unigram entropy beside it, as a table or JSON. A thin client of the measure
  * module (include/zipscale/measure.h); token files are read through zipscale/tokens.h. */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,72 +77,6 @@ static zs_status measure_file(const char *path, const zs_measure_opts *opts, zs_
     return s;
 }
 
-/* NaN (the stdev of one ratio) is not JSON: it becomes null. */
-static json_t *json_number(double x) {
-    return isnan(x) ? json_null() : json_real(x);
-}
-
-static json_t *summary_json(const zs_summary *s) {
-    return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "n", (json_int_t)s->n, "median",
-                     json_number(s->median), "mean", json_number(s->mean), "stdev",
-                     json_number(s->stdev), "q1", json_number(s->q1), "q3", json_number(s->q3),
-                     "min", json_number(s->min), "max", json_number(s->max));
-}
-
-static void set_int(json_t *obj, const char *key, uint64_t value) {
-    json_object_set_new(obj, key, json_integer((json_int_t)value));
-}
-
-/* One file's record; the unit words follow the mode ("tokens" or "bytes"). */
-static json_t *file_json(const char *path, const char *sha256, const char *format,
-                         const char *dtype, const zs_measure_result *r) {
-    const char *units = args.bytes_mode ? "bytes" : "tokens";
-    char key[64];
-    json_t *f = json_object();
-    json_object_set_new(f, "file", json_string(path));
-    json_object_set_new(f, "sha256", json_string(sha256));
-    json_object_set_new(f, "format", json_string(format));
-    json_object_set_new(f, "dtype", json_string(dtype));
-    set_int(f, units, r->units_total);
-    snprintf(key, sizeof key, "sequence_%s", units);
-    set_int(f, key, r->window_units);
-    set_int(f, "raw_bytes_per_sequence", r->raw_bytes_per_window);
-    set_int(f, "sequences_total", r->windows_total);
-    snprintf(key, sizeof key, "tail_%s_ignored", units);
-    set_int(f, key, r->tail_units);
-    json_object_set_new(f, "H", json_number(r->gzip.median));
-    json_object_set_new(f, "gzip", summary_json(&r->gzip));
-    json_t *zstd = json_null();
-    if (r->zstd.n) {
-        zstd = summary_json(&r->zstd);
-        json_object_set_new(zstd, "level", json_integer(args.zstd_level));
-    }
-    json_object_set_new(f, "zstd", zstd);
-    /* Every sampled sequence's ratio, so `zipscale plot gzip` can draw the distribution. */
-    json_t *ratios = json_array();
-    for (uint64_t i = 0; i < r->gzip.n; i++)
-        json_array_append_new(ratios, json_real(r->gzip_ratios[i]));
-    json_object_set_new(f, "gzip_ratios", ratios);
-    snprintf(key, sizeof key, "unigram_entropy_bits_per_%s", args.bytes_mode ? "byte" : "token");
-    json_object_set_new(f, key, json_real(r->entropy_bits));
-    snprintf(key, sizeof key, "distinct_%s", units);
-    set_int(f, key, r->distinct_symbols);
-    return f;
-}
-
-/* Every option that changes the numbers; --threads does not, so it is left out and the
- * output is byte-identical for any thread count. */
-static json_t *options_json(void) {
-    json_t *o = json_pack("{s:s, s:I, s:I, s:i, s:i}", "mode", args.bytes_mode ? "bytes" : "tokens",
-                          "sample", (json_int_t)args.sample, "seed", (json_int_t)args.seed,
-                          "gzip_level", args.level, "zstd_level", args.zstd_level);
-    if (args.bytes_mode)
-        json_object_set_new(o, "chunk_bytes", json_integer((json_int_t)args.chunk_bytes));
-    else
-        json_object_set_new(o, "sequence_length", json_integer((json_int_t)args.sequence_tokens));
-    return o;
-}
-
 static void print_table_header(FILE *out, int zstd) {
     fprintf(out, "%-32s %8s %8s %8s %8s %8s %7s %8s", "file", "H", "mean", "stdev", "q1", "q3", "n",
             args.bytes_mode ? "bits/B" : "bits/tok");
@@ -168,14 +101,16 @@ static void print_table_note(FILE *out, const char *path, const zs_measure_resul
             (unsigned long long)r->tail_units, unit);
 }
 
-static zs_status emit_table(char **paths, const zs_measure_result *results, int n, zs_error *err) {
+static zs_status emit_table(const zs_gzipfile *gf, zs_error *err) {
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
     if (!out) return zs_fail(err, ZS_ERR_NOMEM, "out of memory formatting the table");
     print_table_header(out, args.zstd_level != 0);
-    for (int i = 0; i < n; i++) print_table_row(out, paths[i], &results[i]);
-    for (int i = 0; i < n; i++) print_table_note(out, paths[i], &results[i]);
+    for (size_t i = 0; i < gf->n_files; i++)
+        print_table_row(out, gf->files[i].file, &gf->files[i].result);
+    for (size_t i = 0; i < gf->n_files; i++)
+        print_table_note(out, gf->files[i].file, &gf->files[i].result);
     fprintf(out, "# H = median gzip-%d ratio (compressed/raw bytes)", args.level);
     if (args.zstd_level) fprintf(out, "; zstd = median zstd-%d ratio", args.zstd_level);
     fputc('\n', out);
@@ -205,30 +140,27 @@ static int gzip_run(int argc, char **argv) {
     opts.gzip_level = args.level;
     opts.zstd_level = args.zstd_level;
     opts.threads = args.threads;
-    zs_measure_result *results = calloc((size_t)npos, sizeof *results);
+    zs_gzipfile gf = {.bytes_mode = args.bytes_mode,
+                      .sample = args.sample,
+                      .seed = args.seed,
+                      .window = args.bytes_mode ? args.chunk_bytes : args.sequence_tokens,
+                      .gzip_level = args.level,
+                      .zstd_level = args.zstd_level};
     zs_error err = {0};
-    zs_status s = results ? ZS_OK : zs_fail(&err, ZS_ERR_NOMEM, "out of memory");
-    json_t *files = json_array();
+    gf.files = calloc((size_t)npos, sizeof *gf.files);
+    zs_status s = gf.files ? ZS_OK : zs_fail(&err, ZS_ERR_NOMEM, "out of memory");
     for (int i = 0; !s && i < npos; i++) {
+        zs_gzipfile_entry *e = &gf.files[gf.n_files++];
         const char *format, *dtype;
-        char sha256[65];
-        s = measure_file(pos[i], &opts, &results[i], &format, &dtype, &err);
+        s = measure_file(pos[i], &opts, &e->result, &format, &dtype, &err);
+        if (!s && !((e->file = strdup(pos[i])) && (e->format = strdup(format)) &&
+                    (e->dtype = strdup(dtype))))
+            s = zs_fail(&err, ZS_ERR_NOMEM, "out of memory");
         /* The file's digest is provenance for the JSON record; the table has no room. */
-        if (!s && args.json) s = zs_sha256_file(pos[i], sha256, &err);
-        if (!s && args.json)
-            json_array_append_new(files, file_json(pos[i], sha256, format, dtype, &results[i]));
+        if (!s && args.json) s = zs_sha256_file(pos[i], e->sha256, &err);
     }
-    if (!s && args.json) {
-        json_t *doc = json_pack("{s:s, s:s, s:o, s:o}", "zipscale_version", zs_version(), "command",
-                                "gzip", "options", options_json(), "files", files);
-        files = NULL;
-        s = zs_cli_emit_json(doc, args.output, &err);
-    } else if (!s) {
-        s = emit_table(pos, results, npos, &err);
-    }
-    json_decref(files);
-    for (int i = 0; results && i < npos; i++) zs_measure_result_free(&results[i]);
-    free(results);
+    if (!s) s = args.json ? zs_gzipfile_write(&gf, args.output, &err) : emit_table(&gf, &err);
+    zs_gzipfile_free(&gf);
     return s ? zs_cli_fail(&err) : ZS_EXIT_OK;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/json.h"
 #include "cli/commands.h"
 #include "zipscale/pcfg.h"
 #include "zipscale/tokens.h"
@@ -268,11 +269,6 @@ static const zs_cli_spec pcfg_analyse_spec = {
     1,
 };
 
-/* JSON has no infinity: non-finite numbers become null. */
-static json_t *number(double x) {
-    return isfinite(x) ? json_real(x) : json_null();
-}
-
 static json_t *nonterminal_list(const zs_pcfg *g, const uint32_t *list, uint32_t n) {
     json_t *a = json_array();
     for (uint32_t i = 0; i < n; i++)
@@ -296,17 +292,19 @@ static json_t *analysis_json(const char *path, const zs_pcfg *g, const zs_pcfg_a
     json_object_set_new(j, "terminals", json_integer(zs_pcfg_n_terminals(g)));
     json_object_set_new(j, "rules", json_integer(zs_pcfg_n_rules(g)));
     json_object_set_new(j, "start", json_string(zs_pcfg_nonterminal_name(g, zs_pcfg_start(g))));
-    json_object_set_new(j, "spectral_radius", number(a->spectral_radius));
+    json_object_set_new(j, "spectral_radius", zs_json_number(a->spectral_radius));
     json_object_set_new(j, "subcritical", json_boolean(a->subcritical));
-    json_object_set_new(j, "termination_prob", number(a->termination_prob));
-    json_object_set_new(j, "expected_length_tokens", number(a->expected_length_tokens));
-    json_object_set_new(j, "entropy_nats_per_sentence", number(a->entropy_nats_per_sentence));
-    json_object_set_new(j, "entropy_nats_per_token", number(a->entropy_nats_per_token));
-    json_object_set_new(j, "entropy_bits_per_token", number(a->entropy_nats_per_token / M_LN2));
+    json_object_set_new(j, "termination_prob", zs_json_number(a->termination_prob));
+    json_object_set_new(j, "expected_length_tokens", zs_json_number(a->expected_length_tokens));
+    json_object_set_new(j, "entropy_nats_per_sentence",
+                        zs_json_number(a->entropy_nats_per_sentence));
+    json_object_set_new(j, "entropy_nats_per_token", zs_json_number(a->entropy_nats_per_token));
+    json_object_set_new(j, "entropy_bits_per_token",
+                        zs_json_number(a->entropy_nats_per_token / M_LN2));
     json_object_set_new(j, "entropy_nats_per_token_separated",
-                        number(a->entropy_nats_per_token_separated));
+                        zs_json_number(a->entropy_nats_per_token_separated));
     json_object_set_new(j, "entropy_bits_per_token_separated",
-                        number(a->entropy_nats_per_token_separated / M_LN2));
+                        zs_json_number(a->entropy_nats_per_token_separated / M_LN2));
     json_object_set_new(j, "unproductive", nonterminal_list(g, a->unproductive, a->n_unproductive));
     json_object_set_new(j, "unreachable", nonterminal_list(g, a->unreachable, a->n_unreachable));
     json_object_set_new(j, "unused_terminals",

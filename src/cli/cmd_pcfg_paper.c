@@ -10,10 +10,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/json.h"
 #include "cli/commands.h"
 #include "zipscale/measure.h"
 #include "zipscale/pcfg.h"
-#include "zipscale/plot.h"
+#include "zipscale/figures.h"
 
 static struct {
     uint64_t tokens, seed;
@@ -100,10 +101,6 @@ static zs_status run_one(paper_row *row, uint64_t seed, uint64_t documents, zs_e
     return s;
 }
 
-static json_t *finite_or_null(double x) {
-    return isfinite(x) ? json_real(x) : json_null();
-}
-
 static json_t *row_json(const paper_row *r) {
     const zs_pcfg_knobs *k = &r->ref->knobs;
     return json_pack(
@@ -116,8 +113,8 @@ static json_t *row_json(const paper_row *r) {
         "h_q1", r->measure.gzip.q1, "h_q3", r->measure.gzip.q3, "h_n",
         (json_int_t)r->measure.gzip.n, "zstd_ratio", r->measure.zstd.median, "unigram_entropy_bits",
         r->measure.entropy_bits, "expected_sentence_tokens",
-        finite_or_null(r->analysis.expected_length_tokens), "derivation_entropy_bits_per_token",
-        finite_or_null(r->analysis.entropy_nats_per_token_separated / M_LN2), "dropped_fraction",
+        zs_json_number(r->analysis.expected_length_tokens), "derivation_entropy_bits_per_token",
+        zs_json_number(r->analysis.entropy_nats_per_token_separated / M_LN2), "dropped_fraction",
         r->stats.dropped_fraction, "seconds", r->seconds);
 }
 
@@ -167,16 +164,12 @@ static zs_status write_figure(const paper_row *rows, size_t n, const char *path,
         counts[i] = rows[i].measure.gzip.n;
     }
     zs_plot *fig = NULL;
-    if (s == ZS_OK) s = zs_plot_alloc(&fig, 720, 450, err);
-    if (s == ZS_OK) s = zs_plot_set_title(fig, "gzip compressibility of the paper's grammars", err);
+    zs_figure_size size = {720, 450};
     if (s == ZS_OK)
-        s = zs_plot_set_xlabel(fig,
-                               "grammar (nonterminals, terminals, max options, "
-                               "max length)",
-                               err);
-    if (s == ZS_OK)
-        s = zs_plot_set_ylabel(fig, "gzip compressibility H (compressed / raw bytes)", err);
-    if (s == ZS_OK) s = zs_plot_add_groups(fig, ZS_PLOT_BOX, name_ptrs, values, counts, n, err);
+        s = zs_figure_gzip_ratios(name_ptrs, values, counts, n,
+                                  "gzip compressibility of the paper's grammars",
+                                  "grammar (nonterminals, terminals, max options, max length)",
+                                  ZS_PLOT_BOX, &size, &fig, err);
     if (s == ZS_OK) s = zs_plot_write(fig, path, err);
     zs_plot_free(fig);
     free(names), free(name_ptrs), free(values), free(counts);

@@ -9,10 +9,8 @@
 
 #include "cli/commands.h"
 #include "zipscale/measure.h"
-#include "zipscale/plot.h"
+#include "zipscale/figures.h"
 #include "zipscale/tokens.h"
-
-#define H_AXIS_LABEL "gzip compressibility H (compressed / raw bytes)"
 
 typedef struct {
     uint64_t sample, seed, sequence_tokens;
@@ -81,15 +79,6 @@ static void datasets_free(dataset_list *l) {
     free(l->items);
 }
 
-/* The file's name without directories and without its last extension. */
-static char *stem(const char *path) {
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    const char *dot = strrchr(base, '.');
-    size_t len = dot && dot != base ? (size_t)(dot - base) : strlen(base);
-    return strndup(base, len);
-}
-
 /* Takes ownership of ratios. */
 static zs_status datasets_add(dataset_list *l, const char *source, double *ratios, size_t n,
                               zs_error *err) {
@@ -103,7 +92,7 @@ static zs_status datasets_add(dataset_list *l, const char *source, double *ratio
         l->items = items;
         l->cap = cap;
     }
-    char *name = stem(source);
+    char *name = zs_path_stem(source);
     if (!name) {
         free(ratios);
         return zs_fail(err, ZS_ERR_NOMEM, "out of memory (dataset name)");
@@ -131,50 +120,23 @@ static zs_status measure_file(const char *path, dataset_list *l, zs_error *err) 
     return datasets_add(l, path, ratios, n, err);
 }
 
-/* files[i] of a `zipscale gzip --json` result: its ratios, named after its "file". */
-static zs_status json_entry(const char *path, size_t i, json_t *entry, dataset_list *l,
-                            zs_error *err) {
-    const char *file = json_string_value(json_object_get(entry, "file"));
-    json_t *ratios = json_object_get(entry, "gzip_ratios");
-    if (!file) return zs_fail(err, ZS_ERR_FORMAT, "%s: files[%zu] has no \"file\" string", path, i);
-    if (!json_is_array(ratios) || json_array_size(ratios) == 0)
-        return zs_fail(err, ZS_ERR_FORMAT,
-                       "%s: files[%zu] (%s) has no per-sequence \"gzip_ratios\"; rerun "
-                       "`zipscale gzip --json` (which records them) or pass the token file",
-                       path, i, file);
-    size_t n = json_array_size(ratios);
-    double *values = zs_alloc(n * sizeof *values, "gzip ratios", err);
-    if (!values) return ZS_ERR_NOMEM;
-    for (size_t k = 0; k < n; k++) {
-        json_t *v = json_array_get(ratios, k);
-        if (!json_is_number(v)) {
-            free(values);
-            return zs_fail(err, ZS_ERR_FORMAT, "%s: files[%zu].gzip_ratios[%zu]: expected a number",
-                           path, i, k);
-        }
-        values[k] = json_number_value(v);
-    }
-    return datasets_add(l, file, values, n, err);
-}
-
+/* A `zipscale gzip --json` result: each file it records, its ratios, named after its "file". */
 static zs_status read_json(const char *path, dataset_list *l, zs_error *err) {
-    json_error_t jerr;
-    json_t *doc = json_load_file(path, 0, &jerr);
-    if (!doc)
-        return zs_fail(err, ZS_ERR_FORMAT, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
-    const char *command = json_string_value(json_object_get(doc, "command"));
-    json_t *files = json_object_get(doc, "files");
-    zs_status s = ZS_OK;
-    if (!command || strcmp(command, "gzip") != 0 || !json_is_array(files))
-        s = zs_fail(err, ZS_ERR_FORMAT,
-                    "%s: not a `zipscale gzip --json` result (expected \"command\": \"gzip\" "
-                    "and a \"files\" array)",
-                    path);
-    else if (json_array_size(files) == 0)
-        s = zs_fail(err, ZS_ERR_FORMAT, "%s: the \"files\" array is empty", path);
-    for (size_t i = 0; !s && i < json_array_size(files); i++)
-        s = json_entry(path, i, json_array_get(files, i), l, err);
-    json_decref(doc);
+    zs_gzipfile gf;
+    zs_status s = zs_gzipfile_read(&gf, path, err);
+    for (size_t i = 0; !s && i < gf.n_files; i++) {
+        zs_measure_result *r = &gf.files[i].result;
+        if (!r->gzip_ratios)
+            s = zs_fail(err, ZS_ERR_FORMAT,
+                        "%s: files[%zu] (%s) has no per-sequence \"gzip_ratios\"; rerun "
+                        "`zipscale gzip --json` (which records them) or pass the token file",
+                        path, i, gf.files[i].file);
+        if (!s) {
+            s = datasets_add(l, gf.files[i].file, r->gzip_ratios, r->gzip.n, err);
+            r->gzip_ratios = NULL; /* datasets_add took it, even on failure */
+        }
+    }
+    zs_gzipfile_free(&gf);
     return s;
 }
 
@@ -227,13 +189,10 @@ static zs_status draw(const dataset_list *l, zs_error *err) {
         values[i] = l->items[i].ratios;
         counts[i] = l->items[i].n;
     }
-    if (!s) s = zs_plot_alloc(&fig, args.width_pt, args.height_pt, err);
-    if (!s) s = zs_plot_set_title(fig, args.title, err);
-    if (!s) s = zs_plot_set_xlabel(fig, "dataset", err);
-    if (!s) s = zs_plot_set_ylabel(fig, H_AXIS_LABEL, err);
+    zs_figure_size size = {args.width_pt, args.height_pt};
     if (!s)
-        s = zs_plot_add_groups(fig, args.violin ? ZS_PLOT_VIOLIN : ZS_PLOT_BOX, names, values,
-                               counts, l->n, err);
+        s = zs_figure_gzip_ratios(names, values, counts, l->n, args.title, NULL,
+                                  args.violin ? ZS_PLOT_VIOLIN : ZS_PLOT_BOX, &size, &fig, err);
     if (!s) s = zs_plot_write(fig, args.output, err);
     zs_plot_free(fig);
     free(names);

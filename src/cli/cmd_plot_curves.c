@@ -32,22 +32,14 @@ static const zs_cli_spec plot_curves_spec = {
     -1,
 };
 
-/* The file's name without directories and without its last extension. */
-static char *stem(const char *path) {
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    const char *dot = strrchr(base, '.');
-    size_t len = dot && dot != base ? (size_t)(dot - base) : strlen(base);
-    return strndup(base, len);
-}
-
 static zs_status plot_curves(char **paths, size_t n, zs_error *err) {
     zs_trainlog *logs = calloc(n, sizeof *logs);
     char **names = calloc(n, sizeof *names);
     zs_status s = logs && names ? ZS_OK : zs_fail(err, ZS_ERR_NOMEM, "out of memory");
     for (size_t i = 0; !s && i < n; i++) {
         s = zs_trainlog_read(&logs[i], paths[i], err);
-        if (!s && !(names[i] = stem(paths[i]))) s = zs_fail(err, ZS_ERR_NOMEM, "out of memory");
+        if (!s && !(names[i] = zs_path_stem(paths[i])))
+            s = zs_fail(err, ZS_ERR_NOMEM, "out of memory");
     }
     zs_plot *fig = NULL;
     if (!s)

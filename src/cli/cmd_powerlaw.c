@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json.h"
 #include "cli/commands.h"
 #include "cli/runs_opts.h"
 #include "zipscale/fit.h"
@@ -162,14 +163,10 @@ static void print_table(FILE *out, const char *path, const zs_runs *runs, int x,
     }
 }
 
-/* A non-finite number (none is expected from a fit that succeeded) is not JSON: null. */
-static json_t *number(double x) {
-    return isfinite(x) ? json_real(x) : json_null();
-}
-
 static json_t *estimate_json(const zs_estimate *e) {
-    return json_pack("{s:o, s:o, s:o, s:o}", "value", number(e->value), "se", number(e->se), "lo",
-                     number(e->lo), "hi", number(e->hi));
+    return json_pack("{s:o, s:o, s:o, s:o}", "value", zs_json_number(e->value), "se",
+                     zs_json_number(e->se), "lo", zs_json_number(e->lo), "hi",
+                     zs_json_number(e->hi));
 }
 
 static json_t *fit_json(const zs_runs *runs, const powerlaw_fit *fit) {
@@ -180,7 +177,7 @@ static json_t *fit_json(const zs_runs *runs, const powerlaw_fit *fit) {
                      "n", (json_int_t)l->n, "E",
                      l->form == ZS_POWERLAW_OFFSET ? estimate_json(&l->E) : json_null(), "A",
                      estimate_json(&l->A), "alpha", estimate_json(&l->alpha), "residual_rms",
-                     number(l->residual_rms));
+                     zs_json_number(l->residual_rms));
 }
 
 static json_t *or_null(const char *text) {

@@ -4,6 +4,7 @@
  * percentile intervals over the regression's bootstrap replicates. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/commands.h"
 #include "cli/frontier_out.h"
@@ -72,13 +73,6 @@ static zs_status measure_h(double *h, uint64_t *sequences, zs_error *err) {
     return ZS_OK;
 }
 
-static json_t *h_source_json(uint64_t sequences, const char *data_sha256) {
-    if (!args.data) return json_pack("{s:s}", "kind", "given");
-    return json_pack("{s:s, s:s, s:s, s:I, s:I}", "kind", "measured", "data", args.data, "sha256",
-                     data_sha256, "sequences", (json_int_t)sequences, "seed",
-                     (json_int_t)args.seed);
-}
-
 typedef struct {
     zs_regressfile rf;
     char law_sha256[65], data_sha256[65];
@@ -89,19 +83,22 @@ typedef struct {
     zs_prediction *predictions;
 } predict_state;
 
-static json_t *result_json(const predict_state *st) {
-    json_t *rows = json_array();
-    for (size_t i = 0; i < st->n_budgets; i++) {
-        const zs_prediction *p = &st->predictions[i];
-        json_array_append_new(
-            rows, zs_cli_frontier_point_json(&p->point, p->has_interval ? &p->interval : NULL));
-    }
-    return json_pack("{s:s, s:s, s:{s:s, s:s}, s:f, s:o, s:f, s:f, s:o, s:o, s:I}",
-                     "zipscale_version", zs_version(), "command", "predict", "law", "path",
-                     args.law, "sha256", st->law_sha256, "H", st->h, "H_source",
-                     h_source_json(st->sequences, st->data_sha256), "epsilon", args.epsilon,
-                     "level", st->level, "adjusted_law", zs_cli_law_json(&st->predictions[0].law),
-                     "predictions", rows, "bootstrap_replicates", (json_int_t)st->rf.n_replicates);
+/* The predict results file of this run: a view of the state (nothing to free). */
+static zs_predictfile result_file(const predict_state *st) {
+    zs_predictfile pf = {.law_path = (char *)args.law,
+                         .H = st->h,
+                         .data_path = (char *)args.data,
+                         .sequences = st->sequences,
+                         .seed = args.seed,
+                         .epsilon = args.epsilon,
+                         .level = st->level,
+                         .adjusted_law = st->predictions[0].law,
+                         .n_predictions = st->n_budgets,
+                         .predictions = st->predictions,
+                         .bootstrap_replicates = st->rf.n_replicates};
+    memcpy(pf.law_sha256, st->law_sha256, sizeof pf.law_sha256);
+    memcpy(pf.data_sha256, st->data_sha256, sizeof pf.data_sha256);
+    return pf;
 }
 
 static zs_status emit_table(const predict_state *st, zs_error *err) {
@@ -152,8 +149,9 @@ static zs_status predict(predict_state *st, zs_error *err) {
         s = zs_predict_at(&st->rf.reference, &lines, st->rf.replicates, st->rf.n_replicates, st->h,
                           args.epsilon, st->budgets[i], st->level, &st->predictions[i], err);
     if (s) return s;
-    if (args.output) s = zs_cli_emit_json(result_json(st), args.output, err);
-    if (!s) s = args.json ? zs_cli_emit_json(result_json(st), NULL, err) : emit_table(st, err);
+    zs_predictfile pf = result_file(st);
+    if (args.output) s = zs_predictfile_write(&pf, args.output, err);
+    if (!s) s = args.json ? zs_predictfile_write(&pf, NULL, err) : emit_table(st, err);
     return s;
 }
 

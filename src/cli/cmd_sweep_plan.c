@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/json.h"
 #include "cli/commands.h"
 #include "zipscale/sweep.h"
 
@@ -55,7 +56,7 @@ static json_t *run_json(const zs_sweep_spec *spec, const zs_sweep_plan_run *r, d
         (json_int_t)r->budget, "seed", (json_int_t)r->seed, "steps", (json_int_t)r->steps, "tokens",
         (json_int_t)r->tokens, "n_params", (json_int_t)r->n_params, "n_params_nonembed",
         (json_int_t)r->n_params_nonembed, "flops", r->flops, "flops_exact", r->flops_exact, "lr",
-        r->lr, "seconds_estimate", isfinite(secs) ? json_real(secs) : json_null());
+        r->lr, "seconds_estimate", zs_json_number(secs));
 }
 
 static void print_plan(const zs_sweep_spec *spec, const zs_sweep_plan *plan, const double *secs,
@@ -101,8 +102,7 @@ static zs_status plan_cmd(const char *path, zs_error *err) {
         double ms = makespan(secs, plan.n_runs, jobs);
         s = zs_cli_emit_json(json_pack("{s:s, s:o, s:f, s:i, s:o}", "command", "sweep plan", "runs",
                                        runs, "flops_exact", plan.flops_exact_total, "jobs", jobs,
-                                       "makespan_seconds_estimate",
-                                       isfinite(ms) ? json_real(ms) : json_null()),
+                                       "makespan_seconds_estimate", zs_json_number(ms)),
                              NULL, err);
     } else if (!s) {
         print_plan(&spec, &plan, secs, jobs);

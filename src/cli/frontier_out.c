@@ -73,30 +73,6 @@ zs_status zs_cli_budgets(const char *list, const char *range, double **budgets, 
     return s;
 }
 
-json_t *zs_cli_law_json(const zs_chinchilla *law) {
-    json_t *o = json_object();
-    for (int p = 0; p < ZS_LAW_N_PARAMS; p++)
-        json_object_set_new(o, zs_law_param_name(p), json_real(zs_law_param_get(law, p)));
-    return o;
-}
-
-static json_t *bounds_json(const zs_bounds *b) {
-    return json_pack("[f, f]", b->lo, b->hi);
-}
-
-json_t *zs_cli_frontier_point_json(const zs_frontier_point *p, const zs_frontier_interval *iv) {
-    json_t *interval = json_null();
-    if (iv)
-        interval = json_pack("{s:o, s:o, s:o, s:o, s:I, s:I}", "N_opt", bounds_json(&iv->n_params),
-                             "D_opt", bounds_json(&iv->n_tokens), "tokens_per_param",
-                             bounds_json(&iv->tokens_per_param), "loss",
-                             bounds_json(&iv->loss_nats), "replicates_used", (json_int_t)iv->used,
-                             "replicates_skipped", (json_int_t)iv->skipped);
-    return json_pack("{s:f, s:f, s:f, s:f, s:f, s:o}", "compute_flops", p->compute_flops, "N_opt",
-                     p->n_params, "D_opt", p->n_tokens, "tokens_per_param", p->tokens_per_param,
-                     "loss", p->loss_nats, "interval", interval);
-}
-
 void zs_cli_print_law(FILE *out, const char *label, const zs_chinchilla *law) {
     fprintf(out, "# %s: E=%.6g A=%.6g B=%.6g alpha=%.6g beta=%.6g\n", label, law->E, law->A, law->B,
             law->alpha, law->beta);

@@ -15,11 +15,6 @@
 zs_status zs_cli_budgets(const char *list, const char *range, double **budgets, size_t *n,
                          zs_error *err);
 
-json_t *zs_cli_law_json(const zs_chinchilla *law);
-/* {"compute_flops", "N_opt", "D_opt", "tokens_per_param", "loss", "interval"}; interval
- * may be NULL (then null). */
-json_t *zs_cli_frontier_point_json(const zs_frontier_point *p, const zs_frontier_interval *iv);
-
 void zs_cli_print_law(FILE *out, const char *label, const zs_chinchilla *law);
 /* A header and one row per point; with intervals, a second table of [lo, hi] columns. */
 void zs_cli_print_frontier(FILE *out, const zs_frontier_point *points,

@@ -151,3 +151,11 @@ zs_status zs_read_file(const char *path, char **data, size_t *len, zs_error *err
     if (len) *len = n;
     return ZS_OK;
 }
+
+char *zs_path_stem(const char *path) {
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    size_t len = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+    return strndup(base, len);
+}

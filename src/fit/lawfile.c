@@ -8,20 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json.h"
 #include "zipscale/fit.h"
 
 static const char *const loss_names[] = {"huber", "lsq"};
 
 /* ---- writer --------------------------------------------------------------------------- */
 
-/* NaN and infinities are not JSON: they become null. */
-static json_t *number(double x) {
-    return isfinite(x) ? json_real(x) : json_null();
-}
-
 static json_t *law_json(const zs_chinchilla *law) {
-    return json_pack("{s:o, s:o, s:o, s:o, s:o}", "E", number(law->E), "A", number(law->A), "B",
-                     number(law->B), "alpha", number(law->alpha), "beta", number(law->beta));
+    return json_pack("{s:o, s:o, s:o, s:o, s:o}", "E", zs_json_number(law->E), "A",
+                     zs_json_number(law->A), "B", zs_json_number(law->B), "alpha",
+                     zs_json_number(law->alpha), "beta", zs_json_number(law->beta));
 }
 
 static json_t *bootstrap_json(const zs_bootstrap *boot) {
@@ -29,31 +26,33 @@ static json_t *bootstrap_json(const zs_bootstrap *boot) {
     for (int k = 0; k < ZS_BOOT_NSTATS; k++) {
         const zs_interval *iv = &boot->stats[k];
         json_object_set_new(params, zs_boot_stat_names[k],
-                            json_pack("{s:o, s:o, s:o}", "se", number(iv->se), "lo", number(iv->lo),
-                                      "hi", number(iv->hi)));
+                            json_pack("{s:o, s:o, s:o}", "se", zs_json_number(iv->se), "lo",
+                                      zs_json_number(iv->lo), "hi", zs_json_number(iv->hi)));
     }
     json_t *samples = json_array();
     for (size_t r = 0; r < boot->replicates; r++) {
         const zs_chinchilla *s = &boot->samples[r];
-        json_array_append_new(samples, json_pack("[o, o, o, o, o]", number(s->E), number(s->A),
-                                                 number(s->B), number(s->alpha), number(s->beta)));
+        json_array_append_new(samples,
+                              json_pack("[o, o, o, o, o]", zs_json_number(s->E),
+                                        zs_json_number(s->A), zs_json_number(s->B),
+                                        zs_json_number(s->alpha), zs_json_number(s->beta)));
     }
     return json_pack("{s:I, s:I, s:I, s:o, s:o, s:o}", "replicates", (json_int_t)boot->replicates,
                      "degenerate", (json_int_t)boot->degenerate, "seed", (json_int_t)boot->seed,
-                     "level", number(boot->level), "params", params, "samples", samples);
+                     "level", zs_json_number(boot->level), "params", params, "samples", samples);
 }
 
 static json_t *holdout_json(const zs_holdout *h) {
     json_t *points = json_array();
     for (size_t i = 0; i < h->k; i++) {
         const zs_holdout_point *p = &h->points[i];
-        json_array_append_new(points,
-                              json_pack("{s:o, s:o, s:o, s:o}", "N", number(p->n_params), "D",
-                                        number(p->n_tokens), "loss", number(p->loss_nats),
-                                        "predicted", number(p->predicted_nats)));
+        json_array_append_new(
+            points, json_pack("{s:o, s:o, s:o, s:o}", "N", zs_json_number(p->n_params), "D",
+                              zs_json_number(p->n_tokens), "loss", zs_json_number(p->loss_nats),
+                              "predicted", zs_json_number(p->predicted_nats)));
     }
-    return json_pack("{s:I, s:o, s:o, s:o}", "k", (json_int_t)h->k, "rmse", number(h->rmse),
-                     "max_abs_error", number(h->max_abs_error), "points", points);
+    return json_pack("{s:I, s:o, s:o, s:o}", "k", (json_int_t)h->k, "rmse", zs_json_number(h->rmse),
+                     "max_abs_error", zs_json_number(h->max_abs_error), "points", points);
 }
 
 /* e_max (null: no bound, also for a zeroed zs_lawfit's 0), e_bound_active and e_fixed
@@ -61,10 +60,11 @@ static json_t *holdout_json(const zs_holdout *h) {
  * as unbounded. */
 static json_t *fit_json(const zs_lawfit *f) {
     return json_pack("{s:o, s:o, s:I, s:o, s:o, s:o, s:b, s:o, s:b, s:b, s:o, s:o}", "dataset",
-                     f->dataset ? json_string(f->dataset) : json_null(), "H", number(f->h),
+                     f->dataset ? json_string(f->dataset) : json_null(), "H", zs_json_number(f->h),
                      "n_points", (json_int_t)f->n_points, "law", law_json(&f->law), "objective",
-                     number(f->objective), "residual_rms", number(f->residual_rms), "converged",
-                     f->converged, "e_max", number(f->e_max > 0 ? f->e_max : NAN), "e_bound_active",
+                     zs_json_number(f->objective), "residual_rms", zs_json_number(f->residual_rms),
+                     "converged", f->converged, "e_max",
+                     zs_json_number(f->e_max > 0 ? f->e_max : NAN), "e_bound_active",
                      f->e_bound_active, "e_fixed", f->e_fixed, "bootstrap",
                      f->has_bootstrap ? bootstrap_json(&f->bootstrap) : json_null(), "holdout",
                      f->has_holdout ? holdout_json(&f->holdout) : json_null());
@@ -78,9 +78,9 @@ static json_t *lawfile_json(const zs_lawfile *law) {
                               "rows_skipped", (json_int_t)law->rows_skipped);
     json_t *options =
         json_pack("{s:s, s:o, s:s, s:I, s:I, s:o, s:I}", "loss", loss_names[law->loss], "delta",
-                  number(law->delta), "grid", law->grid, "bootstrap",
+                  zs_json_number(law->delta), "grid", law->grid, "bootstrap",
                   (json_int_t)law->bootstrap_replicates, "seed", (json_int_t)law->seed, "level",
-                  number(law->level), "holdout_largest", (json_int_t)law->holdout_largest);
+                  zs_json_number(law->level), "holdout_largest", (json_int_t)law->holdout_largest);
     return json_pack("{s:s, s:i, s:s, s:o, s:o, s:o}", "format", "zipscale-law", "format_version",
                      1, "zipscale_version", law->zipscale_version, "input", input, "options",
                      options, "fits", fits);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json.h"
 #include "zipscale/frontier.h"
 
 #define REGRESSION_FORMAT "zipscale-regression"
@@ -61,11 +62,6 @@ zs_status zs_regressfile_build(zs_regressfile *rf, const char *input_path, const
 
 /* ---- writing ---------------------------------------------------------------------------- */
 
-/* Non-finite numbers (t of an exact fit) are not JSON: they become null. */
-static json_t *number(double x) {
-    return isfinite(x) ? json_real(x) : json_null();
-}
-
 static json_t *law_json(const zs_chinchilla *law) {
     json_t *o = json_object();
     for (int p = 0; p < ZS_LAW_N_PARAMS; p++)
@@ -74,12 +70,13 @@ static json_t *law_json(const zs_chinchilla *law) {
 }
 
 static json_t *ols_json(const zs_ols *f) {
-    return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "n",
-                     (json_int_t)f->n, "slope", number(f->slope), "intercept", number(f->intercept),
-                     "slope_se", number(f->slope_se), "intercept_se", number(f->intercept_se),
-                     "slope_t", number(f->slope_t), "intercept_t", number(f->intercept_t),
-                     "slope_p", number(f->slope_p), "intercept_p", number(f->intercept_p), "r2",
-                     number(f->r2), "residual_sd", number(f->residual_sd));
+    return json_pack(
+        "{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "n", (json_int_t)f->n, "slope",
+        zs_json_number(f->slope), "intercept", zs_json_number(f->intercept), "slope_se",
+        zs_json_number(f->slope_se), "intercept_se", zs_json_number(f->intercept_se), "slope_t",
+        zs_json_number(f->slope_t), "intercept_t", zs_json_number(f->intercept_t), "slope_p",
+        zs_json_number(f->slope_p), "intercept_p", zs_json_number(f->intercept_p), "r2",
+        zs_json_number(f->r2), "residual_sd", zs_json_number(f->residual_sd));
 }
 
 static json_t *bootstrap_json(const zs_regressfile *rf) {

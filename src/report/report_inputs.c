@@ -1,6 +1,6 @@
 /* The report's inputs: each one's kind told by its content, loaded with the reader of
- * its module (runs, law.json, regression.json, training logs, sweep summaries in
- * report_sweep.c), token files measured, gzip and predict JSON checked field by field. */
+ * its module (runs, law.json, regression.json, gzip and predict results, training logs,
+ * sweep summaries in report_sweep.c), token files measured. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -81,14 +81,6 @@ zs_status zs_report_detect(const char *path, zs_report_kind *kind, zs_error *err
     return detect(path, kind, NULL, err);
 }
 
-char *zs_report_stem(const char *path) {
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    const char *dot = strrchr(base, '.');
-    size_t len = dot && dot != base ? (size_t)(dot - base) : strlen(base);
-    return strndup(base, len);
-}
-
 static zs_status add_dataset(zs_report_data *data, const zs_report_dataset *d, zs_error *err) {
     zs_report_dataset *items = realloc(data->datasets, (data->n_datasets + 1) * sizeof *items);
     if (!items) return zs_fail(err, ZS_ERR_NOMEM, "out of memory (datasets)");
@@ -108,7 +100,7 @@ static zs_status load_tokens(zs_report_data *data, const char *path, const zs_re
     zs_measure_result r;
     zs_status s = zs_measure_token_file(path, NULL, &mopts, &r, NULL, NULL, err);
     if (s) return s;
-    zs_report_dataset d = {.name = zs_report_stem(path),
+    zs_report_dataset d = {.name = zs_path_stem(path),
                            .source = path,
                            .h = r.gzip.median,
                            .size = r.units_total,
@@ -125,75 +117,24 @@ static zs_status load_tokens(zs_report_data *data, const char *path, const zs_re
     return s;
 }
 
-static zs_status number_at(const char *path, json_t *obj, const char *where, size_t i,
-                           const char *key, double *out, zs_error *err) {
-    json_t *v = json_object_get(obj, key);
-    if (!json_is_number(v))
-        return zs_fail(err, ZS_ERR_FORMAT, "%s: %s[%zu].%s: expected a number", path, where, i,
-                       key);
-    *out = json_number_value(v);
-    return ZS_OK;
-}
-
-static zs_status gzip_entry(zs_report_data *data, const char *path, json_t *entry, size_t i,
-                            zs_error *err) {
-    const char *file = json_string_value(json_object_get(entry, "file"));
-    if (!file)
-        return zs_fail(err, ZS_ERR_FORMAT, "%s: files[%zu].file: expected a string", path, i);
-    double h = 0, size = 0;
-    /* the size is in tokens, or in bytes for `zipscale gzip --bytes` */
-    const char *units = json_object_get(entry, "bytes") ? "bytes" : "tokens";
-    zs_status s = number_at(path, entry, "files", i, "H", &h, err);
-    if (!s) s = number_at(path, entry, "files", i, units, &size, err);
-    if (s) return s;
-    json_t *ratios = json_object_get(entry, "gzip_ratios");
-    size_t n = json_is_array(ratios) ? json_array_size(ratios) : 0;
-    zs_report_dataset d = {zs_report_stem(file), path, h, (uint64_t)size, units, NULL, n};
-    if (!d.name) return zs_fail(err, ZS_ERR_NOMEM, "out of memory");
-    if (n && !(d.ratios = malloc(n * sizeof *d.ratios)))
-        s = zs_fail(err, ZS_ERR_NOMEM, "out of memory");
-    for (size_t k = 0; !s && k < n; k++) {
-        json_t *v = json_array_get(ratios, k);
-        if (!json_is_number(v))
-            s = zs_fail(err, ZS_ERR_FORMAT, "%s: files[%zu].gzip_ratios[%zu]: expected a number",
-                        path, i, k);
+/* Every file of a gzip results file becomes a dataset; its ratios move into it. */
+static zs_status load_gzip(zs_report_data *data, const char *path, zs_error *err) {
+    zs_gzipfile gf;
+    zs_status s = zs_gzipfile_read(&gf, path, err);
+    for (size_t i = 0; !s && i < gf.n_files; i++) {
+        zs_measure_result *r = &gf.files[i].result;
+        zs_report_dataset d = {
+            zs_path_stem(gf.files[i].file),     path,           r->gzip.median, r->units_total,
+            gf.bytes_mode ? "bytes" : "tokens", r->gzip_ratios, r->gzip.n};
+        if (!d.name) s = zs_fail(err, ZS_ERR_NOMEM, "out of memory");
+        if (!s) s = add_dataset(data, &d, err);
+        if (!s)
+            r->gzip_ratios = NULL; /* now the dataset's */
         else
-            d.ratios[k] = json_number_value(v);
+            free(d.name);
     }
-    if (!s) s = add_dataset(data, &d, err);
-    if (s) {
-        free(d.name);
-        free(d.ratios);
-    }
+    zs_gzipfile_free(&gf); /* safe after a failed read too: it leaves gf empty */
     return s;
-}
-
-static zs_status load_gzip(zs_report_data *data, const char *path, json_t *doc, zs_error *err) {
-    json_t *files = json_object_get(doc, "files");
-    if (!json_is_array(files) || json_array_size(files) == 0)
-        return zs_fail(err, ZS_ERR_FORMAT, "%s: files: expected a non-empty array", path);
-    zs_status s = ZS_OK;
-    for (size_t i = 0; !s && i < json_array_size(files); i++)
-        s = gzip_entry(data, path, json_array_get(files, i), i, err);
-    return s;
-}
-
-static zs_status check_predict(const char *path, json_t *doc, zs_error *err) {
-    static const char *const keys[] = {"compute_flops", "N_opt", "D_opt", "tokens_per_param",
-                                       "loss"};
-    double v;
-    if (!json_is_number(json_object_get(doc, "H")))
-        return zs_fail(err, ZS_ERR_FORMAT, "%s: H: expected a number", path);
-    json_t *rows = json_object_get(doc, "predictions");
-    if (!json_is_array(rows) || json_array_size(rows) == 0)
-        return zs_fail(err, ZS_ERR_FORMAT, "%s: predictions: expected a non-empty array", path);
-    for (size_t i = 0; i < json_array_size(rows); i++)
-        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-            zs_status s =
-                number_at(path, json_array_get(rows, i), "predictions", i, keys[k], &v, err);
-            if (s) return s;
-        }
-    return ZS_OK;
 }
 
 static zs_status load_one(zs_report_data *data, zs_report_input *in, const zs_report_opts *opts,
@@ -213,7 +154,7 @@ static zs_status load_one(zs_report_data *data, zs_report_input *in, const zs_re
             s = load_tokens(data, in->path, opts, err);
             break;
         case ZS_REPORT_GZIP:
-            s = load_gzip(data, in->path, doc, err);
+            s = load_gzip(data, in->path, err);
             break;
         case ZS_REPORT_RUNS:
             s = zs_runs_read(&in->runs, in->path, NULL, 0, err);
@@ -225,8 +166,7 @@ static zs_status load_one(zs_report_data *data, zs_report_input *in, const zs_re
             s = zs_regressfile_read(&in->reg, in->path, err);
             break;
         case ZS_REPORT_PREDICT:
-            s = check_predict(in->path, doc, err);
-            if (!s) in->predict = json_incref(doc);
+            s = zs_predictfile_read(&in->predict, in->path, err);
             break;
         case ZS_REPORT_TRAINLOG:
             s = zs_trainlog_read(&in->log, in->path, err);
@@ -282,7 +222,7 @@ void zs_report_data_free(zs_report_data *data) {
             zs_trainlog_free(&in->log);
             break;
         case ZS_REPORT_PREDICT:
-            json_decref(in->predict);
+            zs_predictfile_free(&in->predict);
             break;
         case ZS_REPORT_SWEEP:
             zs_report_sweep_free(&in->sweep);

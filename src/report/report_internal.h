@@ -30,12 +30,12 @@ typedef struct {
     zs_report_kind kind;
     char sha256[65];
     uint64_t bytes;
-    zs_runs runs;          /* ZS_REPORT_RUNS */
-    zs_lawfile law;        /* ZS_REPORT_LAW */
-    zs_regressfile reg;    /* ZS_REPORT_REGRESSION */
-    zs_trainlog log;       /* ZS_REPORT_TRAINLOG */
-    json_t *predict;       /* ZS_REPORT_PREDICT, checked at load */
-    zs_report_sweep sweep; /* ZS_REPORT_SWEEP */
+    zs_runs runs;           /* ZS_REPORT_RUNS */
+    zs_lawfile law;         /* ZS_REPORT_LAW */
+    zs_regressfile reg;     /* ZS_REPORT_REGRESSION */
+    zs_trainlog log;        /* ZS_REPORT_TRAINLOG */
+    zs_predictfile predict; /* ZS_REPORT_PREDICT */
+    zs_report_sweep sweep;  /* ZS_REPORT_SWEEP */
 } zs_report_input;
 
 typedef struct {
@@ -50,8 +50,6 @@ zs_status zs_report_load(zs_report_data *data, const char *const *paths, size_t 
 void zs_report_data_free(zs_report_data *data);
 /* How many inputs of a kind were given. */
 size_t zs_report_count(const zs_report_data *data, zs_report_kind kind);
-/* The file's name without directories and its last extension (malloc'd). */
-char *zs_report_stem(const char *path);
 
 /* ---- HTML helpers: all write to out; errors are caught by ferror at the end ---------- */
 void zs_html_text(FILE *out, const char *text);    /* escaped for text and attributes */

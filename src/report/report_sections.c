@@ -92,11 +92,10 @@ static zs_status datasets(FILE *out, const zs_report_data *data, zs_error *err) 
         counts[g++] = data->datasets[i].n_ratios;
     }
     zs_plot *fig = NULL;
-    if (!s) s = zs_plot_alloc(&fig, fig_size.width_pt, fig_size.height_pt, err);
-    if (!s) s = zs_plot_set_title(fig, "gzip compressibility per sequence", err);
-    if (!s) s = zs_plot_set_xlabel(fig, "dataset", err);
-    if (!s) s = zs_plot_set_ylabel(fig, "gzip ratio (compressed / raw bytes)", err);
-    if (!s) s = zs_plot_add_groups(fig, ZS_PLOT_BOX, names, values, counts, with_ratios, err);
+    if (!s)
+        s = zs_figure_gzip_ratios(names, values, counts, with_ratios,
+                                  "gzip compressibility per sequence", NULL, ZS_PLOT_BOX, &fig_size,
+                                  &fig, err);
     if (!s)
         s = zs_html_figure(out, fig,
                            "Per-sequence gzip ratios; the median line of each box is "
@@ -370,20 +369,15 @@ static zs_status frontier_section(FILE *out, const zs_report_data *data, zs_erro
 }
 
 /* ---- predictions --------------------------------------------------------------------- */
-static double num_of(json_t *obj, const char *key) {
-    json_t *v = json_object_get(obj, key);
-    return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
-static void interval_cell(FILE *out, json_t *row, const char *key) {
-    json_t *iv = json_object_get(json_object_get(row, "interval"), key);
+/* value, and " [lo, hi]" when the row has an interval */
+static void interval_cell(FILE *out, double value, const zs_prediction *p, const zs_bounds *b) {
     fputs("<td class=\"num\">", out);
-    zs_html_num(out, num_of(row, key));
-    if (json_is_array(iv) && json_array_size(iv) == 2) {
+    zs_html_num(out, value);
+    if (p->has_interval) {
         fputs(" [", out);
-        zs_html_num(out, json_number_value(json_array_get(iv, 0)));
+        zs_html_num(out, b->lo);
         fputs(", ", out);
-        zs_html_num(out, json_number_value(json_array_get(iv, 1)));
+        zs_html_num(out, b->hi);
         fputs("]", out);
     }
     fputs("</td>", out);
@@ -394,27 +388,27 @@ static void predictions_section(FILE *out, const zs_report_data *data) {
     for (size_t i = 0; i < data->n_inputs; i++) {
         const zs_report_input *in = &data->inputs[i];
         if (in->kind != ZS_REPORT_PREDICT) continue;
+        const zs_predictfile *pf = &in->predict;
         fputs("<h3>", out);
         zs_html_text(out, in->path);
         fputs("</h3>\n<p>H = ", out);
-        zs_html_num(out, num_of(in->predict, "H"));
+        zs_html_num(out, pf->H);
         fputs(", epsilon = ", out);
-        zs_html_num(out, num_of(in->predict, "epsilon"));
+        zs_html_num(out, pf->epsilon);
         fputs("; intervals (in brackets) are bootstrap percentiles at level ", out);
-        zs_html_num(out, num_of(in->predict, "level"));
+        zs_html_num(out, pf->level);
         fputs(".</p>\n", out);
         static const char *const cols[] = {"compute C (FLOPs)", "N_opt", "D_opt", "tokens / param",
                                            "loss (nats)"};
         zs_html_table_head(out, cols, 5);
-        json_t *rows = json_object_get(in->predict, "predictions");
-        for (size_t r = 0; r < json_array_size(rows); r++) {
-            json_t *row = json_array_get(rows, r);
+        for (size_t r = 0; r < pf->n_predictions; r++) {
+            const zs_prediction *p = &pf->predictions[r];
             fputs("<tr>", out);
-            zs_html_td_num(out, num_of(row, "compute_flops"));
-            interval_cell(out, row, "N_opt");
-            interval_cell(out, row, "D_opt");
-            interval_cell(out, row, "tokens_per_param");
-            interval_cell(out, row, "loss");
+            zs_html_td_num(out, p->point.compute_flops);
+            interval_cell(out, p->point.n_params, p, &p->interval.n_params);
+            interval_cell(out, p->point.n_tokens, p, &p->interval.n_tokens);
+            interval_cell(out, p->point.tokens_per_param, p, &p->interval.tokens_per_param);
+            interval_cell(out, p->point.loss_nats, p, &p->interval.loss_nats);
             fputs("</tr>\n", out);
         }
         zs_html_table_tail(out);
@@ -437,7 +431,7 @@ static zs_status training_section(FILE *out, const zs_report_data *data, zs_erro
         if (in->kind != ZS_REPORT_TRAINLOG) continue;
         const zs_trainlog *log = &in->log;
         logs[k] = *log;
-        if (!(names[k] = zs_report_stem(in->path))) {
+        if (!(names[k] = zs_path_stem(in->path))) {
             s = zs_fail(err, ZS_ERR_NOMEM, "out of memory");
             break;
         }

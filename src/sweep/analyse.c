@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/json.h"
 #include "sweep/sweep_internal.h"
 #include "zipscale/fit.h"
 #include "zipscale/frontier.h"
@@ -157,22 +158,21 @@ static double largest_flops(const zs_runs *runs) {
     return c;
 }
 
-static json_t *num(double x) {
-    return isfinite(x) ? json_real(x) : json_null();
-}
-
 static json_t *row_json(const zs_sweep_summary_row *r) {
     return json_pack(
         "{s:s, s:o, s:o, s:o, s:I, s:{s:o, s:o, s:o, s:o, s:o}, s:[o,o], s:[o,o], "
         "s:[o,o], s:o, s:[o,o], s:o, s:[o,o], s:o, s:o, s:b, s:b}",
-        "dataset", r->name, "H", num(r->h), "H_stdev", num(r->h_stdev), "derivation_entropy_nats",
-        num(r->entropy_nats), "runs", (json_int_t)r->n_runs, "law", "E", num(r->law.E), "A",
-        num(r->law.A), "B", num(r->law.B), "alpha", num(r->law.alpha), "beta", num(r->law.beta),
-        "E_ci", num(r->e_lo), num(r->e_hi), "alpha_ci", num(r->alpha_lo), num(r->alpha_hi),
-        "beta_ci", num(r->beta_lo), num(r->beta_hi), "a", num(r->a), "a_ci", num(r->a_lo),
-        num(r->a_hi), "tokens_per_param", num(r->tokens_per_param), "tokens_per_param_ci",
-        num(r->tpp_lo), num(r->tpp_hi), "residual_rms", num(r->residual_rms), "holdout_rmse",
-        num(r->holdout_rmse), "e_bound_active", r->e_bounded, "e_fixed", r->e_fixed);
+        "dataset", r->name, "H", zs_json_number(r->h), "H_stdev", zs_json_number(r->h_stdev),
+        "derivation_entropy_nats", zs_json_number(r->entropy_nats), "runs", (json_int_t)r->n_runs,
+        "law", "E", zs_json_number(r->law.E), "A", zs_json_number(r->law.A), "B",
+        zs_json_number(r->law.B), "alpha", zs_json_number(r->law.alpha), "beta",
+        zs_json_number(r->law.beta), "E_ci", zs_json_number(r->e_lo), zs_json_number(r->e_hi),
+        "alpha_ci", zs_json_number(r->alpha_lo), zs_json_number(r->alpha_hi), "beta_ci",
+        zs_json_number(r->beta_lo), zs_json_number(r->beta_hi), "a", zs_json_number(r->a), "a_ci",
+        zs_json_number(r->a_lo), zs_json_number(r->a_hi), "tokens_per_param",
+        zs_json_number(r->tokens_per_param), "tokens_per_param_ci", zs_json_number(r->tpp_lo),
+        zs_json_number(r->tpp_hi), "residual_rms", zs_json_number(r->residual_rms), "holdout_rmse",
+        zs_json_number(r->holdout_rmse), "e_bound_active", r->e_bounded, "e_fixed", r->e_fixed);
 }
 
 static zs_status write_summary(const zs_sweep_summary *sum, const char *path, zs_error *err) {
@@ -186,13 +186,14 @@ static zs_status write_summary(const zs_sweep_summary *sum, const char *path, zs
                                                (json_int_t)f->tokens, "seed", (json_int_t)f->seed,
                                                "status", f->status, "message", f->message));
     }
-    json_t *j = json_pack("{s:s, s:i, s:s, s:s, s:o, s:I, s:o, s:[o,o], s:o, s:o}", "format",
-                          "zipscale-sweep-summary", "format_version", 1, "zipscale_version",
-                          zs_version(), "n", sum->fit_nonembed ? "nonembed" : "all",
-                          "reference_flops", num(sum->reference_flops), "level_pct",
-                          (json_int_t)sum->level_pct, "a_slope_on_H", num(sum->a_slope),
-                          "a_slope_ci", num(sum->a_slope_lo), num(sum->a_slope_hi), "datasets",
-                          rows ? rows : json_null(), "failures", fails ? fails : json_null());
+    json_t *j =
+        json_pack("{s:s, s:i, s:s, s:s, s:o, s:I, s:o, s:[o,o], s:o, s:o}", "format",
+                  "zipscale-sweep-summary", "format_version", 1, "zipscale_version", zs_version(),
+                  "n", sum->fit_nonembed ? "nonembed" : "all", "reference_flops",
+                  zs_json_number(sum->reference_flops), "level_pct", (json_int_t)sum->level_pct,
+                  "a_slope_on_H", zs_json_number(sum->a_slope), "a_slope_ci",
+                  zs_json_number(sum->a_slope_lo), zs_json_number(sum->a_slope_hi), "datasets",
+                  rows ? rows : json_null(), "failures", fails ? fails : json_null());
     char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) : NULL;
     json_decref(j);
     if (!text) return zs_fail(err, ZS_ERR_NOMEM, "out of memory (summary.json)");

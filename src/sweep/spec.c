@@ -696,11 +696,9 @@ static void file_stem(const char *path, char *out, size_t size) {
         snprintf(out, size, "spec");
         return;
     }
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    const char *dot = strrchr(base, '.');
-    size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
-    snprintf(out, size, "%.*s", (int)(n < size ? n : size - 1), base);
+    char *stem = zs_path_stem(path); /* NULL (out of memory) leaves "", an invalid name */
+    snprintf(out, size, "%s", stem ? stem : "");
+    free(stem);
 }
 
 static zs_status read_top(zs_spec_doc *d, const char *path, zs_sweep_spec *s) {

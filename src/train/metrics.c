@@ -5,12 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json.h"
 #include "train/train_internal.h"
-
-/* NaN (never evaluated) is not JSON: null. */
-static json_t *number(double x) {
-    return isfinite(x) ? json_real(x) : json_null();
-}
 
 static json_t *model_json(const zs_model_config *cfg) {
     if (cfg->kind == ZS_MODEL_GPT)
@@ -36,8 +32,8 @@ zs_status zs_train_metrics_write(const zs_train_ctx *ctx, const zs_train_result 
                         json_integer((json_int_t)r->tokens));
     json_object_set_new(j, "flops_6nd", json_real(r->flops_6nd));
     json_object_set_new(j, "flops_exact", json_real(r->flops_exact));
-    json_object_set_new(j, "final_val_loss", number(r->final_val_loss));
-    json_object_set_new(j, "min_val_loss", number(r->min_val_loss));
+    json_object_set_new(j, "final_val_loss", zs_json_number(r->final_val_loss));
+    json_object_set_new(j, "min_val_loss", zs_json_number(r->min_val_loss));
     json_object_set_new(j, "min_val_step", json_integer((json_int_t)r->min_val_step));
     json_object_set_new(
         j, "loss_units",
@@ -47,7 +43,7 @@ zs_status zs_train_metrics_write(const zs_train_ctx *ctx, const zs_train_result 
         for (uint64_t s = 0; s < ctx->par.task.spec.n_tasks; s++)
             json_array_append_new(table, json_pack("{s:I, s:f, s:o}", "subtask", (json_int_t)s,
                                                    "probability", ctx->par.task.probs[s], "loss",
-                                                   number(ctx->subtask_loss[s])));
+                                                   zs_json_number(ctx->subtask_loss[s])));
         json_object_set_new(j, "subtasks", table);
     }
     json_object_set_new(j, "wall_s", json_real(r->wall_s));
