@@ -666,9 +666,9 @@ Test(runs, cli_skip_invalid_counts_rows) {
 Test(runs, h_empty_or_nan_for_a_dataset_without_one) {
     zs_runs runs;
     zs_error err;
-    cr_assert_eq(parse_runs("dataset,N,D,loss,H\np,1,2,3,\np,2,2,3,NaN\ng,1,2,3,0.25\n", 0, &runs,
-                            &err),
-                 ZS_OK, "%s", err.msg);
+    cr_assert_eq(
+        parse_runs("dataset,N,D,loss,H\np,1,2,3,\np,2,2,3,NaN\ng,1,2,3,0.25\n", 0, &runs, &err),
+        ZS_OK, "%s", err.msg);
     cr_assert_eq(runs.n_datasets, 2);
     cr_assert(isnan(runs.dataset_h[0]));
     cr_assert_eq(runs.dataset_h[1], 0.25);
