@@ -1164,3 +1164,29 @@ Test(sweep, parity_mlp_sweep_runs_and_analyses) {
     json_decref(doc);
     free(summary);
 }
+
+/* A damaged checkpoint (a sweep killed, then the checkpoint overwritten with garbage): the
+ * run is not failed, its checkpoint is set aside as checkpoint.unusable.safetensors, the run
+ * starts over with the message saying so, and the final table equals an uninterrupted one. */
+Test(sweep, damaged_checkpoint_is_set_aside_and_the_run_starts_over) {
+    char *want = baseline(long_spec());
+    const char *spec = at("s.yaml"), *dir = at("d");
+    write_spec(spec, long_spec());
+    pid_t pid = start_sweep(spec, dir, "run1.err", 1);
+    char mid[32];
+    wait_mid_run(pid, dir, 1, NULL, mid);
+    cr_assert_eq(kill(pid, SIGKILL), 0);
+    cr_assert_eq(wait_sweep(pid), 128 + SIGKILL);
+    for (int t = 0; t < 200 && processes_naming(dir) > 0; t++) nap_ms(10);
+    char path[1200];
+    snprintf(path, sizeof path, "%s/runs/%s/checkpoint.safetensors", dir, mid);
+    cr_assert_eq(zs_test_write(path, "garbage", 7), 0);
+    sweep_ok(spec, dir, "-q");
+    assert_counts(dir, 4, 4, 0, 0, 0, 0);
+    cr_assert(has_file(dir, mid, "checkpoint.unusable.safetensors"));
+    char where[256];
+    snprintf(where, sizeof where, "id = '%s' AND message LIKE 'started over:%%'", mid);
+    cr_assert_eq(ledger_count(dir, where), 1, "run %s: no 'started over' message", mid);
+    assert_same_table(dir, want);
+    free(want);
+}

@@ -429,8 +429,23 @@ zs_status zs_ledger_datasets(zs_ledger *lg, zs_ledger_dataset **out, size_t *n, 
 
 /* ---- claims and outcomes -------------------------------------------------------------- */
 
-/* The owner of a running run is gone: on this host its process no longer exists, or its
- * heartbeat is older than stale_s. */
+/* A process that exists and has not died: a zombie (killed, not yet reaped by its parent)
+ * is dead for us. Linux's /proc tells; without it, existing is enough. */
+static int process_alive(int pid) {
+    if (kill(pid, 0) != 0 && errno == ESRCH) return 0;
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *paren = strrchr(buf, ')'); /* the command name may hold spaces */
+    return !(paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X'));
+}
+
+/* The owner of a running run is gone: on this host its process no longer exists (or is a
+ * zombie), or its heartbeat is older than stale_s. */
 static int owner_gone(zs_ledger *lg, sqlite3_stmt *st, int me, double stale_s) {
     char host[256];
     col_text(st, 2, host, sizeof host);
@@ -438,7 +453,7 @@ static int owner_gone(zs_ledger *lg, sqlite3_stmt *st, int me, double stale_s) {
     double beat = col_real(st, 4);
     if (strcmp(host, lg->host) == 0) {
         if (pid == me) return 0;
-        if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH) return 1;
+        if (pid > 0 && !process_alive(pid)) return 1;
     }
     return !(beat > now_s() - stale_s);
 }

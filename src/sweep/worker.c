@@ -2,6 +2,7 @@
  * that prepares one dataset or trains one run and records the outcome in the ledger
  * itself. It dies with its parent (PR_SET_PDEATHSIG), so killing the sweep any way leaves
  * no orphan training; what it leaves is a checkpoint the next attempt resumes from. */
+#include <dirent.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,9 @@ static zs_run_status status_of(zs_train_status s) {
 static zs_status train(zs_train_options *opt, zs_train_result *res, char *note, size_t size,
                        zs_error *err) {
     zs_status s = zs_train_run(opt, res, err);
-    if (!s || !opt->resume) return s;
+    /* Only a checkpoint the trainer refused (damaged, or another run's options) is set
+     * aside: an I/O error or a missing data file fails the run and keeps the checkpoint. */
+    if (!s || !opt->resume || (s != ZS_ERR_FORMAT && s != ZS_ERR_USAGE)) return s;
     char old[4200], aside[4300];
     snprintf(old, sizeof old, "%s/checkpoint.safetensors", opt->out_dir);
     snprintf(aside, sizeof aside, "%s/checkpoint.unusable.safetensors", opt->out_dir);
@@ -44,6 +47,21 @@ static zs_status train(zs_train_options *opt, zs_train_result *res, char *note, 
     rename(old, aside);
     opt->resume = NULL;
     return zs_train_run(opt, res, err);
+}
+
+/* A checkpoint write cut short by a kill leaves its temporary file: removed before the
+ * run goes on (the checkpoint itself is only ever replaced whole). */
+static void remove_partial_checkpoints(const char *run_dir) {
+    DIR *d = opendir(run_dir);
+    if (!d) return;
+    struct dirent *e;
+    char path[4400];
+    while ((e = readdir(d)))
+        if (strncmp(e->d_name, "checkpoint.safetensors.tmp.", 27) == 0) {
+            snprintf(path, sizeof path, "%s/%s", run_dir, e->d_name);
+            unlink(path);
+        }
+    closedir(d);
 }
 
 int zs_sweep_child_train(const zs_sweep_worker_ctx *w, size_t run, zs_error *err) {
@@ -55,6 +73,7 @@ int zs_sweep_child_train(const zs_sweep_worker_ctx *w, size_t run, zs_error *err
     memset(&res, 0, sizeof res);
     char note[ZS_ERROR_MSG_MAX + 128] = "";
     zs_status s = zs_sweep_run_options(w->spec, w->plan, run, w->dir, &paths, &opt, err);
+    if (!s) remove_partial_checkpoints(paths.out);
     if (!s) s = train(&opt, &res, note, sizeof note, err);
     zs_run_status status = s ? ZS_RUN_FAILED : status_of(res.status);
     const char *message = s ? err->msg : status == ZS_RUN_DIVERGED ? res.diverged : note;
