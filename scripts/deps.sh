@@ -22,6 +22,7 @@ build_pkgs=(
 )
 test_pkgs=(
     libcriterion-dev              # unit and end-to-end tests
+    clang-format                  # make format-check (CI)
     python3 python3-numpy python3-nltk python3-scipy python3-torch  # test-time cross-checks only, never a runtime dependency
 )
 
