@@ -88,20 +88,7 @@ static json_t *lawfile_json(const zs_lawfile *law) {
 
 zs_status zs_lawfile_format(const zs_lawfile *law, char **text, zs_error *err) {
     json_t *doc = lawfile_json(law);
-    *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) : NULL;
-    json_decref(doc);
-    if (!*text) return zs_fail(err, ZS_ERR_NOMEM, "out of memory formatting law.json");
-    size_t len = strlen(*text);
-    char *grown = realloc(*text, len + 2);
-    if (!grown) {
-        free(*text);
-        *text = NULL;
-        return zs_fail(err, ZS_ERR_NOMEM, "out of memory formatting law.json");
-    }
-    grown[len] = '\n';
-    grown[len + 1] = '\0';
-    *text = grown;
-    return ZS_OK;
+    return zs_json_text(doc, "law.json", text, NULL, err);
 }
 
 zs_status zs_lawfile_write(const zs_lawfile *law, const char *path, zs_error *err) {

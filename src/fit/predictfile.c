@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fit/frontier_json.h"
+#include "core/json.h"
 #include "zipscale/frontier.h"
 
 /* ---- writer ----------------------------------------------------------------------------- */
@@ -60,21 +61,7 @@ static json_t *predictfile_json(const zs_predictfile *pf) {
 
 zs_status zs_predictfile_format(const zs_predictfile *pf, char **text, size_t *len, zs_error *err) {
     json_t *doc = predictfile_json(pf);
-    *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) : NULL;
-    json_decref(doc);
-    if (!*text) return zs_fail(err, ZS_ERR_NOMEM, "out of memory formatting the predictions");
-    size_t n = strlen(*text);
-    char *grown = realloc(*text, n + 2);
-    if (!grown) {
-        free(*text);
-        *text = NULL;
-        return zs_fail(err, ZS_ERR_NOMEM, "out of memory formatting the predictions");
-    }
-    grown[n] = '\n';
-    grown[n + 1] = '\0';
-    *text = grown;
-    *len = n + 1;
-    return ZS_OK;
+    return zs_json_text(doc, "the predictions", text, len, err);
 }
 
 zs_status zs_predictfile_write(const zs_predictfile *pf, const char *path, zs_error *err) {
@@ -82,10 +69,7 @@ zs_status zs_predictfile_write(const zs_predictfile *pf, const char *path, zs_er
     size_t len;
     zs_status s = zs_predictfile_format(pf, &text, &len, err);
     if (s) return s;
-    if (path)
-        s = zs_write_file_atomic(path, text, len, err);
-    else if (fwrite(text, 1, len, stdout) != len)
-        s = zs_fail(err, ZS_ERR_IO, "stdout: write failed");
+    s = zs_json_write_text(path, text, len, err);
     free(text);
     return s;
 }

@@ -114,20 +114,7 @@ static json_t *regressfile_json(const zs_regressfile *rf) {
 
 zs_status zs_regressfile_format(const zs_regressfile *rf, char **text, zs_error *err) {
     json_t *doc = regressfile_json(rf);
-    *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) : NULL;
-    json_decref(doc);
-    if (!*text) return zs_fail(err, ZS_ERR_NOMEM, "out of memory formatting regression.json");
-    size_t len = strlen(*text);
-    char *grown = realloc(*text, len + 2);
-    if (!grown) {
-        free(*text);
-        *text = NULL;
-        return zs_fail(err, ZS_ERR_NOMEM, "out of memory formatting regression.json");
-    }
-    grown[len] = '\n';
-    grown[len + 1] = '\0';
-    *text = grown;
-    return ZS_OK;
+    return zs_json_text(doc, "regression.json", text, NULL, err);
 }
 
 zs_status zs_regressfile_write(const zs_regressfile *rf, const char *path, zs_error *err) {

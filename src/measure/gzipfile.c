@@ -80,21 +80,7 @@ zs_status zs_gzipfile_format(const zs_gzipfile *gf, char **text, size_t *len, zs
         json_array_append_new(files, entry_json(gf, &gf->files[i]));
     json_t *doc = json_pack("{s:s, s:s, s:o, s:o}", "zipscale_version", zs_version(), "command",
                             "gzip", "options", options_json(gf), "files", files);
-    *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) : NULL;
-    json_decref(doc);
-    if (!*text) return zs_fail(err, ZS_ERR_NOMEM, "out of memory formatting the gzip results");
-    size_t n = strlen(*text);
-    char *grown = realloc(*text, n + 2);
-    if (!grown) {
-        free(*text);
-        *text = NULL;
-        return zs_fail(err, ZS_ERR_NOMEM, "out of memory formatting the gzip results");
-    }
-    grown[n] = '\n';
-    grown[n + 1] = '\0';
-    *text = grown;
-    *len = n + 1;
-    return ZS_OK;
+    return zs_json_text(doc, "the gzip results", text, len, err);
 }
 
 zs_status zs_gzipfile_write(const zs_gzipfile *gf, const char *path, zs_error *err) {
@@ -102,10 +88,7 @@ zs_status zs_gzipfile_write(const zs_gzipfile *gf, const char *path, zs_error *e
     size_t len;
     zs_status s = zs_gzipfile_format(gf, &text, &len, err);
     if (s) return s;
-    if (path)
-        s = zs_write_file_atomic(path, text, len, err);
-    else if (fwrite(text, 1, len, stdout) != len)
-        s = zs_fail(err, ZS_ERR_IO, "stdout: write failed");
+    s = zs_json_write_text(path, text, len, err);
     free(text);
     return s;
 }
