@@ -317,20 +317,8 @@ Test(fit_bootstrap, summary_is_sample_sd_and_linear_quantiles) {
 /* ---- the command: determinism, law.json, holdout ------------------------------------------- */
 
 Test(fit_cli, output_identical_for_any_thread_count) {
-    const char *one = zs_test_path("one.json"), *two = zs_test_path("two.json");
-    const char *opts = "--grid " SMALL_GRID " --bootstrap 8 --seed 4 --holdout-largest 2";
-    zs_run r1 = zs_test_cli("fit %s %s --threads 1 -o %s", EXAMPLE, opts, one);
-    zs_run r2 = zs_test_cli("fit %s %s --threads 2 -o %s", EXAMPLE, opts, two);
-    cr_assert_eq(r1.exit_code, 0, "%s", r1.err);
-    cr_assert_eq(r2.exit_code, 0, "%s", r2.err);
-    cr_assert_str_eq(r1.out, r2.out);
-    char *a = zs_test_slurp(one, NULL), *b = zs_test_slurp(two, NULL);
-    cr_assert(a && b);
-    cr_assert_str_eq(a, b);
-    free(a);
-    free(b);
-    zs_run_free(&r1);
-    zs_run_free(&r2);
+    free(zs_test_fit_same_for_threads(
+        EXAMPLE, "--grid " SMALL_GRID " --bootstrap 8 --seed 4 --holdout-largest 2", "threads"));
 }
 
 /* law.json as written reads back to the same numbers, and its JSON has the schema's keys. */

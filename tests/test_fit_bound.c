@@ -501,21 +501,10 @@ Test(fit_cli_bound, bound_e_without_column_exits_2) {
 
 Test(fit_cli_bound, output_identical_for_any_thread_count) {
     const char *csv = write_bounded_table("bounded_threads.csv", "e_max");
-    const char *one = zs_test_path("bound1.json"), *two = zs_test_path("bound2.json");
-    const char *opts = "--grid " SMALL_GRID " --bound-e --bootstrap 6 --seed 4 --holdout-largest 2";
-    zs_run r1 = zs_test_cli("fit %s %s --threads 1 -o %s", csv, opts, one);
-    zs_run r2 = zs_test_cli("fit %s %s --threads 2 -o %s", csv, opts, two);
-    cr_assert_eq(r1.exit_code, 0, "%s", r1.err);
-    cr_assert_eq(r2.exit_code, 0, "%s", r2.err);
-    cr_assert_str_eq(r1.out, r2.out);
-    char *a = zs_test_slurp(one, NULL), *b = zs_test_slurp(two, NULL);
-    cr_assert(a && b);
-    cr_assert_str_eq(a, b);
-    cr_assert(strstr(a, "\"e_bound_active\": true"));
-    free(a);
-    free(b);
-    zs_run_free(&r1);
-    zs_run_free(&r2);
+    char *law = zs_test_fit_same_for_threads(
+        csv, "--grid " SMALL_GRID " --bound-e --bootstrap 6 --seed 4 --holdout-largest 2", "bound");
+    cr_assert(strstr(law, "\"e_bound_active\": true"));
+    free(law);
 }
 
 /* ---- law.json reader ------------------------------------------------------------------------- */

@@ -7,6 +7,7 @@
 
 #include "zipscale/core.h"
 #include "zipscale/law.h"
+#include "testutil.h"
 
 static const zs_chinchilla EPOCH = {1.817, 482.01, 2085.43, 0.3478, 0.3659}; /* [EP]'s fit */
 
@@ -44,5 +45,29 @@ static inline void zs_test_law_sweep(const zs_chinchilla *law, int sizes_n, int 
         cr_assert_lt(fabs(log((s)->A / (g)->A)), 1e-3, "replicate %zu A", (r));                    \
         cr_assert_lt(fabs(log((s)->B / (g)->B)), 1e-3, "replicate %zu B", (r));                    \
     } while (0)
+
+/* `zipscale fit CSV OPTS` with --threads 1 and --threads 2: both succeed with the same
+ * stdout and the same law.json bytes; returns the law.json text (free() it). */
+static inline char *zs_test_fit_same_for_threads(const char *csv, const char *opts,
+                                                 const char *name) {
+    char one[64], two[64];
+    snprintf(one, sizeof one, "%s-1.json", name);
+    snprintf(two, sizeof two, "%s-2.json", name);
+    char path_one[1024], path_two[1024];
+    snprintf(path_one, sizeof path_one, "%s", zs_test_path(one));
+    snprintf(path_two, sizeof path_two, "%s", zs_test_path(two));
+    zs_run r1 = zs_test_cli("fit %s %s --threads 1 -o %s", csv, opts, path_one);
+    zs_run r2 = zs_test_cli("fit %s %s --threads 2 -o %s", csv, opts, path_two);
+    cr_assert_eq(r1.exit_code, 0, "%s", r1.err);
+    cr_assert_eq(r2.exit_code, 0, "%s", r2.err);
+    cr_assert_str_eq(r1.out, r2.out);
+    char *a = zs_test_slurp(path_one, NULL), *b = zs_test_slurp(path_two, NULL);
+    cr_assert(a && b);
+    cr_assert_str_eq(a, b);
+    free(b);
+    zs_run_free(&r1);
+    zs_run_free(&r2);
+    return a;
+}
 
 #endif
