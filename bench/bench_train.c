@@ -58,12 +58,13 @@ static result run_config(const zs_gpt_config *cfg, zs_precision precision, int t
     zs_error err;
     zs_gpt *gpt;
     zs_adamw opt;
-    const zs_adamw_config acfg = zs_adamw_defaults();
+    zs_adamw_opts acfg;
+    zs_adamw_opts_init(&acfg);
     if (zs_gpt_create(&gpt, cfg, BATCH, precision, threads, &err) != ZS_OK) {
         fprintf(stderr, "bench_train: %s\n", err.msg);
         return r;
     }
-    zs_gpt_init(gpt, 1);
+    zs_gpt_draw_weights(gpt, 1);
     if (zs_adamw_init(&opt, zs_gpt_get_layout(gpt), &acfg, &err) != ZS_OK) {
         fprintf(stderr, "bench_train: %s\n", err.msg);
         zs_gpt_free(gpt);

@@ -23,7 +23,7 @@ static zs_tensor mixed_tensors[3] = {
 static const zs_layout mixed = {.tensors = mixed_tensors, .n_tensors = 3, .numel = 49};
 
 #define STEPS 10
-static const zs_adamw_config test_cfg = {
+static const zs_adamw_opts test_cfg = {
     .beta1 = 0.9, .beta2 = 0.95, .eps = 1e-8, .weight_decay = 0.1};
 
 static float uniform_pm(zs_rng *r, double scale) {
@@ -138,14 +138,15 @@ Test(adamw, decays_only_decay_tensors) {
 }
 
 Test(adamw, defaults_are_torchs) {
-    zs_adamw_config d = zs_adamw_defaults();
+    zs_adamw_opts d;
+    zs_adamw_opts_init(&d);
     cr_assert(d.beta1 == 0.9 && d.beta2 == 0.999 && d.eps == 1e-8 && d.weight_decay == 0.01);
-    cr_assert_eq(zs_adamw_config_check(&d, NULL), ZS_OK);
+    cr_assert_eq(zs_adamw_opts_check(&d, NULL), ZS_OK);
 }
 
-static void expect_config_error(zs_adamw_config c, const char *msg) {
+static void expect_config_error(zs_adamw_opts c, const char *msg) {
     zs_error err;
-    cr_assert_eq(zs_adamw_config_check(&c, &err), ZS_ERR_USAGE, "expected: %s", msg);
+    cr_assert_eq(zs_adamw_opts_check(&c, &err), ZS_ERR_USAGE, "expected: %s", msg);
     cr_assert_str_eq(err.msg, msg);
     zs_adamw opt;
     cr_assert_eq(zs_adamw_init(&opt, &mixed, &c, &err), ZS_ERR_USAGE);
@@ -153,16 +154,17 @@ static void expect_config_error(zs_adamw_config c, const char *msg) {
 }
 
 Test(adamw, every_config_check_names_its_field) {
-    zs_adamw_config c = zs_adamw_defaults();
+    zs_adamw_opts c;
+    zs_adamw_opts_init(&c);
     c.beta1 = 1.0;
     expect_config_error(c, "adamw: beta1 = 1: expected 0 <= beta1 < 1");
-    c = zs_adamw_defaults();
+    zs_adamw_opts_init(&c);
     c.beta2 = -0.5;
     expect_config_error(c, "adamw: beta2 = -0.5: expected 0 <= beta2 < 1");
-    c = zs_adamw_defaults();
+    zs_adamw_opts_init(&c);
     c.eps = 0;
     expect_config_error(c, "adamw: eps = 0: expected a finite value > 0");
-    c = zs_adamw_defaults();
+    zs_adamw_opts_init(&c);
     c.weight_decay = -0.01;
     expect_config_error(c, "adamw: weight_decay = -0.01: expected a finite value >= 0");
     c.weight_decay = INFINITY;

@@ -109,7 +109,7 @@ static zs_safetensors *open_ok(const char *path) {
     return st;
 }
 
-static const zs_st_meta train_meta[] = {{"train.step", "7"}, {"train.rng", "12345"}};
+static const zs_safetensors_meta train_meta[] = {{"train.step", "7"}, {"train.rng", "12345"}};
 
 /* Writes cfg's checkpoint (params from value(·, 0), optimiser state when with_opt). */
 static void write_ckpt(const char *path, const zs_model_config *cfg, int with_opt) {
@@ -134,11 +134,11 @@ static void check_round_trip(const zs_model_config *cfg, int with_opt) {
     cr_assert_eq(zs_safetensors_count(st), layout.n_tensors * (with_opt ? 3 : 1));
     zs_model_config back;
     zs_error err;
-    cr_assert_eq(zs_checkpoint_config(st, &back, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(zs_checkpoint_read_config(st, &back, &err), ZS_OK, "%s", err.msg);
     cr_assert_eq(memcmp(&back, cfg, sizeof back), 0);
-    cr_assert_str_eq(zs_safetensors_meta(st, "train.step"), "7");
-    cr_assert_str_eq(zs_safetensors_meta(st, "train.rng"), "12345");
-    cr_assert_str_eq(zs_safetensors_meta(st, "zipscale_version"), zs_version());
+    cr_assert_str_eq(zs_safetensors_meta_value(st, "train.step"), "7");
+    cr_assert_str_eq(zs_safetensors_meta_value(st, "train.rng"), "12345");
+    cr_assert_str_eq(zs_safetensors_meta_value(st, "zipscale_version"), zs_version());
 
     float *params = calloc(layout.numel, sizeof *params);
     zs_adamw opt = make_opt(&layout, 0);
@@ -201,7 +201,7 @@ Test(checkpoint, metadata_keys_and_values) {
         {"adamw.weight_decay", "0.10000000000000001"},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
-        cr_assert_str_eq(zs_safetensors_meta(st, want[i][0]), want[i][1], "%s", want[i][0]);
+        cr_assert_str_eq(zs_safetensors_meta_value(st, want[i][0]), want[i][1], "%s", want[i][0]);
     zs_safetensors_close(st);
 }
 
@@ -341,13 +341,14 @@ Test(checkpoint_bad, missing_moment) {
     /* rewrite it without the last tensor (adamw.v.layers.2.bias), metadata kept */
     zs_safetensors *st = open_ok(path);
     size_t n = zs_safetensors_count(st) - 1;
-    zs_st_tensor *keep = malloc(n * sizeof *keep);
-    for (size_t i = 0; i < n; i++) keep[i] = *zs_safetensors_tensor(st, i);
+    zs_safetensors_tensor *keep = malloc(n * sizeof *keep);
+    for (size_t i = 0; i < n; i++) keep[i] = *zs_safetensors_tensor_at(st, i);
     const char *keys[] = {"format",           "format_version", "model",
                           "zipscale_version", "adamw.step",     "adamw.beta1",
                           "adamw.beta2",      "adamw.eps",      "adamw.weight_decay"};
-    zs_st_meta meta[9];
-    for (int i = 0; i < 9; i++) meta[i] = (zs_st_meta){keys[i], zs_safetensors_meta(st, keys[i])};
+    zs_safetensors_meta meta[9];
+    for (int i = 0; i < 9; i++)
+        meta[i] = (zs_safetensors_meta){keys[i], zs_safetensors_meta_value(st, keys[i])};
     const char *cut = zs_test_path("cut.safetensors");
     cr_assert_eq(zs_safetensors_write(cut, keep, n, meta, 9, &err), ZS_OK, "%s", err.msg);
     zs_safetensors_close(st);
@@ -360,17 +361,17 @@ Test(checkpoint_bad, missing_moment) {
 
 Test(checkpoint_bad, wrong_dtype) {
     zs_layout layout = layout_of(&small_mlp);
-    zs_st_tensor *t = calloc(layout.n_tensors, sizeof *t);
+    zs_safetensors_tensor *t = calloc(layout.n_tensors, sizeof *t);
     double *data = calloc(layout.numel, sizeof *data);
     for (size_t i = 0; i < layout.n_tensors; i++) {
         const zs_tensor *l = &layout.tensors[i];
-        t[i] = (zs_st_tensor){.name = l->name,
-                              .dtype = ZS_ST_F64,
-                              .ndim = l->ndim,
-                              .shape = {l->shape[0], l->shape[1]},
-                              .data = data + l->offset};
+        t[i] = (zs_safetensors_tensor){.name = l->name,
+                                       .dtype = ZS_SAFETENSORS_F64,
+                                       .ndim = l->ndim,
+                                       .shape = {l->shape[0], l->shape[1]},
+                                       .data = data + l->offset};
     }
-    const zs_st_meta meta[] = {
+    const zs_safetensors_meta meta[] = {
         {"format", "zipscale-checkpoint"},
         {"format_version", "1"},
         {"model", "{\"kind\":\"mlp\",\"n_tasks\":5,\"n_bits\":9,\"width\":6,\"depth\":2}"}};
@@ -432,14 +433,15 @@ Test(checkpoint_bad, optimizer_settings_differ) {
     zs_safetensors_close(st);
 }
 
-/* A file with these metadata (and no tensors), opened; zs_checkpoint_config must fail. */
-static void expect_config_error(const zs_st_meta *meta, size_t n_meta, const char *detail) {
+/* A file with these metadata (and no tensors), opened; zs_checkpoint_read_config must fail. */
+static void expect_config_error(const zs_safetensors_meta *meta, size_t n_meta,
+                                const char *detail) {
     const char *path = zs_test_path("cfg.safetensors");
     zs_error err;
     cr_assert_eq(zs_safetensors_write(path, NULL, 0, meta, n_meta, &err), ZS_OK, "%s", err.msg);
     zs_safetensors *st = open_ok(path);
     zs_model_config cfg;
-    cr_assert_eq(zs_checkpoint_config(st, &cfg, &err), ZS_ERR_FORMAT);
+    cr_assert_eq(zs_checkpoint_read_config(st, &cfg, &err), ZS_ERR_FORMAT);
     char want[1200];
     snprintf(want, sizeof want, "%s: %s", path, detail);
     expect_msg(&err, want);
@@ -452,7 +454,7 @@ static void expect_config_error(const zs_st_meta *meta, size_t n_meta, const cha
     }
 
 Test(checkpoint_bad, not_a_checkpoint) {
-    const zs_st_meta meta[] = {{"step", "3"}};
+    const zs_safetensors_meta meta[] = {{"step", "3"}};
     expect_config_error(meta, 1,
                         "metadata 'format': expected \"zipscale-checkpoint\" (not a zipscale "
                         "checkpoint), found none");
@@ -461,8 +463,8 @@ Test(checkpoint_bad, not_a_checkpoint) {
 Test(checkpoint_bad, load_refuses_a_file_that_is_not_a_checkpoint) {
     const char *path = zs_test_path("plain.safetensors");
     const float x[2] = {1, 2};
-    const zs_st_tensor t = {
-        .name = "out.bias", .dtype = ZS_ST_F32, .ndim = 1, .shape = {2}, .data = x};
+    const zs_safetensors_tensor t = {
+        .name = "out.bias", .dtype = ZS_SAFETENSORS_F32, .ndim = 1, .shape = {2}, .data = x};
     zs_error err;
     cr_assert_eq(zs_safetensors_write(path, &t, 1, NULL, 0, &err), ZS_OK, "%s", err.msg);
     expect_load_error(path, &small_mlp, 0,
@@ -471,33 +473,33 @@ Test(checkpoint_bad, load_refuses_a_file_that_is_not_a_checkpoint) {
 }
 
 Test(checkpoint_bad, future_format_version) {
-    const zs_st_meta meta[] = {{"format", "zipscale-checkpoint"}, {"format_version", "2"}};
+    const zs_safetensors_meta meta[] = {{"format", "zipscale-checkpoint"}, {"format_version", "2"}};
     expect_config_error(meta, 2, "metadata 'format_version': expected 1, found 2");
 }
 
 Test(checkpoint_bad, model_missing) {
-    const zs_st_meta meta[] = {FORMAT_META};
+    const zs_safetensors_meta meta[] = {FORMAT_META};
     expect_config_error(meta, 2,
                         "metadata 'model': expected the model's config as JSON, found none");
 }
 
 Test(checkpoint_bad, model_not_json) {
-    const zs_st_meta meta[] = {FORMAT_META, {"model", "{\"kind\": gpt}"}};
+    const zs_safetensors_meta meta[] = {FORMAT_META, {"model", "{\"kind\": gpt}"}};
     expect_config_error(meta, 3, "metadata 'model': JSON column 12: invalid token near 'gpt'");
 }
 
 Test(checkpoint_bad, model_not_an_object) {
-    const zs_st_meta meta[] = {FORMAT_META, {"model", "[1]"}};
+    const zs_safetensors_meta meta[] = {FORMAT_META, {"model", "[1]"}};
     expect_config_error(meta, 3, "metadata 'model': expected a JSON object, found [1]");
 }
 
 Test(checkpoint_bad, model_unknown_kind) {
-    const zs_st_meta meta[] = {FORMAT_META, {"model", "{\"kind\":\"cnn\"}"}};
+    const zs_safetensors_meta meta[] = {FORMAT_META, {"model", "{\"kind\":\"cnn\"}"}};
     expect_config_error(meta, 3, "metadata 'model': field 'kind': expected \"gpt\" or \"mlp\"");
 }
 
 Test(checkpoint_bad, model_field_missing) {
-    const zs_st_meta meta[] = {
+    const zs_safetensors_meta meta[] = {
         FORMAT_META, {"model", "{\"kind\":\"mlp\",\"n_tasks\":5,\"n_bits\":9,\"width\":6}"}};
     expect_config_error(meta, 3,
                         "metadata 'model': field 'depth': expected an integer in [0, "
@@ -505,18 +507,18 @@ Test(checkpoint_bad, model_field_missing) {
 }
 
 Test(checkpoint_bad, model_field_out_of_range) {
-    const zs_st_meta meta[] = {FORMAT_META,
-                               {"model", "{\"kind\":\"mlp\",\"n_tasks\":5,\"n_bits\":-9,"
-                                         "\"width\":6,\"depth\":1}"}};
+    const zs_safetensors_meta meta[] = {FORMAT_META,
+                                        {"model", "{\"kind\":\"mlp\",\"n_tasks\":5,\"n_bits\":-9,"
+                                                  "\"width\":6,\"depth\":1}"}};
     expect_config_error(meta, 3,
                         "metadata 'model': field 'n_bits': expected an integer in [0, "
                         "4294967295]");
 }
 
 Test(checkpoint_bad, model_unknown_field) {
-    const zs_st_meta meta[] = {FORMAT_META,
-                               {"model", "{\"kind\":\"mlp\",\"n_tasks\":5,\"n_bits\":9,"
-                                         "\"width\":6,\"depth\":1,\"d_model\":8}"}};
+    const zs_safetensors_meta meta[] = {FORMAT_META,
+                                        {"model", "{\"kind\":\"mlp\",\"n_tasks\":5,\"n_bits\":9,"
+                                                  "\"width\":6,\"depth\":1,\"d_model\":8}"}};
     expect_config_error(meta, 3, "metadata 'model': unknown field 'd_model' for mlp");
 }
 
@@ -532,7 +534,8 @@ static int dir_entries(const char *dir) {
     return n;
 }
 
-static void expect_write_usage_error(const zs_st_meta *extra, size_t n_extra, const char *detail) {
+static void expect_write_usage_error(const zs_safetensors_meta *extra, size_t n_extra,
+                                     const char *detail) {
     const char *dir = zs_test_path("collide");
     zs_run r = zs_test_sh("mkdir -p '%s'", dir);
     zs_run_free(&r);
@@ -551,20 +554,20 @@ static void expect_write_usage_error(const zs_st_meta *extra, size_t n_extra, co
 }
 
 Test(checkpoint_write, extra_metadata_colliding_with_ours) {
-    const zs_st_meta extra[] = {{"train.step", "1"}, {"model", "mine"}};
+    const zs_safetensors_meta extra[] = {{"train.step", "1"}, {"model", "mine"}};
     expect_write_usage_error(extra, 2,
                              "metadata key 'model' is the checkpoint's own; pick another");
 }
 
 Test(checkpoint_write, extra_metadata_with_the_adamw_prefix) {
-    const zs_st_meta extra[] = {{"adamw.lr", "0.001"}};
+    const zs_safetensors_meta extra[] = {{"adamw.lr", "0.001"}};
     expect_write_usage_error(extra, 1,
                              "metadata key 'adamw.lr': the prefix 'adamw.' is the checkpoint's "
                              "own");
 }
 
 Test(checkpoint_write, extra_metadata_twice) {
-    const zs_st_meta extra[] = {{"train.step", "1"}, {"train.step", "2"}};
+    const zs_safetensors_meta extra[] = {{"train.step", "1"}, {"train.step", "2"}};
     expect_write_usage_error(extra, 2, "metadata 'train.step' appears twice");
 }
 
@@ -628,12 +631,13 @@ Test(checkpoint_models, gpt_resumes_bit_for_bit) {
     zs_gpt *a, *b;
     zs_adamw opt_a, opt_b;
     zs_error err;
-    const zs_adamw_config acfg = zs_adamw_defaults();
+    zs_adamw_opts acfg;
+    zs_adamw_opts_init(&acfg);
     cr_assert_eq(zs_gpt_create(&a, cfg, B, ZS_PRECISION_FP32, 1, &err), ZS_OK, "%s", err.msg);
     cr_assert_eq(zs_gpt_create(&b, cfg, B, ZS_PRECISION_FP32, 1, &err), ZS_OK, "%s", err.msg);
     cr_assert_eq(zs_adamw_init(&opt_a, zs_gpt_get_layout(a), &acfg, &err), ZS_OK);
     cr_assert_eq(zs_adamw_init(&opt_b, zs_gpt_get_layout(b), &acfg, &err), ZS_OK);
-    zs_gpt_init(a, 7);
+    zs_gpt_draw_weights(a, 7);
     double loss;
     for (int step = 0; step < 2; step++) {
         zs_gpt_zero_grad(a);
@@ -670,14 +674,14 @@ Test(checkpoint_models, mlp_loads_into_a_fresh_model) {
     zs_error err;
     cr_assert_eq(zs_mlp_create(&a, &small_mlp.mlp, 4, 1, &err), ZS_OK, "%s", err.msg);
     cr_assert_eq(zs_mlp_create(&b, &small_mlp.mlp, 4, 1, &err), ZS_OK, "%s", err.msg);
-    zs_mlp_init(a, 3);
+    zs_mlp_draw_weights(a, 3);
     const char *path = zs_test_path("mlp.safetensors");
     cr_assert_eq(zs_checkpoint_write(path, &small_mlp, zs_mlp_get_layout(a), zs_mlp_params(a), NULL,
                                      NULL, 0, &err),
                  ZS_OK, "%s", err.msg);
     zs_safetensors *st = open_ok(path);
     zs_model_config cfg;
-    cr_assert_eq(zs_checkpoint_config(st, &cfg, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(zs_checkpoint_read_config(st, &cfg, &err), ZS_OK, "%s", err.msg);
     cr_assert_eq(memcmp(&cfg, &small_mlp, sizeof cfg), 0);
     cr_assert_eq(zs_checkpoint_load(st, zs_mlp_get_layout(b), zs_mlp_params(b), NULL, &err), ZS_OK,
                  "%s", err.msg);
@@ -699,10 +703,10 @@ Test(checkpoint_models, mlp_loads_into_a_fresh_model) {
 }
 
 Test(checkpoint_bad, model_config_its_model_refuses) {
-    const zs_st_meta meta[] = {FORMAT_META,
-                               {"model", "{\"kind\":\"gpt\",\"vocab\":11,\"context\":8,"
-                                         "\"d_model\":8,\"layers\":2,\"heads\":3,"
-                                         "\"mlp_hidden\":12}"}};
+    const zs_safetensors_meta meta[] = {FORMAT_META,
+                                        {"model", "{\"kind\":\"gpt\",\"vocab\":11,\"context\":8,"
+                                                  "\"d_model\":8,\"layers\":2,\"heads\":3,"
+                                                  "\"mlp_hidden\":12}"}};
     expect_config_error(meta, 3,
                         "metadata 'model': GPT config: heads 3: expected a divisor of d_model 8");
 }

@@ -82,7 +82,7 @@ static void runs_of_example(zs_runs *runs) {
 Test(figures, reused_style_takes_the_colour_of_the_series_named) {
     zs_plot *fig;
     zs_error err = {0};
-    cr_assert_eq(zs_plot_alloc(&fig, 640, 440, &err), ZS_OK);
+    cr_assert_eq(zs_plot_create(&fig, 640, 440, &err), ZS_OK);
     double x[] = {1, 2, 3}, y[] = {3, 1, 2};
     cr_assert_eq(zs_plot_add_scatter(fig, "a", x, y, 3, &err), ZS_OK);
     cr_assert_eq(zs_plot_add_scatter(fig, "b", x, x, 3, &err), ZS_OK);

@@ -36,8 +36,8 @@ static double direct_objective(const double *n, const double *d, const double *l
                                size_t count, zs_fit_loss loss, double delta, const double *p) {
     double total = 0;
     for (size_t i = 0; i < count; i++) {
-        double t[3] = {p[ZS_FIT_A] - p[ZS_FIT_ALPHA] * log(n[i]),
-                       p[ZS_FIT_B] - p[ZS_FIT_BETA] * log(d[i]), p[ZS_FIT_E]};
+        double t[3] = {p[ZS_LAW_A] - p[ZS_LAW_ALPHA] * log(n[i]),
+                       p[ZS_LAW_B] - p[ZS_LAW_BETA] * log(d[i]), p[ZS_LAW_E]};
         double m = fmax(t[0], fmax(t[1], t[2]));
         double r = m + log(exp(t[0] - m) + exp(t[1] - m) + exp(t[2] - m)) - log(l[i]);
         total += (w ? w[i] : 1) * (loss == ZS_FIT_LSQ ? r * r : huber(delta, r));
@@ -47,10 +47,10 @@ static double direct_objective(const double *n, const double *d, const double *l
 
 /* Parameter points: a typical one, a grid start, and one whose powers overflow a double
  * (a = 800), which takes the max-shifted path. */
-static const double PROBES[][ZS_FIT_NPARAMS] = {
-    {6.1, 7.6, 0.6, 0.35, 0.37},
-    {5, 20, -1, 0.5, 1.5},
-    {800, 7.0, 0.2, 0.3, 0.4},
+static const double PROBES[][ZS_LAW_N_PARAMS] = {
+    {0.6, 6.1, 7.6, 0.35, 0.37}, /* e, a, b, alpha, beta */
+    {-1, 5, 20, 0.5, 1.5},
+    {0.2, 800, 7.0, 0.3, 0.4},
 };
 
 Test(fit_objective, matches_direct_formula_with_weights) {
@@ -84,11 +84,11 @@ Test(fit_objective, gradient_matches_central_differences) {
     const double deltas[2] = {0.05, 1e-3};
     for (size_t k = 0; k < sizeof PROBES / sizeof *PROBES; k++)
         for (int loss = ZS_FIT_HUBER; loss <= ZS_FIT_LSQ; loss++) {
-            double delta = deltas[k % 2], grad[ZS_FIT_NPARAMS], scale = 0;
+            double delta = deltas[k % 2], grad[ZS_LAW_N_PARAMS], scale = 0;
             zs_fit_objective(&data, loss, delta, PROBES[k], grad);
-            for (int j = 0; j < ZS_FIT_NPARAMS; j++) scale = fmax(scale, fabs(grad[j]));
-            for (int j = 0; j < ZS_FIT_NPARAMS; j++) {
-                double up[ZS_FIT_NPARAMS], down[ZS_FIT_NPARAMS], h = 1e-6;
+            for (int j = 0; j < ZS_LAW_N_PARAMS; j++) scale = fmax(scale, fabs(grad[j]));
+            for (int j = 0; j < ZS_LAW_N_PARAMS; j++) {
+                double up[ZS_LAW_N_PARAMS], down[ZS_LAW_N_PARAMS], h = 1e-6;
                 memcpy(up, PROBES[k], sizeof up);
                 memcpy(down, PROBES[k], sizeof down);
                 up[j] += h;
@@ -220,14 +220,14 @@ Test(fit_grid, default_is_epoch_grid_in_peer_order) {
     zs_fit_grid g;
     zs_fit_grid_default(&g);
     cr_assert_eq(zs_fit_grid_size(&g), 4500);
-    double p[ZS_FIT_NPARAMS];
+    double p[ZS_LAW_N_PARAMS];
     zs_fit_grid_point(&g, 0, p);
-    const double first[ZS_FIT_NPARAMS] = {0, 0, -1, 0, 0}; /* a, b, e, alpha, beta */
+    const double first[ZS_LAW_N_PARAMS] = {-1, 0, 0, 0, 0}; /* e, a, b, alpha, beta */
     cr_assert_eq(memcmp(p, first, sizeof p), 0);
     zs_fit_grid_point(&g, 1, p); /* b varies fastest, as itertools.product's last axis */
-    cr_assert_eq(p[ZS_FIT_B], 5);
+    cr_assert_eq(p[ZS_LAW_B], 5);
     zs_fit_grid_point(&g, 4499, p);
-    const double last[ZS_FIT_NPARAMS] = {25, 25, 1, 2, 2};
+    const double last[ZS_LAW_N_PARAMS] = {1, 25, 25, 2, 2};
     cr_assert_eq(memcmp(p, last, sizeof p), 0);
     char spec[512];
     zs_fit_grid_format(&g, spec, sizeof spec);
@@ -307,9 +307,9 @@ Test(fit_bootstrap, summary_is_sample_sd_and_linear_quantiles) {
     zs_error err;
     cr_assert_eq(zs_bootstrap_summarize(&boot, &err), ZS_OK);
     /* sorted .28 .30 .32 .34 .36: sd = sqrt(0.004 / 4) = 0.0316228; q(.25) = .30, q(.75) = .34 */
-    cr_assert_lt(fabs(boot.stats[ZS_BOOT_ALPHA].se - sqrt(0.004 / 4)), 1e-12);
-    cr_assert_lt(fabs(boot.stats[ZS_BOOT_ALPHA].lo - 0.30), 1e-12);
-    cr_assert_lt(fabs(boot.stats[ZS_BOOT_ALPHA].hi - 0.34), 1e-12);
+    cr_assert_lt(fabs(boot.stats[ZS_LAW_ALPHA].se - sqrt(0.004 / 4)), 1e-12);
+    cr_assert_lt(fabs(boot.stats[ZS_LAW_ALPHA].lo - 0.30), 1e-12);
+    cr_assert_lt(fabs(boot.stats[ZS_LAW_ALPHA].hi - 0.34), 1e-12);
     cr_assert_lt(fabs(boot.stats[ZS_BOOT_a].lo - 0.3 / 0.64), 1e-12, "a = beta/(alpha+beta)");
     cr_assert_lt(fabs(boot.stats[ZS_BOOT_b].hi - 0.34 / 0.64), 1e-12, "b = alpha/(alpha+beta)");
 }

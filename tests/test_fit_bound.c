@@ -161,7 +161,7 @@ Test(fit_bound, active_bound_matches_scipy_lbfgsb, .timeout = 300) {
     cr_log_info("bounded fit vs scipy: objective %.17g vs %.17g (rel %.3g); alpha %.3g, beta "
                 "%.3g, log A %.3g, log B %.3g apart; scipy start %d, zipscale start %zu",
                 fit.objective, obj, fit.objective / obj - 1, fit.law.alpha - alpha,
-                fit.law.beta - beta, fit.p[ZS_FIT_A] - a, fit.p[ZS_FIT_B] - b, start,
+                fit.law.beta - beta, fit.p[ZS_LAW_A] - a, fit.p[ZS_LAW_B] - b, start,
                 fit.start_index);
     cr_assert_leq(fit.objective, obj * (1 + 1e-9), "zipscale %.17g vs scipy %.17g", fit.objective,
                   obj);
@@ -169,18 +169,18 @@ Test(fit_bound, active_bound_matches_scipy_lbfgsb, .timeout = 300) {
                  fit.objective, obj);
     cr_assert_lt(fabs(fit.law.alpha - alpha), 1e-6, "alpha %.10g vs %.10g", fit.law.alpha, alpha);
     cr_assert_lt(fabs(fit.law.beta - beta), 1e-6, "beta %.10g vs %.10g", fit.law.beta, beta);
-    cr_assert_lt(fabs(fit.p[ZS_FIT_A] - a), 1e-5, "log A %.10g vs %.10g", fit.p[ZS_FIT_A], a);
-    cr_assert_lt(fabs(fit.p[ZS_FIT_B] - b), 1e-5, "log B %.10g vs %.10g", fit.p[ZS_FIT_B], b);
+    cr_assert_lt(fabs(fit.p[ZS_LAW_A] - a), 1e-5, "log A %.10g vs %.10g", fit.p[ZS_LAW_A], a);
+    cr_assert_lt(fabs(fit.p[ZS_LAW_B] - b), 1e-5, "log B %.10g vs %.10g", fit.p[ZS_LAW_B], b);
     cr_assert_lt(fabs(E / e_max - 1), 1e-12, "scipy's E %.17g", E);
 
-    double grad[ZS_FIT_NPARAMS];
+    double grad[ZS_LAW_N_PARAMS];
     zs_fit_objective(&data, opts.loss, opts.delta, fit.p, grad);
-    for (int j = 0; j < ZS_FIT_NPARAMS; j++)
-        if (j != ZS_FIT_E)
+    for (int j = 0; j < ZS_LAW_N_PARAMS; j++)
+        if (j != ZS_LAW_E)
             cr_assert_lt(fabs(grad[j]), 1e-6, "df/dp[%d] = %g at the bounded optimum", j, grad[j]);
-    cr_assert_leq(grad[ZS_FIT_E], 1e-6, "df/de = %g: the bound must hold E down, not up",
-                  grad[ZS_FIT_E]);
-    cr_assert_lt(grad[ZS_FIT_E], 0, "df/de = %g: expected the bound to be binding", grad[ZS_FIT_E]);
+    cr_assert_leq(grad[ZS_LAW_E], 1e-6, "df/de = %g: the bound must hold E down, not up",
+                  grad[ZS_LAW_E]);
+    cr_assert_lt(grad[ZS_LAW_E], 0, "df/de = %g: expected the bound to be binding", grad[ZS_LAW_E]);
     zs_fit_data_free(&data);
 }
 

@@ -581,7 +581,7 @@ Test(gpt_model, thread_count_does_not_change_results) {
 /* The per-position losses average to the loss; a smaller batch than max_batch works. */
 Test(gpt_model, token_losses_average_to_loss) {
     zs_gpt *gpt = make_gpt(&tiny, 4, 1);
-    zs_gpt_init(gpt, 9);
+    zs_gpt_draw_weights(gpt, 9);
     uint32_t *in = random_tokens(15, 7, 10), *tg = random_tokens(15, 7, 11);
     float tl[15];
     double loss = forward_backward(gpt, in, tg, 3, 5, tl);
@@ -602,7 +602,7 @@ Test(gpt_model, token_losses_average_to_loss) {
  * relies on it), however the exponentials clamp. */
 Test(gpt_model, nan_propagates_to_loss_and_gradients) {
     zs_gpt *gpt = make_gpt(&tiny, 1, 1);
-    zs_gpt_init(gpt, 2);
+    zs_gpt_draw_weights(gpt, 2);
     uint32_t in[5] = {0, 1, 2, 3, 4}, tg[5] = {1, 2, 3, 4, 5};
     zs_gpt_params(gpt)[zs_layout_find(zs_gpt_get_layout(gpt), "lm_head")->offset] = NAN;
     double loss = forward_backward(gpt, in, tg, 1, 5, NULL);
@@ -805,11 +805,11 @@ Test(gpt_config, init_distribution_and_determinism) {
     zs_gpt_config cfg = {
         .vocab = 301, .context = 8, .d_model = 64, .layers = 2, .heads = 1, .mlp_hidden = 128};
     zs_gpt *a = make_gpt(&cfg, 1, 1), *b = make_gpt(&cfg, 1, 1);
-    zs_gpt_init(a, 3);
-    zs_gpt_init(b, 3);
+    zs_gpt_draw_weights(a, 3);
+    zs_gpt_draw_weights(b, 3);
     const zs_layout *layout = zs_gpt_get_layout(a);
     cr_assert_eq(memcmp(zs_gpt_params(a), zs_gpt_params(b), layout->numel * sizeof(float)), 0);
-    zs_gpt_init(b, 4);
+    zs_gpt_draw_weights(b, 4);
     cr_assert_neq(memcmp(zs_gpt_params(a), zs_gpt_params(b), layout->numel * sizeof(float)), 0);
     for (size_t i = 0; i < layout->n_tensors; i++) {
         const zs_tensor *t = &layout->tensors[i];
@@ -842,7 +842,7 @@ Test(gpt_config, init_distribution_and_determinism) {
  * (seed, mix(tag("gpt.init"), i)); Box–Muller pairs give elements 2k and 2k+1. */
 Test(gpt_config, init_follows_the_documented_recipe) {
     zs_gpt *gpt = make_gpt(&tiny, 1, 1);
-    zs_gpt_init(gpt, 21);
+    zs_gpt_draw_weights(gpt, 21);
     const zs_layout *layout = zs_gpt_get_layout(gpt);
     const char *names[] = {"tok_embedding", "blocks.1.attn_out", "lm_head"};
     for (size_t k = 0; k < 3; k++) {

@@ -20,7 +20,7 @@ static uint64_t gzip_size(const void *data, uint64_t bytes, int level) {
     cr_assert_eq(zs_gzip_compressed_bytes(data, bytes, level, &one_shot, &err), ZS_OK, "%s",
                  err.msg);
     zs_gzip_stream *g;
-    cr_assert_eq(zs_gzip_stream_alloc(&g, level, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(zs_gzip_stream_create(&g, level, &err), ZS_OK, "%s", err.msg);
     /* Compress something else first: a reused stream must not remember it. */
     cr_assert_eq(zs_gzip_stream_size(g, "warm-up bytes", 13, &reused, &err), ZS_OK);
     cr_assert_eq(zs_gzip_stream_size(g, data, bytes, &reused, &err), ZS_OK, "%s", err.msg);
@@ -452,7 +452,7 @@ Test(zstd, sizes_round_trip_and_match_one_shot) {
     zs_measure_encode_be32(ids, 256, raw);
     zs_zstd_stream *z;
     zs_error err;
-    cr_assert_eq(zs_zstd_stream_alloc(&z, 19, &err), ZS_OK);
+    cr_assert_eq(zs_zstd_stream_create(&z, 19, &err), ZS_OK);
     uint64_t size;
     cr_assert_eq(zs_zstd_stream_size(z, "warm-up", 7, &size, &err), ZS_OK);
     cr_assert_eq(zs_zstd_stream_size(z, raw, sizeof raw, &size, &err), ZS_OK);
@@ -462,7 +462,7 @@ Test(zstd, sizes_round_trip_and_match_one_shot) {
     cr_assert_eq(ZSTD_decompress(back, sizeof back, packed, fresh), sizeof raw);
     cr_assert_eq(memcmp(raw, back, sizeof raw), 0);
     cr_assert_lt(size, sizeof raw, "a repetitive sequence must compress");
-    cr_assert_eq(zs_zstd_stream_alloc(&z, 23, &err), ZS_ERR_USAGE);
+    cr_assert_eq(zs_zstd_stream_create(&z, 23, &err), ZS_ERR_USAGE);
     cr_assert(strstr(err.msg, "zstd level 23: expected an integer in 1..22"), "%s", err.msg);
     free(ids);
 }
@@ -513,7 +513,7 @@ Test(errors, bad_level) {
     cr_assert_eq(measure_array(ids, 256, &o, &err), ZS_ERR_USAGE);
     cr_assert_str_eq(err.msg, "gzip level 0: expected an integer in 1..9");
     zs_gzip_stream *g;
-    cr_assert_eq(zs_gzip_stream_alloc(&g, -1, &err), ZS_ERR_USAGE);
+    cr_assert_eq(zs_gzip_stream_create(&g, -1, &err), ZS_ERR_USAGE);
     cr_assert_null(g);
 }
 

@@ -27,7 +27,7 @@ static zs_parity_task make_task(uint64_t n_tasks, uint64_t n_bits, uint64_t k, u
 static zs_parity_batch make_batch(const zs_parity_task *task, uint64_t n, uint64_t step) {
     zs_parity_batch batch;
     zs_error err;
-    cr_assert_eq(zs_parity_batch_alloc(&batch, task, n, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(zs_parity_batch_init(&batch, task, n, &err), ZS_OK, "%s", err.msg);
     zs_parity_stream stream = {.kind = ZS_PARITY_ONLINE, .step = step};
     cr_assert_eq(zs_parity_fill(task, &stream, 0, &batch, 1, &err), ZS_OK, "%s", err.msg);
     return batch;
@@ -54,7 +54,7 @@ static zs_mlp *make_mlp(zs_mlp_config cfg, uint32_t max_batch, int threads, uint
     zs_mlp *mlp;
     zs_error err;
     cr_assert_eq(zs_mlp_create(&mlp, &cfg, max_batch, threads, &err), ZS_OK, "%s", err.msg);
-    zs_mlp_init(mlp, seed);
+    zs_mlp_draw_weights(mlp, seed);
     return mlp;
 }
 
@@ -778,12 +778,13 @@ Test(mlp, learns_a_small_parity_task) {
     const uint32_t B = 128, steps = getenv("ZS_SANITIZED") ? 150 : 300;
     zs_parity_task task = make_task(cfg.n_tasks, cfg.n_bits, 2, 8);
     zs_mlp *mlp = make_mlp(cfg, 512, 1, 16);
-    zs_adamw_config ac = zs_adamw_defaults();
+    zs_adamw_opts ac;
+    zs_adamw_opts_init(&ac);
     ac.weight_decay = 0;
     zs_adamw opt;
     cr_assert_eq(zs_adamw_init(&opt, zs_mlp_get_layout(mlp), &ac, NULL), ZS_OK);
     zs_parity_batch batch;
-    cr_assert_eq(zs_parity_batch_alloc(&batch, &task, B, NULL), ZS_OK);
+    cr_assert_eq(zs_parity_batch_init(&batch, &task, B, NULL), ZS_OK);
     double first = 0, loss = 0;
     for (uint32_t s = 0; s < steps; s++) {
         zs_parity_stream stream = {.kind = ZS_PARITY_ONLINE, .step = s};
@@ -796,7 +797,7 @@ Test(mlp, learns_a_small_parity_task) {
         zs_adamw_step(&opt, zs_mlp_params(mlp), zs_mlp_grads(mlp), 1e-2);
     }
     zs_parity_batch test;
-    cr_assert_eq(zs_parity_batch_alloc(&test, &task, 512, NULL), ZS_OK);
+    cr_assert_eq(zs_parity_batch_init(&test, &task, 512, NULL), ZS_OK);
     zs_parity_stream held_out = {.kind = ZS_PARITY_TEST, .size = 512};
     cr_assert_eq(zs_parity_fill(&task, &held_out, 0, &test, 1, NULL), ZS_OK);
     cr_assert_eq(zs_mlp_forward(mlp, &test, &loss, NULL, NULL), ZS_OK);

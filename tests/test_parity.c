@@ -24,7 +24,7 @@ static zs_parity_task make_task(uint64_t n_tasks, uint64_t n_bits, uint64_t k, d
 static zs_parity_batch make_batch(const zs_parity_task *task, uint64_t n) {
     zs_parity_batch batch;
     zs_error err;
-    cr_assert_eq(zs_parity_batch_alloc(&batch, task, n, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(zs_parity_batch_init(&batch, task, n, &err), ZS_OK, "%s", err.msg);
     return batch;
 }
 
@@ -513,7 +513,7 @@ Test(parity_fill_errors, batch_too_large_for_memory) {
     zs_parity_task t = make_task(5, 100, 2, 1.4, 1);
     zs_parity_batch b;
     zs_error err;
-    cr_assert_eq(zs_parity_batch_alloc(&b, &t, UINT64_MAX / 4, &err), ZS_ERR_NOMEM);
+    cr_assert_eq(zs_parity_batch_init(&b, &t, UINT64_MAX / 4, &err), ZS_ERR_NOMEM);
     cr_assert(strstr(err.msg, "parity batch: 4611686018427387903 examples of 2 words each exceed "
                               "the address space"),
               "%s", err.msg);

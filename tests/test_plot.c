@@ -36,7 +36,7 @@ static char *svg_of(const zs_plot *fig, const char *name) {
 static zs_plot *new_fig(void) {
     zs_plot *fig;
     zs_error err = {0};
-    cr_assert_eq(zs_plot_alloc(&fig, 640, 440, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(zs_plot_create(&fig, 640, 440, &err), ZS_OK, "%s", err.msg);
     return fig;
 }
 
@@ -643,7 +643,7 @@ Test(plot_errors, group_without_finite_values) {
 Test(plot_errors, figure_too_small_or_too_large) {
     zs_plot *fig;
     zs_error err = {0};
-    cr_assert_eq(zs_plot_alloc(&fig, 50, 400, &err), ZS_ERR_RANGE);
+    cr_assert_eq(zs_plot_create(&fig, 50, 400, &err), ZS_ERR_RANGE);
     cr_assert_null(fig);
     cr_assert(strstr(err.msg, "expected width and height in [100, 20000]"), "%s", err.msg);
 }

@@ -18,36 +18,36 @@
 
 /* Element i's value: (i*7 mod 23) - 11 for signed and float dtypes (× 0.25 for floats),
  * i*7 mod 23 for unsigned; BF16 holds the top 16 bits of that float. */
-static void fill(zs_st_dtype dtype, size_t n, void *out) {
+static void fill(zs_safetensors_dtype dtype, size_t n, void *out) {
     for (size_t i = 0; i < n; i++) {
         long k = (long)(i * 7 % 23);
         float f = (float)(k - 11) * 0.25f;
         switch (dtype) {
-        case ZS_ST_F32:
+        case ZS_SAFETENSORS_F32:
             ((float *)out)[i] = f;
             break;
-        case ZS_ST_F64:
+        case ZS_SAFETENSORS_F64:
             ((double *)out)[i] = (double)f;
             break;
-        case ZS_ST_BF16: {
+        case ZS_SAFETENSORS_BF16: {
             uint32_t bits;
             memcpy(&bits, &f, 4);
             ((uint16_t *)out)[i] = (uint16_t)(bits >> 16);
             break;
         }
-        case ZS_ST_I32:
+        case ZS_SAFETENSORS_I32:
             ((int32_t *)out)[i] = (int32_t)(k - 11);
             break;
-        case ZS_ST_U32:
+        case ZS_SAFETENSORS_U32:
             ((uint32_t *)out)[i] = (uint32_t)k;
             break;
-        case ZS_ST_I64:
+        case ZS_SAFETENSORS_I64:
             ((int64_t *)out)[i] = k - 11;
             break;
-        case ZS_ST_U64:
+        case ZS_SAFETENSORS_U64:
             ((uint64_t *)out)[i] = (uint64_t)k;
             break;
-        case ZS_ST_U8:
+        case ZS_SAFETENSORS_U8:
             ((uint8_t *)out)[i] = (uint8_t)k;
             break;
         }
@@ -57,15 +57,15 @@ static void fill(zs_st_dtype dtype, size_t n, void *out) {
 #define N_SAMPLE 9
 static const struct {
     const char *name;
-    zs_st_dtype dtype;
+    zs_safetensors_dtype dtype;
     int ndim;
     uint64_t shape[ZS_TENSOR_MAX_DIMS];
 } sample[N_SAMPLE] = {
-    {"scalar", ZS_ST_F32, 0, {0}},        {"empty", ZS_ST_I64, 2, {0, 3}},
-    {"blocks.0.w", ZS_ST_F64, 2, {2, 3}}, {"bf16", ZS_ST_BF16, 1, {5}},
-    {"i32", ZS_ST_I32, 3, {2, 2, 2}},     {"u32", ZS_ST_U32, 1, {3}},
-    {"u64", ZS_ST_U64, 1, {2}},           {"u8", ZS_ST_U8, 4, {4, 1, 2, 1}},
-    {"f32", ZS_ST_F32, 2, {3, 4}},
+    {"scalar", ZS_SAFETENSORS_F32, 0, {0}},        {"empty", ZS_SAFETENSORS_I64, 2, {0, 3}},
+    {"blocks.0.w", ZS_SAFETENSORS_F64, 2, {2, 3}}, {"bf16", ZS_SAFETENSORS_BF16, 1, {5}},
+    {"i32", ZS_SAFETENSORS_I32, 3, {2, 2, 2}},     {"u32", ZS_SAFETENSORS_U32, 1, {3}},
+    {"u64", ZS_SAFETENSORS_U64, 1, {2}},           {"u8", ZS_SAFETENSORS_U8, 4, {4, 1, 2, 1}},
+    {"f32", ZS_SAFETENSORS_F32, 2, {3, 4}},
 };
 
 static size_t numel(int ndim, const uint64_t *shape) {
@@ -75,26 +75,26 @@ static size_t numel(int ndim, const uint64_t *shape) {
 }
 
 /* The sample tensors with their data (one malloc'd block per tensor; free with free_sample). */
-static void make_sample(zs_st_tensor *t) {
+static void make_sample(zs_safetensors_tensor *t) {
     for (int i = 0; i < N_SAMPLE; i++) {
-        t[i] = (zs_st_tensor){
+        t[i] = (zs_safetensors_tensor){
             .name = sample[i].name, .dtype = sample[i].dtype, .ndim = sample[i].ndim};
         memcpy(t[i].shape, sample[i].shape, sizeof t[i].shape);
         size_t n = numel(t[i].ndim, t[i].shape);
-        void *data = malloc(n * zs_st_dtype_bytes(t[i].dtype) + 1);
+        void *data = malloc(n * zs_safetensors_dtype_bytes(t[i].dtype) + 1);
         fill(t[i].dtype, n, data);
         t[i].data = data;
     }
 }
 
-static void free_sample(zs_st_tensor *t) {
+static void free_sample(zs_safetensors_tensor *t) {
     for (int i = 0; i < N_SAMPLE; i++) free((void *)t[i].data);
 }
 
-static const zs_st_meta sample_meta[] = {{"step", "42"}, {"note", "héllo \"quoted\""}};
+static const zs_safetensors_meta sample_meta[] = {{"step", "42"}, {"note", "héllo \"quoted\""}};
 
 static void write_sample(const char *path) {
-    zs_st_tensor t[N_SAMPLE];
+    zs_safetensors_tensor t[N_SAMPLE];
     make_sample(t);
     zs_error err;
     cr_assert_eq(zs_safetensors_write(path, t, N_SAMPLE, sample_meta, 2, &err), ZS_OK, "%s",
@@ -111,13 +111,13 @@ static void check_sample(const zs_safetensors *st, const int *order) {
     cr_assert_eq(zs_safetensors_count(st), N_SAMPLE);
     for (int k = 0; k < N_SAMPLE; k++) {
         int i = order[k];
-        const zs_st_tensor *t = zs_safetensors_tensor(st, (size_t)k);
+        const zs_safetensors_tensor *t = zs_safetensors_tensor_at(st, (size_t)k);
         cr_assert_str_eq(t->name, sample[i].name);
         cr_assert_eq(zs_safetensors_find(st, sample[i].name), t);
         cr_assert_eq(t->dtype, sample[i].dtype, "%s", t->name);
         cr_assert_eq(t->ndim, sample[i].ndim, "%s", t->name);
         for (int d = 0; d < t->ndim; d++) cr_assert_eq(t->shape[d], sample[i].shape[d]);
-        size_t n = numel(t->ndim, t->shape), bytes = n * zs_st_dtype_bytes(t->dtype);
+        size_t n = numel(t->ndim, t->shape), bytes = n * zs_safetensors_dtype_bytes(t->dtype);
         unsigned char *want = malloc(bytes + 1), *got = malloc(bytes + 1);
         fill(t->dtype, n, want);
         zs_error err;
@@ -127,7 +127,7 @@ static void check_sample(const zs_safetensors *st, const int *order) {
         free(want);
         free(got);
     }
-    cr_assert_null(zs_safetensors_tensor(st, N_SAMPLE));
+    cr_assert_null(zs_safetensors_tensor_at(st, N_SAMPLE));
     cr_assert_null(zs_safetensors_find(st, "missing"));
 }
 
@@ -136,9 +136,9 @@ static void check_sample(const zs_safetensors *st, const int *order) {
 Test(safetensors, dtype_names_and_sizes) {
     const char *names[] = {"F32", "F64", "BF16", "I32", "U32", "I64", "U64", "U8"};
     const size_t bytes[] = {4, 8, 2, 4, 4, 8, 8, 1};
-    for (int d = ZS_ST_F32; d <= ZS_ST_U8; d++) {
-        cr_assert_str_eq(zs_st_dtype_name((zs_st_dtype)d), names[d]);
-        cr_assert_eq(zs_st_dtype_bytes((zs_st_dtype)d), bytes[d]);
+    for (int d = ZS_SAFETENSORS_F32; d <= ZS_SAFETENSORS_U8; d++) {
+        cr_assert_str_eq(zs_safetensors_dtype_name((zs_safetensors_dtype)d), names[d]);
+        cr_assert_eq(zs_safetensors_dtype_bytes((zs_safetensors_dtype)d), bytes[d]);
     }
 }
 
@@ -150,9 +150,9 @@ Test(safetensors, round_trip_every_dtype_with_scalar_and_empty_tensors) {
     cr_assert_eq(zs_safetensors_open(&st, path, &err), ZS_OK, "%s", err.msg);
     const int order[N_SAMPLE] = {0, 1, 2, 3, 4, 5, 6, 7, 8};
     check_sample(st, order);
-    cr_assert_str_eq(zs_safetensors_meta(st, "step"), "42");
-    cr_assert_str_eq(zs_safetensors_meta(st, "note"), sample_meta[1].value);
-    cr_assert_null(zs_safetensors_meta(st, "missing"));
+    cr_assert_str_eq(zs_safetensors_meta_value(st, "step"), "42");
+    cr_assert_str_eq(zs_safetensors_meta_value(st, "note"), sample_meta[1].value);
+    cr_assert_null(zs_safetensors_meta_value(st, "missing"));
     cr_assert_str_eq(zs_safetensors_path(st), path);
     zs_safetensors_close(st);
 }
@@ -169,7 +169,7 @@ Test(safetensors, no_tensors_and_no_metadata) {
     zs_safetensors *st;
     cr_assert_eq(zs_safetensors_open(&st, path, &err), ZS_OK, "%s", err.msg);
     cr_assert_eq(zs_safetensors_count(st), 0);
-    cr_assert_null(zs_safetensors_meta(st, "format"));
+    cr_assert_null(zs_safetensors_meta_value(st, "format"));
     zs_safetensors_close(st);
 }
 
@@ -178,10 +178,10 @@ Test(safetensors, no_tensors_and_no_metadata) {
 Test(safetensors, exact_bytes) {
     const float a[2] = {1.5f, -2.0f};
     const uint8_t b[3] = {7, 8, 9};
-    const zs_st_tensor t[2] = {
-        {.name = "b", .dtype = ZS_ST_U8, .ndim = 1, .shape = {3}, .data = b},
-        {.name = "a", .dtype = ZS_ST_F32, .ndim = 1, .shape = {2}, .data = a}};
-    const zs_st_meta meta[1] = {{"k", "v"}};
+    const zs_safetensors_tensor t[2] = {
+        {.name = "b", .dtype = ZS_SAFETENSORS_U8, .ndim = 1, .shape = {3}, .data = b},
+        {.name = "a", .dtype = ZS_SAFETENSORS_F32, .ndim = 1, .shape = {2}, .data = a}};
+    const zs_safetensors_meta meta[1] = {{"k", "v"}};
     const char *path = zs_test_path("exact.safetensors");
     zs_error err;
     cr_assert_eq(zs_safetensors_write(path, t, 2, meta, 1, &err), ZS_OK, "%s", err.msg);
@@ -293,7 +293,7 @@ Test(safetensors, we_read_a_file_numpy_wrote) {
     cr_assert_eq(zs_safetensors_open(&st, path, &err), ZS_OK, "%s", err.msg);
     const int order[N_SAMPLE] = {0, 1, 2, 3, 4, 5, 6, 7, 8};
     check_sample(st, order);
-    cr_assert_str_eq(zs_safetensors_meta(st, "note"), sample_meta[1].value);
+    cr_assert_str_eq(zs_safetensors_meta_value(st, "note"), sample_meta[1].value);
     zs_safetensors_close(st);
 }
 
@@ -307,21 +307,24 @@ Test(safetensors, read_checks_presence_dtype_and_shape) {
     cr_assert_eq(zs_safetensors_open(&st, path, &err), ZS_OK, "%s", err.msg);
     float dst[12];
     const uint64_t wrong_shape[2] = {4, 3};
-    cr_assert_eq(zs_safetensors_read(st, "f32", ZS_ST_F32, 2, wrong_shape, dst, &err),
+    cr_assert_eq(zs_safetensors_read(st, "f32", ZS_SAFETENSORS_F32, 2, wrong_shape, dst, &err),
                  ZS_ERR_FORMAT);
     char want[600];
     snprintf(want, sizeof want, "%s: tensor 'f32': expected F32 shape [4, 3], found F32 [3, 4]",
              path);
     expect_msg(&err, want);
     const uint64_t shape[2] = {3, 4};
-    cr_assert_eq(zs_safetensors_read(st, "f32", ZS_ST_F64, 2, shape, dst, &err), ZS_ERR_FORMAT);
+    cr_assert_eq(zs_safetensors_read(st, "f32", ZS_SAFETENSORS_F64, 2, shape, dst, &err),
+                 ZS_ERR_FORMAT);
     snprintf(want, sizeof want, "%s: tensor 'f32': expected F64 shape [3, 4], found F32 [3, 4]",
              path);
     expect_msg(&err, want);
-    cr_assert_eq(zs_safetensors_read(st, "scalar", ZS_ST_F32, 1, shape, dst, &err), ZS_ERR_FORMAT);
+    cr_assert_eq(zs_safetensors_read(st, "scalar", ZS_SAFETENSORS_F32, 1, shape, dst, &err),
+                 ZS_ERR_FORMAT);
     snprintf(want, sizeof want, "%s: tensor 'scalar': expected F32 shape [3], found F32 []", path);
     expect_msg(&err, want);
-    cr_assert_eq(zs_safetensors_read(st, "nope", ZS_ST_F32, 2, shape, dst, &err), ZS_ERR_FORMAT);
+    cr_assert_eq(zs_safetensors_read(st, "nope", ZS_SAFETENSORS_F32, 2, shape, dst, &err),
+                 ZS_ERR_FORMAT);
     snprintf(want, sizeof want, "%s: no tensor 'nope'", path);
     expect_msg(&err, want);
     zs_safetensors_close(st);
@@ -561,8 +564,8 @@ Test(safetensors_write, refuses_duplicate_and_reserved_names) {
     char path[600];
     snprintf(path, sizeof path, "%s/x.safetensors", dir);
     const float x = 1;
-    zs_st_tensor t[2] = {{.name = "w", .dtype = ZS_ST_F32, .data = &x},
-                         {.name = "w", .dtype = ZS_ST_F32, .data = &x}};
+    zs_safetensors_tensor t[2] = {{.name = "w", .dtype = ZS_SAFETENSORS_F32, .data = &x},
+                                  {.name = "w", .dtype = ZS_SAFETENSORS_F32, .data = &x}};
     zs_error err;
     cr_assert_eq(zs_safetensors_write(path, t, 2, NULL, 0, &err), ZS_ERR_USAGE);
     char want[700];
@@ -572,7 +575,7 @@ Test(safetensors_write, refuses_duplicate_and_reserved_names) {
     cr_assert_eq(zs_safetensors_write(path, t, 2, NULL, 0, &err), ZS_ERR_USAGE);
     snprintf(want, sizeof want, "%s: tensor 1: name '__metadata__' is empty or reserved", path);
     expect_msg(&err, want);
-    const zs_st_meta meta[2] = {{"k", "1"}, {"k", "2"}};
+    const zs_safetensors_meta meta[2] = {{"k", "1"}, {"k", "2"}};
     cr_assert_eq(zs_safetensors_write(path, t, 1, meta, 2, &err), ZS_ERR_USAGE);
     snprintf(want, sizeof want, "%s: metadata 'k' appears twice", path);
     expect_msg(&err, want);
@@ -584,13 +587,14 @@ Test(safetensors_write, refuses_bad_rank_and_dtype) {
     char path[600], want[700];
     snprintf(path, sizeof path, "%s/x.safetensors", dir);
     const float x[2] = {1, 2};
-    zs_st_tensor t = {.name = "w", .dtype = ZS_ST_F32, .ndim = 5, .shape = {1, 1, 1, 1}, .data = x};
+    zs_safetensors_tensor t = {
+        .name = "w", .dtype = ZS_SAFETENSORS_F32, .ndim = 5, .shape = {1, 1, 1, 1}, .data = x};
     zs_error err;
     cr_assert_eq(zs_safetensors_write(path, &t, 1, NULL, 0, &err), ZS_ERR_USAGE);
     snprintf(want, sizeof want, "%s: tensor 'w': 5 dimensions, expected 0 to 4", path);
     expect_msg(&err, want);
     t.ndim = 1;
-    t.dtype = (zs_st_dtype)99;
+    t.dtype = (zs_safetensors_dtype)99;
     cr_assert_eq(zs_safetensors_write(path, &t, 1, NULL, 0, &err), ZS_ERR_USAGE);
     snprintf(want, sizeof want, "%s: tensor 'w': unknown dtype 99", path);
     expect_msg(&err, want);
@@ -614,7 +618,8 @@ Test(safetensors_write, failing_write_leaves_the_old_file_and_no_temporary) {
         setrlimit(RLIMIT_FSIZE, &limit);
         size_t n = 1 << 18;
         float *big = calloc(n, sizeof *big);
-        zs_st_tensor t = {.name = "big", .dtype = ZS_ST_F32, .ndim = 1, .shape = {n}, .data = big};
+        zs_safetensors_tensor t = {
+            .name = "big", .dtype = ZS_SAFETENSORS_F32, .ndim = 1, .shape = {n}, .data = big};
         zs_error err;
         zs_status s = zs_safetensors_write(path, &t, 1, NULL, 0, &err);
         _exit(s == ZS_ERR_IO && strstr(err.msg, "write failed") ? 0 : 1);

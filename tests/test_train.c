@@ -24,8 +24,9 @@ static const char *counting_file(uint64_t n_tokens) {
     return path;
 }
 
-static zs_train_options gpt_options(const char *data) {
-    zs_train_options o = zs_train_options_defaults();
+static zs_train_opts gpt_options(const char *data) {
+    zs_train_opts o;
+    zs_train_opts_init(&o);
     o.model.gpt.context = 16;
     o.data_path = data;
     o.steps = 10;
@@ -35,7 +36,7 @@ static zs_train_options gpt_options(const char *data) {
 
 Test(train_windows, sequential_rows_read_the_documented_windows) {
     /* 1001 tokens, T = 10: 100 windows; val fraction 0.15 holds out ceil(15) = 15. */
-    zs_train_options o = gpt_options(counting_file(1001));
+    zs_train_opts o = gpt_options(counting_file(1001));
     o.order = ZS_ORDER_SEQUENTIAL;
     o.val_fraction = 0.15;
     o.eval_tokens = 45;
@@ -59,7 +60,7 @@ Test(train_windows, sequential_rows_read_the_documented_windows) {
 }
 
 Test(train_windows, shuffled_epochs_are_seeded_permutations_of_the_training_windows) {
-    zs_train_options o = gpt_options(counting_file(1001));
+    zs_train_opts o = gpt_options(counting_file(1001));
     o.val_fraction = 0.15;
     o.seed = 7;
     zs_train_windows w, again;
@@ -90,7 +91,8 @@ Test(train_windows, shuffled_epochs_are_seeded_permutations_of_the_training_wind
 }
 
 Test(train_parity, a_fixed_training_set_is_cycled_in_order) {
-    zs_train_options o = zs_train_options_defaults();
+    zs_train_opts o;
+    zs_train_opts_init(&o);
     o.model.kind = ZS_MODEL_MLP;
     o.parity = (zs_parity_spec){4, 10, 3, 1.0, 3};
     o.train_size = 10;
@@ -113,16 +115,16 @@ Test(train_parity, a_fixed_training_set_is_cycled_in_order) {
     zs_train_parity_close(&p);
 }
 
-static void check_fails(const zs_train_options *o, const char *message) {
+static void check_fails(const zs_train_opts *o, const char *message) {
     zs_error err = {0};
-    cr_assert_eq(zs_train_options_check(o, &err), ZS_ERR_USAGE, "expected '%s'", message);
+    cr_assert_eq(zs_train_opts_check(o, &err), ZS_ERR_USAGE, "expected '%s'", message);
     cr_assert_str_eq(err.msg, message);
 }
 
 Test(train_options, each_check_names_its_field) {
-    zs_train_options o = gpt_options("d.npy");
+    zs_train_opts o = gpt_options("d.npy");
     zs_error err = {0};
-    cr_assert_eq(zs_train_options_check(&o, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(zs_train_opts_check(&o, &err), ZS_OK, "%s", err.msg);
     o.accum = 0;
     check_fails(&o, "--grad-accum: expected at least 1, got 0");
     o = gpt_options("d.npy");
@@ -165,7 +167,7 @@ Test(train_options, names_parse_and_print) {
 }
 
 Test(train_run, progress_line_and_a_finished_run_resumes_to_itself) {
-    zs_train_options o = gpt_options(counting_file(4001));
+    zs_train_opts o = gpt_options(counting_file(4001));
     o.model.gpt = (zs_gpt_config){0, 16, 16, 1, 1, 32};
     o.steps = 3;
     o.batch = 2;
@@ -196,7 +198,8 @@ Test(train_run, progress_line_and_a_finished_run_resumes_to_itself) {
 }
 
 Test(train_eval, refuses_an_mlp_checkpoint) {
-    zs_train_options o = zs_train_options_defaults();
+    zs_train_opts o;
+    zs_train_opts_init(&o);
     o.model.kind = ZS_MODEL_MLP;
     o.model.mlp = (zs_mlp_config){0, 0, 8, 1};
     o.parity = (zs_parity_spec){2, 6, 2, 1.0, 0};
@@ -220,12 +223,12 @@ Test(train_eval, refuses_an_mlp_checkpoint) {
 }
 
 /* An untrained MLP checkpoint (2 tasks, 6 bits) with the given metadata. */
-static const char *mlp_checkpoint(const zs_st_meta *meta, size_t n_meta) {
+static const char *mlp_checkpoint(const zs_safetensors_meta *meta, size_t n_meta) {
     zs_model_config cfg = {.kind = ZS_MODEL_MLP, .mlp = {2, 6, 8, 1}};
     zs_mlp *mlp;
     zs_error err = {0};
     cr_assert_eq(zs_mlp_create(&mlp, &cfg.mlp, 4, 1, &err), ZS_OK, "%s", err.msg);
-    zs_mlp_init(mlp, 1);
+    zs_mlp_draw_weights(mlp, 1);
     const char *path = zs_test_path("plain.safetensors");
     cr_assert_eq(zs_checkpoint_write(path, &cfg, zs_mlp_get_layout(mlp), zs_mlp_params(mlp), NULL,
                                      meta, n_meta, &err),
@@ -247,15 +250,17 @@ Test(train_eval, parity_refuses_checkpoints_without_the_runs_options) {
     eval_parity_fails(mlp_checkpoint(NULL, 0),
                       "plain.safetensors: metadata \"train.options\": expected the run's options "
                       "as a JSON object");
-    zs_st_meta no_k = {"train.options", "{\"tasks\": 2, \"bits\": 6, \"zipf_exponent\": 1.0}"};
+    zs_safetensors_meta no_k = {"train.options",
+                                "{\"tasks\": 2, \"bits\": 6, \"zipf_exponent\": 1.0}"};
     eval_parity_fails(mlp_checkpoint(&no_k, 1),
                       "plain.safetensors: metadata \"train.options\": \"k\": expected an integer");
-    zs_st_meta no_zipf = {"train.options", "{\"tasks\": 2, \"bits\": 6, \"k\": 2, \"seed\": 0, "
-                                           "\"test_size\": 8, \"eval_per_subtask\": 2}"};
+    zs_safetensors_meta no_zipf = {"train.options",
+                                   "{\"tasks\": 2, \"bits\": 6, \"k\": 2, \"seed\": 0, "
+                                   "\"test_size\": 8, \"eval_per_subtask\": 2}"};
     eval_parity_fails(mlp_checkpoint(&no_zipf, 1), "\"zipf_exponent\": expected a number");
-    zs_st_meta other_task = {"train.options",
-                             "{\"tasks\": 3, \"bits\": 6, \"k\": 2, \"seed\": 0, \"test_size\": 8, "
-                             "\"eval_per_subtask\": 2, \"zipf_exponent\": 1.0}"};
+    zs_safetensors_meta other_task = {
+        "train.options", "{\"tasks\": 3, \"bits\": 6, \"k\": 2, \"seed\": 0, \"test_size\": 8, "
+                         "\"eval_per_subtask\": 2, \"zipf_exponent\": 1.0}"};
     eval_parity_fails(mlp_checkpoint(&other_task, 1),
                       "the model's inputs (2 tasks, 6 bits) do not match its stored task (3, 6)");
 }

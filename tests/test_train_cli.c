@@ -111,15 +111,16 @@ static void assert_same_tensors(const char *a, const char *b) {
     cr_assert_eq(zs_safetensors_open(&y, pb, &err), ZS_OK, "%s", err.msg);
     cr_assert_eq(zs_safetensors_count(x), zs_safetensors_count(y));
     for (size_t i = 0; i < zs_safetensors_count(x); i++) {
-        const zs_st_tensor *t = zs_safetensors_tensor(x, i);
-        const zs_st_tensor *u = zs_safetensors_find(y, t->name);
+        const zs_safetensors_tensor *t = zs_safetensors_tensor_at(x, i);
+        const zs_safetensors_tensor *u = zs_safetensors_find(y, t->name);
         cr_assert(u, "%s lacks %s", pb, t->name);
-        size_t bytes = zs_st_dtype_bytes(t->dtype);
+        size_t bytes = zs_safetensors_dtype_bytes(t->dtype);
         for (int d = 0; d < t->ndim; d++) bytes *= t->shape[d];
         cr_assert(t->dtype == u->dtype && t->ndim == u->ndim);
         cr_assert(memcmp(t->data, u->data, bytes) == 0, "tensor %s differs", t->name);
     }
-    cr_assert_str_eq(zs_safetensors_meta(x, "train.step"), zs_safetensors_meta(y, "train.step"));
+    cr_assert_str_eq(zs_safetensors_meta_value(x, "train.step"),
+                     zs_safetensors_meta_value(y, "train.step"));
     zs_safetensors_close(x);
     zs_safetensors_close(y);
 }

@@ -62,13 +62,12 @@ size_t zs_runs_dataset_rows(const zs_runs *runs, size_t dataset, size_t *rows);
 const char *zs_runs_dataset_label(const zs_runs *runs, size_t dataset);
 
 /* ---- the Chinchilla fit --------------------------------------------------------------
- * Parameters p = (a, b, e, alpha, beta) with A = e^a, B = e^b, E = e^e;
+ * Parameters p = (e, a, b, alpha, beta), indexed by ZS_LAW_E .. ZS_LAW_BETA, with E = e^e,
+ * A = e^a, B = e^b;
  * log L^ = logsumexp(a - alpha log N, b - beta log D, e); the objective is the SUM over
  * points of weight * rho(log L^ - log L), rho = Huber_delta (scipy.special.huber) or r^2
  * (plain least squares). */
 typedef enum { ZS_FIT_HUBER, ZS_FIT_LSQ } zs_fit_loss;
-
-enum { ZS_FIT_A, ZS_FIT_B, ZS_FIT_E, ZS_FIT_ALPHA, ZS_FIT_BETA, ZS_FIT_NPARAMS };
 
 /* The points of one fit in log space, with the distinct log N and log D values indexed
  * so the power terms are computed once per distinct value (sweeps reuse sizes). */
@@ -88,14 +87,14 @@ void zs_fit_data_free(zs_fit_data *data);
 
 /* The objective at p; when grad is non-NULL, also its gradient (one pass). */
 double zs_fit_objective(const zs_fit_data *data, zs_fit_loss loss, double delta,
-                        const double p[ZS_FIT_NPARAMS], double grad[ZS_FIT_NPARAMS]);
+                        const double p[ZS_LAW_N_PARAMS], double grad[ZS_LAW_N_PARAMS]);
 
 /* A grid of starts: the product of five axes lo, lo+step, ..., <= hi (+1e-9 slack). */
 typedef struct {
     double lo, hi, step;
 } zs_fit_axis;
 typedef struct {
-    zs_fit_axis axis[ZS_FIT_NPARAMS]; /* indexed by ZS_FIT_A .. ZS_FIT_BETA */
+    zs_fit_axis axis[ZS_LAW_N_PARAMS]; /* indexed by ZS_LAW_E .. ZS_LAW_BETA */
 } zs_fit_grid;
 
 /* [EP]'s grid: alpha, beta in 0:2:0.5, e in -1:1:0.5, a, b in 0:25:5 (4,500 starts). */
@@ -111,7 +110,7 @@ void zs_fit_grid_format(const zs_fit_grid *grid, char *buf, size_t size);
 size_t zs_fit_grid_size(const zs_fit_grid *grid);
 /* Start number `index` (axes vary fastest from beta to a: alpha, beta, e, a, b order as
  * the peer's itertools.product). */
-void zs_fit_grid_point(const zs_fit_grid *grid, size_t index, double p[ZS_FIT_NPARAMS]);
+void zs_fit_grid_point(const zs_fit_grid *grid, size_t index, double p[ZS_LAW_N_PARAMS]);
 
 typedef struct {
     zs_fit_loss loss;
@@ -135,7 +134,7 @@ void zs_fit_opts_init(zs_fit_opts *opts);
 
 typedef struct {
     zs_chinchilla law;
-    double p[ZS_FIT_NPARAMS];
+    double p[ZS_LAW_N_PARAMS];
     double objective;
     double residual_rms; /* of log L^ - log L, unweighted */
     size_t n_points;
@@ -151,7 +150,7 @@ typedef struct {
  * over starts. With a finite opts->e_max, the best fit with E <= e_max (see zs_fit_opts);
  * an e_max that is not a positive number (or +INFINITY) is ZS_ERR_USAGE. */
 zs_status zs_fit_chinchilla(const zs_fit_data *data, const zs_fit_opts *opts,
-                            const double (*extra)[ZS_FIT_NPARAMS], size_t n_extra,
+                            const double (*extra)[ZS_LAW_N_PARAMS], size_t n_extra,
                             zs_fit_result *result, zs_error *err);
 /* Fills law, residual_rms and n_points from p. */
 void zs_fit_result_finish(const zs_fit_data *data, zs_fit_result *result);
@@ -165,13 +164,9 @@ typedef struct {
 } zs_interval;
 
 enum {
-    ZS_BOOT_E,
-    ZS_BOOT_A,
-    ZS_BOOT_B,
-    ZS_BOOT_ALPHA,
-    ZS_BOOT_BETA,
-    ZS_BOOT_a, /* beta / (alpha + beta): N_opt's exponent */
-    ZS_BOOT_b, /* alpha / (alpha + beta): D_opt's exponent */
+    /* ZS_LAW_E .. ZS_LAW_BETA (law.h), then: */
+    ZS_BOOT_a = ZS_LAW_N_PARAMS, /* beta / (alpha + beta): N_opt's exponent */
+    ZS_BOOT_b,                   /* alpha / (alpha + beta): D_opt's exponent */
     ZS_BOOT_NSTATS
 };
 extern const char *const zs_boot_stat_names[ZS_BOOT_NSTATS]; /* "E", ..., "a", "b" */

@@ -104,15 +104,6 @@ zs_status zs_frontier_interval_at(const zs_chinchilla *laws, size_t n_laws, doub
 /* ---- the data-dependent law [GZ] --------------------------------------------------------
  * Each parameter x of per-dataset laws regressed linearly on the datasets' H:
  * x(H) = m_x H + n_x, and the gzip-adjusted law (1 - epsilon) x_reference + epsilon x(H). */
-enum { ZS_LAW_E, ZS_LAW_A, ZS_LAW_B, ZS_LAW_ALPHA, ZS_LAW_BETA, ZS_LAW_N_PARAMS };
-
-/* "E", "A", "B", "alpha", "beta" (the law.json keys). */
-const char *zs_law_param_name(int param);
-double zs_law_param_get(const zs_chinchilla *law, int param);
-void zs_law_param_set(zs_chinchilla *law, int param, double value);
-
-/* Chinchilla's published fit [CH]: E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28. */
-zs_chinchilla zs_chinchilla_published(void);
 
 typedef struct {
     zs_ols param[ZS_LAW_N_PARAMS]; /* indexed by ZS_LAW_E.. */

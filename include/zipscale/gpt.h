@@ -43,7 +43,7 @@ typedef struct zs_gpt zs_gpt;
 
 /* A model with room for activations of up to max_batch sequences of cfg->context tokens;
  * matmuls in `precision` on `threads` threads (0 = all cores). Parameters are zero until
- * zs_gpt_init or a checkpoint fills them. */
+ * zs_gpt_draw_weights or a checkpoint fills them. */
 zs_status zs_gpt_create(zs_gpt **out, const zs_gpt_config *cfg, uint32_t max_batch,
                         zs_precision precision, int threads, zs_error *err);
 void zs_gpt_free(zs_gpt *gpt);
@@ -54,7 +54,7 @@ float *zs_gpt_grads(zs_gpt *gpt);  /* same layout */
 /* Seeded initialisation (docs/model.md): matrices N(0, 0.02²), the residual output
  * projections (attn_out, mlp_down) N(0, (0.02/sqrt(2·layers))²), norm gains 1. Each tensor
  * draws from its own stream (seed, tensor index). */
-void zs_gpt_init(zs_gpt *gpt, uint64_t seed);
+void zs_gpt_draw_weights(zs_gpt *gpt, uint64_t seed);
 
 /* Forward pass on inputs and targets, each (batch, seq_len) token ids, row-major;
  * batch <= max_batch, seq_len <= context. *loss_nats is the mean cross-entropy over all

@@ -40,7 +40,7 @@ void zs_measure_encode_be32(const uint32_t *ids, uint64_t n_tokens, uint8_t *out
  * Python's gzip.GzipFile(fileobj=BytesIO(), mode="wb") to the byte. Not thread-safe:
  * one per thread. */
 typedef struct zs_gzip_stream zs_gzip_stream;
-zs_status zs_gzip_stream_alloc(zs_gzip_stream **stream, int level, zs_error *err);
+zs_status zs_gzip_stream_create(zs_gzip_stream **stream, int level, zs_error *err);
 zs_status zs_gzip_stream_size(zs_gzip_stream *stream, const void *data, uint64_t bytes,
                               uint64_t *compressed_bytes, zs_error *err);
 void zs_gzip_stream_free(zs_gzip_stream *stream);
@@ -51,7 +51,7 @@ zs_status zs_gzip_compressed_bytes(const void *data, uint64_t bytes, int level,
 /* One reusable zstd compressor (libzstd, one frame, its default frame parameters). */
 #define ZS_ZSTD_DEFAULT_LEVEL 19
 typedef struct zs_zstd_stream zs_zstd_stream;
-zs_status zs_zstd_stream_alloc(zs_zstd_stream **stream, int level, zs_error *err);
+zs_status zs_zstd_stream_create(zs_zstd_stream **stream, int level, zs_error *err);
 zs_status zs_zstd_stream_size(zs_zstd_stream *stream, const void *data, uint64_t bytes,
                               uint64_t *compressed_bytes, zs_error *err);
 void zs_zstd_stream_free(zs_zstd_stream *stream);

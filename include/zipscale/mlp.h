@@ -41,7 +41,7 @@ float *zs_mlp_params(zs_mlp *mlp);
 float *zs_mlp_grads(zs_mlp *mlp);
 /* PyTorch's nn.Linear default: weights and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)), each
  * tensor from its own stream (seed, tensor index). */
-void zs_mlp_init(zs_mlp *mlp, uint64_t seed);
+void zs_mlp_draw_weights(zs_mlp *mlp, uint64_t seed);
 /* Forward on a parity batch (batch->n_examples <= max_batch, built for the same n_tasks and
  * n_bits): mean loss in nats; example_loss_nats (n_examples, may be NULL) each example's.
  * The batch is checked (task-bit words, subtask ids, stray high bits, labels; ZS_ERR_RANGE

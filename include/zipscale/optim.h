@@ -15,21 +15,21 @@ extern "C" {
  *   p -= lr (m̂ / (sqrt(v̂) + ε) + λ p)   (λ only on ZS_TENSOR_DECAY tensors). */
 typedef struct {
     double beta1, beta2, eps, weight_decay;
-} zs_adamw_config;
+} zs_adamw_opts;
 
 /* torch's defaults: β1 0.9, β2 0.999, ε 1e-8, weight decay 0.01. */
-zs_adamw_config zs_adamw_defaults(void);
-zs_status zs_adamw_config_check(const zs_adamw_config *cfg, zs_error *err);
+void zs_adamw_opts_init(zs_adamw_opts *opts);
+zs_status zs_adamw_opts_check(const zs_adamw_opts *cfg, zs_error *err);
 
 typedef struct {
-    zs_adamw_config cfg;
+    zs_adamw_opts cfg;
     const zs_layout *layout; /* borrowed: the model's */
     float *moments;          /* one allocation: m then v, each layout->numel */
     float *m, *v;
     uint64_t t; /* steps taken */
 } zs_adamw;
 
-zs_status zs_adamw_init(zs_adamw *opt, const zs_layout *layout, const zs_adamw_config *cfg,
+zs_status zs_adamw_init(zs_adamw *opt, const zs_layout *layout, const zs_adamw_opts *cfg,
                         zs_error *err);
 void zs_adamw_free(zs_adamw *opt);
 /* One update of params with grads at learning rate lr. */

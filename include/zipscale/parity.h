@@ -57,8 +57,8 @@ typedef struct {
     uint8_t *label;    /* (n_examples): parity of the task bits in S_subtask, 0 or 1 */
 } zs_parity_batch;
 
-zs_status zs_parity_batch_alloc(zs_parity_batch *batch, const zs_parity_task *task,
-                                uint64_t n_examples, zs_error *err);
+zs_status zs_parity_batch_init(zs_parity_batch *batch, const zs_parity_task *task,
+                               uint64_t n_examples, zs_error *err);
 void zs_parity_batch_free(zs_parity_batch *batch);
 /* Rows [first, first+count) of batch as a batch that borrows its storage (never free it).
  * first + count must not exceed batch->n_examples. */

@@ -19,7 +19,7 @@ typedef enum { ZS_PLOT_LINEAR = 0, ZS_PLOT_LOG10 } zs_plot_scale;
 typedef enum { ZS_PLOT_BOX = 0, ZS_PLOT_VIOLIN } zs_plot_dist_style;
 
 /* A figure of width x height points (1 pt = 1 SVG user unit = 1 PNG pixel = 1/72 in). */
-zs_status zs_plot_alloc(zs_plot **fig, double width_pt, double height_pt, zs_error *err);
+zs_status zs_plot_create(zs_plot **fig, double width_pt, double height_pt, zs_error *err);
 void zs_plot_free(zs_plot *fig);
 
 /* Texts are copied; NULL clears. Give units in axis labels: "tokens D", "loss (nats)". */

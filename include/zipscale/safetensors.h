@@ -17,34 +17,35 @@ extern "C" {
  * header {name: {dtype, shape, data_offsets}, "__metadata__": {string: string}}, then the
  * raw little-endian tensor bytes. docs/formats.md. */
 typedef enum {
-    ZS_ST_F32,
-    ZS_ST_F64,
-    ZS_ST_BF16,
-    ZS_ST_I32,
-    ZS_ST_U32,
-    ZS_ST_I64,
-    ZS_ST_U64,
-    ZS_ST_U8
-} zs_st_dtype;
-const char *zs_st_dtype_name(zs_st_dtype dtype); /* "F32", "BF16", ... */
-size_t zs_st_dtype_bytes(zs_st_dtype dtype);
+    ZS_SAFETENSORS_F32,
+    ZS_SAFETENSORS_F64,
+    ZS_SAFETENSORS_BF16,
+    ZS_SAFETENSORS_I32,
+    ZS_SAFETENSORS_U32,
+    ZS_SAFETENSORS_I64,
+    ZS_SAFETENSORS_U64,
+    ZS_SAFETENSORS_U8
+} zs_safetensors_dtype;
+const char *zs_safetensors_dtype_name(zs_safetensors_dtype dtype); /* "F32", "BF16", ... */
+size_t zs_safetensors_dtype_bytes(zs_safetensors_dtype dtype);
 
 typedef struct {
     const char *name;
-    zs_st_dtype dtype;
+    zs_safetensors_dtype dtype;
     int ndim; /* 0 .. ZS_TENSOR_MAX_DIMS */
     uint64_t shape[ZS_TENSOR_MAX_DIMS];
     const void *data; /* product(shape) elements */
-} zs_st_tensor;
+} zs_safetensors_tensor;
 
 typedef struct {
     const char *key;
     const char *value;
-} zs_st_meta;
+} zs_safetensors_meta;
 
 /* Writes the tensors (names unique) and metadata to path atomically. */
-zs_status zs_safetensors_write(const char *path, const zs_st_tensor *tensors, size_t n_tensors,
-                               const zs_st_meta *meta, size_t n_meta, zs_error *err);
+zs_status zs_safetensors_write(const char *path, const zs_safetensors_tensor *tensors,
+                               size_t n_tensors, const zs_safetensors_meta *meta, size_t n_meta,
+                               zs_error *err);
 
 /* A file opened for reading (memory-mapped); every header field, offset and size is
  * validated on open, and errors name the file and the tensor or field. */
@@ -53,17 +54,18 @@ zs_status zs_safetensors_open(zs_safetensors **out, const char *path, zs_error *
 void zs_safetensors_close(zs_safetensors *st);
 size_t zs_safetensors_count(const zs_safetensors *st);
 /* The i-th tensor in file order (data points into the map; not necessarily aligned). */
-const zs_st_tensor *zs_safetensors_tensor(const zs_safetensors *st, size_t i);
+const zs_safetensors_tensor *zs_safetensors_tensor_at(const zs_safetensors *st, size_t i);
 /* The tensor of that name, or NULL. */
-const zs_st_tensor *zs_safetensors_find(const zs_safetensors *st, const char *name);
+const zs_safetensors_tensor *zs_safetensors_find(const zs_safetensors *st, const char *name);
 /* The metadata value for key, or NULL. */
-const char *zs_safetensors_meta(const zs_safetensors *st, const char *key);
+const char *zs_safetensors_meta_value(const zs_safetensors *st, const char *key);
 /* The path the file was opened with (for messages). */
 const char *zs_safetensors_path(const zs_safetensors *st);
 /* Copies tensor `name` into dst, checking that it exists with this dtype and shape;
  * errors name the file, the tensor and what was expected vs found. */
-zs_status zs_safetensors_read(const zs_safetensors *st, const char *name, zs_st_dtype dtype,
-                              int ndim, const uint64_t *shape, void *dst, zs_error *err);
+zs_status zs_safetensors_read(const zs_safetensors *st, const char *name,
+                              zs_safetensors_dtype dtype, int ndim, const uint64_t *shape,
+                              void *dst, zs_error *err);
 
 /* ---- checkpoints ---- a model's config, parameters and (optionally) AdamW state in one
  * safetensors file; the caller adds its own metadata (the trainer's step, RNG, data
@@ -82,11 +84,11 @@ const char *zs_model_kind_name(zs_model_kind kind); /* "gpt", "mlp" */
  * caller's extra (keys must not collide: ZS_ERR_USAGE). Atomic. The config must pass its
  * model's check and have layout->numel parameters (else ZS_ERR_USAGE). */
 zs_status zs_checkpoint_write(const char *path, const zs_model_config *cfg, const zs_layout *layout,
-                              const float *params, const zs_adamw *opt, const zs_st_meta *extra,
-                              size_t n_extra, zs_error *err);
+                              const float *params, const zs_adamw *opt,
+                              const zs_safetensors_meta *extra, size_t n_extra, zs_error *err);
 /* The model config stored in an opened checkpoint, checked as zs_gpt_config_check /
  * zs_mlp_config_check do (errors name the file and field). */
-zs_status zs_checkpoint_config(const zs_safetensors *st, zs_model_config *cfg, zs_error *err);
+zs_status zs_checkpoint_read_config(const zs_safetensors *st, zs_model_config *cfg, zs_error *err);
 /* Loads params, and AdamW moments + step when opt != NULL (opt already initialised on the
  * same layout; its cfg is checked against the file's, mismatch = ZS_ERR_FORMAT naming the
  * field), checking every tensor's presence, dtype and shape against the layout; a missing,

@@ -157,9 +157,9 @@ void zs_sweep_plan_free(zs_sweep_plan *plan, size_t n_datasets);
 typedef struct {
     char data[4096], val[4096], out[4096];
 } zs_sweep_run_paths;
-zs_status zs_sweep_run_options(const zs_sweep_spec *spec, const zs_sweep_plan *plan, size_t run,
-                               const char *sweep_dir, zs_sweep_run_paths *paths,
-                               zs_train_options *opt, zs_error *err);
+zs_status zs_sweep_run_train_opts(const zs_sweep_spec *spec, const zs_sweep_plan *plan, size_t run,
+                                  const char *sweep_dir, zs_sweep_run_paths *paths,
+                                  zs_train_opts *opt, zs_error *err);
 
 /* Seconds per training step (forward, backward, AdamW) and per forward pass of a batch, of
  * each (dataset, model): speeds[dataset * n_models + model], malloc'd. Measured here with

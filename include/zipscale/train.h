@@ -83,7 +83,7 @@ typedef struct {
        parity) and steps is non-zero */
     uint64_t tokens, steps;
     uint32_t batch, accum; /* sequences (examples) per micro-step; micro-steps per step */
-    zs_adamw_config adamw;
+    zs_adamw_opts adamw;
     zs_lr_schedule schedule;   /* total_steps is filled in from the run's length */
     double grad_clip;          /* max global norm; 0 = none */
     uint64_t eval_every;       /* evaluate after every K steps (and after the last) */
@@ -95,14 +95,14 @@ typedef struct {
     uint64_t halt_after;           /* stop after this many steps with status "halted"; 0 = no */
     const char *dump_token_losses; /* .npy of the final evaluation's per-token losses, or NULL */
     FILE *progress;                /* a progress line (carriage-return updated), or NULL */
-} zs_train_options;
+} zs_train_opts;
 
 /* lr 1e-3 constant, AdamW defaults, batch 8, accum 1, eval every 100 steps on 8192
  * tokens, log every step, val fraction 0.1, shuffled, fp32, 1 thread, seed 0; parity:
  * test 10000 examples, 1000 per subtask. Model, data, length and out_dir are left unset. */
-zs_train_options zs_train_options_defaults(void);
+void zs_train_opts_init(zs_train_opts *opts);
 /* Checks every field that needs no file (errors name the field; ZS_ERR_USAGE). */
-zs_status zs_train_options_check(const zs_train_options *opt, zs_error *err);
+zs_status zs_train_opts_check(const zs_train_opts *opt, zs_error *err);
 
 typedef struct {
     zs_train_status status;
@@ -118,7 +118,7 @@ typedef struct {
     char diverged[128]; /* status diverged: what was not finite, at which step */
 } zs_train_result;
 
-zs_status zs_train_run(const zs_train_options *opt, zs_train_result *result, zs_error *err);
+zs_status zs_train_run(const zs_train_opts *opt, zs_train_result *result, zs_error *err);
 
 /* The mean loss (nats/token) of a GPT checkpoint on the first ceil(eval_tokens / T)
  * windows of a token file (eval_tokens 0 = every whole window), with the checkpoint's

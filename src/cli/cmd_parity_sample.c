@@ -247,7 +247,7 @@ static int parity_sample_run(int argc, char **argv) {
     zs_parity_batch batch = {0};
     zs_status st = sibling_paths_make(opt.output, &paths)
                        ? zs_fail(&err, ZS_ERR_NOMEM, "out of memory (output paths)")
-                       : zs_parity_batch_alloc(&batch, &task, examples, &err);
+                       : zs_parity_batch_init(&batch, &task, examples, &err);
     if (!st) st = fill_stream(&task, kind, &batch, &err);
     if (!st) st = write_outputs(&task, kind, &batch, &paths, &err);
     if (!st) st = report(&task, kind, &batch, &paths, &err);

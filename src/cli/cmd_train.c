@@ -154,8 +154,8 @@ static char *output_dir(void) {
 }
 
 /* Fills o from the parsed options; returns -1 to go on, or an exit code. */
-static int build_options(zs_train_options *o, zs_error *err) {
-    *o = zs_train_options_defaults();
+static int build_options(zs_train_opts *o, zs_error *err) {
+    zs_train_opts_init(o);
     int code = -1;
     if (strcmp(a.model, "gpt") == 0) {
         o->model.kind = ZS_MODEL_GPT;
@@ -195,7 +195,7 @@ static int build_options(zs_train_options *o, zs_error *err) {
     o->schedule.lr_min = a.lr_min;
     o->schedule.warmup_steps = a.warmup;
     o->schedule.decay_steps = a.decay;
-    o->adamw = (zs_adamw_config){a.beta1, a.beta2, a.eps, a.weight_decay};
+    o->adamw = (zs_adamw_opts){a.beta1, a.beta2, a.eps, a.weight_decay};
     o->threads = a.threads;
     o->data_path = a.data;
     o->val_path = a.val;
@@ -215,7 +215,7 @@ static int build_options(zs_train_options *o, zs_error *err) {
     return -1;
 }
 
-static void print_summary(const zs_train_options *o, const zs_train_result *r) {
+static void print_summary(const zs_train_opts *o, const zs_train_result *r) {
     int gpt = o->model.kind == ZS_MODEL_GPT;
     printf("status      %s\n", zs_train_status_name(r->status));
     printf("steps       %llu\n", (unsigned long long)r->steps);
@@ -238,7 +238,7 @@ static int train_run(int argc, char **argv) {
     if (!a.output && !a.resume)
         return zs_cli_usage_error(&train_spec, "the run directory -o DIR is missing");
     zs_error err = {0};
-    zs_train_options o;
+    zs_train_opts o;
     code = build_options(&o, &err);
     if (code == -2) return zs_cli_fail(&err);
     if (code >= 0) return code;

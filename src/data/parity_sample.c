@@ -6,8 +6,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
-zs_status zs_parity_batch_alloc(zs_parity_batch *batch, const zs_parity_task *task,
-                                uint64_t n_examples, zs_error *err) {
+zs_status zs_parity_batch_init(zs_parity_batch *batch, const zs_parity_task *task,
+                               uint64_t n_examples, zs_error *err) {
     batch->n_examples = 0;
     batch->words_per_example = task->words_per_example;
     batch->subtask = NULL;

@@ -81,7 +81,7 @@ zs_status zs_pcfg_generate(const zs_pcfg_knobs *knobs, zs_pcfg **out, zs_error *
     *out = NULL;
     zs_status st = check_knobs(knobs, err);
     if (st != ZS_OK) return st;
-    zs_pcfg *g = zs_pcfg__new(err);
+    zs_pcfg *g = zs_pcfg__create(err);
     if (!g) return ZS_ERR_NOMEM;
     uint32_t nt = knobs->nonterminals;
     uint64_t max_rules = (uint64_t)nt * knobs->max_options + nt;

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-zs_pcfg *zs_pcfg__new(zs_error *err) {
+zs_pcfg *zs_pcfg__create(zs_error *err) {
     return zs_calloc(1, sizeof(zs_pcfg), "grammar", err);
 }
 

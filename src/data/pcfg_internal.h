@@ -29,7 +29,7 @@ struct zs_pcfg {
 };
 
 /* A zeroed grammar, to be filled by a generator or the parser. */
-zs_pcfg *zs_pcfg__new(zs_error *err);
+zs_pcfg *zs_pcfg__create(zs_error *err);
 /* Builds the per-nonterminal rule lists and alias tables once the rules are in place.
  * Every nonterminal must have a rule with positive probability. */
 zs_status zs_pcfg__index(zs_pcfg *g, zs_error *err);

@@ -475,7 +475,7 @@ static zs_status build(parser *p, zs_pcfg **out) {
     zs_status st = check_definitions(p);
     if (st == ZS_OK) st = check_sums(p);
     if (st != ZS_OK) return st;
-    zs_pcfg *g = zs_pcfg__new(p->err);
+    zs_pcfg *g = zs_pcfg__create(p->err);
     if (!g) return ZS_ERR_NOMEM;
     st = assign_terminal_ids(p, g);
     if (st != ZS_OK) {

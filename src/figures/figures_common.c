@@ -5,13 +5,13 @@
 
 #include "figures/figures_internal.h"
 
-zs_status zs_figure_new(const zs_figure_size *size, const char *title, const char *xlabel,
-                        const char *ylabel, zs_plot_scale xscale, zs_plot_scale yscale,
-                        zs_plot **out, zs_error *err) {
+zs_status zs_figure_create(const zs_figure_size *size, const char *title, const char *xlabel,
+                           const char *ylabel, zs_plot_scale xscale, zs_plot_scale yscale,
+                           zs_plot **out, zs_error *err) {
     zs_figure_size dflt = {640, 440};
     if (!size) size = &dflt;
     zs_plot *fig = NULL;
-    zs_status s = zs_plot_alloc(&fig, size->width_pt, size->height_pt, err);
+    zs_status s = zs_plot_create(&fig, size->width_pt, size->height_pt, err);
     if (!s) s = zs_plot_set_title(fig, title, err);
     if (!s) s = zs_plot_set_xlabel(fig, xlabel, err);
     if (!s) s = zs_plot_set_ylabel(fig, ylabel, err);

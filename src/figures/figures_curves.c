@@ -52,9 +52,9 @@ zs_status zs_figure_training_curves(const zs_trainlog *logs, const char *const *
     double *by = zs_alloc(cap * sizeof *by, "figure curves", err);
     zs_status s = bx && by ? ZS_OK : ZS_ERR_NOMEM;
     if (!s)
-        s = zs_figure_new(size, "training curves: train loss (lines) and val loss (points)",
-                          "tokens D", ZS_FIGURE_LOSS_LABEL, ZS_PLOT_LOG10, ZS_PLOT_LINEAR, out,
-                          err);
+        s = zs_figure_create(size, "training curves: train loss (lines) and val loss (points)",
+                             "tokens D", ZS_FIGURE_LOSS_LABEL, ZS_PLOT_LOG10, ZS_PLOT_LINEAR, out,
+                             err);
     if (!s) s = draw(*out, logs, names, n_logs, bx, by, err);
     if (s) {
         zs_plot_free(*out);

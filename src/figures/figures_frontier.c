@@ -76,8 +76,9 @@ zs_status zs_figure_frontier(const zs_chinchilla *law, const double *budgets_flo
     double *ys = zs_alloc(cap * sizeof *ys, "figure curves", err);
     zs_status s = xs && ys ? ZS_OK : ZS_ERR_NOMEM;
     if (!s)
-        s = zs_figure_new(size, "iso-FLOP curves and the compute-optimal frontier", "parameters N",
-                          ZS_FIGURE_LOSS_LABEL, ZS_PLOT_LOG10, ZS_PLOT_LINEAR, out, err);
+        s = zs_figure_create(size, "iso-FLOP curves and the compute-optimal frontier",
+                             "parameters N", ZS_FIGURE_LOSS_LABEL, ZS_PLOT_LOG10, ZS_PLOT_LINEAR,
+                             out, err);
     if (!s) s = draw(*out, law, budgets_flops, n_budgets, xs, ys, err);
     if (s) {
         zs_plot_free(*out);

@@ -94,8 +94,8 @@ zs_status zs_figure_loss_vs_size(const zs_runs *runs, size_t dataset, const zs_c
     snprintf(title, sizeof title, "loss against %s%s (%s)", what,
              law ? ", with the fitted law" : "", zs_runs_dataset_label(runs, dataset));
     if (!s)
-        s = zs_figure_new(size, title, by == ZS_FIGURE_BY_N ? "parameters N" : "tokens D",
-                          ZS_FIGURE_LOSS_LABEL, ZS_PLOT_LOG10, ZS_PLOT_LINEAR, out, err);
+        s = zs_figure_create(size, title, by == ZS_FIGURE_BY_N ? "parameters N" : "tokens D",
+                             ZS_FIGURE_LOSS_LABEL, ZS_PLOT_LOG10, ZS_PLOT_LINEAR, out, err);
     if (!s) s = draw(*out, runs, rows, n_rows, law, by, levels, pts, xs, ys, err);
     if (s) {
         zs_plot_free(*out);

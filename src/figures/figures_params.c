@@ -104,8 +104,8 @@ zs_status zs_figure_params_vs_h(const zs_regressfile *rf, int param, const zs_fi
     double *buf = zs_alloc((4 * LINE_POINTS + rf->n_datasets) * sizeof *buf, "figure", err);
     zs_status s = buf ? ZS_OK : ZS_ERR_NOMEM;
     if (!s)
-        s = zs_figure_new(size, title, "gzip compressibility H (compressed / raw bytes)", ylabel,
-                          ZS_PLOT_LINEAR, ZS_PLOT_LINEAR, out, err);
+        s = zs_figure_create(size, title, "gzip compressibility H (compressed / raw bytes)", ylabel,
+                             ZS_PLOT_LINEAR, ZS_PLOT_LINEAR, out, err);
     if (!s) s = draw(*out, rf, param, buf, err);
     if (s) {
         zs_plot_free(*out);

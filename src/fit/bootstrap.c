@@ -36,15 +36,15 @@ static void resample(const zs_fit_data *data, uint64_t seed, size_t replicate, u
 
 static double stat_of(const zs_chinchilla *law, int stat) {
     switch (stat) {
-    case ZS_BOOT_E:
+    case ZS_LAW_E:
         return law->E;
-    case ZS_BOOT_A:
+    case ZS_LAW_A:
         return law->A;
-    case ZS_BOOT_B:
+    case ZS_LAW_B:
         return law->B;
-    case ZS_BOOT_ALPHA:
+    case ZS_LAW_ALPHA:
         return law->alpha;
-    case ZS_BOOT_BETA:
+    case ZS_LAW_BETA:
         return law->beta;
     case ZS_BOOT_a:
         return law->beta / (law->alpha + law->beta);
@@ -149,7 +149,7 @@ zs_status zs_fit_bootstrap(const zs_fit_data *data, const zs_fit_opts *opts,
         refit.grid = *refit_grid;
     else
         zs_fit_grid_coarse(&refit.grid);
-    const double(*warm)[ZS_FIT_NPARAMS] = &full->p;
+    const double(*warm)[ZS_LAW_N_PARAMS] = &full->p;
     int nomem = 0;
 #pragma omp parallel num_threads(zs_threads_resolve(opts->threads))
     {

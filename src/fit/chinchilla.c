@@ -62,10 +62,10 @@ static double logsumexp3(double t1, double t2, double t3, double w[3]) {
 }
 
 static double objective(const zs_fit_data *data, zs_fit_loss loss, double delta,
-                        const double p[ZS_FIT_NPARAMS], double grad[ZS_FIT_NPARAMS],
+                        const double p[ZS_LAW_N_PARAMS], double grad[ZS_LAW_N_PARAMS],
                         double *scratch) {
-    const double a = p[ZS_FIT_A], b = p[ZS_FIT_B], e = p[ZS_FIT_E];
-    const double alpha = p[ZS_FIT_ALPHA], beta = p[ZS_FIT_BETA];
+    const double a = p[ZS_LAW_A], b = p[ZS_LAW_B], e = p[ZS_LAW_E];
+    const double alpha = p[ZS_LAW_ALPHA], beta = p[ZS_LAW_BETA];
     const size_t nn = data->n_log_n, nd = data->n_log_d;
     double *pow_n = scratch, *pow_d = scratch + nn, *acc_n = pow_d + nd, *acc_d = acc_n + nn;
     for (size_t j = 0; j < nn; j++) pow_n[j] = exp(a - alpha * data->log_n_values[j]);
@@ -111,16 +111,16 @@ static double objective(const zs_fit_data *data, zs_fit_loss loss, double delta,
         g_b += t;
         g_beta -= t * data->log_d_values[j];
     }
-    grad[ZS_FIT_A] = g_a;
-    grad[ZS_FIT_B] = g_b;
-    grad[ZS_FIT_E] = g_e * pow_e + g_e_direct;
-    grad[ZS_FIT_ALPHA] = g_alpha;
-    grad[ZS_FIT_BETA] = g_beta;
+    grad[ZS_LAW_A] = g_a;
+    grad[ZS_LAW_B] = g_b;
+    grad[ZS_LAW_E] = g_e * pow_e + g_e_direct;
+    grad[ZS_LAW_ALPHA] = g_alpha;
+    grad[ZS_LAW_BETA] = g_beta;
     return total;
 }
 
 double zs_fit_objective(const zs_fit_data *data, zs_fit_loss loss, double delta,
-                        const double p[ZS_FIT_NPARAMS], double grad[ZS_FIT_NPARAMS]) {
+                        const double p[ZS_LAW_N_PARAMS], double grad[ZS_LAW_N_PARAMS]) {
     double *scratch = malloc(scratch_doubles(data) * sizeof *scratch + 1);
     if (!scratch) return NAN;
     double f = objective(data, loss, delta, p, grad, scratch);
@@ -132,13 +132,13 @@ double zs_fit_objective(const zs_fit_data *data, zs_fit_loss loss, double delta,
 
 static double dot(const double *x, const double *y) {
     double s = 0;
-    for (int i = 0; i < ZS_FIT_NPARAMS; i++) s += x[i] * y[i];
+    for (int i = 0; i < ZS_LAW_N_PARAMS; i++) s += x[i] * y[i];
     return s;
 }
 
 static double max_abs(const double *x) {
     double m = 0;
-    for (int i = 0; i < ZS_FIT_NPARAMS; i++) m = fmax(m, fabs(x[i]));
+    for (int i = 0; i < ZS_LAW_N_PARAMS; i++) m = fmax(m, fabs(x[i]));
     return m;
 }
 
@@ -156,28 +156,28 @@ typedef struct {
  * d_e = 0. The iterates are exactly those of L-BFGS on the 4 free parameters. */
 static double evaluate(const problem *pr, const double *x, double *g) {
     double f = objective(pr->data, pr->loss, pr->delta, x, g, pr->scratch);
-    if (g && pr->fix_e) g[ZS_FIT_E] = 0;
+    if (g && pr->fix_e) g[ZS_LAW_E] = 0;
     return f;
 }
 
 /* Two-loop recursion: d = -H g from the last `count` pairs (newest at index newest). */
-static void lbfgs_direction(const double (*s)[ZS_FIT_NPARAMS], const double (*y)[ZS_FIT_NPARAMS],
+static void lbfgs_direction(const double (*s)[ZS_LAW_N_PARAMS], const double (*y)[ZS_LAW_N_PARAMS],
                             const double *rho, int count, int newest, const double *g, double *d) {
-    double q[ZS_FIT_NPARAMS], alpha[LBFGS_MEMORY];
+    double q[ZS_LAW_N_PARAMS], alpha[LBFGS_MEMORY];
     memcpy(q, g, sizeof q);
     for (int k = 0; k < count; k++) {
         int i = (newest - k + LBFGS_MEMORY) % LBFGS_MEMORY;
         alpha[i] = rho[i] * dot(s[i], q);
-        for (int j = 0; j < ZS_FIT_NPARAMS; j++) q[j] -= alpha[i] * y[i][j];
+        for (int j = 0; j < ZS_LAW_N_PARAMS; j++) q[j] -= alpha[i] * y[i][j];
     }
     double gamma = count ? dot(s[newest], y[newest]) / dot(y[newest], y[newest]) : 1.0;
-    for (int j = 0; j < ZS_FIT_NPARAMS; j++) q[j] *= gamma;
+    for (int j = 0; j < ZS_LAW_N_PARAMS; j++) q[j] *= gamma;
     for (int k = count - 1; k >= 0; k--) {
         int i = (newest - k + LBFGS_MEMORY) % LBFGS_MEMORY;
         double beta = rho[i] * dot(y[i], q);
-        for (int j = 0; j < ZS_FIT_NPARAMS; j++) q[j] += (alpha[i] - beta) * s[i][j];
+        for (int j = 0; j < ZS_LAW_N_PARAMS; j++) q[j] += (alpha[i] - beta) * s[i][j];
     }
-    for (int j = 0; j < ZS_FIT_NPARAMS; j++) d[j] = -q[j];
+    for (int j = 0; j < ZS_LAW_N_PARAMS; j++) d[j] = -q[j];
 }
 
 /* Weak-Wolfe line search by bracketing (Lewis & Overton): a too-long step shrinks the
@@ -189,9 +189,9 @@ static int line_search(const problem *pr, const double *x, double f, const doubl
     const double gd = dot(g, d);
     double lo = 0, hi = HUGE_VAL;
     int have_armijo = 0;
-    double best_x[ZS_FIT_NPARAMS], best_g[ZS_FIT_NPARAMS], best_f = f;
+    double best_x[ZS_LAW_N_PARAMS], best_g[ZS_LAW_N_PARAMS], best_f = f;
     for (int step = 0; step < LINE_SEARCH_STEPS; step++) {
-        for (int j = 0; j < ZS_FIT_NPARAMS; j++) x_new[j] = x[j] + t * d[j];
+        for (int j = 0; j < ZS_LAW_N_PARAMS; j++) x_new[j] = x[j] + t * d[j];
         double ft = evaluate(pr, x_new, g_new);
         if (!(ft <= f + WOLFE_C1 * t * gd)) {
             hi = t;
@@ -219,8 +219,8 @@ static int line_search(const problem *pr, const double *x, double f, const doubl
 
 static void lbfgs(const problem *pr, int max_iterations, double *x, double *f_out, int *converged,
                   int *iterations) {
-    double s[LBFGS_MEMORY][ZS_FIT_NPARAMS], y[LBFGS_MEMORY][ZS_FIT_NPARAMS], rho[LBFGS_MEMORY];
-    double g[ZS_FIT_NPARAMS], d[ZS_FIT_NPARAMS], x_new[ZS_FIT_NPARAMS], g_new[ZS_FIT_NPARAMS];
+    double s[LBFGS_MEMORY][ZS_LAW_N_PARAMS], y[LBFGS_MEMORY][ZS_LAW_N_PARAMS], rho[LBFGS_MEMORY];
+    double g[ZS_LAW_N_PARAMS], d[ZS_LAW_N_PARAMS], x_new[ZS_LAW_N_PARAMS], g_new[ZS_LAW_N_PARAMS];
     int count = 0, newest = LBFGS_MEMORY - 1, iter = 0;
     double f = evaluate(pr, x, g);
     *converged = 0;
@@ -232,7 +232,7 @@ static void lbfgs(const problem *pr, int max_iterations, double *x, double *f_ou
         lbfgs_direction(s, y, rho, count, newest, g, d);
         double t = 1.0;
         if (count == 0 || dot(g, d) >= 0) {
-            for (int j = 0; j < ZS_FIT_NPARAMS; j++) d[j] = -g[j];
+            for (int j = 0; j < ZS_LAW_N_PARAMS; j++) d[j] = -g[j];
             t = 0.1 / max_abs(g); /* the largest parameter moves by 0.1 */
             count = 0;
         }
@@ -242,8 +242,8 @@ static void lbfgs(const problem *pr, int max_iterations, double *x, double *f_ou
             break;
         }
         /* The pair replaces the oldest only when it carries positive curvature. */
-        double step[ZS_FIT_NPARAMS], change[ZS_FIT_NPARAMS];
-        for (int j = 0; j < ZS_FIT_NPARAMS; j++) {
+        double step[ZS_LAW_N_PARAMS], change[ZS_LAW_N_PARAMS];
+        for (int j = 0; j < ZS_LAW_N_PARAMS; j++) {
             step[j] = x_new[j] - x[j];
             change[j] = g_new[j] - g[j];
         }
@@ -271,14 +271,14 @@ static void lbfgs(const problem *pr, int max_iterations, double *x, double *f_ou
 
 void zs_fit_result_finish(const zs_fit_data *data, zs_fit_result *result) {
     const double *p = result->p;
-    result->law = (zs_chinchilla){exp(p[ZS_FIT_E]), exp(p[ZS_FIT_A]), exp(p[ZS_FIT_B]),
-                                  p[ZS_FIT_ALPHA], p[ZS_FIT_BETA]};
+    result->law = (zs_chinchilla){exp(p[ZS_LAW_E]), exp(p[ZS_LAW_A]), exp(p[ZS_LAW_B]),
+                                  p[ZS_LAW_ALPHA], p[ZS_LAW_BETA]};
     double squares = 0;
     for (size_t i = 0; i < data->n; i++) {
         double soft[3];
-        double r = logsumexp3(p[ZS_FIT_A] - p[ZS_FIT_ALPHA] * data->log_n_values[data->n_index[i]],
-                              p[ZS_FIT_B] - p[ZS_FIT_BETA] * data->log_d_values[data->d_index[i]],
-                              p[ZS_FIT_E], soft) -
+        double r = logsumexp3(p[ZS_LAW_A] - p[ZS_LAW_ALPHA] * data->log_n_values[data->n_index[i]],
+                              p[ZS_LAW_B] - p[ZS_LAW_BETA] * data->log_d_values[data->d_index[i]],
+                              p[ZS_LAW_E], soft) -
                    data->log_loss[i];
         squares += r * r;
     }
@@ -289,7 +289,7 @@ void zs_fit_result_finish(const zs_fit_data *data, zs_fit_result *result) {
 /* ---- multi-start driver ------------------------------------------------------------------ */
 
 typedef struct {
-    double p[ZS_FIT_NPARAMS];
+    double p[ZS_LAW_N_PARAMS];
     double objective;
     int converged, iterations;
 } start_result;
@@ -299,19 +299,19 @@ typedef struct {
  * schedule gives the same numbers; the scratch buffer is the thread's own and holds no
  * state between starts. */
 static void run_starts(const zs_fit_data *data, const zs_fit_opts *opts,
-                       const double (*extra)[ZS_FIT_NPARAMS], size_t n_grid, size_t n_starts,
+                       const double (*extra)[ZS_LAW_N_PARAMS], size_t n_grid, size_t n_starts,
                        int fix_e, double e_fixed, int threads, double *scratch, size_t per_thread,
                        start_result *starts) {
 #pragma omp parallel for schedule(dynamic, 4) num_threads(threads)
     for (size_t i = 0; i < n_starts; i++) {
         problem pr = {data, opts->loss, opts->delta,
                       scratch + (size_t)omp_get_thread_num() * per_thread, fix_e};
-        double x[ZS_FIT_NPARAMS];
+        double x[ZS_LAW_N_PARAMS];
         if (i < n_grid)
             zs_fit_grid_point(&opts->grid, i, x);
         else
             memcpy(x, extra[i - n_grid], sizeof x);
-        if (fix_e) x[ZS_FIT_E] = e_fixed;
+        if (fix_e) x[ZS_LAW_E] = e_fixed;
         lbfgs(&pr, opts->max_iterations, x, &starts[i].objective, &starts[i].converged,
               &starts[i].iterations);
         memcpy(starts[i].p, x, sizeof x);
@@ -324,7 +324,7 @@ static size_t best_start(const start_result *starts, size_t n, int keep, double 
     size_t best = n;
     for (size_t i = 0; i < n; i++) {
         if (!(starts[i].objective < HUGE_VAL)) continue;
-        if (keep && !(exp(starts[i].p[ZS_FIT_E]) <= e_max)) continue;
+        if (keep && !(exp(starts[i].p[ZS_LAW_E]) <= e_max)) continue;
         if (best == n || starts[i].objective < starts[best].objective) best = i;
     }
     return best;
@@ -356,7 +356,7 @@ static double log_bound(double e_max) {
  * parallel over starts and deterministic. With opts->e_fixed only the face is searched
  * (step 3 alone): E is e_max, not a free parameter. */
 zs_status zs_fit_chinchilla(const zs_fit_data *data, const zs_fit_opts *opts,
-                            const double (*extra)[ZS_FIT_NPARAMS], size_t n_extra,
+                            const double (*extra)[ZS_LAW_N_PARAMS], size_t n_extra,
                             zs_fit_result *result, zs_error *err) {
     memset(result, 0, sizeof *result);
     if (data->n == 0) return zs_fail(err, ZS_ERR_RANGE, "fit of 0 points: expected at least one");
@@ -384,7 +384,7 @@ zs_status zs_fit_chinchilla(const zs_fit_data *data, const zs_fit_opts *opts,
     start_result *face = NULL;
     zs_status s = ZS_OK;
     if (fixed ||
-        (best < n_starts && isfinite(e_max) && !(exp(starts[best].p[ZS_FIT_E]) <= e_max))) {
+        (best < n_starts && isfinite(e_max) && !(exp(starts[best].p[ZS_LAW_E]) <= e_max))) {
         face = zs_calloc(n_starts, sizeof *face, "fit starts", err);
         if (!face) s = ZS_ERR_NOMEM;
         if (!s) {

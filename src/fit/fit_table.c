@@ -68,11 +68,11 @@ static zs_status fit_dataset(const zs_runs *runs, size_t d, const zs_fit_table_o
         return zs_fail(err, ZS_ERR_RANGE,
                        "dataset %s: --holdout-largest %zu leaves no runs to fit (%zu runs)",
                        zs_runs_dataset_label(runs, d), k, n);
-    if (n - k < ZS_FIT_NPARAMS + 1)
+    if (n - k < ZS_LAW_N_PARAMS + 1)
         return zs_fail(err, ZS_ERR_RANGE,
                        "dataset %s: %zu runs to fit; the Chinchilla law has %d parameters, "
                        "expected at least %d runs",
-                       zs_runs_dataset_label(runs, d), n - k, ZS_FIT_NPARAMS, ZS_FIT_NPARAMS + 1);
+                       zs_runs_dataset_label(runs, d), n - k, ZS_LAW_N_PARAMS, ZS_LAW_N_PARAMS + 1);
     if (k) split_holdout(runs, rows, n, k, order);
     zs_fit_data data;
     zs_status s = zs_fit_data_init(&data, runs->n_params, runs->n_tokens, runs->loss_nats,

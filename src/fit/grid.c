@@ -12,9 +12,9 @@
 static const struct {
     const char *name;
     int param;
-} axes[ZS_FIT_NPARAMS] = {
-    {"alpha", ZS_FIT_ALPHA}, {"beta", ZS_FIT_BETA}, {"e", ZS_FIT_E},
-    {"a", ZS_FIT_A},         {"b", ZS_FIT_B},
+} axes[ZS_LAW_N_PARAMS] = {
+    {"alpha", ZS_LAW_ALPHA}, {"beta", ZS_LAW_BETA}, {"e", ZS_LAW_E},
+    {"a", ZS_LAW_A},         {"b", ZS_LAW_B},
 };
 
 static void set(zs_fit_grid *g, int param, double lo, double hi, double step) {
@@ -22,19 +22,19 @@ static void set(zs_fit_grid *g, int param, double lo, double hi, double step) {
 }
 
 void zs_fit_grid_default(zs_fit_grid *grid) {
-    set(grid, ZS_FIT_ALPHA, 0, 2, 0.5);
-    set(grid, ZS_FIT_BETA, 0, 2, 0.5);
-    set(grid, ZS_FIT_E, -1, 1, 0.5);
-    set(grid, ZS_FIT_A, 0, 25, 5);
-    set(grid, ZS_FIT_B, 0, 25, 5);
+    set(grid, ZS_LAW_ALPHA, 0, 2, 0.5);
+    set(grid, ZS_LAW_BETA, 0, 2, 0.5);
+    set(grid, ZS_LAW_E, -1, 1, 0.5);
+    set(grid, ZS_LAW_A, 0, 25, 5);
+    set(grid, ZS_LAW_B, 0, 25, 5);
 }
 
 void zs_fit_grid_coarse(zs_fit_grid *grid) {
-    set(grid, ZS_FIT_ALPHA, 0.5, 1.5, 1);
-    set(grid, ZS_FIT_BETA, 0.5, 1.5, 1);
-    set(grid, ZS_FIT_E, -1, 1, 1);
-    set(grid, ZS_FIT_A, 5, 20, 15);
-    set(grid, ZS_FIT_B, 5, 20, 15);
+    set(grid, ZS_LAW_ALPHA, 0.5, 1.5, 1);
+    set(grid, ZS_LAW_BETA, 0.5, 1.5, 1);
+    set(grid, ZS_LAW_E, -1, 1, 1);
+    set(grid, ZS_LAW_A, 5, 20, 15);
+    set(grid, ZS_LAW_B, 5, 20, 15);
 }
 
 static size_t axis_count(const zs_fit_axis *a) {
@@ -43,12 +43,12 @@ static size_t axis_count(const zs_fit_axis *a) {
 
 size_t zs_fit_grid_size(const zs_fit_grid *grid) {
     size_t n = 1;
-    for (int i = 0; i < ZS_FIT_NPARAMS; i++) n *= axis_count(&grid->axis[i]);
+    for (int i = 0; i < ZS_LAW_N_PARAMS; i++) n *= axis_count(&grid->axis[i]);
     return n;
 }
 
-void zs_fit_grid_point(const zs_fit_grid *grid, size_t index, double p[ZS_FIT_NPARAMS]) {
-    for (int k = ZS_FIT_NPARAMS - 1; k >= 0; k--) {
+void zs_fit_grid_point(const zs_fit_grid *grid, size_t index, double p[ZS_LAW_N_PARAMS]) {
+    for (int k = ZS_LAW_N_PARAMS - 1; k >= 0; k--) {
         const zs_fit_axis *a = &grid->axis[axes[k].param];
         size_t count = axis_count(a);
         p[axes[k].param] = a->lo + (double)(index % count) * a->step;
@@ -59,7 +59,7 @@ void zs_fit_grid_point(const zs_fit_grid *grid, size_t index, double p[ZS_FIT_NP
 void zs_fit_grid_format(const zs_fit_grid *grid, char *buf, size_t size) {
     size_t used = 0;
     buf[0] = '\0';
-    for (int k = 0; k < ZS_FIT_NPARAMS && used < size; k++) {
+    for (int k = 0; k < ZS_LAW_N_PARAMS && used < size; k++) {
         const zs_fit_axis *a = &grid->axis[axes[k].param];
         int n = snprintf(buf + used, size - used, "%s%s=%.17g:%.17g:%.17g", k ? "," : "",
                          axes[k].name, a->lo, a->hi, a->step);
@@ -79,7 +79,7 @@ static zs_status parse_axis(const char *item, size_t len, zs_fit_grid *grid, zs_
     if (!eq) return zs_fail(err, ZS_ERR_USAGE, "--grid: '%s': expected NAME=LO:HI:STEP", text);
     *eq = '\0';
     int param = -1;
-    for (int k = 0; k < ZS_FIT_NPARAMS; k++)
+    for (int k = 0; k < ZS_LAW_N_PARAMS; k++)
         if (!strcmp(text, axes[k].name)) param = axes[k].param;
     if (param < 0)
         return zs_fail(err, ZS_ERR_USAGE,

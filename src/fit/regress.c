@@ -6,26 +6,6 @@
 
 #include "zipscale/frontier.h"
 
-static const char *const param_names[ZS_LAW_N_PARAMS] = {"E", "A", "B", "alpha", "beta"};
-
-const char *zs_law_param_name(int param) {
-    return param >= 0 && param < ZS_LAW_N_PARAMS ? param_names[param] : "?";
-}
-
-double zs_law_param_get(const zs_chinchilla *law, int param) {
-    const double values[ZS_LAW_N_PARAMS] = {law->E, law->A, law->B, law->alpha, law->beta};
-    return values[param];
-}
-
-void zs_law_param_set(zs_chinchilla *law, int param, double value) {
-    double *slots[ZS_LAW_N_PARAMS] = {&law->E, &law->A, &law->B, &law->alpha, &law->beta};
-    *slots[param] = value;
-}
-
-zs_chinchilla zs_chinchilla_published(void) {
-    return (zs_chinchilla){.E = 1.69, .A = 406.4, .B = 410.7, .alpha = 0.34, .beta = 0.28};
-}
-
 /* Regresses every parameter of laws[i * stride] on H[i]; y is scratch of n doubles. */
 static zs_status regress_params(const zs_chinchilla *laws, size_t stride, const double *H, size_t n,
                                 double *y, zs_regression *out, zs_error *err) {
@@ -34,7 +14,7 @@ static zs_status regress_params(const zs_chinchilla *laws, size_t stride, const 
         zs_status s = zs_ols_fit(H, y, n, &out->param[p], err);
         if (s) {
             zs_error inner = *err;
-            return zs_fail(err, s, "regression of %s on H: %s", param_names[p], inner.msg);
+            return zs_fail(err, s, "regression of %s on H: %s", zs_law_param_name(p), inner.msg);
         }
     }
     return ZS_OK;

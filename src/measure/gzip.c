@@ -60,7 +60,7 @@ static zs_status finish_deflate(z_stream *z, const void *data, uint64_t bytes, u
     return ZS_OK;
 }
 
-zs_status zs_gzip_stream_alloc(zs_gzip_stream **stream, int level, zs_error *err) {
+zs_status zs_gzip_stream_create(zs_gzip_stream **stream, int level, zs_error *err) {
     *stream = NULL;
     zs_status s = check_level(level, err);
     if (s) return s;

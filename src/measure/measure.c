@@ -68,8 +68,8 @@ static void worker_free(worker *w) {
 static zs_status worker_init(worker *w, const window_job *job, const zs_measure_opts *opts,
                              zs_error *err) {
     *w = (worker){0};
-    zs_status s = zs_gzip_stream_alloc(&w->gzip, opts->gzip_level, err);
-    if (!s && opts->zstd_level) s = zs_zstd_stream_alloc(&w->zstd, opts->zstd_level, err);
+    zs_status s = zs_gzip_stream_create(&w->gzip, opts->gzip_level, err);
+    if (!s && opts->zstd_level) s = zs_zstd_stream_create(&w->zstd, opts->zstd_level, err);
     if (!s && job->src) {
         w->ids = zs_alloc(job->window_units * sizeof *w->ids, "sequence tokens", err);
         w->raw = w->ids ? zs_alloc(job->raw_bytes, "sequence bytes", err) : NULL;

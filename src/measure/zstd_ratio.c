@@ -13,7 +13,7 @@ struct zs_zstd_stream {
     uint64_t out_cap_bytes;
 };
 
-zs_status zs_zstd_stream_alloc(zs_zstd_stream **stream, int level, zs_error *err) {
+zs_status zs_zstd_stream_create(zs_zstd_stream **stream, int level, zs_error *err) {
     *stream = NULL;
     if (level < 1 || level > ZSTD_maxCLevel())
         return zs_fail(err, ZS_ERR_USAGE, "zstd level %d: expected an integer in 1..%d", level,

@@ -6,11 +6,11 @@
 #include <math.h>
 #include <stdlib.h>
 
-zs_adamw_config zs_adamw_defaults(void) {
-    return (zs_adamw_config){.beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .weight_decay = 0.01};
+void zs_adamw_opts_init(zs_adamw_opts *opts) {
+    *opts = (zs_adamw_opts){.beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .weight_decay = 0.01};
 }
 
-zs_status zs_adamw_config_check(const zs_adamw_config *cfg, zs_error *err) {
+zs_status zs_adamw_opts_check(const zs_adamw_opts *cfg, zs_error *err) {
     if (!(cfg->beta1 >= 0 && cfg->beta1 < 1))
         return zs_fail(err, ZS_ERR_USAGE, "adamw: beta1 = %g: expected 0 <= beta1 < 1", cfg->beta1);
     if (!(cfg->beta2 >= 0 && cfg->beta2 < 1))
@@ -23,10 +23,10 @@ zs_status zs_adamw_config_check(const zs_adamw_config *cfg, zs_error *err) {
     return ZS_OK;
 }
 
-zs_status zs_adamw_init(zs_adamw *opt, const zs_layout *layout, const zs_adamw_config *cfg,
+zs_status zs_adamw_init(zs_adamw *opt, const zs_layout *layout, const zs_adamw_opts *cfg,
                         zs_error *err) {
     *opt = (zs_adamw){0};
-    zs_status st = zs_adamw_config_check(cfg, err);
+    zs_status st = zs_adamw_opts_check(cfg, err);
     if (st != ZS_OK) return st;
     size_t n = layout->numel;
     opt->moments = zs_calloc(2 * (n ? n : 1), sizeof *opt->moments, "adamw moments", err);
@@ -67,7 +67,7 @@ static void update(float *restrict p, float *restrict m, float *restrict v, cons
 }
 
 void zs_adamw_step(zs_adamw *opt, float *params, const float *grads, double lr) {
-    const zs_adamw_config *c = &opt->cfg;
+    const zs_adamw_opts *c = &opt->cfg;
     opt->t++;
     double bc1 = 1.0 - pow(c->beta1, (double)opt->t);
     double bc2 = 1.0 - pow(c->beta2, (double)opt->t);

@@ -63,12 +63,12 @@ enum { N_KINDS = sizeof kinds / sizeof kinds[0] };
 /* The AdamW settings stored beside the moments, compared exactly on load. */
 static const struct {
     const char *key;
-    size_t offset; /* of a double in zs_adamw_config */
+    size_t offset; /* of a double in zs_adamw_opts */
 } adamw_fields[] = {
-    {"adamw.beta1", offsetof(zs_adamw_config, beta1)},
-    {"adamw.beta2", offsetof(zs_adamw_config, beta2)},
-    {"adamw.eps", offsetof(zs_adamw_config, eps)},
-    {"adamw.weight_decay", offsetof(zs_adamw_config, weight_decay)},
+    {"adamw.beta1", offsetof(zs_adamw_opts, beta1)},
+    {"adamw.beta2", offsetof(zs_adamw_opts, beta2)},
+    {"adamw.eps", offsetof(zs_adamw_opts, eps)},
+    {"adamw.weight_decay", offsetof(zs_adamw_opts, weight_decay)},
 };
 enum { N_ADAMW = sizeof adamw_fields / sizeof adamw_fields[0] };
 
@@ -87,7 +87,7 @@ static uint32_t field_value(const zs_model_config *cfg, const config_field *f) {
     return *(const uint32_t *)((const char *)cfg + f->offset);
 }
 
-static double adamw_value(const zs_adamw_config *cfg, size_t i) {
+static double adamw_value(const zs_adamw_opts *cfg, size_t i) {
     return *(const double *)((const char *)cfg + adamw_fields[i].offset);
 }
 
@@ -123,24 +123,24 @@ static zs_status model_json(const char *path, const zs_model_config *cfg, char *
 }
 
 /* Our own keys, in meta[0 .. *n), their values in text (one row of 32 chars per number). */
-static void own_meta(const char *model, const zs_adamw *opt, char text[][32], zs_st_meta *meta,
-                     size_t *n) {
-    meta[0] = (zs_st_meta){"format", FORMAT_NAME};
-    meta[1] = (zs_st_meta){"format_version", FORMAT_VERSION};
-    meta[2] = (zs_st_meta){"model", model};
-    meta[3] = (zs_st_meta){"zipscale_version", zs_version()};
+static void own_meta(const char *model, const zs_adamw *opt, char text[][32],
+                     zs_safetensors_meta *meta, size_t *n) {
+    meta[0] = (zs_safetensors_meta){"format", FORMAT_NAME};
+    meta[1] = (zs_safetensors_meta){"format_version", FORMAT_VERSION};
+    meta[2] = (zs_safetensors_meta){"model", model};
+    meta[3] = (zs_safetensors_meta){"zipscale_version", zs_version()};
     *n = 4;
     if (!opt) return;
     snprintf(text[0], 32, "%" PRIu64, opt->t);
-    meta[(*n)++] = (zs_st_meta){"adamw.step", text[0]};
+    meta[(*n)++] = (zs_safetensors_meta){"adamw.step", text[0]};
     for (size_t i = 0; i < N_ADAMW; i++) {
         snprintf(text[1 + i], 32, "%.17g", adamw_value(&opt->cfg, i));
-        meta[(*n)++] = (zs_st_meta){adamw_fields[i].key, text[1 + i]};
+        meta[(*n)++] = (zs_safetensors_meta){adamw_fields[i].key, text[1 + i]};
     }
 }
 
-static zs_status check_extra(const char *path, const zs_st_meta *own, size_t n_own,
-                             const zs_st_meta *extra, size_t n_extra, zs_error *err) {
+static zs_status check_extra(const char *path, const zs_safetensors_meta *own, size_t n_own,
+                             const zs_safetensors_meta *extra, size_t n_extra, zs_error *err) {
     for (size_t i = 0; i < n_extra; i++) {
         for (size_t j = 0; j < n_own; j++)
             if (extra[i].key && strcmp(extra[i].key, own[j].key) == 0)
@@ -157,19 +157,21 @@ static zs_status check_extra(const char *path, const zs_st_meta *own, size_t n_o
 
 /* One F32 tensor per layout entry, its data at base + offset, its name prefix + name. */
 static void layout_tensors(const zs_layout *layout, const float *base, const char *prefix,
-                           char (*names)[MOMENT_NAME_MAX], zs_st_tensor *out) {
+                           char (*names)[MOMENT_NAME_MAX], zs_safetensors_tensor *out) {
     for (size_t i = 0; i < layout->n_tensors; i++) {
         const zs_tensor *t = &layout->tensors[i];
         snprintf(names[i], MOMENT_NAME_MAX, "%s%s", prefix, t->name);
-        out[i] = (zs_st_tensor){
-            .name = names[i], .dtype = ZS_ST_F32, .ndim = t->ndim, .data = base + t->offset};
+        out[i] = (zs_safetensors_tensor){.name = names[i],
+                                         .dtype = ZS_SAFETENSORS_F32,
+                                         .ndim = t->ndim,
+                                         .data = base + t->offset};
         for (int d = 0; d < t->ndim; d++) out[i].shape[d] = t->shape[d];
     }
 }
 
 zs_status zs_checkpoint_write(const char *path, const zs_model_config *cfg, const zs_layout *layout,
-                              const float *params, const zs_adamw *opt, const zs_st_meta *extra,
-                              size_t n_extra, zs_error *err) {
+                              const float *params, const zs_adamw *opt,
+                              const zs_safetensors_meta *extra, size_t n_extra, zs_error *err) {
     if (opt && (!opt->layout || opt->layout->numel != layout->numel))
         return zs_fail(err, ZS_ERR_USAGE, "%s: the optimiser's layout is not the model's", path);
     char *model = NULL;
@@ -177,12 +179,12 @@ zs_status zs_checkpoint_write(const char *path, const zs_model_config *cfg, cons
     if (!s) s = model_json(path, cfg, &model, err);
     if (s) return s;
     char text[1 + N_ADAMW][32];
-    zs_st_meta own[N_OWN_META];
+    zs_safetensors_meta own[N_OWN_META];
     size_t n_own;
     own_meta(model, opt, text, own, &n_own);
     size_t n_tensors = layout->n_tensors * (opt ? 3 : 1);
-    zs_st_meta *meta = NULL;
-    zs_st_tensor *tensors = NULL;
+    zs_safetensors_meta *meta = NULL;
+    zs_safetensors_tensor *tensors = NULL;
     char(*names)[MOMENT_NAME_MAX] = NULL;
     if ((s = check_extra(path, own, n_own, extra, n_extra, err))) goto done;
     meta = zs_calloc(n_own + n_extra, sizeof *meta, "checkpoint metadata", err);
@@ -218,11 +220,11 @@ static zs_status bad_meta(const zs_safetensors *st, const char *key, const char 
 }
 
 static zs_status check_format(const zs_safetensors *st, zs_error *err) {
-    const char *format = zs_safetensors_meta(st, "format");
+    const char *format = zs_safetensors_meta_value(st, "format");
     if (!format || strcmp(format, FORMAT_NAME) != 0)
         return bad_meta(st, "format", "\"" FORMAT_NAME "\" (not a zipscale checkpoint)", format,
                         err);
-    const char *version = zs_safetensors_meta(st, "format_version");
+    const char *version = zs_safetensors_meta_value(st, "format_version");
     if (!version || strcmp(version, FORMAT_VERSION) != 0)
         return bad_meta(st, "format_version", FORMAT_VERSION, version, err);
     return ZS_OK;
@@ -279,11 +281,11 @@ static zs_status parse_model(const zs_safetensors *st, json_t *obj, zs_model_con
     return ZS_OK;
 }
 
-zs_status zs_checkpoint_config(const zs_safetensors *st, zs_model_config *cfg, zs_error *err) {
+zs_status zs_checkpoint_read_config(const zs_safetensors *st, zs_model_config *cfg, zs_error *err) {
     memset(cfg, 0, sizeof *cfg);
     zs_status s = check_format(st, err);
     if (s) return s;
-    const char *text = zs_safetensors_meta(st, "model");
+    const char *text = zs_safetensors_meta_value(st, "model");
     if (!text) return bad_meta(st, "model", "the model's config as JSON", NULL, err);
     json_error_t jerr;
     json_t *obj = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
@@ -299,7 +301,7 @@ zs_status zs_checkpoint_config(const zs_safetensors *st, zs_model_config *cfg, z
 /* A tensor of the file that is neither a parameter nor (prefixed) a moment of the layout. */
 static zs_status check_no_extra(const zs_safetensors *st, const zs_layout *layout, zs_error *err) {
     for (size_t i = 0; i < zs_safetensors_count(st); i++) {
-        const char *name = zs_safetensors_tensor(st, i)->name;
+        const char *name = zs_safetensors_tensor_at(st, i)->name;
         const char *base = name;
         if (strncmp(name, "adamw.m.", 8) == 0 || strncmp(name, "adamw.v.", 8) == 0) base += 8;
         if (!zs_layout_find(layout, base))
@@ -317,8 +319,8 @@ static zs_status read_layout(const zs_safetensors *st, const zs_layout *layout, 
         snprintf(name, sizeof name, "%s%s", prefix, t->name);
         uint64_t shape[ZS_TENSOR_MAX_DIMS];
         for (int d = 0; d < t->ndim; d++) shape[d] = t->shape[d];
-        zs_status s =
-            zs_safetensors_read(st, name, ZS_ST_F32, t->ndim, shape, base + t->offset, err);
+        zs_status s = zs_safetensors_read(st, name, ZS_SAFETENSORS_F32, t->ndim, shape,
+                                          base + t->offset, err);
         if (s) return s;
     }
     return ZS_OK;
@@ -327,7 +329,7 @@ static zs_status read_layout(const zs_safetensors *st, const zs_layout *layout, 
 /* adamw.step and the settings; the settings must equal the optimiser's. */
 static zs_status read_adamw_meta(const zs_safetensors *st, const zs_adamw *opt, uint64_t *step,
                                  zs_error *err) {
-    const char *text = zs_safetensors_meta(st, "adamw.step");
+    const char *text = zs_safetensors_meta_value(st, "adamw.step");
     char *end;
     errno = 0;
     *step = text ? strtoull(text, &end, 10) : 0;
@@ -336,7 +338,7 @@ static zs_status read_adamw_meta(const zs_safetensors *st, const zs_adamw *opt, 
                         err);
     for (size_t i = 0; i < N_ADAMW; i++) {
         const char *key = adamw_fields[i].key;
-        const char *value = zs_safetensors_meta(st, key);
+        const char *value = zs_safetensors_meta_value(st, key);
         double want = adamw_value(&opt->cfg, i);
         double found = value ? strtod(value, &end) : 0;
         if (!value || !*value || *end) return bad_meta(st, key, "a number", value, err);

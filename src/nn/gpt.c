@@ -304,7 +304,7 @@ static int is_residual_projection(const char *name) {
            (n >= 9 && strcmp(name + n - 9, ".mlp_down") == 0);
 }
 
-void zs_gpt_init(zs_gpt *gpt, uint64_t seed) {
+void zs_gpt_draw_weights(zs_gpt *gpt, uint64_t seed) {
     const double pi = 3.14159265358979323846;
     double residual_std = 0.02 / sqrt(2.0 * gpt->shape.cfg.layers);
     for (size_t i = 0; i < gpt->layout.n_tensors; i++) {

@@ -182,7 +182,7 @@ float *zs_mlp_grads(zs_mlp *mlp) {
     return mlp->grads;
 }
 
-void zs_mlp_init(zs_mlp *mlp, uint64_t seed) {
+void zs_mlp_draw_weights(zs_mlp *mlp, uint64_t seed) {
     const zs_layout *L = &mlp->layout;
     for (size_t i = 0; i < L->n_tensors; i++) {
         const zs_tensor *t = &L->tensors[i];

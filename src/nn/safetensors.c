@@ -15,22 +15,23 @@ static const struct {
     const char *name;
     size_t bytes;
 } dtypes[] = {
-    [ZS_ST_F32] = {"F32", 4}, [ZS_ST_F64] = {"F64", 8}, [ZS_ST_BF16] = {"BF16", 2},
-    [ZS_ST_I32] = {"I32", 4}, [ZS_ST_U32] = {"U32", 4}, [ZS_ST_I64] = {"I64", 8},
-    [ZS_ST_U64] = {"U64", 8}, [ZS_ST_U8] = {"U8", 1},
+    [ZS_SAFETENSORS_F32] = {"F32", 4},   [ZS_SAFETENSORS_F64] = {"F64", 8},
+    [ZS_SAFETENSORS_BF16] = {"BF16", 2}, [ZS_SAFETENSORS_I32] = {"I32", 4},
+    [ZS_SAFETENSORS_U32] = {"U32", 4},   [ZS_SAFETENSORS_I64] = {"I64", 8},
+    [ZS_SAFETENSORS_U64] = {"U64", 8},   [ZS_SAFETENSORS_U8] = {"U8", 1},
 };
 enum { N_DTYPES = sizeof dtypes / sizeof dtypes[0] };
 
-const char *zs_st_dtype_name(zs_st_dtype dtype) {
+const char *zs_safetensors_dtype_name(zs_safetensors_dtype dtype) {
     return (unsigned)dtype < N_DTYPES ? dtypes[dtype].name : "?";
 }
 
-size_t zs_st_dtype_bytes(zs_st_dtype dtype) {
+size_t zs_safetensors_dtype_bytes(zs_safetensors_dtype dtype) {
     return (unsigned)dtype < N_DTYPES ? dtypes[dtype].bytes : 0;
 }
 
 /* The tensor's size in bytes, or a usage error when the dtype, rank or size is invalid. */
-static zs_status tensor_bytes(const char *path, const zs_st_tensor *t, uint64_t *bytes,
+static zs_status tensor_bytes(const char *path, const zs_safetensors_tensor *t, uint64_t *bytes,
                               zs_error *err) {
     if ((unsigned)t->dtype >= N_DTYPES)
         return zs_fail(err, ZS_ERR_USAGE, "%s: tensor '%s': unknown dtype %d", path, t->name,
@@ -50,8 +51,9 @@ static zs_status tensor_bytes(const char *path, const zs_st_tensor *t, uint64_t 
     return ZS_OK;
 }
 
-static zs_status check_names(const char *path, const zs_st_tensor *tensors, size_t n_tensors,
-                             const zs_st_meta *meta, size_t n_meta, zs_error *err) {
+static zs_status check_names(const char *path, const zs_safetensors_tensor *tensors,
+                             size_t n_tensors, const zs_safetensors_meta *meta, size_t n_meta,
+                             zs_error *err) {
     for (size_t i = 0; i < n_tensors; i++) {
         const char *name = tensors[i].name;
         if (!name || !*name || strcmp(name, "__metadata__") == 0)
@@ -73,7 +75,7 @@ static zs_status check_names(const char *path, const zs_st_tensor *tensors, size
 }
 
 /* One header entry {"dtype", "shape", "data_offsets"}; NULL when out of memory. */
-static json_t *tensor_entry(const zs_st_tensor *t, uint64_t begin, uint64_t end) {
+static json_t *tensor_entry(const zs_safetensors_tensor *t, uint64_t begin, uint64_t end) {
     json_t *shape = json_array();
     for (int d = 0; shape && d < t->ndim; d++)
         json_array_append_new(shape, json_integer((json_int_t)t->shape[d]));
@@ -82,8 +84,9 @@ static json_t *tensor_entry(const zs_st_tensor *t, uint64_t begin, uint64_t end)
 }
 
 /* The header JSON, its tensors' offsets assigned in order; *header is a malloc'd string. */
-static zs_status build_header(const char *path, const zs_st_tensor *tensors, size_t n_tensors,
-                              const zs_st_meta *meta, size_t n_meta, char **header, zs_error *err) {
+static zs_status build_header(const char *path, const zs_safetensors_tensor *tensors,
+                              size_t n_tensors, const zs_safetensors_meta *meta, size_t n_meta,
+                              char **header, zs_error *err) {
     json_t *root = json_object();
     json_t *md = n_meta ? json_object() : NULL;
     zs_status s = ZS_OK;
@@ -133,8 +136,8 @@ static zs_status write_all(zs_atomic_file *f, const void *data, size_t bytes, zs
     return ZS_OK;
 }
 
-static zs_status write_file(const char *path, const char *header, const zs_st_tensor *tensors,
-                            size_t n_tensors, zs_error *err) {
+static zs_status write_file(const char *path, const char *header,
+                            const zs_safetensors_tensor *tensors, size_t n_tensors, zs_error *err) {
     size_t header_bytes = strlen(header);
     size_t padded = (header_bytes + 7) / 8 * 8; /* 8 + padded is a multiple of 8 */
     unsigned char length[8];
@@ -158,8 +161,9 @@ static zs_status write_file(const char *path, const char *header, const zs_st_te
     return zs_atomic_commit(&f, err);
 }
 
-zs_status zs_safetensors_write(const char *path, const zs_st_tensor *tensors, size_t n_tensors,
-                               const zs_st_meta *meta, size_t n_meta, zs_error *err) {
+zs_status zs_safetensors_write(const char *path, const zs_safetensors_tensor *tensors,
+                               size_t n_tensors, const zs_safetensors_meta *meta, size_t n_meta,
+                               zs_error *err) {
     zs_status s = check_names(path, tensors, n_tensors, meta, n_meta, err);
     if (s) return s;
     char *header = NULL;

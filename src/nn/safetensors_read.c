@@ -9,7 +9,7 @@
 #include <string.h>
 
 typedef struct {
-    zs_st_tensor t;
+    zs_safetensors_tensor t;
     uint64_t begin, end; /* data_offsets, relative to the data start */
     size_t order;        /* position in the header */
 } entry;
@@ -39,13 +39,13 @@ static zs_status bad_field(const zs_safetensors *st, const char *name, const cha
 }
 
 static zs_status parse_dtype(const zs_safetensors *st, const char *name, json_t *obj,
-                             zs_st_dtype *out, zs_error *err) {
+                             zs_safetensors_dtype *out, zs_error *err) {
     json_t *v = json_object_get(obj, "dtype");
     if (!json_is_string(v)) return bad_field(st, name, "dtype", "a string", err);
-    /* the enum runs from ZS_ST_F32 to ZS_ST_U8 */
-    for (int d = ZS_ST_F32; d <= ZS_ST_U8; d++) {
-        if (strcmp(json_string_value(v), zs_st_dtype_name((zs_st_dtype)d)) == 0) {
-            *out = (zs_st_dtype)d;
+    /* the enum runs from ZS_SAFETENSORS_F32 to ZS_SAFETENSORS_U8 */
+    for (int d = ZS_SAFETENSORS_F32; d <= ZS_SAFETENSORS_U8; d++) {
+        if (strcmp(json_string_value(v), zs_safetensors_dtype_name((zs_safetensors_dtype)d)) == 0) {
+            *out = (zs_safetensors_dtype)d;
             return ZS_OK;
         }
     }
@@ -56,7 +56,7 @@ static zs_status parse_dtype(const zs_safetensors *st, const char *name, json_t 
 }
 
 static zs_status parse_shape(const zs_safetensors *st, const char *name, json_t *obj,
-                             zs_st_tensor *t, zs_error *err) {
+                             zs_safetensors_tensor *t, zs_error *err) {
     json_t *v = json_object_get(obj, "shape");
     if (!json_is_array(v)) return bad_field(st, name, "shape", "an array of integers", err);
     if (json_array_size(v) > ZS_TENSOR_MAX_DIMS)
@@ -93,7 +93,7 @@ static zs_status parse_offsets(const zs_safetensors *st, const char *name, json_
 static zs_status check_extent(const zs_safetensors *st, const char *name, const entry *e,
                               uint64_t data_bytes, zs_error *err) {
     char buf[160];
-    uint64_t bytes = zs_st_dtype_bytes(e->t.dtype);
+    uint64_t bytes = zs_safetensors_dtype_bytes(e->t.dtype);
     for (int d = 0; d < e->t.ndim; d++) {
         if (e->t.shape[d] && bytes > UINT64_MAX / e->t.shape[d])
             return zs_fail(err, ZS_ERR_FORMAT, "%s: tensor '%s': shape %s is too large", st->path,
@@ -105,7 +105,7 @@ static zs_status check_extent(const zs_safetensors *st, const char *name, const 
                        "%s: tensor '%s': data_offsets [%" PRIu64 ", %" PRIu64 "] span %" PRIu64
                        " bytes, but %s shape %s needs %" PRIu64,
                        st->path, name, e->begin, e->end, e->end - e->begin,
-                       zs_st_dtype_name(e->t.dtype),
+                       zs_safetensors_dtype_name(e->t.dtype),
                        shape_text(buf, sizeof buf, e->t.ndim, e->t.shape), bytes);
     if (e->end > data_bytes)
         return zs_fail(err, ZS_ERR_FORMAT,
@@ -253,17 +253,17 @@ size_t zs_safetensors_count(const zs_safetensors *st) {
     return st->n;
 }
 
-const zs_st_tensor *zs_safetensors_tensor(const zs_safetensors *st, size_t i) {
+const zs_safetensors_tensor *zs_safetensors_tensor_at(const zs_safetensors *st, size_t i) {
     return i < st->n ? &st->entries[i].t : NULL;
 }
 
-const zs_st_tensor *zs_safetensors_find(const zs_safetensors *st, const char *name) {
+const zs_safetensors_tensor *zs_safetensors_find(const zs_safetensors *st, const char *name) {
     for (size_t i = 0; i < st->n; i++)
         if (strcmp(st->entries[i].t.name, name) == 0) return &st->entries[i].t;
     return NULL;
 }
 
-const char *zs_safetensors_meta(const zs_safetensors *st, const char *key) {
+const char *zs_safetensors_meta_value(const zs_safetensors *st, const char *key) {
     return st->metadata ? json_string_value(json_object_get(st->metadata, key)) : NULL;
 }
 
@@ -271,24 +271,26 @@ const char *zs_safetensors_path(const zs_safetensors *st) {
     return st->path;
 }
 
-zs_status zs_safetensors_read(const zs_safetensors *st, const char *name, zs_st_dtype dtype,
-                              int ndim, const uint64_t *shape, void *dst, zs_error *err) {
+zs_status zs_safetensors_read(const zs_safetensors *st, const char *name,
+                              zs_safetensors_dtype dtype, int ndim, const uint64_t *shape,
+                              void *dst, zs_error *err) {
     if (ndim < 0 || ndim > ZS_TENSOR_MAX_DIMS)
         return zs_fail(err, ZS_ERR_USAGE,
                        "%s: tensor '%s': %d dimensions requested, expected 0 to %d", st->path, name,
                        ndim, ZS_TENSOR_MAX_DIMS);
-    const zs_st_tensor *t = zs_safetensors_find(st, name);
+    const zs_safetensors_tensor *t = zs_safetensors_find(st, name);
     if (!t) return zs_fail(err, ZS_ERR_FORMAT, "%s: no tensor '%s'", st->path, name);
     int same = t->dtype == dtype && t->ndim == ndim;
     for (int d = 0; same && d < ndim; d++) same = t->shape[d] == shape[d];
     if (!same) {
         char want[160], found[160];
         return zs_fail(err, ZS_ERR_FORMAT, "%s: tensor '%s': expected %s shape %s, found %s %s",
-                       st->path, name, zs_st_dtype_name(dtype),
-                       shape_text(want, sizeof want, ndim, shape), zs_st_dtype_name(t->dtype),
+                       st->path, name, zs_safetensors_dtype_name(dtype),
+                       shape_text(want, sizeof want, ndim, shape),
+                       zs_safetensors_dtype_name(t->dtype),
                        shape_text(found, sizeof found, t->ndim, t->shape));
     }
-    size_t bytes = zs_st_dtype_bytes(dtype);
+    size_t bytes = zs_safetensors_dtype_bytes(dtype);
     for (int d = 0; d < ndim; d++) bytes *= (size_t)shape[d];
     if (bytes) memcpy(dst, t->data, bytes);
     return ZS_OK;

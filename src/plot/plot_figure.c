@@ -6,7 +6,7 @@
 
 #include "plot/plot_internal.h"
 
-zs_status zs_plot_alloc(zs_plot **fig, double width_pt, double height_pt, zs_error *err) {
+zs_status zs_plot_create(zs_plot **fig, double width_pt, double height_pt, zs_error *err) {
     *fig = NULL;
     if (!(width_pt >= 100 && width_pt <= 20000 && height_pt >= 100 && height_pt <= 20000))
         return zs_fail(err, ZS_ERR_RANGE,

@@ -114,7 +114,7 @@ zs_status zs_display_text(zs_display *d, const char *cls, const char *text, cons
 #define ZS_PLOT_TICK_LEN_PT 5.0
 
 typedef struct zs_text_metrics zs_text_metrics;
-zs_status zs_text_metrics_alloc(zs_text_metrics **m, zs_error *err);
+zs_status zs_text_metrics_create(zs_text_metrics **m, zs_error *err);
 void zs_text_metrics_free(zs_text_metrics *m);
 /* Advance width of text followed by its superscript (sup may be NULL or ""). */
 double zs_text_width(zs_text_metrics *m, const char *text, const char *sup, double size_pt,

@@ -454,7 +454,7 @@ zs_status zs_plot_layout(const zs_plot *fig, zs_display *d, zs_error *err) {
     else if (!s)
         s = axis_ticks(c->limits.x_lo, c->limits.x_hi, fig->xscale, c->xt, &c->nxt, err);
     if (!s) s = axis_ticks(c->limits.y_lo, c->limits.y_hi, fig->yscale, c->yt, &c->nyt, err);
-    if (!s) s = zs_text_metrics_alloc(&c->m, err);
+    if (!s) s = zs_text_metrics_create(&c->m, err);
     if (!s) s = layout_with_legend(c, d, err);
     zs_text_metrics_free(c->m);
     free(c);

@@ -26,7 +26,7 @@ struct zs_text_metrics {
     cairo_t *cr;
 };
 
-zs_status zs_text_metrics_alloc(zs_text_metrics **m, zs_error *err) {
+zs_status zs_text_metrics_create(zs_text_metrics **m, zs_error *err) {
     *m = zs_calloc(1, sizeof **m, "text metrics", err);
     if (!*m) return ZS_ERR_NOMEM;
     (*m)->surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);

@@ -189,7 +189,7 @@ static void law_tables(FILE *out, const zs_report_input *in) {
 /* Predicted against observed loss for every run whose dataset has a fitted law. */
 static zs_status residuals_figure(FILE *out, const zs_report_data *data, zs_error *err) {
     zs_plot *fig = NULL;
-    zs_status s = zs_plot_alloc(&fig, fig_size.width_pt, fig_size.height_pt, err);
+    zs_status s = zs_plot_create(&fig, fig_size.width_pt, fig_size.height_pt, err);
     if (!s) s = zs_plot_set_title(fig, "fitted law against the runs", err);
     if (!s) s = zs_plot_set_xlabel(fig, "observed loss (nats)", err);
     if (!s) s = zs_plot_set_ylabel(fig, "predicted loss (nats)", err);

@@ -81,12 +81,12 @@ static zs_status summary_row(const zs_lawfit *f, const zs_ledger_dataset *d, dou
     row->a_lo = row->a_hi = row->tpp_lo = row->tpp_hi = NAN;
     if (!f->has_bootstrap) return ZS_OK;
     const zs_bootstrap *b = &f->bootstrap;
-    row->e_lo = b->stats[ZS_BOOT_E].lo;
-    row->e_hi = b->stats[ZS_BOOT_E].hi;
-    row->alpha_lo = b->stats[ZS_BOOT_ALPHA].lo;
-    row->alpha_hi = b->stats[ZS_BOOT_ALPHA].hi;
-    row->beta_lo = b->stats[ZS_BOOT_BETA].lo;
-    row->beta_hi = b->stats[ZS_BOOT_BETA].hi;
+    row->e_lo = b->stats[ZS_LAW_E].lo;
+    row->e_hi = b->stats[ZS_LAW_E].hi;
+    row->alpha_lo = b->stats[ZS_LAW_ALPHA].lo;
+    row->alpha_hi = b->stats[ZS_LAW_ALPHA].hi;
+    row->beta_lo = b->stats[ZS_LAW_BETA].lo;
+    row->beta_hi = b->stats[ZS_LAW_BETA].hi;
     row->a_lo = b->stats[ZS_BOOT_a].lo;
     row->a_hi = b->stats[ZS_BOOT_a].hi;
     zs_frontier_interval fi;

@@ -214,12 +214,12 @@ static int exists(const char *path) {
     return stat(path, &st) == 0;
 }
 
-zs_status zs_sweep_run_options(const zs_sweep_spec *spec, const zs_sweep_plan *plan, size_t run,
-                               const char *sweep_dir, zs_sweep_run_paths *paths,
-                               zs_train_options *opt, zs_error *err) {
+zs_status zs_sweep_run_train_opts(const zs_sweep_spec *spec, const zs_sweep_plan *plan, size_t run,
+                                  const char *sweep_dir, zs_sweep_run_paths *paths,
+                                  zs_train_opts *opt, zs_error *err) {
     const zs_sweep_plan_run *r = &plan->runs[run];
     const zs_sweep_dataset *d = &spec->datasets[r->dataset];
-    *opt = zs_train_options_defaults();
+    zs_train_opts_init(opt);
     opt->model = model_for(spec, &spec->models[r->model], d, &plan->data[r->dataset]);
     opt->precision = spec->precision;
     opt->threads = 1;

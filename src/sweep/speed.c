@@ -16,12 +16,13 @@ static zs_status time_gpt(const zs_gpt_config *cfg, uint32_t batch, zs_sweep_spe
     size_t n = (size_t)batch * cfg->context;
     uint32_t *tok = zs_calloc(n + 1, sizeof *tok, "timing tokens", err);
     zs_status s = tok ? zs_gpt_create(&gpt, cfg, batch, ZS_PRECISION_FP32, 1, err) : ZS_ERR_NOMEM;
-    zs_adamw_config ac = zs_adamw_defaults();
+    zs_adamw_opts ac;
+    zs_adamw_opts_init(&ac);
     if (!s) {
         zs_rng rng;
         zs_rng_seed(&rng, 0, 0);
         for (size_t i = 0; i <= n; i++) tok[i] = (uint32_t)zs_rng_below(&rng, cfg->vocab);
-        zs_gpt_init(gpt, 0);
+        zs_gpt_draw_weights(gpt, 0);
         s = zs_adamw_init(&adam, zs_gpt_get_layout(gpt), &ac, err);
         adam_ready = !s;
     }
@@ -50,11 +51,11 @@ static zs_status time_mlp(const zs_mlp_config *cfg, const zs_parity_spec *spec, 
     memset(&b, 0, sizeof b);
     zs_status s = zs_parity_init(&task, spec, err);
     if (s) return s;
-    s = zs_parity_batch_alloc(&b, &task, batch, err);
+    s = zs_parity_batch_init(&b, &task, batch, err);
     zs_parity_stream stream = {.kind = ZS_PARITY_ONLINE};
     if (!s) s = zs_parity_fill(&task, &stream, 0, &b, 1, err);
     if (!s) s = zs_mlp_create(&mlp, cfg, batch, 1, err);
-    if (!s) zs_mlp_init(mlp, 0);
+    if (!s) zs_mlp_draw_weights(mlp, 0);
     double t0 = 0, loss;
     for (int rep = 0; !s && rep < 3; rep++) {
         t0 = omp_get_wtime();

@@ -33,7 +33,7 @@ static zs_run_status status_of(zs_train_status s) {
 
 /* Trains with the options; a checkpoint that cannot be resumed (written by a run whose
  * options differ, or damaged) is set aside and the run starts over, as the message says. */
-static zs_status train(zs_train_options *opt, zs_train_result *res, char *note, size_t size,
+static zs_status train(zs_train_opts *opt, zs_train_result *res, char *note, size_t size,
                        zs_error *err) {
     zs_status s = zs_train_run(opt, res, err);
     /* Only a checkpoint the trainer refused (damaged, or another run's options) is set
@@ -68,11 +68,11 @@ int zs_sweep_child_train(const zs_sweep_worker_ctx *w, size_t run, zs_error *err
     const zs_sweep_plan_run *r = &w->plan->runs[run];
     maybe_crash(w->spec->models[r->model].name);
     zs_sweep_run_paths paths;
-    zs_train_options opt;
+    zs_train_opts opt;
     zs_train_result res;
     memset(&res, 0, sizeof res);
     char note[ZS_ERROR_MSG_MAX + 128] = "";
-    zs_status s = zs_sweep_run_options(w->spec, w->plan, run, w->dir, &paths, &opt, err);
+    zs_status s = zs_sweep_run_train_opts(w->spec, w->plan, run, w->dir, &paths, &opt, err);
     if (!s) remove_partial_checkpoints(paths.out);
     if (!s) s = train(&opt, &res, note, sizeof note, err);
     zs_run_status status = s ? ZS_RUN_FAILED : status_of(res.status);

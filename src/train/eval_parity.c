@@ -18,9 +18,9 @@ static zs_status integer(const json_t *o, const char *path, const char *key, uin
 }
 
 /* The parity options of the run that wrote the checkpoint. */
-static zs_status stored_options(const zs_safetensors *st, const char *path, zs_train_options *o,
+static zs_status stored_options(const zs_safetensors *st, const char *path, zs_train_opts *o,
                                 zs_error *err) {
-    const char *text = zs_safetensors_meta(st, "train.options");
+    const char *text = zs_safetensors_meta_value(st, "train.options");
     json_error_t jerr;
     json_t *j = text ? json_loads(text, 0, &jerr) : NULL;
     if (!json_is_object(j)) {
@@ -29,7 +29,7 @@ static zs_status stored_options(const zs_safetensors *st, const char *path, zs_t
             err, ZS_ERR_FORMAT,
             "%s: metadata \"train.options\": expected the run's options as a JSON object", path);
     }
-    *o = zs_train_options_defaults();
+    zs_train_opts_init(o);
     o->model.kind = ZS_MODEL_MLP;
     o->batch = 1;
     zs_parity_spec *p = &o->parity;
@@ -56,13 +56,13 @@ zs_status zs_train_eval_parity(const char *checkpoint_path, int threads, double 
     if (!path) return ZS_ERR_NOMEM;
     zs_safetensors *st = NULL;
     zs_model_config cfg;
-    zs_train_options o;
+    zs_train_opts o;
     zs_train_parity p;
     int p_open = 0;
     zs_mlp *mlp = NULL;
     double *losses = NULL;
     zs_status s = zs_safetensors_open(&st, path, err);
-    if (!s) s = zs_checkpoint_config(st, &cfg, err);
+    if (!s) s = zs_checkpoint_read_config(st, &cfg, err);
     if (!s && cfg.kind != ZS_MODEL_MLP)
         s = zs_fail(err, ZS_ERR_USAGE, "%s: model %s; it is scored on a token file (--data FILE)",
                     path, zs_model_kind_name(cfg.kind));

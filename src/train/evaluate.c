@@ -50,7 +50,7 @@ zs_status zs_train_eval_file(const char *checkpoint_path, const char *data_path,
     char *path = zs_train_checkpoint_resolve(checkpoint_path, err);
     if (!path) return ZS_ERR_NOMEM;
     zs_status s = zs_safetensors_open(&st, path, err);
-    if (!s) s = zs_checkpoint_config(st, &cfg, err);
+    if (!s) s = zs_checkpoint_read_config(st, &cfg, err);
     if (!s && cfg.kind != ZS_MODEL_GPT)
         s = zs_fail(err, ZS_ERR_USAGE, "%s: model %s; eval scores GPT checkpoints", path,
                     zs_model_kind_name(cfg.kind));

@@ -40,7 +40,7 @@ static zs_status make_paths(zs_train_ctx *ctx, zs_error *err) {
 
 /* The GPT, with the vocabulary taken from the data unless given (and then checked). */
 static zs_status build_gpt(zs_train_ctx *ctx, zs_error *err) {
-    const zs_train_options *o = ctx->opt;
+    const zs_train_opts *o = ctx->opt;
     zs_status s = zs_train_windows_open(&ctx->win, o, o->model.gpt.context, err);
     if (s) return s;
     ctx->win_open = 1;
@@ -54,7 +54,7 @@ static zs_status build_gpt(zs_train_ctx *ctx, zs_error *err) {
                        o->val_path ? "--data and --val" : o->data_path);
     if ((s = zs_gpt_config_check(g, err))) return s;
     if ((s = zs_gpt_create(&ctx->gpt, g, o->batch, o->precision, o->threads, err))) return s;
-    zs_gpt_init(ctx->gpt, o->seed);
+    zs_gpt_draw_weights(ctx->gpt, o->seed);
     ctx->layout = zs_gpt_get_layout(ctx->gpt);
     ctx->params = zs_gpt_params(ctx->gpt);
     ctx->grads = zs_gpt_grads(ctx->gpt);
@@ -65,7 +65,7 @@ static zs_status build_gpt(zs_train_ctx *ctx, zs_error *err) {
 
 /* The parity MLP: its input sizes are the task's. */
 static zs_status build_mlp(zs_train_ctx *ctx, zs_error *err) {
-    const zs_train_options *o = ctx->opt;
+    const zs_train_opts *o = ctx->opt;
     zs_mlp_config *m = &ctx->cfg.mlp;
     m->n_tasks = (uint32_t)o->parity.n_tasks;
     m->n_bits = (uint32_t)o->parity.n_bits;
@@ -75,7 +75,7 @@ static zs_status build_mlp(zs_train_ctx *ctx, zs_error *err) {
     if ((s = zs_mlp_config_check(m, err))) return s;
     uint32_t rows = o->batch > MLP_EVAL_ROWS ? o->batch : MLP_EVAL_ROWS;
     if ((s = zs_mlp_create(&ctx->mlp, m, rows, o->threads, err))) return s;
-    zs_mlp_init(ctx->mlp, o->seed);
+    zs_mlp_draw_weights(ctx->mlp, o->seed);
     ctx->layout = zs_mlp_get_layout(ctx->mlp);
     ctx->params = zs_mlp_params(ctx->mlp);
     ctx->grads = zs_mlp_grads(ctx->mlp);
@@ -87,8 +87,8 @@ static zs_status build_mlp(zs_train_ctx *ctx, zs_error *err) {
 }
 
 static zs_status setup(zs_train_ctx *ctx, zs_error *err) {
-    const zs_train_options *o = ctx->opt;
-    zs_status s = zs_train_options_check(o, err);
+    const zs_train_opts *o = ctx->opt;
+    zs_status s = zs_train_opts_check(o, err);
     if (!s) s = o->model.kind == ZS_MODEL_GPT ? build_gpt(ctx, err) : build_mlp(ctx, err);
     if (s) return s;
     ctx->steps_total =
@@ -124,7 +124,7 @@ static void teardown(zs_train_ctx *ctx) {
 /* One micro-step: forward on its batch, backward scaled by 1/A. */
 static zs_status micro_step(zs_train_ctx *ctx, uint32_t micro, uint32_t *inputs, uint32_t *targets,
                             double *loss_nats, zs_error *err) {
-    const zs_train_options *o = ctx->opt;
+    const zs_train_opts *o = ctx->opt;
     float scale = 1.0f / (float)o->accum;
     zs_status s;
     if (ctx->gpt) {
@@ -141,7 +141,7 @@ static zs_status micro_step(zs_train_ctx *ctx, uint32_t micro, uint32_t *inputs,
 
 /* The evaluation after the current step; the final one may dump per-token losses. */
 static zs_status evaluate(zs_train_ctx *ctx, int final, double *val_nats, zs_error *err) {
-    const zs_train_options *o = ctx->opt;
+    const zs_train_opts *o = ctx->opt;
     if (ctx->mlp)
         return zs_train_parity_eval(&ctx->par, ctx->mlp, MLP_EVAL_ROWS, val_nats, ctx->subtask_loss,
                                     err);
@@ -169,7 +169,7 @@ static void zero_grad(zs_train_ctx *ctx) {
 
 /* Steps until the end, a halt or a divergence; fills r->status and r->diverged. */
 static zs_status run_steps(zs_train_ctx *ctx, zs_train_result *r, zs_error *err) {
-    const zs_train_options *o = ctx->opt;
+    const zs_train_opts *o = ctx->opt;
     size_t cap = ctx->gpt ? (size_t)o->batch * ctx->cfg.gpt.context : 1;
     uint32_t *inputs = zs_alloc(2 * cap * sizeof *inputs, "training batch", err);
     if (!inputs) return ZS_ERR_NOMEM;
@@ -248,7 +248,7 @@ static zs_status run_steps(zs_train_ctx *ctx, zs_train_result *r, zs_error *err)
     return s;
 }
 
-zs_status zs_train_run(const zs_train_options *opt, zs_train_result *r, zs_error *err) {
+zs_status zs_train_run(const zs_train_opts *opt, zs_train_result *r, zs_error *err) {
     double t0 = now_s();
     memset(r, 0, sizeof *r);
     zs_train_ctx ctx = {.opt = opt, .cfg = opt->model};

@@ -28,8 +28,8 @@ const char *zs_train_status_name(zs_train_status status) {
     return (unsigned)status < 3 ? status_names[status] : "?";
 }
 
-zs_train_options zs_train_options_defaults(void) {
-    zs_train_options o = {0};
+void zs_train_opts_init(zs_train_opts *opts) {
+    zs_train_opts o = {0};
     o.model.kind = ZS_MODEL_GPT;
     o.precision = ZS_PRECISION_FP32;
     o.threads = 1;
@@ -40,14 +40,14 @@ zs_train_options zs_train_options_defaults(void) {
     o.eval_per_subtask = 1000;
     o.batch = 8;
     o.accum = 1;
-    o.adamw = zs_adamw_defaults();
+    zs_adamw_opts_init(&o.adamw);
     o.schedule = (zs_lr_schedule){.kind = ZS_LR_CONSTANT, .lr_max = 1e-3};
     o.eval_every = 100;
     o.log_every = 1;
-    return o;
+    *opts = o;
 }
 
-zs_status zs_train_options_check(const zs_train_options *o, zs_error *err) {
+zs_status zs_train_opts_check(const zs_train_opts *o, zs_error *err) {
     if ((o->tokens > 0) == (o->steps > 0))
         return zs_fail(err, ZS_ERR_USAGE,
                        o->tokens ? "give one of --tokens and --steps, not both"
@@ -65,7 +65,7 @@ zs_status zs_train_options_check(const zs_train_options *o, zs_error *err) {
     if (o->threads < 0)
         return zs_fail(err, ZS_ERR_USAGE, "--threads: expected >= 0, got %d", o->threads);
     if (!o->out_dir) return zs_fail(err, ZS_ERR_USAGE, "the output directory (-o DIR) is missing");
-    zs_status s = zs_adamw_config_check(&o->adamw, err);
+    zs_status s = zs_adamw_opts_check(&o->adamw, err);
     if (s) return s;
     if (o->model.kind == ZS_MODEL_GPT) {
         if (!o->data_path) return zs_fail(err, ZS_ERR_USAGE, "--data FILE is missing");
@@ -96,7 +96,7 @@ static void set_u64(json_t *o, const char *key, uint64_t v) {
 }
 
 json_t *zs_train_options_json(const zs_train_ctx *ctx) {
-    const zs_train_options *o = ctx->opt;
+    const zs_train_opts *o = ctx->opt;
     json_t *j = json_object();
     json_object_set_new(j, "model", json_string(zs_model_kind_name(ctx->cfg.kind)));
     if (ctx->cfg.kind == ZS_MODEL_GPT) {

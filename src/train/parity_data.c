@@ -6,7 +6,7 @@
 
 #include "train/train_internal.h"
 
-zs_status zs_train_parity_open(zs_train_parity *p, const zs_train_options *opt, zs_error *err) {
+zs_status zs_train_parity_open(zs_train_parity *p, const zs_train_opts *opt, zs_error *err) {
     memset(p, 0, sizeof *p);
     p->threads = opt->threads;
     p->train_size = opt->train_size;
@@ -17,10 +17,10 @@ zs_status zs_train_parity_open(zs_train_parity *p, const zs_train_options *opt, 
     uint64_t n_subtask = t->spec.n_tasks * opt->eval_per_subtask;
     zs_parity_stream test = {.kind = ZS_PARITY_TEST, .size = opt->test_size};
     zs_parity_stream train = {.kind = ZS_PARITY_TRAIN};
-    if ((s = zs_parity_batch_alloc(&p->step_batch, t, opt->batch, err))) goto fail;
-    if ((s = zs_parity_batch_alloc(&p->test_set, t, opt->test_size, err))) goto fail;
+    if ((s = zs_parity_batch_init(&p->step_batch, t, opt->batch, err))) goto fail;
+    if ((s = zs_parity_batch_init(&p->test_set, t, opt->test_size, err))) goto fail;
     if ((s = zs_parity_fill(t, &test, 0, &p->test_set, p->threads, err))) goto fail;
-    if ((s = zs_parity_batch_alloc(&p->subtask_set, t, n_subtask, err))) goto fail;
+    if ((s = zs_parity_batch_init(&p->subtask_set, t, n_subtask, err))) goto fail;
     for (uint64_t task = 0; task < t->spec.n_tasks; task++) {
         zs_parity_stream eval = {.kind = ZS_PARITY_EVAL, .subtask = (uint32_t)task};
         zs_parity_batch rows = zs_parity_batch_rows(&p->subtask_set, task * opt->eval_per_subtask,
@@ -28,7 +28,7 @@ zs_status zs_train_parity_open(zs_train_parity *p, const zs_train_options *opt, 
         if ((s = zs_parity_fill(t, &eval, 0, &rows, p->threads, err))) goto fail;
     }
     if (p->train_size) {
-        if ((s = zs_parity_batch_alloc(&p->train_set, t, p->train_size, err))) goto fail;
+        if ((s = zs_parity_batch_init(&p->train_set, t, p->train_size, err))) goto fail;
         if ((s = zs_parity_fill(t, &train, 0, &p->train_set, p->threads, err))) goto fail;
     }
     return ZS_OK;

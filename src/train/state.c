@@ -52,9 +52,9 @@ zs_status zs_train_checkpoint_save(const zs_train_ctx *ctx, zs_error *err) {
     snprintf(num[META_MIN_VAL_STEP], 40, "%" PRIu64, ctx->min_val_step);
     char *options = json_dumps(ctx->options, JSON_COMPACT | JSON_SORT_KEYS);
     if (!options) return zs_fail(err, ZS_ERR_NOMEM, "out of memory (checkpoint options)");
-    zs_st_meta meta[META_COUNT];
+    zs_safetensors_meta meta[META_COUNT];
     for (int i = 0; i < META_COUNT; i++)
-        meta[i] = (zs_st_meta){meta_keys[i], i == META_OPTIONS ? options : num[i]};
+        meta[i] = (zs_safetensors_meta){meta_keys[i], i == META_OPTIONS ? options : num[i]};
     zs_status s = zs_checkpoint_write(ctx->checkpoint_path, &ctx->cfg, ctx->layout, ctx->params,
                                       &ctx->adamw, meta, META_COUNT, err);
     free(options);
@@ -63,7 +63,7 @@ zs_status zs_train_checkpoint_save(const zs_train_ctx *ctx, zs_error *err) {
 
 static zs_status meta_u64(const zs_safetensors *st, const char *path, int key, uint64_t *out,
                           zs_error *err) {
-    const char *text = zs_safetensors_meta(st, meta_keys[key]);
+    const char *text = zs_safetensors_meta_value(st, meta_keys[key]);
     char *end = NULL;
     if (text && *text) *out = strtoull(text, &end, 10);
     if (!text || !*text || *end)
@@ -74,7 +74,7 @@ static zs_status meta_u64(const zs_safetensors *st, const char *path, int key, u
 
 static zs_status meta_double(const zs_safetensors *st, const char *path, int key, double *out,
                              zs_error *err) {
-    const char *text = zs_safetensors_meta(st, meta_keys[key]);
+    const char *text = zs_safetensors_meta_value(st, meta_keys[key]);
     char *end = NULL;
     if (text && *text) *out = strtod(text, &end);
     if (!text || !*text || *end)
@@ -91,7 +91,7 @@ zs_status zs_train_checkpoint_resume(zs_train_ctx *ctx, const char *given, uint6
     uint64_t step = 0, samples = 0;
     zs_status s = zs_safetensors_open(&st, path, err);
     if (!s)
-        s = zs_train_options_compare(path, zs_safetensors_meta(st, meta_keys[META_OPTIONS]),
+        s = zs_train_options_compare(path, zs_safetensors_meta_value(st, meta_keys[META_OPTIONS]),
                                      ctx->options, err);
     if (!s) s = meta_u64(st, path, META_STEP, &step, err);
     if (!s) s = meta_u64(st, path, META_SAMPLES, &samples, err);

@@ -29,7 +29,7 @@ typedef struct {
 
 /* Opens the files, checks their lengths and vocabularies against T (errors name the file
  * and the option) and works out the split. */
-zs_status zs_train_windows_open(zs_train_windows *w, const zs_train_options *opt, uint64_t T,
+zs_status zs_train_windows_open(zs_train_windows *w, const zs_train_opts *opt, uint64_t T,
                                 zs_error *err);
 void zs_train_windows_close(zs_train_windows *w);
 /* The window training sample i reads (i = (step·A + micro)·B + row). */
@@ -60,7 +60,7 @@ typedef struct {
     int threads;
 } zs_train_parity;
 
-zs_status zs_train_parity_open(zs_train_parity *p, const zs_train_options *opt, zs_error *err);
+zs_status zs_train_parity_open(zs_train_parity *p, const zs_train_opts *opt, zs_error *err);
 void zs_train_parity_close(zs_train_parity *p);
 /* The examples of micro-step `micro` of step `step` (batch B, accumulation A): online, the
  * stream of that step from row micro·B; a fixed set, rows (step·A + micro)·B + b mod D. */
@@ -72,7 +72,7 @@ zs_status zs_train_parity_eval(zs_train_parity *p, zs_mlp *mlp, uint32_t max_row
 
 /* ---- one run (loop.c drives it) ---- */
 typedef struct {
-    const zs_train_options *opt;
+    const zs_train_opts *opt;
     zs_model_config cfg; /* resolved: the GPT's vocabulary filled in */
     zs_gpt *gpt;
     zs_mlp *mlp;

@@ -36,7 +36,7 @@ static zs_status check_length(const zs_tokens *t, const char *option, uint64_t T
                    (unsigned long long)(T + 1), (unsigned long long)T, (unsigned long long)need);
 }
 
-zs_status zs_train_windows_open(zs_train_windows *w, const zs_train_options *opt, uint64_t T,
+zs_status zs_train_windows_open(zs_train_windows *w, const zs_train_opts *opt, uint64_t T,
                                 zs_error *err) {
     memset(w, 0, sizeof *w);
     w->T = T;
