@@ -709,7 +709,7 @@ Test(gpt_config, each_field_is_checked) {
     cr_assert_eq(zs_gpt_config_check(&tiny, &err), ZS_OK);
 }
 
-/* REFERENCE §6: total parameters at vocabulary 32001, at the printed precision. */
+/* docs/science.md §6: total parameters at vocabulary 32001, at the printed precision. */
 Test(gpt_config, reference_parameter_table) {
     struct {
         uint32_t d, ffn, layers, heads;

@@ -95,7 +95,7 @@ static double dot(const double *a, const double *b, size_t n) {
 /* ---- layout, counts, FLOPs, config ------------------------------------------------------ */
 
 Test(mlp, depth_one_count_is_reference_formula) {
-    /* REFERENCE §1: (n_tasks + n + 3)·w + 2 */
+    /* docs/science.md §1: (n_tasks + n + 3)·w + 2 */
     const uint32_t widths[] = {1, 10, 37, 500};
     for (size_t i = 0; i < 4; i++) {
         zs_mlp_config cfg = {500, 100, widths[i], 1};

@@ -34,7 +34,7 @@ Test(pcfg_paper, main_set_matches_the_paper_and_reproduces, .timeout = 120) {
         double paper = json_real_value(json_object_get(g, "h_paper"));
         cr_assert_str_eq(ref[i].set, "main");
         cr_assert_eq(paper, ref[i].paper_h);
-        /* REFERENCE §4: random grammars with the same knobs scatter by a few hundredths
+        /* docs/science.md §4: random grammars with the same knobs scatter by a few hundredths
          * around the paper's values; 0.05 is well outside that scatter. */
         cr_assert_lt(fabs(h - paper), 0.05, "grammar %zu: H %.4f against the paper's %.2f", i, h,
                      paper);

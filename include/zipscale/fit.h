@@ -1,7 +1,7 @@
 /* zipscale fit: turns a table of training runs into Chinchilla laws. A runs table (CSV)
  * is read, grouped by dataset, fitted in log space with Huber loss from a grid of starts
  * [EP], bootstrapped, and written as law.json (zipscale-law v1, docs/fitting.md), which
- * frontier, regress and predict read back. REFERENCE §7; docs/fitting.md. */
+ * frontier, regress and predict read back. docs/science.md §7; docs/fitting.md. */
 #ifndef ZIPSCALE_FIT_H
 #define ZIPSCALE_FIT_H
 

@@ -1,7 +1,7 @@
 /* zipscale fit, the downstream half: ordinary least squares with p-values, one-variable
  * power laws, the compute-optimal frontier of a Chinchilla law, the regression of a law's
  * parameters on gzip compressibility H, the gzip-adjusted law, and prediction. Consumes
- * the laws the Chinchilla fitter writes (law.json); REFERENCE §7, docs/fitting.md. */
+ * the laws the Chinchilla fitter writes (law.json); docs/science.md §7, docs/fitting.md. */
 #ifndef ZIPSCALE_FRONTIER_H
 #define ZIPSCALE_FRONTIER_H
 
@@ -65,7 +65,7 @@ const char *zs_powerlaw_form_name(zs_powerlaw_form form); /* "pure", "offset" */
 /* ---- the compute-optimal frontier of L(N, D) = E + A/N^alpha + B/D^beta ----------------
  * With C = 6 N D: a = beta/(alpha+beta), b = alpha/(alpha+beta),
  * G = (alpha A / (beta B))^(1/(alpha+beta)), N_opt = G (C/6)^a, D_opt = (C/6)^b / G
- * [CH, REFERENCE §7]. Needs A, B, alpha, beta > 0 and finite. */
+ * [CH, docs/science.md §7]. Needs A, B, alpha, beta > 0 and finite. */
 typedef struct {
     double a, b, G;
 } zs_frontier_exponents;

@@ -9,7 +9,7 @@
 extern "C" {
 #endif
 
-/* ---- the GPT (REFERENCE §6) ----------------------------------------------------------
+/* ---- the GPT (docs/science.md §6) ----------------------------------------------------------
  * Token embedding; `layers` blocks of [RMSNorm -> causal multi-head attention with rotary
  * position embeddings -> residual; RMSNorm -> SwiGLU MLP -> residual]; final RMSNorm;
  * untied output projection; no biases. Head size d_model / heads. */

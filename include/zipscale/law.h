@@ -1,6 +1,6 @@
 /* zipscale fit: scaling laws as values. The Chinchilla law L(N, D) = E + A/N^alpha +
  * B/D^beta [CH], what the fitter produces and the frontier, regression and prediction
- * consume. REFERENCE §7; docs/fitting.md. */
+ * consume. docs/science.md §7; docs/fitting.md. */
 #ifndef ZIPSCALE_LAW_H
 #define ZIPSCALE_LAW_H
 

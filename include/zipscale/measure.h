@@ -1,5 +1,5 @@
 /* zipscale measure: how complex a token stream is. gzip compressibility H exactly as
- * [GZ] computes it (REFERENCE §5), plus a second compressor (zstd) and the unigram
+ * [GZ] computes it (docs/science.md §5), plus a second compressor (zstd) and the unigram
  * entropy, so a user can judge whether gzip is a good proxy. Sits between data (token
  * files) and fit (regressions on H); the definitions are in docs/gzip.md. */
 #ifndef ZIPSCALE_MEASURE_H

@@ -11,12 +11,12 @@
 extern "C" {
 #endif
 
-/* ---- the sparse-parity MLP (REFERENCE §1) --------------------------------------------
+/* ---- the sparse-parity MLP (docs/science.md §1) --------------------------------------------
  * Input n_tasks + n_bits (one-hot control code, task bits); `depth` hidden layers of
  * `width` ReLU units with biases; a 2-logit output; softmax cross-entropy in nats. The
  * first layer is a gather-add (the control code picks one weight column, set task bits add
  * theirs), identical to the dense product. Depth 1 has (n_tasks+n_bits+3)·width + 2
- * parameters, as REFERENCE §1. */
+ * parameters, as docs/science.md §1. */
 typedef struct {
     uint32_t n_tasks;
     uint32_t n_bits;

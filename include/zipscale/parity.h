@@ -1,4 +1,4 @@
-/* zipscale data: multitask sparse parity [QM] (REFERENCE §1). A task spec fixes the
+/* zipscale data: multitask sparse parity [QM] (docs/science.md §1). A task spec fixes the
  * subtasks' bit subsets and their Zipf frequencies; deterministic streams (online
  * batches, train, test, per-subtask eval) fill bit-packed example batches for the MLP
  * trainer and for `zipscale parity sample`. Guide and file layout: docs/parity.md. */

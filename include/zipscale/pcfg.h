@@ -17,7 +17,7 @@ typedef struct zs_pcfg zs_pcfg;
  * with this bit set. */
 #define ZS_PCFG_NONTERMINAL 0x80000000u
 
-/* The generator's knobs, REFERENCE §4 (nonterminals excludes the start symbol S). */
+/* The generator's knobs, docs/science.md §4 (nonterminals excludes the start symbol S). */
 typedef struct {
     uint32_t nonterminals;
     uint32_t terminals;
@@ -147,7 +147,7 @@ char *zs_pcfg_sample_provenance(const zs_pcfg *g, const char *grammar_name,
 
 /* ---- the paper's grammars -------------------------------------------------------------
  * The knobs of [GZ]'s three dataset sets ("main", "same-vocabulary", "same-h") and the
- * gzip compressibility H the paper measured on each (REFERENCE §4); knobs.seed is 0. */
+ * gzip compressibility H the paper measured on each (docs/science.md §4); knobs.seed is 0. */
 typedef struct {
     const char *set;
     zs_pcfg_knobs knobs;

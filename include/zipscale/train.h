@@ -107,10 +107,10 @@ zs_status zs_train_opts_check(const zs_train_opts *opt, zs_error *err);
 typedef struct {
     zs_train_status status;
     uint64_t n_params, n_params_nonembed;
-    uint64_t steps;        /* updates taken (all of them, across resumes) */
-    uint64_t tokens;       /* D = steps·B·A·T (examples for parity) */
-    double flops_6nd;      /* 6·N·D with N = n_params (all, as REFERENCE §6 counts models) */
-    double flops_exact;    /* the training steps' exact count (evaluations excluded) */
+    uint64_t steps;     /* updates taken (all of them, across resumes) */
+    uint64_t tokens;    /* D = steps·B·A·T (examples for parity) */
+    double flops_6nd;   /* 6·N·D with N = n_params (all, as docs/science.md §6 counts models) */
+    double flops_exact; /* the training steps' exact count (evaluations excluded) */
     double final_val_loss; /* nats/token (GPT), nats/example on the test stream (MLP) */
     double min_val_loss;   /* NAN when never evaluated */
     uint64_t min_val_step;

@@ -39,7 +39,8 @@ static const zs_cli_spec paper_spec = {
     "pcfg paper",
     "[-o DIR] [--tokens N] [--set NAME] [--seed S]",
     "the gzip paper's grammar sets: generate, sample, measure H beside the paper's",
-    "For each grammar of the gzip paper's set (REFERENCE §4): generate a random PCFG with the\n"
+    "For each grammar of the gzip paper's set (docs/science.md §4): generate a random PCFG with "
+    "the\n"
     "paper's knobs (seed S+i for the i-th of the paper's 14), sample N tokens of 256-token "
     "documents, measure\n"
     "gzip compressibility H (median over 1000 sampled documents) and print it beside the\n"
@@ -138,7 +139,7 @@ static void print_table(const paper_row *rows, size_t n, uint64_t tokens) {
                r->measure.gzip.stdev, r->measure.entropy_bits, deriv,
                100 * r->stats.dropped_fraction, r->seconds);
     }
-    printf("\nH: median gzip-9 ratio of 1000 sampled 256-token documents (REFERENCE §5);\n"
+    printf("\nH: median gzip-9 ratio of 1000 sampled 256-token documents (docs/science.md §5);\n"
            "H paper: [GZ]'s value for one random grammar with these knobs (grammars with the\n"
            "same knobs scatter by a few hundredths); uni bits: unigram entropy per token;\n"
            "deriv b/t: derivation entropy per token, separators included (an upper bound on\n"

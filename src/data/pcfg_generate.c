@@ -1,5 +1,5 @@
 /* Random grammars from the four knobs, following the gzip paper's reference code
- * (REFERENCE §4) step by step, with zipscale's RNG in place of Python's. */
+ * (docs/science.md §4) step by step, with zipscale's RNG in place of Python's. */
 #include "data/pcfg_internal.h"
 
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* The grammar knobs of the gzip paper's three dataset sets and the gzip compressibility it
- * measured for each (REFERENCE §4, [GZ]): the demo's targets and a sweep's defaults. */
+ * measured for each (docs/science.md §4, [GZ]): the demo's targets and a sweep's defaults. */
 #include "zipscale/pcfg.h"
 
 static const zs_pcfg_reference_grammar reference_grammars[] = {

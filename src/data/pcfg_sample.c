@@ -1,4 +1,4 @@
-/* The hot loop: documents of token ids from a grammar, REFERENCE §4's document rule.
+/* The hot loop: documents of token ids from a grammar, docs/science.md §4's document rule.
  * Derivations expand iteratively on an explicit stack of (rule, position, depth) frames,
  * options come from per-nonterminal alias tables, and every document owns an RNG stream
  * (seed, document index), so the ids do not depend on the thread count. */

@@ -1,6 +1,6 @@
 /* The compute-optimal frontier of a Chinchilla law under C = 6 N D: the exponents a, b
  * and G, N_opt(C), D_opt(C), the loss at the optimum, iso-FLOP curves, budget ranges and
- * percentile intervals over bootstrap laws [CH, REFERENCE §7]. */
+ * percentile intervals over bootstrap laws [CH, docs/science.md §7]. */
 #include <math.h>
 #include <stdlib.h>
 

@@ -1,4 +1,4 @@
-/* nn: the sparse-parity MLP (REFERENCE §1) as an object: configuration, parameter count,
+/* nn: the sparse-parity MLP (docs/science.md §1) as an object: configuration, parameter count,
  * FLOPs and layout, the one-buffer parameters, gradients and activations, nn.Linear's
  * initialisation, and the checked entry points over the float kernels (mlp_f32.c). */
 #include "nn/mlp_internal.h"

@@ -62,7 +62,7 @@ static const zs_lawfit *fit_for(const zs_report_data *data, const zs_runs *runs,
 static zs_status datasets(FILE *out, const zs_report_data *data, zs_error *err) {
     heading(out, "datasets", "Datasets");
     paragraph(out, "H is the median gzip compression ratio of a dataset's sampled 256-token "
-                   "sequences (REFERENCE §5); lower H means more compressible data.");
+                   "sequences (docs/science.md §5); lower H means more compressible data.");
     static const char *const cols[] = {"dataset", "source", "size", "H", "sequences measured"};
     zs_html_table_head(out, cols, 5);
     size_t with_ratios = 0;
