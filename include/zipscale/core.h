@@ -18,9 +18,24 @@ extern "C" {
 /* ZS_VERSION_STRING (version.h), as compiled into the library. */
 const char *zs_version(void);
 
-/* ---- status and errors ------------------------------------------------------------
- * Every fallible function returns a zs_status and, on failure, fills a zs_error whose
- * message names the file, line or field and what was expected. `err` may be NULL. */
+/* ---- status and errors: the contract every public function keeps -------------------
+ * 1. A function that can fail returns a zs_status: ZS_OK (0) on success, otherwise one of
+ *    the codes below. Its header comment lists the codes it can return beyond ZS_OK;
+ *    every such function can also return ZS_ERR_NOMEM (not listed), and ZS_ERR_INTERNAL
+ *    only ever reports a bug. A function that cannot fail returns its value or void, and
+ *    its comment says what it needs (e.g. "n must be > 0"); breaking that is a bug.
+ * 2. On failure, if `err` is non-NULL, err->code is the returned code and err->msg says
+ *    what was wrong and where: the file (and line, or byte offset), the field or option
+ *    by its name in the library (a struct member, a JSON key, a spec-file field: never a
+ *    command-line flag; the CLI maps fields to its flags), and what was expected.
+ *    `err` may always be NULL.
+ * 3. A failed call leaves nothing to free: any out-pointer is NULL (or the out-struct
+ *    zeroed), partial allocations are released, and an output file is not created or
+ *    replaced (files are written under a temporary name and renamed into place).
+ *    Inputs are never modified unless the comment says so.
+ * 4. `zs_X_free(x)` and `zs_X_close(x)` accept NULL (and a zeroed struct) and do nothing.
+ * 5. The library never prints to stdout, never calls exit() or abort(), and reports a
+ *    failed allocation as ZS_ERR_NOMEM rather than crashing. */
 typedef enum {
     ZS_OK = 0,
     ZS_ERR_USAGE,    /* a bad argument from the caller (the CLI exits 2) */
