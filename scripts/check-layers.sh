@@ -18,6 +18,8 @@
 #   9 sweep
 #  10 cli
 # The umbrella header zipscale/zipscale.h may be included only by cli (and the tests).
+# A module's private headers (src/<module>/*.h) are its own: another module may include
+# only the few shared on purpose (the `shared` list below), and only from a higher layer.
 #
 #   scripts/check-layers.sh
 set -euo pipefail
@@ -42,6 +44,10 @@ declare -A public=(
     [sweep.h]=sweep
     [zipscale.h]=umbrella
 )
+
+# Private headers shared across modules on purpose: JSON and markup helpers every writer
+# uses, and the frontier's JSON pieces that `zipscale frontier --json` prints.
+shared=" core/json.h core/markup.h fit/frontier_json.h "
 
 status=0
 fail() {
@@ -86,6 +92,9 @@ check_file() {
                 fail "$file:$line" "#include \"$path\": the umbrella header, only for cli and tests ($module)"
             ;;
         *)
+            if [[ $path != zipscale/* && $path == */* && $target != "$module" && $shared != *" $path "* ]]; then
+                fail "$file:$line" "#include \"$path\": a private header of module $target (only the shared list in $0 may cross modules)"
+            fi
             if [[ $module != umbrella && ${layer[$target]} -gt ${layer[$module]} ]]; then
                 fail "$file:$line" "#include \"$path\": $module (layer ${layer[$module]}) includes $target (layer ${layer[$target]}), a higher layer"
             fi

@@ -188,9 +188,7 @@ typedef enum { ZS_CAIRO_PNG, ZS_CAIRO_PDF } zs_cairo_format;
 zs_status zs_plot_render_cairo(const zs_display *d, zs_cairo_format format, FILE *out,
                                const char *path, zs_error *err);
 
-/* Writes text escaped for XML/HTML text and double-quoted attributes (&, <, >, "); with
- * apostrophe set, ' too (for single-quoted HTML attributes). Shared by the SVG writer and
- * the HTML report. */
-void zs_markup_escape(FILE *out, const char *text, int apostrophe);
+/* zs_markup_escape (core/markup.h) escapes SVG text. */
+#include "core/markup.h"
 
 #endif

@@ -17,33 +17,6 @@ static void num(FILE *out, double v) {
     fputs(buf, out);
 }
 
-void zs_markup_escape(FILE *out, const char *text, int apostrophe) {
-    for (const char *p = text; *p; p++) {
-        switch (*p) {
-        case '&':
-            fputs("&amp;", out);
-            break;
-        case '<':
-            fputs("&lt;", out);
-            break;
-        case '>':
-            fputs("&gt;", out);
-            break;
-        case '"':
-            fputs("&quot;", out);
-            break;
-        case '\'':
-            if (apostrophe)
-                fputs("&#39;", out);
-            else
-                fputc(*p, out);
-            break;
-        default:
-            fputc(*p, out);
-        }
-    }
-}
-
 static void paint(FILE *out, const char *attr, zs_rgba c) {
     if (c.a <= 0) {
         fprintf(out, " %s=\"none\"", attr);

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plot/plot_internal.h"
+#include "core/markup.h"
 #include "report/report_internal.h"
 
 void zs_html_text(FILE *out, const char *text) {
