@@ -82,7 +82,9 @@ static zs_status gpt_create(zs_train_model **out, const zs_train_opts *o, zs_err
     return ZS_OK;
 }
 
-static void gpt_zero_grad(zs_train_model *base) { zs_gpt_zero_grad(((gpt_model *)base)->gpt); }
+static void gpt_zero_grad(zs_train_model *base) {
+    zs_gpt_zero_grad(((gpt_model *)base)->gpt);
+}
 
 static zs_status gpt_step(zs_train_model *base, uint64_t step, uint32_t micro, float scale,
                           double *loss_nats, zs_error *err) {

@@ -76,7 +76,9 @@ static zs_status mlp_create(zs_train_model **out, const zs_train_opts *o, zs_err
     return ZS_OK;
 }
 
-static void mlp_zero_grad(zs_train_model *base) { zs_mlp_zero_grad(((mlp_model *)base)->mlp); }
+static void mlp_zero_grad(zs_train_model *base) {
+    zs_mlp_zero_grad(((mlp_model *)base)->mlp);
+}
 
 static zs_status mlp_step(zs_train_model *base, uint64_t step, uint32_t micro, float scale,
                           double *loss_nats, zs_error *err) {
@@ -90,7 +92,7 @@ static zs_status mlp_step(zs_train_model *base, uint64_t step, uint32_t micro, f
 static zs_status mlp_evaluate(zs_train_model *base, uint64_t step, int final, double *val_nats,
                               zs_error *err) {
     (void)step;
-    (void)final;
+    (void) final;
     mlp_model *m = (mlp_model *)base;
     return zs_train_parity_eval(&m->par, m->mlp, MLP_EVAL_ROWS, val_nats, m->subtask_loss, err);
 }
