@@ -67,28 +67,10 @@ zs_status zs_train_opts_check(const zs_train_opts *o, zs_error *err) {
     if (!o->out_dir) return zs_fail(err, ZS_ERR_USAGE, "the output directory (-o DIR) is missing");
     zs_status s = zs_adamw_opts_check(&o->adamw, err);
     if (s) return s;
-    if (o->model.kind == ZS_MODEL_GPT) {
-        if (!o->data_path) return zs_fail(err, ZS_ERR_USAGE, "--data FILE is missing");
-        if (o->model.gpt.context == 0)
-            return zs_fail(err, ZS_ERR_USAGE, "--context: expected at least 1 token, got 0");
-        if (!o->val_path && !(o->val_fraction > 0 && o->val_fraction < 1))
-            return zs_fail(
-                err, ZS_ERR_USAGE,
-                "--val-fraction: expected a fraction in (0, 1), got %g (or give --val FILE)",
-                o->val_fraction);
-        if (o->eval_tokens == 0)
-            return zs_fail(err, ZS_ERR_USAGE, "--eval-tokens: expected at least 1, got 0");
-        return ZS_OK;
-    }
-    if (o->model.kind != ZS_MODEL_MLP)
+    const zs_train_model_ops *kind = zs_train_model_find(o->model.kind);
+    if (!kind)
         return zs_fail(err, ZS_ERR_USAGE, "model kind %d: expected gpt or mlp", (int)o->model.kind);
-    if (o->dump_token_losses)
-        return zs_fail(err, ZS_ERR_USAGE, "--dump-token-losses: only for --model gpt");
-    if (o->test_size == 0)
-        return zs_fail(err, ZS_ERR_USAGE, "--test-size: expected at least 1 example, got 0");
-    if (o->eval_per_subtask == 0)
-        return zs_fail(err, ZS_ERR_USAGE, "--eval-per-subtask: expected at least 1 example, got 0");
-    return ZS_OK;
+    return kind->check(o, err);
 }
 
 static void set_u64(json_t *o, const char *key, uint64_t v) {
@@ -98,38 +80,8 @@ static void set_u64(json_t *o, const char *key, uint64_t v) {
 json_t *zs_train_options_json(const zs_train_ctx *ctx) {
     const zs_train_opts *o = ctx->opt;
     json_t *j = json_object();
-    json_object_set_new(j, "model", json_string(zs_model_kind_name(ctx->cfg.kind)));
-    if (ctx->cfg.kind == ZS_MODEL_GPT) {
-        const zs_gpt_config *g = &ctx->cfg.gpt;
-        set_u64(j, "vocab", g->vocab);
-        set_u64(j, "context", g->context);
-        set_u64(j, "d_model", g->d_model);
-        set_u64(j, "layers", g->layers);
-        set_u64(j, "heads", g->heads);
-        set_u64(j, "mlp_hidden", g->mlp_hidden);
-        json_object_set_new(j, "data", json_string(o->data_path));
-        json_object_set_new(j, "data_sha256", json_string(ctx->win.train_sha256));
-        if (o->val_path) {
-            json_object_set_new(j, "val", json_string(o->val_path));
-            json_object_set_new(j, "val_sha256", json_string(ctx->win.val_sha256));
-        } else {
-            json_object_set_new(j, "val_fraction", json_real(o->val_fraction));
-        }
-        json_object_set_new(j, "data_order", json_string(zs_data_order_name(o->order)));
-        set_u64(j, "eval_tokens", o->eval_tokens);
-    } else {
-        const zs_mlp_config *m = &ctx->cfg.mlp;
-        json_object_set_new(j, "task", json_string("parity"));
-        set_u64(j, "tasks", o->parity.n_tasks);
-        set_u64(j, "bits", o->parity.n_bits);
-        set_u64(j, "k", o->parity.k);
-        json_object_set_new(j, "zipf_exponent", json_real(o->parity.zipf_exponent));
-        set_u64(j, "width", m->width);
-        set_u64(j, "depth", m->depth);
-        set_u64(j, "train_size", o->train_size);
-        set_u64(j, "test_size", o->test_size);
-        set_u64(j, "eval_per_subtask", o->eval_per_subtask);
-    }
+    json_object_set_new(j, "model", json_string(zs_model_kind_name(ctx->model->cfg.kind)));
+    ctx->model->ops->options_json(ctx->model, j);
     json_object_set_new(j, "precision", json_string(zs_precision_name(o->precision)));
     set_u64(j, "steps", ctx->steps_total);
     set_u64(j, "batch", o->batch);

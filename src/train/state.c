@@ -55,7 +55,8 @@ zs_status zs_train_checkpoint_save(const zs_train_ctx *ctx, zs_error *err) {
     zs_safetensors_meta meta[META_COUNT];
     for (int i = 0; i < META_COUNT; i++)
         meta[i] = (zs_safetensors_meta){meta_keys[i], i == META_OPTIONS ? options : num[i]};
-    zs_status s = zs_checkpoint_write(ctx->checkpoint_path, &ctx->cfg, ctx->layout, ctx->params,
+    const zs_train_model *m = ctx->model;
+    zs_status s = zs_checkpoint_write(ctx->checkpoint_path, &m->cfg, m->layout, m->params,
                                       &ctx->adamw, meta, META_COUNT, err);
     free(options);
     return s;
@@ -104,7 +105,7 @@ zs_status zs_train_checkpoint_resume(zs_train_ctx *ctx, const char *given, uint6
                     "%s: metadata: step %" PRIu64 " and data position %" PRIu64
                     " do not fit this run of %" PRIu64 " steps of %" PRIu64 " samples",
                     path, step, samples, ctx->steps_total, ctx->samples_per_step);
-    if (!s) s = zs_checkpoint_load(st, ctx->layout, ctx->params, &ctx->adamw, err);
+    if (!s) s = zs_checkpoint_load(st, ctx->model->layout, ctx->model->params, &ctx->adamw, err);
     if (!s && ctx->adamw.t != step)
         s = zs_fail(err, ZS_ERR_FORMAT,
                     "%s: AdamW has taken %" PRIu64 " steps but the trainer's step is %" PRIu64,

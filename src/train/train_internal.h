@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "train/model.h"
 #include "zipscale/tokens.h"
 #include "zipscale/train.h"
 
@@ -73,25 +74,16 @@ zs_status zs_train_parity_eval(zs_train_parity *p, zs_mlp *mlp, uint32_t max_row
 /* ---- one run (loop.c drives it) ---- */
 typedef struct {
     const zs_train_opts *opt;
-    zs_model_config cfg; /* resolved: the GPT's vocabulary filled in */
-    zs_gpt *gpt;
-    zs_mlp *mlp;
-    const zs_layout *layout;
-    float *params, *grads;
+    zs_train_model *model; /* the model and its data (train/model.h) */
     zs_adamw adamw;
     int adamw_ready;
     zs_lr_schedule schedule;
     uint64_t steps_total;
     uint64_t samples_per_step; /* B·A sequences or examples */
     uint64_t tokens_per_step;  /* B·A·T (B·A examples for parity) */
-    zs_train_windows win;
-    int win_open;
-    zs_train_parity par;
-    int par_open;
-    json_t *options;      /* the options as JSON (metrics.json, checkpoint metadata) */
-    double *subtask_loss; /* the last evaluation's per-subtask losses (parity) */
-    uint64_t step;        /* updates done */
-    double last_val_loss; /* NAN before the first evaluation */
+    json_t *options;           /* the options as JSON (metrics.json, checkpoint metadata) */
+    uint64_t step;             /* updates done */
+    double last_val_loss;      /* NAN before the first evaluation */
     double min_val_loss;
     uint64_t min_val_step;
     FILE *log;          /* <out>/log.jsonl, appended a line at a time */
