@@ -47,11 +47,11 @@ static zs_status build_gpt(zs_train_ctx *ctx, zs_error *err) {
     zs_gpt_config *g = &ctx->cfg.gpt;
     if (g->vocab == 0) g->vocab = (uint32_t)ctx->win.data_vocab;
     if (g->vocab < ctx->win.data_vocab)
-        return zs_fail(err, ZS_ERR_USAGE,
-                       "--vocab %u is below the data's vocabulary %llu (%s: the sidecar's "
-                       "vocab_size, or the largest id + 1)",
-                       g->vocab, (unsigned long long)ctx->win.data_vocab,
-                       o->val_path ? "--data and --val" : o->data_path);
+        return zs_fail_field(err, ZS_ERR_USAGE, "vocab",
+                             "vocab %u is below the data's vocabulary %llu (%s: the sidecar's "
+                             "vocab_size, or the largest id + 1)",
+                             g->vocab, (unsigned long long)ctx->win.data_vocab,
+                             o->val_path ? "data_path and val_path" : o->data_path);
     if ((s = zs_gpt_config_check(g, err))) return s;
     if ((s = zs_gpt_create(&ctx->gpt, g, o->batch, o->precision, o->threads, err))) return s;
     zs_gpt_draw_weights(ctx->gpt, o->seed);

@@ -20,8 +20,8 @@ zs_status zs_data_order_parse(const char *text, zs_data_order *out, zs_error *er
             *out = (zs_data_order)i;
             return ZS_OK;
         }
-    return zs_fail(err, ZS_ERR_USAGE,
-                   "--data-order: unknown order '%s'; expected shuffled or sequential", text);
+    return zs_fail_field(err, ZS_ERR_USAGE, "order",
+                         "order: unknown data order '%s'; expected shuffled or sequential", text);
 }
 
 const char *zs_train_status_name(zs_train_status status) {
@@ -49,45 +49,58 @@ void zs_train_opts_init(zs_train_opts *opts) {
 
 zs_status zs_train_opts_check(const zs_train_opts *o, zs_error *err) {
     if ((o->tokens > 0) == (o->steps > 0))
-        return zs_fail(err, ZS_ERR_USAGE,
-                       o->tokens ? "give one of --tokens and --steps, not both"
-                                 : "the run's length is missing: give --tokens N or --steps S");
-    if (o->batch == 0) return zs_fail(err, ZS_ERR_USAGE, "--batch: expected at least 1, got 0");
+        return zs_fail_field(err, ZS_ERR_USAGE, "tokens,steps",
+                             o->tokens ? "give one of tokens and steps, not both"
+                                       : "the run's length is missing: give tokens or steps");
+    if (o->batch == 0)
+        return zs_fail_field(err, ZS_ERR_USAGE, "batch", "batch: expected at least 1, got 0");
     if (o->accum == 0)
-        return zs_fail(err, ZS_ERR_USAGE, "--grad-accum: expected at least 1, got 0");
+        return zs_fail_field(err, ZS_ERR_USAGE, "accum", "accum: expected at least 1, got 0");
     if (o->eval_every == 0)
-        return zs_fail(err, ZS_ERR_USAGE, "--eval-every: expected at least 1 step, got 0");
+        return zs_fail_field(err, ZS_ERR_USAGE, "eval_every",
+                             "eval_every: expected at least 1 step, got 0");
     if (o->log_every == 0)
-        return zs_fail(err, ZS_ERR_USAGE, "--log-every: expected at least 1 step, got 0");
+        return zs_fail_field(err, ZS_ERR_USAGE, "log_every",
+                             "log_every: expected at least 1 step, got 0");
     if (!(o->grad_clip >= 0) || !isfinite(o->grad_clip))
-        return zs_fail(err, ZS_ERR_USAGE, "--grad-clip: expected a norm >= 0 (0 = none), got %g",
-                       o->grad_clip);
+        return zs_fail_field(err, ZS_ERR_USAGE, "grad_clip",
+                             "grad_clip: expected a norm >= 0 (0 = none), got %g", o->grad_clip);
     if (o->threads < 0)
-        return zs_fail(err, ZS_ERR_USAGE, "--threads: expected >= 0, got %d", o->threads);
-    if (!o->out_dir) return zs_fail(err, ZS_ERR_USAGE, "the output directory (-o DIR) is missing");
+        return zs_fail_field(err, ZS_ERR_USAGE, "threads", "threads: expected >= 0, got %d",
+                             o->threads);
+    if (!o->out_dir)
+        return zs_fail_field(err, ZS_ERR_USAGE, "out_dir",
+                             "out_dir: the output directory is missing");
     zs_status s = zs_adamw_opts_check(&o->adamw, err);
     if (s) return s;
     if (o->model.kind == ZS_MODEL_GPT) {
-        if (!o->data_path) return zs_fail(err, ZS_ERR_USAGE, "--data FILE is missing");
+        if (!o->data_path)
+            return zs_fail_field(err, ZS_ERR_USAGE, "data_path",
+                                 "data_path: the training token file is missing");
         if (o->model.gpt.context == 0)
-            return zs_fail(err, ZS_ERR_USAGE, "--context: expected at least 1 token, got 0");
+            return zs_fail_field(err, ZS_ERR_USAGE, "context",
+                                 "context: expected at least 1 token, got 0");
         if (!o->val_path && !(o->val_fraction > 0 && o->val_fraction < 1))
-            return zs_fail(
-                err, ZS_ERR_USAGE,
-                "--val-fraction: expected a fraction in (0, 1), got %g (or give --val FILE)",
+            return zs_fail_field(
+                err, ZS_ERR_USAGE, "val_fraction",
+                "val_fraction: expected a fraction in (0, 1), got %g (or give val_path, a file)",
                 o->val_fraction);
         if (o->eval_tokens == 0)
-            return zs_fail(err, ZS_ERR_USAGE, "--eval-tokens: expected at least 1, got 0");
+            return zs_fail_field(err, ZS_ERR_USAGE, "eval_tokens",
+                                 "eval_tokens: expected at least 1, got 0");
         return ZS_OK;
     }
     if (o->model.kind != ZS_MODEL_MLP)
         return zs_fail(err, ZS_ERR_USAGE, "model kind %d: expected gpt or mlp", (int)o->model.kind);
     if (o->dump_token_losses)
-        return zs_fail(err, ZS_ERR_USAGE, "--dump-token-losses: only for --model gpt");
+        return zs_fail_field(err, ZS_ERR_USAGE, "dump_token_losses",
+                             "dump_token_losses: only for a GPT (model.kind gpt)");
     if (o->test_size == 0)
-        return zs_fail(err, ZS_ERR_USAGE, "--test-size: expected at least 1 example, got 0");
+        return zs_fail_field(err, ZS_ERR_USAGE, "test_size",
+                             "test_size: expected at least 1 example, got 0");
     if (o->eval_per_subtask == 0)
-        return zs_fail(err, ZS_ERR_USAGE, "--eval-per-subtask: expected at least 1 example, got 0");
+        return zs_fail_field(err, ZS_ERR_USAGE, "eval_per_subtask",
+                             "eval_per_subtask: expected at least 1 example, got 0");
     return ZS_OK;
 }
 
