@@ -71,8 +71,7 @@ Test(error_field, library_messages_name_fields_not_flags) {
     expect_field(&err, "lr_max", "lr_max = -1");
 
     zs_runs runs;
-    cr_assert_eq(zs_runs_parse(&runs, "N,loss\n1,2\n", 11, "r.csv", NULL, 0, &err),
-                 ZS_ERR_FORMAT);
+    cr_assert_eq(zs_runs_parse(&runs, "N,loss\n1,2\n", 11, "r.csv", NULL, 0, &err), ZS_ERR_FORMAT);
     expect_field(&err, "columns.n_tokens", "r.csv:1: missing column 'D' in the header");
 
     cr_assert_eq(zs_runs_parse(&runs, "N,D,loss\n1,2,3\n", 15, "r.csv", NULL, 0, &err), ZS_OK);
