@@ -239,7 +239,9 @@ Test(fit_grid, parse_errors_name_the_axis) {
     zs_fit_grid_default(&g);
     zs_error err;
     cr_assert_eq(zs_fit_grid_parse("gamma=0:1:1", &g, &err), ZS_ERR_USAGE);
-    cr_assert(strstr(err.msg, "unknown axis 'gamma'"), "%s", err.msg);
+    cr_assert(strstr(err.msg, "grid: unknown axis 'gamma'"), "%s", err.msg);
+    cr_assert_str_eq(err.field, "grid");
+    cr_assert_null(strstr(err.msg, "--"), "%s", err.msg);
     cr_assert_eq(zs_fit_grid_parse("alpha=0:1", &g, &err), ZS_ERR_USAGE);
     cr_assert(strstr(err.msg, "alpha='0:1': expected LO:HI:STEP"), "%s", err.msg);
     cr_assert_eq(zs_fit_grid_parse("e=1:0:0.5", &g, &err), ZS_ERR_USAGE);
@@ -392,8 +394,8 @@ Test(fit_cli, holdout_is_largest_runs_by_compute) {
 Test(fit_cli, too_large_holdout_fails) {
     zs_run r = zs_test_cli("fit %s --holdout-largest 30", EXAMPLE);
     cr_assert_eq(r.exit_code, 1);
-    cr_assert(strstr(r.err, "zipscale: dataset pcfg-0.22: --holdout-largest 30 leaves no runs to "
-                            "fit (30 runs)"),
+    cr_assert(strstr(r.err, "zipscale fit: --holdout-largest: dataset pcfg-0.22: holdout_largest "
+                            "30 leaves no runs to fit (30 runs)"),
               "%s", r.err);
     zs_run_free(&r);
 }
@@ -426,19 +428,23 @@ Test(fit_cli, usage_errors_exit_2) {
     zs_run_free(&r);
     r = zs_test_cli("fit %s --grid beta=2:1:1", EXAMPLE);
     cr_assert_eq(r.exit_code, 2);
-    cr_assert(strstr(r.err, "beta: expected LO <= HI"), "%s", r.err);
+    cr_assert(strstr(r.err, "zipscale fit: --grid: grid: beta: expected LO <= HI"), "%s", r.err);
     zs_run_free(&r);
     r = zs_test_cli("fit %s --level 95", EXAMPLE);
     cr_assert_eq(r.exit_code, 2);
-    cr_assert(strstr(r.err, "--level 95: expected a number in (0, 1)"), "%s", r.err);
+    cr_assert(strstr(r.err, "zipscale fit: --level: level 95: expected a number in (0, 1)"), "%s",
+              r.err);
     zs_run_free(&r);
     r = zs_test_cli("fit %s --delta -1", EXAMPLE);
     cr_assert_eq(r.exit_code, 2);
-    cr_assert(strstr(r.err, "--delta -1: expected a positive number"), "%s", r.err);
+    cr_assert(strstr(r.err, "zipscale fit: --delta: fit.delta -1: expected a positive number"),
+              "%s", r.err);
     zs_run_free(&r);
     r = zs_test_cli("fit %s --seed 18446744073709551615", EXAMPLE);
     cr_assert_eq(r.exit_code, 2);
-    cr_assert(strstr(r.err, "--seed 18446744073709551615: expected at most 2^63 - 1"), "%s", r.err);
+    cr_assert(strstr(r.err, "zipscale fit: --seed: seed 18446744073709551615: expected at most "
+                            "2^63 - 1"),
+              "%s", r.err);
     zs_run_free(&r);
 }
 
@@ -545,6 +551,8 @@ Test(runs, renamed_columns_and_default_compute) {
     cr_assert_eq(zs_runs_parse(&runs, "N,D,loss\n1,2,3\n", 14, "r.csv", &cols, 0, &err),
                  ZS_ERR_FORMAT);
     cr_assert(strstr(err.msg, "r.csv:1: missing column 'params'"), "%s", err.msg);
+    cr_assert_str_eq(err.field, "columns.n_params");
+    cr_assert_null(strstr(err.msg, "--"), "%s", err.msg);
 }
 
 Test(runs, error_missing_column) {

@@ -436,7 +436,9 @@ Test(fit_table_bound, bound_e_uses_the_table_per_dataset) {
     zs_fit_table_opts_init(&opts);
     opts.bound_e = 1;
     cr_assert_eq(zs_fit_table(&runs, "plain.csv", &opts, &both, &err), ZS_ERR_USAGE);
-    cr_assert(strstr(err.msg, "--bound-e: plain.csv has no e_max column"), "%s", err.msg);
+    cr_assert(strstr(err.msg, "bound_e: plain.csv has no e_max column"), "%s", err.msg);
+    cr_assert_str_eq(err.field, "bound_e");
+    cr_assert_null(strstr(err.msg, "--"), "%s", err.msg);
     zs_runs_free(&runs);
 }
 
@@ -495,6 +497,7 @@ Test(fit_cli_bound, bound_e_without_column_exits_2) {
     const char *csv = write_bounded_table("no_bound_col.csv", "other");
     zs_run r = zs_test_cli("fit %s --grid " SMALL_GRID " --bound-e", csv);
     cr_assert_eq(r.exit_code, 2, "%s", r.err);
+    cr_assert(strstr(r.err, "zipscale fit: --bound-e: bound_e: "), "%s", r.err);
     cr_assert(strstr(r.err, "has no e_max column"), "%s", r.err);
     zs_run_free(&r);
 }

@@ -793,7 +793,7 @@ static void gzipfile_rejects(const char *json, const char *expected) {
 
 Test(gzipfile, reader_names_the_bad_field) {
     gzipfile_rejects("[1]", "expected a JSON object");
-    gzipfile_rejects("{\"command\":\"predict\"}", "not a `zipscale gzip --json` result");
+    gzipfile_rejects("{\"command\":\"predict\"}", "not a gzip results file");
     gzipfile_rejects("{\"command\":\"gzip\",\"files\":[]}", "files: expected a non-empty array");
     gzipfile_rejects("{\"command\":\"gzip\",\"files\":[{\"H\":0.5,\"tokens\":3}]}",
                      "files[0].file: expected a string");

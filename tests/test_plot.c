@@ -800,7 +800,7 @@ Test(plot_cli, gzip_json_of_another_command) {
     cr_assert_eq(zs_test_write(path, text, strlen(text)), 0);
     zs_run r = zs_test_cli("plot gzip '%s' -o '%s'", path, zs_test_path("x.svg"));
     cr_assert_eq(r.exit_code, 1);
-    cr_assert(strstr(r.err, "sidecar.json: not a `zipscale gzip --json` result"), "%s", r.err);
+    cr_assert(strstr(r.err, "sidecar.json: not a gzip results file"), "%s", r.err);
     zs_run_free(&r);
 }
 

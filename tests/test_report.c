@@ -238,8 +238,9 @@ static void expect_error(const char *name, const char *content, int code, const 
 Test(report_errors, unknown_extension) {
     expect_error("notes.txt", "hello", 2,
                  ": unknown input kind; expected a token file (.npy, .bin), a runs table (.csv), "
-                 "a training log (.jsonl), or JSON from zipscale fit (law.json), regress, gzip "
-                 "--json, predict --json or sweep analyse (summary.json)");
+                 "a training log (.jsonl), or a JSON result: law.json, regression.json, a "
+                 "sweep's summary.json, or a gzip or predict results file (\"command\": "
+                 "\"gzip\" or \"predict\")");
 }
 
 Test(report_errors, unknown_json) {

@@ -673,13 +673,14 @@ Test(errors, raw_needs_a_dtype) {
     const char *path = zs_test_path("x.tok");
     cr_assert_eq(zs_test_write(path, "abcd", 4), 0);
     char want[700];
-    snprintf(want, sizeof want, "%s: a raw token file needs its dtype given (e.g. --dtype uint16)",
-             path);
+    snprintf(want, sizeof want,
+             "%s: a raw token file needs its dtype given (raw_dtype, e.g. uint16)", path);
     expect_open_error(path, NULL, want);
     zs_run r = zs_test_cli("tokens info '%s'", path);
     cr_assert_eq(r.exit_code, 2, "a missing dtype is a usage error");
-    char line[800];
-    snprintf(line, sizeof line, "zipscale: %s\n", want);
+    char line[900];
+    snprintf(line, sizeof line,
+             "zipscale tokens info: --dtype: %s\n(see 'zipscale help tokens info')\n", want);
     cr_assert_str_eq(r.err, line);
     zs_run_free(&r);
 }
@@ -922,8 +923,8 @@ Test(cli, import_usage_errors) {
     cr_assert_eq(r.exit_code, 2);
     char want[800];
     snprintf(want, sizeof want,
-             "zipscale: %s: documents of --context tokens need a .npy output (bin files are "
-             "flat)\n",
+             "zipscale tokens import: --context: %s: documents of context = 2 tokens need a .npy "
+             "output (bin files are flat)\n(see 'zipscale help tokens import')\n",
              out);
     cr_assert_str_eq(r.err, want);
     zs_run_free(&r);

@@ -115,10 +115,13 @@ Test(train_parity, a_fixed_training_set_is_cycled_in_order) {
     zs_train_parity_close(&p);
 }
 
-static void check_fails(const zs_train_opts *o, const char *message) {
+/* The check fails with `message`, records `field` in err.field and names no CLI flag. */
+static void check_fails(const zs_train_opts *o, const char *field, const char *message) {
     zs_error err = {0};
     cr_assert_eq(zs_train_opts_check(o, &err), ZS_ERR_USAGE, "expected '%s'", message);
     cr_assert_str_eq(err.msg, message);
+    cr_assert_str_eq(err.field, field);
+    cr_assert_null(strstr(err.msg, "--"), "%s", err.msg);
 }
 
 Test(train_options, each_check_names_its_field) {
@@ -126,34 +129,40 @@ Test(train_options, each_check_names_its_field) {
     zs_error err = {0};
     cr_assert_eq(zs_train_opts_check(&o, &err), ZS_OK, "%s", err.msg);
     o.accum = 0;
-    check_fails(&o, "--grad-accum: expected at least 1, got 0");
+    check_fails(&o, "accum", "accum: expected at least 1, got 0");
     o = gpt_options("d.npy");
     o.log_every = 0;
-    check_fails(&o, "--log-every: expected at least 1 step, got 0");
+    check_fails(&o, "log_every", "log_every: expected at least 1 step, got 0");
     o = gpt_options("d.npy");
     o.grad_clip = -1;
-    check_fails(&o, "--grad-clip: expected a norm >= 0 (0 = none), got -1");
+    check_fails(&o, "grad_clip", "grad_clip: expected a norm >= 0 (0 = none), got -1");
     o = gpt_options("d.npy");
     o.out_dir = NULL;
-    check_fails(&o, "the output directory (-o DIR) is missing");
+    check_fails(&o, "out_dir", "out_dir: the output directory is missing");
     o = gpt_options(NULL);
-    check_fails(&o, "--data FILE is missing");
+    check_fails(&o, "data_path", "data_path: the training token file is missing");
     o = gpt_options("d.npy");
     o.model.gpt.context = 0;
-    check_fails(&o, "--context: expected at least 1 token, got 0");
+    check_fails(&o, "context", "context: expected at least 1 token, got 0");
     o = gpt_options("d.npy");
     o.eval_tokens = 0;
-    check_fails(&o, "--eval-tokens: expected at least 1, got 0");
+    check_fails(&o, "eval_tokens", "eval_tokens: expected at least 1, got 0");
+    o = gpt_options("d.npy");
+    o.steps = 0;
+    check_fails(&o, "tokens,steps", "the run's length is missing: give tokens or steps");
+    o = gpt_options("d.npy");
+    o.adamw.beta1 = 1;
+    check_fails(&o, "beta1", "adamw: beta1 = 1: expected 0 <= beta1 < 1");
     o = gpt_options(NULL);
     o.model.kind = ZS_MODEL_MLP;
     o.test_size = 0;
-    check_fails(&o, "--test-size: expected at least 1 example, got 0");
+    check_fails(&o, "test_size", "test_size: expected at least 1 example, got 0");
     o.test_size = 10;
     o.eval_per_subtask = 0;
-    check_fails(&o, "--eval-per-subtask: expected at least 1 example, got 0");
+    check_fails(&o, "eval_per_subtask", "eval_per_subtask: expected at least 1 example, got 0");
     o.eval_per_subtask = 10;
     o.dump_token_losses = "x.npy";
-    check_fails(&o, "--dump-token-losses: only for --model gpt");
+    check_fails(&o, "dump_token_losses", "dump_token_losses: only for a GPT (model.kind gpt)");
 }
 
 Test(train_options, names_parse_and_print) {

@@ -349,8 +349,9 @@ Test(train_cli, log_metrics_token_losses_and_eval_agree) {
     /* Without --data a GPT checkpoint has nothing to be scored on. */
     r = zs_test_cli("eval %s", at("run"));
     cr_assert_eq(r.exit_code, 2);
-    cr_assert(strstr(r.err, "checkpoint.safetensors: model gpt; it is scored on a token file "
-                            "(--data FILE)"),
+    cr_assert(strstr(r.err, "zipscale eval: --data: ") &&
+                  strstr(r.err, "checkpoint.safetensors: model gpt; it is scored on a token file "
+                                "(zs_train_eval_file's data_path)"),
               "%s", r.err);
     zs_run_free(&r);
     /* The plotter draws the log as it is. */
@@ -407,17 +408,27 @@ static void bad(const char *extra, int code, const char *message) {
 
 Test(train_cli, bad_inputs) {
     make_data();
-    bad("", 2, "the run's length is missing: give --tokens N or --steps S");
-    bad("--steps 5 --tokens 100", 2, "give one of --tokens and --steps, not both");
-    bad("--steps 5 --batch 0", 2, "--batch: expected at least 1, got 0");
-    bad("--steps 5 --eval-every 0", 2, "--eval-every: expected at least 1 step, got 0");
+    /* The library names its fields; the command puts its flag in front. */
+    bad("", 2,
+        "zipscale train: --tokens/--steps: the run's length is missing: give tokens or steps");
+    bad("--steps 5 --tokens 100", 2,
+        "zipscale train: --tokens/--steps: give one of tokens and steps, not both");
+    bad("--steps 5 --batch 0", 2, "zipscale train: --batch: batch: expected at least 1, got 0");
+    bad("--steps 5 --eval-every 0", 2,
+        "zipscale train: --eval-every: eval_every: expected at least 1 step, got 0");
     bad("--steps 5 --data-order random", 2,
-        "--data-order: unknown order 'random'; expected shuffled or sequential");
-    bad("--steps 5 --vocab 10", 2, "--vocab 10 is below the data's vocabulary 21");
+        "zipscale train: --data-order: order: unknown data order 'random'; expected shuffled or "
+        "sequential");
+    bad("--steps 5 --vocab 10", 2,
+        "zipscale train: --vocab: vocab 10 is below the data's vocabulary 21");
+    bad("--steps 5 --context 30000", 2, "zipscale train: --data: data_path");
     bad("--steps 5 --context 30000", 2,
         "windows of T+1 = 30001 tokens (context 30000); need at least 2");
     bad("--steps 5 --val-fraction 1.5", 2,
-        "--val-fraction: expected a fraction in (0, 1), got 1.5");
+        "zipscale train: --val-fraction: val_fraction: expected a fraction in (0, 1), got 1.5");
+    bad("--steps 5 --lr -1", 2, "zipscale train: --lr: lr schedule: lr_max = -1: expected");
+    bad("--steps 5 --weight-decay -1", 2,
+        "zipscale train: --weight-decay: adamw: weight_decay = -1");
     bad("--steps 5 --precision fp16", 2, "fp16");
     bad("--steps 5 --model rnn", 2, "--model: unknown model 'rnn'; expected gpt or mlp");
     bad("--steps 5 --task parity", 2, "--task is for --model mlp");

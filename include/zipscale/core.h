@@ -48,14 +48,24 @@ typedef enum {
 } zs_status;
 
 #define ZS_ERROR_MSG_MAX 1024
+#define ZS_ERROR_FIELD_MAX 64
 typedef struct {
     zs_status code;
     char msg[ZS_ERROR_MSG_MAX];
+    /* The option or field at fault by its library name ("lr_max", "columns.n_params"),
+     * several joined by commas ("tokens,steps"); empty when none. The message names it
+     * too; this copy lets a caller (the CLI) map it to its own spelling (a flag). */
+    char field[ZS_ERROR_FIELD_MAX];
 } zs_error;
 
-/* Records `code` and a printf-style message in err (if non-NULL); returns code. */
+/* Records `code` and a printf-style message in err (if non-NULL), with no field;
+ * returns code. */
 zs_status zs_fail(zs_error *err, zs_status code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* zs_fail that also records the field at fault (err->field): for an option whose value
+ * is wrong, so the caller can name it in its own terms. */
+zs_status zs_fail_field(zs_error *err, zs_status code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 void zs_error_clear(zs_error *err);
 const char *zs_status_name(zs_status code);
 

@@ -196,6 +196,44 @@ int zs_cli_fail(const zs_error *err) {
     return err->code == ZS_ERR_USAGE ? ZS_EXIT_USAGE : ZS_EXIT_FAILURE;
 }
 
+/* The command's option for one field (len bytes of a comma-separated list), or NULL. */
+static const zs_opt *field_option(const zs_cli_spec *spec, const zs_cli_field *fields,
+                                  const char *field, size_t len) {
+    char name[ZS_ERROR_FIELD_MAX];
+    if (len >= sizeof name) return NULL;
+    memcpy(name, field, len);
+    name[len] = '\0';
+    const char *flag = NULL;
+    for (const zs_cli_field *f = fields; f && f->field && !flag; f++)
+        if (strcmp(f->field, name) == 0) flag = f->flag;
+    if (!flag) {
+        for (char *c = name; *c; c++)
+            if (*c == '_') *c = '-';
+        flag = name;
+    }
+    for (const zs_opt *o = spec->opts; o && o->name; o++)
+        if (strcmp(o->name, flag) == 0) return o;
+    return NULL;
+}
+
+int zs_cli_fail_cmd(const zs_cli_spec *spec, const zs_cli_field *fields, const zs_error *err) {
+    char flags[256] = "";
+    size_t used = 0;
+    for (const char *f = err->field; *f;) {
+        size_t len = strcspn(f, ",");
+        const zs_opt *o = field_option(spec, fields, f, len);
+        if (o && used + strlen(o->name) + 4 < sizeof flags)
+            used += (size_t)snprintf(flags + used, sizeof flags - used, "%s--%s", used ? "/" : "",
+                                     o->name);
+        f += len;
+        if (*f == ',') f++;
+    }
+    if (!used) return zs_cli_fail(err);
+    fprintf(stderr, "zipscale %s: %s: %s\n", spec->name, flags, err->msg);
+    if (err->code == ZS_ERR_USAGE) fprintf(stderr, "(see 'zipscale help %s')\n", spec->name);
+    return err->code == ZS_ERR_USAGE ? ZS_EXIT_USAGE : ZS_EXIT_FAILURE;
+}
+
 zs_status zs_cli_emit_json(json_t *value, const char *path, zs_error *err) {
     if (!value) return zs_fail(err, ZS_ERR_NOMEM, "out of memory building JSON output");
     char *text = json_dumps(value, JSON_INDENT(2) | JSON_REAL_PRECISION(17));

@@ -64,6 +64,21 @@ int zs_cli_usage_error(const zs_cli_spec *spec, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Prints "zipscale: <message>"; returns the exit code for err->code. */
 int zs_cli_fail(const zs_error *err);
+
+/* A library field (zs_error.field) a command sets from one of its options, e.g.
+ * {"lr_max", "lr"}: zs_train_opts' schedule.lr_max comes from --lr. Tables end with
+ * {NULL, NULL}. */
+typedef struct {
+    const char *field;
+    const char *flag; /* the long option without dashes */
+} zs_cli_field;
+
+/* zs_cli_fail for a command whose error may name library fields: each field in
+ * err->field is mapped to its flag by `fields` (may be NULL), else to the command's
+ * option spelled like it with '-' for '_' ("eval_every" -> --eval-every); with a flag
+ * found, prints "zipscale <cmd>: --<flag>: <message>" (and, for a usage error, a pointer
+ * to help), otherwise as zs_cli_fail. Returns the exit code for err->code. */
+int zs_cli_fail_cmd(const zs_cli_spec *spec, const zs_cli_field *fields, const zs_error *err);
 /* Strict number parsing, shared by the option table and by commands. */
 int zs_cli_parse_u64(const char *text, uint64_t *out);
 int zs_cli_parse_double(const char *text, double *out);

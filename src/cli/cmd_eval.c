@@ -40,6 +40,9 @@ static const zs_cli_spec eval_spec = {
     1,
 };
 
+/* zs_train_eval_file's and zs_train_eval_parity's fields, by flag. */
+static const zs_cli_field eval_fields[] = {{"data_path", "data"}, {NULL, NULL}};
+
 /* An MLP checkpoint: its run's test loss and each subtask's. */
 static int eval_parity(const char *checkpoint) {
     zs_error err = {0};
@@ -47,7 +50,7 @@ static int eval_parity(const char *checkpoint) {
     uint64_t n_tasks;
     zs_status s =
         zs_train_eval_parity(checkpoint, e.threads, &test_nats, &subtask_nats, &n_tasks, &err);
-    if (s) return zs_cli_fail(&err);
+    if (s) return zs_cli_fail_cmd(&eval_spec, eval_fields, &err);
     json_t *subtasks = json_array();
     for (uint64_t i = 0; i < n_tasks; i++)
         json_array_append_new(subtasks, json_real(subtask_nats[i]));
@@ -57,7 +60,7 @@ static int eval_parity(const char *checkpoint) {
             json_pack("{s:s, s:f, s:o, s:s}", "checkpoint", checkpoint, "test_loss_nats", test_nats,
                       "subtask_loss_nats", subtasks, "zipscale_version", zs_version());
         s = zs_cli_emit_json(doc, e.output, &err);
-        return s ? zs_cli_fail(&err) : ZS_EXIT_OK;
+        return s ? zs_cli_fail_cmd(&eval_spec, eval_fields, &err) : ZS_EXIT_OK;
     }
     char *text = NULL;
     size_t len = 0;
@@ -65,7 +68,7 @@ static int eval_parity(const char *checkpoint) {
     if (!out) {
         json_decref(subtasks);
         zs_fail(&err, ZS_ERR_NOMEM, "out of memory");
-        return zs_cli_fail(&err);
+        return zs_cli_fail_cmd(&eval_spec, eval_fields, &err);
     }
     fprintf(out, "test loss %.6f nats/example (%.6f bits)\nsubtask  loss_nats\n", test_nats,
             test_nats / log(2.0));
@@ -78,7 +81,7 @@ static int eval_parity(const char *checkpoint) {
     else
         fwrite(text, 1, len, stdout);
     free(text);
-    return s ? zs_cli_fail(&err) : ZS_EXIT_OK;
+    return s ? zs_cli_fail_cmd(&eval_spec, eval_fields, &err) : ZS_EXIT_OK;
 }
 
 static int eval_run(int argc, char **argv) {
@@ -89,19 +92,20 @@ static int eval_run(int argc, char **argv) {
     if (!e.data) return eval_parity(pos[0]);
     zs_error err = {0};
     zs_precision precision = ZS_PRECISION_FP32;
-    if (e.precision && zs_precision_parse(e.precision, &precision, &err)) return zs_cli_fail(&err);
+    if (e.precision && zs_precision_parse(e.precision, &precision, &err))
+        return zs_cli_fail_cmd(&eval_spec, eval_fields, &err);
     double loss_nats;
     uint64_t tokens;
     zs_status s = zs_train_eval_file(pos[0], e.data, e.eval_tokens, precision, e.threads,
                                      &loss_nats, &tokens, &err);
-    if (s) return zs_cli_fail(&err);
+    if (s) return zs_cli_fail_cmd(&eval_spec, eval_fields, &err);
     if (e.json) {
         json_t *doc = json_pack("{s:s, s:s, s:s, s:I, s:f, s:f, s:s}", "checkpoint", pos[0], "data",
                                 e.data, "precision", zs_precision_name(precision), "tokens",
                                 (json_int_t)tokens, "loss_nats", loss_nats, "loss_bits",
                                 loss_nats / log(2.0), "zipscale_version", zs_version());
         s = zs_cli_emit_json(doc, e.output, &err);
-        return s ? zs_cli_fail(&err) : ZS_EXIT_OK;
+        return s ? zs_cli_fail_cmd(&eval_spec, eval_fields, &err) : ZS_EXIT_OK;
     }
     char line[512];
     int n = snprintf(line, sizeof line, "loss %.6f nats/token (%.6f bits/token) over %llu tokens\n",
@@ -110,7 +114,7 @@ static int eval_run(int argc, char **argv) {
         s = zs_write_file_atomic(e.output, line, (size_t)n, &err);
     else
         fputs(line, stdout);
-    return s ? zs_cli_fail(&err) : ZS_EXIT_OK;
+    return s ? zs_cli_fail_cmd(&eval_spec, eval_fields, &err) : ZS_EXIT_OK;
 }
 
 const zs_command zs_cmd_eval = {&eval_spec, eval_run};

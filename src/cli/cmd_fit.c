@@ -134,6 +134,13 @@ static void print_table(FILE *out, const zs_lawfile *law, size_t n_starts) {
     }
 }
 
+/* zs_fit_table_opts and zs_runs_columns fields spelled otherwise than their flags. */
+static const zs_cli_field fit_fields[] = {
+    {"fit.delta", "delta"},
+    ZS_CLI_RUNS_COLUMN_FIELDS,
+    {NULL, NULL},
+};
+
 static zs_status parse_options(zs_fit_table_opts *opts, zs_error *err) {
     zs_fit_table_opts_init(opts);
     if (!strcmp(args.loss, "huber"))
@@ -165,14 +172,14 @@ static int fit_run(int argc, char **argv) {
     zs_error err = {0};
     zs_fit_table_opts opts;
     zs_status s = parse_options(&opts, &err);
-    if (s) return zs_cli_fail(&err);
+    if (s) return zs_cli_fail_cmd(&fit_spec, fit_fields, &err);
     zs_runs runs;
     s = zs_runs_read(&runs, pos[0], &args.cols, args.skip_invalid, &err);
-    if (s) return zs_cli_fail(&err);
+    if (s) return zs_cli_fail_cmd(&fit_spec, fit_fields, &err);
     zs_lawfile law;
     s = zs_fit_table(&runs, pos[0], &opts, &law, &err);
     zs_runs_free(&runs);
-    if (s) return zs_cli_fail(&err);
+    if (s) return zs_cli_fail_cmd(&fit_spec, fit_fields, &err);
     if (args.output) s = zs_lawfile_write(&law, args.output, &err);
     if (!s && args.json) {
         char *text = NULL;
@@ -183,7 +190,7 @@ static int fit_run(int argc, char **argv) {
         print_table(stdout, &law, zs_fit_grid_size(&opts.fit.grid));
     }
     zs_lawfile_free(&law);
-    return s ? zs_cli_fail(&err) : ZS_EXIT_OK;
+    return s ? zs_cli_fail_cmd(&fit_spec, fit_fields, &err) : ZS_EXIT_OK;
 }
 
 const zs_command zs_cmd_fit = {&fit_spec, fit_run};

@@ -124,6 +124,9 @@ static zs_status emit_table(const zs_gzipfile *gf, zs_error *err) {
     return s;
 }
 
+/* zs_tokens_open_opts.raw_dtype comes from --dtype. */
+static const zs_cli_field dtype_fields[] = {{"raw_dtype", "dtype"}, {NULL, NULL}};
+
 static int gzip_run(int argc, char **argv) {
     int npos;
     char **pos;
@@ -161,7 +164,7 @@ static int gzip_run(int argc, char **argv) {
     }
     if (!s) s = args.json ? zs_gzipfile_write(&gf, args.output, &err) : emit_table(&gf, &err);
     zs_gzipfile_free(&gf);
-    return s ? zs_cli_fail(&err) : ZS_EXIT_OK;
+    return s ? zs_cli_fail_cmd(&gzip_spec, dtype_fields, &err) : ZS_EXIT_OK;
 }
 
 const zs_command zs_cmd_gzip = {&gzip_spec, gzip_run};

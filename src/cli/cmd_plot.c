@@ -201,6 +201,9 @@ static zs_status draw(const dataset_list *l, zs_error *err) {
     return s;
 }
 
+/* zs_tokens_open_opts.raw_dtype comes from --dtype. */
+static const zs_cli_field dtype_fields[] = {{"raw_dtype", "dtype"}, {NULL, NULL}};
+
 static int plot_gzip_run(int argc, char **argv) {
     int npos;
     char **pos;
@@ -217,7 +220,7 @@ static int plot_gzip_run(int argc, char **argv) {
     if (!s && code < 0) s = draw(&l, &err);
     datasets_free(&l);
     if (code >= 0) return code;
-    return s ? zs_cli_fail(&err) : ZS_EXIT_OK;
+    return s ? zs_cli_fail_cmd(&plot_gzip_spec, dtype_fields, &err) : ZS_EXIT_OK;
 }
 
 const zs_command zs_cmd_plot_gzip = {&plot_gzip_spec, plot_gzip_run};

@@ -99,6 +99,8 @@ static zs_status plot_runs(const char *path, zs_figure_by by, zs_error *err) {
     return s;
 }
 
+static const zs_cli_field plot_runs_fields[] = {ZS_CLI_RUNS_COLUMN_FIELDS, {NULL, NULL}};
+
 static int plot_runs_run(int argc, char **argv) {
     int npos;
     char **pos;
@@ -111,7 +113,8 @@ static int plot_runs_run(int argc, char **argv) {
     else if (runs_args.by && strcmp(runs_args.by, by_names[0]) != 0)
         return zs_cli_usage_error(&plot_runs_spec, "--by %s: expected N or D", runs_args.by);
     zs_error err = {0};
-    return plot_runs(pos[0], by, &err) ? zs_cli_fail(&err) : ZS_EXIT_OK;
+    return plot_runs(pos[0], by, &err) ? zs_cli_fail_cmd(&plot_runs_spec, plot_runs_fields, &err)
+                                       : ZS_EXIT_OK;
 }
 
 const zs_command zs_cmd_plot_runs = {&plot_runs_spec, plot_runs_run};

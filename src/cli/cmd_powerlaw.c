@@ -231,6 +231,8 @@ static zs_status powerlaw(const char *path, const powerlaw_plan *plan, zs_error 
     return s;
 }
 
+static const zs_cli_field powerlaw_fields[] = {ZS_CLI_RUNS_COLUMN_FIELDS, {NULL, NULL}};
+
 static int powerlaw_run(int argc, char **argv) {
     int npos;
     char **pos;
@@ -240,7 +242,7 @@ static int powerlaw_run(int argc, char **argv) {
     powerlaw_plan plan = {0};
     zs_status s = parse_options(&plan, &err);
     if (!s) s = powerlaw(pos[0], &plan, &err);
-    return s ? zs_cli_fail(&err) : ZS_EXIT_OK;
+    return s ? zs_cli_fail_cmd(&powerlaw_spec, powerlaw_fields, &err) : ZS_EXIT_OK;
 }
 
 const zs_command zs_cmd_powerlaw = {&powerlaw_spec, powerlaw_run};

@@ -155,6 +155,9 @@ static zs_status predict(predict_state *st, zs_error *err) {
     return s;
 }
 
+/* zs_tokens_open_opts.raw_dtype comes from --dtype. */
+static const zs_cli_field dtype_fields[] = {{"raw_dtype", "dtype"}, {NULL, NULL}};
+
 static int predict_run(int argc, char **argv) {
     int npos;
     char **pos;
@@ -175,7 +178,7 @@ static int predict_run(int argc, char **argv) {
     free(st.budgets);
     free(st.predictions);
     zs_regressfile_free(&st.rf);
-    return s ? zs_cli_fail(&err) : ZS_EXIT_OK;
+    return s ? zs_cli_fail_cmd(&predict_spec, dtype_fields, &err) : ZS_EXIT_OK;
 }
 
 const zs_command zs_cmd_predict = {&predict_spec, predict_run};

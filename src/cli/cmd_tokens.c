@@ -119,6 +119,9 @@ static void print_info(const zs_tokens *t, const info_facts *f) {
     }
 }
 
+/* zs_tokens_open_opts.raw_dtype comes from --dtype. */
+static const zs_cli_field dtype_fields[] = {{"raw_dtype", "dtype"}, {NULL, NULL}};
+
 static int tokens_info_run(int argc, char **argv) {
     int npos;
     char **pos;
@@ -130,11 +133,13 @@ static int tokens_info_run(int argc, char **argv) {
     opts.vocab_size = info_args.vocab;
     opts.raw_context = info_args.context;
     if (info_args.dtype) {
-        if (zs_dtype_parse(info_args.dtype, &opts.raw_dtype, &err)) return zs_cli_fail(&err);
+        if (zs_dtype_parse(info_args.dtype, &opts.raw_dtype, &err))
+            return zs_cli_fail_cmd(&tokens_info_spec, dtype_fields, &err);
         opts.has_raw_dtype = 1;
     }
     zs_tokens t;
-    if (zs_tokens_open(&t, pos[0], &opts, &err)) return zs_cli_fail(&err);
+    if (zs_tokens_open(&t, pos[0], &opts, &err))
+        return zs_cli_fail_cmd(&tokens_info_spec, dtype_fields, &err);
     info_facts f;
     zs_status s = gather(&t, &f, &err);
     if (!s && info_args.json)
@@ -143,7 +148,7 @@ static int tokens_info_run(int argc, char **argv) {
         print_info(&t, &f);
     json_decref(f.sidecar);
     zs_tokens_close(&t);
-    return s ? zs_cli_fail(&err) : ZS_EXIT_OK;
+    return s ? zs_cli_fail_cmd(&tokens_info_spec, dtype_fields, &err) : ZS_EXIT_OK;
 }
 
 const zs_command zs_cmd_tokens_info = {&tokens_info_spec, tokens_info_run};
@@ -194,10 +199,11 @@ static int tokens_import_run(int argc, char **argv) {
     uint64_t dropped_bytes;
     if (zs_tokens_import_bytes(import_args.bytes_path, import_args.output, import_args.context,
                                &dropped_bytes, &err))
-        return zs_cli_fail(&err);
+        return zs_cli_fail_cmd(&tokens_import_spec, NULL, &err);
     zs_tokens t;
     zs_tokens_open_opts raw_bytes = {.raw_dtype = ZS_DTYPE_U8, .has_raw_dtype = 1};
-    if (zs_tokens_open(&t, import_args.output, &raw_bytes, &err)) return zs_cli_fail(&err);
+    if (zs_tokens_open(&t, import_args.output, &raw_bytes, &err))
+        return zs_cli_fail_cmd(&tokens_import_spec, NULL, &err);
     zs_status s = ZS_OK;
     if (import_args.json) {
         s = zs_cli_emit_json(json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "source",
@@ -215,7 +221,7 @@ static int tokens_import_run(int argc, char **argv) {
         printf(") from %s; %" PRIu64 " bytes dropped\n", import_args.bytes_path, dropped_bytes);
     }
     zs_tokens_close(&t);
-    return s ? zs_cli_fail(&err) : ZS_EXIT_OK;
+    return s ? zs_cli_fail_cmd(&tokens_import_spec, NULL, &err) : ZS_EXIT_OK;
 }
 
 const zs_command zs_cmd_tokens_import = {&tokens_import_spec, tokens_import_run};

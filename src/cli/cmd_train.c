@@ -130,6 +130,24 @@ static const zs_cli_spec train_spec = {
     0,
 };
 
+/* The zs_train_opts fields whose option is spelled otherwise (zs_cli_fail_cmd maps the
+ * rest, e.g. eval_every to --eval-every, by their spelling). */
+static const zs_cli_field train_fields[] = {
+    {"data_path", "data"},
+    {"val_path", "val"},
+    {"order", "data-order"},
+    {"accum", "grad-accum"},
+    {"out_dir", "output"},
+    {"lr_max", "lr"},
+    {"lr_min", "lr-min"},
+    {"warmup_steps", "warmup"},
+    {"decay_steps", "decay-steps"},
+    {"mlp_hidden", "mlp"},
+    {"n_tasks", "tasks"},
+    {"n_bits", "bits"},
+    {NULL, NULL},
+};
+
 /* A uint32 field from a u64 option, or a usage error naming it. */
 static int narrow(const char *name, uint64_t value, uint32_t *out) {
     if (value > UINT32_MAX)
@@ -240,12 +258,12 @@ static int train_run(int argc, char **argv) {
     zs_error err = {0};
     zs_train_opts o;
     code = build_options(&o, &err);
-    if (code == -2) return zs_cli_fail(&err);
+    if (code == -2) return zs_cli_fail_cmd(&train_spec, train_fields, &err);
     if (code >= 0) return code;
     char *dir = output_dir();
     if (!dir) {
         zs_fail(&err, ZS_ERR_NOMEM, "out of memory");
-        return zs_cli_fail(&err);
+        return zs_cli_fail_cmd(&train_spec, train_fields, &err);
     }
     o.out_dir = dir;
     zs_train_result r;
@@ -264,7 +282,7 @@ static int train_run(int argc, char **argv) {
         s = zs_fail(&err, ZS_ERR_NUMERIC, "training diverged: %s (status in %s/metrics.json)",
                     r.diverged, dir);
     free(dir);
-    return s ? zs_cli_fail(&err) : ZS_EXIT_OK;
+    return s ? zs_cli_fail_cmd(&train_spec, train_fields, &err) : ZS_EXIT_OK;
 }
 
 const zs_command zs_cmd_train = {&train_spec, train_run};

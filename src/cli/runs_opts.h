@@ -20,4 +20,14 @@
             "column of an upper bound on E per dataset (default e_max)"                              \
     }
 
+/* The zs_runs_columns fields (as zs_runs_read names them in errors) by their flags; a
+ * command lists ZS_CLI_RUNS_COLUMN_FIELDS in its zs_cli_field table. */
+#define ZS_CLI_RUNS_COLUMN_FIELDS                                                                  \
+    {"columns.n_params", "col-N"}, {"columns.n_tokens", "col-D"}, {"columns.loss", "col-loss"},    \
+        {"columns.dataset", "col-dataset"}, {"columns.h", "col-H"},                                \
+        {"columns.flops", "col-flops"}, {"columns.seed", "col-seed"},                              \
+        {"columns.weight", "col-weight"}, {"columns.steps", "col-steps"}, {                        \
+        "columns.e_max", "col-e-max"                                                               \
+    }
+
 #endif

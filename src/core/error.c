@@ -10,13 +10,28 @@ const char *zs_version(void) {
     return ZS_VERSION_STRING;
 }
 
+static void record(zs_error *err, zs_status code, const char *field, const char *fmt, va_list ap) {
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    snprintf(err->field, sizeof err->field, "%s", field ? field : "");
+    err->code = code;
+}
+
 zs_status zs_fail(zs_error *err, zs_status code, const char *fmt, ...) {
     if (err) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        record(err, code, NULL, fmt, ap);
         va_end(ap);
-        err->code = code;
+    }
+    return code;
+}
+
+zs_status zs_fail_field(zs_error *err, zs_status code, const char *field, const char *fmt, ...) {
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        record(err, code, field, fmt, ap);
+        va_end(ap);
     }
     return code;
 }
@@ -25,6 +40,7 @@ void zs_error_clear(zs_error *err) {
     if (err) {
         err->code = ZS_OK;
         err->msg[0] = '\0';
+        err->field[0] = '\0';
     }
 }
 

@@ -36,10 +36,11 @@ static zs_status import_mapped(const char *src_path, const zs_mmap *map, const c
     *dropped_bytes = 0;
     if (context) {
         if (layout.format != ZS_FORMAT_NPY)
-            return zs_fail(err, ZS_ERR_USAGE,
-                           "%s: documents of --context tokens need a .npy output (%s files are "
-                           "flat)",
-                           out_path, zs_token_format_name(layout.format));
+            return zs_fail_field(err, ZS_ERR_USAGE, "context",
+                                 "%s: documents of context = %llu tokens need a .npy output (%s "
+                                 "files are flat)",
+                                 out_path, (unsigned long long)context,
+                                 zs_token_format_name(layout.format));
         layout.ndim = 2;
         layout.shape[0] = map->size / context;
         layout.shape[1] = context;

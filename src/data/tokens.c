@@ -230,8 +230,9 @@ static zs_status open_bin(zs_tokens *t, zs_error *err) {
 
 static zs_status open_raw(zs_tokens *t, const zs_tokens_open_opts *opts, zs_error *err) {
     if (!opts || !opts->has_raw_dtype)
-        return zs_fail(err, ZS_ERR_USAGE,
-                       "%s: a raw token file needs its dtype given (e.g. --dtype uint16)", t->path);
+        return zs_fail_field(err, ZS_ERR_USAGE, "raw_dtype",
+                             "%s: a raw token file needs its dtype given (raw_dtype, e.g. uint16)",
+                             t->path);
     t->dtype = opts->raw_dtype;
     size_t elem = zs_dtype_size(t->dtype);
     if (t->map.size % elem)

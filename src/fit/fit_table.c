@@ -65,9 +65,9 @@ static zs_status fit_dataset(const zs_runs *runs, size_t d, const zs_fit_table_o
     size_t n = zs_runs_dataset_rows(runs, d, rows);
     size_t k = opts->holdout_largest;
     if (k >= n)
-        return zs_fail(err, ZS_ERR_RANGE,
-                       "dataset %s: --holdout-largest %zu leaves no runs to fit (%zu runs)",
-                       zs_runs_dataset_label(runs, d), k, n);
+        return zs_fail_field(err, ZS_ERR_RANGE, "holdout_largest",
+                             "dataset %s: holdout_largest %zu leaves no runs to fit (%zu runs)",
+                             zs_runs_dataset_label(runs, d), k, n);
     if (n - k < ZS_LAW_N_PARAMS + 1)
         return zs_fail(err, ZS_ERR_RANGE,
                        "dataset %s: %zu runs to fit; the Chinchilla law has %d parameters, "
@@ -148,21 +148,22 @@ zs_status zs_fit_table(const zs_runs *runs, const char *input_path, const zs_fit
                        zs_lawfile *law, zs_error *err) {
     memset(law, 0, sizeof *law);
     if (!(opts->fit.delta > 0) || !isfinite(opts->fit.delta))
-        return zs_fail(err, ZS_ERR_USAGE, "--delta %g: expected a positive number",
-                       opts->fit.delta);
+        return zs_fail_field(err, ZS_ERR_USAGE, "fit.delta",
+                             "fit.delta %g: expected a positive number", opts->fit.delta);
     if (!(opts->level > 0 && opts->level < 1))
-        return zs_fail(err, ZS_ERR_USAGE, "--level %g: expected a number in (0, 1)", opts->level);
+        return zs_fail_field(err, ZS_ERR_USAGE, "level", "level %g: expected a number in (0, 1)",
+                             opts->level);
     if (!(opts->fit.e_max > 0))
         return zs_fail(err, ZS_ERR_USAGE, "e_max %g: expected a positive bound on E",
                        opts->fit.e_max);
     if (opts->bound_e && !runs->has_e_max)
-        return zs_fail(err, ZS_ERR_USAGE,
-                       "--bound-e: %s has no e_max column (an upper bound on E per dataset; "
-                       "name it with --col-e-max)",
-                       input_path);
+        return zs_fail_field(err, ZS_ERR_USAGE, "bound_e",
+                             "bound_e: %s has no e_max column (an upper bound on E per dataset; "
+                             "zs_runs_columns.e_max names it)",
+                             input_path);
     if (opts->seed > INT64_MAX)
-        return zs_fail(err, ZS_ERR_USAGE, "--seed %llu: expected at most 2^63 - 1",
-                       (unsigned long long)opts->seed);
+        return zs_fail_field(err, ZS_ERR_USAGE, "seed", "seed %llu: expected at most 2^63 - 1",
+                             (unsigned long long)opts->seed);
     zs_status s = record_provenance(runs, input_path, opts, law, err);
     law->fits = s ? NULL : zs_calloc(runs->n_datasets, sizeof *law->fits, "fits", err);
     size_t *rows = zs_alloc(runs->n_rows * sizeof *rows + 1, "fit rows", err);

@@ -72,28 +72,33 @@ void zs_fit_grid_format(const zs_fit_grid *grid, char *buf, size_t size) {
 static zs_status parse_axis(const char *item, size_t len, zs_fit_grid *grid, zs_error *err) {
     char text[128];
     if (len >= sizeof text)
-        return zs_fail(err, ZS_ERR_USAGE, "--grid: item '%.*s...' is too long", 20, item);
+        return zs_fail_field(err, ZS_ERR_USAGE, "grid", "grid: item '%.*s...' is too long", 20,
+                             item);
     memcpy(text, item, len);
     text[len] = '\0';
     char *eq = strchr(text, '=');
-    if (!eq) return zs_fail(err, ZS_ERR_USAGE, "--grid: '%s': expected NAME=LO:HI:STEP", text);
+    if (!eq)
+        return zs_fail_field(err, ZS_ERR_USAGE, "grid", "grid: '%s': expected NAME=LO:HI:STEP",
+                             text);
     *eq = '\0';
     int param = -1;
     for (int k = 0; k < ZS_LAW_N_PARAMS; k++)
         if (!strcmp(text, axes[k].name)) param = axes[k].param;
     if (param < 0)
-        return zs_fail(err, ZS_ERR_USAGE,
-                       "--grid: unknown axis '%s': expected alpha, beta, e, a or b", text);
+        return zs_fail_field(err, ZS_ERR_USAGE, "grid",
+                             "grid: unknown axis '%s': expected alpha, beta, e, a or b", text);
     double lo, hi, step;
     char tail;
     if (sscanf(eq + 1, "%lf:%lf:%lf%c", &lo, &hi, &step, &tail) != 3 || !isfinite(lo) ||
         !isfinite(hi) || !isfinite(step))
-        return zs_fail(err, ZS_ERR_USAGE, "--grid: %s='%s': expected LO:HI:STEP (three numbers)",
-                       text, eq + 1);
+        return zs_fail_field(err, ZS_ERR_USAGE, "grid",
+                             "grid: %s='%s': expected LO:HI:STEP (three numbers)", text, eq + 1);
     if (!(step > 0) || hi < lo)
-        return zs_fail(err, ZS_ERR_USAGE, "--grid: %s: expected LO <= HI and STEP > 0", text);
+        return zs_fail_field(err, ZS_ERR_USAGE, "grid", "grid: %s: expected LO <= HI and STEP > 0",
+                             text);
     if ((hi - lo) / step > 1e6)
-        return zs_fail(err, ZS_ERR_USAGE, "--grid: %s: more than a million points", text);
+        return zs_fail_field(err, ZS_ERR_USAGE, "grid", "grid: %s: more than a million points",
+                             text);
     set(grid, param, lo, hi, step);
     return ZS_OK;
 }
@@ -110,8 +115,8 @@ zs_status zs_fit_grid_parse(const char *spec, zs_fit_grid *grid, zs_error *err) 
         item = comma + 1;
     }
     if (zs_fit_grid_size(&parsed) > 10000000)
-        return zs_fail(err, ZS_ERR_USAGE, "--grid: %zu starts: at most 10,000,000",
-                       zs_fit_grid_size(&parsed));
+        return zs_fail_field(err, ZS_ERR_USAGE, "grid", "grid: %zu starts: at most 10,000,000",
+                             zs_fit_grid_size(&parsed));
     *grid = parsed;
     return ZS_OK;
 }

@@ -175,7 +175,7 @@ static zs_status read_row(const ctx *c, json_t *row, size_t i, zs_prediction *p)
 static zs_status read_doc(const ctx *c, json_t *doc, zs_predictfile *pf) {
     const char *command = json_string_value(json_object_get(doc, "command"));
     if (!command || strcmp(command, "predict") != 0)
-        return bad(c, "command", "\"predict\" (a `zipscale predict --json` result)");
+        return bad(c, "command", "\"predict\" (a predict results file)");
     zs_status s = get_number(c, doc, "", "H", 1, &pf->H);
     if (!s) s = get_number(c, doc, "", "epsilon", 0, &pf->epsilon);
     if (!s) s = get_number(c, doc, "", "level", 0, &pf->level);

@@ -27,6 +27,10 @@ enum {
 static const char *const default_names[COL_COUNT] = {"N",     "D",    "loss",   "dataset", "H",
                                                      "flops", "seed", "weight", "steps",   "e_max"};
 static const int required[COL_COUNT] = {1, 1, 1, 0, 0, 0, 0, 0, 0, 0};
+/* The zs_runs_columns member that names each column, as errors record it (err->field). */
+static const char *const column_fields[COL_COUNT] = {
+    "columns.n_params", "columns.n_tokens", "columns.loss",   "columns.dataset", "columns.h",
+    "columns.flops",    "columns.seed",     "columns.weight", "columns.steps",   "columns.e_max"};
 
 typedef struct {
     const char *name; /* the file, for messages */
@@ -94,15 +98,16 @@ static zs_status read_header(reader *rd, const char *line, const char *line_end,
             rd->field_of[c] = i;
         }
         if (required[c] && rd->field_of[c] < 0)
-            return zs_fail(err, ZS_ERR_FORMAT,
-                           "%s:%zu: missing column '%s' in the header (expected columns %s, %s "
-                           "and %s; rename with --col-N, --col-D, --col-loss)",
-                           rd->name, line_no, rd->names[c], rd->names[COL_N], rd->names[COL_D],
-                           rd->names[COL_LOSS]);
+            return zs_fail_field(err, ZS_ERR_FORMAT, column_fields[c],
+                                 "%s:%zu: missing column '%s' in the header (expected columns %s, "
+                                 "%s and %s; zs_runs_columns n_params, n_tokens, loss rename them)",
+                                 rd->name, line_no, rd->names[c], rd->names[COL_N],
+                                 rd->names[COL_D], rd->names[COL_LOSS]);
         if (rd->named[c] && rd->field_of[c] < 0)
-            return zs_fail(err, ZS_ERR_FORMAT,
-                           "%s:%zu: missing column '%s' in the header (named for the %s column)",
-                           rd->name, line_no, rd->names[c], default_names[c]);
+            return zs_fail_field(
+                err, ZS_ERR_FORMAT, column_fields[c],
+                "%s:%zu: missing column '%s' in the header (named for the %s column)", rd->name,
+                line_no, rd->names[c], default_names[c]);
     }
     return ZS_OK;
 }

@@ -221,8 +221,7 @@ static zs_status read_doc(zs_gzipfile *gf, json_t *doc, const char *path, zs_err
     const char *command = json_string_value(json_object_get(doc, "command"));
     if (!command || strcmp(command, "gzip") != 0)
         return zs_fail(err, ZS_ERR_FORMAT,
-                       "%s: not a `zipscale gzip --json` result (expected \"command\": \"gzip\")",
-                       path);
+                       "%s: not a gzip results file (expected \"command\": \"gzip\")", path);
     zs_status s = read_options(gf, json_object_get(doc, "options"), path, err);
     if (s) return s;
     json_t *files = json_object_get(doc, "files");

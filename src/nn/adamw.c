@@ -12,14 +12,18 @@ void zs_adamw_opts_init(zs_adamw_opts *opts) {
 
 zs_status zs_adamw_opts_check(const zs_adamw_opts *cfg, zs_error *err) {
     if (!(cfg->beta1 >= 0 && cfg->beta1 < 1))
-        return zs_fail(err, ZS_ERR_USAGE, "adamw: beta1 = %g: expected 0 <= beta1 < 1", cfg->beta1);
+        return zs_fail_field(err, ZS_ERR_USAGE, "beta1",
+                             "adamw: beta1 = %g: expected 0 <= beta1 < 1", cfg->beta1);
     if (!(cfg->beta2 >= 0 && cfg->beta2 < 1))
-        return zs_fail(err, ZS_ERR_USAGE, "adamw: beta2 = %g: expected 0 <= beta2 < 1", cfg->beta2);
+        return zs_fail_field(err, ZS_ERR_USAGE, "beta2",
+                             "adamw: beta2 = %g: expected 0 <= beta2 < 1", cfg->beta2);
     if (!(isfinite(cfg->eps) && cfg->eps > 0))
-        return zs_fail(err, ZS_ERR_USAGE, "adamw: eps = %g: expected a finite value > 0", cfg->eps);
+        return zs_fail_field(err, ZS_ERR_USAGE, "eps",
+                             "adamw: eps = %g: expected a finite value > 0", cfg->eps);
     if (!(isfinite(cfg->weight_decay) && cfg->weight_decay >= 0))
-        return zs_fail(err, ZS_ERR_USAGE, "adamw: weight_decay = %g: expected a finite value >= 0",
-                       cfg->weight_decay);
+        return zs_fail_field(err, ZS_ERR_USAGE, "weight_decay",
+                             "adamw: weight_decay = %g: expected a finite value >= 0",
+                             cfg->weight_decay);
     return ZS_OK;
 }
 

@@ -45,17 +45,19 @@ zs_status zs_gpt_config_check(const zs_gpt_config *cfg, zs_error *err) {
         uint32_t v;
         memcpy(&v, (const char *)cfg + f->offset, sizeof v);
         if (v < f->min || v > f->max)
-            return zs_fail(err, ZS_ERR_USAGE, "GPT config: %s %u: expected %u..%u", f->name, v,
-                           f->min, f->max);
+            return zs_fail_field(err, ZS_ERR_USAGE, f->name, "GPT config: %s %u: expected %u..%u",
+                                 f->name, v, f->min, f->max);
     }
     if (cfg->d_model % cfg->heads != 0)
-        return zs_fail(err, ZS_ERR_USAGE, "GPT config: heads %u: expected a divisor of d_model %u",
-                       cfg->heads, cfg->d_model);
+        return zs_fail_field(err, ZS_ERR_USAGE, "heads",
+                             "GPT config: heads %u: expected a divisor of d_model %u", cfg->heads,
+                             cfg->d_model);
     if ((cfg->d_model / cfg->heads) % 2 != 0)
-        return zs_fail(err, ZS_ERR_USAGE,
-                       "GPT config: heads %u: head size d_model/heads = %u must be even (RoPE "
-                       "rotates pairs)",
-                       cfg->heads, cfg->d_model / cfg->heads);
+        return zs_fail_field(
+            err, ZS_ERR_USAGE, "heads",
+            "GPT config: heads %u: head size d_model/heads = %u must be even (RoPE "
+            "rotates pairs)",
+            cfg->heads, cfg->d_model / cfg->heads);
     return ZS_OK;
 }
 

@@ -36,18 +36,20 @@ static uint64_t params_for(uint64_t n_in, uint64_t width, uint64_t depth) {
 
 zs_status zs_mlp_config_check(const zs_mlp_config *cfg, zs_error *err) {
     if (cfg->n_tasks < 1)
-        return zs_fail(err, ZS_ERR_USAGE, "mlp config: n_tasks = 0: expected >= 1");
-    if (cfg->n_bits < 1) return zs_fail(err, ZS_ERR_USAGE, "mlp config: n_bits = 0: expected >= 1");
+        return zs_fail_field(err, ZS_ERR_USAGE, "n_tasks",
+                             "mlp config: n_tasks = 0: expected >= 1");
+    if (cfg->n_bits < 1)
+        return zs_fail_field(err, ZS_ERR_USAGE, "n_bits", "mlp config: n_bits = 0: expected >= 1");
     if ((uint64_t)cfg->n_tasks + cfg->n_bits >= MLP_MAX_INPUTS)
-        return zs_fail(err, ZS_ERR_USAGE,
-                       "mlp config: n_tasks + n_bits = %llu: expected below 2^32",
-                       (unsigned long long)cfg->n_tasks + cfg->n_bits);
+        return zs_fail_field(err, ZS_ERR_USAGE, "n_tasks,n_bits",
+                             "mlp config: n_tasks + n_bits = %llu: expected below 2^32",
+                             (unsigned long long)cfg->n_tasks + cfg->n_bits);
     if (cfg->width < 1 || cfg->width > MLP_MAX_WIDTH)
-        return zs_fail(err, ZS_ERR_USAGE, "mlp config: width = %u: expected 1 .. %u", cfg->width,
-                       MLP_MAX_WIDTH);
+        return zs_fail_field(err, ZS_ERR_USAGE, "width", "mlp config: width = %u: expected 1 .. %u",
+                             cfg->width, MLP_MAX_WIDTH);
     if (cfg->depth < 1 || cfg->depth > MLP_MAX_DEPTH)
-        return zs_fail(err, ZS_ERR_USAGE, "mlp config: depth = %u: expected 1 .. %u", cfg->depth,
-                       MLP_MAX_DEPTH);
+        return zs_fail_field(err, ZS_ERR_USAGE, "depth", "mlp config: depth = %u: expected 1 .. %u",
+                             cfg->depth, MLP_MAX_DEPTH);
     uint64_t n = zs_mlp_params_total(cfg);
     if (n > MLP_MAX_PARAMS)
         return zs_fail(err, ZS_ERR_USAGE,

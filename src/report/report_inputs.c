@@ -18,8 +18,8 @@ const char *zs_report_kind_name(zs_report_kind kind) {
 
 #define ACCEPTED                                                                                   \
     "expected a token file (.npy, .bin), a runs table (.csv), a training log (.jsonl), or "        \
-    "JSON from zipscale fit (law.json), regress, gzip --json, predict --json or sweep analyse "    \
-    "(summary.json)"
+    "a JSON result: law.json, regression.json, a sweep's summary.json, or a gzip or predict "      \
+    "results file (\"command\": \"gzip\" or \"predict\")"
 
 static const char *extension(const char *path) {
     const char *slash = strrchr(path, '/');

@@ -64,8 +64,10 @@ zs_status zs_train_eval_parity(const char *checkpoint_path, int threads, double 
     zs_status s = zs_safetensors_open(&st, path, err);
     if (!s) s = zs_checkpoint_read_config(st, &cfg, err);
     if (!s && cfg.kind != ZS_MODEL_MLP)
-        s = zs_fail(err, ZS_ERR_USAGE, "%s: model %s; it is scored on a token file (--data FILE)",
-                    path, zs_model_kind_name(cfg.kind));
+        s = zs_fail_field(err, ZS_ERR_USAGE, "data_path",
+                          "%s: model %s; it is scored on a token file (zs_train_eval_file's "
+                          "data_path)",
+                          path, zs_model_kind_name(cfg.kind));
     if (!s) s = stored_options(st, path, &o, err);
     if (!s) {
         o.threads = threads;

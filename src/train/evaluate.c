@@ -62,11 +62,11 @@ zs_status zs_train_eval_file(const char *checkpoint_path, const char *data_path,
         windows = data.n_tokens ? (data.n_tokens - 1) / T : 0;
         if (eval_tokens && (eval_tokens + T - 1) / T < windows) windows = (eval_tokens + T - 1) / T;
         if (windows == 0)
-            s = zs_fail(err, ZS_ERR_USAGE,
-                        "--data %s: %llu tokens; the checkpoint's context %llu needs windows of "
-                        "%llu tokens",
-                        data_path, (unsigned long long)data.n_tokens, (unsigned long long)T,
-                        (unsigned long long)(T + 1));
+            s = zs_fail_field(err, ZS_ERR_USAGE, "data_path",
+                              "data_path %s: %llu tokens; the checkpoint's context %llu needs "
+                              "windows of %llu tokens",
+                              data_path, (unsigned long long)data.n_tokens, (unsigned long long)T,
+                              (unsigned long long)(T + 1));
     }
     enum { EVAL_ROWS = 8 };
     if (!s) s = zs_gpt_create(&gpt, &cfg.gpt, EVAL_ROWS, precision, threads, err);

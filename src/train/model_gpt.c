@@ -16,15 +16,20 @@ typedef struct {
 } gpt_model;
 
 static zs_status gpt_check(const zs_train_opts *o, zs_error *err) {
-    if (!o->data_path) return zs_fail(err, ZS_ERR_USAGE, "--data FILE is missing");
+    if (!o->data_path)
+        return zs_fail_field(err, ZS_ERR_USAGE, "data_path",
+                             "data_path: the training token file is missing");
     if (o->model.gpt.context == 0)
-        return zs_fail(err, ZS_ERR_USAGE, "--context: expected at least 1 token, got 0");
+        return zs_fail_field(err, ZS_ERR_USAGE, "context",
+                             "context: expected at least 1 token, got 0");
     if (!o->val_path && !(o->val_fraction > 0 && o->val_fraction < 1))
-        return zs_fail(err, ZS_ERR_USAGE,
-                       "--val-fraction: expected a fraction in (0, 1), got %g (or give --val FILE)",
-                       o->val_fraction);
+        return zs_fail_field(
+            err, ZS_ERR_USAGE, "val_fraction",
+            "val_fraction: expected a fraction in (0, 1), got %g (or give val_path, a file)",
+            o->val_fraction);
     if (o->eval_tokens == 0)
-        return zs_fail(err, ZS_ERR_USAGE, "--eval-tokens: expected at least 1, got 0");
+        return zs_fail_field(err, ZS_ERR_USAGE, "eval_tokens",
+                             "eval_tokens: expected at least 1, got 0");
     return ZS_OK;
 }
 
@@ -45,11 +50,11 @@ static zs_status build(gpt_model *m, zs_error *err) {
     zs_gpt_config *g = &m->base.cfg.gpt;
     if (g->vocab == 0) g->vocab = (uint32_t)m->win.data_vocab;
     if (g->vocab < m->win.data_vocab)
-        return zs_fail(err, ZS_ERR_USAGE,
-                       "--vocab %u is below the data's vocabulary %llu (%s: the sidecar's "
-                       "vocab_size, or the largest id + 1)",
-                       g->vocab, (unsigned long long)m->win.data_vocab,
-                       o->val_path ? "--data and --val" : o->data_path);
+        return zs_fail_field(err, ZS_ERR_USAGE, "vocab",
+                             "vocab %u is below the data's vocabulary %llu (%s: the sidecar's "
+                             "vocab_size, or the largest id + 1)",
+                             g->vocab, (unsigned long long)m->win.data_vocab,
+                             o->val_path ? "data_path and val_path" : o->data_path);
     if ((s = zs_gpt_config_check(g, err))) return s;
     if ((s = zs_gpt_create(&m->gpt, g, o->batch, o->precision, o->threads, err))) return s;
     zs_gpt_draw_weights(m->gpt, o->seed);

@@ -21,11 +21,14 @@ typedef struct {
 
 static zs_status mlp_check(const zs_train_opts *o, zs_error *err) {
     if (o->dump_token_losses)
-        return zs_fail(err, ZS_ERR_USAGE, "--dump-token-losses: only for --model gpt");
+        return zs_fail_field(err, ZS_ERR_USAGE, "dump_token_losses",
+                             "dump_token_losses: only for a GPT (model.kind gpt)");
     if (o->test_size == 0)
-        return zs_fail(err, ZS_ERR_USAGE, "--test-size: expected at least 1 example, got 0");
+        return zs_fail_field(err, ZS_ERR_USAGE, "test_size",
+                             "test_size: expected at least 1 example, got 0");
     if (o->eval_per_subtask == 0)
-        return zs_fail(err, ZS_ERR_USAGE, "--eval-per-subtask: expected at least 1 example, got 0");
+        return zs_fail_field(err, ZS_ERR_USAGE, "eval_per_subtask",
+                             "eval_per_subtask: expected at least 1 example, got 0");
     return ZS_OK;
 }
 

@@ -20,8 +20,8 @@ zs_status zs_data_order_parse(const char *text, zs_data_order *out, zs_error *er
             *out = (zs_data_order)i;
             return ZS_OK;
         }
-    return zs_fail(err, ZS_ERR_USAGE,
-                   "--data-order: unknown order '%s'; expected shuffled or sequential", text);
+    return zs_fail_field(err, ZS_ERR_USAGE, "order",
+                         "order: unknown data order '%s'; expected shuffled or sequential", text);
 }
 
 const char *zs_train_status_name(zs_train_status status) {
@@ -49,22 +49,28 @@ void zs_train_opts_init(zs_train_opts *opts) {
 
 zs_status zs_train_opts_check(const zs_train_opts *o, zs_error *err) {
     if ((o->tokens > 0) == (o->steps > 0))
-        return zs_fail(err, ZS_ERR_USAGE,
-                       o->tokens ? "give one of --tokens and --steps, not both"
-                                 : "the run's length is missing: give --tokens N or --steps S");
-    if (o->batch == 0) return zs_fail(err, ZS_ERR_USAGE, "--batch: expected at least 1, got 0");
+        return zs_fail_field(err, ZS_ERR_USAGE, "tokens,steps",
+                             o->tokens ? "give one of tokens and steps, not both"
+                                       : "the run's length is missing: give tokens or steps");
+    if (o->batch == 0)
+        return zs_fail_field(err, ZS_ERR_USAGE, "batch", "batch: expected at least 1, got 0");
     if (o->accum == 0)
-        return zs_fail(err, ZS_ERR_USAGE, "--grad-accum: expected at least 1, got 0");
+        return zs_fail_field(err, ZS_ERR_USAGE, "accum", "accum: expected at least 1, got 0");
     if (o->eval_every == 0)
-        return zs_fail(err, ZS_ERR_USAGE, "--eval-every: expected at least 1 step, got 0");
+        return zs_fail_field(err, ZS_ERR_USAGE, "eval_every",
+                             "eval_every: expected at least 1 step, got 0");
     if (o->log_every == 0)
-        return zs_fail(err, ZS_ERR_USAGE, "--log-every: expected at least 1 step, got 0");
+        return zs_fail_field(err, ZS_ERR_USAGE, "log_every",
+                             "log_every: expected at least 1 step, got 0");
     if (!(o->grad_clip >= 0) || !isfinite(o->grad_clip))
-        return zs_fail(err, ZS_ERR_USAGE, "--grad-clip: expected a norm >= 0 (0 = none), got %g",
-                       o->grad_clip);
+        return zs_fail_field(err, ZS_ERR_USAGE, "grad_clip",
+                             "grad_clip: expected a norm >= 0 (0 = none), got %g", o->grad_clip);
     if (o->threads < 0)
-        return zs_fail(err, ZS_ERR_USAGE, "--threads: expected >= 0, got %d", o->threads);
-    if (!o->out_dir) return zs_fail(err, ZS_ERR_USAGE, "the output directory (-o DIR) is missing");
+        return zs_fail_field(err, ZS_ERR_USAGE, "threads", "threads: expected >= 0, got %d",
+                             o->threads);
+    if (!o->out_dir)
+        return zs_fail_field(err, ZS_ERR_USAGE, "out_dir",
+                             "out_dir: the output directory is missing");
     zs_status s = zs_adamw_opts_check(&o->adamw, err);
     if (s) return s;
     const zs_train_model_ops *kind = zs_train_model_find(o->model.kind);

@@ -28,25 +28,27 @@ zs_status zs_lr_schedule_check(const zs_lr_schedule *s, zs_error *err) {
                        "lr schedule: kind = %d: expected constant (0), cosine (1) or wsd (2)",
                        (int)s->kind);
     if (!(isfinite(s->lr_max) && s->lr_max > 0))
-        return zs_fail(err, ZS_ERR_USAGE, "lr schedule: lr_max = %g: expected a finite rate > 0",
-                       s->lr_max);
+        return zs_fail_field(err, ZS_ERR_USAGE, "lr_max",
+                             "lr schedule: lr_max = %g: expected a finite rate > 0", s->lr_max);
     if (!(s->lr_min >= 0 && s->lr_min <= s->lr_max))
-        return zs_fail(err, ZS_ERR_USAGE,
-                       "lr schedule: lr_min = %g: expected 0 <= lr_min <= lr_max (%g)", s->lr_min,
-                       s->lr_max);
+        return zs_fail_field(err, ZS_ERR_USAGE, "lr_min",
+                             "lr schedule: lr_min = %g: expected 0 <= lr_min <= lr_max (%g)",
+                             s->lr_min, s->lr_max);
     if (s->total_steps < 1)
         return zs_fail(err, ZS_ERR_USAGE, "lr schedule: total_steps = 0: expected >= 1");
     if (s->warmup_steps >= s->total_steps)
-        return zs_fail(err, ZS_ERR_USAGE,
-                       "lr schedule: warmup_steps = %llu: expected fewer than total_steps (%llu)",
-                       (unsigned long long)s->warmup_steps, (unsigned long long)s->total_steps);
+        return zs_fail_field(
+            err, ZS_ERR_USAGE, "warmup_steps",
+            "lr schedule: warmup_steps = %llu: expected fewer than total_steps (%llu)",
+            (unsigned long long)s->warmup_steps, (unsigned long long)s->total_steps);
     if (s->kind == ZS_LR_WSD &&
         (s->decay_steps < 1 || s->decay_steps > s->total_steps - s->warmup_steps))
-        return zs_fail(err, ZS_ERR_USAGE,
-                       "lr schedule: decay_steps = %llu: expected 1 .. total_steps - warmup_steps "
-                       "(%llu) for wsd",
-                       (unsigned long long)s->decay_steps,
-                       (unsigned long long)(s->total_steps - s->warmup_steps));
+        return zs_fail_field(
+            err, ZS_ERR_USAGE, "decay_steps",
+            "lr schedule: decay_steps = %llu: expected 1 .. total_steps - warmup_steps "
+            "(%llu) for wsd",
+            (unsigned long long)s->decay_steps,
+            (unsigned long long)(s->total_steps - s->warmup_steps));
     return ZS_OK;
 }
 

@@ -25,15 +25,16 @@ static zs_status open_file(zs_tokens *t, const char *path, uint64_t *vocab, zs_e
     return ZS_OK;
 }
 
-static zs_status check_length(const zs_tokens *t, const char *option, uint64_t T, uint64_t need,
+static zs_status check_length(const zs_tokens *t, const char *field, uint64_t T, uint64_t need,
                               zs_error *err) {
     uint64_t windows = t->n_tokens ? (t->n_tokens - 1) / T : 0;
     if (windows >= need) return ZS_OK;
-    return zs_fail(err, ZS_ERR_USAGE,
-                   "%s %s: %llu tokens make %llu windows of T+1 = %llu tokens (context %llu); "
-                   "need at least %llu",
-                   option, t->path, (unsigned long long)t->n_tokens, (unsigned long long)windows,
-                   (unsigned long long)(T + 1), (unsigned long long)T, (unsigned long long)need);
+    return zs_fail_field(err, ZS_ERR_USAGE, field,
+                         "%s %s: %llu tokens make %llu windows of T+1 = %llu tokens (context "
+                         "%llu); need at least %llu",
+                         field, t->path, (unsigned long long)t->n_tokens,
+                         (unsigned long long)windows, (unsigned long long)(T + 1),
+                         (unsigned long long)T, (unsigned long long)need);
 }
 
 zs_status zs_train_windows_open(zs_train_windows *w, const zs_train_opts *opt, uint64_t T,
@@ -57,11 +58,11 @@ zs_status zs_train_windows_open(zs_train_windows *w, const zs_train_opts *opt, u
     w->data_vocab = vocab > val_vocab ? vocab : val_vocab;
     if ((s = zs_sha256_file(opt->data_path, w->train_sha256, err))) goto fail;
     if (opt->val_path && (s = zs_sha256_file(opt->val_path, w->val_sha256, err))) goto fail;
-    if ((s = check_length(&w->train, "--data", T, opt->val_path ? 1 : 2, err))) goto fail;
+    if ((s = check_length(&w->train, "data_path", T, opt->val_path ? 1 : 2, err))) goto fail;
     uint64_t n_windows = (w->train.n_tokens - 1) / T;
     uint64_t eval_windows = (opt->eval_tokens + T - 1) / T;
     if (opt->val_path) {
-        if ((s = check_length(&w->val, "--val", T, 1, err))) goto fail;
+        if ((s = check_length(&w->val, "val_path", T, 1, err))) goto fail;
         w->n_train = n_windows;
         w->val_src = &w->val;
         w->val_first = 0;
@@ -71,9 +72,9 @@ zs_status zs_train_windows_open(zs_train_windows *w, const zs_train_opts *opt, u
         uint64_t n_val = (uint64_t)((double)n_windows * opt->val_fraction);
         if ((double)n_val < (double)n_windows * opt->val_fraction) n_val++;
         if (n_val >= n_windows) {
-            s = zs_fail(
-                err, ZS_ERR_USAGE,
-                "--val-fraction %g of the %llu windows of --data %s leaves none to train on",
+            s = zs_fail_field(
+                err, ZS_ERR_USAGE, "val_fraction",
+                "val_fraction %g of the %llu windows of data_path %s leaves none to train on",
                 opt->val_fraction, (unsigned long long)n_windows, opt->data_path);
             goto fail;
         }
@@ -84,9 +85,9 @@ zs_status zs_train_windows_open(zs_train_windows *w, const zs_train_opts *opt, u
     }
     if (w->order == ZS_ORDER_SHUFFLED) {
         if (w->n_train > UINT32_MAX) {
-            s = zs_fail(err, ZS_ERR_RANGE,
-                        "--data %s: %llu windows; shuffling handles up to 2^32-1", opt->data_path,
-                        (unsigned long long)w->n_train);
+            s = zs_fail_field(err, ZS_ERR_RANGE, "data_path",
+                              "data_path %s: %llu windows; shuffling handles up to 2^32-1",
+                              opt->data_path, (unsigned long long)w->n_train);
             goto fail;
         }
         w->perm = zs_alloc(w->n_train * sizeof *w->perm, "window permutation", err);
