@@ -184,6 +184,10 @@ int zs_cli_parse(const zs_cli_spec *spec, int argc, char **argv, int *npos, char
 
 /* The shortest %g form that reads back to the same double. */
 static void format_double(double v, char *buf, size_t size) {
+    if (v == floor(v) && fabs(v) < 1e15) {
+        snprintf(buf, size, "%.0f", v);
+        return;
+    }
     for (int digits = 1; digits <= 17; digits++) {
         snprintf(buf, size, "%.*g", digits, v);
         if (strtod(buf, NULL) == v) break;
