@@ -211,6 +211,7 @@ static void default_text(const zs_opt *o, char *buf, size_t size) {
         snprintf(value, sizeof value, "%llu", (unsigned long long)*(const uint64_t *)o->target);
         break;
     case ZS_OPT_DOUBLE:
+        if (isnan(*(const double *)o->target)) return; /* NAN: not set */
         format_double(*(const double *)o->target, value, sizeof value);
         break;
     case ZS_OPT_STRING:

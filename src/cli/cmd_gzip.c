@@ -33,8 +33,7 @@ static void gzip_defaults(void) {
 static const zs_opt gzip_opts[] = {
     {"sequence-length", 0, ZS_OPT_U64, &args.sequence_tokens, "L",
      "tokens per sequence: consecutive windows of the stream"},
-    {"sample", 0, ZS_OPT_U64, &args.sample, "N",
-     "sequences sampled without replacement; 0 = all"},
+    {"sample", 0, ZS_OPT_U64, &args.sample, "N", "sequences sampled without replacement; 0 = all"},
     ZS_OPT_SEED(&args.seed),
     {"bytes", 0, ZS_OPT_FLAG, &args.bytes_mode, NULL,
      "measure the file's raw bytes in chunks (text, code) instead of tokens"},

@@ -39,7 +39,9 @@ static struct {
     int json;
 } gen_args;
 
-static void generate_defaults(void) { memset(&gen_args, 0, sizeof gen_args); }
+static void generate_defaults(void) {
+    memset(&gen_args, 0, sizeof gen_args);
+}
 
 static const zs_opt pcfg_generate_opts[] = {
     {"nonterminals", 0, ZS_OPT_U64, &gen_args.nonterminals, "NT",
@@ -264,7 +266,9 @@ const zs_command zs_cmd_pcfg_sample = {&pcfg_sample_spec, pcfg_sample_run};
 
 static struct { int json, normalise; } analyse_args;
 
-static void analyse_defaults(void) { memset(&analyse_args, 0, sizeof analyse_args); }
+static void analyse_defaults(void) {
+    memset(&analyse_args, 0, sizeof analyse_args);
+}
 
 static const zs_opt pcfg_analyse_opts[] = {
     {"normalise", 0, ZS_OPT_FLAG, &analyse_args.normalise, NULL,

@@ -146,8 +146,7 @@ static const zs_opt plot_frontier_opts[] = {
     {"dataset", 0, ZS_OPT_STRING, &frontier_args.dataset, "NAME",
      "the fit to draw (default: the first in law.json)"},
     {"width", 0, ZS_OPT_DOUBLE, &frontier_args.size.width_pt, "PT", "figure width in points"},
-    {"height", 0, ZS_OPT_DOUBLE, &frontier_args.size.height_pt, "PT",
-     "figure height in points"},
+    {"height", 0, ZS_OPT_DOUBLE, &frontier_args.size.height_pt, "PT", "figure height in points"},
     ZS_OPT_END,
 };
 

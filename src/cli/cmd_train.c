@@ -113,7 +113,7 @@ static const zs_opt train_opts[] = {
     {"threads", 0, ZS_OPT_INT, &a.threads, "N",
      "threads for one run; 0 = all cores; identical results at a fixed N"},
     ZS_OPT_JSON(&a.json),
-    ZS_OPT_OUTPUT(&a.output, "the run directory (default with --resume: the checkpoint's)"),
+    ZS_OPT_OUTPUT(&a.output, "the run directory (default: with --resume, the checkpoint's)"),
     ZS_OPT_END,
 };
 
