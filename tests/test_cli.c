@@ -92,11 +92,11 @@ Test(cli_help, fit_and_gzip_show_the_library_defaults) {
 /* No help text restates a number as its default ("(default 256)"); flags show none. */
 Test(cli_help, no_command_restates_a_default) {
     static const char *const commands[] = {
-        "tokens info",   "tokens import", "pcfg generate", "pcfg sample",   "pcfg analyse",
-        "parity sample", "gzip",          "fit",           "powerlaw",      "frontier",
-        "regress",       "predict",       "pcfg paper",    "demo",          "plot gzip",
-        "plot runs",     "plot frontier", "plot law",      "plot curves",   "report",
-        "train",         "eval",          "sweep plan",    "sweep run",     "sweep status",
+        "tokens info",   "tokens import", "pcfg generate", "pcfg sample",  "pcfg analyse",
+        "parity sample", "gzip",          "fit",           "powerlaw",     "frontier",
+        "regress",       "predict",       "pcfg paper",    "demo",         "plot gzip",
+        "plot runs",     "plot frontier", "plot law",      "plot curves",  "report",
+        "train",         "eval",          "sweep plan",    "sweep run",    "sweep status",
         "sweep retry",   "sweep export",  "sweep analyse", "sweep preset",
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {

@@ -197,8 +197,8 @@ static void format_double(double v, char *buf, size_t size) {
         memmove(e + 2, e + 3, strlen(e + 3) + 1);
 }
 
-/* " (default: X)" from the target's value, or "" for flags, unset strings and help texts
- * that state the default themselves. */
+/* " (default: X)" from the target's value, or "" for flags, required options, unset values
+ * (a NULL string, a NAN double) and help texts that mention the default themselves. */
 static void default_text(const zs_opt *o, char *buf, size_t size) {
     char value[64] = "";
     buf[0] = '\0';
