@@ -30,7 +30,8 @@ static const zs_opt demo_opts[] = {
     ZS_OPT_OUTPUT(&a.dir, "the sweep directory (default: zipscale-demo, or zipscale-demo-NAME "
                           "for another preset)"),
     {"preset", 0, ZS_OPT_STRING, &a.preset, "NAME",
-     "quick (a 1-2 minute smoke test), default (about 6 minutes on 2 cores) or paper (about a "
+     "quick (a 1-2 minute smoke test), default (about 6 minutes on 2 cores; used when none is "
+     "given) or paper (about a "
      "day)"},
     {"jobs", 'j', ZS_OPT_INT, &a.jobs, "K",
      "runs at once, one thread each (default: one per core)"},
