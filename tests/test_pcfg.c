@@ -788,12 +788,16 @@ Test(pcfg_cli, errors_and_exit_codes) {
     zs_run_free(&r);
     r = zs_test_cli("pcfg sample %s -o %s", g, zs_test_path("x.npy"));
     cr_assert_eq(r.exit_code, 2);
+    cr_assert(strstr(r.err, "--tokens N is required"), "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("pcfg sample %s --tokens 0 -o %s", g, zs_test_path("x.npy"));
+    cr_assert_eq(r.exit_code, 2);
     cr_assert(strstr(r.err, "--tokens is required, expected 1.."), "%s", r.err);
     zs_run_free(&r);
     r = zs_test_cli("pcfg generate --nonterminals 3 --terminals 20 --max-options 2 -o %s",
                     zs_test_path("x.pcfg"));
     cr_assert_eq(r.exit_code, 2);
-    cr_assert(strstr(r.err, "--max-length is required"), "%s", r.err);
+    cr_assert(strstr(r.err, "--max-length L is required"), "%s", r.err);
     zs_run_free(&r);
     cr_assert_eq(zs_test_write(g, "S -> S 'a' [1.0]\n", 17), 0);
     const char *out = zs_test_path("never.npy");

@@ -309,7 +309,7 @@ Test(cli_powerlaw, errors) {
     cr_assert_eq(zs_test_write(runs, text, strlen(text)), 0);
     char line[512];
     snprintf(line, sizeof line, "powerlaw %s", runs);
-    expect_cli_error(2, "zipscale: --x is required: expected N, D, C or steps", line);
+    expect_cli_error(2, "zipscale powerlaw: --x N|D|C|steps is required", line);
     snprintf(line, sizeof line, "powerlaw %s --x tokens", runs);
     expect_cli_error(2, "zipscale: --x tokens: expected N, D, C or steps", line);
     snprintf(line, sizeof line, "powerlaw %s --x D --form linear", runs);

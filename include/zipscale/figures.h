@@ -18,8 +18,11 @@ extern "C" {
 
 /* Every figure is allocated at width_pt x height_pt; free it with zs_plot_free. */
 typedef struct {
-    double width_pt, height_pt; /* default 640 x 440 */
+    double width_pt, height_pt;
 } zs_figure_size;
+
+/* The default size, 640 x 440 points (what a NULL size means). */
+void zs_figure_size_init(zs_figure_size *size);
 
 /* ---- loss against model or data size ---------------------------------------------------
  * Dataset `dataset` of the runs: with ZS_FIGURE_BY_N, loss against N (log x, log y), one

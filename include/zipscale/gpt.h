@@ -25,6 +25,11 @@ typedef struct {
     uint32_t mlp_hidden; /* SwiGLU hidden width */
 } zs_gpt_config;
 
+/* The default shape (what `zipscale train` grows when no shape is given): vocab 0 (the
+ * data's, to be filled in), context 256, d_model 64, layers 2, heads 1 and mlp_hidden
+ * 2 x d_model = 128. */
+#define ZS_GPT_MLP_HIDDEN_PER_D_MODEL 2
+void zs_gpt_config_init(zs_gpt_config *cfg);
 /* Checks every field (errors name the field and the allowed range; ZS_ERR_USAGE). */
 zs_status zs_gpt_config_check(const zs_gpt_config *cfg, zs_error *err);
 /* Parameters in all, and without the input embedding and the output projection. */

@@ -24,6 +24,8 @@ typedef struct {
     uint32_t depth; /* hidden layers, >= 1 */
 } zs_mlp_config;
 
+/* The default MLP: on zs_parity_spec_init's task (500 subtasks, 100 bits), width 128, depth 1. */
+void zs_mlp_config_init(zs_mlp_config *cfg);
 zs_status zs_mlp_config_check(const zs_mlp_config *cfg, zs_error *err);
 uint64_t zs_mlp_params_total(const zs_mlp_config *cfg);
 /* Exact FLOPs of one training step on `batch` examples, counting the first layer as the

@@ -21,6 +21,9 @@ typedef struct {
     uint64_t seed;
 } zs_parity_spec;
 
+/* The default task (the [QM] paper's): 500 subtasks, 100 bits, k 3, zipf_exponent 1.4, seed 0. */
+void zs_parity_spec_init(zs_parity_spec *spec);
+
 /* A built task. Subtask ids are 0-based: id s is the paper's subtask i = s+1, with
  * probability probs[s] ∝ (s+1)^-zipf_exponent. */
 typedef struct {

@@ -97,9 +97,11 @@ typedef struct {
     FILE *progress;                /* a progress line (carriage-return updated), or NULL */
 } zs_train_opts;
 
-/* lr 1e-3 constant, AdamW defaults, batch 8, accum 1, eval every 100 steps on 8192
- * tokens, log every step, val fraction 0.1, shuffled, fp32, 1 thread, seed 0; parity:
- * test 10000 examples, 1000 per subtask. Model, data, length and out_dir are left unset. */
+/* The defaults, which `zipscale train` shows: a GPT of zs_gpt_config_init's shape (the
+ * MLP zs_mlp_config_init's, the task zs_parity_spec_init's), lr 1e-3 constant, AdamW
+ * defaults, batch 8, accum 1, eval every 100 steps on 8192 tokens, log every step, val
+ * fraction 0.1, shuffled, fp32, 1 thread, seed 0; parity: test 10000 examples, 1000 per
+ * subtask. Data, length and out_dir are left unset. */
 void zs_train_opts_init(zs_train_opts *opts);
 /* Checks every field that needs no file (errors name the field; ZS_ERR_USAGE). */
 zs_status zs_train_opts_check(const zs_train_opts *opt, zs_error *err);

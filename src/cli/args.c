@@ -94,7 +94,19 @@ static int set_value(const zs_cli_spec *spec, const zs_opt *o, const char *value
     return -1;
 }
 
+/* "-o FILE" or "--tokens N": how a message names an option. */
+static void flag_name(const zs_opt *o, char *buf, size_t size) {
+    const char *sep = o->metavar ? " " : "", *meta = o->metavar ? o->metavar : "";
+    if (o->short_name)
+        snprintf(buf, size, "-%c%s%s", o->short_name, sep, meta);
+    else
+        snprintf(buf, size, "--%s%s%s", o->name, sep, meta);
+}
+
 int zs_cli_parse(const zs_cli_spec *spec, int argc, char **argv, int *npos, char ***pos) {
+    enum { MAX_OPTS = 256 };
+    unsigned char given[MAX_OPTS] = {0};
+    if (spec->defaults) spec->defaults();
     /* Positional arguments are compacted to the front of argv[1..]: every write lands at
      * an index already read, so no allocation is needed. */
     char **positional = argv + 1;
@@ -148,6 +160,7 @@ int zs_cli_parse(const zs_cli_spec *spec, int argc, char **argv, int *npos, char
         if (code >= 0) {
             return code;
         }
+        if (o - spec->opts < MAX_OPTS) given[o - spec->opts] = 1;
     }
     if (n < spec->min_positional || (spec->max_positional >= 0 && n > spec->max_positional)) {
         int code =
@@ -158,12 +171,61 @@ int zs_cli_parse(const zs_cli_spec *spec, int argc, char **argv, int *npos, char
                                      positional[spec->max_positional], spec->name, spec->usage);
         return code;
     }
+    for (const zs_opt *o = spec->opts; o && o->name && o - spec->opts < MAX_OPTS; o++)
+        if (o->required && !given[o - spec->opts]) {
+            char flag[96];
+            flag_name(o, flag, sizeof flag);
+            return zs_cli_usage_error(spec, "%s is required", flag);
+        }
     *npos = n;
     *pos = positional;
     return -1;
 }
 
+/* The shortest %g form that reads back to the same double. */
+static void format_double(double v, char *buf, size_t size) {
+    if (v == floor(v) && fabs(v) < 1e15) {
+        snprintf(buf, size, "%.0f", v);
+        return;
+    }
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(buf, size, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v) break;
+    }
+    char *e = strchr(buf, 'e'); /* 1e-08 -> 1e-8 */
+    if (e && (e[1] == '-' || e[1] == '+') && e[2] == '0' && e[3])
+        memmove(e + 2, e + 3, strlen(e + 3) + 1);
+}
+
+/* " (default: X)" from the target's value, or "" for flags, required options, unset values
+ * (a NULL string, a NAN double) and help texts that mention the default themselves. */
+static void default_text(const zs_opt *o, char *buf, size_t size) {
+    char value[64] = "";
+    buf[0] = '\0';
+    if (o->required || o->kind == ZS_OPT_FLAG || !o->target || strstr(o->help, "default")) return;
+    switch (o->kind) {
+    case ZS_OPT_INT:
+        snprintf(value, sizeof value, "%d", *(const int *)o->target);
+        break;
+    case ZS_OPT_U64:
+        snprintf(value, sizeof value, "%llu", (unsigned long long)*(const uint64_t *)o->target);
+        break;
+    case ZS_OPT_DOUBLE:
+        if (isnan(*(const double *)o->target)) return; /* NAN: not set */
+        format_double(*(const double *)o->target, value, sizeof value);
+        break;
+    case ZS_OPT_STRING:
+        if (!*(const char *const *)o->target) return;
+        snprintf(buf, size, " (default: %s)", *(const char *const *)o->target);
+        return;
+    default:
+        return;
+    }
+    snprintf(buf, size, " (default: %s)", value);
+}
+
 void zs_cli_print_help(const zs_cli_spec *spec, FILE *out) {
+    if (spec->defaults) spec->defaults();
     fprintf(out, "usage: zipscale %s %s\n\n%s\n", spec->name, spec->usage, spec->summary);
     if (spec->description) fprintf(out, "\n%s\n", spec->description);
     fprintf(out, "\noptions:\n");
@@ -175,7 +237,9 @@ void zs_cli_print_help(const zs_cli_spec *spec, FILE *out) {
         else
             snprintf(left, sizeof left, "    --%s%s%s", o->name, o->metavar ? " " : "",
                      o->metavar ? o->metavar : "");
-        fprintf(out, "  %-28s %s\n", left, o->help);
+        char dflt[512];
+        default_text(o, dflt, sizeof dflt);
+        fprintf(out, "  %-28s %s%s%s\n", left, o->help, dflt, o->required ? " (required)" : "");
     }
     fprintf(out, "  %-28s %s\n", "-h, --help", "show this help");
     fprintf(out, "\nexit status: 0 success, 1 runtime failure, 2 usage error\n");

@@ -20,13 +20,23 @@ typedef enum {
     ZS_OPT_STRING, /* const char * */
 } zs_opt_kind;
 
+/* Option tables and specs list the first members in order and set the trailing ones
+ * (required, defaults) by designator, leaving the rest zero. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 typedef struct {
     const char *name; /* long name without dashes: "tokens" for --tokens */
     char short_name;  /* 'o' for -o, or 0 */
     zs_opt_kind kind;
     void *target;
     const char *metavar; /* "N", "FILE"; NULL for flags */
-    const char *help;    /* one line; mention the default */
+    /* One line. The help appends "(default: X)" from the target's initial value, so the
+     * text never states a default; a text that mentions "default" (one computed, e.g.
+     * "default: the data's") is left as it is. */
+    const char *help;
+    /* Set only by designator, `.required = 1`: zs_cli_parse fails with "-o FILE is
+     * required" when the option is not given, and the help says "(required)". */
+    int required;
 } zs_opt;
 
 typedef struct {
@@ -36,6 +46,10 @@ typedef struct {
     const char *description; /* paragraphs for --help; may be NULL */
     const zs_opt *opts;      /* terminated by an entry with name == NULL */
     int min_positional, max_positional; /* max -1 = unlimited */
+    /* Fills the option targets with their defaults, taken from the library (_opts_init);
+     * zs_cli_parse and the help call it first. NULL: the targets' static values are the
+     * defaults. Set by designator, `.defaults = fn`. */
+    void (*defaults)(void);
 } zs_cli_spec;
 
 /* The options most commands share, spelled the same everywhere. */
@@ -44,20 +58,18 @@ typedef struct {
 #define ZS_OPT_OUTPUT(p, what)                                                                     \
     { "output", 'o', ZS_OPT_STRING, (p), "FILE", (what) }
 #define ZS_OPT_SEED(p)                                                                             \
-    { "seed", 0, ZS_OPT_U64, (p), "S", "random seed (default 0)" }
+    { "seed", 0, ZS_OPT_U64, (p), "S", "random seed" }
 #define ZS_OPT_THREADS(p)                                                                          \
-    {                                                                                              \
-        "threads", 0, ZS_OPT_INT, (p), "N",                                                        \
-            "threads; 0 = all cores (default); output is identical "                               \
-            "for any N"                                                                            \
-    }
+    { "threads", 0, ZS_OPT_INT, (p), "N", "threads; 0 = all cores; output is identical for any N" }
 #define ZS_OPT_END                                                                                 \
     { NULL, 0, ZS_OPT_FLAG, NULL, NULL, NULL }
 
-/* Parses argv (argv[0] is the command name). Positional arguments are left in
- * pos[0..*npos) (pointers into argv). Returns -1 to go on, or an exit code to return
- * at once: 0 after printing --help, 2 after printing a usage error. */
+/* Parses argv (argv[0] is the command name) after spec->defaults. Positional arguments are
+ * left in pos[0..*npos) (pointers into argv). Returns -1 to go on, or an exit code to return
+ * at once: 0 after printing --help, 2 after printing a usage error (an unknown option, a bad
+ * value, the wrong number of arguments, a required option missing). */
 int zs_cli_parse(const zs_cli_spec *spec, int argc, char **argv, int *npos, char ***pos);
+/* Prints the help, each option's default read from its target after spec->defaults. */
 void zs_cli_print_help(const zs_cli_spec *spec, FILE *out);
 /* Prints "zipscale <cmd>: <message>" and a pointer to help; returns ZS_EXIT_USAGE. */
 int zs_cli_usage_error(const zs_cli_spec *spec, const char *fmt, ...)

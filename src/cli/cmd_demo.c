@@ -17,13 +17,24 @@ static struct {
     int jobs, quiet;
 } a;
 
+/* The sweep's run defaults (zs_sweep_run_opts_init) and the default preset. */
+static void demo_defaults(void) {
+    zs_sweep_run_opts o;
+    zs_sweep_run_opts_init(&o);
+    memset(&a, 0, sizeof a);
+    a.preset = "default";
+    a.jobs = o.jobs;
+}
+
 static const zs_opt demo_opts[] = {
-    ZS_OPT_OUTPUT(&a.dir, "the sweep directory (default zipscale-demo, or zipscale-demo-NAME "
+    ZS_OPT_OUTPUT(&a.dir, "the sweep directory (default: zipscale-demo, or zipscale-demo-NAME "
                           "for another preset)"),
     {"preset", 0, ZS_OPT_STRING, &a.preset, "NAME",
-     "quick (a 1-2 minute smoke test), default (about 6 minutes on 2 cores) or paper (about a "
+     "quick (a 1-2 minute smoke test), default (about 6 minutes on 2 cores; used when none is "
+     "given) or paper (about a "
      "day)"},
-    {"jobs", 'j', ZS_OPT_INT, &a.jobs, "K", "runs at once, one thread each (default one per core)"},
+    {"jobs", 'j', ZS_OPT_INT, &a.jobs, "K",
+     "runs at once, one thread each (default: one per core)"},
     {"quiet", 'q', ZS_OPT_FLAG, &a.quiet, NULL, "no progress output"},
     ZS_OPT_END,
 };
@@ -43,6 +54,7 @@ static const zs_cli_spec demo_spec = {
     demo_opts,
     0,
     0,
+    .defaults = demo_defaults,
 };
 
 /* DIR/spec.yaml holds the preset (rewritten each time: the ledger keeps finished runs). */
@@ -57,8 +69,6 @@ static zs_status write_spec(const char *dir, const char *text, char *path, size_
 static int demo_run(int argc, char **argv) {
     int npos;
     char **pos;
-    memset(&a, 0, sizeof a);
-    a.preset = "default";
     int code = zs_cli_parse(&demo_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
     const char *text = zs_sweep_preset(a.preset);

@@ -5,6 +5,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include <string.h>
+
 #include "cli/commands.h"
 #include "zipscale/train.h"
 
@@ -12,15 +14,24 @@ static struct {
     const char *data, *precision, *output;
     uint64_t eval_tokens;
     int threads, json;
-} e = {.threads = 1};
+} e;
+
+/* The trainer's defaults (zs_train_opts_init), which the help shows. */
+static void eval_defaults(void) {
+    zs_train_opts o;
+    zs_train_opts_init(&o);
+    memset(&e, 0, sizeof e);
+    e.precision = zs_precision_name(o.precision);
+    e.threads = o.threads;
+}
 
 static const zs_opt eval_opts[] = {
     {"data", 0, ZS_OPT_STRING, &e.data, "FILE",
      "the token file to score a GPT checkpoint on (an MLP checkpoint needs none)"},
     {"eval-tokens", 0, ZS_OPT_U64, &e.eval_tokens, "N",
-     "score the first ceil(N / T) windows; 0 = every whole window (default)"},
-    {"precision", 0, ZS_OPT_STRING, &e.precision, "P", "fp32 (default) or bf16"},
-    {"threads", 0, ZS_OPT_INT, &e.threads, "N", "threads; 0 = all cores (default 1)"},
+     "score the first ceil(N / T) windows; 0 = every whole window"},
+    {"precision", 0, ZS_OPT_STRING, &e.precision, "P", "fp32 or bf16"},
+    {"threads", 0, ZS_OPT_INT, &e.threads, "N", "threads; 0 = all cores"},
     ZS_OPT_JSON(&e.json),
     ZS_OPT_OUTPUT(&e.output, "write the result to FILE instead of stdout"),
     ZS_OPT_END,
@@ -38,6 +49,7 @@ static const zs_cli_spec eval_spec = {
     eval_opts,
     1,
     1,
+    .defaults = eval_defaults,
 };
 
 /* zs_train_eval_file's and zs_train_eval_parity's fields, by flag. */

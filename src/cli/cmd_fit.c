@@ -17,19 +17,38 @@ typedef struct {
     zs_runs_columns cols;
 } fit_args;
 
-static fit_args args = {.loss = "huber", .delta = 1e-3, .level = 0.95};
+static fit_args args;
+
+/* The library's defaults (zs_fit_table_opts_init), which the help shows. */
+static void fit_defaults(void) {
+    static char grid[512];
+    zs_fit_table_opts o;
+    zs_fit_table_opts_init(&o);
+    zs_fit_grid_format(&o.fit.grid, grid, sizeof grid);
+    memset(&args, 0, sizeof args);
+    args.loss = o.fit.loss == ZS_FIT_HUBER ? "huber" : "lsq";
+    args.grid = grid;
+    args.delta = o.fit.delta;
+    args.threads = o.fit.threads;
+    args.bootstrap = o.bootstrap_replicates;
+    args.seed = o.seed;
+    args.level = o.level;
+    args.holdout_largest = o.holdout_largest;
+    args.bound_e = o.bound_e;
+    args.fix_e = o.fix_e;
+}
 
 static const zs_opt fit_opts[] = {
     {"loss", 0, ZS_OPT_STRING, &args.loss, "huber|lsq",
-     "huber: sum of Huber(delta) of log residuals [EP] (default); lsq: sum of squares"},
-    {"delta", 0, ZS_OPT_DOUBLE, &args.delta, "D", "Huber delta (default 1e-3)"},
+     "huber: sum of Huber(delta) of log residuals [EP]; lsq: sum of squares"},
+    {"delta", 0, ZS_OPT_DOUBLE, &args.delta, "D", "Huber delta"},
     {"grid", 0, ZS_OPT_STRING, &args.grid, "SPEC",
-     "starts, e.g. alpha=0:2:0.5,beta=0:2:0.5,e=-1:1:0.5,a=0:25:5,b=0:25:5 (the default, "
-     "4,500 starts); axes left out keep the default"},
+     "starts, NAME=LO:HI:STEP for any of alpha, beta, e, a, b, comma-separated; the axes "
+     "left out keep theirs"},
     {"bootstrap", 0, ZS_OPT_U64, &args.bootstrap, "B",
-     "resample the runs B times and refit: standard errors and intervals (default 0)"},
+     "resample the runs B times and refit: standard errors and intervals"},
     ZS_OPT_SEED(&args.seed),
-    {"level", 0, ZS_OPT_DOUBLE, &args.level, "P", "bootstrap interval level (default 0.95)"},
+    {"level", 0, ZS_OPT_DOUBLE, &args.level, "P", "bootstrap interval level"},
     {"holdout-largest", 0, ZS_OPT_U64, &args.holdout_largest, "K",
      "fit without each dataset's K largest runs by compute and report their prediction error"},
     {"skip-invalid", 0, ZS_OPT_FLAG, &args.skip_invalid, NULL,
@@ -42,7 +61,7 @@ static const zs_opt fit_opts[] = {
      "loss is known, e.g. an unambiguous grammar's entropy rate)"},
     ZS_OPT_RUNS_COLUMNS(args.cols),
     {"col-weight", 0, ZS_OPT_STRING, &args.cols.weight, "NAME",
-     "column of point weights (default weight)"},
+     "column of point weights (default: weight)"},
     ZS_OPT_THREADS(&args.threads),
     ZS_OPT_JSON(&args.json),
     ZS_OPT_OUTPUT(&args.output, "write law.json to FILE (the table still goes to stdout)"),
@@ -65,6 +84,7 @@ static const zs_cli_spec fit_spec = {
     fit_opts,
     1,
     1,
+    .defaults = fit_defaults,
 };
 
 static void print_bootstrap(FILE *out, const zs_lawfit *f) {

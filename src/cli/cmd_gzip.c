@@ -14,27 +14,34 @@ typedef struct {
     const char *dtype, *output;
 } gzip_args;
 
-static gzip_args args = {
-    .sequence_tokens = 256,
-    .sample = 1000,
-    .chunk_bytes = 1024,
-    .level = 9,
-    .zstd_level = ZS_ZSTD_DEFAULT_LEVEL,
-};
+static gzip_args args;
+
+/* The library's defaults (zs_measure_opts_init), which the help shows. */
+static void gzip_defaults(void) {
+    zs_measure_opts o;
+    zs_measure_opts_init(&o);
+    memset(&args, 0, sizeof args);
+    args.sequence_tokens = o.sequence_tokens;
+    args.sample = o.sample;
+    args.seed = o.seed;
+    args.chunk_bytes = o.chunk_bytes;
+    args.level = o.gzip_level;
+    args.zstd_level = o.zstd_level;
+    args.threads = o.threads;
+}
 
 static const zs_opt gzip_opts[] = {
     {"sequence-length", 0, ZS_OPT_U64, &args.sequence_tokens, "L",
-     "tokens per sequence: consecutive windows of the stream (default 256)"},
-    {"sample", 0, ZS_OPT_U64, &args.sample, "N",
-     "sequences sampled without replacement; 0 = all (default 1000)"},
+     "tokens per sequence: consecutive windows of the stream"},
+    {"sample", 0, ZS_OPT_U64, &args.sample, "N", "sequences sampled without replacement; 0 = all"},
     ZS_OPT_SEED(&args.seed),
     {"bytes", 0, ZS_OPT_FLAG, &args.bytes_mode, NULL,
      "measure the file's raw bytes in chunks (text, code) instead of tokens"},
     {"chunk-bytes", 0, ZS_OPT_U64, &args.chunk_bytes, "B",
-     "bytes per chunk with --bytes (default 1024 = 256 tokens x 4 bytes)"},
-    {"level", 0, ZS_OPT_INT, &args.level, "1..9", "gzip level (default 9, as [GZ])"},
+     "bytes per chunk with --bytes (4 bytes per token)"},
+    {"level", 0, ZS_OPT_INT, &args.level, "1..9", "gzip level ([GZ]'s is 9)"},
     {"zstd-level", 0, ZS_OPT_INT, &args.zstd_level, "0..22",
-     "zstd level for the second ratio; 0 = skip (default 19)"},
+     "zstd level for the second ratio; 0 = skip"},
     {"dtype", 0, ZS_OPT_STRING, &args.dtype, "D",
      "token dtype of raw files: uint8, uint16, uint32, int32, int64"},
     ZS_OPT_THREADS(&args.threads),
@@ -54,6 +61,7 @@ static const zs_cli_spec gzip_spec = {
     gzip_opts,
     1,
     -1,
+    .defaults = gzip_defaults,
 };
 
 /* Measures one file; fills *format_name and *dtype_name (static strings). */

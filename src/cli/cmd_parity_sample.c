@@ -20,20 +20,31 @@ static struct {
     int threads, json;
 } opt;
 
+/* The library's task (zs_parity_spec_init), which the help shows; no stream chosen. */
+static void parity_sample_defaults(void) {
+    zs_parity_spec spec;
+    zs_parity_spec_init(&spec);
+    memset(&opt, 0, sizeof opt);
+    opt.n_tasks = spec.n_tasks, opt.n_bits = spec.n_bits, opt.k = spec.k;
+    opt.zipf_exponent = spec.zipf_exponent, opt.seed = spec.seed;
+    opt.train_size = opt.test_size = opt.per_subtask = NOT_GIVEN;
+}
+
 static const zs_opt parity_sample_opts[] = {
-    {"tasks", 0, ZS_OPT_U64, &opt.n_tasks, "T", "subtasks (default 500)"},
-    {"bits", 0, ZS_OPT_U64, &opt.n_bits, "N", "task bits per input (default 100)"},
-    {"k", 0, ZS_OPT_U64, &opt.k, "K", "bits in each subtask's subset (default 3)"},
+    {"tasks", 0, ZS_OPT_U64, &opt.n_tasks, "T", "subtasks"},
+    {"bits", 0, ZS_OPT_U64, &opt.n_bits, "N", "task bits per input"},
+    {"k", 0, ZS_OPT_U64, &opt.k, "K", "bits in each subtask's subset"},
     {"zipf-exponent", 0, ZS_OPT_DOUBLE, &opt.zipf_exponent, "E",
-     "whole Zipf exponent of the subtask frequencies, p_i ~ i^-E (the paper's alpha+1; "
-     "default 1.4)"},
+     "whole Zipf exponent of the subtask frequencies, p_i ~ i^-E (the paper's alpha+1)"},
     ZS_OPT_SEED(&opt.seed),
-    {"train-size", 0, ZS_OPT_U64, &opt.train_size, "D", "write D examples of the train stream"},
+    {"train-size", 0, ZS_OPT_U64, &opt.train_size, "D",
+     "write D examples of the train stream (no default: one of the three streams)"},
     {"test-size", 0, ZS_OPT_U64, &opt.test_size, "M",
-     "write the test set of M examples (exact proportions)"},
-    {"per-subtask", 0, ZS_OPT_U64, &opt.per_subtask, "C", "write C eval examples of every subtask"},
-    ZS_OPT_OUTPUT(&opt.output, "the packed inputs, FILE.npy (required); labels and subtask ids go "
-                               "beside it"),
+     "write the test set of M examples, exact proportions (no default)"},
+    {"per-subtask", 0, ZS_OPT_U64, &opt.per_subtask, "C",
+     "write C eval examples of every subtask (no default)"},
+    {"output", 'o', ZS_OPT_STRING, &opt.output, "FILE.npy",
+     "the packed inputs; labels and subtask ids go beside it", .required = 1},
     ZS_OPT_THREADS(&opt.threads),
     ZS_OPT_JSON(&opt.json),
     ZS_OPT_END,
@@ -52,6 +63,7 @@ static const zs_cli_spec parity_sample_spec = {
     parity_sample_opts,
     0,
     0,
+    .defaults = parity_sample_defaults,
 };
 
 /* Where the three arrays go: FILE.npy and its siblings FILE.labels.npy, FILE.subtasks.npy. */
@@ -222,9 +234,6 @@ static zs_status report(const zs_parity_task *task, zs_parity_stream_kind kind,
 }
 
 static int parity_sample_run(int argc, char **argv) {
-    opt.n_tasks = 500, opt.n_bits = 100, opt.k = 3, opt.zipf_exponent = 1.4, opt.seed = 0;
-    opt.train_size = opt.test_size = opt.per_subtask = NOT_GIVEN;
-    opt.output = NULL, opt.threads = 0, opt.json = 0;
     int npos;
     char **pos;
     int code = zs_cli_parse(&parity_sample_spec, argc, argv, &npos, &pos);

@@ -39,16 +39,21 @@ static struct {
     int json;
 } gen_args;
 
+static void generate_defaults(void) {
+    memset(&gen_args, 0, sizeof gen_args);
+}
+
 static const zs_opt pcfg_generate_opts[] = {
     {"nonterminals", 0, ZS_OPT_U64, &gen_args.nonterminals, "NT",
-     "nonterminals N0..N{NT-1} besides the start S (required)"},
-    {"terminals", 0, ZS_OPT_U64, &gen_args.terminals, "T", "terminals '0'..'T-1' (required)"},
+     "nonterminals N0..N{NT-1} besides the start S", .required = 1},
+    {"terminals", 0, ZS_OPT_U64, &gen_args.terminals, "T", "terminals '0'..'T-1'", .required = 1},
     {"max-options", 0, ZS_OPT_U64, &gen_args.max_options, "O",
-     "options per nonterminal: uniform in 1..O (required)"},
-    {"max-length", 0, ZS_OPT_U64, &gen_args.max_length, "L",
-     "symbols per option: uniform in 1..L (required)"},
+     "options per nonterminal: uniform in 1..O", .required = 1},
+    {"max-length", 0, ZS_OPT_U64, &gen_args.max_length, "L", "symbols per option: uniform in 1..L",
+     .required = 1},
     ZS_OPT_SEED(&gen_args.seed),
-    ZS_OPT_OUTPUT(&gen_args.output, "write the grammar here (required)"),
+    {"output", 'o', ZS_OPT_STRING, &gen_args.output, "FILE", "write the grammar here",
+     .required = 1},
     ZS_OPT_JSON(&gen_args.json),
     ZS_OPT_END,
 };
@@ -65,12 +70,12 @@ static const zs_cli_spec pcfg_generate_spec = {
     pcfg_generate_opts,
     0,
     0,
+    .defaults = generate_defaults,
 };
 
 static int pcfg_generate_run(int argc, char **argv) {
     int npos;
     char **pos;
-    memset(&gen_args, 0, sizeof gen_args);
     int code = zs_cli_parse(&pcfg_generate_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
     zs_pcfg_knobs k = {0, 0, 0, 0, gen_args.seed};
@@ -80,7 +85,6 @@ static int pcfg_generate_run(int argc, char **argv) {
         (code = to_u32(spec, "max-options", gen_args.max_options, 1, &k.max_options)) >= 0 ||
         (code = to_u32(spec, "max-length", gen_args.max_length, 1, &k.max_length)) >= 0)
         return code;
-    if (!gen_args.output) return zs_cli_usage_error(spec, "-o FILE is required");
     zs_error err;
     zs_pcfg *g;
     zs_status st = zs_pcfg_generate(&k, &g, &err);
@@ -111,21 +115,36 @@ static struct {
     int reference_ids, normalise, threads, json;
 } sample_args;
 
+/* The library's defaults (zs_pcfg_sample_opts_init), which the help shows. */
+static void sample_defaults(void) {
+    zs_pcfg_sample_opts o;
+    zs_pcfg_sample_opts_init(&o);
+    memset(&sample_args, 0, sizeof sample_args);
+    sample_args.context = o.context;
+    sample_args.seed = o.seed;
+    sample_args.max_depth = o.max_depth;
+    sample_args.max_expansions = o.max_expansions;
+    sample_args.max_retries = o.max_retries;
+    sample_args.reference_ids = o.reference_ids;
+    sample_args.threads = o.threads;
+}
+
 static const zs_opt pcfg_sample_opts[] = {
     {"tokens", 0, ZS_OPT_U64, &sample_args.tokens, "N",
-     "at least N tokens: ceil(N/context) documents (required)"},
-    {"context", 0, ZS_OPT_U64, &sample_args.context, "C", "tokens per document (default 256)"},
-    ZS_OPT_OUTPUT(&sample_args.output, "token file: .npy (documents x context), .bin, else raw"),
+     "at least N tokens: ceil(N/context) documents", .required = 1},
+    {"context", 0, ZS_OPT_U64, &sample_args.context, "C", "tokens per document"},
+    {"output", 'o', ZS_OPT_STRING, &sample_args.output, "FILE",
+     "token file: .npy (documents x context), .bin, else raw", .required = 1},
     {"labels", 0, ZS_OPT_STRING, &sample_args.labels, "FILE",
      "also write int32 .npy: the rule that emitted each token (-1 = separator)"},
     {"reference-ids", 0, ZS_OPT_FLAG, &sample_args.reference_ids, NULL,
      "reference id layout: terminal t -> t, separator 0 (collides with '0')"},
     {"max-depth", 0, ZS_OPT_U64, &sample_args.max_depth, "D",
-     "drop and resample derivations deeper than D nonterminals (default 995, the peer's)"},
+     "drop and resample derivations deeper than D nonterminals; the peer's limit"},
     {"max-expansions", 0, ZS_OPT_U64, &sample_args.max_expansions, "E",
-     "drop derivations expanding more than E nonterminals (default 1048576)"},
+     "drop derivations expanding more than E nonterminals"},
     {"max-retries", 0, ZS_OPT_U64, &sample_args.max_retries, "R",
-     "fail when R derivations in a row are dropped (default 100)"},
+     "fail when R derivations in a row are dropped"},
     {"normalise", 0, ZS_OPT_FLAG, &sample_args.normalise, NULL,
      "rescale each left-hand side's probabilities to sum to 1"},
     ZS_OPT_SEED(&sample_args.seed),
@@ -146,6 +165,7 @@ static const zs_cli_spec pcfg_sample_spec = {
     pcfg_sample_opts,
     1,
     1,
+    .defaults = sample_defaults,
 };
 
 /* The provenance record (what the sidecar's params hold), as JSON for --json. */
@@ -161,7 +181,6 @@ static int sample_options(zs_pcfg_sample_opts *o, uint64_t *documents) {
     const zs_cli_spec *spec = &pcfg_sample_spec;
     int code;
     zs_pcfg_sample_opts_init(o);
-    if (!sample_args.output) return zs_cli_usage_error(spec, "-o FILE is required");
     if (sample_args.tokens == 0 || sample_args.tokens > UINT64_MAX / 8)
         return zs_cli_usage_error(spec, "--tokens is required, expected 1..%llu",
                                   (unsigned long long)(UINT64_MAX / 8));
@@ -204,7 +223,6 @@ static void report_sample(uint64_t documents, const zs_pcfg_sample_opts *o,
 static int pcfg_sample_run(int argc, char **argv) {
     int npos;
     char **pos;
-    memset(&sample_args, 0, sizeof sample_args);
     int code = zs_cli_parse(&pcfg_sample_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
     zs_pcfg_sample_opts o;
@@ -248,6 +266,10 @@ const zs_command zs_cmd_pcfg_sample = {&pcfg_sample_spec, pcfg_sample_run};
 
 static struct { int json, normalise; } analyse_args;
 
+static void analyse_defaults(void) {
+    memset(&analyse_args, 0, sizeof analyse_args);
+}
+
 static const zs_opt pcfg_analyse_opts[] = {
     {"normalise", 0, ZS_OPT_FLAG, &analyse_args.normalise, NULL,
      "rescale each left-hand side's probabilities to sum to 1"},
@@ -267,6 +289,7 @@ static const zs_cli_spec pcfg_analyse_spec = {
     pcfg_analyse_opts,
     1,
     1,
+    .defaults = analyse_defaults,
 };
 
 static json_t *nonterminal_list(const zs_pcfg *g, const uint32_t *list, uint32_t n) {
@@ -353,7 +376,6 @@ static void print_analysis(const char *path, const zs_pcfg *g, const zs_pcfg_ana
 static int pcfg_analyse_run(int argc, char **argv) {
     int npos;
     char **pos;
-    memset(&analyse_args, 0, sizeof analyse_args);
     int code = zs_cli_parse(&pcfg_analyse_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
     zs_error err;

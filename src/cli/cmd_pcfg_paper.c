@@ -22,13 +22,19 @@ static struct {
     int threads, json;
 } paper_args;
 
+static void paper_defaults(void) {
+    memset(&paper_args, 0, sizeof paper_args);
+    paper_args.tokens = 1048576; /* 4096 documents of 256 */
+    paper_args.dir = "zipscale-grammars";
+    paper_args.set = "main";
+}
+
 static const zs_opt paper_opts[] = {
     ZS_OPT_OUTPUT(&paper_args.dir, "directory for the grammars, token files, summary.json and "
-                                   "h.svg (default zipscale-grammars)"),
-    {"tokens", 0, ZS_OPT_U64, &paper_args.tokens, "N",
-     "tokens sampled per grammar (default 1048576 = 4096 documents of 256)"},
+                                   "h.svg"),
+    {"tokens", 0, ZS_OPT_U64, &paper_args.tokens, "N", "tokens sampled per grammar"},
     {"set", 0, ZS_OPT_STRING, &paper_args.set, "NAME",
-     "grammar set: main (default), same-vocabulary, same-h or all"},
+     "grammar set: main, same-vocabulary, same-h or all"},
     ZS_OPT_SEED(&paper_args.seed),
     ZS_OPT_THREADS(&paper_args.threads),
     ZS_OPT_JSON(&paper_args.json),
@@ -50,6 +56,7 @@ static const zs_cli_spec paper_spec = {
     paper_opts,
     0,
     0,
+    .defaults = paper_defaults,
 };
 
 enum { PAPER_CONTEXT = 256 };
@@ -198,10 +205,6 @@ static int select_rows(paper_row **rows, size_t *n) {
 static int paper_run(int argc, char **argv) {
     int npos;
     char **pos;
-    memset(&paper_args, 0, sizeof paper_args);
-    paper_args.tokens = 1048576;
-    paper_args.dir = "zipscale-grammars";
-    paper_args.set = "main";
     int code = zs_cli_parse(&paper_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
     if (paper_args.tokens == 0 || paper_args.tokens > (1ULL << 34))

@@ -19,28 +19,39 @@ typedef struct {
     const char *output, *names, *title, *dtype;
 } plot_gzip_args;
 
-static plot_gzip_args args = {
-    .sample = 1000,
-    .sequence_tokens = 256,
-    .width_pt = 640,
-    .height_pt = 440,
-};
+static plot_gzip_args args;
+
+/* The library's defaults (zs_measure_opts_init, zs_figure_size_init), which the help shows. */
+static void plot_gzip_defaults(void) {
+    zs_measure_opts o;
+    zs_measure_opts_init(&o);
+    zs_figure_size size;
+    zs_figure_size_init(&size);
+    memset(&args, 0, sizeof args);
+    args.sample = o.sample;
+    args.seed = o.seed;
+    args.sequence_tokens = o.sequence_tokens;
+    args.threads = o.threads;
+    args.width_pt = size.width_pt;
+    args.height_pt = size.height_pt;
+}
 
 static const zs_opt plot_gzip_opts[] = {
-    ZS_OPT_OUTPUT(&args.output, "the figure: .svg, .png or .pdf (required)"),
+    {"output", 'o', ZS_OPT_STRING, &args.output, "FIGURE", "the figure: .svg, .png or .pdf",
+     .required = 1},
     {"sample", 0, ZS_OPT_U64, &args.sample, "N",
-     "sequences sampled per token file; 0 = all (default 1000, as zipscale gzip)"},
+     "sequences sampled per token file; 0 = all (as zipscale gzip)"},
     ZS_OPT_SEED(&args.seed),
     {"sequence-length", 0, ZS_OPT_U64, &args.sequence_tokens, "L",
-     "tokens per sequence in token files (default 256)"},
+     "tokens per sequence in token files"},
     {"dtype", 0, ZS_OPT_STRING, &args.dtype, "D",
      "token dtype of raw files: uint8, uint16, uint32, int32, int64"},
     {"names", 0, ZS_OPT_STRING, &args.names, "A,B,...",
      "one name per dataset, comma-separated (default: file names without extension)"},
-    {"title", 0, ZS_OPT_STRING, &args.title, "T", "the figure's title (default none)"},
+    {"title", 0, ZS_OPT_STRING, &args.title, "T", "the figure's title (default: none)"},
     {"violin", 0, ZS_OPT_FLAG, &args.violin, NULL, "violins instead of box plots"},
-    {"width", 0, ZS_OPT_DOUBLE, &args.width_pt, "PT", "figure width in points (default 640)"},
-    {"height", 0, ZS_OPT_DOUBLE, &args.height_pt, "PT", "figure height in points (default 440)"},
+    {"width", 0, ZS_OPT_DOUBLE, &args.width_pt, "PT", "figure width in points"},
+    {"height", 0, ZS_OPT_DOUBLE, &args.height_pt, "PT", "figure height in points"},
     ZS_OPT_THREADS(&args.threads),
     ZS_OPT_END,
 };
@@ -57,6 +68,7 @@ static const zs_cli_spec plot_gzip_spec = {
     plot_gzip_opts,
     1,
     -1,
+    .defaults = plot_gzip_defaults,
 };
 
 /* One dataset: its name and its per-sequence ratios. */
@@ -209,7 +221,6 @@ static int plot_gzip_run(int argc, char **argv) {
     char **pos;
     int code = zs_cli_parse(&plot_gzip_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
-    if (!args.output) return zs_cli_usage_error(&plot_gzip_spec, "-o FIGURE is required");
     dataset_list l = {0};
     zs_error err = {0};
     zs_status s = ZS_OK;

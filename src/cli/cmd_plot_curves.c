@@ -10,12 +10,18 @@
 static struct {
     const char *output;
     zs_figure_size size;
-} args = {.size = {640, 440}};
+} args;
+
+static void plot_curves_defaults(void) {
+    memset(&args, 0, sizeof args);
+    zs_figure_size_init(&args.size);
+}
 
 static const zs_opt plot_curves_opts[] = {
-    ZS_OPT_OUTPUT(&args.output, "the figure: .svg, .png or .pdf (required)"),
-    {"width", 0, ZS_OPT_DOUBLE, &args.size.width_pt, "PT", "figure width (default 640)"},
-    {"height", 0, ZS_OPT_DOUBLE, &args.size.height_pt, "PT", "figure height (default 440)"},
+    {"output", 'o', ZS_OPT_STRING, &args.output, "FIGURE", "the figure: .svg, .png or .pdf",
+     .required = 1},
+    {"width", 0, ZS_OPT_DOUBLE, &args.size.width_pt, "PT", "figure width in points"},
+    {"height", 0, ZS_OPT_DOUBLE, &args.size.height_pt, "PT", "figure height in points"},
     ZS_OPT_END,
 };
 
@@ -30,6 +36,7 @@ static const zs_cli_spec plot_curves_spec = {
     plot_curves_opts,
     1,
     -1,
+    .defaults = plot_curves_defaults,
 };
 
 static zs_status plot_curves(char **paths, size_t n, zs_error *err) {
@@ -60,7 +67,6 @@ static int plot_curves_run(int argc, char **argv) {
     char **pos;
     int code = zs_cli_parse(&plot_curves_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
-    if (!args.output) return zs_cli_usage_error(&plot_curves_spec, "-o FIGURE is required");
     zs_error err = {0};
     return plot_curves(pos, (size_t)npos, &err) ? zs_cli_fail(&err) : ZS_EXIT_OK;
 }

@@ -38,18 +38,24 @@ static struct {
     const char *output, *law, *dataset, *by;
     zs_figure_size size;
     zs_runs_columns cols;
-} runs_args = {.size = {640, 440}};
+} runs_args;
+
+static void plot_runs_defaults(void) {
+    memset(&runs_args, 0, sizeof runs_args);
+    zs_figure_size_init(&runs_args.size);
+}
 
 static const zs_opt plot_runs_opts[] = {
-    ZS_OPT_OUTPUT(&runs_args.output, "the figure: .svg, .png or .pdf (required)"),
+    {"output", 'o', ZS_OPT_STRING, &runs_args.output, "FIGURE", "the figure: .svg, .png or .pdf",
+     .required = 1},
     {"law", 0, ZS_OPT_STRING, &runs_args.law, "LAW.json",
      "draw the fitted law's curves (`zipscale fit -o`) over the runs"},
     {"dataset", 0, ZS_OPT_STRING, &runs_args.dataset, "NAME",
      "the dataset to draw (default: the table's first)"},
     {"by", 0, ZS_OPT_STRING, &runs_args.by, "N|D",
      "x axis: N (one colour per D, the default) or D (one colour per N)"},
-    {"width", 0, ZS_OPT_DOUBLE, &runs_args.size.width_pt, "PT", "figure width (default 640)"},
-    {"height", 0, ZS_OPT_DOUBLE, &runs_args.size.height_pt, "PT", "figure height (default 440)"},
+    {"width", 0, ZS_OPT_DOUBLE, &runs_args.size.width_pt, "PT", "figure width in points"},
+    {"height", 0, ZS_OPT_DOUBLE, &runs_args.size.height_pt, "PT", "figure height in points"},
     ZS_OPT_RUNS_COLUMNS(runs_args.cols),
     ZS_OPT_END,
 };
@@ -64,6 +70,7 @@ static const zs_cli_spec plot_runs_spec = {
     plot_runs_opts,
     1,
     1,
+    .defaults = plot_runs_defaults,
 };
 
 static zs_status plot_runs(const char *path, zs_figure_by by, zs_error *err) {
@@ -106,7 +113,6 @@ static int plot_runs_run(int argc, char **argv) {
     char **pos;
     int code = zs_cli_parse(&plot_runs_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
-    if (!runs_args.output) return zs_cli_usage_error(&plot_runs_spec, "-o FIGURE is required");
     zs_figure_by by = ZS_FIGURE_BY_N;
     if (runs_args.by && strcmp(runs_args.by, by_names[1]) == 0)
         by = ZS_FIGURE_BY_D;
@@ -125,19 +131,25 @@ static struct {
     const char *output, *dataset, *compute;
     uint64_t budgets;
     zs_figure_size size;
-} frontier_args = {.budgets = 5, .size = {640, 440}};
+} frontier_args;
+
+static void plot_frontier_defaults(void) {
+    memset(&frontier_args, 0, sizeof frontier_args);
+    frontier_args.budgets = 5;
+    zs_figure_size_init(&frontier_args.size);
+}
 
 static const zs_opt plot_frontier_opts[] = {
-    ZS_OPT_OUTPUT(&frontier_args.output, "the figure: .svg, .png or .pdf (required)"),
+    {"output", 'o', ZS_OPT_STRING, &frontier_args.output, "FIGURE",
+     "the figure: .svg, .png or .pdf", .required = 1},
     {"compute", 0, ZS_OPT_STRING, &frontier_args.compute, "LO:HI",
-     "the range of compute budgets in FLOPs, e.g. 1e15:1e19 (required)"},
+     "the range of compute budgets in FLOPs, e.g. 1e15:1e19", .required = 1},
     {"budgets", 0, ZS_OPT_U64, &frontier_args.budgets, "K",
-     "iso-FLOP curves, log-spaced over the range (default 5)"},
+     "iso-FLOP curves, log-spaced over the range"},
     {"dataset", 0, ZS_OPT_STRING, &frontier_args.dataset, "NAME",
      "the fit to draw (default: the first in law.json)"},
-    {"width", 0, ZS_OPT_DOUBLE, &frontier_args.size.width_pt, "PT", "figure width (default 640)"},
-    {"height", 0, ZS_OPT_DOUBLE, &frontier_args.size.height_pt, "PT",
-     "figure height (default 440)"},
+    {"width", 0, ZS_OPT_DOUBLE, &frontier_args.size.width_pt, "PT", "figure width in points"},
+    {"height", 0, ZS_OPT_DOUBLE, &frontier_args.size.height_pt, "PT", "figure height in points"},
     ZS_OPT_END,
 };
 
@@ -151,6 +163,7 @@ static const zs_cli_spec plot_frontier_spec = {
     plot_frontier_opts,
     1,
     1,
+    .defaults = plot_frontier_defaults,
 };
 
 /* "LO:HI" with 0 < LO <= HI. */
@@ -167,11 +180,7 @@ static int plot_frontier_run(int argc, char **argv) {
     char **pos;
     int code = zs_cli_parse(&plot_frontier_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
-    if (!frontier_args.output)
-        return zs_cli_usage_error(&plot_frontier_spec, "-o FIGURE is required");
     double lo, hi;
-    if (!frontier_args.compute)
-        return zs_cli_usage_error(&plot_frontier_spec, "--compute LO:HI is required");
     if (!parse_range(frontier_args.compute, &lo, &hi))
         return zs_cli_usage_error(&plot_frontier_spec,
                                   "--compute %s: expected LO:HI with 0 < LO <= HI (FLOPs)",
@@ -203,14 +212,20 @@ const zs_command zs_cmd_plot_frontier = {&plot_frontier_spec, plot_frontier_run}
 static struct {
     const char *output, *param;
     zs_figure_size size;
-} law_args = {.size = {640, 440}};
+} law_args;
+
+static void plot_law_defaults(void) {
+    memset(&law_args, 0, sizeof law_args);
+    zs_figure_size_init(&law_args.size);
+}
 
 static const zs_opt plot_law_opts[] = {
-    ZS_OPT_OUTPUT(&law_args.output, "the figure (.svg, .png, .pdf; required); without --param, "
-                                    "five: FIGURE-E.svg .. FIGURE-beta.svg"),
+    {"output", 'o', ZS_OPT_STRING, &law_args.output, "FIGURE",
+     "the figure (.svg, .png, .pdf); without --param, five: FIGURE-E.svg .. FIGURE-beta.svg",
+     .required = 1},
     {"param", 0, ZS_OPT_STRING, &law_args.param, "P", "one parameter only: E, A, B, alpha or beta"},
-    {"width", 0, ZS_OPT_DOUBLE, &law_args.size.width_pt, "PT", "figure width (default 640)"},
-    {"height", 0, ZS_OPT_DOUBLE, &law_args.size.height_pt, "PT", "figure height (default 440)"},
+    {"width", 0, ZS_OPT_DOUBLE, &law_args.size.width_pt, "PT", "figure width in points"},
+    {"height", 0, ZS_OPT_DOUBLE, &law_args.size.height_pt, "PT", "figure height in points"},
     ZS_OPT_END,
 };
 
@@ -226,6 +241,7 @@ static const zs_cli_spec plot_law_spec = {
     plot_law_opts,
     1,
     1,
+    .defaults = plot_law_defaults,
 };
 
 /* Reads a regression.json, or regresses a law.json (told apart by its "format"). */
@@ -279,7 +295,6 @@ static int plot_law_run(int argc, char **argv) {
     char **pos;
     int code = zs_cli_parse(&plot_law_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
-    if (!law_args.output) return zs_cli_usage_error(&plot_law_spec, "-o FIGURE is required");
     int only = -1;
     for (int p = 0; law_args.param && p < ZS_LAW_N_PARAMS; p++)
         if (strcmp(law_args.param, zs_law_param_name(p)) == 0) only = p;

@@ -23,17 +23,18 @@ static powerlaw_args args = {.form = "both", .level = 0.95};
 
 static const zs_opt powerlaw_opts[] = {
     {"x", 0, ZS_OPT_STRING, &args.x, "N|D|C|steps",
-     "the scale: parameters, tokens, compute (the flops column, else 6 N D) or steps (required)"},
+     "the scale: parameters, tokens, compute (the flops column, else 6 N D) or steps",
+     .required = 1},
     {"form", 0, ZS_OPT_STRING, &args.form, "pure|offset|both",
-     "pure: A x^-alpha by log-log OLS; offset: E + A x^-alpha by least squares (default both)"},
-    {"level", 0, ZS_OPT_DOUBLE, &args.level, "P", "t interval level (default 0.95)"},
+     "pure: A x^-alpha by log-log OLS; offset: E + A x^-alpha by least squares; both: each"},
+    {"level", 0, ZS_OPT_DOUBLE, &args.level, "P", "t interval level"},
     {"skip-invalid", 0, ZS_OPT_FLAG, &args.skip_invalid, NULL,
      "skip bad rows (and count them) instead of failing"},
     ZS_OPT_RUNS_COLUMNS(args.cols),
     {"col-weight", 0, ZS_OPT_STRING, &args.cols.weight, "NAME",
-     "column of point weights (default weight; read but not used by these fits)"},
+     "column of point weights (default: weight; read but not used by these fits)"},
     {"col-steps", 0, ZS_OPT_STRING, &args.cols.steps, "NAME",
-     "column of training steps (default steps)"},
+     "column of training steps (default: steps)"},
     ZS_OPT_JSON(&args.json),
     ZS_OPT_OUTPUT(&args.output, "write the JSON to FILE (the table still goes to stdout)"),
     ZS_OPT_END,
@@ -86,7 +87,6 @@ typedef struct {
 } powerlaw_plan;
 
 static zs_status parse_options(powerlaw_plan *plan, zs_error *err) {
-    if (!args.x) return zs_fail(err, ZS_ERR_USAGE, "--x is required: expected N, D, C or steps");
     plan->x = -1;
     for (int x = 0; x < X_COUNT; x++)
         if (!strcmp(args.x, x_names[x])) plan->x = x;

@@ -22,18 +22,18 @@ typedef struct {
 static predict_args args = {.gzip_h = NAN, .epsilon = 1};
 
 static const zs_opt predict_opts[] = {
-    {"law", 0, ZS_OPT_STRING, &args.law, "FILE",
-     "regression.json from zipscale regress (required)"},
+    {"law", 0, ZS_OPT_STRING, &args.law, "regression.json", "the result of zipscale regress",
+     .required = 1},
     {"gzip", 0, ZS_OPT_DOUBLE, &args.gzip_h, "H", "the dataset's gzip compressibility H"},
     {"data", 0, ZS_OPT_STRING, &args.data, "FILE",
-     "a token file: H is measured as zipscale gzip does (1000 sequences of 256 tokens)"},
+     "a token file: H is measured as zipscale gzip does, with its defaults"},
     {"dtype", 0, ZS_OPT_STRING, &args.dtype, "D", "token dtype of a raw --data file"},
     ZS_OPT_SEED(&args.seed),
     {"compute", 0, ZS_OPT_STRING, &args.compute, "C[,C...]", "compute budgets in FLOPs"},
     {"compute-range", 0, ZS_OPT_STRING, &args.compute_range, "LO:HI:N",
      "N budgets log-spaced from LO to HI FLOPs"},
     {"epsilon", 0, ZS_OPT_DOUBLE, &args.epsilon, "E",
-     "weight of the regression: (1-E) Chinchilla + E x(H) (default 1)"},
+     "weight of the regression: (1-E) Chinchilla + E x(H)"},
     {"level", 0, ZS_OPT_DOUBLE, &args.level, "L",
      "interval level (default: the bootstrap's own, 0.95 unless set at fit time)"},
     ZS_OPT_THREADS(&args.threads),
@@ -163,7 +163,6 @@ static int predict_run(int argc, char **argv) {
     char **pos;
     int code = zs_cli_parse(&predict_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
-    if (!args.law) return zs_cli_usage_error(&predict_spec, "--law regression.json is required");
     if (isnan(args.gzip_h) == !args.data)
         return zs_cli_usage_error(&predict_spec, "give H with one of --gzip H and --data FILE");
     if (!(args.epsilon >= 0 && args.epsilon <= 1))

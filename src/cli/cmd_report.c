@@ -10,16 +10,26 @@ static struct {
     const char *output, *title, *date;
     uint64_t seed, sample;
     int threads;
-} args = {.sample = 1000};
+} args;
+
+/* The library's defaults (zs_report_opts_init), which the help shows. */
+static void report_defaults(void) {
+    zs_report_opts o;
+    zs_report_opts_init(&o);
+    memset(&args, 0, sizeof args);
+    args.title = o.title;
+    args.seed = o.seed;
+    args.sample = o.sample;
+    args.threads = o.threads;
+}
 
 static const zs_opt report_opts[] = {
-    ZS_OPT_OUTPUT(&args.output, "the report, e.g. report.html (required)"),
-    {"title", 0, ZS_OPT_STRING, &args.title, "T", "the page's title (default \"zipscale report\")"},
+    {"output", 'o', ZS_OPT_STRING, &args.output, "report.html", "the report", .required = 1},
+    {"title", 0, ZS_OPT_STRING, &args.title, "T", "the page's title"},
     {"date", 0, ZS_OPT_STRING, &args.date, "TEXT",
      "the date line of the provenance (default: now, UTC; also ZS_REPORT_DATE)"},
     ZS_OPT_SEED(&args.seed),
-    {"sample", 0, ZS_OPT_U64, &args.sample, "N",
-     "sequences sampled per token file to measure H (default 1000)"},
+    {"sample", 0, ZS_OPT_U64, &args.sample, "N", "sequences sampled per token file to measure H"},
     ZS_OPT_THREADS(&args.threads),
     ZS_OPT_END,
 };
@@ -38,6 +48,7 @@ static const zs_cli_spec report_spec = {
     report_opts,
     1,
     -1,
+    .defaults = report_defaults,
 };
 
 /* The command line as typed, arguments separated by spaces. */
@@ -59,7 +70,6 @@ static int report_run(int argc, char **argv) {
     char **pos;
     int code = zs_cli_parse(&report_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
-    if (!args.output) return zs_cli_usage_error(&report_spec, "-o report.html is required");
     zs_report_opts opts;
     zs_report_opts_init(&opts);
     if (args.title) opts.title = args.title;

@@ -12,6 +12,15 @@ static struct {
     const char *date;
 } a;
 
+/* The library's defaults (zs_sweep_analyse_opts_init), which the help shows. */
+static void analyse_defaults(void) {
+    zs_sweep_analyse_opts o;
+    zs_sweep_analyse_opts_init(&o);
+    memset(&a, 0, sizeof a);
+    a.threads = o.threads;
+    a.date = o.report_date;
+}
+
 static const zs_opt analyse_opts[] = {
     ZS_OPT_THREADS(&a.threads),
     {"date", 0, ZS_OPT_STRING, &a.date, "TEXT", "the report's date line (default: now)"},
@@ -29,6 +38,7 @@ static const zs_cli_spec analyse_spec = {
     analyse_opts,
     1,
     1,
+    .defaults = analyse_defaults,
 };
 
 static int analyse_run(int argc, char **argv) {

@@ -1,6 +1,7 @@
 /* `zipscale sweep run`: runs a sweep spec into a directory (its ledger, datasets, runs),
  * resumable by running the same command again, then analyses it and prints the headline.
  * A thin client of zipscale/sweep.h; docs/sweeps.md. */
+#include <string.h>
 
 #include "cli/commands.h"
 #include "cli/sweep_out.h"
@@ -11,8 +12,17 @@ static struct {
     int jobs, no_analyse, quiet;
 } a;
 
+/* The library's defaults (zs_sweep_run_opts_init). */
+static void run_defaults(void) {
+    zs_sweep_run_opts o;
+    zs_sweep_run_opts_init(&o);
+    memset(&a, 0, sizeof a);
+    a.jobs = o.jobs;
+}
+
 static const zs_opt run_opts[] = {
-    ZS_OPT_OUTPUT(&a.dir, "the sweep directory (sweep.db, data/, runs/, results); required"),
+    {"output", 'o', ZS_OPT_STRING, &a.dir, "DIR",
+     "the sweep directory (sweep.db, data/, runs/, results)", .required = 1},
     {"jobs", 'j', ZS_OPT_INT, &a.jobs, "K",
      "runs at once, one thread each (default: the spec's jobs, else one per core)"},
     {"no-analyse", 0, ZS_OPT_FLAG, &a.no_analyse, NULL, "skip the analysis at the end"},
@@ -34,6 +44,7 @@ static const zs_cli_spec run_spec = {
     run_opts,
     1,
     1,
+    .defaults = run_defaults,
 };
 
 static int run_cmd(int argc, char **argv) {
@@ -41,7 +52,6 @@ static int run_cmd(int argc, char **argv) {
     char **pos;
     int code = zs_cli_parse(&run_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
-    if (!a.dir) return zs_cli_usage_error(&run_spec, "the sweep directory is missing: give -o DIR");
     return zs_cli_sweep_run(pos[0], a.dir, a.jobs, a.quiet, a.no_analyse);
 }
 

@@ -84,7 +84,7 @@ static int retry_run(int argc, char **argv) {
 const zs_command zs_cmd_sweep_retry = {&retry_spec, retry_run};
 
 static const zs_opt export_opts[] = {
-    ZS_OPT_OUTPUT(&a.output, "the runs table to write (default DIR/runs.csv)"),
+    ZS_OPT_OUTPUT(&a.output, "the runs table to write (default: DIR/runs.csv)"),
     ZS_OPT_END,
 };
 

@@ -16,6 +16,10 @@ static struct {
     int json;
 } info_args;
 
+static void info_defaults(void) {
+    memset(&info_args, 0, sizeof info_args);
+}
+
 static const zs_opt tokens_info_opts[] = {
     {"dtype", 0, ZS_OPT_STRING, &info_args.dtype, "D",
      "dtype of a raw file: uint8, uint16, uint32, int32, int64 (required for raw files)"},
@@ -37,6 +41,7 @@ static const zs_cli_spec tokens_info_spec = {
     tokens_info_opts,
     1,
     1,
+    .defaults = info_defaults,
 };
 
 /* The file's facts; sidecar is the sidecar's JSON as written (or JSON null). */
@@ -125,7 +130,6 @@ static const zs_cli_field dtype_fields[] = {{"raw_dtype", "dtype"}, {NULL, NULL}
 static int tokens_info_run(int argc, char **argv) {
     int npos;
     char **pos;
-    memset(&info_args, 0, sizeof info_args);
     int code = zs_cli_parse(&tokens_info_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
     zs_error err;
@@ -161,12 +165,16 @@ static struct {
     int json;
 } import_args;
 
+static void import_defaults(void) {
+    memset(&import_args, 0, sizeof import_args);
+}
+
 static const zs_opt tokens_import_opts[] = {
     {"bytes", 0, ZS_OPT_STRING, &import_args.bytes_path, "FILE",
-     "import FILE byte by byte: ids 0..255, vocabulary 256, no separator (required)"},
-    ZS_OPT_OUTPUT(&import_args.output,
-                  "token file to write (required); .npy: uint8, .bin: uint16 llm.c shard, "
-                  "anything else: raw uint8"),
+     "import FILE byte by byte: ids 0..255, vocabulary 256, no separator", .required = 1},
+    {"output", 'o', ZS_OPT_STRING, &import_args.output, "OUT",
+     "token file to write; .npy: uint8, .bin: uint16 llm.c shard, anything else: raw uint8",
+     .required = 1},
     {"context", 0, ZS_OPT_U64, &import_args.context, "N",
      "write a 2-D .npy of N-token documents; the tail that does not fill one is dropped "
      "(default: 1-D)"},
@@ -184,17 +192,14 @@ static const zs_cli_spec tokens_import_spec = {
     tokens_import_opts,
     0,
     0,
+    .defaults = import_defaults,
 };
 
 static int tokens_import_run(int argc, char **argv) {
     int npos;
     char **pos;
-    memset(&import_args, 0, sizeof import_args);
     int code = zs_cli_parse(&tokens_import_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
-    if (!import_args.bytes_path)
-        return zs_cli_usage_error(&tokens_import_spec, "--bytes FILE is required");
-    if (!import_args.output) return zs_cli_usage_error(&tokens_import_spec, "-o OUT is required");
     zs_error err;
     uint64_t dropped_bytes;
     if (zs_tokens_import_bytes(import_args.bytes_path, import_args.output, import_args.context,

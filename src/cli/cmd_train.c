@@ -20,98 +20,100 @@ static struct {
     uint64_t tokens, steps, batch, accum, warmup, decay, eval_every, eval_tokens, log_every;
     uint64_t checkpoint_every, halt_after, seed;
     int threads, json;
-} a = {
-    .model = "gpt",
-    .context = 256,
-    .d_model = 64,
-    .layers = 2,
-    .heads = 1,
-    .tasks = 500,
-    .bits = 100,
-    .k = 3,
-    .zipf_exponent = 1.4,
-    .width = 128,
-    .depth = 1,
-    .test_size = 10000,
-    .per_subtask = 1000,
-    .val_fraction = 0.1,
-    .lr = 1e-3,
-    .beta1 = 0.9,
-    .beta2 = 0.999,
-    .eps = 1e-8,
-    .weight_decay = 0.01,
-    .batch = 8,
-    .accum = 1,
-    .eval_every = 100,
-    .eval_tokens = 8192,
-    .log_every = 1,
-    .threads = 1,
-};
+} a;
+
+/* The library's defaults (zs_train_opts_init), which the help shows. */
+static void train_defaults(void) {
+    zs_train_opts o;
+    zs_train_opts_init(&o);
+    const zs_gpt_config *g = &o.model.gpt;
+    memset(&a, 0, sizeof a);
+    a.model = zs_model_kind_name(o.model.kind);
+    a.order = zs_data_order_name(o.order);
+    a.precision = zs_precision_name(o.precision);
+    a.schedule = zs_lr_kind_name(o.schedule.kind);
+    a.vocab = g->vocab, a.context = g->context, a.d_model = g->d_model, a.layers = g->layers;
+    a.heads = g->heads; /* mlp_hidden 0: ZS_GPT_MLP_HIDDEN_PER_D_MODEL x --d-model */
+    a.tasks = o.parity.n_tasks, a.bits = o.parity.n_bits, a.k = o.parity.k;
+    a.zipf_exponent = o.parity.zipf_exponent, a.seed = o.parity.seed;
+    a.width = o.model.mlp.width, a.depth = o.model.mlp.depth;
+    a.train_size = o.train_size, a.test_size = o.test_size, a.per_subtask = o.eval_per_subtask;
+    a.val_fraction = o.val_fraction, a.eval_tokens = o.eval_tokens;
+    a.lr = o.schedule.lr_max, a.lr_min = o.schedule.lr_min;
+    a.warmup = o.schedule.warmup_steps, a.decay = o.schedule.decay_steps;
+    a.beta1 = o.adamw.beta1, a.beta2 = o.adamw.beta2, a.eps = o.adamw.eps;
+    a.weight_decay = o.adamw.weight_decay, a.grad_clip = o.grad_clip;
+    a.tokens = o.tokens, a.steps = o.steps, a.batch = o.batch, a.accum = o.accum;
+    a.eval_every = o.eval_every, a.log_every = o.log_every;
+    a.checkpoint_every = o.checkpoint_every, a.halt_after = o.halt_after;
+    a.threads = o.threads;
+}
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 static const zs_opt train_opts[] = {
-    {"model", 0, ZS_OPT_STRING, &a.model, "gpt|mlp", "the model (default gpt)"},
+    {"model", 0, ZS_OPT_STRING, &a.model, "gpt|mlp", "the model"},
     {"data", 0, ZS_OPT_STRING, &a.data, "FILE", "GPT: the training token file (.npy, .bin, raw)"},
     {"val", 0, ZS_OPT_STRING, &a.val, "FILE", "GPT: a held-out token file (else --val-fraction)"},
     {"val-fraction", 0, ZS_OPT_DOUBLE, &a.val_fraction, "F",
-     "GPT: hold out the last ceil(F x windows) windows of --data (default 0.1)"},
+     "GPT: hold out the last ceil(F x windows) windows of --data"},
     {"data-order", 0, ZS_OPT_STRING, &a.order, "ORDER",
-     "GPT: shuffled (a seeded permutation per epoch; default) or sequential"},
+     "GPT: shuffled (a seeded permutation per epoch) or sequential"},
     {"vocab", 0, ZS_OPT_U64, &a.vocab, "V", "GPT: vocabulary (default: the data's)"},
-    {"context", 0, ZS_OPT_U64, &a.context, "T", "GPT: tokens per sequence (default 256)"},
-    {"d-model", 0, ZS_OPT_U64, &a.d_model, "C", "GPT: residual width (default 64)"},
-    {"layers", 0, ZS_OPT_U64, &a.layers, "L", "GPT: blocks (default 2)"},
-    {"heads", 0, ZS_OPT_U64, &a.heads, "H", "GPT: attention heads (default 1)"},
-    {"mlp", 0, ZS_OPT_U64, &a.mlp_hidden, "M", "GPT: SwiGLU hidden width (default 2 x d-model)"},
+    {"context", 0, ZS_OPT_U64, &a.context, "T", "GPT: tokens per sequence"},
+    {"d-model", 0, ZS_OPT_U64, &a.d_model, "C", "GPT: residual width"},
+    {"layers", 0, ZS_OPT_U64, &a.layers, "L", "GPT: blocks"},
+    {"heads", 0, ZS_OPT_U64, &a.heads, "H", "GPT: attention heads"},
+    {"mlp", 0, ZS_OPT_U64, &a.mlp_hidden, "M",
+     "GPT: SwiGLU hidden width (default: " STR(ZS_GPT_MLP_HIDDEN_PER_D_MODEL) " x d-model)"},
     {"task", 0, ZS_OPT_STRING, &a.task, "parity", "MLP: the task (parity)"},
-    {"tasks", 0, ZS_OPT_U64, &a.tasks, "N", "MLP: parity subtasks (default 500)"},
-    {"bits", 0, ZS_OPT_U64, &a.bits, "N", "MLP: task bits (default 100)"},
-    {"k", 0, ZS_OPT_U64, &a.k, "K", "MLP: bits per subtask (default 3)"},
+    {"tasks", 0, ZS_OPT_U64, &a.tasks, "N", "MLP: parity subtasks"},
+    {"bits", 0, ZS_OPT_U64, &a.bits, "N", "MLP: task bits"},
+    {"k", 0, ZS_OPT_U64, &a.k, "K", "MLP: bits per subtask"},
     {"zipf-exponent", 0, ZS_OPT_DOUBLE, &a.zipf_exponent, "E",
-     "MLP: subtask frequencies p_i ~ i^-E (default 1.4)"},
-    {"width", 0, ZS_OPT_U64, &a.width, "W", "MLP: hidden width (default 128)"},
-    {"depth", 0, ZS_OPT_U64, &a.depth, "D", "MLP: hidden layers (default 1)"},
+     "MLP: subtask frequencies p_i ~ i^-E"},
+    {"width", 0, ZS_OPT_U64, &a.width, "W", "MLP: hidden width"},
+    {"depth", 0, ZS_OPT_U64, &a.depth, "D", "MLP: hidden layers"},
     {"train-size", 0, ZS_OPT_U64, &a.train_size, "D",
      "MLP: a fixed training set of D examples, cycled (default: online, fresh each step)"},
-    {"test-size", 0, ZS_OPT_U64, &a.test_size, "M",
-     "MLP: test examples per evaluation (default 10000)"},
+    {"test-size", 0, ZS_OPT_U64, &a.test_size, "M", "MLP: test examples per evaluation"},
     {"eval-per-subtask", 0, ZS_OPT_U64, &a.per_subtask, "N",
-     "MLP: examples per subtask for the per-subtask losses (default 1000)"},
+     "MLP: examples per subtask for the per-subtask losses"},
     {"tokens", 0, ZS_OPT_U64, &a.tokens, "N",
-     "train on N tokens (examples for MLP): steps = ceil(N / (batch x accum x T))"},
-    {"steps", 0, ZS_OPT_U64, &a.steps, "S", "train for S steps"},
-    {"batch", 0, ZS_OPT_U64, &a.batch, "B", "sequences (examples) per micro-step (default 8)"},
-    {"grad-accum", 0, ZS_OPT_U64, &a.accum, "A", "micro-steps per step (default 1)"},
-    {"lr", 0, ZS_OPT_DOUBLE, &a.lr, "LR", "peak learning rate (default 1e-3)"},
-    {"lr-min", 0, ZS_OPT_DOUBLE, &a.lr_min, "LR", "final learning rate of cosine/wsd (default 0)"},
-    {"schedule", 0, ZS_OPT_STRING, &a.schedule, "KIND", "constant (default), cosine or wsd"},
-    {"warmup", 0, ZS_OPT_U64, &a.warmup, "S", "linear warm-up steps (default 0)"},
+     "train on N tokens (examples for MLP): steps = ceil(N / (batch x accum x T)); no default"},
+    {"steps", 0, ZS_OPT_U64, &a.steps, "S", "train for S steps instead; no default"},
+    {"batch", 0, ZS_OPT_U64, &a.batch, "B", "sequences (examples) per micro-step"},
+    {"grad-accum", 0, ZS_OPT_U64, &a.accum, "A", "micro-steps per step"},
+    {"lr", 0, ZS_OPT_DOUBLE, &a.lr, "LR", "peak learning rate"},
+    {"lr-min", 0, ZS_OPT_DOUBLE, &a.lr_min, "LR", "final learning rate of cosine/wsd"},
+    {"schedule", 0, ZS_OPT_STRING, &a.schedule, "KIND", "constant, cosine or wsd"},
+    {"warmup", 0, ZS_OPT_U64, &a.warmup, "S", "linear warm-up steps"},
     {"decay-steps", 0, ZS_OPT_U64, &a.decay, "S", "wsd: steps of the final decay"},
-    {"beta1", 0, ZS_OPT_DOUBLE, &a.beta1, "B1", "AdamW beta1 (default 0.9)"},
-    {"beta2", 0, ZS_OPT_DOUBLE, &a.beta2, "B2", "AdamW beta2 (default 0.999)"},
-    {"eps", 0, ZS_OPT_DOUBLE, &a.eps, "EPS", "AdamW epsilon (default 1e-8)"},
+    {"beta1", 0, ZS_OPT_DOUBLE, &a.beta1, "B1", "AdamW beta1"},
+    {"beta2", 0, ZS_OPT_DOUBLE, &a.beta2, "B2", "AdamW beta2"},
+    {"eps", 0, ZS_OPT_DOUBLE, &a.eps, "EPS", "AdamW epsilon"},
     {"weight-decay", 0, ZS_OPT_DOUBLE, &a.weight_decay, "WD",
-     "AdamW decoupled weight decay, not on norm gains (default 0.01)"},
-    {"grad-clip", 0, ZS_OPT_DOUBLE, &a.grad_clip, "NORM",
-     "clip the global gradient norm; 0 = off (default)"},
-    {"precision", 0, ZS_OPT_STRING, &a.precision, "P", "fp32 (default) or bf16 (mixed precision)"},
-    {"eval-every", 0, ZS_OPT_U64, &a.eval_every, "K",
-     "evaluate every K steps and at the end (default 100)"},
+     "AdamW decoupled weight decay, not on norm gains"},
+    {"grad-clip", 0, ZS_OPT_DOUBLE, &a.grad_clip, "NORM", "clip the global gradient norm; 0 = off"},
+    {"precision", 0, ZS_OPT_STRING, &a.precision, "P", "fp32 or bf16 (mixed precision)"},
+    {"eval-every", 0, ZS_OPT_U64, &a.eval_every, "K", "evaluate every K steps and at the end"},
     {"eval-tokens", 0, ZS_OPT_U64, &a.eval_tokens, "N",
-     "GPT: held-out tokens per evaluation, whole windows (default 8192)"},
-    {"log-every", 0, ZS_OPT_U64, &a.log_every, "K", "a log line every K steps (default 1)"},
+     "GPT: held-out tokens per evaluation, whole windows"},
+    {"log-every", 0, ZS_OPT_U64, &a.log_every, "K", "a log line every K steps"},
     {"checkpoint-every", 0, ZS_OPT_U64, &a.checkpoint_every, "K",
-     "write the checkpoint every K steps; 0 = only at the end (default)"},
+     "write the checkpoint every K steps; 0 = only at the end"},
     {"halt-after", 0, ZS_OPT_U64, &a.halt_after, "K",
-     "stop after K steps with a checkpoint (status halted), to --resume later"},
+     "stop after K steps with a checkpoint (status halted), to --resume later; 0 = no"},
     {"resume", 0, ZS_OPT_STRING, &a.resume, "PATH",
      "continue the run in a directory or checkpoint; the options must be the run's own"},
     {"dump-token-losses", 0, ZS_OPT_STRING, &a.dump, "FILE",
      "GPT: the final evaluation's per-token losses as float32 .npy (windows x T)"},
     ZS_OPT_SEED(&a.seed),
     {"threads", 0, ZS_OPT_INT, &a.threads, "N",
-     "threads for one run; 0 = all cores (default 1); identical results at a fixed N"},
+     "threads for one run; 0 = all cores; identical results at a fixed N"},
     ZS_OPT_JSON(&a.json),
-    ZS_OPT_OUTPUT(&a.output, "the run directory (default with --resume: the checkpoint's)"),
+    ZS_OPT_OUTPUT(&a.output, "the run directory (default: with --resume, the checkpoint's)"),
     ZS_OPT_END,
 };
 
@@ -128,6 +130,7 @@ static const zs_cli_spec train_spec = {
     train_opts,
     0,
     0,
+    .defaults = train_defaults,
 };
 
 /* The zs_train_opts fields whose option is spelled otherwise (zs_cli_fail_cmd maps the
@@ -178,7 +181,7 @@ static int build_options(zs_train_opts *o, zs_error *err) {
     if (strcmp(a.model, "gpt") == 0) {
         o->model.kind = ZS_MODEL_GPT;
         zs_gpt_config *g = &o->model.gpt;
-        if (a.mlp_hidden == 0) a.mlp_hidden = 2 * a.d_model;
+        if (a.mlp_hidden == 0) a.mlp_hidden = ZS_GPT_MLP_HIDDEN_PER_D_MODEL * a.d_model;
         if ((code = narrow("vocab", a.vocab, &g->vocab)) >= 0 ||
             (code = narrow("context", a.context, &g->context)) >= 0 ||
             (code = narrow("d-model", a.d_model, &g->d_model)) >= 0 ||

@@ -6,18 +6,19 @@
 #include "cli/args.h"
 #include "zipscale/fit.h"
 
-#define ZS_OPT_RUNS_COLUMNS(cols)                                                                    \
-    {"col-N", 0, ZS_OPT_STRING, &(cols).n_params, "NAME", "column of N (default N)"},                \
-        {"col-D", 0, ZS_OPT_STRING, &(cols).n_tokens, "NAME", "column of D (default D)"},            \
-        {"col-loss", 0, ZS_OPT_STRING, &(cols).loss, "NAME", "column of the loss (default loss)"},   \
-        {"col-dataset",   0,      ZS_OPT_STRING,                                                     \
-         &(cols).dataset, "NAME", "column naming the dataset (default dataset)"},                    \
-        {"col-H", 0, ZS_OPT_STRING, &(cols).h, "NAME", "column of gzip H (default H)"},              \
-        {"col-flops", 0, ZS_OPT_STRING, &(cols).flops, "NAME", "column of compute (default flops)"}, \
-        {"col-seed", 0, ZS_OPT_STRING, &(cols).seed, "NAME", "column of the seed (default seed)"},   \
-    {                                                                                                \
-        "col-e-max", 0, ZS_OPT_STRING, &(cols).e_max, "NAME",                                        \
-            "column of an upper bound on E per dataset (default e_max)"                              \
+#define ZS_OPT_RUNS_COLUMNS(cols)                                                                   \
+    {"col-N", 0, ZS_OPT_STRING, &(cols).n_params, "NAME", "column of N (default: N)"},              \
+        {"col-D", 0, ZS_OPT_STRING, &(cols).n_tokens, "NAME", "column of D (default: D)"},          \
+        {"col-loss", 0, ZS_OPT_STRING, &(cols).loss, "NAME", "column of the loss (default: loss)"}, \
+        {"col-dataset",   0,      ZS_OPT_STRING,                                                    \
+         &(cols).dataset, "NAME", "column naming the dataset (default: dataset)"},                  \
+        {"col-H", 0, ZS_OPT_STRING, &(cols).h, "NAME", "column of gzip H (default: H)"},            \
+        {"col-flops",   0,      ZS_OPT_STRING,                                                      \
+         &(cols).flops, "NAME", "column of compute (default: flops)"},                              \
+        {"col-seed", 0, ZS_OPT_STRING, &(cols).seed, "NAME", "column of the seed (default: seed)"}, \
+    {                                                                                               \
+        "col-e-max", 0, ZS_OPT_STRING, &(cols).e_max, "NAME",                                       \
+            "column of an upper bound on E per dataset (default: e_max)"                            \
     }
 
 /* The zs_runs_columns fields (as zs_runs_read names them in errors) by their flags; a

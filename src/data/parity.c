@@ -105,6 +105,10 @@ static zs_status draw_subsets(zs_parity_task *task, zs_error *err) {
     return ZS_OK;
 }
 
+void zs_parity_spec_init(zs_parity_spec *spec) {
+    *spec = (zs_parity_spec){.n_tasks = 500, .n_bits = 100, .k = 3, .zipf_exponent = 1.4};
+}
+
 zs_status zs_parity_init(zs_parity_task *task, const zs_parity_spec *spec, zs_error *err) {
     memset(task, 0, sizeof *task);
     zs_status st = check_spec(spec, err);

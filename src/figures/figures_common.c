@@ -5,10 +5,15 @@
 
 #include "figures/figures_internal.h"
 
+void zs_figure_size_init(zs_figure_size *size) {
+    *size = (zs_figure_size){640, 440};
+}
+
 zs_status zs_figure_create(const zs_figure_size *size, const char *title, const char *xlabel,
                            const char *ylabel, zs_plot_scale xscale, zs_plot_scale yscale,
                            zs_plot **out, zs_error *err) {
-    zs_figure_size dflt = {640, 440};
+    zs_figure_size dflt;
+    zs_figure_size_init(&dflt);
     if (!size) size = &dflt;
     zs_plot *fig = NULL;
     zs_status s = zs_plot_create(&fig, size->width_pt, size->height_pt, err);

@@ -39,6 +39,11 @@ static const config_field config_fields[] = {
     {"mlp_hidden", offsetof(zs_gpt_config, mlp_hidden), 1, 1u << 18},
 };
 
+void zs_gpt_config_init(zs_gpt_config *cfg) {
+    *cfg = (zs_gpt_config){.vocab = 0, .context = 256, .d_model = 64, .layers = 2, .heads = 1};
+    cfg->mlp_hidden = ZS_GPT_MLP_HIDDEN_PER_D_MODEL * cfg->d_model;
+}
+
 zs_status zs_gpt_config_check(const zs_gpt_config *cfg, zs_error *err) {
     for (size_t i = 0; i < sizeof config_fields / sizeof config_fields[0]; i++) {
         const config_field *f = &config_fields[i];

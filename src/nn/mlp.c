@@ -34,6 +34,12 @@ static uint64_t params_for(uint64_t n_in, uint64_t width, uint64_t depth) {
     return (n_in + 1) * width + (depth - 1) * (width + 1) * width + 2 * width + 2;
 }
 
+void zs_mlp_config_init(zs_mlp_config *cfg) {
+    zs_parity_spec task;
+    zs_parity_spec_init(&task);
+    *cfg = (zs_mlp_config){(uint32_t)task.n_tasks, (uint32_t)task.n_bits, 128, 1};
+}
+
 zs_status zs_mlp_config_check(const zs_mlp_config *cfg, zs_error *err) {
     if (cfg->n_tasks < 1)
         return zs_fail_field(err, ZS_ERR_USAGE, "n_tasks",

@@ -36,12 +36,13 @@
  *                         all GPT or all MLP. A model with 'width' is an MLP, else a GPT.
  *     - {name: d32, d_model: 32, layers: 2, heads: 2, mlp_hidden: 64, lr: 0.003}
  *                         GPT: d_model and layers required; heads default 1 and
- *                         mlp_hidden default 2 x d_model (zipscale train's defaults); lr
+ *                         mlp_hidden default 2 x d_model (zs_gpt_config_init's); lr
  *                         optional (> 0; default the spec's rate). Checked by
  *                         zs_gpt_config_check with context = train.context.
  *     - {name: w100, width: 100, depth: 1, lr: 0.001}
- *                         MLP: width required, depth default 1, lr as above. Checked by
- *                         zs_mlp_config_check against every parity dataset.
+ *                         MLP: width required, depth default 1 (zs_mlp_config_init's),
+ *                         lr as above. Checked by zs_mlp_config_check against every
+ *                         parity dataset.
  *                         GPT models need datasets without parity; MLP models need parity
  *                         datasets only.
  *   budgets: [3e5, 1_000_000]  required, a non-empty list of distinct positive integers:
@@ -163,8 +164,12 @@ void zs_sweep_spec_free(zs_sweep_spec *spec) {
 }
 
 static void set_defaults(zs_sweep_spec *s) {
-    s->context = 256;
-    s->batch = 8;
+    zs_gpt_config gpt;
+    zs_gpt_config_init(&gpt);
+    zs_train_opts train;
+    zs_train_opts_init(&train);
+    s->context = gpt.context;
+    s->batch = train.batch;
     s->min_steps = 100;
     s->precision = ZS_PRECISION_FP32;
     s->schedule = ZS_LR_COSINE;
@@ -396,9 +401,11 @@ static zs_status read_gpt(zs_spec_doc *d, yaml_node_t *node, const char *prefix,
     if (!st) st = zs_spec__require(d, node, prefix, required, "for a GPT model");
     if (!st) st = zs_spec__key_u32(d, node, prefix, "d_model", 1, UINT32_MAX, &g->d_model);
     if (!st) st = zs_spec__key_u32(d, node, prefix, "layers", 1, UINT32_MAX, &g->layers);
-    g->heads = 1;
+    zs_gpt_config dflt;
+    zs_gpt_config_init(&dflt);
+    g->heads = dflt.heads;
     if (!st) st = zs_spec__key_u32(d, node, prefix, "heads", 1, UINT32_MAX, &g->heads);
-    uint64_t hidden = 2 * (uint64_t)g->d_model;
+    uint64_t hidden = ZS_GPT_MLP_HIDDEN_PER_D_MODEL * (uint64_t)g->d_model;
     g->mlp_hidden = hidden > UINT32_MAX ? UINT32_MAX : (uint32_t)hidden;
     if (!st) st = zs_spec__key_u32(d, node, prefix, "mlp_hidden", 1, UINT32_MAX, &g->mlp_hidden);
     return st;
@@ -409,7 +416,9 @@ static zs_status read_mlp(zs_spec_doc *d, yaml_node_t *node, const char *prefix,
     zs_status st = zs_spec__check_map(d, node, prefix, mlp_keys, "for an MLP model (with width)");
     if (!st) st = zs_spec__require(d, node, prefix, required, "for an MLP model");
     if (!st) st = zs_spec__key_u32(d, node, prefix, "width", 1, UINT32_MAX, &m->width);
-    m->depth = 1;
+    zs_mlp_config dflt;
+    zs_mlp_config_init(&dflt);
+    m->depth = dflt.depth;
     if (!st) st = zs_spec__key_u32(d, node, prefix, "depth", 1, UINT32_MAX, &m->depth);
     return st;
 }

@@ -31,6 +31,9 @@ const char *zs_train_status_name(zs_train_status status) {
 void zs_train_opts_init(zs_train_opts *opts) {
     zs_train_opts o = {0};
     o.model.kind = ZS_MODEL_GPT;
+    zs_gpt_config_init(&o.model.gpt);
+    zs_mlp_config_init(&o.model.mlp);
+    zs_parity_spec_init(&o.parity);
     o.precision = ZS_PRECISION_FP32;
     o.threads = 1;
     o.val_fraction = 0.1;
