@@ -222,7 +222,6 @@ static zs_status read_doc(const ctx *c, json_t *doc, zs_predictfile *pf) {
 
 zs_status zs_predictfile_read(zs_predictfile *pf, const char *path, zs_error *err) {
     memset(pf, 0, sizeof *pf);
-    pf->epsilon = pf->level = NAN;
     ctx c = {path, err};
     json_error_t jerr;
     json_t *doc = json_load_file(path, 0, &jerr);
@@ -230,6 +229,7 @@ zs_status zs_predictfile_read(zs_predictfile *pf, const char *path, zs_error *er
     if (!doc)
         return zs_fail(err, ZS_ERR_FORMAT, "%s:%d:%d: bad JSON: %s", path, jerr.line, jerr.column,
                        jerr.text);
+    pf->epsilon = pf->level = NAN;
     zs_status s =
         json_is_object(doc) ? read_doc(&c, doc, pf) : bad(&c, "the document", "a JSON object");
     json_decref(doc);
