@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 
-.PHONY: all deps deps-build build-only build build-asan demo test test-release test-asan bench format format-check check-layers clean
+.PHONY: all deps deps-build build-only build build-asan demo test test-release test-asan bench format format-check check-layers check-error-docs clean
 
 all: build
 
@@ -56,6 +56,10 @@ format-check:
 # Every module includes only its own and lower layers' headers (the table is in the script).
 check-layers:
 	@scripts/check-layers.sh
+
+# Every zs_status function's header comment lists its error codes (core.h, rule 1).
+check-error-docs:
+	@scripts/check-error-docs.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -576,3 +576,17 @@ Test(figures, gzip_ratios_one_box_per_dataset) {
         ZS_OK, "a dataset without ratios");
     cr_assert_null(fig);
 }
+
+/* The error contract (core.h): frees accept NULL and a zeroed struct; a failed read leaves
+ * the log zeroed. */
+Test(figures_contract, trainlog_free_and_failed_read) {
+    zs_trainlog_free(NULL);
+    zs_trainlog log = {0};
+    zs_trainlog_free(&log);
+    memset(&log, 0xff, sizeof log);
+    zs_error err;
+    cr_assert_eq(zs_trainlog_read(&log, zs_test_path("missing.jsonl"), &err), ZS_ERR_IO);
+    cr_assert_eq(log.n, 0);
+    cr_assert_null(log.step);
+    cr_assert_null(log.val_loss);
+}

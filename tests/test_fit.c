@@ -671,3 +671,56 @@ Test(runs, h_empty_or_nan_for_a_dataset_without_one) {
     zs_runs_free(&runs);
     expect_error("dataset,N,D,loss,H\np,1,2,3,\np,2,2,3,0.5\n", "runs.csv:3: column 'H'");
 }
+
+/* ---- the error contract (core.h): frees accept NULL and zeroed structs; a failed call
+ * leaves its outputs zeroed ------------------------------------------------------------ */
+
+static int all_zero(const void *p, size_t n) {
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        if (b[i]) return 0;
+    return 1;
+}
+
+Test(fit_contract, frees_accept_null_and_zeroed) {
+    zs_runs_free(NULL);
+    zs_fit_data_free(NULL);
+    zs_bootstrap_free(NULL);
+    zs_lawfile_free(NULL);
+    zs_runs runs = {0};
+    zs_fit_data data = {0};
+    zs_bootstrap boot = {0};
+    zs_lawfile law = {0};
+    zs_runs_free(&runs);
+    zs_fit_data_free(&data);
+    zs_bootstrap_free(&boot);
+    zs_lawfile_free(&law);
+}
+
+Test(fit_contract, failures_leave_outputs_zeroed) {
+    const double n[] = {1e6, 2e6, 4e6, 1e6}, d[] = {1e8, 1e8, 2e8, 4e8}, l[] = {3, 2.9, 2.8, 2.9};
+    zs_fit_data data;
+    make_data(&data, n, d, l, NULL, 4);
+    zs_fit_opts opts;
+    zs_fit_opts_init(&opts);
+    zs_fit_result fit;
+    memset(&fit, 0xff, sizeof fit);
+    zs_error err;
+    opts.e_max = -1;
+    cr_assert_eq(zs_fit_chinchilla(&data, &opts, NULL, 0, &fit, &err), ZS_ERR_USAGE);
+    cr_assert(all_zero(&fit, sizeof fit));
+    zs_bootstrap boot;
+    memset(&boot, 0xff, sizeof boot);
+    cr_assert_eq(zs_fit_bootstrap(&data, &opts, &fit, NULL, 0, 1, 0.95, &boot, &err), ZS_ERR_RANGE);
+    cr_assert(all_zero(&boot, sizeof boot));
+    zs_fit_data_free(&data);
+    cr_assert(all_zero(&data, sizeof data));
+    zs_lawfile law;
+    memset(&law, 0xff, sizeof law);
+    cr_assert_eq(zs_lawfile_read(&law, zs_test_path("missing.json"), &err), ZS_ERR_IO);
+    cr_assert(all_zero(&law, sizeof law));
+    zs_runs runs;
+    memset(&runs, 0xff, sizeof runs);
+    cr_assert_eq(zs_runs_read(&runs, zs_test_path("missing.csv"), NULL, 0, &err), ZS_ERR_IO);
+    cr_assert(all_zero(&runs, sizeof runs));
+}

@@ -1062,3 +1062,61 @@ Test(predictfile, written_file_reads_back) {
     cr_assert_eq(zs_law_param_get(&back.adjusted_law, ZS_LAW_B), 410);
     zs_predictfile_free(&back);
 }
+
+/* ---- the error contract (core.h): frees accept NULL and zeroed structs; a failed call
+ * leaves its outputs zeroed ------------------------------------------------------------ */
+
+static int all_zero(const void *p, size_t n) {
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        if (b[i]) return 0;
+    return 1;
+}
+
+Test(frontier_contract, frees_accept_null_and_zeroed) {
+    zs_regressfile_free(NULL);
+    zs_predictfile_free(NULL);
+    zs_regressfile rf = {0};
+    zs_predictfile pf = {0};
+    zs_regressfile_free(&rf);
+    zs_predictfile_free(&pf);
+}
+
+Test(frontier_contract, failures_leave_outputs_zeroed) {
+    zs_error err;
+    const double x[] = {1, 2, 3, 4}, y[] = {4, 3, 2, 1};
+    zs_powerlaw pl;
+    memset(&pl, 0xff, sizeof pl);
+    cr_assert_eq(zs_powerlaw_fit(x, y, 1, ZS_POWERLAW_PURE, 0.95, &pl, &err), ZS_ERR_RANGE);
+    cr_assert(all_zero(&pl, sizeof pl));
+    zs_lawfile lf = {0};
+    zs_regressfile rf;
+    memset(&rf, 0xff, sizeof rf);
+    cr_assert_eq(zs_regressfile_from_lawfile(&rf, &lf, "law.json", NULL, &err), ZS_ERR_RANGE);
+    cr_assert(all_zero(&rf, sizeof rf));
+    memset(&rf, 0xff, sizeof rf);
+    cr_assert_eq(zs_regressfile_read(&rf, zs_test_path("missing.json"), &err), ZS_ERR_IO);
+    cr_assert(all_zero(&rf, sizeof rf));
+    zs_predictfile pf;
+    memset(&pf, 0xff, sizeof pf);
+    cr_assert_eq(zs_predictfile_read(&pf, zs_test_path("missing.json"), &err), ZS_ERR_IO, "%s",
+                 err.msg);
+    cr_assert(all_zero(&pf, sizeof pf));
+    zs_chinchilla ref = zs_chinchilla_published();
+    zs_regress_lines lines = {{0}, {0}};
+    for (int p = 0; p < ZS_LAW_N_PARAMS; p++) lines.intercept[p] = zs_law_param_get(&ref, p);
+    zs_prediction pred;
+    memset(&pred, 0xff, sizeof pred);
+    cr_assert_eq(zs_predict_at(&ref, &lines, NULL, 0, 0.5, 1, -1, 0.95, &pred, &err), ZS_ERR_RANGE);
+    cr_assert(all_zero(&pred, sizeof pred));
+    zs_chinchilla adjusted;
+    memset(&adjusted, 0xff, sizeof adjusted);
+    cr_assert_eq(zs_regress_adjusted(&ref, &lines, 0.5, 2, &adjusted, &err), ZS_ERR_RANGE);
+    cr_assert(all_zero(&adjusted, sizeof adjusted));
+    zs_regression reg;
+    double H[] = {0.1, 0.1, 0.1};
+    zs_chinchilla laws[3] = {ref, ref, ref};
+    memset(&reg, 0xff, sizeof reg);
+    cr_assert_eq(zs_regress_fit(laws, H, 3, &reg, &err), ZS_ERR_RANGE);
+    cr_assert(all_zero(&reg, sizeof reg));
+}

@@ -527,3 +527,12 @@ Test(report_errors, sweep_bad_n) {
     json_object_set_new(doc, "n", json_string("embed"));
     expect_sweep_error(doc, ": n: expected \"nonembed\" or \"all\"");
 }
+
+/* A .json input that cannot be opened is an I/O error, not a malformed file. */
+Test(report_lib, missing_json_is_an_io_error) {
+    zs_error err;
+    zs_report_kind kind;
+    const char *path = zs_test_path("missing.json");
+    cr_assert_eq(zs_report_detect(path, &kind, &err), ZS_ERR_IO);
+    cr_assert(strstr(err.msg, path), "%s", err.msg);
+}

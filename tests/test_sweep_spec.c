@@ -639,3 +639,37 @@ Test(sweep_spec_error, library_words) {
     parse_fails(GPT_SPEC "analysis:\n  n: total\n",
                 "t.yaml:9: analysis.n: expected nonembed or all, got 'total'", NULL, NULL);
 }
+
+/* The error contract (core.h): frees accept NULL and zeroed structs; a failed call leaves
+ * its outputs zeroed. */
+Test(sweep_contract, frees_and_failed_calls) {
+    zs_sweep_spec_free(NULL);
+    zs_sweep_plan_free(NULL, 0);
+    zs_sweep_summary_free(NULL);
+    zs_sweep_spec spec = {0};
+    zs_sweep_plan plan = {0};
+    zs_sweep_summary sum = {0};
+    zs_sweep_spec_free(&spec);
+    zs_sweep_plan_free(&plan, 0);
+    zs_sweep_summary_free(&sum);
+    zs_error err;
+    memset(&spec, 0xff, sizeof spec);
+    cr_assert_eq(zs_sweep_spec_read(zs_test_path("missing.yaml"), &spec, &err), ZS_ERR_IO);
+    cr_assert_eq(spec.n_datasets, 0);
+    cr_assert_null(spec.datasets);
+    const char *dir = zs_test_path("no-sweep-here");
+    zs_sweep_counts counts;
+    memset(&counts, 0xff, sizeof counts);
+    cr_assert_eq(zs_sweep_status(dir, &counts, &err), ZS_ERR_IO);
+    cr_assert_eq(counts.total, 0);
+    cr_assert_eq(counts.interrupted, 0);
+    size_t rows = 7;
+    cr_assert_eq(zs_sweep_export(dir, zs_test_path("runs.csv"), &rows, &err), ZS_ERR_IO);
+    cr_assert_eq(rows, 0);
+    memset(&sum, 0xff, sizeof sum);
+    zs_sweep_analyse_opts ao;
+    zs_sweep_analyse_opts_init(&ao);
+    cr_assert_eq(zs_sweep_analyse(dir, &ao, &sum, &err), ZS_ERR_IO);
+    cr_assert_null(sum.rows);
+    cr_assert_eq(sum.n_rows, 0);
+}

@@ -16,7 +16,8 @@
 extern "C" {
 #endif
 
-/* Every figure is allocated at width_pt x height_pt; free it with zs_plot_free. */
+/* Every figure is allocated at width_pt x height_pt; free it with zs_plot_free. A size
+ * outside [100, 20000] pt is ZS_ERR_RANGE (zs_plot_create), and on failure *out is NULL. */
 typedef struct {
     double width_pt, height_pt;
 } zs_figure_size;
@@ -31,6 +32,7 @@ void zs_figure_size_init(zs_figure_size *size);
  * entry) over the table's range. */
 typedef enum { ZS_FIGURE_BY_N, ZS_FIGURE_BY_D } zs_figure_by;
 
+/* Errors: ZS_ERR_RANGE (dataset out of range, a bad size). */
 zs_status zs_figure_loss_vs_size(const zs_runs *runs, size_t dataset, const zs_chinchilla *law,
                                  zs_figure_by by, const zs_figure_size *size, zs_plot **out,
                                  zs_error *err);
@@ -40,7 +42,9 @@ zs_status zs_figure_loss_vs_size(const zs_runs *runs, size_t dataset, const zs_c
  * N_opt(C) / 30 .. 30 N_opt(C); the law's compute-optimal frontier through their minima
  * (a line over the budgets' range, points at each budget); and Chinchilla's published
  * allocation N_opt(C) [CH] marked on the same curves: the loss this law gives when N is
- * chosen Chinchilla's way. Budgets > 0, at least one. */
+ * chosen Chinchilla's way. Budgets > 0, at least one.
+ * Errors: ZS_ERR_RANGE (no budget, a budget not finite and > 0, a law with no frontier, a
+ * bad size). */
 zs_status zs_figure_frontier(const zs_chinchilla *law, const double *budgets_flops,
                              size_t n_budgets, const zs_figure_size *size, zs_plot **out,
                              zs_error *err);
@@ -49,7 +53,8 @@ zs_status zs_figure_frontier(const zs_chinchilla *law, const double *budgets_flo
  * Parameter `param` (ZS_LAW_E .. ZS_LAW_BETA) of each dataset's law against its H
  * (points), the regression line x(H) = m H + n, and a band: with bootstrap replicates the
  * percentile band of the replicate lines at rf->level, else the OLS 95% confidence band
- * of the mean, t(n-2) s sqrt(1/n + (H - mean H)^2 / Sxx). */
+ * of the mean, t(n-2) s sqrt(1/n + (H - mean H)^2 / Sxx).
+ * Errors: ZS_ERR_RANGE (param out of range, fewer than 3 datasets, a bad size). */
 zs_status zs_figure_params_vs_h(const zs_regressfile *rf, int param, const zs_figure_size *size,
                                 zs_plot **out, zs_error *err);
 
@@ -64,14 +69,17 @@ typedef struct {
 } zs_trainlog;
 
 /* Fails with "FILE:LINE: reason" (bad JSON, not an object, a missing key, a value that is
- * not a finite number, tokens < 0) or "FILE: no records". */
+ * not a finite number, tokens < 0) or "FILE: no records".
+ * Errors: ZS_ERR_IO (cannot open or read path), ZS_ERR_FORMAT (as above). On failure *log
+ * is zeroed. */
 zs_status zs_trainlog_read(zs_trainlog *log, const char *path, zs_error *err);
 void zs_trainlog_free(zs_trainlog *log);
 
 /* Train loss (a line) and val loss (points, same colour) against tokens (log x) for each
  * log, one colour per log, in the legend as "NAME train" and "NAME val". Steps with
  * tokens = 0 cannot sit on a log axis and are left out; a log without val_loss gets only
- * its train line; a log with no step beyond 0 tokens is an error. */
+ * its train line; a log with no step beyond 0 tokens is an error.
+ * Errors: ZS_ERR_RANGE (no logs, a log with no step beyond 0 tokens, a bad size). */
 zs_status zs_figure_training_curves(const zs_trainlog *logs, const char *const *names,
                                     size_t n_logs, const zs_figure_size *size, zs_plot **out,
                                     zs_error *err);
@@ -83,6 +91,8 @@ zs_status zs_figure_training_curves(const zs_trainlog *logs, const char *const *
  * "dataset". */
 #define ZS_FIGURE_GZIP_LABEL "gzip compressibility H (compressed / raw bytes)"
 
+/* Errors: ZS_ERR_USAGE (no groups, a group without a name), ZS_ERR_RANGE (a group with no
+ * finite value, a bad size). */
 zs_status zs_figure_gzip_ratios(const char *const *names, const double *const *values,
                                 const size_t *counts, size_t n, const char *title,
                                 const char *xlabel, zs_plot_dist_style style,

@@ -48,10 +48,14 @@ typedef struct {
 } zs_runs;
 
 /* Reads a runs CSV. A bad row fails with "FILE:LINE: reason", or is skipped and counted
- * when skip_invalid is set (a bad header always fails). `cols` may be NULL. */
+ * when skip_invalid is set (a bad header always fails). `cols` may be NULL.
+ * Errors: ZS_ERR_IO (cannot open or read path), ZS_ERR_FORMAT (a bad header or row, no
+ * header, no valid row: the message names the line and column). On failure *runs is
+ * zeroed. */
 zs_status zs_runs_read(zs_runs *runs, const char *path, const zs_runs_columns *cols,
                        int skip_invalid, zs_error *err);
-/* The same from a buffer; `name` stands for the file in messages. */
+/* The same from a buffer; `name` stands for the file in messages.
+ * Errors: ZS_ERR_FORMAT (as zs_runs_read). */
 zs_status zs_runs_parse(zs_runs *runs, const char *text, size_t len, const char *name,
                         const zs_runs_columns *cols, int skip_invalid, zs_error *err);
 void zs_runs_free(zs_runs *runs);
@@ -77,15 +81,19 @@ typedef struct {
     uint32_t *n_index, *d_index; /* into log_n_values, log_d_values */
     size_t n_log_n, n_log_d;
     double *log_n_values, *log_d_values;
+    double *scratch; /* zs_fit_objective's work space: one call at a time on one data */
 } zs_fit_data;
 
-/* Builds the points from rows[0..n_rows) of the given arrays (weight may be NULL). */
+/* Builds the points from rows[0..n_rows) of the given arrays (weight may be NULL); every
+ * N, D and loss must be > 0. Errors: ZS_ERR_RANGE (more than 2^32-1 points). */
 zs_status zs_fit_data_init(zs_fit_data *data, const double *n_params, const double *n_tokens,
                            const double *loss_nats, const double *weight, const size_t *rows,
                            size_t n_rows, zs_error *err);
 void zs_fit_data_free(zs_fit_data *data);
 
-/* The objective at p; when grad is non-NULL, also its gradient (one pass). */
+/* The objective at p; when grad is non-NULL, also its gradient (one pass). It cannot fail
+ * (it works in data->scratch, allocated by zs_fit_data_init), so one data takes one call at
+ * a time (the fitter's threads each use their own scratch). */
 double zs_fit_objective(const zs_fit_data *data, zs_fit_loss loss, double delta,
                         const double p[ZS_LAW_N_PARAMS], double grad[ZS_LAW_N_PARAMS]);
 
@@ -103,7 +111,9 @@ void zs_fit_grid_default(zs_fit_grid *grid);
  * (48 starts). */
 void zs_fit_grid_coarse(zs_fit_grid *grid);
 /* Parses "alpha=0:2:0.5,beta=0:2:0.5,e=-1:1:0.5,a=0:25:5,b=0:25:5" (any subset of the
- * axes, in any order; the others keep their values in *grid). */
+ * axes, in any order; the others keep their values in *grid).
+ * Errors: ZS_ERR_USAGE (an unknown axis, not LO:HI:STEP, LO > HI, STEP <= 0, too many
+ * points). On failure *grid is unchanged. */
 zs_status zs_fit_grid_parse(const char *spec, zs_fit_grid *grid, zs_error *err);
 /* Writes the spec form of a grid into buf. */
 void zs_fit_grid_format(const zs_fit_grid *grid, char *buf, size_t size);
@@ -148,7 +158,9 @@ typedef struct {
 /* L-BFGS (memory 10, weak-Wolfe line search) from every start of opts->grid (plus
  * `extra` starts, numbered after the grid's; may be NULL), best objective kept; parallel
  * over starts. With a finite opts->e_max, the best fit with E <= e_max (see zs_fit_opts);
- * an e_max that is not a positive number (or +INFINITY) is ZS_ERR_USAGE. */
+ * an e_max that is not a positive number (or +INFINITY) is ZS_ERR_USAGE.
+ * Errors: ZS_ERR_RANGE (no points), ZS_ERR_USAGE (bad e_max, no starts), ZS_ERR_NUMERIC (no
+ * start reached a finite objective). On failure *result is zeroed. */
 zs_status zs_fit_chinchilla(const zs_fit_data *data, const zs_fit_opts *opts,
                             const double (*extra)[ZS_LAW_N_PARAMS], size_t n_extra,
                             zs_fit_result *result, zs_error *err);
@@ -184,12 +196,15 @@ typedef struct {
  * stream (seed, r)): counts[0..n). */
 void zs_fit_bootstrap_counts(size_t n, uint64_t seed, size_t replicate, uint32_t *counts);
 /* refit_grid NULL = zs_fit_grid_coarse. Every refit respects opts->e_max as the full fit
- * does. */
+ * does. Errors: ZS_ERR_RANGE (no points or replicates, level not in (0, 1)), ZS_ERR_USAGE
+ * (a refit refused opts: bad e_max), ZS_ERR_NUMERIC (a refit found no finite objective,
+ * or every replicate's law overflowed). On failure *boot is zeroed. */
 zs_status zs_fit_bootstrap(const zs_fit_data *data, const zs_fit_opts *opts,
                            const zs_fit_result *full, const zs_fit_grid *refit_grid,
                            size_t replicates, uint64_t seed, double level, zs_bootstrap *boot,
                            zs_error *err);
-/* Recomputes stats from samples (used by the reader too). */
+/* Recomputes stats from samples (used by the reader too).
+ * Errors: ZS_ERR_RANGE (no replicates, level not in (0, 1)); *boot is then unchanged. */
 zs_status zs_bootstrap_summarize(zs_bootstrap *boot, zs_error *err);
 void zs_bootstrap_free(zs_bootstrap *boot);
 
@@ -257,16 +272,23 @@ typedef struct {
 } zs_fit_table_opts;
 
 void zs_fit_table_opts_init(zs_fit_table_opts *opts);
-/* Fills *law (free with zs_lawfile_free); input_path is recorded as given. */
+/* Fills *law (free with zs_lawfile_free); input_path is recorded as given.
+ * Errors: ZS_ERR_USAGE (a bad option: delta, level, e_max, seed, an empty grid; bound_e
+ * without an e_max column), ZS_ERR_RANGE (a dataset with too few runs or sizes to fit, or
+ * holding out all), ZS_ERR_NUMERIC (a fit or bootstrap that found no finite objective);
+ * the message names the dataset. On failure *law is zeroed. */
 zs_status zs_fit_table(const zs_runs *runs, const char *input_path, const zs_fit_table_opts *opts,
                        zs_lawfile *law, zs_error *err);
 
 /* Reads and validates law.json: every field of the schema, with "FILE: fits[2].law.E:
- * expected a positive number" style messages. */
+ * expected a positive number" style messages.
+ * Errors: ZS_ERR_IO (cannot open or read path), ZS_ERR_FORMAT (not JSON, or not a law.json:
+ * the message names the field). On failure *law is zeroed. */
 zs_status zs_lawfile_read(zs_lawfile *law, const char *path, zs_error *err);
-/* The JSON text (2-space indent, reals to 17 digits, trailing newline); free() it. */
+/* The JSON text (2-space indent, reals to 17 digits, trailing newline); free() it.
+ * Errors: only ZS_ERR_NOMEM (*text is then NULL). */
 zs_status zs_lawfile_format(const zs_lawfile *law, char **text, zs_error *err);
-/* Writes the JSON text atomically. */
+/* Writes the JSON text atomically. Errors: ZS_ERR_IO (cannot write or rename into path). */
 zs_status zs_lawfile_write(const zs_lawfile *law, const char *path, zs_error *err);
 void zs_lawfile_free(zs_lawfile *law);
 

@@ -28,6 +28,8 @@ typedef struct {
     double residual_sd; /* sqrt(SSE / (n - 2)) */
 } zs_ols;
 
+/* Errors: ZS_ERR_RANGE (fewer than 3 points, a non-finite x or y, every x equal). On
+ * failure *out is zeroed. */
 zs_status zs_ols_fit(const double *x, const double *y, size_t n, zs_ols *out, zs_error *err);
 
 /* ---- one-variable power laws of loss against x (N, D, steps or compute) ---------------
@@ -56,7 +58,10 @@ typedef struct {
 /* The search range of alpha for the OFFSET form. */
 #define ZS_POWERLAW_ALPHA_MAX 4.0
 
-/* x > 0 and loss > 0, finite; n >= 3 (PURE) or n >= 4 (OFFSET); level in (0, 1). */
+/* x > 0 and loss > 0, finite; n >= 3 (PURE) or n >= 4 (OFFSET); level in (0, 1).
+ * Errors: ZS_ERR_RANGE (an input outside those ranges: the message names it),
+ * ZS_ERR_NUMERIC (OFFSET: alpha at the edge of its search range, A <= 0, a singular
+ * Jacobian). On failure *out is zeroed. */
 zs_status zs_powerlaw_fit(const double *x, const double *loss, size_t n, zs_powerlaw_form form,
                           double level, zs_powerlaw *out, zs_error *err);
 double zs_powerlaw_loss(const zs_powerlaw *law, double x);
@@ -70,6 +75,8 @@ typedef struct {
     double a, b, G;
 } zs_frontier_exponents;
 
+/* Errors: ZS_ERR_RANGE (A, B, alpha or beta not finite and > 0). On failure *out is
+ * zeroed. */
 zs_status zs_frontier_exponents_of(const zs_chinchilla *law, zs_frontier_exponents *out,
                                    zs_error *err);
 
@@ -79,11 +86,14 @@ typedef struct {
     double loss_nats;        /* L(N_opt, D_opt) */
 } zs_frontier_point;
 
+/* Errors: ZS_ERR_RANGE (compute not finite and > 0, or a law with no frontier, as
+ * zs_frontier_exponents_of). On failure *out is zeroed. */
 zs_status zs_frontier_point_at(const zs_chinchilla *law, double compute_flops,
                                zs_frontier_point *out, zs_error *err);
 /* The iso-FLOP curve: L(N, C / (6N)). */
 double zs_frontier_isoflop_loss(const zs_chinchilla *law, double compute_flops, double n_params);
-/* count budgets log-spaced from lo to hi inclusive (count 1: just lo); 0 < lo <= hi. */
+/* count budgets log-spaced from lo to hi inclusive (count 1: just lo); 0 < lo <= hi.
+ * Errors: ZS_ERR_RANGE (lo or hi not finite and > 0, lo > hi, count 0). */
 zs_status zs_frontier_log_range(double lo, double hi, size_t count, double *out, zs_error *err);
 
 typedef struct {
@@ -98,6 +108,8 @@ typedef struct {
     uint64_t used, skipped;
 } zs_frontier_interval;
 
+/* Errors: ZS_ERR_RANGE (level not in (0, 1), compute not finite and > 0, no law with a
+ * frontier). On failure *out is zeroed. */
 zs_status zs_frontier_interval_at(const zs_chinchilla *laws, size_t n_laws, double compute_flops,
                                   double level, zs_frontier_interval *out, zs_error *err);
 
@@ -115,16 +127,21 @@ typedef struct {
     double slope[ZS_LAW_N_PARAMS], intercept[ZS_LAW_N_PARAMS];
 } zs_regress_lines;
 
-/* n >= 3 datasets with at least two distinct H. */
+/* n >= 3 datasets with at least two distinct H.
+ * Errors: ZS_ERR_RANGE (as zs_ols_fit; the message names the parameter). On failure *out
+ * is zeroed. */
 zs_status zs_regress_fit(const zs_chinchilla *laws, const double *H, size_t n, zs_regression *out,
                          zs_error *err);
 void zs_regress_lines_of(const zs_regression *reg, zs_regress_lines *out);
 /* Replicate r regresses samples[d * n_replicates + r] (dataset d's r-th bootstrap law) on
- * H; out holds n_replicates lines. */
+ * H; out holds n_replicates lines.
+ * Errors: ZS_ERR_RANGE (as zs_regress_fit; the message names the replicate). On failure
+ * out[0..n_replicates) is zeroed. */
 zs_status zs_regress_replicates(const zs_chinchilla *samples, const double *H, size_t n_datasets,
                                 size_t n_replicates, zs_regress_lines *out, zs_error *err);
 /* The law x(H) the lines give, and the gzip-adjusted law; epsilon in [0, 1]. */
 zs_chinchilla zs_regress_law_at(const zs_regress_lines *lines, double H);
+/* Errors: ZS_ERR_RANGE (epsilon not in [0, 1], H not finite). On failure *out is zeroed. */
 zs_status zs_regress_adjusted(const zs_chinchilla *reference, const zs_regress_lines *lines,
                               double H, double epsilon, zs_chinchilla *out, zs_error *err);
 
@@ -147,20 +164,28 @@ typedef struct {
 } zs_regressfile;
 
 /* Regresses laws[d] on H[d] and, when n_replicates > 0, each replicate r of
- * samples[d * n_replicates + r]; copies names (may be NULL) and the input's provenance. */
+ * samples[d * n_replicates + r]; copies names (may be NULL) and the input's provenance.
+ * Errors: ZS_ERR_RANGE (as zs_regress_fit, zs_regress_replicates). On failure *rf is
+ * zeroed. */
 zs_status zs_regressfile_build(zs_regressfile *rf, const char *input_path, const char *input_sha256,
                                char *const *names, const double *H, const zs_chinchilla *laws,
                                size_t n_datasets, const zs_chinchilla *samples, size_t n_replicates,
                                double level, zs_error *err);
 /* The regression of a law.json's fits on their H: at least 3 fits, each with an H; the
  * bootstrap replicates are regressed when every fit has them (as many as all have). `path`
- * names the law.json in messages and provenance; sha256 (its digest) may be NULL. */
+ * names the law.json in messages and provenance; sha256 (its digest) may be NULL.
+ * Errors: ZS_ERR_RANGE (fewer than 3 fits; as zs_regressfile_build), ZS_ERR_FORMAT (a fit
+ * without H). On failure *rf is zeroed. */
 zs_status zs_regressfile_from_lawfile(zs_regressfile *rf, const zs_lawfile *lf, const char *path,
                                       const char *sha256, zs_error *err);
-/* The JSON text (2-space indent, reals to 17 digits, trailing newline); free() it. */
+/* The JSON text (2-space indent, reals to 17 digits, trailing newline); free() it.
+ * Errors: only ZS_ERR_NOMEM (*text is then NULL). */
 zs_status zs_regressfile_format(const zs_regressfile *rf, char **text, zs_error *err);
+/* Writes the JSON text atomically. Errors: ZS_ERR_IO (cannot write or rename into path). */
 zs_status zs_regressfile_write(const zs_regressfile *rf, const char *path, zs_error *err);
-/* Reads and checks every field: "FILE: regressions.alpha.slope: expected a number". */
+/* Reads and checks every field: "FILE: regressions.alpha.slope: expected a number".
+ * Errors: ZS_ERR_IO (cannot open or read path), ZS_ERR_FORMAT (not JSON, or not a
+ * regression.json: the message names the field). On failure *rf is zeroed. */
 zs_status zs_regressfile_read(zs_regressfile *rf, const char *path, zs_error *err);
 void zs_regressfile_free(zs_regressfile *rf);
 
@@ -173,7 +198,10 @@ typedef struct {
     zs_frontier_interval interval;
 } zs_prediction;
 
-/* replicates may be NULL (n_replicates 0): no interval. */
+/* replicates may be NULL (n_replicates 0): no interval.
+ * Errors: ZS_ERR_RANGE (epsilon not in [0, 1], H or compute not finite, the adjusted law
+ * or every replicate's without a frontier, level not in (0, 1)). On failure *out is
+ * zeroed. */
 zs_status zs_predict_at(const zs_chinchilla *reference, const zs_regress_lines *lines,
                         const zs_regress_lines *replicates, size_t n_replicates, double H,
                         double epsilon, double compute_flops, double level, zs_prediction *out,
@@ -197,15 +225,19 @@ typedef struct {
     size_t bootstrap_replicates;
 } zs_predictfile;
 
-/* The JSON text (2-space indent, reals to 17 digits, trailing newline); free() it. */
+/* The JSON text (2-space indent, reals to 17 digits, trailing newline); free() it.
+ * Errors: only ZS_ERR_NOMEM (*text is then NULL). */
 zs_status zs_predictfile_format(const zs_predictfile *pf, char **text, size_t *len, zs_error *err);
-/* Writes the JSON text atomically to path, or to stdout when path is NULL. */
+/* Writes the JSON text atomically to path (the command prints zs_predictfile_format's
+ * text itself). Errors: ZS_ERR_IO (cannot write or rename into path). */
 zs_status zs_predictfile_write(const zs_predictfile *pf, const char *path, zs_error *err);
 /* Reads and checks a predict results file: "FILE: predictions[1].loss: expected a number".
  * Required: "H" and a non-empty "predictions" array of rows with numbers compute_flops,
  * N_opt, D_opt, tokens_per_param and loss, and an "interval" that is null or complete.
  * Optional (checked when present): law, H_source, epsilon and level (NAN when absent),
- * adjusted_law, bootstrap_replicates. */
+ * adjusted_law, bootstrap_replicates.
+ * Errors: ZS_ERR_IO (cannot open or read path), ZS_ERR_FORMAT (not JSON, or a field
+ * missing or wrong: the message names it). On failure *pf is zeroed. */
 zs_status zs_predictfile_read(zs_predictfile *pf, const char *path, zs_error *err);
 void zs_predictfile_free(zs_predictfile *pf);
 

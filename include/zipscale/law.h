@@ -21,7 +21,8 @@ double zs_chinchilla_loss(const zs_chinchilla *law, double n_params, double n_to
  * library (the fitter's vector, bootstrap intervals, regression lines) is indexed by these. */
 enum { ZS_LAW_E, ZS_LAW_A, ZS_LAW_B, ZS_LAW_ALPHA, ZS_LAW_BETA, ZS_LAW_N_PARAMS };
 
-/* "E", "A", "B", "alpha", "beta" (the law.json keys). */
+/* "E", "A", "B", "alpha", "beta" (the law.json keys; "?" for another number). The get and
+ * set need param in ZS_LAW_E .. ZS_LAW_BETA. */
 const char *zs_law_param_name(int param);
 double zs_law_param_get(const zs_chinchilla *law, int param);
 void zs_law_param_set(zs_chinchilla *law, int param, double value);

@@ -33,7 +33,9 @@ const char *zs_report_kind_name(zs_report_kind kind);
 /* By extension: .npy, .bin (tokens), .csv (runs), .jsonl (trainlog); a .json file by
  * its "format" (zipscale-law, zipscale-regression, zipscale-sweep-summary) or "command"
  * (gzip, predict) field.
- * Anything else fails with a message naming the file and the kinds accepted. */
+ * Anything else fails with a message naming the file and the kinds accepted.
+ * Errors: ZS_ERR_USAGE (an extension of no known kind), ZS_ERR_IO (cannot open or read a
+ * .json file), ZS_ERR_FORMAT (a .json file that is not JSON or of no known kind). */
 zs_status zs_report_detect(const char *path, zs_report_kind *kind, zs_error *err);
 
 typedef struct {
@@ -48,11 +50,16 @@ typedef struct {
 void zs_report_opts_init(zs_report_opts *opts);
 
 /* The page as one NUL-terminated buffer (*len bytes; free() it). Identical bytes for the
- * same inputs, options and machine whatever the thread count. */
+ * same inputs, options and machine whatever the thread count.
+ * Errors: ZS_ERR_USAGE (no inputs, an input of no known kind), ZS_ERR_IO (cannot open or
+ * read an input), ZS_ERR_FORMAT (a malformed input: the message names the file and
+ * field), ZS_ERR_RANGE (an input with values no figure can draw, a token file too short
+ * to sample). On failure *html is NULL. */
 zs_status zs_report_html(const char *const *paths, size_t n_paths, const zs_report_opts *opts,
                          char **html, size_t *len, zs_error *err);
 
-/* The same, written atomically to out_path. */
+/* The same, written atomically to out_path. Errors: those of zs_report_html, and
+ * ZS_ERR_IO (cannot write or rename into out_path). */
 zs_status zs_report_write(const char *const *paths, size_t n_paths, const zs_report_opts *opts,
                           const char *out_path, zs_error *err);
 

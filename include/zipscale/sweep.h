@@ -102,9 +102,13 @@ typedef struct {
     int max_attempts; /* a run killed by a signal is retried up to this (3) */
 } zs_sweep_spec;
 
-/* Reads and validates a spec file (all fields above, defaults filled in). */
+/* Reads and validates a spec file (all fields above, defaults filled in).
+ * Errors: ZS_ERR_IO (cannot open or read path), ZS_ERR_FORMAT (not YAML, or a field
+ * missing, unknown or out of range: the message names the line and field). On failure
+ * *spec is zeroed. */
 zs_status zs_sweep_spec_read(const char *path, zs_sweep_spec *spec, zs_error *err);
-/* The same from text; `name` stands for the file in messages, base_dir for relative paths. */
+/* The same from text; `name` stands for the file in messages, base_dir for relative paths.
+ * Errors: ZS_ERR_USAGE (text is NULL), ZS_ERR_FORMAT (as zs_sweep_spec_read). */
 zs_status zs_sweep_spec_parse(const char *text, size_t len, const char *name, const char *base_dir,
                               zs_sweep_spec *spec, zs_error *err);
 void zs_sweep_spec_free(zs_sweep_spec *spec);
@@ -148,7 +152,9 @@ typedef struct {
     double flops_exact_total;
 } zs_sweep_plan;
 
-/* Resolves every dataset (a token file's header and SHA-256 are read) and lists the runs. */
+/* Resolves every dataset (a token file's header and SHA-256 are read) and lists the runs.
+ * Errors: ZS_ERR_IO (cannot open or read a token file), ZS_ERR_FORMAT (a malformed token
+ * file), ZS_ERR_RANGE (a vocabulary too large for the GPT). On failure *plan is zeroed. */
 zs_status zs_sweep_plan_build(const zs_sweep_spec *spec, zs_sweep_plan *plan, zs_error *err);
 void zs_sweep_plan_free(zs_sweep_plan *plan, size_t n_datasets);
 
@@ -157,6 +163,7 @@ void zs_sweep_plan_free(zs_sweep_plan *plan, size_t n_datasets);
 typedef struct {
     char data[4096], val[4096], out[4096];
 } zs_sweep_run_paths;
+/* Errors: ZS_ERR_USAGE (sweep_dir's path too long for a run directory). */
 zs_status zs_sweep_run_train_opts(const zs_sweep_spec *spec, const zs_sweep_plan *plan, size_t run,
                                   const char *sweep_dir, zs_sweep_run_paths *paths,
                                   zs_train_opts *opt, zs_error *err);
@@ -167,6 +174,7 @@ zs_status zs_sweep_run_train_opts(const zs_sweep_spec *spec, const zs_sweep_plan
 typedef struct {
     double step_s, forward_s;
 } zs_sweep_speed;
+/* Errors: ZS_ERR_USAGE (a model the nn module refuses). On failure *speeds is NULL. */
 zs_status zs_sweep_measure_speed(const zs_sweep_spec *spec, const zs_sweep_plan *plan,
                                  zs_sweep_speed **speeds, zs_error *err);
 /* A run's estimated seconds: its steps and its evaluations' forward passes. */
@@ -193,6 +201,11 @@ typedef struct {
     int interrupted; /* stopped by SIGINT or SIGTERM */
 } zs_sweep_counts;
 
+/* Errors: ZS_ERR_IO (cannot read the spec, create or lock DIR, open or write the ledger,
+ * prepare a dataset, start a worker), ZS_ERR_FORMAT (a malformed spec, ledger or token
+ * file), ZS_ERR_RANGE (a vocabulary too large), and with opts->analyse those of
+ * zs_sweep_analyse. A run's own failure is recorded in the ledger, not returned. On
+ * failure *counts is zeroed. */
 zs_status zs_sweep_run(const char *spec_path, const char *dir, const zs_sweep_run_opts *opts,
                        zs_sweep_counts *counts, zs_error *err);
 
@@ -244,9 +257,15 @@ typedef struct {
 } zs_sweep_analyse_opts;
 
 void zs_sweep_analyse_opts_init(zs_sweep_analyse_opts *opts);
-/* Writes DIR/runs.csv from the ledger; *rows how many runs it holds. */
+/* Writes DIR/runs.csv from the ledger; *rows how many runs it holds.
+ * Errors: ZS_ERR_IO (no ledger in dir, cannot read it or write csv_path), ZS_ERR_FORMAT (a
+ * ledger that is not one, or without its spec), as zs_sweep_plan_build. *rows 0 on
+ * failure. */
 zs_status zs_sweep_export(const char *dir, const char *csv_path, size_t *rows, zs_error *err);
-/* Everything above; `summary` (may be NULL) receives what summary.json holds. */
+/* Everything above; `summary` (may be NULL) receives what summary.json holds.
+ * Errors: those of zs_sweep_export, ZS_ERR_USAGE (no completed run yet), ZS_ERR_RANGE and
+ * ZS_ERR_NUMERIC (a fit that cannot be made: zs_fit_table), and zs_report_write's. On
+ * failure *summary is zeroed; the files written before the failure stay (each whole). */
 zs_status zs_sweep_analyse(const char *dir, const zs_sweep_analyse_opts *opts,
                            zs_sweep_summary *summary, zs_error *err);
 void zs_sweep_summary_free(zs_sweep_summary *summary);
@@ -255,12 +274,17 @@ void zs_sweep_summary_free(zs_sweep_summary *summary);
 void zs_sweep_summary_print(const zs_sweep_summary *summary, FILE *out);
 
 /* ---- the ledger, read and tended (docs/sweeps.md "The ledger") ------------------------- */
-/* Counts of DIR/sweep.db's runs. */
+/* Counts of DIR/sweep.db's runs.
+ * Errors: ZS_ERR_IO (no ledger in dir, cannot read it), ZS_ERR_FORMAT (not a sweep
+ * ledger). On failure *counts is zeroed. */
 zs_status zs_sweep_status(const char *dir, zs_sweep_counts *counts, zs_error *err);
-/* Prints the counts, a table of the runs and the failures with their messages. */
+/* Prints the counts, a table of the runs and the failures with their messages.
+ * Errors: ZS_ERR_IO (no ledger in dir, cannot read it, cannot write to out),
+ * ZS_ERR_FORMAT (not a sweep ledger). */
 zs_status zs_sweep_status_print(const char *dir, FILE *out, zs_error *err);
 /* Failed and/or diverged runs back to pending (their checkpoints removed, so they start
- * over); *n how many. */
+ * over); *n how many. Errors: ZS_ERR_IO (no ledger in dir, cannot read or update it),
+ * ZS_ERR_FORMAT (not a sweep ledger). */
 zs_status zs_sweep_retry(const char *dir, int failed, int diverged, size_t *n, zs_error *err);
 
 #ifdef __cplusplus

@@ -32,8 +32,9 @@ typedef struct {
 } zs_lr_schedule;
 
 const char *zs_lr_kind_name(zs_lr_kind kind); /* "constant", "cosine", "wsd" */
+/* Errors: ZS_ERR_USAGE (text is not a schedule's name). */
 zs_status zs_lr_kind_parse(const char *text, zs_lr_kind *out, zs_error *err);
-/* Checks the fields (errors name the field and range; ZS_ERR_USAGE). */
+/* Checks the fields. Errors: ZS_ERR_USAGE (a field out of range: the message names it). */
 zs_status zs_lr_schedule_check(const zs_lr_schedule *s, zs_error *err);
 double zs_lr_at(const zs_lr_schedule *s, uint64_t step);
 
@@ -58,6 +59,7 @@ double zs_lr_at(const zs_lr_schedule *s, uint64_t step);
  * docs/training.md has the details. */
 typedef enum { ZS_ORDER_SHUFFLED = 0, ZS_ORDER_SEQUENTIAL = 1 } zs_data_order;
 const char *zs_data_order_name(zs_data_order order); /* "shuffled", "sequential" */
+/* Errors: ZS_ERR_USAGE (text is not an order's name). */
 zs_status zs_data_order_parse(const char *text, zs_data_order *out, zs_error *err);
 
 typedef enum { ZS_TRAIN_COMPLETED = 0, ZS_TRAIN_DIVERGED = 1, ZS_TRAIN_HALTED = 2 } zs_train_status;
@@ -103,7 +105,8 @@ typedef struct {
  * fraction 0.1, shuffled, fp32, 1 thread, seed 0; parity: test 10000 examples, 1000 per
  * subtask. Data, length and out_dir are left unset. */
 void zs_train_opts_init(zs_train_opts *opts);
-/* Checks every field that needs no file (errors name the field; ZS_ERR_USAGE). */
+/* Checks every field that needs no file.
+ * Errors: ZS_ERR_USAGE (a field missing or out of range: the message names it). */
 zs_status zs_train_opts_check(const zs_train_opts *opt, zs_error *err);
 
 typedef struct {
@@ -120,19 +123,31 @@ typedef struct {
     char diverged[128]; /* status diverged: what was not finite, at which step */
 } zs_train_result;
 
+/* Errors: ZS_ERR_USAGE (bad options, a vocabulary below the data's, a resume whose stored
+ * options differ), ZS_ERR_IO (cannot read the data or checkpoint, create out_dir or write a
+ * file in it), ZS_ERR_FORMAT (a malformed token file, checkpoint or log to resume),
+ * ZS_ERR_RANGE (a token id beyond the vocabulary, more windows than shuffling handles).
+ * On failure *result is zeroed; out_dir, once created, keeps what was written before the
+ * failure (the log so far and the last checkpoint: a run to resume), nothing else. */
 zs_status zs_train_run(const zs_train_opts *opt, zs_train_result *result, zs_error *err);
 
 /* The mean loss (nats/token) of a GPT checkpoint on the first ceil(eval_tokens / T)
  * windows of a token file (eval_tokens 0 = every whole window), with the checkpoint's
  * context as T; *tokens is how many positions were scored. The trainer's evaluation is
- * this computation. */
+ * this computation.
+ * Errors: ZS_ERR_USAGE (not a GPT checkpoint, data shorter than one window), ZS_ERR_IO
+ * (cannot open or read a file), ZS_ERR_FORMAT (a malformed checkpoint or token file),
+ * ZS_ERR_RANGE (a token id beyond the checkpoint's vocabulary). */
 zs_status zs_train_eval_file(const char *checkpoint_path, const char *data_path,
                              uint64_t eval_tokens, zs_precision precision, int threads,
                              double *loss_nats, uint64_t *tokens, zs_error *err);
 
 /* A sparse-parity MLP checkpoint's mean loss on its run's test set, and each subtask's
  * (*subtask_loss_nats: malloc'd, *n_tasks entries), the task rebuilt from the options the
- * trainer stored in the checkpoint: the trainer's last evaluation, recomputed. */
+ * trainer stored in the checkpoint: the trainer's last evaluation, recomputed.
+ * Errors: ZS_ERR_USAGE (not an MLP checkpoint, stored options that do not check), ZS_ERR_IO
+ * (cannot open or read it), ZS_ERR_FORMAT (a malformed checkpoint, its stored options
+ * missing or not matching the model). On failure *subtask_loss_nats is NULL. */
 zs_status zs_train_eval_parity(const char *checkpoint_path, int threads, double *test_loss_nats,
                                double **subtask_loss_nats, uint64_t *n_tasks, zs_error *err);
 

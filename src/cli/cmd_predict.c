@@ -130,6 +130,16 @@ static zs_status emit_table(const predict_state *st, zs_error *err) {
     return s;
 }
 
+/* The predict results file on stdout (the library writes files only). */
+static zs_status emit_json(const zs_predictfile *pf, zs_error *err) {
+    char *text;
+    size_t len;
+    zs_status s = zs_predictfile_format(pf, &text, &len, err);
+    if (!s) s = zs_cli_emit_text(text, len, NULL, err);
+    free(text);
+    return s;
+}
+
 static zs_status predict(predict_state *st, zs_error *err) {
     zs_status s =
         zs_cli_budgets(args.compute, args.compute_range, &st->budgets, &st->n_budgets, err);
@@ -151,7 +161,7 @@ static zs_status predict(predict_state *st, zs_error *err) {
     if (s) return s;
     zs_predictfile pf = result_file(st);
     if (args.output) s = zs_predictfile_write(&pf, args.output, err);
-    if (!s) s = args.json ? zs_predictfile_write(&pf, NULL, err) : emit_table(st, err);
+    if (!s) s = args.json ? emit_json(&pf, err) : emit_table(st, err);
     return s;
 }
 

@@ -19,6 +19,7 @@ static double **column(zs_trainlog *log, int k) {
 }
 
 void zs_trainlog_free(zs_trainlog *log) {
+    if (!log) return;
     for (int k = 0; k < K_COUNT; k++) free(*column(log, k));
     *log = (zs_trainlog){0};
 }

@@ -118,6 +118,7 @@ static void buffers_free(replicate_buffers *b) {
 static int buffers_alloc(replicate_buffers *b, const zs_fit_data *data) {
     size_t n = data->n;
     b->data = *data;
+    b->data.scratch = NULL; /* the fitter brings its own; data's is not shared by threads */
     b->data.log_loss = malloc(n * sizeof(double));
     b->data.weight = malloc(n * sizeof(double));
     b->data.n_index = malloc(n * sizeof(uint32_t));
@@ -173,10 +174,9 @@ zs_status zs_fit_bootstrap(const zs_fit_data *data, const zs_fit_opts *opts,
     if (nomem) s = zs_fail(err, ZS_ERR_NOMEM, "out of memory for bootstrap replicates");
     for (size_t r = 0; !s && r < replicates; r++)
         if (status[r])
-            s = zs_fail(err, status[r],
-                        "bootstrap replicate %zu: no start reached a finite "
-                        "objective",
-                        r);
+            s = zs_fail(err, status[r], "bootstrap replicate %zu: %s", r,
+                        status[r] == ZS_ERR_NUMERIC ? "no start reached a finite objective"
+                                                    : "the refit failed");
     free(status);
     if (!s) s = drop_degenerate(boot, err);
     if (!s) s = zs_bootstrap_summarize(boot, err);
@@ -185,6 +185,7 @@ zs_status zs_fit_bootstrap(const zs_fit_data *data, const zs_fit_opts *opts,
 }
 
 void zs_bootstrap_free(zs_bootstrap *boot) {
+    if (!boot) return;
     free(boot->samples);
-    boot->samples = NULL;
+    memset(boot, 0, sizeof *boot);
 }

@@ -121,11 +121,7 @@ static double objective(const zs_fit_data *data, zs_fit_loss loss, double delta,
 
 double zs_fit_objective(const zs_fit_data *data, zs_fit_loss loss, double delta,
                         const double p[ZS_LAW_N_PARAMS], double grad[ZS_LAW_N_PARAMS]) {
-    double *scratch = malloc(scratch_doubles(data) * sizeof *scratch + 1);
-    if (!scratch) return NAN;
-    double f = objective(data, loss, delta, p, grad, scratch);
-    free(scratch);
-    return f;
+    return objective(data, loss, delta, p, grad, data->scratch);
 }
 
 /* ---- L-BFGS --------------------------------------------------------------------------- */

@@ -380,6 +380,7 @@ zs_status zs_lawfile_read(zs_lawfile *law, const char *path, zs_error *err) {
 }
 
 void zs_lawfile_free(zs_lawfile *law) {
+    if (!law) return;
     for (size_t i = 0; law->fits && i < law->n_fits; i++) {
         free(law->fits[i].dataset);
         zs_bootstrap_free(&law->fits[i].bootstrap);

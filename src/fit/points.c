@@ -41,8 +41,10 @@ zs_status zs_fit_data_init(zs_fit_data *data, const double *n_params, const doub
     data->d_index = zs_alloc(count * sizeof(uint32_t), "fit points", err);
     data->log_n_values = zs_alloc(count * sizeof(double), "fit points", err);
     data->log_d_values = zs_alloc(count * sizeof(double), "fit points", err);
+    /* 2 (n_log_n + n_log_d) <= 4 n_rows doubles: the objective's scratch (chinchilla.c) */
+    data->scratch = zs_alloc(4 * count * sizeof(double), "fit scratch", err);
     if (!data->log_loss || (weight && !data->weight) || !data->n_index || !data->d_index ||
-        !data->log_n_values || !data->log_d_values) {
+        !data->log_n_values || !data->log_d_values || !data->scratch) {
         zs_fit_data_free(data);
         return ZS_ERR_NOMEM;
     }
@@ -64,11 +66,13 @@ zs_status zs_fit_data_init(zs_fit_data *data, const double *n_params, const doub
 }
 
 void zs_fit_data_free(zs_fit_data *data) {
+    if (!data) return;
     free(data->log_loss);
     free(data->weight);
     free(data->n_index);
     free(data->d_index);
     free(data->log_n_values);
     free(data->log_d_values);
+    free(data->scratch);
     memset(data, 0, sizeof *data);
 }

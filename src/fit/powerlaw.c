@@ -214,9 +214,11 @@ zs_status zs_powerlaw_fit(const double *x, const double *loss, size_t n, zs_powe
                           double level, zs_powerlaw *out, zs_error *err) {
     *out = (zs_powerlaw){.form = form, .n = n, .level = level};
     zs_status s = check_input(x, loss, n, form == ZS_POWERLAW_PURE ? 3 : 4, level, err);
+    if (s) *out = (zs_powerlaw){0};
     if (s) return s;
     s = form == ZS_POWERLAW_PURE ? fit_pure(x, loss, n, level, out, err)
                                  : fit_offset(x, loss, n, level, out, err);
+    if (s) *out = (zs_powerlaw){0};
     if (s) return s;
     out->residual_rms = residual_rms(out, x, loss, n);
     return ZS_OK;

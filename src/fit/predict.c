@@ -12,14 +12,15 @@ zs_status zs_predict_at(const zs_chinchilla *reference, const zs_regress_lines *
     *out = (zs_prediction){.H = H, .epsilon = epsilon, .level = level};
     zs_status s = zs_regress_adjusted(reference, lines, H, epsilon, &out->law, err);
     if (!s) s = zs_frontier_point_at(&out->law, compute_flops, &out->point, err);
-    if (s || n_replicates == 0) return s;
-    zs_chinchilla *laws = zs_alloc(n_replicates * sizeof *laws, "replicate laws", err);
-    if (!laws) return ZS_ERR_NOMEM;
+    if (!s && n_replicates == 0) return ZS_OK;
+    zs_chinchilla *laws = s ? NULL : zs_alloc(n_replicates * sizeof *laws, "replicate laws", err);
+    if (!s && !laws) s = ZS_ERR_NOMEM;
     for (size_t r = 0; !s && r < n_replicates; r++)
         s = zs_regress_adjusted(reference, &replicates[r], H, epsilon, &laws[r], err);
     if (!s)
         s = zs_frontier_interval_at(laws, n_replicates, compute_flops, level, &out->interval, err);
     free(laws);
     out->has_interval = !s;
+    if (s) *out = (zs_prediction){0};
     return s;
 }

@@ -69,7 +69,7 @@ zs_status zs_predictfile_write(const zs_predictfile *pf, const char *path, zs_er
     size_t len;
     zs_status s = zs_predictfile_format(pf, &text, &len, err);
     if (s) return s;
-    s = zs_json_write_text(path, text, len, err);
+    s = zs_write_file_atomic(path, text, len, err);
     free(text);
     return s;
 }
@@ -222,13 +222,14 @@ static zs_status read_doc(const ctx *c, json_t *doc, zs_predictfile *pf) {
 
 zs_status zs_predictfile_read(zs_predictfile *pf, const char *path, zs_error *err) {
     memset(pf, 0, sizeof *pf);
-    pf->epsilon = pf->level = NAN;
     ctx c = {path, err};
     json_error_t jerr;
     json_t *doc = json_load_file(path, 0, &jerr);
+    if (!doc && jerr.line < 0) return zs_fail(err, ZS_ERR_IO, "%s: %s", path, jerr.text);
     if (!doc)
         return zs_fail(err, ZS_ERR_FORMAT, "%s:%d:%d: bad JSON: %s", path, jerr.line, jerr.column,
                        jerr.text);
+    pf->epsilon = pf->level = NAN;
     zs_status s =
         json_is_object(doc) ? read_doc(&c, doc, pf) : bad(&c, "the document", "a JSON object");
     json_decref(doc);
@@ -237,6 +238,7 @@ zs_status zs_predictfile_read(zs_predictfile *pf, const char *path, zs_error *er
 }
 
 void zs_predictfile_free(zs_predictfile *pf) {
+    if (!pf) return;
     free(pf->law_path);
     free(pf->data_path);
     free(pf->predictions);

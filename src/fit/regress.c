@@ -3,6 +3,7 @@
  * bootstrap replicate, and the gzip-adjusted law (1 - eps) x_Chinchilla + eps x(H). */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "zipscale/frontier.h"
 
@@ -29,6 +30,7 @@ zs_status zs_regress_fit(const zs_chinchilla *laws, const double *H, size_t n, z
     if (!y) return ZS_ERR_NOMEM;
     zs_status s = regress_params(laws, 1, H, n, y, out, err);
     free(y);
+    if (s) *out = (zs_regression){0};
     return s;
 }
 
@@ -57,6 +59,7 @@ zs_status zs_regress_replicates(const zs_chinchilla *samples, const double *H, s
         }
     }
     free(y);
+    if (s) memset(out, 0, n_replicates * sizeof *out);
     return s;
 }
 
@@ -69,6 +72,7 @@ zs_chinchilla zs_regress_law_at(const zs_regress_lines *lines, double H) {
 
 zs_status zs_regress_adjusted(const zs_chinchilla *reference, const zs_regress_lines *lines,
                               double H, double epsilon, zs_chinchilla *out, zs_error *err) {
+    *out = (zs_chinchilla){0};
     if (!(epsilon >= 0 && epsilon <= 1))
         return zs_fail(err, ZS_ERR_RANGE, "epsilon %g, expected a weight in [0, 1]", epsilon);
     if (!isfinite(H)) return zs_fail(err, ZS_ERR_RANGE, "H = %g, expected a finite number", H);

@@ -9,6 +9,7 @@
 
 zs_status zs_regressfile_from_lawfile(zs_regressfile *rf, const zs_lawfile *lf, const char *path,
                                       const char *sha256, zs_error *err) {
+    *rf = (zs_regressfile){0};
     size_t n = lf->n_fits;
     if (n < 3)
         return zs_fail(err, ZS_ERR_RANGE,

@@ -13,6 +13,7 @@
 #define REGRESSION_FORMAT_VERSION 1
 
 void zs_regressfile_free(zs_regressfile *rf) {
+    if (!rf) return;
     for (size_t d = 0; rf->dataset_names && d < rf->n_datasets; d++) free(rf->dataset_names[d]);
     free(rf->dataset_names);
     free(rf->input_path);

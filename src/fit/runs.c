@@ -390,6 +390,7 @@ const char *zs_runs_dataset_label(const zs_runs *runs, size_t dataset) {
 }
 
 void zs_runs_free(zs_runs *runs) {
+    if (!runs) return;
     free(runs->n_params);
     free(runs->n_tokens);
     free(runs->loss_nats);

@@ -31,6 +31,7 @@ static zs_status detect_json(const char *path, zs_report_kind *kind, json_t **do
                              zs_error *err) {
     json_error_t jerr;
     json_t *doc = json_load_file(path, 0, &jerr);
+    if (!doc && jerr.line < 0) return zs_fail(err, ZS_ERR_IO, "%s: %s", path, jerr.text);
     if (!doc)
         return zs_fail(err, ZS_ERR_FORMAT, "%s:%d:%d: bad JSON: %s", path, jerr.line, jerr.column,
                        jerr.text);

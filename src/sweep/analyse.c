@@ -352,6 +352,7 @@ zs_status zs_sweep_analyse(const char *dir, const zs_sweep_analyse_opts *opts,
         *summary = sum;
     else
         zs_sweep_summary_free(&sum);
+    if (s && summary) memset(summary, 0, sizeof *summary);
     zs_sweep_plan_free(&plan, spec.n_datasets);
     zs_sweep_spec_free(&spec);
     zs_ledger_close(lg);

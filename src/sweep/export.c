@@ -124,10 +124,12 @@ zs_status zs_sweep_export(const char *dir, const char *csv_path, size_t *rows, z
     zs_sweep_plan plan;
     memset(&spec, 0, sizeof spec);
     memset(&plan, 0, sizeof plan);
+    *rows = 0;
     zs_status s = zs_ledger_open(&lg, dir, 0, err);
     if (!s) s = zs_sweep_ledger_spec(lg, dir, &spec, err);
     if (!s) s = zs_sweep_plan_build(&spec, &plan, err);
     if (!s) s = zs_sweep_export_ledger(lg, &spec, &plan, csv_path, rows, err);
+    if (s) *rows = 0;
     zs_sweep_plan_free(&plan, spec.n_datasets);
     zs_sweep_spec_free(&spec);
     zs_ledger_close(lg);

@@ -188,6 +188,7 @@ zs_status zs_sweep_plan_build(const zs_sweep_spec *spec, zs_sweep_plan *plan, zs
 }
 
 void zs_sweep_plan_free(zs_sweep_plan *plan, size_t n_datasets) {
+    if (!plan) return;
     if (plan->data)
         for (size_t d = 0; d < n_datasets; d++) free(plan->data[d].identity);
     for (size_t i = 0; plan->runs && i < plan->n_runs; i++) free(plan->runs[i].identity);

@@ -350,5 +350,6 @@ zs_status zs_sweep_run(const char *spec_path, const char *dir, const zs_sweep_ru
     free(r.kids);
     zs_sweep_plan_free(&plan, spec.n_datasets);
     zs_sweep_spec_free(&spec);
+    if (s) memset(counts, 0, sizeof *counts);
     return s;
 }

@@ -74,6 +74,7 @@ static zs_status time_mlp(const zs_mlp_config *cfg, const zs_parity_spec *spec, 
 
 zs_status zs_sweep_measure_speed(const zs_sweep_spec *spec, const zs_sweep_plan *plan,
                                  zs_sweep_speed **speeds, zs_error *err) {
+    *speeds = NULL;
     size_t n = spec->n_datasets * spec->n_models;
     zs_sweep_speed *sp = zs_calloc(n, sizeof *sp, "step timings", err);
     if (!sp) return ZS_ERR_NOMEM;

@@ -13,6 +13,7 @@ zs_status zs_sweep_status(const char *dir, zs_sweep_counts *counts, zs_error *er
     zs_status s = zs_ledger_open(&lg, dir, 0, err);
     if (!s) s = zs_ledger_counts(lg, counts, err);
     zs_ledger_close(lg);
+    if (s) memset(counts, 0, sizeof *counts);
     return s;
 }
 
@@ -53,6 +54,7 @@ zs_status zs_sweep_status_print(const char *dir, FILE *out, zs_error *err) {
                 (unsigned long long)r->tokens, zs_run_status_name(r->status), r->message);
     }
     free(runs);
+    if (ferror(out)) return zs_fail(err, ZS_ERR_IO, "%s: cannot write the status table", dir);
     return ZS_OK;
 }
 

@@ -166,5 +166,6 @@ zs_status zs_train_run(const zs_train_opts *opt, zs_train_result *r, zs_error *e
                                    err);
     }
     teardown(&ctx);
+    if (s) memset(r, 0, sizeof *r);
     return s;
 }
