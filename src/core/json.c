@@ -50,11 +50,10 @@ zs_status zs_json_load(const char *path, size_t flags, json_t **root, zs_error *
 
 zs_status zs_json_fail(const zs_json_reader *rd, const char *where, const char *key,
                        const char *what) {
-    char label[256] = "";
-    if (rd->label) snprintf(label, sizeof label, "%s: ", rd->label);
     const char *open = rd->quote_keys ? "field '" : "", *close = rd->quote_keys ? "'" : "";
-    return zs_fail(rd->err, ZS_ERR_FORMAT, "%s: %s%s%s%s%s: expected %s", rd->path, label, open,
-                   where ? where : "", key ? key : "", close, what);
+    return zs_fail(rd->err, ZS_ERR_FORMAT, "%s: %s%s%s%s%s%s: expected %s", rd->path,
+                   rd->label ? rd->label : "", rd->label ? ": " : "", open, where ? where : "",
+                   key ? key : "", close, what);
 }
 
 zs_status zs_json_nomem(const zs_json_reader *rd) {
