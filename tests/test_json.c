@@ -200,3 +200,20 @@ Test(json_reader, load_names_the_file) {
     json_decref(root);
     cr_assert_eq(zs_json_load(dup, JSON_REJECT_DUPLICATES, &root, &err), ZS_ERR_FORMAT);
 }
+
+Test(json_reader, array_elements) {
+    zs_error err;
+    zs_json_reader rd = {.path = "f.json", .err = &err};
+    json_t *j = doc("{\"fits\": [{\"H\": 1}, 3]}");
+    json_t *fits = json_object_get(j, "fits"), *fit;
+    char prefix[64];
+    cr_assert_eq(zs_json_get_element(&rd, fits, "fits", 0, prefix, sizeof prefix, &fit), ZS_OK);
+    cr_assert_str_eq(prefix, "fits[0].");
+    double h;
+    cr_assert_eq(zs_json_get_number(&rd, fit, prefix, "H", 0, &h), ZS_OK);
+    expect_msg(zs_json_get_number(&rd, fit, prefix, "D", 0, &h), &err,
+               "f.json: fits[0].D: expected a number");
+    expect_msg(zs_json_get_element(&rd, fits, "fits", 1, prefix, sizeof prefix, &fit), &err,
+               "f.json: fits[1]: expected an object");
+    json_decref(j);
+}

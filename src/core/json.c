@@ -150,6 +150,15 @@ zs_status zs_json_get_array(const zs_json_reader *rd, json_t *obj, const char *w
     return ZS_OK;
 }
 
+zs_status zs_json_get_element(const zs_json_reader *rd, json_t *array, const char *name, size_t i,
+                              char *prefix, size_t size, json_t **out) {
+    *out = json_array_get(array, i);
+    snprintf(prefix, size, "%s[%zu]", name, i);
+    if (!json_is_object(*out)) return zs_json_fail(rd, NULL, prefix, "an object");
+    snprintf(prefix, size, "%s[%zu].", name, i);
+    return ZS_OK;
+}
+
 zs_status zs_json_check_format(const zs_json_reader *rd, json_t *root, const char *format,
                                int version, const char *format_hint, const char *version_hint) {
     char what[256];

@@ -84,6 +84,11 @@ zs_status zs_json_get_object(const zs_json_reader *rd, json_t *obj, const char *
 zs_status zs_json_get_array(const zs_json_reader *rd, json_t *obj, const char *where,
                             const char *key, int flags, json_t **out);
 
+/* Element i of the array called `name` in messages: an object, else fails with
+ * "PATH: NAME[I]: expected an object". prefix receives "NAME[I].", the parent of its fields. */
+zs_status zs_json_get_element(const zs_json_reader *rd, json_t *array, const char *name, size_t i,
+                              char *prefix, size_t size, json_t **out);
+
 /* The stamp of a zipscale file: root is an object whose "format" is the string `format` and
  * whose "format_version" is `version`. The hints, when not NULL, follow the expected values
  * in parentheses: "format: expected \"zipscale-law\" (FORMAT_HINT)",

@@ -218,12 +218,11 @@ static zs_status read_bound(const ctx *c, json_t *f, const char *p, zs_lawfit *f
     return ZS_OK;
 }
 
-static zs_status read_fit(const ctx *c, json_t *f, size_t index, zs_lawfit *fit) {
+static zs_status read_fit(const ctx *c, json_t *fits, size_t index, zs_lawfit *fit) {
     char p[64], field[160];
-    snprintf(p, sizeof p, "fits[%zu]", index);
-    if (!json_is_object(f)) return zs_json_fail(c, NULL, p, "an object");
-    snprintf(p, sizeof p, "fits[%zu].", index);
-    zs_status s = zs_json_get_string(c, f, p, "dataset", ZS_JSON_NULLABLE, &fit->dataset);
+    json_t *f;
+    zs_status s = zs_json_get_element(c, fits, "fits", index, p, sizeof p, &f);
+    if (!s) s = zs_json_get_string(c, f, p, "dataset", ZS_JSON_NULLABLE, &fit->dataset);
     if (!s) s = zs_json_get_number(c, f, p, "H", ZS_JSON_NULLABLE, &fit->h);
     if (!s) s = zs_json_get_size(c, f, p, "n_points", 0, &fit->n_points);
     if (!s) s = read_law(c, f, p, &fit->law);
@@ -295,8 +294,7 @@ static zs_status read_document(const ctx *c, json_t *root, zs_lawfile *law) {
     law->n_fits = json_array_size(fits);
     law->fits = zs_calloc(law->n_fits, sizeof *law->fits, "law fits", c->err);
     if (!law->fits) return ZS_ERR_NOMEM;
-    for (size_t i = 0; !s && i < law->n_fits; i++)
-        s = read_fit(c, json_array_get(fits, i), i, &law->fits[i]);
+    for (size_t i = 0; !s && i < law->n_fits; i++) s = read_fit(c, fits, i, &law->fits[i]);
     return s;
 }
 

@@ -100,13 +100,12 @@ static zs_status get_bounds(const ctx *c, json_t *iv, const char *prefix, const 
     return ZS_OK;
 }
 
-static zs_status read_row(const ctx *c, json_t *row, size_t i, zs_prediction *p) {
+static zs_status read_row(const ctx *c, json_t *rows, size_t i, zs_prediction *p) {
     char prefix[64];
-    snprintf(prefix, sizeof prefix, "predictions[%zu]", i);
-    if (!json_is_object(row)) return zs_json_fail(c, NULL, prefix, "an object");
-    snprintf(prefix, sizeof prefix, "predictions[%zu].", i);
+    json_t *row;
     zs_frontier_point *pt = &p->point;
-    zs_status s = zs_json_get_number(c, row, prefix, "compute_flops", 0, &pt->compute_flops);
+    zs_status s = zs_json_get_element(c, rows, "predictions", i, prefix, sizeof prefix, &row);
+    if (!s) s = zs_json_get_number(c, row, prefix, "compute_flops", 0, &pt->compute_flops);
     if (!s) s = zs_json_get_number(c, row, prefix, "N_opt", 0, &pt->n_params);
     if (!s) s = zs_json_get_number(c, row, prefix, "D_opt", 0, &pt->n_tokens);
     if (!s) s = zs_json_get_number(c, row, prefix, "tokens_per_param", 0, &pt->tokens_per_param);
@@ -167,7 +166,7 @@ static zs_status read_doc(const ctx *c, json_t *doc, zs_predictfile *pf) {
         p->epsilon = pf->epsilon;
         p->level = pf->level;
         p->law = pf->adjusted_law;
-        s = read_row(c, json_array_get(rows, i), i, p);
+        s = read_row(c, rows, i, p);
     }
     return s;
 }

@@ -159,13 +159,12 @@ static zs_status get_header(const reader *rd, json_t *root, zs_regressfile *rf) 
     return ZS_OK;
 }
 
-static zs_status get_dataset(const reader *rd, json_t *item, size_t d, zs_regressfile *rf) {
+static zs_status get_dataset(const reader *rd, json_t *datasets, size_t d, zs_regressfile *rf) {
     char where[64];
-    snprintf(where, sizeof where, "datasets[%zu]", d);
-    if (!json_is_object(item)) return zs_json_fail(rd, NULL, where, "an object");
-    snprintf(where, sizeof where, "datasets[%zu].", d);
-    zs_status s =
-        zs_json_get_string(rd, item, where, "dataset", ZS_JSON_NULLABLE, &rf->dataset_names[d]);
+    json_t *item;
+    zs_status s = zs_json_get_element(rd, datasets, "datasets", d, where, sizeof where, &item);
+    if (!s)
+        s = zs_json_get_string(rd, item, where, "dataset", ZS_JSON_NULLABLE, &rf->dataset_names[d]);
     if (!s) s = zs_json_get_number(rd, item, where, "H", 0, &rf->H[d]);
     char law_where[80];
     snprintf(law_where, sizeof law_where, "%slaw", where);
@@ -253,8 +252,7 @@ static zs_status read_document(const reader *rd, json_t *root, zs_regressfile *r
         return zs_json_fail(rd, NULL, "datasets", "an array of at least 3 datasets");
     s = alloc_arrays(rf, json_array_size(datasets),
                      replicate_count(json_object_get(root, "bootstrap")), rd->err);
-    for (size_t d = 0; !s && d < rf->n_datasets; d++)
-        s = get_dataset(rd, json_array_get(datasets, d), d, rf);
+    for (size_t d = 0; !s && d < rf->n_datasets; d++) s = get_dataset(rd, datasets, d, rf);
     json_t *regressions = NULL;
     if (!s) s = zs_json_get_object(rd, root, NULL, "regressions", NULL, 0, &regressions);
     for (int p = 0; !s && p < ZS_LAW_N_PARAMS; p++)

@@ -144,18 +144,17 @@ static zs_status read_ratios(const ctx *c, json_t *obj, const char *where, zs_me
     return ZS_OK;
 }
 
-static zs_status read_entry(zs_gzipfile *gf, zs_gzipfile_entry *e, json_t *obj, size_t i,
+static zs_status read_entry(zs_gzipfile *gf, zs_gzipfile_entry *e, json_t *files, size_t i,
                             const ctx *c) {
     char where[64];
     e->result.entropy_bits = NAN;
     e->result.gzip.median = NAN;
-    snprintf(where, sizeof where, "files[%zu]", i);
-    if (!json_is_object(obj)) return zs_json_fail(c, NULL, where, "an object");
-    snprintf(where, sizeof where, "files[%zu].", i);
     zs_measure_result *r = &e->result;
     int opt_null = OPT | ZS_JSON_NULLABLE;
     char *sha = NULL;
-    zs_status s = zs_json_get_string(c, obj, where, "file", 0, &e->file);
+    json_t *obj;
+    zs_status s = zs_json_get_element(c, files, "files", i, where, sizeof where, &obj);
+    if (!s) s = zs_json_get_string(c, obj, where, "file", 0, &e->file);
     if (!s) s = zs_json_get_string(c, obj, where, "sha256", opt_null, &sha);
     if (sha) snprintf(e->sha256, sizeof e->sha256, "%s", sha);
     free(sha);
@@ -202,7 +201,7 @@ static zs_status read_doc(zs_gzipfile *gf, json_t *doc, const ctx *c) {
     if (!(gf->files = calloc(n, sizeof *gf->files))) return zs_json_nomem(c);
     for (size_t i = 0; !s && i < n; i++) {
         gf->n_files = i + 1;
-        s = read_entry(gf, &gf->files[i], json_array_get(files, i), i, c);
+        s = read_entry(gf, &gf->files[i], files, i, c);
     }
     return s;
 }

@@ -57,15 +57,12 @@ static zs_status read_row_numbers(const ctx *c, json_t *row, const char *p,
     return s;
 }
 
-static zs_status read_row(const ctx *c, json_t *row, size_t i, zs_report_sweep_row *r) {
+static zs_status read_row(const ctx *c, json_t *rows, size_t i, zs_report_sweep_row *r) {
     char p[64];
-    snprintf(p, sizeof p, "datasets[%zu].", i);
-    if (!json_is_object(row)) {
-        snprintf(p, sizeof p, "datasets[%zu]", i);
-        return zs_json_fail(c, NULL, p, "an object");
-    }
+    json_t *row;
     uint64_t runs = 0;
-    zs_status s = zs_json_get_string(c, row, p, "dataset", 0, &r->dataset);
+    zs_status s = zs_json_get_element(c, rows, "datasets", i, p, sizeof p, &row);
+    if (!s) s = zs_json_get_string(c, row, p, "dataset", 0, &r->dataset);
     if (!s) s = zs_json_get_number(c, row, p, "H", NUM, &r->h);
     if (!s) s = zs_json_get_number(c, row, p, "H_stdev", NUM, &r->h_stdev);
     if (!s) s = zs_json_get_number(c, row, p, "derivation_entropy_nats", NUM, &r->entropy_nats);
@@ -79,14 +76,11 @@ static zs_status read_row(const ctx *c, json_t *row, size_t i, zs_report_sweep_r
     return s;
 }
 
-static zs_status read_failure(const ctx *c, json_t *f, size_t i, zs_report_sweep_failure *out) {
+static zs_status read_failure(const ctx *c, json_t *fails, size_t i, zs_report_sweep_failure *out) {
     char p[64];
-    snprintf(p, sizeof p, "failures[%zu].", i);
-    if (!json_is_object(f)) {
-        snprintf(p, sizeof p, "failures[%zu]", i);
-        return zs_json_fail(c, NULL, p, "an object");
-    }
-    zs_status s = zs_json_get_string(c, f, p, "id", 0, &out->id);
+    json_t *f;
+    zs_status s = zs_json_get_element(c, fails, "failures", i, p, sizeof p, &f);
+    if (!s) s = zs_json_get_string(c, f, p, "id", 0, &out->id);
     if (!s) s = zs_json_get_string(c, f, p, "dataset", 0, &out->dataset);
     if (!s) s = zs_json_get_string(c, f, p, "model", 0, &out->model);
     if (!s) s = zs_json_get_uint(c, f, p, "tokens", 0, &out->tokens);
@@ -128,9 +122,9 @@ static zs_status read_document(const ctx *c, json_t *doc, zs_report_sweep *sw) {
     sw->failures = calloc(json_array_size(fails) + 1, sizeof *sw->failures);
     if (!sw->rows || !sw->failures) return zs_json_nomem(c);
     for (size_t i = 0; !s && i < json_array_size(rows); i++, sw->n_rows++)
-        s = read_row(c, json_array_get(rows, i), i, &sw->rows[i]);
+        s = read_row(c, rows, i, &sw->rows[i]);
     for (size_t i = 0; !s && i < json_array_size(fails); i++, sw->n_failures++)
-        s = read_failure(c, json_array_get(fails, i), i, &sw->failures[i]);
+        s = read_failure(c, fails, i, &sw->failures[i]);
     return s;
 }
 
