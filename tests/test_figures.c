@@ -403,7 +403,8 @@ Test(figures, law_errors) {
     zs_run_free(&r);
     r = zs_test_cli("plot law %s -o %s", EXAMPLE, out);
     cr_assert_eq(r.exit_code, 1);
-    cr_assert(strstr(r.err, "zipscale: ") && strstr(r.err, "runs.csv:1:7: '[' or '{' expected"),
+    cr_assert(strstr(r.err, "zipscale: ") &&
+                  strstr(r.err, "runs.csv:1:7: bad JSON: '[' or '{' expected"),
               "%s", r.err);
     zs_run_free(&r);
     /* a law.json of one dataset cannot be regressed */

@@ -460,7 +460,7 @@ Test(sidecar, bad_json_names_line_and_column) {
     const char *text = "{\n  \"generator\": \"x\",\n  \"seed\": 12,,\n}\n";
     cr_assert_eq(zs_test_write(zs_test_path("bad.npy.json"), text, strlen(text)), 0);
     char want[700];
-    snprintf(want, sizeof want, "%s.json:3:14: invalid JSON: ", data);
+    snprintf(want, sizeof want, "%s.json:3:14: bad JSON: ", data);
     zs_tokens t;
     zs_error err;
     cr_assert_neq(zs_tokens_open(&t, data, NULL, &err), ZS_OK);

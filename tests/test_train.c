@@ -257,16 +257,17 @@ static void eval_parity_fails(const char *path, const char *message) {
 
 Test(train_eval, parity_refuses_checkpoints_without_the_runs_options) {
     eval_parity_fails(mlp_checkpoint(NULL, 0),
-                      "plain.safetensors: metadata \"train.options\": expected the run's options "
+                      "plain.safetensors: metadata 'train.options': expected the run's options "
                       "as a JSON object");
     zs_safetensors_meta no_k = {"train.options",
                                 "{\"tasks\": 2, \"bits\": 6, \"zipf_exponent\": 1.0}"};
-    eval_parity_fails(mlp_checkpoint(&no_k, 1),
-                      "plain.safetensors: metadata \"train.options\": \"k\": expected an integer");
+    eval_parity_fails(
+        mlp_checkpoint(&no_k, 1),
+        "plain.safetensors: metadata 'train.options': field 'k': expected an integer");
     zs_safetensors_meta no_zipf = {"train.options",
                                    "{\"tasks\": 2, \"bits\": 6, \"k\": 2, \"seed\": 0, "
                                    "\"test_size\": 8, \"eval_per_subtask\": 2}"};
-    eval_parity_fails(mlp_checkpoint(&no_zipf, 1), "\"zipf_exponent\": expected a number");
+    eval_parity_fails(mlp_checkpoint(&no_zipf, 1), "field 'zipf_exponent': expected a number");
     zs_safetensors_meta other_task = {
         "train.options", "{\"tasks\": 3, \"bits\": 6, \"k\": 2, \"seed\": 0, \"test_size\": 8, "
                          "\"eval_per_subtask\": 2, \"zipf_exponent\": 1.0}"};
@@ -289,7 +290,7 @@ Test(train_options, compare_names_the_first_difference) {
     cr_assert_str_eq(err.msg, "c: cannot resume: option seed differs (the checkpoint's run had it, "
                               "this run has none)");
     cr_assert_eq(zs_train_options_compare("c", "[1]", now, &err), ZS_ERR_FORMAT);
-    cr_assert_str_eq(err.msg, "c: metadata \"train.options\": expected the run's options as a JSON "
+    cr_assert_str_eq(err.msg, "c: metadata 'train.options': expected the run's options as a JSON "
                               "object");
     json_decref(now);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "core/json.h"
 #include "cli/runs_opts.h"
 #include "zipscale/figures.h"
 
@@ -246,16 +247,15 @@ static const zs_cli_spec plot_law_spec = {
 
 /* Reads a regression.json, or regresses a law.json (told apart by its "format"). */
 static zs_status read_regression(const char *path, zs_regressfile *rf, zs_error *err) {
-    json_error_t jerr;
-    json_t *doc = json_load_file(path, 0, &jerr);
-    if (!doc)
-        return zs_fail(err, ZS_ERR_FORMAT, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+    json_t *doc;
+    zs_status s = zs_json_load(path, 0, &doc, err);
+    if (s) return s;
     const char *format = json_string_value(json_object_get(doc, "format"));
     int is_law = format && strcmp(format, "zipscale-law") == 0;
     json_decref(doc);
     if (!is_law) return zs_regressfile_read(rf, path, err);
     zs_lawfile lf;
-    zs_status s = zs_lawfile_read(&lf, path, err);
+    s = zs_lawfile_read(&lf, path, err);
     if (s) return s;
     s = zs_regressfile_from_lawfile(rf, &lf, path, NULL, err);
     zs_lawfile_free(&lf);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "core/json.h"
 #include "zipscale/tokens.h"
 
 /* ---- tokens info ---- */
@@ -66,11 +67,7 @@ static zs_status gather(const zs_tokens *t, info_facts *f, zs_error *err) {
     char *path = malloc(len);
     if (!path) return zs_fail(err, ZS_ERR_NOMEM, "out of memory");
     snprintf(path, len, "%s.json", t->path);
-    json_error_t jerr;
-    f->sidecar = json_load_file(path, 0, &jerr);
-    s = f->sidecar ? ZS_OK
-                   : zs_fail(err, ZS_ERR_FORMAT, "%s:%d:%d: invalid JSON: %s", path, jerr.line,
-                             jerr.column, jerr.text);
+    s = zs_json_load(path, 0, &f->sidecar, err);
     free(path);
     return s;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "core/json.h"
 #include "zipscale/train.h"
 
 static struct {
@@ -274,10 +275,9 @@ static int train_run(int argc, char **argv) {
     if (!s && a.json) {
         char metrics[4096];
         snprintf(metrics, sizeof metrics, "%s/metrics.json", dir);
-        json_error_t jerr;
-        json_t *doc = json_load_file(metrics, 0, &jerr);
-        s = doc ? zs_cli_emit_json(doc, NULL, &err)
-                : zs_fail(&err, ZS_ERR_IO, "%s: %s", metrics, jerr.text);
+        json_t *doc;
+        s = zs_json_load(metrics, 0, &doc, &err);
+        if (!s) s = zs_cli_emit_json(doc, NULL, &err);
     } else if (!s) {
         print_summary(&o, &r);
     }

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/json.h"
+
 static const char *const known_fields[] = {"generator",  "params",          "seed",
                                            "vocab_size", "context",         "separator_id",
                                            "n_tokens",   "zipscale_version"};
@@ -43,96 +45,74 @@ static char *sidecar_path(const char *data_path, zs_error *err) {
 
 /* ---- reading ---- */
 
-static zs_status bad_field(const char *path, const char *key, const char *what, zs_error *err) {
-    return zs_fail(err, ZS_ERR_FORMAT, "%s: field '%s': expected %s", path, key, what);
-}
-
-static zs_status get_string(const char *path, json_t *obj, const char *key, char **out,
-                            zs_error *err) {
-    json_t *v = json_object_get(obj, key);
-    if (!v || json_is_null(v)) return ZS_OK;
-    if (!json_is_string(v)) return bad_field(path, key, "a string or null", err);
-    *out = strdup(json_string_value(v));
-    return *out ? ZS_OK : zs_fail(err, ZS_ERR_NOMEM, "%s: out of memory", path);
-}
-
-/* A count: a JSON integer >= 0; null or absent leaves *out as it is. */
-static zs_status get_count(const char *path, json_t *obj, const char *key, uint64_t *out,
-                           zs_error *err) {
-    json_t *v = json_object_get(obj, key);
-    if (!v || json_is_null(v)) return ZS_OK;
-    if (!json_is_integer(v) || json_integer_value(v) < 0)
-        return bad_field(path, key, "a non-negative integer or null", err);
-    *out = (uint64_t)json_integer_value(v);
-    return ZS_OK;
-}
+/* Every field may be absent or null: unknown. */
+enum { OPT = ZS_JSON_OPTIONAL | ZS_JSON_NULLABLE };
 
 /* Seeds are unsigned 64-bit; those above 2^63-1 are written as decimal strings. */
-static zs_status get_seed(const char *path, json_t *obj, zs_sidecar *sc, zs_error *err) {
+static zs_status get_seed(const zs_json_reader *rd, json_t *obj, zs_sidecar *sc) {
     json_t *v = json_object_get(obj, "seed");
     if (!v || json_is_null(v)) return ZS_OK;
     const char *what = "a non-negative integer, a decimal string or null";
     if (json_is_integer(v)) {
-        if (json_integer_value(v) < 0) return bad_field(path, "seed", what, err);
+        if (json_integer_value(v) < 0) return zs_json_fail(rd, NULL, "seed", what);
         sc->seed = (uint64_t)json_integer_value(v);
     } else if (json_is_string(v)) {
         const char *text = json_string_value(v);
         char *end;
         errno = 0;
         sc->seed = strtoull(text, &end, 10);
-        if (!*text || *text == '-' || *end || errno) return bad_field(path, "seed", what, err);
+        if (!*text || *text == '-' || *end || errno) return zs_json_fail(rd, NULL, "seed", what);
     } else {
-        return bad_field(path, "seed", what, err);
+        return zs_json_fail(rd, NULL, "seed", what);
     }
     sc->has_seed = 1;
     return ZS_OK;
 }
 
-static zs_status get_separator(const char *path, json_t *obj, zs_sidecar *sc, zs_error *err) {
+static zs_status get_separator(const zs_json_reader *rd, json_t *obj, zs_sidecar *sc) {
     json_t *v = json_object_get(obj, "separator_id");
     if (!v || json_is_null(v)) return ZS_OK;
     if (!json_is_integer(v) || json_integer_value(v) < -1)
-        return bad_field(path, "separator_id", "an integer >= 0, or null for none", err);
+        return zs_json_fail(rd, NULL, "separator_id", "an integer >= 0, or null for none");
     sc->separator_id = json_integer_value(v);
     return ZS_OK;
 }
 
-static zs_status dump_object(const char *path, json_t *value, char **out, zs_error *err) {
+static zs_status dump_object(const zs_json_reader *rd, json_t *value, char **out) {
     *out = json_dumps(value, JSON_COMPACT);
-    return *out ? ZS_OK : zs_fail(err, ZS_ERR_NOMEM, "%s: out of memory", path);
+    return *out ? ZS_OK : zs_json_nomem(rd);
 }
 
-static zs_status get_params(const char *path, json_t *obj, zs_sidecar *sc, zs_error *err) {
-    json_t *v = json_object_get(obj, "params");
-    if (!v || json_is_null(v)) return ZS_OK;
-    if (!json_is_object(v)) return bad_field(path, "params", "a JSON object or null", err);
-    return dump_object(path, v, &sc->params_json, err);
+static zs_status get_params(const zs_json_reader *rd, json_t *obj, zs_sidecar *sc) {
+    json_t *v;
+    zs_status s = zs_json_get_object(rd, obj, NULL, "params", "a JSON object", OPT, &v);
+    return s || !v ? s : dump_object(rd, v, &sc->params_json);
 }
 
-static zs_status get_extra(const char *path, json_t *obj, zs_sidecar *sc, zs_error *err) {
+static zs_status get_extra(const zs_json_reader *rd, json_t *obj, zs_sidecar *sc) {
     json_t *extra = json_object();
-    if (!extra) return zs_fail(err, ZS_ERR_NOMEM, "%s: out of memory", path);
+    if (!extra) return zs_json_nomem(rd);
     const char *key;
     json_t *value;
     json_object_foreach(obj, key, value) {
         if (!is_known(key)) json_object_set(extra, key, value);
     }
-    zs_status s = json_object_size(extra) ? dump_object(path, extra, &sc->extra_json, err) : ZS_OK;
+    zs_status s = json_object_size(extra) ? dump_object(rd, extra, &sc->extra_json) : ZS_OK;
     json_decref(extra);
     return s;
 }
 
-static zs_status parse_fields(const char *path, json_t *obj, zs_sidecar *sc, zs_error *err) {
-    zs_status s;
-    if ((s = get_string(path, obj, "generator", &sc->generator, err))) return s;
-    if ((s = get_params(path, obj, sc, err))) return s;
-    if ((s = get_seed(path, obj, sc, err))) return s;
-    if ((s = get_count(path, obj, "vocab_size", &sc->vocab_size, err))) return s;
-    if ((s = get_separator(path, obj, sc, err))) return s;
-    if ((s = get_count(path, obj, "context", &sc->context, err))) return s;
-    if ((s = get_count(path, obj, "n_tokens", &sc->n_tokens, err))) return s;
-    if ((s = get_string(path, obj, "zipscale_version", &sc->version, err))) return s;
-    return get_extra(path, obj, sc, err);
+static zs_status parse_fields(const zs_json_reader *rd, json_t *obj, zs_sidecar *sc) {
+    zs_status s = zs_json_get_string(rd, obj, NULL, "generator", OPT, &sc->generator);
+    if (!s) s = get_params(rd, obj, sc);
+    if (!s) s = get_seed(rd, obj, sc);
+    if (!s) s = zs_json_get_uint(rd, obj, NULL, "vocab_size", OPT, &sc->vocab_size);
+    if (!s) s = get_separator(rd, obj, sc);
+    if (!s) s = zs_json_get_uint(rd, obj, NULL, "context", OPT, &sc->context);
+    if (!s) s = zs_json_get_uint(rd, obj, NULL, "n_tokens", OPT, &sc->n_tokens);
+    if (!s) s = zs_json_get_string(rd, obj, NULL, "zipscale_version", OPT, &sc->version);
+    if (!s) s = get_extra(rd, obj, sc);
+    return s;
 }
 
 zs_status zs_sidecar_read(const char *data_path, zs_sidecar *sc, int *found, zs_error *err) {
@@ -145,17 +125,10 @@ zs_status zs_sidecar_read(const char *data_path, zs_sidecar *sc, int *found, zs_
         free(path);
         return ZS_OK;
     }
-    json_error_t jerr;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-    zs_status s;
-    if (!root) {
-        s = zs_fail(err, ZS_ERR_FORMAT, "%s:%d:%d: invalid JSON: %s", path, jerr.line, jerr.column,
-                    jerr.text);
-    } else if (!json_is_object(root)) {
-        s = zs_fail(err, ZS_ERR_FORMAT, "%s: expected a JSON object at the top level", path);
-    } else {
-        s = parse_fields(path, root, sc, err);
-    }
+    json_t *root;
+    zs_status s = zs_json_load(path, JSON_REJECT_DUPLICATES, &root, err);
+    zs_json_reader rd = {.path = path, .err = err, .quote_keys = 1};
+    if (!s) s = parse_fields(&rd, root, sc);
     json_decref(root);
     free(path);
     if (s)

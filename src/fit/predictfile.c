@@ -76,162 +76,109 @@ zs_status zs_predictfile_write(const zs_predictfile *pf, const char *path, zs_er
 
 /* ---- reader ----------------------------------------------------------------------------- */
 
-typedef struct {
-    const char *path;
-    zs_error *err;
-} ctx;
+typedef zs_json_reader ctx;
 
-/* Fails with "PATH: FIELD: expected WHAT". */
-static zs_status bad(const ctx *c, const char *field, const char *what) {
-    return zs_fail(c->err, ZS_ERR_FORMAT, "%s: %s: expected %s", c->path, field, what);
-}
+enum { OPT = ZS_JSON_OPTIONAL };
 
-/* A number member of obj; optional ones may be absent (*out untouched). */
-static zs_status get_number(const ctx *c, json_t *obj, const char *prefix, const char *key,
-                            int required, double *out) {
-    json_t *v = json_object_get(obj, key);
-    if (!v && !required) return ZS_OK;
-    if (!json_is_number(v)) {
-        char field[192];
-        snprintf(field, sizeof field, "%s%s", prefix, key);
-        return bad(c, field, "a number");
-    }
-    *out = json_number_value(v);
-    return ZS_OK;
-}
-
-static zs_status get_count(const ctx *c, json_t *obj, const char *prefix, const char *key,
-                           uint64_t *out) {
-    json_t *v = json_object_get(obj, key);
-    if (!v) return ZS_OK;
-    if (!json_is_integer(v) || json_integer_value(v) < 0) {
-        char field[192];
-        snprintf(field, sizeof field, "%s%s", prefix, key);
-        return bad(c, field, "a non-negative integer");
-    }
-    *out = (uint64_t)json_integer_value(v);
-    return ZS_OK;
-}
-
-/* A string member copied into buf (absent: untouched), or strdup'd into *dup. */
-static zs_status get_string(const ctx *c, json_t *obj, const char *prefix, const char *key,
-                            char *buf, size_t size, char **dup) {
-    json_t *v = json_object_get(obj, key);
-    if (!v) return ZS_OK;
-    if (!json_is_string(v)) {
-        char field[192];
-        snprintf(field, sizeof field, "%s%s", prefix, key);
-        return bad(c, field, "a string");
-    }
-    if (buf) snprintf(buf, size, "%s", json_string_value(v));
-    if (dup && !(*dup = strdup(json_string_value(v))))
-        return zs_fail(c->err, ZS_ERR_NOMEM, "out of memory reading %s", c->path);
-    return ZS_OK;
+/* An optional digest string copied into buf (absent: untouched). */
+static zs_status get_digest(const ctx *c, json_t *obj, const char *prefix, char *buf, size_t size) {
+    char *text = NULL;
+    zs_status s = zs_json_get_string(c, obj, prefix, "sha256", OPT, &text);
+    if (text) snprintf(buf, size, "%s", text);
+    free(text);
+    return s;
 }
 
 static zs_status get_bounds(const ctx *c, json_t *iv, const char *prefix, const char *key,
                             zs_bounds *out) {
     json_t *v = json_object_get(iv, key);
     if (!json_is_array(v) || json_array_size(v) != 2 || !json_is_number(json_array_get(v, 0)) ||
-        !json_is_number(json_array_get(v, 1))) {
-        char field[192];
-        snprintf(field, sizeof field, "%s%s", prefix, key);
-        return bad(c, field, "[lo, hi] numbers");
-    }
+        !json_is_number(json_array_get(v, 1)))
+        return zs_json_fail(c, prefix, key, "[lo, hi] numbers");
     out->lo = json_number_value(json_array_get(v, 0));
     out->hi = json_number_value(json_array_get(v, 1));
     return ZS_OK;
 }
 
-static zs_status read_row(const ctx *c, json_t *row, size_t i, zs_prediction *p) {
-    char prefix[64], field[96];
-    snprintf(prefix, sizeof prefix, "predictions[%zu].", i);
-    if (!json_is_object(row)) {
-        snprintf(field, sizeof field, "predictions[%zu]", i);
-        return bad(c, field, "an object");
-    }
+static zs_status read_row(const ctx *c, json_t *rows, size_t i, zs_prediction *p) {
+    char prefix[64];
+    json_t *row;
     zs_frontier_point *pt = &p->point;
-    zs_status s = get_number(c, row, prefix, "compute_flops", 1, &pt->compute_flops);
-    if (!s) s = get_number(c, row, prefix, "N_opt", 1, &pt->n_params);
-    if (!s) s = get_number(c, row, prefix, "D_opt", 1, &pt->n_tokens);
-    if (!s) s = get_number(c, row, prefix, "tokens_per_param", 1, &pt->tokens_per_param);
-    if (!s) s = get_number(c, row, prefix, "loss", 1, &pt->loss_nats);
-    json_t *iv = json_object_get(row, "interval");
-    if (s || !iv || json_is_null(iv)) return s;
-    snprintf(field, sizeof field, "%sinterval", prefix);
-    if (!json_is_object(iv)) return bad(c, field, "null or an object");
+    zs_status s = zs_json_get_element(c, rows, "predictions", i, prefix, sizeof prefix, &row);
+    if (!s) s = zs_json_get_number(c, row, prefix, "compute_flops", 0, &pt->compute_flops);
+    if (!s) s = zs_json_get_number(c, row, prefix, "N_opt", 0, &pt->n_params);
+    if (!s) s = zs_json_get_number(c, row, prefix, "D_opt", 0, &pt->n_tokens);
+    if (!s) s = zs_json_get_number(c, row, prefix, "tokens_per_param", 0, &pt->tokens_per_param);
+    if (!s) s = zs_json_get_number(c, row, prefix, "loss", 0, &pt->loss_nats);
+    json_t *iv = NULL;
+    if (!s) s = zs_json_get_object(c, row, prefix, "interval", NULL, OPT | ZS_JSON_NULLABLE, &iv);
+    if (s || !iv) return s;
     snprintf(prefix, sizeof prefix, "predictions[%zu].interval.", i);
     zs_frontier_interval *out = &p->interval;
     s = get_bounds(c, iv, prefix, "N_opt", &out->n_params);
     if (!s) s = get_bounds(c, iv, prefix, "D_opt", &out->n_tokens);
     if (!s) s = get_bounds(c, iv, prefix, "tokens_per_param", &out->tokens_per_param);
     if (!s) s = get_bounds(c, iv, prefix, "loss", &out->loss_nats);
-    if (!s) s = get_count(c, iv, prefix, "replicates_used", &out->used);
-    if (!s) s = get_count(c, iv, prefix, "replicates_skipped", &out->skipped);
+    if (!s) s = zs_json_get_uint(c, iv, prefix, "replicates_used", OPT, &out->used);
+    if (!s) s = zs_json_get_uint(c, iv, prefix, "replicates_skipped", OPT, &out->skipped);
     p->has_interval = !s;
     return s;
 }
 
-static zs_status read_doc(const ctx *c, json_t *doc, zs_predictfile *pf) {
+static zs_status read_header(const ctx *c, json_t *doc, zs_predictfile *pf) {
     const char *command = json_string_value(json_object_get(doc, "command"));
     if (!command || strcmp(command, "predict") != 0)
-        return bad(c, "command", "\"predict\" (a predict results file)");
-    zs_status s = get_number(c, doc, "", "H", 1, &pf->H);
-    if (!s) s = get_number(c, doc, "", "epsilon", 0, &pf->epsilon);
-    if (!s) s = get_number(c, doc, "", "level", 0, &pf->level);
-    json_t *law = json_object_get(doc, "law");
-    if (!s && law && !json_is_object(law)) s = bad(c, "law", "an object");
-    if (!s && law) s = get_string(c, law, "law.", "path", NULL, 0, &pf->law_path);
-    if (!s && law)
-        s = get_string(c, law, "law.", "sha256", pf->law_sha256, sizeof pf->law_sha256, NULL);
-    json_t *src = json_object_get(doc, "H_source");
-    if (!s && src && !json_is_object(src)) s = bad(c, "H_source", "an object");
-    if (!s && src) s = get_string(c, src, "H_source.", "data", NULL, 0, &pf->data_path);
-    if (!s && src)
-        s = get_string(c, src, "H_source.", "sha256", pf->data_sha256, sizeof pf->data_sha256,
-                       NULL);
-    if (!s && src) s = get_count(c, src, "H_source.", "sequences", &pf->sequences);
-    if (!s && src) s = get_count(c, src, "H_source.", "seed", &pf->seed);
-    json_t *adjusted = json_object_get(doc, "adjusted_law");
-    if (!s && adjusted && !json_is_object(adjusted)) s = bad(c, "adjusted_law", "an object");
+        return zs_json_fail(c, NULL, "command", "\"predict\" (a predict results file)");
+    zs_status s = zs_json_get_number(c, doc, NULL, "H", 0, &pf->H);
+    if (!s) s = zs_json_get_number(c, doc, NULL, "epsilon", OPT, &pf->epsilon);
+    if (!s) s = zs_json_get_number(c, doc, NULL, "level", OPT, &pf->level);
+    json_t *law = NULL, *src = NULL, *adjusted = NULL;
+    if (!s) s = zs_json_get_object(c, doc, NULL, "law", NULL, OPT, &law);
+    if (!s && law) s = zs_json_get_string(c, law, "law.", "path", OPT, &pf->law_path);
+    if (!s && law) s = get_digest(c, law, "law.", pf->law_sha256, sizeof pf->law_sha256);
+    if (!s) s = zs_json_get_object(c, doc, NULL, "H_source", NULL, OPT, &src);
+    if (!s && src) s = zs_json_get_string(c, src, "H_source.", "data", OPT, &pf->data_path);
+    if (!s && src) s = get_digest(c, src, "H_source.", pf->data_sha256, sizeof pf->data_sha256);
+    if (!s && src) s = zs_json_get_uint(c, src, "H_source.", "sequences", OPT, &pf->sequences);
+    if (!s && src) s = zs_json_get_uint(c, src, "H_source.", "seed", OPT, &pf->seed);
+    if (!s) s = zs_json_get_object(c, doc, NULL, "adjusted_law", NULL, OPT, &adjusted);
     for (int p = 0; !s && adjusted && p < ZS_LAW_N_PARAMS; p++) {
         double v = NAN;
-        s = get_number(c, adjusted, "adjusted_law.", zs_law_param_name(p), 1, &v);
+        s = zs_json_get_number(c, adjusted, "adjusted_law.", zs_law_param_name(p), 0, &v);
         zs_law_param_set(&pf->adjusted_law, p, v);
     }
-    uint64_t replicates = 0;
-    if (!s) s = get_count(c, doc, "", "bootstrap_replicates", &replicates);
-    pf->bootstrap_replicates = (size_t)replicates;
+    if (!s)
+        s = zs_json_get_size(c, doc, NULL, "bootstrap_replicates", OPT, &pf->bootstrap_replicates);
+    return s;
+}
+
+static zs_status read_doc(const ctx *c, json_t *doc, zs_predictfile *pf) {
+    json_t *rows = NULL;
+    zs_status s = read_header(c, doc, pf);
+    if (!s) s = zs_json_get_array(c, doc, NULL, "predictions", ZS_JSON_NONEMPTY, &rows);
     if (s) return s;
-    json_t *rows = json_object_get(doc, "predictions");
-    if (!json_is_array(rows) || json_array_size(rows) == 0)
-        return bad(c, "predictions", "a non-empty array");
     pf->n_predictions = json_array_size(rows);
     if (!(pf->predictions = calloc(pf->n_predictions, sizeof *pf->predictions)))
-        return zs_fail(c->err, ZS_ERR_NOMEM, "out of memory reading %s", c->path);
+        return zs_json_nomem(c);
     for (size_t i = 0; !s && i < pf->n_predictions; i++) {
         zs_prediction *p = &pf->predictions[i];
         p->H = pf->H;
         p->epsilon = pf->epsilon;
         p->level = pf->level;
         p->law = pf->adjusted_law;
-        s = read_row(c, json_array_get(rows, i), i, p);
+        s = read_row(c, rows, i, p);
     }
     return s;
 }
 
 zs_status zs_predictfile_read(zs_predictfile *pf, const char *path, zs_error *err) {
     memset(pf, 0, sizeof *pf);
-    ctx c = {path, err};
-    json_error_t jerr;
-    json_t *doc = json_load_file(path, 0, &jerr);
-    if (!doc && jerr.line < 0) return zs_fail(err, ZS_ERR_IO, "%s: %s", path, jerr.text);
-    if (!doc)
-        return zs_fail(err, ZS_ERR_FORMAT, "%s:%d:%d: bad JSON: %s", path, jerr.line, jerr.column,
-                       jerr.text);
+    ctx c = {.path = path, .err = err};
+    json_t *doc;
+    zs_status s = zs_json_load(path, 0, &doc, err);
+    if (s) return s;
     pf->epsilon = pf->level = NAN;
-    zs_status s =
-        json_is_object(doc) ? read_doc(&c, doc, pf) : bad(&c, "the document", "a JSON object");
+    s = read_doc(&c, doc, pf);
     json_decref(doc);
     if (s) zs_predictfile_free(pf);
     return s;

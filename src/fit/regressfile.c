@@ -129,36 +129,17 @@ zs_status zs_regressfile_write(const zs_regressfile *rf, const char *path, zs_er
 
 /* ---- reading ---------------------------------------------------------------------------- */
 
-typedef struct {
-    const char *path; /* the file, for messages */
-    zs_error *err;
-} reader;
+typedef zs_json_reader reader;
 
-static zs_status bad(const reader *rd, const char *field, const char *expected) {
-    return zs_fail(rd->err, ZS_ERR_FORMAT, "%s: %s: expected %s", rd->path, field, expected);
-}
-
-/* A required number; null stands for a non-finite statistic when allow_null is set. */
-static zs_status get_number(const reader *rd, json_t *obj, const char *key, const char *where,
-                            int allow_null, double *out) {
-    char field[160];
-    snprintf(field, sizeof field, "%s%s%s", where, *where ? "." : "", key);
-    json_t *v = json_object_get(obj, key);
-    if (allow_null && json_is_null(v)) {
-        *out = NAN;
-        return ZS_OK;
-    }
-    if (!json_is_number(v) || !isfinite(json_number_value(v)))
-        return bad(rd, field, allow_null ? "a number or null" : "a number");
-    *out = json_number_value(v);
-    return ZS_OK;
-}
-
+/* A law object; where is its field ("reference", "datasets[0].law"). */
 static zs_status get_law(const reader *rd, json_t *obj, const char *where, zs_chinchilla *law) {
-    if (!json_is_object(obj)) return bad(rd, where, "an object with E, A, B, alpha, beta");
+    if (!json_is_object(obj))
+        return zs_json_fail(rd, NULL, where, "an object with E, A, B, alpha, beta");
+    char prefix[96];
+    snprintf(prefix, sizeof prefix, "%s.", where);
     for (int p = 0; p < ZS_LAW_N_PARAMS; p++) {
         double v;
-        zs_status s = get_number(rd, obj, zs_law_param_name(p), where, 0, &v);
+        zs_status s = zs_json_get_number(rd, obj, prefix, zs_law_param_name(p), 0, &v);
         if (s) return s;
         zs_law_param_set(law, p, v);
     }
@@ -166,96 +147,76 @@ static zs_status get_law(const reader *rd, json_t *obj, const char *where, zs_ch
 }
 
 static zs_status get_header(const reader *rd, json_t *root, zs_regressfile *rf) {
-    if (!json_is_object(root)) return bad(rd, "(top level)", "a JSON object");
-    const char *format = json_string_value(json_object_get(root, "format"));
-    if (!format || strcmp(format, REGRESSION_FORMAT) != 0)
-        return bad(rd, "format", "\"" REGRESSION_FORMAT "\" (a file written by zipscale regress)");
-    json_t *version = json_object_get(root, "format_version");
-    if (!json_is_integer(version) || json_integer_value(version) != REGRESSION_FORMAT_VERSION)
-        return bad(rd, "format_version", "1");
-    json_t *input = json_object_get(root, "input");
-    const char *in_path = json_string_value(json_object_get(input, "path"));
-    const char *sha = json_string_value(json_object_get(input, "sha256"));
-    if (!in_path) return bad(rd, "input.path", "a string");
+    zs_status s = zs_json_check_format(rd, root, REGRESSION_FORMAT, REGRESSION_FORMAT_VERSION,
+                                       "a file written by zipscale regress", NULL);
+    if (!s)
+        s = zs_json_get_string(rd, zs_json_member(root, "input"), "input.", "path", 0,
+                               &rf->input_path);
+    if (s) return s;
+    const char *sha = json_string_value(zs_json_member(zs_json_member(root, "input"), "sha256"));
     if (!sha || strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64)
-        return bad(rd, "input.sha256", "64 hex digits");
-    rf->input_path = strdup(in_path);
-    if (!rf->input_path) return zs_fail(rd->err, ZS_ERR_NOMEM, "out of memory (input path)");
+        return zs_json_fail(rd, "input.", "sha256", "64 hex digits");
     snprintf(rf->input_sha256, sizeof rf->input_sha256, "%s", sha);
     return ZS_OK;
 }
 
-static zs_status get_dataset(const reader *rd, json_t *item, size_t d, zs_regressfile *rf) {
+static zs_status get_dataset(const reader *rd, json_t *datasets, size_t d, zs_regressfile *rf) {
     char where[64];
-    snprintf(where, sizeof where, "datasets[%zu]", d);
-    if (!json_is_object(item)) return bad(rd, where, "an object");
-    json_t *name = json_object_get(item, "dataset");
-    if (json_is_string(name)) {
-        rf->dataset_names[d] = strdup(json_string_value(name));
-        if (!rf->dataset_names[d])
-            return zs_fail(rd->err, ZS_ERR_NOMEM, "out of memory (dataset name)");
-    } else if (!json_is_null(name)) {
-        char field[80];
-        snprintf(field, sizeof field, "%s.dataset", where);
-        return bad(rd, field, "a string or null");
-    }
-    zs_status s = get_number(rd, item, "H", where, 0, &rf->H[d]);
+    json_t *item;
+    zs_status s = zs_json_get_element(rd, datasets, "datasets", d, where, sizeof where, &item);
+    if (!s)
+        s = zs_json_get_string(rd, item, where, "dataset", ZS_JSON_NULLABLE, &rf->dataset_names[d]);
+    if (!s) s = zs_json_get_number(rd, item, where, "H", 0, &rf->H[d]);
     char law_where[80];
-    snprintf(law_where, sizeof law_where, "%s.law", where);
-    if (!s) s = get_law(rd, json_object_get(item, "law"), law_where, &rf->laws[d]);
+    snprintf(law_where, sizeof law_where, "%slaw", where);
+    if (!s) s = get_law(rd, zs_json_member(item, "law"), law_where, &rf->laws[d]);
     return s;
 }
 
 static zs_status get_regression(const reader *rd, json_t *regressions, int p, zs_ols *f) {
     char where[64];
-    snprintf(where, sizeof where, "regressions.%s", zs_law_param_name(p));
-    json_t *obj = json_object_get(regressions, zs_law_param_name(p));
-    if (!json_is_object(obj)) return bad(rd, where, "an object");
+    json_t *obj;
+    zs_status s =
+        zs_json_get_object(rd, regressions, "regressions.", zs_law_param_name(p), NULL, 0, &obj);
+    if (s) return s;
+    snprintf(where, sizeof where, "regressions.%s.", zs_law_param_name(p));
     json_t *n = json_object_get(obj, "n");
-    if (!json_is_integer(n) || json_integer_value(n) < 3) {
-        char field[80];
-        snprintf(field, sizeof field, "%s.n", where);
-        return bad(rd, field, "an integer >= 3");
-    }
+    if (!json_is_integer(n) || json_integer_value(n) < 3)
+        return zs_json_fail(rd, where, "n", "an integer >= 3");
     f->n = (uint64_t)json_integer_value(n);
     struct {
         const char *key;
         double *value;
-        int allow_null;
+        int flags;
     } fields[] = {
         {"slope", &f->slope, 0},
         {"intercept", &f->intercept, 0},
         {"slope_se", &f->slope_se, 0},
         {"intercept_se", &f->intercept_se, 0},
-        {"slope_t", &f->slope_t, 1},
-        {"intercept_t", &f->intercept_t, 1},
+        {"slope_t", &f->slope_t, ZS_JSON_NULLABLE},
+        {"intercept_t", &f->intercept_t, ZS_JSON_NULLABLE},
         {"slope_p", &f->slope_p, 0},
         {"intercept_p", &f->intercept_p, 0},
         {"r2", &f->r2, 0},
         {"residual_sd", &f->residual_sd, 0},
     };
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-        zs_status s =
-            get_number(rd, obj, fields[i].key, where, fields[i].allow_null, fields[i].value);
-        if (s) return s;
-    }
-    return ZS_OK;
+    for (size_t i = 0; !s && i < sizeof fields / sizeof fields[0]; i++)
+        s = zs_json_get_number(rd, obj, where, fields[i].key, fields[i].flags, fields[i].value);
+    return s;
 }
 
 static zs_status get_replicate(const reader *rd, json_t *row, size_t r, zs_regress_lines *out) {
-    if (!json_is_array(row) || json_array_size(row) != 2 * ZS_LAW_N_PARAMS) {
-        char field[64];
-        snprintf(field, sizeof field, "bootstrap.lines[%zu]", r);
-        return bad(rd, field, "10 numbers (slope and intercept of E, A, B, alpha, beta)");
-    }
+    char field[64];
+    snprintf(field, sizeof field, "bootstrap.lines[%zu]", r);
+    if (!json_is_array(row) || json_array_size(row) != 2 * ZS_LAW_N_PARAMS)
+        return zs_json_fail(rd, NULL, field,
+                            "10 numbers (slope and intercept of E, A, B, alpha, beta)");
     for (int p = 0; p < ZS_LAW_N_PARAMS; p++) {
         json_t *m = json_array_get(row, (size_t)(2 * p)),
                *n = json_array_get(row, (size_t)(2 * p + 1));
-        if (!json_is_number(m) || !json_is_number(n)) {
-            char field[64];
-            snprintf(field, sizeof field, "bootstrap.lines[%zu]", r);
-            return bad(rd, field, "10 numbers (slope and intercept of E, A, B, alpha, beta)");
-        }
+        if (!json_is_number(m) || !json_is_number(n))
+            return zs_json_fail(rd, NULL, field,
+                                "10 numbers (slope and intercept of E, A, B, alpha, beta)");
         out->slope[p] = json_number_value(m);
         out->intercept[p] = json_number_value(n);
     }
@@ -264,21 +225,21 @@ static zs_status get_replicate(const reader *rd, json_t *row, size_t r, zs_regre
 
 /* The bootstrap block: null, or replicates, level and one line per replicate. */
 static size_t replicate_count(json_t *boot) {
-    return json_is_object(boot) ? json_array_size(json_object_get(boot, "lines")) : 0;
+    return json_array_size(zs_json_member(boot, "lines"));
 }
 
-static zs_status get_bootstrap(const reader *rd, json_t *boot, zs_regressfile *rf) {
-    if (json_is_null(boot)) return ZS_OK;
-    if (!json_is_object(boot)) return bad(rd, "bootstrap", "null or an object");
-    json_t *lines = json_object_get(boot, "lines");
+static zs_status get_bootstrap(const reader *rd, json_t *root, zs_regressfile *rf) {
+    json_t *boot, *lines = NULL;
+    zs_status s = zs_json_get_object(rd, root, NULL, "bootstrap", NULL, ZS_JSON_NULLABLE, &boot);
+    if (s || !boot) return s;
+    s = zs_json_get_array(rd, boot, "bootstrap.", "lines", ZS_JSON_NONEMPTY, &lines);
+    if (s) return s;
     json_t *count = json_object_get(boot, "replicates");
-    if (!json_is_array(lines) || json_array_size(lines) == 0)
-        return bad(rd, "bootstrap.lines", "a non-empty array");
     if (!json_is_integer(count) || (size_t)json_integer_value(count) != json_array_size(lines))
-        return bad(rd, "bootstrap.replicates", "the number of bootstrap.lines");
-    zs_status s = get_number(rd, boot, "level", "bootstrap", 0, &rf->level);
+        return zs_json_fail(rd, "bootstrap.", "replicates", "the number of bootstrap.lines");
+    s = zs_json_get_number(rd, boot, "bootstrap.", "level", 0, &rf->level);
     if (!s && !(rf->level > 0 && rf->level < 1))
-        s = bad(rd, "bootstrap.level", "a number in (0, 1)");
+        s = zs_json_fail(rd, "bootstrap.", "level", "a number in (0, 1)");
     for (size_t r = 0; !s && r < rf->n_replicates; r++)
         s = get_replicate(rd, json_array_get(lines, r), r, &rf->replicates[r]);
     return s;
@@ -289,30 +250,27 @@ static zs_status read_document(const reader *rd, json_t *root, zs_regressfile *r
     if (s) return s;
     json_t *datasets = json_object_get(root, "datasets");
     if (!json_is_array(datasets) || json_array_size(datasets) < 3)
-        return bad(rd, "datasets", "an array of at least 3 datasets");
-    json_t *boot = json_object_get(root, "bootstrap");
-    s = alloc_arrays(rf, json_array_size(datasets), replicate_count(boot), rd->err);
-    for (size_t d = 0; !s && d < rf->n_datasets; d++)
-        s = get_dataset(rd, json_array_get(datasets, d), d, rf);
-    json_t *regressions = json_object_get(root, "regressions");
-    if (!s && !json_is_object(regressions)) s = bad(rd, "regressions", "an object");
+        return zs_json_fail(rd, NULL, "datasets", "an array of at least 3 datasets");
+    s = alloc_arrays(rf, json_array_size(datasets),
+                     replicate_count(json_object_get(root, "bootstrap")), rd->err);
+    for (size_t d = 0; !s && d < rf->n_datasets; d++) s = get_dataset(rd, datasets, d, rf);
+    json_t *regressions = NULL;
+    if (!s) s = zs_json_get_object(rd, root, NULL, "regressions", NULL, 0, &regressions);
     for (int p = 0; !s && p < ZS_LAW_N_PARAMS; p++)
         s = get_regression(rd, regressions, p, &rf->regression.param[p]);
     if (!s) s = get_law(rd, json_object_get(root, "reference"), "reference", &rf->reference);
-    if (!s) s = get_bootstrap(rd, boot, rf);
+    if (!s) s = get_bootstrap(rd, root, rf);
     return s;
 }
 
 zs_status zs_regressfile_read(zs_regressfile *rf, const char *path, zs_error *err) {
     *rf = (zs_regressfile){0};
-    json_error_t jerr;
-    json_t *root = json_load_file(path, 0, &jerr);
-    if (!root && jerr.line > 0)
-        return zs_fail(err, ZS_ERR_FORMAT, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
-    if (!root) return zs_fail(err, ZS_ERR_IO, "%s: %s", path, jerr.text);
+    json_t *root;
+    zs_status s = zs_json_load(path, 0, &root, err);
+    if (s) return s;
     zs_error local;
-    reader rd = {path, err ? err : &local};
-    zs_status s = read_document(&rd, root, rf);
+    reader rd = {.path = path, .err = err ? err : &local};
+    s = read_document(&rd, root, rf);
     json_decref(root);
     if (s) zs_regressfile_free(rf);
     return s;

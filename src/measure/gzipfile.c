@@ -95,147 +95,112 @@ zs_status zs_gzipfile_write(const zs_gzipfile *gf, const char *path, zs_error *e
 
 /* ---- reader ----------------------------------------------------------------------------- */
 
-/* Fails with "PATH: FIELD: expected WHAT"; field is printf-formatted by the callers. */
-static zs_status bad(zs_error *err, const char *path, const char *field, const char *what) {
-    return zs_fail(err, ZS_ERR_FORMAT, "%s: %s: expected %s", path, field, what);
-}
+typedef zs_json_reader ctx;
 
-/* A non-negative integer member; absent is fine unless required. */
-static zs_status get_count(json_t *obj, const char *key, int required, const char *path,
-                           const char *where, uint64_t *out, zs_error *err) {
-    json_t *v = json_object_get(obj, key);
-    if (!v && !required) return ZS_OK;
-    if (!json_is_integer(v) || json_integer_value(v) < 0) {
-        char field[192];
-        snprintf(field, sizeof field, "%s%s", where, key);
-        return bad(err, path, field, "a non-negative integer");
-    }
-    *out = (uint64_t)json_integer_value(v);
-    return ZS_OK;
-}
+enum { OPT = ZS_JSON_OPTIONAL };
 
-/* A string member, copied; absent or null leaves *out NULL. */
-static zs_status get_string(json_t *obj, const char *key, const char *path, const char *where,
-                            char **out, zs_error *err) {
-    json_t *v = json_object_get(obj, key);
-    if (!v || json_is_null(v)) return ZS_OK;
-    char field[192];
-    snprintf(field, sizeof field, "%s%s", where, key);
-    if (!json_is_string(v)) return bad(err, path, field, "a string");
-    if (!(*out = strdup(json_string_value(v))))
-        return zs_fail(err, ZS_ERR_NOMEM, "out of memory reading %s", path);
-    return ZS_OK;
-}
-
-static zs_status read_options(zs_gzipfile *gf, json_t *o, const char *path, zs_error *err) {
-    if (!o) return ZS_OK;
-    if (!json_is_object(o)) return bad(err, path, "options", "an object");
+static zs_status read_options(zs_gzipfile *gf, const ctx *c, json_t *doc) {
+    json_t *o;
+    zs_status s = zs_json_get_object(c, doc, NULL, "options", NULL, OPT, &o);
+    if (s || !o) return s;
     json_t *mode = json_object_get(o, "mode");
     if (mode && (!json_is_string(mode) || (strcmp(json_string_value(mode), "tokens") != 0 &&
                                            strcmp(json_string_value(mode), "bytes") != 0)))
-        return bad(err, path, "options.mode", "\"tokens\" or \"bytes\"");
+        return zs_json_fail(c, "options.", "mode", "\"tokens\" or \"bytes\"");
     gf->bytes_mode = mode && strcmp(json_string_value(mode), "bytes") == 0;
     uint64_t level = 9, zstd = 0;
-    zs_status s = get_count(o, "sample", 0, path, "options.", &gf->sample, err);
-    if (!s) s = get_count(o, "seed", 0, path, "options.", &gf->seed, err);
-    if (!s) s = get_count(o, "gzip_level", 0, path, "options.", &level, err);
-    if (!s) s = get_count(o, "zstd_level", 0, path, "options.", &zstd, err);
+    const char *p = "options.";
+    s = zs_json_get_uint(c, o, p, "sample", OPT, &gf->sample);
+    if (!s) s = zs_json_get_uint(c, o, p, "seed", OPT, &gf->seed);
+    if (!s) s = zs_json_get_uint(c, o, p, "gzip_level", OPT, &level);
+    if (!s) s = zs_json_get_uint(c, o, p, "zstd_level", OPT, &zstd);
     if (!s)
-        s = get_count(o, gf->bytes_mode ? "chunk_bytes" : "sequence_length", 0, path, "options.",
-                      &gf->window, err);
+        s = zs_json_get_uint(c, o, p, gf->bytes_mode ? "chunk_bytes" : "sequence_length", OPT,
+                             &gf->window);
     gf->gzip_level = (int)level;
     gf->zstd_level = (int)zstd;
     return s;
 }
 
-static zs_status read_entry(zs_gzipfile *gf, zs_gzipfile_entry *e, json_t *obj, size_t i,
-                            const char *path, zs_error *err) {
-    char where[64], field[160];
-    snprintf(where, sizeof where, "files[%zu].", i);
-    e->result.entropy_bits = NAN;
-    e->result.gzip.median = NAN;
-    if (!json_is_object(obj)) {
-        snprintf(field, sizeof field, "files[%zu]", i);
-        return bad(err, path, field, "an object");
-    }
-    json_t *file = json_object_get(obj, "file");
-    snprintf(field, sizeof field, "%sfile", where);
-    if (!json_is_string(file)) return bad(err, path, field, "a string");
-    if (!(e->file = strdup(json_string_value(file))))
-        return zs_fail(err, ZS_ERR_NOMEM, "out of memory reading %s", path);
-    char *sha = NULL;
-    zs_status s = get_string(obj, "sha256", path, where, &sha, err);
-    if (sha) snprintf(e->sha256, sizeof e->sha256, "%s", sha);
-    free(sha);
-    if (!s) s = get_string(obj, "format", path, where, &e->format, err);
-    if (!s) s = get_string(obj, "dtype", path, where, &e->dtype, err);
-    if (s) return s;
-    json_t *h = json_object_get(obj, "H");
-    snprintf(field, sizeof field, "%sH", where);
-    if (!json_is_number(h)) return bad(err, path, field, "a number");
-    e->result.gzip.median = json_number_value(h);
-    /* the size is in tokens, or in bytes for `zipscale gzip --bytes` */
-    s = get_count(obj, gf->bytes_mode ? "bytes" : "tokens", 1, path, where, &e->result.units_total,
-                  err);
-    if (s) return s;
-    /* the optional counts, checked when present */
-    const char *units = gf->bytes_mode ? "bytes" : "tokens";
-    char key[64];
-    snprintf(key, sizeof key, "sequence_%s", units);
-    s = get_count(obj, key, 0, path, where, &e->result.window_units, err);
-    if (!s)
-        s = get_count(obj, "raw_bytes_per_sequence", 0, path, where,
-                      &e->result.raw_bytes_per_window, err);
-    if (!s) s = get_count(obj, "sequences_total", 0, path, where, &e->result.windows_total, err);
-    snprintf(key, sizeof key, "tail_%s_ignored", units);
-    if (!s) s = get_count(obj, key, 0, path, where, &e->result.tail_units, err);
-    snprintf(key, sizeof key, "distinct_%s", units);
-    if (!s) s = get_count(obj, key, 0, path, where, &e->result.distinct_symbols, err);
-    if (s) return s;
-    snprintf(key, sizeof key, "unigram_entropy_bits_per_%s", gf->bytes_mode ? "byte" : "token");
-    json_t *entropy = json_object_get(obj, key);
-    snprintf(field, sizeof field, "%s%s", where, key);
-    if (entropy && !json_is_number(entropy)) return bad(err, path, field, "a number");
-    if (entropy) e->result.entropy_bits = json_number_value(entropy);
+/* Every sampled sequence's gzip ratio (absent or null: none). */
+static zs_status read_ratios(const ctx *c, json_t *obj, const char *where, zs_measure_result *r,
+                             zs_error *err) {
     json_t *ratios = json_object_get(obj, "gzip_ratios");
     if (!ratios || json_is_null(ratios)) return ZS_OK;
-    snprintf(field, sizeof field, "%sgzip_ratios", where);
-    if (!json_is_array(ratios)) return bad(err, path, field, "an array of numbers");
+    if (!json_is_array(ratios)) return zs_json_fail(c, where, "gzip_ratios", "an array of numbers");
     size_t n = json_array_size(ratios);
     if (n == 0) return ZS_OK;
-    if (!(e->result.gzip_ratios = zs_alloc(n * sizeof(double), "gzip ratios", err)))
-        return ZS_ERR_NOMEM;
+    if (!(r->gzip_ratios = zs_alloc(n * sizeof(double), "gzip ratios", err))) return ZS_ERR_NOMEM;
     for (size_t k = 0; k < n; k++) {
         json_t *v = json_array_get(ratios, k);
         if (!json_is_number(v)) {
-            snprintf(field, sizeof field, "%sgzip_ratios[%zu]", where, k);
-            return bad(err, path, field, "a number");
+            char field[64];
+            snprintf(field, sizeof field, "gzip_ratios[%zu]", k);
+            return zs_json_fail(c, where, field, "a number");
         }
-        e->result.gzip_ratios[k] = json_number_value(v);
+        r->gzip_ratios[k] = json_number_value(v);
     }
-    e->result.gzip.n = n;
+    r->gzip.n = n;
     return ZS_OK;
 }
 
-static zs_status read_doc(zs_gzipfile *gf, json_t *doc, const char *path, zs_error *err) {
+static zs_status read_entry(zs_gzipfile *gf, zs_gzipfile_entry *e, json_t *files, size_t i,
+                            const ctx *c) {
+    char where[64];
+    e->result.entropy_bits = NAN;
+    e->result.gzip.median = NAN;
+    zs_measure_result *r = &e->result;
+    int opt_null = OPT | ZS_JSON_NULLABLE;
+    char *sha = NULL;
+    json_t *obj;
+    zs_status s = zs_json_get_element(c, files, "files", i, where, sizeof where, &obj);
+    if (!s) s = zs_json_get_string(c, obj, where, "file", 0, &e->file);
+    if (!s) s = zs_json_get_string(c, obj, where, "sha256", opt_null, &sha);
+    if (sha) snprintf(e->sha256, sizeof e->sha256, "%s", sha);
+    free(sha);
+    if (!s) s = zs_json_get_string(c, obj, where, "format", opt_null, &e->format);
+    if (!s) s = zs_json_get_string(c, obj, where, "dtype", opt_null, &e->dtype);
+    if (!s) s = zs_json_get_number(c, obj, where, "H", 0, &r->gzip.median);
+    /* the size is in tokens, or in bytes for `zipscale gzip --bytes` */
+    const char *units = gf->bytes_mode ? "bytes" : "tokens";
+    if (!s) s = zs_json_get_uint(c, obj, where, units, 0, &r->units_total);
+    /* the optional counts, checked when present */
+    char key[64];
+    snprintf(key, sizeof key, "sequence_%s", units);
+    if (!s) s = zs_json_get_uint(c, obj, where, key, OPT, &r->window_units);
+    if (!s)
+        s = zs_json_get_uint(c, obj, where, "raw_bytes_per_sequence", OPT,
+                             &r->raw_bytes_per_window);
+    if (!s) s = zs_json_get_uint(c, obj, where, "sequences_total", OPT, &r->windows_total);
+    snprintf(key, sizeof key, "tail_%s_ignored", units);
+    if (!s) s = zs_json_get_uint(c, obj, where, key, OPT, &r->tail_units);
+    snprintf(key, sizeof key, "distinct_%s", units);
+    if (!s) s = zs_json_get_uint(c, obj, where, key, OPT, &r->distinct_symbols);
+    snprintf(key, sizeof key, "unigram_entropy_bits_per_%s", gf->bytes_mode ? "byte" : "token");
+    if (!s) s = zs_json_get_number(c, obj, where, key, OPT, &r->entropy_bits);
+    if (!s) s = read_ratios(c, obj, where, r, c->err);
+    return s;
+}
+
+static zs_status read_doc(zs_gzipfile *gf, json_t *doc, const ctx *c) {
+    const char *path = c->path;
+    zs_error *err = c->err;
     const char *command = json_string_value(json_object_get(doc, "command"));
     if (!command || strcmp(command, "gzip") != 0)
         return zs_fail(err, ZS_ERR_FORMAT,
                        "%s: not a gzip results file (expected \"command\": \"gzip\")", path);
-    zs_status s = read_options(gf, json_object_get(doc, "options"), path, err);
+    json_t *files = NULL;
+    zs_status s = read_options(gf, c, doc);
+    if (!s) s = zs_json_get_array(c, doc, NULL, "files", ZS_JSON_NONEMPTY, &files);
     if (s) return s;
-    json_t *files = json_object_get(doc, "files");
-    if (!json_is_array(files) || json_array_size(files) == 0)
-        return bad(err, path, "files", "a non-empty array");
     /* without options, the size key tells the mode */
     if (!json_object_get(doc, "options"))
         gf->bytes_mode = json_object_get(json_array_get(files, 0), "bytes") != NULL;
     size_t n = json_array_size(files);
-    if (!(gf->files = calloc(n, sizeof *gf->files)))
-        return zs_fail(err, ZS_ERR_NOMEM, "out of memory reading %s", path);
+    if (!(gf->files = calloc(n, sizeof *gf->files))) return zs_json_nomem(c);
     for (size_t i = 0; !s && i < n; i++) {
         gf->n_files = i + 1;
-        s = read_entry(gf, &gf->files[i], json_array_get(files, i), i, path, err);
+        s = read_entry(gf, &gf->files[i], files, i, c);
     }
     return s;
 }
@@ -243,13 +208,11 @@ static zs_status read_doc(zs_gzipfile *gf, json_t *doc, const char *path, zs_err
 zs_status zs_gzipfile_read(zs_gzipfile *gf, const char *path, zs_error *err) {
     memset(gf, 0, sizeof *gf);
     gf->gzip_level = 9;
-    json_error_t jerr;
-    json_t *doc = json_load_file(path, 0, &jerr);
-    if (!doc)
-        return zs_fail(err, ZS_ERR_FORMAT, "%s:%d:%d: bad JSON: %s", path, jerr.line, jerr.column,
-                       jerr.text);
-    zs_status s = json_is_object(doc) ? read_doc(gf, doc, path, err)
-                                      : bad(err, path, "the document", "a JSON object");
+    json_t *doc;
+    zs_status s = zs_json_load(path, 0, &doc, err);
+    if (s) return s;
+    ctx c = {.path = path, .err = err};
+    s = read_doc(gf, doc, &c);
     json_decref(doc);
     if (s) zs_gzipfile_free(gf);
     return s;

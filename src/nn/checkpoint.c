@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json.h"
+
 #define FORMAT_NAME "zipscale-checkpoint"
 #define FORMAT_VERSION "1"
 #define MOMENT_NAME_MAX (ZS_TENSOR_NAME_MAX + 8) /* "adamw.m." + a layout name */
@@ -230,10 +232,11 @@ static zs_status check_format(const zs_safetensors *st, zs_error *err) {
     return ZS_OK;
 }
 
+/* Fails with "PATH: metadata 'model': field 'FIELD': expected WHAT". */
 static zs_status bad_model(const zs_safetensors *st, const char *field, const char *what,
                            zs_error *err) {
-    return zs_fail(err, ZS_ERR_FORMAT, "%s: metadata 'model': field '%s': expected %s",
-                   zs_safetensors_path(st), field, what);
+    zs_json_reader rd = {zs_safetensors_path(st), err, "metadata 'model'", 1};
+    return zs_json_fail(&rd, NULL, field, what);
 }
 
 static zs_status parse_kind(const zs_safetensors *st, json_t *obj, zs_model_config *cfg,

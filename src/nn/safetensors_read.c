@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json.h"
+
 typedef struct {
     zs_safetensors_tensor t;
     uint64_t begin, end; /* data_offsets, relative to the data start */
@@ -32,10 +34,13 @@ static const char *shape_text(char *buf, size_t cap, int ndim, const uint64_t *s
     return buf;
 }
 
+/* Fails with "PATH: tensor 'NAME': field 'FIELD': expected WHAT". */
 static zs_status bad_field(const zs_safetensors *st, const char *name, const char *field,
                            const char *what, zs_error *err) {
-    return zs_fail(err, ZS_ERR_FORMAT, "%s: tensor '%s': field '%s': expected %s", st->path, name,
-                   field, what);
+    char label[ZS_ERROR_MSG_MAX];
+    snprintf(label, sizeof label, "tensor '%s'", name);
+    zs_json_reader rd = {st->path, err, label, 1};
+    return zs_json_fail(&rd, NULL, field, what);
 }
 
 static zs_status parse_dtype(const zs_safetensors *st, const char *name, json_t *obj,

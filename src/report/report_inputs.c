@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "core/json.h"
 #include "report/report_internal.h"
 #include "zipscale/measure.h"
 
@@ -29,15 +30,11 @@ static const char *extension(const char *path) {
 
 static zs_status detect_json(const char *path, zs_report_kind *kind, json_t **doc_out,
                              zs_error *err) {
-    json_error_t jerr;
-    json_t *doc = json_load_file(path, 0, &jerr);
-    if (!doc && jerr.line < 0) return zs_fail(err, ZS_ERR_IO, "%s: %s", path, jerr.text);
-    if (!doc)
-        return zs_fail(err, ZS_ERR_FORMAT, "%s:%d:%d: bad JSON: %s", path, jerr.line, jerr.column,
-                       jerr.text);
+    json_t *doc;
+    zs_status s = zs_json_load(path, 0, &doc, err);
+    if (s) return s;
     const char *format = json_string_value(json_object_get(doc, "format"));
     const char *command = json_string_value(json_object_get(doc, "command"));
-    zs_status s = ZS_OK;
     if (format && strcmp(format, "zipscale-law") == 0)
         *kind = ZS_REPORT_LAW;
     else if (format && strcmp(format, "zipscale-regression") == 0)

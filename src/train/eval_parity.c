@@ -4,15 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json.h"
 #include "train/train_internal.h"
 
-/* An integer field of the stored options (written as json_integer of the uint64_t). */
-static zs_status integer(const json_t *o, const char *path, const char *key, uint64_t *out,
-                         zs_error *err) {
+/* An integer field of the stored options (written as json_integer of the uint64_t, so a
+ * seed above 2^63 - 1 reads back from a negative integer). */
+static zs_status integer(const zs_json_reader *rd, json_t *o, const char *key, uint64_t *out) {
     json_t *v = json_object_get(o, key);
-    if (!json_is_integer(v))
-        return zs_fail(err, ZS_ERR_FORMAT,
-                       "%s: metadata \"train.options\": \"%s\": expected an integer", path, key);
+    if (!json_is_integer(v)) return zs_json_fail(rd, NULL, key, "an integer");
     *out = (uint64_t)json_integer_value(v);
     return ZS_OK;
 }
@@ -25,25 +24,22 @@ static zs_status stored_options(const zs_safetensors *st, const char *path, zs_t
     json_t *j = text ? json_loads(text, 0, &jerr) : NULL;
     if (!json_is_object(j)) {
         json_decref(j);
-        return zs_fail(
-            err, ZS_ERR_FORMAT,
-            "%s: metadata \"train.options\": expected the run's options as a JSON object", path);
+        return zs_fail(err, ZS_ERR_FORMAT,
+                       "%s: metadata 'train.options': expected the run's options as a JSON object",
+                       path);
     }
     zs_train_opts_init(o);
     o->model.kind = ZS_MODEL_MLP;
     o->batch = 1;
     zs_parity_spec *p = &o->parity;
-    json_t *zipf = json_object_get(j, "zipf_exponent");
-    zs_status s = integer(j, path, "tasks", &p->n_tasks, err);
-    if (!s) s = integer(j, path, "bits", &p->n_bits, err);
-    if (!s) s = integer(j, path, "k", &p->k, err);
-    if (!s) s = integer(j, path, "seed", &p->seed, err);
-    if (!s) s = integer(j, path, "test_size", &o->test_size, err);
-    if (!s) s = integer(j, path, "eval_per_subtask", &o->eval_per_subtask, err);
-    if (!s && !json_is_number(zipf))
-        s = zs_fail(err, ZS_ERR_FORMAT,
-                    "%s: metadata \"train.options\": \"zipf_exponent\": expected a number", path);
-    if (!s) p->zipf_exponent = json_number_value(zipf);
+    zs_json_reader rd = {path, err, "metadata 'train.options'", 1};
+    zs_status s = integer(&rd, j, "tasks", &p->n_tasks);
+    if (!s) s = integer(&rd, j, "bits", &p->n_bits);
+    if (!s) s = integer(&rd, j, "k", &p->k);
+    if (!s) s = integer(&rd, j, "seed", &p->seed);
+    if (!s) s = integer(&rd, j, "test_size", &o->test_size);
+    if (!s) s = integer(&rd, j, "eval_per_subtask", &o->eval_per_subtask);
+    if (!s) s = zs_json_get_number(&rd, j, NULL, "zipf_exponent", 0, &p->zipf_exponent);
     json_decref(j);
     return s;
 }

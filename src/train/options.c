@@ -129,10 +129,9 @@ zs_status zs_train_options_compare(const char *ckpt_path, const char *stored_jso
     json_t *stored = stored_json ? json_loads(stored_json, 0, &jerr) : NULL;
     if (!json_is_object(stored)) {
         json_decref(stored);
-        return zs_fail(
-            err, ZS_ERR_FORMAT,
-            "%s: metadata \"train.options\": expected the run's options as a JSON object",
-            ckpt_path);
+        return zs_fail(err, ZS_ERR_FORMAT,
+                       "%s: metadata 'train.options': expected the run's options as a JSON object",
+                       ckpt_path);
     }
     zs_status s = ZS_OK;
     const char *key;
