@@ -932,3 +932,13 @@ Test(cli, import_usage_errors) {
     cr_assert(strstr(r.err, "missing.txt: cannot open: No such file or directory"), "%s", r.err);
     zs_run_free(&r);
 }
+
+/* The error contract, rule 4: free and close accept NULL and a zeroed struct. */
+Test(contract, tokens_free_and_close_accept_null_and_zeroed) {
+    zs_sidecar_free(NULL);
+    zs_tokens_close(NULL);
+    zs_sidecar sc = {0};
+    zs_sidecar_free(&sc);
+    zs_tokens t = {0};
+    zs_tokens_close(&t);
+}

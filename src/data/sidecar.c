@@ -27,6 +27,7 @@ void zs_sidecar_init(zs_sidecar *sc) {
 }
 
 void zs_sidecar_free(zs_sidecar *sc) {
+    if (!sc) return;
     free(sc->generator);
     free(sc->params_json);
     free(sc->version);
@@ -148,7 +149,9 @@ zs_status zs_sidecar_read(const char *data_path, zs_sidecar *sc, int *found, zs_
     json_error_t jerr;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     zs_status s;
-    if (!root) {
+    if (!root && json_error_code(&jerr) == json_error_cannot_open_file) {
+        s = zs_fail(err, ZS_ERR_IO, "%s: cannot read: %s", path, jerr.text);
+    } else if (!root) {
         s = zs_fail(err, ZS_ERR_FORMAT, "%s:%d:%d: invalid JSON: %s", path, jerr.line, jerr.column,
                     jerr.text);
     } else if (!json_is_object(root)) {

@@ -116,6 +116,8 @@ static zs_status scan_ids(const zs_tokens *t, uint64_t vocab_size, const char *v
 
 zs_status zs_tokens_id_range(const zs_tokens *t, uint64_t *min_id, uint64_t *max_id,
                              zs_error *err) {
+    if (min_id) *min_id = 0;
+    if (max_id) *max_id = 0;
     if (t->n_tokens == 0)
         return zs_fail(err, ZS_ERR_RANGE, "%s: no tokens, so no id range", t->path);
     return scan_ids(t, 0, NULL, min_id, max_id, err);
@@ -315,6 +317,7 @@ zs_status zs_tokens_open(zs_tokens *t, const char *path, const zs_tokens_open_op
 }
 
 void zs_tokens_close(zs_tokens *t) {
+    if (!t) return;
     zs_mmap_close(&t->map);
     zs_sidecar_free(&t->sidecar);
     free(t->path);

@@ -84,6 +84,7 @@ zs_status zs_gzipfile_format(const zs_gzipfile *gf, char **text, size_t *len, zs
 }
 
 zs_status zs_gzipfile_write(const zs_gzipfile *gf, const char *path, zs_error *err) {
+    if (!path) return zs_fail(err, ZS_ERR_USAGE, "gzip results: path is NULL, expected a file");
     char *text;
     size_t len;
     zs_status s = zs_gzipfile_format(gf, &text, &len, err);
@@ -246,6 +247,8 @@ zs_status zs_gzipfile_read(zs_gzipfile *gf, const char *path, zs_error *err) {
     gf->gzip_level = 9;
     json_error_t jerr;
     json_t *doc = json_load_file(path, 0, &jerr);
+    if (!doc && json_error_code(&jerr) == json_error_cannot_open_file)
+        return zs_fail(err, ZS_ERR_IO, "%s: cannot read: %s", path, jerr.text);
     if (!doc)
         return zs_fail(err, ZS_ERR_FORMAT, "%s:%d:%d: bad JSON: %s", path, jerr.line, jerr.column,
                        jerr.text);
@@ -257,6 +260,7 @@ zs_status zs_gzipfile_read(zs_gzipfile *gf, const char *path, zs_error *err) {
 }
 
 void zs_gzipfile_free(zs_gzipfile *gf) {
+    if (!gf) return;
     for (size_t i = 0; gf->files && i < gf->n_files; i++) {
         free(gf->files[i].file);
         free(gf->files[i].format);
