@@ -144,7 +144,8 @@ zs_status zs_pcfg_sample(const zs_pcfg *g, const zs_pcfg_sample_opts *opts, uint
 /* Writes sampled documents: tokens to tokens_path (.npy documents x context, .bin, else
  * raw; dtype from the vocabulary) with a sidecar (generator "pcfg"; params from
  * zs_pcfg_sample_provenance), and labels (if non-NULL) as int32 .npy to labels_path.
- * Atomic: a failure leaves neither file. grammar_name is recorded as given.
+ * Atomic: a failure leaves both old files as they were (the labels are renamed into
+ * place last). grammar_name is recorded as given.
  * Errors: those of zs_pcfg_sample_provenance and zs_tokens_write (ZS_ERR_USAGE, ZS_ERR_RANGE,
  * ZS_ERR_IO). */
 zs_status zs_pcfg_write_sample(const zs_pcfg *g, const char *grammar_name,

@@ -108,9 +108,9 @@ zs_status zs_tokens_id_range(const zs_tokens *t, uint64_t *min_id, uint64_t *max
 
 /* Writing: ids are uint32 in memory, converted to dtype on the way out (an id that
  * does not fit dtype is an error). Written atomically; the sidecar (if non-NULL) goes
- * to `<path>.json`, also atomically, after the data, with n_tokens (and, for 2-D, context)
- * filled in from the layout. With a NULL sidecar a stale `<path>.json` is removed, so a
- * sidecar never describes other data than its file's. */
+ * to `<path>.json`, also atomically, before the data is renamed into place, with n_tokens
+ * (and, for 2-D, context) filled in from the layout. With a NULL sidecar a stale `<path>.json` is
+ * removed, so a sidecar never describes other data than its file's. */
 typedef struct {
     zs_token_format format;
     zs_dtype dtype;
@@ -121,7 +121,8 @@ typedef struct {
 /* Errors: ZS_ERR_USAGE (a layout with a bad dtype, ndim, a 2-D non-npy format, or a shape
  * that overflows; a sidecar whose params_json or extra_json is not an object's text),
  * ZS_ERR_RANGE (an id does not fit the dtype), ZS_ERR_IO (cannot write or rename a file, or
- * remove a stale sidecar). When the sidecar fails the data file is removed. */
+ * remove a stale sidecar). A failure leaves the old file and sidecar as they were, except
+ * that a failed final rename removes the new sidecar. */
 zs_status zs_tokens_write(const char *path, const uint32_t *ids, const zs_tokens_layout *layout,
                           const zs_sidecar *sidecar, zs_error *err);
 /* Writes any array already in `dtype` (e.g. int32 rule labels) as .npy, without a sidecar

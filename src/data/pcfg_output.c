@@ -1,12 +1,12 @@
 /* Sampled PCFG documents to disk: the token file with its provenance sidecar (grammar,
  * knobs, bounds, drop statistics) and the optional rule labels. Shared by `pcfg sample`,
  * `demo` and, later, sweeps, so every PCFG dataset records the same provenance. */
+#include "data/token_formats.h"
 #include "zipscale/pcfg.h"
 #include "zipscale/tokens.h"
 
 #include <jansson.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 static json_t *knobs_json(const zs_pcfg *g) {
     zs_pcfg_knobs k;
@@ -69,12 +69,17 @@ zs_status zs_pcfg_write_sample(const zs_pcfg *g, const char *grammar_name,
     sc.separator_id = 0;
     sc.context = o->context;
     sc.n_tokens = n;
-    /* Labels first: if the tokens then fail, the labels go too, so a failed run leaves
-     * neither file. */
+    /* Labels are written first but renamed into place last: if the tokens fail, the labels'
+     * temporary file goes and both old files stay as they were. */
     uint64_t shape[2] = {documents, o->context};
-    if (labels) st = zs_npy_write(labels_path, ZS_DTYPE_I32, 2, shape, labels, err);
-    if (st == ZS_OK && (st = zs_tokens_write(tokens_path, tokens, &layout, &sc, err)) && labels)
-        unlink(labels_path);
+    zs_atomic_file lf = {0};
+    if (labels)
+        st = zs_npy_write_uncommitted(&lf, labels_path, ZS_DTYPE_I32, 2, shape, labels, err);
+    if (st == ZS_OK) st = zs_tokens_write(tokens_path, tokens, &layout, &sc, err);
+    if (st != ZS_OK)
+        zs_atomic_abort(&lf);
+    else if (labels)
+        st = zs_atomic_commit(&lf, err);
     free(params_text);
     return st;
 }
