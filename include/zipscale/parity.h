@@ -117,7 +117,8 @@ static inline uint64_t zs_parity_packed_bytes(const zs_parity_task *task) {
     return (zs_parity_input_len(task) + 7) / 8;
 }
 /* Row r's input vector packed as numpy.packbits does by default: element e goes to byte
- * e / 8, bit 7 - e % 8 (most significant first); padding bits are zero. */
+ * e / 8, bit 7 - e % 8 (most significant first); padding bits are zero. out holds
+ * zs_parity_packed_bytes(task) bytes. */
 void zs_parity_pack_input(const zs_parity_task *task, const zs_parity_batch *batch, uint64_t row,
                           uint8_t *out);
 /* Every row packed so: out is (n_examples, zs_parity_packed_bytes) bytes, row-major;

@@ -59,10 +59,12 @@ uint32_t zs_pcfg_n_nonterminals(const zs_pcfg *g); /* every nonterminal, start i
 uint32_t zs_pcfg_n_terminals(const zs_pcfg *g);    /* terminal ids are 0..n-1 */
 uint32_t zs_pcfg_n_rules(const zs_pcfg *g);        /* productions, in file order */
 uint32_t zs_pcfg_start(const zs_pcfg *g);          /* index of the start nonterminal */
+/* nonterminal < zs_pcfg_n_nonterminals. */
 const char *zs_pcfg_nonterminal_name(const zs_pcfg *g, uint32_t nonterminal);
 /* 1 when every terminal is a decimal integer (then terminal id = its value). */
 int zs_pcfg_integer_terminals(const zs_pcfg *g);
-/* Writes terminal `id`'s text (without quotes) into buf; returns buf. */
+/* Writes terminal `id`'s text (without quotes) into buf, truncated to size; returns buf.
+ * id < zs_pcfg_n_terminals. */
 const char *zs_pcfg_terminal_name(const zs_pcfg *g, uint32_t id, char *buf, size_t size);
 /* 1 and *knobs filled when the grammar was generated or its file records the knobs. */
 int zs_pcfg_knobs_get(const zs_pcfg *g, zs_pcfg_knobs *knobs);

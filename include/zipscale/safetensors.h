@@ -58,7 +58,8 @@ typedef struct zs_safetensors zs_safetensors;
 zs_status zs_safetensors_open(zs_safetensors **out, const char *path, zs_error *err);
 void zs_safetensors_close(zs_safetensors *st);
 size_t zs_safetensors_count(const zs_safetensors *st);
-/* The i-th tensor in file order (data points into the map; not necessarily aligned). */
+/* The i-th tensor in file order (data points into the map; not necessarily aligned);
+ * NULL when i >= zs_safetensors_count. */
 const zs_safetensors_tensor *zs_safetensors_tensor_at(const zs_safetensors *st, size_t i);
 /* The tensor of that name, or NULL. */
 const zs_safetensors_tensor *zs_safetensors_find(const zs_safetensors *st, const char *name);

@@ -118,9 +118,10 @@ typedef struct {
     uint64_t shape[2]; /* 2-D: documents x context */
 } zs_tokens_layout;
 
-/* Errors: ZS_ERR_USAGE (a layout with a bad dtype, ndim, a 2-D non-npy format, or a shape
- * that overflows; a sidecar whose params_json or extra_json is not an object's text),
- * ZS_ERR_RANGE (an id does not fit the dtype), ZS_ERR_IO (cannot write or rename a file, or
+/* Errors: ZS_ERR_USAGE (a layout with a bad dtype, ndim, a 2-D non-npy format, a .bin not of
+ * uint16 or uint32, or a shape that overflows; a sidecar whose params_json or extra_json is
+ * not an object's text), ZS_ERR_RANGE (an id does not fit the dtype, or a .bin of 2^31
+ * tokens or more), ZS_ERR_IO (cannot write or rename a file, or
  * remove a stale sidecar). A failure leaves the old file and sidecar as they were, except
  * that a failed final rename removes the new sidecar. */
 zs_status zs_tokens_write(const char *path, const uint32_t *ids, const zs_tokens_layout *layout,
@@ -148,7 +149,8 @@ zs_status zs_tokens_count_distinct(const zs_tokens *t, uint64_t *n_distinct, zs_
  * in *dropped_bytes. The sidecar records generator "bytes" and params {source,
  * source_bytes, source_sha256, dropped_bytes}.
  * Errors: ZS_ERR_IO (cannot open or map src_path, or write out_path or its sidecar),
- * ZS_ERR_USAGE (context > 0 with an output that is not .npy). */
+ * ZS_ERR_USAGE (context > 0 with an output that is not .npy), ZS_ERR_RANGE (a .bin output
+ * of 2^31 bytes or more). */
 zs_status zs_tokens_import_bytes(const char *src_path, const char *out_path, uint64_t context,
                                  uint64_t *dropped_bytes, zs_error *err);
 

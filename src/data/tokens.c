@@ -321,9 +321,7 @@ void zs_tokens_close(zs_tokens *t) {
     zs_mmap_close(&t->map);
     zs_sidecar_free(&t->sidecar);
     free(t->path);
-    t->path = NULL;
-    t->tokens = NULL;
-    t->n_tokens = 0;
+    memset(t, 0, sizeof *t);
 }
 
 /* ---- writing ---- */
