@@ -216,3 +216,31 @@ Test(path, stem_drops_folders_and_last_extension) {
         free(stem);
     }
 }
+
+/* The error contract, rule 4: free and close accept NULL and a zeroed struct. */
+Test(contract, core_free_and_close_accept_null_and_zeroed) {
+    zs_alias_free(NULL);
+    zs_mmap_close(NULL);
+    zs_atomic_abort(NULL);
+    zs_alias table = {0};
+    zs_alias_free(&table);
+    zs_mmap map = {0};
+    zs_mmap_close(&map);
+    zs_atomic_file file = {0};
+    zs_atomic_abort(&file);
+}
+
+/* Rule 3: a failed call leaves its outputs empty. */
+Test(contract, core_failures_leave_outputs_empty) {
+    zs_error err;
+    char hex[65] = "x";
+    cr_assert_eq(zs_sha256_file("/nonexistent/zipscale", hex, &err), ZS_ERR_IO);
+    cr_assert_str_eq(hex, "");
+    zs_summary s = {.n = 7};
+    cr_assert_eq(zs_summarize(NULL, 0, &s, &err), ZS_ERR_RANGE);
+    cr_assert_eq(s.n, 0);
+    zs_alias t;
+    double w[2] = {0, 0};
+    cr_assert_eq(zs_alias_init(&t, w, 2, &err), ZS_ERR_RANGE);
+    cr_assert_null(t.threshold);
+}

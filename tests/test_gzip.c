@@ -868,3 +868,19 @@ Test(gzipfile, report_rejects_negative_tokens) {
     cr_assert(strstr(r.err, "files[0].tokens"), "%s", r.err);
     zs_run_free(&r);
 }
+
+/* The error contract: free accepts NULL and a zeroed struct; the writer never prints. */
+Test(contract, measure_free_accepts_null_and_zeroed) {
+    zs_gzip_stream_free(NULL);
+    zs_zstd_stream_free(NULL);
+    zs_measure_result_free(NULL);
+    zs_gzipfile_free(NULL);
+    zs_measure_result r = {0};
+    zs_measure_result_free(&r);
+    zs_gzipfile gf = {0};
+    zs_gzipfile_free(&gf);
+    zs_error err;
+    cr_assert_eq(zs_gzipfile_write(&gf, NULL, &err), ZS_ERR_USAGE);
+    cr_assert_eq(zs_gzipfile_read(&gf, "/nonexistent/gzip.json", &err), ZS_ERR_IO);
+    cr_assert_eq(gf.n_files, 0);
+}

@@ -765,3 +765,22 @@ Test(parity_cli, numpy_cross_check_every_stream) {
               "%s", r.out);
     zs_run_free(&r);
 }
+
+/* The error contract: free accepts NULL and a zeroed struct, and leaves the struct zeroed. */
+Test(contract, parity_free_accepts_null_and_zeroes) {
+    zs_parity_free(NULL);
+    zs_parity_batch_free(NULL);
+    zs_parity_task task = {0};
+    zs_parity_free(&task);
+    zs_parity_spec spec = {.n_tasks = 3, .n_bits = 8, .k = 2, .zipf_exponent = 1.4, .seed = 1};
+    zs_error err;
+    cr_assert_eq(zs_parity_init(&task, &spec, &err), ZS_OK, "%s", err.msg);
+    zs_parity_batch batch;
+    cr_assert_eq(zs_parity_batch_init(&batch, &task, 4, &err), ZS_OK, "%s", err.msg);
+    zs_parity_batch_free(&batch);
+    cr_assert_eq(batch.words_per_example, 0);
+    zs_parity_batch_free(&batch);
+    zs_parity_free(&task);
+    cr_assert_eq(task.spec.n_tasks, 0);
+    zs_parity_free(&task);
+}

@@ -839,3 +839,38 @@ Test(pcfg_cli, supercritical_grammar_is_flagged) {
     cr_assert_null(strstr(r.out, "nan"), "%s", r.out);
     zs_run_free(&r);
 }
+
+/* ---- the error contract ------------------------------------------------------------------ */
+
+Test(contract, pcfg_free_accepts_null_and_zeroed) {
+    zs_pcfg_free(NULL);
+    zs_pcfg_analysis_free(NULL);
+    zs_pcfg_analysis a = {0};
+    zs_pcfg_analysis_free(&a);
+}
+
+Test(pcfg_output, knobs_json_reports_through_status) {
+    zs_pcfg *g = generate(2, 3, 4, 5, 6);
+    zs_error err;
+    char *text = NULL;
+    cr_assert_eq(zs_pcfg_knobs_json(g, &text, &err), ZS_OK, "%s", err.msg);
+    cr_assert_str_eq(text, "{\"nonterminals\":2,\"terminals\":3,\"max_options\":4,"
+                           "\"max_length\":5,\"seed\":6}");
+    free(text);
+    zs_pcfg_free(g);
+    g = parse("S -> 'a' [1.0]\n");
+    cr_assert_eq(zs_pcfg_knobs_json(g, &text, &err), ZS_OK, "%s", err.msg);
+    cr_assert_str_eq(text, "null");
+    free(text);
+    zs_pcfg_sample_opts o;
+    zs_pcfg_sample_opts_init(&o);
+    zs_pcfg_sample_stats stats = {0};
+    text = (char *)"stale";
+    cr_assert_eq(zs_pcfg_sample_provenance(g, NULL, &o, &stats, NULL, &text, &err), ZS_ERR_USAGE);
+    cr_assert_null(text);
+    cr_assert_eq(zs_pcfg_sample_provenance(g, "g.pcfg", &o, &stats, NULL, &text, &err), ZS_OK, "%s",
+                 err.msg);
+    cr_assert(strstr(text, "\"grammar\":\"g.pcfg\""), "%s", text);
+    free(text);
+    zs_pcfg_free(g);
+}

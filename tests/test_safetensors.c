@@ -636,3 +636,20 @@ Test(safetensors_write, failing_write_leaves_the_old_file_and_no_temporary) {
     free(now);
     free(old);
 }
+
+/* The error contract, rule 4: free and close accept NULL and a zeroed struct. */
+Test(contract, nn_free_and_close_accept_null_and_zeroed) {
+    zs_layout_free(NULL);
+    zs_gpt_free(NULL);
+    zs_mlp_free(NULL);
+    zs_adamw_free(NULL);
+    zs_safetensors_close(NULL);
+    zs_layout layout = {0};
+    zs_layout_free(&layout);
+    zs_adamw opt = {0};
+    zs_adamw_free(&opt);
+    zs_safetensors *st = (zs_safetensors *)&opt; /* overwritten by the failed open */
+    zs_error err;
+    cr_assert_eq(zs_safetensors_open(&st, "/nonexistent/x.safetensors", &err), ZS_ERR_IO);
+    cr_assert_null(st);
+}

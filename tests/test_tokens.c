@@ -933,3 +933,35 @@ Test(cli, import_usage_errors) {
     cr_assert(strstr(r.err, "missing.txt: cannot open: No such file or directory"), "%s", r.err);
     zs_run_free(&r);
 }
+
+/* The error contract, rule 4: free and close accept NULL and a zeroed struct. */
+Test(contract, tokens_free_and_close_accept_null_and_zeroed) {
+    zs_sidecar_free(NULL);
+    zs_tokens_close(NULL);
+    zs_sidecar sc = {0};
+    zs_sidecar_free(&sc);
+    zs_tokens t = {0};
+    zs_tokens_close(&t);
+}
+
+/* Rule 3: a write whose sidecar fails leaves the old data file and sidecar as they were. */
+Test(contract, failed_sidecar_keeps_the_old_file) {
+    const char *data = zs_test_path("keep.npy");
+    uint32_t old_ids[2] = {4, 5}, new_ids[3] = {1, 2, 3};
+    zs_tokens_layout l = {ZS_FORMAT_NPY, ZS_DTYPE_U8, 1, {2, 0}};
+    zs_sidecar sc;
+    zs_sidecar_init(&sc);
+    sc.vocab_size = 6;
+    zs_error err;
+    cr_assert_eq(zs_tokens_write(data, old_ids, &l, &sc, &err), ZS_OK, "%s", err.msg);
+    sc.params_json = "[1, 2]"; /* not an object: the sidecar write fails */
+    l.shape[0] = 3;
+    cr_assert_eq(zs_tokens_write(data, new_ids, &l, &sc, &err), ZS_ERR_USAGE);
+    zs_tokens t;
+    cr_assert_eq(zs_tokens_open(&t, data, NULL, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(t.n_tokens, 2);
+    cr_assert_eq(zs_tokens_at(&t, 1), 5);
+    cr_assert_eq(t.has_sidecar, 1);
+    cr_assert_eq(t.sidecar.n_tokens, 2);
+    zs_tokens_close(&t);
+}

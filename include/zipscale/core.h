@@ -59,11 +59,11 @@ typedef struct {
 } zs_error;
 
 /* Records `code` and a printf-style message in err (if non-NULL), with no field;
- * returns code. */
+ * returns code. Errors: none of its own (it returns `code`). */
 zs_status zs_fail(zs_error *err, zs_status code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* zs_fail that also records the field at fault (err->field): for an option whose value
- * is wrong, so the caller can name it in its own terms. */
+ * is wrong, so the caller can name it in its own terms. Errors: none of its own. */
 zs_status zs_fail_field(zs_error *err, zs_status code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void zs_error_clear(zs_error *err);
@@ -100,8 +100,10 @@ typedef struct {
     uint32_t *alias;
 } zs_alias;
 
-/* weights need not be normalised; all must be finite and >= 0, with a positive sum. */
+/* weights need not be normalised; all must be finite and >= 0, with a positive sum.
+ * Errors: ZS_ERR_RANGE (n is 0, a weight is negative or not finite, or they sum to 0). */
 zs_status zs_alias_init(zs_alias *table, const double *weights, uint32_t n, zs_error *err);
+/* table must come from a successful zs_alias_init. */
 uint32_t zs_alias_draw(const zs_alias *table, zs_rng *rng);
 void zs_alias_free(zs_alias *table);
 
@@ -114,12 +116,16 @@ typedef struct {
     char *tmp_path; /* where the bytes go until commit */
 } zs_atomic_file;
 
+/* Errors: ZS_ERR_IO (cannot create the temporary file beside path). */
 zs_status zs_atomic_open(zs_atomic_file *file, const char *path, zs_error *err);
-/* Flushes, closes and renames into place; on failure removes the temporary file. */
+/* Flushes, closes and renames into place; on failure removes the temporary file.
+ * Errors: ZS_ERR_IO (a write, flush, close or the rename failed), ZS_ERR_INTERNAL (the file
+ * is not open). */
 zs_status zs_atomic_commit(zs_atomic_file *file, zs_error *err);
 /* Closes and removes the temporary file; the target is untouched. Safe to call twice. */
 void zs_atomic_abort(zs_atomic_file *file);
-/* Writes a whole buffer to path atomically. */
+/* Writes a whole buffer to path atomically.
+ * Errors: ZS_ERR_IO (cannot create, write or rename the file into place). */
 zs_status zs_write_file_atomic(const char *path, const void *data, size_t bytes, zs_error *err);
 
 /* The file's name without its folders and last extension ("runs/a.v2.npy" -> "a.v2"; a
@@ -132,10 +138,12 @@ typedef struct {
     size_t size;
 } zs_mmap;
 
+/* Errors: ZS_ERR_IO (cannot open, stat or map path, or it is not a regular file). */
 zs_status zs_mmap_open(zs_mmap *map, const char *path, zs_error *err);
 void zs_mmap_close(zs_mmap *map);
 
-/* Reads a whole file into a NUL-terminated malloc'd buffer (*len excludes the NUL). */
+/* Reads a whole file into a NUL-terminated malloc'd buffer (*len excludes the NUL; len may
+ * be NULL). Errors: ZS_ERR_IO (cannot open or read path). */
 zs_status zs_read_file(const char *path, char **data, size_t *len, zs_error *err);
 
 /* ---- SHA-256 (FIPS 180-4), for provenance: results name the exact bytes they came from ---- */
@@ -151,7 +159,8 @@ void zs_sha256_update(zs_sha256 *h, const void *data, size_t bytes);
 void zs_sha256_final(zs_sha256 *h, unsigned char digest[32]);
 /* The digest of a buffer as 64 lowercase hex digits and a NUL, as sha256sum prints it. */
 void zs_sha256_hex(const void *data, size_t bytes, char hex[65]);
-/* The digest of a whole file, as sha256sum prints it. */
+/* The digest of a whole file, as sha256sum prints it (hex is "" on failure).
+ * Errors: ZS_ERR_IO (cannot open, stat or map path, or it is not a regular file). */
 zs_status zs_sha256_file(const char *path, char hex[65], zs_error *err);
 
 /* ---- statistics ----------------------------------------------------------------------
@@ -164,6 +173,7 @@ typedef struct {
     double median, mean, stdev, q1, q3, min, max;
 } zs_summary;
 
+/* Errors: ZS_ERR_RANGE (n is 0). */
 zs_status zs_summarize(const double *values, uint64_t n, zs_summary *out, zs_error *err);
 /* Quantile p in [0, 1] of ascending values, numpy's linear interpolation. n > 0. */
 double zs_quantile_sorted(const double *sorted, uint64_t n, double p);

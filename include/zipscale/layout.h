@@ -16,7 +16,8 @@ extern "C" {
 typedef enum { ZS_PRECISION_FP32 = 0, ZS_PRECISION_BF16 = 1 } zs_precision;
 
 const char *zs_precision_name(zs_precision precision); /* "fp32", "bf16" */
-/* Parses "fp32" / "bf16"; anything else is ZS_ERR_USAGE naming the accepted values. */
+/* Parses "fp32" / "bf16"; anything else is ZS_ERR_USAGE naming the accepted values.
+ * Errors: ZS_ERR_USAGE (text is neither "fp32" nor "bf16"). */
 zs_status zs_precision_parse(const char *text, zs_precision *out, zs_error *err);
 
 /* ---- named tensors in one buffer ---------------------------------------------------- */

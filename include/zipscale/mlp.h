@@ -26,14 +26,20 @@ typedef struct {
 
 /* The default MLP: on zs_parity_spec_init's task (500 subtasks, 100 bits), width 128, depth 1. */
 void zs_mlp_config_init(zs_mlp_config *cfg);
+/* Errors: ZS_ERR_USAGE (a field out of range, or too many inputs or parameters: the message
+ * names the field). */
 zs_status zs_mlp_config_check(const zs_mlp_config *cfg, zs_error *err);
 uint64_t zs_mlp_params_total(const zs_mlp_config *cfg);
 /* Exact FLOPs of one training step on `batch` examples, counting the first layer as the
  * dense product it equals (docs/model.md). */
 double zs_mlp_flops_train(const zs_mlp_config *cfg, uint64_t batch);
+/* Errors: ZS_ERR_USAGE (cfg fails zs_mlp_config_check). */
 zs_status zs_mlp_layout(const zs_mlp_config *cfg, zs_layout *out, zs_error *err);
 
 typedef struct zs_mlp zs_mlp;
+/* Parameters are zero until zs_mlp_draw_weights or a checkpoint fills them.
+ * Errors: ZS_ERR_USAGE (cfg fails zs_mlp_config_check, max_batch is 0 or its activations
+ * would pass 2^40 floats), ZS_ERR_INTERNAL (oneDNN cannot start). */
 zs_status zs_mlp_create(zs_mlp **out, const zs_mlp_config *cfg, uint32_t max_batch, int threads,
                         zs_error *err);
 void zs_mlp_free(zs_mlp *mlp);
@@ -47,18 +53,23 @@ void zs_mlp_draw_weights(zs_mlp *mlp, uint64_t seed);
 /* Forward on a parity batch (batch->n_examples <= max_batch, built for the same n_tasks and
  * n_bits): mean loss in nats; example_loss_nats (n_examples, may be NULL) each example's.
  * The batch is checked (task-bit words, subtask ids, stray high bits, labels; ZS_ERR_RANGE
- * naming the row) and copied, so the caller may reuse it before zs_mlp_backward. */
+ * naming the row) and copied, so the caller may reuse it before zs_mlp_backward.
+ * Errors: ZS_ERR_USAGE (an empty batch), ZS_ERR_RANGE (more than max_batch examples, a batch
+ * of another width, a subtask id, task bit or label out of range: the message names the row). */
 zs_status zs_mlp_forward(zs_mlp *mlp, const zs_parity_batch *batch, double *loss_nats,
                          float *example_loss_nats, zs_error *err);
 /* The same on dense inputs (n_examples, n_tasks+n_bits) of 0/1 floats and 0/1 labels: the
  * reference the gather-add layer is tested against (bit-identical results). `inputs` is
- * borrowed, not copied: keep it unchanged until zs_mlp_backward. */
+ * borrowed, not copied: keep it unchanged until zs_mlp_backward.
+ * Errors: ZS_ERR_USAGE (no examples), ZS_ERR_RANGE (more than max_batch examples, or an input
+ * or label that is not 0 or 1: the message names the row). */
 zs_status zs_mlp_forward_dense(zs_mlp *mlp, const float *inputs, const uint8_t *labels,
                                uint32_t n_examples, double *loss_nats, float *example_loss_nats,
                                zs_error *err);
 void zs_mlp_zero_grad(zs_mlp *mlp);
 /* Adds loss_scale × d(mean loss of the last forward)/d(params) into the gradients;
- * ZS_ERR_USAGE unless the last forward succeeded. */
+ * ZS_ERR_USAGE unless the last forward succeeded.
+ * Errors: ZS_ERR_USAGE (no successful forward since the last backward). */
 zs_status zs_mlp_backward(zs_mlp *mlp, float loss_scale, zs_error *err);
 
 #ifdef __cplusplus

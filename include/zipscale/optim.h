@@ -19,6 +19,8 @@ typedef struct {
 
 /* torch's defaults: β1 0.9, β2 0.999, ε 1e-8, weight decay 0.01. */
 void zs_adamw_opts_init(zs_adamw_opts *opts);
+/* Errors: ZS_ERR_USAGE (beta1 or beta2 not in [0, 1), eps not finite and > 0, weight_decay
+ * not finite and >= 0: the message names the field). */
 zs_status zs_adamw_opts_check(const zs_adamw_opts *cfg, zs_error *err);
 
 typedef struct {
@@ -29,10 +31,13 @@ typedef struct {
     uint64_t t; /* steps taken */
 } zs_adamw;
 
+/* Zero moments for layout (borrowed: it must outlive opt).
+ * Errors: ZS_ERR_USAGE (cfg fails zs_adamw_opts_check). */
 zs_status zs_adamw_init(zs_adamw *opt, const zs_layout *layout, const zs_adamw_opts *cfg,
                         zs_error *err);
 void zs_adamw_free(zs_adamw *opt);
-/* One update of params with grads at learning rate lr. */
+/* One update of params with grads at learning rate lr; params and grads hold
+ * opt->layout->numel floats. */
 void zs_adamw_step(zs_adamw *opt, float *params, const float *grads, double lr);
 
 /* The global L2 norm of a gradient, accumulated in double in a fixed order. */

@@ -36,16 +36,17 @@ typedef struct {
 } zs_parity_task;
 
 /* Checks the spec (errors name the field and the allowed range, code ZS_ERR_USAGE),
- * draws the subsets from stream (seed, "parity.subsets") and builds the tables. */
+ * draws the subsets from stream (seed, "parity.subsets") and builds the tables.
+ * Errors: ZS_ERR_USAGE (a spec field out of range: the message names it). */
 zs_status zs_parity_init(zs_parity_task *task, const zs_parity_spec *spec, zs_error *err);
 void zs_parity_free(zs_parity_task *task);
 
-/* C(n, k), saturated at UINT64_MAX. */
+/* C(n, k), saturated at UINT64_MAX (0 when k > n). */
 uint64_t zs_parity_choose(uint64_t n, uint64_t k);
 
 /* Exact test-set proportions: counts[s] for a test set of `examples`, largest-remainder
  * rounding of probs[s] * examples (ties go to the lower id), so the counts sum to
- * `examples` exactly. counts has n_tasks entries. */
+ * `examples` exactly. counts has n_tasks entries. Errors: only ZS_ERR_NOMEM. */
 zs_status zs_parity_test_counts(const zs_parity_task *task, uint64_t examples, uint64_t *counts,
                                 zs_error *err);
 
@@ -60,6 +61,8 @@ typedef struct {
     uint8_t *label;    /* (n_examples): parity of the task bits in S_subtask, 0 or 1 */
 } zs_parity_batch;
 
+/* Room for n_examples rows of task's width (0 rows is allowed); the rows are not filled.
+ * Errors: only ZS_ERR_NOMEM (also when the byte count overflows). */
 zs_status zs_parity_batch_init(zs_parity_batch *batch, const zs_parity_task *task,
                                uint64_t n_examples, zs_error *err);
 void zs_parity_batch_free(zs_parity_batch *batch);
@@ -88,7 +91,8 @@ const char *zs_parity_stream_name(zs_parity_stream_kind kind); /* "online", "tra
 
 /* Fills every row of batch with examples first .. first+n_examples-1 of the stream, on
  * `threads` OpenMP threads (0 = all cores). TEST needs first+n_examples <= size; EVAL a
- * subtask below n_tasks. */
+ * subtask below n_tasks. Errors: ZS_ERR_USAGE (a batch of another task's width, test rows
+ * beyond size, an eval subtask >= n_tasks, or an unknown stream kind). */
 zs_status zs_parity_fill(const zs_parity_task *task, const zs_parity_stream *stream, uint64_t first,
                          zs_parity_batch *batch, int threads, zs_error *err);
 
@@ -104,7 +108,8 @@ static inline uint64_t zs_parity_input_len(const zs_parity_task *task) {
     return task->spec.n_tasks + task->spec.n_bits;
 }
 
-/* Row r as the dense input vector (n_tasks + n_bits): one-hot control code, task bits. */
+/* Row r as the dense input vector (n_tasks + n_bits): one-hot control code, task bits.
+ * row < batch->n_examples; out holds zs_parity_input_len(task) values. */
 void zs_parity_unpack_f32(const zs_parity_task *task, const zs_parity_batch *batch, uint64_t row,
                           float *out);
 void zs_parity_unpack_u8(const zs_parity_task *task, const zs_parity_batch *batch, uint64_t row,
@@ -115,7 +120,8 @@ static inline uint64_t zs_parity_packed_bytes(const zs_parity_task *task) {
     return (zs_parity_input_len(task) + 7) / 8;
 }
 /* Row r's input vector packed as numpy.packbits does by default: element e goes to byte
- * e / 8, bit 7 - e % 8 (most significant first); padding bits are zero. */
+ * e / 8, bit 7 - e % 8 (most significant first); padding bits are zero. out holds
+ * zs_parity_packed_bytes(task) bytes. */
 void zs_parity_pack_input(const zs_parity_task *task, const zs_parity_batch *batch, uint64_t row,
                           uint8_t *out);
 /* Every row packed so: out is (n_examples, zs_parity_packed_bytes) bytes, row-major;

@@ -29,18 +29,26 @@ typedef struct {
 /* The reference generator (its code): per nonterminal, options uniform 1..max_options,
  * integer weights uniform 1..100 normalised, lengths uniform 1..max_length, symbols uniform
  * over nonterminals and terminals; start rule S -> N_i with probability 1/nonterminals.
- * Draws from zipscale's RNG, stream zs_rng_tag("pcfg.generate"). */
+ * Draws from zipscale's RNG, stream zs_rng_tag("pcfg.generate").
+ * Errors: ZS_ERR_RANGE (a knob is 0 or too large, or nonterminals x max_options x max_length
+ * is too large: the message names the knob). */
 zs_status zs_pcfg_generate(const zs_pcfg_knobs *knobs, zs_pcfg **out, zs_error *err);
 
 /* Reads NLTK's PCFG text form (docs/pcfg.md). `name` labels error messages
  * ("name:line:column: ..."). Probabilities must sum to 1 per left-hand side within 1e-6,
- * unless normalise is set (then each left-hand side is rescaled to sum to 1). */
+ * unless normalise is set (then each left-hand side is rescaled to sum to 1).
+ * Errors: ZS_ERR_FORMAT (a malformed line, a nonterminal without productions, sums that are
+ * not 1, a terminal beyond the knob comment: the message gives name:line:column). */
 zs_status zs_pcfg_parse(const char *text, size_t len, const char *name, int normalise,
                         zs_pcfg **out, zs_error *err);
+/* zs_pcfg_parse on a file's text. Errors: ZS_ERR_IO (cannot open or read path), and those
+ * of zs_pcfg_parse. */
 zs_status zs_pcfg_read(const char *path, int normalise, zs_pcfg **out, zs_error *err);
 
 /* Writes the text form (with the knob comment when knobs are known), atomically. Each
- * probability is printed with the fewest decimals that read back to the same double. */
+ * probability is printed with the fewest decimals that read back to the same double.
+ * zs_pcfg_print writes the same text to an open stream.
+ * Errors: ZS_ERR_IO (a write fails; for zs_pcfg_write also creating or renaming the file). */
 zs_status zs_pcfg_write(const zs_pcfg *g, const char *path, zs_error *err);
 zs_status zs_pcfg_print(const zs_pcfg *g, FILE *out, zs_error *err);
 
@@ -51,10 +59,12 @@ uint32_t zs_pcfg_n_nonterminals(const zs_pcfg *g); /* every nonterminal, start i
 uint32_t zs_pcfg_n_terminals(const zs_pcfg *g);    /* terminal ids are 0..n-1 */
 uint32_t zs_pcfg_n_rules(const zs_pcfg *g);        /* productions, in file order */
 uint32_t zs_pcfg_start(const zs_pcfg *g);          /* index of the start nonterminal */
+/* nonterminal < zs_pcfg_n_nonterminals. */
 const char *zs_pcfg_nonterminal_name(const zs_pcfg *g, uint32_t nonterminal);
 /* 1 when every terminal is a decimal integer (then terminal id = its value). */
 int zs_pcfg_integer_terminals(const zs_pcfg *g);
-/* Writes terminal `id`'s text (without quotes) into buf; returns buf. */
+/* Writes terminal `id`'s text (without quotes) into buf, truncated to size; returns buf.
+ * id < zs_pcfg_n_terminals. */
 const char *zs_pcfg_terminal_name(const zs_pcfg *g, uint32_t id, char *buf, size_t size);
 /* 1 and *knobs filled when the grammar was generated or its file records the knobs. */
 int zs_pcfg_knobs_get(const zs_pcfg *g, zs_pcfg_knobs *knobs);
@@ -66,7 +76,7 @@ typedef struct {
     const uint32_t *rhs; /* terminal ids, or ZS_PCFG_NONTERMINAL | nonterminal */
 } zs_pcfg_rule;
 
-zs_pcfg_rule zs_pcfg_rule_get(const zs_pcfg *g, uint32_t rule);
+zs_pcfg_rule zs_pcfg_rule_get(const zs_pcfg *g, uint32_t rule); /* rule < zs_pcfg_n_rules */
 
 /* ---- analysis ------------------------------------------------------------------------ */
 typedef struct {
@@ -86,6 +96,8 @@ typedef struct {
     uint32_t *unused_terminals;
 } zs_pcfg_analysis;
 
+/* Errors: ZS_ERR_RANGE (more nonterminals than the dense analysis takes), ZS_ERR_NUMERIC
+ * (LAPACK fails: eigenvalues do not converge or I - M is singular). */
 zs_status zs_pcfg_analyse(const zs_pcfg *g, zs_pcfg_analysis *out, zs_error *err);
 void zs_pcfg_analysis_free(zs_pcfg_analysis *a);
 
@@ -123,7 +135,10 @@ typedef struct {
 /* Fills documents first_document .. first_document+documents-1 (each its own RNG stream,
  * so any split and any thread count give the same ids): tokens is documents x context,
  * labels (may be NULL) the same shape, the rule id that emitted each token or
- * ZS_PCFG_LABEL_SEPARATOR. stats may be NULL. */
+ * ZS_PCFG_LABEL_SEPARATOR. stats may be NULL.
+ * Errors: ZS_ERR_RANGE (context, max_depth, max_expansions or max_retries out of range, or
+ * too many rules for int32 labels), ZS_ERR_NUMERIC (max_retries derivations in a row were
+ * dropped: the lowest such document is reported). */
 zs_status zs_pcfg_sample(const zs_pcfg *g, const zs_pcfg_sample_opts *opts, uint64_t first_document,
                          uint64_t documents, uint32_t *tokens, int32_t *labels,
                          zs_pcfg_sample_stats *stats, zs_error *err);
@@ -131,19 +146,25 @@ zs_status zs_pcfg_sample(const zs_pcfg *g, const zs_pcfg_sample_opts *opts, uint
 /* Writes sampled documents: tokens to tokens_path (.npy documents x context, .bin, else
  * raw; dtype from the vocabulary) with a sidecar (generator "pcfg"; params from
  * zs_pcfg_sample_provenance), and labels (if non-NULL) as int32 .npy to labels_path.
- * Atomic: a failure leaves neither file. grammar_name is recorded as given. */
+ * Atomic: a failure leaves both old files as they were (the labels are renamed into
+ * place last). grammar_name is recorded as given.
+ * Errors: those of zs_pcfg_sample_provenance and zs_tokens_write (ZS_ERR_USAGE, ZS_ERR_RANGE,
+ * ZS_ERR_IO). */
 zs_status zs_pcfg_write_sample(const zs_pcfg *g, const char *grammar_name,
                                const zs_pcfg_sample_opts *opts, const zs_pcfg_sample_stats *stats,
                                uint64_t documents, const uint32_t *tokens, const int32_t *labels,
                                const char *tokens_path, const char *labels_path, zs_error *err);
-/* The generator's knobs as compact JSON text ({"nonterminals":..,"terminals":..,
- * "max_options":..,"max_length":..,"seed":..}, or "null" when unknown); malloc'd. */
-char *zs_pcfg_knobs_json(const zs_pcfg *g);
-/* The sidecar's params as compact JSON text (malloc'd; NULL when out of memory): grammar,
- * knobs (or null), reference_ids, the bounds, labels path (or null), sentences, drops. */
-char *zs_pcfg_sample_provenance(const zs_pcfg *g, const char *grammar_name,
-                                const zs_pcfg_sample_opts *opts, const zs_pcfg_sample_stats *stats,
-                                const char *labels_path);
+/* The generator's knobs as compact JSON text in *out ({"nonterminals":..,"terminals":..,
+ * "max_options":..,"max_length":..,"seed":..}, or "null" when unknown); malloc'd.
+ * Errors: only ZS_ERR_NOMEM. */
+zs_status zs_pcfg_knobs_json(const zs_pcfg *g, char **out, zs_error *err);
+/* The sidecar's params as compact JSON text in *out (malloc'd): grammar, knobs (or null),
+ * reference_ids, the bounds, labels path (or null), sentences, drops.
+ * Errors: ZS_ERR_USAGE (grammar_name is NULL). */
+zs_status zs_pcfg_sample_provenance(const zs_pcfg *g, const char *grammar_name,
+                                    const zs_pcfg_sample_opts *opts,
+                                    const zs_pcfg_sample_stats *stats, const char *labels_path,
+                                    char **out, zs_error *err);
 
 /* ---- the paper's grammars -------------------------------------------------------------
  * The knobs of [GZ]'s three dataset sets ("main", "same-vocabulary", "same-h") and the

@@ -27,7 +27,7 @@ typedef enum {
     ZS_SAFETENSORS_U8
 } zs_safetensors_dtype;
 const char *zs_safetensors_dtype_name(zs_safetensors_dtype dtype); /* "F32", "BF16", ... */
-size_t zs_safetensors_dtype_bytes(zs_safetensors_dtype dtype);
+size_t zs_safetensors_dtype_bytes(zs_safetensors_dtype dtype);     /* 0 for an unknown value */
 
 typedef struct {
     const char *name;
@@ -42,7 +42,10 @@ typedef struct {
     const char *value;
 } zs_safetensors_meta;
 
-/* Writes the tensors (names unique) and metadata to path atomically. */
+/* Writes the tensors (names unique) and metadata to path atomically.
+ * Errors: ZS_ERR_USAGE (an unknown dtype, too many dimensions, a size past 2^63 bytes, NULL
+ * data, an empty, reserved, repeated or non-UTF-8 name or metadata key: the message names the
+ * tensor or key), ZS_ERR_IO (cannot write or rename the file into place). */
 zs_status zs_safetensors_write(const char *path, const zs_safetensors_tensor *tensors,
                                size_t n_tensors, const zs_safetensors_meta *meta, size_t n_meta,
                                zs_error *err);
@@ -50,10 +53,13 @@ zs_status zs_safetensors_write(const char *path, const zs_safetensors_tensor *te
 /* A file opened for reading (memory-mapped); every header field, offset and size is
  * validated on open, and errors name the file and the tensor or field. */
 typedef struct zs_safetensors zs_safetensors;
+/* Errors: ZS_ERR_IO (cannot open or map path), ZS_ERR_FORMAT (not a safetensors file: the
+ * message names the tensor and field). */
 zs_status zs_safetensors_open(zs_safetensors **out, const char *path, zs_error *err);
 void zs_safetensors_close(zs_safetensors *st);
 size_t zs_safetensors_count(const zs_safetensors *st);
-/* The i-th tensor in file order (data points into the map; not necessarily aligned). */
+/* The i-th tensor in file order (data points into the map; not necessarily aligned);
+ * NULL when i >= zs_safetensors_count. */
 const zs_safetensors_tensor *zs_safetensors_tensor_at(const zs_safetensors *st, size_t i);
 /* The tensor of that name, or NULL. */
 const zs_safetensors_tensor *zs_safetensors_find(const zs_safetensors *st, const char *name);
@@ -62,7 +68,9 @@ const char *zs_safetensors_meta_value(const zs_safetensors *st, const char *key)
 /* The path the file was opened with (for messages). */
 const char *zs_safetensors_path(const zs_safetensors *st);
 /* Copies tensor `name` into dst, checking that it exists with this dtype and shape;
- * errors name the file, the tensor and what was expected vs found. */
+ * errors name the file, the tensor and what was expected vs found.
+ * Errors: ZS_ERR_USAGE (ndim not 0..ZS_TENSOR_MAX_DIMS), ZS_ERR_FORMAT (no such tensor, or
+ * another dtype or shape). */
 zs_status zs_safetensors_read(const zs_safetensors *st, const char *name,
                               zs_safetensors_dtype dtype, int ndim, const uint64_t *shape,
                               void *dst, zs_error *err);
@@ -82,17 +90,26 @@ const char *zs_model_kind_name(zs_model_kind kind); /* "gpt", "mlp" */
  * weight_decay; metadata "format": "zipscale-checkpoint", "format_version": "1",
  * "model": the config as JSON ({"kind":"gpt","vocab":...}), "zipscale_version"; then the
  * caller's extra (keys must not collide: ZS_ERR_USAGE). Atomic. The config must pass its
- * model's check and have layout->numel parameters (else ZS_ERR_USAGE). */
+ * model's check and have layout->numel parameters (else ZS_ERR_USAGE).
+ * Errors: ZS_ERR_USAGE (an unknown kind, a config that fails its check or does not match
+ * layout, opt on another layout, an extra key that collides, and those of
+ * zs_safetensors_write), ZS_ERR_IO (cannot write or rename the file into place). */
 zs_status zs_checkpoint_write(const char *path, const zs_model_config *cfg, const zs_layout *layout,
                               const float *params, const zs_adamw *opt,
                               const zs_safetensors_meta *extra, size_t n_extra, zs_error *err);
 /* The model config stored in an opened checkpoint, checked as zs_gpt_config_check /
- * zs_mlp_config_check do (errors name the file and field). */
+ * zs_mlp_config_check do (errors name the file and field).
+ * Errors: ZS_ERR_FORMAT (not a zipscale checkpoint of this format_version, or a "model"
+ * metadata that is missing, not JSON, or names an unknown kind, field or a bad value). */
 zs_status zs_checkpoint_read_config(const zs_safetensors *st, zs_model_config *cfg, zs_error *err);
 /* Loads params, and AdamW moments + step when opt != NULL (opt already initialised on the
  * same layout; its cfg is checked against the file's, mismatch = ZS_ERR_FORMAT naming the
  * field), checking every tensor's presence, dtype and shape against the layout; a missing,
- * extra-for-the-model or mis-shaped tensor is an error naming the file and tensor. */
+ * extra-for-the-model or mis-shaped tensor is an error naming the file and tensor.
+ * On failure params and opt may be partly overwritten (opt->t is not).
+ * Errors: ZS_ERR_USAGE (opt is on another layout), ZS_ERR_FORMAT (not a zipscale checkpoint
+ * of this format_version, AdamW metadata missing or unlike opt->cfg, a tensor missing, extra
+ * or of another dtype or shape). */
 zs_status zs_checkpoint_load(const zs_safetensors *st, const zs_layout *layout, float *params,
                              zs_adamw *opt, zs_error *err);
 

@@ -109,6 +109,18 @@ static void print_table_note(FILE *out, const char *path, const zs_measure_resul
             (unsigned long long)r->tail_units, unit);
 }
 
+/* The results file's text to -o FILE, or to stdout (the library never prints). */
+static zs_status emit_json(const zs_gzipfile *gf, const char *path, zs_error *err) {
+    if (path) return zs_gzipfile_write(gf, path, err);
+    char *text;
+    size_t len;
+    zs_status s = zs_gzipfile_format(gf, &text, &len, err);
+    if (s) return s;
+    if (fwrite(text, 1, len, stdout) != len) s = zs_fail(err, ZS_ERR_IO, "stdout: write failed");
+    free(text);
+    return s;
+}
+
 static zs_status emit_table(const zs_gzipfile *gf, zs_error *err) {
     char *text = NULL;
     size_t len = 0;
@@ -170,7 +182,7 @@ static int gzip_run(int argc, char **argv) {
         /* The file's digest is provenance for the JSON record; the table has no room. */
         if (!s && args.json) s = zs_sha256_file(pos[i], e->sha256, &err);
     }
-    if (!s) s = args.json ? zs_gzipfile_write(&gf, args.output, &err) : emit_table(&gf, &err);
+    if (!s) s = args.json ? emit_json(&gf, args.output, &err) : emit_table(&gf, &err);
     zs_gzipfile_free(&gf);
     return s ? zs_cli_fail_cmd(&gzip_spec, dtype_fields, &err) : ZS_EXIT_OK;
 }

@@ -23,12 +23,13 @@ static int to_u32(const zs_cli_spec *spec, const char *name, uint64_t value, int
     return -1;
 }
 
-/* The grammar's knobs as a JSON value (null when unknown). */
+/* The grammar's knobs as a JSON value (null when unknown); NULL when out of memory. */
 static json_t *knobs_value(const zs_pcfg *g) {
-    char *text = zs_pcfg_knobs_json(g);
-    json_t *j = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+    char *text;
+    if (zs_pcfg_knobs_json(g, &text, NULL)) return NULL;
+    json_t *j = json_loads(text, JSON_DECODE_ANY, NULL);
     free(text);
-    return j ? j : json_null();
+    return j;
 }
 
 /* ---- pcfg generate ---- */
@@ -171,8 +172,9 @@ static const zs_cli_spec pcfg_sample_spec = {
 /* The provenance record (what the sidecar's params hold), as JSON for --json. */
 static json_t *sample_json(const char *grammar, const zs_pcfg *g, const zs_pcfg_sample_opts *o,
                            const zs_pcfg_sample_stats *s) {
-    char *text = zs_pcfg_sample_provenance(g, grammar, o, s, sample_args.labels);
-    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+    char *text;
+    if (zs_pcfg_sample_provenance(g, grammar, o, s, sample_args.labels, &text, NULL)) return NULL;
+    json_t *j = json_loads(text, 0, NULL);
     free(text);
     return j;
 }
@@ -308,9 +310,14 @@ static json_t *terminal_list(const zs_pcfg *g, const uint32_t *list, uint32_t n)
 }
 
 static json_t *analysis_json(const char *path, const zs_pcfg *g, const zs_pcfg_analysis *a) {
-    json_t *j = json_object();
+    json_t *j = json_object(), *knobs = knobs_value(g);
+    if (!j || !knobs) { /* zs_cli_emit_json reports NULL as out of memory */
+        json_decref(j);
+        json_decref(knobs);
+        return NULL;
+    }
     json_object_set_new(j, "grammar", json_string(path));
-    json_object_set_new(j, "knobs", knobs_value(g));
+    json_object_set_new(j, "knobs", knobs);
     json_object_set_new(j, "nonterminals", json_integer(zs_pcfg_n_nonterminals(g)));
     json_object_set_new(j, "terminals", json_integer(zs_pcfg_n_terminals(g)));
     json_object_set_new(j, "rules", json_integer(zs_pcfg_n_rules(g)));

@@ -73,6 +73,7 @@ uint32_t zs_alias_draw(const zs_alias *t, zs_rng *rng) {
 }
 
 void zs_alias_free(zs_alias *t) {
+    if (!t) return;
     free(t->threshold);
     free(t->alias);
     t->threshold = NULL;

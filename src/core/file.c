@@ -35,9 +35,10 @@ zs_status zs_atomic_open(zs_atomic_file *f, const char *path, zs_error *err) {
     fchmod(fd, 0666 & ~mask);
     f->fp = fdopen(fd, "wb");
     if (!f->fp) {
+        zs_status s = zs_fail(err, ZS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
         close(fd);
         zs_atomic_abort(f);
-        return zs_fail(err, ZS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        return s;
     }
     return ZS_OK;
 }
@@ -68,6 +69,7 @@ zs_status zs_atomic_commit(zs_atomic_file *f, zs_error *err) {
 }
 
 void zs_atomic_abort(zs_atomic_file *f) {
+    if (!f) return;
     if (f->fp) fclose(f->fp);
     f->fp = NULL;
     if (f->tmp_path) unlink(f->tmp_path);
@@ -115,6 +117,7 @@ zs_status zs_mmap_open(zs_mmap *m, const char *path, zs_error *err) {
 }
 
 void zs_mmap_close(zs_mmap *m) {
+    if (!m) return;
     if (m->data) munmap((void *)m->data, m->size);
     m->data = NULL;
     m->size = 0;

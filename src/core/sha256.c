@@ -96,6 +96,7 @@ void zs_sha256_hex(const void *data, size_t bytes, char hex[65]) {
 
 zs_status zs_sha256_file(const char *path, char hex[65], zs_error *err) {
     zs_mmap map;
+    hex[0] = '\0';
     zs_status s = zs_mmap_open(&map, path, err);
     if (s) return s;
     zs_sha256_hex(map.data, map.size, hex);

@@ -58,6 +58,7 @@ static zs_status import_mapped(const char *src_path, const zs_mmap *map, const c
 
 zs_status zs_tokens_import_bytes(const char *src_path, const char *out_path, uint64_t context,
                                  uint64_t *dropped_bytes, zs_error *err) {
+    *dropped_bytes = 0;
     zs_mmap map;
     zs_status s = zs_mmap_open(&map, src_path, err);
     if (s) return s;

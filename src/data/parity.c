@@ -148,13 +148,12 @@ zs_status zs_parity_init(zs_parity_task *task, const zs_parity_spec *spec, zs_er
 }
 
 void zs_parity_free(zs_parity_task *task) {
+    if (!task) return;
     free(task->subsets);
     free(task->masks);
     free(task->probs);
     zs_alias_free(&task->subtask_table);
-    task->subsets = NULL;
-    task->masks = NULL;
-    task->probs = NULL;
+    memset(task, 0, sizeof *task);
 }
 
 /* Sort key for largest-remainder rounding: larger remainder first, then lower id. */

@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 zs_status zs_parity_batch_init(zs_parity_batch *batch, const zs_parity_task *task,
                                uint64_t n_examples, zs_error *err) {
@@ -13,11 +14,13 @@ zs_status zs_parity_batch_init(zs_parity_batch *batch, const zs_parity_task *tas
     batch->subtask = NULL;
     batch->bits = NULL;
     batch->label = NULL;
-    if (n_examples >= (SIZE_MAX / sizeof *batch->bits - 1) / task->words_per_example)
+    if (n_examples >= (SIZE_MAX / sizeof *batch->bits - 1) / task->words_per_example) {
+        batch->words_per_example = 0;
         return zs_fail(err, ZS_ERR_NOMEM,
                        "parity batch: %" PRIu64
                        " examples of %u words each exceed the address space",
                        n_examples, task->words_per_example);
+    }
     batch->n_examples = n_examples;
     /* +1 so that an empty batch still owns (distinct, freeable) storage. */
     batch->subtask = zs_alloc((n_examples + 1) * sizeof *batch->subtask, "parity subtasks", err);
@@ -32,13 +35,11 @@ zs_status zs_parity_batch_init(zs_parity_batch *batch, const zs_parity_task *tas
 }
 
 void zs_parity_batch_free(zs_parity_batch *batch) {
+    if (!batch) return;
     free(batch->subtask);
     free(batch->bits);
     free(batch->label);
-    batch->subtask = NULL;
-    batch->bits = NULL;
-    batch->label = NULL;
-    batch->n_examples = 0;
+    memset(batch, 0, sizeof *batch);
 }
 
 zs_parity_batch zs_parity_batch_rows(const zs_parity_batch *batch, uint64_t first, uint64_t count) {

@@ -310,6 +310,7 @@ zs_status zs_pcfg_analyse(const zs_pcfg *g, zs_pcfg_analysis *a, zs_error *err) 
 }
 
 void zs_pcfg_analysis_free(zs_pcfg_analysis *a) {
+    if (!a) return;
     free(a->unproductive);
     free(a->unreachable);
     free(a->unused_terminals);

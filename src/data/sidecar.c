@@ -29,6 +29,7 @@ void zs_sidecar_init(zs_sidecar *sc) {
 }
 
 void zs_sidecar_free(zs_sidecar *sc) {
+    if (!sc) return;
     free(sc->generator);
     free(sc->params_json);
     free(sc->version);

@@ -39,4 +39,11 @@ zs_status zs_llmc_header_parse(const char *path, const unsigned char *data, size
 zs_status zs_llmc_header_format(const char *path, zs_dtype dtype, uint64_t n_tokens,
                                 int32_t header[ZS_LLMC_HEADER_INTS], zs_error *err);
 
+/* ---- writing ---- */
+/* zs_npy_write without the final rename: the array is written under f's temporary name
+ * and the caller commits (zs_atomic_commit) or aborts (zs_atomic_abort) it, so two files
+ * can be put in place together. On failure f needs no abort. */
+zs_status zs_npy_write_uncommitted(zs_atomic_file *f, const char *path, zs_dtype dtype, int ndim,
+                                   const uint64_t *shape, const void *data, zs_error *err);
+
 #endif

@@ -116,6 +116,8 @@ static zs_status scan_ids(const zs_tokens *t, uint64_t vocab_size, const char *v
 
 zs_status zs_tokens_id_range(const zs_tokens *t, uint64_t *min_id, uint64_t *max_id,
                              zs_error *err) {
+    if (min_id) *min_id = 0;
+    if (max_id) *max_id = 0;
     if (t->n_tokens == 0)
         return zs_fail(err, ZS_ERR_RANGE, "%s: no tokens, so no id range", t->path);
     return scan_ids(t, 0, NULL, min_id, max_id, err);
@@ -316,12 +318,11 @@ zs_status zs_tokens_open(zs_tokens *t, const char *path, const zs_tokens_open_op
 }
 
 void zs_tokens_close(zs_tokens *t) {
+    if (!t) return;
     zs_mmap_close(&t->map);
     zs_sidecar_free(&t->sidecar);
     free(t->path);
-    t->path = NULL;
-    t->tokens = NULL;
-    t->n_tokens = 0;
+    memset(t, 0, sizeof *t);
 }
 
 /* ---- writing ---- */
@@ -418,30 +419,54 @@ static zs_status write_sidecar(const char *path, const zs_tokens_layout *layout,
     return zs_sidecar_write(path, &filled, err);
 }
 
-/* The data file alone: header and converted payload, atomically. */
-static zs_status write_data(const char *path, zs_dtype src_dtype, const void *src,
-                            const zs_tokens_layout *layout, uint64_t *n, zs_error *err) {
+/* The data file alone, header and converted payload, under its temporary name: the
+ * caller commits or aborts f. On failure f is closed and its temporary file removed. */
+static zs_status write_data(zs_atomic_file *f, const char *path, zs_dtype src_dtype,
+                            const void *src, const zs_tokens_layout *layout, uint64_t *n,
+                            zs_error *err) {
+    f->fp = NULL;
+    f->path = f->tmp_path = NULL;
     zs_status s = check_layout(path, layout, n, err);
     if (s) return s;
-    zs_atomic_file f;
-    if ((s = zs_atomic_open(&f, path, err))) return s;
-    if ((s = write_header(&f, path, layout, *n, err)) ||
-        (s = write_payload(&f, path, src_dtype, src, layout->dtype, *n, err))) {
-        zs_atomic_abort(&f);
-        return s;
-    }
-    return zs_atomic_commit(&f, err);
+    if ((s = zs_atomic_open(f, path, err))) return s;
+    if ((s = write_header(f, path, layout, *n, err)) ||
+        (s = write_payload(f, path, src_dtype, src, layout->dtype, *n, err)))
+        zs_atomic_abort(f);
+    return s;
 }
 
 zs_status zs_tokens_write_typed(const char *path, zs_dtype src_dtype, const void *src,
                                 const zs_tokens_layout *layout, const zs_sidecar *sidecar,
                                 zs_error *err) {
     uint64_t n;
-    zs_status s = write_data(path, src_dtype, src, layout, &n, err);
+    zs_atomic_file f;
+    zs_status s = write_data(&f, path, src_dtype, src, layout, &n, err);
     if (s) return s;
-    /* A data file without its sidecar would pass for one with no provenance. */
-    if ((s = write_sidecar(path, layout, n, sidecar, err))) unlink(path);
+    /* The sidecar before the data is renamed into place: if it fails, the old data file
+     * and its old sidecar are both left as they were. */
+    if ((s = write_sidecar(path, layout, n, sidecar, err))) {
+        zs_atomic_abort(&f);
+        return s;
+    }
+    if ((s = zs_atomic_commit(&f, err)) && sidecar) {
+        /* A rename that fails after the sidecar was written: the new sidecar describes data
+         * that is not there, so remove it rather than lend the old file its provenance. */
+        size_t len = strlen(path) + sizeof ".json";
+        char *json_path = malloc(len);
+        if (json_path) {
+            snprintf(json_path, len, "%s.json", path);
+            unlink(json_path);
+            free(json_path);
+        }
+    }
     return s;
+}
+
+zs_status zs_npy_write_uncommitted(zs_atomic_file *f, const char *path, zs_dtype dtype, int ndim,
+                                   const uint64_t *shape, const void *data, zs_error *err) {
+    zs_tokens_layout layout = {ZS_FORMAT_NPY, dtype, ndim, {shape[0], ndim == 2 ? shape[1] : 0}};
+    uint64_t n;
+    return write_data(f, path, dtype, data, &layout, &n, err);
 }
 
 zs_status zs_tokens_write(const char *path, const uint32_t *ids, const zs_tokens_layout *layout,
@@ -451,7 +476,7 @@ zs_status zs_tokens_write(const char *path, const uint32_t *ids, const zs_tokens
 
 zs_status zs_npy_write(const char *path, zs_dtype dtype, int ndim, const uint64_t *shape,
                        const void *data, zs_error *err) {
-    zs_tokens_layout layout = {ZS_FORMAT_NPY, dtype, ndim, {shape[0], ndim == 2 ? shape[1] : 0}};
-    uint64_t n;
-    return write_data(path, dtype, data, &layout, &n, err);
+    zs_atomic_file f;
+    zs_status s = zs_npy_write_uncommitted(&f, path, dtype, ndim, shape, data, err);
+    return s ? s : zs_atomic_commit(&f, err);
 }

@@ -84,6 +84,7 @@ zs_status zs_gzipfile_format(const zs_gzipfile *gf, char **text, size_t *len, zs
 }
 
 zs_status zs_gzipfile_write(const zs_gzipfile *gf, const char *path, zs_error *err) {
+    if (!path) return zs_fail(err, ZS_ERR_USAGE, "gzip results: path is NULL, expected a file");
     char *text;
     size_t len;
     zs_status s = zs_gzipfile_format(gf, &text, &len, err);
@@ -207,10 +208,10 @@ static zs_status read_doc(zs_gzipfile *gf, json_t *doc, const ctx *c) {
 
 zs_status zs_gzipfile_read(zs_gzipfile *gf, const char *path, zs_error *err) {
     memset(gf, 0, sizeof *gf);
-    gf->gzip_level = 9;
     json_t *doc;
     zs_status s = zs_json_load(path, 0, &doc, err);
     if (s) return s;
+    gf->gzip_level = 9;
     ctx c = {.path = path, .err = err};
     s = read_doc(gf, doc, &c);
     json_decref(doc);
@@ -219,6 +220,7 @@ zs_status zs_gzipfile_read(zs_gzipfile *gf, const char *path, zs_error *err) {
 }
 
 void zs_gzipfile_free(zs_gzipfile *gf) {
+    if (!gf) return;
     for (size_t i = 0; gf->files && i < gf->n_files; i++) {
         free(gf->files[i].file);
         free(gf->files[i].format);

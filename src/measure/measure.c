@@ -37,6 +37,7 @@ void zs_measure_opts_init(zs_measure_opts *opts) {
 }
 
 void zs_measure_result_free(zs_measure_result *result) {
+    if (!result) return;
     free(result->window_index);
     free(result->gzip_ratios);
     free(result->zstd_ratios);

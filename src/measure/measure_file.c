@@ -13,6 +13,7 @@ zs_status zs_measure_token_file(const char *path, const char *raw_dtype,
                                 zs_token_format *format, zs_dtype *dtype, zs_error *err) {
     /* The measure rejects ids it cannot encode itself, naming the token; a vocabulary
      * scan at open would only read the file twice. */
+    *result = (zs_measure_result){0};
     zs_tokens_open_opts open_opts = {.skip_id_check = 1};
     if (raw_dtype) {
         zs_status s = zs_dtype_parse(raw_dtype, &open_opts.raw_dtype, err);
