@@ -1,5 +1,5 @@
 /* The JSON helpers every writer and reader of a zipscale file shares (core/json.h): the
- * file text of a document and its atomic write (or stdout); loading a file and reading its
+ * file text of a document; loading a file and reading its
  * members, with one form of message for a wrong field. */
 #include <math.h>
 #include <stdint.h>
@@ -24,12 +24,6 @@ zs_status zs_json_text(json_t *doc, const char *what, char **text, size_t *len, 
     grown[n + 1] = '\0';
     *text = grown;
     if (len) *len = n + 1;
-    return ZS_OK;
-}
-
-zs_status zs_json_write_text(const char *path, const char *text, size_t len, zs_error *err) {
-    if (path) return zs_write_file_atomic(path, text, len, err);
-    if (fwrite(text, 1, len, stdout) != len) return zs_fail(err, ZS_ERR_IO, "stdout: write failed");
     return ZS_OK;
 }
 

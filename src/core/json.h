@@ -19,8 +19,6 @@ static inline json_t *zs_json_number(double x) {
  * read back exactly), a trailing newline. Takes doc (NULL: out of memory); *text is
  * malloc'd, *len its length (len may be NULL). `what` names the file in the message. */
 zs_status zs_json_text(json_t *doc, const char *what, char **text, size_t *len, zs_error *err);
-/* Writes text atomically to path, or to stdout when path is NULL. */
-zs_status zs_json_write_text(const char *path, const char *text, size_t len, zs_error *err);
 
 /* ---- reading ----------------------------------------------------------------------------
  * Every reader of a zipscale JSON file names the wrong field in one form:

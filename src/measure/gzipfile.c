@@ -89,7 +89,7 @@ zs_status zs_gzipfile_write(const zs_gzipfile *gf, const char *path, zs_error *e
     size_t len;
     zs_status s = zs_gzipfile_format(gf, &text, &len, err);
     if (s) return s;
-    s = zs_json_write_text(path, text, len, err);
+    s = zs_write_file_atomic(path, text, len, err);
     free(text);
     return s;
 }
