@@ -556,26 +556,54 @@ Test(gpt_model, float_matches_torch) {
     zs_gpt_free(gpt);
 }
 
-/* Same inputs on 1 and 2 threads: bit-identical loss, token losses and gradients. */
-Test(gpt_model, thread_count_does_not_change_results) {
+/* What docs/model.md ("Memory and threads") promises: at a fixed thread count the loss, the
+ * per-position losses and the gradients repeat bit for bit; across thread counts they agree
+ * to float rounding only. oneDNN's products can split differently by thread count: on the
+ * development machine 1 and 2 threads gave the same bits here, 3 threads did not (the
+ * attention's output differs, then everything after it). Measured at 3 threads against 1:
+ * the loss 1.6e-8 relative, a per-position loss 1.7e-6, a gradient tensor 4.6e-7 in norm.
+ * Asserted: the same bits twice at 1, 2 and 3 threads; against 1 thread, the loss within
+ * 1e-6 relative, each per-position loss within 1e-5 and each gradient tensor within 5e-6. */
+Test(gpt_model, fixed_thread_count_repeats_bits_others_agree_to_rounding) {
     zs_gpt_config cfg = {
         .vocab = 50, .context = 16, .d_model = 32, .layers = 2, .heads = 2, .mlp_hidden = 64};
-    uint32_t B = 4, T = 16;
-    uint32_t *in = random_tokens(B * T, cfg.vocab, 8), *tg = random_tokens(B * T, cfg.vocab, 9);
-    zs_gpt *one = make_gpt(&cfg, B, 1), *two = make_gpt(&cfg, B, 2);
-    fill_gpt(one, 7);
-    fill_gpt(two, 7);
-    float tl1[64], tl2[64];
-    double l1 = forward_backward(one, in, tg, B, T, tl1);
-    double l2 = forward_backward(two, in, tg, B, T, tl2);
-    cr_assert_eq(memcmp(&l1, &l2, sizeof l1), 0, "loss %.17g vs %.17g", l1, l2);
-    cr_assert_eq(memcmp(tl1, tl2, sizeof tl1), 0);
-    size_t n = zs_gpt_get_layout(one)->numel;
-    cr_assert_eq(memcmp(zs_gpt_grads(one), zs_gpt_grads(two), n * sizeof(float)), 0);
+    enum { B = 4, T = 16, N = B * T };
+    uint32_t *in = random_tokens(N, cfg.vocab, 8), *tg = random_tokens(N, cfg.vocab, 9);
+    zs_gpt *ref = make_gpt(&cfg, B, 1);
+    fill_gpt(ref, 7);
+    float tl_ref[N];
+    double l_ref = forward_backward(ref, in, tg, B, T, tl_ref);
+    const zs_layout *layout = zs_gpt_get_layout(ref);
+    double *g_ref = to_doubles(zs_gpt_grads(ref), layout->numel);
+    for (int threads = 1; threads <= 3; threads++) {
+        zs_gpt *x = make_gpt(&cfg, B, threads), *y = make_gpt(&cfg, B, threads);
+        fill_gpt(x, 7);
+        fill_gpt(y, 7);
+        float tlx[N], tly[N];
+        double lx = forward_backward(x, in, tg, B, T, tlx);
+        double ly = forward_backward(y, in, tg, B, T, tly);
+        cr_assert_eq(memcmp(&lx, &ly, sizeof lx), 0, "%d threads: loss %.17g vs %.17g", threads,
+                     lx, ly);
+        cr_assert_eq(memcmp(tlx, tly, sizeof tlx), 0, "%d threads: per-position losses", threads);
+        cr_assert_eq(memcmp(zs_gpt_grads(x), zs_gpt_grads(y), layout->numel * sizeof(float)), 0,
+                     "%d threads: gradients", threads);
+        cr_assert_lt(fabs(lx / l_ref - 1), 1e-6, "%d threads: loss %.17g vs %.17g", threads, lx,
+                     l_ref);
+        for (int i = 0; i < N; i++)
+            cr_assert_lt(fabs(tlx[i] / tl_ref[i] - 1), 1e-5, "%d threads: position %d", threads,
+                         i);
+        for (size_t i = 0; i < layout->n_tensors; i++) {
+            const zs_tensor *t = &layout->tensors[i];
+            double e = rel_error_f(zs_gpt_grads(x) + t->offset, g_ref + t->offset, t->numel);
+            cr_assert_lt(e, 5e-6, "%d threads: %s: relative error %g", threads, t->name, e);
+        }
+        zs_gpt_free(x);
+        zs_gpt_free(y);
+    }
+    free(g_ref);
     free(in);
     free(tg);
-    zs_gpt_free(one);
-    zs_gpt_free(two);
+    zs_gpt_free(ref);
 }
 
 /* The per-position losses average to the loss; a smaller batch than max_batch works. */

@@ -14,8 +14,9 @@ typedef struct zs_mm zs_mm;
 /* A matmul context: precision, threads (0 = all cores) and whatever it caches per shape; one
  * thread uses it at a time. Results repeat bit for bit at a fixed thread count. Across
  * thread counts they can differ in the last bits: oneDNN splits a long reduction among
- * threads when the output is small (dweight's sum over M = 4096 rows at N·K = 64×64 or
- * 64×192 differs between 1 and 2 threads; forward and dinp did not at any shape tried). */
+ * threads when the output is small (dweight's sum over M = 2048 or 4096 rows at N·K = 64×64
+ * or 64×192 differs between 1 and 2 threads; forward and dinp did not at any shape tried),
+ * and the attention's output differs between 1 and 3 threads even at 16 positions. */
 zs_status zs_mm_create(zs_mm **out, zs_precision precision, int threads, zs_error *err);
 void zs_mm_free(zs_mm *mm);
 /* The context's precision and resolved thread count (>= 1). */
