@@ -224,6 +224,32 @@ Test(train_cli, resume_refuses_other_options_naming_the_field) {
     zs_run_free(&r);
 }
 
+/* Both records' columns but tok_per_s within `rel` relative (step, tokens and lr exactly). */
+static void assert_close_curves(const char *a, const char *b, double rel) {
+    zs_trainlog x, y;
+    read_log(a, &x);
+    read_log(b, &y);
+    cr_assert_eq(x.n, y.n, "%s has %zu records, %s %zu", a, x.n, b, y.n);
+    for (size_t i = 0; i < x.n; i++) {
+        cr_assert(same_bits(x.step[i], y.step[i]) && same_bits(x.tokens[i], y.tokens[i]) &&
+                      same_bits(x.lr[i], y.lr[i]),
+                  "record %zu differs", i);
+        cr_assert_lt(fabs(x.train_loss[i] / y.train_loss[i] - 1), rel,
+                     "step %g: train loss %.17g vs %.17g", x.step[i], x.train_loss[i],
+                     y.train_loss[i]);
+        cr_assert_lt(fabs(x.grad_norm[i] / y.grad_norm[i] - 1), rel,
+                     "step %g: gradient norm %.17g vs %.17g", x.step[i], x.grad_norm[i],
+                     y.grad_norm[i]);
+        cr_assert(isnan(x.val_loss[i]) ? isnan(y.val_loss[i])
+                                       : fabs(x.val_loss[i] / y.val_loss[i] - 1) < rel,
+                  "step %g: val loss %.17g vs %.17g", x.step[i], x.val_loss[i], y.val_loss[i]);
+    }
+    zs_trainlog_free(&x);
+    zs_trainlog_free(&y);
+}
+
+/* docs/training.md, "Precision and threads": bit for bit at a fixed thread count; across
+ * thread counts close, not promised equal. */
 Test(train_cli, same_seed_same_bytes_and_threads_agree) {
     make_data();
     const char *steps = getenv("ZS_SANITIZED") ? "--steps 6" : "--steps 20";
@@ -231,7 +257,7 @@ Test(train_cli, same_seed_same_bytes_and_threads_agree) {
     snprintf(extra, sizeof extra, "%s --threads 1", steps);
     train_ok("one", extra);
     train_ok("two", extra);
-    snprintf(extra, sizeof extra, "%s --threads 2", steps);
+    snprintf(extra, sizeof extra, "%s --threads 3", steps);
     train_ok("par", extra);
     assert_same_curves("one", "two");
     assert_same_tensors("one", "two");
@@ -241,10 +267,10 @@ Test(train_cli, same_seed_same_bytes_and_threads_agree) {
     zs_run r = zs_test_sh("cmp %s %s", ca, cb);
     cr_assert_eq(r.exit_code, 0, "same seed, different checkpoint bytes: %s", r.out);
     zs_run_free(&r);
-    /* Measured at these sizes: 2 threads give the same bits as 1 (each matmul's split
-       leaves every dot product's order alone); only a fixed count is promised. */
-    assert_same_curves("one", "par");
-    assert_same_tensors("one", "par");
+    /* Another thread count: measured over these 20 steps, 2 and 4 threads gave the same bits
+       as 1 and 3 threads train losses within 1.0e-8 relative (the attention splits
+       differently); asserted within 1e-6. */
+    assert_close_curves("one", "par", 1e-6);
     snprintf(extra, sizeof extra, "%s --seed 2", steps);
     train_ok("other", extra);
     zs_trainlog a, b;
@@ -325,21 +351,8 @@ Test(train_cli, log_metrics_token_losses_and_eval_agree) {
     cr_assert_eq(strlen(json_string_value(json_object_get(opts, "data_sha256"))), 64);
     json_decref(m);
     zs_trainlog_free(&log);
-    /* The per-token losses: (1024 / 32 = 32 windows, 32), mean = the final val loss. */
-    zs_run r = zs_test_sh("/usr/bin/python3 -c \"import numpy as n, json; a = n.load('%s'); "
-                          "print(a.shape, a.dtype, repr(a.astype(n.float64).mean()), "
-                          "json.load(open('%s.json'))['shape'])\"",
-                          at("tl.npy"), at("tl.npy"));
-    if (r.exit_code == 0) {
-        char want[256];
-        snprintf(want, sizeof want, "(32, 32) float32 %.17g [32, 32]", final);
-        cr_assert(strncmp(r.out, want, 14) == 0, "%s", r.out);
-        double mean = strtod(strstr(r.out, "float32 ") + 8, NULL);
-        cr_assert_lt(fabs(mean - final), 1e-12 * final, "mean %.17g, val %.17g", mean, final);
-    }
-    zs_run_free(&r);
     /* zipscale eval on the same windows gives the trainer's number. */
-    r = zs_test_cli("eval %s --data %s --eval-tokens 1024 --json", at("run"), at("v.npy"));
+    zs_run r = zs_test_cli("eval %s --data %s --eval-tokens 1024 --json", at("run"), at("v.npy"));
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     json_t *e = parse_json(r.out);
     cr_assert_eq(json_num(e, "loss_nats"), final);
@@ -357,6 +370,22 @@ Test(train_cli, log_metrics_token_losses_and_eval_agree) {
     /* The plotter draws the log as it is. */
     r = zs_test_cli("plot curves %s/log.jsonl -o %s", at("run"), at("curves.svg"));
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    /* The per-token losses, read by numpy: (1024 / 32 = 32 windows, 32) float32 as the
+     * sidecar says, mean = the final val loss. Last, as it needs numpy. */
+    const char *py = zs_test_python("numpy");
+    if (!py) cr_skip_test("Debian python3 with numpy is not available");
+    r = zs_test_sh("'%s' -c \"import numpy as n, json; a = n.load('%s'); "
+                   "print(a.shape, a.dtype, json.load(open('%s.json'))['shape'], "
+                   "repr(a.astype(n.float64).mean()))\"",
+                   py, at("tl.npy"), at("tl.npy"));
+    cr_assert_eq(r.exit_code, 0, "python failed: %s", r.err);
+    const char *want = "(32, 32) float32 [32, 32] ";
+    cr_assert(strncmp(r.out, want, strlen(want)) == 0, "got: %s\nwant: %s...", r.out, want);
+    char *end;
+    double mean = strtod(r.out + strlen(want), &end);
+    cr_assert(end != r.out + strlen(want) && strcmp(end, "\n") == 0, "got: %s", r.out);
+    cr_assert_lt(fabs(mean - final), 1e-12 * final, "mean %.17g, val %.17g", mean, final);
     zs_run_free(&r);
 }
 
