@@ -1,6 +1,8 @@
 /* PCFG sampling speed on the gzip paper's six main-set grammars: tokens/s of
  * zs_pcfg_sample on 1 thread and on all threads, and, when Debian's python3 has nltk, the
  * reference generator (shared/peers/pcfg_peer.py) on the same knobs and the speed-up.
+ * Then the time a never-terminating grammar (S -> S 'a') takes to fail (100 derivations
+ * in a row dropped at the depth bound), which was a 2 s assertion in tests/test_pcfg.c.
  * Usage: bench_pcfg [TOKENS (default 20M)] [PEER_TOKENS (default 300K)]. The peer is
  * $ZS_PEERS_DIR/pcfg_peer.py, else ZS_SOURCE_DIR/../shared/peers/pcfg_peer.py. */
 #include <stdio.h>
@@ -54,6 +56,33 @@ static double peer_rate(const char *peer, const zs_pcfg_knobs *k, uint64_t token
     return rate;
 }
 
+/* Seconds zs_pcfg_sample takes to give up on a grammar that never terminates, or -1 when it
+ * does not fail as expected (the message says why). */
+static double never_terminating_fail_s(void) {
+    const char *text = "S -> S 'a' [1.0]\n";
+    zs_pcfg *g;
+    zs_error err;
+    if (zs_pcfg_parse(text, strlen(text), "never.pcfg", 0, &g, &err) != ZS_OK) {
+        fprintf(stderr, "bench_pcfg: %s\n", err.msg);
+        return -1;
+    }
+    zs_pcfg_sample_opts o;
+    zs_pcfg_sample_opts_init(&o);
+    o.context = 256;
+    o.threads = 1;
+    uint32_t tokens[256];
+    double t0 = now_s();
+    zs_status st = zs_pcfg_sample(g, &o, 0, 1, tokens, NULL, NULL, &err);
+    double seconds = now_s() - t0;
+    zs_pcfg_free(g);
+    if (st != ZS_ERR_NUMERIC) {
+        fprintf(stderr, "bench_pcfg: a never-terminating grammar gave %s: %s\n",
+                zs_status_name(st), st ? err.msg : "");
+        return -1;
+    }
+    return seconds;
+}
+
 int main(int argc, char **argv) {
     uint64_t tokens = argc > 1 ? strtoull(argv[1], NULL, 10) : 20000000;
     uint64_t peer_tokens = argc > 2 ? strtoull(argv[2], NULL, 10) : 300000;
@@ -94,5 +123,8 @@ int main(int argc, char **argv) {
     }
     printf("(all = %d threads; the peer builds its own grammar with the same knobs)\n", all);
     free(buf);
+    double fail_s = never_terminating_fail_s();
+    if (fail_s < 0) return 1;
+    printf("never-terminating grammar (S -> S 'a'): fails after %.3f s (1 thread)\n", fail_s);
     return 0;
 }

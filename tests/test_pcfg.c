@@ -5,7 +5,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "testutil.h"
 #include "zipscale/pcfg.h"
@@ -37,12 +36,6 @@ static char *print_to_string(const zs_pcfg *g) {
     cr_assert_eq(zs_pcfg_print(g, f, &err), ZS_OK);
     fclose(f);
     return buf;
-}
-
-static double seconds_since(const struct timespec *t0) {
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0->tv_nsec);
 }
 
 /* ---- generate ---------------------------------------------------------------------------- */
@@ -608,17 +601,14 @@ Test(pcfg_sample, default_depth_bound_is_measured_on_peer) {
     zs_run_free(&r);
 }
 
-/* A grammar that never terminates fails promptly with a message, not a hang: here each
- * attempt dies at the depth bound, 100 attempts in a row. */
-Test(pcfg_sample, never_terminating_grammar_fails_promptly) {
+/* A grammar that never terminates fails with a message, not a hang: here each attempt dies
+ * at the depth bound, 100 attempts in a row. How long it takes is bench_pcfg's last line. */
+Test(pcfg_sample, never_terminating_grammar_fails_with_a_message) {
     zs_pcfg *g = parse("S -> S 'a' [1.0]\n");
     uint32_t tokens[256];
     zs_pcfg_sample_opts o = sample_opts(256, 0, 1);
     zs_error err;
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     cr_assert_eq(zs_pcfg_sample(g, &o, 0, 1, tokens, NULL, NULL, &err), ZS_ERR_NUMERIC);
-    cr_assert_lt(seconds_since(&t0), 2.0);
     cr_assert(strstr(err.msg, "document 0: 100 derivations in a row were dropped (deeper than "
                               "995 nonterminals or more than 1048576 expansions)"),
               "%s", err.msg);
