@@ -8,6 +8,25 @@
 #include "testutil.h"
 #include "zipscale/pcfg.h"
 
+/* The gzip paper's main set, [GZ] (Pandey, "gzip Predicts Data-dependent Scaling Laws",
+ * arXiv 2405.16684) Table 1: the knobs (nonterminals, terminals, max options, max length)
+ * and the gzip compressibility H it measured (docs/science.md §4). Pinned here so the test
+ * does not compare the library's table with itself. */
+static const struct {
+    unsigned knobs[4];
+    double h;
+} PAPER_MAIN[6] = {
+    {{3, 20, 2, 2}, 0.11},    {{10, 150, 5, 3}, 0.22},   {{20, 300, 10, 5}, 0.35},
+    {{30, 400, 10, 8}, 0.42}, {{50, 500, 20, 15}, 0.51}, {{100, 2000, 100, 30}, 0.61},
+};
+
+/* A number the summary must hold: a missing key or a non-number fails, never reads as 0. */
+static double num(json_t *obj, const char *key, size_t grammar) {
+    json_t *v = json_object_get(obj, key);
+    cr_assert(json_is_number(v), "grammar %zu: summary.json lacks the number '%s'", grammar, key);
+    return json_number_value(v);
+}
+
 static json_t *load_summary(const char *dir) {
     char path[1024];
     snprintf(path, sizeof path, "%s/summary.json", dir);
@@ -28,22 +47,33 @@ Test(pcfg_paper, main_set_matches_the_paper_and_reproduces, .timeout = 120) {
     cr_assert_eq(json_array_size(grammars), 6);
     size_t n_ref;
     const zs_pcfg_reference_grammar *ref = zs_pcfg_reference_grammars(&n_ref);
+    cr_assert_geq(n_ref, 6);
+    static const char *const knob_keys[4] = {"nonterminals", "terminals", "max_options",
+                                             "max_length"};
     for (size_t i = 0; i < 6; i++) {
         json_t *g = json_array_get(grammars, i);
-        double h = json_real_value(json_object_get(g, "h"));
-        double paper = json_real_value(json_object_get(g, "h_paper"));
+        cr_assert_str_eq(json_string_value(json_object_get(g, "set")), "main", "grammar %zu", i);
+        json_t *knobs = json_object_get(g, "knobs");
+        for (int k = 0; k < 4; k++)
+            cr_assert_eq(num(knobs, knob_keys[k], i), PAPER_MAIN[i].knobs[k], "grammar %zu: %s", i,
+                         knob_keys[k]);
+        double h = num(g, "h", i);
+        double paper = PAPER_MAIN[i].h;
+        /* The summary and the library's table both carry the paper's value. */
+        cr_assert_eq(num(g, "h_paper", i), paper, "grammar %zu: h_paper", i);
         cr_assert_str_eq(ref[i].set, "main");
-        cr_assert_eq(paper, ref[i].paper_h);
+        cr_assert_eq(ref[i].paper_h, paper, "grammar %zu: the library's paper_h", i);
         /* docs/science.md §4: random grammars with the same knobs scatter by a few hundredths
          * around the paper's values; 0.05 is well outside that scatter. */
         cr_assert_lt(fabs(h - paper), 0.05, "grammar %zu: H %.4f against the paper's %.2f", i, h,
                      paper);
         /* H must rise with the grammar's complexity, as in the paper's main set. */
         if (i > 0) {
-            double prev = json_real_value(json_object_get(json_array_get(grammars, i - 1), "h"));
+            double prev = num(json_array_get(grammars, i - 1), "h", i - 1);
             cr_assert_gt(h, prev, "H should increase along the main set (grammar %zu)", i);
         }
         const char *tokens = json_string_value(json_object_get(g, "tokens"));
+        cr_assert(tokens, "grammar %zu: summary.json lacks the string 'tokens'", i);
         zs_run info = zs_test_cli("tokens info '%s' --json", tokens);
         cr_assert_eq(info.exit_code, 0, "%s", info.err);
         cr_assert(strstr(info.out, "\"generator\": \"pcfg\""), "%s", info.out);
@@ -75,9 +105,7 @@ Test(pcfg_paper, main_set_matches_the_paper_and_reproduces, .timeout = 120) {
                               "unigram_entropy_bits",
                               "dropped_fraction"};
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
-            cr_assert_eq(json_real_value(json_object_get(a, keys[k])),
-                         json_real_value(json_object_get(b, keys[k])), "grammar %zu, %s", i,
-                         keys[k]);
+            cr_assert_eq(num(a, keys[k], i), num(b, keys[k], i), "grammar %zu, %s", i, keys[k]);
     }
     r = zs_test_sh("cmp '%s/main-3.npy' '%s/main-3.npy' && cmp '%s/main-3.pcfg' '%s/main-3.pcfg'",
                    dir, dir2, dir, dir2);
