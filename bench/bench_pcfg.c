@@ -76,8 +76,8 @@ static double never_terminating_fail_s(void) {
     double seconds = now_s() - t0;
     zs_pcfg_free(g);
     if (st != ZS_ERR_NUMERIC) {
-        fprintf(stderr, "bench_pcfg: a never-terminating grammar gave %s: %s\n",
-                zs_status_name(st), st ? err.msg : "");
+        fprintf(stderr, "bench_pcfg: a never-terminating grammar gave %s: %s\n", zs_status_name(st),
+                st ? err.msg : "");
         return -1;
     }
     return seconds;

@@ -103,8 +103,8 @@ Test(adamw, matches_torch_in_float64_and_float32) {
     /* float32 torch runs the same float operations: measured bit-identical on the
      * development machine (all 3 x 49 values equal, difference 0), allowed 2 float ulps
      * (2^-22 relative) as torch's CPU kernels may round differently elsewhere; float64 torch
-     * differs by our float rounding only (measured 3.7e-7; allowed 1e-6 relative). Relative to |ref| + a floor at
-     * each buffer's smallest scale: parameters ~1, moments ~1e-3 and ~1e-6. */
+     * differs by our float rounding only (measured 3.7e-7; allowed 1e-6 relative). Relative to
+     * |ref| + a floor at each buffer's smallest scale: parameters ~1, moments ~1e-3 and ~1e-6. */
     const float *ours[3] = {params, opt.m, opt.v};
     const double floors[3] = {1e-3, 1e-6, 1e-12};
     for (int k = 0; k < 3; k++) {

@@ -163,8 +163,8 @@ Test(fit_chinchilla, recovers_noisy_law) {
  * in seconds: alpha, beta in {0, 1, 2}, e in {-1, 0, 1}, a, b in {5, 20} (108 starts). Both
  * sides run exactly these starts: zipscale from the grid spec below, the peer from the same
  * 108 points (zs_fit_grid_point, in index order) written to a file and fed to its loop in
- * place of its 5-axis itertools.product. The objective must match to 1e-4 relative (never worse than
- * scipy's) and the parameters closely. Skipped under the sanitizers: it checks numbers, not
+ * place of its 5-axis itertools.product. The objective must match to 1e-4 relative (never worse
+ * than scipy's) and the parameters closely. Skipped under the sanitizers: it checks numbers, not
  * memory, and the other tests cover the same code. */
 Test(fit_peer, agrees_with_scipy_peer) {
     const char *py = zs_test_python("numpy scipy");

@@ -582,16 +582,15 @@ Test(gpt_model, fixed_thread_count_repeats_bits_others_agree_to_rounding) {
         float tlx[N], tly[N];
         double lx = forward_backward(x, in, tg, B, T, tlx);
         double ly = forward_backward(y, in, tg, B, T, tly);
-        cr_assert_eq(memcmp(&lx, &ly, sizeof lx), 0, "%d threads: loss %.17g vs %.17g", threads,
-                     lx, ly);
+        cr_assert_eq(memcmp(&lx, &ly, sizeof lx), 0, "%d threads: loss %.17g vs %.17g", threads, lx,
+                     ly);
         cr_assert_eq(memcmp(tlx, tly, sizeof tlx), 0, "%d threads: per-position losses", threads);
         cr_assert_eq(memcmp(zs_gpt_grads(x), zs_gpt_grads(y), layout->numel * sizeof(float)), 0,
                      "%d threads: gradients", threads);
         cr_assert_lt(fabs(lx / l_ref - 1), 1e-6, "%d threads: loss %.17g vs %.17g", threads, lx,
                      l_ref);
         for (int i = 0; i < N; i++)
-            cr_assert_lt(fabs(tlx[i] / tl_ref[i] - 1), 1e-5, "%d threads: position %d", threads,
-                         i);
+            cr_assert_lt(fabs(tlx[i] / tl_ref[i] - 1), 1e-5, "%d threads: position %d", threads, i);
         for (size_t i = 0; i < layout->n_tensors; i++) {
             const zs_tensor *t = &layout->tensors[i];
             double e = rel_error_f(zs_gpt_grads(x) + t->offset, g_ref + t->offset, t->numel);

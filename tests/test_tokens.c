@@ -624,6 +624,93 @@ Test(errors, npy_header_syntax_names_the_column) {
     expect_open_error(path, NULL, want);
 }
 
+/* Writes a version-1.0 .npy whose header is `dict` padded to 64 bytes (its length field
+ * `header_len`, or the true length when 0), then `payload` zero bytes. */
+static void write_npy_dict(const char *path, const char *dict, size_t header_len, size_t payload) {
+    size_t total = (10 + strlen(dict) + 1 + 63) / 64 * 64;
+    char *file = calloc(total + payload, 1);
+    memcpy(file, "\x93NUMPY\x01\x00", 8);
+    size_t len = header_len ? header_len : total - 10;
+    file[8] = (char)(len & 0xff);
+    file[9] = (char)(len >> 8);
+    memset(file + 10, ' ', total - 10);
+    memcpy(file + 10, dict, strlen(dict));
+    file[total - 1] = '\n';
+    cr_assert_eq(zs_test_write(path, file, total + payload), 0);
+    free(file);
+}
+
+/* Opening path fails with `code` and the message "<path>: <want>". */
+static void expect_npy_error(const char *path, zs_status code, const char *want) {
+    zs_tokens t;
+    zs_error err;
+    cr_assert_eq(zs_tokens_open(&t, path, NULL, &err), code, "%s: %s", path, err.msg);
+    char full[700];
+    snprintf(full, sizeof full, "%s: %s", path, want);
+    expect_msg(&err, full);
+}
+
+Test(errors, npy_header_lacks_a_key) {
+    const char *path = zs_test_path("x.npy");
+    write_npy_dict(path, "{'descr': '<u2', 'fortran_order': False, }", 0, 4);
+    expect_npy_error(path, ZS_ERR_FORMAT, "npy header lacks the key 'shape'");
+    write_npy_dict(path, "{'shape': (2,), 'fortran_order': False, }", 0, 4);
+    expect_npy_error(path, ZS_ERR_FORMAT, "npy header lacks the key 'descr'");
+    write_npy_dict(path, "{'descr': '<u2', 'shape': (2,)}", 0, 4);
+    expect_npy_error(path, ZS_ERR_FORMAT, "npy header lacks the key 'fortran_order'");
+}
+
+Test(errors, npy_header_unknown_or_duplicate_key) {
+    const char *path = zs_test_path("x.npy");
+    /* column 42: the quote opening 'extra' */
+    write_npy_dict(path, "{'descr': '<u2', 'fortran_order': False, 'extra': 1, 'shape': (2,), }", 0,
+                   4);
+    expect_npy_error(path, ZS_ERR_FORMAT,
+                     "npy header, column 42: expected one of the keys 'descr', 'fortran_order', "
+                     "'shape', found '''");
+    /* column 18: the second 'descr' */
+    write_npy_dict(path, "{'descr': '<u2', 'descr': '<u2', 'fortran_order': False, 'shape': (2,)}",
+                   0, 4);
+    expect_npy_error(path, ZS_ERR_FORMAT,
+                     "npy header, column 18: expected each key once, found '''");
+}
+
+Test(errors, npy_header_runs_past_the_end) {
+    const char *path = zs_test_path("x.npy");
+    /* The length field claims more bytes than the file holds (version 1.0, then 2.0). */
+    write_npy_dict(path, "{'descr': '<u2', 'fortran_order': False, 'shape': (2,), }", 1000, 0);
+    expect_npy_error(path, ZS_ERR_FORMAT,
+                     "truncated: the header says it is 1000 bytes but 118 bytes follow");
+    char v2[64];
+    memset(v2, ' ', sizeof v2);
+    memcpy(v2, "\x93NUMPY\x02\x00\xff\xff\xff\xff", 12);
+    cr_assert_eq(zs_test_write(path, v2, sizeof v2), 0);
+    expect_npy_error(path, ZS_ERR_FORMAT,
+                     "truncated: the header says it is 4294967295 bytes but 52 bytes follow");
+    /* The length field stops the dict part-way: its parse reaches the end of the header. */
+    write_npy_dict(path, "{'descr': '<u2', 'fortran_order': False, 'shape': (2,), }", 34, 0);
+    expect_npy_error(path, ZS_ERR_FORMAT,
+                     "npy header, column 35: expected True or False, found end of header");
+}
+
+Test(errors, npy_shape_too_large_and_too_many_tokens) {
+    const char *path = zs_test_path("x.npy");
+    /* 2^32 x (2^32 + 1) tokens do not fit in 64 bits */
+    write_npy_dict(path,
+                   "{'descr': '<u2', 'fortran_order': False, 'shape': (4294967296, 4294967297), }",
+                   0, 0);
+    expect_npy_error(path, ZS_ERR_FORMAT, "shape too large");
+    /* 2^61 int64 tokens are 2^64 bytes: more than a size_t counts */
+    write_npy_dict(
+        path, "{'descr': '<i8', 'fortran_order': False, 'shape': (2305843009213693952,), }", 0, 0);
+    expect_npy_error(path, ZS_ERR_FORMAT, "header says 2305843009213693952 tokens: too many");
+    /* a dimension of 2^64 does not parse */
+    write_npy_dict(
+        path, "{'descr': '<u2', 'fortran_order': False, 'shape': (18446744073709551616,), }", 0, 0);
+    expect_npy_error(path, ZS_ERR_FORMAT,
+                     "npy header, column 71: expected a dimension below 2^64, found '6'");
+}
+
 Test(errors, truncated_bin) {
     const char *path = zs_test_path("x.bin");
     write_valid(path, ZS_FORMAT_BIN, ZS_DTYPE_U16, 1000);
