@@ -55,6 +55,14 @@ typedef struct {
     double residual_rms; /* sqrt(mean (L - L_hat)^2), in loss units */
 } zs_powerlaw;
 
+/* Which forms a caller fits, at which level: what `zipscale powerlaw` starts from. */
+typedef struct {
+    int fit_pure, fit_offset; /* 1: fit this form (default: both) */
+    double level;             /* of the t intervals, in (0, 1) (default 0.95) */
+} zs_powerlaw_opts;
+
+void zs_powerlaw_opts_init(zs_powerlaw_opts *opts);
+
 /* The search range of alpha for the OFFSET form. */
 #define ZS_POWERLAW_ALPHA_MAX 4.0
 
@@ -249,6 +257,18 @@ typedef struct {
     int has_interval;        /* 1 when replicates were given */
     zs_frontier_interval interval;
 } zs_prediction;
+
+/* How `zipscale predict` evaluates the data-dependent law. */
+typedef struct {
+    double epsilon; /* the regression's weight in the adjusted law, [0, 1] (default 1) */
+    /* Of the intervals, in (0, 1); 0 (the default): the regression's bootstrap level, or
+     * ZS_BOOTSTRAP_LEVEL when it has no replicates (zs_predict_level). */
+    double level;
+} zs_predict_opts;
+
+void zs_predict_opts_init(zs_predict_opts *opts);
+/* The interval level opts give for rf: opts->level when set, else as above. */
+double zs_predict_level(const zs_predict_opts *opts, const zs_regressfile *rf);
 
 /* replicates may be NULL (n_replicates 0): no interval.
  * Errors: ZS_ERR_RANGE (epsilon not in [0, 1], H or compute not finite, the adjusted law

@@ -118,8 +118,7 @@ static void print_fit(FILE *out, const zs_lawfit *f, size_t index, size_t n_fits
         }
 }
 
-static zs_status emit_table(const zs_lawfile *lf, const zs_frontier_table *tables,
-                            zs_error *err) {
+static zs_status emit_table(const zs_lawfile *lf, const zs_frontier_table *tables, zs_error *err) {
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);

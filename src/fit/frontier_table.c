@@ -29,8 +29,8 @@ zs_status zs_frontier_table_init(zs_frontier_table *table, const zs_lawfit *fit,
         table->isoflop_points = isoflop->points;
         s = zs_isoflop_opts_check(isoflop, err);
         if (!s) {
-            table->isoflop = zs_calloc(n * isoflop->points, sizeof *table->isoflop,
-                                       "iso-FLOP curves", err);
+            table->isoflop =
+                zs_calloc(n * isoflop->points, sizeof *table->isoflop, "iso-FLOP curves", err);
             if (!table->isoflop) s = ZS_ERR_NOMEM;
         }
         for (size_t i = 0; !s && i < n_budgets; i++)
