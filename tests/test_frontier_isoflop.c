@@ -51,14 +51,14 @@ Test(isoflop, points_lie_on_the_budget_and_span_the_decades) {
                 cr_assert_eq(pts[i].loss_nats,
                              zs_chinchilla_loss(&law, pts[i].n_params, pts[i].n_tokens));
                 cr_assert_geq(pts[i].loss_nats, opt.loss_nats * (1 - 1e-12), "below the optimum");
-                double decades = -o->span_decades + 2 * o->span_decades * (double)i /
-                                                        (double)(o->points - 1);
+                double decades =
+                    -o->span_decades + 2 * o->span_decades * (double)i / (double)(o->points - 1);
                 assert_rel(log10(pts[i].n_params / opt.n_params), decades, 1e-9, "log10 N/N_opt");
                 if (i) cr_assert_gt(pts[i].n_params, pts[i - 1].n_params);
             }
             assert_rel(pts[0].n_params, opt.n_params / pow(10, o->span_decades), 1e-12, "first");
-            assert_rel(pts[o->points - 1].n_params, opt.n_params * pow(10, o->span_decades),
-                       1e-12, "last");
+            assert_rel(pts[o->points - 1].n_params, opt.n_params * pow(10, o->span_decades), 1e-12,
+                       "last");
             if (o->points % 2)
                 assert_rel(pts[o->points / 2].n_params, opt.n_params, 1e-12, "middle");
         }
@@ -94,9 +94,9 @@ Test(isoflop, errors) {
         zs_isoflop_point pts[9];
         memset(pts, 0x5a, sizeof pts);
         zs_error err = {0};
-        cr_assert_eq(zs_frontier_isoflop_points(&cases[c].law, cases[c].compute, &cases[c].opts,
-                                                pts, &err),
-                     ZS_ERR_RANGE, "case %zu", c);
+        cr_assert_eq(
+            zs_frontier_isoflop_points(&cases[c].law, cases[c].compute, &cases[c].opts, pts, &err),
+            ZS_ERR_RANGE, "case %zu", c);
         cr_assert(strstr(err.msg, cases[c].message), "case %zu: %s", c, err.msg);
         if (cases[c].field) cr_assert_str_eq(err.field, cases[c].field);
         for (size_t i = 0; i < sizeof pts; i++)

@@ -136,7 +136,8 @@ static zs_status emit_table(const zs_lawfile *lf, const zs_frontier_table *table
 /* Fit d's frontier table; a failure names the fit. */
 static zs_status table_of(const zs_lawfile *lf, size_t d, const double *budgets, size_t n,
                           zs_frontier_table *out, zs_error *err) {
-    zs_isoflop_opts iso = {(size_t)args.iso_points, args.iso_span_decades};
+    zs_isoflop_opts iso = {.points = (size_t)args.iso_points,
+                           .span_decades = args.iso_span_decades};
     const zs_lawfit *f = &lf->fits[d];
     zs_status s = zs_frontier_table_init(out, f, budgets, n, args.iso_flop ? &iso : NULL, err);
     if (s) {
