@@ -43,7 +43,12 @@ zs_status zs_figure_loss_vs_size(const zs_runs *runs, size_t dataset, const zs_c
  * (a line over the budgets' range, points at each budget); and Chinchilla's published
  * allocation N_opt(C) [CH] marked on the same curves: the loss this law gives when N is
  * chosen Chinchilla's way. Budgets > 0, at least one.
- * Errors: ZS_ERR_RANGE (no budget, a budget not finite and > 0, a law with no frontier, a
+ * How many budgets, log-spaced over a range, unless the caller chooses (`zipscale plot
+ * frontier --budgets`; the report draws the default), and at most how many for a readable
+ * legend: */
+#define ZS_FIGURE_FRONTIER_BUDGETS 5
+#define ZS_FIGURE_FRONTIER_BUDGETS_MAX 12
+/* Errors: ZS_ERR_RANGE (no budget, a budget not finite and > 0, a law with no frontier, a
  * bad size). */
 zs_status zs_figure_frontier(const zs_chinchilla *law, const double *budgets_flops,
                              size_t n_budgets, const zs_figure_size *size, zs_plot **out,

@@ -18,7 +18,8 @@ extern "C" {
 /* ---- runs tables -------------------------------------------------------------------
  * A CSV with a header line. Columns N (parameters), D (training tokens) and loss (nats)
  * are required; dataset, H, flops, seed, weight, steps and e_max are optional. Each name
- * can be changed (NULL keeps the default). Fields are plain numbers (no quoting); a
+ * can be changed (NULL keeps the default); a column named (non-NULL) must be in the
+ * header, even an optional one. Fields are plain numbers (no quoting); a
  * dataset name is any text without a comma. e_max (an upper bound on the law's E in nats,
  * one per dataset) may also be empty or nan: no bound for that dataset. */
 typedef struct {
@@ -26,6 +27,11 @@ typedef struct {
     const char *steps;
     const char *e_max;
 } zs_runs_columns;
+
+/* The default names (what NULL stands for): N, D, loss, dataset, H, flops, seed, weight,
+ * steps, e_max. The same pointers on every call, so a caller can tell a default it shows
+ * from a name it was given, and pass NULL for the first. */
+void zs_runs_columns_init(zs_runs_columns *cols);
 
 typedef struct {
     size_t n_rows;         /* rows kept */
@@ -175,6 +181,10 @@ typedef struct {
     double se, lo, hi; /* standard error; percentile interval at `level` */
 } zs_interval;
 
+/* The level of bootstrap percentile intervals unless one is chosen (zs_fit_table_opts,
+ * zs_predict_opts). */
+#define ZS_BOOTSTRAP_LEVEL 0.95
+
 enum {
     /* ZS_LAW_E .. ZS_LAW_BETA (law.h), then: */
     ZS_BOOT_a = ZS_LAW_N_PARAMS, /* beta / (alpha + beta): N_opt's exponent */
@@ -261,7 +271,7 @@ typedef struct {
     zs_fit_opts fit;
     size_t bootstrap_replicates; /* 0 = no bootstrap */
     uint64_t seed;
-    double level; /* of the percentile intervals (default 0.95) */
+    double level; /* of the percentile intervals (default ZS_BOOTSTRAP_LEVEL) */
     size_t holdout_largest;
     /* 1: a dataset with an e_max in the runs table is fitted with E <= that bound (and
      * fit.e_max, when finite, still applies: the smaller wins); a table without the

@@ -55,6 +55,14 @@ typedef struct {
     double residual_rms; /* sqrt(mean (L - L_hat)^2), in loss units */
 } zs_powerlaw;
 
+/* Which forms a caller fits, at which level: what `zipscale powerlaw` starts from. */
+typedef struct {
+    int fit_pure, fit_offset; /* 1: fit this form (default: both) */
+    double level;             /* of the t intervals, in (0, 1) (default 0.95) */
+} zs_powerlaw_opts;
+
+void zs_powerlaw_opts_init(zs_powerlaw_opts *opts);
+
 /* The search range of alpha for the OFFSET form. */
 #define ZS_POWERLAW_ALPHA_MAX 4.0
 
@@ -92,6 +100,35 @@ zs_status zs_frontier_point_at(const zs_chinchilla *law, double compute_flops,
                                zs_frontier_point *out, zs_error *err);
 /* The iso-FLOP curve: L(N, C / (6N)). */
 double zs_frontier_isoflop_loss(const zs_chinchilla *law, double compute_flops, double n_params);
+
+/* ---- iso-FLOP curves: loss against N at a fixed budget C -------------------------------
+ * `points` values of N log-spaced from N_opt(C) / 10^span_decades to
+ * N_opt(C) * 10^span_decades (one point: N_opt itself), each with D = C / (6 N) and the
+ * law's loss L(N, D). */
+#define ZS_ISOFLOP_POINTS_MAX 10000
+#define ZS_ISOFLOP_SPAN_MAX 10.0 /* decades */
+
+typedef struct {
+    size_t points;       /* per curve, 1..ZS_ISOFLOP_POINTS_MAX (default 9) */
+    double span_decades; /* each side of N_opt, in (0, ZS_ISOFLOP_SPAN_MAX] (default 1) */
+} zs_isoflop_opts;
+
+void zs_isoflop_opts_init(zs_isoflop_opts *opts);
+/* Errors: ZS_ERR_RANGE (points or span_decades out of range; err->field names it). */
+zs_status zs_isoflop_opts_check(const zs_isoflop_opts *opts, zs_error *err);
+
+typedef struct {
+    double n_params, n_tokens; /* 6 N D = C */
+    double loss_nats;          /* L(N, D) */
+} zs_isoflop_point;
+
+/* The curve at compute_flops into out (room for opts->points), smallest N first.
+ * Errors: ZS_ERR_RANGE (opts out of range, as zs_isoflop_opts_check; compute not finite
+ * and > 0; a law with no frontier, as zs_frontier_exponents_of). On failure out is left as
+ * it was. */
+zs_status zs_frontier_isoflop_points(const zs_chinchilla *law, double compute_flops,
+                                     const zs_isoflop_opts *opts, zs_isoflop_point *out,
+                                     zs_error *err);
 /* count budgets log-spaced from lo to hi inclusive (count 1: just lo); 0 < lo <= hi.
  * Errors: ZS_ERR_RANGE (lo or hi not finite and > 0, lo > hi, count 0). */
 zs_status zs_frontier_log_range(double lo, double hi, size_t count, double *out, zs_error *err);
@@ -112,6 +149,29 @@ typedef struct {
  * frontier). On failure *out is zeroed. */
 zs_status zs_frontier_interval_at(const zs_chinchilla *laws, size_t n_laws, double compute_flops,
                                   double level, zs_frontier_interval *out, zs_error *err);
+
+/* ---- one fit's frontier over a list of budgets -------------------------------------------
+ * What `zipscale frontier` prints for each fit of a law.json: the exponents, the frontier
+ * point at each budget, its percentile intervals over the fit's bootstrap laws (at the
+ * bootstrap's level) and, when asked, the iso-FLOP curve at each budget. */
+typedef struct {
+    zs_frontier_exponents exponents;
+    size_t n_budgets;
+    zs_frontier_point *points;       /* n_budgets */
+    zs_frontier_interval *intervals; /* n_budgets; NULL when the fit has no bootstrap */
+    size_t isoflop_points;           /* per budget; 0 without iso-FLOP curves */
+    zs_isoflop_point *isoflop;       /* budget b's curve at isoflop[b * isoflop_points]; or NULL */
+} zs_frontier_table;
+
+/* isoflop may be NULL: no curves.
+ * Errors: ZS_ERR_RANGE (a law with no frontier, a budget not finite and > 0, the
+ * bootstrap's level not in (0, 1) or none of its laws with a frontier, isoflop out of
+ * range: as zs_frontier_point_at, zs_frontier_interval_at, zs_frontier_isoflop_points).
+ * On failure *table is zeroed. */
+zs_status zs_frontier_table_init(zs_frontier_table *table, const zs_lawfit *fit,
+                                 const double *budgets, size_t n_budgets,
+                                 const zs_isoflop_opts *isoflop, zs_error *err);
+void zs_frontier_table_free(zs_frontier_table *table);
 
 /* ---- the data-dependent law [GZ] --------------------------------------------------------
  * Each parameter x of per-dataset laws regressed linearly on the datasets' H:
@@ -197,6 +257,18 @@ typedef struct {
     int has_interval;        /* 1 when replicates were given */
     zs_frontier_interval interval;
 } zs_prediction;
+
+/* How `zipscale predict` evaluates the data-dependent law. */
+typedef struct {
+    double epsilon; /* the regression's weight in the adjusted law, [0, 1] (default 1) */
+    /* Of the intervals, in (0, 1); 0 (the default): the regression's bootstrap level, or
+     * ZS_BOOTSTRAP_LEVEL when it has no replicates (zs_predict_level). */
+    double level;
+} zs_predict_opts;
+
+void zs_predict_opts_init(zs_predict_opts *opts);
+/* The interval level opts give for rf: opts->level when set, else as above. */
+double zs_predict_level(const zs_predict_opts *opts, const zs_regressfile *rf);
 
 /* replicates may be NULL (n_replicates 0): no interval.
  * Errors: ZS_ERR_RANGE (epsilon not in [0, 1], H or compute not finite, the adjusted law

@@ -177,6 +177,21 @@ typedef struct {
 
 const zs_pcfg_reference_grammar *zs_pcfg_reference_grammars(size_t *count);
 
+/* How `zipscale pcfg paper` runs the paper's grammars: each is sampled as documents of
+ * ZS_PCFG_PAPER_CONTEXT tokens, `tokens` per grammar rounded up to whole documents. */
+#define ZS_PCFG_PAPER_CONTEXT 256
+#define ZS_PCFG_PAPER_TOKENS_MAX (1ULL << 34)
+
+typedef struct {
+    uint64_t tokens; /* per grammar, 1..ZS_PCFG_PAPER_TOKENS_MAX (default 2^20: 4096 documents) */
+    const char *set; /* a reference set ("main", "same-vocabulary", "same-h") or "all"
+                        (default "main") */
+    const char *dir; /* where the grammars, token files and summary go (default
+                        "zipscale-grammars") */
+} zs_pcfg_paper_opts;
+
+void zs_pcfg_paper_opts_init(zs_pcfg_paper_opts *opts);
+
 #ifdef __cplusplus
 }
 #endif

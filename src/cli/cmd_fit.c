@@ -36,6 +36,7 @@ static void fit_defaults(void) {
     args.holdout_largest = o.holdout_largest;
     args.bound_e = o.bound_e;
     args.fix_e = o.fix_e;
+    zs_runs_columns_init(&args.cols);
 }
 
 static const zs_opt fit_opts[] = {
@@ -60,8 +61,7 @@ static const zs_opt fit_opts[] = {
      "fix each such dataset's E at its e_max instead of bounding it (when the irreducible "
      "loss is known, e.g. an unambiguous grammar's entropy rate)"},
     ZS_OPT_RUNS_COLUMNS(args.cols),
-    {"col-weight", 0, ZS_OPT_STRING, &args.cols.weight, "NAME",
-     "column of point weights (default: weight)"},
+    {"col-weight", 0, ZS_OPT_STRING, &args.cols.weight, "NAME", "column of point weights"},
     ZS_OPT_THREADS(&args.threads),
     ZS_OPT_JSON(&args.json),
     ZS_OPT_OUTPUT(&args.output, "write law.json to FILE (the table still goes to stdout)"),
@@ -189,6 +189,7 @@ static int fit_run(int argc, char **argv) {
     char **pos;
     int code = zs_cli_parse(&fit_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
+    zs_cli_runs_columns_given(&args.cols);
     zs_error err = {0};
     zs_fit_table_opts opts;
     zs_status s = parse_options(&opts, &err);

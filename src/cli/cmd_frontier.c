@@ -18,7 +18,14 @@ typedef struct {
     double iso_span_decades;
 } frontier_args;
 
-static frontier_args args = {.iso_points = 9, .iso_span_decades = 1};
+static frontier_args args;
+
+/* The library's defaults (zs_isoflop_opts_init), which the help shows. */
+static void frontier_defaults(void) {
+    zs_isoflop_opts o;
+    zs_isoflop_opts_init(&o);
+    args = (frontier_args){.iso_points = (int)o.points, .iso_span_decades = o.span_decades};
+}
 
 static const zs_opt frontier_opts[] = {
     {"compute", 0, ZS_OPT_STRING, &args.compute, "C[,C...]", "compute budgets in FLOPs"},
@@ -46,80 +53,44 @@ static const zs_cli_spec frontier_spec = {
     frontier_opts,
     1,
     1,
+    .defaults = frontier_defaults,
 };
 
-/* One fit's frontier at every budget, and its intervals when it has bootstrap samples. */
-typedef struct {
-    zs_frontier_exponents exponents;
-    zs_frontier_point *points;
-    zs_frontier_interval *intervals; /* NULL without bootstrap */
-} fit_frontier;
-
-static zs_status compute_fit(const zs_lawfit *f, size_t index, const double *budgets, size_t n,
-                             fit_frontier *out, zs_error *err) {
-    zs_status s = zs_frontier_exponents_of(&f->law, &out->exponents, err);
-    out->points = calloc(n, sizeof *out->points);
-    if (!s && f->has_bootstrap) out->intervals = calloc(n, sizeof *out->intervals);
-    if (!s && (!out->points || (f->has_bootstrap && !out->intervals)))
-        s = zs_fail(err, ZS_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; !s && i < n; i++) {
-        s = zs_frontier_point_at(&f->law, budgets[i], &out->points[i], err);
-        if (!s && out->intervals)
-            s = zs_frontier_interval_at(f->bootstrap.samples, f->bootstrap.replicates, budgets[i],
-                                        f->bootstrap.level, &out->intervals[i], err);
-    }
-    if (s) {
-        zs_error inner = *err;
-        zs_fail(err, s, "fits[%zu] (dataset %s): %s", index, f->dataset ? f->dataset : "(unnamed)",
-                inner.msg);
-    }
-    return s;
-}
-
-/* The iso-FLOP curve's i-th N around N_opt. */
-static double iso_n(const zs_frontier_point *p, int i) {
-    double t = args.iso_points > 1 ? (double)i / (args.iso_points - 1) : 0.5;
-    return p->n_params * pow(10, args.iso_span_decades * (2 * t - 1));
-}
-
-static json_t *iso_json(const zs_lawfit *f, const fit_frontier *ff, size_t n) {
-    if (!args.iso_flop) return json_null();
+static json_t *iso_json(const zs_frontier_table *t) {
+    if (!t->isoflop) return json_null();
     json_t *curves = json_array();
-    for (size_t i = 0; i < n; i++) {
-        const zs_frontier_point *p = &ff->points[i];
+    for (size_t i = 0; i < t->n_budgets; i++) {
+        const zs_isoflop_point *curve = &t->isoflop[i * t->isoflop_points];
         json_t *pts = json_array();
-        for (int k = 0; k < args.iso_points; k++) {
-            double N = iso_n(p, k);
-            json_array_append_new(
-                pts, json_pack("{s:f, s:f, s:f}", "N", N, "D", p->compute_flops / (6 * N), "loss",
-                               zs_frontier_isoflop_loss(&f->law, p->compute_flops, N)));
-        }
-        json_array_append_new(
-            curves, json_pack("{s:f, s:o}", "compute_flops", p->compute_flops, "points", pts));
+        for (size_t k = 0; k < t->isoflop_points; k++)
+            json_array_append_new(pts, json_pack("{s:f, s:f, s:f}", "N", curve[k].n_params, "D",
+                                                 curve[k].n_tokens, "loss", curve[k].loss_nats));
+        json_array_append_new(curves, json_pack("{s:f, s:o}", "compute_flops",
+                                                t->points[i].compute_flops, "points", pts));
     }
     return curves;
 }
 
-static json_t *fit_json(const zs_lawfit *f, const fit_frontier *ff, size_t n) {
+static json_t *fit_json(const zs_lawfit *f, const zs_frontier_table *t) {
     json_t *rows = json_array();
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < t->n_budgets; i++)
         json_array_append_new(
-            rows, zs_frontier_point_json(&ff->points[i], ff->intervals ? &ff->intervals[i] : NULL));
+            rows, zs_frontier_point_json(&t->points[i], t->intervals ? &t->intervals[i] : NULL));
     return json_pack("{s:o, s:o, s:o, s:{s:f, s:f, s:f}, s:o, s:o, s:o}", "dataset",
                      f->dataset ? json_string(f->dataset) : json_null(), "H", zs_json_number(f->h),
-                     "law", zs_frontier_law_json(&f->law), "exponents", "a", ff->exponents.a, "b",
-                     ff->exponents.b, "G", ff->exponents.G, "level",
+                     "law", zs_frontier_law_json(&f->law), "exponents", "a", t->exponents.a, "b",
+                     t->exponents.b, "G", t->exponents.G, "level",
                      f->has_bootstrap ? json_real(f->bootstrap.level) : json_null(), "frontier",
-                     rows, "iso_flop", iso_json(f, ff, n));
+                     rows, "iso_flop", iso_json(t));
 }
 
 static json_t *result_json(const char *path, const char *sha256, const zs_lawfile *lf,
-                           const fit_frontier *ffs, const double *budgets, size_t n) {
+                           const zs_frontier_table *tables, const double *budgets, size_t n) {
     json_t *compute = json_array();
     for (size_t i = 0; i < n; i++) json_array_append_new(compute, json_real(budgets[i]));
     json_t *fits = json_array();
     for (size_t d = 0; d < lf->n_fits; d++)
-        json_array_append_new(fits, fit_json(&lf->fits[d], &ffs[d], n));
+        json_array_append_new(fits, fit_json(&lf->fits[d], &tables[d]));
     return json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:o, s:b, s:i, s:f}, s:o}", "zipscale_version",
                      zs_version(), "command", "frontier", "input", "path", path, "sha256", sha256,
                      "options", "compute", compute, "iso_flop", args.iso_flop, "iso_points",
@@ -127,41 +98,53 @@ static json_t *result_json(const char *path, const char *sha256, const zs_lawfil
 }
 
 static void print_fit(FILE *out, const zs_lawfit *f, size_t index, size_t n_fits,
-                      const fit_frontier *ff, size_t n) {
+                      const zs_frontier_table *t) {
     fprintf(out, "# fit %zu/%zu: dataset %s", index + 1, n_fits, f->dataset ? f->dataset : "-");
     if (isfinite(f->h)) fprintf(out, ", H %.4f", f->h);
     fputc('\n', out);
     zs_cli_print_law(out, "law", &f->law);
     fprintf(out, "# N_opt = G (C/6)^a, D_opt = (C/6)^b / G: a = %.4f, b = %.4f, G = %.4g\n",
-            ff->exponents.a, ff->exponents.b, ff->exponents.G);
-    zs_cli_print_frontier(out, ff->points, ff->intervals, n,
+            t->exponents.a, t->exponents.b, t->exponents.G);
+    zs_cli_print_frontier(out, t->points, t->intervals, t->n_budgets,
                           f->has_bootstrap ? f->bootstrap.level : 0);
-    if (!args.iso_flop) return;
+    if (!t->isoflop) return;
     fprintf(out, "# iso-FLOP curves: loss against N at fixed C, D = C / 6N\n");
     fprintf(out, "%12s %12s %12s %10s\n", "compute", "N", "D", "loss");
-    for (size_t i = 0; i < n; i++)
-        for (int k = 0; k < args.iso_points; k++) {
-            const zs_frontier_point *p = &ff->points[i];
-            double N = iso_n(p, k);
-            fprintf(out, "%12.4g %12.4g %12.4g %10.5f\n", p->compute_flops, N,
-                    p->compute_flops / (6 * N),
-                    zs_frontier_isoflop_loss(&f->law, p->compute_flops, N));
+    for (size_t i = 0; i < t->n_budgets; i++)
+        for (size_t k = 0; k < t->isoflop_points; k++) {
+            const zs_isoflop_point *q = &t->isoflop[i * t->isoflop_points + k];
+            fprintf(out, "%12.4g %12.4g %12.4g %10.5f\n", t->points[i].compute_flops, q->n_params,
+                    q->n_tokens, q->loss_nats);
         }
 }
 
-static zs_status emit_table(const zs_lawfile *lf, const fit_frontier *ffs, size_t n,
-                            zs_error *err) {
+static zs_status emit_table(const zs_lawfile *lf, const zs_frontier_table *tables, zs_error *err) {
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
     if (!out) return zs_fail(err, ZS_ERR_NOMEM, "out of memory formatting the table");
     for (size_t d = 0; d < lf->n_fits; d++) {
         if (d) fputc('\n', out);
-        print_fit(out, &lf->fits[d], d, lf->n_fits, &ffs[d], n);
+        print_fit(out, &lf->fits[d], d, lf->n_fits, &tables[d]);
     }
     fclose(out);
     zs_status s = zs_cli_emit_text(text, len, NULL, err);
     free(text);
+    return s;
+}
+
+/* Fit d's frontier table; a failure names the fit. */
+static zs_status table_of(const zs_lawfile *lf, size_t d, const double *budgets, size_t n,
+                          zs_frontier_table *out, zs_error *err) {
+    zs_isoflop_opts iso = {.points = (size_t)args.iso_points,
+                           .span_decades = args.iso_span_decades};
+    const zs_lawfit *f = &lf->fits[d];
+    zs_status s = zs_frontier_table_init(out, f, budgets, n, args.iso_flop ? &iso : NULL, err);
+    if (s) {
+        zs_error inner = *err;
+        zs_fail(err, s, "fits[%zu] (dataset %s): %s", d, f->dataset ? f->dataset : "(unnamed)",
+                inner.msg);
+    }
     return s;
 }
 
@@ -171,24 +154,21 @@ static zs_status frontier(const char *path, zs_error *err) {
     zs_status s = zs_cli_budgets(args.compute, args.compute_range, &budgets, &n, err);
     if (s) return s;
     zs_lawfile lf = {0};
-    fit_frontier *ffs = NULL;
+    zs_frontier_table *tables = NULL;
     char sha256[65];
     s = zs_lawfile_read(&lf, path, err);
     if (!s) s = zs_sha256_file(path, sha256, err);
-    if (!s && !(ffs = calloc(lf.n_fits ? lf.n_fits : 1, sizeof *ffs)))
+    if (!s && !(tables = calloc(lf.n_fits ? lf.n_fits : 1, sizeof *tables)))
         s = zs_fail(err, ZS_ERR_NOMEM, "out of memory");
-    for (size_t d = 0; !s && d < lf.n_fits; d++)
-        s = compute_fit(&lf.fits[d], d, budgets, n, &ffs[d], err);
+    for (size_t d = 0; !s && d < lf.n_fits; d++) s = table_of(&lf, d, budgets, n, &tables[d], err);
     if (!s && args.output)
-        s = zs_cli_emit_json(result_json(path, sha256, &lf, ffs, budgets, n), args.output, err);
+        s = zs_cli_emit_json(result_json(path, sha256, &lf, tables, budgets, n), args.output, err);
     if (!s)
-        s = args.json ? zs_cli_emit_json(result_json(path, sha256, &lf, ffs, budgets, n), NULL, err)
-                      : emit_table(&lf, ffs, n, err);
-    for (size_t d = 0; ffs && d < lf.n_fits; d++) {
-        free(ffs[d].points);
-        free(ffs[d].intervals);
-    }
-    free(ffs);
+        s = args.json
+                ? zs_cli_emit_json(result_json(path, sha256, &lf, tables, budgets, n), NULL, err)
+                : emit_table(&lf, tables, err);
+    for (size_t d = 0; tables && d < lf.n_fits; d++) zs_frontier_table_free(&tables[d]);
+    free(tables);
     free(budgets);
     zs_lawfile_free(&lf);
     return s;
@@ -199,12 +179,12 @@ static int frontier_run(int argc, char **argv) {
     char **pos;
     int code = zs_cli_parse(&frontier_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
-    if (args.iso_points < 1 || args.iso_points > 10000)
-        return zs_cli_usage_error(&frontier_spec, "--iso-points: %d, expected 1..10000",
-                                  args.iso_points);
-    if (!(args.iso_span_decades > 0 && args.iso_span_decades <= 10))
-        return zs_cli_usage_error(&frontier_spec, "--iso-span: %g, expected a number in (0, 10]",
-                                  args.iso_span_decades);
+    if (args.iso_points < 1 || args.iso_points > ZS_ISOFLOP_POINTS_MAX)
+        return zs_cli_usage_error(&frontier_spec, "--iso-points: %d, expected 1..%d",
+                                  args.iso_points, ZS_ISOFLOP_POINTS_MAX);
+    if (!(args.iso_span_decades > 0 && args.iso_span_decades <= ZS_ISOFLOP_SPAN_MAX))
+        return zs_cli_usage_error(&frontier_spec, "--iso-span: %g, expected a number in (0, %g]",
+                                  args.iso_span_decades, ZS_ISOFLOP_SPAN_MAX);
     zs_error err = {0};
     return frontier(pos[0], &err) ? zs_cli_fail(&err) : ZS_EXIT_OK;
 }

@@ -22,11 +22,14 @@ static struct {
     int threads, json;
 } paper_args;
 
+/* The library's defaults (zs_pcfg_paper_opts_init), which the help shows. */
 static void paper_defaults(void) {
+    zs_pcfg_paper_opts o;
+    zs_pcfg_paper_opts_init(&o);
     memset(&paper_args, 0, sizeof paper_args);
-    paper_args.tokens = 1048576; /* 4096 documents of 256 */
-    paper_args.dir = "zipscale-grammars";
-    paper_args.set = "main";
+    paper_args.tokens = o.tokens;
+    paper_args.dir = o.dir;
+    paper_args.set = o.set;
 }
 
 static const zs_opt paper_opts[] = {
@@ -59,8 +62,6 @@ static const zs_cli_spec paper_spec = {
     .defaults = paper_defaults,
 };
 
-enum { PAPER_CONTEXT = 256 };
-
 typedef struct {
     const zs_pcfg_reference_grammar *ref;
     char grammar_path[4096], tokens_path[4096];
@@ -82,11 +83,12 @@ static zs_status run_one(paper_row *row, uint64_t seed, uint64_t documents, zs_e
     zs_pcfg_sample_opts o;
     zs_pcfg_sample_opts_init(&o);
     o.seed = seed;
-    o.context = PAPER_CONTEXT;
+    o.context = ZS_PCFG_PAPER_CONTEXT;
     o.threads = paper_args.threads;
     uint32_t *tokens = NULL;
     if (s == ZS_OK) {
-        tokens = zs_calloc(documents * PAPER_CONTEXT, sizeof *tokens, "sampled tokens", err);
+        tokens =
+            zs_calloc(documents * ZS_PCFG_PAPER_CONTEXT, sizeof *tokens, "sampled tokens", err);
         if (!tokens) s = ZS_ERR_NOMEM;
     }
     if (s == ZS_OK) s = zs_pcfg_sample(g, &o, 0, documents, tokens, NULL, &row->stats, err);
@@ -95,10 +97,10 @@ static zs_status run_one(paper_row *row, uint64_t seed, uint64_t documents, zs_e
                                  row->tokens_path, NULL, err);
     if (s == ZS_OK) {
         zs_token_source src;
-        zs_measure_source_array(&src, tokens, documents * PAPER_CONTEXT, row->tokens_path);
+        zs_measure_source_array(&src, tokens, documents * ZS_PCFG_PAPER_CONTEXT, row->tokens_path);
         zs_measure_opts mo;
         zs_measure_opts_init(&mo);
-        mo.sequence_tokens = PAPER_CONTEXT;
+        mo.sequence_tokens = ZS_PCFG_PAPER_CONTEXT;
         mo.seed = paper_args.seed;
         mo.threads = paper_args.threads;
         s = zs_measure_tokens(&src, &mo, &row->measure, err);
@@ -207,9 +209,9 @@ static int paper_run(int argc, char **argv) {
     char **pos;
     int code = zs_cli_parse(&paper_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
-    if (paper_args.tokens == 0 || paper_args.tokens > (1ULL << 34))
+    if (paper_args.tokens == 0 || paper_args.tokens > ZS_PCFG_PAPER_TOKENS_MAX)
         return zs_cli_usage_error(&paper_spec, "--tokens %llu: expected 1..%llu",
-                                  (unsigned long long)paper_args.tokens, 1ULL << 34);
+                                  (unsigned long long)paper_args.tokens, ZS_PCFG_PAPER_TOKENS_MAX);
     paper_row *rows;
     size_t n, n_ref;
     if ((code = select_rows(&rows, &n)) >= 0) return code;
@@ -219,7 +221,7 @@ static int paper_run(int argc, char **argv) {
     if (mkdir(paper_args.dir, 0777) != 0 && errno != EEXIST)
         s = zs_fail(&err, ZS_ERR_IO, "%s: cannot create the directory: %s", paper_args.dir,
                     strerror(errno));
-    uint64_t documents = (paper_args.tokens + PAPER_CONTEXT - 1) / PAPER_CONTEXT;
+    uint64_t documents = (paper_args.tokens + ZS_PCFG_PAPER_CONTEXT - 1) / ZS_PCFG_PAPER_CONTEXT;
     size_t done = 0;
     for (; s == ZS_OK && done < n; done++) {
         paper_row *r = &rows[done];
@@ -232,7 +234,7 @@ static int paper_run(int argc, char **argv) {
                 "measuring H...\n",
                 done + 1, n, r->ref->knobs.nonterminals, r->ref->knobs.terminals,
                 r->ref->knobs.max_options, r->ref->knobs.max_length,
-                (unsigned long long)(documents * PAPER_CONTEXT));
+                (unsigned long long)(documents * ZS_PCFG_PAPER_CONTEXT));
         /* The seed follows the grammar's place in the paper's table, so a grammar is the
          * same whichever --set selects it. */
         s = run_one(r, paper_args.seed + (uint64_t)(r->ref - first_ref), documents, &err);
@@ -243,8 +245,8 @@ static int paper_run(int argc, char **argv) {
         for (size_t i = 0; i < n; i++) json_array_append_new(list, row_json(&rows[i]));
         summary = json_pack("{s:s, s:s, s:I, s:I, s:I, s:o}", "zipscale_version", zs_version(),
                             "set", paper_args.set, "seed", (json_int_t)paper_args.seed,
-                            "tokens_per_grammar", (json_int_t)(documents * PAPER_CONTEXT),
-                            "context", (json_int_t)PAPER_CONTEXT, "grammars", list);
+                            "tokens_per_grammar", (json_int_t)(documents * ZS_PCFG_PAPER_CONTEXT),
+                            "context", (json_int_t)ZS_PCFG_PAPER_CONTEXT, "grammars", list);
         char path[4200];
         snprintf(path, sizeof path, "%s/summary.json", paper_args.dir);
         s = zs_cli_emit_json(json_incref(summary), path, &err);
@@ -255,7 +257,7 @@ static int paper_run(int argc, char **argv) {
         if (paper_args.json)
             s = zs_cli_emit_json(json_incref(summary), NULL, &err);
         else
-            print_table(rows, n, documents * PAPER_CONTEXT);
+            print_table(rows, n, documents * ZS_PCFG_PAPER_CONTEXT);
     }
     json_decref(summary);
     for (size_t i = 0; i < done; i++) {

@@ -44,6 +44,7 @@ static struct {
 static void plot_runs_defaults(void) {
     memset(&runs_args, 0, sizeof runs_args);
     zs_figure_size_init(&runs_args.size);
+    zs_runs_columns_init(&runs_args.cols);
 }
 
 static const zs_opt plot_runs_opts[] = {
@@ -114,6 +115,7 @@ static int plot_runs_run(int argc, char **argv) {
     char **pos;
     int code = zs_cli_parse(&plot_runs_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
+    zs_cli_runs_columns_given(&runs_args.cols);
     zs_figure_by by = ZS_FIGURE_BY_N;
     if (runs_args.by && strcmp(runs_args.by, by_names[1]) == 0)
         by = ZS_FIGURE_BY_D;
@@ -136,7 +138,7 @@ static struct {
 
 static void plot_frontier_defaults(void) {
     memset(&frontier_args, 0, sizeof frontier_args);
-    frontier_args.budgets = 5;
+    frontier_args.budgets = ZS_FIGURE_FRONTIER_BUDGETS;
     zs_figure_size_init(&frontier_args.size);
 }
 
@@ -186,11 +188,12 @@ static int plot_frontier_run(int argc, char **argv) {
         return zs_cli_usage_error(&plot_frontier_spec,
                                   "--compute %s: expected LO:HI with 0 < LO <= HI (FLOPs)",
                                   frontier_args.compute);
-    if (frontier_args.budgets < 1 || frontier_args.budgets > 12)
-        return zs_cli_usage_error(&plot_frontier_spec, "--budgets %llu: expected 1 to 12",
-                                  (unsigned long long)frontier_args.budgets);
+    if (frontier_args.budgets < 1 || frontier_args.budgets > ZS_FIGURE_FRONTIER_BUDGETS_MAX)
+        return zs_cli_usage_error(&plot_frontier_spec, "--budgets %llu: expected 1 to %d",
+                                  (unsigned long long)frontier_args.budgets,
+                                  ZS_FIGURE_FRONTIER_BUDGETS_MAX);
     size_t k = (size_t)frontier_args.budgets;
-    double budgets[12];
+    double budgets[ZS_FIGURE_FRONTIER_BUDGETS_MAX];
     zs_error err = {0};
     zs_lawfile lf;
     const zs_lawfit *fit = NULL;

@@ -16,10 +16,23 @@ typedef struct {
     const char *x, *form, *output;
     double level;
     int skip_invalid, json;
-    zs_runs_columns cols;
+    zs_runs_columns cols;  /* the option targets: the default names unless given */
+    zs_runs_columns given; /* cols with the default names left NULL: what the reader gets */
 } powerlaw_args;
 
-static powerlaw_args args = {.form = "both", .level = 0.95};
+static powerlaw_args args;
+
+/* The library's defaults (zs_powerlaw_opts_init, zs_runs_columns_init), which the help
+ * shows. */
+static void powerlaw_defaults(void) {
+    zs_powerlaw_opts o;
+    zs_powerlaw_opts_init(&o);
+    args = (powerlaw_args){.form = o.fit_pure && o.fit_offset ? "both"
+                                   : o.fit_pure               ? "pure"
+                                                              : "offset",
+                           .level = o.level};
+    zs_runs_columns_init(&args.cols);
+}
 
 static const zs_opt powerlaw_opts[] = {
     {"x", 0, ZS_OPT_STRING, &args.x, "N|D|C|steps",
@@ -32,9 +45,8 @@ static const zs_opt powerlaw_opts[] = {
      "skip bad rows (and count them) instead of failing"},
     ZS_OPT_RUNS_COLUMNS(args.cols),
     {"col-weight", 0, ZS_OPT_STRING, &args.cols.weight, "NAME",
-     "column of point weights (default: weight; read but not used by these fits)"},
-    {"col-steps", 0, ZS_OPT_STRING, &args.cols.steps, "NAME",
-     "column of training steps (default: steps)"},
+     "column of point weights, read but not used by these fits"},
+    {"col-steps", 0, ZS_OPT_STRING, &args.cols.steps, "NAME", "column of training steps"},
     ZS_OPT_JSON(&args.json),
     ZS_OPT_OUTPUT(&args.output, "write the JSON to FILE (the table still goes to stdout)"),
     ZS_OPT_END,
@@ -54,6 +66,7 @@ static const zs_cli_spec powerlaw_spec = {
     powerlaw_opts,
     1,
     1,
+    .defaults = powerlaw_defaults,
 };
 
 /* The scales --x names, and where each takes its values from. */
@@ -65,18 +78,18 @@ static const double *x_values(const zs_runs *runs, int x) {
     return by_x[x];
 }
 
-/* The column x came from, as recorded in the output. */
+/* The column x came from (its name, given or default), as recorded in the output. */
 static const char *x_source(const zs_runs *runs, int x) {
     const zs_runs_columns *c = &args.cols;
     switch (x) {
     case X_N:
-        return c->n_params ? c->n_params : "N";
+        return c->n_params;
     case X_D:
-        return c->n_tokens ? c->n_tokens : "D";
+        return c->n_tokens;
     case X_C:
-        return runs->has_flops ? (c->flops ? c->flops : "flops") : "6 N D";
+        return runs->has_flops ? c->flops : "6 N D";
     default:
-        return c->steps ? c->steps : "steps";
+        return c->steps;
     }
 }
 
@@ -91,16 +104,14 @@ static zs_status parse_options(powerlaw_plan *plan, zs_error *err) {
     for (int x = 0; x < X_COUNT; x++)
         if (!strcmp(args.x, x_names[x])) plan->x = x;
     if (plan->x < 0) return zs_fail(err, ZS_ERR_USAGE, "--x %s: expected N, D, C or steps", args.x);
-    if (!strcmp(args.form, "pure") || !strcmp(args.form, "offset")) {
-        plan->forms[0] = !strcmp(args.form, "pure") ? ZS_POWERLAW_PURE : ZS_POWERLAW_OFFSET;
-        plan->n_forms = 1;
-    } else if (!strcmp(args.form, "both")) {
-        plan->forms[0] = ZS_POWERLAW_PURE;
-        plan->forms[1] = ZS_POWERLAW_OFFSET;
-        plan->n_forms = 2;
-    } else {
+    zs_powerlaw_opts o = {.level = args.level};
+    if (!strcmp(args.form, "pure") || !strcmp(args.form, "both")) o.fit_pure = 1;
+    if (!strcmp(args.form, "offset") || !strcmp(args.form, "both")) o.fit_offset = 1;
+    if (!o.fit_pure && !o.fit_offset)
         return zs_fail(err, ZS_ERR_USAGE, "--form %s: expected pure, offset or both", args.form);
-    }
+    plan->n_forms = 0;
+    if (o.fit_pure) plan->forms[plan->n_forms++] = ZS_POWERLAW_PURE;
+    if (o.fit_offset) plan->forms[plan->n_forms++] = ZS_POWERLAW_OFFSET;
     if (!(args.level > 0 && args.level < 1))
         return zs_fail(err, ZS_ERR_USAGE, "--level %g: expected a number in (0, 1)", args.level);
     return ZS_OK;
@@ -185,7 +196,7 @@ static json_t *or_null(const char *text) {
 }
 
 static json_t *options_json(void) {
-    const zs_runs_columns *c = &args.cols;
+    const zs_runs_columns *c = &args.given;
     json_t *columns =
         json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "N", or_null(c->n_params), "D",
                   or_null(c->n_tokens), "loss", or_null(c->loss), "dataset", or_null(c->dataset),
@@ -210,7 +221,7 @@ static json_t *result_json(const char *path, const zs_runs *runs, int x, const p
 
 static zs_status powerlaw(const char *path, const powerlaw_plan *plan, zs_error *err) {
     zs_runs runs;
-    zs_status s = zs_runs_read(&runs, path, &args.cols, args.skip_invalid, err);
+    zs_status s = zs_runs_read(&runs, path, &args.given, args.skip_invalid, err);
     if (s) return s;
     if (plan->x == X_STEPS && !runs.has_steps)
         s = zs_fail(err, ZS_ERR_USAGE,
@@ -238,6 +249,8 @@ static int powerlaw_run(int argc, char **argv) {
     char **pos;
     int code = zs_cli_parse(&powerlaw_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
+    args.given = args.cols;
+    zs_cli_runs_columns_given(&args.given);
     zs_error err = {0};
     powerlaw_plan plan = {0};
     zs_status s = parse_options(&plan, &err);

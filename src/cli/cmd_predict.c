@@ -19,7 +19,14 @@ typedef struct {
     int json, threads;
 } predict_args;
 
-static predict_args args = {.gzip_h = NAN, .epsilon = 1};
+static predict_args args;
+
+/* The library's defaults (zs_predict_opts_init), which the help shows. */
+static void predict_defaults(void) {
+    zs_predict_opts o;
+    zs_predict_opts_init(&o);
+    args = (predict_args){.gzip_h = NAN, .epsilon = o.epsilon, .level = o.level};
+}
 
 static const zs_opt predict_opts[] = {
     {"law", 0, ZS_OPT_STRING, &args.law, "regression.json", "the result of zipscale regress",
@@ -35,7 +42,7 @@ static const zs_opt predict_opts[] = {
     {"epsilon", 0, ZS_OPT_DOUBLE, &args.epsilon, "E",
      "weight of the regression: (1-E) Chinchilla + E x(H)"},
     {"level", 0, ZS_OPT_DOUBLE, &args.level, "L",
-     "interval level (default: the bootstrap's own, 0.95 unless set at fit time)"},
+     "interval level (default: the regression's bootstrap level, as set at fit time)"},
     ZS_OPT_THREADS(&args.threads),
     ZS_OPT_JSON(&args.json),
     ZS_OPT_OUTPUT(&args.output, "also write the JSON result to FILE"),
@@ -55,6 +62,7 @@ static const zs_cli_spec predict_spec = {
     predict_opts,
     0,
     0,
+    .defaults = predict_defaults,
 };
 
 /* H of a token file with zipscale gzip's defaults; *sequences is how many were sampled. */
@@ -148,7 +156,8 @@ static zs_status predict(predict_state *st, zs_error *err) {
     st->h = args.gzip_h;
     if (!s && args.data) s = measure_h(&st->h, &st->sequences, err);
     if (!s && args.data) s = zs_sha256_file(args.data, st->data_sha256, err);
-    st->level = args.level > 0 ? args.level : st->rf.n_replicates ? st->rf.level : 0.95;
+    zs_predict_opts po = {.epsilon = args.epsilon, .level = args.level};
+    st->level = zs_predict_level(&po, &st->rf);
     if (!s) {
         st->predictions = calloc(st->n_budgets, sizeof *st->predictions);
         if (!st->predictions) s = zs_fail(err, ZS_ERR_NOMEM, "out of memory");

@@ -1,5 +1,6 @@
 /* The grammar knobs of the gzip paper's three dataset sets and the gzip compressibility it
- * measured for each (docs/science.md §4, [GZ]): the demo's targets and a sweep's defaults. */
+ * measured for each (docs/science.md §4, [GZ]): the demo's targets and a sweep's defaults;
+ * and the defaults of `zipscale pcfg paper`, which samples them. */
 #include "zipscale/pcfg.h"
 
 static const zs_pcfg_reference_grammar reference_grammars[] = {
@@ -18,6 +19,11 @@ static const zs_pcfg_reference_grammar reference_grammars[] = {
     {"same-h", {30, 200, 15, 20, 0}, 0.40},
     {"same-h", {50, 100, 30, 15, 0}, 0.38},
 };
+
+void zs_pcfg_paper_opts_init(zs_pcfg_paper_opts *opts) {
+    *opts = (zs_pcfg_paper_opts){
+        .tokens = 4096 * ZS_PCFG_PAPER_CONTEXT, .set = "main", .dir = "zipscale-grammars"};
+}
 
 const zs_pcfg_reference_grammar *zs_pcfg_reference_grammars(size_t *count) {
     *count = sizeof reference_grammars / sizeof reference_grammars[0];

@@ -46,13 +46,13 @@ static zs_status draw(zs_plot *fig, const zs_chinchilla *law, const double *budg
         ys[b] = zs_frontier_isoflop_loss(law, budgets[b], opt.n_params);
     }
     if (!s) s = zs_plot_add_scatter(fig, "Chinchilla's N_opt(C)", xs, ys, n, err);
+    const zs_isoflop_opts iso = {ISOFLOP_POINTS, log10(ISOFLOP_SPAN)};
+    zs_isoflop_point curve[ISOFLOP_POINTS];
     for (size_t b = 0; !s && b < n; b++) {
-        zs_frontier_point opt;
-        s = zs_frontier_point_at(law, budgets[b], &opt, err);
+        s = zs_frontier_isoflop_points(law, budgets[b], &iso, curve, err);
         for (size_t i = 0; !s && i < ISOFLOP_POINTS; i++) {
-            double t = 2.0 * (double)i / (ISOFLOP_POINTS - 1) - 1.0;
-            xs[i] = opt.n_params * pow(ISOFLOP_SPAN, t);
-            ys[i] = zs_frontier_isoflop_loss(law, budgets[b], xs[i]);
+            xs[i] = curve[i].n_params;
+            ys[i] = curve[i].loss_nats;
         }
         char label[64];
         snprintf(label, sizeof label, "C = %.3g FLOPs", budgets[b]);

@@ -8,7 +8,7 @@
 #include "zipscale/fit.h"
 
 void zs_fit_table_opts_init(zs_fit_table_opts *opts) {
-    *opts = (zs_fit_table_opts){.level = 0.95};
+    *opts = (zs_fit_table_opts){.level = ZS_BOOTSTRAP_LEVEL};
     zs_fit_opts_init(&opts->fit);
 }
 

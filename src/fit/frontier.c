@@ -1,6 +1,7 @@
 /* The compute-optimal frontier of a Chinchilla law under C = 6 N D: the exponents a, b
  * and G, N_opt(C), D_opt(C), the loss at the optimum, iso-FLOP curves, budget ranges and
- * percentile intervals over bootstrap laws [CH, docs/science.md §7]. */
+ * percentile intervals over bootstrap laws [CH, docs/science.md §7]. One fit's frontier over
+ * a list of budgets is frontier_table.c. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -46,6 +47,39 @@ zs_status zs_frontier_point_at(const zs_chinchilla *law, double compute_flops,
 
 double zs_frontier_isoflop_loss(const zs_chinchilla *law, double compute_flops, double n_params) {
     return zs_chinchilla_loss(law, n_params, compute_flops / (6 * n_params));
+}
+
+void zs_isoflop_opts_init(zs_isoflop_opts *opts) {
+    *opts = (zs_isoflop_opts){.points = 9, .span_decades = 1};
+}
+
+zs_status zs_isoflop_opts_check(const zs_isoflop_opts *opts, zs_error *err) {
+    if (opts->points < 1 || opts->points > ZS_ISOFLOP_POINTS_MAX)
+        return zs_fail_field(err, ZS_ERR_RANGE, "points",
+                             "iso-FLOP curve: %zu points, expected 1..%d", opts->points,
+                             ZS_ISOFLOP_POINTS_MAX);
+    if (!(opts->span_decades > 0 && opts->span_decades <= ZS_ISOFLOP_SPAN_MAX))
+        return zs_fail_field(err, ZS_ERR_RANGE, "span_decades",
+                             "iso-FLOP curve: span %g decades, expected a number in (0, %g]",
+                             opts->span_decades, ZS_ISOFLOP_SPAN_MAX);
+    return ZS_OK;
+}
+
+zs_status zs_frontier_isoflop_points(const zs_chinchilla *law, double compute_flops,
+                                     const zs_isoflop_opts *opts, zs_isoflop_point *out,
+                                     zs_error *err) {
+    zs_status s = zs_isoflop_opts_check(opts, err);
+    if (s) return s;
+    zs_frontier_point opt;
+    s = zs_frontier_point_at(law, compute_flops, &opt, err);
+    if (s) return s;
+    for (size_t i = 0; i < opts->points; i++) {
+        double t = opts->points > 1 ? (double)i / (double)(opts->points - 1) : 0.5;
+        double n = opt.n_params * pow(10, opts->span_decades * (2 * t - 1));
+        out[i] = (zs_isoflop_point){n, compute_flops / (6 * n),
+                                    zs_frontier_isoflop_loss(law, compute_flops, n)};
+    }
+    return ZS_OK;
 }
 
 zs_status zs_frontier_log_range(double lo, double hi, size_t count, double *out, zs_error *err) {

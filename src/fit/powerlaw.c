@@ -12,6 +12,10 @@
 #define ALPHA_GRID_STEPS 400
 #define GOLDEN_TOLERANCE 1e-12
 
+void zs_powerlaw_opts_init(zs_powerlaw_opts *opts) {
+    *opts = (zs_powerlaw_opts){.fit_pure = 1, .fit_offset = 1, .level = 0.95};
+}
+
 const char *zs_powerlaw_form_name(zs_powerlaw_form form) {
     return form == ZS_POWERLAW_PURE ? "pure" : "offset";
 }

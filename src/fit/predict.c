@@ -5,6 +5,15 @@
 
 #include "zipscale/frontier.h"
 
+void zs_predict_opts_init(zs_predict_opts *opts) {
+    *opts = (zs_predict_opts){.epsilon = 1, .level = 0};
+}
+
+double zs_predict_level(const zs_predict_opts *opts, const zs_regressfile *rf) {
+    if (opts->level > 0) return opts->level;
+    return rf->n_replicates ? rf->level : ZS_BOOTSTRAP_LEVEL;
+}
+
 zs_status zs_predict_at(const zs_chinchilla *reference, const zs_regress_lines *lines,
                         const zs_regress_lines *replicates, size_t n_replicates, double H,
                         double epsilon, double compute_flops, double level, zs_prediction *out,

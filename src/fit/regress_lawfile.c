@@ -34,7 +34,7 @@ zs_status zs_regressfile_from_lawfile(zs_regressfile *rf, const zs_lawfile *lf, 
         size_t r = f->has_bootstrap ? f->bootstrap.replicates : 0;
         if (r < replicates) replicates = r;
     }
-    double level = !s && replicates ? lf->fits[0].bootstrap.level : 0.95;
+    double level = !s && replicates ? lf->fits[0].bootstrap.level : ZS_BOOTSTRAP_LEVEL;
     if (!s && replicates) {
         samples = calloc(n * replicates, sizeof *samples);
         if (!samples) s = zs_fail(err, ZS_ERR_NOMEM, "out of memory");

@@ -42,6 +42,19 @@ typedef struct {
     size_t *dataset_line; /* the line that set each dataset's H and e_max */
 } reader;
 
+void zs_runs_columns_init(zs_runs_columns *cols) {
+    *cols = (zs_runs_columns){.n_params = default_names[COL_N],
+                              .n_tokens = default_names[COL_D],
+                              .loss = default_names[COL_LOSS],
+                              .dataset = default_names[COL_DATASET],
+                              .h = default_names[COL_H],
+                              .flops = default_names[COL_FLOPS],
+                              .seed = default_names[COL_SEED],
+                              .weight = default_names[COL_WEIGHT],
+                              .steps = default_names[COL_STEPS],
+                              .e_max = default_names[COL_E_MAX]};
+}
+
 static const char *column_option(const zs_runs_columns *c, int col) {
     if (!c) return NULL;
     const char *const by_col[COL_COUNT] = {c->n_params, c->n_tokens, c->loss, c->dataset,

@@ -7,8 +7,6 @@
 
 #include "report/report_internal.h"
 
-#define N_FRONTIER_BUDGETS 5
-
 static const zs_figure_size fig_size = {640, 420};
 
 static void td_ci(FILE *out, double v, int has_ci, zs_interval ci) {
@@ -308,12 +306,12 @@ static zs_status frontier_budgets(const zs_report_data *data, double *budgets, z
         lo = 1e18;
         hi = 1e19;
     }
-    return zs_frontier_log_range(lo, hi * 1e3, N_FRONTIER_BUDGETS, budgets, err);
+    return zs_frontier_log_range(lo, hi * 1e3, ZS_FIGURE_FRONTIER_BUDGETS, budgets, err);
 }
 
 static zs_status frontier_section(FILE *out, const zs_report_data *data, zs_error *err) {
     heading(out, "frontier", "Compute-optimal frontier");
-    double budgets[N_FRONTIER_BUDGETS];
+    double budgets[ZS_FIGURE_FRONTIER_BUDGETS];
     zs_status s = frontier_budgets(data, budgets, err);
     if (!s)
         paragraph(out, "With C = 6 N D, each law's loss-minimising N and D per budget C "
@@ -339,7 +337,7 @@ static zs_status frontier_section(FILE *out, const zs_report_data *data, zs_erro
             static const char *const cols[] = {"compute C (FLOPs)", "N_opt", "D_opt",
                                                "tokens / param", "loss (nats)"};
             zs_html_table_head(out, cols, 5);
-            for (size_t b = 0; !s && b < N_FRONTIER_BUDGETS; b++) {
+            for (size_t b = 0; !s && b < ZS_FIGURE_FRONTIER_BUDGETS; b++) {
                 zs_frontier_point pt;
                 s = zs_frontier_point_at(&fit->law, budgets[b], &pt, err);
                 if (s) break;
@@ -354,8 +352,8 @@ static zs_status frontier_section(FILE *out, const zs_report_data *data, zs_erro
             zs_html_table_tail(out);
             zs_plot *fig = NULL;
             if (!s)
-                s = zs_figure_frontier(&fit->law, budgets, N_FRONTIER_BUDGETS, &fig_size, &fig,
-                                       err);
+                s = zs_figure_frontier(&fit->law, budgets, ZS_FIGURE_FRONTIER_BUDGETS, &fig_size,
+                                       &fig, err);
             char caption[512];
             snprintf(caption, sizeof caption,
                      "%s: iso-FLOP curves, the law's frontier through their minima and "
