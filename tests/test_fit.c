@@ -1,6 +1,6 @@
 /* Tests for the Chinchilla fitter (module fit): the objective against a direct per-point
  * formula, its gradient against central differences, recovery of known laws, agreement
- * with the scipy peer, the bootstrap's warm-start refits against full-grid refits,
+ * with scipy's L-BFGS-B, the bootstrap's warm-start refits against full-grid refits,
  * determinism across thread counts, law.json round trips, and every runs-table error. */
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -157,18 +157,16 @@ Test(fit_chinchilla, recovers_noisy_law) {
     zs_fit_data_free(&data);
 }
 
-/* ---- the scipy peer ------------------------------------------------------------------- */
+/* ---- scipy ----------------------------------------------------------------------------- */
 
-/* The peer (L-BFGS-B from [EP]'s grid) on a 60-point table, its grid thinned by patching
- * itertools.product to alpha, beta, e in {lo, mid, hi} and a, b in {5, 20} (108 starts) so
- * it runs in seconds; zipscale runs the same starts. The objective must match to 1e-4
- * relative (never worse than scipy's) and the parameters closely. Skipped under the
- * sanitizers: it checks numbers, not memory, and the other tests cover the same code. */
-Test(fit_peer, agrees_with_scipy_peer) {
+/* scipy's L-BFGS-B (tests/data/fit/bounded_scipy_ref.py with no bound on E, written from
+ * docs/fitting.md) on a 60-point table from the 108 starts of SMALL_GRID, so it runs in
+ * seconds. The objective must match to 1e-4 relative (never worse than scipy's) and the
+ * parameters closely. Skipped under the sanitizers: it checks numbers, not memory, and the
+ * other tests cover the same code. */
+Test(fit_scipy, agrees_with_scipy_lbfgsb) {
+    zs_test_release_only("numbers only: the Release build runs this");
     const char *py = zs_test_python("numpy scipy");
-    const char *dir = zs_test_peers_dir("chinchilla_scipy_peer.py");
-    if (!py || !dir) cr_skip_test("needs Debian's python3 with scipy and the scipy peer");
-    if (getenv("ZS_SANITIZED")) cr_skip_test("numbers only: run in the release build");
     enum { COUNT = 60 };
     double n[COUNT], d[COUNT], l[COUNT];
     zs_test_law_sweep(&EPOCH, 6, 10, 0.02, 5, n, d, l);
@@ -177,19 +175,15 @@ Test(fit_peer, agrees_with_scipy_peer) {
     fprintf(f, "N,D,loss\n");
     for (int i = 0; i < COUNT; i++) fprintf(f, "%.17g,%.17g,%.17g\n", n[i], d[i], l[i]);
     fclose(f);
-    zs_run r = zs_test_sh("%s -c 'import itertools, runpy, sys\n"
-                          "full = itertools.product\n"
-                          "itertools.product = lambda *x: full(*[list(ax)[::2] for ax in x[:3]],\n"
-                          "                                   *[list(ax)[1::3] for ax in x[3:]])\n"
-                          "sys.argv = [\"peer\", \"%s\"]\n"
-                          "runpy.run_path(\"%s/chinchilla_scipy_peer.py\", run_name=\"__main__\")'",
-                          py, csv, dir);
-    cr_assert_eq(r.exit_code, 0, "%s", r.err);
-    double A, B, E, alpha, beta, obj;
-    cr_assert_eq(sscanf(r.out, "A=%lf B=%lf E=%lf alpha=%lf beta=%lf obj=%lf", &A, &B, &E, &alpha,
-                        &beta, &obj),
-                 6, "peer said: %s", r.out);
+    zs_run r = zs_test_sh("'%s' '%s/tests/data/fit/bounded_scipy_ref.py' '%s' inf 1e-3 '%s'", py,
+                          ZS_SOURCE_DIR, csv, SMALL_GRID);
+    cr_assert_eq(r.exit_code, 0, "the scipy reference failed: %s", r.err);
+    double obj, a, b, E, alpha, beta;
+    cr_assert_eq(sscanf(r.out, "obj=%lf a=%lf b=%lf e=%*f alpha=%lf beta=%lf E=%lf", &obj, &a, &b,
+                        &alpha, &beta, &E),
+                 6, "reference said: %s", r.out);
     zs_run_free(&r);
+    const double A = exp(a), B = exp(b);
     zs_fit_data data;
     make_data(&data, n, d, l, NULL, COUNT);
     zs_fit_opts opts;
@@ -201,7 +195,7 @@ Test(fit_peer, agrees_with_scipy_peer) {
     cr_assert_eq(zs_fit_grid_size(&opts.grid), 243);
     zs_fit_result fit;
     cr_assert_eq(zs_fit_chinchilla(&data, &opts, NULL, 0, &fit, &err), ZS_OK, "%s", err.msg);
-    /* The peer prints 6 significant digits; ours can only be lower or equal. */
+    /* The reference prints 17 digits; ours can only be lower or equal (1e-5 slack). */
     cr_assert_leq(fit.objective, obj * (1 + 1e-5), "zipscale %.8g vs scipy %.8g", fit.objective,
                   obj);
     cr_assert_lt(fabs(fit.objective / obj - 1), 1e-4, "zipscale %.8g vs scipy %.8g", fit.objective,

@@ -256,7 +256,7 @@ Test(train_cli, same_seed_same_bytes_and_threads_agree) {
 }
 
 Test(train_cli, bf16_follows_fp32) {
-    if (getenv("ZS_SANITIZED")) cr_skip_test("numbers only: run in the release build");
+    zs_test_release_only("numbers only: the Release build runs this");
     make_data();
     train_ok("fp32", "--steps 100 --precision fp32");
     train_ok("bf16", "--steps 100 --precision bf16");

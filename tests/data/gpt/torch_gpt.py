@@ -26,7 +26,8 @@ for name, shape in shapes:
     n = int(np.prod(shape))
     params[name] = torch.tensor(flat[at:at + n].reshape(shape), requires_grad=True)
     at += n
-assert at == flat.size, (at, flat.size)
+if at != flat.size:
+    raise SystemExit(f"the layout covers {at} of {flat.size} parameters")
 
 
 def rms(x, w):
