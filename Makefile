@@ -34,15 +34,21 @@ build-asan: deps
 demo: demo-build
 	@$(BUILD)/zipscale demo
 
-# Every test, then the unit tests again under ASan+UBSan.
-test: test-release test-asan
+# Every test, then again under ASan+UBSan; then the count of skipped checks, with reasons
+# (scripts/test-skips.sh). A missing cross-check reference fails unless ZS_ALLOW_SKIP=1
+# (docs/testing.md).
+test:
+	@$(MAKE) --no-print-directory test-release test-asan SKIP_SUMMARY=no
+	@scripts/test-skips.sh $(BUILD) $(ASAN_BUILD)
 
 test-release: build
 	@cd $(BUILD) && ctest --output-on-failure
+	@[ "$(SKIP_SUMMARY)" = no ] || scripts/test-skips.sh $(BUILD)
 
 test-asan: build-asan
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		ZS_SANITIZED=1 ctest --output-on-failure
+	@[ "$(SKIP_SUMMARY)" = no ] || scripts/test-skips.sh $(ASAN_BUILD)
 
 bench: build
 	@for b in $(BUILD)/bench_*; do echo "== $$b"; $$b || exit 1; done

@@ -1,6 +1,6 @@
 /* Tests for the Chinchilla fitter (module fit): the objective against a direct per-point
  * formula, its gradient against central differences, recovery of known laws, agreement
- * with the scipy peer, the bootstrap's warm-start refits against full-grid refits,
+ * with scipy's L-BFGS-B, the bootstrap's warm-start refits against full-grid refits,
  * determinism across thread counts, law.json round trips, and every runs-table error. */
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -157,20 +157,18 @@ Test(fit_chinchilla, recovers_noisy_law) {
     zs_fit_data_free(&data);
 }
 
-/* ---- the scipy peer ------------------------------------------------------------------- */
+/* ---- scipy ----------------------------------------------------------------------------- */
 
-/* The peer (L-BFGS-B from [EP]'s grid) on a 60-point table, from a thinned grid so it runs
- * in seconds: alpha, beta in {0, 1, 2}, e in {-1, 0, 1}, a, b in {5, 20} (108 starts). Both
- * sides run exactly these starts: zipscale from the grid spec below, the peer from the same
- * 108 points (zs_fit_grid_point, in index order) written to a file and fed to its loop in
- * place of its 5-axis itertools.product. The objective must match to 1e-4 relative (never worse
- * than scipy's) and the parameters closely. Skipped under the sanitizers: it checks numbers, not
- * memory, and the other tests cover the same code. */
-Test(fit_peer, agrees_with_scipy_peer) {
+/* scipy's L-BFGS-B (tests/data/fit/bounded_scipy_ref.py with no bound on E, written from
+ * docs/fitting.md) on a 60-point table from the 108 starts of SMALL_GRID (alpha, beta in {0, 1, 2},
+ * e in
+ * {-1, 0, 1}, a, b in {5, 20}), and zipscale from exactly the same grid, so it runs in
+ * seconds. The objective must match to 1e-4 relative (never worse than scipy's) and the
+ * parameters closely. Skipped under the sanitizers: it checks numbers, not memory, and the
+ * other tests cover the same code. */
+Test(fit_scipy, agrees_with_scipy_lbfgsb) {
+    zs_test_release_only("numbers only: the Release build runs this");
     const char *py = zs_test_python("numpy scipy");
-    const char *dir = zs_test_peers_dir("chinchilla_scipy_peer.py");
-    if (!py || !dir) cr_skip_test("needs Debian's python3 with scipy and the scipy peer");
-    if (getenv("ZS_SANITIZED")) cr_skip_test("numbers only: run in the release build");
     enum { COUNT = 60, STARTS = 108 };
     double n[COUNT], d[COUNT], l[COUNT];
     zs_test_law_sweep(&EPOCH, 6, 10, 0.02, 5, n, d, l);
@@ -179,44 +177,25 @@ Test(fit_peer, agrees_with_scipy_peer) {
     fprintf(f, "N,D,loss\n");
     for (int i = 0; i < COUNT; i++) fprintf(f, "%.17g,%.17g,%.17g\n", n[i], d[i], l[i]);
     fclose(f);
+    zs_run r = zs_test_sh("'%s' '%s/tests/data/fit/bounded_scipy_ref.py' '%s' inf 1e-3 '%s'", py,
+                          ZS_SOURCE_DIR, csv, SMALL_GRID);
+    cr_assert_eq(r.exit_code, 0, "the scipy reference failed: %s", r.err);
+    double obj, a, b, E, alpha, beta;
+    cr_assert_eq(sscanf(r.out, "obj=%lf a=%lf b=%lf e=%*f alpha=%lf beta=%lf E=%lf", &obj, &a, &b,
+                        &alpha, &beta, &E),
+                 6, "reference said: %s", r.out);
     zs_fit_opts opts;
     zs_fit_opts_init(&opts);
     zs_error err;
-    cr_assert_eq(
-        zs_fit_grid_parse("alpha=0:2:1,beta=0:2:1,e=-1:1:1,a=5:20:15,b=5:20:15", &opts.grid, &err),
-        ZS_OK, "%s", err.msg);
+    cr_assert_eq(zs_fit_grid_parse(SMALL_GRID, &opts.grid, &err), ZS_OK, "%s", err.msg);
     cr_assert_eq(zs_fit_grid_size(&opts.grid), STARTS);
-    /* The peer's loop unpacks (alpha, beta, e, a, b) per start. */
-    const char *starts = zs_test_path("starts.txt");
-    f = fopen(starts, "w");
-    for (size_t i = 0; i < STARTS; i++) {
-        double p[ZS_LAW_N_PARAMS];
-        zs_fit_grid_point(&opts.grid, i, p);
-        fprintf(f, "%.17g %.17g %.17g %.17g %.17g\n", p[ZS_LAW_ALPHA], p[ZS_LAW_BETA], p[ZS_LAW_E],
-                p[ZS_LAW_A], p[ZS_LAW_B]);
-    }
-    fclose(f);
-    zs_run r = zs_test_sh("%s -c 'import itertools, runpy, sys\n"
-                          "starts = [tuple(float(v) for v in line.split())\n"
-                          "          for line in open(\"%s\")]\n"
-                          "if len(starts) != %d: raise SystemExit(\"starts: %%d\" %% len(starts))\n"
-                          "full = itertools.product\n"
-                          "itertools.product = lambda *axes, **kw: (\n"
-                          "    iter(starts) if len(axes) == 5 else full(*axes, **kw))\n"
-                          "sys.argv = [\"peer\", \"%s\"]\n"
-                          "runpy.run_path(\"%s/chinchilla_scipy_peer.py\", run_name=\"__main__\")'",
-                          py, starts, STARTS, csv, dir);
-    cr_assert_eq(r.exit_code, 0, "%s", r.err);
-    double A, B, E, alpha, beta, obj;
-    cr_assert_eq(sscanf(r.out, "A=%lf B=%lf E=%lf alpha=%lf beta=%lf obj=%lf", &A, &B, &E, &alpha,
-                        &beta, &obj),
-                 6, "peer said: %s", r.out);
     zs_run_free(&r);
+    const double A = exp(a), B = exp(b);
     zs_fit_data data;
     make_data(&data, n, d, l, NULL, COUNT);
     zs_fit_result fit;
     cr_assert_eq(zs_fit_chinchilla(&data, &opts, NULL, 0, &fit, &err), ZS_OK, "%s", err.msg);
-    /* The peer prints 6 significant digits; ours can only be lower or equal. */
+    /* The reference prints 17 digits; ours can only be lower or equal (1e-5 slack). */
     cr_assert_leq(fit.objective, obj * (1 + 1e-5), "zipscale %.8g vs scipy %.8g", fit.objective,
                   obj);
     cr_assert_lt(fabs(fit.objective / obj - 1), 1e-4, "zipscale %.8g vs scipy %.8g", fit.objective,

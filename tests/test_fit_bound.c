@@ -112,13 +112,9 @@ Test(fit_bound, rejects_non_positive_bound) {
  *     margin);
  *   - KKT: |df/dp| <= 1e-6 for the free parameters, and df/de <= 1e-6 (the objective falls,
  *     or is flat, as e rises through the bound).
- * A missing python3 / numpy / scipy FAILS this test: the bound's correctness rests on it. */
+ * A missing python3 / numpy / scipy fails this test (zs_test_python), as every cross-check. */
 Test(fit_bound, active_bound_matches_scipy_lbfgsb, .timeout = 300) {
     const char *py = zs_test_python("numpy scipy");
-    if (!py)
-        cr_assert_fail("this test needs python3 with numpy and scipy (set ZS_PYTHON to one that "
-                       "has them, e.g. Debian's python3-scipy): the bounded fit is checked against "
-                       "scipy's L-BFGS-B");
     enum { COUNT = 60 };
     const double e_max = 1.5, delta = 1e-3;
     double n[COUNT], d[COUNT], l[COUNT];

@@ -519,10 +519,9 @@ Test(gpt_model, float_matches_double) {
  * model on the same float parameters: loss relative error < 1e-5, each tensor's gradient
  * < 1e-4 in norm. */
 Test(gpt_model, float_matches_torch) {
-    const char *py = zs_test_python("torch numpy");
-    if (!py) cr_skip_test("needs Debian's python3 with torch and numpy");
     /* importing torch costs seconds; the sanitizers see the same code in float_matches_double */
-    if (getenv("ZS_SANITIZED")) cr_skip_test("torch cross-check left to the Release run");
+    zs_test_release_only("torch cross-check left to the Release run");
+    const char *py = zs_test_python("torch numpy");
     zs_gpt_config cfg = {
         .vocab = 23, .context = 8, .d_model = 16, .layers = 2, .heads = 2, .mlp_hidden = 24};
     uint32_t B = 3, T = 8;

@@ -238,7 +238,6 @@ static void assert_nltk_agrees(const zs_pcfg *g, char *out, char **cursor) {
  * word terminals, `\` continuations and repeated left-hand sides. */
 Test(pcfg_text, nltk_loads_our_files) {
     const char *py = zs_test_python("nltk");
-    if (!py) cr_skip_test("Debian's python3 with nltk is not available");
     zs_pcfg *gen = generate(30, 400, 10, 8, 5), *words;
     zs_error err;
     cr_assert_eq(zs_pcfg_read(FIXTURES "/toy_english.pcfg", 0, &words, &err), ZS_OK);
@@ -563,8 +562,8 @@ Test(pcfg_sample, depth_bound_drops_and_resamples) {
     zs_pcfg_free(g);
 }
 
-/* The default bound is the peer's measured limit: a chain of depth 995 derives, one of
- * depth 996 never does (so sampling stops with the non-termination error). */
+/* The default bound is the gzip paper generator's measured limit: a chain of depth 995
+ * derives, one of depth 996 never does (so sampling stops with the non-termination error). */
 static zs_pcfg *chain_grammar(int depth) { /* S -> N0 -> ... -> N{depth-2} -> '0' */
     size_t cap = 32 * (size_t)depth + 64, len = 0;
     char *text = malloc(cap);
@@ -577,7 +576,7 @@ static zs_pcfg *chain_grammar(int depth) { /* S -> N0 -> ... -> N{depth-2} -> '0
     return g;
 }
 
-Test(pcfg_sample, default_depth_bound_matches_peer) {
+Test(pcfg_sample, default_depth_bound_matches_paper) {
     uint32_t tokens[8];
     zs_pcfg_sample_opts o = sample_opts(8, 0, 1);
     zs_error err;
@@ -588,16 +587,15 @@ Test(pcfg_sample, default_depth_bound_matches_peer) {
     zs_pcfg_free(ok), zs_pcfg_free(deep);
 }
 
-/* The measurement behind the default, redone: the peer (under Debian's python3 + nltk)
- * derives chains up to depth ZS_PCFG_DEFAULT_MAX_DEPTH and no deeper. The peer is
- * $ZS_PEERS_DIR/pcfg_peer.py, else ../shared/peers beside the source tree. */
-Test(pcfg_sample, default_depth_bound_is_measured_on_peer) {
+/* The measurement behind the default, redone: the gzip paper's recursive derivation
+ * (tests/data/pcfg/paper_depth.py, under Debian's python3 + nltk) derives chains up to
+ * depth ZS_PCFG_DEFAULT_MAX_DEPTH and no deeper. */
+Test(pcfg_sample, default_depth_bound_is_measured_on_paper_generator) {
     const char *py = zs_test_python("nltk");
-    const char *dir = zs_test_peers_dir("pcfg_peer.py");
-    if (!py || !dir) cr_skip_test("needs Debian's python3 with nltk and the peer pcfg_peer.py");
-    zs_run r = zs_test_sh("%s %s/peer_depth.py '%s'", py, FIXTURES, dir);
+    zs_run r = zs_test_sh("%s %s/paper_depth.py", py, FIXTURES);
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
-    cr_assert_eq(atoi(r.out), (int)ZS_PCFG_DEFAULT_MAX_DEPTH, "the peer tolerates depth %s", r.out);
+    cr_assert_eq(atoi(r.out), (int)ZS_PCFG_DEFAULT_MAX_DEPTH,
+                 "the paper's generator tolerates depth %s", r.out);
     zs_run_free(&r);
 }
 

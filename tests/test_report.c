@@ -31,14 +31,14 @@ static const char check_py[] =
     "    tags = []\n"
     "    def handle_starttag(self, tag, attrs): self.tags.append((tag, dict(attrs)))\n"
     "p = P(); p.feed(text); p.close()\n"
-    "assert not any(t == 'script' for t, a in p.tags), 'a <script>'\n"
+    "if any(t == 'script' for t, a in p.tags): raise SystemExit('a <script>')\n"
     "for t, a in p.tags:\n"
-    "    assert 'src' not in a, 'a src= on <%s>' % t\n"
+    "    if 'src' in a: raise SystemExit('a src= on <%s>' % t)\n"
     "    h = a.get('href')\n"
-    "    assert h is None or h.startswith('#'), 'an external href: %s' % h\n"
-    "assert '<?xml' not in text, 'an XML declaration inside the page'\n"
+    "    if h is not None and not h.startswith('#'): raise SystemExit('an external href: %s' % h)\n"
+    "if '<?xml' in text: raise SystemExit('an XML declaration inside the page')\n"
     "figs = list(root.iter('figure'))\n"
-    "for f in figs: assert f.find(SVG) is not None, 'a figure without its svg'\n"
+    "if any(f.find(SVG) is None for f in figs): raise SystemExit('a figure without its svg')\n"
     "svgs = list(root.iter(SVG))\n"
     "ids = [s.get('id') for s in root.iter('section')]\n"
     "print(' '.join(ids), len(figs), len(svgs))\n";
@@ -73,7 +73,6 @@ static const char trainlog[] =
 
 static char *run_check(const char *html_path) {
     const char *py = zs_test_python("");
-    if (!py) cr_skip_test("Debian's python3 is missing");
     write_text("check.py", check_py);
     zs_run r = zs_test_sh("%s %s %s", py, zs_test_path("check.py"), html_path);
     cr_assert_eq(r.exit_code, 0, "the report's structure: %s", r.err);

@@ -1,6 +1,8 @@
 /* Shared test helpers (see testutil.h). */
 #include "testutil.h"
 
+#include <criterion/criterion.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,33 +117,63 @@ void zs_run_free(zs_run *r) {
     r->out = r->err = NULL;
 }
 
+void zs_test_skip(const char *fmt, ...) {
+    char reason[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    const struct criterion_test *t = criterion_current_test;
+    fprintf(stderr, "SKIP %s::%s: %s\n", t ? t->category : "?", t ? t->name : "?", reason);
+    fflush(stderr);
+    cr_skip_test("%s", reason);
+}
+
+void zs_test_release_only(const char *reason) {
+    const char *s = getenv("ZS_SANITIZED");
+    if (s && *s) zs_test_skip("sanitizer build, %s", reason);
+}
+
+/* ZS_ALLOW_SKIP set to anything but "" or "0". */
+static int skips_allowed(void) {
+    const char *s = getenv("ZS_ALLOW_SKIP");
+    return s && *s && strcmp(s, "0") != 0;
+}
+
 const char *zs_test_python(const char *modules) {
     const char *py = getenv("ZS_PYTHON");
     if (!py || !*py) py = "/usr/bin/python3";
-    if (access(py, X_OK) != 0) return NULL;
-    char line[1024];
-    snprintf(line, sizeof line, "'%s' -c 'import sys' %s", py, "");
-    if (modules && *modules) {
-        char imports[512] = "";
+    char why[512] = "";
+    if (access(py, X_OK) != 0) {
+        snprintf(why, sizeof why, "%s is not an executable", py);
+    } else {
+        char imports[512] = "import sys;";
         char copy[256];
-        snprintf(copy, sizeof copy, "%s", modules);
+        snprintf(copy, sizeof copy, "%s", modules ? modules : "");
         for (char *tok = strtok(copy, " "); tok; tok = strtok(NULL, " ")) {
             strncat(imports, "import ", sizeof imports - strlen(imports) - 1);
             strncat(imports, tok, sizeof imports - strlen(imports) - 1);
             strncat(imports, ";", sizeof imports - strlen(imports) - 1);
         }
+        char line[1024];
         snprintf(line, sizeof line, "'%s' -c '%s'", py, imports);
+        zs_run r = run_line(line);
+        if (r.exit_code != 0) {
+            /* the last line of python's traceback names the module */
+            size_t n = strlen(r.err);
+            while (n > 0 && r.err[n - 1] == '\n') r.err[--n] = '\0';
+            const char *last = strrchr(r.err, '\n');
+            snprintf(why, sizeof why, "%s cannot import %s (%s)", py,
+                     modules && *modules ? modules : "sys", last ? last + 1 : r.err);
+        }
+        zs_run_free(&r);
     }
-    zs_run r = run_line(line);
-    int ok = r.exit_code == 0;
-    zs_run_free(&r);
-    return ok ? py : NULL;
-}
-
-const char *zs_test_peers_dir(const char *script) {
-    const char *env = getenv("ZS_PEERS_DIR");
-    const char *dir = env && *env ? env : ZS_SOURCE_DIR "/../shared/peers";
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, script);
-    return access(path, R_OK) == 0 ? dir : NULL;
+    if (!why[0]) return py;
+    if (skips_allowed())
+        zs_test_skip("ZS_ALLOW_SKIP is set and this cross-check's reference is missing: %s", why);
+    cr_assert_fail("missing reference: %s. Install the Debian packages (scripts/deps.sh), point "
+                   "ZS_PYTHON at a python3 that has them, or set ZS_ALLOW_SKIP=1 to skip the "
+                   "cross-checks that need them (docs/testing.md)",
+                   why);
+    return NULL; /* not reached: cr_assert_fail ends the test */
 }

@@ -1,5 +1,5 @@
 /* Shared test helpers: run the `zipscale` command or a shell line and capture its
- * output, make a scratch directory, find Debian's python3 for cross-checks. */
+ * output, make a scratch directory, find Debian's python3 for cross-checks, skip visibly. */
 #ifndef ZS_TESTUTIL_H
 #define ZS_TESTUTIL_H
 
@@ -22,13 +22,20 @@ const char *zs_test_tmpdir(void);
 /* Path inside zs_test_tmpdir(): a static buffer per call slot (8 rotating). */
 const char *zs_test_path(const char *name);
 
-/* The python3 used for cross-checks ($ZS_PYTHON, default /usr/bin/python3), or NULL if
- * it is missing or lacks one of the space-separated modules. */
+/* Skips the running test: prints "SKIP suite::test: <reason>" on stderr (ctest keeps it
+ * in its log; scripts/test-skips.sh counts these lines after the suite) and ends the test
+ * as skipped. */
+__attribute__((noreturn, format(printf, 1, 2))) void zs_test_skip(const char *fmt, ...);
+
+/* The python3 for a cross-check ($ZS_PYTHON, default /usr/bin/python3), checked to import
+ * each of the space-separated `modules` ("" for python alone). Never returns NULL: when it
+ * is missing, the test fails with what to install, or, with ZS_ALLOW_SKIP=1 set, is
+ * skipped (zs_test_skip) saying what is missing. */
 const char *zs_test_python(const char *modules);
 
-/* The folder of the reference peers ($ZS_PEERS_DIR, else ../shared/peers beside the
- * source tree) if it holds `script` (e.g. "pcfg_peer.py"), else NULL. */
-const char *zs_test_peers_dir(const char *script);
+/* Under the sanitizer build (ZS_SANITIZED set) skips the running test with `reason`: for
+ * the few numbers-only cross-checks that the release run makes and ASan would only slow. */
+void zs_test_release_only(const char *reason);
 
 /* Whole-file helpers. */
 char *zs_test_slurp(const char *path, size_t *len);

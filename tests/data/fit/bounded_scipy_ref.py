@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
-"""Independent reference for zipscale's bounded Chinchilla fit (tests/test_fit_bound.c).
+"""Independent reference for zipscale's Chinchilla fit, bounded (tests/test_fit_bound.c) or
+not (E_MAX inf: tests/test_fit.c).
 
 Written from docs/fitting.md, not from zipscale's code: minimises
 
     sum_i w_i * huber(delta, logsumexp(a - alpha log N_i, b - beta log D_i, e) - log L_i)
 
-(scipy.special.huber) over p = (a, b, e, alpha, beta) subject to e <= log(e_max), with
-scipy.optimize.minimize(method="L-BFGS-B", bounds on e only) and the analytic gradient,
-from every start of a grid "alpha=LO:HI:STEP,beta=...,e=...,a=...,b=..." taken in
-itertools.product(alpha, beta, e, a, b) order (a start whose e is above the bound is
+(scipy.special.huber) over p = (a, b, e, alpha, beta) subject to e <= log(e_max) (no bound
+when E_MAX is inf), with scipy.optimize.minimize(method="L-BFGS-B", bounds on e only) and
+the analytic gradient, from every start of a grid "alpha=LO:HI:STEP,beta=...,e=...,a=...,b=..."
+taken in itertools.product(alpha, beta, e, a, b) order (a start whose e is above the bound is
 clamped to it, as L-BFGS-B would project it). Keeps the lowest objective (first on ties).
 
 usage: bounded_scipy_ref.py RUNS.csv E_MAX DELTA GRID

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """The zipscale GPT (docs/model.md) rebuilt in torch float64, written from the document and
-the peer ../shared/peers/torch_llama_peer.py (RMSNorm, interleaved-pair RoPE, causal softmax
-attention, SwiGLU), with zipscale's fused qkv and gate_up tensors. Reads the flat float32
-parameter buffer and the (inputs, targets) uint32 tokens; writes float64 [loss, gradient of
-the mean loss in the same flat layout].
+the torch Llama peer that bench_train uses (docs/PERFORMANCE.md; not needed here): RMSNorm,
+interleaved-pair RoPE, causal softmax attention, SwiGLU, with zipscale's fused qkv and
+gate_up tensors. Reads the flat float32 parameter buffer and the (inputs, targets) uint32
+tokens; writes float64 [loss, gradient of the mean loss in the same flat layout].
 Usage: torch_gpt.py V C L H F B T params.f32 tokens.u32 out.f64"""
 import sys
 
@@ -26,7 +26,8 @@ for name, shape in shapes:
     n = int(np.prod(shape))
     params[name] = torch.tensor(flat[at:at + n].reshape(shape), requires_grad=True)
     at += n
-assert at == flat.size, (at, flat.size)
+if at != flat.size:
+    raise SystemExit(f"the layout covers {at} of {flat.size} parameters")
 
 
 def rms(x, w):
