@@ -322,7 +322,7 @@ static int knob_field(const char **s, const char *key, uint64_t max, uint64_t *o
 }
 
 /* The knob comment; every value a decimal integer, terminals at most MAX_INTEGER_TERMINAL
- * (it sizes the vocabulary), the others below 2^32, the seed below 2^64. */
+ * (it sizes the vocabulary; 16777216), the others below 2^32, the seed below 2^64. */
 static zs_status parse_knobs(parser *p, const char *line, size_t len, uint32_t line_no) {
     static const char *const keys[5] = {"nonterminals", "terminals", "max_options", "max_length",
                                         "seed"};
@@ -339,10 +339,12 @@ static zs_status parse_knobs(parser *p, const char *line, size_t len, uint32_t l
     }
     if (k < 5)
         return zs_fail(p->err, ZS_ERR_FORMAT,
-                       "%s:%u:1: malformed knob comment at '%s', expected '%s nonterminals=N "
-                       "terminals=T max_options=O max_length=L seed=S' with T at most %u and "
-                       "the others non-negative integers",
-                       p->name, line_no, keys[k], KNOB_PREFIX, MAX_INTEGER_TERMINAL);
+                       "%s:%u:1: malformed knob comment, expected '%s nonterminals=N "
+                       "terminals=T max_options=O max_length=L seed=S' (field '%s': %s)",
+                       p->name, line_no, KNOB_PREFIX, keys[k],
+                       k == 1   ? "an integer from 0 to 16777216"
+                       : k == 4 ? "an integer from 0 to 2^64 - 1"
+                                : "an integer from 0 to 2^32 - 1");
     p->has_knobs = 1;
     p->knob_line = line_no;
     p->knobs = (zs_pcfg_knobs){(uint32_t)v[0], (uint32_t)v[1], (uint32_t)v[2], (uint32_t)v[3],
