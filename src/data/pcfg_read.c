@@ -347,8 +347,8 @@ static zs_status parse_knobs(parser *p, const char *line, size_t len, uint32_t l
                                 : "an integer from 0 to 2^32 - 1");
     p->has_knobs = 1;
     p->knob_line = line_no;
-    p->knobs = (zs_pcfg_knobs){(uint32_t)v[0], (uint32_t)v[1], (uint32_t)v[2], (uint32_t)v[3],
-                               v[4]};
+    p->knobs =
+        (zs_pcfg_knobs){(uint32_t)v[0], (uint32_t)v[1], (uint32_t)v[2], (uint32_t)v[3], v[4]};
     return ZS_OK;
 }
 

@@ -53,8 +53,8 @@ static zs_status record(zs_trainlog *log, json_t *o, const char *path, size_t li
             return zs_fail(err, ZS_ERR_FORMAT, "%s:%zu: \"%s\": expected a finite number", path,
                            line, keys[k]);
         if (x < 0) /* counts, rates, norms and losses: none is negative */
-            return zs_fail(err, ZS_ERR_FORMAT, "%s:%zu: \"%s\" is %g; expected >= 0", path,
-                           line, keys[k], x);
+            return zs_fail(err, ZS_ERR_FORMAT, "%s:%zu: \"%s\" is %g; expected >= 0", path, line,
+                           keys[k], x);
         (*column(log, k))[log->n] = x;
     }
     log->n_val += !isnan(log->val_loss[log->n]);

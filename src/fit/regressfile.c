@@ -113,8 +113,9 @@ static json_t *regressfile_json(const zs_regressfile *rf) {
     return json_pack("{s:s, s:i, s:s, s:{s:s, s:o}, s:o, s:o, s:o, s:o}", "format",
                      REGRESSION_FORMAT, "format_version", REGRESSION_FORMAT_VERSION,
                      "zipscale_version", zs_version(), "input", "path", rf->input_path, "sha256",
-                     rf->input_sha256[0] ? json_string(rf->input_sha256) : json_null(), "datasets", datasets, "regressions", regressions,
-                     "reference", law_json(&rf->reference), "bootstrap", bootstrap_json(rf));
+                     rf->input_sha256[0] ? json_string(rf->input_sha256) : json_null(), "datasets",
+                     datasets, "regressions", regressions, "reference", law_json(&rf->reference),
+                     "bootstrap", bootstrap_json(rf));
 }
 
 zs_status zs_regressfile_format(const zs_regressfile *rf, char **text, zs_error *err) {

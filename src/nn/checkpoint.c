@@ -309,8 +309,7 @@ static zs_status check_params_present(const zs_safetensors *st, const zs_layout 
         const zs_tensor *want = &layout->tensors[i];
         const zs_safetensors_tensor *t = zs_safetensors_find(st, want->name);
         if (!t)
-            return zs_fail(err, ZS_ERR_FORMAT,
-                           "%s: no tensor '%s', which metadata 'model' implies",
+            return zs_fail(err, ZS_ERR_FORMAT, "%s: no tensor '%s', which metadata 'model' implies",
                            zs_safetensors_path(st), want->name);
         uint64_t shape[ZS_TENSOR_MAX_DIMS];
         int same = t->dtype == ZS_SAFETENSORS_F32 && t->ndim == want->ndim;
@@ -320,13 +319,12 @@ static zs_status check_params_present(const zs_safetensors *st, const zs_layout 
         }
         if (!same) {
             char a[160], b[160];
-            return zs_fail(err, ZS_ERR_FORMAT,
-                           "%s: tensor '%s': expected F32 shape %s (from metadata 'model'), found "
-                           "%s %s",
-                           zs_safetensors_path(st), want->name,
-                           shape_text(a, sizeof a, want->ndim, shape),
-                           zs_safetensors_dtype_name(t->dtype),
-                           shape_text(b, sizeof b, t->ndim, t->shape));
+            return zs_fail(
+                err, ZS_ERR_FORMAT,
+                "%s: tensor '%s': expected F32 shape %s (from metadata 'model'), found "
+                "%s %s",
+                zs_safetensors_path(st), want->name, shape_text(a, sizeof a, want->ndim, shape),
+                zs_safetensors_dtype_name(t->dtype), shape_text(b, sizeof b, t->ndim, t->shape));
         }
     }
     return ZS_OK;
