@@ -538,13 +538,13 @@ static void expect_law_error(const char *from, const char *to, const char *boot_
 Test(lawfile, refuses_bad_levels_digests_and_grids) {
     expect_law_error("\"level\": 0.95", "\"level\": 0.95", "0.9", NULL);
     expect_law_error("\"level\": 0.95", "\"level\": 0.95", "5",
-                     "fits[0].bootstrap.level: expected a number between 0 and 1 (exclusive)");
+                     "fits[0].bootstrap.level: expected a number in (0, 1)");
     expect_law_error("\"level\": 0.95", "\"level\": 0.95", "1",
-                     "fits[0].bootstrap.level: expected a number between 0 and 1 (exclusive)");
+                     "fits[0].bootstrap.level: expected a number in (0, 1)");
     expect_law_error("\"level\": 0.95", "\"level\": 5", "0.9",
-                     "options.level: expected a number between 0 and 1 (exclusive)");
+                     "options.level: expected a number in (0, 1)");
     expect_law_error("\"level\": 0.95", "\"level\": 0", "0.9",
-                     "options.level: expected a number between 0 and 1 (exclusive)");
+                     "options.level: expected a number in (0, 1)");
     expect_law_error("\"0000000000", "\"zzzzzzzzzz", "0.9", "input.sha256: expected 64 hex digits");
     expect_law_error("\"alpha=0:2:0.5\"", "\"alpha=oops\"", "0.9",
                      "options.grid: expected a grid of starts \"alpha=LO:HI:STEP,...\"");

@@ -156,7 +156,7 @@ static zs_status read_bootstrap(const ctx *c, json_t *b, const char *prefix, zs_
     if (!s) s = zs_json_get_size(c, b, p, "degenerate", ZS_JSON_OPTIONAL, &boot->degenerate);
     if (!s) s = zs_json_get_number(c, b, p, "level", 0, &boot->level);
     if (!s && !(boot->level > 0 && boot->level < 1))
-        return zs_json_fail(c, p, "level", "a number between 0 and 1 (exclusive)");
+        return zs_json_fail(c, p, "level", "a number in (0, 1)");
     json_t *params = zs_json_member(b, "params");
     for (int k = 0; !s && k < ZS_BOOT_NSTATS; k++) {
         json_t *iv;
@@ -274,7 +274,7 @@ static zs_status read_options(const ctx *c, json_t *o, zs_lawfile *law) {
     if (!s) s = zs_json_get_uint(c, o, p, "seed", 0, &law->seed);
     if (!s) s = zs_json_get_number(c, o, p, "level", 0, &law->level);
     if (!s && !(law->level > 0 && law->level < 1))
-        return zs_json_fail(c, p, "level", "a number between 0 and 1 (exclusive)");
+        return zs_json_fail(c, p, "level", "a number in (0, 1)");
     if (!s) s = zs_json_get_size(c, o, p, "holdout_largest", 0, &law->holdout_largest);
     return s;
 }
