@@ -714,6 +714,66 @@ Test(checkpoint_bad, model_config_its_model_refuses) {
                         "metadata 'model': GPT config: heads 3: expected a divisor of d_model 8");
 }
 
+/* Found by fuzzing (issue 14; inputs in tests/fuzz/crashes/checkpoint/). */
+Test(checkpoint_bad, adamw_step_with_a_leading_space_and_minus) {
+    const char *path = zs_test_path("step.safetensors");
+    write_ckpt(path, &small_mlp, 1);
+    zs_safetensors *st = open_ok(path);
+    size_t n = zs_safetensors_count(st);
+    zs_safetensors_tensor *keep = malloc(n * sizeof *keep);
+    for (size_t i = 0; i < n; i++) keep[i] = *zs_safetensors_tensor_at(st, i);
+    const char *keys[] = {"format",      "format_version", "model",     "zipscale_version",
+                          "adamw.beta1", "adamw.beta2",    "adamw.eps", "adamw.weight_decay"};
+    zs_safetensors_meta meta[9];
+    for (int i = 0; i < 8; i++)
+        meta[i] = (zs_safetensors_meta){keys[i], zs_safetensors_meta_value(st, keys[i])};
+    meta[8] = (zs_safetensors_meta){"adamw.step", " -1"};
+    const char *bad = zs_test_path("minus.safetensors");
+    zs_error err;
+    cr_assert_eq(zs_safetensors_write(bad, keep, n, meta, 9, &err), ZS_OK, "%s", err.msg);
+    zs_safetensors_close(st);
+    expect_load_error(bad, &small_mlp, 1,
+                      "metadata 'adamw.step': expected the optimiser's step count (saved "
+                      "without it?), found  -1");
+    free(keep);
+}
+
+Test(checkpoint_bad, config_whose_tensors_are_absent_is_refused_before_building) {
+    /* vocab 2^24 x d_model 2^16: a model of terabytes, in a 12 KB file */
+    static float small[768 * 4];
+    const zs_safetensors_tensor t = {.name = "tok_embedding",
+                                     .dtype = ZS_SAFETENSORS_F32,
+                                     .ndim = 2,
+                                     .shape = {768, 4},
+                                     .data = small};
+    const zs_safetensors_meta meta[] = {
+        FORMAT_META,
+        {"model", "{\"kind\":\"gpt\",\"vocab\":16777216,\"context\":8,\"d_model\":65536,"
+                  "\"layers\":1,\"heads\":1,\"mlp_hidden\":4}"}};
+    const char *path = zs_test_path("huge.safetensors");
+    zs_error err;
+    cr_assert_eq(zs_safetensors_write(path, &t, 1, meta, 3, &err), ZS_OK, "%s", err.msg);
+    zs_safetensors *st = open_ok(path);
+    zs_model_config cfg;
+    cr_assert_eq(zs_checkpoint_read_config(st, &cfg, &err), ZS_ERR_FORMAT);
+    char want[900];
+    snprintf(want, sizeof want,
+             "%s: tensor 'tok_embedding': expected F32 shape [16777216, 65536] (from metadata "
+             "'model'), found F32 [768, 4]",
+             path);
+    expect_msg(&err, want);
+    cr_assert_eq(cfg.gpt.vocab, 0, "a failed read leaves cfg zeroed");
+    zs_safetensors_close(st);
+    /* and the same from a file with no tensors at all */
+    cr_assert_eq(zs_safetensors_write(path, NULL, 0, meta, 3, &err), ZS_OK, "%s", err.msg);
+    st = open_ok(path);
+    cr_assert_eq(zs_checkpoint_read_config(st, &cfg, &err), ZS_ERR_FORMAT);
+    snprintf(want, sizeof want, "%s: no tensor 'tok_embedding', which metadata 'model' implies",
+             path);
+    expect_msg(&err, want);
+    zs_safetensors_close(st);
+}
+
 Test(checkpoint_write, config_its_model_refuses) {
     const char *path = zs_test_path("refused.safetensors");
     zs_model_config bad = small_mlp;

@@ -217,6 +217,21 @@ Test(path, stem_drops_folders_and_last_extension) {
     }
 }
 
+/* Found by fuzzing (issue 14): a level of 5 gave p = -2, a negative position cast to
+ * uint64 (undefined behaviour). Out-of-range p clamps to the extremes. */
+Test(stats, quantile_clamps_p_outside_zero_one) {
+    const double v[4] = {1, 2, 4, 8};
+    cr_assert_eq(zs_quantile_sorted(v, 4, 0.5), 3);
+    cr_assert_eq(zs_quantile_sorted(v, 4, 0), 1);
+    cr_assert_eq(zs_quantile_sorted(v, 4, 1), 8);
+    cr_assert_eq(zs_quantile_sorted(v, 4, -2), 1);
+    cr_assert_eq(zs_quantile_sorted(v, 4, 3), 8);
+    cr_assert_eq(zs_quantile_sorted(v, 4, NAN), 1);
+    cr_assert_eq(zs_quantile_sorted(v, 4, -INFINITY), 1);
+    cr_assert_eq(zs_quantile_sorted(v, 4, INFINITY), 8);
+    cr_assert_eq(zs_quantile_sorted(v, 1, 0.7), 1);
+}
+
 /* The error contract, rule 4: free and close accept NULL and a zeroed struct. */
 Test(contract, core_free_and_close_accept_null_and_zeroed) {
     zs_alias_free(NULL);

@@ -536,6 +536,18 @@ Test(figures, trainlog_errors) {
     expect_log_error("{\"step\": 0, \"tokens\": -5, \"lr\": 0, \"train_loss\": 9, "
                      "\"grad_norm\": 1, \"tok_per_s\": 1}\n",
                      ":1: \"tokens\" is -5; expected >= 0");
+    /* found by fuzzing (issue 14; tests/fuzz/crashes/trainlog/) */
+    expect_log_error("{\"step\": -1, \"tokens\": 0, \"lr\": 0, \"train_loss\": 9, "
+                     "\"grad_norm\": 1, \"tok_per_s\": 1}\n",
+                     ":1: \"step\" is -1; expected >= 0");
+    expect_log_error("{\"step\": 0, \"tokens\": 0, \"lr\": -0.001, \"train_loss\": 9, "
+                     "\"grad_norm\": 1, \"tok_per_s\": 1}\n",
+                     ":1: \"lr\" is -0.001; expected >= 0");
+    expect_log_error(GOOD "\"tok_per_s\": 1}\n{\"step\": 1, \"tokens\": 0, \"lr\": 0, "
+                          "\"train_loss\": -9, \"grad_norm\": 1, \"tok_per_s\": 1}\n",
+                     ":2: \"train_loss\" is -9; expected >= 0");
+    expect_log_error(GOOD "\"tok_per_s\": 1, \"val_loss\": -2}\n",
+                     ":1: \"val_loss\" is -2; expected >= 0");
     expect_log_error("\n  \n", ": no records");
     zs_trainlog log;
     zs_error err = {0};

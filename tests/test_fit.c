@@ -458,7 +458,8 @@ static const char *VALID_HEAD =
     " \"input\": {\"path\": \"r.csv\", \"sha256\": "
     "\"0000000000000000000000000000000000000000000000000000000000000000\", \"rows_read\": 3,"
     " \"rows_skipped\": 0},"
-    " \"options\": {\"loss\": \"huber\", \"delta\": 0.001, \"grid\": \"g\", \"bootstrap\": 0,"
+    " \"options\": {\"loss\": \"huber\", \"delta\": 0.001, \"grid\": \"alpha=0:2:0.5\", "
+    "\"bootstrap\": 0,"
     " \"seed\": 0, \"level\": 0.95, \"holdout_largest\": 0},";
 
 Test(lawfile, reads_minimal_file_and_names_bad_fields) {
@@ -496,6 +497,55 @@ Test(lawfile, reads_minimal_file_and_names_bad_fields) {
     cr_assert(strstr(err.msg, "bad_law.json:1:"), "%s", err.msg);
 }
 
+/* VALID_HEAD with `from` replaced by `to`, one fit with a bootstrap at `level`: must fail
+ * naming bad_law.json and the field. Found by fuzzing (issue 14; tests/fuzz/crashes/lawfile/). */
+static void expect_law_error(const char *from, const char *to, const char *boot_level,
+                             const char *message) {
+    char head[1024], text[4096];
+    const char *at = strstr(VALID_HEAD, from);
+    cr_assert(at, "'%s' is not in VALID_HEAD", from);
+    snprintf(head, sizeof head, "%.*s%s%s", (int)(at - VALID_HEAD), VALID_HEAD, to,
+             at + strlen(from));
+    snprintf(
+        text, sizeof text,
+        "%s \"fits\": [{\"dataset\": null, \"H\": null, \"n_points\": 3, \"law\": {\"E\": 1, "
+        "\"A\": 2, \"B\": 3, \"alpha\": 0.3, \"beta\": 0.4}, \"objective\": 0, "
+        "\"residual_rms\": 0, \"converged\": true, \"bootstrap\": {\"replicates\": 1, "
+        "\"seed\": 0, \"level\": %s, \"params\": {\"E\": {\"se\": null, \"lo\": 1, \"hi\": 1},"
+        " \"A\": {\"se\": null, \"lo\": 2, \"hi\": 2}, \"B\": {\"se\": null, \"lo\": 3, \"hi\": "
+        "3}, \"alpha\": {\"se\": null, \"lo\": 0.3, \"hi\": 0.3}, \"beta\": {\"se\": null, "
+        "\"lo\": 0.4, \"hi\": 0.4}, \"a\": {\"se\": null, \"lo\": 1, \"hi\": 1}, "
+        "\"b\": {\"se\": null, \"lo\": 1, \"hi\": 1}}, \"samples\": [[1, 2, 3, 0.3, "
+        "0.4]]}, \"holdout\": null}]}",
+        head, boot_level);
+    zs_error err;
+    zs_status s = read_law_text(text, &err);
+    if (!message) {
+        cr_assert_eq(s, ZS_OK, "%s", err.msg);
+        return;
+    }
+    cr_assert_eq(s, ZS_ERR_FORMAT, "accepted: %s", message);
+    cr_assert(strstr(err.msg, "bad_law.json: ") && strstr(err.msg, message), "got '%s', want '%s'",
+              err.msg, message);
+}
+
+Test(lawfile, refuses_bad_levels_digests_and_grids) {
+    expect_law_error("\"level\": 0.95", "\"level\": 0.95", "0.9", NULL);
+    expect_law_error("\"level\": 0.95", "\"level\": 0.95", "5",
+                     "fits[0].bootstrap.level: expected a number in (0, 1)");
+    expect_law_error("\"level\": 0.95", "\"level\": 0.95", "1",
+                     "fits[0].bootstrap.level: expected a number in (0, 1)");
+    expect_law_error("\"level\": 0.95", "\"level\": 5", "0.9",
+                     "options.level: expected a number in (0, 1)");
+    expect_law_error("\"level\": 0.95", "\"level\": 0", "0.9",
+                     "options.level: expected a number in (0, 1)");
+    expect_law_error("\"0000000000", "\"zzzzzzzzzz", "0.9", "input.sha256: expected 64 hex digits");
+    expect_law_error("\"alpha=0:2:0.5\"", "\"alpha=oops\"", "0.9",
+                     "options.grid: expected a grid of starts \"alpha=LO:HI:STEP,...\"");
+    expect_law_error("\"alpha=0:2:0.5\"", "\"\"", "0.9",
+                     "options.grid: expected a grid of starts \"alpha=LO:HI:STEP,...\"");
+}
+
 /* ---- runs tables ------------------------------------------------------------------------ */
 
 static zs_status parse_runs(const char *text, int skip, zs_runs *runs, zs_error *err) {
@@ -508,6 +558,19 @@ static void expect_error(const char *text, const char *message) {
     zs_error err;
     cr_assert_eq(parse_runs(text, 0, &runs, &err), ZS_ERR_FORMAT, "accepted: %s", text);
     cr_assert(strstr(err.msg, message), "got '%s', expected '%s'", err.msg, message);
+}
+
+/* Found by fuzzing (issue 14; tests/fuzz/crashes/runs_csv/). */
+Test(runs, six_n_d_overflowing_to_infinite_flops_is_refused) {
+    expect_error("N,D,loss\n1e200,1e200,3.0\n1e3,1e4,3.0\n",
+                 "runs.csv:2: columns 'N' and 'D': 6 N D overflows to infinite flops, expected a "
+                 "finite compute");
+    /* with a flops column, N and D may be as large as they like */
+    zs_runs runs;
+    zs_error err;
+    cr_assert_eq(parse_runs("N,D,loss,flops\n1e200,1e200,3.0,1e30\n", 0, &runs, &err), ZS_OK, "%s",
+                 err.msg);
+    zs_runs_free(&runs);
 }
 
 Test(runs, reads_columns_in_any_order_with_datasets) {

@@ -639,7 +639,7 @@ Test(regressfile, errors_name_the_field) {
                       "datasets[3].dataset: expected a string or null");
     expect_read_error("\"replicates\": 3", "\"replicates\": 4",
                       "bootstrap.replicates: expected the number of bootstrap.lines");
-    expect_read_error(DIGEST, "e3b0", "input.sha256: expected 64 hex digits");
+    expect_read_error(DIGEST, "e3b0", "input.sha256: expected 64 hex digits or null");
     expect_read_error("\"level\": 0.9", "\"level\": 1.5",
                       "bootstrap.level: expected a number in (0, 1)");
     expect_read_error("\"regressions\": {\n    \"E\": {\n      \"n\": 6,\n      \"slope\"",
@@ -647,6 +647,68 @@ Test(regressfile, errors_name_the_field) {
                       "regressions.E.slope: expected a number");
     expect_read_error("\"reference\": {\n    \"E\"", "\"reference\": {\n    \"e\"",
                       "reference.E: expected a number");
+}
+
+/* Found by fuzzing (issue 14; tests/fuzz/crashes/regressfile/). */
+Test(regressfile, refuses_bad_laws_counts_and_p_values) {
+    expect_read_error("\"law\": {\n        \"E\": ", "\"law\": {\n        \"E\": -1, \"e\": ",
+                      "datasets[0].law.E: expected a number >= 0");
+    expect_read_error(
+        "\"A\": ", "\"A\": 0, \"a\": ", "datasets[0].law.A: expected a positive number");
+    expect_read_error(
+        "\"B\": ", "\"B\": -3, \"b\": ", "datasets[0].law.B: expected a positive number");
+    expect_read_error("\"n\": 6", "\"n\": 7",
+                      "regressions.E.n: expected an integer from 3 to the number of datasets");
+    expect_read_error("\"slope_p\": ", "\"slope_p\": 1.5, \"x\": ",
+                      "regressions.E.slope_p: expected a p-value in [0, 1]");
+    expect_read_error("\"intercept_p\": ", "\"intercept_p\": -0.5, \"x\": ",
+                      "regressions.E.intercept_p: expected a p-value in [0, 1]");
+    expect_read_error("\"level\": 0.9", "\"level\": 5",
+                      "bootstrap.level: expected a number in (0, 1)");
+}
+
+Test(regressfile, without_a_digest_writes_null_and_reads_back) {
+    zs_chinchilla laws[3];
+    for (int d = 0; d < 3; d++) laws[d] = linear_law(datasets_H[d]);
+    zs_regressfile rf, back;
+    zs_error err;
+    cr_assert_eq(
+        zs_regressfile_build(&rf, "law.json", NULL, NULL, datasets_H, laws, 3, NULL, 0, 0.95, &err),
+        ZS_OK, "%s", err.msg);
+    const char *path = zs_test_path("nodigest.json");
+    cr_assert_eq(zs_regressfile_write(&rf, path, &err), ZS_OK, "%s", err.msg);
+    char *text = zs_test_slurp(path, NULL);
+    cr_assert(strstr(text, "\"sha256\": null"), "%s", text);
+    free(text);
+    cr_assert_eq(zs_regressfile_read(&back, path, &err), ZS_OK, "%s", err.msg);
+    cr_assert_str_eq(back.input_sha256, "");
+    zs_regressfile_free(&back);
+    zs_regressfile_free(&rf);
+}
+
+Test(regressfile, build_refuses_a_bootstrap_level_outside_zero_one) {
+    zs_chinchilla laws[3], samples[3];
+    for (int d = 0; d < 3; d++) samples[d] = laws[d] = linear_law(datasets_H[d]);
+    zs_regressfile rf;
+    zs_error err;
+    cr_assert_eq(zs_regressfile_build(&rf, "law.json", DIGEST, NULL, datasets_H, laws, 3, samples,
+                                      1, 5.0, &err),
+                 ZS_ERR_RANGE);
+    cr_assert_str_eq(err.field, "level");
+    cr_assert_str_eq(err.msg, "regression: bootstrap level 5, expected a number in (0, 1)");
+    cr_assert_null(rf.H);
+}
+
+Test(frontier, interval_level_names_the_field) {
+    zs_chinchilla law = linear_law(0.3);
+    zs_frontier_interval iv;
+    zs_error err;
+    cr_assert_eq(zs_frontier_interval_at(&law, 1, 1e21, 1.5, &iv, &err), ZS_ERR_RANGE);
+    cr_assert_str_eq(err.field, "level");
+    double x[5] = {1, 10, 100, 1000, 1e4}, loss[5] = {5, 4, 3, 2, 1};
+    zs_powerlaw p;
+    cr_assert_eq(zs_powerlaw_fit(x, loss, 5, ZS_POWERLAW_PURE, -1, &p, &err), ZS_ERR_RANGE);
+    cr_assert_str_eq(err.field, "level");
 }
 
 Test(regressfile, malformed_json_and_missing_file) {
@@ -701,7 +763,7 @@ static const char *write_lawfile(const char *name, int with_h, int with_boot) {
     zs_lawfile lf = {.zipscale_version = "0.1.0",
                      .input_path = "runs.csv",
                      .delta = 1e-3,
-                     .grid = "default",
+                     .grid = "alpha=0:2:0.5,beta=0:2:0.5,e=-1:1:0.5,a=0:25:5,b=0:25:5",
                      .bootstrap_replicates = with_boot ? CLI_REPLICATES : 0,
                      .level = 0.9,
                      .n_fits = CLI_DATASETS,
@@ -1023,6 +1085,16 @@ Test(predictfile, reader_names_the_bad_field) {
     predictfile_rejects("{\"command\":\"predict\",\"H\":0.4,\"bootstrap_replicates\":-2,"
                         "\"predictions\":[" PREDICT_ROW "}]}",
                         "bootstrap_replicates: expected a non-negative integer");
+}
+
+/* Found by fuzzing (issue 14; tests/fuzz/crashes/predictfile/). */
+Test(predictfile, level_outside_zero_one_is_refused) {
+    predictfile_rejects(
+        "{\"command\":\"predict\",\"H\":0.4,\"level\":5,\"predictions\":[" PREDICT_ROW "}]}",
+        "bad_predict.json: level: expected a number in (0, 1)");
+    predictfile_rejects(
+        "{\"command\":\"predict\",\"H\":0.4,\"level\":0,\"predictions\":[" PREDICT_ROW "}]}",
+        "bad_predict.json: level: expected a number in (0, 1)");
 }
 
 Test(predictfile, written_file_reads_back) {

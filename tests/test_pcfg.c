@@ -343,6 +343,49 @@ Test(pcfg_parse_error, malformed_knob_comment) {
                  "g.pcfg:1:1: malformed knob comment, expected '# zipscale pcfg: nonterminals=N");
 }
 
+/* Found by fuzzing (issue 14; inputs in tests/fuzz/crashes/pcfg/). */
+Test(pcfg_parse_error, nul_byte_in_a_terminal) {
+    static const char text[] = "S -> 'a\0b' 'a\0c' [1.0]\n";
+    zs_pcfg *g;
+    zs_error err;
+    cr_assert_eq(zs_pcfg_parse(text, sizeof text - 1, "g.pcfg", 0, &g, &err), ZS_ERR_FORMAT);
+    cr_assert_null(g);
+    cr_assert_str_eq(err.msg,
+                     "g.pcfg:1:8: NUL byte in a terminal, expected none (terminals are C strings)");
+}
+
+Test(pcfg_parse_error, continuation_on_the_last_line) {
+    expect_error("S -> 'x' [1.0]\nT -> 'y' [0.5] \\",
+                 "g.pcfg:2: the last line ends with '\\', expected a line to continue it");
+    expect_error("S -> 'x' [1.0]\nT -> 'y' [0.5] \\\n",
+                 "g.pcfg:2: the last line ends with '\\', expected a line to continue it");
+}
+
+Test(pcfg_parse_error, knob_values_negative_or_too_large) {
+    expect_error("# zipscale pcfg: nonterminals=1 terminals=-1 max_options=1 max_length=1 seed=0\n"
+                 "S -> '0' [1.0]\n",
+                 "g.pcfg:1:1: malformed knob comment, expected '# zipscale pcfg: nonterminals=N "
+                 "terminals=T max_options=O max_length=L seed=S' (field 'terminals': an integer "
+                 "from 0 to 16777216)");
+    expect_error("# zipscale pcfg: nonterminals=4294967296 terminals=1 max_options=1 max_length=1 "
+                 "seed=0\nS -> '0' [1.0]\n",
+                 "(field 'nonterminals': an integer from 0 to 2^32 - 1)");
+    expect_error("# zipscale pcfg: nonterminals=1 terminals=1 max_options=1 max_length=1 "
+                 "seed=18446744073709551616\nS -> '0' [1.0]\n",
+                 "(field 'seed': an integer from 0 to 2^64 - 1)");
+    /* the largest values still read */
+    const char *ok = "# zipscale pcfg: nonterminals=4294967295 terminals=16777216 max_options=1 "
+                     "max_length=1 seed=18446744073709551615\nS -> '0' [1.0]\n";
+    zs_pcfg *g;
+    zs_error err;
+    cr_assert_eq(zs_pcfg_parse(ok, strlen(ok), "g.pcfg", 0, &g, &err), ZS_OK, "%s", err.msg);
+    zs_pcfg_knobs k;
+    cr_assert(zs_pcfg_knobs_get(g, &k));
+    cr_assert_eq(k.nonterminals, 4294967295u);
+    cr_assert_eq(k.seed, UINT64_MAX);
+    zs_pcfg_free(g);
+}
+
 Test(pcfg_parse_error, terminal_beyond_knob_terminals) {
     expect_error("# zipscale pcfg: nonterminals=1 terminals=5 max_options=1 max_length=2 seed=0\n"
                  "S -> '1' '7' [1.0]\n",

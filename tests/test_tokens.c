@@ -480,6 +480,75 @@ Test(sidecar, wrong_field_type_names_the_field) {
     expect_open_error(data, NULL, want);
 }
 
+/* Found by fuzzing (issue 14; inputs in tests/fuzz/crashes/sidecar/). */
+static void expect_sidecar_error(const char *name, const char *text, const char *detail) {
+    char data[600], side[620];
+    snprintf(data, sizeof data, "%s", zs_test_path(name));
+    snprintf(side, sizeof side, "%s.json", data);
+    uint32_t ids[1] = {0};
+    zs_tokens_layout l = {ZS_FORMAT_NPY, ZS_DTYPE_U8, 1, {1, 0}};
+    cr_assert_eq(zs_tokens_write(data, ids, &l, NULL, NULL), ZS_OK);
+    cr_assert_eq(zs_test_write(side, text, strlen(text)), 0);
+    zs_sidecar sc;
+    zs_error err;
+    int found;
+    cr_assert_eq(zs_sidecar_read(data, &sc, &found, &err), ZS_ERR_FORMAT, "accepted %s", text);
+    char want[900];
+    snprintf(want, sizeof want, "%s: %s", side, detail);
+    expect_msg(&err, want);
+}
+
+Test(sidecar, seed_with_a_leading_space_and_minus_is_refused) {
+    expect_sidecar_error("seed.npy", "{\"generator\": \"pcfg\", \"seed\": \" -1\"}",
+                         "field 'seed': expected a non-negative integer, a decimal string or null");
+    expect_sidecar_error("seed.npy", "{\"seed\": \"+5\"}",
+                         "field 'seed': expected a non-negative integer, a decimal string or null");
+}
+
+Test(sidecar, separator_at_or_beyond_the_vocabulary_is_refused) {
+    expect_sidecar_error("sep.npy", "{\"vocab_size\": 10, \"separator_id\": 10}",
+                         "field 'separator_id': expected an id below vocab_size, or null for none");
+}
+
+/* A .npy holding only a header with this shape text (dtype <u2, no data). */
+static void write_npy_shape(const char *path, const char *shape) {
+    char dict[200], file[256];
+    snprintf(dict, sizeof dict, "{'descr': '<u2', 'fortran_order': False, 'shape': %s, }", shape);
+    memset(file, ' ', 128);
+    memcpy(file, "\x93NUMPY\x01\x00\x76\x00", 10); /* 118 header bytes */
+    memcpy(file + 10, dict, strlen(dict));
+    file[127] = '\n';
+    cr_assert_eq(zs_test_write(path, file, 128), 0);
+}
+
+Test(errors, npy_empty_array_with_absurd_rows_is_refused) {
+    const char *path = zs_test_path("rows.npy");
+    write_npy_shape(path, "(18446744073709551615, 0)");
+    char want[700];
+    snprintf(want, sizeof want,
+             "%s: shape: dimension 0 is 18446744073709551615 in an empty array of a 128-byte "
+             "file, expected at most the file's size",
+             path);
+    expect_open_error(path, NULL, want);
+    write_npy_shape(path, "(0, 4096)"); /* no rows of a wide context: fine */
+    zs_tokens t;
+    zs_error err;
+    cr_assert_eq(zs_tokens_open(&t, path, NULL, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(t.n_tokens, 0);
+    zs_tokens_close(&t);
+}
+
+Test(errors, npy_shape_product_overflow_is_refused) {
+    const char *path = zs_test_path("big.npy");
+    write_npy_shape(path, "(4294967296, 4294967296)");
+    char want[700];
+    snprintf(want, sizeof want,
+             "%s: shape: 4294967296 x 4294967296 overflows 64 bits, expected a shape the file "
+             "can hold",
+             path);
+    expect_open_error(path, NULL, want);
+}
+
 Test(sidecar, stale_sidecar_for_other_data_is_refused) {
     const char *data = zs_test_path("stale.npy");
     uint32_t ids[6] = {1, 2, 3, 4, 5, 6};

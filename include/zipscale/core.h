@@ -175,7 +175,8 @@ typedef struct {
 
 /* Errors: ZS_ERR_RANGE (n is 0). */
 zs_status zs_summarize(const double *values, uint64_t n, zs_summary *out, zs_error *err);
-/* Quantile p in [0, 1] of ascending values, numpy's linear interpolation. n > 0. */
+/* Quantile p in [0, 1] of ascending values, numpy's linear interpolation. n > 0. A p below
+ * 0 (or NaN) gives the minimum, one above 1 the maximum. */
 double zs_quantile_sorted(const double *sorted, uint64_t n, double p);
 
 /* ---- threads -----------------------------------------------------------------------

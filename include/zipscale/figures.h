@@ -74,7 +74,7 @@ typedef struct {
 } zs_trainlog;
 
 /* Fails with "FILE:LINE: reason" (bad JSON, not an object, a missing key, a value that is
- * not a finite number, tokens < 0) or "FILE: no records".
+ * not a finite number, a negative value) or "FILE: no records".
  * Errors: ZS_ERR_IO (cannot open or read path), ZS_ERR_FORMAT (as above). On failure *log
  * is zeroed. */
 zs_status zs_trainlog_read(zs_trainlog *log, const char *path, zs_error *err);

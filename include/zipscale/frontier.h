@@ -224,9 +224,10 @@ typedef struct {
 } zs_regressfile;
 
 /* Regresses laws[d] on H[d] and, when n_replicates > 0, each replicate r of
- * samples[d * n_replicates + r]; copies names (may be NULL) and the input's provenance.
- * Errors: ZS_ERR_RANGE (as zs_regress_fit, zs_regress_replicates). On failure *rf is
- * zeroed. */
+ * samples[d * n_replicates + r]; copies names (may be NULL) and the input's provenance
+ * (input_sha256 may be NULL: written as null).
+ * Errors: ZS_ERR_RANGE (level not in (0, 1) when n_replicates > 0, field "level"; as
+ * zs_regress_fit, zs_regress_replicates). On failure *rf is zeroed. */
 zs_status zs_regressfile_build(zs_regressfile *rf, const char *input_path, const char *input_sha256,
                                char *const *names, const double *H, const zs_chinchilla *laws,
                                size_t n_datasets, const zs_chinchilla *samples, size_t n_replicates,
@@ -243,7 +244,10 @@ zs_status zs_regressfile_from_lawfile(zs_regressfile *rf, const zs_lawfile *lf, 
 zs_status zs_regressfile_format(const zs_regressfile *rf, char **text, zs_error *err);
 /* Writes the JSON text atomically. Errors: ZS_ERR_IO (cannot write or rename into path). */
 zs_status zs_regressfile_write(const zs_regressfile *rf, const char *path, zs_error *err);
-/* Reads and checks every field: "FILE: regressions.alpha.slope: expected a number".
+/* Reads and checks every field: "FILE: regressions.alpha.slope: expected a number". Laws
+ * need E >= 0 and A, B positive; each regression's n is at most the number of datasets,
+ * its p-values in [0, 1]; the bootstrap level in (0, 1); input.sha256 may be null (read as
+ * an empty input_sha256).
  * Errors: ZS_ERR_IO (cannot open or read path), ZS_ERR_FORMAT (not JSON, or not a
  * regression.json: the message names the field). On failure *rf is zeroed. */
 zs_status zs_regressfile_read(zs_regressfile *rf, const char *path, zs_error *err);

@@ -37,8 +37,10 @@ zs_status zs_pcfg_generate(const zs_pcfg_knobs *knobs, zs_pcfg **out, zs_error *
 /* Reads NLTK's PCFG text form (docs/pcfg.md). `name` labels error messages
  * ("name:line:column: ..."). Probabilities must sum to 1 per left-hand side within 1e-6,
  * unless normalise is set (then each left-hand side is rescaled to sum to 1).
- * Errors: ZS_ERR_FORMAT (a malformed line, a nonterminal without productions, sums that are
- * not 1, a terminal beyond the knob comment: the message gives name:line:column). */
+ * Errors: ZS_ERR_FORMAT (a malformed line, a NUL byte in a terminal, a last line ending in a
+ * continuation '\', a malformed or out-of-range knob comment, a nonterminal without
+ * productions, sums that are not 1, a terminal beyond the knob comment: the message gives
+ * name:line:column). */
 zs_status zs_pcfg_parse(const char *text, size_t len, const char *name, int normalise,
                         zs_pcfg **out, zs_error *err);
 /* zs_pcfg_parse on a file's text. Errors: ZS_ERR_IO (cannot open or read path), and those

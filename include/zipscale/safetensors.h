@@ -98,9 +98,13 @@ zs_status zs_checkpoint_write(const char *path, const zs_model_config *cfg, cons
                               const float *params, const zs_adamw *opt,
                               const zs_safetensors_meta *extra, size_t n_extra, zs_error *err);
 /* The model config stored in an opened checkpoint, checked as zs_gpt_config_check /
- * zs_mlp_config_check do (errors name the file and field).
- * Errors: ZS_ERR_FORMAT (not a zipscale checkpoint of this format_version, or a "model"
- * metadata that is missing, not JSON, or names an unknown kind, field or a bad value). */
+ * zs_mlp_config_check do (errors name the file and field), and against the file: every
+ * parameter tensor the config implies must be there as F32 of its shape (the data are not
+ * read), so a file that cannot hold its model is refused before the model is built.
+ * Errors: ZS_ERR_FORMAT (not a zipscale checkpoint of this format_version, a "model"
+ * metadata that is missing, not JSON, or names an unknown kind, field or a bad value, or a
+ * parameter tensor it implies missing or of another dtype or shape). On failure *cfg is
+ * zeroed. */
 zs_status zs_checkpoint_read_config(const zs_safetensors *st, zs_model_config *cfg, zs_error *err);
 /* Loads params, and AdamW moments + step when opt != NULL (opt already initialised on the
  * same layout; its cfg is checked against the file's, mismatch = ZS_ERR_FORMAT naming the

@@ -54,7 +54,8 @@ void zs_sidecar_init(zs_sidecar *sc); /* all unknown: separator -1, strings NULL
 void zs_sidecar_free(zs_sidecar *sc);
 /* Reads `<data_path>.json`. *found = 0 (and ZS_OK) when there is none.
  * Errors: ZS_ERR_IO (the sidecar exists but cannot be read), ZS_ERR_FORMAT (not a JSON
- * object, or a known field has the wrong type: the message names the field). */
+ * object, or a known field has the wrong type or value, e.g. a separator_id not below
+ * vocab_size: the message names the field). */
 zs_status zs_sidecar_read(const char *data_path, zs_sidecar *sc, int *found, zs_error *err);
 /* Writes `<data_path>.json` atomically, version set to this library's.
  * Errors: ZS_ERR_USAGE (params_json or extra_json is not a JSON object's text), ZS_ERR_IO

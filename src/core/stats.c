@@ -14,6 +14,8 @@ static int compare_doubles(const void *a, const void *b) {
 }
 
 double zs_quantile_sorted(const double *sorted, uint64_t n, double p) {
+    if (!(p > 0)) return sorted[0]; /* p <= 0 and NaN: the minimum */
+    if (p >= 1) return sorted[n - 1];
     double position = p * (double)(n - 1);
     uint64_t lower = (uint64_t)floor(position);
     if (lower >= n - 1) return sorted[n - 1];

@@ -4,6 +4,7 @@
 #include "data/token_formats.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -197,6 +198,23 @@ zs_status zs_npy_header_parse(const char *path, const unsigned char *data, size_
     dict_cursor c = {path, (const char *)data + prefix_bytes, header_bytes, 0, err};
     zs_status s = parse_dict(&c, h);
     if (s) return s;
+    /* The element count must fit in 64 bits; an empty array may not claim more rows than the
+     * file has bytes ((0, C) is fine, (R, 0) with R that large is not). */
+    uint64_t count = 1;
+    for (int i = 0; i < h->ndim; i++) {
+        if (h->shape[i] && count > UINT64_MAX / h->shape[i])
+            return zs_fail(err, ZS_ERR_FORMAT,
+                           "%s: shape: %" PRIu64 " x %" PRIu64 " overflows 64 bits, expected a "
+                           "shape the file can hold",
+                           path, h->shape[0], h->shape[1]);
+        count *= h->shape[i];
+    }
+    for (int i = 0; count == 0 && i < h->ndim && h->shape[i]; i++)
+        if (h->shape[i] > size)
+            return zs_fail(err, ZS_ERR_FORMAT,
+                           "%s: shape: dimension %d is %" PRIu64 " in an empty array of a %zu-byte "
+                           "file, expected at most the file's size",
+                           path, i, h->shape[i], size);
     h->data_offset_bytes = prefix_bytes + header_bytes;
     return ZS_OK;
 }

@@ -210,6 +210,10 @@ static zs_status parse_terminal(parser *p, uint32_t i, uint32_t *end) {
     uint32_t j = (uint32_t)(close - p->text);
     if (j == i + 1)
         return fail_at(p, i, "empty terminal, expected at least one character between the quotes");
+    const char *nul = memchr(p->text + i + 1, '\0', j - i - 1);
+    if (nul)
+        return fail_at(p, (uint32_t)(nul - p->text),
+                       "NUL byte in a terminal, expected none (terminals are C strings)");
     int added;
     int64_t k = symtab_intern(&p->terminals, p->text + i + 1, j - i - 1, &added);
     if (k < 0) return out_of_memory(p);
@@ -271,6 +275,7 @@ static zs_status parse_production(parser *p) {
             st = parse_terminal(p, i, &i);
         } else {
             uint32_t end = nonterminal_end(p, i), nt;
+            if (c == '\0') return fail_at(p, i, "unexpected NUL byte, expected a symbol");
             if (end == i)
                 return fail_at(
                     p, i,
@@ -299,28 +304,51 @@ static zs_status parse_directive(parser *p) {
     return st;
 }
 
+/* "KEY=DIGITS" at *s (after any spaces), at most max; *s moves past it. */
+static int knob_field(const char **s, const char *key, uint64_t max, uint64_t *out) {
+    const char *c = *s;
+    while (*c == ' ' || *c == '\t') c++;
+    size_t k = strlen(key);
+    if (strncmp(c, key, k) != 0 || c[k] != '=' || !isdigit((unsigned char)c[k + 1])) return 0;
+    uint64_t v = 0;
+    for (c += k + 1; isdigit((unsigned char)*c); c++) {
+        uint64_t digit = (uint64_t)(*c - '0');
+        if (v > (max - digit) / 10) return 0;
+        v = v * 10 + digit;
+    }
+    *out = v;
+    *s = c;
+    return 1;
+}
+
+/* The knob comment; every value a decimal integer, terminals at most MAX_INTEGER_TERMINAL
+ * (it sizes the vocabulary; 16777216), the others below 2^32, the seed below 2^64. */
 static zs_status parse_knobs(parser *p, const char *line, size_t len, uint32_t line_no) {
+    static const char *const keys[5] = {"nonterminals", "terminals", "max_options", "max_length",
+                                        "seed"};
+    const uint64_t max[5] = {UINT32_MAX, MAX_INTEGER_TERMINAL, UINT32_MAX, UINT32_MAX, UINT64_MAX};
     char buf[256];
-    unsigned nt, t, o, l;
-    unsigned long long seed;
-    int consumed = -1;
+    uint64_t v[5] = {0};
+    int k = 0;
     if (len < sizeof buf) {
         memcpy(buf, line, len);
         buf[len] = '\0';
-        if (sscanf(buf,
-                   "# zipscale pcfg: nonterminals=%u terminals=%u max_options=%u max_length=%u "
-                   "seed=%llu%n",
-                   &nt, &t, &o, &l, &seed, &consumed) != 5)
-            consumed = -1;
+        const char *c = buf + sizeof KNOB_PREFIX - 1;
+        while (k < 5 && knob_field(&c, keys[k], max[k], &v[k])) k++;
+        if (k == 5 && *c != '\0') k = 4; /* trailing text: blame the last field */
     }
-    if (consumed < 0 || (size_t)consumed != len)
+    if (k < 5)
         return zs_fail(p->err, ZS_ERR_FORMAT,
-                       "%s:%u:1: malformed knob comment, expected '%s nonterminals=N terminals=T "
-                       "max_options=O max_length=L seed=S'",
-                       p->name, line_no, KNOB_PREFIX);
+                       "%s:%u:1: malformed knob comment, expected '%s nonterminals=N "
+                       "terminals=T max_options=O max_length=L seed=S' (field '%s': %s)",
+                       p->name, line_no, KNOB_PREFIX, keys[k],
+                       k == 1   ? "an integer from 0 to 16777216"
+                       : k == 4 ? "an integer from 0 to 2^64 - 1"
+                                : "an integer from 0 to 2^32 - 1");
     p->has_knobs = 1;
     p->knob_line = line_no;
-    p->knobs = (zs_pcfg_knobs){nt, t, o, l, seed};
+    p->knobs =
+        (zs_pcfg_knobs){(uint32_t)v[0], (uint32_t)v[1], (uint32_t)v[2], (uint32_t)v[3], v[4]};
     return ZS_OK;
 }
 
@@ -381,6 +409,10 @@ static zs_status parse_lines(parser *p, const char *text, size_t len) {
         st = p->text[0] == '%' ? parse_directive(p) : parse_production(p);
         if (st != ZS_OK) return st;
     }
+    if (continuing)
+        return zs_fail(p->err, ZS_ERR_FORMAT,
+                       "%s:%u: the last line ends with '\\', expected a line to continue it",
+                       p->name, line_no);
     return ZS_OK;
 }
 

@@ -3,6 +3,7 @@
  * know are carried through a read/write round trip in extra_json. */
 #include "zipscale/tokens.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -62,7 +63,9 @@ static zs_status get_seed(const zs_json_reader *rd, json_t *obj, zs_sidecar *sc)
         char *end;
         errno = 0;
         sc->seed = strtoull(text, &end, 10);
-        if (!*text || *text == '-' || *end || errno) return zs_json_fail(rd, NULL, "seed", what);
+        /* digits only: strtoull would take a sign or leading spaces (" -1" wraps around) */
+        if (!isdigit((unsigned char)*text) || *end || errno)
+            return zs_json_fail(rd, NULL, "seed", what);
     } else {
         return zs_json_fail(rd, NULL, "seed", what);
     }
@@ -109,6 +112,9 @@ static zs_status parse_fields(const zs_json_reader *rd, json_t *obj, zs_sidecar 
     if (!s) s = get_seed(rd, obj, sc);
     if (!s) s = zs_json_get_uint(rd, obj, NULL, "vocab_size", OPT, &sc->vocab_size);
     if (!s) s = get_separator(rd, obj, sc);
+    if (!s && sc->vocab_size && sc->separator_id >= 0 &&
+        (uint64_t)sc->separator_id >= sc->vocab_size)
+        s = zs_json_fail(rd, NULL, "separator_id", "an id below vocab_size, or null for none");
     if (!s) s = zs_json_get_uint(rd, obj, NULL, "context", OPT, &sc->context);
     if (!s) s = zs_json_get_uint(rd, obj, NULL, "n_tokens", OPT, &sc->n_tokens);
     if (!s) s = zs_json_get_string(rd, obj, NULL, "zipscale_version", OPT, &sc->version);

@@ -36,7 +36,7 @@ static zs_status grow(zs_trainlog *log, size_t *cap, zs_error *err) {
     return ZS_OK;
 }
 
-/* One record: every key a finite number (val_loss may be absent or null), tokens >= 0. */
+/* One record: every key a finite number >= 0 (val_loss may be absent or null). */
 static zs_status record(zs_trainlog *log, json_t *o, const char *path, size_t line, zs_error *err) {
     if (!json_is_object(o))
         return zs_fail(err, ZS_ERR_FORMAT, "%s:%zu: expected a JSON object", path, line);
@@ -52,9 +52,9 @@ static zs_status record(zs_trainlog *log, json_t *o, const char *path, size_t li
         if (!isfinite(x))
             return zs_fail(err, ZS_ERR_FORMAT, "%s:%zu: \"%s\": expected a finite number", path,
                            line, keys[k]);
-        if (k == K_TOKENS && x < 0)
-            return zs_fail(err, ZS_ERR_FORMAT, "%s:%zu: \"tokens\" is %g; expected >= 0", path,
-                           line, x);
+        if (x < 0) /* counts, rates, norms and losses: none is negative */
+            return zs_fail(err, ZS_ERR_FORMAT, "%s:%zu: \"%s\" is %g; expected >= 0", path, line,
+                           keys[k], x);
         (*column(log, k))[log->n] = x;
     }
     log->n_val += !isnan(log->val_loss[log->n]);

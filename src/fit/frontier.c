@@ -112,7 +112,8 @@ zs_status zs_frontier_interval_at(const zs_chinchilla *laws, size_t n_laws, doub
                                   double level, zs_frontier_interval *out, zs_error *err) {
     *out = (zs_frontier_interval){0};
     if (!(level > 0 && level < 1))
-        return zs_fail(err, ZS_ERR_RANGE, "frontier interval: level %g, expected (0, 1)", level);
+        return zs_fail_field(err, ZS_ERR_RANGE, "level",
+                             "frontier interval: level %g, expected (0, 1)", level);
     if (!positive(compute_flops))
         return zs_fail(err, ZS_ERR_RANGE, "frontier: compute %g FLOPs, expected finite and > 0",
                        compute_flops);

@@ -154,7 +154,9 @@ static zs_status read_bootstrap(const ctx *c, json_t *b, const char *prefix, zs_
     zs_status s = zs_json_get_size(c, b, p, "replicates", 0, &boot->replicates);
     if (!s) s = zs_json_get_uint(c, b, p, "seed", 0, &boot->seed);
     if (!s) s = zs_json_get_size(c, b, p, "degenerate", ZS_JSON_OPTIONAL, &boot->degenerate);
-    if (!s) s = zs_json_get_number(c, b, p, "level", ZS_JSON_POSITIVE, &boot->level);
+    if (!s) s = zs_json_get_number(c, b, p, "level", 0, &boot->level);
+    if (!s && !(boot->level > 0 && boot->level < 1))
+        return zs_json_fail(c, p, "level", "a number in (0, 1)");
     json_t *params = zs_json_member(b, "params");
     for (int k = 0; !s && k < ZS_BOOT_NSTATS; k++) {
         json_t *iv;
@@ -262,9 +264,17 @@ static zs_status read_options(const ctx *c, json_t *o, zs_lawfile *law) {
     const char *p = "options.";
     zs_status s = zs_json_get_number(c, o, p, "delta", ZS_JSON_POSITIVE, &law->delta);
     if (!s) s = zs_json_get_string(c, o, p, "grid", 0, &law->grid);
+    if (!s) {
+        zs_fit_grid grid;
+        zs_fit_grid_default(&grid);
+        if (zs_fit_grid_parse(law->grid, &grid, NULL))
+            return zs_json_fail(c, p, "grid", "a grid of starts \"alpha=LO:HI:STEP,...\"");
+    }
     if (!s) s = zs_json_get_size(c, o, p, "bootstrap", 0, &law->bootstrap_replicates);
     if (!s) s = zs_json_get_uint(c, o, p, "seed", 0, &law->seed);
-    if (!s) s = zs_json_get_number(c, o, p, "level", ZS_JSON_POSITIVE, &law->level);
+    if (!s) s = zs_json_get_number(c, o, p, "level", 0, &law->level);
+    if (!s && !(law->level > 0 && law->level < 1))
+        return zs_json_fail(c, p, "level", "a number in (0, 1)");
     if (!s) s = zs_json_get_size(c, o, p, "holdout_largest", 0, &law->holdout_largest);
     return s;
 }
@@ -273,7 +283,7 @@ static zs_status read_input(const ctx *c, json_t *in, zs_lawfile *law) {
     if (!json_is_object(in)) return zs_json_fail(c, NULL, "input", "an object");
     zs_status s = zs_json_get_string(c, in, "input.", "path", 0, &law->input_path);
     const char *sha = json_string_value(zs_json_member(in, "sha256"));
-    if (!s && (!sha || strlen(sha) != 64))
+    if (!s && (!sha || strlen(sha) != 64 || strspn(sha, "0123456789abcdefABCDEF") != 64))
         return zs_json_fail(c, "input.", "sha256", "64 hex digits");
     if (!s) memcpy(law->input_sha256, sha, 65);
     if (!s) s = zs_json_get_size(c, in, "input.", "rows_read", 0, &law->rows_read);

@@ -30,8 +30,8 @@ static zs_status check_input(const double *x, const double *loss, size_t n, size
         return zs_fail(err, ZS_ERR_RANGE, "power law: %zu points, expected at least %zu", n,
                        min_points);
     if (!(level > 0 && level < 1))
-        return zs_fail(err, ZS_ERR_RANGE, "power law: level %g, expected a number in (0, 1)",
-                       level);
+        return zs_fail_field(err, ZS_ERR_RANGE, "level",
+                             "power law: level %g, expected a number in (0, 1)", level);
     for (size_t i = 0; i < n; i++) {
         if (!(isfinite(x[i]) && x[i] > 0))
             return zs_fail(err, ZS_ERR_RANGE, "power law: x[%zu] = %g, expected a finite x > 0", i,

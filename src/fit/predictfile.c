@@ -132,6 +132,8 @@ static zs_status read_header(const ctx *c, json_t *doc, zs_predictfile *pf) {
     zs_status s = zs_json_get_number(c, doc, NULL, "H", 0, &pf->H);
     if (!s) s = zs_json_get_number(c, doc, NULL, "epsilon", OPT, &pf->epsilon);
     if (!s) s = zs_json_get_number(c, doc, NULL, "level", OPT, &pf->level);
+    if (!s && !isnan(pf->level) && !(pf->level > 0 && pf->level < 1))
+        s = zs_json_fail(c, NULL, "level", "a number in (0, 1)");
     json_t *law = NULL, *src = NULL, *adjusted = NULL;
     if (!s) s = zs_json_get_object(c, doc, NULL, "law", NULL, OPT, &law);
     if (!s && law) s = zs_json_get_string(c, law, "law.", "path", OPT, &pf->law_path);

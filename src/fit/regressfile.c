@@ -43,6 +43,10 @@ zs_status zs_regressfile_build(zs_regressfile *rf, const char *input_path, const
                                char *const *names, const double *H, const zs_chinchilla *laws,
                                size_t n_datasets, const zs_chinchilla *samples, size_t n_replicates,
                                double level, zs_error *err) {
+    *rf = (zs_regressfile){0};
+    if (n_replicates && !(level > 0 && level < 1))
+        return zs_fail_field(err, ZS_ERR_RANGE, "level",
+                             "regression: bootstrap level %g, expected a number in (0, 1)", level);
     *rf = (zs_regressfile){.reference = zs_chinchilla_published(), .level = level};
     zs_status s = alloc_arrays(rf, n_datasets, n_replicates, err);
     rf->input_path = strdup(input_path ? input_path : "");
@@ -106,11 +110,12 @@ static json_t *regressfile_json(const zs_regressfile *rf) {
     json_t *regressions = json_object();
     for (int p = 0; p < ZS_LAW_N_PARAMS; p++)
         json_object_set_new(regressions, zs_law_param_name(p), ols_json(&rf->regression.param[p]));
-    return json_pack("{s:s, s:i, s:s, s:{s:s, s:s}, s:o, s:o, s:o, s:o}", "format",
+    return json_pack("{s:s, s:i, s:s, s:{s:s, s:o}, s:o, s:o, s:o, s:o}", "format",
                      REGRESSION_FORMAT, "format_version", REGRESSION_FORMAT_VERSION,
                      "zipscale_version", zs_version(), "input", "path", rf->input_path, "sha256",
-                     rf->input_sha256, "datasets", datasets, "regressions", regressions,
-                     "reference", law_json(&rf->reference), "bootstrap", bootstrap_json(rf));
+                     rf->input_sha256[0] ? json_string(rf->input_sha256) : json_null(), "datasets",
+                     datasets, "regressions", regressions, "reference", law_json(&rf->reference),
+                     "bootstrap", bootstrap_json(rf));
 }
 
 zs_status zs_regressfile_format(const zs_regressfile *rf, char **text, zs_error *err) {
@@ -139,8 +144,11 @@ static zs_status get_law(const reader *rd, json_t *obj, const char *where, zs_ch
     snprintf(prefix, sizeof prefix, "%s.", where);
     for (int p = 0; p < ZS_LAW_N_PARAMS; p++) {
         double v;
-        zs_status s = zs_json_get_number(rd, obj, prefix, zs_law_param_name(p), 0, &v);
+        /* as in law.json: E >= 0, A and B positive */
+        int flags = p == ZS_LAW_A || p == ZS_LAW_B ? ZS_JSON_POSITIVE : 0;
+        zs_status s = zs_json_get_number(rd, obj, prefix, zs_law_param_name(p), flags, &v);
         if (s) return s;
+        if (p == ZS_LAW_E && !(v >= 0)) return zs_json_fail(rd, prefix, "E", "a number >= 0");
         zs_law_param_set(law, p, v);
     }
     return ZS_OK;
@@ -153,9 +161,12 @@ static zs_status get_header(const reader *rd, json_t *root, zs_regressfile *rf) 
         s = zs_json_get_string(rd, zs_json_member(root, "input"), "input.", "path", 0,
                                &rf->input_path);
     if (s) return s;
-    const char *sha = json_string_value(zs_json_member(zs_json_member(root, "input"), "sha256"));
+    /* null: the law.json's digest was not given (zs_regressfile_from_lawfile, sha256 NULL) */
+    json_t *digest = zs_json_member(zs_json_member(root, "input"), "sha256");
+    if (json_is_null(digest)) return ZS_OK;
+    const char *sha = json_string_value(digest);
     if (!sha || strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64)
-        return zs_json_fail(rd, "input.", "sha256", "64 hex digits");
+        return zs_json_fail(rd, "input.", "sha256", "64 hex digits or null");
     snprintf(rf->input_sha256, sizeof rf->input_sha256, "%s", sha);
     return ZS_OK;
 }
@@ -173,7 +184,8 @@ static zs_status get_dataset(const reader *rd, json_t *datasets, size_t d, zs_re
     return s;
 }
 
-static zs_status get_regression(const reader *rd, json_t *regressions, int p, zs_ols *f) {
+static zs_status get_regression(const reader *rd, json_t *regressions, int p, size_t n_datasets,
+                                zs_ols *f) {
     char where[64];
     json_t *obj;
     zs_status s =
@@ -181,8 +193,9 @@ static zs_status get_regression(const reader *rd, json_t *regressions, int p, zs
     if (s) return s;
     snprintf(where, sizeof where, "regressions.%s.", zs_law_param_name(p));
     json_t *n = json_object_get(obj, "n");
-    if (!json_is_integer(n) || json_integer_value(n) < 3)
-        return zs_json_fail(rd, where, "n", "an integer >= 3");
+    if (!json_is_integer(n) || json_integer_value(n) < 3 ||
+        (uint64_t)json_integer_value(n) > n_datasets)
+        return zs_json_fail(rd, where, "n", "an integer from 3 to the number of datasets");
     f->n = (uint64_t)json_integer_value(n);
     struct {
         const char *key;
@@ -202,6 +215,10 @@ static zs_status get_regression(const reader *rd, json_t *regressions, int p, zs
     };
     for (size_t i = 0; !s && i < sizeof fields / sizeof fields[0]; i++)
         s = zs_json_get_number(rd, obj, where, fields[i].key, fields[i].flags, fields[i].value);
+    if (!s && !(f->slope_p >= 0 && f->slope_p <= 1))
+        s = zs_json_fail(rd, where, "slope_p", "a p-value in [0, 1]");
+    if (!s && !(f->intercept_p >= 0 && f->intercept_p <= 1))
+        s = zs_json_fail(rd, where, "intercept_p", "a p-value in [0, 1]");
     return s;
 }
 
@@ -257,7 +274,7 @@ static zs_status read_document(const reader *rd, json_t *root, zs_regressfile *r
     json_t *regressions = NULL;
     if (!s) s = zs_json_get_object(rd, root, NULL, "regressions", NULL, 0, &regressions);
     for (int p = 0; !s && p < ZS_LAW_N_PARAMS; p++)
-        s = get_regression(rd, regressions, p, &rf->regression.param[p]);
+        s = get_regression(rd, regressions, p, rf->n_datasets, &rf->regression.param[p]);
     if (!s) s = get_law(rd, json_object_get(root, "reference"), "reference", &rf->reference);
     if (!s) s = get_bootstrap(rd, root, rf);
     return s;

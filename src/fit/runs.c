@@ -302,6 +302,11 @@ static zs_status read_row(zs_runs *runs, reader *rd, const char *line, const cha
             return zs_fail(err, ZS_ERR_FORMAT, "%s:%zu: column '%s' is empty: expected a name",
                            rd->name, line_no, rd->names[COL_DATASET]);
     }
+    if (!runs->has_flops && !isfinite(6 * v[COL_N] * v[COL_D]))
+        return zs_fail(err, ZS_ERR_FORMAT,
+                       "%s:%zu: columns '%s' and '%s': 6 N D overflows to infinite flops, "
+                       "expected a finite compute",
+                       rd->name, line_no, rd->names[COL_N], rd->names[COL_D]);
     s = find_dataset(runs, rd, name, name_len, v[COL_H], v[COL_E_MAX], line_no,
                      &runs->dataset_index[row], err);
     if (s) return s;

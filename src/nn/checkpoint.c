@@ -3,6 +3,7 @@
  * tensor against the model's layout and the optimiser's settings. docs/formats.md. */
 #include "zipscale/nn.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -48,17 +49,25 @@ static uint64_t params_mlp(const zs_model_config *cfg) {
     return zs_mlp_params_total(&cfg->mlp);
 }
 
+static zs_status layout_gpt(const zs_model_config *cfg, zs_layout *out, zs_error *err) {
+    return zs_gpt_layout(&cfg->gpt, out, err);
+}
+static zs_status layout_mlp(const zs_model_config *cfg, zs_layout *out, zs_error *err) {
+    return zs_mlp_layout(&cfg->mlp, out, err);
+}
+
 static const struct {
     const char *name;
     const config_field *fields;
     size_t n_fields;
     zs_status (*check)(const zs_model_config *cfg, zs_error *err); /* the model's own */
     uint64_t (*params)(const zs_model_config *cfg);                /* its parameter count */
+    zs_status (*layout)(const zs_model_config *cfg, zs_layout *out, zs_error *err);
 } kinds[] = {
     [ZS_MODEL_GPT] = {"gpt", gpt_fields, sizeof gpt_fields / sizeof gpt_fields[0], check_gpt,
-                      params_gpt},
+                      params_gpt, layout_gpt},
     [ZS_MODEL_MLP] = {"mlp", mlp_fields, sizeof mlp_fields / sizeof mlp_fields[0], check_mlp,
-                      params_mlp},
+                      params_mlp, layout_mlp},
 };
 enum { N_KINDS = sizeof kinds / sizeof kinds[0] };
 
@@ -284,6 +293,52 @@ static zs_status parse_model(const zs_safetensors *st, json_t *obj, zs_model_con
     return ZS_OK;
 }
 
+static const char *shape_text(char *buf, size_t cap, int ndim, const uint64_t *shape) {
+    size_t used = (size_t)snprintf(buf, cap, "[");
+    for (int d = 0; d < ndim && used < cap; d++)
+        used += (size_t)snprintf(buf + used, cap - used, "%s%" PRIu64, d ? ", " : "", shape[d]);
+    if (used < cap) snprintf(buf + used, cap - used, "]");
+    return buf;
+}
+
+/* Every parameter tensor the layout has is in the file as F32 of its shape (the data are
+ * not read): a file that cannot hold its config's model is refused before one is built. */
+static zs_status check_params_present(const zs_safetensors *st, const zs_layout *layout,
+                                      zs_error *err) {
+    for (size_t i = 0; i < layout->n_tensors; i++) {
+        const zs_tensor *want = &layout->tensors[i];
+        const zs_safetensors_tensor *t = zs_safetensors_find(st, want->name);
+        if (!t)
+            return zs_fail(err, ZS_ERR_FORMAT, "%s: no tensor '%s', which metadata 'model' implies",
+                           zs_safetensors_path(st), want->name);
+        uint64_t shape[ZS_TENSOR_MAX_DIMS];
+        int same = t->dtype == ZS_SAFETENSORS_F32 && t->ndim == want->ndim;
+        for (int d = 0; d < want->ndim; d++) {
+            shape[d] = want->shape[d];
+            same = same && t->shape[d] == shape[d];
+        }
+        if (!same) {
+            char a[160], b[160];
+            return zs_fail(
+                err, ZS_ERR_FORMAT,
+                "%s: tensor '%s': expected F32 shape %s (from metadata 'model'), found "
+                "%s %s",
+                zs_safetensors_path(st), want->name, shape_text(a, sizeof a, want->ndim, shape),
+                zs_safetensors_dtype_name(t->dtype), shape_text(b, sizeof b, t->ndim, t->shape));
+        }
+    }
+    return ZS_OK;
+}
+
+static zs_status check_tensors(const zs_safetensors *st, const zs_model_config *cfg,
+                               zs_error *err) {
+    zs_layout layout = {0};
+    zs_status s = kinds[cfg->kind].layout(cfg, &layout, err);
+    if (!s) s = check_params_present(st, &layout, err);
+    zs_layout_free(&layout);
+    return s;
+}
+
 zs_status zs_checkpoint_read_config(const zs_safetensors *st, zs_model_config *cfg, zs_error *err) {
     memset(cfg, 0, sizeof *cfg);
     zs_status s = check_format(st, err);
@@ -298,6 +353,8 @@ zs_status zs_checkpoint_read_config(const zs_safetensors *st, zs_model_config *c
     s = json_is_object(obj) ? parse_model(st, obj, cfg, err)
                             : bad_meta(st, "model", "a JSON object", text, err);
     json_decref(obj);
+    if (!s) s = check_tensors(st, cfg, err);
+    if (s) memset(cfg, 0, sizeof *cfg);
     return s;
 }
 
@@ -336,7 +393,7 @@ static zs_status read_adamw_meta(const zs_safetensors *st, const zs_adamw *opt, 
     char *end;
     errno = 0;
     *step = text ? strtoull(text, &end, 10) : 0;
-    if (!text || !*text || *text == '-' || *end || errno)
+    if (!text || !isdigit((unsigned char)*text) || *end || errno) /* no sign or spaces */
         return bad_meta(st, "adamw.step", "the optimiser's step count (saved without it?)", text,
                         err);
     for (size_t i = 0; i < N_ADAMW; i++) {
