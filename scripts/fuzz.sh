@@ -6,6 +6,7 @@
 # harness found something.
 #
 #   scripts/fuzz.sh BUILD SECONDS [NAME...]     (default: every tests/fuzz/fuzz_*.c)
+#   FUZZ_ARGS="-only_ascii=1" scripts/fuzz.sh ...  (extra libFuzzer flags)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${1:?usage: scripts/fuzz.sh BUILD SECONDS [NAME...]}
@@ -24,6 +25,8 @@ for name in "${names[@]}"; do
     mkdir -p "$work" "$findings"
     args=(-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1)
     [ -f "tests/fuzz/$name.dict" ] && args+=("-dict=tests/fuzz/$name.dict")
+    # shellcheck disable=SC2206
+    args+=(${FUZZ_ARGS:-})
     echo "== fuzz_$name: ${seconds}s" >&2
     if [ -d "tests/fuzz/crashes/$name" ] && [ -n "$(ls -A "tests/fuzz/crashes/$name")" ] &&
         ! "$bin" "${args[@]}" -runs=0 "tests/fuzz/crashes/$name"/* >"$findings/replay.log" 2>&1; then
