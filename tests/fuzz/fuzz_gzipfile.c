@@ -21,8 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *paths[1] = {path};
     if (zs_report_load(&rd, paths, 1, &opts, &err) == ZS_OK) zs_report_data_free(&rd);
     fuzz_write(path, "gzip.json", (const uint8_t *)text, len);
-    FUZZ_CHECK(zs_gzipfile_read(&gf, path, &err) == ZS_OK,
-               "the written gzip JSON reads back: %s", err.msg);
+    FUZZ_CHECK(zs_gzipfile_read(&gf, path, &err) == ZS_OK, "the written gzip JSON reads back: %s",
+               err.msg);
     zs_gzipfile_free(&gf);
     free(text);
     return 0;

@@ -1,5 +1,5 @@
-/* Fuzzes the llm.c .bin shard reader: zs_tokens_open on the input as DIR/in.bin (magic, version, count
- * against the byte count, the id scan), then the accessors on what it accepted. */
+/* Fuzzes the llm.c .bin shard reader: zs_tokens_open on the input as DIR/in.bin (magic, version,
+ * count against the byte count, the id scan), then the accessors on what it accepted. */
 #include "zipscale/tokens.h"
 
 #include "fuzz_util.h"

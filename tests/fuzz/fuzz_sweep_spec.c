@@ -10,7 +10,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (zs_sweep_spec_parse((const char *)data, size, "fuzz.yaml", fuzz_dir(), &spec, &err))
         return 0;
     zs_sweep_plan plan;
-    if (zs_sweep_plan_build(&spec, &plan, &err) == ZS_OK) zs_sweep_plan_free(&plan, spec.n_datasets);
+    if (zs_sweep_plan_build(&spec, &plan, &err) == ZS_OK)
+        zs_sweep_plan_free(&plan, spec.n_datasets);
     zs_sweep_spec_free(&spec);
     return 0;
 }

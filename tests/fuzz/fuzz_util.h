@@ -38,7 +38,8 @@ static inline const char *fuzz_dir(void) {
 
 /* DIR/name into path (FUZZ_PATH_MAX bytes). */
 static inline void fuzz_path(char *path, const char *name) {
-    snprintf(path, FUZZ_PATH_MAX, "%s/%s", fuzz_dir(), name);
+    int n = snprintf(path, FUZZ_PATH_MAX, "%s/%s", fuzz_dir(), name);
+    if (n < 0 || n >= FUZZ_PATH_MAX) abort();
 }
 
 /* Writes the input to DIR/name (replacing it) and puts that path into path. */
@@ -52,14 +53,14 @@ static inline void fuzz_write(char *path, const char *name, const uint8_t *data,
 }
 
 /* A property the reader promises; a broken one is a finding. */
-#define FUZZ_CHECK(cond, ...)                                                                  \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "fuzz: check failed: %s: ", #cond);                                \
-            fprintf(stderr, __VA_ARGS__);                                                      \
-            fputc('\n', stderr);                                                               \
-            abort();                                                                           \
-        }                                                                                      \
+#define FUZZ_CHECK(cond, ...)                                                                      \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "fuzz: check failed: %s: ", #cond);                                    \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fputc('\n', stderr);                                                                   \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -66,7 +66,8 @@ int main(int argc, char **argv) {
         qsort(names, n, sizeof *names, by_name);
         for (size_t i = 0; i < n; i++) {
             char path[FUZZ_PATH_MAX];
-            snprintf(path, sizeof path, "%s/%s", argv[a], names[i]);
+            int len = snprintf(path, sizeof path, "%s/%s", argv[a], names[i]);
+            if (len < 0 || (size_t)len >= sizeof path) return 1;
             fprintf(stderr, "replay: %s\n", path);
             if (replay_file(path)) return 1;
             free(names[i]);
