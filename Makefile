@@ -4,8 +4,11 @@
 JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_NAMES ?=
 
-.PHONY: all deps deps-build build-only build build-asan demo test test-release test-asan bench format format-check check-layers check-error-docs clean
+.PHONY: all deps deps-build build-only build build-asan build-fuzz fuzz fuzz-ci demo test test-release test-asan bench format format-check check-layers check-error-docs clean
 
 all: build
 
@@ -30,6 +33,20 @@ demo-build: deps-build
 build-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DZS_SANITIZE=ON -DZS_BENCH=OFF >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+# The libFuzzer harnesses (tests/fuzz/), built with clang + ASan + UBSan (docs/testing.md).
+build-fuzz: deps
+	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Release -DZS_FUZZ=ON -DZS_TESTS=OFF \
+		-DZS_BENCH=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
+
+# Each harness for FUZZ_SECONDS (default 60) on its corpus; FUZZ_NAMES=pcfg picks some.
+fuzz: build-fuzz
+	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+# What CI runs after make test: each harness for 30 s.
+fuzz-ci: build-fuzz
+	@scripts/fuzz.sh $(FUZZ_BUILD) 30 $(FUZZ_NAMES)
 
 demo: demo-build
 	@$(BUILD)/zipscale demo
@@ -68,4 +85,4 @@ check-error-docs:
 	@scripts/check-error-docs.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -767,7 +767,9 @@ Test(errors, npy_shape_too_large_and_too_many_tokens) {
     write_npy_dict(path,
                    "{'descr': '<u2', 'fortran_order': False, 'shape': (4294967296, 4294967297), }",
                    0, 0);
-    expect_npy_error(path, ZS_ERR_FORMAT, "shape too large");
+    expect_npy_error(path, ZS_ERR_FORMAT,
+                     "shape: 4294967296 x 4294967297 overflows 64 bits, expected a shape the "
+                     "file can hold");
     /* 2^61 int64 tokens are 2^64 bytes: more than a size_t counts */
     write_npy_dict(
         path, "{'descr': '<i8', 'fortran_order': False, 'shape': (2305843009213693952,), }", 0, 0);

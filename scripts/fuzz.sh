@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs the libFuzzer harnesses of the fuzz build (make fuzz, make fuzz-ci; docs/testing.md
+# "Fuzzing"). Each harness first replays tests/fuzz/crashes/<name>/, then fuzzes for SECONDS
+# with its committed seed corpus (read only) and a working corpus BUILD/corpus/<name>/ that
+# keeps what it found between runs; findings go to BUILD/findings/<name>/. Exits 1 when any
+# harness found something.
+#
+#   scripts/fuzz.sh BUILD SECONDS [NAME...]     (default: every tests/fuzz/fuzz_*.c)
+#   FUZZ_ARGS="-only_ascii=1" scripts/fuzz.sh ...  (extra libFuzzer flags)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+build=${1:?usage: scripts/fuzz.sh BUILD SECONDS [NAME...]}
+seconds=${2:?usage: scripts/fuzz.sh BUILD SECONDS [NAME...]}
+shift 2
+names=("$@")
+if [ ${#names[@]} -eq 0 ]; then
+    for f in tests/fuzz/fuzz_*.c; do names+=("$(basename "$f" .c | sed 's/^fuzz_//')"); done
+fi
+
+failed=()
+for name in "${names[@]}"; do
+    bin=$build/fuzz_$name
+    [ -x "$bin" ] || { echo "fuzz: no $bin (make build-fuzz)" >&2; exit 2; }
+    work=$build/corpus/$name findings=$build/findings/$name
+    mkdir -p "$work" "$findings"
+    args=(-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1)
+    [ -f "tests/fuzz/$name.dict" ] && args+=("-dict=tests/fuzz/$name.dict")
+    # shellcheck disable=SC2206
+    args+=(${FUZZ_ARGS:-})
+    echo "== fuzz_$name: ${seconds}s" >&2
+    if [ -d "tests/fuzz/crashes/$name" ] && [ -n "$(ls -A "tests/fuzz/crashes/$name")" ] &&
+        ! "$bin" "${args[@]}" -runs=0 "tests/fuzz/crashes/$name"/* >"$findings/replay.log" 2>&1; then
+        echo "fuzz_$name: a file in tests/fuzz/crashes/$name/ fails again; see $findings/replay.log" >&2
+        failed+=("$name")
+        continue
+    fi
+    if ! "$bin" "${args[@]}" -max_total_time="$seconds" -artifact_prefix="$findings/" \
+        "$work" "tests/fuzz/corpus/$name" >"$findings/fuzz.log" 2>&1; then
+        echo "fuzz_$name: FOUND something; see $findings/fuzz.log and $findings/" >&2
+        grep -E '^(==[0-9]+==ERROR|SUMMARY|fuzz: check failed|.*runtime error)' "$findings/fuzz.log" | head -5 >&2
+        failed+=("$name")
+    else
+        grep -E '^stat::(number_of_executed_units|peak_rss_mb)' "$findings/fuzz.log" | tr '\n' ' ' >&2
+        echo >&2
+    fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "fuzz: findings in: ${failed[*]}" >&2
+    exit 1
+fi
+echo "fuzz: ${#names[@]} harnesses, ${seconds}s each, no finding" >&2

@@ -1,0 +1,29 @@
+/* Fuzzes the predict results reader (zs_predictfile_read on DIR/predict.json); what it
+ * accepts must format and read back, and the report's loader must take it. */
+#include "zipscale/frontier.h"
+#include "report/report_internal.h"
+
+#include "fuzz_util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    char path[FUZZ_PATH_MAX];
+    fuzz_write(path, "predict.json", data, size);
+    zs_predictfile pf;
+    zs_error err;
+    if (zs_predictfile_read(&pf, path, &err)) return 0;
+    char *text = NULL;
+    size_t len = 0;
+    FUZZ_CHECK(zs_predictfile_format(&pf, &text, &len, &err) == ZS_OK, "format: %s", err.msg);
+    zs_predictfile_free(&pf);
+    zs_report_opts opts;
+    zs_report_opts_init(&opts);
+    zs_report_data rd;
+    const char *paths[1] = {path};
+    if (zs_report_load(&rd, paths, 1, &opts, &err) == ZS_OK) zs_report_data_free(&rd);
+    fuzz_write(path, "predict.json", (const uint8_t *)text, len);
+    FUZZ_CHECK(zs_predictfile_read(&pf, path, &err) == ZS_OK,
+               "the written predict JSON reads back: %s", err.msg);
+    zs_predictfile_free(&pf);
+    free(text);
+    return 0;
+}
