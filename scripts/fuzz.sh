@@ -7,6 +7,8 @@
 #
 #   scripts/fuzz.sh BUILD SECONDS [NAME...]     (default: every tests/fuzz/fuzz_*.c)
 #   FUZZ_ARGS="-only_ascii=1" scripts/fuzz.sh ...  (extra libFuzzer flags)
+#   FUZZ_SEED=1 scripts/fuzz.sh ...   (CI: a fixed libFuzzer seed and only the committed seeds,
+#                                      so a run repeats, as a prefix, what ran here before)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${1:?usage: scripts/fuzz.sh BUILD SECONDS [NAME...]}
@@ -22,8 +24,10 @@ for name in "${names[@]}"; do
     bin=$build/fuzz_$name
     [ -x "$bin" ] || { echo "fuzz: no $bin (make build-fuzz)" >&2; exit 2; }
     work=$build/corpus/$name findings=$build/findings/$name
+    if [ -n "${FUZZ_SEED:-}" ]; then rm -rf "$work"; fi
     mkdir -p "$work" "$findings"
     args=(-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1)
+    if [ -n "${FUZZ_SEED:-}" ]; then args+=("-seed=$FUZZ_SEED"); fi
     [ -f "tests/fuzz/$name.dict" ] && args+=("-dict=tests/fuzz/$name.dict")
     # shellcheck disable=SC2206
     args+=(${FUZZ_ARGS:-})

@@ -1097,6 +1097,29 @@ Test(predictfile, level_outside_zero_one_is_refused) {
         "bad_predict.json: level: expected a number in (0, 1)");
 }
 
+/* A file without epsilon and level (both optional) reads as NaN, writes them as null, and
+ * reads back (found by fuzzing: the writer used to fail with "out of memory"). */
+Test(predictfile, absent_epsilon_and_level_round_trip) {
+    const char *path = zs_test_path("predict.json");
+    const char *json = "{\"command\":\"predict\",\"H\":0.5,\"predictions\":[" PREDICT_ROW "}]}";
+    cr_assert_eq(zs_test_write(path, json, strlen(json)), 0);
+    zs_predictfile pf;
+    zs_error err = {0};
+    cr_assert_eq(zs_predictfile_read(&pf, path, &err), ZS_OK, "%s", err.msg);
+    cr_assert(isnan(pf.epsilon) && isnan(pf.level));
+    char *text = NULL;
+    cr_assert_eq(zs_predictfile_format(&pf, &text, NULL, &err), ZS_OK, "%s", err.msg);
+    cr_assert_not_null(strstr(text, "\"epsilon\": null"), "%s", text);
+    cr_assert_not_null(strstr(text, "\"level\": null"), "%s", text);
+    zs_predictfile_free(&pf);
+    cr_assert_eq(zs_test_write(path, text, strlen(text)), 0);
+    free(text);
+    cr_assert_eq(zs_predictfile_read(&pf, path, &err), ZS_OK, "%s", err.msg);
+    cr_assert(isnan(pf.epsilon) && isnan(pf.level));
+    cr_assert_eq(pf.H, 0.5);
+    zs_predictfile_free(&pf);
+}
+
 Test(predictfile, written_file_reads_back) {
     zs_prediction rows[2] = {0};
     rows[0].point = (zs_frontier_point){1e18, 1e8, 2e9, 20, 2.5};

@@ -51,11 +51,13 @@ static json_t *predictfile_json(const zs_predictfile *pf) {
         json_array_append_new(
             rows, zs_frontier_point_json(&p->point, p->has_interval ? &p->interval : NULL));
     }
-    return json_pack("{s:s, s:s, s:{s:s, s:s}, s:f, s:o, s:f, s:f, s:o, s:o, s:I}",
+    /* epsilon and level may be absent from a file read back (NaN): written as null. */
+    return json_pack("{s:s, s:s, s:{s:s, s:s}, s:f, s:o, s:o, s:o, s:o, s:o, s:I}",
                      "zipscale_version", zs_version(), "command", "predict", "law", "path",
                      pf->law_path ? pf->law_path : "", "sha256", pf->law_sha256, "H", pf->H,
-                     "H_source", h_source_json(pf), "epsilon", pf->epsilon, "level", pf->level,
-                     "adjusted_law", zs_frontier_law_json(&pf->adjusted_law), "predictions", rows,
+                     "H_source", h_source_json(pf), "epsilon", zs_json_number(pf->epsilon), "level",
+                     zs_json_number(pf->level), "adjusted_law",
+                     zs_frontier_law_json(&pf->adjusted_law), "predictions", rows,
                      "bootstrap_replicates", (json_int_t)pf->bootstrap_replicates);
 }
 
@@ -130,8 +132,8 @@ static zs_status read_header(const ctx *c, json_t *doc, zs_predictfile *pf) {
     if (!command || strcmp(command, "predict") != 0)
         return zs_json_fail(c, NULL, "command", "\"predict\" (a predict results file)");
     zs_status s = zs_json_get_number(c, doc, NULL, "H", 0, &pf->H);
-    if (!s) s = zs_json_get_number(c, doc, NULL, "epsilon", OPT, &pf->epsilon);
-    if (!s) s = zs_json_get_number(c, doc, NULL, "level", OPT, &pf->level);
+    if (!s) s = zs_json_get_number(c, doc, NULL, "epsilon", OPT | ZS_JSON_NULLABLE, &pf->epsilon);
+    if (!s) s = zs_json_get_number(c, doc, NULL, "level", OPT | ZS_JSON_NULLABLE, &pf->level);
     if (!s && !isnan(pf->level) && !(pf->level > 0 && pf->level < 1))
         s = zs_json_fail(c, NULL, "level", "a number in (0, 1)");
     json_t *law = NULL, *src = NULL, *adjusted = NULL;
