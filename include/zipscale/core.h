@@ -32,7 +32,11 @@ const char *zs_version(void);
  * 3. A failed call leaves nothing to free: any out-pointer is NULL (or the out-struct
  *    zeroed), partial allocations are released, and an output file is not created or
  *    replaced (files are written under a temporary name and renamed into place).
- *    Inputs are never modified unless the comment says so.
+ *    Inputs are never modified unless the comment says so. The few functions that write
+ *    several files over a long run (zs_train_run's log and checkpoints, which make a run
+ *    resumable; zs_sweep_analyse's finished outputs) keep what they completed, each file
+ *    whole, and say so in their comments, as does zs_checkpoint_load, which may have
+ *    filled part of the caller's buffers when it fails.
  * 4. `zs_X_free(x)` and `zs_X_close(x)` accept NULL (and a zeroed struct) and do nothing.
  * 5. The library never prints to stdout, never calls exit() or abort(), and reports a
  *    failed allocation as ZS_ERR_NOMEM rather than crashing. */
