@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/json.h"
+#include "nn/safetensors_internal.h"
 
 #define FORMAT_NAME "zipscale-checkpoint"
 #define FORMAT_VERSION "1"
@@ -293,14 +294,6 @@ static zs_status parse_model(const zs_safetensors *st, json_t *obj, zs_model_con
     return ZS_OK;
 }
 
-static const char *shape_text(char *buf, size_t cap, int ndim, const uint64_t *shape) {
-    size_t used = (size_t)snprintf(buf, cap, "[");
-    for (int d = 0; d < ndim && used < cap; d++)
-        used += (size_t)snprintf(buf + used, cap - used, "%s%" PRIu64, d ? ", " : "", shape[d]);
-    if (used < cap) snprintf(buf + used, cap - used, "]");
-    return buf;
-}
-
 /* Every parameter tensor the layout has is in the file as F32 of its shape (the data are
  * not read): a file that cannot hold its config's model is refused before one is built. */
 static zs_status check_params_present(const zs_safetensors *st, const zs_layout *layout,
@@ -319,12 +312,13 @@ static zs_status check_params_present(const zs_safetensors *st, const zs_layout 
         }
         if (!same) {
             char a[160], b[160];
-            return zs_fail(
-                err, ZS_ERR_FORMAT,
-                "%s: tensor '%s': expected F32 shape %s (from metadata 'model'), found "
-                "%s %s",
-                zs_safetensors_path(st), want->name, shape_text(a, sizeof a, want->ndim, shape),
-                zs_safetensors_dtype_name(t->dtype), shape_text(b, sizeof b, t->ndim, t->shape));
+            return zs_fail(err, ZS_ERR_FORMAT,
+                           "%s: tensor '%s': expected F32 shape %s (from metadata 'model'), found "
+                           "%s %s",
+                           zs_safetensors_path(st), want->name,
+                           zs_safetensors_shape_text(a, sizeof a, want->ndim, shape),
+                           zs_safetensors_dtype_name(t->dtype),
+                           zs_safetensors_shape_text(b, sizeof b, t->ndim, t->shape));
         }
     }
     return ZS_OK;

@@ -2,6 +2,7 @@
  * (a truncated or hand-damaged file is refused with a message naming the file and the
  * tensor or field), then serves tensors in file order, by name, and typed copies. */
 #include "zipscale/nn.h"
+#include "nn/safetensors_internal.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -25,8 +26,7 @@ struct zs_safetensors {
     size_t n;
 };
 
-/* "[384, 128]" into buf (0-d tensors print "[]"). */
-static const char *shape_text(char *buf, size_t cap, int ndim, const uint64_t *shape) {
+const char *zs_safetensors_shape_text(char *buf, size_t cap, int ndim, const uint64_t *shape) {
     size_t used = (size_t)snprintf(buf, cap, "[");
     for (int d = 0; d < ndim && used < cap; d++)
         used += (size_t)snprintf(buf + used, cap - used, "%s%" PRIu64, d ? ", " : "", shape[d]);
@@ -102,7 +102,7 @@ static zs_status check_extent(const zs_safetensors *st, const char *name, const 
     for (int d = 0; d < e->t.ndim; d++) {
         if (e->t.shape[d] && bytes > UINT64_MAX / e->t.shape[d])
             return zs_fail(err, ZS_ERR_FORMAT, "%s: tensor '%s': shape %s is too large", st->path,
-                           name, shape_text(buf, sizeof buf, e->t.ndim, e->t.shape));
+                           name, zs_safetensors_shape_text(buf, sizeof buf, e->t.ndim, e->t.shape));
         bytes *= e->t.shape[d];
     }
     if (e->end - e->begin != bytes)
@@ -111,7 +111,7 @@ static zs_status check_extent(const zs_safetensors *st, const char *name, const 
                        " bytes, but %s shape %s needs %" PRIu64,
                        st->path, name, e->begin, e->end, e->end - e->begin,
                        zs_safetensors_dtype_name(e->t.dtype),
-                       shape_text(buf, sizeof buf, e->t.ndim, e->t.shape), bytes);
+                       zs_safetensors_shape_text(buf, sizeof buf, e->t.ndim, e->t.shape), bytes);
     if (e->end > data_bytes)
         return zs_fail(err, ZS_ERR_FORMAT,
                        "%s: tensor '%s': data_offsets [%" PRIu64 ", %" PRIu64
@@ -291,9 +291,9 @@ zs_status zs_safetensors_read(const zs_safetensors *st, const char *name,
         char want[160], found[160];
         return zs_fail(err, ZS_ERR_FORMAT, "%s: tensor '%s': expected %s shape %s, found %s %s",
                        st->path, name, zs_safetensors_dtype_name(dtype),
-                       shape_text(want, sizeof want, ndim, shape),
+                       zs_safetensors_shape_text(want, sizeof want, ndim, shape),
                        zs_safetensors_dtype_name(t->dtype),
-                       shape_text(found, sizeof found, t->ndim, t->shape));
+                       zs_safetensors_shape_text(found, sizeof found, t->ndim, t->shape));
     }
     size_t bytes = zs_safetensors_dtype_bytes(dtype);
     for (int d = 0; d < ndim; d++) bytes *= (size_t)shape[d];
