@@ -27,6 +27,16 @@ zs_status zs_json_text(json_t *doc, const char *what, char **text, size_t *len, 
     return ZS_OK;
 }
 
+zs_status zs_json_write_file(json_t *doc, const char *what, const char *path, zs_error *err) {
+    char *text;
+    size_t len;
+    zs_status s = zs_json_text(doc, what, &text, &len, err);
+    if (s) return s;
+    s = zs_write_file_atomic(path, text, len, err);
+    free(text);
+    return s;
+}
+
 /* ---- reading ---------------------------------------------------------------------------- */
 
 zs_status zs_json_load(const char *path, size_t flags, json_t **root, zs_error *err) {

@@ -19,6 +19,8 @@ static inline json_t *zs_json_number(double x) {
  * read back exactly), a trailing newline. Takes doc (NULL: out of memory); *text is
  * malloc'd, *len its length (len may be NULL). `what` names the file in the message. */
 zs_status zs_json_text(json_t *doc, const char *what, char **text, size_t *len, zs_error *err);
+/* zs_json_text's text of doc (taken, as there), written atomically to path. */
+zs_status zs_json_write_file(json_t *doc, const char *what, const char *path, zs_error *err);
 
 /* ---- reading ----------------------------------------------------------------------------
  * Every reader of a zipscale JSON file names the wrong field in one form:

@@ -91,12 +91,7 @@ zs_status zs_lawfile_format(const zs_lawfile *law, char **text, zs_error *err) {
 }
 
 zs_status zs_lawfile_write(const zs_lawfile *law, const char *path, zs_error *err) {
-    char *text;
-    zs_status s = zs_lawfile_format(law, &text, err);
-    if (s) return s;
-    s = zs_write_file_atomic(path, text, strlen(text), err);
-    free(text);
-    return s;
+    return zs_json_write_file(lawfile_json(law), "law.json", path, err);
 }
 
 /* ---- reader ----------------------------------------------------------------------------- */

@@ -67,13 +67,7 @@ zs_status zs_predictfile_format(const zs_predictfile *pf, char **text, size_t *l
 }
 
 zs_status zs_predictfile_write(const zs_predictfile *pf, const char *path, zs_error *err) {
-    char *text;
-    size_t len;
-    zs_status s = zs_predictfile_format(pf, &text, &len, err);
-    if (s) return s;
-    s = zs_write_file_atomic(path, text, len, err);
-    free(text);
-    return s;
+    return zs_json_write_file(predictfile_json(pf), "the predictions", path, err);
 }
 
 /* ---- reader ----------------------------------------------------------------------------- */

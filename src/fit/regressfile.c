@@ -124,12 +124,7 @@ zs_status zs_regressfile_format(const zs_regressfile *rf, char **text, zs_error 
 }
 
 zs_status zs_regressfile_write(const zs_regressfile *rf, const char *path, zs_error *err) {
-    char *text;
-    zs_status s = zs_regressfile_format(rf, &text, err);
-    if (s) return s;
-    s = zs_write_file_atomic(path, text, strlen(text), err);
-    free(text);
-    return s;
+    return zs_json_write_file(regressfile_json(rf), "regression.json", path, err);
 }
 
 /* ---- reading ---------------------------------------------------------------------------- */

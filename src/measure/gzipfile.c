@@ -74,24 +74,21 @@ static json_t *options_json(const zs_gzipfile *gf) {
     return o;
 }
 
-zs_status zs_gzipfile_format(const zs_gzipfile *gf, char **text, size_t *len, zs_error *err) {
+static json_t *gzipfile_json(const zs_gzipfile *gf) {
     json_t *files = json_array();
     for (size_t i = 0; files && i < gf->n_files; i++)
         json_array_append_new(files, entry_json(gf, &gf->files[i]));
-    json_t *doc = json_pack("{s:s, s:s, s:o, s:o}", "zipscale_version", zs_version(), "command",
-                            "gzip", "options", options_json(gf), "files", files);
-    return zs_json_text(doc, "the gzip results", text, len, err);
+    return json_pack("{s:s, s:s, s:o, s:o}", "zipscale_version", zs_version(), "command", "gzip",
+                     "options", options_json(gf), "files", files);
+}
+
+zs_status zs_gzipfile_format(const zs_gzipfile *gf, char **text, size_t *len, zs_error *err) {
+    return zs_json_text(gzipfile_json(gf), "the gzip results", text, len, err);
 }
 
 zs_status zs_gzipfile_write(const zs_gzipfile *gf, const char *path, zs_error *err) {
     if (!path) return zs_fail(err, ZS_ERR_USAGE, "gzip results: path is NULL, expected a file");
-    char *text;
-    size_t len;
-    zs_status s = zs_gzipfile_format(gf, &text, &len, err);
-    if (s) return s;
-    s = zs_write_file_atomic(path, text, len, err);
-    free(text);
-    return s;
+    return zs_json_write_file(gzipfile_json(gf), "the gzip results", path, err);
 }
 
 /* ---- reader ----------------------------------------------------------------------------- */
