@@ -1,23 +1,7 @@
 /* Fuzzes the .npy reader: zs_tokens_open on the input as DIR/in.npy (header, dtype, shape
  * against the byte count, the id scan), then the accessors on what it accepted. */
-#include "zipscale/tokens.h"
-
-#include "fuzz_util.h"
+#include "fuzz_tokens.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    char path[FUZZ_PATH_MAX];
-    fuzz_write(path, "in.npy", data, size);
-    zs_tokens t;
-    zs_error err;
-    if (zs_tokens_open(&t, path, NULL, &err) == ZS_OK) {
-        FUZZ_CHECK(t.n_tokens == t.shape[0] * (t.ndim == 2 ? t.shape[1] : 1), "n_tokens");
-        uint64_t lo, hi;
-        (void)zs_tokens_id_range(&t, &lo, &hi, &err);
-        uint32_t buf[64];
-        uint64_t n = t.n_tokens < 64 ? t.n_tokens : 64;
-        (void)zs_tokens_read_u32(&t, 0, n, buf, &err);
-        if (t.n_tokens) (void)zs_tokens_at(&t, t.n_tokens - 1);
-        zs_tokens_close(&t);
-    }
-    return 0;
+    return fuzz_token_file("in.npy", data, size);
 }
