@@ -12,11 +12,12 @@
 #   3 nn
 #   4 train
 #   5 fit
-#   6 plot
-#   7 figures
-#   8 report
-#   9 sweep
-#  10 cli
+#   6 quanta    (the quantization model: theory, emergence, QDG)
+#   7 plot
+#   8 figures
+#   9 report
+#  10 sweep
+#  11 cli
 # The umbrella header zipscale/zipscale.h may be included only by cli (and the tests).
 # A module's private headers (src/<module>/*.h) are its own: another module may include
 # only the few shared on purpose (the `shared` list below), and only from a higher layer.
@@ -26,8 +27,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 declare -A layer=(
-    [core]=0 [data]=1 [measure]=2 [nn]=3 [train]=4 [fit]=5
-    [plot]=6 [figures]=7 [report]=8 [sweep]=9 [cli]=10
+    [core]=0 [data]=1 [measure]=2 [nn]=3 [train]=4 [fit]=5 [quanta]=6
+    [plot]=7 [figures]=8 [report]=9 [sweep]=10 [cli]=11
 )
 
 # The module that owns each public header.
@@ -38,6 +39,7 @@ declare -A public=(
     [nn.h]=nn [layout.h]=nn [gpt.h]=nn [mlp.h]=nn [optim.h]=nn [safetensors.h]=nn
     [train.h]=train
     [law.h]=fit [fit.h]=fit [frontier.h]=fit
+    [quanta.h]=quanta [quanta_theory.h]=quanta
     [plot.h]=plot
     [figures.h]=figures
     [report.h]=report
