@@ -153,6 +153,12 @@ Test(train_options, each_check_names_its_field) {
     o = gpt_options("d.npy");
     o.adamw.beta1 = 1;
     check_fails(&o, "beta1", "adamw: beta1 = 1: expected 0 <= beta1 < 1");
+    o = gpt_options("d.npy");
+    o.early_stop_patience = 3;
+    o.dump_token_losses = "x.npy";
+    check_fails(&o, "dump_token_losses",
+                "dump_token_losses: the dump is of the planned last evaluation, which early "
+                "stopping may skip: use one or the other");
     o = gpt_options(NULL);
     o.model.kind = ZS_MODEL_MLP;
     o.test_size = 0;
@@ -293,4 +299,100 @@ Test(train_options, compare_names_the_first_difference) {
     cr_assert_str_eq(err.msg, "c: metadata 'train.options': expected the run's options as a JSON "
                               "object");
     json_decref(now);
+}
+
+/* A parity MLP that overfits a 2000-example set within a few hundred steps, so its
+ * held-out loss turns up and early stopping fires. */
+static zs_train_opts overfitting_mlp(const char *dir) {
+    zs_train_opts o;
+    zs_train_opts_init(&o);
+    o.model.kind = ZS_MODEL_MLP;
+    o.model.mlp = (zs_mlp_config){0, 0, 128, 1};
+    o.parity = (zs_parity_spec){20, 20, 3, 1.4, 0};
+    o.train_size = 2000;
+    o.batch = 200;
+    o.steps = 6000;
+    o.adamw.weight_decay = 0;
+    o.eval_every = 50;
+    o.log_every = 50;
+    o.test_size = 2000;
+    o.eval_per_subtask = 50;
+    o.early_stop_patience = 5;
+    o.early_stop_after = 500;
+    o.out_dir = dir;
+    return o;
+}
+
+/* The evaluations' (step, val_loss) from a log.jsonl; returns how many. */
+static size_t read_evals(const char *dir, uint64_t *steps, double *losses, size_t max) {
+    char path[1100];
+    snprintf(path, sizeof path, "%s/log.jsonl", dir);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s", path);
+    char line[65536];
+    size_t n = 0;
+    while (n < max && fgets(line, sizeof line, f)) {
+        const char *v = strstr(line, "\"val_loss\":");
+        const char *s = strstr(line, "\"step\":");
+        if (!v || !s) continue;
+        steps[n] = strtoull(s + 7, NULL, 10);
+        losses[n++] = strtod(v + 11, NULL);
+    }
+    fclose(f);
+    return n;
+}
+
+Test(train_run, early_stopping_ends_at_the_documented_evaluation_and_resumes_exactly) {
+    char dir[1024], halted[1024];
+    snprintf(dir, sizeof dir, "%s/es", zs_test_tmpdir());
+    snprintf(halted, sizeof halted, "%s/es-halted", zs_test_tmpdir());
+    zs_train_opts o = overfitting_mlp(dir);
+    zs_train_result r, again;
+    zs_error err = {0};
+    cr_assert_eq(zs_train_run(&o, &r, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(r.status, ZS_TRAIN_COMPLETED);
+    cr_assert(r.stopped_early);
+    cr_assert_lt(r.steps, o.steps);
+
+    /* The rule, recomputed from the log: the first evaluation after step 500 whose loss is
+       the 5th rise in a row is the last one, and the run ends there. */
+    enum { MAX = 200 };
+    uint64_t steps[MAX];
+    double losses[MAX];
+    size_t n = read_evals(dir, steps, losses, MAX);
+    cr_assert_gt(n, 6);
+    size_t rises = 0, stop = 0;
+    for (size_t i = 0; i < n && !stop; i++) {
+        rises = i > 0 && losses[i] > losses[i - 1] ? rises + 1 : 0;
+        if (rises >= 5 && steps[i] > 500) stop = i + 1;
+    }
+    cr_assert_eq(stop, n, "stopped after %zu evaluations, the rule says %zu", n, stop);
+    cr_assert_eq(steps[n - 1], r.steps);
+    double min = losses[0];
+    for (size_t i = 1; i < n; i++) min = losses[i] < min ? losses[i] : min;
+    cr_assert_eq(r.min_val_loss, min);
+
+    /* Halted before the stop and resumed: the same run, bit for bit. */
+    zs_train_opts h = overfitting_mlp(halted);
+    h.halt_after = r.steps - 100;
+    cr_assert_eq(zs_train_run(&h, &again, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(again.status, ZS_TRAIN_HALTED);
+    h.halt_after = 0;
+    h.resume = halted;
+    cr_assert_eq(zs_train_run(&h, &again, &err), ZS_OK, "%s", err.msg);
+    cr_assert(again.stopped_early);
+    cr_assert_eq(again.steps, r.steps);
+    cr_assert_eq(again.final_val_loss, r.final_val_loss);
+    cr_assert_eq(again.min_val_loss, r.min_val_loss);
+    uint64_t steps2[MAX];
+    double losses2[MAX];
+    cr_assert_eq(read_evals(halted, steps2, losses2, MAX), n);
+    for (size_t i = 0; i < n; i++) cr_assert_eq(losses2[i], losses[i], "evaluation %zu", i);
+
+    /* A stopped run resumed takes no further step. */
+    o.resume = dir;
+    cr_assert_eq(zs_train_run(&o, &again, &err), ZS_OK, "%s", err.msg);
+    cr_assert(again.stopped_early);
+    cr_assert_eq(again.steps, r.steps);
+    cr_assert_eq(again.final_val_loss, r.final_val_loss);
 }

@@ -92,9 +92,15 @@ typedef struct {
     uint64_t log_every;        /* a log line every K steps (and at evaluations, the last) */
     uint64_t checkpoint_every; /* 0 = only at the end */
     uint64_t seed;
-    const char *out_dir;           /* created if missing */
-    const char *resume;            /* a run directory or checkpoint file, or NULL */
-    uint64_t halt_after;           /* stop after this many steps with status "halted"; 0 = no */
+    const char *out_dir; /* created if missing */
+    const char *resume;  /* a run directory or checkpoint file, or NULL */
+    uint64_t halt_after; /* stop after this many steps with status "halted"; 0 = no */
+    /* Early stopping (docs/training.md "Early stopping"): the run ends, completed, at the
+       first evaluation after step early_stop_after whose held-out loss is the
+       early_stop_patience-th rise in a row (each evaluation's loss above the one before);
+       0 = never. The run's loss is then best read as min_val_loss. */
+    uint64_t early_stop_patience;
+    uint64_t early_stop_after;
     const char *dump_token_losses; /* .npy of the final evaluation's per-token losses, or NULL */
     FILE *progress;                /* a progress line (carriage-return updated), or NULL */
 } zs_train_opts;
@@ -119,6 +125,7 @@ typedef struct {
     double final_val_loss; /* nats/token (GPT), nats/example on the test stream (MLP) */
     double min_val_loss;   /* NAN when never evaluated */
     uint64_t min_val_step;
+    int stopped_early;  /* ended by early stopping, before the planned steps */
     double wall_s;      /* this invocation's */
     char diverged[128]; /* status diverged: what was not finite, at which step */
 } zs_train_result;

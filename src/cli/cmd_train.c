@@ -19,7 +19,7 @@ static struct {
     uint64_t tasks, bits, k, width, depth, train_size, test_size, per_subtask;
     double zipf_exponent, val_fraction, lr, lr_min, beta1, beta2, eps, weight_decay, grad_clip;
     uint64_t tokens, steps, batch, accum, warmup, decay, eval_every, eval_tokens, log_every;
-    uint64_t checkpoint_every, halt_after, seed;
+    uint64_t checkpoint_every, halt_after, early_stop_patience, early_stop_after, seed;
     int threads, json;
 } a;
 
@@ -47,6 +47,7 @@ static void train_defaults(void) {
     a.tokens = o.tokens, a.steps = o.steps, a.batch = o.batch, a.accum = o.accum;
     a.eval_every = o.eval_every, a.log_every = o.log_every;
     a.checkpoint_every = o.checkpoint_every, a.halt_after = o.halt_after;
+    a.early_stop_patience = o.early_stop_patience, a.early_stop_after = o.early_stop_after;
     a.threads = o.threads;
 }
 
@@ -106,6 +107,10 @@ static const zs_opt train_opts[] = {
      "write the checkpoint every K steps; 0 = only at the end"},
     {"halt-after", 0, ZS_OPT_U64, &a.halt_after, "K",
      "stop after K steps with a checkpoint (status halted), to --resume later; 0 = no"},
+    {"early-stop-patience", 0, ZS_OPT_U64, &a.early_stop_patience, "K",
+     "end the run when the held-out loss has risen at K evaluations in a row; 0 = never"},
+    {"early-stop-after", 0, ZS_OPT_U64, &a.early_stop_after, "S",
+     "early stopping only after step S (the quantization paper: 4000)"},
     {"resume", 0, ZS_OPT_STRING, &a.resume, "PATH",
      "continue the run in a directory or checkpoint; the options must be the run's own"},
     {"dump-token-losses", 0, ZS_OPT_STRING, &a.dump, "FILE",
@@ -230,6 +235,8 @@ static int build_options(zs_train_opts *o, zs_error *err) {
     o->log_every = a.log_every;
     o->checkpoint_every = a.checkpoint_every;
     o->halt_after = a.halt_after;
+    o->early_stop_patience = a.early_stop_patience;
+    o->early_stop_after = a.early_stop_after;
     o->seed = a.seed;
     o->resume = a.resume;
     o->dump_token_losses = a.dump;
@@ -249,6 +256,10 @@ static void print_summary(const zs_train_opts *o, const zs_train_result *r) {
         printf("val loss    %.4f nats (%.4f bits) per %s, min %.4f at step %llu\n",
                r->final_val_loss, r->final_val_loss / log(2.0), gpt ? "token" : "example",
                r->min_val_loss, (unsigned long long)r->min_val_step);
+    if (r->stopped_early)
+        printf("stopped     early at step %llu: the held-out loss rose at %llu evaluations in a "
+               "row\n",
+               (unsigned long long)r->steps, (unsigned long long)o->early_stop_patience);
     printf("wall        %.1f s\n", r->wall_s);
 }
 

@@ -70,7 +70,16 @@ static void teardown(zs_train_ctx *ctx) {
     free(ctx->checkpoint_path);
 }
 
-/* Steps until the end, a halt or a divergence; fills r->status and r->diverged. */
+/* Early stopping's condition (zs_train_opts), true from the stopping evaluation on, so a
+ * run resumed from its final checkpoint takes no further step. */
+static int early_stopped(const zs_train_ctx *ctx) {
+    const zs_train_opts *o = ctx->opt;
+    return o->early_stop_patience && ctx->val_rises >= o->early_stop_patience &&
+           ctx->step > o->early_stop_after;
+}
+
+/* Steps until the end, a halt, early stopping or a divergence; fills r->status,
+ * r->stopped_early and r->diverged. */
 static zs_status run_steps(zs_train_ctx *ctx, zs_train_result *r, zs_error *err) {
     const zs_train_opts *o = ctx->opt;
     zs_train_model *m = ctx->model;
@@ -79,7 +88,7 @@ static zs_status run_steps(zs_train_ctx *ctx, zs_train_result *r, zs_error *err)
     double t0 = now_s();
     zs_status s = ZS_OK;
     r->status = ZS_TRAIN_COMPLETED;
-    while (!s && ctx->step < ctx->steps_total) {
+    while (!s && ctx->step < ctx->steps_total && !early_stopped(ctx)) {
         double t_step = now_s(), loss_sum = 0;
         m->ops->zero_grad(m);
         for (uint32_t a = 0; !s && a < o->accum; a++) {
@@ -109,6 +118,7 @@ static zs_status run_steps(zs_train_ctx *ctx, zs_train_result *r, zs_error *err)
         double val = NAN;
         if (ctx->step % o->eval_every == 0 || last) {
             if ((s = m->ops->evaluate(m, ctx->step, last, &val, err))) break;
+            ctx->val_rises = val > ctx->last_val_loss ? ctx->val_rises + 1 : 0;
             ctx->last_val_loss = val;
             if (!(val >= ctx->min_val_loss)) {
                 ctx->min_val_loss = val;
@@ -124,8 +134,9 @@ static zs_status run_steps(zs_train_ctx *ctx, zs_train_result *r, zs_error *err)
             if (!isnan(val)) line.subtask_loss = m->ops->subtask_loss(m, &line.n_subtasks);
             if ((s = zs_train_log_write(ctx, &line, err))) break;
         }
-        int halt = o->halt_after && ctx->step == o->halt_after && !last;
-        if ((o->checkpoint_every && ctx->step % o->checkpoint_every == 0) || last || halt)
+        int stop = !last && early_stopped(ctx);
+        int halt = o->halt_after && ctx->step == o->halt_after && !last && !stop;
+        if ((o->checkpoint_every && ctx->step % o->checkpoint_every == 0) || last || halt || stop)
             if ((s = zs_train_checkpoint_save(ctx, err))) break;
         if (o->progress) {
             double elapsed = now_s() - t0;
@@ -140,6 +151,7 @@ static zs_status run_steps(zs_train_ctx *ctx, zs_train_result *r, zs_error *err)
             break;
         }
     }
+    r->stopped_early = r->status == ZS_TRAIN_COMPLETED && ctx->step < ctx->steps_total;
     if (o->progress && ctx->step > first_step && ctx->step < ctx->steps_total)
         fputc('\n', o->progress);
     return s;

@@ -23,6 +23,8 @@ zs_status zs_train_metrics_write(const zs_train_ctx *ctx, const zs_train_result 
     json_object_set_new(j, "final_val_loss", zs_json_number(r->final_val_loss));
     json_object_set_new(j, "min_val_loss", zs_json_number(r->min_val_loss));
     json_object_set_new(j, "min_val_step", json_integer((json_int_t)r->min_val_step));
+    if (ctx->opt->early_stop_patience)
+        json_object_set_new(j, "stopped_early", json_boolean(r->stopped_early));
     json_object_set_new(j, "loss_units", json_string(m->ops->loss_units));
     if (m->ops->metrics_json) m->ops->metrics_json(m, j, r->final_val_loss);
     json_object_set_new(j, "wall_s", json_real(r->wall_s));

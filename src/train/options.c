@@ -71,6 +71,10 @@ zs_status zs_train_opts_check(const zs_train_opts *o, zs_error *err) {
     if (o->threads < 0)
         return zs_fail_field(err, ZS_ERR_USAGE, "threads", "threads: expected >= 0, got %d",
                              o->threads);
+    if (o->early_stop_patience && o->dump_token_losses)
+        return zs_fail_field(err, ZS_ERR_USAGE, "dump_token_losses",
+                             "dump_token_losses: the dump is of the planned last evaluation, "
+                             "which early stopping may skip: use one or the other");
     if (!o->out_dir)
         return zs_fail_field(err, ZS_ERR_USAGE, "out_dir",
                              "out_dir: the output directory is missing");
@@ -108,6 +112,10 @@ json_t *zs_train_options_json(const zs_train_ctx *ctx) {
     set_u64(j, "eval_every", o->eval_every);
     set_u64(j, "log_every", o->log_every);
     set_u64(j, "seed", o->seed);
+    if (o->early_stop_patience) { /* absent when off: older runs keep their options */
+        set_u64(j, "early_stop_patience", o->early_stop_patience);
+        set_u64(j, "early_stop_after", o->early_stop_after);
+    }
     /* Recorded, not compared on resume: they do not change the numbers' meaning. */
     json_object_set_new(j, "threads", json_integer(o->threads));
     set_u64(j, "checkpoint_every", o->checkpoint_every);

@@ -31,13 +31,14 @@ enum {
     META_LAST_VAL,
     META_MIN_VAL,
     META_MIN_VAL_STEP,
+    META_VAL_RISES,
     META_OPTIONS,
     META_COUNT
 };
 static const char *const meta_keys[META_COUNT] = {
-    "train.step",         "train.tokens",       "train.data_samples",
-    "train.seed",         "train.log_lines",    "train.last_val_loss",
-    "train.min_val_loss", "train.min_val_step", "train.options"};
+    "train.step",      "train.tokens",        "train.data_samples", "train.seed",
+    "train.log_lines", "train.last_val_loss", "train.min_val_loss", "train.min_val_step",
+    "train.val_rises", "train.options"};
 
 zs_status zs_train_checkpoint_save(const zs_train_ctx *ctx, zs_error *err) {
     char num[META_OPTIONS][40];
@@ -50,6 +51,7 @@ zs_status zs_train_checkpoint_save(const zs_train_ctx *ctx, zs_error *err) {
     snprintf(num[META_LAST_VAL], 40, "%a", ctx->last_val_loss);
     snprintf(num[META_MIN_VAL], 40, "%a", ctx->min_val_loss);
     snprintf(num[META_MIN_VAL_STEP], 40, "%" PRIu64, ctx->min_val_step);
+    snprintf(num[META_VAL_RISES], 40, "%" PRIu64, ctx->val_rises);
     char *options = json_dumps(ctx->options, JSON_COMPACT | JSON_SORT_KEYS);
     if (!options) return zs_fail(err, ZS_ERR_NOMEM, "out of memory (checkpoint options)");
     zs_safetensors_meta meta[META_COUNT];
@@ -98,6 +100,9 @@ zs_status zs_train_checkpoint_resume(zs_train_ctx *ctx, const char *given, uint6
     if (!s) s = meta_u64(st, path, META_SAMPLES, &samples, err);
     if (!s) s = meta_u64(st, path, META_LOG_LINES, log_lines, err);
     if (!s) s = meta_u64(st, path, META_MIN_VAL_STEP, &ctx->min_val_step, err);
+    /* Absent from checkpoints written before early stopping existed: no rise counted. */
+    if (!s && zs_safetensors_meta_value(st, meta_keys[META_VAL_RISES]))
+        s = meta_u64(st, path, META_VAL_RISES, &ctx->val_rises, err);
     if (!s) s = meta_double(st, path, META_LAST_VAL, &ctx->last_val_loss, err);
     if (!s) s = meta_double(st, path, META_MIN_VAL, &ctx->min_val_loss, err);
     if (!s && (step > ctx->steps_total || samples != step * ctx->samples_per_step))

@@ -86,6 +86,7 @@ typedef struct {
     double last_val_loss;      /* NAN before the first evaluation */
     double min_val_loss;
     uint64_t min_val_step;
+    uint64_t val_rises; /* evaluations in a row whose loss rose above the one before */
     FILE *log;          /* <out>/log.jsonl, appended a line at a time */
     uint64_t log_lines; /* whole lines in it */
     char *log_path, *metrics_path, *checkpoint_path;
