@@ -673,3 +673,56 @@ Test(sweep_contract, frees_and_failed_calls) {
     cr_assert_null(sum.rows);
     cr_assert_eq(sum.n_rows, 0);
 }
+
+/* The quantization-model experiments' keys: a fixed parity training set, the per-subtask
+ * evaluation size and early stopping; each enters a run's identity only when set, so the
+ * ids of sweeps written before these keys existed do not change. */
+Test(sweep_spec, parity_train_size_and_early_stopping) {
+    static const char base[] = MLP_HEAD "models:\n  - {name: w100, width: 100}\n"
+                                        "budgets: [80000]\n";
+    static const char with[] = "datasets:\n"
+                               "  - name: par\n"
+                               "    parity: {tasks: 100, bits: 50, k: 3, zipf_exponent: 1.4}\n"
+                               "    train_size: 5_000\n"
+                               "models:\n  - {name: w100, width: 100}\n"
+                               "budgets: [80000]\n"
+                               "train: {parity_eval_per_subtask: 200, early_stop_patience: 10,"
+                               " early_stop_after: 4000}\n";
+    zs_sweep_spec a, b;
+    parse_ok(base, &a);
+    parse_ok(with, &b);
+    cr_assert_eq(a.datasets[0].train_size, 0);
+    cr_assert_eq(a.parity_eval_per_subtask, 1000);
+    cr_assert_eq(a.early_stop_patience, 0);
+    cr_assert_eq(b.datasets[0].train_size, 5000);
+    cr_assert_eq(b.parity_eval_per_subtask, 200);
+    cr_assert_eq(b.early_stop_patience, 10);
+    cr_assert_eq(b.early_stop_after, 4000);
+    zs_sweep_plan pa, pb;
+    zs_error err;
+    cr_assert_eq(zs_sweep_plan_build(&a, &pa, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(zs_sweep_plan_build(&b, &pb, &err), ZS_OK, "%s", err.msg);
+    cr_assert_null(strstr(pa.runs[0].identity, "train_size"), "%s", pa.runs[0].identity);
+    cr_assert_null(strstr(pa.runs[0].identity, "early_stop"), "%s", pa.runs[0].identity);
+    cr_assert_null(strstr(pa.runs[0].identity, "eval_per_subtask"), "%s", pa.runs[0].identity);
+    cr_assert(strstr(pb.runs[0].identity, "\"train_size\":5000"), "%s", pb.runs[0].identity);
+    cr_assert(strstr(pb.runs[0].identity, "\"early_stop_patience\":10"), "%s", pb.runs[0].identity);
+    cr_assert(strstr(pb.runs[0].identity, "\"eval_per_subtask\":200"), "%s", pb.runs[0].identity);
+    zs_sweep_run_paths paths;
+    zs_train_opts o;
+    cr_assert_eq(zs_sweep_run_train_opts(&b, &pb, 0, "/tmp/x", &paths, &o, &err), ZS_OK, "%s",
+                 err.msg);
+    cr_assert_eq(o.train_size, 5000);
+    cr_assert_eq(o.eval_per_subtask, 200);
+    cr_assert_eq(o.early_stop_patience, 10);
+    cr_assert_eq(o.early_stop_after, 4000);
+    zs_sweep_plan_free(&pa, a.n_datasets);
+    zs_sweep_plan_free(&pb, b.n_datasets);
+    zs_sweep_spec_free(&a);
+    zs_sweep_spec_free(&b);
+    parse_fails(GPT_HEAD "    train_size: 10\n" GPT_MODELS "budgets: [300000]\n",
+                "datasets[0].train_size: only for parity datasets", NULL, NULL);
+    parse_fails(MLP_HEAD "    train_size: 0\n"
+                         "models:\n  - {name: w100, width: 100}\nbudgets: [80000]\n",
+                "datasets[0].train_size", NULL, NULL);
+}

@@ -44,6 +44,7 @@ typedef struct {
     char *path;            /* file: the training token file (relative to the spec's folder) */
     char *val_path;        /* file: held-out token file, or NULL (val_fraction is held out) */
     zs_parity_spec parity; /* parity: the task (its seed is the task's seed) */
+    uint64_t train_size;   /* parity: a fixed training set of this many examples; 0 = online */
     int line;              /* the spec line where the entry starts */
 } zs_sweep_dataset;
 
@@ -88,6 +89,9 @@ typedef struct {
                                   30 s of the run's estimated time, at least 25 steps) */
     double val_fraction;       /* file data without val_path (default 0.05) */
     uint64_t parity_test_size; /* parity: test examples per evaluation (default 10000) */
+    uint64_t parity_eval_per_subtask; /* parity: examples per subtask (default 1000) */
+    uint64_t early_stop_patience;     /* zs_train_opts's early stopping (default 0 = off) */
+    uint64_t early_stop_after;
     /* analysis: */
     int fit_nonembed;       /* 1 (default): the laws' N is the non-embedding count */
     size_t bootstrap;       /* replicates (default 200) */

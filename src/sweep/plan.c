@@ -77,6 +77,12 @@ static zs_status data_identity(const zs_sweep_spec *spec, const zs_sweep_dataset
                       (json_int_t)p->n_tasks, "n_bits", (json_int_t)p->n_bits, "k",
                       (json_int_t)p->k, "zipf_exponent", p->zipf_exponent, "seed",
                       (json_int_t)p->seed, "test_size", (json_int_t)spec->parity_test_size);
+        /* Keys added later enter only when set, so older sweeps keep their run ids. */
+        if (d->train_size)
+            json_object_set_new(j, "train_size", json_integer((json_int_t)d->train_size));
+        if (spec->parity_eval_per_subtask != 1000)
+            json_object_set_new(j, "eval_per_subtask",
+                                json_integer((json_int_t)spec->parity_eval_per_subtask));
     }
     if (!(out->identity = canonical(j, err))) return ZS_ERR_NOMEM;
     id_of(out->identity, out->id);
@@ -121,12 +127,20 @@ static json_t *model_json(const zs_model_config *c) {
 
 /* Everything of the spec's train section that decides a run's numbers. */
 static json_t *train_json(const zs_sweep_spec *spec, double lr) {
-    return json_pack("{s:I, s:s, s:s, s:f, s:f, s:f, s:f, s:f, s:I, s:I}", "batch",
-                     (json_int_t)spec->batch, "precision", zs_precision_name(spec->precision),
-                     "schedule", zs_lr_kind_name(spec->schedule), "lr", lr, "lr_min_ratio",
-                     spec->lr_min_ratio, "warmup_fraction", spec->warmup_fraction, "weight_decay",
-                     spec->weight_decay, "grad_clip", spec->grad_clip, "eval_tokens",
-                     (json_int_t)spec->eval_tokens, "evals", (json_int_t)spec->evals);
+    json_t *j =
+        json_pack("{s:I, s:s, s:s, s:f, s:f, s:f, s:f, s:f, s:I, s:I}", "batch",
+                  (json_int_t)spec->batch, "precision", zs_precision_name(spec->precision),
+                  "schedule", zs_lr_kind_name(spec->schedule), "lr", lr, "lr_min_ratio",
+                  spec->lr_min_ratio, "warmup_fraction", spec->warmup_fraction, "weight_decay",
+                  spec->weight_decay, "grad_clip", spec->grad_clip, "eval_tokens",
+                  (json_int_t)spec->eval_tokens, "evals", (json_int_t)spec->evals);
+    if (j && spec->early_stop_patience) { /* only when on: older sweeps keep their run ids */
+        json_object_set_new(j, "early_stop_patience",
+                            json_integer((json_int_t)spec->early_stop_patience));
+        json_object_set_new(j, "early_stop_after",
+                            json_integer((json_int_t)spec->early_stop_after));
+    }
+    return j;
 }
 
 static zs_status run_fill(const zs_sweep_spec *spec, const zs_sweep_plan *plan, size_t d, size_t m,
@@ -237,7 +251,9 @@ zs_status zs_sweep_run_train_opts(const zs_sweep_spec *spec, const zs_sweep_plan
         opt->val_fraction = spec->val_fraction;
     } else {
         opt->parity = d->parity;
+        opt->train_size = d->train_size;
         opt->test_size = spec->parity_test_size;
+        opt->eval_per_subtask = spec->parity_eval_per_subtask;
     }
     opt->tokens = r->budget;
     opt->batch = spec->batch;
@@ -256,6 +272,8 @@ zs_status zs_sweep_run_train_opts(const zs_sweep_spec *spec, const zs_sweep_plan
         opt->checkpoint_every = r->steps / 20;
         if (opt->checkpoint_every < 25) opt->checkpoint_every = 25;
     }
+    opt->early_stop_patience = spec->early_stop_patience;
+    opt->early_stop_after = spec->early_stop_after;
     opt->seed = r->seed;
     if (snprintf(paths->out, sizeof paths->out, "%s/runs/%s", sweep_dir, r->id) >=
         (int)sizeof paths->out)

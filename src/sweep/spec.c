@@ -32,6 +32,8 @@
  *                         tasks, bits, k (positive integers) and zipf_exponent (>= 0)
  *                         required, seed optional (default 0); checked as zs_parity_init
  *                         does (k <= bits, tasks <= C(bits, k), tasks + bits < 2^32)
+ *       train_size: 100000   parity only, optional (>= 1): a fixed training set of this
+ *                         many examples, cycled (data scaling); absent = online data
  *   models:               required, a non-empty list of mappings, each with a unique name;
  *                         all GPT or all MLP. A model with 'width' is an MLP, else a GPT.
  *     - {name: d32, d_model: 32, layers: 2, heads: 2, mlp_hidden: 64, lr: 0.003}
@@ -69,6 +71,10 @@
  *     checkpoint_every: 0   >= 0 (0 = automatic)
  *     val_fraction: 0.05    in (0, 1)
  *     parity_test_size: 10000  >= 1
+ *     parity_eval_per_subtask: 1000  >= 1: examples per subtask for the per-subtask losses
+ *     early_stop_patience: 0  >= 0: end a run on this many rises in a row of its held-out
+ *                           loss (zs_train_opts; 0 = never)
+ *     early_stop_after: 0   >= 0: ... only after this step
  *   analysis:             optional mapping; every key optional:
  *     n: nonembed           nonembed or all: the laws' N (fit_nonembed 1 or 0)
  *     bootstrap: 200        >= 0 replicates
@@ -107,8 +113,8 @@ static const zs_spec_range UNIT_HALF_OPEN = {0, 1, 0, 1};
 
 static const char *const top_keys[] = {"name",  "datasets", "models", "budgets",      "seeds",
                                        "train", "analysis", "jobs",   "max_attempts", NULL};
-static const char *const dataset_keys[] = {"name", "pcfg",     "tokens", "val_tokens",
-                                           "file", "val_file", "parity", NULL};
+static const char *const dataset_keys[] = {"name",     "pcfg",   "tokens",     "val_tokens", "file",
+                                           "val_file", "parity", "train_size", NULL};
 static const char *const pcfg_keys[] = {"nonterminals", "terminals", "max_options",
                                         "max_length",   "seed",      NULL};
 static const char *const parity_keys[] = {"tasks", "bits", "k", "zipf_exponent", "seed", NULL};
@@ -131,6 +137,9 @@ static const char *const train_keys[] = {"context",
                                          "checkpoint_every",
                                          "val_fraction",
                                          "parity_test_size",
+                                         "parity_eval_per_subtask",
+                                         "early_stop_patience",
+                                         "early_stop_after",
                                          NULL};
 static const char *const lr_rule_keys[] = {"c", "p", NULL};
 static const char *const analysis_keys[] = {
@@ -183,6 +192,7 @@ static void set_defaults(zs_sweep_spec *s) {
     s->evals = 4;
     s->val_fraction = 0.05;
     s->parity_test_size = 10000;
+    s->parity_eval_per_subtask = 1000;
     s->fit_nonembed = 1;
     s->bootstrap = 200;
     s->holdout_largest = 2;
@@ -330,7 +340,8 @@ static zs_status dataset_kind(zs_spec_doc *d, yaml_node_t *ds, const char *prefi
         zs_sweep_data_kind kind;
     } only[] = {{"tokens", ZS_SWEEP_DATA_PCFG},
                 {"val_tokens", ZS_SWEEP_DATA_PCFG},
-                {"val_file", ZS_SWEEP_DATA_FILE}};
+                {"val_file", ZS_SWEEP_DATA_FILE},
+                {"train_size", ZS_SWEEP_DATA_PARITY}};
     for (size_t i = 0; i < sizeof only / sizeof only[0]; i++) {
         yaml_node_t *v = zs_spec__get(d, ds, only[i].key);
         if (!v || only[i].kind == *kind) continue;
@@ -359,7 +370,10 @@ static zs_status read_dataset(zs_spec_doc *d, yaml_node_t *node, const char *pre
         if (!st) st = read_path(d, node, prefix, "val_file", base_dir, &ds->val_path);
         return st;
     case ZS_SWEEP_DATA_PARITY:
-        return read_parity(d, node, prefix, &ds->parity);
+        st = read_parity(d, node, prefix, &ds->parity);
+        if (!st)
+            st = zs_spec__key_u64(d, node, prefix, "train_size", 1, UINT64_MAX, &ds->train_size);
+        return st;
     }
     return ZS_OK;
 }
@@ -636,6 +650,15 @@ static zs_status read_train_counts(zs_spec_doc *d, yaml_node_t *t, zs_sweep_spec
     if (!st)
         st = zs_spec__key_u64(d, t, "train", "parity_test_size", 1, UINT64_MAX,
                               &s->parity_test_size);
+    if (!st)
+        st = zs_spec__key_u64(d, t, "train", "parity_eval_per_subtask", 1, UINT64_MAX,
+                              &s->parity_eval_per_subtask);
+    if (!st)
+        st = zs_spec__key_u64(d, t, "train", "early_stop_patience", 0, UINT64_MAX,
+                              &s->early_stop_patience);
+    if (!st)
+        st = zs_spec__key_u64(d, t, "train", "early_stop_after", 0, UINT64_MAX,
+                              &s->early_stop_after);
     return st;
 }
 
