@@ -15,6 +15,7 @@
 #include "zipscale/nn.h"
 #include "zipscale/parity.h"
 #include "zipscale/pcfg.h"
+#include "zipscale/quanta_experiment.h"
 #include "zipscale/train.h"
 
 #ifdef __cplusplus
@@ -290,6 +291,35 @@ zs_status zs_sweep_status_print(const char *dir, FILE *out, zs_error *err);
  * over); *n how many. Errors: ZS_ERR_IO (no ledger in dir, cannot read or update it),
  * ZS_ERR_FORMAT (not a sweep ledger). */
 zs_status zs_sweep_retry(const char *dir, int failed, int diverged, size_t *n, zs_error *err);
+
+/* ---- the quantization model's experiments (docs/quanta.md) ------------------------------
+ * Three sweeps on one multitask sparse-parity task [QM], in DIR/params, DIR/data and
+ * DIR/steps: MLPs of several widths on online data (loss against N), one width on fixed
+ * training sets of several sizes with early stopping (the minimum test loss against D),
+ * and one long run (loss against steps). Each is an ordinary sweep (its spec is
+ * DIR/AXIS/spec.yaml, its ledger DIR/AXIS/sweep.db); any sweep of MLPs on one parity task
+ * laid out this way can be analysed. */
+
+/* The built-in specs: preset "quick", "default" or "paper", one per axis. The YAML text, or
+ * NULL for an unknown name. */
+const char *zs_sweep_quanta_preset(const char *name, zs_quanta_axis axis);
+
+typedef struct {
+    const char *preset;         /* default "default" */
+    int axes[ZS_QUANTA_N_AXES]; /* which experiments to run (default all) */
+    zs_sweep_run_opts run;      /* zs_sweep_run_opts_init's; analyse is ignored */
+} zs_sweep_quanta_opts;
+
+void zs_sweep_quanta_opts_init(zs_sweep_quanta_opts *opts);
+
+/* Writes each chosen axis's preset to DIR/AXIS/spec.yaml and runs it as a sweep in
+ * DIR/AXIS, in the order params, data, steps; stops after an interrupted one. *counts sums
+ * the sweeps' counts.
+ * Errors: ZS_ERR_USAGE (an unknown preset), ZS_ERR_IO (cannot create DIR or write a spec),
+ * and those of zs_sweep_run. On failure *counts is zeroed; the sweeps run before keep
+ * their results. */
+zs_status zs_sweep_quanta_run(const char *dir, const zs_sweep_quanta_opts *opts,
+                              zs_sweep_counts *counts, zs_error *err);
 
 #ifdef __cplusplus
 }
