@@ -145,10 +145,10 @@ typedef struct {
     double threshold_bits, threshold_nats;
     zs_quanta_learning *learning; /* n_subtasks */
     size_t n_learned;
-    size_t *n_measured;     /* n_points: subtasks measured at x[i] */
-    size_t *n_below;        /* n_points: of them, below the threshold at x[i] */
-    double *fraction_below; /* n_points: n_below / n_measured (NAN when none is measured) */
-    size_t *n_learned_by;   /* n_points: subtasks whose learning point is <= i */
+    size_t *n_measured;            /* n_points: subtasks measured at x[i] */
+    size_t *n_below;               /* n_points: of them, below the threshold at x[i] */
+    double *fraction_below;        /* n_points: n_below / n_measured (NAN when none is measured) */
+    size_t *n_learned_by;          /* n_points: subtasks whose learning point is <= i */
     zs_quanta_rank_corr rank_corr; /* frequency rank against learning point */
 } zs_quanta_emergence;
 

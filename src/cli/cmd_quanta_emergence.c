@@ -81,8 +81,9 @@ static void print_rho(FILE *out, const zs_quanta_rank_corr *r) {
 static void print_table(FILE *out, const char *path, const zs_quanta_curves *c,
                         const zs_quanta_emergence *e) {
     const char *x = c->x_name;
-    fprintf(out, "# %s: %zu subtasks, %zu evaluations (%s %.0f .. %.0f); threshold %g bits (%.6g "
-                 "nats)\n",
+    fprintf(out,
+            "# %s: %zu subtasks, %zu evaluations (%s %.0f .. %.0f); threshold %g bits (%.6g "
+            "nats)\n",
             path, c->n_subtasks, c->n_points, x, c->x[0], c->x[c->n_points - 1], e->threshold_bits,
             e->threshold_nats);
     fprintf(out, "learned: %zu of %zu subtasks\n", e->n_learned, e->n_subtasks);

@@ -118,8 +118,8 @@ zs_status zs_quanta_emergence_analyse(const zs_quanta_curves *c,
     zs_quanta_learning_points(c, e.threshold_nats, e.learning);
     zs_quanta_below_counts(c, e.threshold_nats, e.n_measured, e.n_below);
     for (size_t i = 0; i < e.n_points; i++)
-        e.fraction_below[i] = e.n_measured[i] ? (double)e.n_below[i] / (double)e.n_measured[i]
-                                              : NAN;
+        e.fraction_below[i] =
+            e.n_measured[i] ? (double)e.n_below[i] / (double)e.n_measured[i] : NAN;
     for (size_t t = 0; t < e.n_subtasks; t++) {
         if (!e.learning[t].learned) continue;
         e.n_learned++;

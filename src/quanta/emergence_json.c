@@ -32,11 +32,11 @@ static json_t *subtasks_json(const zs_quanta_emergence *e) {
     json_t *list = json_array();
     for (size_t s = 0; list && s < e->n_subtasks; s++) {
         const zs_quanta_learning *l = &e->learning[s];
-        json_array_append_new(
-            list, json_pack("{s:I, s:I, s:b, s:o, s:o}", "subtask", (json_int_t)s,
-                            "frequency_rank", (json_int_t)(s + 1), "learned", l->learned,
-                            "point", size_or_null(l->learned, l->point), "x",
-                            l->learned ? zs_json_number(l->x) : json_null()));
+        json_array_append_new(list,
+                              json_pack("{s:I, s:I, s:b, s:o, s:o}", "subtask", (json_int_t)s,
+                                        "frequency_rank", (json_int_t)(s + 1), "learned",
+                                        l->learned, "point", size_or_null(l->learned, l->point),
+                                        "x", l->learned ? zs_json_number(l->x) : json_null()));
     }
     return list;
 }
@@ -44,12 +44,12 @@ static json_t *subtasks_json(const zs_quanta_emergence *e) {
 static json_t *points_json(const zs_quanta_emergence *e, const zs_quanta_curves *c) {
     json_t *list = json_array();
     for (size_t i = 0; list && i < e->n_points; i++)
-        json_array_append_new(
-            list, json_pack("{s:I, s:o, s:I, s:I, s:o, s:I}", "point", (json_int_t)i, "x",
-                            zs_json_number(c->x[i]), "n_measured", (json_int_t)e->n_measured[i],
-                            "n_below", (json_int_t)e->n_below[i], "fraction_below",
-                            zs_json_number(e->fraction_below[i]), "n_learned_by",
-                            (json_int_t)e->n_learned_by[i]));
+        json_array_append_new(list, json_pack("{s:I, s:o, s:I, s:I, s:o, s:I}", "point",
+                                              (json_int_t)i, "x", zs_json_number(c->x[i]),
+                                              "n_measured", (json_int_t)e->n_measured[i], "n_below",
+                                              (json_int_t)e->n_below[i], "fraction_below",
+                                              zs_json_number(e->fraction_below[i]), "n_learned_by",
+                                              (json_int_t)e->n_learned_by[i]));
     return list;
 }
 
@@ -78,8 +78,7 @@ static json_t *document(const zs_quanta_emergence *e, const zs_quanta_curves *c,
         "threshold_nats", e->threshold_nats, "n_subtasks", (json_int_t)e->n_subtasks, "n_points",
         (json_int_t)e->n_points, "x_name", c->x_name, "x", x, "subtasks", subtasks_json(e),
         "points", points_json(e, c), "rank_correlation", rank_corr_json(e));
-    if (doc)
-        json_object_set_new(doc, "loss_nats", with_matrix ? matrix_json(c) : json_null());
+    if (doc) json_object_set_new(doc, "loss_nats", with_matrix ? matrix_json(c) : json_null());
     return doc;
 }
 

@@ -158,12 +158,17 @@ zs_status zs_quanta_spearman_bootstrap(const double *a, const double *b, size_t 
                              "bootstrap: %zu replicates: expected 0..%d", replicates,
                              ZS_QUANTA_BOOTSTRAP_MAX);
     if (!(level > 0 && level < 1))
-        return zs_fail_field(err, ZS_ERR_RANGE, "level",
-                             "level: %g: expected a number in (0, 1)", level);
+        return zs_fail_field(err, ZS_ERR_RANGE, "level", "level: %g: expected a number in (0, 1)",
+                             level);
     zs_status s = check_finite(a, b, n, err);
     if (s) return s;
-    zs_quanta_rank_corr r = {.n = n, .rho = NAN, .level = level, .seed = seed,
-                             .replicates = replicates, .lo = NAN, .hi = NAN};
+    zs_quanta_rank_corr r = {.n = n,
+                             .rho = NAN,
+                             .level = level,
+                             .seed = seed,
+                             .replicates = replicates,
+                             .lo = NAN,
+                             .hi = NAN};
     if (n < ZS_QUANTA_RANK_CORR_MIN_PAIRS) {
         r.reason = "fewer than 3 pairs";
     } else if ((s = zs_quanta_spearman(a, b, n, &r.rho, err))) {
