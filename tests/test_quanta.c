@@ -42,17 +42,17 @@ static const double LO = 0.01, HI = 0.5;
 
 /* Each row's expected learning point (P: never), and why. */
 static const double ROWS[][P] = {
-    {HI, HI, LO, LO, LO, LO},    /* 0: falls at 2 and stays */
-    {HI, LO, HI, HI, LO, LO},    /* 1: a dip at 1 comes back up: learned at 4 */
-    {HI, HI, HI, LO, LO, HI},    /* 2: below at 3-4, above at the end: never */
-    {HI, N, LO, N, LO, N},       /* 3: NAN points passed over: learned at 2 */
-    {HI, LO, N, LO, LO, LO},     /* 4: a NAN inside the run below: learned at 1 */
-    {HI, HI, HI, HI, HI, LO},    /* 5: only the last point: learned at 5 */
-    {N, N, N, N, N, N},          /* 6: never measured: never */
-    {HI, T, T, T, T, T},         /* 7: at the threshold is not below it: never */
-    {LO, LO, LO, LO, LO, LO},    /* 8: below from the start: learned at 0 */
-    {HI, HI, HI, HI, LO, N},     /* 9: below at the last measured point: learned at 4 */
-    {LO, LO, LO, LO, LO, 0.07},  /* 10: above (0.07 > 0.0693) at the end: never */
+    {HI, HI, LO, LO, LO, LO},   /* 0: falls at 2 and stays */
+    {HI, LO, HI, HI, LO, LO},   /* 1: a dip at 1 comes back up: learned at 4 */
+    {HI, HI, HI, LO, LO, HI},   /* 2: below at 3-4, above at the end: never */
+    {HI, N, LO, N, LO, N},      /* 3: NAN points passed over: learned at 2 */
+    {HI, LO, N, LO, LO, LO},    /* 4: a NAN inside the run below: learned at 1 */
+    {HI, HI, HI, HI, HI, LO},   /* 5: only the last point: learned at 5 */
+    {N, N, N, N, N, N},         /* 6: never measured: never */
+    {HI, T, T, T, T, T},        /* 7: at the threshold is not below it: never */
+    {LO, LO, LO, LO, LO, LO},   /* 8: below from the start: learned at 0 */
+    {HI, HI, HI, HI, LO, N},    /* 9: below at the last measured point: learned at 4 */
+    {LO, LO, LO, LO, LO, 0.07}, /* 10: above (0.07 > 0.0693) at the end: never */
     {HI, HI, HI, LO, N, 0.069}, /* 11: 0.069 < 0.0693 stays below: learned at 3 */
 };
 enum { S = sizeof ROWS / sizeof ROWS[0] };
@@ -155,9 +155,9 @@ Test(quanta_spearman, exact_cases) {
     double a[K], up[K], down[K], tied[K];
     for (int i = 0; i < K; i++) {
         a[i] = i;
-        up[i] = exp(i);     /* any increasing function: rho = 1 */
-        down[i] = -i * i;   /* any decreasing one: rho = -1 */
-        tied[i] = i / 3;    /* ties on one side only: rho < 1 */
+        up[i] = exp(i);   /* any increasing function: rho = 1 */
+        down[i] = -i * i; /* any decreasing one: rho = -1 */
+        tied[i] = i / 3;  /* ties on one side only: rho < 1 */
     }
     double rho;
     zs_error err;
@@ -349,9 +349,9 @@ Test(quanta_bootstrap, edge_cases_have_a_reason_not_a_crash) {
     cr_assert_eq(zs_quanta_spearman_bootstrap(a, a, 4, 10, 1.0, 0, &r, &err), ZS_ERR_RANGE);
     cr_assert_str_eq(err.field, "level");
     expect_msg(&err, "level: 1: expected a number in (0, 1)");
-    cr_assert_eq(zs_quanta_spearman_bootstrap(a, a, 4, ZS_QUANTA_BOOTSTRAP_MAX + 1, 0.9, 0, &r,
-                                              &err),
-                 ZS_ERR_RANGE);
+    cr_assert_eq(
+        zs_quanta_spearman_bootstrap(a, a, 4, ZS_QUANTA_BOOTSTRAP_MAX + 1, 0.9, 0, &r, &err),
+        ZS_ERR_RANGE);
     cr_assert_str_eq(err.field, "bootstrap");
     const zs_quanta_rank_corr zero = {0};
     cr_assert_eq(memcmp(&r, &zero, sizeof r), 0);
@@ -497,10 +497,11 @@ static const char *write_log(const char *name, const char *text) {
 #define TRAIN_LINE(step) "{\"step\":" #step ",\"train_loss\":0.7}\n"
 
 Test(quanta_log, reads_evaluation_lines) {
-    const char *path = write_log("ok.jsonl", TRAIN_LINE(5) "{\"step\":10,\"val_loss\":0.5,"
-                                                           "\"subtask_loss\":[0.6,0.01,null]}\n"
-                                                           "\n" TRAIN_LINE(15)
-                                                 "{\"step\":20,\"subtask_loss\":[0.02,0.0,0.7]}");
+    const char *path = write_log(
+        "ok.jsonl",
+        TRAIN_LINE(5) "{\"step\":10,\"val_loss\":0.5,"
+                      "\"subtask_loss\":[0.6,0.01,null]}\n"
+                      "\n" TRAIN_LINE(15) "{\"step\":20,\"subtask_loss\":[0.02,0.0,0.7]}");
     zs_quanta_curves c;
     zs_error err;
     cr_assert_eq(zs_quanta_curves_read_log(&c, path, &err), ZS_OK, "%s", err.msg);
@@ -531,10 +532,11 @@ static void log_fails(const char *name, const char *text, const char *message) {
 #define EVAL(step, losses) "{\"step\":" #step ",\"subtask_loss\":" losses "}\n"
 
 Test(quanta_log, errors_name_the_file_and_line) {
-    log_fails("badjson.jsonl", EVAL(1, "[0.1]") "{\"step\": 2,,}\n", ":2:12: bad JSON: string or '}' expected near ','");
+    log_fails("badjson.jsonl", EVAL(1, "[0.1]") "{\"step\": 2,,}\n",
+              ":2:12: bad JSON: string or '}' expected near ','");
     log_fails("notobject.jsonl", EVAL(1, "[0.1]") "\n[1, 2]\n", ":3: expected a JSON object");
-    log_fails("lengths.jsonl", TRAIN_LINE(1) EVAL(2, "[0.1,0.2]") EVAL(3, "[0.1,0.2]")
-                  EVAL(4, "[0.1]"),
+    log_fails("lengths.jsonl",
+              TRAIN_LINE(1) EVAL(2, "[0.1,0.2]") EVAL(3, "[0.1,0.2]") EVAL(4, "[0.1]"),
               ":4: subtask_loss has 1 entries, but the first evaluation (line 2) has 2");
     log_fails("none.jsonl", TRAIN_LINE(1) TRAIN_LINE(2), ": no evaluation line");
     log_fails("empty.jsonl", "", ": no evaluation line");
@@ -628,9 +630,9 @@ Test(quanta_log, reads_a_real_training_run) {
 /* Six subtasks over four evaluations: 0, 1, 2 learned in order at steps 100, 200, 300,
  * 3 learned at 300 too, 4 dips and comes back, 5 is never measured at step 200. */
 static const char CLI_LOG[] =
-    "{\"step\":50,\"train_loss\":0.7}\n" EVAL(
-        100, "[0.01,0.5,0.6,0.6,0.01,0.7]") EVAL(200, "[0.01,0.02,0.6,0.6,0.6,null]")
-        EVAL(300, "[0.0,0.01,0.03,0.03,0.6,0.7]") EVAL(400, "[0.0,0.01,0.02,0.01,0.6,0.7]");
+    "{\"step\":50,\"train_loss\":0.7}\n" EVAL(100, "[0.01,0.5,0.6,0.6,0.01,0.7]")
+        EVAL(200, "[0.01,0.02,0.6,0.6,0.6,null]") EVAL(300, "[0.0,0.01,0.03,0.03,0.6,0.7]")
+            EVAL(400, "[0.0,0.01,0.02,0.01,0.6,0.7]");
 
 Test(quanta_cli, table_json_and_file) {
     const char *log = write_log("cli.jsonl", CLI_LOG);
@@ -644,8 +646,7 @@ Test(quanta_cli, table_json_and_file) {
     cr_assert(strstr(r.out, "spearman rho (frequency rank vs learning point): 0.9487 [95% "
                             "interval "),
               "%s", r.out);
-    cr_assert(strstr(r.out, "         200         5       2     0.400           2\n"), "%s",
-              r.out);
+    cr_assert(strstr(r.out, "         200         5       2     0.400           2\n"), "%s", r.out);
     cr_assert(strstr(r.out, "       1     2              200\n"), "%s", r.out);
     cr_assert(strstr(r.out, "       4     5            never\n"), "%s", r.out);
     zs_run_free(&r);
@@ -675,8 +676,8 @@ Test(quanta_cli, table_json_and_file) {
     json_decref(doc);
 
     /* -o writes the same bytes --json prints; the same seed gives the same bytes */
-    zs_run again = zs_test_cli("quanta emergence '%s' --seed 3 -o '%s'", log,
-                               zs_test_path("em.json"));
+    zs_run again =
+        zs_test_cli("quanta emergence '%s' --seed 3 -o '%s'", log, zs_test_path("em.json"));
     cr_assert_eq(again.exit_code, 0, "%s", again.err);
     size_t len;
     char *file = zs_test_slurp(zs_test_path("em.json"), &len);

@@ -73,7 +73,7 @@ static void print_rho(FILE *out, const zs_quanta_rank_corr *r) {
     if (isnan(r->lo))
         fprintf(out, " (no interval: %s)\n", r->interval_reason);
     else
-        fprintf(out, " [%g%% interval %.4f, %.4f] from %zu of %zu replicates (%zu tied)\n",
+        fprintf(out, " [%g%% interval %.4f, %.4f] from %zu of %zu replicates (%zu dropped: tied)\n",
                 100 * r->level, r->lo, r->hi, r->replicates_used, r->replicates,
                 r->replicates_dropped);
 }
