@@ -12,6 +12,7 @@
 #include "zipscale/plot.h"     /* figures: SVG, PNG and PDF from one layout */
 #include "zipscale/fit.h"      /* runs tables, Chinchilla fits, bootstrap, law.json */
 #include "zipscale/frontier.h" /* OLS, power laws, frontier, regression on H, prediction */
+#include "zipscale/quanta.h"   /* quanta: learning points, emergence, rank correlation */
 #include "zipscale/quanta_experiment.h" /* the quantization model's experiments' results */
 #include "zipscale/figures.h"  /* the fits, frontiers and training logs as figures */
 #include "zipscale/report.h"   /* the self-contained HTML report of all results */
