@@ -48,8 +48,7 @@ zs_status zs_quanta_model_check(const zs_quanta_model *model, zs_error *err);
 zs_status zs_quanta_normaliser(const zs_quanta_model *model, double *z, zs_error *err);
 /* p[k-1] = p_k = k^-E / Z for k = 1..n. Errors: ZS_ERR_USAGE (the model fails
  * zs_quanta_model_check), ZS_ERR_RANGE (n > Q for a finite Q). p is untouched on failure. */
-zs_status zs_quanta_frequencies(const zs_quanta_model *model, uint64_t n, double *p,
-                                zs_error *err);
+zs_status zs_quanta_frequencies(const zs_quanta_model *model, uint64_t n, double *p, zs_error *err);
 
 /* The loss once the n most frequent quanta are learned, exactly:
  * L_n = a + (b - a) sum_{k>n} p_k (the tail by zs_power_sum, or zeta(E, n+1) / zeta(E) for

@@ -30,8 +30,7 @@ zs_status zs_quanta_curve_opts_check(const zs_quanta_curve_opts *opts, zs_error 
                              "quanta curve: batch = 0: expected examples per step >= 1");
     if (!(isfinite(opts->gamma) && opts->gamma > 0))
         return zs_fail_field(err, ZS_ERR_USAGE, "gamma",
-                             "quanta curve: gamma = %g: expected a finite number > 0",
-                             opts->gamma);
+                             "quanta curve: gamma = %g: expected a finite number > 0", opts->gamma);
     return ZS_OK;
 }
 
@@ -68,8 +67,7 @@ static uint64_t count_of(double v) {
 }
 
 /* PARAMS: the n most frequent quanta, n = floor(N / params_per_quantum), at most cap. */
-static uint64_t learned_by_params(const zs_quanta_curve_opts *opts, double n_params,
-                                  uint64_t cap) {
+static uint64_t learned_by_params(const zs_quanta_curve_opts *opts, double n_params, uint64_t cap) {
     uint64_t n = count_of(floor(n_params / opts->params_per_quantum));
     return n < cap ? n : cap;
 }
@@ -83,8 +81,8 @@ static double examples_at(zs_quanta_scale scale, const zs_quanta_curve_opts *opt
 /* DATA, Zipf model: quantum k is learned when D p_k >= tau, p_k computed as
  * zs_quanta_frequencies does; the count is the closed form (D / (tau Z))^(1/E), then walked
  * to where the inequality itself changes (p_k falls with k). */
-static uint64_t zipf_learned_by_examples(const zs_quanta_model *model, double z,
-                                         double examples, double tau) {
+static uint64_t zipf_learned_by_examples(const zs_quanta_model *model, double z, double examples,
+                                         double tau) {
     const double e = model->zipf_exponent;
     const uint64_t cap = model->n_quanta ? model->n_quanta : UINT64_MAX;
 #define LEARNED(k) (examples * (pow((double)(k), -e) / z) >= tau)
@@ -181,11 +179,11 @@ zs_status zs_quanta_curve_probs(const double *probs, uint64_t n_quanta, double l
     tail[0] = 1; /* nothing learned: every example at b, as the Zipf model's L_0 */
     const double a = loss_learned_nats, b = loss_unlearned_nats;
     for (size_t i = 0; i < n_x; i++) {
-        uint64_t n = scale == ZS_QUANTA_PARAMS
-                         ? learned_by_params(opts, x[i], n_quanta)
-                         : sorted_learned_by_examples(sorted, n_quanta,
-                                                      examples_at(scale, opts, x[i]),
-                                                      opts->examples_to_learn);
+        uint64_t n =
+            scale == ZS_QUANTA_PARAMS
+                ? learned_by_params(opts, x[i], n_quanta)
+                : sorted_learned_by_examples(sorted, n_quanta, examples_at(scale, opts, x[i]),
+                                             opts->examples_to_learn);
         loss_nats[i] = a + (b - a) * tail[n];
         if (n_learned) n_learned[i] = n;
     }

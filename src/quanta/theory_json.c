@@ -18,29 +18,27 @@ static json_t *theory_json(const zs_quanta_theory *t) {
     const zs_quanta_model *m = &t->model;
     json_t *model = json_pack(
         "{s:o, s:o, s:o, s:o}", "zipf_exponent", zs_json_number(m->zipf_exponent), "n_quanta",
-        n_quanta_json(m->n_quanta), "loss_learned_nats",
-        zs_json_number(m->loss_learned_nats), "loss_unlearned_nats",
-        zs_json_number(m->loss_unlearned_nats));
-    json_t *exponents = t->has_exponents
-                            ? json_pack("{s:o, s:o, s:o, s:o}", "alpha",
-                                        zs_json_number(t->exponents.alpha), "alpha_N",
-                                        zs_json_number(t->exponents.alpha_n), "alpha_D",
-                                        zs_json_number(t->exponents.alpha_d), "alpha_S",
-                                        zs_json_number(t->exponents.alpha_s))
-                            : json_null();
+        n_quanta_json(m->n_quanta), "loss_learned_nats", zs_json_number(m->loss_learned_nats),
+        "loss_unlearned_nats", zs_json_number(m->loss_unlearned_nats));
+    json_t *exponents =
+        t->has_exponents
+            ? json_pack("{s:o, s:o, s:o, s:o}", "alpha", zs_json_number(t->exponents.alpha),
+                        "alpha_N", zs_json_number(t->exponents.alpha_n), "alpha_D",
+                        zs_json_number(t->exponents.alpha_d), "alpha_S",
+                        zs_json_number(t->exponents.alpha_s))
+            : json_null();
     json_t *losses = json_array();
     for (size_t i = 0; losses && i < t->n_rows; i++) {
         const zs_quanta_theory_row *r = &t->rows[i];
-        json_array_append_new(losses, json_pack("{s:I, s:o, s:o}", "n", (json_int_t)r->n,
-                                                "loss_nats", zs_json_number(r->loss_nats),
-                                                "loss_approx_nats",
-                                                zs_json_number(r->loss_approx_nats)));
+        json_array_append_new(losses,
+                              json_pack("{s:I, s:o, s:o}", "n", (json_int_t)r->n, "loss_nats",
+                                        zs_json_number(r->loss_nats), "loss_approx_nats",
+                                        zs_json_number(r->loss_approx_nats)));
     }
-    return json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:o}", "format",
-                     "zipscale-quanta-theory", "format_version", 1, "zipscale_version",
-                     zs_version(), "model", model, "gamma", zs_json_number(t->gamma),
-                     "normaliser", zs_json_number(t->normaliser), "exponents", exponents,
-                     "losses", losses);
+    return json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:o}", "format", "zipscale-quanta-theory",
+                     "format_version", 1, "zipscale_version", zs_version(), "model", model, "gamma",
+                     zs_json_number(t->gamma), "normaliser", zs_json_number(t->normaliser),
+                     "exponents", exponents, "losses", losses);
 }
 
 zs_status zs_quanta_theory_format(const zs_quanta_theory *theory, char **text, size_t *len,

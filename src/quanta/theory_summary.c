@@ -9,8 +9,8 @@
 /* The rows' n: powers of two up to min(Q, ZS_QUANTA_THEORY_MAX_N), then Q itself when it
  * is at most the maximum and not a power of two. Fills ns when non-NULL; returns the count. */
 static size_t row_ns(uint64_t n_quanta, uint64_t *ns) {
-    uint64_t top = n_quanta && n_quanta < ZS_QUANTA_THEORY_MAX_N ? n_quanta
-                                                                 : ZS_QUANTA_THEORY_MAX_N;
+    uint64_t top =
+        n_quanta && n_quanta < ZS_QUANTA_THEORY_MAX_N ? n_quanta : ZS_QUANTA_THEORY_MAX_N;
     size_t count = 0;
     uint64_t n = 1;
     for (; n <= top; n *= 2) {
