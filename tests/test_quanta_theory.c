@@ -61,8 +61,8 @@ static zs_run reference(const char *mode, const char *lines) {
  * to Euler-Maclaurin at q = 32. */
 static const double GRID_S[] = {1.01, 1.0100001, 1.05, 1.1, 1.25, 1.4, 1.5, 1.81,
                                 2,    2.5,       3,    4.5, 6,    8,   10};
-static const double GRID_Q[] = {1,    1.5, 2,    3.7,     10,  31.5, 32,  32.5, 63.9,
-                                100,  1e3, 1e4 + 0.25, 1e5, 1e6, 1e7, 1e8,  1e9};
+static const double GRID_Q[] = {1,   1.5, 2,          3.7, 10,  31.5, 32,  32.5, 63.9,
+                                100, 1e3, 1e4 + 0.25, 1e5, 1e6, 1e7,  1e8, 1e9};
 enum {
     N_S = sizeof GRID_S / sizeof GRID_S[0],
     N_Q = sizeof GRID_Q / sizeof GRID_Q[0],
@@ -154,9 +154,9 @@ static double direct_sum(double s, uint64_t first, uint64_t last) {
 
 Test(quanta_power_sum, matches_direct_summation) {
     const double ss[] = {0, 0.5, 0.9, 1, 1.4, 2, 5, 12};
-    const uint64_t ranges[][2] = {{1, 1},    {1, 10},   {1, 63},    {1, 64},    {1, 65},
-                                  {3, 100},  {31, 33},  {40, 1000}, {1, 12345}, {500, 1000},
-                                  {1, 1e5},  {99990, 100000}};
+    const uint64_t ranges[][2] = {{1, 1},     {1, 10},     {1, 63},  {1, 64},
+                                  {1, 65},    {3, 100},    {31, 33}, {40, 1000},
+                                  {1, 12345}, {500, 1000}, {1, 1e5}, {99990, 100000}};
     for (size_t i = 0; i < sizeof ss / sizeof ss[0]; i++)
         for (size_t j = 0; j < sizeof ranges / sizeof ranges[0]; j++) {
             uint64_t a = ranges[j][0], b = ranges[j][1];
@@ -172,18 +172,18 @@ Test(quanta_power_sum, matches_mpmath_on_long_ranges) {
         double s;
         uint64_t first, last;
     } cases[] = {
-        {0, 1, 1000000000000}, {0.5, 1, 1000000000000}, {0.5, 1000000, 1000000000000},
-        {1, 1, 1000000000000}, {1, 123456, 9876543210}, {0.99, 7, 10000000000},
+        {0, 1, 1000000000000},   {0.5, 1, 1000000000000}, {0.5, 1000000, 1000000000000},
+        {1, 1, 1000000000000},   {1, 123456, 9876543210}, {0.99, 7, 10000000000},
         {1.4, 1, 1000000000000}, {1.4, 1000000, 1000100}, {2, 33, 1000000000000000},
-        {3.5, 2, 50000000},   {10, 1, 1000000},
+        {3.5, 2, 50000000},      {10, 1, 1000000},
     };
     enum { N = sizeof cases / sizeof cases[0] };
     char lines[N * 80] = "";
     size_t used = 0;
     for (int i = 0; i < N; i++)
-        used += (size_t)snprintf(lines + used, sizeof lines - used, "%.17g %llu %llu\n",
-                                 cases[i].s, (unsigned long long)cases[i].first,
-                                 (unsigned long long)cases[i].last);
+        used +=
+            (size_t)snprintf(lines + used, sizeof lines - used, "%.17g %llu %llu\n", cases[i].s,
+                             (unsigned long long)cases[i].first, (unsigned long long)cases[i].last);
     zs_run r = reference("sum", lines);
     char *p = r.out;
     for (int i = 0; i < N; i++) {
@@ -212,8 +212,8 @@ Test(quanta_model, defaults) {
     cr_assert_eq(m.loss_unlearned_nats, log(2));
     zs_error err;
     cr_assert_eq(zs_quanta_model_check(&m, &err), ZS_OK, "%s", err.msg);
-    zs_quanta_curve_opts o;
-    zs_quanta_curve_opts_init(&o);
+    zs_quanta_sim_opts o;
+    zs_quanta_sim_opts_init(&o);
     cr_assert_eq(o.params_per_quantum, 1);
     cr_assert_eq(o.examples_to_learn, 1);
     cr_assert_eq(o.batch, 1);
@@ -374,7 +374,8 @@ Test(quanta_model, monte_carlo_matches_loss_after) {
         cr_assert_eq(zs_quanta_loss_after(&m, ns[j], &loss, &err), ZS_OK);
         double t = (loss - a) / (b - a);
         double se = (b - a) * sqrt(t * (1 - t) / M);
-        cr_assert_leq(fabs(mean - loss), 5 * se + 1e-9, /* 1e-9: the rounding of the mean */ "n %llu: mean %.10g, L_n %.10g, se %.3g",
+        cr_assert_leq(fabs(mean - loss), 5 * se + 1e-9,
+                      /* 1e-9: the rounding of the mean */ "n %llu: mean %.10g, L_n %.10g, se %.3g",
                       (unsigned long long)ns[j], mean, loss, se);
     }
 }
@@ -417,11 +418,11 @@ enum { SLOPE_POINTS = 61 };
 
 /* The OLS slope of log(L - a) on log x over SLOPE_POINTS log-spaced x in [1e3, 1e6]. */
 static double curve_slope(const zs_quanta_model *m, zs_quanta_scale scale,
-                          const zs_quanta_curve_opts *o) {
+                          const zs_quanta_sim_opts *o) {
     double x[SLOPE_POINTS], loss[SLOPE_POINTS], lx[SLOPE_POINTS], ly[SLOPE_POINTS];
     for (int i = 0; i < SLOPE_POINTS; i++) x[i] = pow(10, 3 + 3.0 * i / (SLOPE_POINTS - 1));
     zs_error err;
-    cr_assert_eq(zs_quanta_curve(m, scale, o, x, SLOPE_POINTS, loss, NULL, &err), ZS_OK, "%s",
+    cr_assert_eq(zs_quanta_simulate(m, scale, o, x, SLOPE_POINTS, loss, NULL, &err), ZS_OK, "%s",
                  err.msg);
     for (int i = 0; i < SLOPE_POINTS; i++) {
         lx[i] = log(x[i]);
@@ -432,10 +433,10 @@ static double curve_slope(const zs_quanta_model *m, zs_quanta_scale scale,
     return ols.slope;
 }
 
-Test(quanta_curves, slopes_are_the_predicted_exponents) {
+Test(quanta_simulate, slopes_are_the_predicted_exponents) {
     zs_quanta_model m = model_of(1.4, 0, 0.01, log(2));
-    zs_quanta_curve_opts o;
-    zs_quanta_curve_opts_init(&o);
+    zs_quanta_sim_opts o;
+    zs_quanta_sim_opts_init(&o);
     zs_quanta_exponents x;
     zs_error err;
     cr_assert_eq(zs_quanta_exponents_predict(1.4, 1, &x, &err), ZS_OK);
@@ -454,8 +455,8 @@ Test(quanta_curves, slopes_are_the_predicted_exponents) {
                   x.alpha_s);
     /* another exponent, and params_per_quantum / tau only shift the curves */
     m.zipf_exponent = 2.2;
-    o = (zs_quanta_curve_opts){.params_per_quantum = 0.5, .examples_to_learn = 0.2, .batch = 1,
-                               .gamma = 1};
+    o = (zs_quanta_sim_opts){
+        .params_per_quantum = 0.5, .examples_to_learn = 0.2, .batch = 1, .gamma = 1};
     cr_assert_eq(zs_quanta_exponents_predict(2.2, 1, &x, &err), ZS_OK);
     n = curve_slope(&m, ZS_QUANTA_PARAMS, &o);
     cr_assert_leq(fabs(n + x.alpha_n), 0.01, "E 2.2 params: slope %.5f, expected -%g", n,
@@ -466,11 +467,11 @@ Test(quanta_curves, slopes_are_the_predicted_exponents) {
 
 /* The counts against their definitions by brute force: n(N) = min(Q, floor(N / c)),
  * n(D) = #{k : D p_k >= tau}; steps at batch B are data at D = S B. */
-Test(quanta_curves, counts_match_their_definitions) {
+Test(quanta_simulate, counts_match_their_definitions) {
     enum { NX = 40 };
     zs_quanta_model m = model_of(1.4, 0, 0, log(2));
-    zs_quanta_curve_opts o = {.params_per_quantum = 3, .examples_to_learn = 2.5, .batch = 7,
-                              .gamma = 1};
+    zs_quanta_sim_opts o = {
+        .params_per_quantum = 3, .examples_to_learn = 2.5, .batch = 7, .gamma = 1};
     double x[NX], xb[NX], loss[NX], loss_b[NX];
     uint64_t n[NX], nb[NX];
     for (int i = 0; i < NX; i++) {
@@ -479,23 +480,22 @@ Test(quanta_curves, counts_match_their_definitions) {
     }
     zs_error err;
     double z = zs_hurwitz_zeta(1.4, 1);
-    cr_assert_eq(zs_quanta_curve(&m, ZS_QUANTA_PARAMS, &o, x, NX, loss, n, &err), ZS_OK);
+    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_PARAMS, &o, x, NX, loss, n, &err), ZS_OK);
     for (int i = 0; i < NX; i++) {
         cr_assert_eq(n[i], (uint64_t)floor(x[i] / 3), "N %g", x[i]);
         double want;
         cr_assert_eq(zs_quanta_loss_after(&m, n[i], &want, &err), ZS_OK);
         cr_assert_eq(loss[i], want);
     }
-    cr_assert_eq(zs_quanta_curve(&m, ZS_QUANTA_DATA, &o, x, NX, loss, n, &err), ZS_OK);
+    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_DATA, &o, x, NX, loss, n, &err), ZS_OK);
     for (int i = 0; i < NX; i++) {
         uint64_t count = 0;
-        for (uint64_t k = 1; k < 10000000 && x[i] * (pow((double)k, -1.4) / z) >= 2.5; k++)
-            count++;
+        for (uint64_t k = 1; k < 10000000 && x[i] * (pow((double)k, -1.4) / z) >= 2.5; k++) count++;
         cr_assert_eq(n[i], count, "D %g: %llu learned, expected %llu", x[i],
                      (unsigned long long)n[i], (unsigned long long)count);
     }
-    cr_assert_eq(zs_quanta_curve(&m, ZS_QUANTA_DATA, &o, xb, NX, loss_b, nb, &err), ZS_OK);
-    cr_assert_eq(zs_quanta_curve(&m, ZS_QUANTA_STEPS, &o, x, NX, loss, n, &err), ZS_OK);
+    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_DATA, &o, xb, NX, loss_b, nb, &err), ZS_OK);
+    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_STEPS, &o, x, NX, loss, n, &err), ZS_OK);
     for (int i = 0; i < NX; i++) {
         cr_assert_eq(n[i], nb[i], "S %g at batch 7 against D %g", x[i], xb[i]);
         cr_assert_eq(loss[i], loss_b[i]);
@@ -503,19 +503,19 @@ Test(quanta_curves, counts_match_their_definitions) {
     /* a finite Q caps the count; x = 0 learns nothing */
     m = model_of(1.4, 50, 0, log(2));
     const double big[2] = {0, 1e12};
-    cr_assert_eq(zs_quanta_curve(&m, ZS_QUANTA_PARAMS, &o, big, 2, loss, n, &err), ZS_OK);
+    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_PARAMS, &o, big, 2, loss, n, &err), ZS_OK);
     cr_assert_eq(n[0], 0);
     cr_assert_eq(loss[0], log(2));
     cr_assert_eq(n[1], 50);
     cr_assert_eq(loss[1], 0);
-    cr_assert_eq(zs_quanta_curve(&m, ZS_QUANTA_DATA, &o, big, 2, loss, n, &err), ZS_OK);
+    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_DATA, &o, big, 2, loss, n, &err), ZS_OK);
     cr_assert_eq(n[0], 0);
     cr_assert_eq(n[1], 50);
 }
 
 /* The probability-vector form on the Zipf frequencies, shuffled, gives the Zipf model's
  * counts exactly and its losses to 1e-13. */
-Test(quanta_curves, probability_vector_matches_the_zipf_model) {
+Test(quanta_simulate, probability_vector_matches_the_zipf_model) {
     enum { Q = 5000, NX = 30 };
     zs_quanta_model m = model_of(1.7, Q, 0.1, 0.9);
     static double p[Q];
@@ -532,15 +532,15 @@ Test(quanta_curves, probability_vector_matches_the_zipf_model) {
     }
     double x[NX];
     for (int i = 0; i < NX; i++) x[i] = pow(10, 0.23 * i) * 1.37;
-    zs_quanta_curve_opts o;
-    zs_quanta_curve_opts_init(&o);
+    zs_quanta_sim_opts o;
+    zs_quanta_sim_opts_init(&o);
     o.batch = 4;
     const zs_quanta_scale scales[] = {ZS_QUANTA_PARAMS, ZS_QUANTA_DATA, ZS_QUANTA_STEPS};
     for (int s = 0; s < 3; s++) {
         double lm[NX], lp[NX];
         uint64_t nm[NX], np[NX];
-        cr_assert_eq(zs_quanta_curve(&m, scales[s], &o, x, NX, lm, nm, &err), ZS_OK);
-        cr_assert_eq(zs_quanta_curve_probs(p, Q, 0.1, 0.9, scales[s], &o, x, NX, lp, np, &err),
+        cr_assert_eq(zs_quanta_simulate(&m, scales[s], &o, x, NX, lm, nm, &err), ZS_OK);
+        cr_assert_eq(zs_quanta_simulate_probs(p, Q, 0.1, 0.9, scales[s], &o, x, NX, lp, np, &err),
                      ZS_OK, "%s", err.msg);
         for (int i = 0; i < NX; i++) {
             cr_assert_eq(nm[i], np[i], "%s x %g", zs_quanta_scale_name(scales[s]), x[i]);
@@ -569,9 +569,10 @@ static void expect_model_error(zs_quanta_model m, const char *field, const char 
     cr_assert_eq(zs_quanta_theory_init(&t, &m, 1, &err), ZS_ERR_USAGE);
     cr_assert_null(t.rows);
     double x = 10, loss;
-    zs_quanta_curve_opts o;
-    zs_quanta_curve_opts_init(&o);
-    cr_assert_eq(zs_quanta_curve(&m, ZS_QUANTA_DATA, &o, &x, 1, &loss, NULL, &err), ZS_ERR_USAGE);
+    zs_quanta_sim_opts o;
+    zs_quanta_sim_opts_init(&o);
+    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_DATA, &o, &x, 1, &loss, NULL, &err),
+                 ZS_ERR_USAGE);
     cr_assert_str_eq(err.field, field);
 }
 
@@ -579,7 +580,8 @@ Test(quanta_errors, model_fields) {
     expect_model_error(model_of(1, 0, 0, 1), "zipf_exponent,n_quanta",
                        "zipf_exponent = 1 with infinitely many quanta (n_quanta 0): expected "
                        "zipf_exponent > 1");
-    expect_model_error(model_of(0.5, 0, 0, 1), "zipf_exponent,n_quanta", "expected zipf_exponent > 1");
+    expect_model_error(model_of(0.5, 0, 0, 1), "zipf_exponent,n_quanta",
+                       "expected zipf_exponent > 1");
     expect_model_error(model_of(-0.1, 10, 0, 1), "zipf_exponent",
                        "zipf_exponent = -0.1: expected a finite number >= 0");
     expect_model_error(model_of(NAN, 10, 0, 1), "zipf_exponent", "expected a finite number >= 0");
@@ -611,25 +613,27 @@ Test(quanta_errors, frequencies_beyond_q) {
     cr_assert_eq(p[0], 0, "untouched on failure");
 }
 
-static void expect_opts_error(zs_quanta_curve_opts o, const char *field) {
+static void expect_opts_error(zs_quanta_sim_opts o, const char *field) {
     zs_quanta_model m = model_of(1.4, 0, 0, 1);
     double x = 5, loss = -1, w = 1;
     zs_error err;
-    cr_assert_eq(zs_quanta_curve_opts_check(&o, &err), ZS_ERR_USAGE, "%s accepted", field);
+    cr_assert_eq(zs_quanta_sim_opts_check(&o, &err), ZS_ERR_USAGE, "%s accepted", field);
     cr_assert_str_eq(err.field, field);
     cr_assert(strstr(err.msg, field), "%s", err.msg);
-    cr_assert_eq(zs_quanta_curve(&m, ZS_QUANTA_STEPS, &o, &x, 1, &loss, NULL, &err), ZS_ERR_USAGE);
-    cr_assert_str_eq(err.field, field);
-    cr_assert_eq(zs_quanta_curve_probs(&w, 1, 0, 1, ZS_QUANTA_STEPS, &o, &x, 1, &loss, NULL, &err),
+    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_STEPS, &o, &x, 1, &loss, NULL, &err),
                  ZS_ERR_USAGE);
+    cr_assert_str_eq(err.field, field);
+    cr_assert_eq(
+        zs_quanta_simulate_probs(&w, 1, 0, 1, ZS_QUANTA_STEPS, &o, &x, 1, &loss, NULL, &err),
+        ZS_ERR_USAGE);
     cr_assert_str_eq(err.field, field);
     cr_assert_eq(loss, -1, "untouched on failure");
 }
 
-Test(quanta_errors, curve_options_and_inputs) {
-    zs_quanta_curve_opts base;
-    zs_quanta_curve_opts_init(&base);
-    zs_quanta_curve_opts o = base;
+Test(quanta_errors, simulation_options_and_inputs) {
+    zs_quanta_sim_opts base;
+    zs_quanta_sim_opts_init(&base);
+    zs_quanta_sim_opts o = base;
     o.params_per_quantum = 0;
     expect_opts_error(o, "params_per_quantum");
     o = base;
@@ -651,32 +655,37 @@ Test(quanta_errors, curve_options_and_inputs) {
     zs_quanta_model m = model_of(1.4, 0, 0, 1);
     zs_error err;
     double x[3] = {1, -2, 3}, loss[3];
-    cr_assert_eq(zs_quanta_curve(&m, ZS_QUANTA_DATA, &base, x, 3, loss, NULL, &err), ZS_ERR_RANGE);
+    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_DATA, &base, x, 3, loss, NULL, &err),
+                 ZS_ERR_RANGE);
     cr_assert_str_eq(err.field, "x");
     cr_assert(strstr(err.msg, "x[1] = -2: expected a finite number >= 0"), "%s", err.msg);
     x[1] = NAN;
-    cr_assert_eq(zs_quanta_curve(&m, ZS_QUANTA_PARAMS, &base, x, 3, loss, NULL, &err),
+    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_PARAMS, &base, x, 3, loss, NULL, &err),
                  ZS_ERR_RANGE);
-    cr_assert_eq(zs_quanta_curve(&m, (zs_quanta_scale)7, &base, x, 0, loss, NULL, &err),
+    cr_assert_eq(zs_quanta_simulate(&m, (zs_quanta_scale)7, &base, x, 0, loss, NULL, &err),
                  ZS_ERR_USAGE);
     cr_assert_str_eq(err.field, "scale");
 
     double w[3] = {0.5, -0.1, 0.6}, one = 1;
-    cr_assert_eq(zs_quanta_curve_probs(w, 3, 0, 1, ZS_QUANTA_DATA, &base, &one, 1, loss, NULL, &err),
-                 ZS_ERR_RANGE);
+    cr_assert_eq(
+        zs_quanta_simulate_probs(w, 3, 0, 1, ZS_QUANTA_DATA, &base, &one, 1, loss, NULL, &err),
+        ZS_ERR_RANGE);
     cr_assert_str_eq(err.field, "probs");
     cr_assert(strstr(err.msg, "probs[1] = -0.1: expected a finite weight >= 0"), "%s", err.msg);
     w[1] = 0;
     w[0] = w[2] = 0;
-    cr_assert_eq(zs_quanta_curve_probs(w, 3, 0, 1, ZS_QUANTA_DATA, &base, &one, 1, loss, NULL, &err),
-                 ZS_ERR_RANGE);
+    cr_assert_eq(
+        zs_quanta_simulate_probs(w, 3, 0, 1, ZS_QUANTA_DATA, &base, &one, 1, loss, NULL, &err),
+        ZS_ERR_RANGE);
     cr_assert(strstr(err.msg, "expected a finite positive sum"), "%s", err.msg);
-    cr_assert_eq(zs_quanta_curve_probs(w, 0, 0, 1, ZS_QUANTA_DATA, &base, &one, 1, loss, NULL, &err),
-                 ZS_ERR_RANGE);
+    cr_assert_eq(
+        zs_quanta_simulate_probs(w, 0, 0, 1, ZS_QUANTA_DATA, &base, &one, 1, loss, NULL, &err),
+        ZS_ERR_RANGE);
     cr_assert_str_eq(err.field, "n_quanta");
     w[0] = 1;
-    cr_assert_eq(zs_quanta_curve_probs(w, 3, 2, 1, ZS_QUANTA_DATA, &base, &one, 1, loss, NULL, &err),
-                 ZS_ERR_USAGE);
+    cr_assert_eq(
+        zs_quanta_simulate_probs(w, 3, 2, 1, ZS_QUANTA_DATA, &base, &one, 1, loss, NULL, &err),
+        ZS_ERR_USAGE);
     cr_assert_str_eq(err.field, "loss_learned_nats,loss_unlearned_nats");
 }
 
@@ -727,7 +736,8 @@ Test(quanta_theory, rows) {
     cr_assert_null(t.rows);
 }
 
-/* ---- the command ------------------------------------------------------------------------------ */
+/* ---- the command ------------------------------------------------------------------------------
+ */
 
 Test(quanta_cli, table) {
     zs_run r = zs_test_cli("quanta theory --zipf-exponent 1.4");
@@ -744,8 +754,8 @@ Test(quanta_cli, table) {
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     cr_assert(strstr(r.out, "100 quanta"), "%s", r.out);
     cr_assert(strstr(r.out, "alpha    -  (zipf_exponent <= 1"), "%s", r.out);
-    cr_assert(strstr(r.out, "\n       100                      0                      0\n"),
-              "%s", r.out);
+    cr_assert(strstr(r.out, "\n       100                      0                      0\n"), "%s",
+              r.out);
     zs_run_free(&r);
 }
 
@@ -801,8 +811,7 @@ Test(quanta_cli, json_and_output_file) {
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     doc = parse_json(r.out);
     cr_assert(json_is_null(json_object_get(doc, "exponents")));
-    cr_assert_eq(json_integer_value(json_object_get(json_object_get(doc, "model"), "n_quanta")),
-                 3);
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(doc, "model"), "n_quanta")), 3);
     cr_assert_eq(json_array_size(json_object_get(doc, "losses")), 3); /* 1, 2, 3 */
     json_decref(doc);
     zs_run_free(&r);
@@ -830,8 +839,8 @@ Test(quanta_cli, errors_name_the_flag) {
                      "loss_learned_nats = 1, loss_unlearned_nats = 0.5: expected learned < "
                      "unlearned");
     expect_cli_error("--zipf-exponent 1.4 --gamma 0", "zipscale quanta theory: --gamma: quanta "
-                                                       "theory: gamma = 0: expected a finite "
-                                                       "number > 0");
+                                                      "theory: gamma = 0: expected a finite "
+                                                      "number > 0");
     expect_cli_error("--zipf-exponent nan", "--zipf-exponent");
     expect_cli_error("--zipf-exponent 1.4 --n-quanta -3", "--n-quanta");
     expect_cli_error("--zipf-exponent 1.4 stray", "zipscale quanta theory");
@@ -841,8 +850,7 @@ Test(quanta_cli, help_shows_library_defaults) {
     zs_run r = zs_test_cli("help quanta theory");
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     cr_assert(strstr(r.out, "(required)"), "%s", r.out);
-    cr_assert(strstr(r.out, "(default: 0.6931471805599453)") ||
-                  strstr(r.out, "(default: 0.693147"),
+    cr_assert(strstr(r.out, "(default: 0.6931471805599453)") || strstr(r.out, "(default: 0.693147"),
               "%s", r.out);
     cr_assert(strstr(r.out, "infinitely many (default: 0)"), "%s", r.out);
     zs_run_free(&r);

@@ -96,12 +96,12 @@ typedef struct {
                                   learned; finite, > 0 */
     uint64_t batch;            /* STEPS: examples per step, >= 1 */
     double gamma;              /* STEPS: convergence exponent, S_k ∝ p_k^-gamma; finite, > 0 */
-} zs_quanta_curve_opts;
+} zs_quanta_sim_opts;
 
 /* params_per_quantum 1, examples_to_learn 1, batch 1, gamma 1. */
-void zs_quanta_curve_opts_init(zs_quanta_curve_opts *opts);
+void zs_quanta_sim_opts_init(zs_quanta_sim_opts *opts);
 /* Errors: ZS_ERR_USAGE (a field out of range: err->field names it). */
-zs_status zs_quanta_curve_opts_check(const zs_quanta_curve_opts *opts, zs_error *err);
+zs_status zs_quanta_sim_opts_check(const zs_quanta_sim_opts *opts, zs_error *err);
 const char *zs_quanta_scale_name(zs_quanta_scale scale); /* "params", "data", "steps" */
 
 /* loss_nats[i] = L at x[i] (N, D or S by scale) for the Zipf model; n_learned[i] (may be
@@ -109,19 +109,19 @@ const char *zs_quanta_scale_name(zs_quanta_scale scale); /* "params", "data", "s
  * x: n_x finite values >= 0.
  * Errors: ZS_ERR_USAGE (the model or opts fail their checks, an unknown scale),
  * ZS_ERR_RANGE (an x[i] negative or not finite). Outputs are untouched on failure. */
-zs_status zs_quanta_curve(const zs_quanta_model *model, zs_quanta_scale scale,
-                          const zs_quanta_curve_opts *opts, const double *x, size_t n_x,
-                          double *loss_nats, uint64_t *n_learned, zs_error *err);
+zs_status zs_quanta_simulate(const zs_quanta_model *model, zs_quanta_scale scale,
+                             const zs_quanta_sim_opts *opts, const double *x, size_t n_x,
+                             double *loss_nats, uint64_t *n_learned, zs_error *err);
 /* The same for an arbitrary distribution of quanta: probs[0..n_quanta) are weights (finite,
  * >= 0, positive sum; normalised here) in any order; the most frequent are learned first.
  * Errors: ZS_ERR_USAGE (a, b, the opts or the scale out of range: fields
  * "loss_learned_nats", "loss_unlearned_nats" and the opts'), ZS_ERR_RANGE (n_quanta is 0, a
  * weight negative or not finite, a zero sum, an x[i] negative or not finite). Outputs are
  * untouched on failure. */
-zs_status zs_quanta_curve_probs(const double *probs, uint64_t n_quanta, double loss_learned_nats,
-                                double loss_unlearned_nats, zs_quanta_scale scale,
-                                const zs_quanta_curve_opts *opts, const double *x, size_t n_x,
-                                double *loss_nats, uint64_t *n_learned, zs_error *err);
+zs_status zs_quanta_simulate_probs(const double *probs, uint64_t n_quanta, double loss_learned_nats,
+                                   double loss_unlearned_nats, zs_quanta_scale scale,
+                                   const zs_quanta_sim_opts *opts, const double *x, size_t n_x,
+                                   double *loss_nats, uint64_t *n_learned, zs_error *err);
 
 /* ---- the theory of one model at a glance (`zipscale quanta theory`) ---------------------
  * Z, the exponents (when E > 1) and L_n exact and approximate at n = 1, 2, 4, ... up to
@@ -151,7 +151,11 @@ zs_status zs_quanta_theory_init(zs_quanta_theory *theory, const zs_quanta_model 
                                 double gamma, zs_error *err);
 void zs_quanta_theory_free(zs_quanta_theory *theory);
 
-/* The JSON text (format "zipscale-quanta-theory", version 1; docs/quanta.md); *text is
+#define ZS_QUANTA_THEORY_FORMAT "zipscale-quanta-theory"
+#define ZS_QUANTA_THEORY_VERSION 1
+
+/* The JSON text (format ZS_QUANTA_THEORY_FORMAT, version ZS_QUANTA_THEORY_VERSION;
+ * docs/quanta.md); *text is
  * malloc'd, *len its length (len may be NULL). Errors: only ZS_ERR_NOMEM. */
 zs_status zs_quanta_theory_format(const zs_quanta_theory *theory, char **text, size_t *len,
                                   zs_error *err);

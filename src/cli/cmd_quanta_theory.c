@@ -16,10 +16,10 @@ static struct {
     int json;
 } a;
 
-/* The library's defaults (zs_quanta_model_init, zs_quanta_curve_opts_init's gamma). */
+/* The library's defaults (zs_quanta_model_init, zs_quanta_sim_opts_init's gamma). */
 static void theory_defaults(void) {
-    zs_quanta_curve_opts o;
-    zs_quanta_curve_opts_init(&o);
+    zs_quanta_sim_opts o;
+    zs_quanta_sim_opts_init(&o);
     memset(&a, 0, sizeof a);
     a.gamma = o.gamma;
     zs_quanta_model_init(&a.model);

@@ -1,4 +1,4 @@
-/* Private to the quanta module's theory: the pieces zeta.c, theory.c and curves.c share
+/* Private to the quanta module's theory: the pieces zeta.c, theory.c and theory_simulate.c share
  * (unchecked helpers; the public functions check their arguments first). */
 #ifndef ZS_QUANTA_THEORY_INTERNAL_H
 #define ZS_QUANTA_THEORY_INTERNAL_H

@@ -35,10 +35,10 @@ static json_t *theory_json(const zs_quanta_theory *t) {
                                         zs_json_number(r->loss_nats), "loss_approx_nats",
                                         zs_json_number(r->loss_approx_nats)));
     }
-    return json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:o}", "format", "zipscale-quanta-theory",
-                     "format_version", 1, "zipscale_version", zs_version(), "model", model, "gamma",
-                     zs_json_number(t->gamma), "normaliser", zs_json_number(t->normaliser),
-                     "exponents", exponents, "losses", losses);
+    return json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:o}", "format", ZS_QUANTA_THEORY_FORMAT,
+                     "format_version", ZS_QUANTA_THEORY_VERSION, "zipscale_version", zs_version(),
+                     "model", model, "gamma", zs_json_number(t->gamma), "normaliser",
+                     zs_json_number(t->normaliser), "exponents", exponents, "losses", losses);
 }
 
 zs_status zs_quanta_theory_format(const zs_quanta_theory *theory, char **text, size_t *len,

@@ -11,26 +11,29 @@
 /* Quanta past either end of the adjusting walk from the closed-form guess are a bug. */
 #define ADJUST_STEPS 64
 
-void zs_quanta_curve_opts_init(zs_quanta_curve_opts *opts) {
-    *opts = (zs_quanta_curve_opts){
+void zs_quanta_sim_opts_init(zs_quanta_sim_opts *opts) {
+    *opts = (zs_quanta_sim_opts){
         .params_per_quantum = 1, .examples_to_learn = 1, .batch = 1, .gamma = 1};
 }
 
-zs_status zs_quanta_curve_opts_check(const zs_quanta_curve_opts *opts, zs_error *err) {
+zs_status zs_quanta_sim_opts_check(const zs_quanta_sim_opts *opts, zs_error *err) {
     if (!(isfinite(opts->params_per_quantum) && opts->params_per_quantum > 0))
-        return zs_fail_field(err, ZS_ERR_USAGE, "params_per_quantum",
-                             "quanta curve: params_per_quantum = %g: expected a finite number > 0",
-                             opts->params_per_quantum);
+        return zs_fail_field(
+            err, ZS_ERR_USAGE, "params_per_quantum",
+            "quanta simulation: params_per_quantum = %g: expected a finite number > 0",
+            opts->params_per_quantum);
     if (!(isfinite(opts->examples_to_learn) && opts->examples_to_learn > 0))
-        return zs_fail_field(err, ZS_ERR_USAGE, "examples_to_learn",
-                             "quanta curve: examples_to_learn = %g: expected a finite number > 0",
-                             opts->examples_to_learn);
+        return zs_fail_field(
+            err, ZS_ERR_USAGE, "examples_to_learn",
+            "quanta simulation: examples_to_learn = %g: expected a finite number > 0",
+            opts->examples_to_learn);
     if (opts->batch < 1)
         return zs_fail_field(err, ZS_ERR_USAGE, "batch",
-                             "quanta curve: batch = 0: expected examples per step >= 1");
+                             "quanta simulation: batch = 0: expected examples per step >= 1");
     if (!(isfinite(opts->gamma) && opts->gamma > 0))
         return zs_fail_field(err, ZS_ERR_USAGE, "gamma",
-                             "quanta curve: gamma = %g: expected a finite number > 0", opts->gamma);
+                             "quanta simulation: gamma = %g: expected a finite number > 0",
+                             opts->gamma);
     return ZS_OK;
 }
 
@@ -46,17 +49,18 @@ const char *zs_quanta_scale_name(zs_quanta_scale scale) {
     return "unknown";
 }
 
-static zs_status check_call(zs_quanta_scale scale, const zs_quanta_curve_opts *opts,
-                            const double *x, size_t n_x, zs_error *err) {
-    zs_status s = zs_quanta_curve_opts_check(opts, err);
+static zs_status check_call(zs_quanta_scale scale, const zs_quanta_sim_opts *opts, const double *x,
+                            size_t n_x, zs_error *err) {
+    zs_status s = zs_quanta_sim_opts_check(opts, err);
     if (s) return s;
     if (scale != ZS_QUANTA_PARAMS && scale != ZS_QUANTA_DATA && scale != ZS_QUANTA_STEPS)
         return zs_fail_field(err, ZS_ERR_USAGE, "scale",
-                             "quanta curve: scale %d: expected params, data or steps", (int)scale);
+                             "quanta simulation: scale %d: expected params, data or steps",
+                             (int)scale);
     for (size_t i = 0; i < n_x; i++)
         if (!(isfinite(x[i]) && x[i] >= 0))
             return zs_fail_field(err, ZS_ERR_RANGE, "x",
-                                 "quanta curve: x[%zu] = %g: expected a finite number >= 0", i,
+                                 "quanta simulation: x[%zu] = %g: expected a finite number >= 0", i,
                                  x[i]);
     return ZS_OK;
 }
@@ -67,14 +71,14 @@ static uint64_t count_of(double v) {
 }
 
 /* PARAMS: the n most frequent quanta, n = floor(N / params_per_quantum), at most cap. */
-static uint64_t learned_by_params(const zs_quanta_curve_opts *opts, double n_params, uint64_t cap) {
+static uint64_t learned_by_params(const zs_quanta_sim_opts *opts, double n_params, uint64_t cap) {
     uint64_t n = count_of(floor(n_params / opts->params_per_quantum));
     return n < cap ? n : cap;
 }
 
 /* The examples D at which the DATA rule applies: D itself, or batch S^(1/gamma) for STEPS
  * (exactly batch S when gamma is 1). */
-static double examples_at(zs_quanta_scale scale, const zs_quanta_curve_opts *opts, double x) {
+static double examples_at(zs_quanta_scale scale, const zs_quanta_sim_opts *opts, double x) {
     return scale == ZS_QUANTA_STEPS ? (double)opts->batch * pow(x, 1 / opts->gamma) : x;
 }
 
@@ -96,9 +100,9 @@ static uint64_t zipf_learned_by_examples(const zs_quanta_model *model, double z,
     return k;
 }
 
-zs_status zs_quanta_curve(const zs_quanta_model *model, zs_quanta_scale scale,
-                          const zs_quanta_curve_opts *opts, const double *x, size_t n_x,
-                          double *loss_nats, uint64_t *n_learned, zs_error *err) {
+zs_status zs_quanta_simulate(const zs_quanta_model *model, zs_quanta_scale scale,
+                             const zs_quanta_sim_opts *opts, const double *x, size_t n_x,
+                             double *loss_nats, uint64_t *n_learned, zs_error *err) {
     zs_status s = zs_quanta_model_check(model, err);
     if (!s) s = check_call(scale, opts, x, n_x, err);
     if (s) return s;
@@ -135,13 +139,13 @@ static uint64_t sorted_learned_by_examples(const double *sorted, uint64_t n, dou
     return lo;
 }
 
-zs_status zs_quanta_curve_probs(const double *probs, uint64_t n_quanta, double loss_learned_nats,
-                                double loss_unlearned_nats, zs_quanta_scale scale,
-                                const zs_quanta_curve_opts *opts, const double *x, size_t n_x,
-                                double *loss_nats, uint64_t *n_learned, zs_error *err) {
+zs_status zs_quanta_simulate_probs(const double *probs, uint64_t n_quanta, double loss_learned_nats,
+                                   double loss_unlearned_nats, zs_quanta_scale scale,
+                                   const zs_quanta_sim_opts *opts, const double *x, size_t n_x,
+                                   double *loss_nats, uint64_t *n_learned, zs_error *err) {
     if (n_quanta == 0)
         return zs_fail_field(err, ZS_ERR_RANGE, "n_quanta",
-                             "quanta curve: n_quanta = 0: expected at least one quantum");
+                             "quanta simulation: n_quanta = 0: expected at least one quantum");
     /* The losses are checked as a model's (the exponent plays no part here). */
     zs_quanta_model losses = {.zipf_exponent = 0,
                               .n_quanta = n_quanta,
@@ -154,9 +158,10 @@ zs_status zs_quanta_curve_probs(const double *probs, uint64_t n_quanta, double l
     for (uint64_t k = 0; k < n_quanta; k++) {
         double w = probs[k];
         if (!(isfinite(w) && w >= 0))
-            return zs_fail_field(err, ZS_ERR_RANGE, "probs",
-                                 "quanta curve: probs[%llu] = %g: expected a finite weight >= 0",
-                                 (unsigned long long)k, w);
+            return zs_fail_field(
+                err, ZS_ERR_RANGE, "probs",
+                "quanta simulation: probs[%llu] = %g: expected a finite weight >= 0",
+                (unsigned long long)k, w);
         double t = total + w;
         carry += total >= w ? (total - t) + w : (w - t) + total;
         total = t;
@@ -164,10 +169,10 @@ zs_status zs_quanta_curve_probs(const double *probs, uint64_t n_quanta, double l
     total += carry;
     if (!(total > 0 && isfinite(total)))
         return zs_fail_field(err, ZS_ERR_RANGE, "probs",
-                             "quanta curve: probs sum to %g: expected a finite positive sum",
+                             "quanta simulation: probs sum to %g: expected a finite positive sum",
                              total);
     if (n_quanta > SIZE_MAX / (4 * sizeof(double)))
-        return zs_fail(err, ZS_ERR_NOMEM, "quanta curve: %llu quanta do not fit in memory",
+        return zs_fail(err, ZS_ERR_NOMEM, "quanta simulation: %llu quanta do not fit in memory",
                        (unsigned long long)n_quanta);
     double *sorted = zs_calloc(2 * n_quanta + 1, sizeof *sorted, "quanta probabilities", err);
     if (!sorted) return ZS_ERR_NOMEM;
