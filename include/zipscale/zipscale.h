@@ -19,5 +19,7 @@
 #include "zipscale/nn.h"       /* models, AdamW, safetensors */
 #include "zipscale/train.h"    /* the training loop, schedules, checkpoints */
 #include "zipscale/sweep.h"    /* sweeps: specs, the ledger, runs, analysis */
+/* the quantization model's predictions: exponents, L_n, simulated curves */
+#include "zipscale/quanta_theory.h"
 
 #endif

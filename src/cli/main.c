@@ -22,6 +22,7 @@ static const zs_command *const commands[] = {
     &zs_cmd_regress,
     &zs_cmd_predict,
     &zs_cmd_quanta_emergence,
+    &zs_cmd_quanta_theory,
     &zs_cmd_train,
     &zs_cmd_eval,
     &zs_cmd_sweep_plan,
