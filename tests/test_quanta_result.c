@@ -469,13 +469,13 @@ Test(quanta_figures, learning_points_leave_out_the_unlearned) {
     char *svg = figure_of(zs_figure_quanta_learning_points, &r, ZS_QUANTA_AXIS_PARAMS);
     cr_assert_eq(count(svg, "<circle class=\"point\""), 18, "18 learned of 20");
     cr_assert(has_text(svg, "learned: 18 of 20 (2 never learned, not shown)"));
-    cr_assert(has_text(svg, "learning point against frequency rank: Spearman rho = 0.933 "
+    cr_assert(has_text(svg, "learning point against rank: Spearman rho = 0.933 "
                             "[0.814, 0.997]"));
     cr_assert(has_text(svg, "learning point: parameters N"));
     free(svg);
     svg = figure_of(zs_figure_quanta_learning_points, &r, ZS_QUANTA_AXIS_STEPS);
     cr_assert_eq(count(svg, "<circle class=\"point\""), 20);
-    cr_assert(has_text(svg, "learning point against frequency rank (rho undefined)"));
+    cr_assert(has_text(svg, "learning point against rank (Spearman rho undefined)"));
     free(svg);
     zs_quanta_result_free(&r);
 }

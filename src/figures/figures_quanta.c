@@ -212,10 +212,10 @@ zs_status zs_figure_quanta_learning_points(const zs_quanta_result *r, zs_quanta_
                     zs_quanta_axis_name(axis));
     char title[200], ylabel[96], label[128];
     if (isnan(a->rho))
-        snprintf(title, sizeof title, "learning point against frequency rank (rho undefined)");
+        snprintf(title, sizeof title, "learning point against rank (Spearman rho undefined)");
     else
         snprintf(title, sizeof title,
-                 "learning point against frequency rank: Spearman rho = %.3g [%.3g, %.3g]",
+                 "learning point against rank: Spearman rho = %.3g [%.3g, %.3g]",
                  a->rho, a->rho_lo, a->rho_hi);
     snprintf(ylabel, sizeof ylabel, "learning point: %s", x_labels[axis]);
     snprintf(label, sizeof label, "learned: %zu of %zu (%zu never learned, not shown)", learned, n,
