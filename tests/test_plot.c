@@ -301,8 +301,9 @@ Test(plot_svg, colour_map_and_dashed_series) {
     cr_assert_eq(count(svg, "stroke=\"#440154\""), 1);
     cr_assert_eq(count(svg, "stroke=\"#21918c\""), 2, "series 2 and its dashed reuse");
     cr_assert_eq(count(svg, "stroke=\"#fde725\""), 1);
-    cr_assert_eq(count(svg, "stroke=\"#0072b2\""), 2, "the palette starts after the map: "
-                                                      "the line and its legend swatch");
+    cr_assert_eq(count(svg, "stroke=\"#0072b2\""), 2,
+                 "the palette starts after the map: "
+                 "the line and its legend swatch");
     cr_assert_eq(count(svg, "stroke=\"#e69f00\""), 2, "the dashed line and its swatch");
     cr_assert_eq(count(svg, "stroke-dasharray"), 3, "dashed, its swatch and the dashed reuse");
     free(svg);

@@ -50,8 +50,8 @@ static const char *write_synthetic(const char *name) {
 static void same_doubles(const double *a, const double *b, size_t n, const char *what) {
     cr_assert(a && b, "%s: an array is NULL", what);
     for (size_t i = 0; i < n; i++)
-        cr_assert(memcmp(&a[i], &b[i], sizeof a[i]) == 0, "%s[%zu]: %.17g != %.17g", what, i,
-                  a[i], b[i]);
+        cr_assert(memcmp(&a[i], &b[i], sizeof a[i]) == 0, "%s[%zu]: %.17g != %.17g", what, i, a[i],
+                  b[i]);
 }
 
 static void same_double(double a, double b, const char *what) {
@@ -80,10 +80,10 @@ static void same_result(const zs_quanta_result *a, const zs_quanta_result *b) {
         cr_assert_eq(x->n_learned, y->n_learned);
         cr_assert_eq(x->fit_first, y->fit_first);
         cr_assert_eq(x->fit_count, y->fit_count);
-        const double u[] = {x->rho,      x->rho_lo, x->rho_hi, x->alpha,
-                            x->alpha_lo, x->alpha_hi, x->log_a, x->alpha_predicted};
-        const double v[] = {y->rho,      y->rho_lo, y->rho_hi, y->alpha,
-                            y->alpha_lo, y->alpha_hi, y->log_a, y->alpha_predicted};
+        const double u[] = {x->rho,      x->rho_lo,   x->rho_hi, x->alpha,
+                            x->alpha_lo, x->alpha_hi, x->log_a,  x->alpha_predicted};
+        const double v[] = {y->rho,      y->rho_lo,   y->rho_hi, y->alpha,
+                            y->alpha_lo, y->alpha_hi, y->log_a,  y->alpha_predicted};
         same_doubles(u, v, 8, "rho .. alpha_predicted");
     }
 }
@@ -324,8 +324,7 @@ Test(quanta_file, missing_and_bad_json) {
     const char *bad = zs_test_path("bad-syntax.json");
     cr_assert_eq(zs_test_write(bad, "{\"format\": ", 11), 0);
     cr_assert_eq(zs_quanta_result_read(&r, bad, &err), ZS_ERR_FORMAT);
-    cr_assert(strstr(err.msg, "bad-syntax.json:1:") && strstr(err.msg, "bad JSON"), "%s",
-              err.msg);
+    cr_assert(strstr(err.msg, "bad-syntax.json:1:") && strstr(err.msg, "bad JSON"), "%s", err.msg);
     const char *dup = zs_test_path("dup.json");
     const char *text = "{\"format\": \"zipscale-quanta\", \"format\": \"zipscale-quanta\"}";
     cr_assert_eq(zs_test_write(dup, text, strlen(text)), 0);
@@ -428,8 +427,8 @@ Test(quanta_figures, scaling_curve_fit_and_prediction) {
     const zs_quanta_axis_result *a = &r.axes[ZS_QUANTA_AXIS_PARAMS];
     zs_plot *fig = NULL;
     zs_error err = {0};
-    cr_assert_eq(zs_figure_quanta_scaling(&r, ZS_QUANTA_AXIS_PARAMS, NULL, &fig, &err), ZS_OK,
-                 "%s", err.msg);
+    cr_assert_eq(zs_figure_quanta_scaling(&r, ZS_QUANTA_AXIS_PARAMS, NULL, &fig, &err), ZS_OK, "%s",
+                 err.msg);
     double cx[] = {a->x[1]}, cy[] = {exp(a->log_a) * pow(a->x[1], -a->alpha) / M_LN2};
     cr_assert_eq(zs_plot_add_scatter(fig, "check", cx, cy, 1, &err), ZS_OK);
     char *svg = svg_of(fig);
@@ -507,12 +506,10 @@ Test(quanta_figures, errors) {
     zs_test_quanta_result(&r);
     zs_plot *fig = (zs_plot *)&r; /* not NULL: each failure must set it to NULL */
     zs_error err = {0};
-    cr_assert_eq(zs_figure_quanta_scaling(&r, ZS_QUANTA_AXIS_DATA, NULL, &fig, &err),
-                 ZS_ERR_RANGE);
+    cr_assert_eq(zs_figure_quanta_scaling(&r, ZS_QUANTA_AXIS_DATA, NULL, &fig, &err), ZS_ERR_RANGE);
     cr_assert_null(fig);
     cr_assert_str_eq(err.msg, "figure: the result has no data experiment");
-    cr_assert_eq(zs_figure_quanta_emergence(&r, (zs_quanta_axis)7, NULL, &fig, &err),
-                 ZS_ERR_RANGE);
+    cr_assert_eq(zs_figure_quanta_emergence(&r, (zs_quanta_axis)7, NULL, &fig, &err), ZS_ERR_RANGE);
     cr_assert_str_eq(err.msg, "figure: experiment axis 7; expected 0 to 2");
     zs_quanta_axis_result *p = &r.axes[ZS_QUANTA_AXIS_PARAMS];
     for (size_t s = 0; s < p->n_subtasks; s++) p->learning_x[s] = NAN;
@@ -587,8 +584,8 @@ Test(quanta_cli, compare_json_and_figure) {
     char sha[65];
     zs_error err = {0};
     cr_assert_eq(zs_sha256_file(path, sha, &err), ZS_OK);
-    cr_assert_str_eq(
-        json_string_value(json_object_get(json_object_get(doc, "input"), "sha256")), sha);
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(doc, "input"), "sha256")),
+                     sha);
     json_decref(doc);
     zs_run_free(&r);
     char *text = zs_test_slurp(svg, NULL);

@@ -17,8 +17,8 @@
 
 /* Fills axis a with n points from x0, ratio `ratio`; subtask s learned at point
  * floor(s / per_point) (never when that is past the last point). */
-static inline void zs_test_quanta_axis(zs_quanta_axis_result *a, size_t n, double x0,
-                                       double ratio, double per_point, double alpha_predicted) {
+static inline void zs_test_quanta_axis(zs_quanta_axis_result *a, size_t n, double x0, double ratio,
+                                       double per_point, double alpha_predicted) {
     memset(a, 0, sizeof *a);
     a->present = 1;
     a->n_points = n;
@@ -44,7 +44,8 @@ static inline void zs_test_quanta_axis(zs_quanta_axis_result *a, size_t n, doubl
     }
     for (size_t i = 0; i < n; i++) {
         size_t learned = 0; /* counted, then divided: a sum of 1/20 passes 1 */
-        for (size_t s = 0; s < TQ_SUBTASKS; s++) learned += !isnan(a->learning_x[s]) && a->learning_x[s] <= a->x[i];
+        for (size_t s = 0; s < TQ_SUBTASKS; s++)
+            learned += !isnan(a->learning_x[s]) && a->learning_x[s] <= a->x[i];
         a->fraction_learned[i] = (double)learned / TQ_SUBTASKS;
     }
     /* the pure power law by least squares of log L on log x over points 1 .. n - 2 */

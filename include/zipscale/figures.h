@@ -122,8 +122,7 @@ zs_status zs_figure_gzip_ratios(const char *const *names, const double *const *v
  * Errors: ZS_ERR_RANGE (axis not an axis or not present in r, no subtask loss measured, no
  * positive loss, no subtask learned, a bad size). */
 zs_status zs_figure_quanta_subtask_losses(const zs_quanta_result *r, zs_quanta_axis axis,
-                                          const zs_figure_size *size, zs_plot **out,
-                                          zs_error *err);
+                                          const zs_figure_size *size, zs_plot **out, zs_error *err);
 /* Errors: as zs_figure_quanta_subtask_losses. */
 zs_status zs_figure_quanta_emergence(const zs_quanta_result *r, zs_quanta_axis axis,
                                      const zs_figure_size *size, zs_plot **out, zs_error *err);

@@ -36,16 +36,16 @@ zs_status zs_quanta_axis_parse(const char *text, zs_quanta_axis *out, zs_error *
  * of several seeds at one scale are averaged. A subtask is learned at the first point from
  * which its loss stays below threshold_bits (docs/quanta.md "Emergence"). */
 typedef struct {
-    int present;                /* the experiment was run and analysed */
+    int present; /* the experiment was run and analysed */
     size_t n_points, n_subtasks;
-    double *x;                  /* n_points, increasing: N (parameters), D (training-set
-                                   examples) or S (steps) */
-    double *loss_nats;          /* n_points: the test loss at each point */
-    double *subtask_loss_nats;  /* n_subtasks * n_points, [s * n_points + i]; NAN = not
-                                   measured. Subtask s is the (s+1)-th most frequent */
-    double *learning_x;         /* n_subtasks: x of the learning point; NAN = never */
-    double *fraction_learned;   /* n_points: the fraction of subtasks below the threshold */
-    size_t n_learned;           /* subtasks learned by the last point */
+    double *x;                 /* n_points, increasing: N (parameters), D (training-set
+                                  examples) or S (steps) */
+    double *loss_nats;         /* n_points: the test loss at each point */
+    double *subtask_loss_nats; /* n_subtasks * n_points, [s * n_points + i]; NAN = not
+                                  measured. Subtask s is the (s+1)-th most frequent */
+    double *learning_x;        /* n_subtasks: x of the learning point; NAN = never */
+    double *fraction_learned;  /* n_points: the fraction of subtasks below the threshold */
+    size_t n_learned;          /* subtasks learned by the last point */
     /* Spearman's rho between frequency rank (s + 1) and learning point over the learned
        subtasks, with its bootstrap percentile interval; NAN when undefined. */
     double rho, rho_lo, rho_hi;
@@ -55,7 +55,7 @@ typedef struct {
        when fewer than 3 points qualify. */
     size_t fit_first, fit_count;
     double alpha, alpha_lo, alpha_hi, log_a;
-    double alpha_predicted;     /* the quantization model's exponent for this axis */
+    double alpha_predicted; /* the quantization model's exponent for this axis */
 } zs_quanta_axis_result;
 
 /* The three experiments of one sparse-parity task. */

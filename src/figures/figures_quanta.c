@@ -25,8 +25,8 @@ static double bits(double nats) {
 static zs_status axis_of(const zs_quanta_result *r, zs_quanta_axis axis,
                          const zs_quanta_axis_result **out, zs_error *err) {
     if ((unsigned)axis >= ZS_QUANTA_N_AXES)
-        return zs_fail(err, ZS_ERR_RANGE, "figure: experiment axis %d; expected 0 to %d",
-                       (int)axis, ZS_QUANTA_N_AXES - 1);
+        return zs_fail(err, ZS_ERR_RANGE, "figure: experiment axis %d; expected 0 to %d", (int)axis,
+                       ZS_QUANTA_N_AXES - 1);
     *out = &r->axes[axis];
     if (!(*out)->present || (*out)->n_points == 0)
         return zs_fail(err, ZS_ERR_RANGE, "figure: the result has no %s experiment",
@@ -78,8 +78,8 @@ zs_status zs_figure_quanta_subtask_losses(const zs_quanta_result *r, zs_quanta_a
     zs_status s = axis_of(r, axis, &a, err);
     if (s) return s;
     char title[160];
-    snprintf(title, sizeof title, "loss of each subtask against %s (%zu subtasks)",
-             x_labels[axis], a->n_subtasks);
+    snprintf(title, sizeof title, "loss of each subtask against %s (%zu subtasks)", x_labels[axis],
+             a->n_subtasks);
     double *ys = zs_alloc(a->n_points * sizeof *ys, "figure subtask losses", err);
     if (!ys) return ZS_ERR_NOMEM;
     s = zs_figure_create(size, title, x_labels[axis], BITS_LABEL, ZS_PLOT_LOG10, ZS_PLOT_LINEAR,
@@ -111,8 +111,7 @@ zs_status zs_figure_quanta_emergence(const zs_quanta_result *r, zs_quanta_axis a
     zs_figure_si(a->x[0], lo, sizeof lo);
     zs_figure_si(a->x[np - 1], hi, sizeof hi);
     snprintf(title, sizeof title, "emergence: each subtask's loss along %s", x_labels[axis]);
-    snprintf(xlabel, sizeof xlabel, "point along %s (1: %s, %zu: %s)", x_labels[axis], lo, np,
-             hi);
+    snprintf(xlabel, sizeof xlabel, "point along %s (1: %s, %zu: %s)", x_labels[axis], lo, np, hi);
     if (!s)
         s = zs_figure_create(size, title, xlabel, RANK_LABEL, ZS_PLOT_LINEAR, ZS_PLOT_LINEAR, out,
                              err);
@@ -139,8 +138,7 @@ static zs_status draw_laws(zs_plot *fig, const zs_quanta_result *r, zs_quanta_ax
         double lx[2] = {x0, x1}, ly[2];
         for (int i = 0; i < 2; i++) ly[i] = bits(exp(a->log_a) * pow(lx[i], -a->alpha));
         snprintf(label, sizeof label, "fit: alpha = %.3g [%.3g, %.3g] over points %zu-%zu",
-                 a->alpha, a->alpha_lo, a->alpha_hi, a->fit_first + 1,
-                 a->fit_first + a->fit_count);
+                 a->alpha, a->alpha_lo, a->alpha_hi, a->fit_first + 1, a->fit_first + a->fit_count);
         s = zs_plot_add_line(fig, label, lx, ly, 2, err);
         xm = sqrt(x0 * x1);
         ym = bits(exp(a->log_a) * pow(xm, -a->alpha));
@@ -215,8 +213,8 @@ zs_status zs_figure_quanta_learning_points(const zs_quanta_result *r, zs_quanta_
         snprintf(title, sizeof title, "learning point against rank (Spearman rho undefined)");
     else
         snprintf(title, sizeof title,
-                 "learning point against rank: Spearman rho = %.3g [%.3g, %.3g]",
-                 a->rho, a->rho_lo, a->rho_hi);
+                 "learning point against rank: Spearman rho = %.3g [%.3g, %.3g]", a->rho, a->rho_lo,
+                 a->rho_hi);
     snprintf(ylabel, sizeof ylabel, "learning point: %s", x_labels[axis]);
     snprintf(label, sizeof label, "learned: %zu of %zu (%zu never learned, not shown)", learned, n,
              n - learned);
@@ -266,10 +264,9 @@ zs_status zs_figure_quanta_compare(const zs_quanta_result *r, const zs_figure_si
     char title[128];
     snprintf(title, sizeof title, "fitted exponents (%.3g%% t intervals) and the predicted ones",
              100 * r->level);
-    zs_status s =
-        zs_figure_create(size, title, "experiment: 1 params N, 2 data D, 3 steps S",
-                         "exponent alpha of L = A x^-alpha", ZS_PLOT_LINEAR, ZS_PLOT_LINEAR, out,
-                         err);
+    zs_status s = zs_figure_create(size, title, "experiment: 1 params N, 2 data D, 3 steps S",
+                                   "exponent alpha of L = A x^-alpha", ZS_PLOT_LINEAR,
+                                   ZS_PLOT_LINEAR, out, err);
     size_t drawn = 0;
     if (!s) s = draw_compare(*out, r, &drawn, err);
     if (!s && drawn == 0)

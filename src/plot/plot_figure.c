@@ -30,8 +30,8 @@ zs_status zs_plot_reuse_style(zs_plot *fig, size_t series, zs_error *err) {
 
 zs_status zs_plot_next_colormap(zs_plot *fig, double t, zs_error *err) {
     if (!isfinite(t))
-        return zs_fail(err, ZS_ERR_RANGE, "plot: colour map position %g; expected a number in [0, 1]",
-                       t);
+        return zs_fail(err, ZS_ERR_RANGE,
+                       "plot: colour map position %g; expected a number in [0, 1]", t);
     fig->next_colormap = 1;
     fig->next_t = t < 0 ? 0 : t > 1 ? 1 : t;
     return ZS_OK;

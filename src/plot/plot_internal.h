@@ -60,7 +60,7 @@ struct zs_plot {
     zs_plot_scale xscale, yscale;
     zs_plot_series *series;
     size_t n_series, cap_series;
-    int n_styled;     /* series that took a palette slot */
+    int n_styled;         /* series that took a palette slot */
     size_t reused_series; /* 1 + the series whose style the next styled series takes; 0: none */
     int next_colormap;    /* the next styled series takes viridis at next_t */
     double next_t;

@@ -118,7 +118,8 @@ static zs_status check_stats(const checker *k, const char *p, const zs_quanta_ax
     const double rho[3] = {x->rho, x->rho_lo, x->rho_hi};
     static const char *const rho_keys[3] = {"rho", "rho_lo", "rho_hi"};
     for (int i = 0; i < 3; i++)
-        if (!null_or_in(rho[i], -1, 1)) return bad(k, p, rho_keys[i], "a number in [-1, 1] or null");
+        if (!null_or_in(rho[i], -1, 1))
+            return bad(k, p, rho_keys[i], "a number in [-1, 1] or null");
     if (x->rho_lo > x->rho_hi) return bad(k, p, "rho_hi", "a number >= rho_lo");
     if (x->fit_first > x->n_points)
         return bad(k, p, "fit_first", "an integer at most n_points (%zu)", x->n_points);
@@ -146,8 +147,8 @@ static zs_status check_axis(const checker *k, const zs_quanta_result *r, int a) 
                    (unsigned long long)r->n_tasks);
     const double *arrays[5] = {x->x, x->loss_nats, x->fraction_learned, x->subtask_loss_nats,
                                x->learning_x};
-    static const char *const names[5] = {"x", "loss_nats", "fraction_learned",
-                                         "subtask_loss_nats", "learning_x"};
+    static const char *const names[5] = {"x", "loss_nats", "fraction_learned", "subtask_loss_nats",
+                                         "learning_x"};
     static const char *const sizes[5] = {"n_points", "n_points", "n_points",
                                          "n_subtasks * n_points", "n_subtasks"};
     for (int i = 0; i < 5; i++)

@@ -32,12 +32,12 @@ typedef struct {
     zs_report_kind kind;
     char sha256[65];
     uint64_t bytes;
-    zs_runs runs;           /* ZS_REPORT_RUNS */
-    zs_lawfile law;         /* ZS_REPORT_LAW */
-    zs_regressfile reg;     /* ZS_REPORT_REGRESSION */
-    zs_trainlog log;        /* ZS_REPORT_TRAINLOG */
-    zs_predictfile predict; /* ZS_REPORT_PREDICT */
-    zs_report_sweep sweep;  /* ZS_REPORT_SWEEP */
+    zs_runs runs;            /* ZS_REPORT_RUNS */
+    zs_lawfile law;          /* ZS_REPORT_LAW */
+    zs_regressfile reg;      /* ZS_REPORT_REGRESSION */
+    zs_trainlog log;         /* ZS_REPORT_TRAINLOG */
+    zs_predictfile predict;  /* ZS_REPORT_PREDICT */
+    zs_report_sweep sweep;   /* ZS_REPORT_SWEEP */
     zs_quanta_result quanta; /* ZS_REPORT_QUANTA */
 } zs_report_input;
 

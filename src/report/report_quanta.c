@@ -12,8 +12,8 @@
 static const zs_figure_size fig_size = {640, 420};
 
 /* What each axis varies, in the table and the headings. */
-static const char *const axis_titles[ZS_QUANTA_N_AXES] = {
-    "parameters N", "training examples D", "steps S"};
+static const char *const axis_titles[ZS_QUANTA_N_AXES] = {"parameters N", "training examples D",
+                                                          "steps S"};
 
 static void td_ci(FILE *out, double v, double lo, double hi) {
     fputs("<td class=\"num\">", out);
@@ -33,8 +33,8 @@ static void intro(FILE *out, const zs_quanta_result *r) {
             "<p>Multitask sparse parity: %llu subtasks, %llu task bits, k = %llu, subtask s "
             "drawn with probability proportional to s^-%g. A subtask is learned from the "
             "first point from which its loss stays below ",
-            (unsigned long long)r->n_tasks, (unsigned long long)r->n_bits,
-            (unsigned long long)r->k, r->zipf_exponent);
+            (unsigned long long)r->n_tasks, (unsigned long long)r->n_bits, (unsigned long long)r->k,
+            r->zipf_exponent);
     zs_html_num(out, r->threshold_bits);
     fputs(" bits. The fitted exponent is alpha of L = A x^-alpha by least squares of log L on "
           "log x over the fit's points, with its t interval; rho is Spearman's rank correlation "
@@ -46,9 +46,8 @@ static void intro(FILE *out, const zs_quanta_result *r) {
 }
 
 static void table(FILE *out, const zs_quanta_result *r) {
-    static const char *const cols[] = {"experiment",  "x",          "points", "fit points",
-                                       "fitted α",    "predicted α", "Spearman ρ",
-                                       "learned"};
+    static const char *const cols[] = {"experiment", "x",           "points",     "fit points",
+                                       "fitted α",   "predicted α", "Spearman ρ", "learned"};
     zs_html_table_head(out, cols, 8);
     for (int k = 0; k < ZS_QUANTA_N_AXES; k++) {
         const zs_quanta_axis_result *a = &r->axes[k];
@@ -91,9 +90,9 @@ typedef zs_status (*axis_figure)(const zs_quanta_result *, zs_quanta_axis, const
 
 static zs_status axis_figures(FILE *out, const zs_quanta_result *r, zs_quanta_axis axis,
                               zs_error *err) {
-    static const axis_figure figures[] = {
-        zs_figure_quanta_subtask_losses, zs_figure_quanta_emergence, zs_figure_quanta_scaling,
-        zs_figure_quanta_learning_points};
+    static const axis_figure figures[] = {zs_figure_quanta_subtask_losses,
+                                          zs_figure_quanta_emergence, zs_figure_quanta_scaling,
+                                          zs_figure_quanta_learning_points};
     char captions[4][256];
     snprintf(captions[0], sizeof captions[0],
              "Each subtask's loss against %s, coloured by frequency rank (darkest: most "

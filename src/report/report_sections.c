@@ -477,7 +477,8 @@ zs_status zs_report_sections(FILE *out, const zs_report_data *data, zs_error *er
         fputs("<li><a href=\"#predictions\">Predictions</a></li>", out);
     if (zs_report_count(data, ZS_REPORT_TRAINLOG))
         fputs("<li><a href=\"#training\">Training</a></li>", out);
-    if (zs_report_count(data, ZS_REPORT_QUANTA)) fputs("<li><a href=\"#quanta\">Quanta</a></li>", out);
+    if (zs_report_count(data, ZS_REPORT_QUANTA))
+        fputs("<li><a href=\"#quanta\">Quanta</a></li>", out);
     fputs("<li><a href=\"#provenance\">Provenance</a></li></ul></nav>\n", out);
     if (zs_report_count(data, ZS_REPORT_SWEEP)) zs_report_sweep_section(out, data);
     zs_status s = data->n_datasets ? datasets(out, data, err) : ZS_OK;

@@ -14,10 +14,10 @@ static int same(const double *a, const double *b, size_t n) {
 
 static int same_axis(const zs_quanta_axis_result *x, const zs_quanta_axis_result *y) {
     size_t np = x->n_points, ns = x->n_subtasks;
-    const double u[] = {x->rho, x->rho_lo, x->rho_hi, x->alpha, x->alpha_lo, x->alpha_hi,
-                        x->log_a, x->alpha_predicted};
-    const double v[] = {y->rho, y->rho_lo, y->rho_hi, y->alpha, y->alpha_lo, y->alpha_hi,
-                        y->log_a, y->alpha_predicted};
+    const double u[] = {x->rho,      x->rho_lo,   x->rho_hi, x->alpha,
+                        x->alpha_lo, x->alpha_hi, x->log_a,  x->alpha_predicted};
+    const double v[] = {y->rho,      y->rho_lo,   y->rho_hi, y->alpha,
+                        y->alpha_lo, y->alpha_hi, y->log_a,  y->alpha_predicted};
     return x->present == y->present && np == y->n_points && ns == y->n_subtasks &&
            x->n_learned == y->n_learned && x->fit_first == y->fit_first &&
            x->fit_count == y->fit_count && same(u, v, 8) && same(x->x, y->x, np) &&
@@ -45,9 +45,9 @@ static void render(zs_status s, zs_plot *fig, const char *what, const zs_error *
 }
 
 static void figures(const zs_quanta_result *r) {
-    static const axis_figure builders[] = {
-        zs_figure_quanta_subtask_losses, zs_figure_quanta_emergence, zs_figure_quanta_scaling,
-        zs_figure_quanta_learning_points};
+    static const axis_figure builders[] = {zs_figure_quanta_subtask_losses,
+                                           zs_figure_quanta_emergence, zs_figure_quanta_scaling,
+                                           zs_figure_quanta_learning_points};
     static const char *const names[] = {"subtask losses", "emergence", "scaling",
                                         "learning points"};
     zs_plot *fig = NULL;
