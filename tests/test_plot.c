@@ -276,6 +276,40 @@ Test(plot_svg, series_colours_cycle_with_dashes_after_eight) {
     zs_plot_free(fig);
 }
 
+/* viridis's ends (#440154 at 0, #fde725 at 1) and its midpoint (#21918c at 0.5) are control
+ * points of plot_palette.c's table; a colour-mapped series takes no palette slot, and a
+ * dashed one keeps the colour it would have had. */
+Test(plot_svg, colour_map_and_dashed_series) {
+    zs_plot *fig = new_fig();
+    zs_error err = {0};
+    double x[2] = {0, 1}, y[2] = {0, 1};
+    const double ts[] = {0, 0.5, 7}; /* 7: clamped to 1 */
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(zs_plot_next_colormap(fig, ts[i], &err), ZS_OK, "%s", err.msg);
+        cr_assert_eq(zs_plot_add_line(fig, NULL, x, y, 2, &err), ZS_OK);
+    }
+    cr_assert_eq(zs_plot_add_line(fig, "palette", x, y, 2, &err), ZS_OK);
+    zs_plot_next_dashed(fig);
+    cr_assert_eq(zs_plot_add_line(fig, "dashed", x, y, 2, &err), ZS_OK);
+    cr_assert_eq(zs_plot_reuse_style(fig, 1, &err), ZS_OK, "a colour-mapped series has a colour");
+    zs_plot_next_dashed(fig);
+    cr_assert_eq(zs_plot_add_line(fig, NULL, x, y, 2, &err), ZS_OK);
+    cr_assert_eq(zs_plot_next_colormap(fig, NAN, &err), ZS_ERR_RANGE);
+    cr_assert_str_eq(err.msg, "plot: colour map position nan; expected a number in [0, 1]");
+    char *svg = svg_of(fig, "colormap.svg");
+    cr_assert_eq(count(svg, "<path class=\"line\" d=\"M"), 6);
+    cr_assert_eq(count(svg, "stroke=\"#440154\""), 1);
+    cr_assert_eq(count(svg, "stroke=\"#21918c\""), 2, "series 2 and its dashed reuse");
+    cr_assert_eq(count(svg, "stroke=\"#fde725\""), 1);
+    cr_assert_eq(count(svg, "stroke=\"#0072b2\""), 2,
+                 "the palette starts after the map: "
+                 "the line and its legend swatch");
+    cr_assert_eq(count(svg, "stroke=\"#e69f00\""), 2, "the dashed line and its swatch");
+    cr_assert_eq(count(svg, "stroke-dasharray"), 3, "dashed, its swatch and the dashed reuse");
+    free(svg);
+    zs_plot_free(fig);
+}
+
 Test(plot_svg, nan_points_are_skipped_counted_and_break_the_line) {
     zs_plot *fig = new_fig();
     zs_error err = {0};

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testquanta.h"
 #include "testutil.h"
 #include "zipscale/fit.h"
 #include "zipscale/report.h"
@@ -123,6 +124,7 @@ Test(report_lib, detects_each_kind) {
     fit_pipeline();
     write_text("g.json", "{\"command\": \"gzip\", \"files\": []}");
     write_text("summary.json", "{\"format\": \"zipscale-sweep-summary\"}");
+    write_text("quanta.json", "{\"format\": \"zipscale-quanta\"}");
     static const struct {
         const char *name;
         zs_report_kind kind;
@@ -130,7 +132,7 @@ Test(report_lib, detects_each_kind) {
                  {"predict.json", ZS_REPORT_PREDICT}, {"g.json", ZS_REPORT_GZIP},
                  {"x.npy", ZS_REPORT_TOKENS},         {"x.bin", ZS_REPORT_TOKENS},
                  {"runs.CSV", ZS_REPORT_RUNS},        {"log.jsonl", ZS_REPORT_TRAINLOG},
-                 {"summary.json", ZS_REPORT_SWEEP}};
+                 {"summary.json", ZS_REPORT_SWEEP},   {"quanta.json", ZS_REPORT_QUANTA}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         zs_report_kind kind = ZS_REPORT_NKINDS;
         zs_error err = {0};
@@ -238,14 +240,15 @@ Test(report_errors, unknown_extension) {
     expect_error("notes.txt", "hello", 2,
                  ": unknown input kind; expected a token file (.npy, .bin), a runs table (.csv), "
                  "a training log (.jsonl), or a JSON result: law.json, regression.json, a "
-                 "sweep's summary.json, or a gzip or predict results file (\"command\": "
-                 "\"gzip\" or \"predict\")");
+                 "sweep's summary.json, quanta.json, or a gzip or predict results file "
+                 "(\"command\": \"gzip\" or \"predict\")");
 }
 
 Test(report_errors, unknown_json) {
     expect_error("other.json", "{\"format\": \"something-else\"}", 1,
-                 ": unknown JSON input (\"format\" zipscale-law, zipscale-regression or "
-                 "zipscale-sweep-summary, or \"command\" gzip or predict, expected)");
+                 ": unknown JSON input (\"format\" zipscale-law, zipscale-regression, "
+                 "zipscale-sweep-summary or zipscale-quanta, or \"command\" gzip or "
+                 "predict, expected)");
 }
 
 Test(report_errors, bad_json) {
@@ -534,4 +537,79 @@ Test(report_lib, missing_json_is_an_io_error) {
     const char *path = zs_test_path("missing.json");
     cr_assert_eq(zs_report_detect(path, &kind, &err), ZS_ERR_IO);
     cr_assert(strstr(err.msg, path), "%s", err.msg);
+}
+
+/* ---- quanta.json: the Quanta section ----------------------------------------------------- */
+
+/* testquanta.h's result: params (7 points, fitted, 18 of 20 learned) and steps (8 points,
+ * rho undefined); the table's numbers are the file's, 4 significant digits. */
+Test(report_quanta, renders_the_table_and_every_figure) {
+    zs_quanta_result q;
+    zs_test_quanta_result(&q);
+    const char *path = zs_test_path("quanta.json");
+    zs_error err = {0};
+    cr_assert_eq(zs_quanta_result_write(&q, path, &err), ZS_OK, "%s", err.msg);
+    const char *html = zs_test_path("report.html");
+    zs_run r = zs_test_cli("report %s --date '" DATE "' -o %s", path, html);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    char *summary = run_check(html);
+    /* 4 figures per experiment (2) and the comparison */
+    cr_assert_str_eq(summary, "quanta provenance 9 9\n");
+    free(summary);
+    char *text = zs_test_slurp(html, NULL);
+    expect_in(text, "<li><a href=\"#quanta\">Quanta</a></li>");
+    expect_in(text, "<section id=\"quanta\">\n<h2>Quanta</h2>");
+    expect_in(text, "Multitask sparse parity: 100 subtasks, 50 task bits, k = 3, subtask s drawn "
+                    "with probability proportional to s^-1.4.");
+    expect_in(text, "stays below 0.1 bits.");
+    const zs_quanta_axis_result *a = &q.axes[ZS_QUANTA_AXIS_PARAMS];
+    char row[1024];
+    snprintf(row, sizeof row,
+             "<tr><td>params</td><td>parameters N</td><td class=\"num\">7</td><td "
+             "class=\"num\">2-6</td><td class=\"num\">%.4g [%.4g, %.4g]</td><td "
+             "class=\"num\">0.4</td><td class=\"num\">0.9333 [0.8143, 0.9967]</td><td "
+             "class=\"num\">18/20</td></tr>",
+             a->alpha, a->alpha_lo, a->alpha_hi);
+    expect_in(text, row);
+    a = &q.axes[ZS_QUANTA_AXIS_STEPS];
+    snprintf(row, sizeof row,
+             "<tr><td>steps</td><td>steps S</td><td class=\"num\">8</td><td "
+             "class=\"num\">2-7</td><td class=\"num\">%.4g [%.4g, %.4g]</td><td "
+             "class=\"num\">0.2857</td><td class=\"num\">n/a</td><td "
+             "class=\"num\">20/20</td></tr>",
+             a->alpha, a->alpha_lo, a->alpha_hi);
+    expect_in(text, row);
+    cr_assert_null(strstr(text, "<td>data</td>"), "no data experiment, no row");
+    expect_in(text, "<h4>params: parameters N</h4>");
+    expect_in(text, "<h4>steps: steps S</h4>");
+    expect_in(text, "subtask 20 (least frequent)</text>");
+    expect_in(text, "learned: 18 of 20 (2 never learned, not shown)</text>");
+    expect_in(text, "predicted slope: alpha = 0.4 (quantization model)</text>");
+    expect_in(text, "predicted (quantization model)</text>");
+    expect_in(text, "<td>quanta</td>");
+    free(text);
+    zs_quanta_result_free(&q);
+}
+
+/* A figure with nothing to draw becomes a sentence; a bad quanta.json fails naming the file. */
+Test(report_quanta, nothing_learned_and_a_bad_file) {
+    zs_quanta_result q;
+    zs_test_quanta_result(&q);
+    zs_quanta_axis_result *a = &q.axes[ZS_QUANTA_AXIS_STEPS];
+    for (size_t s = 0; s < a->n_subtasks; s++) a->learning_x[s] = NAN;
+    a->n_learned = 0;
+    const char *path = zs_test_path("quanta.json");
+    zs_error err = {0};
+    cr_assert_eq(zs_quanta_result_write(&q, path, &err), ZS_OK, "%s", err.msg);
+    char *text = report_of(path);
+    expect_in(text, "<p>No figure: figure: no subtask is learned in the steps experiment.</p>");
+    expect_in(text, "class=\"num\">0/20</td>");
+    free(text);
+    zs_quanta_result_free(&q);
+    expect_error("q.json",
+                 "{\"format\": \"zipscale-quanta\", \"format_version\": 1, \"task\": {\"n_tasks\": "
+                 "5, \"n_bits\": 10, \"k\": 3, \"zipf_exponent\": 1}, \"threshold_bits\": 0.1, "
+                 "\"level\": 0, \"axes\": {}}",
+                 1, ": level: expected a number in (0, 1)");
 }

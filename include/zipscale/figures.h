@@ -1,7 +1,9 @@
 /* zipscale figures: the fitting results as ready-made figures (zipscale/plot.h objects),
  * built here once so the `plot` subcommands and the HTML report draw the same thing: loss
  * against N or D from a runs table (with the fitted law), iso-FLOP curves and the
- * compute-optimal frontier, law parameters against H, training curves from JSONL logs. */
+ * compute-optimal frontier, law parameters against H, training curves from JSONL logs, and
+ * the quantization model's experiments (per-subtask losses, emergence, scaling, learning
+ * points, fitted against predicted exponents). */
 #ifndef ZIPSCALE_FIGURES_H
 #define ZIPSCALE_FIGURES_H
 
@@ -11,6 +13,7 @@
 #include "zipscale/fit.h"
 #include "zipscale/frontier.h"
 #include "zipscale/plot.h"
+#include "zipscale/quanta_experiment.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -102,6 +105,40 @@ zs_status zs_figure_gzip_ratios(const char *const *names, const double *const *v
                                 const size_t *counts, size_t n, const char *title,
                                 const char *xlabel, zs_plot_dist_style style,
                                 const zs_figure_size *size, zs_plot **out, zs_error *err);
+
+/* ---- the quantization model's experiments [QM] (docs/quanta.md "Figures") ------------------
+ * Each draws one experiment (axis) of a quanta result, losses in bits (nats / ln 2).
+ * Subtask losses: one line per subtask against x (log x, linear loss), coloured by frequency
+ * rank with viridis (rank 1 darkest; the first and last ranks in the legend), and the
+ * threshold threshold_bits as a dashed line. Emergence: a heatmap of each subtask's loss, rank
+ * (1 at the bottom) against the point's number along the axis (1 .. n_points; the x label
+ * gives the first and last x). Scaling: the loss at each point (log-log; a loss of 0 cannot
+ * sit on the log axis and is left out), the fitted L = A x^-alpha as a line over its fit
+ * range (none when alpha is NAN), and the predicted slope alpha_predicted as a dashed line
+ * through the fitted law at the geometric middle of the fit range (without a fit, through
+ * the measured point nearest the middle, over every point). Learning points: each learned
+ * subtask's learning point against its rank (log-log); subtasks never learned are left out,
+ * as the legend says.
+ * Errors: ZS_ERR_RANGE (axis not an axis or not present in r, no subtask loss measured, no
+ * positive loss, no subtask learned, a bad size). */
+zs_status zs_figure_quanta_subtask_losses(const zs_quanta_result *r, zs_quanta_axis axis,
+                                          const zs_figure_size *size, zs_plot **out, zs_error *err);
+/* Errors: as zs_figure_quanta_subtask_losses. */
+zs_status zs_figure_quanta_emergence(const zs_quanta_result *r, zs_quanta_axis axis,
+                                     const zs_figure_size *size, zs_plot **out, zs_error *err);
+/* Errors: as zs_figure_quanta_subtask_losses. */
+zs_status zs_figure_quanta_scaling(const zs_quanta_result *r, zs_quanta_axis axis,
+                                   const zs_figure_size *size, zs_plot **out, zs_error *err);
+/* Errors: as zs_figure_quanta_subtask_losses. */
+zs_status zs_figure_quanta_learning_points(const zs_quanta_result *r, zs_quanta_axis axis,
+                                           const zs_figure_size *size, zs_plot **out,
+                                           zs_error *err);
+/* For each present experiment, the fitted alpha with its interval as an error bar at x = 1
+ * (params), 2 (data) or 3 (steps), just left, and the predicted alpha as a point just right
+ * (`zipscale quanta compare -o`). Errors: ZS_ERR_RANGE (no experiment has a fitted or a
+ * predicted alpha, a bad size). */
+zs_status zs_figure_quanta_compare(const zs_quanta_result *r, const zs_figure_size *size,
+                                   zs_plot **out, zs_error *err);
 
 #ifdef __cplusplus
 }

@@ -76,6 +76,15 @@ zs_status zs_plot_add_heatmap(zs_plot *fig, const char *label, const double *z, 
  * where they were. Errors: ZS_ERR_RANGE (a series not yet added or without a colour). */
 zs_status zs_plot_reuse_style(zs_plot *fig, size_t series, zs_error *err);
 
+/* The next series with a colour takes viridis at t (0 dark purple .. 1 yellow; clamped to
+ * [0, 1]) instead of a palette slot, drawn solid: many curves coloured by an ordered
+ * quantity (a rank, a size). Later series go on from the palette where they were; a
+ * pending zs_plot_reuse_style wins over it. Errors: ZS_ERR_RANGE (t is not finite). */
+zs_status zs_plot_next_colormap(zs_plot *fig, double t, zs_error *err);
+/* The next series with a colour is drawn dashed (its markers hollow), in the colour it
+ * takes otherwise: a reference line (a threshold, a predicted slope). */
+void zs_plot_next_dashed(zs_plot *fig);
+
 /* Points skipped so far because a coordinate was NaN or infinite. */
 size_t zs_plot_skipped_points(const zs_plot *fig);
 

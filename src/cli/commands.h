@@ -40,5 +40,6 @@ extern const zs_command zs_cmd_sweep_retry;
 extern const zs_command zs_cmd_sweep_export;
 extern const zs_command zs_cmd_sweep_analyse;
 extern const zs_command zs_cmd_sweep_preset;
+extern const zs_command zs_cmd_quanta_compare;
 
 #endif

@@ -32,6 +32,7 @@ static const zs_command *const commands[] = {
     &zs_cmd_sweep_export,
     &zs_cmd_sweep_analyse,
     &zs_cmd_sweep_preset,
+    &zs_cmd_quanta_compare,
     &zs_cmd_plot_gzip,
     &zs_cmd_plot_runs,
     &zs_cmd_plot_frontier,

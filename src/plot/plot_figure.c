@@ -20,12 +20,25 @@ zs_status zs_plot_create(zs_plot **fig, double width_pt, double height_pt, zs_er
 }
 
 zs_status zs_plot_reuse_style(zs_plot *fig, size_t series, zs_error *err) {
-    if (series >= fig->n_series || fig->series[series].style_index < 0)
+    if (series >= fig->n_series || !fig->series[series].styled)
         return zs_fail(err, ZS_ERR_RANGE,
                        "plot: series %zu has no colour to reuse (%zu series added so far)", series,
                        fig->n_series);
-    fig->reused_style = fig->series[series].style_index + 1;
+    fig->reused_series = series + 1;
     return ZS_OK;
+}
+
+zs_status zs_plot_next_colormap(zs_plot *fig, double t, zs_error *err) {
+    if (!isfinite(t))
+        return zs_fail(err, ZS_ERR_RANGE,
+                       "plot: colour map position %g; expected a number in [0, 1]", t);
+    fig->next_colormap = 1;
+    fig->next_t = t < 0 ? 0 : t > 1 ? 1 : t;
+    return ZS_OK;
+}
+
+void zs_plot_next_dashed(zs_plot *fig) {
+    fig->next_dashed = 1;
 }
 
 static void series_free(zs_plot_series *s) {
@@ -110,12 +123,30 @@ static zs_plot_series *series_begin(zs_plot *fig, zs_series_kind kind, const cha
     return s;
 }
 
+/* Counts the series in, giving a styled one its colour and dash: a reused series' style, the
+ * colour map's, or the next palette slot; then dashed if asked. */
 static void series_commit(zs_plot *fig, zs_plot_series *s, int styled) {
-    if (styled && fig->reused_style)
-        s->style_index = fig->reused_style - 1;
-    else
-        s->style_index = styled ? fig->n_styled++ : -1;
-    if (styled) fig->reused_style = 0;
+    s->styled = styled;
+    s->style_index = -1;
+    if (styled && fig->reused_series) {
+        const zs_plot_series *from = &fig->series[fig->reused_series - 1];
+        s->style_index = from->style_index;
+        s->colour = from->colour;
+        s->dash = from->dash;
+    } else if (styled && fig->next_colormap) {
+        s->colour = zs_plot_viridis(fig->next_t);
+        s->dash = 0;
+    } else if (styled) {
+        s->style_index = fig->n_styled++;
+        s->colour = zs_plot_palette(s->style_index);
+        s->dash = zs_plot_dash(s->style_index);
+    }
+    if (styled && fig->next_dashed && s->dash == 0) s->dash = 1;
+    if (styled) {
+        fig->reused_series = 0;
+        fig->next_colormap = 0;
+        fig->next_dashed = 0;
+    }
     fig->n_series++;
 }
 

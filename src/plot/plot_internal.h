@@ -8,6 +8,21 @@
 
 #include "zipscale/plot.h"
 
+/* ---- colours and line styles (plot_palette.c) ---- */
+typedef struct {
+    double r, g, b, a; /* a == 0: nothing drawn */
+} zs_rgba;
+
+#define ZS_PLOT_PALETTE_SIZE 8
+#define ZS_PLOT_DASH_STYLES 4
+zs_rgba zs_plot_palette(int style_index);
+int zs_plot_dash(int style_index); /* 0 solid, 1 dashed, 2 dotted, 3 dash-dot */
+/* The dash pattern in units of the line width; returns how many entries (0 = solid). */
+int zs_plot_dash_pattern(int dash, double width_pt, double pattern[4]);
+/* viridis at t in [0, 1] (clamped), interpolated between its control points. */
+zs_rgba zs_plot_viridis(double t);
+zs_rgba zs_plot_rgb(unsigned hex, double alpha);
+
 typedef enum {
     ZS_SERIES_LINE,
     ZS_SERIES_SCATTER,
@@ -20,7 +35,11 @@ typedef enum {
 typedef struct {
     zs_series_kind kind;
     char *label;     /* NULL: not in the legend */
-    int style_index; /* the palette slot: colour style_index % 8, dash style_index / 8 */
+    int style_index; /* the palette slot: colour style_index % 8, dash style_index / 8; -1
+                        for a series without one (unstyled, or coloured by the colour map) */
+    int styled;      /* has a colour: colour and dash below are set */
+    zs_rgba colour;  /* the palette slot's, a reused series', or the colour map's */
+    int dash;        /* 0 solid, 1 dashed, 2 dotted, 3 dash-dot (zs_plot_dash) */
     size_t n;        /* points (line, scatter, band, errorbars) */
     double *x, *y, *lo, *hi;
     /* groups: finite values only, ascending */
@@ -41,25 +60,13 @@ struct zs_plot {
     zs_plot_scale xscale, yscale;
     zs_plot_series *series;
     size_t n_series, cap_series;
-    int n_styled;     /* series that took a palette slot */
-    int reused_style; /* 1 + the slot the next styled series reuses; 0: a new slot */
+    int n_styled;         /* series that took a palette slot */
+    size_t reused_series; /* 1 + the series whose style the next styled series takes; 0: none */
+    int next_colormap;    /* the next styled series takes viridis at next_t */
+    double next_t;
+    int next_dashed; /* the next styled series is drawn dashed */
     size_t skipped_points;
 };
-
-/* ---- colours and line styles (plot_palette.c) ---- */
-typedef struct {
-    double r, g, b, a; /* a == 0: nothing drawn */
-} zs_rgba;
-
-#define ZS_PLOT_PALETTE_SIZE 8
-#define ZS_PLOT_DASH_STYLES 4
-zs_rgba zs_plot_palette(int style_index);
-int zs_plot_dash(int style_index); /* 0 solid, 1 dashed, 2 dotted, 3 dash-dot */
-/* The dash pattern in units of the line width; returns how many entries (0 = solid). */
-int zs_plot_dash_pattern(int dash, double width_pt, double pattern[4]);
-/* viridis at t in [0, 1] (clamped), interpolated between its control points. */
-zs_rgba zs_plot_viridis(double t);
-zs_rgba zs_plot_rgb(unsigned hex, double alpha);
 
 /* ---- the display list (plot_display.c) ---- */
 typedef enum { ZS_PRIM_PATH, ZS_PRIM_RECT, ZS_PRIM_CIRCLE, ZS_PRIM_TEXT } zs_prim_kind;

@@ -59,8 +59,8 @@ size_t zs_legend_points_inside(const zs_point_set *p, const double box[4]) {
 
 /* The entry's sample: a line, a marker, a filled patch or a bar with its marker. */
 static zs_status swatch(const zs_plot_series *s, double x, double y, zs_display *d, zs_error *err) {
-    zs_rgba colour = zs_plot_palette(s->style_index), none = {0, 0, 0, 0};
-    int dash = zs_plot_dash(s->style_index);
+    zs_rgba colour = s->colour, none = {0, 0, 0, 0};
+    int dash = s->dash;
     double mid = x + SWATCH_PT / 2;
     zs_prim dot = {.kind = ZS_PRIM_CIRCLE,
                    .cls = "legend-swatch",

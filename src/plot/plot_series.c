@@ -69,9 +69,9 @@ static zs_status draw_line(const zs_plot_series *s, const zs_plot_frame *f, zs_d
     }
     zs_prim p = {.kind = ZS_PRIM_PATH,
                  .cls = "line",
-                 .stroke = zs_plot_palette(s->style_index),
+                 .stroke = s->colour,
                  .width_pt = LINE_WIDTH_PT,
-                 .dash = zs_plot_dash(s->style_index),
+                 .dash = s->dash,
                  .xy = xy,
                  .n = s->n};
     if (!st) st = zs_display_add(d, &p, err);
@@ -81,8 +81,8 @@ static zs_status draw_line(const zs_plot_series *s, const zs_plot_frame *f, zs_d
 
 /* A filled circle, or a hollow one for series past the first 8 (where lines dash). */
 static zs_status marker(const zs_plot_series *s, double x, double y, zs_display *d, zs_error *err) {
-    zs_rgba colour = zs_plot_palette(s->style_index), none = {0, 0, 0, 0};
-    int hollow = zs_plot_dash(s->style_index) != 0;
+    zs_rgba colour = s->colour, none = {0, 0, 0, 0};
+    int hollow = s->dash != 0;
     zs_prim p = {.kind = ZS_PRIM_CIRCLE,
                  .cls = "point",
                  .stroke = hollow ? colour : none,
@@ -116,7 +116,7 @@ static zs_status draw_band(const zs_plot_series *s, const zs_plot_frame *f, zs_d
     double *xy = zs_alloc(4 * s->n * sizeof *xy, "plot band", err);
     if (!xy) return ZS_ERR_NOMEM;
     zs_status st = ZS_OK;
-    zs_rgba fill = zs_plot_palette(s->style_index);
+    zs_rgba fill = s->colour;
     fill.a = BAND_ALPHA;
     for (size_t i = 0; !st && i < s->n;) {
         if (!band_ok(s, i)) {
@@ -148,7 +148,7 @@ static zs_status draw_band(const zs_plot_series *s, const zs_plot_frame *f, zs_d
 
 static zs_status draw_errorbars(const zs_plot_series *s, const zs_plot_frame *f, zs_display *d,
                                 zs_point_set *points, zs_error *err) {
-    zs_rgba colour = zs_plot_palette(s->style_index);
+    zs_rgba colour = s->colour;
     zs_status st = ZS_OK;
     for (size_t i = 0; !st && i < s->n; i++) {
         if (!band_ok(s, i) || !isfinite(s->y[i])) continue;

@@ -1,6 +1,6 @@
 /* The report's inputs: each one's kind told by its content, loaded with the reader of
  * its module (runs, law.json, regression.json, gzip and predict results, training logs,
- * sweep summaries in report_sweep.c), token files measured. */
+ * quanta.json, sweep summaries in report_sweep.c), token files measured. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -11,7 +11,7 @@
 #include "zipscale/measure.h"
 
 static const char *const kind_names[ZS_REPORT_NKINDS] = {
-    "tokens", "gzip", "runs", "law", "regression", "predict", "trainlog", "sweep"};
+    "tokens", "gzip", "runs", "law", "regression", "predict", "trainlog", "sweep", "quanta"};
 
 const char *zs_report_kind_name(zs_report_kind kind) {
     return kind < ZS_REPORT_NKINDS ? kind_names[kind] : "unknown";
@@ -19,8 +19,8 @@ const char *zs_report_kind_name(zs_report_kind kind) {
 
 #define ACCEPTED                                                                                   \
     "expected a token file (.npy, .bin), a runs table (.csv), a training log (.jsonl), or "        \
-    "a JSON result: law.json, regression.json, a sweep's summary.json, or a gzip or predict "      \
-    "results file (\"command\": \"gzip\" or \"predict\")"
+    "a JSON result: law.json, regression.json, a sweep's summary.json, quanta.json, or a gzip "    \
+    "or predict results file (\"command\": \"gzip\" or \"predict\")"
 
 static const char *extension(const char *path) {
     const char *slash = strrchr(path, '/');
@@ -41,14 +41,17 @@ static zs_status detect_json(const char *path, zs_report_kind *kind, json_t **do
         *kind = ZS_REPORT_REGRESSION;
     else if (format && strcmp(format, "zipscale-sweep-summary") == 0)
         *kind = ZS_REPORT_SWEEP;
+    else if (format && strcmp(format, "zipscale-quanta") == 0)
+        *kind = ZS_REPORT_QUANTA;
     else if (command && strcmp(command, "gzip") == 0)
         *kind = ZS_REPORT_GZIP;
     else if (command && strcmp(command, "predict") == 0)
         *kind = ZS_REPORT_PREDICT;
     else
         s = zs_fail(err, ZS_ERR_FORMAT,
-                    "%s: unknown JSON input (\"format\" zipscale-law, zipscale-regression or "
-                    "zipscale-sweep-summary, or \"command\" gzip or predict, expected); " ACCEPTED,
+                    "%s: unknown JSON input (\"format\" zipscale-law, zipscale-regression, "
+                    "zipscale-sweep-summary or zipscale-quanta, or \"command\" gzip or predict, "
+                    "expected); " ACCEPTED,
                     path);
     if (!s && doc_out)
         *doc_out = doc;
@@ -172,6 +175,9 @@ static zs_status load_one(zs_report_data *data, zs_report_input *in, const zs_re
         case ZS_REPORT_SWEEP:
             s = zs_report_sweep_read(&in->sweep, in->path, doc, err);
             break;
+        case ZS_REPORT_QUANTA:
+            s = zs_quanta_result_read(&in->quanta, in->path, err);
+            break;
         default:
             s = zs_fail(err, ZS_ERR_INTERNAL, "%s: bad input kind", in->path);
         }
@@ -224,6 +230,9 @@ void zs_report_data_free(zs_report_data *data) {
             break;
         case ZS_REPORT_SWEEP:
             zs_report_sweep_free(&in->sweep);
+            break;
+        case ZS_REPORT_QUANTA:
+            zs_quanta_result_free(&in->quanta);
             break;
         default:
             break;

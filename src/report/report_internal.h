@@ -1,6 +1,7 @@
 /* The report module's shared internals: the loaded inputs (report_inputs.c; sweep
  * summaries in report_sweep.c), the HTML writer helpers (report_html.c), the sections
- * (report_sections.c, report_sweep_html.c) and the provenance (report_provenance.c). */
+ * (report_sections.c, report_sweep_html.c, report_quanta.c) and the provenance
+ * (report_provenance.c). */
 #ifndef ZS_REPORT_INTERNAL_H
 #define ZS_REPORT_INTERNAL_H
 
@@ -11,6 +12,7 @@
 #include "zipscale/fit.h"
 #include "zipscale/frontier.h"
 #include "zipscale/plot.h"
+#include "zipscale/quanta_experiment.h"
 #include "zipscale/report.h"
 #include "report/report_sweep.h"
 
@@ -30,12 +32,13 @@ typedef struct {
     zs_report_kind kind;
     char sha256[65];
     uint64_t bytes;
-    zs_runs runs;           /* ZS_REPORT_RUNS */
-    zs_lawfile law;         /* ZS_REPORT_LAW */
-    zs_regressfile reg;     /* ZS_REPORT_REGRESSION */
-    zs_trainlog log;        /* ZS_REPORT_TRAINLOG */
-    zs_predictfile predict; /* ZS_REPORT_PREDICT */
-    zs_report_sweep sweep;  /* ZS_REPORT_SWEEP */
+    zs_runs runs;            /* ZS_REPORT_RUNS */
+    zs_lawfile law;          /* ZS_REPORT_LAW */
+    zs_regressfile reg;      /* ZS_REPORT_REGRESSION */
+    zs_trainlog log;         /* ZS_REPORT_TRAINLOG */
+    zs_predictfile predict;  /* ZS_REPORT_PREDICT */
+    zs_report_sweep sweep;   /* ZS_REPORT_SWEEP */
+    zs_quanta_result quanta; /* ZS_REPORT_QUANTA */
 } zs_report_input;
 
 typedef struct {
@@ -66,6 +69,8 @@ void zs_html_table_tail(FILE *out);
 
 /* The Sweep section (report_sweep_html.c): every sweep summary given. */
 void zs_report_sweep_section(FILE *out, const zs_report_data *data);
+/* The Quanta section (report_quanta.c): every quanta.json given. */
+zs_status zs_report_quanta_section(FILE *out, const zs_report_data *data, zs_error *err);
 zs_status zs_report_sections(FILE *out, const zs_report_data *data, zs_error *err);
 zs_status zs_report_provenance(FILE *out, const zs_report_data *data, const zs_report_opts *opts,
                                zs_error *err);

@@ -11,7 +11,7 @@
 #define TASK_QUICK "parity: {tasks: 20, bits: 16, k: 3, zipf_exponent: 1.4, seed: 0}"
 #define TASK_PAPER "parity: {tasks: 500, bits: 100, k: 3, zipf_exponent: 1.4, seed: 0}"
 #define ADAM(lr)                                                                                   \
-    "  schedule: constant\n  lr: " lr "\n  warmup_fraction: 0\n  weight_decay: 0\n"              \
+    "  schedule: constant\n  lr: " lr "\n  warmup_fraction: 0\n  weight_decay: 0\n"                \
     "  grad_clip: 0\n"
 
 // clang-format off
