@@ -417,7 +417,7 @@ Test(quanta_exponents, errors_name_the_field) {
 enum { SLOPE_POINTS = 61 };
 
 /* The OLS slope of log(L - a) on log x over SLOPE_POINTS log-spaced x in [1e3, 1e6]. */
-static double curve_slope(const zs_quanta_model *m, zs_quanta_scale scale,
+static double curve_slope(const zs_quanta_model *m, zs_quanta_axis scale,
                           const zs_quanta_sim_opts *o) {
     double x[SLOPE_POINTS], loss[SLOPE_POINTS], lx[SLOPE_POINTS], ly[SLOPE_POINTS];
     for (int i = 0; i < SLOPE_POINTS; i++) x[i] = pow(10, 3 + 3.0 * i / (SLOPE_POINTS - 1));
@@ -440,17 +440,17 @@ Test(quanta_simulate, slopes_are_the_predicted_exponents) {
     zs_quanta_exponents x;
     zs_error err;
     cr_assert_eq(zs_quanta_exponents_predict(1.4, 1, &x, &err), ZS_OK);
-    double n = curve_slope(&m, ZS_QUANTA_PARAMS, &o);
+    double n = curve_slope(&m, ZS_QUANTA_AXIS_PARAMS, &o);
     cr_assert_leq(fabs(n + x.alpha_n), 0.01, "params: slope %.5f, expected -%g", n, x.alpha_n);
-    double d = curve_slope(&m, ZS_QUANTA_DATA, &o);
+    double d = curve_slope(&m, ZS_QUANTA_AXIS_DATA, &o);
     cr_assert_leq(fabs(d + x.alpha_d), 0.01, "data: slope %.5f, expected -%g", d, x.alpha_d);
     o.batch = 20;
-    double s = curve_slope(&m, ZS_QUANTA_STEPS, &o);
+    double s = curve_slope(&m, ZS_QUANTA_AXIS_STEPS, &o);
     cr_assert_leq(fabs(s + x.alpha_d), 0.01, "steps: slope %.5f, expected -%g", s, x.alpha_d);
     /* gamma = 0.81, as the paper measured: alpha_S = alpha / (gamma (alpha + 1)) */
     o.gamma = 0.81;
     cr_assert_eq(zs_quanta_exponents_predict(1.4, 0.81, &x, &err), ZS_OK);
-    s = curve_slope(&m, ZS_QUANTA_STEPS, &o);
+    s = curve_slope(&m, ZS_QUANTA_AXIS_STEPS, &o);
     cr_assert_leq(fabs(s + x.alpha_s), 0.01, "steps, gamma 0.81: slope %.5f, expected -%g", s,
                   x.alpha_s);
     /* another exponent, and params_per_quantum / tau only shift the curves */
@@ -458,10 +458,10 @@ Test(quanta_simulate, slopes_are_the_predicted_exponents) {
     o = (zs_quanta_sim_opts){
         .params_per_quantum = 0.5, .examples_to_learn = 0.2, .batch = 1, .gamma = 1};
     cr_assert_eq(zs_quanta_exponents_predict(2.2, 1, &x, &err), ZS_OK);
-    n = curve_slope(&m, ZS_QUANTA_PARAMS, &o);
+    n = curve_slope(&m, ZS_QUANTA_AXIS_PARAMS, &o);
     cr_assert_leq(fabs(n + x.alpha_n), 0.01, "E 2.2 params: slope %.5f, expected -%g", n,
                   x.alpha_n);
-    d = curve_slope(&m, ZS_QUANTA_DATA, &o);
+    d = curve_slope(&m, ZS_QUANTA_AXIS_DATA, &o);
     cr_assert_leq(fabs(d + x.alpha_d), 0.01, "E 2.2 data: slope %.5f, expected -%g", d, x.alpha_d);
 }
 
@@ -480,22 +480,22 @@ Test(quanta_simulate, counts_match_their_definitions) {
     }
     zs_error err;
     double z = zs_hurwitz_zeta(1.4, 1);
-    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_PARAMS, &o, x, NX, loss, n, &err), ZS_OK);
+    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_AXIS_PARAMS, &o, x, NX, loss, n, &err), ZS_OK);
     for (int i = 0; i < NX; i++) {
         cr_assert_eq(n[i], (uint64_t)floor(x[i] / 3), "N %g", x[i]);
         double want;
         cr_assert_eq(zs_quanta_loss_after(&m, n[i], &want, &err), ZS_OK);
         cr_assert_eq(loss[i], want);
     }
-    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_DATA, &o, x, NX, loss, n, &err), ZS_OK);
+    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_AXIS_DATA, &o, x, NX, loss, n, &err), ZS_OK);
     for (int i = 0; i < NX; i++) {
         uint64_t count = 0;
         for (uint64_t k = 1; k < 10000000 && x[i] * (pow((double)k, -1.4) / z) >= 2.5; k++) count++;
         cr_assert_eq(n[i], count, "D %g: %llu learned, expected %llu", x[i],
                      (unsigned long long)n[i], (unsigned long long)count);
     }
-    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_DATA, &o, xb, NX, loss_b, nb, &err), ZS_OK);
-    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_STEPS, &o, x, NX, loss, n, &err), ZS_OK);
+    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_AXIS_DATA, &o, xb, NX, loss_b, nb, &err), ZS_OK);
+    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_AXIS_STEPS, &o, x, NX, loss, n, &err), ZS_OK);
     for (int i = 0; i < NX; i++) {
         cr_assert_eq(n[i], nb[i], "S %g at batch 7 against D %g", x[i], xb[i]);
         cr_assert_eq(loss[i], loss_b[i]);
@@ -503,12 +503,12 @@ Test(quanta_simulate, counts_match_their_definitions) {
     /* a finite Q caps the count; x = 0 learns nothing */
     m = model_of(1.4, 50, 0, log(2));
     const double big[2] = {0, 1e12};
-    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_PARAMS, &o, big, 2, loss, n, &err), ZS_OK);
+    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_AXIS_PARAMS, &o, big, 2, loss, n, &err), ZS_OK);
     cr_assert_eq(n[0], 0);
     cr_assert_eq(loss[0], log(2));
     cr_assert_eq(n[1], 50);
     cr_assert_eq(loss[1], 0);
-    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_DATA, &o, big, 2, loss, n, &err), ZS_OK);
+    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_AXIS_DATA, &o, big, 2, loss, n, &err), ZS_OK);
     cr_assert_eq(n[0], 0);
     cr_assert_eq(n[1], 50);
 }
@@ -535,7 +535,8 @@ Test(quanta_simulate, probability_vector_matches_the_zipf_model) {
     zs_quanta_sim_opts o;
     zs_quanta_sim_opts_init(&o);
     o.batch = 4;
-    const zs_quanta_scale scales[] = {ZS_QUANTA_PARAMS, ZS_QUANTA_DATA, ZS_QUANTA_STEPS};
+    const zs_quanta_axis scales[] = {ZS_QUANTA_AXIS_PARAMS, ZS_QUANTA_AXIS_DATA,
+                                     ZS_QUANTA_AXIS_STEPS};
     for (int s = 0; s < 3; s++) {
         double lm[NX], lp[NX];
         uint64_t nm[NX], np[NX];
@@ -543,10 +544,10 @@ Test(quanta_simulate, probability_vector_matches_the_zipf_model) {
         cr_assert_eq(zs_quanta_simulate_probs(p, Q, 0.1, 0.9, scales[s], &o, x, NX, lp, np, &err),
                      ZS_OK, "%s", err.msg);
         for (int i = 0; i < NX; i++) {
-            cr_assert_eq(nm[i], np[i], "%s x %g", zs_quanta_scale_name(scales[s]), x[i]);
+            cr_assert_eq(nm[i], np[i], "%s x %g", zs_quanta_axis_name(scales[s]), x[i]);
             if (nm[i] < Q)
                 cr_assert_leq(rel_err(lp[i] - 0.1, lm[i] - 0.1), 1e-13, "%s x %g: %.17g vs %.17g",
-                              zs_quanta_scale_name(scales[s]), x[i], lp[i], lm[i]);
+                              zs_quanta_axis_name(scales[s]), x[i], lp[i], lm[i]);
             else
                 cr_assert_eq(lp[i], lm[i]);
         }
@@ -571,7 +572,7 @@ static void expect_model_error(zs_quanta_model m, const char *field, const char 
     double x = 10, loss;
     zs_quanta_sim_opts o;
     zs_quanta_sim_opts_init(&o);
-    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_DATA, &o, &x, 1, &loss, NULL, &err),
+    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_AXIS_DATA, &o, &x, 1, &loss, NULL, &err),
                  ZS_ERR_USAGE);
     cr_assert_str_eq(err.field, field);
 }
@@ -620,11 +621,11 @@ static void expect_opts_error(zs_quanta_sim_opts o, const char *field) {
     cr_assert_eq(zs_quanta_sim_opts_check(&o, &err), ZS_ERR_USAGE, "%s accepted", field);
     cr_assert_str_eq(err.field, field);
     cr_assert(strstr(err.msg, field), "%s", err.msg);
-    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_STEPS, &o, &x, 1, &loss, NULL, &err),
+    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_AXIS_STEPS, &o, &x, 1, &loss, NULL, &err),
                  ZS_ERR_USAGE);
     cr_assert_str_eq(err.field, field);
     cr_assert_eq(
-        zs_quanta_simulate_probs(&w, 1, 0, 1, ZS_QUANTA_STEPS, &o, &x, 1, &loss, NULL, &err),
+        zs_quanta_simulate_probs(&w, 1, 0, 1, ZS_QUANTA_AXIS_STEPS, &o, &x, 1, &loss, NULL, &err),
         ZS_ERR_USAGE);
     cr_assert_str_eq(err.field, field);
     cr_assert_eq(loss, -1, "untouched on failure");
@@ -655,36 +656,36 @@ Test(quanta_errors, simulation_options_and_inputs) {
     zs_quanta_model m = model_of(1.4, 0, 0, 1);
     zs_error err;
     double x[3] = {1, -2, 3}, loss[3];
-    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_DATA, &base, x, 3, loss, NULL, &err),
+    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_AXIS_DATA, &base, x, 3, loss, NULL, &err),
                  ZS_ERR_RANGE);
     cr_assert_str_eq(err.field, "x");
     cr_assert(strstr(err.msg, "x[1] = -2: expected a finite number >= 0"), "%s", err.msg);
     x[1] = NAN;
-    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_PARAMS, &base, x, 3, loss, NULL, &err),
+    cr_assert_eq(zs_quanta_simulate(&m, ZS_QUANTA_AXIS_PARAMS, &base, x, 3, loss, NULL, &err),
                  ZS_ERR_RANGE);
-    cr_assert_eq(zs_quanta_simulate(&m, (zs_quanta_scale)7, &base, x, 0, loss, NULL, &err),
+    cr_assert_eq(zs_quanta_simulate(&m, (zs_quanta_axis)7, &base, x, 0, loss, NULL, &err),
                  ZS_ERR_USAGE);
     cr_assert_str_eq(err.field, "scale");
 
     double w[3] = {0.5, -0.1, 0.6}, one = 1;
     cr_assert_eq(
-        zs_quanta_simulate_probs(w, 3, 0, 1, ZS_QUANTA_DATA, &base, &one, 1, loss, NULL, &err),
+        zs_quanta_simulate_probs(w, 3, 0, 1, ZS_QUANTA_AXIS_DATA, &base, &one, 1, loss, NULL, &err),
         ZS_ERR_RANGE);
     cr_assert_str_eq(err.field, "probs");
     cr_assert(strstr(err.msg, "probs[1] = -0.1: expected a finite weight >= 0"), "%s", err.msg);
     w[1] = 0;
     w[0] = w[2] = 0;
     cr_assert_eq(
-        zs_quanta_simulate_probs(w, 3, 0, 1, ZS_QUANTA_DATA, &base, &one, 1, loss, NULL, &err),
+        zs_quanta_simulate_probs(w, 3, 0, 1, ZS_QUANTA_AXIS_DATA, &base, &one, 1, loss, NULL, &err),
         ZS_ERR_RANGE);
     cr_assert(strstr(err.msg, "expected a finite positive sum"), "%s", err.msg);
     cr_assert_eq(
-        zs_quanta_simulate_probs(w, 0, 0, 1, ZS_QUANTA_DATA, &base, &one, 1, loss, NULL, &err),
+        zs_quanta_simulate_probs(w, 0, 0, 1, ZS_QUANTA_AXIS_DATA, &base, &one, 1, loss, NULL, &err),
         ZS_ERR_RANGE);
     cr_assert_str_eq(err.field, "n_quanta");
     w[0] = 1;
     cr_assert_eq(
-        zs_quanta_simulate_probs(w, 3, 2, 1, ZS_QUANTA_DATA, &base, &one, 1, loss, NULL, &err),
+        zs_quanta_simulate_probs(w, 3, 2, 1, ZS_QUANTA_AXIS_DATA, &base, &one, 1, loss, NULL, &err),
         ZS_ERR_USAGE);
     cr_assert_str_eq(err.field, "loss_learned_nats,loss_unlearned_nats");
 }

@@ -21,10 +21,12 @@ extern "C" {
  * "not measured". */
 typedef struct {
     size_t n_subtasks, n_points;
-    double *x;         /* n_points, finite and strictly increasing */
-    double *loss_nats; /* n_subtasks * n_points; finite and >= 0, or NAN */
-    char x_name[32];   /* what x is: "step" (a training log), or the caller's name */
-    char sha256[65];   /* of the log's bytes (zs_quanta_curves_read_log); "" otherwise */
+    double *x;              /* n_points, finite and strictly increasing */
+    double *loss_nats;      /* n_subtasks * n_points; finite and >= 0, or NAN */
+    double *test_loss_nats; /* n_points: the whole test set's loss at each point (a log's
+                               "val_loss"); NAN when not known */
+    char x_name[32];        /* what x is: "step" (a training log), or the caller's name */
+    char sha256[65];        /* of the log's bytes (zs_quanta_curves_read_log); "" otherwise */
 } zs_quanta_curves;
 
 /* Allocates an n_subtasks x n_points matrix: x all 0, every loss NAN, x_name "x".

@@ -7,6 +7,7 @@
 #define ZIPSCALE_QUANTA_THEORY_H
 
 #include "zipscale/core.h"
+#include "zipscale/quanta_experiment.h" /* zs_quanta_axis: the scale a curve is against */
 
 #ifdef __cplusplus
 extern "C" {
@@ -88,8 +89,6 @@ zs_status zs_quanta_exponents_predict(double zipf_exponent, double gamma, zs_qua
  *           steps, i.e. the DATA curve at D = batch * S^(1/gamma) (single epoch; gamma = 1:
  *           S batch p_k >= tau).
  * The options only move the curves along x, except gamma, which bends the STEPS one. */
-typedef enum { ZS_QUANTA_PARAMS, ZS_QUANTA_DATA, ZS_QUANTA_STEPS } zs_quanta_scale;
-
 typedef struct {
     double params_per_quantum; /* PARAMS: capacity one quantum takes; finite, > 0 */
     double examples_to_learn;  /* DATA, STEPS: tau, examples of a quantum before it is
@@ -102,14 +101,13 @@ typedef struct {
 void zs_quanta_sim_opts_init(zs_quanta_sim_opts *opts);
 /* Errors: ZS_ERR_USAGE (a field out of range: err->field names it). */
 zs_status zs_quanta_sim_opts_check(const zs_quanta_sim_opts *opts, zs_error *err);
-const char *zs_quanta_scale_name(zs_quanta_scale scale); /* "params", "data", "steps" */
 
 /* loss_nats[i] = L at x[i] (N, D or S by scale) for the Zipf model; n_learned[i] (may be
  * NULL) the number of quanta learned there (UINT64_MAX stands for "more than 2^64").
  * x: n_x finite values >= 0.
  * Errors: ZS_ERR_USAGE (the model or opts fail their checks, an unknown scale),
  * ZS_ERR_RANGE (an x[i] negative or not finite). Outputs are untouched on failure. */
-zs_status zs_quanta_simulate(const zs_quanta_model *model, zs_quanta_scale scale,
+zs_status zs_quanta_simulate(const zs_quanta_model *model, zs_quanta_axis scale,
                              const zs_quanta_sim_opts *opts, const double *x, size_t n_x,
                              double *loss_nats, uint64_t *n_learned, zs_error *err);
 /* The same for an arbitrary distribution of quanta: probs[0..n_quanta) are weights (finite,
@@ -119,7 +117,7 @@ zs_status zs_quanta_simulate(const zs_quanta_model *model, zs_quanta_scale scale
  * weight negative or not finite, a zero sum, an x[i] negative or not finite). Outputs are
  * untouched on failure. */
 zs_status zs_quanta_simulate_probs(const double *probs, uint64_t n_quanta, double loss_learned_nats,
-                                   double loss_unlearned_nats, zs_quanta_scale scale,
+                                   double loss_unlearned_nats, zs_quanta_axis scale,
                                    const zs_quanta_sim_opts *opts, const double *x, size_t n_x,
                                    double *loss_nats, uint64_t *n_learned, zs_error *err);
 

@@ -15,6 +15,7 @@
 #include "zipscale/nn.h"
 #include "zipscale/parity.h"
 #include "zipscale/pcfg.h"
+#include "zipscale/quanta.h"
 #include "zipscale/quanta_experiment.h"
 #include "zipscale/train.h"
 
@@ -320,6 +321,30 @@ void zs_sweep_quanta_opts_init(zs_sweep_quanta_opts *opts);
  * their results. */
 zs_status zs_sweep_quanta_run(const char *dir, const zs_sweep_quanta_opts *opts,
                               zs_sweep_counts *counts, zs_error *err);
+
+typedef struct {
+    zs_quanta_emergence_opts emergence; /* threshold, bootstrap, level, seed
+                                           (zs_quanta_emergence_opts_init's) */
+    const char *report_date;            /* the report's date line; NULL = now */
+    int threads;                        /* for the report's figures (default 1) */
+} zs_sweep_quanta_analyse_opts;
+
+void zs_sweep_quanta_analyse_opts_init(zs_sweep_quanta_analyse_opts *opts);
+
+/* Analyses every experiment DIR holds (DIR/params, DIR/data, DIR/steps with a sweep.db):
+ * its completed, current runs as points (params: each run's final evaluation at x = its
+ * parameter count; data: each run's evaluation of least test loss at x = its training-set
+ * size; seeds at one scale averaged; steps: every evaluation of the first seed's run),
+ * learning points and the rank correlation with frequency (zs_quanta_emergence_analyse),
+ * the pure power law over the points where subtasks are being learned, and the theory's
+ * exponent; writes DIR/quanta.json and DIR/report.html, and fills *out (may be NULL).
+ * Errors: ZS_ERR_USAGE (no experiment in DIR, one without completed runs, a sweep whose
+ * data is not sparse parity or whose task differs from another's, a data experiment
+ * without training-set sizes; options out of range), ZS_ERR_IO, ZS_ERR_FORMAT (a ledger or
+ * training log that cannot be read), and those of zs_quanta_result_write and
+ * zs_report_write. On failure *out is zeroed; nothing is written but what was complete. */
+zs_status zs_sweep_quanta_analyse(const char *dir, const zs_sweep_quanta_analyse_opts *opts,
+                                  zs_quanta_result *out, zs_error *err);
 
 #ifdef __cplusplus
 }

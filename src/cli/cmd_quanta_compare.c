@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cli/commands.h"
+#include "cli/quanta_out.h"
 #include "core/json.h"
 #include "zipscale/figures.h"
 #include "zipscale/quanta_experiment.h"
@@ -49,46 +50,6 @@ static const zs_cli_spec quanta_compare_spec = {
     1,
     .defaults = quanta_compare_defaults,
 };
-
-/* "%.4f" of v, or "-" for NAN. */
-static void num(char *buf, size_t size, double v) {
-    if (isnan(v))
-        snprintf(buf, size, "-");
-    else
-        snprintf(buf, size, "%.4f", v);
-}
-
-/* "v [lo, hi]", "v" when the interval is not known, "-" when v is not. */
-static void with_ci(char *buf, size_t size, double v, double lo, double hi) {
-    char a[32], b[32], c[32];
-    num(a, sizeof a, v);
-    num(b, sizeof b, lo);
-    num(c, sizeof c, hi);
-    if (isnan(v) || (isnan(lo) && isnan(hi)))
-        snprintf(buf, size, "%s", a);
-    else
-        snprintf(buf, size, "%s [%s, %s]", a, b, c);
-}
-
-static void print_table(const char *path, const zs_quanta_result *r) {
-    printf("# %s: %llu subtasks, %llu bits, k %llu, Zipf exponent %g; threshold %g bits; "
-           "%g%% intervals\n",
-           path, (unsigned long long)r->n_tasks, (unsigned long long)r->n_bits,
-           (unsigned long long)r->k, r->zipf_exponent, r->threshold_bits, 100 * r->level);
-    printf("%-7s %6s  %-28s %10s  %-28s %9s\n", "axis", "points", "fitted alpha [lo, hi]",
-           "predicted", "rho [lo, hi]", "learned");
-    for (int k = 0; k < ZS_QUANTA_N_AXES; k++) {
-        const zs_quanta_axis_result *a = &r->axes[k];
-        if (!a->present) continue;
-        char alpha[128], pred[32], rho[128], learned[48];
-        with_ci(alpha, sizeof alpha, a->alpha, a->alpha_lo, a->alpha_hi);
-        num(pred, sizeof pred, a->alpha_predicted);
-        with_ci(rho, sizeof rho, a->rho, a->rho_lo, a->rho_hi);
-        snprintf(learned, sizeof learned, "%zu/%zu", a->n_learned, a->n_subtasks);
-        printf("%-7s %6zu  %-28s %10s  %-28s %9s\n", zs_quanta_axis_name((zs_quanta_axis)k),
-               a->n_points, alpha, pred, rho, learned);
-    }
-}
 
 static json_t *axis_json(int k, const zs_quanta_axis_result *a) {
     return json_pack("{s:s, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I}", "axis",
@@ -134,7 +95,7 @@ static zs_status compare(const char *arg, zs_error *err) {
     if (!s && args.json)
         s = zs_cli_emit_json(result_json(path, sha256, &r), NULL, err);
     else if (!s)
-        print_table(path, &r);
+        zs_cli_quanta_table(path, &r, stdout);
     zs_quanta_result_free(&r);
     return s;
 }

@@ -40,6 +40,9 @@ extern const zs_command zs_cmd_sweep_retry;
 extern const zs_command zs_cmd_sweep_export;
 extern const zs_command zs_cmd_sweep_analyse;
 extern const zs_command zs_cmd_sweep_preset;
+extern const zs_command zs_cmd_quanta_parity;
+extern const zs_command zs_cmd_quanta_preset;
+extern const zs_command zs_cmd_quanta_analyse;
 extern const zs_command zs_cmd_quanta_compare;
 
 #endif

@@ -20,11 +20,13 @@ zs_status zs_quanta_curves_init(zs_quanta_curves *c, size_t n_subtasks, size_t n
                        n_points);
     c->x = zs_calloc(n_points, sizeof *c->x, "quanta curves x", err);
     c->loss_nats = zs_alloc(n_subtasks * n_points * sizeof *c->loss_nats, "quanta curves", err);
-    if (!c->x || !c->loss_nats) {
+    c->test_loss_nats = zs_alloc(n_points * sizeof *c->test_loss_nats, "quanta test losses", err);
+    if (!c->x || !c->loss_nats || !c->test_loss_nats) {
         zs_quanta_curves_free(c);
         return ZS_ERR_NOMEM;
     }
     for (size_t k = 0; k < n_subtasks * n_points; k++) c->loss_nats[k] = NAN;
+    for (size_t i = 0; i < n_points; i++) c->test_loss_nats[i] = NAN;
     c->n_subtasks = n_subtasks;
     c->n_points = n_points;
     snprintf(c->x_name, sizeof c->x_name, "x");
@@ -35,6 +37,7 @@ void zs_quanta_curves_free(zs_quanta_curves *c) {
     if (!c) return;
     free(c->x);
     free(c->loss_nats);
+    free(c->test_loss_nats);
     *c = (zs_quanta_curves){0};
 }
 

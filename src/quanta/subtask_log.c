@@ -1,5 +1,6 @@
 /* The per-subtask curves of one parity run, read from its training log (log.jsonl): each
- * evaluation line's "step" and "subtask_loss" become one point of zs_quanta_curves. A bad
+ * evaluation line's "step", "subtask_loss" and "val_loss" become one point of
+ * zs_quanta_curves. A bad
  * line fails with "PATH:LINE: ..." naming what was wrong. */
 #include <math.h>
 #include <stdio.h>
@@ -12,13 +13,14 @@
 /* The evaluations read so far, one row of n_subtasks losses each (point-major). */
 typedef struct {
     size_t n_points, cap, n_subtasks;
-    size_t first_line; /* the first evaluation's line, which set n_subtasks */
-    double *x, *rows;
+    size_t first_line;       /* the first evaluation's line, which set n_subtasks */
+    double *x, *rows, *test; /* test: each evaluation's "val_loss", NAN when absent */
 } log_points;
 
 static void points_free(log_points *p) {
     free(p->x);
     free(p->rows);
+    free(p->test);
 }
 
 static zs_status grow(log_points *p, const char *path, zs_error *err) {
@@ -26,7 +28,9 @@ static zs_status grow(log_points *p, const char *path, zs_error *err) {
     size_t cap = p->cap ? 2 * p->cap : 64;
     double *x = realloc(p->x, cap * sizeof *x);
     if (x) p->x = x;
-    double *rows = x ? realloc(p->rows, cap * p->n_subtasks * sizeof *rows) : NULL;
+    double *test = x ? realloc(p->test, cap * sizeof *test) : NULL;
+    if (test) p->test = test;
+    double *rows = test ? realloc(p->rows, cap * p->n_subtasks * sizeof *rows) : NULL;
     if (!rows) return zs_fail(err, ZS_ERR_NOMEM, "out of memory reading %s", path);
     p->rows = rows;
     p->cap = cap;
@@ -38,7 +42,11 @@ static zs_status evaluation(log_points *p, json_t *obj, const char *path, const 
                             size_t line, zs_error *err) {
     zs_json_reader rd = {.path = where, .err = err};
     uint64_t step;
+    double test = NAN;
     zs_status s = zs_json_get_uint(&rd, obj, NULL, "step", ZS_JSON_REQUIRED, &step);
+    if (!s) s = zs_json_get_number(&rd, obj, NULL, "val_loss", ZS_JSON_OPTIONAL, &test);
+    if (!s && !isnan(test) && !(test >= 0))
+        s = zs_json_fail(&rd, NULL, "val_loss", "a loss >= 0 (nats)");
     if (s) return s;
     json_t *losses = json_object_get(obj, "subtask_loss");
     if (!json_is_array(losses) || json_array_size(losses) == 0)
@@ -70,6 +78,7 @@ static zs_status evaluation(log_points *p, json_t *obj, const char *path, const 
         }
         row[t] = l;
     }
+    p->test[p->n_points] = test;
     p->x[p->n_points++] = (double)step;
     return ZS_OK;
 }
@@ -122,6 +131,7 @@ zs_status zs_quanta_curves_read_log(zs_quanta_curves *c, const char *path, zs_er
     if (!s) s = zs_quanta_curves_init(c, p.n_subtasks, p.n_points, err);
     if (!s) {
         memcpy(c->x, p.x, p.n_points * sizeof *c->x);
+        memcpy(c->test_loss_nats, p.test, p.n_points * sizeof *c->test_loss_nats);
         for (size_t i = 0; i < p.n_points; i++)
             for (size_t t = 0; t < p.n_subtasks; t++)
                 c->loss_nats[t * p.n_points + i] = p.rows[i * p.n_subtasks + t];

@@ -37,23 +37,12 @@ zs_status zs_quanta_sim_opts_check(const zs_quanta_sim_opts *opts, zs_error *err
     return ZS_OK;
 }
 
-const char *zs_quanta_scale_name(zs_quanta_scale scale) {
-    switch (scale) {
-    case ZS_QUANTA_PARAMS:
-        return "params";
-    case ZS_QUANTA_DATA:
-        return "data";
-    case ZS_QUANTA_STEPS:
-        return "steps";
-    }
-    return "unknown";
-}
-
-static zs_status check_call(zs_quanta_scale scale, const zs_quanta_sim_opts *opts, const double *x,
+static zs_status check_call(zs_quanta_axis scale, const zs_quanta_sim_opts *opts, const double *x,
                             size_t n_x, zs_error *err) {
     zs_status s = zs_quanta_sim_opts_check(opts, err);
     if (s) return s;
-    if (scale != ZS_QUANTA_PARAMS && scale != ZS_QUANTA_DATA && scale != ZS_QUANTA_STEPS)
+    if (scale != ZS_QUANTA_AXIS_PARAMS && scale != ZS_QUANTA_AXIS_DATA &&
+        scale != ZS_QUANTA_AXIS_STEPS)
         return zs_fail_field(err, ZS_ERR_USAGE, "scale",
                              "quanta simulation: scale %d: expected params, data or steps",
                              (int)scale);
@@ -78,8 +67,8 @@ static uint64_t learned_by_params(const zs_quanta_sim_opts *opts, double n_param
 
 /* The examples D at which the DATA rule applies: D itself, or batch S^(1/gamma) for STEPS
  * (exactly batch S when gamma is 1). */
-static double examples_at(zs_quanta_scale scale, const zs_quanta_sim_opts *opts, double x) {
-    return scale == ZS_QUANTA_STEPS ? (double)opts->batch * pow(x, 1 / opts->gamma) : x;
+static double examples_at(zs_quanta_axis scale, const zs_quanta_sim_opts *opts, double x) {
+    return scale == ZS_QUANTA_AXIS_STEPS ? (double)opts->batch * pow(x, 1 / opts->gamma) : x;
 }
 
 /* DATA, Zipf model: quantum k is learned when D p_k >= tau, p_k computed as
@@ -100,7 +89,7 @@ static uint64_t zipf_learned_by_examples(const zs_quanta_model *model, double z,
     return k;
 }
 
-zs_status zs_quanta_simulate(const zs_quanta_model *model, zs_quanta_scale scale,
+zs_status zs_quanta_simulate(const zs_quanta_model *model, zs_quanta_axis scale,
                              const zs_quanta_sim_opts *opts, const double *x, size_t n_x,
                              double *loss_nats, uint64_t *n_learned, zs_error *err) {
     zs_status s = zs_quanta_model_check(model, err);
@@ -110,7 +99,7 @@ zs_status zs_quanta_simulate(const zs_quanta_model *model, zs_quanta_scale scale
     const double a = model->loss_learned_nats, b = model->loss_unlearned_nats;
     const uint64_t cap = model->n_quanta ? model->n_quanta : UINT64_MAX;
     for (size_t i = 0; i < n_x; i++) {
-        uint64_t n = scale == ZS_QUANTA_PARAMS
+        uint64_t n = scale == ZS_QUANTA_AXIS_PARAMS
                          ? learned_by_params(opts, x[i], cap)
                          : zipf_learned_by_examples(model, z, examples_at(scale, opts, x[i]),
                                                     opts->examples_to_learn);
@@ -140,7 +129,7 @@ static uint64_t sorted_learned_by_examples(const double *sorted, uint64_t n, dou
 }
 
 zs_status zs_quanta_simulate_probs(const double *probs, uint64_t n_quanta, double loss_learned_nats,
-                                   double loss_unlearned_nats, zs_quanta_scale scale,
+                                   double loss_unlearned_nats, zs_quanta_axis scale,
                                    const zs_quanta_sim_opts *opts, const double *x, size_t n_x,
                                    double *loss_nats, uint64_t *n_learned, zs_error *err) {
     if (n_quanta == 0)
@@ -185,7 +174,7 @@ zs_status zs_quanta_simulate_probs(const double *probs, uint64_t n_quanta, doubl
     const double a = loss_learned_nats, b = loss_unlearned_nats;
     for (size_t i = 0; i < n_x; i++) {
         uint64_t n =
-            scale == ZS_QUANTA_PARAMS
+            scale == ZS_QUANTA_AXIS_PARAMS
                 ? learned_by_params(opts, x[i], n_quanta)
                 : sorted_learned_by_examples(sorted, n_quanta, examples_at(scale, opts, x[i]),
                                              opts->examples_to_learn);

@@ -17,7 +17,8 @@
 // clang-format off
 static const char default_params[] =
     "# zipscale quanta parity (default), parameter scaling: nine widths log-spaced 8-200,\n"
-    "# online data, 30,000 steps of 2,000 examples each. docs/quanta.md \"Presets\".\n"
+    "# two seeds each (averaged), online data, 30,000 steps of 2,000 examples each.\n"
+    "# docs/quanta.md \"Presets\".\n"
     "name: quanta-params\n"
     "datasets:\n  - {name: parity, " TASK_DEFAULT "}\n"
     "models:\n"
@@ -25,6 +26,7 @@ static const char default_params[] =
     "  - {name: w27, width: 27}\n  - {name: w40, width: 40}\n  - {name: w60, width: 60}\n"
     "  - {name: w89, width: 89}\n  - {name: w134, width: 134}\n  - {name: w200, width: 200}\n"
     "budgets: [60_000_000]\n"
+    "seeds: [0, 1]\n"
     "train:\n  batch: 2000\n" ADAM("0.003")
     "  evals: 30\n  parity_eval_per_subtask: 500\n";
 
