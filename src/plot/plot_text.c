@@ -6,7 +6,17 @@
 
 #include "plot/plot_internal.h"
 
+/* AddressSanitizer: gcc says so with __SANITIZE_ADDRESS__, clang 14 (the fuzz build) only
+ * through __has_feature. */
 #if defined(__SANITIZE_ADDRESS__)
+#define ZS_PLOT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ZS_PLOT_ASAN 1
+#endif
+#endif
+
+#ifdef ZS_PLOT_ASAN
 /* Sanitizer builds only: fontconfig (under cairo's toy font API) keeps its font-match
  * results for the life of the process, which LeakSanitizer reports as leaks at exit.
  * They are fontconfig's, not ours; every cairo object here is destroyed. */
