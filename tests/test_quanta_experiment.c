@@ -15,8 +15,8 @@
 
 #define TASK "parity: {tasks: 8, bits: 12, k: 3, zipf_exponent: 1.4, seed: 1}"
 #define TRAIN                                                                                      \
-    "train:\n  batch: 200\n  schedule: constant\n  lr: 0.003\n  warmup_fraction: 0\n"            \
-    "  weight_decay: 0\n  grad_clip: 0\n  parity_eval_per_subtask: 200\n"                        \
+    "train:\n  batch: 200\n  schedule: constant\n  lr: 0.003\n  warmup_fraction: 0\n"              \
+    "  weight_decay: 0\n  grad_clip: 0\n  parity_eval_per_subtask: 200\n"                          \
     "  parity_test_size: 1000\n  min_steps: 10\n"
 
 static const char params_spec[] = "datasets:\n  - {name: p, " TASK "}\n"
@@ -47,8 +47,7 @@ static void run_axis(const char *dir, const char *axis, const char *spec) {
     zs_sweep_counts c;
     zs_error err = {0};
     cr_assert_eq(zs_sweep_run(path, sub, &o, &c, &err), ZS_OK, "%s", err.msg);
-    cr_assert_eq(c.completed, c.total, "%s: %zu of %zu runs completed", axis, c.completed,
-                 c.total);
+    cr_assert_eq(c.completed, c.total, "%s: %zu of %zu runs completed", axis, c.completed, c.total);
 }
 
 /* The three small experiments, once per test process. */
@@ -93,9 +92,8 @@ Test(quanta_experiment, the_result_matches_the_runs_and_an_independent_recomputa
        law over the fit range. Each axis's numbers are printed one per line. */
     const char *py = zs_test_python("numpy,scipy");
     char cmd[4096];
-    snprintf(cmd, sizeof cmd,
-             "%s %s/tests/data/quanta/experiment_ref.py %s > %s/ref.txt", py, ZS_SOURCE_DIR, dir,
-             zs_test_tmpdir());
+    snprintf(cmd, sizeof cmd, "%s %s/tests/data/quanta/experiment_ref.py %s > %s/ref.txt", py,
+             ZS_SOURCE_DIR, dir, zs_test_tmpdir());
     zs_run run = zs_test_sh("%s", cmd);
     cr_assert_eq(run.exit_code, 0, "%s", run.err);
     zs_run_free(&run);
@@ -105,8 +103,8 @@ Test(quanta_experiment, the_result_matches_the_runs_and_an_independent_recomputa
     cr_assert_not_null(f);
     char axis[16];
     size_t n_points, n_learned, fit_first, fit_count;
-    while (fscanf(f, "%15s %zu %zu %zu %zu", axis, &n_points, &n_learned, &fit_first,
-                  &fit_count) == 5) {
+    while (fscanf(f, "%15s %zu %zu %zu %zu", axis, &n_points, &n_learned, &fit_first, &fit_count) ==
+           5) {
         zs_quanta_axis which;
         zs_error err;
         cr_assert_eq(zs_quanta_axis_parse(axis, &which, &err), ZS_OK);
@@ -119,8 +117,7 @@ Test(quanta_experiment, the_result_matches_the_runs_and_an_independent_recomputa
             double xv, lv;
             cr_assert_eq(fscanf(f, "%lf %lf", &xv, &lv), 2);
             cr_assert_eq(x->x[i], xv, "%s x[%zu]", axis, i);
-            cr_assert_float_eq(x->loss_nats[i], lv, 1e-15 * lv + 1e-300, "%s loss[%zu]", axis,
-                               i);
+            cr_assert_float_eq(x->loss_nats[i], lv, 1e-15 * lv + 1e-300, "%s loss[%zu]", axis, i);
         }
         for (size_t s = 0; s < x->n_subtasks; s++) {
             double lx;
@@ -229,8 +226,8 @@ Test(quanta_experiment, presets_parse_and_plan) {
             zs_sweep_spec spec;
             zs_sweep_plan plan;
             zs_error err = {0};
-            cr_assert_eq(zs_sweep_spec_parse(text, strlen(text), "p.yaml", ".", &spec, &err),
-                         ZS_OK, "%s %d: %s", names[i], a, err.msg);
+            cr_assert_eq(zs_sweep_spec_parse(text, strlen(text), "p.yaml", ".", &spec, &err), ZS_OK,
+                         "%s %d: %s", names[i], a, err.msg);
             cr_assert_eq(zs_sweep_plan_build(&spec, &plan, &err), ZS_OK, "%s", err.msg);
             cr_assert_eq(spec.datasets[0].parity.zipf_exponent, 1.4);
             if (a == ZS_QUANTA_AXIS_DATA)
@@ -240,4 +237,61 @@ Test(quanta_experiment, presets_parse_and_plan) {
             zs_sweep_spec_free(&spec);
         }
     cr_assert_null(zs_sweep_quanta_preset("huge", ZS_QUANTA_AXIS_PARAMS));
+}
+
+/* The commands end to end on the quick preset (seconds): the table, the files, a rerun that
+ * reuses every run and writes the same bytes, the same bytes with one job as with two, and
+ * usage errors naming their flag. */
+Test(quanta_experiment, the_commands_run_the_quick_preset, .timeout = 600) {
+    char a[1024], b[1024];
+    snprintf(a, sizeof a, "%s/quick-a", zs_test_tmpdir());
+    snprintf(b, sizeof b, "%s/quick-b", zs_test_tmpdir());
+    zs_run r = zs_test_cli("quanta parity --preset quick -o %s --jobs 2 -q", a);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\nparams       4  "), "%s", r.out);
+    cr_assert(strstr(r.out, "\ndata         3  "), "%s", r.out);
+    cr_assert(strstr(r.out, "\nsteps       40  "), "%s", r.out);
+    zs_run_free(&r);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/quanta.json", a);
+    size_t la, lb;
+    char *first = zs_test_slurp(path, &la);
+    r = zs_test_cli("quanta parity --preset quick -o %s", a);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    cr_assert(strstr(r.err, "(0 new, 4 from the ledger"), "%s", r.err);
+    zs_run_free(&r);
+    char *again = zs_test_slurp(path, &lb);
+    cr_assert(la == lb && memcmp(first, again, la) == 0, "a rerun changed quanta.json");
+    r = zs_test_cli("quanta parity --preset quick -o %s --jobs 1 -q", b);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    snprintf(path, sizeof path, "%s/quanta.json", b);
+    char *one_job = zs_test_slurp(path, &lb);
+    cr_assert(la == lb && memcmp(first, one_job, la) == 0, "one job and two differ");
+    free(first);
+    free(again);
+    free(one_job);
+
+    r = zs_test_cli("quanta analyse %s --threshold-bits 0", a);
+    cr_assert_eq(r.exit_code, 2);
+    cr_assert(strstr(r.err, "--threshold-bits"), "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("quanta parity --preset huge -o %s", a);
+    cr_assert_eq(r.exit_code, 2);
+    cr_assert(strstr(r.err, "--preset 'huge'"), "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("quanta parity --axes params,bogus -o %s", a);
+    cr_assert_eq(r.exit_code, 2);
+    cr_assert(strstr(r.err, "--axes: 'bogus'"), "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("quanta preset default data");
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "train_size: 10000000"), "%s", r.out);
+    zs_run_free(&r);
+    r = zs_test_cli("quanta preset default widths");
+    cr_assert_eq(r.exit_code, 2);
+    zs_run_free(&r);
+    r = zs_test_cli("quanta analyse %s/nothing-here", a);
+    cr_assert_eq(r.exit_code, 2, "%s", r.err);
+    zs_run_free(&r);
 }

@@ -65,8 +65,10 @@ static int analyse_run(int argc, char **argv) {
     o.threads = a.threads;
     o.report_date = a.date;
     zs_error err = {0};
-    if (zs_quanta_emergence_opts_check(&o.emergence, &err))
+    if (zs_quanta_emergence_opts_check(&o.emergence, &err)) {
+        err.code = ZS_ERR_USAGE; /* an option's value: a usage error */
         return zs_cli_fail_cmd(&analyse_spec, NULL, &err);
+    }
     return zs_cli_quanta_analyse(pos[0], &o);
 }
 

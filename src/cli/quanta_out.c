@@ -25,12 +25,13 @@ static void with_ci(char *buf, size_t size, double v, double lo, double hi) {
 }
 
 void zs_cli_quanta_table(const char *path, const zs_quanta_result *r, FILE *out) {
-    fprintf(out, "# %s: %llu subtasks, %llu bits, k %llu, Zipf exponent %g; threshold %g bits; "
-           "%g%% intervals\n",
-           path, (unsigned long long)r->n_tasks, (unsigned long long)r->n_bits,
-           (unsigned long long)r->k, r->zipf_exponent, r->threshold_bits, 100 * r->level);
+    fprintf(out,
+            "# %s: %llu subtasks, %llu bits, k %llu, Zipf exponent %g; threshold %g bits; "
+            "%g%% intervals\n",
+            path, (unsigned long long)r->n_tasks, (unsigned long long)r->n_bits,
+            (unsigned long long)r->k, r->zipf_exponent, r->threshold_bits, 100 * r->level);
     fprintf(out, "%-7s %6s  %-28s %10s  %-28s %9s\n", "axis", "points", "fitted alpha [lo, hi]",
-           "predicted", "rho [lo, hi]", "learned");
+            "predicted", "rho [lo, hi]", "learned");
     for (int k = 0; k < ZS_QUANTA_N_AXES; k++) {
         const zs_quanta_axis_result *a = &r->axes[k];
         if (!a->present) continue;
@@ -40,7 +41,7 @@ void zs_cli_quanta_table(const char *path, const zs_quanta_result *r, FILE *out)
         with_ci(rho, sizeof rho, a->rho, a->rho_lo, a->rho_hi);
         snprintf(learned, sizeof learned, "%zu/%zu", a->n_learned, a->n_subtasks);
         fprintf(out, "%-7s %6zu  %-28s %10s  %-28s %9s\n", zs_quanta_axis_name((zs_quanta_axis)k),
-               a->n_points, alpha, pred, rho, learned);
+                a->n_points, alpha, pred, rho, learned);
     }
 }
 

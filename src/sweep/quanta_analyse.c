@@ -37,27 +37,30 @@ typedef struct {
 } axis_ctx;
 
 /* The task every dataset of the sweep shares; the first axis analysed sets res's. */
-static zs_status check_task(const axis_ctx *a, zs_parity_spec *task, int *task_set,
-                            zs_error *err) {
+static zs_status check_task(const axis_ctx *a, zs_parity_spec *task, int *task_set, zs_error *err) {
     for (size_t d = 0; d < a->spec.n_datasets; d++) {
         const zs_sweep_dataset *ds = &a->spec.datasets[d];
         if (ds->kind != ZS_SWEEP_DATA_PARITY)
-            return zs_fail(err, ZS_ERR_USAGE, "%s: dataset %s is %s data; the quanta analysis "
-                           "reads sparse-parity sweeps only", a->dir, ds->name,
-                           zs_sweep_data_kind_name(ds->kind));
+            return zs_fail(err, ZS_ERR_USAGE,
+                           "%s: dataset %s is %s data; the quanta analysis "
+                           "reads sparse-parity sweeps only",
+                           a->dir, ds->name, zs_sweep_data_kind_name(ds->kind));
         if (a->axis == ZS_QUANTA_AXIS_DATA && !ds->train_size)
-            return zs_fail(err, ZS_ERR_USAGE, "%s: dataset %s has no train_size; the data "
-                           "experiment trains on fixed sets", a->dir, ds->name);
+            return zs_fail(err, ZS_ERR_USAGE,
+                           "%s: dataset %s has no train_size; the data "
+                           "experiment trains on fixed sets",
+                           a->dir, ds->name);
         const zs_parity_spec *p = &ds->parity;
         if (!*task_set) {
             *task = *p;
             *task_set = 1;
         } else if (p->n_tasks != task->n_tasks || p->n_bits != task->n_bits || p->k != task->k ||
                    p->zipf_exponent != task->zipf_exponent || p->seed != task->seed) {
-            return zs_fail(err, ZS_ERR_USAGE, "%s: dataset %s is another parity task (%llu "
+            return zs_fail(err, ZS_ERR_USAGE,
+                           "%s: dataset %s is another parity task (%llu "
                            "tasks, %llu bits, k %llu, Zipf exponent %g, seed %llu) than the "
-                           "others'; the three experiments must share one task", a->dir,
-                           ds->name, (unsigned long long)p->n_tasks,
+                           "others'; the three experiments must share one task",
+                           a->dir, ds->name, (unsigned long long)p->n_tasks,
                            (unsigned long long)p->n_bits, (unsigned long long)p->k,
                            p->zipf_exponent, (unsigned long long)p->seed);
         }
@@ -66,14 +69,13 @@ static zs_status check_task(const axis_ctx *a, zs_parity_spec *task, int *task_s
 }
 
 /* The run's training log as curves (and its evaluations' test losses). */
-static zs_status run_curves(const axis_ctx *a, const char *id, zs_quanta_curves *c,
-                            zs_error *err) {
+static zs_status run_curves(const axis_ctx *a, const char *id, zs_quanta_curves *c, zs_error *err) {
     char path[4300];
     snprintf(path, sizeof path, "%s/runs/%s/log.jsonl", a->dir, id);
     zs_status s = zs_quanta_curves_read_log(c, path, err);
     if (!s && c->n_subtasks != a->spec.datasets[0].parity.n_tasks)
-        s = zs_fail(err, ZS_ERR_FORMAT, "%s: %zu subtasks, the task has %llu", path,
-                    c->n_subtasks, (unsigned long long)a->spec.datasets[0].parity.n_tasks);
+        s = zs_fail(err, ZS_ERR_FORMAT, "%s: %zu subtasks, the task has %llu", path, c->n_subtasks,
+                    (unsigned long long)a->spec.datasets[0].parity.n_tasks);
     if (s) zs_quanta_curves_free(c);
     return s;
 }
@@ -101,8 +103,8 @@ static int by_x(const void *p, const void *q) {
 }
 
 /* Adds a run's scored evaluation to the point of its scale (seeds are averaged). */
-static zs_status add_run(point *pts, size_t *n_pts, double x, const zs_quanta_curves *c,
-                         size_t i, zs_error *err) {
+static zs_status add_run(point *pts, size_t *n_pts, double x, const zs_quanta_curves *c, size_t i,
+                         zs_error *err) {
     size_t p = 0;
     while (p < *n_pts && pts[p].x != x) p++;
     if (p == *n_pts) {
@@ -289,8 +291,10 @@ zs_status zs_sweep_quanta_analyse(const char *dir, const zs_sweep_quanta_analyse
         any = 1;
     }
     if (!s && !any)
-        s = zs_fail(err, ZS_ERR_USAGE, "%s: no quanta experiment (params/, data/ or steps/ "
-                    "with a sweep.db) to analyse", dir);
+        s = zs_fail(err, ZS_ERR_USAGE,
+                    "%s: no quanta experiment (params/, data/ or steps/ "
+                    "with a sweep.db) to analyse",
+                    dir);
     res.n_tasks = task.n_tasks, res.n_bits = task.n_bits, res.k = task.k;
     res.zipf_exponent = task.zipf_exponent;
     char path[4200];
