@@ -36,7 +36,7 @@ typedef struct {
     zs_ledger *lg;
 } axis_ctx;
 
-/* The task every dataset of the sweep shares; the first axis analysed sets res's. */
+/* The task every dataset of the sweep shares; the first axis analysed sets *task. */
 static zs_status check_task(const axis_ctx *a, zs_parity_spec *task, int *task_set, zs_error *err) {
     for (size_t d = 0; d < a->spec.n_datasets; d++) {
         const zs_sweep_dataset *ds = &a->spec.datasets[d];
