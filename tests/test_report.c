@@ -560,8 +560,8 @@ Test(report_quanta, renders_the_table_and_every_figure) {
     char *text = zs_test_slurp(html, NULL);
     expect_in(text, "<li><a href=\"#quanta\">Quanta</a></li>");
     expect_in(text, "<section id=\"quanta\">\n<h2>Quanta</h2>");
-    expect_in(text, "Multitask sparse parity: 100 subtasks, 50 task bits, k = 3, subtask s drawn "
-                    "with probability proportional to s^-1.4.");
+    expect_in(text, "Multitask sparse parity: 100 subtasks, 50 task bits, k = 3, the s-th most "
+                    "frequent subtask drawn with probability proportional to s^-1.4.");
     expect_in(text, "stays below 0.1 bits.");
     const zs_quanta_axis_result *a = &q.axes[ZS_QUANTA_AXIS_PARAMS];
     char row[1024];

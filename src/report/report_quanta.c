@@ -30,8 +30,9 @@ static void td_ci(FILE *out, double v, double lo, double hi) {
 
 static void intro(FILE *out, const zs_quanta_result *r) {
     fprintf(out,
-            "<p>Multitask sparse parity: %llu subtasks, %llu task bits, k = %llu, subtask s "
-            "drawn with probability proportional to s^-%g. A subtask is learned from the "
+            "<p>Multitask sparse parity: %llu subtasks, %llu task bits, k = %llu, the s-th most "
+            "frequent subtask drawn with probability proportional to s^-%g. A subtask is learned "
+            "from the "
             "first point from which its loss stays below ",
             (unsigned long long)r->n_tasks, (unsigned long long)r->n_bits, (unsigned long long)r->k,
             r->zipf_exponent);
