@@ -726,3 +726,23 @@ Test(sweep_spec, parity_train_size_and_early_stopping) {
                          "models:\n  - {name: w100, width: 100}\nbudgets: [80000]\n",
                 "datasets[0].train_size", NULL, NULL);
 }
+
+/* zs_sweep_write_spec: DIR/spec.yaml written (DIR created), read back as written; a folder
+ * whose parent is missing, or a path that does not fit, is refused naming it. */
+Test(sweep_spec, write_spec_into_a_directory) {
+    char dir[1024], path[1100];
+    snprintf(dir, sizeof dir, "%s/spec-dir", zs_test_tmpdir());
+    zs_error err = {0};
+    cr_assert_eq(zs_sweep_write_spec(dir, "name: x\n", path, sizeof path, &err), ZS_OK, "%s",
+                 err.msg);
+    size_t len;
+    char *text = zs_test_slurp(path, &len);
+    cr_assert_str_eq(text, "name: x\n");
+    free(text);
+    snprintf(dir, sizeof dir, "%s/missing/deeper", zs_test_tmpdir());
+    cr_assert_eq(zs_sweep_write_spec(dir, "name: x\n", path, sizeof path, &err), ZS_ERR_IO);
+    cr_assert(strstr(err.msg, "missing/deeper: cannot create the directory"), "%s", err.msg);
+    char small[8];
+    cr_assert_eq(zs_sweep_write_spec(dir, "name: x\n", small, sizeof small, &err), ZS_ERR_USAGE);
+    cr_assert(strstr(err.msg, "the path is too long"), "%s", err.msg);
+}

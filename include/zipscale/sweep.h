@@ -305,6 +305,13 @@ zs_status zs_sweep_retry(const char *dir, int failed, int diverged, size_t *n, z
  * NULL for an unknown name. */
 const char *zs_sweep_quanta_preset(const char *name, zs_quanta_axis axis);
 
+/* Writes a spec's text to DIR/spec.yaml (atomically; DIR created when missing, its parent
+ * must exist); path (size bytes) gets the file's path, which zs_sweep_run takes.
+ * Errors: ZS_ERR_USAGE (the path does not fit in size), ZS_ERR_IO (cannot create DIR or
+ * write the file). */
+zs_status zs_sweep_write_spec(const char *dir, const char *text, char *path, size_t size,
+                              zs_error *err);
+
 typedef struct {
     const char *preset;         /* default "default" */
     int axes[ZS_QUANTA_N_AXES]; /* which experiments to run (default all) */

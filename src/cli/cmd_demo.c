@@ -3,10 +3,8 @@
  * over sizes x budgets per grammar, a law per grammar with intervals, the regression on H,
  * the frontiers, the report, and the headline. A thin client of zipscale/sweep.h; the
  * sweep directory it leaves can be resumed, inspected and re-analysed with `zipscale sweep`. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli/commands.h"
 #include "cli/sweep_out.h"
@@ -57,15 +55,6 @@ static const zs_cli_spec demo_spec = {
     .defaults = demo_defaults,
 };
 
-/* DIR/spec.yaml holds the preset (rewritten each time: the ledger keeps finished runs). */
-static zs_status write_spec(const char *dir, const char *text, char *path, size_t size,
-                            zs_error *err) {
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-        return zs_fail(err, ZS_ERR_IO, "%s: cannot create the directory: %s", dir, strerror(errno));
-    snprintf(path, size, "%s/spec.yaml", dir);
-    return zs_write_file_atomic(path, text, strlen(text), err);
-}
-
 static int demo_run(int argc, char **argv) {
     int npos;
     char **pos;
@@ -83,7 +72,8 @@ static int demo_run(int argc, char **argv) {
     else
         snprintf(dir, sizeof dir, "zipscale-demo-%s", a.preset);
     zs_error err = {0};
-    if (write_spec(dir, text, spec_path, sizeof spec_path, &err)) return zs_cli_fail(&err);
+    /* DIR/spec.yaml holds the preset (rewritten each time: the ledger keeps finished runs). */
+    if (zs_sweep_write_spec(dir, text, spec_path, sizeof spec_path, &err)) return zs_cli_fail(&err);
     if (!a.quiet)
         fprintf(stderr, "zipscale demo (preset %s): the gzip paper's experiment in %s/\n", a.preset,
                 dir);

@@ -1,12 +1,10 @@
 /* A sweep's datasets made ready: a PCFG dataset is generated, sampled (training documents,
  * then held-out documents continuing the same streams), analysed and measured (H); a token
  * file is measured; a parity task needs nothing. The facts go to the ledger. */
-#include <errno.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "sweep/sweep_internal.h"
 #include "zipscale/measure.h"
@@ -15,11 +13,6 @@ void zs_sweep_data_files(const char *dir, const zs_sweep_dataset *d, const zs_sw
                          char *train, char *val, size_t size) {
     snprintf(train, size, "%s/data/%s-%.8s/train.npy", dir, d->name, id->id);
     snprintf(val, size, "%s/data/%s-%.8s/val.npy", dir, d->name, id->id);
-}
-
-static zs_status make_dir(const char *path, zs_error *err) {
-    if (mkdir(path, 0777) == 0 || errno == EEXIST) return ZS_OK;
-    return zs_fail(err, ZS_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
 }
 
 /* The folder of a file path (its parent), created with its parent. */
@@ -32,11 +25,11 @@ static zs_status make_parent(const char *file, zs_error *err) {
     char *up = strrchr(buf, '/');
     if (up) {
         *up = '\0';
-        zs_status s = make_dir(buf, err);
+        zs_status s = zs_sweep_make_dir(buf, err);
         *up = '/';
         if (s) return s;
     }
-    return make_dir(buf, err);
+    return zs_sweep_make_dir(buf, err);
 }
 
 static zs_status sample_to(const zs_pcfg *g, const zs_pcfg_sample_opts *o, uint64_t first,

@@ -1,35 +1,16 @@
 /* Runs the quantization model's experiments (zipscale/sweep.h "quanta experiments"): each
  * chosen axis's spec, written to DIR/AXIS/spec.yaml, as one sweep in DIR/AXIS, one after
  * the other. Resumable as every sweep is: run it again and finished runs are kept. */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "zipscale/sweep.h"
+#include "sweep/sweep_internal.h"
 
 void zs_sweep_quanta_opts_init(zs_sweep_quanta_opts *opts) {
     memset(opts, 0, sizeof *opts);
     opts->preset = "default";
     for (int a = 0; a < ZS_QUANTA_N_AXES; a++) opts->axes[a] = 1;
     zs_sweep_run_opts_init(&opts->run);
-}
-
-static zs_status make_dir(const char *path, zs_error *err) {
-    if (mkdir(path, 0777) == 0 || errno == EEXIST) return ZS_OK;
-    return zs_fail(err, ZS_ERR_IO, "%s: cannot create the directory: %s", path, strerror(errno));
-}
-
-/* DIR/AXIS/spec.yaml holds the preset (rewritten each time: the ledger keeps the runs). */
-static zs_status write_spec(const char *dir, zs_quanta_axis axis, const char *text, char *path,
-                            size_t size, zs_error *err) {
-    char sub[4200];
-    if (snprintf(sub, sizeof sub, "%s/%s", dir, zs_quanta_axis_name(axis)) >= (int)sizeof sub)
-        return zs_fail_field(err, ZS_ERR_USAGE, "dir", "dir: the path is too long");
-    zs_status s = make_dir(sub, err);
-    if (s) return s;
-    snprintf(path, size, "%s/spec.yaml", sub);
-    return zs_write_file_atomic(path, text, strlen(text), err);
 }
 
 zs_status zs_sweep_quanta_run(const char *dir, const zs_sweep_quanta_opts *opts,
@@ -44,15 +25,19 @@ zs_status zs_sweep_quanta_run(const char *dir, const zs_sweep_quanta_opts *opts,
                                  "preset '%s': expected quick, default or paper",
                                  opts->preset ? opts->preset : "(null)");
     }
-    zs_status s = make_dir(dir, err);
+    zs_status s = zs_sweep_make_dir(dir, err);
     zs_sweep_run_opts run = opts->run;
     run.analyse = 0; /* the quanta analysis replaces the Chinchilla one */
     for (int a = 0; !s && a < ZS_QUANTA_N_AXES; a++) {
         if (!texts[a]) continue;
         char spec[4300], sub[4200];
-        s = write_spec(dir, (zs_quanta_axis)a, texts[a], spec, sizeof spec, err);
-        if (s) break;
-        snprintf(sub, sizeof sub, "%s/%s", dir, zs_quanta_axis_name((zs_quanta_axis)a));
+        if ((size_t)snprintf(sub, sizeof sub, "%s/%s", dir,
+                             zs_quanta_axis_name((zs_quanta_axis)a)) >= sizeof sub) {
+            s = zs_fail_field(err, ZS_ERR_USAGE, "dir", "dir: the path is too long");
+            break;
+        }
+        /* DIR/AXIS/spec.yaml holds the preset (rewritten each time: the ledger keeps runs) */
+        if ((s = zs_sweep_write_spec(sub, texts[a], spec, sizeof spec, err))) break;
         if (run.progress)
             fprintf(run.progress, "zipscale quanta: the %s experiment in %s/\n",
                     zs_quanta_axis_name((zs_quanta_axis)a), sub);

@@ -11,6 +11,10 @@ uint64_t zs_sweep_per_step(const zs_sweep_spec *spec, const zs_sweep_model *m);
 const zs_sweep_plan_run *zs_sweep_plan_find(const zs_sweep_plan *plan, const char *id);
 
 /* A PCFG dataset's files in the sweep directory: DIR/data/<name>-<id>/{train,val}.npy. */
+/* Creates the folder path unless it exists.
+ * Errors: ZS_ERR_IO (it cannot be created: the message names it). */
+zs_status zs_sweep_make_dir(const char *path, zs_error *err);
+
 void zs_sweep_data_files(const char *dir, const zs_sweep_dataset *d, const zs_sweep_data_id *id,
                          char *train, char *val, size_t size);
 
