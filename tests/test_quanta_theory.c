@@ -859,3 +859,103 @@ Test(quanta_cli, help_shows_library_defaults) {
     cr_assert(strstr(r.err, "quanta theory"), "the group lists it: %s", r.err);
     zs_run_free(&r);
 }
+
+/* ---- `zipscale quanta simulate` ---------------------------------------------------------------
+ * The command's CSV against the model's definitions summed directly here. */
+
+/* The rows of the CSV (x,loss_nats,n_learned) the command wrote; returns the count. */
+static size_t read_sim_csv(const char *path, double *x, double *loss, double *learned, size_t max) {
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s", path);
+    char line[256];
+    cr_assert_not_null(fgets(line, sizeof line, f));
+    cr_assert_str_eq(line, "x,loss_nats,n_learned\n");
+    size_t n = 0;
+    while (n < max && fscanf(f, "%lf,%lf,%lf\n", &x[n], &loss[n], &learned[n]) == 3) n++;
+    fclose(f);
+    return n;
+}
+
+Test(quanta_simulate_cli, data_axis_matches_direct_sums) {
+    const char *path = zs_test_path("sim.csv");
+    zs_run r = zs_test_cli("quanta simulate --axis data --zipf-exponent 1.2 --n-quanta 50 "
+                           "--examples-to-learn 3 --loss-learned 0.05 --from 10 --to 1e4 "
+                           "--points 7 -o '%s'",
+                           path);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "axis data, zipf_exponent 1.2, 50 quanta"), "%s", r.out);
+    double x[16], loss[16], learned[16], p[50], z = 0;
+    cr_assert_eq(read_sim_csv(path, x, loss, learned, 16), 7);
+    for (int k = 0; k < 50; k++) z += p[k] = pow(k + 1, -1.2);
+    for (int i = 0; i < 7; i++) {
+        cr_assert_float_eq(x[i], 10 * pow(1000, i / 6.0), 1e-9 * x[i], "x[%d]", i);
+        int n = 0;
+        double unlearned = 0;
+        for (int k = 0; k < 50; k++) {
+            if (x[i] * (p[k] / z) >= 3)
+                n++;
+            else
+                unlearned += p[k] / z;
+        }
+        cr_assert_eq(learned[i], n, "x %g: %g learned, want %d", x[i], learned[i], n);
+        double want = 0.05 + (M_LN2 - 0.05) * unlearned;
+        cr_assert_float_eq(loss[i], want, 1e-13, "x %g: loss %.17g, want %.17g", x[i], loss[i],
+                           want);
+    }
+    zs_run_free(&r);
+}
+
+Test(quanta_simulate_cli, probability_file_and_fitted_slope) {
+    const char *probs = zs_test_path("weights.txt");
+    const char *text = "# three quanta, out of order\n1\n\n4  # the most frequent\n2\n";
+    cr_assert_eq(zs_test_write(probs, text, strlen(text)), 0);
+    zs_run r =
+        zs_test_cli("quanta simulate --axis params --probs '%s' --from 1 --to 4 --points 3", probs);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "3 quanta from"), "%s", r.out);
+    char want[256];
+    snprintf(want, sizeof want, "%22.10g %22.15g %12d\n", 1.0, M_LN2 * 3 / 7, 1);
+    cr_assert(strstr(r.out, want), "x 1 learns the weight-4 quantum: %s", r.out);
+    snprintf(want, sizeof want, "%22.10g %22.15g %12d\n", 2.0, M_LN2 * 1 / 7, 2);
+    cr_assert(strstr(r.out, want), "x 2 learns 4 and 2: %s", r.out);
+    snprintf(want, sizeof want, "%22.10g %22.15g %12d\n", 4.0, 0.0, 3);
+    cr_assert(strstr(r.out, want), "%s", r.out);
+    zs_run_free(&r);
+
+    /* Infinitely many quanta: L on N is the pure power law N^-(E-1). */
+    r = zs_test_cli("quanta simulate --axis params --zipf-exponent 1.4");
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "# fitted slope of L - A: -0.4000 over 31 points (x 1000 to 1e+06); "
+                            "predicted -0.4000\n"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "                 10000 "), "decades land on round x: %s", r.out);
+    zs_run_free(&r);
+}
+
+static void expect_simulate_error(int code, const char *args, const char *text) {
+    const char *path = zs_test_path("never.csv");
+    zs_run r = zs_test_cli("quanta simulate %s -o '%s'", args, path);
+    cr_assert_eq(r.exit_code, code, "%s: exit %d, stderr %s", args, r.exit_code, r.err);
+    cr_assert(strstr(r.err, text), "%s: stderr '%s' lacks '%s'", args, r.err, text);
+    cr_assert_str_eq(r.out, "", "nothing on stdout");
+    cr_assert_null(fopen(path, "r"), "%s: nothing written", args);
+    zs_run_free(&r);
+}
+
+Test(quanta_simulate_cli, errors) {
+    expect_simulate_error(2, "--zipf-exponent 1.4", "--axis AXIS is required");
+    expect_simulate_error(2, "--axis size", "--axis: 'size': expected params, data or steps");
+    expect_simulate_error(2, "--axis data --from 10 --to 10", "--to: 10: expected more than");
+    expect_simulate_error(2, "--axis data --from 0", "--from: 0: expected x > 0");
+    expect_simulate_error(2, "--axis data --points 1", "--points: 1: expected 2 to 1000000");
+    expect_simulate_error(2, "--axis steps --gamma 0", "--gamma");
+    const char *probs = zs_test_path("bad.txt");
+    cr_assert_eq(zs_test_write(probs, "1\n0.5\n-2\n", 9), 0);
+    char args[512];
+    snprintf(args, sizeof args, "--axis data --probs '%s'", probs);
+    expect_simulate_error(1, args, "bad.txt:3: '-2': expected a finite weight >= 0");
+    snprintf(args, sizeof args, "--axis data --probs '%s' --zipf-exponent 2", probs);
+    expect_simulate_error(2, args, "give --zipf-exponent E or --probs FILE, not both");
+    expect_simulate_error(1, "--axis data --probs /nonexistent/w.txt",
+                          "/nonexistent/w.txt: cannot open");
+}

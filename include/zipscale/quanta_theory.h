@@ -121,6 +121,23 @@ zs_status zs_quanta_simulate_probs(const double *probs, uint64_t n_quanta, doubl
                                    const zs_quanta_sim_opts *opts, const double *x, size_t n_x,
                                    double *loss_nats, uint64_t *n_learned, zs_error *err);
 
+/* The x at which `zipscale quanta simulate` evaluates a curve: `points` values log-spaced
+ * from `from` to `to`, each rounded to 12 significant digits so that decades land exactly
+ * (10^4 is 10000, not 9999.99..., which floor(N / c) would count one quantum short); the
+ * last is `to` itself. */
+typedef struct {
+    double from, to; /* 0 < from < to, finite */
+    uint64_t points; /* 2 .. ZS_QUANTA_SIM_MAX_POINTS */
+} zs_quanta_sim_range;
+
+#define ZS_QUANTA_SIM_MAX_POINTS 1000000
+
+/* from 1e3, to 1e6, 31 points (ten a decade). */
+void zs_quanta_sim_range_init(zs_quanta_sim_range *range);
+/* x: range->points entries. Errors: ZS_ERR_USAGE (a field out of range: err->field names
+ * it: "from", "to" or "points"). x is untouched on failure. */
+zs_status zs_quanta_sim_grid(const zs_quanta_sim_range *range, double *x, zs_error *err);
+
 /* ---- the theory of one model at a glance (`zipscale quanta theory`) ---------------------
  * Z, the exponents (when E > 1) and L_n exact and approximate at n = 1, 2, 4, ... up to
  * min(Q, ZS_QUANTA_THEORY_MAX_N), with Q itself last when Q <= ZS_QUANTA_THEORY_MAX_N. */

@@ -33,7 +33,8 @@ static const char default_params[] =
 static const char default_data[] =
     "# zipscale quanta parity (default), data scaling: width 200 on fixed training sets of\n"
     "# 1e4-1e7 examples, each run stopped early (10 rises in a row after step 4000) and\n"
-    "# scored by its minimum test loss; at most 30,000 steps. docs/quanta.md \"Presets\".\n"
+    "# scored by its minimum test loss; at most 30,000 steps, evaluated every 100 (small\n"
+    "# sets overfit within a few hundred steps). docs/quanta.md \"Presets\".\n"
     "name: quanta-data\n"
     "datasets:\n"
     "  - {name: d1e4, train_size: 10000, " TASK_DEFAULT "}\n"
@@ -49,7 +50,7 @@ static const char default_data[] =
     "models:\n  - {name: w200, width: 200}\n"
     "budgets: [60_000_000]\n"
     "train:\n  batch: 2000\n" ADAM("0.003")
-    "  evals: 60\n  parity_eval_per_subtask: 500\n"
+    "  evals: 300\n  parity_eval_per_subtask: 500\n"
     "  early_stop_patience: 10\n  early_stop_after: 4000\n";
 
 static const char default_steps[] =
@@ -121,7 +122,8 @@ static const char paper_params[] =
 static const char paper_data[] =
     "# zipscale quanta parity --preset paper: the quantization paper's data scaling [QM]:\n"
     "# width 500 on 30 training sets of 1e4-5e6 examples, stopped early (10 rises in a row\n"
-    "# after step 4000) and scored by the minimum test loss; at most 200,000 steps.\n"
+    "# after step 4000) and scored by the minimum test loss; at most 200,000 steps,\n"
+    "# evaluated every 100.\n"
     "name: quanta-data\n"
     "datasets:\n"
     PAPER_SIZE(10000) PAPER_SIZE(12390) PAPER_SIZE(15351) PAPER_SIZE(19020) PAPER_SIZE(23565)
@@ -133,7 +135,7 @@ static const char paper_data[] =
     PAPER_SIZE(2628852) PAPER_SIZE(3257123) PAPER_SIZE(4035544) PAPER_SIZE(5000000)
     "models:\n  - {name: w500, width: 500}\n"
     "budgets: [4_000_000_000]\n"
-    PAPER_TRAIN "  evals: 400\n  early_stop_patience: 10\n  early_stop_after: 4000\n";
+    PAPER_TRAIN "  evals: 2000\n  early_stop_patience: 10\n  early_stop_after: 4000\n";
 
 static const char paper_steps[] =
     "# zipscale quanta parity --preset paper: the quantization paper's step scaling [QM]:\n"
