@@ -16,15 +16,19 @@
 
 // clang-format off
 static const char default_params[] =
-    "# zipscale quanta parity (default), parameter scaling: nine widths log-spaced 8-200,\n"
-    "# two seeds each (averaged), online data, 30,000 steps of 2,000 examples each.\n"
+    "# zipscale quanta parity (default), parameter scaling: 19 widths 8-300, about 1.22x\n"
+    "# apart, two seeds each (averaged), online data, 30,000 steps of 2,000 examples each.\n"
     "# docs/quanta.md \"Presets\".\n"
     "name: quanta-params\n"
     "datasets:\n  - {name: parity, " TASK_DEFAULT "}\n"
     "models:\n"
-    "  - {name: w8, width: 8}\n  - {name: w12, width: 12}\n  - {name: w18, width: 18}\n"
-    "  - {name: w27, width: 27}\n  - {name: w40, width: 40}\n  - {name: w60, width: 60}\n"
-    "  - {name: w89, width: 89}\n  - {name: w134, width: 134}\n  - {name: w200, width: 200}\n"
+    "  - {name: w8, width: 8}\n  - {name: w10, width: 10}\n  - {name: w12, width: 12}\n"
+    "  - {name: w15, width: 15}\n  - {name: w18, width: 18}\n  - {name: w22, width: 22}\n"
+    "  - {name: w27, width: 27}\n  - {name: w33, width: 33}\n  - {name: w40, width: 40}\n"
+    "  - {name: w49, width: 49}\n  - {name: w60, width: 60}\n  - {name: w73, width: 73}\n"
+    "  - {name: w89, width: 89}\n  - {name: w109, width: 109}\n  - {name: w134, width: 134}\n"
+    "  - {name: w164, width: 164}\n  - {name: w200, width: 200}\n  - {name: w245, width: 245}\n"
+    "  - {name: w300, width: 300}\n"
     "budgets: [60_000_000]\n"
     "seeds: [0, 1]\n"
     "train:\n  batch: 2000\n" ADAM("0.003")
