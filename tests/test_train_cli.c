@@ -386,6 +386,15 @@ Test(train_cli, log_metrics_token_losses_and_eval_agree) {
     cr_assert(end != r.out + strlen(want) && strcmp(end, "\n") == 0, "got: %s", r.out);
     cr_assert_lt(fabs(mean - final), 1e-12 * final, "mean %.17g, val %.17g", mean, final);
     zs_run_free(&r);
+    /* The sidecar names the model's size (zipscale quanta tokens orders dumps by it). */
+    char side[2100];
+    snprintf(side, sizeof side, "%s.json", at("tl.npy"));
+    json_error_t jerr;
+    json_t *sc = json_load_file(side, 0, &jerr);
+    cr_assert(sc, "%s: %s", side, jerr.text);
+    cr_assert_eq(json_num(sc, "n_params"), (double)zs_gpt_params_total(&cfg));
+    cr_assert_eq(json_num(sc, "n_params_nonembed"), (double)zs_gpt_params_nonembed(&cfg));
+    json_decref(sc);
 }
 
 Test(train_cli, parity_learns_with_per_subtask_losses) {

@@ -127,6 +127,21 @@ typedef struct {
  * that a failed final rename removes the new sidecar. */
 zs_status zs_tokens_write(const char *path, const uint32_t *ids, const zs_tokens_layout *layout,
                           const zs_sidecar *sidecar, zs_error *err);
+/* A float32 .npy array read whole (the trainer's --dump-token-losses files): 1-D (shape[1]
+ * is 1) or 2-D, C order, little-endian '<f4'; versions 1.0-3.0. */
+typedef struct {
+    float *data;
+    int ndim;
+    uint64_t shape[2];
+    uint64_t count; /* shape[0] * shape[1] */
+} zs_npy_f32;
+
+/* Errors: ZS_ERR_IO (cannot open or map path), ZS_ERR_FORMAT (not a .npy file, another dtype,
+ * Fortran order, more than 2 dimensions, or a data size that does not match the shape: the
+ * message names the path). On failure *out is zeroed. */
+zs_status zs_npy_read_f32(const char *path, zs_npy_f32 *out, zs_error *err);
+void zs_npy_f32_free(zs_npy_f32 *a);
+
 /* Writes any array already in `dtype` (e.g. int32 rule labels) as .npy, without a sidecar
  * (a stale one is left alone). Errors: ZS_ERR_USAGE (a bad dtype or ndim, or a shape that
  * overflows), ZS_ERR_IO (cannot write or rename the file into place). */

@@ -17,6 +17,7 @@ typedef struct {
     const char *text;
     size_t len, pos;
     zs_error *err;
+    int allow_f32; /* accept '<f4' (zs_npy_read_f32) instead of the token dtypes */
 } dict_cursor;
 
 static zs_status expected(dict_cursor *c, const char *what) {
@@ -156,17 +157,24 @@ static zs_status parse_dict(dict_cursor *c, zs_npy_header *h) {
                        !seen[0]   ? "descr"
                        : !seen[1] ? "fortran_order"
                                   : "shape");
-    if ((s = check_descr(c->path, descr, &h->dtype, c->err))) return s;
+    h->float32 = 0;
+    if (c->allow_f32) {
+        if (strcmp(descr, "<f4") != 0)
+            return zs_fail(c->err, ZS_ERR_FORMAT,
+                           "%s: unsupported dtype '%s' (expected float32, '<f4')", c->path, descr);
+        h->float32 = 1;
+    } else if ((s = check_descr(c->path, descr, &h->dtype, c->err))) {
+        return s;
+    }
     if (fortran)
         return zs_fail(c->err, ZS_ERR_FORMAT,
                        "%s: unsupported layout: fortran_order is True (expected C order)", c->path);
     if (ndim < 1 || ndim > 2) {
         char shape[256];
         format_shape(shape, sizeof shape, dims, ndim);
-        return zs_fail(c->err, ZS_ERR_FORMAT,
-                       "%s: unsupported shape %s: %d-D (expected 1-D tokens or 2-D documents x "
-                       "context)",
-                       c->path, shape, ndim);
+        return zs_fail(c->err, ZS_ERR_FORMAT, "%s: unsupported shape %s: %d-D (expected %s)",
+                       c->path, shape, ndim,
+                       c->allow_f32 ? "1-D or 2-D" : "1-D tokens or 2-D documents x context");
     }
     h->ndim = ndim;
     h->shape[0] = dims[0];
@@ -176,6 +184,11 @@ static zs_status parse_dict(dict_cursor *c, zs_npy_header *h) {
 
 zs_status zs_npy_header_parse(const char *path, const unsigned char *data, size_t size,
                               zs_npy_header *h, zs_error *err) {
+    return zs_npy_header_parse_as(path, data, size, 0, h, err);
+}
+
+zs_status zs_npy_header_parse_as(const char *path, const unsigned char *data, size_t size,
+                                 int float32, zs_npy_header *h, zs_error *err) {
     if (size < 10 || memcmp(data, npy_magic, sizeof npy_magic) != 0)
         return zs_fail(err, ZS_ERR_FORMAT, "%s: bad magic: not a NumPy .npy file", path);
     h->major = data[6];
@@ -195,7 +208,7 @@ zs_status zs_npy_header_parse(const char *path, const unsigned char *data, size_
         return zs_fail(err, ZS_ERR_FORMAT,
                        "%s: truncated: the header says it is %zu bytes but %zu bytes follow", path,
                        header_bytes, size - prefix_bytes);
-    dict_cursor c = {path, (const char *)data + prefix_bytes, header_bytes, 0, err};
+    dict_cursor c = {path, (const char *)data + prefix_bytes, header_bytes, 0, err, float32};
     zs_status s = parse_dict(&c, h);
     if (s) return s;
     /* The element count must fit in 64 bits; an empty array may not claim more rows than the

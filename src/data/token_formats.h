@@ -8,7 +8,8 @@
 /* ---- NumPy .npy ---- */
 typedef struct {
     int major, minor; /* format version: 1.0, 2.0 or 3.0 */
-    zs_dtype dtype;
+    zs_dtype dtype;   /* when float32 is 0 */
+    int float32;      /* 1: the array is float32 ('<f4'; zs_npy_header_parse_as only) */
     int ndim;
     uint64_t shape[2];
     size_t data_offset_bytes; /* where the array starts */
@@ -18,6 +19,9 @@ typedef struct {
  * byte orders, Fortran order and ranks zipscale does not read. Messages name the path. */
 zs_status zs_npy_header_parse(const char *path, const unsigned char *data, size_t size,
                               zs_npy_header *header, zs_error *err);
+/* The same; with float32 set, reads a float32 array ('<f4') instead of token ids. */
+zs_status zs_npy_header_parse_as(const char *path, const unsigned char *data, size_t size,
+                                 int float32, zs_npy_header *header, zs_error *err);
 /* Formats a version 1.0 header, padded with spaces to a multiple of 64 bytes as NumPy
  * does, into buf. Returns its length in bytes (0 if cap is too small). */
 size_t zs_npy_header_format(char *buf, size_t cap, zs_dtype dtype, int ndim, const uint64_t *shape);

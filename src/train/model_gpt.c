@@ -117,7 +117,8 @@ static zs_status gpt_evaluate(zs_train_model *base, uint64_t step, int final, do
                                         val_nats, losses, err);
     if (!s && losses)
         s = zs_train_token_losses_write(o->dump_token_losses, losses, w->n_eval, w->T, *val_nats,
-                                        w->val_src->path, w->val_first, step, err);
+                                        w->val_src->path, w->val_first, step, base->n_params,
+                                        base->n_params_nonembed, err);
     free(losses);
     return s;
 }

@@ -30,15 +30,16 @@ static size_t npy_header(char *buf, size_t cap, uint64_t rows, uint64_t cols) {
 
 static zs_status write_sidecar(const char *path, uint64_t windows, uint64_t T, double mean,
                                const char *data_path, uint64_t first_window, uint64_t step,
-                               zs_error *err) {
+                               uint64_t n_params, uint64_t n_params_nonembed, zs_error *err) {
     json_t *j = json_pack(
-        "{s:s, s:s, s:[I,I], s:s, s:s, s:I, s:I, s:f, s:s}", "what",
+        "{s:s, s:s, s:[I,I], s:s, s:s, s:I, s:I, s:f, s:I, s:I, s:s}", "what",
         "per-token cross-entropy of the model on the evaluation windows (nats): row w is window "
         "first_window + w, column t the loss of predicting token t+1 of the window from tokens "
         "0..t",
         "dtype", "float32", "shape", (json_int_t)windows, (json_int_t)T, "data", data_path, "units",
         "nats", "first_window", (json_int_t)first_window, "step", (json_int_t)step,
-        "mean_loss_nats", mean, "zipscale_version", zs_version());
+        "mean_loss_nats", mean, "n_params", (json_int_t)n_params, "n_params_nonembed",
+        (json_int_t)n_params_nonembed, "zipscale_version", zs_version());
     char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) : NULL;
     json_decref(j);
     if (!text) return zs_fail(err, ZS_ERR_NOMEM, "out of memory (token-loss sidecar)");
@@ -59,7 +60,8 @@ static zs_status write_sidecar(const char *path, uint64_t windows, uint64_t T, d
 
 zs_status zs_train_token_losses_write(const char *path, const float *losses, uint64_t windows,
                                       uint64_t T, double mean_loss_nats, const char *data_path,
-                                      uint64_t first_window, uint64_t step, zs_error *err) {
+                                      uint64_t first_window, uint64_t step, uint64_t n_params,
+                                      uint64_t n_params_nonembed, zs_error *err) {
     char header[256];
     size_t header_bytes = npy_header(header, sizeof header, windows, T);
     zs_atomic_file f;
@@ -72,6 +74,8 @@ zs_status zs_train_token_losses_write(const char *path, const float *losses, uin
         return zs_fail(err, ZS_ERR_IO, "%s: write failed", path);
     }
     s = zs_atomic_commit(&f, err);
-    if (!s) s = write_sidecar(path, windows, T, mean_loss_nats, data_path, first_window, step, err);
+    if (!s)
+        s = write_sidecar(path, windows, T, mean_loss_nats, data_path, first_window, step, n_params,
+                          n_params_nonembed, err);
     return s;
 }

@@ -125,10 +125,12 @@ void zs_train_log_close(zs_train_ctx *ctx);
 zs_status zs_train_metrics_write(const zs_train_ctx *ctx, const zs_train_result *r,
                                  const char *diverged_what, zs_error *err);
 
-/* Per-token losses (windows, T) as float32 .npy with a JSON sidecar <path>.json. */
+/* Per-token losses (windows, T) as float32 .npy with a JSON sidecar <path>.json (which also
+ * names the model's size, for `zipscale quanta tokens`). */
 zs_status zs_train_token_losses_write(const char *path, const float *losses, uint64_t windows,
                                       uint64_t T, double mean_loss_nats, const char *data_path,
-                                      uint64_t first_window, uint64_t step, zs_error *err);
+                                      uint64_t first_window, uint64_t step, uint64_t n_params,
+                                      uint64_t n_params_nonembed, zs_error *err);
 
 /* "NNN.NK"-style rates and "1m52s" durations for the progress line. */
 void zs_train_progress_print(FILE *out, uint64_t step, uint64_t total, double loss,

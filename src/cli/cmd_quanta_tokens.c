@@ -1,0 +1,240 @@
+/* `zipscale quanta tokens`: monogenic and polygenic tokens across a family of models [QM]:
+ * reads the per-token loss dumps of models of several sizes on the same held-out tokens,
+ * classifies each token, and prints the counts, each class's mean loss against N, examples
+ * with their context, and (with --labels) the classes against the emitting rules'
+ * frequencies. A thin client of zipscale/quanta_tokens.h (docs/quanta.md). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "zipscale/quanta_tokens.h"
+#include "zipscale/tokens.h"
+
+static struct {
+    zs_token_class_opts opts;
+    const char *labels, *classes_out;
+    uint64_t examples, context_shown;
+} a;
+
+static void tokens_defaults(void) {
+    memset(&a, 0, sizeof a);
+    zs_token_class_opts_init(&a.opts);
+    a.examples = 5;
+    a.context_shown = 12;
+}
+
+static const zs_opt tokens_opts[] = {
+    {"mono-high", 0, ZS_OPT_DOUBLE, &a.opts.mono_high_nats, "X",
+     "monogenic: loss above X nats at every model before the drop"},
+    {"mono-low", 0, ZS_OPT_DOUBLE, &a.opts.mono_low_nats, "X",
+     "monogenic: loss below X nats at the drop and every model after"},
+    {"poly-slope", 0, ZS_OPT_DOUBLE, &a.opts.poly_max_slope, "X",
+     "polygenic: slope of loss on ln N below X (nats per e-fold)"},
+    {"poly-r2", 0, ZS_OPT_DOUBLE, &a.opts.poly_min_r2, "X", "polygenic: R^2 of that line above X"},
+    {"labels", 0, ZS_OPT_STRING, &a.labels, "FILE",
+     "the data's rule labels (pcfg sample --labels): classes against the rules' frequencies"},
+    {"examples", 0, ZS_OPT_U64, &a.examples, "K", "examples shown per class"},
+    {"context", 0, ZS_OPT_U64, &a.context_shown, "C", "tokens of context shown per example"},
+    {"classes", 0, ZS_OPT_STRING, &a.classes_out, "FILE",
+     "write each token's class (0 other, 1 monogenic, 2 polygenic) as int32 .npy (windows x T)"},
+    ZS_OPT_END,
+};
+
+static const zs_cli_spec tokens_spec = {
+    "quanta tokens",
+    "LOSSES.npy LOSSES.npy ... [--labels RULES.npy] [--examples K] [thresholds]",
+    "monogenic and polygenic tokens across a family of models of increasing size",
+    "Each LOSSES.npy is a `zipscale train --dump-token-losses` file (with its .npy.json\n"
+    "sidecar) of one model; all must score the same held-out tokens. A token is monogenic at\n"
+    "model j when its loss is above --mono-high at every smaller model and below --mono-low\n"
+    "from j on (one quantum learned), polygenic when its loss falls steadily with ln N (slope\n"
+    "below --poly-slope, R^2 above --poly-r2; at least 3 models), other otherwise. The\n"
+    "quantization paper [QM] used 5.0 and 0.3 nats on a 50k vocabulary; the defaults suit PCFG\n"
+    "data (docs/quanta.md).",
+    tokens_opts,
+    2,
+    -1,
+    .defaults = tokens_defaults,
+};
+
+static const zs_cli_field tokens_fields[] = {
+    {"mono_high_nats", "mono-high"},
+    {"mono_low_nats", "mono-low"},
+    {"poly_max_slope", "poly-slope"},
+    {"poly_min_r2", "poly-r2"},
+    {NULL, NULL},
+};
+
+static void print_models(const zs_token_loss_family *f, const zs_token_classes *c) {
+    printf("# %zu models on %llu held-out tokens (%llu windows of %llu from window %llu of %s)\n",
+           f->n_models, (unsigned long long)c->n_tokens, (unsigned long long)f->windows,
+           (unsigned long long)f->context, (unsigned long long)f->first_window, f->data_path);
+    printf("%-4s %14s %12s %10s %12s %12s %12s  %s\n", "j", "n_params", "mean_loss", "mono_at_j",
+           "other", "monogenic", "polygenic", "file");
+    for (size_t j = 0; j < f->n_models; j++) {
+        double mean = 0;
+        for (size_t t = 0; t < c->n_tokens; t++) mean += f->loss[j][t];
+        mean /= (double)c->n_tokens;
+        printf("%-4zu %14.0f %12.6f %10zu", j, f->n_params[j], mean, c->mono_count_at[j]);
+        for (int k = 0; k < ZS_TOKEN_N_CLASSES; k++)
+            printf(" %12.6f", c->class_mean_loss[(size_t)k * c->n_models + j]);
+        printf("  %s\n", f->paths[j]);
+    }
+    printf("(mono_at_j: tokens whose loss drops at model j; the last three columns: each class's "
+           "mean loss in nats)\n\n");
+    printf("%-10s %12s %9s\n", "class", "tokens", "share");
+    for (int k = 0; k < ZS_TOKEN_N_CLASSES; k++)
+        printf("%-10s %12zu %8.3f%%\n", zs_token_class_name((zs_token_class)k), c->count[k],
+               100.0 * (double)c->count[k] / (double)c->n_tokens);
+}
+
+/* Up to a.examples tokens of class k, evenly spaced among the class's tokens, with their
+ * losses and, when the data file opens, their context. */
+static void print_examples(const zs_token_loss_family *f, const zs_token_classes *c, int k,
+                           const zs_tokens *data) {
+    size_t have = c->count[k];
+    if (!have || !a.examples) return;
+    size_t want = have < a.examples ? have : (size_t)a.examples;
+    printf("\n%s, %zu of %zu:\n", zs_token_class_name((zs_token_class)k), want, have);
+    size_t seen = 0, next = 0, shown = 0;
+    for (size_t t = 0; t < c->n_tokens && shown < want; t++) {
+        if (c->cls[t] != k) continue;
+        if (seen++ != next) continue;
+        shown++;
+        next = (size_t)((double)shown * (double)have / (double)want);
+        uint64_t w = t / f->context, pos = t % f->context;
+        uint64_t target = (f->first_window + w) * f->context + pos + 1;
+        printf("  window %llu position %llu", (unsigned long long)(f->first_window + w),
+               (unsigned long long)pos);
+        if (k == ZS_TOKEN_MONOGENIC) printf(" (drops at model %u)", c->mono_at[t]);
+        if (k != ZS_TOKEN_MONOGENIC) printf(" (slope %.3f, R^2 %.3f)", c->slope[t], c->r2[t]);
+        printf(": loss");
+        for (size_t j = 0; j < f->n_models; j++) printf(" %.3f", f->loss[j][t]);
+        if (data && target < data->n_tokens) {
+            uint64_t from = pos + 1 > a.context_shown ? target - a.context_shown : target - pos - 1;
+            printf("\n    context ");
+            for (uint64_t i = from; i < target; i++)
+                printf("%llu ", (unsigned long long)zs_tokens_at(data, i));
+            printf("-> %llu", (unsigned long long)zs_tokens_at(data, target));
+        }
+        printf("\n");
+    }
+}
+
+/* With --labels: the rule that emitted each scored token (-1: a separator), read and
+ * checked before anything is printed. */
+static zs_status load_rules(const zs_token_loss_family *f, size_t n_tokens, int64_t **out,
+                            zs_error *err) {
+    zs_tokens lab;
+    zs_tokens_open_opts o = {0};
+    o.skip_id_check = 1;
+    zs_status s = zs_tokens_open(&lab, a.labels, &o, err);
+    if (s) return s;
+    uint64_t last = (f->first_window + f->windows) * f->context;
+    if (lab.dtype != ZS_DTYPE_I32 || last >= lab.n_tokens) {
+        s = zs_fail(err, ZS_ERR_FORMAT,
+                    "%s: %s labels of %llu tokens: expected int32 rule ids (pcfg sample "
+                    "--labels) covering the scored tokens, up to token %llu",
+                    a.labels, zs_dtype_name(lab.dtype), (unsigned long long)lab.n_tokens,
+                    (unsigned long long)last);
+        zs_tokens_close(&lab);
+        return s;
+    }
+    int64_t *rule = zs_alloc(n_tokens * sizeof *rule, "rule labels", err);
+    for (size_t t = 0; rule && t < n_tokens; t++) {
+        uint64_t target = (f->first_window + t / f->context) * f->context + t % f->context + 1;
+        rule[t] = (int64_t)(int32_t)(uint32_t)zs_tokens_at(&lab, target);
+    }
+    zs_tokens_close(&lab);
+    if (!rule) return ZS_ERR_NOMEM;
+    *out = rule;
+    return ZS_OK;
+}
+
+/* Each class's share among the tokens of frequent and of rare rules: the tokens in bands of
+ * their rule's count among the scored tokens (1-9, 10-99, ...). */
+static zs_status print_rules(const zs_token_classes *c, const int64_t *rule, zs_error *err) {
+    int64_t max_rule = -1;
+    for (size_t t = 0; t < c->n_tokens; t++)
+        if (rule[t] > max_rule) max_rule = rule[t];
+    size_t n_rules = (size_t)(max_rule + 1), n_ruled = 0, top = 1, used = 0;
+    size_t *count = calloc(n_rules + 1, sizeof *count);
+    if (!count) return zs_fail(err, ZS_ERR_NOMEM, "out of memory (rule counts)");
+    for (size_t t = 0; t < c->n_tokens; t++)
+        if (rule[t] >= 0) count[rule[t]]++, n_ruled++;
+    for (size_t r = 0; r < n_rules; r++) {
+        if (count[r] > top) top = count[r];
+        used += count[r] > 0;
+    }
+    printf("\nclasses by how many scored tokens the emitting rule emitted (%zu rules emitted "
+           "the %zu labelled tokens; separators, label -1, left out)\n",
+           used, n_ruled);
+    printf("%-18s %10s %10s %10s %10s\n", "rule's tokens", "tokens", "other", "monogenic",
+           "polygenic");
+    for (size_t lo = 1; lo <= top; lo *= 10) {
+        size_t hi = lo * 10 - 1, n = 0, by[ZS_TOKEN_N_CLASSES] = {0};
+        for (size_t t = 0; t < c->n_tokens; t++)
+            if (rule[t] >= 0 && count[rule[t]] >= lo && count[rule[t]] <= hi) n++, by[c->cls[t]]++;
+        if (!n) continue;
+        char band[48];
+        snprintf(band, sizeof band, "%zu-%zu", lo, hi);
+        printf("%-18s %10zu", band, n);
+        for (int k = 0; k < ZS_TOKEN_N_CLASSES; k++)
+            printf(" %9.2f%%", 100.0 * (double)by[k] / (double)n);
+        printf("\n");
+    }
+    free(count);
+    return ZS_OK;
+}
+
+static zs_status write_classes(const zs_token_loss_family *f, const zs_token_classes *c,
+                               zs_error *err) {
+    int32_t *v = malloc(c->n_tokens * sizeof *v);
+    if (!v) return zs_fail(err, ZS_ERR_NOMEM, "out of memory (classes)");
+    for (size_t t = 0; t < c->n_tokens; t++) v[t] = c->cls[t];
+    uint64_t shape[2] = {f->windows, f->context};
+    zs_status s = zs_npy_write(a.classes_out, ZS_DTYPE_I32, 2, shape, v, err);
+    free(v);
+    return s;
+}
+
+static int tokens_run(int argc, char **argv) {
+    int npos;
+    char **pos;
+    int code = zs_cli_parse(&tokens_spec, argc, argv, &npos, &pos);
+    if (code >= 0) return code;
+    zs_error err = {0};
+    zs_token_loss_family f;
+    zs_token_classes c = {0};
+    zs_status s = zs_token_class_opts_check(&a.opts, &err);
+    if (!s) s = zs_token_loss_family_read(&f, (const char *const *)pos, (size_t)npos, &err);
+    else
+        memset(&f, 0, sizeof f);
+    if (!s)
+        s = zs_token_classes_compute(&c, f.n_params, (const float *const *)f.loss, f.n_models,
+                                     (size_t)(f.windows * f.context), &a.opts, &err);
+    int64_t *rule = NULL;
+    if (!s && a.labels) s = load_rules(&f, c.n_tokens, &rule, &err);
+    if (!s && a.classes_out) s = write_classes(&f, &c, &err);
+    if (!s) {
+        print_models(&f, &c);
+        zs_tokens data;
+        zs_tokens_open_opts o = {0};
+        zs_error ignored = {0};
+        int have_data = zs_tokens_open(&data, f.data_path, &o, &ignored) == ZS_OK;
+        if (!have_data)
+            printf("\n(no context in the examples: %s)\n", ignored.msg);
+        for (int k = ZS_TOKEN_MONOGENIC; k < ZS_TOKEN_N_CLASSES; k++)
+            print_examples(&f, &c, k, have_data ? &data : NULL);
+        if (have_data) zs_tokens_close(&data);
+        if (rule) s = print_rules(&c, rule, &err);
+    }
+    free(rule);
+    zs_token_classes_free(&c);
+    zs_token_loss_family_free(&f);
+    return s ? zs_cli_fail_cmd(&tokens_spec, tokens_fields, &err) : ZS_EXIT_OK;
+}
+
+const zs_command zs_cmd_quanta_tokens = {&tokens_spec, tokens_run};
