@@ -25,8 +25,8 @@ static void classify(const float rows[][N_MODELS], size_t n_tokens, zs_token_cla
     zs_token_class_opts o;
     zs_token_class_opts_init(&o);
     zs_error err = {0};
-    cr_assert_eq(zs_token_classes_compute(c, sizes, (const float *const *)cols, N_MODELS,
-                                          n_tokens, &o, &err),
+    cr_assert_eq(zs_token_classes_compute(c, sizes, (const float *const *)cols, N_MODELS, n_tokens,
+                                          &o, &err),
                  ZS_OK, "%s", err.msg);
     for (int j = 0; j < N_MODELS; j++) free(cols[j]);
 }
@@ -34,17 +34,17 @@ static void classify(const float rows[][N_MODELS], size_t n_tokens, zs_token_cla
 Test(token_classes, the_rules_on_hand_made_curves) {
     const double e = log(10); /* one decade of N is ln 10 e-folds */
     const float rows[][N_MODELS] = {
-        {6, 5, 0.1f, 0.05f, 0.01f},   /* 0 monogenic at model 2 */
+        {6, 5, 0.1f, 0.05f, 0.01f}, /* 0 monogenic at model 2 */
         {5, (float)(5 - 0.5 * e), (float)(5 - 1.0 * e), (float)(5 - 1.5 * e),
-         (float)(5 - 2.0 * e)},        /* 1 polygenic: slope -0.5 */
-        {0.5f, 0.5f, 0.5f, 0.5f, 0.5f}, /* 2 flat: other, R^2 undefined */
-        {6, 5, 0.1f, 0.4f, 0.1f},     /* 3 comes back above 0.3 after the drop: not monogenic */
-        {6, 6, 6, 6, 6},              /* 4 never learned */
-        {2.0f, 0.1f, 0.1f, 0.1f, 0.1f}, /* 5 exactly at mono_high before: not above it */
+         (float)(5 - 2.0 * e)},           /* 1 polygenic: slope -0.5 */
+        {0.5f, 0.5f, 0.5f, 0.5f, 0.5f},   /* 2 flat: other, R^2 undefined */
+        {6, 5, 0.1f, 0.4f, 0.1f},         /* 3 comes back above 0.3 after the drop: not monogenic */
+        {6, 6, 6, 6, 6},                  /* 4 never learned */
+        {2.0f, 0.1f, 0.1f, 0.1f, 0.1f},   /* 5 exactly at mono_high before: not above it */
         {0.1f, 0.1f, 0.1f, 0.05f, 0.01f}, /* 6 low from the first model: no drop */
-        {3, 2.9f, 2.8f, 2.7f, 2.6f},  /* 7 steady but shallow: slope -0.04 */
-        {2.5f, 2.1f, 0.29f, 0.2f, 0.1f}, /* 8 monogenic at model 2 (2.1 > 2.0) */
-        {6, 5, 4, 3, 0.2f},           /* 9 monogenic at model 4, the last */
+        {3, 2.9f, 2.8f, 2.7f, 2.6f},      /* 7 steady but shallow: slope -0.04 */
+        {2.5f, 2.1f, 0.29f, 0.2f, 0.1f},  /* 8 monogenic at model 2 (2.1 > 2.0) */
+        {6, 5, 4, 3, 0.2f},               /* 9 monogenic at model 4, the last */
     };
     zs_token_classes c;
     classify(rows, 10, &c);
@@ -127,8 +127,8 @@ Test(token_classes, refusals_name_the_field) {
 static const char *make_family(char *counts, size_t size) {
     const char *dir = zs_test_path("family");
     const char *py = zs_test_python("numpy");
-    zs_run r = zs_test_sh("mkdir -p '%s' && '%s' '%s/" REF "' make '%s'", dir, py, ZS_SOURCE_DIR,
-                          dir);
+    zs_run r =
+        zs_test_sh("mkdir -p '%s' && '%s' '%s/" REF "' make '%s'", dir, py, ZS_SOURCE_DIR, dir);
     cr_assert_eq(r.exit_code, 0, "reference failed: %s", r.err);
     snprintf(counts, size, "%s", r.out);
     zs_run_free(&r);
@@ -161,9 +161,9 @@ Test(token_family, read_and_classify_match_numpy) {
     zs_token_class_opts o;
     zs_token_class_opts_init(&o);
     zs_token_classes c;
-    cr_assert_eq(zs_token_classes_compute(&c, f.n_params, (const float *const *)f.loss, 4, 320,
-                                          &o, &err),
-                 ZS_OK, "%s", err.msg);
+    cr_assert_eq(
+        zs_token_classes_compute(&c, f.n_params, (const float *const *)f.loss, 4, 320, &o, &err),
+        ZS_OK, "%s", err.msg);
     char ref_path[1200];
     snprintf(ref_path, sizeof ref_path, "%s/ref.txt", dir);
     FILE *ref = fopen(ref_path, "r");
@@ -249,15 +249,16 @@ Test(token_cli, refusals) {
     expect_tokens_error(2, args, "--mono-high: token classes: mono_high_nats = 0.1");
     snprintf(args, sizeof args, "%s/tl_0.npy %s/tl_1.npy --labels %s/data.npy", d, d, d);
     expect_tokens_error(1, args, "data.npy: uint16 labels");
-    zs_run r = zs_test_sh("cd '%s' && cp tl_1.npy dup.npy && sed 's/\"n_params\": 9000/"
-                          "\"n_params\": 2000/' tl_1.npy.json > dup.npy.json && "
-                          "cp tl_1.npy nosize.npy && sed 's/\"n_params\"/\"size\"/' tl_1.npy.json > "
-                          "nosize.npy.json && cp tl_1.npy moved.npy && "
-                          "sed 's/\"first_window\": 3/\"first_window\": 4/' tl_1.npy.json > "
-                          "moved.npy.json && cp tl_1.npy alone.npy && cp data.npy ints.npy && "
-                          "sed 's/\"n_params\": 9000/\"n_params\": 77/' tl_1.npy.json > "
-                          "ints.npy.json",
-                          d);
+    zs_run r =
+        zs_test_sh("cd '%s' && cp tl_1.npy dup.npy && sed 's/\"n_params\": 9000/"
+                   "\"n_params\": 2000/' tl_1.npy.json > dup.npy.json && "
+                   "cp tl_1.npy nosize.npy && sed 's/\"n_params\"/\"size\"/' tl_1.npy.json > "
+                   "nosize.npy.json && cp tl_1.npy moved.npy && "
+                   "sed 's/\"first_window\": 3/\"first_window\": 4/' tl_1.npy.json > "
+                   "moved.npy.json && cp tl_1.npy alone.npy && cp data.npy ints.npy && "
+                   "sed 's/\"n_params\": 9000/\"n_params\": 77/' tl_1.npy.json > "
+                   "ints.npy.json",
+                   d);
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     zs_run_free(&r);
     snprintf(args, sizeof args, "%s/tl_0.npy %s/dup.npy", d, d);

@@ -47,15 +47,15 @@ zs_status zs_token_class_opts_check(const zs_token_class_opts *opts, zs_error *e
 
 typedef struct {
     size_t n_models, n_tokens;
-    double *n_params;         /* n_models, strictly increasing */
-    uint8_t *cls;             /* n_tokens: a zs_token_class */
-    uint32_t *mono_at;        /* n_tokens: j for a monogenic token, 0 for the others */
-    double *slope, *r2;       /* n_tokens: the line of loss on ln N (n_models >= 2; r2 is
-                                 NAN for a constant loss, slope 0) */
+    double *n_params;   /* n_models, strictly increasing */
+    uint8_t *cls;       /* n_tokens: a zs_token_class */
+    uint32_t *mono_at;  /* n_tokens: j for a monogenic token, 0 for the others */
+    double *slope, *r2; /* n_tokens: the line of loss on ln N (n_models >= 2; r2 is
+                           NAN for a constant loss, slope 0) */
     size_t count[ZS_TOKEN_N_CLASSES];
-    size_t *mono_count_at;    /* n_models: monogenic tokens with mono_at = j */
-    double *class_mean_loss;  /* ZS_TOKEN_N_CLASSES * n_models: the mean loss of a class's
-                                 tokens at each model, [c * n_models + j]; NAN when empty */
+    size_t *mono_count_at;   /* n_models: monogenic tokens with mono_at = j */
+    double *class_mean_loss; /* ZS_TOKEN_N_CLASSES * n_models: the mean loss of a class's
+                                tokens at each model, [c * n_models + j]; NAN when empty */
 } zs_token_classes;
 
 /* loss[j][t]: model j's loss (nats) on token t, finite and >= 0; n_params[j]: model j's

@@ -209,7 +209,8 @@ static int tokens_run(int argc, char **argv) {
     zs_token_loss_family f;
     zs_token_classes c = {0};
     zs_status s = zs_token_class_opts_check(&a.opts, &err);
-    if (!s) s = zs_token_loss_family_read(&f, (const char *const *)pos, (size_t)npos, &err);
+    if (!s)
+        s = zs_token_loss_family_read(&f, (const char *const *)pos, (size_t)npos, &err);
     else
         memset(&f, 0, sizeof f);
     if (!s)
@@ -224,8 +225,7 @@ static int tokens_run(int argc, char **argv) {
         zs_tokens_open_opts o = {0};
         zs_error ignored = {0};
         int have_data = zs_tokens_open(&data, f.data_path, &o, &ignored) == ZS_OK;
-        if (!have_data)
-            printf("\n(no context in the examples: %s)\n", ignored.msg);
+        if (!have_data) printf("\n(no context in the examples: %s)\n", ignored.msg);
         for (int k = ZS_TOKEN_MONOGENIC; k < ZS_TOKEN_N_CLASSES; k++)
             print_examples(&f, &c, k, have_data ? &data : NULL);
         if (have_data) zs_tokens_close(&data);

@@ -101,14 +101,14 @@ zs_status zs_token_loss_family_read(zs_token_loss_family *out, const char *const
                 s = zs_fail(err, ZS_ERR_FORMAT,
                             "%s: shape (%llu, %llu) (%d-D), but its sidecar says [%llu, %llu]",
                             paths[j], (unsigned long long)a.shape[0],
-                            (unsigned long long)a.shape[1], a.ndim,
-                            (unsigned long long)sc.shape[0], (unsigned long long)sc.shape[1]);
+                            (unsigned long long)a.shape[1], a.ndim, (unsigned long long)sc.shape[0],
+                            (unsigned long long)sc.shape[1]);
             if (!s && j == 0) {
                 f.windows = a.shape[0], f.context = a.shape[1], f.first_window = sc.first_window;
                 f.data_path = sc.data, sc.data = NULL;
-            } else if (!s && (strcmp(sc.data, f.data_path) != 0 ||
-                              sc.first_window != f.first_window || a.shape[0] != f.windows ||
-                              a.shape[1] != f.context)) {
+            } else if (!s &&
+                       (strcmp(sc.data, f.data_path) != 0 || sc.first_window != f.first_window ||
+                        a.shape[0] != f.windows || a.shape[1] != f.context)) {
                 s = zs_fail(err, ZS_ERR_FORMAT,
                             "%s: scores %llu windows of %llu tokens from window %llu of %s; %s "
                             "scores %llu of %llu from %llu of %s: expected every dump of the "
