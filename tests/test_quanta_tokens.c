@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "zipscale/figures.h"
 #include "zipscale/quanta_tokens.h"
 #include "zipscale/tokens.h"
 
@@ -66,7 +67,21 @@ Test(token_classes, the_rules_on_hand_made_curves) {
     /* Class means: monogenic at model 0 is (6 + 2.5 + 6) / 3. */
     cr_assert_float_eq(c.class_mean_loss[1 * N_MODELS + 0], (6 + 2.5 + 6) / 3.0, 1e-12);
     cr_assert_float_eq(c.class_mean_loss[2 * N_MODELS + 4], rows[1][4], 1e-12);
+    /* The figure: a line per class, its count in the legend. */
+    zs_plot *fig = NULL;
+    zs_error ferr = {0};
+    cr_assert_eq(zs_figure_token_classes(&c, NULL, &fig, &ferr), ZS_OK, "%s", ferr.msg);
+    char *svg = NULL;
+    size_t len = 0;
+    cr_assert_eq(zs_plot_svg(fig, &svg, &len, &ferr), ZS_OK, "%s", ferr.msg);
+    cr_assert(strstr(svg, "monogenic (3 tokens, 30.0%)"), "the legend");
+    cr_assert(strstr(svg, "polygenic (1 tokens, 10.0%)"), "the legend");
+    free(svg);
+    zs_plot_free(fig);
     zs_token_classes_free(&c);
+    zs_token_classes none = {0};
+    cr_assert_eq(zs_figure_token_classes(&none, NULL, &fig, &ferr), ZS_ERR_RANGE);
+    cr_assert_null(fig);
 
     /* Two models: monogenic is still defined, polygenic is not (any line fits 2 points). */
     const float two[][2] = {{5, 0.1f}, {4, 1}};
@@ -195,8 +210,8 @@ Test(token_cli, classes_file_counts_and_context_match_numpy) {
     char counts[64];
     const char *dir = make_family(counts, sizeof counts);
     zs_run r = zs_test_cli("quanta tokens %s/tl_*.npy --labels %s/labels.npy --classes %s/c.npy "
-                           "--examples 2",
-                           dir, dir, dir);
+                           "--examples 2 --plot %s/classes.svg",
+                           dir, dir, dir, dir);
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     int other, mono, poly;
     cr_assert_eq(sscanf(counts, "%d %d %d", &other, &mono, &poly), 3);
@@ -222,6 +237,11 @@ Test(token_cli, classes_file_counts_and_context_match_numpy) {
     cr_assert_eq(examples, 4, "2 monogenic and 2 polygenic examples: %s", r.out);
     cr_assert(strstr(r.out, "13 rules emitted the"), "%s", r.out);
     zs_run_free(&r);
+    char svg_path[1200];
+    snprintf(svg_path, sizeof svg_path, "%s/classes.svg", dir);
+    char *svg = zs_test_slurp(svg_path, NULL);
+    cr_assert(svg && strstr(svg, "mean loss of each class of tokens against N (320 tokens)"));
+    free(svg);
     const char *py = zs_test_python("numpy");
     r = zs_test_sh("'%s' '%s/" REF "' check '%s' '%s/c.npy'", py, ZS_SOURCE_DIR, dir, dir);
     cr_assert_eq(r.exit_code, 0, "%s%s", r.out, r.err);

@@ -14,6 +14,7 @@
 #include "zipscale/frontier.h"
 #include "zipscale/plot.h"
 #include "zipscale/quanta_experiment.h"
+#include "zipscale/quanta_tokens.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -105,6 +106,13 @@ zs_status zs_figure_gzip_ratios(const char *const *names, const double *const *v
                                 const size_t *counts, size_t n, const char *title,
                                 const char *xlabel, zs_plot_dist_style style,
                                 const zs_figure_size *size, zs_plot **out, zs_error *err);
+
+/* ---- monogenic and polygenic tokens [QM] (docs/quanta.md) ---------------------------------
+ * Each class's mean loss (nats) against the models' parameter count (log x), one line per
+ * class that has tokens, its count and share in the legend.
+ * Errors: ZS_ERR_RANGE (no model or no token, a bad size). */
+zs_status zs_figure_token_classes(const zs_token_classes *c, const zs_figure_size *size,
+                                  zs_plot **out, zs_error *err);
 
 /* ---- the quantization model's experiments [QM] (docs/quanta.md "Figures") ------------------
  * Each draws one experiment (axis) of a quanta result, losses in bits (nats / ln 2).

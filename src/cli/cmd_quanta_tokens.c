@@ -9,13 +9,15 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "zipscale/figures.h"
 #include "zipscale/quanta_tokens.h"
 #include "zipscale/tokens.h"
 
 static struct {
     zs_token_class_opts opts;
-    const char *labels, *classes_out;
+    const char *labels, *classes_out, *plot;
     uint64_t examples, context_shown;
+    zs_figure_size size;
 } a;
 
 static void tokens_defaults(void) {
@@ -23,6 +25,7 @@ static void tokens_defaults(void) {
     zs_token_class_opts_init(&a.opts);
     a.examples = 5;
     a.context_shown = 12;
+    zs_figure_size_init(&a.size);
 }
 
 static const zs_opt tokens_opts[] = {
@@ -37,6 +40,10 @@ static const zs_opt tokens_opts[] = {
      "the data's rule labels (pcfg sample --labels): classes against the rules' frequencies"},
     {"examples", 0, ZS_OPT_U64, &a.examples, "K", "examples shown per class"},
     {"context", 0, ZS_OPT_U64, &a.context_shown, "C", "tokens of context shown per example"},
+    {"plot", 0, ZS_OPT_STRING, &a.plot, "FILE",
+     "draw each class's mean loss against N: .svg, .png or .pdf"},
+    {"width", 0, ZS_OPT_DOUBLE, &a.size.width_pt, "PT", "figure width in points"},
+    {"height", 0, ZS_OPT_DOUBLE, &a.size.height_pt, "PT", "figure height in points"},
     {"classes", 0, ZS_OPT_STRING, &a.classes_out, "FILE",
      "write each token's class (0 other, 1 monogenic, 2 polygenic) as int32 .npy (windows x T)"},
     ZS_OPT_END,
@@ -219,6 +226,12 @@ static int tokens_run(int argc, char **argv) {
     int64_t *rule = NULL;
     if (!s && a.labels) s = load_rules(&f, c.n_tokens, &rule, &err);
     if (!s && a.classes_out) s = write_classes(&f, &c, &err);
+    if (!s && a.plot) {
+        zs_plot *fig = NULL;
+        s = zs_figure_token_classes(&c, &a.size, &fig, &err);
+        if (!s) s = zs_plot_write(fig, a.plot, &err);
+        zs_plot_free(fig);
+    }
     if (!s) {
         print_models(&f, &c);
         zs_tokens data;

@@ -58,8 +58,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     zs_token_class_opts o;
     zs_token_class_opts_init(&o);
     zs_token_classes c;
-    zs_status s = zs_token_classes_compute(&c, f.n_params, (const float *const *)f.loss, 2, 6, &o,
-                                           &err);
+    zs_status s =
+        zs_token_classes_compute(&c, f.n_params, (const float *const *)f.loss, 2, 6, &o, &err);
     FUZZ_CHECK(s == ZS_OK || s == ZS_ERR_RANGE, "classes: %s", err.msg);
     if (s == ZS_OK) {
         FUZZ_CHECK(c.count[0] + c.count[1] + c.count[2] == 6, "every token has a class");
