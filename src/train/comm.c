@@ -21,8 +21,7 @@ static int we_initialised; /* zs_comm_world called MPI_Init_thread */
 int zs_comm_launched(void) {
     /* Open MPI's mpirun, any PMIx launcher (Open MPI 5, srun --mpi=pmix), PMI-1/2 (MPICH's
        hydra, srun --mpi=pmi2). */
-    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK",
-                                       "PMI_SIZE"};
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"};
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
         if (getenv(vars[i])) return 1;
     return 0;
@@ -175,8 +174,8 @@ zs_status zs_comm_gather_f32(const zs_comm *c, float *buf, uint64_t n, uint64_t 
         counts[r] = (int)(count * per_item);
         displs[r] = (int)(first * per_item);
     }
-    int rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, counts, displs, MPI_FLOAT,
-                            c->comm);
+    int rc =
+        MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, counts, displs, MPI_FLOAT, c->comm);
     free(counts);
     return rc == MPI_SUCCESS ? ZS_OK : mpi_fail(err, rc, "MPI_Allgatherv (evaluation losses)");
 }

@@ -157,12 +157,13 @@ zs_status zs_train_options_compare(const char *ckpt_path, const char *stored_jso
     json_int_t now = json_is_integer(now_ranks) ? json_integer_value(now_ranks) : 1;
     if (was != now) {
         json_decref(stored);
+        char how[64] = "in one process (without mpirun)";
+        if (was > 1) snprintf(how, sizeof how, "on %lld ranks (mpirun -np %lld)", was, was);
         return zs_fail_field(err, ZS_ERR_USAGE, "comm",
                              "%s: cannot resume: the checkpoint's run was trained on %lld "
-                             "data-parallel rank%s, this run has %lld; resume it on %lld (mpirun "
-                             "-np %lld), as exact resume needs the same gradient sums",
-                             ckpt_path, (long long)was, was == 1 ? "" : "s", (long long)now,
-                             (long long)was, (long long)was);
+                             "data-parallel rank%s, this run has %lld; resume it %s, as exact "
+                             "resume needs the same gradient sums",
+                             ckpt_path, (long long)was, was == 1 ? "" : "s", (long long)now, how);
     }
     zs_status s = ZS_OK;
     const char *key;
