@@ -49,9 +49,10 @@ static void need_mpirun(void) {
 
 /* `mpirun -np ranks zipscale train <args>` (as root too, and on any number of cores). */
 static zs_run mpi_train(int ranks, const char *args) {
-    return zs_test_sh("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 %s --oversubscribe "
-                      "--bind-to none -np %d %s train %s",
-                      ZS_MPIEXEC, ranks, ZS_CLI_PATH, args);
+    return zs_test_sh(
+        "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 %s --oversubscribe "
+        "--bind-to none -np %d %s train %s",
+        ZS_MPIEXEC, ranks, ZS_CLI_PATH, args);
 }
 
 static void mpi_train_ok(int ranks, const char *args) {
@@ -105,9 +106,13 @@ static double logs_close(const char *dir_a, const char *dir_b, double tol, doubl
                       k == 0   ? "train_loss"
                       : k == 1 ? "grad_norm"
                                : "val_loss",
-                      k == 0 ? x.train_loss[i] : k == 1 ? x.grad_norm[i] : x.val_loss[i],
-                      k == 0 ? y.train_loss[i] : k == 1 ? y.grad_norm[i] : y.val_loss[i], g[k],
-                      t);
+                      k == 0   ? x.train_loss[i]
+                      : k == 1 ? x.grad_norm[i]
+                               : x.val_loss[i],
+                      k == 0   ? y.train_loss[i]
+                      : k == 1 ? y.grad_norm[i]
+                               : y.val_loss[i],
+                      g[k], t);
             if (k != 1 && g[k] > worst) worst = g[k];
         }
     }
@@ -134,9 +139,9 @@ static json_t *metrics(const char *dir) {
     return m;
 }
 
-#define PARITY                                                                                   \
-    "--model mlp --task parity --tasks 3 --bits 12 --k 3 --width 64 --steps 60 --batch 32 "     \
-    "--grad-accum 2 --eval-every 20 --lr 3e-3 --test-size 2000 --eval-per-subtask 200 --seed 1 " \
+#define PARITY                                                                                     \
+    "--model mlp --task parity --tasks 3 --bits 12 --k 3 --width 64 --steps 60 --batch 32 "        \
+    "--grad-accum 2 --eval-every 20 --lr 3e-3 --test-size 2000 --eval-per-subtask 200 --seed 1 "   \
     "--checkpoint-every 10"
 
 Test(train_mpi, parity_two_ranks_equal_one_process) {
@@ -159,6 +164,15 @@ Test(train_mpi, parity_two_ranks_equal_one_process) {
         double b = json_number_value(json_object_get(json_array_get(s2, i), "loss"));
         cr_assert(rel_gap(a, b) <= LOSS_REL_TOL, "subtask %zu: %.17g vs %.17g", i, a, b);
     }
+    /* The split evaluation is one process's: `zipscale eval` recomputes it to the bit. */
+    double final = json_number_value(json_object_get(m2, "final_val_loss"));
+    zs_run e = zs_test_cli("eval %s --json", two);
+    cr_assert_eq(e.exit_code, 0, "%s", e.err);
+    json_t *ej = parse_json(e.out);
+    double evald = json_number_value(json_object_get(ej, "test_loss_nats"));
+    cr_assert(same_bits(evald, final), "eval %.17g, the run's final val loss %.17g", evald, final);
+    json_decref(ej);
+    zs_run_free(&e);
     json_t *o2 = json_object_get(m2, "options");
     cr_assert_eq(json_integer_value(json_object_get(o2, "ranks")), 2);
     cr_assert_null(json_object_get(json_object_get(m1, "options"), "ranks"));
@@ -174,8 +188,8 @@ Test(train_mpi, parity_two_ranks_equal_one_process) {
     same_file(a, b);
 }
 
-#define GPT                                                                                  \
-    "--data %s --val %s --context 32 --d-model 32 --layers 1 --heads 2 --batch 8 --lr 3e-3 " \
+#define GPT                                                                                        \
+    "--data %s --val %s --context 32 --d-model 32 --layers 1 --heads 2 --batch 8 --lr 3e-3 "       \
     "--eval-every 10 --eval-tokens 1024 --seed 1 --steps 40"
 
 /* A grammar, d.npy (training, 24576 tokens in rows of 32) and v.npy (held out). */
@@ -304,8 +318,8 @@ Test(train_mpi, refuses_another_number_of_ranks_and_a_batch_that_does_not_split)
     snprintf(args, sizeof args, PARITY " --batch 33 -o %s", at("odd"));
     r = mpi_train(2, args);
     cr_assert_neq(r.exit_code, 0);
-    cr_assert(strstr(r.err, "--batch: batch 33: not a multiple of the 2 data-parallel ranks"),
-              "%s", r.err);
+    cr_assert(strstr(r.err, "--batch: batch 33: not a multiple of the 2 data-parallel ranks"), "%s",
+              r.err);
     zs_run_free(&r);
     cr_assert_neq(access(at("odd"), F_OK), 0, "a refused run created its directory");
 }
