@@ -138,9 +138,12 @@ static zs_status read_probs(const char *path, double **out, uint64_t *n_out, zs_
 /* The predicted exponent of the Zipf model on this axis, NAN when there is none. */
 static double predicted(const zs_quanta_exponents *e, zs_quanta_axis axis) {
     switch (axis) {
-    case ZS_QUANTA_AXIS_PARAMS: return e->alpha_n;
-    case ZS_QUANTA_AXIS_DATA: return e->alpha_d;
-    default: return e->alpha_s;
+    case ZS_QUANTA_AXIS_PARAMS:
+        return e->alpha_n;
+    case ZS_QUANTA_AXIS_DATA:
+        return e->alpha_d;
+    default:
+        return e->alpha_s;
     }
 }
 
@@ -217,8 +220,8 @@ static int simulate_run(int argc, char **argv) {
         s = zs_quanta_simulate(&a.model, axis, &a.sim, x, n, loss, learned, &err);
     else if (!s)
         s = zs_quanta_simulate_probs(probs, n_probs, a.model.loss_learned_nats,
-                                     a.model.loss_unlearned_nats, axis, &a.sim, x, n, loss,
-                                     learned, &err);
+                                     a.model.loss_unlearned_nats, axis, &a.sim, x, n, loss, learned,
+                                     &err);
     if (!s && a.output) s = write_csv(a.output, x, loss, learned, n, &err);
     if (!s) {
         if (!zipf)
@@ -244,8 +247,8 @@ static int simulate_run(int argc, char **argv) {
         double expected = NAN;
         zs_quanta_exponents e;
         zs_error ignored = {0};
-        if (zipf && zs_quanta_exponents_predict(a.model.zipf_exponent, a.sim.gamma, &e,
-                                                &ignored) == ZS_OK)
+        if (zipf &&
+            zs_quanta_exponents_predict(a.model.zipf_exponent, a.sim.gamma, &e, &ignored) == ZS_OK)
             expected = predicted(&e, axis);
         print_slope(x, loss, learned, n, zipf ? a.model.n_quanta : n_probs,
                     a.model.loss_learned_nats, expected);

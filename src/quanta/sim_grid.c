@@ -14,8 +14,7 @@ zs_status zs_quanta_sim_grid(const zs_quanta_sim_range *range, double *x, zs_err
     if (!(isfinite(from) && from > 0))
         return zs_fail_field(err, ZS_ERR_USAGE, "from", "%g: expected x > 0", from);
     if (!(isfinite(to) && to > from))
-        return zs_fail_field(err, ZS_ERR_USAGE, "to", "%g: expected more than from (%g)", to,
-                             from);
+        return zs_fail_field(err, ZS_ERR_USAGE, "to", "%g: expected more than from (%g)", to, from);
     if (range->points < 2 || range->points > ZS_QUANTA_SIM_MAX_POINTS)
         return zs_fail_field(err, ZS_ERR_USAGE, "points", "%llu: expected 2 to %d",
                              (unsigned long long)range->points, ZS_QUANTA_SIM_MAX_POINTS);
