@@ -324,3 +324,38 @@ Test(train_mpi, refuses_another_number_of_ranks_and_a_batch_that_does_not_split)
     zs_run_free(&r);
     cr_assert_neq(access(at("odd"), F_OK), 0, "a refused run created its directory");
 }
+
+/* Rank 0 alone owns the run directory, so only it can fail to write there: the other rank
+ * hears of it and stops too, with the same status, and the message is said once. At the
+ * start (the directory) and at the end (the per-token dump of the last evaluation). */
+Test(train_mpi, a_failure_on_rank_zero_stops_every_rank_said_once) {
+    need_mpirun();
+    char args[4096];
+    snprintf(args, sizeof args, PARITY " --steps 20 -o /dev/null/run");
+    zs_run r = mpi_train(2, args);
+    cr_assert_neq(r.exit_code, 0);
+    const char *msg = "zipscale: /dev/null/run: cannot create the output directory";
+    const char *hit = strstr(r.err, msg);
+    cr_assert(hit, "%s", r.err);
+    cr_assert_null(strstr(hit + 1, msg), "said more than once:\n%s", r.err);
+    /* mpirun names a rank that exited non-zero: with the agreed error, rank 1 did too. */
+    zs_run_free(&r);
+    make_data();
+    char data[1024], val[1024];
+    snprintf(data, sizeof data, "%s", at("d.npy"));
+    snprintf(val, sizeof val, "%s", at("v.npy"));
+    const char *dir = at("dump_fails");
+    snprintf(args, sizeof args, GPT " -o %s --dump-token-losses /nonexistent/x.npy", data, val,
+             dir);
+    r = mpi_train(2, args);
+    cr_assert_neq(r.exit_code, 0);
+    msg = "zipscale: /nonexistent/x.npy: cannot create";
+    hit = strstr(r.err, msg);
+    cr_assert(hit, "%s", r.err);
+    cr_assert_null(strstr(hit + 1, msg), "said more than once:\n%s", r.err);
+    zs_run_free(&r);
+    /* The run stopped at its last step's evaluation, before metrics.json. */
+    char metrics_path[1200];
+    snprintf(metrics_path, sizeof metrics_path, "%s/metrics.json", dir);
+    cr_assert_neq(access(metrics_path, F_OK), 0, "metrics.json written after a failure");
+}

@@ -103,11 +103,15 @@ int zs_comm_parallel(const zs_comm *c) {
     return c && c->size > 1;
 }
 
-void zs_comm_share(const zs_comm *c, uint64_t n, uint64_t *first, uint64_t *count) {
-    uint64_t P = (uint64_t)zs_comm_size(c), r = (uint64_t)zs_comm_rank(c);
+void zs_train_share(uint64_t n, int rank, int size, uint64_t *first, uint64_t *count) {
+    uint64_t P = (uint64_t)size, r = (uint64_t)rank;
     uint64_t base = n / P, extra = n % P;
     *first = r * base + (r < extra ? r : extra);
     *count = base + (r < extra);
+}
+
+void zs_comm_share(const zs_comm *c, uint64_t n, uint64_t *first, uint64_t *count) {
+    zs_train_share(n, zs_comm_rank(c), zs_comm_size(c), first, count);
 }
 
 /* MPI counts are ints: long buffers go in pieces. */
@@ -168,9 +172,8 @@ zs_status zs_comm_gather_f32(const zs_comm *c, float *buf, uint64_t n, uint64_t 
     if (!counts) return ZS_ERR_NOMEM;
     int *displs = counts + c->size;
     for (int r = 0; r < c->size; r++) {
-        zs_comm tmp = {.rank = r, .size = c->size};
         uint64_t first, count;
-        zs_comm_share(&tmp, n, &first, &count);
+        zs_train_share(n, r, c->size, &first, &count);
         counts[r] = (int)(count * per_item);
         displs[r] = (int)(first * per_item);
     }

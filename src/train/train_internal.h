@@ -13,7 +13,9 @@
 /* ---- the ranks of a data-parallel run (comm.c); every function is a no-op (ZS_OK) for a
  * NULL or one-rank group, and a collective: every rank of the group calls it. ---- */
 int zs_comm_parallel(const zs_comm *c); /* more than one rank */
-/* Rank's contiguous share [first, first+count) of n items (the first n mod P ranks one more). */
+/* Rank's contiguous share [first, first+count) of n items among size ranks (the first
+ * n mod size ranks one more); zs_comm_share is this rank's. */
+void zs_train_share(uint64_t n, int rank, int size, uint64_t *first, uint64_t *count);
 void zs_comm_share(const zs_comm *c, uint64_t n, uint64_t *first, uint64_t *count);
 /* Sums buf over the ranks, in place. */
 zs_status zs_comm_sum_f32(const zs_comm *c, float *buf, size_t n, zs_error *err);
