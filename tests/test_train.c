@@ -1,7 +1,8 @@
 /* The train library below the CLI: which window each batch row reads (the documented
  * formulas, the held-out split, per-epoch permutations), parity batches from a fixed
- * set, the option checks' messages, the progress line, and eval's refusal of an MLP
- * checkpoint. */
+ * set, the option checks' messages, the progress line, eval's refusal of an MLP
+ * checkpoint, and the data-parallel pieces that need no MPI (the ranks' shares, resume's
+ * refusal of another number of ranks, a NULL group). */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -299,6 +300,66 @@ Test(train_options, compare_names_the_first_difference) {
     cr_assert_str_eq(err.msg, "c: metadata 'train.options': expected the run's options as a JSON "
                               "object");
     json_decref(now);
+}
+
+/* The data-parallel options: the number of ranks compared first, with its own message
+ * (absent = one process); the ranks' shares of an evaluation. */
+Test(train_options, compare_refuses_another_number_of_ranks) {
+    json_t *one = json_pack("{s:i}", "batch", 8);
+    json_t *two = json_pack("{s:i, s:i}", "batch", 8, "ranks", 2);
+    zs_error err = {0};
+    cr_assert_eq(zs_train_options_compare("c", "{\"batch\": 8, \"ranks\": 2}", two, &err), ZS_OK,
+                 "%s", err.msg);
+    cr_assert_eq(zs_train_options_compare("c", "{\"batch\": 8, \"ranks\": 2}", one, &err),
+                 ZS_ERR_USAGE);
+    cr_assert_str_eq(err.msg, "c: cannot resume: the checkpoint's run was trained on 2 "
+                              "data-parallel ranks, this run has 1; resume it on 2 ranks (mpirun "
+                              "-np 2), as exact resume needs the same gradient sums");
+    cr_assert_eq(zs_train_options_compare("c", "{\"batch\": 8}", two, &err), ZS_ERR_USAGE);
+    cr_assert_str_eq(err.msg, "c: cannot resume: the checkpoint's run was trained on 1 "
+                              "data-parallel rank, this run has 2; resume it in one process "
+                              "(without mpirun), as exact resume needs the same gradient sums");
+    json_decref(one);
+    json_decref(two);
+}
+
+Test(train_comm, shares_cover_every_item_once_in_order) {
+    for (int size = 1; size <= 9; size++)
+        for (uint64_t n = 0; n <= 40; n++) {
+            uint64_t next = 0, lo = UINT64_MAX, hi = 0;
+            for (int r = 0; r < size; r++) {
+                uint64_t first, count;
+                zs_train_share(n, r, size, &first, &count);
+                cr_assert_eq(first, next, "n %llu, %d ranks: rank %d starts at %llu",
+                             (unsigned long long)n, size, r, (unsigned long long)first);
+                next = first + count;
+                lo = count < lo ? count : lo;
+                hi = count > hi ? count : hi;
+            }
+            cr_assert_eq(next, n, "n %llu, %d ranks: the shares end at %llu", (unsigned long long)n,
+                         size, (unsigned long long)next);
+            cr_assert_leq(hi - lo, 1, "n %llu, %d ranks: shares of %llu and %llu",
+                          (unsigned long long)n, size, (unsigned long long)lo,
+                          (unsigned long long)hi);
+        }
+}
+
+/* Without MPI (a NULL group) every collective is a no-op and the run is one process. */
+Test(train_comm, a_null_group_is_one_process) {
+    cr_assert_eq(zs_comm_size(NULL), 1);
+    cr_assert_eq(zs_comm_rank(NULL), 0);
+    cr_assert_eq(zs_comm_parallel(NULL), 0);
+    float g[3] = {1, 2, 3};
+    zs_error err = {0};
+    cr_assert_eq(zs_comm_sum_f32(NULL, g, 3, &err), ZS_OK);
+    cr_assert_eq(g[0] + g[1] + g[2], 6);
+    cr_assert_eq(zs_comm_agree(NULL, ZS_ERR_IO, &err), ZS_ERR_IO);
+    cr_assert_eq(zs_comm_check_same(NULL, g, 3, 0, &err), ZS_OK);
+    /* Not launched by mpirun here (ctest is not): the CLI would not start MPI. */
+    if (!getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMIX_RANK") && !getenv("PMI_RANK") &&
+        !getenv("PMI_SIZE"))
+        cr_assert_eq(zs_comm_launched(), 0);
+    zs_comm_free(NULL);
 }
 
 /* A parity MLP that overfits a 2000-example set within a few hundred steps, so its

@@ -62,6 +62,31 @@ const char *zs_data_order_name(zs_data_order order); /* "shuffled", "sequential"
 /* Errors: ZS_ERR_USAGE (text is not an order's name). */
 zs_status zs_data_order_parse(const char *text, zs_data_order *out, zs_error *err);
 
+/* ---- data parallelism over MPI ranks (docs/cluster.md) --------------------------------
+ * A zs_comm is a group of MPI ranks that train one run together: each rank computes the
+ * gradient of its share of every step's batch, the gradients are summed (MPI_Allreduce),
+ * and every rank takes the same AdamW step; rank 0 alone writes the run directory.
+ * zs_train_opts.comm NULL (or a group of one rank) is the single-process trainer, which
+ * never calls MPI. */
+typedef struct zs_comm zs_comm;
+
+/* 1 when an MPI launcher started this process (mpirun, or srun with PMI/PMIx: the
+ * environment has OMPI_COMM_WORLD_SIZE, PMIX_RANK, PMI_RANK or PMI_SIZE), else 0. */
+int zs_comm_launched(void);
+/* All the job's ranks (a duplicate of MPI_COMM_WORLD), MPI initialised first unless the
+ * program has done it (zs_comm_finalize then finalises it).
+ * Errors: ZS_ERR_USAGE (MPI already finalised), ZS_ERR_IO (MPI failed to start). */
+zs_status zs_comm_world(zs_comm **out, zs_error *err);
+/* A group over an MPI communicator of the caller's (mpi_comm points at an MPI_Comm; it is
+ * duplicated, so the caller's traffic never mixes with the trainer's).
+ * Errors: ZS_ERR_USAGE (MPI not initialised, mpi_comm NULL), ZS_ERR_IO (MPI_Comm_dup failed). */
+zs_status zs_comm_from_mpi(zs_comm **out, const void *mpi_comm, zs_error *err);
+int zs_comm_rank(const zs_comm *comm); /* 0 for NULL */
+int zs_comm_size(const zs_comm *comm); /* 1 for NULL */
+void zs_comm_free(zs_comm *comm);
+/* MPI_Finalize, when zs_comm_world started MPI; call it last (after zs_comm_free). */
+void zs_comm_finalize(void);
+
 typedef enum { ZS_TRAIN_COMPLETED = 0, ZS_TRAIN_DIVERGED = 1, ZS_TRAIN_HALTED = 2 } zs_train_status;
 const char *zs_train_status_name(zs_train_status status); /* "completed", ... */
 
@@ -103,6 +128,11 @@ typedef struct {
     uint64_t early_stop_after;
     const char *dump_token_losses; /* .npy of the final evaluation's per-token losses, or NULL */
     FILE *progress;                /* a progress line (carriage-return updated), or NULL */
+    /* Data parallelism: NULL = this process alone. With P > 1 ranks every rank calls
+       zs_train_run with the same options; batch must be a multiple of P, and rank r takes
+       rows r·B/P .. (r+1)·B/P - 1 of every micro-step, so the run sees the single-process
+       run's examples at every step. A checkpoint records P and resumes only with P ranks. */
+    const zs_comm *comm;
 } zs_train_opts;
 
 /* The defaults, which `zipscale train` shows: a GPT of zs_gpt_config_init's shape (the
@@ -131,9 +161,12 @@ typedef struct {
 } zs_train_result;
 
 /* Errors: ZS_ERR_USAGE (bad options, a vocabulary below the data's, a resume whose stored
- * options differ), ZS_ERR_IO (cannot read the data or checkpoint, create out_dir or write a
- * file in it), ZS_ERR_FORMAT (a malformed token file, checkpoint or log to resume),
- * ZS_ERR_RANGE (a token id beyond the vocabulary, more windows than shuffling handles).
+ * options differ, among them the number of ranks; a batch not a multiple of the ranks),
+ * ZS_ERR_IO (cannot read the data or checkpoint, create out_dir or write a file in it; an
+ * MPI call failed), ZS_ERR_FORMAT (a malformed token file, checkpoint or log to resume),
+ * ZS_ERR_RANGE (a token id beyond the vocabulary, more windows than shuffling handles),
+ * ZS_ERR_INTERNAL (the ranks' parameters differ). With several ranks every rank returns
+ * the same status and message: the first failing rank's.
  * On failure *result is zeroed; out_dir, once created, keeps what was written before the
  * failure (the log so far and the last checkpoint: a run to resume), nothing else. */
 zs_status zs_train_run(const zs_train_opts *opt, zs_train_result *result, zs_error *err);

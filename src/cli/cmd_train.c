@@ -132,6 +132,9 @@ static const zs_cli_spec train_spec = {
     "stream from --data; the held-out windows are never trained on. A run halted or killed\n"
     "and resumed with the same options reproduces the uninterrupted run bit for bit.\n"
     "Exit status 1 when the run diverges (NaN or inf), with metrics.json written.\n"
+    "Under mpirun -np P one run is trained data-parallel on P ranks: each takes batch/P\n"
+    "rows of every micro-step (batch a multiple of P); rank 0 writes DIR; resume with the\n"
+    "same P (docs/cluster.md).\n"
     "Guide: docs/training.md.",
     train_opts,
     0,
@@ -281,8 +284,23 @@ static int train_run(int argc, char **argv) {
         return zs_cli_fail_cmd(&train_spec, train_fields, &err);
     }
     o.out_dir = dir;
+    /* Under mpirun (or srun): one run, data-parallel over the job's ranks. Every rank
+       returns the same status and error; rank 0 alone prints. */
+    zs_comm *comm = NULL;
+    zs_status s = zs_comm_launched() ? zs_comm_world(&comm, &err) : ZS_OK;
+    int root = zs_comm_rank(comm) == 0;
+    o.comm = comm;
+    if (!root) o.progress = NULL;
     zs_train_result r;
-    zs_status s = zs_train_run(&o, &r, &err);
+    if (!s) s = zs_train_run(&o, &r, &err);
+    zs_comm_free(comm);
+    zs_comm_finalize();
+    if (!root) {
+        free(dir);
+        return s ? (s == ZS_ERR_USAGE ? ZS_EXIT_USAGE : ZS_EXIT_FAILURE)
+               : r.status == ZS_TRAIN_DIVERGED ? ZS_EXIT_FAILURE
+                                               : ZS_EXIT_OK;
+    }
     if (!s && a.json) {
         char metrics[4096];
         snprintf(metrics, sizeof metrics, "%s/metrics.json", dir);

@@ -39,6 +39,31 @@ zs_status zs_train_eval_windows(zs_gpt *gpt, const zs_tokens *src, uint64_t firs
     return s;
 }
 
+zs_status zs_train_eval_windows_ranks(const zs_comm *comm, zs_gpt *gpt, const zs_tokens *src,
+                                      uint64_t first, uint64_t n, uint32_t max_rows,
+                                      double *loss_nats, float *token_loss_nats, zs_error *err) {
+    if (!zs_comm_parallel(comm))
+        return zs_train_eval_windows(gpt, src, first, n, max_rows, loss_nats, token_loss_nats, err);
+    uint64_t T = zs_gpt_get_config(gpt)->context;
+    float *all = token_loss_nats;
+    if (!all && !(all = zs_alloc(n * T * sizeof *all, "evaluation losses", err)))
+        return ZS_ERR_NOMEM;
+    uint64_t mine, count;
+    zs_comm_share(comm, n, &mine, &count);
+    double part;
+    zs_status s = count ? zs_train_eval_windows(gpt, src, first + mine, count, max_rows, &part,
+                                                all + mine * T, err)
+                        : ZS_OK;
+    s = zs_comm_agree(comm, s, err);
+    if (!s) s = zs_comm_gather_f32(comm, all, n, T, err);
+    /* One process's sum: every position in window order. */
+    double sum_nats = 0;
+    for (size_t i = 0; !s && i < n * T; i++) sum_nats += all[i];
+    if (!s) *loss_nats = sum_nats / ((double)n * (double)T);
+    if (all != token_loss_nats) free(all);
+    return s;
+}
+
 zs_status zs_train_eval_file(const char *checkpoint_path, const char *data_path,
                              uint64_t eval_tokens, zs_precision precision, int threads,
                              double *loss_nats, uint64_t *tokens, zs_error *err) {

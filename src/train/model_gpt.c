@@ -56,7 +56,8 @@ static zs_status build(gpt_model *m, zs_error *err) {
                              g->vocab, (unsigned long long)m->win.data_vocab,
                              o->val_path ? "data_path and val_path" : o->data_path);
     if ((s = zs_gpt_config_check(g, err))) return s;
-    if ((s = zs_gpt_create(&m->gpt, g, o->batch, o->precision, o->threads, err))) return s;
+    uint32_t rows = zs_train_local_batch(o); /* this rank's share of each micro-step */
+    if ((s = zs_gpt_create(&m->gpt, g, rows, o->precision, o->threads, err))) return s;
     zs_gpt_draw_weights(m->gpt, o->seed);
     m->base.layout = zs_gpt_get_layout(m->gpt);
     m->base.params = zs_gpt_params(m->gpt);
@@ -65,7 +66,7 @@ static zs_status build(gpt_model *m, zs_error *err) {
     m->base.n_params = zs_gpt_params_total(g);
     m->base.n_params_nonembed = zs_gpt_params_nonembed(g);
     m->base.flops_per_step = zs_gpt_flops_train(g, o->batch, g->context) * o->accum;
-    size_t cap = (size_t)o->batch * g->context;
+    size_t cap = (size_t)rows * g->context;
     m->inputs = zs_alloc(2 * cap * sizeof *m->inputs, "training batch", err);
     if (!m->inputs) return ZS_ERR_NOMEM;
     m->targets = m->inputs + cap;
@@ -95,10 +96,12 @@ static zs_status gpt_step(zs_train_model *base, uint64_t step, uint32_t micro, f
                           double *loss_nats, zs_error *err) {
     gpt_model *m = (gpt_model *)base;
     const zs_train_opts *o = m->opt;
-    uint64_t first = (step * o->accum + micro) * (uint64_t)o->batch;
+    uint32_t rows = zs_train_local_batch(o);
+    uint64_t first =
+        (step * o->accum + micro) * (uint64_t)o->batch + (uint64_t)zs_comm_rank(o->comm) * rows;
     uint32_t T = m->base.cfg.gpt.context;
-    zs_status s = zs_train_windows_batch(&m->win, first, o->batch, m->inputs, m->targets, err);
-    if (!s) s = zs_gpt_forward(m->gpt, m->inputs, m->targets, o->batch, T, loss_nats, NULL, err);
+    zs_status s = zs_train_windows_batch(&m->win, first, rows, m->inputs, m->targets, err);
+    if (!s) s = zs_gpt_forward(m->gpt, m->inputs, m->targets, rows, T, loss_nats, NULL, err);
     return s ? s : zs_gpt_backward(m->gpt, scale, err);
 }
 
@@ -113,12 +116,14 @@ static zs_status gpt_evaluate(zs_train_model *base, uint64_t step, int final, do
         losses = zs_alloc(w->n_eval * w->T * sizeof *losses, "per-token losses", err);
         if (!losses) return ZS_ERR_NOMEM;
     }
-    zs_status s = zs_train_eval_windows(m->gpt, w->val_src, w->val_first, w->n_eval, o->batch,
-                                        val_nats, losses, err);
-    if (!s && losses)
+    zs_status s = zs_train_eval_windows_ranks(o->comm, m->gpt, w->val_src, w->val_first, w->n_eval,
+                                              zs_train_local_batch(o), val_nats, losses, err);
+    /* Every rank holds the losses; rank 0 writes them. */
+    if (!s && losses && zs_comm_rank(o->comm) == 0)
         s = zs_train_token_losses_write(o->dump_token_losses, losses, w->n_eval, w->T, *val_nats,
                                         w->val_src->path, w->val_first, step, base->n_params,
                                         base->n_params_nonembed, err);
+    if (losses) s = zs_comm_agree(o->comm, s, err);
     free(losses);
     return s;
 }

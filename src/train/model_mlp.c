@@ -50,7 +50,8 @@ static zs_status build(mlp_model *m, zs_error *err) {
     if (s) return s;
     m->par_open = 1;
     if ((s = zs_mlp_config_check(c, err))) return s;
-    uint32_t rows = o->batch > MLP_EVAL_ROWS ? o->batch : MLP_EVAL_ROWS;
+    uint32_t local = zs_train_local_batch(o); /* this rank's share of each micro-step */
+    uint32_t rows = local > MLP_EVAL_ROWS ? local : MLP_EVAL_ROWS;
     if ((s = zs_mlp_create(&m->mlp, c, rows, o->threads, err))) return s;
     zs_mlp_draw_weights(m->mlp, o->seed);
     m->base.layout = zs_mlp_get_layout(m->mlp);

@@ -78,6 +78,12 @@ zs_status zs_train_opts_check(const zs_train_opts *o, zs_error *err) {
     if (!o->out_dir)
         return zs_fail_field(err, ZS_ERR_USAGE, "out_dir",
                              "out_dir: the output directory is missing");
+    int ranks = zs_comm_size(o->comm);
+    if (o->batch % (uint32_t)ranks)
+        return zs_fail_field(err, ZS_ERR_USAGE, "batch",
+                             "batch %u: not a multiple of the %d data-parallel ranks (each rank "
+                             "takes batch/ranks rows of every micro-step)",
+                             o->batch, ranks);
     zs_status s = zs_adamw_opts_check(&o->adamw, err);
     if (s) return s;
     const zs_train_model_ops *kind = zs_train_model_find(o->model.kind);
@@ -116,6 +122,9 @@ json_t *zs_train_options_json(const zs_train_ctx *ctx) {
         set_u64(j, "early_stop_patience", o->early_stop_patience);
         set_u64(j, "early_stop_after", o->early_stop_after);
     }
+    /* Data-parallel ranks: absent for one process, so single-process runs keep their
+       options. Compared on resume: the gradient sums' order, hence the bits, depend on P. */
+    if (zs_comm_size(o->comm) > 1) set_u64(j, "ranks", (uint64_t)zs_comm_size(o->comm));
     /* Recorded, not compared on resume: they do not change the numbers' meaning. */
     json_object_set_new(j, "threads", json_integer(o->threads));
     set_u64(j, "checkpoint_every", o->checkpoint_every);
@@ -140,6 +149,21 @@ zs_status zs_train_options_compare(const char *ckpt_path, const char *stored_jso
         return zs_fail(err, ZS_ERR_FORMAT,
                        "%s: metadata 'train.options': expected the run's options as a JSON object",
                        ckpt_path);
+    }
+    /* The number of ranks first, with its own message (absent means one process). */
+    json_t *was_ranks = json_object_get(stored, "ranks");
+    json_t *now_ranks = json_object_get(current, "ranks");
+    json_int_t was = json_is_integer(was_ranks) ? json_integer_value(was_ranks) : 1;
+    json_int_t now = json_is_integer(now_ranks) ? json_integer_value(now_ranks) : 1;
+    if (was != now) {
+        json_decref(stored);
+        char how[64] = "in one process (without mpirun)";
+        if (was > 1) snprintf(how, sizeof how, "on %lld ranks (mpirun -np %lld)", was, was);
+        return zs_fail_field(err, ZS_ERR_USAGE, "comm",
+                             "%s: cannot resume: the checkpoint's run was trained on %lld "
+                             "data-parallel rank%s, this run has %lld; resume it %s, as exact "
+                             "resume needs the same gradient sums",
+                             ckpt_path, (long long)was, was == 1 ? "" : "s", (long long)now, how);
     }
     zs_status s = ZS_OK;
     const char *key;

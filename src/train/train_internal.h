@@ -10,6 +10,33 @@
 #include "zipscale/tokens.h"
 #include "zipscale/train.h"
 
+/* ---- the ranks of a data-parallel run (comm.c); every function is a no-op (ZS_OK) for a
+ * NULL or one-rank group, and a collective: every rank of the group calls it. ---- */
+int zs_comm_parallel(const zs_comm *c); /* more than one rank */
+/* Rank's contiguous share [first, first+count) of n items among size ranks (the first
+ * n mod size ranks one more); zs_comm_share is this rank's. */
+void zs_train_share(uint64_t n, int rank, int size, uint64_t *first, uint64_t *count);
+void zs_comm_share(const zs_comm *c, uint64_t n, uint64_t *first, uint64_t *count);
+/* Sums buf over the ranks, in place. */
+zs_status zs_comm_sum_f32(const zs_comm *c, float *buf, size_t n, zs_error *err);
+zs_status zs_comm_sum_f64(const zs_comm *c, double *buf, int n, zs_error *err);
+/* Every rank's status s in; out, on every rank: ZS_OK when all were OK, else the first
+ * failing rank's status, with its error copied into *err. */
+zs_status zs_comm_agree(const zs_comm *c, zs_status s, zs_error *err);
+/* Rank 0's bytes to every rank. */
+zs_status zs_comm_bcast(const zs_comm *c, void *buf, size_t bytes, zs_error *err);
+/* buf holds n items of per_item floats; each rank has filled its zs_comm_share of them;
+ * afterwards every rank holds all of them. */
+zs_status zs_comm_gather_f32(const zs_comm *c, float *buf, uint64_t n, uint64_t per_item,
+                             zs_error *err);
+/* ZS_ERR_INTERNAL unless buf holds the same bytes on every rank. */
+zs_status zs_comm_check_same(const zs_comm *c, const float *buf, size_t n, uint64_t step,
+                             zs_error *err);
+/* This rank's rows of each micro-step's batch: B / P (opt->batch for one process). */
+static inline uint32_t zs_train_local_batch(const zs_train_opts *o) {
+    return o->batch / (uint32_t)zs_comm_size(o->comm);
+}
+
 /* ---- GPT data: windows of T+1 tokens over a token file (windows.c) ---- */
 typedef struct {
     zs_tokens train; /* the training file */
@@ -47,6 +74,11 @@ zs_status zs_train_window_read(const zs_tokens *src, uint64_t window, uint64_t T
 zs_status zs_train_eval_windows(zs_gpt *gpt, const zs_tokens *src, uint64_t first, uint64_t n,
                                 uint32_t max_rows, double *loss_nats, float *token_loss_nats,
                                 zs_error *err);
+/* The same across the ranks of comm (a collective): each scores its share of the windows,
+ * the per-position losses are gathered, and every rank sums them all in window order. */
+zs_status zs_train_eval_windows_ranks(const zs_comm *comm, zs_gpt *gpt, const zs_tokens *src,
+                                      uint64_t first, uint64_t n, uint32_t max_rows,
+                                      double *loss_nats, float *token_loss_nats, zs_error *err);
 
 /* ---- sparse parity for the MLP (parity_data.c) ---- */
 typedef struct {
@@ -59,15 +91,19 @@ typedef struct {
     uint64_t eval_per_subtask;
     uint64_t train_size;
     int threads;
+    const zs_comm *comm; /* the ranks evaluations are split across (opt->comm) */
+    uint64_t row0;       /* this rank's first row of every micro-step's batch */
 } zs_train_parity;
 
 zs_status zs_train_parity_open(zs_train_parity *p, const zs_train_opts *opt, zs_error *err);
 void zs_train_parity_close(zs_train_parity *p);
 /* The examples of micro-step `micro` of step `step` (batch B, accumulation A): online, the
- * stream of that step from row micro·B; a fixed set, rows (step·A + micro)·B + b mod D. */
+ * stream of that step from row micro·B; a fixed set, rows (step·A + micro)·B + b mod D.
+ * With ranks, this rank's rows row0 .. row0 + B/P - 1 of them. */
 zs_status zs_train_parity_batch(zs_train_parity *p, uint64_t step, uint32_t micro, uint32_t batch,
                                 uint32_t accum, zs_error *err);
-/* Mean loss on the test set, and each subtask's mean loss (n_tasks entries). */
+/* Mean loss on the test set, and each subtask's mean loss (n_tasks entries); with ranks
+ * (p->comm) a collective, each set split across them. */
 zs_status zs_train_parity_eval(zs_train_parity *p, zs_mlp *mlp, uint32_t max_rows,
                                double *test_loss_nats, double *subtask_loss_nats, zs_error *err);
 
