@@ -135,7 +135,8 @@ static zs_status run_steps(zs_train_ctx *ctx, zs_train_result *r, zs_error *err)
             if ((s = zs_train_log_write(ctx, &line, err))) break;
         }
         int stop = !last && early_stopped(ctx);
-        int halt = o->halt_after && ctx->step == o->halt_after && !last && !stop;
+        int halt = ((o->halt_after && ctx->step == o->halt_after) || (o->stop && *o->stop)) &&
+                   !last && !stop;
         if ((o->checkpoint_every && ctx->step % o->checkpoint_every == 0) || last || halt || stop)
             if ((s = zs_train_checkpoint_save(ctx, err))) break;
         if (o->progress) {
