@@ -333,6 +333,46 @@ zs_status zs_sweep_retry(const char *dir, int failed, int diverged, size_t *n, z
  * trained: its heartbeat is younger than 120 s). */
 zs_status zs_sweep_merge(const char *dir, size_t *merged, zs_error *err);
 
+/* ---- Slurm job arrays (docs/cluster.md) ----------------------------------------------------
+ * zs_sweep_slurm writes DIR/prepare.sbatch (one task: `sweep run --prepare-only`, the
+ * datasets) and DIR/sweep.sbatch (an array: task I runs `sweep run SPEC -o DIR --shard
+ * I/N --jobs C`, passes SIGUSR1/SIGTERM on to it, and requeues itself when the time-limit
+ * warning stopped it), then submits both with sbatch, the array after the preparation
+ * (afterok). With resubmit: DIR/resubmit-K.runs (the plan's runs that no ledger of DIR
+ * records as completed, diverged or failed) and DIR/resubmit-K.sbatch, an array over just
+ * those. Task logs go to DIR/slurm/. Paths in the scripts are absolute. */
+typedef struct {
+    const char *program;   /* the zipscale binary the tasks run: an absolute path */
+    const char *partition; /* sbatch --partition, or NULL (the cluster's default) */
+    const char *time;      /* sbatch --time of each task, or NULL (the partition's) */
+    int cpus_per_task;     /* each task's CPUs, and its `--jobs` (1) */
+    size_t tasks;          /* the array's tasks; 0 = one per run */
+    int max_parallel;      /* tasks at once (--array=...%K); 0 = no limit */
+    const char *signal;    /* sbatch --signal ("B:USR1@120": the shell, 120 s before the
+                              limit); NULL or "" = none */
+    int dry_run;           /* write the scripts, submit nothing */
+    int resubmit;          /* an array of the unfinished runs only */
+    const char *sbatch;    /* the program that submits ("sbatch") */
+} zs_sweep_slurm_opts;
+
+void zs_sweep_slurm_opts_init(zs_sweep_slurm_opts *opts);
+
+typedef struct {
+    size_t runs;  /* runs the array trains (resubmit: unfinished; 0 = nothing to do) */
+    size_t tasks; /* its tasks */
+    char script[4400], prepare_script[4400], run_list[4400]; /* written ("" = none) */
+    char job_id[64], prepare_job_id[64];                     /* submitted ("" = none) */
+} zs_sweep_slurm_result;
+
+/* Errors: ZS_ERR_USAGE (program not absolute, cpus_per_task < 1, max_parallel < 0; with
+ * resubmit, a run still being trained: heartbeat younger than 120 s), ZS_ERR_IO (cannot read
+ * the spec, create DIR or write a script; with resubmit no ledger in DIR; sbatch failed or
+ * gave no job id: its answer is in the message), and zs_sweep_spec_read's and
+ * zs_sweep_plan_build's. The scripts written before a failed submission stay, whole. On
+ * failure *res is zeroed. */
+zs_status zs_sweep_slurm(const char *spec_path, const char *dir, const zs_sweep_slurm_opts *opts,
+                         zs_sweep_slurm_result *res, zs_error *err);
+
 /* ---- the quantization model's experiments (docs/quanta.md) ------------------------------
  * Three sweeps on one multitask sparse-parity task [QM], in DIR/params, DIR/data and
  * DIR/steps: MLPs of several widths on online data (loss against N), one width on fixed

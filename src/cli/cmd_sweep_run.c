@@ -30,7 +30,7 @@ static const zs_opt run_opts[] = {
     {"shard", 0, ZS_OPT_STRING, &a.shard, "I/N",
      "train only shard I of N (0 <= I < N) with its own ledger DIR/sweep.shard-I-of-N.db"},
     {"runs", 0, ZS_OPT_STRING, &a.runs, "FILE",
-     "only the runs this file lists (ids, one a line), sharded by --shard (default 0/1)"},
+     "only the runs this file lists (ids, one a line), then sharded by --shard"},
     {"prepare-only", 0, ZS_OPT_FLAG, &a.prepare_only, NULL,
      "prepare the datasets (into DIR/sweep.db) and train nothing"},
     {"no-analyse", 0, ZS_OPT_FLAG, &a.no_analyse, NULL, "skip the analysis at the end"},

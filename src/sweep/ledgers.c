@@ -49,8 +49,9 @@ zs_status zs_sweep_ledger_files(const char *dir, char ***paths, size_t *n, zs_er
     *n = 0;
     size_t cap = 0;
     DIR *d = opendir(dir);
-    if (!d) return zs_fail(err, ZS_ERR_IO, "%s: cannot read the sweep directory: %s", dir,
-                           strerror(errno));
+    if (!d)
+        return zs_fail(err, ZS_ERR_IO, "%s: cannot read the sweep directory: %s", dir,
+                       strerror(errno));
     zs_status s = ZS_OK;
     int own = 0;
     struct dirent *e;
