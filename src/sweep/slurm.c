@@ -58,8 +58,9 @@ static zs_status write_array(const char *path, const zs_sweep_slurm_opts *o, con
     snprintf(log, sizeof log, "%s/slurm/%%A_%%a.out", dir);
     snprintf(job, sizeof job, "zs-%s", name);
     fprintf(f, "#!/bin/bash\n");
-    fprintf(f, "# Written by `zipscale sweep slurm` (docs/cluster.md): task I of this array trains\n"
-               "# shard I of the %s runs, with its own ledger in the sweep directory.\n",
+    fprintf(f,
+            "# Written by `zipscale sweep slurm` (docs/cluster.md): task I of this array trains\n"
+            "# shard I of the %s runs, with its own ledger in the sweep directory.\n",
             run_list ? "listed" : "sweep's");
     fprintf(f, "#SBATCH --array=0-%zu", tasks - 1);
     if (o->max_parallel > 0) fprintf(f, "%%%d", o->max_parallel);
@@ -171,8 +172,8 @@ static zs_status submit(const zs_sweep_slurm_opts *o, const char *script, const 
 }
 
 /* The plan's runs no ledger records as finished; refused while one is being trained. */
-static zs_status unfinished_runs(const char *dir, const zs_sweep_plan *plan, char *keep,
-                                 size_t *n, zs_error *err) {
+static zs_status unfinished_runs(const char *dir, const zs_sweep_plan *plan, char *keep, size_t *n,
+                                 zs_error *err) {
     zs_ledger *lg = NULL;
     zs_ledger_run live, row;
     int found = 0;
