@@ -238,6 +238,7 @@ Test(slurm, array_cancel_and_resubmit_finish_the_sweep_as_a_local_run_does) {
     free(got);
     free(want_table);
     stop_cluster();
-    fprintf(stderr, "test_slurm: cluster up in %.1f s, array + cancel + resubmit %.1f s, all %.1f s\n",
+    fprintf(stderr,
+            "test_slurm: cluster up in %.1f s, array + cancel + resubmit %.1f s, all %.1f s\n",
             t_up, t_slurm - t_up, now_s() - t0);
 }

@@ -115,17 +115,36 @@ zs_status zs_ledger_open_union(zs_ledger **out, const char *dir, const char *ski
     return s;
 }
 
+zs_status zs_sweep_live_run(const char *dir, zs_ledger_run *run, int *found, zs_error *err) {
+    char **paths = NULL;
+    size_t n = 0;
+    *found = 0;
+    zs_status s = zs_sweep_ledger_files(dir, &paths, &n, err);
+    if (!s && n == 0)
+        s = zs_fail(err, ZS_ERR_IO,
+                    "%s/" ZS_LEDGER_FILE ": no sweep ledger here (no %s or sweep.*.db); run "
+                    "`zipscale sweep run SPEC -o DIR` first",
+                    dir, ZS_LEDGER_FILE);
+    for (size_t i = 0; !s && !*found && i < n; i++) {
+        zs_ledger *lg = NULL;
+        int own = strcmp(strrchr(paths[i], '/') + 1, ZS_LEDGER_FILE) == 0;
+        s = zs_ledger_open_file(&lg, paths[i], 0, own, err);
+        if (!s) s = zs_ledger_live_run(lg, STALE_S, run, found, err);
+        zs_ledger_close(lg);
+    }
+    zs_sweep_ledger_files_free(paths, n);
+    return s;
+}
+
 zs_status zs_sweep_merge(const char *dir, size_t *merged, zs_error *err) {
     *merged = 0;
     char **paths = NULL;
     size_t n = 0;
-    zs_ledger *all = NULL, *lg = NULL;
+    zs_ledger *lg = NULL;
     zs_ledger_run live;
     int found = 0;
     /* Runs still being trained would lose what their workers record after the merge. */
-    zs_status s = zs_ledger_open_union(&all, dir, NULL, 0, err);
-    if (!s) s = zs_ledger_live_run(all, STALE_S, &live, &found, err);
-    zs_ledger_close(all);
+    zs_status s = zs_sweep_live_run(dir, &live, &found, err);
     if (!s && found)
         s = zs_fail(err, ZS_ERR_USAGE,
                     "%s: run %s is being trained (%s, heartbeat within %.0f s): merge the "

@@ -15,16 +15,23 @@ zs_status zs_sweep_shard_assign(const double *cost, size_t n_items, size_t n_sha
             return zs_fail(err, ZS_ERR_USAGE, "shard cost of item %zu: %g, expected >= 0", i,
                            cost[i]);
     double *load = zs_calloc(n_shards, sizeof *load, "shard loads", err);
-    if (!load) return ZS_ERR_NOMEM;
+    size_t *count = zs_calloc(n_shards, sizeof *count, "shard loads", err);
+    if (!load || !count) {
+        free(load);
+        free(count);
+        return ZS_ERR_NOMEM;
+    }
     /* n_items x n_shards: fine for the thousands of runs and shards a sweep has. */
     for (size_t i = 0; i < n_items; i++) {
         size_t best = 0;
         for (size_t k = 1; k < n_shards; k++)
-            if (load[k] < load[best]) best = k;
+            if (load[k] < load[best] || (load[k] == load[best] && count[k] < count[best])) best = k;
         shard_of[i] = best;
         load[best] += cost[i];
+        count[best]++;
     }
     free(load);
+    free(count);
     return ZS_OK;
 }
 

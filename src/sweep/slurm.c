@@ -178,8 +178,8 @@ static zs_status unfinished_runs(const char *dir, const zs_sweep_plan *plan, cha
     zs_ledger_run live, row;
     int found = 0;
     *n = 0;
-    zs_status s = zs_ledger_open_union(&lg, dir, NULL, 0, err);
-    if (!s) s = zs_ledger_live_run(lg, STALE_S, &live, &found, err);
+    zs_status s = zs_sweep_live_run(dir, &live, &found, err);
+    if (!s) s = zs_ledger_open_union(&lg, dir, NULL, 0, err);
     if (!s && found)
         s = zs_fail(err, ZS_ERR_USAGE,
                     "%s: run %s is being trained (%s, heartbeat within %.0f s): resubmit once "

@@ -139,6 +139,9 @@ zs_status zs_ledger_counts_active(zs_ledger *lg, zs_sweep_counts *counts, zs_err
 /* A running run whose heartbeat is younger than stale_s (*found 0 when none): a live worker. */
 zs_status zs_ledger_live_run(zs_ledger *lg, double stale_s, zs_ledger_run *out, int *found,
                              zs_error *err);
+/* A running run with a heartbeat younger than 120 s in any ledger of DIR (a live worker;
+ * *found 0 when none). Errors: ZS_ERR_IO (no ledger, cannot read one), ZS_ERR_FORMAT. */
+zs_status zs_sweep_live_run(const char *dir, zs_ledger_run *run, int *found, zs_error *err);
 /* Failed and/or diverged runs back to pending with their attempts reset; *n how many. */
 zs_status zs_ledger_retry(zs_ledger *lg, int failed, int diverged, size_t *n, zs_error *err);
 /* The spec path and the sweep's settings the analysis needs, stored by sync. */
