@@ -159,7 +159,7 @@ zs_status zs_ledger_open_file(zs_ledger **out, const char *path, int create, int
      * keeps the rollback journal, so every commit is whole in the one file that a reader on
      * another node of a shared file system opens (WAL's shared memory does not cross
      * machines). */
-    if (!s)
+    if (!s && wal >= 0)
         s = exec(lg,
                  wal ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                      : "PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;",
@@ -825,7 +825,7 @@ static const char *const absorb_sql =
 zs_status zs_ledger_absorb(zs_ledger *lg, const char *path, zs_error *err) {
     /* The source is checked as a ledger first (format and version), then attached. */
     zs_ledger *src = NULL;
-    zs_status s = zs_ledger_open_file(&src, path, 0, 0, err);
+    zs_status s = zs_ledger_open_file(&src, path, 0, -1, err);
     zs_ledger_close(src);
     if (s) return s;
     sqlite3_stmt *st = NULL;

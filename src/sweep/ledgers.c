@@ -97,7 +97,7 @@ zs_status zs_ledger_open_union(zs_ledger **out, const char *dir, const char *ski
                     "`zipscale sweep run SPEC -o DIR` first",
                     dir, ZS_LEDGER_FILE);
     } else if (used == 1 && !skip && strcmp(strrchr(paths[first], '/') + 1, ZS_LEDGER_FILE) == 0) {
-        s = zs_ledger_open_file(out, paths[first], 0, 1, err); /* the usual case: one ledger */
+        s = zs_ledger_open_file(out, paths[first], 0, -1, err); /* the usual case: one ledger */
     } else {
         s = zs_ledger_open_file(out, ":memory:", 1, 0, err);
         for (size_t i = 0; !s && i < n; i++) {
@@ -127,8 +127,7 @@ zs_status zs_sweep_live_run(const char *dir, zs_ledger_run *run, int *found, zs_
                     dir, ZS_LEDGER_FILE);
     for (size_t i = 0; !s && !*found && i < n; i++) {
         zs_ledger *lg = NULL;
-        int own = strcmp(strrchr(paths[i], '/') + 1, ZS_LEDGER_FILE) == 0;
-        s = zs_ledger_open_file(&lg, paths[i], 0, own, err);
+        s = zs_ledger_open_file(&lg, paths[i], 0, -1, err);
         if (!s) s = zs_ledger_live_run(lg, STALE_S, run, found, err);
         zs_ledger_close(lg);
     }

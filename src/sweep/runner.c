@@ -39,6 +39,7 @@ typedef struct {
     pid_t me;
     zs_sweep_progress progress;
     int sharded;    /* a shard: its own ledger, only its runs */
+    int others;     /* DIR holds ledgers other than this process's */
     char *needed;   /* per dataset: one of this process's runs trains on it */
     double stale_s; /* a running claim older than this is taken over */
     char ledger_path[4200];
@@ -184,7 +185,7 @@ static zs_status prepare_datasets(zs_runner *r, zs_error *err) {
         if (lock >= 0) close(lock);
         return zs_fail(err, ZS_ERR_IO, "%s: cannot lock: %s", lock_path, strerror(errno));
     }
-    zs_status s = r->sharded ? adopt_datasets(r, err) : ZS_OK;
+    zs_status s = r->sharded || r->others ? adopt_datasets(r, err) : ZS_OK;
     char first_error[ZS_ERROR_MSG_MAX + 256] = "";
     size_t next = 0;
     while (!s) {
@@ -239,7 +240,12 @@ static zs_status export_table(zs_runner *r, zs_error *err) {
     char csv[4200];
     size_t rows;
     snprintf(csv, sizeof csv, "%s/runs.csv", r->w.dir);
-    return zs_sweep_export_ledger(r->lg, r->w.spec, r->w.plan, csv, &rows, err);
+    if (!r->others) return zs_sweep_export_ledger(r->lg, r->w.spec, r->w.plan, csv, &rows, err);
+    zs_ledger *all = NULL; /* shards' ledgers too: the table holds every finished run */
+    zs_status s = zs_ledger_open_union(&all, r->w.dir, NULL, 0, err);
+    if (!s) s = zs_sweep_export_ledger(all, r->w.spec, r->w.plan, csv, &rows, err);
+    zs_ledger_close(all);
+    return s;
 }
 
 /* What a finished child's exit means for its run. */
@@ -337,7 +343,8 @@ static int finished(zs_run_status st) {
 }
 
 /* A shard claims only its runs that no other ledger of DIR records as finished (a shard
- * run again after `sweep merge`, a resubmitted run its first task finished after all). */
+ * run again after `sweep merge`, a resubmitted run its first task finished after all); so
+ * does an unsharded sweep on a directory that shards have worked in. */
 static zs_status select_shard(zs_runner *r, const zs_sweep_run_opts *opts, zs_error *err) {
     size_t *idx = NULL, n = 0, kept = 0;
     size_t count = opts->shard_count ? opts->shard_count : 1;
@@ -370,14 +377,22 @@ static zs_status sweep(zs_runner *r, const char *spec_path, const zs_sweep_run_o
     zs_ledger_sync_counts sc;
     zs_status s = zs_ledger_sync(r->lg, r->w.spec, r->w.plan, &sc, err);
     if (!s) s = record_spec(r, spec_path, err);
-    if (!s && r->sharded) s = select_shard(r, opts, err);
+    if (!s && (r->sharded || r->others)) s = select_shard(r, opts, err);
     if (s) return s;
     zs_sweep_progress_start(&r->progress, r->w.plan, &sc, r->jobs);
     if ((s = prepare_datasets(r, err))) return s;
     if (!stop_signal && !opts->prepare_only && (s = run_all(r, err))) return s;
-    if ((s = r->sharded ? zs_ledger_counts_active(r->lg, counts, err)
-                        : zs_ledger_counts(r->lg, counts, err)))
-        return s;
+    if (r->sharded) {
+        s = zs_ledger_counts_active(r->lg, counts, err);
+    } else if (r->others) { /* the sweep's counts, over every ledger */
+        zs_ledger *all = NULL;
+        s = zs_ledger_open_union(&all, r->w.dir, NULL, 0, err);
+        if (!s) s = zs_ledger_counts(all, counts, err);
+        zs_ledger_close(all);
+    } else {
+        s = zs_ledger_counts(r->lg, counts, err);
+    }
+    if (s) return s;
     counts->interrupted = stop_signal != 0;
     zs_sweep_progress_end(&r->progress, counts);
     if (opts->analyse && !r->sharded && !opts->prepare_only && !counts->interrupted &&
@@ -386,6 +401,16 @@ static zs_status sweep(zs_runner *r, const char *spec_path, const zs_sweep_run_o
         zs_sweep_analyse_opts_init(&ao);
         s = zs_sweep_analyse(r->w.dir, &ao, NULL, err);
     }
+    return s;
+}
+
+static zs_status count_others(zs_runner *r, zs_error *err) {
+    char **paths = NULL;
+    size_t n = 0;
+    zs_status s = zs_sweep_ledger_files(r->w.dir, &paths, &n, err);
+    for (size_t i = 0; !s && i < n; i++)
+        if (strcmp(paths[i], r->ledger_path) != 0) r->others = 1;
+    zs_sweep_ledger_files_free(paths, n);
     return s;
 }
 
@@ -431,7 +456,7 @@ zs_status zs_sweep_run(const char *spec_path, const char *dir, const zs_sweep_ru
         zs_sweep_spec_free(&spec);
         return s;
     }
-    r.w = (zs_sweep_worker_ctx){&spec, &plan, dir, r.ledger_path, 1};
+    r.w = (zs_sweep_worker_ctx){&spec, &plan, dir, r.ledger_path};
     r.jobs = opts->jobs > 0 ? opts->jobs : spec.jobs > 0 ? spec.jobs : default_jobs();
     r.max_attempts = spec.max_attempts;
     r.me = getpid();
@@ -441,7 +466,7 @@ zs_status zs_sweep_run(const char *spec_path, const char *dir, const zs_sweep_ru
     r.needed = zs_calloc(spec.n_datasets, 1, "sweep datasets", err);
     if (!r.kids || !r.needed) s = ZS_ERR_NOMEM;
     if (!s) s = open_ledger(&r, dir, opts, err);
-    r.w.ledger_wal = !r.sharded;
+    if (!s) s = count_others(&r, err);
     if (!r.sharded) memset(r.needed, 1, spec.n_datasets);
     char runs_dir[4200];
     snprintf(runs_dir, sizeof runs_dir, "%s/runs", dir);

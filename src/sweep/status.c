@@ -88,8 +88,7 @@ zs_status zs_sweep_retry(const char *dir, int failed, int diverged, size_t *n, z
     for (size_t i = 0; !s && i < n_paths; i++) {
         zs_ledger *lg = NULL;
         size_t k = 0;
-        int own = strcmp(strrchr(paths[i], '/') + 1, ZS_LEDGER_FILE) == 0;
-        s = zs_ledger_open_file(&lg, paths[i], 0, own, err);
+        s = zs_ledger_open_file(&lg, paths[i], 0, -1, err);
         if (!s) s = zs_ledger_retry(lg, failed, diverged, &k, err);
         zs_ledger_close(lg);
     }

@@ -32,8 +32,9 @@ typedef struct zs_ledger zs_ledger;
 /* Opens DIR/sweep.db, creating it (and DIR) when `create` is set. A file that is not a
  * SQLite database, or one without zipscale's tables, is ZS_ERR_FORMAT naming the file. */
 zs_status zs_ledger_open(zs_ledger **out, const char *dir, int create, zs_error *err);
-/* The same for one ledger file (":memory:" for an empty one in memory); `wal` chooses WAL
- * (one host) or the rollback journal (a shard's ledger on a shared file system). */
+/* The same for one ledger file (":memory:" for an empty one in memory); `wal` 1 makes it
+ * WAL (one host), 0 the rollback journal (a shard's ledger on a shared file system), -1
+ * leaves it as it is (a reader, or a worker writing into its sweep's ledger). */
 zs_status zs_ledger_open_file(zs_ledger **out, const char *path, int create, int wal,
                               zs_error *err);
 void zs_ledger_close(zs_ledger *lg);

@@ -19,7 +19,6 @@ typedef struct {
     const zs_sweep_plan *plan;
     const char *dir;
     const char *ledger; /* the ledger file the children record in */
-    int ledger_wal;     /* it is DIR/sweep.db (WAL), not a shard's */
 } zs_sweep_worker_ctx;
 
 /* First thing in a child: death with the parent, and its signal dispositions: a training

@@ -96,7 +96,7 @@ int zs_sweep_child_train(const zs_sweep_worker_ctx *w, size_t run, zs_error *err
     const char *message = s ? err->msg : status == ZS_RUN_DIVERGED ? res.diverged : note;
     zs_ledger *lg = NULL;
     zs_error lerr;
-    zs_status ls = zs_ledger_open_file(&lg, w->ledger, 0, w->ledger_wal, &lerr);
+    zs_status ls = zs_ledger_open_file(&lg, w->ledger, 0, -1, &lerr);
     if (!ls) ls = zs_ledger_finish(lg, r->id, status, s ? NULL : &res, message, &lerr);
     zs_ledger_close(lg);
     if (ls) {
@@ -111,7 +111,7 @@ int zs_sweep_child_prepare(const zs_sweep_worker_ctx *w, size_t dataset, zs_erro
     zs_status s =
         zs_sweep_prepare_dataset(w->spec, dataset, &w->plan->data[dataset], w->dir, 1, &d, err);
     zs_ledger *lg = NULL;
-    if (!s) s = zs_ledger_open_file(&lg, w->ledger, 0, w->ledger_wal, err);
+    if (!s) s = zs_ledger_open_file(&lg, w->ledger, 0, -1, err);
     if (!s) s = zs_ledger_dataset_put(lg, &d, err);
     zs_ledger_close(lg);
     return s ? ZS_WORKER_UNRECORDED : ZS_WORKER_RECORDED;
