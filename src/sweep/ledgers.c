@@ -49,6 +49,7 @@ zs_status zs_sweep_ledger_files(const char *dir, char ***paths, size_t *n, zs_er
     *n = 0;
     size_t cap = 0;
     DIR *d = opendir(dir);
+    if (!d && errno == ENOENT) return ZS_OK; /* no directory, no ledgers: the caller says so */
     if (!d)
         return zs_fail(err, ZS_ERR_IO, "%s: cannot read the sweep directory: %s", dir,
                        strerror(errno));

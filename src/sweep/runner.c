@@ -259,8 +259,7 @@ static zs_status settle_run(zs_runner *r, int slot, int status, zs_error *err) {
     } else if (WIFEXITED(status) && WEXITSTATUS(status) == ZS_WORKER_INTERRUPTED) {
         zs_run_status now;
         s = zs_ledger_release(r->lg, k->id, 1, r->max_attempts,
-                              "interrupted by a signal; resumes from the checkpoint it wrote", &now,
-                              err);
+                              "interrupted; resumes from its checkpoint", &now, err);
     } else if (WIFSIGNALED(status)) {
         int sig = WTERMSIG(status);
         int interrupted = stop_signal || sig == SIGINT || sig == SIGTERM || sig == SIGUSR1;
