@@ -454,3 +454,117 @@ Test(shard, a_shard_killed_without_warning_resumes_its_run_on_the_next_start) {
     free(got);
     free(want);
 }
+
+/* ---- the Slurm scripts, without Slurm ----------------------------------------------------- */
+
+Test(shard, slurm_scripts_and_their_submission_through_a_stand_in_sbatch) {
+    const char *spec = at("sl.yaml"), *dir = at("sl"), *fake = at("fake-sbatch");
+    write_spec(spec, TINY_BUDGETS, 5);
+    /* A stand-in sbatch: records its arguments, answers job ids 41 and 42. */
+    char script[2048];
+    int n = snprintf(script, sizeof script,
+                     "#!/bin/sh\necho \"$@\" >> '%s.args'\nn=$(wc -l < '%s.args')\n"
+                     "echo \"$((40 + n));cluster\"\n",
+                     fake, fake);
+    cr_assert_eq(zs_test_write(fake, script, (size_t)n), 0);
+    cr_assert_eq(chmod(fake, 0755), 0);
+    zs_run r = zs_test_cli("sweep slurm '%s' -o '%s' --sbatch '%s' --tasks 5 --max-parallel 2 "
+                           "--time 1:00:00 --partition short -c 3",
+                           spec, dir, fake);
+    cr_assert_eq(r.exit_code, 0, "%s%s", r.out, r.err);
+    cr_assert(strstr(r.out, "submitted job 41 (datasets"), "%s", r.out);
+    cr_assert(strstr(r.out, "submitted array job 42: 12 runs in 5 tasks"), "%s", r.out);
+    zs_run_free(&r);
+    char args_path[1100];
+    snprintf(args_path, sizeof args_path, "%s.args", fake);
+    char *args = zs_test_slurp(args_path, NULL);
+    char want[4096];
+    snprintf(want, sizeof want,
+             "--parsable %s/prepare.sbatch\n--parsable --dependency=afterok:41 %s/sweep.sbatch\n",
+             dir, dir);
+    cr_assert_str_eq(args, want);
+    free(args);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/sweep.sbatch", dir);
+    char *text = zs_test_slurp(path, NULL);
+    const char *lines[] = {"#SBATCH --array=0-4%2\n",
+                           "#SBATCH --partition=short\n",
+                           "#SBATCH --time=1:00:00\n",
+                           "#SBATCH --cpus-per-task=3\n",
+                           "#SBATCH --signal=B:USR1@120\n",
+                           "#SBATCH --requeue\n",
+                           "' sweep run '",
+                           " --shard \"$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT\" --jobs "
+                           "\"${SLURM_CPUS_PER_TASK:-1}\"",
+                           "scontrol requeue \"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\""};
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++)
+        cr_assert(strstr(text, lines[i]), "no '%s' in:\n%s", lines[i], text);
+    cr_assert(strstr(text, "'" ZS_CLI_PATH "' sweep run '"), "not the absolute binary:\n%s", text);
+    free(text);
+    /* bash reads it */
+    zs_run syn = zs_test_sh("bash -n '%s'", path);
+    cr_assert_eq(syn.exit_code, 0, "%s", syn.err);
+    zs_run_free(&syn);
+
+    /* a resubmission before anything ran: every run, one task each, with its list */
+    r = zs_test_cli("sweep run '%s' -o '%s' -q --shard 0/4", spec, dir);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    json_t *j = status_json(dir);
+    int left = 12 - (int)json_num(j, "completed");
+    json_decref(j);
+    cr_assert(left > 0 && left < 12, "%d left", left);
+    r = zs_test_cli("sweep slurm '%s' -o '%s' --sbatch '%s' --resubmit", spec, dir, fake);
+    cr_assert_eq(r.exit_code, 0, "%s%s", r.out, r.err);
+    char said[128];
+    snprintf(said, sizeof said, "submitted array job 43: %d runs in %d tasks", left, left);
+    cr_assert(strstr(r.out, said), "wanted '%s':\n%s", said, r.out);
+    zs_run_free(&r);
+    snprintf(path, sizeof path, "%s/resubmit-1.runs", dir);
+    text = zs_test_slurp(path, NULL);
+    cr_assert_not_null(text);
+    size_t ids = 0;
+    for (char *p = text; (p = strchr(p, '\n')); p++) ids++;
+    cr_assert_eq(ids, (size_t)left + 1, "a comment and %d ids:\n%s", left, text);
+    free(text);
+    snprintf(path, sizeof path, "%s/resubmit-1.sbatch", dir);
+    text = zs_test_slurp(path, NULL);
+    char array[64];
+    snprintf(array, sizeof array, "#SBATCH --array=0-%d\n", left - 1);
+    cr_assert(strstr(text, array) && strstr(text, "/resubmit-1.runs' --shard"), "%s", text);
+    free(text);
+    /* sbatch failing: its answer in the message */
+    r = zs_test_cli("sweep slurm '%s' -o '%s' --sbatch false", spec, dir);
+    cr_assert_eq(r.exit_code, 1);
+    cr_assert(strstr(r.err, "false ") && strstr(r.err, "prepare.sbatch: failed"), "%s", r.err);
+    zs_run_free(&r);
+}
+
+Test(shard, an_unsharded_run_after_a_shard_trains_only_the_rest) {
+    const char *spec = at("m.yaml"), *whole = at("mwhole"), *dir = at("m");
+    write_spec(spec, TINY_BUDGETS, 5);
+    cli_ok("sweep run '%s' -o '%s' -q --no-analyse --jobs 2%s", spec, whole, "");
+    char *want = table(whole);
+    cli_ok("sweep run '%s' -o '%s' -q --shard 1/3%s", spec, dir, "");
+    cli_ok("sweep run '%s' -o '%s' -q --no-analyse --jobs 2%s", spec, dir, "");
+    /* every run completed in exactly one ledger: none trained twice */
+    char *done = query_all(dir, "SELECT id FROM runs WHERE status = 'completed'");
+    cr_assert_eq(lines(done), 12, "%s", done);
+    zs_run u = zs_test_sh("printf '%%s' '%s' | cut -d'|' -f2 | sort -u | wc -l", done);
+    cr_assert_str_eq(u.out, "12\n", "%s", done);
+    zs_run_free(&u);
+    free(done);
+    json_t *j = status_json(dir);
+    cr_assert_eq(json_num(j, "completed"), 12);
+    json_decref(j);
+    /* its live runs.csv covers the shard's runs too */
+    char csv[1100];
+    snprintf(csv, sizeof csv, "%s/runs.csv", dir);
+    zs_run cut = zs_test_sh("cut -d, -f1-14,16 '%s'", csv);
+    cr_assert_str_eq(cut.out, want);
+    zs_run_free(&cut);
+    char *got = table(dir);
+    cr_assert_str_eq(got, want);
+    free(got);
+    free(want);
+}

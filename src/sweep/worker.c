@@ -22,6 +22,7 @@ void zs_sweep_child_setup(pid_t parent, int trains) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = trains ? on_stop_request : SIG_DFL;
+    sa.sa_flags = SA_RESTART; /* the run's file and ledger writes go on; the flag is polled */
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
