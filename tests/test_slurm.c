@@ -2,8 +2,10 @@
  * slurmctld and slurmd (Debian's slurm-wlm and munge) on localhost as root, from a
  * configuration, key, state and logs in this test's temporary folder, on ports the kernel
  * says are free. A small sweep runs as a job array after its dataset job; one task is
- * cancelled (scancel) while it trains, its run checkpoints and goes back to pending; then
- * `--resubmit` trains what is left, and the exported table equals a local sweep's. The
+ * cancelled (scancel) while it trains, its run checkpoints and goes back to pending; the
+ * other gets the time-limit warning (SIGUSR1 to its batch shell), checkpoints, requeues
+ * itself and resumes; then `--resubmit` trains what is left, and the exported table equals
+ * a local sweep's. The
  * daemons are stopped by their pids at the end, also when the test fails. A cluster that
  * does not start is a failure with the reason, never a skip. */
 #include <arpa/inet.h>
@@ -157,7 +159,7 @@ static long job_id_in(const char *out, const char *after) {
     return strtol(p + strlen(after), NULL, 10);
 }
 
-Test(slurm, array_cancel_and_resubmit_finish_the_sweep_as_a_local_run_does) {
+Test(slurm, array_cancel_warning_requeue_and_resubmit_finish_the_sweep_as_a_local_run_does) {
     double t0 = now_s();
     const char *spec = at("spec.yaml"), *dir = at("sweep"), *local = at("local");
     write_spec(spec);
@@ -170,22 +172,59 @@ Test(slurm, array_cancel_and_resubmit_finish_the_sweep_as_a_local_run_does) {
     cr_assert(strstr(sub.out, "4 runs in 2 tasks"), "%s", sub.out);
     zs_run_free(&sub);
 
-    /* Task 0 trains the largest run first (8,000 steps): cancel it while it runs. */
-    char shard0[1100], id[64] = "";
+    /* Task 0 trains the largest run first (8,000 steps), task 1 the next (d8, 8,000 steps):
+     * while both run, task 0 is cancelled (SIGTERM to all its processes, as scancel and
+     * preemption do) and task 1 gets SIGUSR1 in its batch shell only, as `--signal
+     * B:USR1@120` delivers the time-limit warning. */
+    char shard0[1100], shard1[1100], id[64] = "", id1[64] = "";
     snprintf(shard0, sizeof shard0, "%s/sweep.shard-0-of-2.db", dir);
+    snprintf(shard1, sizeof shard1, "%s/sweep.shard-1-of-2.db", dir);
     struct stat sb;
-    for (double t = now_s(); !id[0]; nap(0.1)) {
-        cr_assert_lt(now_s() - t, 40, "task 0 never started a run (%s)", shard0);
-        if (stat(shard0, &sb) != 0) continue;
+    for (double t = now_s(); !id[0] || !id1[0]; nap(0.1)) {
+        cr_assert_lt(now_s() - t, 40, "the tasks never both ran a run (%s, %s)", shard0, shard1);
+        if (stat(shard0, &sb) != 0 || stat(shard1, &sb) != 0) continue;
         char *out = query(shard0, "SELECT id FROM runs WHERE status = 'running'");
         if (strlen(out) >= 16) snprintf(id, sizeof id, "%.16s", out);
         free(out);
+        out = query(shard1, "SELECT id FROM runs WHERE status = 'running'");
+        if (strlen(out) >= 16) snprintf(id1, sizeof id1, "%.16s", out);
+        free(out);
     }
-    nap(0.5); /* some steps in, far from its end */
-    zs_run cancel = zs_test_sh("scancel %ld_0", array);
+    nap(0.3); /* some steps in, far from their ends */
+    zs_run cancel =
+        zs_test_sh("scancel %ld_0 && scancel --signal=USR1 --batch %ld_1", array, array);
     cr_assert_eq(cancel.exit_code, 0, "scancel: %s", cancel.err);
     zs_run_free(&cancel);
+    /* Task 1's script requeues it (scontrol requeue); Slurm holds a requeued job back for
+     * a while (its BeginTime): the test lets it start now. */
+    char task1[64];
+    snprintf(task1, sizeof task1, "%ld_1", array);
+    for (double t = now_s();; nap(0.2)) {
+        zs_run q = zs_test_sh("squeue -h -j %s -o '%%T %%r'", task1);
+        int held = strstr(q.out, "PENDING") != NULL;
+        zs_run_free(&q);
+        if (held) break;
+        cr_assert_lt(now_s() - t, 30, "task 1 was not requeued after its SIGUSR1");
+    }
+    zs_run go = zs_test_sh("scontrol update JobId=%s StartTime=now", task1);
+    cr_assert_eq(go.exit_code, 0, "scontrol update: %s", go.err);
+    zs_run_free(&go);
     wait_queue_empty(60);
+
+    /* Task 1's run was checkpointed at the warning, requeued and resumed to its end. */
+    char sql1[256], log1[1200];
+    snprintf(sql1, sizeof sql1, "SELECT status, attempts FROM runs WHERE id = '%s'", id1);
+    char *row1 = query(shard1, sql1);
+    cr_assert_str_eq(row1, "completed|1\n", "run %s of the requeued task", id1);
+    free(row1);
+    snprintf(log1, sizeof log1, "%s/slurm/%s.out", dir, task1);
+    char *out1 = zs_test_slurp(log1, NULL);
+    cr_assert(out1 && strstr(out1, id1) &&
+                  strstr(out1, "pending: interrupted; resumes from its "
+                               "checkpoint") &&
+                  strstr(out1, "zipscale: shard 1/2: "),
+              "task 1's log:\n%s", out1 ? out1 : "(none)");
+    free(out1);
 
     /* The cancelled run checkpointed at the step it reached (its only scheduled checkpoint
      * is at its end) and went back to pending, its attempt not counted. */
@@ -239,6 +278,7 @@ Test(slurm, array_cancel_and_resubmit_finish_the_sweep_as_a_local_run_does) {
     free(want_table);
     stop_cluster();
     fprintf(stderr,
-            "test_slurm: cluster up in %.1f s, array + cancel + resubmit %.1f s, all %.1f s\n",
+            "test_slurm: cluster up in %.1f s, array + cancel + requeue + resubmit %.1f s, all "
+            "%.1f s\n",
             t_up, t_slurm - t_up, now_s() - t0);
 }
