@@ -366,6 +366,8 @@ static zs_status select_shard(zs_runner *r, const zs_sweep_run_opts *opts, zs_er
     }
     zs_ledger_close(others);
     if (!s) s = zs_ledger_limit(r->lg, ids, kept, err);
+    if (!s && r->sharded)
+        zs_sweep_progress_shard(&r->progress, opts->shard_index, count, kept, n - kept);
     free(ids);
     free(idx);
     return s;
@@ -376,9 +378,9 @@ static zs_status sweep(zs_runner *r, const char *spec_path, const zs_sweep_run_o
     zs_ledger_sync_counts sc;
     zs_status s = zs_ledger_sync(r->lg, r->w.spec, r->w.plan, &sc, err);
     if (!s) s = record_spec(r, spec_path, err);
-    if (!s && (r->sharded || r->others)) s = select_shard(r, opts, err);
     if (s) return s;
     zs_sweep_progress_start(&r->progress, r->w.plan, &sc, r->jobs);
+    if ((r->sharded || r->others) && (s = select_shard(r, opts, err))) return s;
     if ((s = prepare_datasets(r, err))) return s;
     if (!stop_signal && !opts->prepare_only && (s = run_all(r, err))) return s;
     if (r->sharded) {
