@@ -189,9 +189,10 @@ double zs_sweep_estimate_s(const zs_sweep_spec *spec, const zs_sweep_plan_run *r
 
 /* ---- running a sweep (docs/sweeps.md "Running") ------------------------------------------
  * Prepares the datasets, then runs every pending run of the ledger in `jobs` child processes
- * (one thread each, largest first), recording each run's outcome in DIR/sweep.db; runs
- * killed by a signal are retried up to max_attempts; SIGINT/SIGTERM stop the workers and
- * leave their runs pending (they resume from their checkpoints). Safe to start several
+ * (one thread each, largest first), recording each run's outcome in DIR/sweep.db (a
+ * shard: its own ledger); runs killed by a signal are retried up to max_attempts;
+ * SIGINT/SIGTERM/SIGUSR1 make the workers checkpoint at their current step and stop, and
+ * leave their runs pending (they resume from those checkpoints). Safe to start several
  * times on one directory at once: runs are claimed in transactions. */
 typedef struct {
     int jobs; /* 0 = the spec's (0 there = one per core) */
