@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "testutil.h"
 #include "train/train_internal.h"
@@ -456,4 +457,38 @@ Test(train_run, early_stopping_ends_at_the_documented_evaluation_and_resumes_exa
     cr_assert(again.stopped_early);
     cr_assert_eq(again.steps, r.steps);
     cr_assert_eq(again.final_val_loss, r.final_val_loss);
+}
+
+/* The stop flag (what a preemption signal sets): the run checkpoints at the step it has
+ * reached (here the first: the flag is already set), ends "halted", and resumed reaches the
+ * uninterrupted run's numbers bit for bit. */
+Test(train_run, a_stop_request_checkpoints_at_the_current_step_and_resumes_exactly) {
+    char full[1024], stopped[1024], ckpt[1100];
+    snprintf(full, sizeof full, "%s/full", zs_test_tmpdir());
+    snprintf(stopped, sizeof stopped, "%s/stopped", zs_test_tmpdir());
+    zs_train_opts o = gpt_options(counting_file(4001));
+    o.model.gpt = (zs_gpt_config){0, 16, 16, 1, 1, 32};
+    o.steps = 7;
+    o.batch = 2;
+    o.eval_every = 3;
+    o.checkpoint_every = 0; /* only at the end: a checkpoint before it is the stop's */
+    o.out_dir = full;
+    zs_train_result r, s;
+    zs_error err = {0};
+    cr_assert_eq(zs_train_run(&o, &r, &err), ZS_OK, "%s", err.msg);
+    volatile sig_atomic_t stop = 1;
+    o.out_dir = stopped;
+    o.stop = &stop;
+    cr_assert_eq(zs_train_run(&o, &s, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(s.status, ZS_TRAIN_HALTED);
+    cr_assert_eq(s.steps, 1);
+    snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", stopped);
+    cr_assert_eq(access(ckpt, F_OK), 0, "no checkpoint at the stop");
+    stop = 0;
+    o.resume = stopped;
+    cr_assert_eq(zs_train_run(&o, &s, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(s.status, ZS_TRAIN_COMPLETED);
+    cr_assert_eq(s.steps, 7);
+    cr_assert_eq(s.final_val_loss, r.final_val_loss);
+    cr_assert_eq(s.min_val_loss, r.min_val_loss);
 }

@@ -189,29 +189,59 @@ double zs_sweep_estimate_s(const zs_sweep_spec *spec, const zs_sweep_plan_run *r
 
 /* ---- running a sweep (docs/sweeps.md "Running") ------------------------------------------
  * Prepares the datasets, then runs every pending run of the ledger in `jobs` child processes
- * (one thread each, largest first), recording each run's outcome in DIR/sweep.db; runs
- * killed by a signal are retried up to max_attempts; SIGINT/SIGTERM stop the workers and
- * leave their runs pending (they resume from their checkpoints). Safe to start several
+ * (one thread each, largest first), recording each run's outcome in DIR/sweep.db (a
+ * shard: its own ledger); runs killed by a signal are retried up to max_attempts;
+ * SIGINT/SIGTERM/SIGUSR1 make the workers checkpoint at their current step and stop, and
+ * leave their runs pending (they resume from those checkpoints). Safe to start several
  * times on one directory at once: runs are claimed in transactions. */
 typedef struct {
-    int jobs;         /* 0 = the spec's (0 there = one per core) */
-    FILE *progress;   /* a live line on a terminal, plain lines otherwise; NULL = quiet */
-    int progress_tty; /* progress is a terminal */
-    int analyse;      /* run zs_sweep_analyse at the end (when nothing failed to finish) */
+    int jobs; /* 0 = the spec's (0 there = one per core) */
+    /* Shards (docs/cluster.md): with shard_count n > 0 this process trains only shard
+       shard_index (0 <= i < n) of the runs (zs_sweep_shard_assign), keeps its own ledger
+       DIR/sweep[.LIST].shard-I-of-N.db (zs_sweep_shard_ledger_name), skips runs another
+       ledger of DIR records as finished, prepares only the datasets its runs need (or takes
+       them from another ledger that has them ready), writes no runs.csv and never
+       analyses. Any number of shards may run at once, on any machines sharing DIR. */
+    size_t shard_index, shard_count;
+    const char *run_list; /* a file of run ids, one a line (the runs to shard instead of
+                             the whole plan: what `sweep slurm --resubmit` writes), or NULL */
+    int prepare_only;     /* prepare the datasets into DIR/sweep.db, train nothing */
+    FILE *progress;       /* a live line on a terminal, plain lines otherwise; NULL = quiet */
+    int progress_tty;     /* progress is a terminal */
+    int analyse;          /* run zs_sweep_analyse at the end (when nothing failed to finish) */
 } zs_sweep_run_opts;
 
 void zs_sweep_run_opts_init(zs_sweep_run_opts *opts);
 
 typedef struct {
     size_t total, completed, diverged, failed, pending, running, retired;
-    int interrupted; /* stopped by SIGINT or SIGTERM */
+    int interrupted; /* stopped by SIGINT, SIGTERM or SIGUSR1 */
 } zs_sweep_counts;
 
-/* Errors: ZS_ERR_IO (cannot read the spec, create or lock DIR, open or write the ledger,
- * prepare a dataset, start a worker), ZS_ERR_FORMAT (a malformed spec, ledger or token
- * file), ZS_ERR_RANGE (a vocabulary too large), and with opts->analyse those of
- * zs_sweep_analyse. A run's own failure is recorded in the ledger, not returned. On
- * failure *counts is zeroed. */
+/* Shards: item i (of n_items, in the order given: the plan's, largest first) goes to the
+ * shard whose summed cost is smallest when its turn comes (ties: the lowest shard), so
+ * every item is in exactly one shard and the shards' costs differ by at most the largest
+ * item (greedy LPT scheduling, Graham 1969: within 4/3 of the best makespan). Deterministic:
+ * it depends only on the costs and n_shards. shard_of[i] receives item i's shard.
+ * Errors: ZS_ERR_USAGE (n_shards 0, or a cost negative or not finite). */
+zs_status zs_sweep_shard_assign(const double *cost, size_t n_items, size_t n_shards,
+                                size_t *shard_of, zs_error *err);
+/* A shard's ledger file name (no folder): "sweep.shard-I-of-N.db", with a run list
+ * "sweep.STEM.shard-I-of-N.db" (STEM: the list's file name without its extension, any
+ * character outside [A-Za-z0-9_-] written '_'). */
+void zs_sweep_shard_ledger_name(size_t shard_index, size_t shard_count, const char *run_list,
+                                char *name, size_t size);
+
+/* Signals: SIGINT, SIGTERM and SIGUSR1 (what Slurm sends on preemption, scancel or
+ * `--signal` before a time limit) stop the sweep: each training worker writes a
+ * checkpoint at the step it reached (zs_train_opts.stop) and its run goes back to pending,
+ * its attempt not counted; counts->interrupted is set.
+ * Errors: ZS_ERR_IO (cannot read the spec or the run list, create or lock DIR, open or
+ * write the ledger, prepare a dataset, start a worker), ZS_ERR_USAGE (a shard index not
+ * below the count, a run list naming a run the plan does not hold), ZS_ERR_FORMAT (a
+ * malformed spec, ledger or token file), ZS_ERR_RANGE (a vocabulary too large), and with
+ * opts->analyse those of zs_sweep_analyse. A run's own failure is recorded in the ledger, not
+ * returned. On failure *counts is zeroed. */
 zs_status zs_sweep_run(const char *spec_path, const char *dir, const zs_sweep_run_opts *opts,
                        zs_sweep_counts *counts, zs_error *err);
 
@@ -280,7 +310,11 @@ void zs_sweep_summary_free(zs_sweep_summary *summary);
 void zs_sweep_summary_print(const zs_sweep_summary *summary, FILE *out);
 
 /* ---- the ledger, read and tended (docs/sweeps.md "The ledger") ------------------------- */
-/* Counts of DIR/sweep.db's runs.
+/* Every reader below reads all of DIR's ledgers as one: DIR/sweep.db and the shards'
+ * DIR/sweep.*.db (docs/cluster.md "Ledgers"); a run recorded in several counts once, with
+ * its most finished outcome (completed > diverged > failed > running > pending; equal
+ * outcomes: the first ledger, sweep.db then the others by file name).
+ * Counts of the runs.
  * Errors: ZS_ERR_IO (no ledger in dir, cannot read it), ZS_ERR_FORMAT (not a sweep
  * ledger). On failure *counts is zeroed. */
 zs_status zs_sweep_status(const char *dir, zs_sweep_counts *counts, zs_error *err);
@@ -292,6 +326,53 @@ zs_status zs_sweep_status_print(const char *dir, FILE *out, zs_error *err);
  * over); *n how many. Errors: ZS_ERR_IO (no ledger in dir, cannot read or update it),
  * ZS_ERR_FORMAT (not a sweep ledger). */
 zs_status zs_sweep_retry(const char *dir, int failed, int diverged, size_t *n, zs_error *err);
+/* Folds every shard ledger DIR/sweep.*.db into DIR/sweep.db (created when missing) by the
+ * rule above, then removes them; *merged how many were folded. Merging again, or after a
+ * merge cut short, gives the same sweep.db.
+ * Errors: ZS_ERR_IO (no ledger in dir, cannot read one, write sweep.db or remove a shard's),
+ * ZS_ERR_FORMAT (a file that is not a sweep ledger), ZS_ERR_USAGE (a run is still being
+ * trained: its heartbeat is younger than 120 s). */
+zs_status zs_sweep_merge(const char *dir, size_t *merged, zs_error *err);
+
+/* ---- Slurm job arrays (docs/cluster.md) ----------------------------------------------------
+ * zs_sweep_slurm writes DIR/prepare.sbatch (one task: `sweep run --prepare-only`, the
+ * datasets) and DIR/sweep.sbatch (an array: task I runs `sweep run SPEC -o DIR --shard
+ * I/N --jobs C`, passes SIGUSR1/SIGTERM on to it, and requeues itself when the time-limit
+ * warning stopped it), then submits both with sbatch, the array after the preparation
+ * (afterok). With resubmit: DIR/resubmit-K.runs (the plan's runs that no ledger of DIR
+ * records as completed, diverged or failed) and DIR/resubmit-K.sbatch, an array over just
+ * those. Task logs go to DIR/slurm/. Paths in the scripts are absolute. */
+typedef struct {
+    const char *program;   /* the zipscale binary the tasks run: an absolute path */
+    const char *partition; /* sbatch --partition, or NULL (the cluster's default) */
+    const char *time;      /* sbatch --time of each task, or NULL (the partition's) */
+    int cpus_per_task;     /* each task's CPUs, and its `--jobs` (1) */
+    size_t tasks;          /* the array's tasks; 0 = one per run */
+    int max_parallel;      /* tasks at once (--array=...%K); 0 = no limit */
+    const char *signal;    /* sbatch --signal ("B:USR1@120": the shell, 120 s before the
+                              limit); NULL or "" = none */
+    int dry_run;           /* write the scripts, submit nothing */
+    int resubmit;          /* an array of the unfinished runs only */
+    const char *sbatch;    /* the program that submits ("sbatch") */
+} zs_sweep_slurm_opts;
+
+void zs_sweep_slurm_opts_init(zs_sweep_slurm_opts *opts);
+
+typedef struct {
+    size_t runs;  /* runs the array trains (resubmit: unfinished; 0 = nothing to do) */
+    size_t tasks; /* its tasks */
+    char script[4400], prepare_script[4400], run_list[4400]; /* written ("" = none) */
+    char job_id[64], prepare_job_id[64];                     /* submitted ("" = none) */
+} zs_sweep_slurm_result;
+
+/* Errors: ZS_ERR_USAGE (program not absolute, cpus_per_task < 1, max_parallel < 0; with
+ * resubmit, a run still being trained: heartbeat younger than 120 s), ZS_ERR_IO (cannot read
+ * the spec, create DIR or write a script; with resubmit no ledger in DIR; sbatch failed or
+ * gave no job id: its answer is in the message), and zs_sweep_spec_read's and
+ * zs_sweep_plan_build's. The scripts written before a failed submission stay, whole. On
+ * failure *res is zeroed. */
+zs_status zs_sweep_slurm(const char *spec_path, const char *dir, const zs_sweep_slurm_opts *opts,
+                         zs_sweep_slurm_result *res, zs_error *err);
 
 /* ---- the quantization model's experiments (docs/quanta.md) ------------------------------
  * Three sweeps on one multitask sparse-parity task [QM], in DIR/params, DIR/data and

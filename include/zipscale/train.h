@@ -5,6 +5,8 @@
 #ifndef ZIPSCALE_TRAIN_H
 #define ZIPSCALE_TRAIN_H
 
+#include <signal.h>
+
 #include "zipscale/nn.h"
 
 #ifdef __cplusplus
@@ -120,6 +122,11 @@ typedef struct {
     const char *out_dir; /* created if missing */
     const char *resume;  /* a run directory or checkpoint file, or NULL */
     uint64_t halt_after; /* stop after this many steps with status "halted"; 0 = no */
+    /* A stop request, or NULL: when *stop is non-zero after a step (a signal handler sets
+       it: preemption, a time limit), the run writes a checkpoint at the step it reached and
+       ends with status "halted", as halt_after does; resuming it continues bit for bit.
+       With comm, a request on any rank halts every rank at the same step. */
+    const volatile sig_atomic_t *stop;
     /* Early stopping (docs/training.md "Early stopping"): the run ends, completed, at the
        first evaluation after step early_stop_after whose held-out loss is the
        early_stop_patience-th rise in a row (each evaluation's loss above the one before);

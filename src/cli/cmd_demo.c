@@ -77,7 +77,10 @@ static int demo_run(int argc, char **argv) {
     if (!a.quiet)
         fprintf(stderr, "zipscale demo (preset %s): the gzip paper's experiment in %s/\n", a.preset,
                 dir);
-    return zs_cli_sweep_run(spec_path, dir, a.jobs, a.quiet, 0);
+    zs_sweep_run_opts o;
+    zs_sweep_run_opts_init(&o);
+    o.jobs = a.jobs;
+    return zs_cli_sweep_run(&demo_spec, spec_path, dir, &o, a.quiet, 0);
 }
 
 const zs_command zs_cmd_demo = {&demo_spec, demo_run};

@@ -115,3 +115,31 @@ static int export_run(int argc, char **argv) {
 }
 
 const zs_command zs_cmd_sweep_export = {&export_spec, export_run};
+
+static const zs_cli_spec merge_spec = {
+    "sweep merge",
+    "DIR",
+    "fold a sweep's shard ledgers (DIR/sweep.*.db) into DIR/sweep.db",
+    "Each shard of a sharded sweep (`sweep run --shard I/N`, `sweep slurm`) keeps its own\n"
+    "ledger. This folds them into DIR/sweep.db and removes them: a run recorded in several\n"
+    "keeps its most finished outcome (completed, diverged, failed, running, pending; equal\n"
+    "ones: sweep.db's, else the first shard ledger by name). Refused while a run is still\n"
+    "being trained. Merging again changes nothing (docs/cluster.md).",
+    NULL,
+    1,
+    1,
+};
+
+static int merge_run(int argc, char **argv) {
+    int npos;
+    char **pos;
+    int code = zs_cli_parse(&merge_spec, argc, argv, &npos, &pos);
+    if (code >= 0) return code;
+    zs_error err = {0};
+    size_t n = 0;
+    if (zs_sweep_merge(pos[0], &n, &err)) return zs_cli_fail(&err);
+    printf("%zu shard ledger%s merged into %s/sweep.db\n", n, n == 1 ? "" : "s", pos[0]);
+    return ZS_EXIT_OK;
+}
+
+const zs_command zs_cmd_sweep_merge = {&merge_spec, merge_run};

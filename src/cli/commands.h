@@ -39,6 +39,8 @@ extern const zs_command zs_cmd_sweep_plan;
 extern const zs_command zs_cmd_sweep_run;
 extern const zs_command zs_cmd_sweep_status;
 extern const zs_command zs_cmd_sweep_retry;
+extern const zs_command zs_cmd_sweep_merge;
+extern const zs_command zs_cmd_sweep_slurm;
 extern const zs_command zs_cmd_sweep_export;
 extern const zs_command zs_cmd_sweep_analyse;
 extern const zs_command zs_cmd_sweep_preset;

@@ -27,6 +27,8 @@ static const zs_command *const commands[] = {
     &zs_cmd_sweep_run,
     &zs_cmd_sweep_status,
     &zs_cmd_sweep_retry,
+    &zs_cmd_sweep_merge,
+    &zs_cmd_sweep_slurm,
     &zs_cmd_sweep_export,
     &zs_cmd_sweep_analyse,
     &zs_cmd_sweep_preset,

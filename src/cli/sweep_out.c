@@ -18,20 +18,31 @@ int zs_cli_sweep_analyse(const char *dir, const zs_sweep_analyse_opts *opts) {
     return ZS_EXIT_OK;
 }
 
-int zs_cli_sweep_run(const char *spec_path, const char *dir, int jobs, int quiet, int no_analyse) {
-    zs_sweep_run_opts o;
-    zs_sweep_run_opts_init(&o);
-    o.jobs = jobs;
+static const zs_cli_field run_fields[] = {
+    {"shard_index", "shard"}, {"shard_count", "shard"}, {"run_list", "runs"}, {NULL, NULL}};
+
+int zs_cli_sweep_run(const zs_cli_spec *spec, const char *spec_path, const char *dir,
+                     const zs_sweep_run_opts *opts, int quiet, int no_analyse) {
+    zs_sweep_run_opts o = *opts;
     o.analyse = 0; /* here, to print the headline */
     o.progress = quiet ? NULL : stderr;
     o.progress_tty = isatty(STDERR_FILENO);
     zs_sweep_counts c;
     zs_error err = {0};
-    if (zs_sweep_run(spec_path, dir, &o, &c, &err)) return zs_cli_fail(&err);
+    if (zs_sweep_run(spec_path, dir, &o, &c, &err)) return zs_cli_fail_cmd(spec, run_fields, &err);
     if (c.interrupted) {
         fprintf(stderr, "zipscale: sweep interrupted; run the same command to resume\n");
         return ZS_EXIT_INTERRUPTED;
     }
+    if (o.shard_count || o.run_list) {
+        fprintf(stderr,
+                "zipscale: shard %zu/%zu: %zu runs: %zu completed, %zu diverged, %zu failed, "
+                "%zu pending; `zipscale sweep analyse %s` once every shard has finished\n",
+                o.shard_index, o.shard_count ? o.shard_count : 1, c.total, c.completed, c.diverged,
+                c.failed, c.pending + c.running, dir);
+        return ZS_EXIT_OK;
+    }
+    if (o.prepare_only) return ZS_EXIT_OK;
     if (no_analyse || c.pending || c.running || !c.completed) return ZS_EXIT_OK;
     zs_sweep_analyse_opts ao;
     zs_sweep_analyse_opts_init(&ao);

@@ -338,7 +338,7 @@ zs_status zs_sweep_analyse(const char *dir, const zs_sweep_analyse_opts *opts,
     char csv[4200], path[4200];
     snprintf(csv, sizeof csv, "%s/runs.csv", dir);
     snprintf(path, sizeof path, "%s/summary.json", dir);
-    zs_status s = zs_ledger_open(&lg, dir, 0, err);
+    zs_status s = zs_ledger_open_union(&lg, dir, NULL, 0, err);
     if (!s) s = zs_sweep_ledger_spec(lg, dir, &spec, err);
     if (!s) s = zs_sweep_plan_build(&spec, &plan, err);
     if (!s) s = zs_sweep_export_ledger(lg, &spec, &plan, csv, &rows, err);

@@ -125,7 +125,7 @@ zs_status zs_sweep_export(const char *dir, const char *csv_path, size_t *rows, z
     memset(&spec, 0, sizeof spec);
     memset(&plan, 0, sizeof plan);
     *rows = 0;
-    zs_status s = zs_ledger_open(&lg, dir, 0, err);
+    zs_status s = zs_ledger_open_union(&lg, dir, NULL, 0, err);
     if (!s) s = zs_sweep_ledger_spec(lg, dir, &spec, err);
     if (!s) s = zs_sweep_plan_build(&spec, &plan, err);
     if (!s) s = zs_sweep_export_ledger(lg, &spec, &plan, csv_path, rows, err);

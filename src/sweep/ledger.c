@@ -132,17 +132,15 @@ static zs_status check_or_init(zs_ledger *lg, int create, zs_error *err) {
     return s;
 }
 
-zs_status zs_ledger_open(zs_ledger **out, const char *dir, int create, zs_error *err) {
+zs_status zs_ledger_open_file(zs_ledger **out, const char *path, int create, int wal,
+                              zs_error *err) {
     *out = NULL;
-    if (create && mkdir(dir, 0777) != 0 && errno != EEXIST)
-        return zs_fail(err, ZS_ERR_IO, "%s: cannot create the sweep directory: %s", dir,
-                       strerror(errno));
     zs_ledger *lg = zs_calloc(1, sizeof *lg, "the ledger", err);
     if (!lg) return ZS_ERR_NOMEM;
-    snprintf(lg->path, sizeof lg->path, "%s/sweep.db", dir);
+    snprintf(lg->path, sizeof lg->path, "%s", path);
     if (gethostname(lg->host, sizeof lg->host - 1) != 0) strcpy(lg->host, "localhost");
     struct stat sb;
-    if (!create && stat(lg->path, &sb) != 0) {
+    if (!create && strcmp(path, ":memory:") != 0 && stat(lg->path, &sb) != 0) {
         zs_status s = zs_fail(err, ZS_ERR_IO,
                               "%s: no sweep ledger here (%s); run `zipscale sweep "
                               "run SPEC -o DIR` first",
@@ -157,13 +155,35 @@ zs_status zs_ledger_open(zs_ledger **out, const char *dir, int create, zs_error 
     if (!s) sqlite3_busy_timeout(lg->db, 60000);
     /* The format first: a foreign database is refused before anything changes it. */
     if (!s) s = check_or_init(lg, create, err);
-    if (!s) s = exec(lg, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", err);
+    /* WAL for the directory's own ledger (several processes on one host); a shard's ledger
+     * keeps the rollback journal, so every commit is whole in the one file that a reader on
+     * another node of a shared file system opens (WAL's shared memory does not cross
+     * machines). */
+    if (!s && wal >= 0)
+        s = exec(lg,
+                 wal ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                     : "PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;",
+                 err);
     if (s) {
         zs_ledger_close(lg);
         return s;
     }
     *out = lg;
     return ZS_OK;
+}
+
+zs_status zs_ledger_open(zs_ledger **out, const char *dir, int create, zs_error *err) {
+    *out = NULL;
+    if (create && mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return zs_fail(err, ZS_ERR_IO, "%s: cannot create the sweep directory: %s", dir,
+                       strerror(errno));
+    char path[4200];
+    snprintf(path, sizeof path, "%s/" ZS_LEDGER_FILE, dir);
+    return zs_ledger_open_file(out, path, create, 1, err);
+}
+
+const char *zs_ledger_path(const zs_ledger *lg) {
+    return lg->path;
 }
 
 void zs_ledger_close(zs_ledger *lg) {
@@ -306,6 +326,9 @@ zs_status zs_ledger_sync(zs_ledger *lg, const zs_sweep_spec *spec, const zs_swee
                  err);
     if (!s) counts->retired = (size_t)sqlite3_changes(lg->db);
     if (!s && spec->path) s = zs_ledger_meta_put(lg, "spec_path", spec->path, err);
+    char when[64];
+    snprintf(when, sizeof when, "%.6f", now_s());
+    if (!s) s = zs_ledger_meta_put(lg, "synced_at", when, err);
     if (!s) return exec(lg, "COMMIT", err);
     exec(lg, "ROLLBACK", NULL);
     return s;
@@ -703,5 +726,145 @@ zs_status zs_ledger_retry(zs_ledger *lg, int failed, int diverged, size_t *n, zs
              failed ? "failed" : "-", diverged ? "diverged" : "-");
     zs_status s = exec(lg, sql, err);
     if (!s) *n = (size_t)sqlite3_changes(lg->db);
+    return s;
+}
+
+/* ---- several ledgers (shards) -------------------------------------------------------------- */
+
+zs_status zs_ledger_limit(zs_ledger *lg, const char *const *ids, size_t n, zs_error *err) {
+    zs_status s = exec(lg, "BEGIN IMMEDIATE; DELETE FROM temp.active", err);
+    for (size_t i = 0; !s && i < n; i++) {
+        sqlite3_stmt *st = NULL;
+        if (!(s = prepare(lg, "INSERT OR IGNORE INTO temp.active VALUES(?)", &st, err))) {
+            sqlite3_bind_text(st, 1, ids[i], -1, SQLITE_STATIC);
+            s = run_stmt(lg, st, err);
+        }
+    }
+    if (!s) return exec(lg, "COMMIT", err);
+    exec(lg, "ROLLBACK", NULL);
+    return s;
+}
+
+zs_status zs_ledger_counts_active(zs_ledger *lg, zs_sweep_counts *c, zs_error *err) {
+    memset(c, 0, sizeof *c);
+    sqlite3_stmt *st = NULL;
+    zs_status s = prepare(lg,
+                          "SELECT status, count(*) FROM runs WHERE id IN (SELECT id FROM "
+                          "temp.active) GROUP BY status",
+                          &st, err);
+    while (!s) {
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE) break;
+        if (rc != SQLITE_ROW) {
+            s = db_fail(lg, err, "counting runs");
+            break;
+        }
+        size_t k = (size_t)sqlite3_column_int64(st, 1);
+        c->total += k;
+        switch (status_parse((const char *)sqlite3_column_text(st, 0))) {
+        case ZS_RUN_PENDING:
+            c->pending += k;
+            break;
+        case ZS_RUN_RUNNING:
+            c->running += k;
+            break;
+        case ZS_RUN_COMPLETED:
+            c->completed += k;
+            break;
+        case ZS_RUN_DIVERGED:
+            c->diverged += k;
+            break;
+        default:
+            c->failed += k;
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    return s;
+}
+
+/* The order in which two ledgers' rows for one run are preferred: a finished outcome over
+ * an unfinished one, completed first. */
+#define RANK(t)                                                                                    \
+    "(CASE " t " WHEN 'completed' THEN 4 WHEN 'diverged' THEN 3 WHEN 'failed' THEN 2 "             \
+    "WHEN 'running' THEN 1 ELSE 0 END)"
+
+static const char *const absorb_sql =
+    "INSERT INTO main.runs SELECT * FROM src.runs WHERE 1 ON CONFLICT(id) DO UPDATE SET "
+    "dataset = excluded.dataset, model = excluded.model, data_id = excluded.data_id, "
+    "budget = excluded.budget, seed = excluded.seed, steps = excluded.steps, "
+    "tokens = excluded.tokens, n_params = excluded.n_params, "
+    "n_params_nonembed = excluded.n_params_nonembed, flops = excluded.flops, "
+    "flops_exact = excluded.flops_exact, lr = excluded.lr, identity = excluded.identity, "
+    "status = excluded.status, attempts = excluded.attempts, "
+    "owner_host = excluded.owner_host, owner_pid = excluded.owner_pid, "
+    "heartbeat = excluded.heartbeat, started = excluded.started, finished = excluded.finished, "
+    "final_loss = excluded.final_loss, min_loss = excluded.min_loss, wall_s = excluded.wall_s, "
+    "message = excluded.message WHERE " RANK("excluded.status") " > " RANK(
+        "runs.status") ";"
+                       "UPDATE main.runs SET retired = 0 WHERE retired = 1 AND id IN "
+                       "(SELECT id FROM src.runs WHERE retired = 0);"
+                       "INSERT INTO main.datasets SELECT * FROM src.datasets WHERE 1 ON "
+                       "CONFLICT(id) DO UPDATE SET "
+                       "name = excluded.name, kind = excluded.kind, identity = excluded.identity, "
+                       "train_path = excluded.train_path, val_path = excluded.val_path, sha256 = "
+                       "excluded.sha256, "
+                       "h = excluded.h, h_stdev = excluded.h_stdev, h_q1 = excluded.h_q1, h_q3 = "
+                       "excluded.h_q3, "
+                       "unigram_bits = excluded.unigram_bits, entropy_nats = "
+                       "excluded.entropy_nats, "
+                       "dropped = excluded.dropped, seconds = excluded.seconds, ready = "
+                       "excluded.ready "
+                       "WHERE excluded.ready > datasets.ready;"
+                       "INSERT OR REPLACE INTO main.meta SELECT * FROM src.meta WHERE "
+                       "NOT EXISTS (SELECT 1 FROM main.meta WHERE key = 'spec_text') OR "
+                       "(SELECT CAST(value AS REAL) FROM src.meta WHERE key = 'synced_at') > "
+                       "COALESCE((SELECT CAST(value AS REAL) FROM main.meta WHERE key = "
+                       "'synced_at'), -1);";
+
+zs_status zs_ledger_absorb(zs_ledger *lg, const char *path, zs_error *err) {
+    /* The source is checked as a ledger first (format and version), then attached. */
+    zs_ledger *src = NULL;
+    zs_status s = zs_ledger_open_file(&src, path, 0, -1, err);
+    zs_ledger_close(src);
+    if (s) return s;
+    sqlite3_stmt *st = NULL;
+    if ((s = prepare(lg, "ATTACH DATABASE ? AS src", &st, err))) return s;
+    sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+    if ((s = run_stmt(lg, st, err))) return s;
+    s = exec(lg, "BEGIN IMMEDIATE", err);
+    if (!s) {
+        char *msg = NULL;
+        if (sqlite3_exec(lg->db, absorb_sql, NULL, NULL, &msg) != SQLITE_OK) {
+            s = zs_fail(err, ZS_ERR_IO, "%s: merging %s: %s", lg->path, path,
+                        msg ? msg : sqlite3_errmsg(lg->db));
+            sqlite3_free(msg);
+            exec(lg, "ROLLBACK", NULL);
+        } else {
+            s = exec(lg, "COMMIT", err);
+        }
+    }
+    exec(lg, "DETACH DATABASE src", s ? NULL : err);
+    return s;
+}
+
+zs_status zs_ledger_live_run(zs_ledger *lg, double stale_s, zs_ledger_run *out, int *found,
+                             zs_error *err) {
+    sqlite3_stmt *st = NULL;
+    *found = 0;
+    zs_status s = prepare(lg,
+                          "SELECT " RUN_COLUMNS " FROM runs WHERE retired = 0 AND "
+                          "status = 'running' AND heartbeat > ? ORDER BY flops_exact DESC, id",
+                          &st, err);
+    if (s) return s;
+    sqlite3_bind_double(st, 1, now_s() - stale_s);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        run_row(st, out);
+        *found = 1;
+    } else if (rc != SQLITE_DONE) {
+        s = db_fail(lg, err, "reading runs");
+    }
+    sqlite3_finalize(st);
     return s;
 }

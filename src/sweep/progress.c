@@ -64,6 +64,16 @@ void zs_sweep_progress_start(zs_sweep_progress *p, const zs_sweep_plan *plan,
     fflush(p->out);
 }
 
+void zs_sweep_progress_shard(zs_sweep_progress *p, size_t index, size_t count, size_t runs,
+                             size_t done_elsewhere) {
+    if (!p->out) return;
+    fprintf(p->out, "sweep: shard %zu/%zu: %zu of the runs are this shard's", index, count,
+            runs + done_elsewhere);
+    if (done_elsewhere) fprintf(p->out, ", %zu of them finished in other ledgers", done_elsewhere);
+    fputc('\n', p->out);
+    fflush(p->out);
+}
+
 void zs_sweep_progress_dataset(zs_sweep_progress *p, const char *name) {
     if (!p->out) return;
     clear_line(p);

@@ -10,7 +10,7 @@
 
 zs_status zs_sweep_status(const char *dir, zs_sweep_counts *counts, zs_error *err) {
     zs_ledger *lg = NULL;
-    zs_status s = zs_ledger_open(&lg, dir, 0, err);
+    zs_status s = zs_ledger_open_union(&lg, dir, NULL, 0, err);
     if (!s) s = zs_ledger_counts(lg, counts, err);
     zs_ledger_close(lg);
     if (s) memset(counts, 0, sizeof *counts);
@@ -32,7 +32,7 @@ zs_status zs_sweep_status_print(const char *dir, FILE *out, zs_error *err) {
     zs_ledger_run *runs = NULL;
     size_t n = 0;
     zs_sweep_counts c;
-    zs_status s = zs_ledger_open(&lg, dir, 0, err);
+    zs_status s = zs_ledger_open_union(&lg, dir, NULL, 0, err);
     if (!s) s = zs_ledger_counts(lg, &c, err);
     if (!s) s = zs_ledger_runs(lg, &runs, &n, err);
     zs_ledger_close(lg);
@@ -65,21 +65,35 @@ static void forget_checkpoint(const char *dir, const char *id) {
     unlink(path);
 }
 
+/* Every ledger of the directory: the failed runs are put back in the one that recorded
+ * them (a shard's run goes back to its shard). */
 zs_status zs_sweep_retry(const char *dir, int failed, int diverged, size_t *n, zs_error *err) {
-    zs_ledger *lg = NULL;
+    zs_ledger *all = NULL;
     zs_ledger_run *runs = NULL;
-    size_t n_runs = 0;
+    char **paths = NULL;
+    size_t n_runs = 0, n_paths = 0;
     *n = 0;
-    zs_status s = zs_ledger_open(&lg, dir, 0, err);
-    if (!s) s = zs_ledger_runs(lg, &runs, &n_runs, err);
+    zs_status s = zs_ledger_open_union(&all, dir, NULL, 0, err);
+    if (!s) s = zs_ledger_runs(all, &runs, &n_runs, err);
+    zs_ledger_close(all);
     for (size_t i = 0; !s && i < n_runs; i++) {
         const zs_ledger_run *r = &runs[i];
-        if (!r->retired &&
-            ((failed && r->status == ZS_RUN_FAILED) || (diverged && r->status == ZS_RUN_DIVERGED)))
+        if (!r->retired && ((failed && r->status == ZS_RUN_FAILED) ||
+                            (diverged && r->status == ZS_RUN_DIVERGED))) {
             forget_checkpoint(dir, r->id);
+            (*n)++;
+        }
     }
-    if (!s) s = zs_ledger_retry(lg, failed, diverged, n, err);
+    if (!s) s = zs_sweep_ledger_files(dir, &paths, &n_paths, err);
+    for (size_t i = 0; !s && i < n_paths; i++) {
+        zs_ledger *lg = NULL;
+        size_t k = 0;
+        s = zs_ledger_open_file(&lg, paths[i], 0, -1, err);
+        if (!s) s = zs_ledger_retry(lg, failed, diverged, &k, err);
+        zs_ledger_close(lg);
+    }
+    zs_sweep_ledger_files_free(paths, n_paths);
     free(runs);
-    zs_ledger_close(lg);
+    if (s) *n = 0;
     return s;
 }

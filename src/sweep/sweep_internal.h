@@ -9,6 +9,12 @@
 double zs_sweep_model_lr(const zs_sweep_spec *spec, const zs_sweep_model *m);
 uint64_t zs_sweep_per_step(const zs_sweep_spec *spec, const zs_sweep_model *m);
 const zs_sweep_plan_run *zs_sweep_plan_find(const zs_sweep_plan *plan, const char *id);
+/* The plan indices (in plan order) of shard `index` of `count` of the plan's runs, or of
+ * the runs `run_list` names (a file of ids, one a line, '#' comments). *runs malloc'd.
+ * Errors: ZS_ERR_USAGE (index not below count; the list names a run not in the plan:
+ * FILE:LINE), ZS_ERR_IO (cannot read the list). */
+zs_status zs_sweep_shard_runs(const zs_sweep_plan *plan, size_t index, size_t count,
+                              const char *run_list, size_t **runs, size_t *n, zs_error *err);
 
 /* A PCFG dataset's files in the sweep directory: DIR/data/<name>-<id>/{train,val}.npy. */
 /* Creates the folder path unless it exists.
@@ -21,10 +27,37 @@ void zs_sweep_data_files(const char *dir, const zs_sweep_dataset *d, const zs_sw
 /* ---- the ledger ---- */
 typedef struct zs_ledger zs_ledger;
 
+#define ZS_LEDGER_FILE "sweep.db" /* the directory's own ledger; shards' are sweep.*.db */
+
 /* Opens DIR/sweep.db, creating it (and DIR) when `create` is set. A file that is not a
  * SQLite database, or one without zipscale's tables, is ZS_ERR_FORMAT naming the file. */
 zs_status zs_ledger_open(zs_ledger **out, const char *dir, int create, zs_error *err);
+/* The same for one ledger file (":memory:" for an empty one in memory); `wal` 1 makes it
+ * WAL (one host), 0 the rollback journal (a shard's ledger on a shared file system), -1
+ * leaves it as it is (a reader, or a worker writing into its sweep's ledger). */
+zs_status zs_ledger_open_file(zs_ledger **out, const char *path, int create, int wal,
+                              zs_error *err);
 void zs_ledger_close(zs_ledger *lg);
+const char *zs_ledger_path(const zs_ledger *lg);
+
+/* ---- the ledgers of a directory (ledgers.c) ---- */
+/* DIR/sweep.db (when there) first, then every DIR/sweep.*.db by name: the fixed order in
+ * which their rows are preferred. *paths is malloc'd (free with zs_sweep_ledger_files_free). */
+zs_status zs_sweep_ledger_files(const char *dir, char ***paths, size_t *n, zs_error *err);
+void zs_sweep_ledger_files_free(char **paths, size_t n);
+/* Every ledger of DIR read as one: sweep.db itself when it is the only one, else a union
+ * in memory (zs_ledger_absorb of each in order). `skip` (or NULL): a ledger file left out;
+ * `tolerant`: a ledger that cannot be read is left out rather than failing (a shard that
+ * peeks at the others while they are written). With none to read: ZS_ERR_IO. */
+zs_status zs_ledger_open_union(zs_ledger **out, const char *dir, const char *skip, int tolerant,
+                               zs_error *err);
+/* Merges the ledger file at `path` into lg, in one transaction: a run's row is replaced only
+ * by one of a higher rank (completed > diverged > failed > running > pending; ties keep lg's),
+ * a run active in either is active, a dataset ready in either is ready, and the meta rows
+ * (the spec) come from whichever was synced last. */
+zs_status zs_ledger_absorb(zs_ledger *lg, const char *path, zs_error *err);
+/* Only these runs may be claimed (and are counted by zs_ledger_counts_active). */
+zs_status zs_ledger_limit(zs_ledger *lg, const char *const *ids, size_t n, zs_error *err);
 
 /* Makes the ledger hold exactly the plan's runs as active: new ones pending, runs whose
  * identity left the spec retired (kept, never exported), retired runs back in the spec
@@ -102,6 +135,14 @@ zs_status zs_ledger_run_get(zs_ledger *lg, const char *id, zs_ledger_run *out, i
 /* Every dataset row. */
 zs_status zs_ledger_datasets(zs_ledger *lg, zs_ledger_dataset **out, size_t *n, zs_error *err);
 zs_status zs_ledger_counts(zs_ledger *lg, zs_sweep_counts *counts, zs_error *err);
+/* The counts of the claimable runs only (those of zs_ledger_sync or zs_ledger_limit). */
+zs_status zs_ledger_counts_active(zs_ledger *lg, zs_sweep_counts *counts, zs_error *err);
+/* A running run whose heartbeat is younger than stale_s (*found 0 when none): a live worker. */
+zs_status zs_ledger_live_run(zs_ledger *lg, double stale_s, zs_ledger_run *out, int *found,
+                             zs_error *err);
+/* A running run with a heartbeat younger than 120 s in any ledger of DIR (a live worker;
+ * *found 0 when none). Errors: ZS_ERR_IO (no ledger, cannot read one), ZS_ERR_FORMAT. */
+zs_status zs_sweep_live_run(const char *dir, zs_ledger_run *run, int *found, zs_error *err);
 /* Failed and/or diverged runs back to pending with their attempts reset; *n how many. */
 zs_status zs_ledger_retry(zs_ledger *lg, int failed, int diverged, size_t *n, zs_error *err);
 /* The spec path and the sweep's settings the analysis needs, stored by sync. */

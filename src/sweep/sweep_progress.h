@@ -16,6 +16,9 @@ typedef struct {
 void zs_sweep_progress_init(zs_sweep_progress *p, FILE *out, int tty);
 void zs_sweep_progress_start(zs_sweep_progress *p, const zs_sweep_plan *plan,
                              const zs_ledger_sync_counts *sync, int jobs);
+/* A shard's share: its runs, and how many of them other ledgers hold as finished. */
+void zs_sweep_progress_shard(zs_sweep_progress *p, size_t index, size_t count, size_t runs,
+                             size_t done_elsewhere);
 void zs_sweep_progress_dataset(zs_sweep_progress *p, const char *name);
 /* A run's outcome as the ledger now has it. */
 void zs_sweep_progress_finished(zs_sweep_progress *p, zs_ledger *lg, const char *id);

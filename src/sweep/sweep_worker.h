@@ -8,18 +8,23 @@
 #include "sweep/sweep_internal.h"
 
 enum {
-    ZS_WORKER_RECORDED = 0,   /* the outcome (any status) is in the ledger */
-    ZS_WORKER_UNRECORDED = 3, /* it is not: the parent records a failure with the message */
+    ZS_WORKER_RECORDED = 0,    /* the outcome (any status) is in the ledger */
+    ZS_WORKER_UNRECORDED = 3,  /* it is not: the parent records a failure with the message */
+    ZS_WORKER_INTERRUPTED = 5, /* a stop signal: checkpointed at the step it reached, nothing
+                                  recorded; the parent puts the run back to pending */
 };
 
 typedef struct {
     const zs_sweep_spec *spec;
     const zs_sweep_plan *plan;
     const char *dir;
+    const char *ledger; /* the ledger file the children record in */
 } zs_sweep_worker_ctx;
 
-/* First thing in a child: default signal dispositions, death with the parent. */
-void zs_sweep_child_setup(pid_t parent);
+/* First thing in a child: death with the parent, and its signal dispositions: a training
+ * child (`trains`) turns SIGINT, SIGTERM and SIGUSR1 into a stop request that checkpoints
+ * (zs_sweep_child_stop), any other child dies of them. */
+void zs_sweep_child_setup(pid_t parent, int trains);
 /* The child's work; the return value is its exit code. */
 int zs_sweep_child_train(const zs_sweep_worker_ctx *w, size_t run, zs_error *err);
 int zs_sweep_child_prepare(const zs_sweep_worker_ctx *w, size_t dataset, zs_error *err);

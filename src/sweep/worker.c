@@ -11,9 +11,22 @@
 
 #include "sweep/sweep_worker.h"
 
-void zs_sweep_child_setup(pid_t parent) {
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
+/* Set by a stop signal in a training child; the trainer polls it after every step. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_request(int sig) {
+    stop_requested = sig;
+}
+
+void zs_sweep_child_setup(pid_t parent, int trains) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = trains ? on_stop_request : SIG_DFL;
+    sa.sa_flags = SA_RESTART; /* the run's file and ledger writes go on; the flag is polled */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(ZS_WORKER_UNRECORDED);
 }
@@ -73,13 +86,18 @@ int zs_sweep_child_train(const zs_sweep_worker_ctx *w, size_t run, zs_error *err
     memset(&res, 0, sizeof res);
     char note[ZS_ERROR_MSG_MAX + 128] = "";
     zs_status s = zs_sweep_run_train_opts(w->spec, w->plan, run, w->dir, &paths, &opt, err);
+    opt.stop = &stop_requested;
     if (!s) remove_partial_checkpoints(paths.out);
     if (!s) s = train(&opt, &res, note, sizeof note, err);
+    /* Stopped by a signal: the checkpoint at the step it reached is on disk; the parent
+     * puts the run back (a stop before the first step leaves the last checkpoint). */
+    if ((!s && res.status == ZS_TRAIN_HALTED) || (s && stop_requested))
+        return ZS_WORKER_INTERRUPTED;
     zs_run_status status = s ? ZS_RUN_FAILED : status_of(res.status);
     const char *message = s ? err->msg : status == ZS_RUN_DIVERGED ? res.diverged : note;
     zs_ledger *lg = NULL;
     zs_error lerr;
-    zs_status ls = zs_ledger_open(&lg, w->dir, 0, &lerr);
+    zs_status ls = zs_ledger_open_file(&lg, w->ledger, 0, -1, &lerr);
     if (!ls) ls = zs_ledger_finish(lg, r->id, status, s ? NULL : &res, message, &lerr);
     zs_ledger_close(lg);
     if (ls) {
@@ -94,7 +112,7 @@ int zs_sweep_child_prepare(const zs_sweep_worker_ctx *w, size_t dataset, zs_erro
     zs_status s =
         zs_sweep_prepare_dataset(w->spec, dataset, &w->plan->data[dataset], w->dir, 1, &d, err);
     zs_ledger *lg = NULL;
-    if (!s) s = zs_ledger_open(&lg, w->dir, 0, err);
+    if (!s) s = zs_ledger_open_file(&lg, w->ledger, 0, -1, err);
     if (!s) s = zs_ledger_dataset_put(lg, &d, err);
     zs_ledger_close(lg);
     return s ? ZS_WORKER_UNRECORDED : ZS_WORKER_RECORDED;

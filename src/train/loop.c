@@ -131,6 +131,7 @@ static zs_status run_steps(zs_train_ctx *ctx, zs_train_result *r, zs_error *err)
     r->status = ZS_TRAIN_COMPLETED;
     while (!s && ctx->step < ctx->steps_total && !early_stopped(ctx)) {
         double t_step = now_s(), loss_sum = 0;
+        int stop_asked = 0; /* zs_train_opts.stop: checkpoint at this step and halt */
         m->ops->zero_grad(m);
         for (uint32_t a = 0; !s && a < o->accum; a++) {
             double loss;
@@ -141,12 +142,13 @@ static zs_status run_steps(zs_train_ctx *ctx, zs_train_result *r, zs_error *err)
         if (parallel) {
             /* One small sum carries the losses and whether a rank failed; the gradient sum
                follows only when none did. */
-            double sums[2] = {loss_sum, s ? 1.0 : 0.0};
-            zs_status c = zs_comm_sum_f64(comm, sums, 2, err);
+            double sums[3] = {loss_sum, s ? 1.0 : 0.0, o->stop && *o->stop ? 1.0 : 0.0};
+            zs_status c = zs_comm_sum_f64(comm, sums, 3, err);
             if (!c && sums[1] > 0) c = zs_comm_agree(comm, s, err);
             if (!c) c = zs_comm_sum_f32(comm, m->grads, m->layout->numel, err);
             if ((s = c)) break;
             train_loss = sums[0] / ((double)o->accum * (double)ranks);
+            stop_asked = sums[2] > 0; /* any rank's stop request stops them all, together */
         } else {
             if (s) break;
             train_loss = loss_sum / o->accum;
@@ -180,7 +182,9 @@ static zs_status run_steps(zs_train_ctx *ctx, zs_train_result *r, zs_error *err)
         }
         int logged = ctx->step % o->log_every == 0 || !isnan(val) || last;
         int stop = !last && early_stopped(ctx);
-        int halt = o->halt_after && ctx->step == o->halt_after && !last && !stop;
+        if (!parallel) stop_asked = o->stop && *o->stop;
+        int halt =
+            ((o->halt_after && ctx->step == o->halt_after) || stop_asked) && !last && !stop;
         int save =
             (o->checkpoint_every && ctx->step % o->checkpoint_every == 0) || last || halt || stop;
         /* Before rank 0 saves what every rank holds, check that they do hold the same. */
