@@ -183,8 +183,7 @@ static zs_status run_steps(zs_train_ctx *ctx, zs_train_result *r, zs_error *err)
         int logged = ctx->step % o->log_every == 0 || !isnan(val) || last;
         int stop = !last && early_stopped(ctx);
         if (!parallel) stop_asked = o->stop && *o->stop;
-        int halt =
-            ((o->halt_after && ctx->step == o->halt_after) || stop_asked) && !last && !stop;
+        int halt = ((o->halt_after && ctx->step == o->halt_after) || stop_asked) && !last && !stop;
         int save =
             (o->checkpoint_every && ctx->step % o->checkpoint_every == 0) || last || halt || stop;
         /* Before rank 0 saves what every rank holds, check that they do hold the same. */
