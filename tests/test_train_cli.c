@@ -498,3 +498,38 @@ Test(train_cli, no_progress_line_without_a_terminal) {
     cr_assert(strstr(r.out, "status      completed"), "%s", r.out);
     zs_run_free(&r);
 }
+
+/* A stop signal (SIGUSR1, as Slurm sends before a time limit) checkpoints at the step the
+ * run reached and exits 128 + 10; the same command with --resume finishes it, equal to the
+ * uninterrupted run bit for bit. The signal goes as soon as the log has its first line. */
+#define LONG_PARITY                                                                                \
+    "train --model mlp --task parity --tasks 3 --bits 12 --k 3 --width 32 --steps 8000 "           \
+    "--batch 16 --eval-every 5000 --test-size 500 --eval-per-subtask 50 --lr 3e-3 --seed 2 "       \
+    "--log-every 10"
+
+Test(train_cli, a_stop_signal_checkpoints_and_the_run_resumes_exactly) {
+    const char *cut = at("sig"), *full = at("sig-full");
+    zs_run r = zs_test_sh("'%s' " LONG_PARITY " -o '%s' & pid=$!; "
+                          "while [ ! -s '%s/log.jsonl' ]; do sleep 0.01; done; kill -USR1 $pid; "
+                          "wait $pid",
+                          ZS_CLI_PATH, cut, cut);
+    cr_assert_eq(r.exit_code, 128 + 10, "exit %d: %s", r.exit_code, r.err);
+    cr_assert(strstr(r.err, "checkpoint written at step ") &&
+                  strstr(r.err, "to resume, run the same command with --resume"),
+              "%s", r.err);
+    zs_run_free(&r);
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s", cut);
+    json_t *m = read_metrics("sig");
+    cr_assert_str_eq(json_string_value(json_object_get(m, "status")), "halted");
+    cr_assert_lt(json_num(m, "steps"), 8000, "stopped before the end");
+    json_decref(m);
+    r = zs_test_cli(LONG_PARITY " --resume '%s'", dir);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli(LONG_PARITY " -o '%s'", full);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    assert_same_curves("sig", "sig-full");
+    assert_same_tensors("sig", "sig-full");
+}

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <libgen.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -266,6 +267,26 @@ static void print_summary(const zs_train_opts *o, const zs_train_result *r) {
     printf("wall        %.1f s\n", r->wall_s);
 }
 
+/* SIGTERM, SIGUSR1 (Slurm's warning before a time limit, which mpirun forwards to every
+ * rank) and SIGINT ask the run to stop: it writes a checkpoint at the step it reached and
+ * ends "halted" (zs_train_opts.stop). A second signal of the same kind acts as it would
+ * have without the handler (SA_RESETHAND). */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig) {
+    stop_signal = sig;
+}
+
+static void catch_stop_signals(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESETHAND | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    const int sigs[] = {SIGTERM, SIGUSR1, SIGINT};
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) sigaction(sigs[i], &sa, NULL);
+}
+
 static int train_run(int argc, char **argv) {
     int npos;
     char **pos;
@@ -291,14 +312,20 @@ static int train_run(int argc, char **argv) {
     int root = zs_comm_rank(comm) == 0;
     o.comm = comm;
     if (!root) o.progress = NULL;
+    catch_stop_signals();
+    o.stop = &stop_signal;
     zs_train_result r;
     if (!s) s = zs_train_run(&o, &r, &err);
     zs_comm_free(comm);
     zs_comm_finalize();
+    /* A run halted by a signal exits 128 + the signal, as a killed one would, so that
+       scripts (a Slurm requeue) see it did not finish; its checkpoint resumes it. */
+    int halted_by = !s && r.status == ZS_TRAIN_HALTED && stop_signal ? stop_signal : 0;
     if (!root) {
         free(dir);
         return s ? (s == ZS_ERR_USAGE ? ZS_EXIT_USAGE : ZS_EXIT_FAILURE)
                : r.status == ZS_TRAIN_DIVERGED ? ZS_EXIT_FAILURE
+               : halted_by                     ? 128 + halted_by
                                                : ZS_EXIT_OK;
     }
     if (!s && a.json) {
@@ -313,8 +340,15 @@ static int train_run(int argc, char **argv) {
     if (!s && r.status == ZS_TRAIN_DIVERGED)
         s = zs_fail(&err, ZS_ERR_NUMERIC, "training diverged: %s (status in %s/metrics.json)",
                     r.diverged, dir);
+    if (halted_by)
+        fprintf(stderr,
+                "zipscale train: %s: checkpoint written at step %llu; to resume, run the same "
+                "command with --resume %s\n",
+                strsignal(halted_by), (unsigned long long)r.steps, dir);
     free(dir);
-    return s ? zs_cli_fail_cmd(&train_spec, train_fields, &err) : ZS_EXIT_OK;
+    return s           ? zs_cli_fail_cmd(&train_spec, train_fields, &err)
+           : halted_by ? 128 + halted_by
+                       : ZS_EXIT_OK;
 }
 
 const zs_command zs_cmd_train = {&train_spec, train_run};
