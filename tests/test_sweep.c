@@ -726,7 +726,8 @@ Test(sweep, crashing_runs_fail_with_the_signal_and_retry_completes_them) {
     zs_run r = zs_test_sh("ZS_SWEEP_TEST_CRASH=d8 ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}"
                           "handle_segv=0\" '%s' sweep run '%s' -o '%s' --no-analyse",
                           ZS_CLI_PATH, spec, dir);
-    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    cr_assert_eq(r.exit_code, 1, "failed runs: exit 1 once the rest are done: %s", r.err);
+    cr_assert(strstr(r.err, "zipscale: 3 runs failed: `zipscale sweep status "), "%s", r.err);
     cr_assert_eq(count_of(r.err, "d8 D="), 6, "each d8 run twice:\n%s", r.err);
     cr_assert_eq(count_of(r.err, ": pending: killed by signal 11 (Segmentation fault)"), 3, "%s",
                  r.err);

@@ -21,6 +21,17 @@ int zs_cli_sweep_analyse(const char *dir, const zs_sweep_analyse_opts *opts) {
 static const zs_cli_field run_fields[] = {
     {"shard_index", "shard"}, {"shard_count", "shard"}, {"run_list", "runs"}, {NULL, NULL}};
 
+/* A sweep with failed runs finishes the rest (and analyses them) but exits 1, so that a
+ * script or a Slurm task notices; diverged runs are results, not failures. */
+static int failed_runs(const zs_sweep_counts *c, const char *dir, int code) {
+    if (code != ZS_EXIT_OK || !c->failed) return code;
+    fprintf(stderr,
+            "zipscale: %zu run%s failed: `zipscale sweep status %s` says why, `zipscale sweep "
+            "retry %s --failed` puts them back\n",
+            c->failed, c->failed == 1 ? "" : "s", dir, dir);
+    return ZS_EXIT_FAILURE;
+}
+
 int zs_cli_sweep_run(const zs_cli_spec *spec, const char *spec_path, const char *dir,
                      const zs_sweep_run_opts *opts, int quiet, int no_analyse) {
     zs_sweep_run_opts o = *opts;
@@ -40,11 +51,12 @@ int zs_cli_sweep_run(const zs_cli_spec *spec, const char *spec_path, const char 
                 "%zu pending; `zipscale sweep analyse %s` once every shard has finished\n",
                 o.shard_index, o.shard_count ? o.shard_count : 1, c.total, c.completed, c.diverged,
                 c.failed, c.pending + c.running, dir);
-        return ZS_EXIT_OK;
+        return failed_runs(&c, dir, ZS_EXIT_OK);
     }
     if (o.prepare_only) return ZS_EXIT_OK;
-    if (no_analyse || c.pending || c.running || !c.completed) return ZS_EXIT_OK;
+    if (no_analyse || c.pending || c.running || !c.completed)
+        return failed_runs(&c, dir, ZS_EXIT_OK);
     zs_sweep_analyse_opts ao;
     zs_sweep_analyse_opts_init(&ao);
-    return zs_cli_sweep_analyse(dir, &ao);
+    return failed_runs(&c, dir, zs_cli_sweep_analyse(dir, &ao));
 }
