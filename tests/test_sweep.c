@@ -1051,7 +1051,8 @@ Test(sweep, analyse_writes_laws_summary_and_report) {
     r = zs_test_sh("ZS_SWEEP_TEST_CRASH=d8 ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}"
                    "handle_segv=0\" '%s' sweep run '%s' -o '%s' -q",
                    ZS_CLI_PATH, spec2, dir2);
-    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    cr_assert_eq(r.exit_code, 1, "the run failed: %s", r.err);
+    cr_assert(strstr(r.err, "zipscale: 1 run failed: "), "%s", r.err);
     zs_run_free(&r);
     assert_counts(dir2, 1, 0, 0, 0, 1, 0);
     snprintf(path, sizeof path, "%s/summary.json", dir2);
