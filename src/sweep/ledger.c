@@ -677,6 +677,27 @@ zs_status zs_ledger_run_get(zs_ledger *lg, const char *id, zs_ledger_run *out, i
     return s;
 }
 
+/* Adds k runs of status `status` (a ledger's text) to the counts. */
+static void tally(zs_sweep_counts *c, const char *status, size_t k) {
+    switch (status_parse(status)) {
+    case ZS_RUN_PENDING:
+        c->pending += k;
+        break;
+    case ZS_RUN_RUNNING:
+        c->running += k;
+        break;
+    case ZS_RUN_COMPLETED:
+        c->completed += k;
+        break;
+    case ZS_RUN_DIVERGED:
+        c->diverged += k;
+        break;
+    default:
+        c->failed += k;
+        break;
+    }
+}
+
 zs_status zs_ledger_counts(zs_ledger *lg, zs_sweep_counts *c, zs_error *err) {
     memset(c, 0, sizeof *c);
     sqlite3_stmt *st = NULL;
@@ -695,23 +716,7 @@ zs_status zs_ledger_counts(zs_ledger *lg, zs_sweep_counts *c, zs_error *err) {
             continue;
         }
         c->total += k;
-        switch (status_parse((const char *)sqlite3_column_text(st, 0))) {
-        case ZS_RUN_PENDING:
-            c->pending += k;
-            break;
-        case ZS_RUN_RUNNING:
-            c->running += k;
-            break;
-        case ZS_RUN_COMPLETED:
-            c->completed += k;
-            break;
-        case ZS_RUN_DIVERGED:
-            c->diverged += k;
-            break;
-        default:
-            c->failed += k;
-            break;
-        }
+        tally(c, (const char *)sqlite3_column_text(st, 0), k);
     }
     sqlite3_finalize(st);
     return s;
@@ -761,23 +766,7 @@ zs_status zs_ledger_counts_active(zs_ledger *lg, zs_sweep_counts *c, zs_error *e
         }
         size_t k = (size_t)sqlite3_column_int64(st, 1);
         c->total += k;
-        switch (status_parse((const char *)sqlite3_column_text(st, 0))) {
-        case ZS_RUN_PENDING:
-            c->pending += k;
-            break;
-        case ZS_RUN_RUNNING:
-            c->running += k;
-            break;
-        case ZS_RUN_COMPLETED:
-            c->completed += k;
-            break;
-        case ZS_RUN_DIVERGED:
-            c->diverged += k;
-            break;
-        default:
-            c->failed += k;
-            break;
-        }
+        tally(c, (const char *)sqlite3_column_text(st, 0), k);
     }
     sqlite3_finalize(st);
     return s;
