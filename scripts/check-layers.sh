@@ -39,7 +39,7 @@ declare -A public=(
     [nn.h]=nn [layout.h]=nn [gpt.h]=nn [mlp.h]=nn [optim.h]=nn [safetensors.h]=nn
     [train.h]=train
     [law.h]=fit [fit.h]=fit [frontier.h]=fit
-    [quanta.h]=quanta [quanta_theory.h]=quanta [quanta_experiment.h]=quanta
+    [quanta.h]=quanta [quanta_theory.h]=quanta [quanta_experiment.h]=quanta [quanta_qdg.h]=quanta
     [plot.h]=plot
     [figures.h]=figures
     [report.h]=report
