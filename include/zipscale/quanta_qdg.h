@@ -51,8 +51,11 @@ typedef enum {
     ZS_QDG_EMBED_SKLEARN = 0,
     /* each row of the eigenvectors scaled to unit length (Ng, Jordan and Weiss 2001) */
     ZS_QDG_EMBED_ROWNORM = 1,
+    ZS_QDG_EMBED_RAW = 2, /* the eigenvectors as they are */
 } zs_qdg_embed;
-const char *zs_qdg_embed_name(zs_qdg_embed mode); /* "sklearn", "rownorm" */
+const char *zs_qdg_embed_name(zs_qdg_embed mode); /* "sklearn", "rownorm", "raw" */
+/* Parses a zs_qdg_embed_name. Errors: ZS_ERR_USAGE (another name). */
+zs_status zs_qdg_embed_parse(const char *name, zs_qdg_embed *mode, zs_error *err);
 
 /* The spectral embedding of the affinity A (n, n) symmetric, non-negative: the diagonal is
  * ignored (as scipy's laplacian), degrees d_i = Σ_{j≠i} A_ij, and the n_vec eigenvectors of
@@ -108,6 +111,87 @@ void zs_qdg_cluster_sizes(const uint32_t *labels, size_t n, size_t k, uint64_t *
  * (1-based, inclusive) of the sizes sorted descending, empty clusters left out; NAN when
  * fewer than two ranks remain. */
 double zs_qdg_rank_slope(const uint64_t *sizes, size_t k, size_t rank_lo, size_t rank_hi);
+
+/* ---- QDG on a sparse-parity MLP, checked against each example's true subtask ------------
+ * zs_qdg_parity_run: score `pool` examples of the checkpoint's test stream, keep those of
+ * loss below max_loss_nats, take an evenly spaced subsample of n of them (a seeded offset),
+ * compute their per-sample gradients (zs_mlp_sample_grads, every layer), and for each
+ * variant: its layers' columns, centred or not, projected or not, row-normalised, cosine,
+ * affinity, spectral embedding, k-means for k and for each k of the sweep, ARI and NMI
+ * against the subtasks. docs/quanta.md ("Quanta discovery from gradients"). */
+typedef struct {
+    char name[32];
+    uint32_t first_layer; /* 0: the input layer */
+    uint32_t last_layer;  /* UINT32_MAX: the output layer (depth) */
+    int centre;           /* subtract the mean gradient first */
+    zs_qdg_affinity affinity;
+} zs_qdg_variant;
+/* The named variants: "signed" (every layer, 1 - arccos/π: the paper's), "abs" (|cos|),
+ * "centred" (mean-centred, angular), "abs-centred", "first" (the input layer only, angular),
+ * "last" (the output layer only), "first-abs", "hidden" (every layer but the output).
+ * Errors: ZS_ERR_USAGE (another name; the message lists them). */
+zs_status zs_qdg_variant_parse(const char *name, zs_qdg_variant *v, zs_error *err);
+
+enum { ZS_QDG_MAX_SWEEP = 32, ZS_QDG_MAX_VARIANTS = 16 };
+typedef struct {
+    double max_loss_nats; /* keep examples below this loss (0.1 nats, the paper's Pythia run) */
+    uint64_t pool;        /* examples of the test stream scored (100000) */
+    uint64_t n;           /* the subsample (10000); all when fewer pass */
+    uint64_t seed;        /* subsample offset, projection, k-means */
+    uint32_t k;           /* clusters; 0 = the true subtasks present among the n */
+    uint32_t k_sweep[ZS_QDG_MAX_SWEEP]; /* further cluster counts, each scored */
+    size_t n_k_sweep;
+    uint32_t n_vec;          /* eigenvectors per clustering: max(k, n_vec); 0 = k */
+    uint64_t projection;     /* project gradients to this many dimensions; 0 = no projection */
+    zs_qdg_embed embed;      /* ZS_QDG_EMBED_SKLEARN (the paper's code) */
+    uint32_t restarts;       /* k-means restarts (30) */
+    size_t rank_lo, rank_hi; /* the rank window of the cluster-size slope; 0 = 1 and k */
+    int threads;             /* 0 = all cores */
+    zs_qdg_variant variants[ZS_QDG_MAX_VARIANTS];
+    size_t n_variants; /* 0 = "signed" alone */
+} zs_qdg_parity_opts;
+void zs_qdg_parity_opts_init(zs_qdg_parity_opts *opts);
+
+typedef struct {
+    zs_qdg_variant variant;
+    uint32_t layer_lo, layer_hi; /* the layers used, resolved against the model's depth */
+    size_t dim;                  /* gradient dimensions used (after any projection) */
+    uint32_t k;                  /* clusters */
+    uint32_t *labels;            /* (n) in 0..k-1 */
+    uint64_t *sizes;             /* (k) */
+    double ari, nmi;             /* against the subtasks */
+    double slope;                /* of ln size on ln rank over the window; NAN if under two ranks */
+    double *eigvals; /* (n_eig) the leading eigenvalues of D^-1/2 A D^-1/2, descending */
+    size_t n_eig;
+    double sweep_ari[ZS_QDG_MAX_SWEEP], sweep_nmi[ZS_QDG_MAX_SWEEP];
+    double seconds_affinity, seconds_embedding, seconds_kmeans;
+} zs_qdg_variant_result;
+
+typedef struct {
+    uint64_t pool, n_below, n; /* scored, below the threshold, clustered */
+    uint32_t n_tasks, depth, width;
+    uint32_t classes;  /* distinct subtasks among the n */
+    uint32_t *subtask; /* (n) each example's true subtask */
+    uint64_t *example; /* (n) its index in the test stream */
+    float *loss_nats;  /* (n) its loss */
+    size_t grad_dim;   /* every layer's parameters */
+    double seconds_select, seconds_gradients;
+    zs_qdg_variant_result variants[ZS_QDG_MAX_VARIANTS];
+    size_t n_variants;
+} zs_qdg_parity_result;
+
+/* Errors: ZS_ERR_USAGE (opts out of range: n or pool 0, a k of the sweep above n; a variant's
+ * layers beyond the model; fewer than two examples below the threshold), and
+ * zs_train_open_parity_mlp's. On failure *res is zeroed. */
+zs_status zs_qdg_parity_run(const char *checkpoint, const zs_qdg_parity_opts *opts,
+                            zs_qdg_parity_result *res, zs_error *err);
+void zs_qdg_parity_result_free(zs_qdg_parity_result *res);
+/* Writes DIR/qdg.json (zipscale-quanta-qdg, version 1: the options, the selection, and per
+ * variant ARI, NMI, the sweep, the sizes ranked, the slope, eigenvalues, each cluster's three
+ * commonest subtasks, timings), DIR/truth.npy (int32 subtasks) and DIR/labels_<variant>.npy
+ * (int32); DIR must exist. Errors: ZS_ERR_IO (cannot write a file). */
+zs_status zs_qdg_parity_write(const char *dir, const zs_qdg_parity_opts *opts,
+                              const zs_qdg_parity_result *res, zs_error *err);
 
 #ifdef __cplusplus
 }

@@ -23,6 +23,7 @@ extern const zs_command zs_cmd_regress;
 extern const zs_command zs_cmd_predict;
 extern const zs_command zs_cmd_quanta_emergence;
 extern const zs_command zs_cmd_quanta_theory;
+extern const zs_command zs_cmd_quanta_qdg;
 extern const zs_command zs_cmd_pcfg_paper;
 extern const zs_command zs_cmd_demo;
 extern const zs_command zs_cmd_plot_gzip;

@@ -10,7 +10,17 @@
 #include "zipscale/quanta_qdg.h"
 
 const char *zs_qdg_embed_name(zs_qdg_embed mode) {
-    return mode == ZS_QDG_EMBED_ROWNORM ? "rownorm" : "sklearn";
+    return mode == ZS_QDG_EMBED_ROWNORM ? "rownorm" : mode == ZS_QDG_EMBED_RAW ? "raw" : "sklearn";
+}
+
+zs_status zs_qdg_embed_parse(const char *name, zs_qdg_embed *mode, zs_error *err) {
+    for (int m = 0; m <= ZS_QDG_EMBED_RAW; m++)
+        if (strcmp(name, zs_qdg_embed_name((zs_qdg_embed)m)) == 0) {
+            *mode = (zs_qdg_embed)m;
+            return ZS_OK;
+        }
+    return zs_fail(err, ZS_ERR_USAGE, "spectral embedding '%s': expected sklearn, rownorm or raw",
+                   name);
 }
 
 zs_status zs_qdg_spectral_embedding(const double *a, size_t n, size_t n_vec, zs_qdg_embed mode,
