@@ -317,3 +317,26 @@ Test(qdg, embedding_errors) {
     cr_assert_str_eq(err.msg,
                      "spectral embedding: affinity[1][2] = -0.1: expected finite and >= 0");
 }
+
+Test(qdg, variant_names) {
+    zs_qdg_variant v;
+    zs_error err;
+    cr_assert_eq(zs_qdg_variant_parse("abs:p4", &v, &err), ZS_OK, "%s", err.msg);
+    cr_assert_str_eq(v.name, "abs:p4");
+    cr_assert(v.affinity == ZS_QDG_ABS_COS && v.power == 4.0 && v.part == ZS_QDG_PART_ALL);
+    cr_assert(v.first_layer == 0 && v.last_layer == UINT32_MAX && !v.centre);
+    cr_assert_eq(zs_qdg_variant_parse("first-bias", &v, &err), ZS_OK);
+    cr_assert(v.part == ZS_QDG_PART_BIASES && v.first_layer == 0 && v.last_layer == 0);
+    cr_assert(v.power == 1.0 && v.affinity == ZS_QDG_ANGULAR);
+    cr_assert_eq(zs_qdg_variant_parse("centred", &v, &err), ZS_OK);
+    cr_assert(v.centre);
+    cr_assert_eq(zs_qdg_variant_parse("abs:p0", &v, &err), ZS_ERR_USAGE);
+    cr_assert_str_eq(err.msg, "QDG variant 'abs:p0': the suffix ':p0': expected :pP with a power "
+                              "P > 0");
+    cr_assert_eq(zs_qdg_variant_parse("abs:x2", &v, &err), ZS_ERR_USAGE);
+    cr_assert_eq(zs_qdg_variant_parse("ab", &v, &err), ZS_ERR_USAGE);
+    cr_assert(strstr(err.msg, "QDG variant 'ab': expected signed, abs,"), "%s", err.msg);
+    zs_qdg_embed m;
+    cr_assert_eq(zs_qdg_embed_parse("rownorm", &m, &err), ZS_OK);
+    cr_assert_eq(m, ZS_QDG_EMBED_ROWNORM);
+}

@@ -43,10 +43,11 @@ static const char *const sk_check =
 Test(quanta_qdg_cli, json_labels_and_sklearn_scores) {
     const char *run = trained_run();
     const char *out = zs_test_path("qdg");
-    zs_run r = zs_test_cli("quanta qdg '%s' -n 300 --pool 3000 --max-loss 0.3 --restarts 5 "
-                           "--variants signed,abs,first-abs,last --k-sweep 2,5 --seed 4 "
-                           "--threads 2 -o '%s'",
-                           run, out);
+    zs_run r =
+        zs_test_cli("quanta qdg '%s' -n 300 --pool 3000 --max-loss 0.3 --restarts 5 "
+                    "--variants signed,abs,first-abs,last,first-bias-abs:p2 --k-sweep 2,5 --seed 4 "
+                    "--threads 2 -o '%s'",
+                    run, out);
     cr_assert_eq(r.exit_code, 0, "qdg: %s", r.err);
     cr_assert(strstr(r.out, "3000 examples scored"), "%s", r.out);
     cr_assert(strstr(r.out, "signed"), "%s", r.out);
@@ -64,11 +65,15 @@ Test(quanta_qdg_cli, json_labels_and_sklearn_scores) {
     cr_assert_eq(json_integer_value(json_object_get(sel, "gradient_dim")),
                  (13 + 1) * 48 + 2 * 48 + 2);
     json_t *vars = json_object_get(doc, "variants");
-    cr_assert_eq(json_array_size(vars), 4);
+    cr_assert_eq(json_array_size(vars), 5);
+    json_t *bias = json_array_get(vars, 4);
+    cr_assert_eq(json_integer_value(json_object_get(bias, "dim")), 48, "layers.0.bias alone");
+    cr_assert_str_eq(json_string_value(json_object_get(bias, "parameters")), "biases");
+    cr_assert_eq(json_real_value(json_object_get(bias, "power")), 2.0);
     json_t *last = json_array_get(vars, 3);
     cr_assert_eq(json_integer_value(json_object_get(last, "dim")), 2 * 48 + 2);
     cr_assert_eq(json_integer_value(json_object_get(last, "first_layer")), 1);
-    for (size_t v = 0; v < 4; v++) {
+    for (size_t v = 0; v < 5; v++) {
         json_t *x = json_array_get(vars, v);
         cr_assert_eq(json_integer_value(json_object_get(x, "k")), 3);
         cr_assert_eq(json_array_size(json_object_get(x, "sweep")), 2);
@@ -85,15 +90,17 @@ Test(quanta_qdg_cli, json_labels_and_sklearn_scores) {
     zs_run_free(&r);
     /* one thread: the same labels, byte for byte */
     const char *out1 = zs_test_path("qdg1");
-    r = zs_test_cli("quanta qdg '%s' -n 300 --pool 3000 --max-loss 0.3 --restarts 5 "
-                    "--variants signed,abs,first-abs,last --k-sweep 2,5 --seed 4 --threads 1 "
-                    "-o '%s'",
-                    run, out1);
+    r = zs_test_cli(
+        "quanta qdg '%s' -n 300 --pool 3000 --max-loss 0.3 --restarts 5 "
+        "--variants signed,abs,first-abs,last,first-bias-abs:p2 --k-sweep 2,5 --seed 4 --threads 1 "
+        "-o '%s'",
+        run, out1);
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     zs_run_free(&r);
-    const char *names[] = {"truth", "labels_signed", "labels_abs", "labels_first-abs",
-                           "labels_last"};
-    for (size_t i = 0; i < 5; i++) {
+    const char *names[] = {"truth",       "labels_signed",
+                           "labels_abs",  "labels_first-abs",
+                           "labels_last", "labels_first-bias-abs:p2"};
+    for (size_t i = 0; i < 6; i++) {
         r = zs_test_sh("cmp '%s/%s.npy' '%s/%s.npy'", out, names[i], out1, names[i]);
         cr_assert_eq(r.exit_code, 0, "%s differs between 1 and 2 threads", names[i]);
         zs_run_free(&r);

@@ -119,17 +119,27 @@ double zs_qdg_rank_slope(const uint64_t *sizes, size_t k, size_t rank_lo, size_t
  * variant: its layers' columns, centred or not, projected or not, row-normalised, cosine,
  * affinity, spectral embedding, k-means for k and for each k of the sweep, ARI and NMI
  * against the subtasks. docs/quanta.md ("Quanta discovery from gradients"). */
+typedef enum {
+    ZS_QDG_PART_ALL = 0,     /* weights and biases */
+    ZS_QDG_PART_WEIGHTS = 1, /* weights only */
+    ZS_QDG_PART_BIASES = 2,  /* biases only */
+} zs_qdg_part;
 typedef struct {
     char name[32];
     uint32_t first_layer; /* 0: the input layer */
-    uint32_t last_layer;  /* UINT32_MAX: the output layer (depth) */
+    uint32_t last_layer;  /* UINT32_MAX: the output layer (depth); UINT32_MAX - 1: the one
+                             before it */
+    zs_qdg_part part;     /* which tensors of those layers */
     int centre;           /* subtract the mean gradient first */
     zs_qdg_affinity affinity;
+    double power; /* the affinity raised to this power (1: as is; > 1 sharpens it) */
 } zs_qdg_variant;
 /* The named variants: "signed" (every layer, 1 - arccos/π: the paper's), "abs" (|cos|),
  * "centred" (mean-centred, angular), "abs-centred", "first" (the input layer only, angular),
- * "last" (the output layer only), "first-abs", "hidden" (every layer but the output).
- * Errors: ZS_ERR_USAGE (another name; the message lists them). */
+ * "first-abs", "first-bias" (the input layer's bias: dloss/d(pre-activation)), "first-bias-abs",
+ * "last" (the output layer only), "hidden" (every layer but the output). A suffix ":pP" raises
+ * the affinity to the power P > 0 ("abs:p4"). Errors: ZS_ERR_USAGE (another name or a bad
+ * power; the message lists the names). */
 zs_status zs_qdg_variant_parse(const char *name, zs_qdg_variant *v, zs_error *err);
 
 enum { ZS_QDG_MAX_SWEEP = 32, ZS_QDG_MAX_VARIANTS = 16 };

@@ -43,7 +43,8 @@ static const zs_opt qdg_opts[] = {
     {"k", 'k', ZS_OPT_U64, &args.k, "K", "clusters; 0 = the true subtasks present"},
     {"k-sweep", 0, ZS_OPT_STRING, &args.k_sweep, "K1,K2,..", "further cluster counts, each scored"},
     {"variants", 0, ZS_OPT_STRING, &args.variants, "V1,V2,..",
-     "signed, abs, centred, abs-centred, first, first-abs, last, hidden"},
+     "signed, abs, centred, abs-centred, first, first-abs, first-bias, first-bias-abs, last, "
+     "hidden; :pP raises the affinity to the power P"},
     {"embedding", 0, ZS_OPT_STRING, &args.embed, "MODE",
      "sklearn (eigenvectors / sqrt(degree)) or rownorm (unit rows)"},
     {"n-vec", 0, ZS_OPT_U64, &args.n_vec, "M", "eigenvectors per clustering: max(k, M)"},

@@ -66,10 +66,14 @@ static json_t *variant_json(const zs_qdg_parity_opts *o, const zs_qdg_parity_res
     }
     size_t rlo = o->rank_lo ? o->rank_lo : 1, rhi = o->rank_hi ? o->rank_hi : v->k;
     return json_pack(
-        "{s:s, s:I, s:I, s:b, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:[I,I], s:o, s:o, s:o, "
+        "{s:s, s:I, s:I, s:s, s:f, s:b, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:[I,I], s:o, s:o, s:o, "
         "s:{s:o, s:o, s:o}}",
         "name", v->variant.name, "first_layer", (json_int_t)v->layer_lo, "last_layer",
-        (json_int_t)v->layer_hi, "centred", v->variant.centre, "affinity",
+        (json_int_t)v->layer_hi, "parameters",
+        v->variant.part == ZS_QDG_PART_BIASES    ? "biases"
+        : v->variant.part == ZS_QDG_PART_WEIGHTS ? "weights"
+                                                 : "all",
+        "power", v->variant.power, "centred", v->variant.centre, "affinity",
         zs_qdg_affinity_name(v->variant.affinity), "dim", (json_int_t)v->dim, "k", (json_int_t)v->k,
         "ari", zs_json_number(v->ari), "nmi", zs_json_number(v->nmi), "sizes_ranked",
         ranked ? ranked : json_null(), "slope", zs_json_number(v->slope), "slope_ranks",
@@ -102,13 +106,13 @@ zs_status zs_qdg_parity_write(const char *dir, const zs_qdg_parity_opts *opts,
         json_array_append_new(present, json_integer((json_int_t)per[t]));
     free(per);
     json_t *doc = json_pack(
-        "{s:s, s:i, s:{s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:I}, s:{s:I, s:I, s:I, s:I, "
+        "{s:s, s:i, s:s, s:{s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:I}, s:{s:I, s:I, s:I, s:I, "
         "s:I, s:I, s:o, s:I}, s:o, s:{s:o, s:o}}",
-        "format", "zipscale-quanta-qdg", "version", 1, "options", "max_loss_nats",
-        opts->max_loss_nats, "pool", (json_int_t)opts->pool, "n", (json_int_t)opts->n, "seed",
-        (json_int_t)opts->seed, "n_vec", (json_int_t)opts->n_vec, "projection",
-        (json_int_t)opts->projection, "restarts", (json_int_t)opts->restarts, "embedding",
-        zs_qdg_embed_name(opts->embed), "k", (json_int_t)opts->k, "selection", "pool",
+        "format", "zipscale-quanta-qdg", "format_version", 1, "zipscale_version", zs_version(),
+        "options", "max_loss_nats", opts->max_loss_nats, "pool", (json_int_t)opts->pool, "n",
+        (json_int_t)opts->n, "seed", (json_int_t)opts->seed, "n_vec", (json_int_t)opts->n_vec,
+        "projection", (json_int_t)opts->projection, "restarts", (json_int_t)opts->restarts,
+        "embedding", zs_qdg_embed_name(opts->embed), "k", (json_int_t)opts->k, "selection", "pool",
         (json_int_t)res->pool, "below_threshold", (json_int_t)res->n_below, "n", (json_int_t)res->n,
         "classes_present", (json_int_t)res->classes, "n_tasks", (json_int_t)res->n_tasks,
         "gradient_dim", (json_int_t)res->grad_dim, "per_subtask", present ? present : json_null(),

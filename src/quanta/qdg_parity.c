@@ -30,32 +30,50 @@ void zs_qdg_parity_opts_init(zs_qdg_parity_opts *opts) {
 static const struct {
     const char *name;
     uint32_t first, last;
+    zs_qdg_part part;
     int centre;
     zs_qdg_affinity affinity;
 } named[] = {
-    {"signed", 0, UINT32_MAX, 0, ZS_QDG_ANGULAR},
-    {"abs", 0, UINT32_MAX, 0, ZS_QDG_ABS_COS},
-    {"centred", 0, UINT32_MAX, 1, ZS_QDG_ANGULAR},
-    {"abs-centred", 0, UINT32_MAX, 1, ZS_QDG_ABS_COS},
-    {"first", 0, 0, 0, ZS_QDG_ANGULAR},
-    {"first-abs", 0, 0, 0, ZS_QDG_ABS_COS},
-    {"last", UINT32_MAX, UINT32_MAX, 0, ZS_QDG_ANGULAR},
-    {"hidden", 0, UINT32_MAX - 1, 0, ZS_QDG_ANGULAR},
+    {"signed", 0, UINT32_MAX, ZS_QDG_PART_ALL, 0, ZS_QDG_ANGULAR},
+    {"abs", 0, UINT32_MAX, ZS_QDG_PART_ALL, 0, ZS_QDG_ABS_COS},
+    {"centred", 0, UINT32_MAX, ZS_QDG_PART_ALL, 1, ZS_QDG_ANGULAR},
+    {"abs-centred", 0, UINT32_MAX, ZS_QDG_PART_ALL, 1, ZS_QDG_ABS_COS},
+    {"first", 0, 0, ZS_QDG_PART_ALL, 0, ZS_QDG_ANGULAR},
+    {"first-abs", 0, 0, ZS_QDG_PART_ALL, 0, ZS_QDG_ABS_COS},
+    {"first-bias", 0, 0, ZS_QDG_PART_BIASES, 0, ZS_QDG_ANGULAR},
+    {"first-bias-abs", 0, 0, ZS_QDG_PART_BIASES, 0, ZS_QDG_ABS_COS},
+    {"last", UINT32_MAX, UINT32_MAX, ZS_QDG_PART_ALL, 0, ZS_QDG_ANGULAR},
+    {"hidden", 0, UINT32_MAX - 1, ZS_QDG_PART_ALL, 0, ZS_QDG_ANGULAR},
 };
 
 zs_status zs_qdg_variant_parse(const char *name, zs_qdg_variant *v, zs_error *err) {
-    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
-        if (strcmp(name, named[i].name) == 0) {
+    char base[32];
+    double power = 1.0;
+    const char *colon = strchr(name, ':');
+    size_t len = colon ? (size_t)(colon - name) : strlen(name);
+    if (colon) {
+        char *end = NULL;
+        if (colon[1] == 'p') power = strtod(colon + 2, &end);
+        if (colon[1] != 'p' || end == colon + 2 || *end != '\0' || !(power > 0.0) ||
+            !isfinite(power))
+            return zs_fail(err, ZS_ERR_USAGE,
+                           "QDG variant '%s': the suffix '%s': expected :pP with a power P > 0",
+                           name, colon);
+    }
+    for (size_t i = 0; len < sizeof base && i < sizeof named / sizeof named[0]; i++)
+        if (strlen(named[i].name) == len && strncmp(name, named[i].name, len) == 0) {
             *v = (zs_qdg_variant){.first_layer = named[i].first,
                                   .last_layer = named[i].last,
+                                  .part = named[i].part,
                                   .centre = named[i].centre,
-                                  .affinity = named[i].affinity};
+                                  .affinity = named[i].affinity,
+                                  .power = power};
             snprintf(v->name, sizeof v->name, "%s", name);
             return ZS_OK;
         }
     return zs_fail(err, ZS_ERR_USAGE,
                    "QDG variant '%s': expected signed, abs, centred, abs-centred, first, "
-                   "first-abs, last or hidden",
+                   "first-abs, first-bias, first-bias-abs, last or hidden, optionally with :pP",
                    name);
 }
 
@@ -143,6 +161,11 @@ static zs_status select_examples(zs_mlp *mlp, const zs_parity_task *task,
     return s;
 }
 
+/* Tensor t of the MLP's layout is a weight when even, a bias when odd. */
+static int in_part(size_t t, zs_qdg_part part) {
+    return part == ZS_QDG_PART_ALL || (part == ZS_QDG_PART_WEIGHTS) == (t % 2 == 0);
+}
+
 /* The embedding's first `cols` columns, row-normalised for ROWNORM. */
 static void prefix(const double *emb, size_t n, size_t stride, size_t cols, zs_qdg_embed mode,
                    double *out) {
@@ -168,9 +191,9 @@ static zs_status run_variant(const float *g, size_t n, const zs_layout *layout, 
                        vr->variant.name, lo, hi, depth);
     vr->layer_lo = lo;
     vr->layer_hi = hi;
-    size_t col0 = layout->tensors[2 * lo].offset;
-    size_t col1 = layout->tensors[2 * hi + 1].offset + layout->tensors[2 * hi + 1].numel;
-    size_t d = col1 - col0, full = layout->numel;
+    size_t full = layout->numel, d = 0;
+    for (size_t t = 2 * (size_t)lo; t <= 2 * (size_t)hi + 1; t++)
+        if (in_part(t, vr->variant.part)) d += layout->tensors[t].numel;
     size_t dim = o->projection ? o->projection : d;
     uint32_t k = vr->k;
     size_t n_vec = k > o->n_vec ? k : o->n_vec;
@@ -183,7 +206,15 @@ static zs_status run_variant(const float *g, size_t n, const zs_layout *layout, 
     double *c = NULL, *emb = NULL, *sub = NULL;
     zs_status s = x ? ZS_OK : ZS_ERR_NOMEM;
     if (!s) {
-        for (size_t i = 0; i < n; i++) memcpy(x + i * d, g + i * full + col0, d * sizeof *x);
+        for (size_t i = 0; i < n; i++) {
+            float *row = x + i * d;
+            for (size_t t = 2 * (size_t)lo; t <= 2 * (size_t)hi + 1; t++) {
+                const zs_tensor *tn = &layout->tensors[t];
+                if (!in_part(t, vr->variant.part)) continue;
+                memcpy(row, g + i * full + tn->offset, tn->numel * sizeof *x);
+                row += tn->numel;
+            }
+        }
         if (vr->variant.centre) s = zs_qdg_center_columns(x, n, d, err);
     }
     if (!s && o->projection) {
@@ -204,6 +235,9 @@ static zs_status run_variant(const float *g, size_t n, const zs_layout *layout, 
     x = NULL;
     if (!s) {
         zs_qdg_affinity_apply(c, n, vr->variant.affinity);
+        if (vr->variant.power != 1.0)
+#pragma omp parallel for schedule(static)
+            for (size_t i = 0; i < n * n; i++) c[i] = pow(c[i], vr->variant.power);
         vr->dim = dim;
         vr->seconds_affinity = now_s() - t0;
         t0 = now_s();
@@ -272,6 +306,10 @@ zs_status zs_qdg_parity_run(const char *checkpoint, const zs_qdg_parity_opts *op
         o.n_variants = 1;
         zs_qdg_variant_parse("signed", &o.variants[0], NULL);
     }
+    for (size_t v = 0; v < o.n_variants; v++)
+        if (!(o.variants[v].power > 0.0) || !isfinite(o.variants[v].power))
+            return zs_fail(err, ZS_ERR_USAGE, "QDG variant %s: power %g: expected > 0",
+                           o.variants[v].name, o.variants[v].power);
     if (o.n < 2 || o.pool < 2)
         return zs_fail(err, ZS_ERR_USAGE, "QDG: n = %llu, pool = %llu: expected both at least 2",
                        (unsigned long long)o.n, (unsigned long long)o.pool);
