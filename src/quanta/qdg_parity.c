@@ -2,6 +2,7 @@
  * well-predicted examples of the checkpoint's test stream, their per-sample gradients, then
  * per variant the affinity, the spectral embedding (once, for the largest cluster count),
  * k-means for k and the sweep, and the scores against each example's true subtask. */
+#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -352,6 +353,10 @@ zs_status zs_qdg_parity_run(const char *checkpoint, const zs_qdg_parity_opts *op
         s = g ? zs_mlp_sample_grads(mlp, &chosen, 0, cfg->depth, g, NULL, err) : ZS_ERR_NOMEM;
         res->seconds_gradients = now_s() - t0;
     }
+    /* OpenBLAS (the SYRK, dsyevr) on `threads` threads: oversubscribed, its threads wait
+     * on each other (measured: 40x slower on a loaded machine) */
+    int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(zs_threads_resolve(o.threads));
     for (size_t v = 0; !s && v < o.n_variants; v++) {
         zs_qdg_variant_result *vr = &res->variants[v];
         vr->variant = o.variants[v];
@@ -359,6 +364,7 @@ zs_status zs_qdg_parity_run(const char *checkpoint, const zs_qdg_parity_opts *op
         res->n_variants = v + 1;
         s = run_variant(g, n, zs_mlp_get_layout(mlp), cfg->depth, &o, res->subtask, vr, err);
     }
+    openblas_set_num_threads(blas_threads);
     free(g);
     zs_parity_batch_free(&chosen);
     if (task_open) zs_parity_free(&task);
