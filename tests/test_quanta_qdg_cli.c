@@ -46,8 +46,8 @@ Test(quanta_qdg_cli, json_labels_and_sklearn_scores) {
     zs_run r =
         zs_test_cli("quanta qdg '%s' -n 300 --pool 3000 --max-loss 0.3 --restarts 5 "
                     "--variants signed,abs,first-abs,last,first-bias-abs:p2 --k-sweep 2,5 --seed 4 "
-                    "--threads 2 -o '%s'",
-                    run, out);
+                    "--threads 2 --dump-affinity '%s' -o '%s'",
+                    run, zs_test_path("aff.f32"), out);
     cr_assert_eq(r.exit_code, 0, "qdg: %s", r.err);
     cr_assert(strstr(r.out, "3000 examples scored"), "%s", r.out);
     cr_assert(strstr(r.out, "signed"), "%s", r.out);
@@ -88,6 +88,18 @@ Test(quanta_qdg_cli, json_labels_and_sklearn_scores) {
     r = zs_test_sh("'%s' '%s' '%s'", py, script, out);
     cr_assert_eq(r.exit_code, 0, "%s%s", r.out, r.err);
     zs_run_free(&r);
+    /* the dumped affinity: (n, n) float32, symmetric, 1 on the diagonal (angular, cos 1) */
+    size_t alen;
+    float *aff = (float *)zs_test_slurp(zs_test_path("aff.f32"), &alen);
+    cr_assert_eq(alen, 300 * 300 * sizeof(float));
+    for (size_t i = 0; i < 300; i += 7) {
+        cr_assert_float_eq(aff[i * 300 + i], 1.0f, 1e-3);
+        for (size_t j = 0; j < 300; j += 11) {
+            cr_assert_eq(aff[i * 300 + j], aff[j * 300 + i]);
+            cr_assert(aff[i * 300 + j] >= 0.0f && aff[i * 300 + j] <= 1.0f);
+        }
+    }
+    free(aff);
     /* one thread: the same labels, byte for byte */
     const char *out1 = zs_test_path("qdg1");
     r = zs_test_cli(

@@ -157,6 +157,9 @@ typedef struct {
     uint32_t restarts;       /* k-means restarts (30) */
     size_t rank_lo, rank_hi; /* the rank window of the cluster-size slope; 0 = 1 and k */
     int threads;             /* 0 = all cores */
+    /* when set, the first variant's affinity is written there as raw little-endian float32
+     * (n, n), rows in the order of the clustered examples (for a heatmap or a peer) */
+    const char *affinity_path;
     zs_qdg_variant variants[ZS_QDG_MAX_VARIANTS];
     size_t n_variants; /* 0 = "signed" alone */
 } zs_qdg_parity_opts;
@@ -190,9 +193,10 @@ typedef struct {
     size_t n_variants;
 } zs_qdg_parity_result;
 
-/* Errors: ZS_ERR_USAGE (opts out of range: n or pool 0, a k of the sweep above n; a variant's
- * layers beyond the model; fewer than two examples below the threshold), and
- * zs_train_open_parity_mlp's. On failure *res is zeroed. */
+/* Variants that differ only in the affinity (signed, abs, :pP) reuse one cosine matrix.
+ * Errors: ZS_ERR_IO (cannot write affinity_path), ZS_ERR_USAGE (opts out of range: n or pool 0, a k
+ * of the sweep above n; a variant's layers beyond the model; fewer than two examples below the
+ * threshold), and zs_train_open_parity_mlp's. On failure *res is zeroed. */
 zs_status zs_qdg_parity_run(const char *checkpoint, const zs_qdg_parity_opts *opts,
                             zs_qdg_parity_result *res, zs_error *err);
 void zs_qdg_parity_result_free(zs_qdg_parity_result *res);

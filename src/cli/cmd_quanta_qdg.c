@@ -13,7 +13,7 @@
 typedef struct {
     double max_loss;
     uint64_t pool, n, seed, k, n_vec, projection, restarts, rank_lo, rank_hi;
-    const char *k_sweep, *variants, *embed, *output, *truth;
+    const char *k_sweep, *variants, *embed, *output, *truth, *affinity;
     int threads;
 } qdg_args;
 
@@ -55,6 +55,8 @@ static const zs_opt qdg_opts[] = {
     {"rank-hi", 0, ZS_OPT_U64, &args.rank_hi, "R", "last rank of the size slope; 0 = k"},
     {"truth", 0, ZS_OPT_STRING, &args.truth, "auto",
      "the ground truth: auto (each parity example's subtask)"},
+    {"dump-affinity", 0, ZS_OPT_STRING, &args.affinity, "FILE",
+     "write the first variant's affinity matrix as raw float32 (n, n)"},
     ZS_OPT_SEED(&args.seed),
     ZS_OPT_THREADS(&args.threads),
     ZS_OPT_OUTPUT(&args.output, "write DIR/qdg.json, DIR/truth.npy, DIR/labels_<variant>.npy"),
@@ -157,6 +159,7 @@ static int qdg_run(int argc, char **argv) {
     opts.rank_lo = (size_t)args.rank_lo;
     opts.rank_hi = (size_t)args.rank_hi;
     opts.threads = args.threads;
+    opts.affinity_path = args.affinity;
     zs_error err = {0};
     if (zs_qdg_embed_parse(args.embed, &opts.embed, &err))
         return zs_cli_usage_error(&qdg_spec, "--embedding: %s", err.msg);

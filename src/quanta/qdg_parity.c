@@ -3,6 +3,7 @@
  * per variant the affinity, the spectral embedding (once, for the largest cluster count),
  * k-means for k and the sweep, and the scores against each example's true subtask. */
 #include <cblas.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,8 +182,39 @@ static void prefix(const double *emb, size_t n, size_t stride, size_t cols, zs_q
     }
 }
 
+/* The last cosine matrix and what it was computed from: variants that differ only in the
+ * affinity (signed, abs, powers) share it. */
+typedef struct {
+    double *c;
+    uint32_t lo, hi;
+    zs_qdg_part part;
+    int centre, valid;
+} cosine_cache;
+
+/* The affinity as raw little-endian float32 (n, n), written to path.tmp then renamed. */
+static zs_status write_affinity(const char *path, const double *c, size_t n, zs_error *err) {
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f) return zs_fail(err, ZS_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+    float *row = malloc(n * sizeof *row);
+    int ok = row != NULL;
+    for (size_t i = 0; ok && i < n; i++) {
+        for (size_t j = 0; j < n; j++) row[j] = (float)c[i * n + j];
+        ok = fwrite(row, sizeof *row, n, f) == n;
+    }
+    free(row);
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        remove(tmp);
+        return zs_fail(err, ZS_ERR_IO, "%s: cannot write the affinity matrix", path);
+    }
+    return ZS_OK;
+}
+
 static zs_status run_variant(const float *g, size_t n, const zs_layout *layout, uint32_t depth,
                              const zs_qdg_parity_opts *o, const uint32_t *truth,
+                             cosine_cache *cache, const char *affinity_path,
                              zs_qdg_variant_result *vr, zs_error *err) {
     uint32_t lo = resolve_layer(vr->variant.first_layer, depth);
     uint32_t hi = resolve_layer(vr->variant.last_layer, depth);
@@ -202,11 +234,20 @@ static zs_status run_variant(const float *g, size_t n, const zs_layout *layout, 
         if (o->k_sweep[i] > n_vec) n_vec = o->k_sweep[i];
     if (n_vec > n) n_vec = n;
     double t0 = now_s();
-    float *x = zs_alloc(n * d * sizeof *x, "QDG variant gradients", err);
+    int cached = cache->valid && cache->lo == lo && cache->hi == hi &&
+                 cache->part == vr->variant.part && cache->centre == vr->variant.centre;
+    float *x = cached ? NULL : zs_alloc(n * d * sizeof *x, "QDG variant gradients", err);
     float *p = NULL;
     double *c = NULL, *emb = NULL, *sub = NULL;
-    zs_status s = x ? ZS_OK : ZS_ERR_NOMEM;
-    if (!s) {
+    zs_status s = x || cached ? ZS_OK : ZS_ERR_NOMEM;
+    if (!s && cached) {
+        c = zs_alloc(n * n * sizeof *c, "QDG affinity", err);
+        if (c)
+            memcpy(c, cache->c, n * n * sizeof *c);
+        else
+            s = ZS_ERR_NOMEM;
+    }
+    if (!s && !cached) {
         for (size_t i = 0; i < n; i++) {
             float *row = x + i * d;
             for (size_t t = 2 * (size_t)lo; t <= 2 * (size_t)hi + 1; t++) {
@@ -218,7 +259,7 @@ static zs_status run_variant(const float *g, size_t n, const zs_layout *layout, 
         }
         if (vr->variant.centre) s = zs_qdg_center_columns(x, n, d, err);
     }
-    if (!s && o->projection) {
+    if (!s && !cached && o->projection) {
         p = zs_alloc(n * dim * sizeof *p, "QDG projected gradients", err);
         s = p ? zs_qdg_project(x, n, d, dim, o->seed, p, err) : ZS_ERR_NOMEM;
         if (!s) {
@@ -227,10 +268,18 @@ static zs_status run_variant(const float *g, size_t n, const zs_layout *layout, 
             p = NULL;
         }
     }
-    if (!s) {
+    if (!s && !cached) {
         zs_qdg_normalize_rows(x, n, dim);
         c = zs_alloc(n * n * sizeof *c, "QDG affinity", err);
         s = c ? zs_qdg_cosine(x, n, dim, c, err) : ZS_ERR_NOMEM;
+        if (!s && !cache->c) {
+            cache->c = zs_alloc(n * n * sizeof *cache->c, "QDG cosine cache", err);
+            if (!cache->c) s = ZS_ERR_NOMEM;
+        }
+        if (!s) {
+            memcpy(cache->c, c, n * n * sizeof *c);
+            *cache = (cosine_cache){cache->c, lo, hi, vr->variant.part, vr->variant.centre, 1};
+        }
     }
     free(x);
     x = NULL;
@@ -240,6 +289,9 @@ static zs_status run_variant(const float *g, size_t n, const zs_layout *layout, 
 #pragma omp parallel for schedule(static)
             for (size_t i = 0; i < n * n; i++) c[i] = pow(c[i], vr->variant.power);
         vr->dim = dim;
+        if (affinity_path) s = write_affinity(affinity_path, c, n, err);
+    }
+    if (!s) {
         vr->seconds_affinity = now_s() - t0;
         t0 = now_s();
         emb = zs_alloc(n * n_vec * sizeof *emb, "QDG embedding", err);
@@ -357,13 +409,16 @@ zs_status zs_qdg_parity_run(const char *checkpoint, const zs_qdg_parity_opts *op
      * on each other (measured: 40x slower on a loaded machine) */
     int blas_threads = openblas_get_num_threads();
     openblas_set_num_threads(zs_threads_resolve(o.threads));
+    cosine_cache cache = {0};
     for (size_t v = 0; !s && v < o.n_variants; v++) {
         zs_qdg_variant_result *vr = &res->variants[v];
         vr->variant = o.variants[v];
         vr->k = k;
         res->n_variants = v + 1;
-        s = run_variant(g, n, zs_mlp_get_layout(mlp), cfg->depth, &o, res->subtask, vr, err);
+        s = run_variant(g, n, zs_mlp_get_layout(mlp), cfg->depth, &o, res->subtask, &cache,
+                        v == 0 ? o.affinity_path : NULL, vr, err);
     }
+    free(cache.c);
     openblas_set_num_threads(blas_threads);
     free(g);
     zs_parity_batch_free(&chosen);
