@@ -20,7 +20,9 @@ extern "C" {
  * variant. Column means are accumulated in double. Errors: ZS_ERR_NOMEM. */
 zs_status zs_qdg_center_columns(float *g, size_t n, size_t d, zs_error *err);
 /* Scales each row of G to unit L2 norm in place (norms in double); an all-zero row stays
- * zero. Returns the number of zero rows. */
+ * zero. Entries that end below 1e-12 in magnitude become 0 (their products would be
+ * subnormal and slow the SYRK many times over; a cosine moves by at most d·1e-12).
+ * Returns the number of zero rows. */
 size_t zs_qdg_normalize_rows(float *g, size_t n, size_t d);
 /* C (n, n) row-major double, both triangles = G·Gᵀ, clipped to [-1, 1]: single-precision
  * SYRK (OpenBLAS) over blocks of 2048 columns, each block's product summed in double; needs

@@ -1,14 +1,23 @@
 /* quanta, QDG: from per-sample gradients to the affinity matrix (zipscale/quanta_qdg.h):
  * column centring, row normalisation, the cosine matrix by blocked single-precision SYRK
  * summed in double, and the two affinities. */
-#include <cblas.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 
 #include "zipscale/quanta_qdg.h"
 
+/* OpenBLAS's Fortran-interface SYRK, called by that name on purpose: GSL's reference CBLAS
+ * (libgslcblas, linked for the fit module) also defines cblas_ssyrk, and the linker binds
+ * the cblas_ name to it first: naive loops, measured 10x slower. */
+void ssyrk_(const char *uplo, const char *trans, const int *n, const int *k, const float *alpha,
+            const float *a, const int *lda, const float *beta, float *c, const int *ldc);
+
 #define COSINE_BLOCK_COLS 2048
+/* Entries of a unit row below this are set to 0: their products would be subnormal floats,
+ * which made the SYRK ~50x slower on real gradients, and together they move a cosine by at
+ * most d·1e-12. */
+#define QDG_TINY 1e-12f
 
 zs_status zs_qdg_center_columns(float *g, size_t n, size_t d, zs_error *err) {
     if (n == 0) return ZS_OK;
@@ -36,7 +45,10 @@ size_t zs_qdg_normalize_rows(float *g, size_t n, size_t d) {
             continue;
         }
         double inv = 1.0 / sqrt(ss);
-        for (size_t j = 0; j < d; j++) row[j] = (float)(row[j] * inv);
+        for (size_t j = 0; j < d; j++) {
+            float v = (float)(row[j] * inv);
+            row[j] = fabsf(v) < QDG_TINY ? 0.0f : v;
+        }
     }
     return zero;
 }
@@ -50,9 +62,11 @@ zs_status zs_qdg_cosine(const float *g, size_t n, size_t d, double *c, zs_error 
     for (size_t i = 0; i < n * n; i++) c[i] = 0.0;
     for (size_t j0 = 0; j0 < d; j0 += COSINE_BLOCK_COLS) {
         size_t b = d - j0 < COSINE_BLOCK_COLS ? d - j0 : COSINE_BLOCK_COLS;
-        /* upper triangle of part = G[:, j0:j0+b] · G[:, j0:j0+b]ᵀ */
-        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)b, 1.0f, g + j0, (int)d,
-                    0.0f, part, (int)n);
+        /* upper triangle (row-major) of part = G[:, j0:j0+b] · G[:, j0:j0+b]ᵀ: in column-major
+         * terms the lower triangle of Aᵀ·A with A = that block seen as (b, n), lda d */
+        const int nn = (int)n, bb = (int)b, ld = (int)d;
+        const float one = 1.0f, zero = 0.0f;
+        ssyrk_("L", "T", &nn, &bb, &one, g + j0, &ld, &zero, part, &nn);
 #pragma omp parallel for schedule(dynamic, 16)
         for (size_t i = 0; i < n; i++)
             for (size_t j = i; j < n; j++) c[i * n + j] += part[i * n + j];
