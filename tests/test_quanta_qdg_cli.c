@@ -119,6 +119,26 @@ Test(quanta_qdg_cli, json_labels_and_sklearn_scores) {
     }
 }
 
+Test(quanta_qdg_cli, projection) {
+    const char *out = zs_test_path("qdgp");
+    zs_run r = zs_test_cli("quanta qdg '%s' -n 200 --pool 2000 --max-loss 0.3 --restarts 3 "
+                           "--variants abs,signed --projection 256 -o '%s'",
+                           trained_run(), out);
+    cr_assert_eq(r.exit_code, 0, "qdg: %s", r.err);
+    zs_run_free(&r);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/qdg.json", out);
+    json_error_t jerr;
+    json_t *doc = json_load_file(path, 0, &jerr);
+    cr_assert(doc, "%s", jerr.text);
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(doc, "options"), "projection")),
+                 256);
+    json_t *vars = json_object_get(doc, "variants");
+    for (size_t v = 0; v < 2; v++)
+        cr_assert_eq(json_integer_value(json_object_get(json_array_get(vars, v), "dim")), 256);
+    json_decref(doc);
+}
+
 static void fails(int code, const char *message, const char *extra) {
     zs_run r = zs_test_cli("quanta qdg '%s' -n 100 --pool 1000 %s", trained_run(), extra);
     cr_assert_eq(r.exit_code, code, "exit %d: %s", r.exit_code, r.err);
