@@ -32,12 +32,13 @@ static const char *const sk_check =
     "truth = np.load(d + '/truth.npy')\n"
     "for v in doc['variants']:\n"
     "    lab = np.load(d + '/labels_' + v['name'] + '.npy')\n"
-    "    assert lab.dtype == np.int32 and lab.shape == truth.shape, (lab.dtype, lab.shape)\n"
+    "    if lab.dtype != np.int32 or lab.shape != truth.shape:\n"
+    "        raise SystemExit(f'labels {lab.dtype} {lab.shape}')\n"
     "    ari, nmi = adjusted_rand_score(truth, lab), normalized_mutual_info_score(truth, lab)\n"
-    "    assert abs(ari - v['ari']) < 1e-12, (v['name'], ari, v['ari'])\n"
-    "    assert abs(nmi - v['nmi']) < 1e-12, (v['name'], nmi, v['nmi'])\n"
+    "    if abs(ari - v['ari']) >= 1e-12: raise SystemExit(f\"{v['name']} ARI {ari} {v['ari']}\")\n"
+    "    if abs(nmi - v['nmi']) >= 1e-12: raise SystemExit(f\"{v['name']} NMI {nmi} {v['nmi']}\")\n"
     "    sizes = sorted(np.bincount(lab, minlength=v['k']).tolist(), reverse=True)\n"
-    "    assert sizes == v['sizes_ranked'], (sizes, v['sizes_ranked'])\n"
+    "    if sizes != v['sizes_ranked']: raise SystemExit(f\"sizes {sizes} {v['sizes_ranked']}\")\n"
     "print('ok')\n";
 
 Test(quanta_qdg_cli, json_labels_and_sklearn_scores) {
