@@ -405,8 +405,8 @@ zs_status zs_qdg_parity_run(const char *checkpoint, const zs_qdg_parity_opts *op
         s = g ? zs_mlp_sample_grads(mlp, &chosen, 0, cfg->depth, g, NULL, err) : ZS_ERR_NOMEM;
         res->seconds_gradients = now_s() - t0;
     }
-    /* OpenBLAS (the SYRK, dsyevr) on `threads` threads: oversubscribed, its threads wait
-     * on each other (measured: 40x slower on a loaded machine) */
+    /* OpenBLAS (the SYRK, dsyevr) on `threads` threads, as the rest of the run, restored
+     * after */
     int blas_threads = openblas_get_num_threads();
     openblas_set_num_threads(zs_threads_resolve(o.threads));
     cosine_cache cache = {0};
