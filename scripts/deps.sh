@@ -24,7 +24,7 @@ test_pkgs=(
     libcriterion-dev              # unit and end-to-end tests
     clang-format                  # make format-check (CI)
     clang libclang-rt-14-dev libomp-dev  # make fuzz: libFuzzer + sanitizers, clang's OpenMP
-    python3 python3-numpy python3-nltk python3-scipy python3-torch  # test-time cross-checks only, never a runtime dependency
+    python3 python3-numpy python3-nltk python3-scipy python3-torch python3-sklearn  # test-time cross-checks only, never a runtime dependency
     slurm-wlm slurmctld slurmd slurm-client munge  # test_slurm: a real single-node Slurm cluster
 )
 

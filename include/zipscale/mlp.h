@@ -72,6 +72,22 @@ void zs_mlp_zero_grad(zs_mlp *mlp);
  * Errors: ZS_ERR_USAGE (no successful forward since the last backward). */
 zs_status zs_mlp_backward(zs_mlp *mlp, float loss_scale, zs_error *err);
 
+/* ---- per-sample gradients for QDG (docs/quanta.md, "Quanta discovery from gradients") -----
+ * Layers first_layer .. last_layer of the MLP, 0 being the input layer (layers.0.weight_t,
+ * layers.0.bias) and depth the output layer (layers.<depth>.weight, .bias); each layer's
+ * weight then its bias, in layout order. The MLP has no embedding or norm gain to leave out:
+ * every parameter is eligible, and 0 .. depth is the whole model.
+ * zs_mlp_sample_grad_numel is the length of one row (0 when the range is invalid). */
+size_t zs_mlp_sample_grad_numel(const zs_mlp *mlp, uint32_t first_layer, uint32_t last_layer);
+/* out is (batch->n_examples, zs_mlp_sample_grad_numel): row s is the gradient of example s's
+ * own loss (nats); example_loss_nats (may be NULL) receives each loss. One example at a
+ * time, so the batch may exceed max_batch. Leaves the model's gradient buffer zeroed.
+ * Errors: ZS_ERR_USAGE (first_layer > last_layer or last_layer > depth), ZS_ERR_RANGE (a
+ * row of the batch out of range, as zs_mlp_forward; the message names the example). */
+zs_status zs_mlp_sample_grads(zs_mlp *mlp, const zs_parity_batch *batch, uint32_t first_layer,
+                              uint32_t last_layer, float *out, float *example_loss_nats,
+                              zs_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -198,6 +198,13 @@ zs_status zs_train_eval_file(const char *checkpoint_path, const char *data_path,
 zs_status zs_train_eval_parity(const char *checkpoint_path, int threads, double *test_loss_nats,
                                double **subtask_loss_nats, uint64_t *n_tasks, zs_error *err);
 
+/* A sparse-parity MLP checkpoint (file or run directory) as a model of max_batch rows, and
+ * the task spec its run stored (tasks, bits, k, zipf_exponent, seed): for analyses of the
+ * trained model such as QDG. Errors: as zs_train_eval_parity, and zs_mlp_create's. On failure
+ * *mlp is NULL. */
+zs_status zs_train_open_parity_mlp(const char *checkpoint_path, uint32_t max_batch, int threads,
+                                   zs_mlp **mlp, zs_parity_spec *spec, zs_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,6 +15,8 @@
 #include "zipscale/quanta_theory.h"     /* the quantization model: exponents, L_n, simulations */
 #include "zipscale/quanta.h"            /* quanta: learning points, emergence, rank correlation */
 #include "zipscale/quanta_experiment.h" /* the quantization model's experiments' results */
+#include "zipscale/quanta_qdg.h"        /* QDG: gradient clustering, ARI/NMI against ground truth */
+#include "zipscale/quanta_tokens.h"     /* monogenic and polygenic tokens across model sizes */
 #include "zipscale/figures.h"           /* the fits, frontiers and training logs as figures */
 #include "zipscale/report.h"            /* the self-contained HTML report of all results */
 #include "zipscale/nn.h"                /* models, AdamW, safetensors */

@@ -25,6 +25,7 @@ extern const zs_command zs_cmd_quanta_emergence;
 extern const zs_command zs_cmd_quanta_theory;
 extern const zs_command zs_cmd_quanta_simulate;
 extern const zs_command zs_cmd_quanta_tokens;
+extern const zs_command zs_cmd_quanta_qdg;
 extern const zs_command zs_cmd_pcfg_paper;
 extern const zs_command zs_cmd_demo;
 extern const zs_command zs_cmd_plot_gzip;

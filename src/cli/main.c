@@ -39,6 +39,7 @@ static const zs_command *const commands[] = {
     &zs_cmd_quanta_theory,
     &zs_cmd_quanta_simulate,
     &zs_cmd_quanta_tokens,
+    &zs_cmd_quanta_qdg,
     &zs_cmd_quanta_preset,
     &zs_cmd_plot_gzip,
     &zs_cmd_plot_runs,

@@ -95,3 +95,36 @@ zs_status zs_train_eval_parity(const char *checkpoint_path, int threads, double 
     free(path);
     return s;
 }
+
+zs_status zs_train_open_parity_mlp(const char *checkpoint_path, uint32_t max_batch, int threads,
+                                   zs_mlp **mlp, zs_parity_spec *spec, zs_error *err) {
+    *mlp = NULL;
+    char *path = zs_train_checkpoint_resolve(checkpoint_path, err);
+    if (!path) return ZS_ERR_NOMEM;
+    zs_safetensors *st = NULL;
+    zs_model_config cfg;
+    zs_train_opts o;
+    zs_status s = zs_safetensors_open(&st, path, err);
+    if (!s) s = zs_checkpoint_read_config(st, &cfg, err);
+    if (!s && cfg.kind != ZS_MODEL_MLP)
+        s = zs_fail(err, ZS_ERR_USAGE, "%s: model %s: expected a sparse-parity MLP checkpoint",
+                    path, zs_model_kind_name(cfg.kind));
+    if (!s) s = stored_options(st, path, &o, err);
+    if (!s && (cfg.mlp.n_tasks != o.parity.n_tasks || cfg.mlp.n_bits != o.parity.n_bits))
+        s = zs_fail(err, ZS_ERR_FORMAT,
+                    "%s: the model's inputs (%u tasks, %u bits) do not match its stored task "
+                    "(%llu, %llu)",
+                    path, cfg.mlp.n_tasks, cfg.mlp.n_bits, (unsigned long long)o.parity.n_tasks,
+                    (unsigned long long)o.parity.n_bits);
+    if (!s) s = zs_mlp_create(mlp, &cfg.mlp, max_batch, threads, err);
+    if (!s) s = zs_checkpoint_load(st, zs_mlp_get_layout(*mlp), zs_mlp_params(*mlp), NULL, err);
+    if (!s) {
+        *spec = o.parity;
+    } else {
+        zs_mlp_free(*mlp);
+        *mlp = NULL;
+    }
+    zs_safetensors_close(st);
+    free(path);
+    return s;
+}

@@ -1,0 +1,215 @@
+/* zipscale quanta, QDG: quanta discovery from gradients ([QM] Michaud et al. 2023, "The
+ * Quantization Model of Neural Scaling", §5 and its appendix). Per-sample gradients (rows of
+ * G) are L2-normalised, their cosine matrix C = G·Gᵀ becomes an affinity, and spectral
+ * clustering of the affinity gives the "quanta". Plus what checks it against ground truth:
+ * the adjusted Rand index and normalised mutual information, and the rank-frequency of
+ * cluster sizes. Guide: docs/quanta.md ("Quanta discovery from gradients"). */
+#ifndef ZIPSCALE_QUANTA_QDG_H
+#define ZIPSCALE_QUANTA_QDG_H
+
+#include "zipscale/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- gradients -> affinity ----------------------------------------------------------------
+ * G is (n, d) row-major float, one sample per row. */
+
+/* Subtracts each column's mean (the mean gradient) from G, in place: the "mean-centred"
+ * variant. Column means are accumulated in double. Errors: ZS_ERR_NOMEM. */
+zs_status zs_qdg_center_columns(float *g, size_t n, size_t d, zs_error *err);
+/* Scales each row of G to unit L2 norm in place (norms in double); an all-zero row stays
+ * zero. Entries that end below 1e-12 in magnitude become 0 (their products would be
+ * subnormal and slow the SYRK many times over; a cosine moves by at most d·1e-12).
+ * Returns the number of zero rows. */
+size_t zs_qdg_normalize_rows(float *g, size_t n, size_t d);
+/* C (n, n) row-major double, both triangles = G·Gᵀ, clipped to [-1, 1]: single-precision
+ * SYRK (OpenBLAS) over blocks of 2048 columns, each block's product summed in double; needs
+ * n² floats of scratch. Errors: ZS_ERR_USAGE (n or d of 2^31 or more), ZS_ERR_NOMEM. */
+zs_status zs_qdg_cosine(const float *g, size_t n, size_t d, double *c, zs_error *err);
+
+typedef enum {
+    ZS_QDG_ANGULAR = 0, /* 1 - arccos(C)/π, in [0, 1]: the paper's affinity */
+    ZS_QDG_ABS_COS = 1, /* |C|: opposite gradients count as the same mechanism */
+} zs_qdg_affinity;
+/* Turns the cosine matrix into the affinity, in place. Names: "angular", "abs". */
+void zs_qdg_affinity_apply(double *c, size_t n, zs_qdg_affinity kind);
+const char *zs_qdg_affinity_name(zs_qdg_affinity kind);
+
+/* A seeded sparse random projection of G to m dimensions (Li, Hastie and Church 2006, "Very
+ * sparse random projections"): out (n, m) = G·R with R (d, m) of entries +-sqrt(s/m) with
+ * probability 1/(2s) each and 0 otherwise, s = sqrt(d); row j of R comes from its own
+ * stream (seed, j), so the bytes do not depend on the thread count. Inner products are kept
+ * in expectation; for unit rows a cosine's error has standard deviation about
+ * sqrt((1 + cos²)/m) (docs/quanta.md). Errors: ZS_ERR_USAGE (m or d is 0), ZS_ERR_NOMEM. */
+zs_status zs_qdg_project(const float *g, size_t n, size_t d, size_t m, uint64_t seed, float *out,
+                         zs_error *err);
+
+/* ---- spectral clustering ------------------------------------------------------------------ */
+typedef enum {
+    /* the eigenvectors divided by sqrt(degree), as scikit-learn's spectral_embedding does
+     * (what the paper's code ran: SpectralClustering(affinity='precomputed')) */
+    ZS_QDG_EMBED_SKLEARN = 0,
+    /* each row of the eigenvectors scaled to unit length (Ng, Jordan and Weiss 2001) */
+    ZS_QDG_EMBED_ROWNORM = 1,
+    ZS_QDG_EMBED_RAW = 2, /* the eigenvectors as they are */
+} zs_qdg_embed;
+const char *zs_qdg_embed_name(zs_qdg_embed mode); /* "sklearn", "rownorm", "raw" */
+/* Parses a zs_qdg_embed_name. Errors: ZS_ERR_USAGE (another name). */
+zs_status zs_qdg_embed_parse(const char *name, zs_qdg_embed *mode, zs_error *err);
+
+/* The spectral embedding of the affinity A (n, n) symmetric, non-negative: the diagonal is
+ * ignored (as scipy's laplacian), degrees d_i = Σ_{j≠i} A_ij, and the n_vec eigenvectors of
+ * D^-1/2 (A - diag) D^-1/2 with the largest eigenvalues (those of the normalised Laplacian
+ * with the smallest), by LAPACKE dsyevr for that index range. emb (n, n_vec) row-major,
+ * column j the eigenvector of the j-th largest eigenvalue (eigvals, may be NULL, descending),
+ * each column's sign fixed so its largest-magnitude entry is positive, then scaled by `mode`.
+ * A node of degree 0 keeps degree 1 (as scipy). Errors: ZS_ERR_USAGE (n_vec not 1..n),
+ * ZS_ERR_RANGE (a negative or non-finite affinity: the message names the entry),
+ * ZS_ERR_NOMEM, ZS_ERR_INTERNAL (LAPACK fails). */
+zs_status zs_qdg_spectral_embedding(const double *a, size_t n, size_t n_vec, zs_qdg_embed mode,
+                                    double *emb, double *eigvals, zs_error *err);
+
+typedef struct {
+    uint32_t restarts; /* k-means++ restarts, best inertia kept; 30 as the paper's code */
+    uint32_t max_iter; /* Lloyd iterations per restart; 300 as scikit-learn */
+    uint64_t seed;
+    int threads; /* restarts run in parallel; 0 = all cores. Labels do not depend on it */
+} zs_qdg_kmeans_opts;
+void zs_qdg_kmeans_opts_init(zs_qdg_kmeans_opts *opts); /* 30, 300, seed 0, threads 0 */
+
+/* k-means of x (n, dim) row-major into k clusters: each restart r seeds greedy k-means++
+ * (2 + floor(ln k) candidates per centre, as scikit-learn) from stream (seed, r), then
+ * Lloyd's iterations until no label changes or max_iter; the restart of least inertia wins
+ * (the lowest r on a tie). labels (n) in 0..k-1; *inertia (may be NULL) the winner's sum
+ * of squared distances. Errors: ZS_ERR_USAGE (k not 1..n, restarts or max_iter 0),
+ * ZS_ERR_NOMEM. */
+zs_status zs_qdg_kmeans(const double *x, size_t n, size_t dim, size_t k,
+                        const zs_qdg_kmeans_opts *opts, uint32_t *labels, double *inertia,
+                        zs_error *err);
+
+/* Spectral clustering: zs_qdg_spectral_embedding with n_vec = max(k, n_vec) eigenvectors
+ * (n_vec 0: k), then zs_qdg_kmeans into k clusters. Errors: as those two. */
+zs_status zs_qdg_spectral_cluster(const double *a, size_t n, size_t k, size_t n_vec,
+                                  zs_qdg_embed mode, const zs_qdg_kmeans_opts *opts,
+                                  uint32_t *labels, zs_error *err);
+
+/* ---- scores against ground truth ----------------------------------------------------------
+ * Two labelings of the same n samples (any uint32 values). */
+/* The adjusted Rand index (Hubert and Arabie 1985), as sklearn.metrics.adjusted_rand_score:
+ * 1 when the two agree up to renaming (also when both are one cluster), ~0 by chance. */
+double zs_qdg_ari(const uint32_t *a, const uint32_t *b, size_t n);
+/* Normalised mutual information, arithmetic mean of the entropies (sklearn's default
+ * normalized_mutual_info_score): 1 when both are one cluster. */
+double zs_qdg_nmi(const uint32_t *a, const uint32_t *b, size_t n);
+/* The number of distinct values. */
+size_t zs_qdg_count_classes(const uint32_t *labels, size_t n);
+
+/* ---- cluster sizes ------------------------------------------------------------------------- */
+/* sizes (k): how many of the labels (each below k) are each value. */
+void zs_qdg_cluster_sizes(const uint32_t *labels, size_t n, size_t k, uint64_t *sizes);
+/* The least-squares slope of ln(size) against ln(rank) over ranks rank_lo..rank_hi
+ * (1-based, inclusive) of the sizes sorted descending, empty clusters left out; NAN when
+ * fewer than two ranks remain. */
+double zs_qdg_rank_slope(const uint64_t *sizes, size_t k, size_t rank_lo, size_t rank_hi);
+
+/* ---- QDG on a sparse-parity MLP, checked against each example's true subtask ------------
+ * zs_qdg_parity_run: score `pool` examples of the checkpoint's test stream, keep those of
+ * loss below max_loss_nats, take an evenly spaced subsample of n of them (a seeded offset),
+ * compute their per-sample gradients (zs_mlp_sample_grads, every layer), and for each
+ * variant: its layers' columns, centred or not, projected or not, row-normalised, cosine,
+ * affinity, spectral embedding, k-means for k and for each k of the sweep, ARI and NMI
+ * against the subtasks. docs/quanta.md ("Quanta discovery from gradients"). */
+typedef enum {
+    ZS_QDG_PART_ALL = 0,     /* weights and biases */
+    ZS_QDG_PART_WEIGHTS = 1, /* weights only */
+    ZS_QDG_PART_BIASES = 2,  /* biases only */
+} zs_qdg_part;
+typedef struct {
+    char name[32];
+    uint32_t first_layer; /* 0: the input layer */
+    uint32_t last_layer;  /* UINT32_MAX: the output layer (depth); UINT32_MAX - 1: the one
+                             before it */
+    zs_qdg_part part;     /* which tensors of those layers */
+    int centre;           /* subtract the mean gradient first */
+    zs_qdg_affinity affinity;
+    double power; /* the affinity raised to this power (1: as is; > 1 sharpens it) */
+} zs_qdg_variant;
+/* The named variants: "signed" (every layer, 1 - arccos/π: the paper's), "abs" (|cos|),
+ * "centred" (mean-centred, angular), "abs-centred", "first" (the input layer only, angular),
+ * "first-abs", "first-bias" (the input layer's bias: dloss/d(pre-activation)), "first-bias-abs",
+ * "last" (the output layer only), "hidden" (every layer but the output). A suffix ":pP" raises
+ * the affinity to the power P > 0 ("abs:p4"). Errors: ZS_ERR_USAGE (another name or a bad
+ * power; the message lists the names). */
+zs_status zs_qdg_variant_parse(const char *name, zs_qdg_variant *v, zs_error *err);
+
+enum { ZS_QDG_MAX_SWEEP = 32, ZS_QDG_MAX_VARIANTS = 16 };
+typedef struct {
+    double max_loss_nats; /* keep examples below this loss (0.1 nats, the paper's Pythia run) */
+    uint64_t pool;        /* examples of the test stream scored (100000) */
+    uint64_t n;           /* the subsample (10000); all when fewer pass */
+    uint64_t seed;        /* subsample offset, projection, k-means */
+    uint32_t k;           /* clusters; 0 = the true subtasks present among the n */
+    uint32_t k_sweep[ZS_QDG_MAX_SWEEP]; /* further cluster counts, each scored */
+    size_t n_k_sweep;
+    uint32_t n_vec;          /* eigenvectors per clustering: max(k, n_vec); 0 = k */
+    uint64_t projection;     /* project gradients to this many dimensions; 0 = no projection */
+    zs_qdg_embed embed;      /* ZS_QDG_EMBED_SKLEARN (the paper's code) */
+    uint32_t restarts;       /* k-means restarts (30) */
+    size_t rank_lo, rank_hi; /* the rank window of the cluster-size slope; 0 = 1 and k */
+    int threads;             /* 0 = all cores */
+    /* when set, the first variant's affinity is written there as raw little-endian float32
+     * (n, n), rows in the order of the clustered examples (for a heatmap or a peer) */
+    const char *affinity_path;
+    zs_qdg_variant variants[ZS_QDG_MAX_VARIANTS];
+    size_t n_variants; /* 0 = "signed" alone */
+} zs_qdg_parity_opts;
+void zs_qdg_parity_opts_init(zs_qdg_parity_opts *opts);
+
+typedef struct {
+    zs_qdg_variant variant;
+    uint32_t layer_lo, layer_hi; /* the layers used, resolved against the model's depth */
+    size_t dim;                  /* gradient dimensions used (after any projection) */
+    uint32_t k;                  /* clusters */
+    uint32_t *labels;            /* (n) in 0..k-1 */
+    uint64_t *sizes;             /* (k) */
+    double ari, nmi;             /* against the subtasks */
+    double slope;                /* of ln size on ln rank over the window; NAN if under two ranks */
+    double *eigvals; /* (n_eig) the leading eigenvalues of D^-1/2 A D^-1/2, descending */
+    size_t n_eig;
+    double sweep_ari[ZS_QDG_MAX_SWEEP], sweep_nmi[ZS_QDG_MAX_SWEEP];
+    double seconds_affinity, seconds_embedding, seconds_kmeans;
+} zs_qdg_variant_result;
+
+typedef struct {
+    uint64_t pool, n_below, n; /* scored, below the threshold, clustered */
+    uint32_t n_tasks, depth, width;
+    uint32_t classes;  /* distinct subtasks among the n */
+    uint32_t *subtask; /* (n) each example's true subtask */
+    uint64_t *example; /* (n) its index in the test stream */
+    float *loss_nats;  /* (n) its loss */
+    size_t grad_dim;   /* every layer's parameters */
+    double seconds_select, seconds_gradients;
+    zs_qdg_variant_result variants[ZS_QDG_MAX_VARIANTS];
+    size_t n_variants;
+} zs_qdg_parity_result;
+
+/* Variants that differ only in the affinity (signed, abs, :pP) reuse one cosine matrix.
+ * Errors: ZS_ERR_IO (cannot write affinity_path), ZS_ERR_USAGE (opts out of range: n or pool 0, a k
+ * of the sweep above n; a variant's layers beyond the model; fewer than two examples below the
+ * threshold), and zs_train_open_parity_mlp's. On failure *res is zeroed. */
+zs_status zs_qdg_parity_run(const char *checkpoint, const zs_qdg_parity_opts *opts,
+                            zs_qdg_parity_result *res, zs_error *err);
+void zs_qdg_parity_result_free(zs_qdg_parity_result *res);
+/* Writes DIR/qdg.json (zipscale-quanta-qdg, version 1: the options, the selection, and per
+ * variant ARI, NMI, the sweep, the sizes ranked, the slope, eigenvalues, each cluster's three
+ * commonest subtasks, timings), DIR/truth.npy (int32 subtasks) and DIR/labels_<variant>.npy
+ * (int32); DIR must exist. Errors: ZS_ERR_IO (cannot write a file). */
+zs_status zs_qdg_parity_write(const char *dir, const zs_qdg_parity_opts *opts,
+                              const zs_qdg_parity_result *res, zs_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
