@@ -225,8 +225,9 @@ Test(shard, shards_run_apart_give_the_unsharded_table_and_each_run_trains_once) 
     free(done);
     /* the datasets were made once each (the other shards took them from that ledger) */
     char *made = query_all(dir, "SELECT id, seconds FROM datasets WHERE ready = 1");
-    cr_assert_eq(zs_test_sh("printf '%%s' '%s' | cut -d'|' -f2- | sort -u | wc -l", made).out[0],
-                 '2', "datasets prepared more than once:\n%s", made);
+    zs_run distinct = zs_test_sh("printf '%%s' '%s' | cut -d'|' -f2- | sort -u | wc -l", made);
+    cr_assert_eq(distinct.out[0], '2', "datasets prepared more than once:\n%s", made);
+    zs_run_free(&distinct);
     free(made);
     json_t *j = status_json(dir);
     cr_assert_eq(json_num(j, "total"), 12);

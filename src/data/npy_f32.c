@@ -11,9 +11,9 @@ zs_status zs_npy_read_f32(const char *path, zs_npy_f32 *out, zs_error *err) {
     zs_mmap map;
     zs_status s = zs_mmap_open(&map, path, err);
     if (s) return s;
-    zs_npy_header h;
+    zs_npy_header h = {0};
     s = zs_npy_header_parse_as(path, map.data, map.size, 1, &h, err);
-    uint64_t count = h.ndim == 2 ? h.shape[0] * h.shape[1] : h.shape[0];
+    uint64_t count = s ? 0 : h.ndim == 2 ? h.shape[0] * h.shape[1] : h.shape[0];
     if (!s && (count > (map.size - h.data_offset_bytes) / sizeof(float) ||
                count * sizeof(float) != map.size - h.data_offset_bytes))
         s = zs_fail(err, ZS_ERR_FORMAT,
