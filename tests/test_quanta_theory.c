@@ -922,6 +922,14 @@ Test(quanta_simulate_cli, probability_file_and_fitted_slope) {
     cr_assert(strstr(r.out, want), "%s", r.out);
     zs_run_free(&r);
 
+    /* An exponent of 0 given explicitly is the uniform law, not the default 1.4. */
+    r = zs_test_cli("quanta simulate --axis params --zipf-exponent 0 --n-quanta 4 --from 1 "
+                    "--to 4 --points 4");
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    snprintf(want, sizeof want, "%22.10g %22.15g %12d\n", 1.0, M_LN2 * 3 / 4, 1);
+    cr_assert(strstr(r.out, want), "uniform over 4 quanta: %s", r.out);
+    zs_run_free(&r);
+
     /* Infinitely many quanta: L on N is the pure power law N^-(E-1). */
     r = zs_test_cli("quanta simulate --axis params --zipf-exponent 1.4");
     cr_assert_eq(r.exit_code, 0, "%s", r.err);

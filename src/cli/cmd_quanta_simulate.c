@@ -19,7 +19,7 @@ static struct {
     zs_quanta_sim_opts sim;
     const char *probs_path, *axis, *output;
     zs_quanta_sim_range range;
-    double zipf_exponent; /* 0: not given */
+    double zipf_exponent; /* NAN: not given */
 } a;
 
 static void simulate_defaults(void) {
@@ -27,6 +27,7 @@ static void simulate_defaults(void) {
     zs_quanta_model_init(&a.model);
     zs_quanta_sim_opts_init(&a.sim);
     zs_quanta_sim_range_init(&a.range);
+    a.zipf_exponent = NAN;
 }
 
 static const zs_opt simulate_opts[] = {
@@ -201,9 +202,9 @@ static int simulate_run(int argc, char **argv) {
         s = zs_fail_field(&err, ZS_ERR_USAGE, "axis", "'%s': expected params, data or steps",
                           a.axis);
     int zipf = a.probs_path == NULL;
-    if (!s && a.zipf_exponent != 0 && !zipf)
+    if (!s && !isnan(a.zipf_exponent) && !zipf)
         s = zs_fail(&err, ZS_ERR_USAGE, "give --zipf-exponent E or --probs FILE, not both");
-    if (a.zipf_exponent != 0) a.model.zipf_exponent = a.zipf_exponent;
+    if (!isnan(a.zipf_exponent)) a.model.zipf_exponent = a.zipf_exponent;
     size_t n = a.range.points >= 2 && a.range.points <= ZS_QUANTA_SIM_MAX_POINTS
                    ? (size_t)a.range.points
                    : 2;
