@@ -86,6 +86,9 @@ zs_status zs_comm_from_mpi(zs_comm **out, const void *mpi_comm, zs_error *err);
 int zs_comm_rank(const zs_comm *comm); /* 0 for NULL */
 int zs_comm_size(const zs_comm *comm); /* 1 for NULL */
 void zs_comm_free(zs_comm *comm);
+/* Waits until every rank of comm has reached it (nothing for NULL or one rank); a failure
+ * of MPI itself is ignored: this only orders what the ranks print before they exit. */
+void zs_comm_barrier(const zs_comm *comm);
 /* MPI_Finalize, when zs_comm_world started MPI; call it last (after zs_comm_free). */
 void zs_comm_finalize(void);
 

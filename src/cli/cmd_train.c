@@ -287,6 +287,46 @@ static void catch_stop_signals(void) {
     for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) sigaction(sigs[i], &sa, NULL);
 }
 
+/* A run halted by a signal exits 128 + the signal, as a killed one would, so that scripts
+ * (a Slurm requeue) see it did not finish; its checkpoint resumes it. */
+static int halted_by(const zs_train_result *r, zs_status s) {
+    return !s && r->status == ZS_TRAIN_HALTED && stop_signal ? stop_signal : 0;
+}
+
+/* The exit status of a rank other than 0, which prints nothing (every rank holds the same
+ * status and error). */
+static int rank_exit_code(const zs_train_result *r, zs_status s) {
+    int sig = halted_by(r, s);
+    return s                                ? (s == ZS_ERR_USAGE ? ZS_EXIT_USAGE : ZS_EXIT_FAILURE)
+           : r->status == ZS_TRAIN_DIVERGED ? ZS_EXIT_FAILURE
+           : sig                            ? 128 + sig
+                                            : ZS_EXIT_OK;
+}
+
+/* Rank 0 (or the single process): the summary or JSON, the error, the exit status. */
+static int report(const zs_train_opts *o, const zs_train_result *r, zs_status s, zs_error *err,
+                  const char *dir) {
+    int sig = halted_by(r, s);
+    if (!s && a.json) {
+        char metrics[4096];
+        snprintf(metrics, sizeof metrics, "%s/metrics.json", dir);
+        json_t *doc;
+        s = zs_json_load(metrics, 0, &doc, err);
+        if (!s) s = zs_cli_emit_json(doc, NULL, err);
+    } else if (!s) {
+        print_summary(o, r);
+    }
+    if (!s && r->status == ZS_TRAIN_DIVERGED)
+        s = zs_fail(err, ZS_ERR_NUMERIC, "training diverged: %s (status in %s/metrics.json)",
+                    r->diverged, dir);
+    if (sig)
+        fprintf(stderr,
+                "zipscale train: %s: checkpoint written at step %llu; to resume, run the same "
+                "command with --resume %s\n",
+                strsignal(sig), (unsigned long long)r->steps, dir);
+    return s ? zs_cli_fail_cmd(&train_spec, train_fields, err) : sig ? 128 + sig : ZS_EXIT_OK;
+}
+
 static int train_run(int argc, char **argv) {
     int npos;
     char **pos;
@@ -316,39 +356,14 @@ static int train_run(int argc, char **argv) {
     o.stop = &stop_signal;
     zs_train_result r;
     if (!s) s = zs_train_run(&o, &r, &err);
+    int exit_code = root ? report(&o, &r, s, &err, dir) : rank_exit_code(&r, s);
+    /* mpirun ends the job at the first rank that exits non-zero: the others wait here until
+       rank 0 has said what happened. */
+    zs_comm_barrier(comm);
     zs_comm_free(comm);
     zs_comm_finalize();
-    /* A run halted by a signal exits 128 + the signal, as a killed one would, so that
-       scripts (a Slurm requeue) see it did not finish; its checkpoint resumes it. */
-    int halted_by = !s && r.status == ZS_TRAIN_HALTED && stop_signal ? stop_signal : 0;
-    if (!root) {
-        free(dir);
-        return s ? (s == ZS_ERR_USAGE ? ZS_EXIT_USAGE : ZS_EXIT_FAILURE)
-               : r.status == ZS_TRAIN_DIVERGED ? ZS_EXIT_FAILURE
-               : halted_by                     ? 128 + halted_by
-                                               : ZS_EXIT_OK;
-    }
-    if (!s && a.json) {
-        char metrics[4096];
-        snprintf(metrics, sizeof metrics, "%s/metrics.json", dir);
-        json_t *doc;
-        s = zs_json_load(metrics, 0, &doc, &err);
-        if (!s) s = zs_cli_emit_json(doc, NULL, &err);
-    } else if (!s) {
-        print_summary(&o, &r);
-    }
-    if (!s && r.status == ZS_TRAIN_DIVERGED)
-        s = zs_fail(&err, ZS_ERR_NUMERIC, "training diverged: %s (status in %s/metrics.json)",
-                    r.diverged, dir);
-    if (halted_by)
-        fprintf(stderr,
-                "zipscale train: %s: checkpoint written at step %llu; to resume, run the same "
-                "command with --resume %s\n",
-                strsignal(halted_by), (unsigned long long)r.steps, dir);
     free(dir);
-    return s           ? zs_cli_fail_cmd(&train_spec, train_fields, &err)
-           : halted_by ? 128 + halted_by
-                       : ZS_EXIT_OK;
+    return exit_code;
 }
 
 const zs_command zs_cmd_train = {&train_spec, train_run};

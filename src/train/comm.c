@@ -91,6 +91,10 @@ void zs_comm_free(zs_comm *c) {
     free(c);
 }
 
+void zs_comm_barrier(const zs_comm *c) {
+    if (zs_comm_parallel(c)) MPI_Barrier(c->comm);
+}
+
 void zs_comm_finalize(void) {
     int done = 0;
     MPI_Finalized(&done);
