@@ -160,6 +160,11 @@ static long job_id_in(const char *out, const char *after) {
 }
 
 Test(slurm, array_cancel_warning_requeue_and_resubmit_finish_the_sweep_as_a_local_run_does) {
+    /* The test signals runs a fixed time into their training on a real cluster; ASan's
+     * slowdown moved a run past that window once in CI (2026-12-03). The C paths it drives
+     * (shards, ledgers, signals, resubmit lists) run under ASan in test_sweep_shard. */
+    zs_test_release_only("timed signals on a real Slurm cluster are unreliable under ASan's "
+                         "slowdown; test_sweep_shard covers the same code under ASan");
     double t0 = now_s();
     const char *spec = at("spec.yaml"), *dir = at("sweep"), *local = at("local");
     write_spec(spec);
