@@ -123,28 +123,6 @@ Test(shard, ledger_names) {
 
 /* ---- shards as processes -------------------------------------------------------------- */
 
-/* Two datasets, two models, three budgets: 12 runs of 30-120 steps. */
-static void write_spec(const char *path, const char *budgets, int checkpoint_every) {
-    char text[2048];
-    int n = snprintf(
-        text, sizeof text,
-        "name: t\n"
-        "datasets:\n"
-        "  - {name: a, pcfg: {nonterminals: 5, terminals: 20, max_options: 3, max_length: 3, "
-        "seed: 1}, tokens: 61440, val_tokens: 4096}\n"
-        "  - {name: b, pcfg: {nonterminals: 8, terminals: 30, max_options: 3, max_length: 3, "
-        "seed: 2}, tokens: 61440, val_tokens: 4096}\n"
-        "models:\n"
-        "  - {name: d8, d_model: 8, layers: 1, heads: 1}\n"
-        "  - {name: d16, d_model: 16, layers: 1, heads: 2}\n"
-        "budgets: %s\n"
-        "train: {context: 32, batch: 4, min_steps: 10, lr: 0.003, checkpoint_every: %d, "
-        "evals: 2, eval_tokens: 1024}\n"
-        "analysis: {bootstrap: 20, holdout_largest: 1}\n",
-        budgets, checkpoint_every);
-    cr_assert_eq(zs_test_write(path, text, (size_t)n), 0);
-}
-
 #define TINY_BUDGETS "[3840, 7680, 15360]"
 
 static void run_ok(const char *fmt_args) {
@@ -157,35 +135,6 @@ static void cli_ok(const char *fmt, const char *a, const char *b, const char *c)
     char line[4096];
     snprintf(line, sizeof line, fmt, a, b, c);
     run_ok(line);
-}
-
-/* The exported table without wall_s (column 15). */
-static char *table(const char *dir) {
-    char csv[1100];
-    snprintf(csv, sizeof csv, "%s.csv", dir);
-    zs_run r = zs_test_cli("sweep export '%s' -o '%s'", dir, csv);
-    cr_assert_eq(r.exit_code, 0, "sweep export %s: %s", dir, r.err);
-    zs_run_free(&r);
-    zs_run cut = zs_test_sh("cut -d, -f1-14,16 '%s'", csv);
-    free(cut.err);
-    return cut.out;
-}
-
-/* Rows of a query over every ledger file of DIR (python3's sqlite3): "FILE|col|col..." */
-static char *query_all(const char *dir, const char *sql) {
-    const char *py = zs_test_python("sqlite3");
-    const char *script = at("q.py");
-    static const char code[] =
-        "import glob, os, sqlite3, sys\n"
-        "for path in sorted(glob.glob(os.path.join(sys.argv[1], 'sweep*.db'))):\n"
-        "    db = sqlite3.connect(path)\n"
-        "    for row in db.execute(sys.argv[2]):\n"
-        "        print('|'.join([os.path.basename(path)] + [str(x) for x in row]))\n";
-    cr_assert_eq(zs_test_write(script, code, sizeof code - 1), 0);
-    zs_run r = zs_test_sh("'%s' '%s' '%s' \"%s\"", py, script, dir, sql);
-    cr_assert_eq(r.exit_code, 0, "%s on %s: %s", sql, dir, r.err);
-    free(r.err);
-    return r.out;
 }
 
 static size_t lines(const char *text) {
@@ -204,9 +153,9 @@ static json_t *status_json(const char *dir) {
 
 Test(shard, shards_run_apart_give_the_unsharded_table_and_each_run_trains_once) {
     const char *spec = at("s.yaml"), *whole = at("whole"), *dir = at("sharded");
-    write_spec(spec, TINY_BUDGETS, 5);
+    zs_test_tiny_sweep_spec(spec, TINY_BUDGETS, 5);
     cli_ok("sweep run '%s' -o '%s' -q --no-analyse --jobs 2%s", spec, whole, "");
-    char *want = table(whole);
+    char *want = zs_test_sweep_table(whole);
     /* 5 shards of 12 runs, 3 at a time then 2 (on one directory, as on a shared one) */
     zs_run r = zs_test_sh("for i in 0 1 2; do '%s' sweep run '%s' -o '%s' -q --shard $i/5 "
                           "--jobs 1 & done; wait; for i in 3 4; do '%s' sweep run '%s' -o '%s' "
@@ -215,16 +164,17 @@ Test(shard, shards_run_apart_give_the_unsharded_table_and_each_run_trains_once) 
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     cr_assert_eq(strstr(r.err, "zipscale: shard") != NULL, 1, "%s", r.err);
     zs_run_free(&r);
-    char *got = table(dir);
+    char *got = zs_test_sweep_table(dir);
     cr_assert_str_eq(got, want, "sharded:\n%s\nunsharded:\n%s", got, want);
     free(got);
     /* every run trained in exactly one shard ledger, once */
-    char *done = query_all(dir, "SELECT id, attempts FROM runs WHERE status = 'completed'");
+    char *done =
+        zs_test_ledger_query(dir, "SELECT id, attempts FROM runs WHERE status = 'completed'");
     cr_assert_eq(lines(done), 12, "completed rows over the shard ledgers:\n%s", done);
     cr_assert(!strstr(done, "|2\n"), "a run trained twice:\n%s", done);
     free(done);
     /* the datasets were made once each (the other shards took them from that ledger) */
-    char *made = query_all(dir, "SELECT id, seconds FROM datasets WHERE ready = 1");
+    char *made = zs_test_ledger_query(dir, "SELECT id, seconds FROM datasets WHERE ready = 1");
     zs_run distinct = zs_test_sh("printf '%%s' '%s' | cut -d'|' -f2- | sort -u | wc -l", made);
     cr_assert_eq(distinct.out[0], '2', "datasets prepared more than once:\n%s", made);
     zs_run_free(&distinct);
@@ -235,11 +185,13 @@ Test(shard, shards_run_apart_give_the_unsharded_table_and_each_run_trains_once) 
     json_decref(j);
 
     /* a shard finished twice trains nothing and changes no result */
-    char *before = query_all(dir, "SELECT id, status, attempts, final_loss, wall_s FROM runs "
+    char *before =
+        zs_test_ledger_query(dir, "SELECT id, status, attempts, final_loss, wall_s FROM runs "
                                   "ORDER BY id");
     cli_ok("sweep run '%s' -o '%s' -q --shard 2/5%s", spec, dir, "");
-    char *after = query_all(dir, "SELECT id, status, attempts, final_loss, wall_s FROM runs "
-                                 "ORDER BY id");
+    char *after =
+        zs_test_ledger_query(dir, "SELECT id, status, attempts, final_loss, wall_s FROM runs "
+                                  "ORDER BY id");
     cr_assert_str_eq(after, before);
     free(after);
 
@@ -249,15 +201,15 @@ Test(shard, shards_run_apart_give_the_unsharded_table_and_each_run_trains_once) 
     zs_run ls = zs_test_sh("ls '%s' | grep -c '^sweep.*db$'", dir);
     cr_assert_str_eq(ls.out, "1\n", "ledgers after the merge: %s", ls.out);
     zs_run_free(&ls);
-    got = table(dir);
+    got = zs_test_sweep_table(dir);
     cr_assert_str_eq(got, want);
     free(got);
     cli_ok("sweep merge '%s'%s%s", dir, "", "");
     cli_ok("sweep run '%s' -o '%s' -q --shard 4/5%s", spec, dir, "");
-    char *again = query_all(dir, "SELECT count(*) FROM runs WHERE status = 'completed'");
+    char *again = zs_test_ledger_query(dir, "SELECT count(*) FROM runs WHERE status = 'completed'");
     cr_assert(strstr(again, "sweep.shard-4-of-5.db|0\n"), "shard 4 after the merge:\n%s", again);
     free(again);
-    got = table(dir);
+    got = zs_test_sweep_table(dir);
     cr_assert_str_eq(got, want);
     free(got);
     free(before);
@@ -266,10 +218,10 @@ Test(shard, shards_run_apart_give_the_unsharded_table_and_each_run_trains_once) 
 
 Test(shard, union_counts_a_run_finished_twice_once_by_the_stated_rule) {
     const char *spec = at("u.yaml"), *dir = at("u");
-    write_spec(spec, TINY_BUDGETS, 5);
+    zs_test_tiny_sweep_spec(spec, TINY_BUDGETS, 5);
     cli_ok("sweep run '%s' -o '%s' -q --shard 0/2%s", spec, dir, "");
     cli_ok("sweep run '%s' -o '%s' -q --shard 1/2%s", spec, dir, "");
-    char *want = table(dir);
+    char *want = zs_test_sweep_table(dir);
     /* A copy of shard 0's ledger under a later name, its losses changed: the run is in
      * two ledgers, completed in both; the first by name (shard-0) must win. */
     const char *py = zs_test_python("sqlite3");
@@ -284,7 +236,7 @@ Test(shard, union_counts_a_run_finished_twice_once_by_the_stated_rule) {
     cr_assert_eq(json_num(j, "total"), 12);
     cr_assert_eq(json_num(j, "completed"), 12);
     json_decref(j);
-    char *got = table(dir);
+    char *got = zs_test_sweep_table(dir);
     cr_assert_str_eq(got, want, "the later ledger's copy won:\n%s", got);
     free(got);
     /* A pending row never hides a completed one, whatever the order: shard 1's runs
@@ -296,7 +248,7 @@ Test(shard, union_counts_a_run_finished_twice_once_by_the_stated_rule) {
         dir, dir, py, dir);
     cr_assert_eq(cp2.exit_code, 0, "%s", cp2.err);
     zs_run_free(&cp2);
-    got = table(dir);
+    got = zs_test_sweep_table(dir);
     cr_assert_str_eq(got, want);
     free(got);
     /* merge refuses while a run is live (a fresh heartbeat), and says which */
@@ -316,7 +268,7 @@ Test(shard, union_counts_a_run_finished_twice_once_by_the_stated_rule) {
 
 Test(shard, bad_shards_and_run_lists_are_refused_by_flag) {
     const char *spec = at("b.yaml"), *dir = at("b");
-    write_spec(spec, TINY_BUDGETS, 5);
+    zs_test_tiny_sweep_spec(spec, TINY_BUDGETS, 5);
     zs_run r = zs_test_cli("sweep run '%s' -o '%s' --shard 2/2", spec, dir);
     cr_assert_eq(r.exit_code, 2);
     cr_assert(strstr(r.err, "--shard: '2/2' is not I/N with 0 <= I < N"), "%s", r.err);
@@ -373,7 +325,7 @@ static void wait_running(const char *dir, const char *ledger, char id[32]) {
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT id FROM runs WHERE status = 'running'");
     for (int t = 0; t < 600; t++, nap_ms(50)) {
-        char *out = query_all(dir, sql);
+        char *out = zs_test_ledger_query(dir, sql);
         char *hit = strstr(out, ledger);
         if (hit) {
             snprintf(id, 32, "%.16s", hit + strlen(ledger) + 1);
@@ -398,9 +350,9 @@ static int exists(const char *dir, const char *id, const char *file) {
 
 Test(shard, sigusr1_checkpoints_a_run_at_its_step_and_a_rerun_finishes_it_exactly) {
     const char *spec = at("p.yaml"), *base = at("pbase"), *dir = at("p");
-    write_spec(spec, LONG_BUDGETS, 1000000);
+    zs_test_tiny_sweep_spec(spec, LONG_BUDGETS, 1000000);
     cli_ok("sweep run '%s' -o '%s' -q --no-analyse --jobs 2%s", spec, base, "");
-    char *want = table(base);
+    char *want = zs_test_sweep_table(base);
     pid_t pid = start(spec, dir, NULL);
     char id[32];
     wait_running(dir, "sweep.db", id);
@@ -412,7 +364,7 @@ Test(shard, sigusr1_checkpoints_a_run_at_its_step_and_a_rerun_finishes_it_exactl
               id);
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT status, attempts, message FROM runs WHERE id = '%s'", id);
-    char *row = query_all(dir, sql);
+    char *row = zs_test_ledger_query(dir, sql);
     cr_assert(strstr(row, "sweep.db|pending|0|interrupted; resumes from its checkpoint"), "%s",
               row);
     free(row);
@@ -427,7 +379,7 @@ Test(shard, sigusr1_checkpoints_a_run_at_its_step_and_a_rerun_finishes_it_exactl
     cr_assert(step > 0 && step < 2000, "run %s halted at step %ld", id, step);
     zs_run_free(&m);
     cli_ok("sweep run '%s' -o '%s' -q --no-analyse --jobs 1%s", spec, dir, "");
-    char *got = table(dir);
+    char *got = zs_test_sweep_table(dir);
     cr_assert_str_eq(got, want, "after resuming:\n%s\nuninterrupted:\n%s", got, want);
     free(got);
     free(want);
@@ -435,9 +387,9 @@ Test(shard, sigusr1_checkpoints_a_run_at_its_step_and_a_rerun_finishes_it_exactl
 
 Test(shard, a_shard_killed_without_warning_resumes_its_run_on_the_next_start) {
     const char *spec = at("k.yaml"), *base = at("kbase"), *dir = at("k");
-    write_spec(spec, LONG_BUDGETS, 100);
+    zs_test_tiny_sweep_spec(spec, LONG_BUDGETS, 100);
     cli_ok("sweep run '%s' -o '%s' -q --no-analyse --jobs 2%s", spec, base, "");
-    char *want = table(base);
+    char *want = zs_test_sweep_table(base);
     pid_t pid = start(spec, dir, "0/2");
     char id[32];
     wait_running(dir, "sweep.shard-0-of-2.db", id);
@@ -450,10 +402,10 @@ Test(shard, a_shard_killed_without_warning_resumes_its_run_on_the_next_start) {
     cli_ok("sweep run '%s' -o '%s' -q --shard 1/2%s", spec, dir, "");
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT status, attempts FROM runs WHERE id = '%s'", id);
-    char *row = query_all(dir, sql);
+    char *row = zs_test_ledger_query(dir, sql);
     cr_assert(strstr(row, "sweep.shard-0-of-2.db|completed|2"), "%s", row);
     free(row);
-    char *got = table(dir);
+    char *got = zs_test_sweep_table(dir);
     cr_assert_str_eq(got, want);
     free(got);
     free(want);
@@ -463,7 +415,7 @@ Test(shard, a_shard_killed_without_warning_resumes_its_run_on_the_next_start) {
 
 Test(shard, slurm_scripts_and_their_submission_through_a_stand_in_sbatch) {
     const char *spec = at("sl.yaml"), *dir = at("sl"), *fake = at("fake-sbatch");
-    write_spec(spec, TINY_BUDGETS, 5);
+    zs_test_tiny_sweep_spec(spec, TINY_BUDGETS, 5);
     /* A stand-in sbatch: records its arguments, answers job ids 41 and 42. */
     char script[2048];
     int n = snprintf(script, sizeof script,
@@ -546,13 +498,13 @@ Test(shard, slurm_scripts_and_their_submission_through_a_stand_in_sbatch) {
 
 Test(shard, an_unsharded_run_after_a_shard_trains_only_the_rest) {
     const char *spec = at("m.yaml"), *whole = at("mwhole"), *dir = at("m");
-    write_spec(spec, TINY_BUDGETS, 5);
+    zs_test_tiny_sweep_spec(spec, TINY_BUDGETS, 5);
     cli_ok("sweep run '%s' -o '%s' -q --no-analyse --jobs 2%s", spec, whole, "");
-    char *want = table(whole);
+    char *want = zs_test_sweep_table(whole);
     cli_ok("sweep run '%s' -o '%s' -q --shard 1/3%s", spec, dir, "");
     cli_ok("sweep run '%s' -o '%s' -q --no-analyse --jobs 2%s", spec, dir, "");
     /* every run completed in exactly one ledger: none trained twice */
-    char *done = query_all(dir, "SELECT id FROM runs WHERE status = 'completed'");
+    char *done = zs_test_ledger_query(dir, "SELECT id FROM runs WHERE status = 'completed'");
     cr_assert_eq(lines(done), 12, "%s", done);
     zs_run u = zs_test_sh("printf '%%s' '%s' | cut -d'|' -f2 | sort -u | wc -l", done);
     cr_assert_str_eq(u.out, "12\n", "%s", done);
@@ -567,7 +519,7 @@ Test(shard, an_unsharded_run_after_a_shard_trains_only_the_rest) {
     zs_run cut = zs_test_sh("cut -d, -f1-14,16 '%s'", csv);
     cr_assert_str_eq(cut.out, want);
     zs_run_free(&cut);
-    char *got = table(dir);
+    char *got = zs_test_sweep_table(dir);
     cr_assert_str_eq(got, want);
     free(got);
     free(want);

@@ -177,3 +177,51 @@ const char *zs_test_python(const char *modules) {
                    why);
     return NULL; /* not reached: cr_assert_fail ends the test */
 }
+
+/* ---- sweeps ---- */
+
+void zs_test_tiny_sweep_spec(const char *path, const char *budgets, int checkpoint_every) {
+    char text[2048];
+    int n = snprintf(
+        text, sizeof text,
+        "name: t\n"
+        "datasets:\n"
+        "  - {name: a, pcfg: {nonterminals: 5, terminals: 20, max_options: 3, max_length: 3, "
+        "seed: 1}, tokens: 61440, val_tokens: 4096}\n"
+        "  - {name: b, pcfg: {nonterminals: 8, terminals: 30, max_options: 3, max_length: 3, "
+        "seed: 2}, tokens: 61440, val_tokens: 4096}\n"
+        "models:\n"
+        "  - {name: d8, d_model: 8, layers: 1, heads: 1}\n"
+        "  - {name: d16, d_model: 16, layers: 1, heads: 2}\n"
+        "budgets: %s\n"
+        "train: {context: 32, batch: 4, min_steps: 10, lr: 0.003, checkpoint_every: %d, "
+        "evals: 2, eval_tokens: 1024}\n"
+        "analysis: {bootstrap: 20, holdout_largest: 1}\n",
+        budgets, checkpoint_every);
+    cr_assert_eq(zs_test_write(path, text, (size_t)n), 0);
+}
+
+char *zs_test_sweep_table(const char *dir) {
+    char csv[1100];
+    snprintf(csv, sizeof csv, "%s.csv", dir);
+    zs_run r = zs_test_cli("sweep export '%s' -o '%s'", dir, csv);
+    cr_assert_eq(r.exit_code, 0, "sweep export %s: %s", dir, r.err);
+    zs_run_free(&r);
+    zs_run cut = zs_test_sh("cut -d, -f1-14,16 '%s'", csv);
+    free(cut.err);
+    return cut.out;
+}
+
+char *zs_test_ledger_query(const char *dir, const char *sql) {
+    const char *py = zs_test_python("sqlite3");
+    static const char code[] =
+        "import glob, os, sqlite3, sys\n"
+        "for path in sorted(glob.glob(os.path.join(sys.argv[1], 'sweep*.db'))):\n"
+        "    db = sqlite3.connect(path)\n"
+        "    for row in db.execute(sys.argv[2]):\n"
+        "        print('|'.join([os.path.basename(path)] + [str(x) for x in row]))\n";
+    zs_run r = zs_test_sh("'%s' -c \"$(cat <<'ZSPY'\n%sZSPY\n)\" '%s' \"%s\"", py, code, dir, sql);
+    cr_assert_eq(r.exit_code, 0, "%s on %s: %s", sql, dir, r.err);
+    free(r.err);
+    return r.out;
+}

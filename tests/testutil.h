@@ -41,4 +41,16 @@ void zs_test_release_only(const char *reason);
 char *zs_test_slurp(const char *path, size_t *len);
 int zs_test_write(const char *path, const void *data, size_t len);
 
+/* ---- sweeps ---- */
+/* A tiny sweep spec at path: two PCFG datasets, two models (d_model 8, 16), the budgets
+ * (a YAML list, e.g. "[3840, 7680, 15360]": 12 runs of 30-120 steps at that), a checkpoint
+ * every checkpoint_every steps. */
+void zs_test_tiny_sweep_spec(const char *path, const char *budgets, int checkpoint_every);
+/* The sweep's table (`zipscale sweep export`) without wall_s (column 15): equal for two
+ * sweeps that trained the same runs, wherever and however often they were interrupted. */
+char *zs_test_sweep_table(const char *dir);
+/* Rows of an SQL query over every ledger file of DIR, read with python3's sqlite3 (not
+ * zipscale's code): "FILE|col|col..." a line. */
+char *zs_test_ledger_query(const char *dir, const char *sql);
+
 #endif

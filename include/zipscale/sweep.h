@@ -209,6 +209,11 @@ typedef struct {
     FILE *progress;       /* a live line on a terminal, plain lines otherwise; NULL = quiet */
     int progress_tty;     /* progress is a terminal */
     int analyse;          /* run zs_sweep_analyse at the end (when nothing failed to finish) */
+    /* Under an MPI launcher with 2+ ranks (docs/cluster.md "MPI across runs"): rank 0 owns
+       the ledger and hands out runs, largest first; every rank (rank 0 too) trains `jobs`
+       (default 1) at once, each in a child process, and reports back. A rank silent for
+       rank_timeout_s (0 = 120) is taken for dead and its runs are retried elsewhere. */
+    double rank_timeout_s;
 } zs_sweep_run_opts;
 
 void zs_sweep_run_opts_init(zs_sweep_run_opts *opts);
@@ -216,6 +221,7 @@ void zs_sweep_run_opts_init(zs_sweep_run_opts *opts);
 typedef struct {
     size_t total, completed, diverged, failed, pending, running, retired;
     int interrupted; /* stopped by SIGINT, SIGTERM or SIGUSR1 */
+    int mpi_rank;    /* this process's rank under MPI: only rank 0 counts (others: zeros) */
 } zs_sweep_counts;
 
 /* Shards: item i (of n_items, in the order given: the plan's, largest first) goes to the

@@ -83,6 +83,9 @@ zs_status zs_comm_world(zs_comm **out, zs_error *err);
  * duplicated, so the caller's traffic never mixes with the trainer's).
  * Errors: ZS_ERR_USAGE (MPI not initialised, mpi_comm NULL), ZS_ERR_IO (MPI_Comm_dup failed). */
 zs_status zs_comm_from_mpi(zs_comm **out, const void *mpi_comm, zs_error *err);
+/* The group's MPI communicator (a pointer to its MPI_Comm, ours: the caller may send on it
+ * but must not free it), for a program that talks to the same ranks itself; NULL for NULL. */
+const void *zs_comm_mpi(const zs_comm *comm);
 int zs_comm_rank(const zs_comm *comm); /* 0 for NULL */
 int zs_comm_size(const zs_comm *comm); /* 1 for NULL */
 void zs_comm_free(zs_comm *comm);
@@ -91,6 +94,9 @@ void zs_comm_free(zs_comm *comm);
 void zs_comm_barrier(const zs_comm *comm);
 /* MPI_Finalize, when zs_comm_world started MPI; call it last (after zs_comm_free). */
 void zs_comm_finalize(void);
+/* A rank of the job has died (under `mpirun --enable-recovery`): MPI_Finalize could wait
+ * for it forever, so zs_comm_finalize does nothing and the process exits without it. */
+void zs_comm_finalize_skip(void);
 
 typedef enum { ZS_TRAIN_COMPLETED = 0, ZS_TRAIN_DIVERGED = 1, ZS_TRAIN_HALTED = 2 } zs_train_status;
 const char *zs_train_status_name(zs_train_status status); /* "completed", ... */

@@ -12,6 +12,7 @@
 static struct {
     const char *dir, *shard, *runs;
     int jobs, no_analyse, quiet, prepare_only;
+    double rank_timeout;
 } a;
 
 /* The library's defaults (zs_sweep_run_opts_init). */
@@ -33,6 +34,8 @@ static const zs_opt run_opts[] = {
      "only the runs this file lists (ids, one a line), then sharded by --shard"},
     {"prepare-only", 0, ZS_OPT_FLAG, &a.prepare_only, NULL,
      "prepare the datasets (into DIR/sweep.db) and train nothing"},
+    {"rank-timeout", 0, ZS_OPT_DOUBLE, &a.rank_timeout, "S",
+     "under mpirun: a rank silent this long is taken for dead, its runs retried (120)"},
     {"no-analyse", 0, ZS_OPT_FLAG, &a.no_analyse, NULL, "skip the analysis at the end"},
     {"quiet", 'q', ZS_OPT_FLAG, &a.quiet, NULL, "no progress output"},
     ZS_OPT_END,
@@ -52,7 +55,9 @@ static const zs_cli_spec run_spec = {
     "(SIGINT, SIGTERM or SIGUSR1: each running run first writes a checkpoint at its step).\n"
     "With --shard I/N (or --runs) only that shard's runs are trained, into the shard's own\n"
     "ledger; the shards of one sweep may run anywhere DIR is shared, and status, export and\n"
-    "analyse read every ledger in DIR (docs/cluster.md).",
+    "analyse read every ledger in DIR (docs/cluster.md). Under mpirun, rank 0 owns the\n"
+    "ledger and hands runs out to every rank, K at a time each (default 1); run it with\n"
+    "`mpirun --enable-recovery` so that the others go on when a rank dies.",
     run_opts,
     1,
     1,
@@ -79,6 +84,10 @@ static int run_cmd(int argc, char **argv) {
     o.jobs = a.jobs;
     o.run_list = a.runs;
     o.prepare_only = a.prepare_only;
+    if (a.rank_timeout < 0)
+        return zs_cli_usage_error(&run_spec, "--rank-timeout: %g is negative (seconds, > 0)",
+                                  a.rank_timeout);
+    o.rank_timeout_s = a.rank_timeout;
     if (a.shard && !parse_shard(a.shard, &o.shard_index, &o.shard_count))
         return zs_cli_usage_error(&run_spec, "--shard: '%s' is not I/N with 0 <= I < N (e.g. 3/8)",
                                   a.shard);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "zipscale/train.h"
 
 /* One command a line (kept so by clang-format off), in the order `zipscale help` lists them. */
 // clang-format off
@@ -134,5 +135,7 @@ int main(int argc, char **argv) {
     const zs_command *c = find(argc - 1, argv + 1, &words);
     if (!c) return group_usage(first, argc > 2 && argv[2][0] != '-' ? argv[2] : NULL);
     /* argv[words] becomes the command's argv[0]. */
-    return c->run(argc - words, argv + words);
+    int code = c->run(argc - words, argv + words);
+    zs_comm_finalize(); /* a command that started MPI (under mpirun) ends it */
+    return code;
 }

@@ -18,8 +18,11 @@ int zs_cli_sweep_analyse(const char *dir, const zs_sweep_analyse_opts *opts) {
     return ZS_EXIT_OK;
 }
 
-static const zs_cli_field run_fields[] = {
-    {"shard_index", "shard"}, {"shard_count", "shard"}, {"run_list", "runs"}, {NULL, NULL}};
+static const zs_cli_field run_fields[] = {{"shard_index", "shard"},
+                                          {"shard_count", "shard"},
+                                          {"run_list", "runs"},
+                                          {"rank_timeout_s", "rank-timeout"},
+                                          {NULL, NULL}};
 
 /* A sweep with failed runs finishes the rest (and analyses them) but exits 1, so that a
  * script or a Slurm task notices; diverged runs are results, not failures. */
@@ -41,6 +44,8 @@ int zs_cli_sweep_run(const zs_cli_spec *spec, const char *spec_path, const char 
     zs_sweep_counts c;
     zs_error err = {0};
     if (zs_sweep_run(spec_path, dir, &o, &c, &err)) return zs_cli_fail_cmd(spec, run_fields, &err);
+    if (c.mpi_rank > 0) /* another rank of an MPI sweep: rank 0 speaks for the sweep */
+        return c.interrupted ? ZS_EXIT_INTERRUPTED : ZS_EXIT_OK;
     if (c.interrupted) {
         fprintf(stderr, "zipscale: sweep interrupted; run the same command to resume\n");
         return ZS_EXIT_INTERRUPTED;

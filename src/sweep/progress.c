@@ -81,18 +81,36 @@ void zs_sweep_progress_dataset(zs_sweep_progress *p, const char *name) {
     fflush(p->out);
 }
 
-void zs_sweep_progress_finished(zs_sweep_progress *p, zs_ledger *lg, const char *id) {
+void zs_sweep_progress_mpi(zs_sweep_progress *p, int ranks, int jobs) {
+    if (!p->out) return;
+    fprintf(p->out, "sweep: %d MPI ranks, %d job%s each; rank 0 owns the ledger\n", ranks, jobs,
+            jobs == 1 ? "" : "s");
+    fflush(p->out);
+}
+
+void zs_sweep_progress_lost(zs_sweep_progress *p, int rank, const char *host, double silent_s) {
+    if (!p->out) return;
+    clear_line(p);
+    fprintf(
+        p->out,
+        "sweep: rank %d (%s) went silent for %.0f s: taken for dead, its runs go to the others\n",
+        rank, host[0] ? host : "?", silent_s);
+    fflush(p->out);
+}
+
+void zs_sweep_progress_finished(zs_sweep_progress *p, zs_ledger *lg, const char *id,
+                                const char *where) {
     zs_ledger_run r;
     int found = 0;
     if (!p->out || zs_ledger_run_get(lg, id, &r, &found, NULL) || !found) return;
     clear_line(p);
     if (r.status == ZS_RUN_COMPLETED)
-        fprintf(p->out, "sweep: %s %s %s D=%llu seed %llu: loss %.4f nats (%.1f s)\n", r.id,
-                r.dataset, r.model, (unsigned long long)r.tokens, (unsigned long long)r.seed,
+        fprintf(p->out, "sweep: %s%s %s %s D=%llu seed %llu: loss %.4f nats (%.1f s)\n", r.id,
+                where, r.dataset, r.model, (unsigned long long)r.tokens, (unsigned long long)r.seed,
                 r.final_loss, r.wall_s);
     else
-        fprintf(p->out, "sweep: %s %s %s D=%llu seed %llu: %s%s%s\n", r.id, r.dataset, r.model,
-                (unsigned long long)r.tokens, (unsigned long long)r.seed,
+        fprintf(p->out, "sweep: %s%s %s %s D=%llu seed %llu: %s%s%s\n", r.id, where, r.dataset,
+                r.model, (unsigned long long)r.tokens, (unsigned long long)r.seed,
                 zs_run_status_name(r.status), r.message[0] ? ": " : "", r.message);
     fflush(p->out);
 }

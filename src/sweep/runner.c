@@ -1,8 +1,9 @@
 /* The scheduler: `zipscale sweep run`. Syncs the ledger with the spec, prepares the
  * datasets, then keeps `jobs` child processes busy with the largest pending runs, records
  * what their exits say (a crash or a kill is retried up to max_attempts, an interruption
- * puts the run back), beats the heart of its claims and shows progress. The parent never
- * trains and never uses OpenMP, so forking is safe; each child is single-threaded. */
+ * puts the run back), beats the heart of its claims and shows progress. Under an MPI
+ * launcher this is rank 0, which also hands runs to the other ranks (mpi_owner.c); they
+ * run zs_sweep_mpi_worker. Children: children.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -12,137 +13,28 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "sweep/sweep_progress.h"
-#include "sweep/sweep_worker.h"
+#include "sweep/sweep_runner.h"
 
 #define HEARTBEAT_S 5.0
 #define STALE_S 120.0 /* a claim without a heartbeat this long is taken over */
 
-typedef struct {
-    pid_t pid;
-    int fd; /* the read end of the child's message pipe */
-    size_t index;
-    char id[ZS_SWEEP_ID_LEN + 1];
-} zs_child;
-
-typedef int (*zs_child_work)(const zs_sweep_worker_ctx *w, size_t index, zs_error *err);
-
-typedef struct {
-    zs_sweep_worker_ctx w;
-    zs_ledger *lg;
-    zs_child *kids;
-    int n_kids, jobs, max_attempts;
-    int stopping; /* SIGTERM sent to the children after a stop signal */
-    pid_t me;
-    zs_sweep_progress progress;
-    int sharded;    /* a shard: its own ledger, only its runs */
-    int others;     /* DIR holds ledgers other than this process's */
-    char *needed;   /* per dataset: one of this process's runs trains on it */
-    double stale_s; /* a running claim older than this is taken over */
-    char ledger_path[4200];
-} zs_runner;
-
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop(int sig) {
-    stop_signal = sig;
+/* How long the loops wait for a child before looking again: under MPI also the delay of
+ * other ranks' messages. */
+static double poll_s(const zs_runner *r, double alone) {
+    return r->link ? 0.02 : alone;
 }
 
-static double mono_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static void nap(double seconds) {
-    struct timespec ts = {0, (long)(seconds * 1e9)};
-    nanosleep(&ts, NULL); /* a signal cuts it short, as it should */
-}
-
-static zs_status spawn(zs_runner *r, zs_child_work work, size_t index, const char *id,
-                       zs_error *err) {
-    int fds[2];
-    if (pipe(fds) != 0) return zs_fail(err, ZS_ERR_IO, "pipe: %s", strerror(errno));
-    fflush(NULL);
-    /* Stop signals wait until the child has its own dispositions: one that arrived in
-     * between would otherwise run the parent's handler in the child, which goes on. */
-    sigset_t stops, before;
-    sigemptyset(&stops);
-    sigaddset(&stops, SIGINT);
-    sigaddset(&stops, SIGTERM);
-    sigaddset(&stops, SIGUSR1);
-    sigprocmask(SIG_BLOCK, &stops, &before);
-    pid_t pid = fork();
-    if (pid < 0) {
-        sigprocmask(SIG_SETMASK, &before, NULL);
-        close(fds[0]);
-        close(fds[1]);
-        return zs_fail(err, ZS_ERR_IO, "fork: %s", strerror(errno));
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        zs_sweep_child_setup(r->me, work == zs_sweep_child_train);
-        sigprocmask(SIG_SETMASK, &before, NULL);
-        zs_error e;
-        zs_error_clear(&e);
-        int code = work(&r->w, index, &e);
-        if (code != ZS_WORKER_RECORDED && write(fds[1], e.msg, strlen(e.msg)) < 0) code = 4;
-        _exit(code);
-    }
-    sigprocmask(SIG_SETMASK, &before, NULL);
-    close(fds[1]);
-    zs_child *k = &r->kids[r->n_kids++];
-    k->pid = pid;
-    k->fd = fds[0];
-    k->index = index;
-    snprintf(k->id, sizeof k->id, "%s", id ? id : "");
-    return ZS_OK;
-}
-
-/* Reads what the child said (it has exited, so the pipe holds all of it). */
-static void child_message(zs_child *k, char *buf, size_t size) {
-    size_t used = 0;
-    ssize_t got;
-    while (used + 1 < size && (got = read(k->fd, buf + used, size - 1 - used)) > 0)
-        used += (size_t)got;
-    buf[used] = '\0';
-    close(k->fd);
-}
-
-/* Waits (briefly) for one child to exit; *which its slot, -1 when none did. */
-static int reap_one(zs_runner *r, int *status, double wait_s) {
-    double until = mono_s() + wait_s;
-    for (;;) {
-        pid_t pid = waitpid(-1, status, WNOHANG);
-        for (int i = 0; pid > 0 && i < r->n_kids; i++)
-            if (r->kids[i].pid == pid) return i;
-        if (mono_s() >= until || (stop_signal && !r->stopping)) return -1; /* stop them first */
-        nap(0.002); /* a finished run waits at most 2 ms for its successor */
-    }
-}
-
-/* Training children checkpoint at the step they reached and exit; preparing ones die. */
-static void stop_children(zs_runner *r) {
-    r->stopping = 1;
-    for (int i = 0; i < r->n_kids; i++) kill(r->kids[i].pid, SIGTERM);
-}
-
-static void drop_child(zs_runner *r, int slot) {
-    r->kids[slot] = r->kids[--r->n_kids];
-}
-
-static void describe_exit(int status, const char *said, char *buf, size_t size) {
-    if (WIFSIGNALED(status)) {
-        int sig = WTERMSIG(status);
-        snprintf(buf, size, "killed by signal %d (%s)%s", sig, strsignal(sig),
-                 sig == SIGKILL ? "; out of memory (the OOM killer) or killed by hand" : "");
-    } else {
-        snprintf(buf, size, "worker exited with status %d: %s", WEXITSTATUS(status),
-                 said[0] ? said : "no message");
-    }
+/* Under MPI, rank 0 answers its messages while it waits for its children. */
+static zs_status service(zs_runner *r, int *changed, zs_error *err) {
+    *changed = 0;
+    if (!r->link) return ZS_OK;
+    zs_status s = zs_owner_service(r, changed, err);
+    int timed_out = 0;
+    if (!s) s = zs_owner_check(r, &timed_out, err);
+    *changed |= timed_out;
+    return s;
 }
 
 /* ---- datasets ----------------------------------------------------------------------- */
@@ -188,8 +80,9 @@ static zs_status prepare_datasets(zs_runner *r, zs_error *err) {
     zs_status s = r->sharded || r->others ? adopt_datasets(r, err) : ZS_OK;
     char first_error[ZS_ERROR_MSG_MAX + 256] = "";
     size_t next = 0;
+    zs_children *c = &r->kids;
     while (!s) {
-        while (!s && r->n_kids < r->jobs && next < r->w.spec->n_datasets && !stop_signal) {
+        while (!s && c->n < r->jobs && next < r->w.spec->n_datasets && !zs_sweep_stop_signal) {
             zs_ledger_dataset d;
             int found = 0;
             size_t i = next++;
@@ -197,25 +90,28 @@ static zs_status prepare_datasets(zs_runner *r, zs_error *err) {
             s = zs_ledger_dataset_get(r->lg, r->w.plan->data[i].id, &d, &found, err);
             if (!s && !(found && d.ready)) {
                 zs_sweep_progress_dataset(&r->progress, r->w.spec->datasets[i].name);
-                s = spawn(r, zs_sweep_child_prepare, i, NULL, err);
+                s = zs_children_spawn(c, &r->w, zs_sweep_child_prepare, i, NULL, err);
             }
         }
-        if (r->n_kids == 0) break;
-        int status = 0, slot = reap_one(r, &status, 0.5);
+        if (s || c->n == 0) break;
+        int status = 0, changed, slot = zs_children_reap(c, &status, poll_s(r, 0.5));
+        if ((s = service(r, &changed, err))) break;
         if (slot < 0) {
-            if (stop_signal && !r->stopping) stop_children(r);
+            if (zs_sweep_stop_signal && !c->stopping) zs_children_stop(c);
             continue;
         }
         char said[ZS_ERROR_MSG_MAX], why[ZS_ERROR_MSG_MAX + 256];
-        child_message(&r->kids[slot], said, sizeof said);
+        zs_children_said(&c->kids[slot], said, sizeof said);
         int recorded = WIFEXITED(status) && WEXITSTATUS(status) == ZS_WORKER_RECORDED;
-        if (!recorded && !stop_signal && !first_error[0]) { /* stopped: not the data's fault */
-            describe_exit(status, said, why, sizeof why);
+        if (!recorded && !zs_sweep_stop_signal &&
+            !first_error[0]) { /* stopped: not the data's fault */
+            zs_children_describe_exit(status, said, why, sizeof why);
             snprintf(first_error, sizeof first_error, "%s",
                      WIFEXITED(status) && said[0] ? said : why);
         }
-        drop_child(r, slot);
+        zs_children_drop(c, slot);
     }
+    if (s) zs_children_stop_wait(c);
     close(lock);
     if (!s && first_error[0]) s = zs_fail(err, ZS_ERR_IO, "%s", first_error);
     return s;
@@ -226,13 +122,14 @@ static zs_status prepare_datasets(zs_runner *r, zs_error *err) {
 static zs_status start_run(zs_runner *r, int *claimed, zs_error *err) {
     char id[ZS_SWEEP_ID_LEN + 1];
     *claimed = 0;
-    zs_status s = zs_ledger_claim(r->lg, r->me, r->stale_s, id, err);
+    zs_status s = zs_ledger_claim(r->lg, getpid(), r->stale_s, id, err);
     if (s || !id[0]) return s;
     const zs_sweep_plan_run *run = zs_sweep_plan_find(r->w.plan, id);
     if (!run) /* cannot happen: claims are limited to the plan's runs; give it back */
         return zs_ledger_release(r->lg, id, 1, r->max_attempts, NULL, &(zs_run_status){0}, err);
     *claimed = 1;
-    return spawn(r, zs_sweep_child_train, (size_t)(run - r->w.plan->runs), id, err);
+    return zs_children_spawn(&r->kids, &r->w, zs_sweep_child_train, (size_t)(run - r->w.plan->runs),
+                             id, err);
 }
 
 /* DIR/runs.csv follows the ledger as runs finish, so `zipscale fit` can look early. */
@@ -248,68 +145,91 @@ static zs_status export_table(zs_runner *r, zs_error *err) {
     return s;
 }
 
-/* What a finished child's exit means for its run. */
-static zs_status settle_run(zs_runner *r, int slot, int status, zs_error *err) {
-    zs_child *k = &r->kids[slot];
-    char said[ZS_ERROR_MSG_MAX], why[ZS_ERROR_MSG_MAX + 256];
-    child_message(k, said, sizeof said);
+static int stop_signal_number(int sig) {
+    return sig == SIGINT || sig == SIGTERM || sig == SIGUSR1;
+}
+
+zs_status zs_runner_settle(zs_runner *r, size_t index, int kind, int signal,
+                           const zs_sweep_outcome *o, const char *where, zs_error *err) {
+    const char *id = r->w.plan->runs[index].id;
     zs_status s = ZS_OK;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == ZS_WORKER_RECORDED) {
-        /* recorded by the child */
-    } else if (WIFEXITED(status) && WEXITSTATUS(status) == ZS_WORKER_INTERRUPTED) {
-        zs_run_status now;
-        s = zs_ledger_release(r->lg, k->id, 1, r->max_attempts,
+    zs_run_status now;
+    if (kind == ZS_OUTCOME_FINISHED && o) {
+        zs_train_result res;
+        memset(&res, 0, sizeof res);
+        res.final_val_loss = o->final_loss;
+        res.min_val_loss = o->min_loss;
+        res.wall_s = o->wall_s;
+        s = zs_ledger_finish(r->lg, id, (zs_run_status)o->status, &res, o->message, err);
+    } else if (kind == ZS_OUTCOME_INTERRUPTED ||
+               (kind == ZS_OUTCOME_KILLED &&
+                (zs_sweep_stop_signal || stop_signal_number(signal)))) {
+        s = zs_ledger_release(r->lg, id, 1, r->max_attempts,
                               "interrupted; resumes from its checkpoint", &now, err);
-    } else if (WIFSIGNALED(status)) {
-        int sig = WTERMSIG(status);
-        int interrupted = stop_signal || sig == SIGINT || sig == SIGTERM || sig == SIGUSR1;
-        describe_exit(status, said, why, sizeof why);
-        zs_run_status now;
-        s = zs_ledger_release(r->lg, k->id, interrupted, r->max_attempts,
-                              interrupted ? "interrupted; resumes from its checkpoint" : why, &now,
-                              err);
-    } else {
-        describe_exit(status, said, why, sizeof why);
-        s = zs_ledger_finish(r->lg, k->id, ZS_RUN_FAILED, NULL, said[0] ? said : why, err);
+    } else if (kind == ZS_OUTCOME_KILLED) {
+        s = zs_ledger_release(r->lg, id, 0, r->max_attempts, o ? o->message : "killed", &now, err);
+    } else if (kind != ZS_OUTCOME_FINISHED) {
+        s = zs_ledger_finish(r->lg, id, ZS_RUN_FAILED, NULL, o ? o->message : "failed", err);
     }
-    if (!s) zs_sweep_progress_finished(&r->progress, r->lg, k->id);
-    drop_child(r, slot);
+    if (!s) zs_sweep_progress_finished(&r->progress, r->lg, id, where);
     if (!s && !r->sharded) s = export_table(r, err); /* a shard sees only its own runs */
     return s;
 }
 
+/* What a finished child's exit means for its run (a child that recorded its outcome in the
+ * ledger has nothing left to record). */
+static zs_status settle_child(zs_runner *r, int slot, int status, zs_error *err) {
+    zs_child *k = &r->kids.kids[slot];
+    zs_sweep_outcome o;
+    memset(&o, 0, sizeof o);
+    char said[ZS_ERROR_MSG_MAX];
+    zs_children_said(k, said, sizeof said);
+    size_t index = k->index;
+    zs_children_drop(&r->kids, slot);
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (code == ZS_WORKER_RECORDED)
+        return zs_runner_settle(r, index, ZS_OUTCOME_FINISHED, 0, NULL, "", err);
+    if (code == ZS_WORKER_INTERRUPTED)
+        return zs_runner_settle(r, index, ZS_OUTCOME_INTERRUPTED, 0, NULL, "", err);
+    zs_children_describe_exit(status, said, o.message, sizeof o.message);
+    if (WIFSIGNALED(status))
+        return zs_runner_settle(r, index, ZS_OUTCOME_KILLED, WTERMSIG(status), &o, "", err);
+    if (said[0]) snprintf(o.message, sizeof o.message, "%s", said);
+    return zs_runner_settle(r, index, ZS_OUTCOME_FAILED, 0, &o, "", err);
+}
+
 static zs_status run_all(zs_runner *r, zs_error *err) {
     zs_status s = ZS_OK;
-    double last_beat = mono_s();
+    double last_beat = zs_sweep_mono_s();
     int exhausted = 0;
+    zs_children *c = &r->kids;
     while (!s) {
-        while (!s && !stop_signal && !exhausted && r->n_kids < r->jobs) {
+        while (!s && !zs_sweep_stop_signal && !exhausted && c->n < r->jobs) {
             int claimed = 0;
             s = start_run(r, &claimed, err);
             exhausted = !claimed;
         }
-        if (r->n_kids == 0 && (exhausted || stop_signal)) break;
-        if (stop_signal && !r->stopping) stop_children(r);
-        int status = 0, slot = reap_one(r, &status, 0.25);
+        if (!s && r->link && !zs_sweep_stop_signal && !exhausted)
+            s = zs_owner_hand_out(r, &exhausted, err);
+        if (s) break;
+        if (c->n == 0 && r->n_flights == 0 && (exhausted || zs_sweep_stop_signal)) break;
+        if (zs_sweep_stop_signal && !c->stopping) zs_children_stop(c);
+        if (zs_sweep_stop_signal && r->link && (s = zs_owner_stop(r, err))) break;
+        int status = 0, changed = 0, slot = zs_children_reap(c, &status, poll_s(r, 0.25));
         if (slot >= 0) {
-            s = settle_run(r, slot, status, err);
+            s = settle_child(r, slot, status, err);
             exhausted = 0;
         }
-        if (!s && mono_s() - last_beat >= HEARTBEAT_S) {
-            s = zs_ledger_heartbeat(r->lg, r->me, err);
-            last_beat = mono_s();
+        if (!s) s = service(r, &changed, err);
+        if (changed) exhausted = 0;
+        if (!s && zs_sweep_mono_s() - last_beat >= HEARTBEAT_S) {
+            s = zs_ledger_heartbeat(r->lg, getpid(), err);
+            last_beat = zs_sweep_mono_s();
         }
-        if (!s) zs_sweep_progress_tick(&r->progress, r->lg, r->n_kids);
+        if (!s) zs_sweep_progress_tick(&r->progress, r->lg, c->n + (int)r->n_flights);
     }
-    if (s) { /* the ledger failed us: stop the children and leave their runs to a restart */
-        stop_children(r);
-        while (r->n_kids > 0) {
-            int status;
-            waitpid(r->kids[0].pid, &status, 0);
-            close(r->kids[0].fd);
-            drop_child(r, 0);
-        }
-    }
+    /* the ledger failed us: stop the children and leave their runs to a restart */
+    if (s) zs_children_stop_wait(c);
     return s;
 }
 
@@ -380,9 +300,11 @@ static zs_status sweep(zs_runner *r, const char *spec_path, const zs_sweep_run_o
     if (!s) s = record_spec(r, spec_path, err);
     if (s) return s;
     zs_sweep_progress_start(&r->progress, r->w.plan, &sc, r->jobs);
+    if (r->link) zs_sweep_progress_mpi(&r->progress, zs_sweep_link_size(r->link), r->jobs);
     if ((r->sharded || r->others) && (s = select_shard(r, opts, err))) return s;
     if ((s = prepare_datasets(r, err))) return s;
-    if (!stop_signal && !opts->prepare_only && (s = run_all(r, err))) return s;
+    if (!zs_sweep_stop_signal && !opts->prepare_only && (s = run_all(r, err))) return s;
+    if (r->link) zs_owner_done(r); /* before the analysis: the other ranks may leave */
     if (r->sharded) {
         s = zs_ledger_counts_active(r->lg, counts, err);
     } else if (r->others) { /* the sweep's counts, over every ledger */
@@ -394,7 +316,7 @@ static zs_status sweep(zs_runner *r, const char *spec_path, const zs_sweep_run_o
         s = zs_ledger_counts(r->lg, counts, err);
     }
     if (s) return s;
-    counts->interrupted = stop_signal != 0;
+    counts->interrupted = zs_sweep_stop_signal != 0;
     zs_sweep_progress_end(&r->progress, counts);
     if (opts->analyse && !r->sharded && !opts->prepare_only && !counts->interrupted &&
         counts->pending == 0 && counts->running == 0 && counts->completed > 0) {
@@ -444,6 +366,18 @@ static zs_status open_ledger(zs_runner *r, const char *dir, const zs_sweep_run_o
     return zs_ledger_open_file(&r->lg, r->ledger_path, 1, 0, err);
 }
 
+/* A rank other than 0 of a sweep across MPI ranks: it trains what rank 0 hands out. */
+static zs_status work_for_rank0(zs_runner *r, const zs_sweep_run_opts *opts,
+                                zs_sweep_counts *counts, zs_error *err) {
+    zs_sweep_worker_ctx w = r->w;
+    w.ledger = NULL; /* the children report to this rank, this rank to rank 0 */
+    zs_sweep_worker_opts wo = {r->link, &w, r->jobs, r->rank_timeout_s, opts->progress == NULL};
+    int interrupted = 0;
+    zs_status s = zs_sweep_mpi_worker(&wo, &interrupted, err);
+    counts->interrupted = interrupted;
+    return s;
+}
+
 zs_status zs_sweep_run(const char *spec_path, const char *dir, const zs_sweep_run_opts *opts,
                        zs_sweep_counts *counts, zs_error *err) {
     zs_sweep_spec spec;
@@ -451,45 +385,57 @@ zs_status zs_sweep_run(const char *spec_path, const char *dir, const zs_sweep_ru
     zs_runner r;
     memset(&r, 0, sizeof r);
     memset(counts, 0, sizeof *counts);
-    zs_status s = zs_sweep_spec_read(spec_path, &spec, err);
+    zs_status s = zs_sweep_link_open(&r.link, err);
     if (s) return s;
+    counts->mpi_rank = zs_sweep_link_rank(r.link);
+    if ((s = zs_sweep_spec_read(spec_path, &spec, err))) {
+        zs_sweep_link_close(r.link);
+        return s;
+    }
     if ((s = zs_sweep_plan_build(&spec, &plan, err))) {
         zs_sweep_spec_free(&spec);
+        zs_sweep_link_close(r.link);
         return s;
     }
     r.w = (zs_sweep_worker_ctx){&spec, &plan, dir, r.ledger_path};
-    r.jobs = opts->jobs > 0 ? opts->jobs : spec.jobs > 0 ? spec.jobs : default_jobs();
+    /* Under MPI one job a rank unless asked: a launcher puts a rank on each core (or node) */
+    r.jobs = opts->jobs > 0 ? opts->jobs : r.link ? 1 : spec.jobs > 0 ? spec.jobs : default_jobs();
     r.max_attempts = spec.max_attempts;
-    r.me = getpid();
     r.stale_s = STALE_S;
-    zs_sweep_progress_init(&r.progress, opts->progress, opts->progress_tty);
-    r.kids = zs_calloc((size_t)r.jobs, sizeof *r.kids, "sweep workers", err);
-    r.needed = zs_calloc(spec.n_datasets, 1, "sweep datasets", err);
-    if (!r.kids || !r.needed) s = ZS_ERR_NOMEM;
-    if (!s) s = open_ledger(&r, dir, opts, err);
-    if (!s) s = count_others(&r, err);
-    if (!r.sharded) memset(r.needed, 1, spec.n_datasets);
-    char runs_dir[4200];
-    snprintf(runs_dir, sizeof runs_dir, "%s/runs", dir);
-    if (!s && mkdir(runs_dir, 0777) != 0 && errno != EEXIST)
-        s = zs_fail(err, ZS_ERR_IO, "%s: cannot create: %s", runs_dir, strerror(errno));
-    struct sigaction sa, old_int, old_term, old_usr1;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop;
-    sigemptyset(&sa.sa_mask);
-    stop_signal = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    sigaction(SIGUSR1, &sa, &old_usr1);
-    if (!s) s = sweep(&r, spec_path, opts, counts, err);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
-    sigaction(SIGUSR1, &old_usr1, NULL);
-    zs_ledger_close(r.lg);
-    free(r.kids);
-    free(r.needed);
+    r.rank_timeout_s = opts->rank_timeout_s > 0 ? opts->rank_timeout_s : ZS_SWEEP_RANK_TIMEOUT_S;
+    zs_sweep_progress_init(&r.progress, counts->mpi_rank == 0 ? opts->progress : NULL,
+                           opts->progress_tty);
+    zs_sweep_stops stops;
+    zs_sweep_catch_stops(&stops);
+    s = zs_children_init(&r.kids, r.jobs, err);
+    if (!s && counts->mpi_rank > 0) {
+        s = work_for_rank0(&r, opts, counts, err);
+    } else if (!s) {
+        r.needed = zs_calloc(spec.n_datasets, 1, "sweep datasets", err);
+        if (!r.needed) s = ZS_ERR_NOMEM;
+        if (!s && r.link) s = zs_owner_init(&r, err);
+        if (!s) s = open_ledger(&r, dir, opts, err);
+        if (!s) s = count_others(&r, err);
+        if (!s && !r.sharded) memset(r.needed, 1, spec.n_datasets);
+        char runs_dir[4200];
+        snprintf(runs_dir, sizeof runs_dir, "%s/runs", dir);
+        if (!s && mkdir(runs_dir, 0777) != 0 && errno != EEXIST)
+            s = zs_fail(err, ZS_ERR_IO, "%s: cannot create: %s", runs_dir, strerror(errno));
+        if (!s) s = sweep(&r, spec_path, opts, counts, err);
+        if (r.link) zs_owner_done(&r); /* every way out: no rank waits for work forever */
+        zs_ledger_close(r.lg);
+        zs_owner_free(&r);
+        free(r.needed);
+    }
+    zs_sweep_restore_stops(&stops);
+    zs_children_free(&r.kids);
     zs_sweep_plan_free(&plan, spec.n_datasets);
     zs_sweep_spec_free(&spec);
-    if (s) memset(counts, 0, sizeof *counts);
+    zs_sweep_link_close(r.link);
+    if (s) {
+        int rank = counts->mpi_rank;
+        memset(counts, 0, sizeof *counts);
+        counts->mpi_rank = rank;
+    }
     return s;
 }

@@ -21,7 +21,14 @@ void zs_sweep_progress_shard(zs_sweep_progress *p, size_t index, size_t count, s
                              size_t done_elsewhere);
 void zs_sweep_progress_dataset(zs_sweep_progress *p, const char *name);
 /* A run's outcome as the ledger now has it. */
-void zs_sweep_progress_finished(zs_sweep_progress *p, zs_ledger *lg, const char *id);
+/* A run finished (or went back to pending); `where` ("" or e.g. " on rank 2 (node7)")
+ * follows the run's id. */
+void zs_sweep_progress_finished(zs_sweep_progress *p, zs_ledger *lg, const char *id,
+                                const char *where);
+/* Under MPI: the ranks and each one's jobs. */
+void zs_sweep_progress_mpi(zs_sweep_progress *p, int ranks, int jobs);
+/* Under MPI: rank `rank` on host went silent for `silent_s` and is taken for dead. */
+void zs_sweep_progress_lost(zs_sweep_progress *p, int rank, const char *host, double silent_s);
 /* Redraws the live line (at most twice a second). */
 void zs_sweep_progress_tick(zs_sweep_progress *p, zs_ledger *lg, int running);
 void zs_sweep_progress_end(zs_sweep_progress *p, const zs_sweep_counts *counts);

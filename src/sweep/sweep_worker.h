@@ -1,5 +1,6 @@
 /* The scheduler's view of its child processes: what a child is given and how it reports
- * back (its exit code; a message on a pipe when it could not record its outcome). */
+ * back (its exit code; a message on a pipe when it could not record its outcome, or under
+ * MPI its whole outcome, which the rank sends to the ledger's owner). */
 #ifndef ZS_SWEEP_WORKER_H
 #define ZS_SWEEP_WORKER_H
 
@@ -12,21 +13,35 @@ enum {
     ZS_WORKER_UNRECORDED = 3,  /* it is not: the parent records a failure with the message */
     ZS_WORKER_INTERRUPTED = 5, /* a stop signal: checkpointed at the step it reached, nothing
                                   recorded; the parent puts the run back to pending */
+    ZS_WORKER_REPORTED = 6,    /* no ledger here (an MPI worker rank): the outcome, a
+                                  zs_sweep_outcome, is on the pipe */
 };
+
+/* A finished run's outcome as a child reports it without a ledger. */
+typedef struct {
+    int32_t status; /* zs_run_status */
+    double final_loss, min_loss, wall_s;
+    char message[ZS_ERROR_MSG_MAX + 128];
+} zs_sweep_outcome;
 
 typedef struct {
     const zs_sweep_spec *spec;
     const zs_sweep_plan *plan;
     const char *dir;
-    const char *ledger; /* the ledger file the children record in */
+    const char *ledger; /* the ledger file the children record in; NULL: they report */
 } zs_sweep_worker_ctx;
+
+/* A child's work: its return value is its exit code; report_fd the pipe's write end. */
+typedef int (*zs_sweep_work)(const zs_sweep_worker_ctx *w, size_t index, int report_fd,
+                             zs_error *err);
 
 /* First thing in a child: death with the parent, and its signal dispositions: a training
  * child (`trains`) turns SIGINT, SIGTERM and SIGUSR1 into a stop request that checkpoints
  * (zs_sweep_child_stop), any other child dies of them. */
 void zs_sweep_child_setup(pid_t parent, int trains);
 /* The child's work; the return value is its exit code. */
-int zs_sweep_child_train(const zs_sweep_worker_ctx *w, size_t run, zs_error *err);
-int zs_sweep_child_prepare(const zs_sweep_worker_ctx *w, size_t dataset, zs_error *err);
+int zs_sweep_child_train(const zs_sweep_worker_ctx *w, size_t run, int report_fd, zs_error *err);
+int zs_sweep_child_prepare(const zs_sweep_worker_ctx *w, size_t dataset, int report_fd,
+                           zs_error *err);
 
 #endif

@@ -3,6 +3,7 @@
  * itself. It dies with its parent (PR_SET_PDEATHSIG), so killing the sweep any way leaves
  * no orphan training; what it leaves is a checkpoint the next attempt resumes from. */
 #include <dirent.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,7 +78,27 @@ static void remove_partial_checkpoints(const char *run_dir) {
     closedir(d);
 }
 
-int zs_sweep_child_train(const zs_sweep_worker_ctx *w, size_t run, zs_error *err) {
+/* Without a ledger (an MPI worker rank), the outcome goes up the pipe whole. */
+static int report(int fd, zs_run_status status, const zs_train_result *res, const char *message) {
+    zs_sweep_outcome o;
+    memset(&o, 0, sizeof o);
+    o.status = (int32_t)status;
+    o.final_loss = res ? res->final_val_loss : NAN;
+    o.min_loss = res ? res->min_val_loss : NAN;
+    o.wall_s = res ? res->wall_s : 0;
+    snprintf(o.message, sizeof o.message, "%s", message ? message : "");
+    const char *p = (const char *)&o;
+    size_t left = sizeof o;
+    while (left > 0) {
+        ssize_t put = write(fd, p, left);
+        if (put <= 0) return ZS_WORKER_UNRECORDED;
+        p += put;
+        left -= (size_t)put;
+    }
+    return ZS_WORKER_REPORTED;
+}
+
+int zs_sweep_child_train(const zs_sweep_worker_ctx *w, size_t run, int report_fd, zs_error *err) {
     const zs_sweep_plan_run *r = &w->plan->runs[run];
     maybe_crash(w->spec->models[r->model].name);
     zs_sweep_run_paths paths;
@@ -95,6 +116,7 @@ int zs_sweep_child_train(const zs_sweep_worker_ctx *w, size_t run, zs_error *err
         return ZS_WORKER_INTERRUPTED;
     zs_run_status status = s ? ZS_RUN_FAILED : status_of(res.status);
     const char *message = s ? err->msg : status == ZS_RUN_DIVERGED ? res.diverged : note;
+    if (!w->ledger) return report(report_fd, status, s ? NULL : &res, message);
     zs_ledger *lg = NULL;
     zs_error lerr;
     zs_status ls = zs_ledger_open_file(&lg, w->ledger, 0, -1, &lerr);
@@ -107,7 +129,9 @@ int zs_sweep_child_train(const zs_sweep_worker_ctx *w, size_t run, zs_error *err
     return ZS_WORKER_RECORDED;
 }
 
-int zs_sweep_child_prepare(const zs_sweep_worker_ctx *w, size_t dataset, zs_error *err) {
+int zs_sweep_child_prepare(const zs_sweep_worker_ctx *w, size_t dataset, int report_fd,
+                           zs_error *err) {
+    (void)report_fd;
     zs_ledger_dataset d;
     zs_status s =
         zs_sweep_prepare_dataset(w->spec, dataset, &w->plan->data[dataset], w->dir, 1, &d, err);
