@@ -90,8 +90,8 @@ static zs_status heatmap(const zs_qdg_file *f, const char *path, const zs_qdg_fi
     size_t n = 0;
     zs_status s = zs_qdg_labels_read(labels_path, &labels, &n, err);
     if (!s) s = zs_qdg_affinity_read(aff_path, n, labels_path, &a, err);
-    if (!s) s = zs_figure_qdg_affinity(a, labels, n, (size_t)args.cells, v->name, &args.size, fig,
-                                       err);
+    if (!s)
+        s = zs_figure_qdg_affinity(a, labels, n, (size_t)args.cells, v->name, &args.size, fig, err);
     free(labels);
     free(a);
     return s;

@@ -92,14 +92,15 @@ zs_status zs_figure_qdg_affinity(const float *a, const uint32_t *labels, size_t 
     if (!s) block_means(a, order, n, m, z);
     char title[200];
     if (m < n)
-        snprintf(title, sizeof title, "QDG affinity ordered by cluster%s%s (%zu samples, %zu x %zu "
-                 "block means)", what ? " of " : "", what ? what : "", n, m, m);
+        snprintf(title, sizeof title,
+                 "QDG affinity ordered by cluster%s%s (%zu samples, %zu x %zu "
+                 "block means)",
+                 what ? " of " : "", what ? what : "", n, m, m);
     else
         snprintf(title, sizeof title, "QDG affinity ordered by cluster%s%s (%zu samples)",
                  what ? " of " : "", what ? what : "", n);
     const char *lab = "sample, ordered by cluster (largest first)";
-    if (!s)
-        s = zs_figure_create(size, title, lab, lab, ZS_PLOT_LINEAR, ZS_PLOT_LINEAR, out, err);
+    if (!s) s = zs_figure_create(size, title, lab, lab, ZS_PLOT_LINEAR, ZS_PLOT_LINEAR, out, err);
     if (!s) s = zs_plot_add_heatmap(*out, "affinity", z, m, m, 0, (double)n, 0, (double)n, err);
     free(order);
     free(z);

@@ -41,8 +41,7 @@ static zs_status read_sizes(const zs_json_reader *rd, json_t *x, const char *p, 
     json_t *arr;
     zs_status s = zs_json_get_array(rd, x, p, "sizes_ranked", ZS_JSON_NONEMPTY, &arr);
     if (s) return s;
-    if (json_array_size(arr) != v->k)
-        return zs_json_fail(rd, p, "sizes_ranked", "k cluster sizes");
+    if (json_array_size(arr) != v->k) return zs_json_fail(rd, p, "sizes_ranked", "k cluster sizes");
     v->sizes_ranked = calloc(v->k, sizeof *v->sizes_ranked);
     if (!v->sizes_ranked) return zs_json_nomem(rd);
     uint64_t total = 0;
@@ -191,8 +190,7 @@ int zs_qdg_file_labels_path(const char *json_path, const char *variant, char *bu
 int zs_qdg_file_affinity_path(const zs_qdg_file *f, const char *json_path, char *buf, size_t size) {
     if (!f->affinity_file || !f->affinity_file[0]) return 0;
     const char *slash = strrchr(f->affinity_file, '/');
-    if (beside(json_path, slash ? slash + 1 : f->affinity_file, buf, size) && exists(buf))
-        return 1;
+    if (beside(json_path, slash ? slash + 1 : f->affinity_file, buf, size) && exists(buf)) return 1;
     int len = snprintf(buf, size, "%s", f->affinity_file);
     return len > 0 && (size_t)len < size && exists(buf);
 }
@@ -258,8 +256,9 @@ zs_status zs_qdg_affinity_read(const char *path, size_t n, const char *labels_wh
     if (!x) return ZS_ERR_NOMEM;
     for (size_t i = 0; i < n * n; i++)
         if (!isfinite(x[i])) {
-            s = zs_fail(err, ZS_ERR_FORMAT, "%s: entry (%zu, %zu) is %g: expected a finite affinity",
-                        path, i / n, i % n, (double)x[i]);
+            s = zs_fail(err, ZS_ERR_FORMAT,
+                        "%s: entry (%zu, %zu) is %g: expected a finite affinity", path, i / n,
+                        i % n, (double)x[i]);
             free(x);
             return s;
         }
