@@ -51,8 +51,7 @@ static json_t *example_json(const zs_token_loss_family *f, const zs_token_classe
                      zs_token_class_name((zs_token_class)c->cls[t]), "window", (json_int_t)w,
                      "position", (json_int_t)pos, "mono_at", (json_int_t)c->mono_at[t], "slope",
                      zs_json_number(c->slope[t]), "r2", zs_json_number(c->r2[t]), "loss",
-                     loss ? loss : json_null(), "context", ctx ? ctx : json_null(), "target",
-                     tok);
+                     loss ? loss : json_null(), "context", ctx ? ctx : json_null(), "target", tok);
 }
 
 static json_t *classes_json(const zs_token_classes *c) {
@@ -78,10 +77,10 @@ zs_status zs_token_summary_write(const char *path, const zs_token_loss_family *f
         double mean = 0;
         for (size_t t = 0; t < c->n_tokens; t++) mean += f->loss[j][t];
         mean /= (double)c->n_tokens;
-        json_array_append_new(models, json_pack("{s:s, s:f, s:o, s:I}", "file", f->paths[j],
-                                                "n_params", f->n_params[j], "mean_loss",
-                                                zs_json_number(mean), "monogenic_at",
-                                                (json_int_t)c->mono_count_at[j]));
+        json_array_append_new(models,
+                              json_pack("{s:s, s:f, s:o, s:I}", "file", f->paths[j], "n_params",
+                                        f->n_params[j], "mean_loss", zs_json_number(mean),
+                                        "monogenic_at", (json_int_t)c->mono_count_at[j]));
     }
     size_t *idx = zs_alloc((examples ? examples : 1) * sizeof *idx, "token examples", err);
     if (!idx) {
@@ -125,8 +124,8 @@ void zs_token_summary_free(zs_token_summary *s) {
 }
 
 /* A list of n numbers (null: NAN) into out. */
-static zs_status read_numbers(const zs_json_reader *rd, json_t *obj, const char *p,
-                              const char *key, size_t n, double *out) {
+static zs_status read_numbers(const zs_json_reader *rd, json_t *obj, const char *p, const char *key,
+                              size_t n, double *out) {
     json_t *arr;
     zs_status s = zs_json_get_array(rd, obj, p, key, 0, &arr);
     if (s) return s;
@@ -162,8 +161,7 @@ static zs_status read_models(const zs_json_reader *rd, json_t *root, zs_token_su
         uint64_t at = 0;
         st = zs_json_get_element(rd, arr, "models", j, p, sizeof p, &m);
         if (!st) st = zs_json_get_string(rd, m, p, "file", 0, &s->paths[j]);
-        if (!st)
-            st = zs_json_get_number(rd, m, p, "n_params", ZS_JSON_POSITIVE, &c->n_params[j]);
+        if (!st) st = zs_json_get_number(rd, m, p, "n_params", ZS_JSON_POSITIVE, &c->n_params[j]);
         if (!st && j > 0 && !(c->n_params[j] > c->n_params[j - 1]))
             st = zs_json_fail(rd, p, "n_params", "a count above the previous model's");
         s->mean_loss[j] = NAN;
@@ -265,9 +263,11 @@ static zs_status read_doc(const zs_json_reader *rd, json_t *root, zs_token_summa
     json_t *th = NULL, *data = NULL;
     zs_token_class_opts *o = &s->opts;
     if (!st) st = zs_json_get_object(rd, root, NULL, "thresholds", NULL, 0, &th);
-    if (!st) st = zs_json_get_number(rd, th, "thresholds.", "mono_high_nats", 0, &o->mono_high_nats);
+    if (!st)
+        st = zs_json_get_number(rd, th, "thresholds.", "mono_high_nats", 0, &o->mono_high_nats);
     if (!st) st = zs_json_get_number(rd, th, "thresholds.", "mono_low_nats", 0, &o->mono_low_nats);
-    if (!st) st = zs_json_get_number(rd, th, "thresholds.", "poly_max_slope", 0, &o->poly_max_slope);
+    if (!st)
+        st = zs_json_get_number(rd, th, "thresholds.", "poly_max_slope", 0, &o->poly_max_slope);
     if (!st) st = zs_json_get_number(rd, th, "thresholds.", "poly_min_r2", 0, &o->poly_min_r2);
     if (!st) {
         zs_error why = {0};
@@ -280,7 +280,8 @@ static zs_status read_doc(const zs_json_reader *rd, json_t *root, zs_token_summa
     if (!st) st = zs_json_get_uint(rd, data, "data.", "windows", 0, &s->windows);
     if (!st) st = zs_json_get_uint(rd, data, "data.", "context", 0, &s->context);
     if (!st) st = zs_json_get_size(rd, root, NULL, "n_tokens", 0, &s->classes.n_tokens);
-    if (!st && s->classes.n_tokens == 0) st = zs_json_fail(rd, NULL, "n_tokens", "a positive count");
+    if (!st && s->classes.n_tokens == 0)
+        st = zs_json_fail(rd, NULL, "n_tokens", "a positive count");
     if (!st) st = read_models(rd, root, s);
     if (!st) st = read_classes(rd, root, s);
     if (!st) st = read_examples(rd, root, s);
