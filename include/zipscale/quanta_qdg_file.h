@@ -78,6 +78,11 @@ zs_status zs_qdg_affinity_read(const char *path, size_t n, const char *labels_wh
  * sample indices. Errors: ZS_ERR_NOMEM. */
 zs_status zs_qdg_cluster_order(const uint32_t *labels, size_t n, size_t *order, zs_error *err);
 
+/* The heatmap's cells: z (m, m) row-major, z[i m + j] the mean of a (n, n) over the ordered
+ * positions [floor(i n / m), floor((i + 1) n / m)) x [floor(j n / m), floor((j + 1) n / m)),
+ * position p being sample order[p]; 1 <= m <= n (m = n: the matrix reordered). */
+void zs_qdg_affinity_blocks(const float *a, const size_t *order, size_t n, size_t m, double *z);
+
 #ifdef __cplusplus
 }
 #endif

@@ -61,22 +61,6 @@ zs_status zs_figure_qdg_rank_frequency(const zs_qdg_file_variant *v, const zs_fi
     return finish(s, out);
 }
 
-/* z (m x m): block means of a over the ordered positions. */
-static void block_means(const float *a, const size_t *order, size_t n, size_t m, double *z) {
-    for (size_t i = 0; i < m; i++) {
-        size_t r0 = i * n / m, r1 = (i + 1) * n / m;
-        for (size_t j = 0; j < m; j++) {
-            size_t c0 = j * n / m, c1 = (j + 1) * n / m;
-            double sum = 0;
-            for (size_t r = r0; r < r1; r++) {
-                const float *row = a + order[r] * n;
-                for (size_t c = c0; c < c1; c++) sum += row[order[c]];
-            }
-            z[i * m + j] = sum / (double)((r1 - r0) * (c1 - c0));
-        }
-    }
-}
-
 zs_status zs_figure_qdg_affinity(const float *a, const uint32_t *labels, size_t n, size_t cells,
                                  const char *what, const zs_figure_size *size, zs_plot **out,
                                  zs_error *err) {
@@ -89,7 +73,7 @@ zs_status zs_figure_qdg_affinity(const float *a, const uint32_t *labels, size_t 
     size_t *order = zs_alloc(n * sizeof *order, "figure QDG affinity", err);
     double *z = order ? zs_alloc(m * m * sizeof *z, "figure QDG affinity", err) : NULL;
     zs_status s = z ? zs_qdg_cluster_order(labels, n, order, err) : ZS_ERR_NOMEM;
-    if (!s) block_means(a, order, n, m, z);
+    if (!s) zs_qdg_affinity_blocks(a, order, n, m, z);
     char title[200];
     if (m < n)
         snprintf(title, sizeof title,

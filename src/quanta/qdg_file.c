@@ -298,3 +298,18 @@ zs_status zs_qdg_cluster_order(const uint32_t *labels, size_t n, size_t *order, 
     free(start);
     return ZS_OK;
 }
+
+void zs_qdg_affinity_blocks(const float *a, const size_t *order, size_t n, size_t m, double *z) {
+    for (size_t i = 0; i < m; i++) {
+        size_t r0 = i * n / m, r1 = (i + 1) * n / m;
+        for (size_t j = 0; j < m; j++) {
+            size_t c0 = j * n / m, c1 = (j + 1) * n / m;
+            double sum = 0;
+            for (size_t r = r0; r < r1; r++) {
+                const float *row = a + order[r] * n;
+                for (size_t c = c0; c < c1; c++) sum += row[order[c]];
+            }
+            z[i * m + j] = sum / (double)((r1 - r0) * (c1 - c0));
+        }
+    }
+}

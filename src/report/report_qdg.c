@@ -97,8 +97,7 @@ static zs_status heatmap(FILE *out, const zs_report_input *in, zs_error *err) {
     zs_plot *fig = NULL;
     zs_status s = zs_qdg_labels_read(lab, &labels, &n, err);
     if (!s) s = zs_qdg_affinity_read(aff, n, lab, &a, err);
-    if (!s)
-        s = zs_figure_qdg_affinity(a, labels, n, REPORT_CELLS, v->name, &fig_size, &fig, err);
+    if (!s) s = zs_figure_qdg_affinity(a, labels, n, REPORT_CELLS, v->name, &fig_size, &fig, err);
     free(labels);
     free(a);
     if (s) return s;
@@ -135,10 +134,11 @@ static zs_status one_result(FILE *out, const zs_report_input *in, zs_error *err)
 
 zs_status zs_report_qdg_section(FILE *out, const zs_report_data *data, zs_error *err) {
     fputs("<section id=\"qdg\">\n<h2>Quanta discovery from gradients (QDG)</h2>\n", out);
-    fputs("<p>QDG ([QM] Michaud et al. 2023, \"The Quantization Model of Neural Scaling\", "
-          "section 5) clusters per-sample gradients to find the quanta a model has learned; "
-          "here each clustering is scored against the samples' true classes (docs/quanta.md).</p>\n",
-          out);
+    fputs(
+        "<p>QDG ([QM] Michaud et al. 2023, \"The Quantization Model of Neural Scaling\", "
+        "section 5) clusters per-sample gradients to find the quanta a model has learned; "
+        "here each clustering is scored against the samples' true classes (docs/quanta.md).</p>\n",
+        out);
     zs_status s = ZS_OK;
     for (size_t i = 0; !s && i < data->n_inputs; i++)
         if (data->inputs[i].kind == ZS_REPORT_QDG) s = one_result(out, &data->inputs[i], err);

@@ -28,8 +28,8 @@ static void intro(FILE *out, const zs_token_summary *t) {
 }
 
 static void models_table(FILE *out, const zs_token_summary *t) {
-    static const char *const cols[] = {"j",          "dump",      "N",         "mean loss",
-                                       "drop at j",  "other",     "monogenic", "polygenic"};
+    static const char *const cols[] = {"j",         "dump",  "N",         "mean loss",
+                                       "drop at j", "other", "monogenic", "polygenic"};
     zs_html_table_head(out, cols, 8);
     const zs_token_classes *c = &t->classes;
     for (size_t j = 0; j < c->n_models; j++) {
@@ -56,16 +56,15 @@ static void models_table(FILE *out, const zs_token_summary *t) {
 
 static void examples_table(FILE *out, const zs_token_summary *t) {
     if (!t->n_examples) return;
-    static const char *const cols[] = {"class", "window", "position", "drop at", "losses",
-                                       "context -> target"};
+    static const char *const cols[] = {"class",   "window", "position",
+                                       "drop at", "losses", "context -> target"};
     zs_html_table_head(out, cols, 6);
     for (size_t i = 0; i < t->n_examples; i++) {
         const zs_token_example *e = &t->examples[i];
         fputs("<tr>", out);
         zs_html_td_text(out, zs_token_class_name((zs_token_class)e->cls));
         fprintf(out, "<td class=\"num\">%llu</td><td class=\"num\">%llu</td>",
-                (unsigned long long)(t->first_window + e->window),
-                (unsigned long long)e->position);
+                (unsigned long long)(t->first_window + e->window), (unsigned long long)e->position);
         if (e->cls == ZS_TOKEN_MONOGENIC)
             fprintf(out, "<td class=\"num\">%u</td>", e->mono_at);
         else
