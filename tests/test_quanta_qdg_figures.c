@@ -222,8 +222,10 @@ Test(qdg_file, cluster_order_by_size_then_label_then_index) {
 Test(qdg_file, intercept_of_an_exact_power_law) {
     /* sizes 840 / r are exactly size = 840 rank^-1 */
     uint64_t sizes[9] = {840, 420, 280, 210, 168, 140, 120, 105, 0};
-    zs_qdg_file_variant v = {.k = 9, .slope = -1, .rank_lo = 1, .rank_hi = 9, .sizes_ranked = sizes};
-    cr_assert_float_eq(zs_qdg_file_intercept(&v), log(840.0), 1e-12, "the empty rank 9 is left out");
+    zs_qdg_file_variant v = {
+        .k = 9, .slope = -1, .rank_lo = 1, .rank_hi = 9, .sizes_ranked = sizes};
+    cr_assert_float_eq(zs_qdg_file_intercept(&v), log(840.0), 1e-12,
+                       "the empty rank 9 is left out");
     cr_assert_float_eq(zs_qdg_rank_slope(sizes, 9, 1, 9), -1.0, 1e-12);
     v.rank_lo = 3;
     v.rank_hi = 5;
@@ -263,8 +265,8 @@ Test(qdg_file, block_means_match_numpy) {
         size_t m = ms[t];
         double z[NN * NN];
         zs_qdg_affinity_blocks(a, order, NN, m, z);
-        zs_run r = zs_test_sh("'%s' '%s' '%s' '%s' %d %zu", py, zs_test_path("blocks.py"), aff,
-                              ord, NN, m);
+        zs_run r = zs_test_sh("'%s' '%s' '%s' '%s' %d %zu", py, zs_test_path("blocks.py"), aff, ord,
+                              NN, m);
         cr_assert_eq(r.exit_code, 0, "%s", r.err);
         const char *p = r.out;
         for (size_t i = 0; i < m * m; i++) {
@@ -283,8 +285,8 @@ Test(qdg_file, block_means_match_numpy) {
 
 Test(qdg_figures, rank_frequency_has_the_sizes_and_the_line) {
     uint64_t sizes[9] = {840, 420, 280, 210, 168, 140, 120, 105, 0};
-    zs_qdg_file_variant v = {.name = "abs", .k = 9, .slope = -1, .rank_lo = 2, .rank_hi = 6,
-                             .sizes_ranked = sizes};
+    zs_qdg_file_variant v = {
+        .name = "abs", .k = 9, .slope = -1, .rank_lo = 2, .rank_hi = 6, .sizes_ranked = sizes};
     zs_plot *fig;
     zs_error err = {0};
     cr_assert_eq(zs_figure_qdg_rank_frequency(&v, NULL, &fig, &err), ZS_OK, "%s", err.msg);
@@ -305,8 +307,8 @@ Test(qdg_figures, rank_frequency_has_the_sizes_and_the_line) {
     cr_assert_null(strstr(svg, "fit: size"));
     free(svg);
     uint64_t none[2] = {0, 0};
-    zs_qdg_file_variant e = {.name = "x", .k = 2, .slope = NAN, .rank_lo = 1, .rank_hi = 2,
-                             .sizes_ranked = none};
+    zs_qdg_file_variant e = {
+        .name = "x", .k = 2, .slope = NAN, .rank_lo = 1, .rank_hi = 2, .sizes_ranked = none};
     cr_assert_eq(zs_figure_qdg_rank_frequency(&e, NULL, &fig, &err), ZS_ERR_RANGE);
     expect_in(err.msg, "figure: QDG variant 'x' has no cluster with a sample");
     cr_assert_null(fig);
@@ -462,6 +464,7 @@ Test(report_qdg, no_affinity_a_note_and_a_bad_one_an_error) {
     snprintf(path, sizeof path, "%s/qdg.json", dir);
     char *err;
     report_of(path, 1, &err);
-    expect_in(err, "aff.f32: 324 bytes: expected 10 x 10 float32 (400 bytes) for the 10 labels of ");
+    expect_in(err,
+              "aff.f32: 324 bytes: expected 10 x 10 float32 (400 bytes) for the 10 labels of ");
     free(err);
 }
