@@ -326,8 +326,9 @@ Test(qdg_figures, heatmap_cells_and_title) {
     zs_plot_free(fig);
     char *svg = read_svg(path);
     cr_assert_eq(count(svg, "class=\"cell\""), N * N, "one cell per pair below the limit");
-    expect_in(svg, ">QDG affinity ordered by cluster of signed (10 samples)</text>");
-    expect_in(svg, ">sample, ordered by cluster (largest first)</text>");
+    expect_in(svg, ">QDG affinity ordered by cluster (signed)</text>");
+    expect_in(svg, ">sample by cluster, largest first (10)</text>");
+    expect_in(svg, ">sample by cluster, largest first</text>");
     free(svg);
     cr_assert_eq(zs_figure_qdg_affinity(a, planted, N, 4, NULL, NULL, &fig, &err), ZS_OK, "%s",
                  err.msg);
@@ -335,7 +336,8 @@ Test(qdg_figures, heatmap_cells_and_title) {
     zs_plot_free(fig);
     svg = read_svg(path);
     cr_assert_eq(count(svg, "class=\"cell\""), 16);
-    expect_in(svg, ">QDG affinity ordered by cluster (10 samples, 4 x 4 block means)</text>");
+    expect_in(svg, ">QDG affinity ordered by cluster</text>");
+    expect_in(svg, ">sample by cluster, largest first (10, in 4 x 4 block means)</text>");
     free(svg);
     cr_assert_eq(zs_figure_qdg_affinity(a, planted, N, 0, NULL, NULL, &fig, &err), ZS_ERR_USAGE);
     expect_in(err.msg, "figure: 0 cells a side: expected 1 to 1000");
@@ -434,7 +436,7 @@ Test(report_qdg, table_figures_and_heatmap) {
                     "class=\"num\">n/a</td></tr>");
     expect_in(text, ">QDG cluster sizes by rank (variant signed, k = 3)</text>");
     expect_in(text, ">QDG cluster sizes by rank (variant abs, k = 3)</text>");
-    expect_in(text, ">QDG affinity ordered by cluster of signed (10 samples)</text>");
+    expect_in(text, ">QDG affinity ordered by cluster (signed)</text>");
     cr_assert_eq(count(text, "class=\"cell\""), N * N);
     cr_assert_eq(count(text, "<figure>"), 3, "two rank-frequency figures and the heatmap");
     cr_assert_null(strstr(text, "id=\"token-classes\""), "no summary given, no section");

@@ -42,7 +42,7 @@ typedef struct {
 
 /* Reads a qdg.json. Errors: ZS_ERR_IO (cannot read path), ZS_ERR_FORMAT (bad JSON, another
  * format or version, a field missing or of the wrong type, sizes_ranked not k non-increasing
- * counts summing to n, a slope window outside 1..k: "PATH: variants[I].FIELD: expected
+ * counts summing to n, a slope window not 1 <= LO <= HI: "PATH: variants[I].FIELD: expected
  * ..."), ZS_ERR_NOMEM. On failure *out is zeroed. */
 zs_status zs_qdg_file_read(zs_qdg_file *out, const char *path, zs_error *err);
 void zs_qdg_file_free(zs_qdg_file *f);

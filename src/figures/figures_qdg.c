@@ -74,17 +74,19 @@ zs_status zs_figure_qdg_affinity(const float *a, const uint32_t *labels, size_t 
     double *z = order ? zs_alloc(m * m * sizeof *z, "figure QDG affinity", err) : NULL;
     zs_status s = z ? zs_qdg_cluster_order(labels, n, order, err) : ZS_ERR_NOMEM;
     if (!s) zs_qdg_affinity_blocks(a, order, n, m, z);
-    char title[200];
+    char title[200], xlabel[200];
+    snprintf(title, sizeof title, "QDG affinity ordered by cluster%s%s%s", what ? " (" : "",
+             what ? what : "", what ? ")" : "");
     if (m < n)
-        snprintf(title, sizeof title,
-                 "QDG affinity ordered by cluster%s%s (%zu samples, %zu x %zu "
-                 "block means)",
-                 what ? " of " : "", what ? what : "", n, m, m);
+        snprintf(xlabel, sizeof xlabel,
+                 "sample by cluster, largest first (%zu, in %zu x %zu block "
+                 "means)",
+                 n, m, m);
     else
-        snprintf(title, sizeof title, "QDG affinity ordered by cluster%s%s (%zu samples)",
-                 what ? " of " : "", what ? what : "", n);
-    const char *lab = "sample, ordered by cluster (largest first)";
-    if (!s) s = zs_figure_create(size, title, lab, lab, ZS_PLOT_LINEAR, ZS_PLOT_LINEAR, out, err);
+        snprintf(xlabel, sizeof xlabel, "sample by cluster, largest first (%zu)", n);
+    if (!s)
+        s = zs_figure_create(size, title, xlabel, "sample by cluster, largest first",
+                             ZS_PLOT_LINEAR, ZS_PLOT_LINEAR, out, err);
     if (!s) s = zs_plot_add_heatmap(*out, "affinity", z, m, m, 0, (double)n, 0, (double)n, err);
     free(order);
     free(z);
