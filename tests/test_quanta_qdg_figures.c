@@ -415,6 +415,19 @@ static char *report_of(const char *input, int expect_exit, char **err_text) {
     return expect_exit ? NULL : zs_test_slurp(html, NULL);
 }
 
+/* The page parses as XML (every tag, every inline <svg>, closed) and has no script or
+ * external reference: prints the section ids, the figures and the inline SVGs. */
+static const char structure_py[] =
+    "import sys, xml.etree.ElementTree as ET\n"
+    "text = open(sys.argv[1], encoding='utf-8').read()\n"
+    "root = ET.fromstring(text.split('\\n', 1)[1])\n"
+    "SVG = '{http://www.w3.org/2000/svg}svg'\n"
+    "if '<script' in text or ' src=' in text: raise SystemExit('a script or a src=')\n"
+    "figs = list(root.iter('figure'))\n"
+    "if any(f.find(SVG) is None for f in figs): raise SystemExit('a figure without its svg')\n"
+    "ids = [s.get('id') for s in root.iter('section')]\n"
+    "print(' '.join(ids), len(figs), len(list(root.iter(SVG))))\n";
+
 Test(report_qdg, table_figures_and_heatmap) {
     const char *dir = write_qdg_dir("rep", "aff.f32");
     char path[1100];
@@ -441,6 +454,13 @@ Test(report_qdg, table_figures_and_heatmap) {
     cr_assert_eq(count(text, "<figure>"), 3, "two rank-frequency figures and the heatmap");
     cr_assert_null(strstr(text, "id=\"token-classes\""), "no summary given, no section");
     free(text);
+    const char *py = zs_test_python("");
+    const char *script = zs_test_path("structure.py");
+    cr_assert_eq(zs_test_write(script, structure_py, strlen(structure_py)), 0);
+    zs_run r = zs_test_sh("'%s' '%s' '%s'", py, script, zs_test_path("qdg-report.html"));
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "qdg provenance 3 3\n");
+    zs_run_free(&r);
 }
 
 Test(report_qdg, no_affinity_a_note_and_a_bad_one_an_error) {
