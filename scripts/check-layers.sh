@@ -40,7 +40,7 @@ declare -A public=(
     [train.h]=train
     [law.h]=fit [fit.h]=fit [frontier.h]=fit
     [quanta.h]=quanta [quanta_theory.h]=quanta [quanta_experiment.h]=quanta
-    [quanta_tokens.h]=quanta [quanta_qdg.h]=quanta
+    [quanta_tokens.h]=quanta [quanta_qdg.h]=quanta [quanta_qdg_file.h]=quanta
     [plot.h]=plot
     [figures.h]=figures
     [report.h]=report

@@ -160,3 +160,48 @@ Test(quanta_qdg_cli, errors) {
     cr_assert_eq(r.exit_code, 1, "%s", r.err);
     zs_run_free(&r);
 }
+
+/* End to end: qdg.json records the affinity dumped beside it; `plot qdg` draws both figures
+ * from it and the report has its QDG section with the heatmap. */
+Test(quanta_qdg_cli, figures_and_report_from_a_real_run) {
+    const char *out = zs_test_path("qdgf");
+    zs_run r = zs_test_cli("quanta qdg '%s' -n 120 --pool 2000 --max-loss 0.3 --restarts 3 "
+                           "--variants abs,signed --k-sweep 2 --dump-affinity '%s/aff.f32' -o '%s'",
+                           trained_run(), out, out);
+    cr_assert_eq(r.exit_code, 0, "qdg: %s", r.err);
+    zs_run_free(&r);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/qdg.json", out);
+    json_error_t jerr;
+    json_t *doc = json_load_file(path, 0, &jerr);
+    cr_assert(doc, "%s", jerr.text);
+    char want[1100];
+    snprintf(want, sizeof want, "%s/aff.f32", out);
+    cr_assert_str_eq(json_string_value(json_object_get(doc, "affinity_file")), want);
+    json_decref(doc);
+    const char *svg = zs_test_path("qdgf-rf.svg"), *hm = zs_test_path("qdgf-hm.svg");
+    r = zs_test_cli("plot qdg '%s' -o '%s'", path, svg);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    char *text = zs_test_slurp(svg, NULL);
+    cr_assert(text && strstr(text, ">QDG cluster sizes by rank (variant abs, k = 3)</text>"));
+    free(text);
+    r = zs_test_cli("plot qdg '%s' --affinity auto --cells 40 -o '%s'", path, hm);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    text = zs_test_slurp(hm, NULL);
+    cr_assert(text && strstr(text, ">QDG affinity ordered by cluster (abs)</text>"));
+    cr_assert(
+        strstr(text, ">sample by cluster, largest first (120, in 40 x 40 block means)</text>"));
+    free(text);
+    const char *html = zs_test_path("qdgf.html");
+    r = zs_test_cli("report '%s' -o '%s'", path, html);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    text = zs_test_slurp(html, NULL);
+    cr_assert(text && strstr(text, "<section id=\"qdg\">"));
+    cr_assert(strstr(text, ">QDG affinity ordered by cluster (abs)</text>"));
+    cr_assert(strstr(text, ">sample by cluster, largest first (120)</text>"));
+    cr_assert(strstr(text, "<tr><td>signed</td><td class=\"num\">2</td>"), "the sweep's row");
+    free(text);
+}

@@ -292,3 +292,134 @@ Test(token_cli, refusals) {
     snprintf(args, sizeof args, "%s/tl_0.npy %s/ints.npy", d, d);
     expect_tokens_error(1, args, "ints.npy: unsupported dtype '<u2' (expected float32, '<f4')");
 }
+
+/* ---- the summary file (-o) and the report's section ------------------------------------------ */
+
+Test(token_summary, written_read_back_and_reported) {
+    char counts[64];
+    const char *dir = make_family(counts, sizeof counts);
+    char sum[1200];
+    snprintf(sum, sizeof sum, "%s/sum.json", dir);
+    zs_run r = zs_test_cli("quanta tokens %s/tl_*.npy --examples 3 --context 5 -o '%s'", dir, sum);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    zs_token_summary s;
+    zs_error err = {0};
+    cr_assert_eq(zs_token_summary_read(&s, sum, &err), ZS_OK, "%s", err.msg);
+    /* against the classes computed here from the same dumps */
+    char paths[4][1200];
+    const char *p[4];
+    for (int j = 0; j < 4; j++) {
+        snprintf(paths[j], sizeof paths[j], "%s/tl_%d.npy", dir, j);
+        p[j] = paths[j];
+    }
+    zs_token_loss_family f;
+    cr_assert_eq(zs_token_loss_family_read(&f, p, 4, &err), ZS_OK, "%s", err.msg);
+    zs_token_class_opts o;
+    zs_token_class_opts_init(&o);
+    zs_token_classes c;
+    cr_assert_eq(
+        zs_token_classes_compute(&c, f.n_params, (const float *const *)f.loss, 4, 320, &o, &err),
+        ZS_OK, "%s", err.msg);
+    cr_assert_eq(s.classes.n_models, 4);
+    cr_assert_eq(s.classes.n_tokens, 320);
+    cr_assert_eq(s.first_window, 3);
+    cr_assert_eq(s.windows, 20);
+    cr_assert_eq(s.context, 16);
+    cr_assert_str_eq(s.data_path, f.data_path);
+    cr_assert_eq(memcmp(&s.opts, &o, sizeof o), 0, "the thresholds");
+    int other, mono, poly;
+    cr_assert_eq(sscanf(counts, "%d %d %d", &other, &mono, &poly), 3);
+    cr_assert_eq(s.classes.count[ZS_TOKEN_OTHER], (size_t)other, "numpy's count");
+    cr_assert_eq(s.classes.count[ZS_TOKEN_MONOGENIC], (size_t)mono);
+    cr_assert_eq(s.classes.count[ZS_TOKEN_POLYGENIC], (size_t)poly);
+    for (size_t j = 0; j < 4; j++) {
+        cr_assert_str_eq(s.paths[j], f.paths[j]);
+        cr_assert_eq(s.classes.n_params[j], f.n_params[j]);
+        cr_assert_eq(s.classes.mono_count_at[j], c.mono_count_at[j]);
+        double mean = 0;
+        for (size_t t = 0; t < 320; t++) mean += f.loss[j][t];
+        cr_assert_float_eq(s.mean_loss[j], mean / 320, 1e-12);
+        for (int k = 0; k < 3; k++)
+            cr_assert_eq(s.classes.class_mean_loss[k * 4 + j], c.class_mean_loss[k * 4 + j],
+                         "class %d model %zu: exact through 17 digits", k, j);
+    }
+    /* 3 examples of each class, monogenic first; each the token it says */
+    cr_assert_eq(s.n_examples, 9);
+    const int order[3] = {ZS_TOKEN_MONOGENIC, ZS_TOKEN_POLYGENIC, ZS_TOKEN_OTHER};
+    for (size_t i = 0; i < 9; i++) {
+        const zs_token_example *e = &s.examples[i];
+        size_t t = (size_t)(e->window * 16 + e->position);
+        cr_assert_eq(e->cls, order[i / 3], "example %zu", i);
+        cr_assert_eq(c.cls[t], e->cls, "example %zu is of its class", i);
+        cr_assert_eq(e->mono_at, c.mono_at[t]);
+        for (size_t j = 0; j < 4; j++) cr_assert_eq(e->loss[j], (double)f.loss[j][t]);
+        uint64_t target = (3 + e->window) * 16 + e->position + 1;
+        cr_assert_eq(e->target, (int64_t)(target * 7 % 50), "token i of the data is 7 i mod 50");
+        cr_assert_eq(e->n_context, e->position + 1 > 5 ? 5 : e->position + 1);
+        for (size_t q = 0; q < e->n_context; q++)
+            cr_assert_eq(e->context[q], (target - e->n_context + q) * 7 % 50);
+    }
+    zs_token_summary_free(&s);
+    zs_token_classes_free(&c);
+    zs_token_loss_family_free(&f);
+    /* the report's section */
+    char html[1200];
+    snprintf(html, sizeof html, "%s/report.html", dir);
+    r = zs_test_cli("report '%s' --date '2026-01-02 03:04:05 UTC' -o '%s'", sum, html);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    char *text = zs_test_slurp(html, NULL);
+    cr_assert(strstr(text, "<li><a href=\"#token-classes\">Token classes</a></li>"));
+    cr_assert(strstr(text, "<section id=\"token-classes\">\n<h2>Monogenic and polygenic tokens"));
+    cr_assert(strstr(text, ">mean loss of each class of tokens against N (320 tokens)</text>"));
+    char row[200];
+    snprintf(row, sizeof row, "<tr><td>monogenic</td><td class=\"num\">%d</td>", mono);
+    cr_assert(strstr(text, row), "%s", row);
+    cr_assert(strstr(text, "<p>4 models scored on the same 320 held-out tokens (20 windows of 16 "
+                           "from window 3 of "));
+    cr_assert_null(strstr(text, "id=\"qdg\""), "no qdg.json given, no QDG section");
+    free(text);
+}
+
+Test(token_summary, refusals_name_the_field) {
+    char counts[64], sum[1200];
+    const char *dir = make_family(counts, sizeof counts);
+    snprintf(sum, sizeof sum, "%s/sum.json", dir);
+    zs_run r = zs_test_cli("quanta tokens %s/tl_*.npy --examples 0 -o '%s'", dir, sum);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    zs_token_summary s;
+    zs_error err = {0};
+    cr_assert_eq(zs_token_summary_read(&s, sum, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(s.n_examples, 0);
+    zs_token_summary_free(&s);
+    r = zs_test_sh("cd '%s' && /usr/bin/python3 -c \"import json; d = json.load(open('sum.json')); "
+                   "d['classes']['other']['count'] += 1; json.dump(d, open('count.json', 'w')); "
+                   "d = json.load(open('sum.json')); d['thresholds']['poly_min_r2'] = 1.5; "
+                   "json.dump(d, open('r2.json', 'w')); d = json.load(open('sum.json')); "
+                   "d['models'][2]['n_params'] = 1; json.dump(d, open('np.json', 'w')); "
+                   "d = json.load(open('sum.json')); d['classes']['monogenic']['mean_loss'].pop(); "
+                   "json.dump(d, open('ml.json', 'w'))\"",
+                   dir);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    const char *cases[4][2] = {
+        {"count.json", "count.json: classes: expected counts that sum to n_tokens"},
+        {"r2.json", "r2.json: thresholds: token classes: poly_min_r2"},
+        {"np.json", "np.json: models[2].n_params: expected a count above the previous model's"},
+        {"ml.json", "ml.json: classes.monogenic.mean_loss: expected one number per model"},
+    };
+    for (int i = 0; i < 4; i++) {
+        char path[1300];
+        snprintf(path, sizeof path, "%s/%s", dir, cases[i][0]);
+        cr_assert_eq(zs_token_summary_read(&s, path, &err), ZS_ERR_FORMAT, "%s", cases[i][0]);
+        cr_assert(strstr(err.msg, cases[i][1]), "'%s' lacks '%s'", err.msg, cases[i][1]);
+        cr_assert_null(s.paths);
+        /* and the report refuses it, naming the file */
+        r = zs_test_cli("report '%s' -o '%s/never.html'", path, dir);
+        cr_assert_eq(r.exit_code, 1, "%s", r.err);
+        cr_assert(strstr(r.err, cases[i][1]), "%s", r.err);
+        zs_run_free(&r);
+    }
+}

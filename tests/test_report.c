@@ -125,6 +125,8 @@ Test(report_lib, detects_each_kind) {
     write_text("g.json", "{\"command\": \"gzip\", \"files\": []}");
     write_text("summary.json", "{\"format\": \"zipscale-sweep-summary\"}");
     write_text("quanta.json", "{\"format\": \"zipscale-quanta\"}");
+    write_text("qdg.json", "{\"format\": \"zipscale-quanta-qdg\"}");
+    write_text("classes.json", "{\"format\": \"zipscale-quanta-tokens\"}");
     static const struct {
         const char *name;
         zs_report_kind kind;
@@ -132,7 +134,8 @@ Test(report_lib, detects_each_kind) {
                  {"predict.json", ZS_REPORT_PREDICT}, {"g.json", ZS_REPORT_GZIP},
                  {"x.npy", ZS_REPORT_TOKENS},         {"x.bin", ZS_REPORT_TOKENS},
                  {"runs.CSV", ZS_REPORT_RUNS},        {"log.jsonl", ZS_REPORT_TRAINLOG},
-                 {"summary.json", ZS_REPORT_SWEEP},   {"quanta.json", ZS_REPORT_QUANTA}};
+                 {"summary.json", ZS_REPORT_SWEEP},   {"quanta.json", ZS_REPORT_QUANTA},
+                 {"qdg.json", ZS_REPORT_QDG},         {"classes.json", ZS_REPORT_TOKEN_CLASSES}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         zs_report_kind kind = ZS_REPORT_NKINDS;
         zs_error err = {0};
@@ -240,15 +243,15 @@ Test(report_errors, unknown_extension) {
     expect_error("notes.txt", "hello", 2,
                  ": unknown input kind; expected a token file (.npy, .bin), a runs table (.csv), "
                  "a training log (.jsonl), or a JSON result: law.json, regression.json, a "
-                 "sweep's summary.json, quanta.json, or a gzip or predict results file "
-                 "(\"command\": \"gzip\" or \"predict\")");
+                 "sweep's summary.json, quanta.json, qdg.json, a quanta tokens summary, or a "
+                 "gzip or predict results file (\"command\": \"gzip\" or \"predict\")");
 }
 
 Test(report_errors, unknown_json) {
     expect_error("other.json", "{\"format\": \"something-else\"}", 1,
                  ": unknown JSON input (\"format\" zipscale-law, zipscale-regression, "
-                 "zipscale-sweep-summary or zipscale-quanta, or \"command\" gzip or "
-                 "predict, expected)");
+                 "zipscale-sweep-summary, zipscale-quanta, zipscale-quanta-qdg or "
+                 "zipscale-quanta-tokens, or \"command\" gzip or predict, expected)");
 }
 
 Test(report_errors, bad_json) {

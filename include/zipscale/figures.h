@@ -14,6 +14,7 @@
 #include "zipscale/frontier.h"
 #include "zipscale/plot.h"
 #include "zipscale/quanta_experiment.h"
+#include "zipscale/quanta_qdg_file.h"
 #include "zipscale/quanta_tokens.h"
 
 #ifdef __cplusplus
@@ -113,6 +114,30 @@ zs_status zs_figure_gzip_ratios(const char *const *names, const double *const *v
  * Errors: ZS_ERR_RANGE (no model or no token, a bad size). */
 zs_status zs_figure_token_classes(const zs_token_classes *c, const zs_figure_size *size,
                                   zs_plot **out, zs_error *err);
+
+/* ---- quanta discovery from gradients (QDG) [QM] (docs/quanta.md "QDG figures and report") --
+ * Rank-frequency: each cluster's size against its rank (1 = largest; log-log; empty
+ * clusters cannot sit on the log axis and are left out, as the legend says) and, when the
+ * variant has a slope, the fitted power law size = e^b rank^slope over its rank window
+ * (zs_qdg_file_intercept), its slope in the legend.
+ * Errors: ZS_ERR_RANGE (no cluster with a sample, a bad size). */
+zs_status zs_figure_qdg_rank_frequency(const zs_qdg_file_variant *v, const zs_figure_size *size,
+                                       zs_plot **out, zs_error *err);
+
+/* The most cells a side of the affinity heatmap may have, and what `zipscale plot qdg` and
+ * the report draw unless told: an SVG holds one element per cell. */
+#define ZS_FIGURE_QDG_CELLS_MAX 1000
+#define ZS_FIGURE_QDG_CELLS 200
+/* The affinity matrix a (n, n) row-major, samples ordered by cluster (zs_qdg_cluster_order:
+ * clusters largest first) on both axes (position 0 at the origin), as a heatmap of m x m
+ * cells, m = min(n, cells): cell (i, j) is the mean of a over the ordered positions
+ * [floor(i n / m), floor((i + 1) n / m)) x [floor(j n / m), ...), so the picture is the
+ * same for the same inputs. `what` (may be NULL) goes into the title (the variant's name).
+ * Errors: ZS_ERR_USAGE (n is 0, cells not 1 .. ZS_FIGURE_QDG_CELLS_MAX), ZS_ERR_NOMEM,
+ * ZS_ERR_RANGE (a bad size). */
+zs_status zs_figure_qdg_affinity(const float *a, const uint32_t *labels, size_t n, size_t cells,
+                                 const char *what, const zs_figure_size *size, zs_plot **out,
+                                 zs_error *err);
 
 /* ---- the quantization model's experiments [QM] (docs/quanta.md "Figures") ------------------
  * Each draws one experiment (axis) of a quanta result, losses in bits (nats / ln 2).

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "zipscale/core.h"
+#include "zipscale/tokens.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -92,6 +93,55 @@ typedef struct {
 zs_status zs_token_loss_family_read(zs_token_loss_family *out, const char *const *paths, size_t n,
                                     zs_error *err);
 void zs_token_loss_family_free(zs_token_loss_family *f);
+
+/* ---- examples and the summary file ---------------------------------------------------------
+ * Up to `want` tokens of class k, evenly spaced among the class's tokens (ordinals
+ * floor(s * count / want), s = 0 .. want - 1): idx (room for want) receives their indices in
+ * token order. Returns how many (min(want, count[k])). */
+size_t zs_token_examples_pick(const zs_token_classes *c, int k, size_t want, size_t *idx);
+
+/* One example token of a summary. */
+typedef struct {
+    int cls;                   /* a zs_token_class */
+    uint64_t window, position; /* window first_window + window, predicting position + 1 */
+    uint32_t mono_at;          /* monogenic: the model where its loss drops; else 0 */
+    double slope, r2;          /* the line of loss on ln N (r2 NAN when undefined) */
+    double *loss;              /* n_models losses (nats) */
+    uint64_t *context;         /* n_context tokens before the target, oldest first */
+    size_t n_context;
+    int64_t target; /* the predicted token; -1 when the data file was not read */
+} zs_token_example;
+
+/* The summary `zipscale quanta tokens -o FILE.json` writes ("zipscale-quanta-tokens",
+ * version 1; docs/quanta.md lists the fields), read back for the report. */
+typedef struct {
+    zs_token_class_opts opts;
+    /* the aggregates only: n_models, n_tokens, n_params, count, mono_count_at and
+     * class_mean_loss; cls, mono_at, slope and r2 are NULL */
+    zs_token_classes classes;
+    char **paths;      /* n_models: the dumps, in increasing n_params */
+    double *mean_loss; /* n_models: every token's mean loss (nats) */
+    char *data_path;   /* the token file the dumps scored */
+    uint64_t first_window, windows, context;
+    zs_token_example *examples; /* by class (monogenic, polygenic, other), token order */
+    size_t n_examples;
+} zs_token_summary;
+
+/* Writes the summary of the classes c of the family f under opts atomically to path, with up
+ * to `examples` examples per class, each with up to context_shown tokens of context when
+ * `data` (the family's token file, may be NULL) is given. Errors: ZS_ERR_NOMEM, ZS_ERR_IO
+ * (cannot write path). */
+zs_status zs_token_summary_write(const char *path, const zs_token_loss_family *f,
+                                 const zs_token_classes *c, const zs_token_class_opts *opts,
+                                 size_t examples, size_t context_shown, const zs_tokens *data,
+                                 zs_error *err);
+/* Errors: ZS_ERR_IO (cannot read path), ZS_ERR_FORMAT (bad JSON, another format or version, a
+ * field missing or out of range: fewer than 2 models, n_params not increasing, class counts
+ * that do not sum to n_tokens, a mean_loss list not of one entry per model, thresholds
+ * zs_token_class_opts_check refuses: "PATH: FIELD: expected ..."), ZS_ERR_NOMEM. On failure *out is
+ * zeroed. */
+zs_status zs_token_summary_read(zs_token_summary *out, const char *path, zs_error *err);
+void zs_token_summary_free(zs_token_summary *s);
 
 #ifdef __cplusplus
 }

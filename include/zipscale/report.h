@@ -1,7 +1,8 @@
 /* zipscale report: one self-contained HTML page (inline SVG figures, inline CSS, no
  * JavaScript, nothing fetched) from whatever results it is given: token files, gzip and
  * predict JSON, runs tables, law.json, regression.json, training logs, a sweep's
- * summary.json, the quantization model's quanta.json. docs/report.md. */
+ * summary.json, the quantization model's quanta.json, QDG's qdg.json and the token classes'
+ * summary. docs/report.md. */
 #ifndef ZIPSCALE_REPORT_H
 #define ZIPSCALE_REPORT_H
 
@@ -16,24 +17,27 @@ extern "C" {
 
 /* What an input is, told by its content (see zs_report_detect). */
 typedef enum {
-    ZS_REPORT_TOKENS,     /* a token file, .npy or .bin: H is measured */
-    ZS_REPORT_GZIP,       /* `zipscale gzip --json` output ("command": "gzip") */
-    ZS_REPORT_RUNS,       /* a runs table, .csv */
-    ZS_REPORT_LAW,        /* law.json ("format": "zipscale-law") */
-    ZS_REPORT_REGRESSION, /* regression.json ("format": "zipscale-regression") */
-    ZS_REPORT_PREDICT,    /* `zipscale predict --json` output ("command": "predict") */
-    ZS_REPORT_TRAINLOG,   /* a trainer's JSONL log, .jsonl */
-    ZS_REPORT_SWEEP,      /* a sweep's summary.json ("format": "zipscale-sweep-summary") */
-    ZS_REPORT_QUANTA,     /* quanta.json ("format": "zipscale-quanta") */
+    ZS_REPORT_TOKENS,        /* a token file, .npy or .bin: H is measured */
+    ZS_REPORT_GZIP,          /* `zipscale gzip --json` output ("command": "gzip") */
+    ZS_REPORT_RUNS,          /* a runs table, .csv */
+    ZS_REPORT_LAW,           /* law.json ("format": "zipscale-law") */
+    ZS_REPORT_REGRESSION,    /* regression.json ("format": "zipscale-regression") */
+    ZS_REPORT_PREDICT,       /* `zipscale predict --json` output ("command": "predict") */
+    ZS_REPORT_TRAINLOG,      /* a trainer's JSONL log, .jsonl */
+    ZS_REPORT_SWEEP,         /* a sweep's summary.json ("format": "zipscale-sweep-summary") */
+    ZS_REPORT_QUANTA,        /* quanta.json ("format": "zipscale-quanta") */
+    ZS_REPORT_QDG,           /* qdg.json ("format": "zipscale-quanta-qdg"), its arrays beside it */
+    ZS_REPORT_TOKEN_CLASSES, /* `quanta tokens -o` ("format": "zipscale-quanta-tokens") */
     ZS_REPORT_NKINDS
 } zs_report_kind;
 
-/* "tokens", "gzip", "runs", "law", "regression", "predict", "trainlog", "sweep", "quanta". */
+/* "tokens", "gzip", "runs", "law", "regression", "predict", "trainlog", "sweep", "quanta",
+ * "qdg", "token-classes". */
 const char *zs_report_kind_name(zs_report_kind kind);
 
 /* By extension: .npy, .bin (tokens), .csv (runs), .jsonl (trainlog); a .json file by
- * its "format" (zipscale-law, zipscale-regression, zipscale-sweep-summary, zipscale-quanta)
- * or "command" (gzip, predict) field.
+ * its "format" (zipscale-law, zipscale-regression, zipscale-sweep-summary, zipscale-quanta,
+ * zipscale-quanta-qdg, zipscale-quanta-tokens) or "command" (gzip, predict) field.
  * Anything else fails with a message naming the file and the kinds accepted.
  * Errors: ZS_ERR_USAGE (an extension of no known kind), ZS_ERR_IO (cannot open or read a
  * .json file), ZS_ERR_FORMAT (a .json file that is not JSON or of no known kind). */

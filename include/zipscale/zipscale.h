@@ -16,6 +16,7 @@
 #include "zipscale/quanta.h"            /* quanta: learning points, emergence, rank correlation */
 #include "zipscale/quanta_experiment.h" /* the quantization model's experiments' results */
 #include "zipscale/quanta_qdg.h"        /* QDG: gradient clustering, ARI/NMI against ground truth */
+#include "zipscale/quanta_qdg_file.h"   /* QDG results read back: qdg.json, labels, affinity */
 #include "zipscale/quanta_tokens.h"     /* monogenic and polygenic tokens across model sizes */
 #include "zipscale/figures.h"           /* the fits, frontiers and training logs as figures */
 #include "zipscale/report.h"            /* the self-contained HTML report of all results */

@@ -15,7 +15,7 @@
 
 static struct {
     zs_token_class_opts opts;
-    const char *labels, *classes_out, *plot;
+    const char *labels, *classes_out, *plot, *output;
     uint64_t examples, context_shown;
     zs_figure_size size;
 } a;
@@ -44,6 +44,9 @@ static const zs_opt tokens_opts[] = {
      "draw each class's mean loss against N: .svg, .png or .pdf"},
     {"width", 0, ZS_OPT_DOUBLE, &a.size.width_pt, "PT", "figure width in points"},
     {"height", 0, ZS_OPT_DOUBLE, &a.size.height_pt, "PT", "figure height in points"},
+    {"output", 'o', ZS_OPT_STRING, &a.output, "FILE.json",
+     "write the summary (counts, thresholds, each class's mean loss per model, examples) as "
+     "JSON, for zipscale report"},
     {"classes", 0, ZS_OPT_STRING, &a.classes_out, "FILE",
      "write each token's class (0 other, 1 monogenic, 2 polygenic) as int32 .npy (windows x T)"},
     ZS_OPT_END,
@@ -51,7 +54,7 @@ static const zs_opt tokens_opts[] = {
 
 static const zs_cli_spec tokens_spec = {
     "quanta tokens",
-    "LOSSES.npy LOSSES.npy ... [--labels RULES.npy] [--examples K] [thresholds]",
+    "LOSSES.npy LOSSES.npy ... [--labels RULES.npy] [--examples K] [thresholds] [-o FILE.json]",
     "monogenic and polygenic tokens across a family of models of increasing size",
     "Each LOSSES.npy is a `zipscale train --dump-token-losses` file (with its .npy.json\n"
     "sidecar) of one model; all must score the same held-out tokens. A token is monogenic at\n"
@@ -103,14 +106,12 @@ static void print_examples(const zs_token_loss_family *f, const zs_token_classes
                            const zs_tokens *data) {
     size_t have = c->count[k];
     if (!have || !a.examples) return;
-    size_t want = have < a.examples ? have : (size_t)a.examples;
+    size_t *idx = malloc((size_t)a.examples * sizeof *idx);
+    if (!idx) return;
+    size_t want = zs_token_examples_pick(c, k, (size_t)a.examples, idx);
     printf("\n%s, %zu of %zu:\n", zs_token_class_name((zs_token_class)k), want, have);
-    size_t seen = 0, next = 0, shown = 0;
-    for (size_t t = 0; t < c->n_tokens && shown < want; t++) {
-        if (c->cls[t] != k) continue;
-        if (seen++ != next) continue;
-        shown++;
-        next = (size_t)((double)shown * (double)have / (double)want);
+    for (size_t e = 0; e < want; e++) {
+        size_t t = idx[e];
         uint64_t w = t / f->context, pos = t % f->context;
         uint64_t target = (f->first_window + w) * f->context + pos + 1;
         printf("  window %llu position %llu", (unsigned long long)(f->first_window + w),
@@ -128,6 +129,7 @@ static void print_examples(const zs_token_loss_family *f, const zs_token_classes
         }
         printf("\n");
     }
+    free(idx);
 }
 
 /* With --labels: the rule that emitted each scored token (-1: a separator), read and
@@ -232,18 +234,24 @@ static int tokens_run(int argc, char **argv) {
         if (!s) s = zs_plot_write(fig, a.plot, &err);
         zs_plot_free(fig);
     }
+    zs_tokens data;
+    zs_error ignored = {0};
+    int have_data = 0;
+    if (!s) {
+        zs_tokens_open_opts o = {0};
+        have_data = zs_tokens_open(&data, f.data_path, &o, &ignored) == ZS_OK;
+    }
+    if (!s && a.output)
+        s = zs_token_summary_write(a.output, &f, &c, &a.opts, (size_t)a.examples,
+                                   (size_t)a.context_shown, have_data ? &data : NULL, &err);
     if (!s) {
         print_models(&f, &c);
-        zs_tokens data;
-        zs_tokens_open_opts o = {0};
-        zs_error ignored = {0};
-        int have_data = zs_tokens_open(&data, f.data_path, &o, &ignored) == ZS_OK;
         if (!have_data) printf("\n(no context in the examples: %s)\n", ignored.msg);
         for (int k = ZS_TOKEN_MONOGENIC; k < ZS_TOKEN_N_CLASSES; k++)
             print_examples(&f, &c, k, have_data ? &data : NULL);
-        if (have_data) zs_tokens_close(&data);
         if (rule) s = print_rules(&c, rule, &err);
     }
+    if (have_data) zs_tokens_close(&data);
     free(rule);
     zs_token_classes_free(&c);
     zs_token_loss_family_free(&f);

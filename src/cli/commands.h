@@ -33,6 +33,7 @@ extern const zs_command zs_cmd_plot_runs;
 extern const zs_command zs_cmd_plot_frontier;
 extern const zs_command zs_cmd_plot_law;
 extern const zs_command zs_cmd_plot_curves;
+extern const zs_command zs_cmd_plot_qdg;
 extern const zs_command zs_cmd_report;
 extern const zs_command zs_cmd_train;
 extern const zs_command zs_cmd_eval;

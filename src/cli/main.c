@@ -47,6 +47,7 @@ static const zs_command *const commands[] = {
     &zs_cmd_plot_frontier,
     &zs_cmd_plot_law,
     &zs_cmd_plot_curves,
+    &zs_cmd_plot_qdg,
     &zs_cmd_report,
     &zs_cmd_demo,
 };

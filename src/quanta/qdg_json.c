@@ -119,6 +119,9 @@ zs_status zs_qdg_parity_write(const char *dir, const zs_qdg_parity_opts *opts,
         "width", (json_int_t)res->width, "variants", variants ? variants : json_null(), "seconds",
         "selection", zs_json_number(res->seconds_select), "gradients",
         zs_json_number(res->seconds_gradients));
+    /* where --dump-affinity wrote the first variant's affinity (the heatmap's input) */
+    if (doc && opts->affinity_path)
+        json_object_set_new(doc, "affinity_file", json_string(opts->affinity_path));
     char path[4096];
     snprintf(path, sizeof path, "%s/qdg.json", dir);
     zs_status s = zs_json_write_file(doc, "QDG result", path, err);

@@ -11,7 +11,8 @@
 #include "zipscale/measure.h"
 
 static const char *const kind_names[ZS_REPORT_NKINDS] = {
-    "tokens", "gzip", "runs", "law", "regression", "predict", "trainlog", "sweep", "quanta"};
+    "tokens",   "gzip",  "runs",   "law", "regression",   "predict",
+    "trainlog", "sweep", "quanta", "qdg", "token-classes"};
 
 const char *zs_report_kind_name(zs_report_kind kind) {
     return kind < ZS_REPORT_NKINDS ? kind_names[kind] : "unknown";
@@ -19,8 +20,9 @@ const char *zs_report_kind_name(zs_report_kind kind) {
 
 #define ACCEPTED                                                                                   \
     "expected a token file (.npy, .bin), a runs table (.csv), a training log (.jsonl), or "        \
-    "a JSON result: law.json, regression.json, a sweep's summary.json, quanta.json, or a gzip "    \
-    "or predict results file (\"command\": \"gzip\" or \"predict\")"
+    "a JSON result: law.json, regression.json, a sweep's summary.json, quanta.json, qdg.json, "    \
+    "a quanta tokens summary, or a gzip or predict results file (\"command\": \"gzip\" or "        \
+    "\"predict\")"
 
 static const char *extension(const char *path) {
     const char *slash = strrchr(path, '/');
@@ -43,6 +45,10 @@ static zs_status detect_json(const char *path, zs_report_kind *kind, json_t **do
         *kind = ZS_REPORT_SWEEP;
     else if (format && strcmp(format, "zipscale-quanta") == 0)
         *kind = ZS_REPORT_QUANTA;
+    else if (format && strcmp(format, "zipscale-quanta-qdg") == 0)
+        *kind = ZS_REPORT_QDG;
+    else if (format && strcmp(format, "zipscale-quanta-tokens") == 0)
+        *kind = ZS_REPORT_TOKEN_CLASSES;
     else if (command && strcmp(command, "gzip") == 0)
         *kind = ZS_REPORT_GZIP;
     else if (command && strcmp(command, "predict") == 0)
@@ -50,8 +56,8 @@ static zs_status detect_json(const char *path, zs_report_kind *kind, json_t **do
     else
         s = zs_fail(err, ZS_ERR_FORMAT,
                     "%s: unknown JSON input (\"format\" zipscale-law, zipscale-regression, "
-                    "zipscale-sweep-summary or zipscale-quanta, or \"command\" gzip or predict, "
-                    "expected); " ACCEPTED,
+                    "zipscale-sweep-summary, zipscale-quanta, zipscale-quanta-qdg or "
+                    "zipscale-quanta-tokens, or \"command\" gzip or predict, expected); " ACCEPTED,
                     path);
     if (!s && doc_out)
         *doc_out = doc;
@@ -178,6 +184,12 @@ static zs_status load_one(zs_report_data *data, zs_report_input *in, const zs_re
         case ZS_REPORT_QUANTA:
             s = zs_quanta_result_read(&in->quanta, in->path, err);
             break;
+        case ZS_REPORT_QDG:
+            s = zs_qdg_file_read(&in->qdg, in->path, err);
+            break;
+        case ZS_REPORT_TOKEN_CLASSES:
+            s = zs_token_summary_read(&in->tokens, in->path, err);
+            break;
         default:
             s = zs_fail(err, ZS_ERR_INTERNAL, "%s: bad input kind", in->path);
         }
@@ -233,6 +245,12 @@ void zs_report_data_free(zs_report_data *data) {
             break;
         case ZS_REPORT_QUANTA:
             zs_quanta_result_free(&in->quanta);
+            break;
+        case ZS_REPORT_QDG:
+            zs_qdg_file_free(&in->qdg);
+            break;
+        case ZS_REPORT_TOKEN_CLASSES:
+            zs_token_summary_free(&in->tokens);
             break;
         default:
             break;

@@ -1,7 +1,7 @@
 /* The report module's shared internals: the loaded inputs (report_inputs.c; sweep
  * summaries in report_sweep.c), the HTML writer helpers (report_html.c), the sections
- * (report_sections.c, report_sweep_html.c, report_quanta.c) and the provenance
- * (report_provenance.c). */
+ * (report_sections.c, report_sweep_html.c, report_quanta.c, report_qdg.c, report_tokens.c) and the
+ * provenance (report_provenance.c). */
 #ifndef ZS_REPORT_INTERNAL_H
 #define ZS_REPORT_INTERNAL_H
 
@@ -39,6 +39,8 @@ typedef struct {
     zs_predictfile predict;  /* ZS_REPORT_PREDICT */
     zs_report_sweep sweep;   /* ZS_REPORT_SWEEP */
     zs_quanta_result quanta; /* ZS_REPORT_QUANTA */
+    zs_qdg_file qdg;         /* ZS_REPORT_QDG */
+    zs_token_summary tokens; /* ZS_REPORT_TOKEN_CLASSES */
 } zs_report_input;
 
 typedef struct {
@@ -71,6 +73,11 @@ void zs_html_table_tail(FILE *out);
 void zs_report_sweep_section(FILE *out, const zs_report_data *data);
 /* The Quanta section (report_quanta.c): every quanta.json given. */
 zs_status zs_report_quanta_section(FILE *out, const zs_report_data *data, zs_error *err);
+/* The QDG section (report_qdg.c): every qdg.json given, with the affinity heatmap when its
+ * file is found beside it. */
+zs_status zs_report_qdg_section(FILE *out, const zs_report_data *data, zs_error *err);
+/* The token classes section (report_tokens.c): every `quanta tokens -o` summary given. */
+zs_status zs_report_tokens_section(FILE *out, const zs_report_data *data, zs_error *err);
 zs_status zs_report_sections(FILE *out, const zs_report_data *data, zs_error *err);
 zs_status zs_report_provenance(FILE *out, const zs_report_data *data, const zs_report_opts *opts,
                                zs_error *err);

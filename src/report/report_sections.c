@@ -1,6 +1,7 @@
 /* The report's sections, each present only when inputs of its kind are given: the sweep
  * (report_sweep_html.c), datasets with their H, runs, fitted laws and their quality, the regression
- * on H, frontiers, predictions, training curves and the quanta experiments (report_quanta.c).
+ * on H, frontiers, predictions, training curves, the quanta experiments (report_quanta.c), QDG
+ * (report_qdg.c) and the token classes (report_tokens.c).
  * Figures come from zipscale/figures.h. */
 #include <math.h>
 #include <stdlib.h>
@@ -479,6 +480,9 @@ zs_status zs_report_sections(FILE *out, const zs_report_data *data, zs_error *er
         fputs("<li><a href=\"#training\">Training</a></li>", out);
     if (zs_report_count(data, ZS_REPORT_QUANTA))
         fputs("<li><a href=\"#quanta\">Quanta</a></li>", out);
+    if (zs_report_count(data, ZS_REPORT_QDG)) fputs("<li><a href=\"#qdg\">QDG</a></li>", out);
+    if (zs_report_count(data, ZS_REPORT_TOKEN_CLASSES))
+        fputs("<li><a href=\"#token-classes\">Token classes</a></li>", out);
     fputs("<li><a href=\"#provenance\">Provenance</a></li></ul></nav>\n", out);
     if (zs_report_count(data, ZS_REPORT_SWEEP)) zs_report_sweep_section(out, data);
     zs_status s = data->n_datasets ? datasets(out, data, err) : ZS_OK;
@@ -489,5 +493,8 @@ zs_status zs_report_sections(FILE *out, const zs_report_data *data, zs_error *er
     if (!s && zs_report_count(data, ZS_REPORT_PREDICT)) predictions_section(out, data);
     if (!s && zs_report_count(data, ZS_REPORT_TRAINLOG)) s = training_section(out, data, err);
     if (!s && zs_report_count(data, ZS_REPORT_QUANTA)) s = zs_report_quanta_section(out, data, err);
+    if (!s && zs_report_count(data, ZS_REPORT_QDG)) s = zs_report_qdg_section(out, data, err);
+    if (!s && zs_report_count(data, ZS_REPORT_TOKEN_CLASSES))
+        s = zs_report_tokens_section(out, data, err);
     return s;
 }
