@@ -106,6 +106,11 @@ typedef struct {
     /* workers: */
     int jobs;         /* runs at once (default 0 = one per core) */
     int max_attempts; /* a run killed by a signal is retried up to this (3) */
+    /* Under `mpirun ... sweep run` (docs/cluster.md): MPI ranks that train one run together,
+       data parallel (1). With R > 1 rank 0 only hands out runs, and ranks 1.. form groups
+       of R; train.batch must be a multiple of R. Ignored in one process. Not part of a
+       run's id: the same runs, their losses equal to fp32 rounding. */
+    int ranks_per_run;
 } zs_sweep_spec;
 
 /* Reads and validates a spec file (all fields above, defaults filled in).
@@ -221,7 +226,9 @@ void zs_sweep_run_opts_init(zs_sweep_run_opts *opts);
 typedef struct {
     size_t total, completed, diverged, failed, pending, running, retired;
     int interrupted; /* stopped by SIGINT, SIGTERM or SIGUSR1 */
-    int mpi_rank;    /* this process's rank under MPI: only rank 0 counts (others: zeros) */
+    int mpi_rank;    /* this process's rank under MPI: only rank 0 counts (others: zeros); an
+                        error every rank meets alike comes back from the others without a
+                        message (rank 0 says it) */
 } zs_sweep_counts;
 
 /* Shards: item i (of n_items, in the order given: the plan's, largest first) goes to the

@@ -136,6 +136,10 @@ typedef struct {
        ends with status "halted", as halt_after does; resuming it continues bit for bit.
        With comm, a request on any rank halts every rank at the same step. */
     const volatile sig_atomic_t *stop;
+    /* Called at the start of every step (on every rank), or NULL: a caller's heartbeat or
+       message check while the run trains (it may set *stop). */
+    void (*on_step)(void *ctx);
+    void *on_step_ctx;
     /* Early stopping (docs/training.md "Early stopping"): the run ends, completed, at the
        first evaluation after step early_stop_after whose held-out loss is the
        early_stop_patience-th rise in a row (each evaluation's loss above the one before);

@@ -43,7 +43,9 @@ int zs_cli_sweep_run(const zs_cli_spec *spec, const char *spec_path, const char 
     o.progress_tty = isatty(STDERR_FILENO);
     zs_sweep_counts c;
     zs_error err = {0};
-    if (zs_sweep_run(spec_path, dir, &o, &c, &err)) return zs_cli_fail_cmd(spec, run_fields, &err);
+    zs_status s = zs_sweep_run(spec_path, dir, &o, &c, &err);
+    if (s && c.mpi_rank > 0 && !err.msg[0]) return ZS_EXIT_USAGE; /* rank 0 said it */
+    if (s) return zs_cli_fail_cmd(spec, run_fields, &err);
     if (c.mpi_rank > 0) /* another rank of an MPI sweep: rank 0 speaks for the sweep */
         return c.interrupted ? ZS_EXIT_INTERRUPTED : ZS_EXIT_OK;
     if (c.interrupted) {

@@ -6,6 +6,7 @@
 #include <mpi.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sweep/sweep_mpi.h"
 
@@ -22,6 +23,13 @@ struct zs_sweep_link {
     zs_outgoing **out; /* sends in flight */
     size_t n_out, cap_out;
 };
+
+static zs_status mpi_fail(zs_error *err, int rc, const char *what) {
+    char text[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    if (MPI_Error_string(rc, text, &len) != MPI_SUCCESS) snprintf(text, sizeof text, "?");
+    return zs_fail(err, ZS_ERR_IO, "MPI: %s failed: %s", what, text);
+}
 
 zs_status zs_sweep_link_open(zs_sweep_link **out, zs_error *err) {
     *out = NULL;
@@ -83,8 +91,7 @@ const zs_comm *zs_sweep_link_comm(const zs_sweep_link *l) {
     return l ? l->comm : NULL;
 }
 
-zs_status zs_sweep_link_send(zs_sweep_link *l, int dest, const zs_sweep_msg *msg,
-                             zs_error *err) {
+zs_status zs_sweep_link_send(zs_sweep_link *l, int dest, const zs_sweep_msg *msg, zs_error *err) {
     settle_sends(l);
     if (l->n_out == l->cap_out) {
         size_t cap = l->cap_out ? 2 * l->cap_out : 16;
@@ -99,10 +106,9 @@ zs_status zs_sweep_link_send(zs_sweep_link *l, int dest, const zs_sweep_msg *msg
     int rc = MPI_Isend(&o->msg, (int)sizeof o->msg, MPI_BYTE, dest, ZS_SWEEP_TAG, l->mpi, &o->req);
     if (rc != MPI_SUCCESS) {
         free(o);
-        char text[MPI_MAX_ERROR_STRING];
-        int len = 0;
-        if (MPI_Error_string(rc, text, &len) != MPI_SUCCESS) snprintf(text, sizeof text, "?");
-        return zs_fail(err, ZS_ERR_IO, "MPI: sending to rank %d failed: %s", dest, text);
+        char what[64];
+        snprintf(what, sizeof what, "sending to rank %d", dest);
+        return mpi_fail(err, rc, what);
     }
     l->out[l->n_out++] = o;
     return ZS_OK;
@@ -119,6 +125,33 @@ int zs_sweep_link_poll(zs_sweep_link *l, zs_sweep_msg *msg, int *source) {
         return 0;
     *source = st.MPI_SOURCE;
     return 1;
+}
+
+zs_status zs_sweep_link_groups(zs_sweep_link *l, int ranks_per_run, zs_comm **group,
+                               zs_error *err) {
+    *group = NULL;
+    int rank = zs_sweep_link_rank(l);
+    MPI_Comm split;
+    int rc = MPI_Comm_split(l->mpi, rank == 0 ? MPI_UNDEFINED : (rank - 1) / ranks_per_run, rank,
+                            &split);
+    if (rc != MPI_SUCCESS) return mpi_fail(err, rc, "MPI_Comm_split");
+    if (split == MPI_COMM_NULL) return ZS_OK;
+    zs_status s = zs_comm_from_mpi(group, &split, err);
+    MPI_Comm_free(&split);
+    return s;
+}
+
+zs_status zs_sweep_group_bcast(const zs_comm *group, int64_t *run, zs_error *err) {
+    MPI_Request req;
+    int rc = MPI_Ibcast(run, 1, MPI_INT64_T, 0, *(const MPI_Comm *)zs_comm_mpi(group), &req);
+    for (int done = 0; rc == MPI_SUCCESS && !done;) {
+        rc = MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+        if (!done) {
+            struct timespec ts = {0, 2000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    return rc == MPI_SUCCESS ? ZS_OK : mpi_fail(err, rc, "MPI_Ibcast");
 }
 
 void zs_sweep_plan_digest(const zs_sweep_plan *plan, unsigned char out[32]) {

@@ -62,7 +62,8 @@ static zs_status on_hello(zs_runner *r, int rank, const zs_sweep_msg *m, zs_erro
                        "zipscale",
                        rank, m->host);
     st->hello = 1;
-    st->slots = m->jobs > 0 ? m->jobs : 1;
+    st->member = m->jobs == 0;
+    st->slots = m->jobs;
     return ZS_OK;
 }
 
@@ -80,8 +81,8 @@ static zs_status on_result(zs_runner *r, int rank, const zs_sweep_msg *m, int *c
     if (m->outcome == ZS_OUTCOME_KILLED || m->outcome == ZS_OUTCOME_FAILED) {
         char said[sizeof o.message];
         snprintf(said, sizeof said, "%s", o.message);
-        snprintf(o.message, sizeof o.message, "rank %d (%.63s): %.1000s", rank,
-                 r->ranks[rank].host, said);
+        snprintf(o.message, sizeof o.message, "rank %d (%.63s): %.1000s", rank, r->ranks[rank].host,
+                 said);
     }
     return zs_runner_settle(r, index, m->outcome, m->signal, &o, at, err);
 }
@@ -179,7 +180,7 @@ zs_status zs_owner_check(zs_runner *r, int *changed, zs_error *err) {
     *changed = 0;
     for (int rank = 1; !s && rank < zs_sweep_link_size(r->link); rank++) {
         zs_rank_state *st = &r->ranks[rank];
-        if (st->gone || now - st->heard <= r->rank_timeout_s) continue;
+        if (st->gone || st->member || now - st->heard <= r->rank_timeout_s) continue;
         r->lost = 1;
         zs_comm_finalize_skip(); /* MPI_Finalize would wait for the dead rank */
         zs_sweep_progress_lost(&r->progress, rank, st->host, now - st->heard);
@@ -197,7 +198,8 @@ zs_status zs_owner_stop(zs_runner *r, zs_error *err) {
     r->told_stop = 1;
     zs_status s = ZS_OK;
     for (int rank = 1; !s && rank < zs_sweep_link_size(r->link); rank++)
-        if (!r->ranks[rank].gone) s = send_kind(r, rank, ZS_MSG_STOP, -1, err);
+        if (!r->ranks[rank].gone && !r->ranks[rank].member)
+            s = send_kind(r, rank, ZS_MSG_STOP, -1, err);
     return s;
 }
 
@@ -205,7 +207,7 @@ void zs_owner_done(zs_runner *r) {
     if (!r->ranks) return;
     zs_error ignored;
     for (int rank = 1; rank < zs_sweep_link_size(r->link); rank++)
-        if (!r->ranks[rank].gone) {
+        if (!r->ranks[rank].gone && !r->ranks[rank].member) {
             send_kind(r, rank, ZS_MSG_DONE, -1, &ignored);
             r->ranks[rank].gone = 1;
         }

@@ -78,8 +78,8 @@ static zs_status on_message(zs_worker *wk, const zs_sweep_msg *m, zs_error *err)
             return zs_fail(err, ZS_ERR_INTERNAL, "MPI: rank 0 handed out run %lld of %zu",
                            (long long)m->run, plan->n_runs);
         if (wk->said_bye) return ZS_OK; /* rank 0 takes it back when it reads the bye */
-        zs_status s = zs_children_spawn(&wk->kids, wk->o->w, zs_sweep_child_train,
-                                        (size_t)m->run, plan->runs[m->run].id, err);
+        zs_status s = zs_children_spawn(&wk->kids, wk->o->w, zs_sweep_child_train, (size_t)m->run,
+                                        plan->runs[m->run].id, err);
         if (!s) maybe_die(wk->o->link);
         return s;
     }

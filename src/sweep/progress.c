@@ -81,10 +81,16 @@ void zs_sweep_progress_dataset(zs_sweep_progress *p, const char *name) {
     fflush(p->out);
 }
 
-void zs_sweep_progress_mpi(zs_sweep_progress *p, int ranks, int jobs) {
+void zs_sweep_progress_mpi(zs_sweep_progress *p, int ranks, int jobs, int ranks_per_run) {
     if (!p->out) return;
-    fprintf(p->out, "sweep: %d MPI ranks, %d job%s each; rank 0 owns the ledger\n", ranks, jobs,
-            jobs == 1 ? "" : "s");
+    if (ranks_per_run > 1)
+        fprintf(p->out,
+                "sweep: %d MPI ranks: rank 0 owns the ledger, %d groups of %d ranks each "
+                "train one run at a time, data parallel\n",
+                ranks, (ranks - 1) / ranks_per_run, ranks_per_run);
+    else
+        fprintf(p->out, "sweep: %d MPI ranks, %d job%s each; rank 0 owns the ledger\n", ranks, jobs,
+                jobs == 1 ? "" : "s");
     fflush(p->out);
 }
 

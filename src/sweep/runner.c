@@ -204,7 +204,7 @@ static zs_status run_all(zs_runner *r, zs_error *err) {
     int exhausted = 0;
     zs_children *c = &r->kids;
     while (!s) {
-        while (!s && !zs_sweep_stop_signal && !exhausted && c->n < r->jobs) {
+        while (!s && !zs_sweep_stop_signal && !exhausted && c->n < r->train_jobs) {
             int claimed = 0;
             s = start_run(r, &claimed, err);
             exhausted = !claimed;
@@ -300,7 +300,9 @@ static zs_status sweep(zs_runner *r, const char *spec_path, const zs_sweep_run_o
     if (!s) s = record_spec(r, spec_path, err);
     if (s) return s;
     zs_sweep_progress_start(&r->progress, r->w.plan, &sc, r->jobs);
-    if (r->link) zs_sweep_progress_mpi(&r->progress, zs_sweep_link_size(r->link), r->jobs);
+    if (r->link)
+        zs_sweep_progress_mpi(&r->progress, zs_sweep_link_size(r->link), r->train_jobs,
+                              r->w.spec->ranks_per_run);
     if ((r->sharded || r->others) && (s = select_shard(r, opts, err))) return s;
     if ((s = prepare_datasets(r, err))) return s;
     if (!zs_sweep_stop_signal && !opts->prepare_only && (s = run_all(r, err))) return s;
@@ -366,6 +368,24 @@ static zs_status open_ledger(zs_runner *r, const char *dir, const zs_sweep_run_o
     return zs_ledger_open_file(&r->lg, r->ledger_path, 1, 0, err);
 }
 
+/* ranks_per_run R > 1: ranks 1.. split into whole groups of R, each rank's share of the
+ * batch whole. Every rank checks the same numbers, so all stop together. */
+static zs_status check_groups(const zs_sweep_spec *spec, int size, zs_error *err) {
+    int R = spec->ranks_per_run;
+    if ((size - 1) % R != 0)
+        return zs_fail_field(err, ZS_ERR_USAGE, "ranks_per_run",
+                             "ranks_per_run %d: the %d ranks after rank 0 (which hands out the "
+                             "runs) do not split into groups of %d; start 1 + a multiple of %d "
+                             "ranks (mpirun -np %d)",
+                             R, size - 1, R, R, 1 + R * ((size - 1) / R > 0 ? (size - 1) / R : 1));
+    if (spec->batch % (uint32_t)R != 0)
+        return zs_fail_field(err, ZS_ERR_USAGE, "ranks_per_run",
+                             "ranks_per_run %d does not divide train.batch %u: each rank of a "
+                             "group takes batch / ranks_per_run rows of every step",
+                             R, spec->batch);
+    return ZS_OK;
+}
+
 /* A rank other than 0 of a sweep across MPI ranks: it trains what rank 0 hands out. */
 static zs_status work_for_rank0(zs_runner *r, const zs_sweep_run_opts *opts,
                                 zs_sweep_counts *counts, zs_error *err) {
@@ -373,8 +393,14 @@ static zs_status work_for_rank0(zs_runner *r, const zs_sweep_run_opts *opts,
     w.ledger = NULL; /* the children report to this rank, this rank to rank 0 */
     zs_sweep_worker_opts wo = {r->link, &w, r->jobs, r->rank_timeout_s, opts->progress == NULL};
     int interrupted = 0;
-    zs_status s = zs_sweep_mpi_worker(&wo, &interrupted, err);
+    zs_status s = r->group ? zs_sweep_mpi_group(&wo, r->group, &interrupted, err)
+                           : zs_sweep_mpi_worker(&wo, &interrupted, err);
     counts->interrupted = interrupted;
+    if (s) { /* which rank says it */
+        char msg[ZS_ERROR_MSG_MAX];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        snprintf(err->msg, sizeof err->msg, "rank %d: %.1000s", counts->mpi_rank, msg);
+    }
     return s;
 }
 
@@ -405,9 +431,16 @@ zs_status zs_sweep_run(const char *spec_path, const char *dir, const zs_sweep_ru
     r.rank_timeout_s = opts->rank_timeout_s > 0 ? opts->rank_timeout_s : ZS_SWEEP_RANK_TIMEOUT_S;
     zs_sweep_progress_init(&r.progress, counts->mpi_rank == 0 ? opts->progress : NULL,
                            opts->progress_tty);
+    r.train_jobs = r.jobs;
+    if (r.link && spec.ranks_per_run > 1) { /* groups: rank 0 hands out runs, trains none */
+        s = check_groups(&spec, zs_sweep_link_size(r.link), err);
+        if (s && counts->mpi_rank > 0) err->msg[0] = '\0'; /* rank 0 says it, once */
+        if (!s) s = zs_sweep_link_groups(r.link, spec.ranks_per_run, &r.group, err);
+        r.train_jobs = 0;
+    }
     zs_sweep_stops stops;
     zs_sweep_catch_stops(&stops);
-    s = zs_children_init(&r.kids, r.jobs, err);
+    if (!s) s = zs_children_init(&r.kids, r.jobs, err);
     if (!s && counts->mpi_rank > 0) {
         s = work_for_rank0(&r, opts, counts, err);
     } else if (!s) {
@@ -431,6 +464,7 @@ zs_status zs_sweep_run(const char *spec_path, const char *dir, const zs_sweep_ru
     zs_children_free(&r.kids);
     zs_sweep_plan_free(&plan, spec.n_datasets);
     zs_sweep_spec_free(&spec);
+    zs_comm_free(r.group);
     zs_sweep_link_close(r.link);
     if (s) {
         int rank = counts->mpi_rank;

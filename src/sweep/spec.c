@@ -86,6 +86,7 @@
  *     reference_flops: 1e15 >= 0 (0 = the largest run's 6ND)
  *   jobs: 2               0..65536 (0 = one per core)
  *   max_attempts: 3       1..1000
+ *   ranks_per_run: 1      1..4096 (MPI ranks per run under mpirun; docs/cluster.md)
  *
  * Integers are decimal; digits may be grouped with '_' (3_000_000) and a whole number may
  * be written with a fraction or exponent (3e5, 1.5e6, 300000.0); anything else (3.5, -1,
@@ -111,8 +112,9 @@ static const zs_spec_range UNIT_CLOSED = {0, 1, 0, 0};
 static const zs_spec_range UNIT_OPEN = {0, 1, 1, 1};
 static const zs_spec_range UNIT_HALF_OPEN = {0, 1, 0, 1};
 
-static const char *const top_keys[] = {"name",  "datasets", "models", "budgets",      "seeds",
-                                       "train", "analysis", "jobs",   "max_attempts", NULL};
+static const char *const top_keys[] = {"name",         "datasets",      "models",   "budgets",
+                                       "seeds",        "train",         "analysis", "jobs",
+                                       "max_attempts", "ranks_per_run", NULL};
 static const char *const dataset_keys[] = {"name",     "pcfg",   "tokens",     "val_tokens", "file",
                                            "val_file", "parity", "train_size", NULL};
 static const char *const pcfg_keys[] = {"nonterminals", "terminals", "max_options",
@@ -199,6 +201,7 @@ static void set_defaults(zs_sweep_spec *s) {
     s->bound_e = 1;
     s->fix_e = 1;
     s->max_attempts = 3;
+    s->ranks_per_run = 1;
 }
 
 /* ---- names and paths ------------------------------------------------------------------ */
@@ -713,10 +716,13 @@ static zs_status read_analysis(zs_spec_doc *d, yaml_node_t *root, zs_sweep_spec 
 
 static zs_status read_workers(zs_spec_doc *d, yaml_node_t *root, zs_sweep_spec *s) {
     uint64_t jobs = (uint64_t)s->jobs, attempts = (uint64_t)s->max_attempts;
+    uint64_t ranks = (uint64_t)s->ranks_per_run;
     zs_status st = zs_spec__key_u64(d, root, "", "jobs", 0, 65536, &jobs);
     if (!st) st = zs_spec__key_u64(d, root, "", "max_attempts", 1, 1000, &attempts);
+    if (!st) st = zs_spec__key_u64(d, root, "", "ranks_per_run", 1, 4096, &ranks);
     s->jobs = (int)jobs;
     s->max_attempts = (int)attempts;
+    s->ranks_per_run = (int)ranks;
     return st;
 }
 

@@ -50,10 +50,18 @@ const zs_comm *zs_sweep_link_comm(const zs_sweep_link *link);
 /* Sends a copy of msg to rank dest without waiting for it to be received (a rank that
  * died does not hold the sender up). Errors: ZS_ERR_IO (MPI failed: the message names the
  * rank), ZS_ERR_NOMEM. */
-zs_status zs_sweep_link_send(zs_sweep_link *link, int dest, const zs_sweep_msg *msg,
-                             zs_error *err);
+zs_status zs_sweep_link_send(zs_sweep_link *link, int dest, const zs_sweep_msg *msg, zs_error *err);
 /* Takes one waiting message if there is one: 1 and *source, else 0. */
 int zs_sweep_link_poll(zs_sweep_link *link, zs_sweep_msg *msg, int *source);
+/* ranks_per_run > 1: the groups that train one run together, ranks 1.. in order (group g
+ * is ranks 1 + g·R .. (g + 1)·R); rank 0 is in none (*group NULL). Every rank calls it.
+ * Errors: ZS_ERR_IO (MPI failed). */
+zs_status zs_sweep_link_groups(zs_sweep_link *link, int ranks_per_run, zs_comm **group,
+                               zs_error *err);
+/* The group's rank 0 sends *run to the others, who wait for it napping between looks (an
+ * idle rank takes no core). Errors: ZS_ERR_IO (MPI failed). */
+zs_status zs_sweep_group_bcast(const zs_comm *group, int64_t *run, zs_error *err);
+
 /* The plan's digest (its run ids in order): every rank must hold the same plan. */
 void zs_sweep_plan_digest(const zs_sweep_plan *plan, unsigned char out[32]);
 
@@ -72,5 +80,11 @@ typedef struct {
  * (zs_comm_finalize_skip).
  * Errors: ZS_ERR_IO (MPI failed; rank 0 stopped answering; a child could not start). */
 zs_status zs_sweep_mpi_worker(const zs_sweep_worker_opts *o, int *interrupted, zs_error *err);
+/* The same for a rank of a group that trains each run together (ranks_per_run > 1; group
+ * from zs_sweep_link_groups): the group's rank 0 speaks with rank 0 of the job (it says
+ * hello for one slot, beats at every step while training, reports the outcome); the others
+ * say hello as members and follow it. Runs train in this process, data parallel. */
+zs_status zs_sweep_mpi_group(const zs_sweep_worker_opts *o, const zs_comm *group, int *interrupted,
+                             zs_error *err);
 
 #endif

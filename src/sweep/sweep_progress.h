@@ -25,8 +25,8 @@ void zs_sweep_progress_dataset(zs_sweep_progress *p, const char *name);
  * follows the run's id. */
 void zs_sweep_progress_finished(zs_sweep_progress *p, zs_ledger *lg, const char *id,
                                 const char *where);
-/* Under MPI: the ranks and each one's jobs. */
-void zs_sweep_progress_mpi(zs_sweep_progress *p, int ranks, int jobs);
+/* Under MPI: the ranks and each one's jobs (ranks_per_run 1), or their groups. */
+void zs_sweep_progress_mpi(zs_sweep_progress *p, int ranks, int jobs, int ranks_per_run);
 /* Under MPI: rank `rank` on host went silent for `silent_s` and is taken for dead. */
 void zs_sweep_progress_lost(zs_sweep_progress *p, int rank, const char *host, double silent_s);
 /* Redraws the live line (at most twice a second). */

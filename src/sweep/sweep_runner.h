@@ -9,6 +9,8 @@
 
 typedef struct {
     int hello;    /* it said hello: slots known */
+    int member;   /* a group's rank other than its first (ranks_per_run > 1): no work, no
+                     beats; its group's first rank speaks for it */
     int gone;     /* taken for dead, or left (bye): no more work */
     int slots;    /* runs it trains at once */
     int busy;     /* runs it is training */
@@ -26,6 +28,7 @@ typedef struct {
     zs_ledger *lg;
     zs_children kids;
     int jobs, max_attempts;
+    int train_jobs; /* runs trained here at once: jobs, or 0 on rank 0 of groups */
     zs_sweep_progress progress;
     int sharded;    /* a shard: its own ledger, only its runs */
     int others;     /* DIR holds ledgers other than this process's */
@@ -34,6 +37,7 @@ typedef struct {
     char ledger_path[4200];
     /* rank 0 of a sweep across MPI ranks (link NULL: one process) */
     zs_sweep_link *link;
+    zs_comm *group;       /* ranks_per_run > 1: this rank's group (NULL on rank 0) */
     zs_rank_state *ranks; /* [size]; ranks[0] unused */
     zs_flight *flights;   /* the runs other ranks are training */
     size_t n_flights, cap_flights;

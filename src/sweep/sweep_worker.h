@@ -4,6 +4,7 @@
 #ifndef ZS_SWEEP_WORKER_H
 #define ZS_SWEEP_WORKER_H
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include "sweep/sweep_internal.h"
@@ -39,6 +40,14 @@ typedef int (*zs_sweep_work)(const zs_sweep_worker_ctx *w, size_t index, int rep
  * child (`trains`) turns SIGINT, SIGTERM and SIGUSR1 into a stop request that checkpoints
  * (zs_sweep_child_stop), any other child dies of them. */
 void zs_sweep_child_setup(pid_t parent, int trains);
+/* Trains run `run` of the plan in this process, as a sweep's child does (a checkpoint it
+ * cannot resume is set aside and the run starts over, saying so in o->message); with comm,
+ * together with the group's other ranks, data parallel. *stop halts it at a checkpoint;
+ * on_step (or NULL) is called at every step. Returns 1 when stopped (nothing to record),
+ * else 0 with the outcome in *o (a failure: status failed and its message). */
+int zs_sweep_train_here(const zs_sweep_worker_ctx *w, size_t run, const zs_comm *comm,
+                        const volatile sig_atomic_t *stop, void (*on_step)(void *), void *ctx,
+                        zs_sweep_outcome *o);
 /* The child's work; the return value is its exit code. */
 int zs_sweep_child_train(const zs_sweep_worker_ctx *w, size_t run, int report_fd, zs_error *err);
 int zs_sweep_child_prepare(const zs_sweep_worker_ctx *w, size_t dataset, int report_fd,

@@ -79,16 +79,9 @@ static void remove_partial_checkpoints(const char *run_dir) {
 }
 
 /* Without a ledger (an MPI worker rank), the outcome goes up the pipe whole. */
-static int report(int fd, zs_run_status status, const zs_train_result *res, const char *message) {
-    zs_sweep_outcome o;
-    memset(&o, 0, sizeof o);
-    o.status = (int32_t)status;
-    o.final_loss = res ? res->final_val_loss : NAN;
-    o.min_loss = res ? res->min_val_loss : NAN;
-    o.wall_s = res ? res->wall_s : 0;
-    snprintf(o.message, sizeof o.message, "%s", message ? message : "");
-    const char *p = (const char *)&o;
-    size_t left = sizeof o;
+static int report(int fd, const zs_sweep_outcome *o) {
+    const char *p = (const char *)o;
+    size_t left = sizeof *o;
     while (left > 0) {
         ssize_t put = write(fd, p, left);
         if (put <= 0) return ZS_WORKER_UNRECORDED;
@@ -98,35 +91,55 @@ static int report(int fd, zs_run_status status, const zs_train_result *res, cons
     return ZS_WORKER_REPORTED;
 }
 
-int zs_sweep_child_train(const zs_sweep_worker_ctx *w, size_t run, int report_fd, zs_error *err) {
-    const zs_sweep_plan_run *r = &w->plan->runs[run];
-    maybe_crash(w->spec->models[r->model].name);
+int zs_sweep_train_here(const zs_sweep_worker_ctx *w, size_t run, const zs_comm *comm,
+                        const volatile sig_atomic_t *stop, void (*on_step)(void *), void *ctx,
+                        zs_sweep_outcome *o) {
     zs_sweep_run_paths paths;
     zs_train_opts opt;
     zs_train_result res;
+    zs_error err;
+    zs_error_clear(&err);
     memset(&res, 0, sizeof res);
-    char note[ZS_ERROR_MSG_MAX + 128] = "";
-    zs_status s = zs_sweep_run_train_opts(w->spec, w->plan, run, w->dir, &paths, &opt, err);
-    opt.stop = &stop_requested;
-    if (!s) remove_partial_checkpoints(paths.out);
-    if (!s) s = train(&opt, &res, note, sizeof note, err);
-    /* Stopped by a signal: the checkpoint at the step it reached is on disk; the parent
-     * puts the run back (a stop before the first step leaves the last checkpoint). */
-    if ((!s && res.status == ZS_TRAIN_HALTED) || (s && stop_requested))
-        return ZS_WORKER_INTERRUPTED;
+    memset(o, 0, sizeof *o);
+    zs_status s = zs_sweep_run_train_opts(w->spec, w->plan, run, w->dir, &paths, &opt, &err);
+    opt.stop = stop;
+    opt.comm = comm;
+    opt.on_step = on_step;
+    opt.on_step_ctx = ctx;
+    if (!s && zs_comm_rank(comm) == 0) remove_partial_checkpoints(paths.out);
+    if (!s) s = train(&opt, &res, o->message, sizeof o->message, &err);
+    /* Stopped: the checkpoint at the step it reached is on disk; the run goes back to
+     * pending (a stop before the first step leaves the last checkpoint). */
+    if ((!s && res.status == ZS_TRAIN_HALTED) || (s && stop && *stop)) return 1;
     zs_run_status status = s ? ZS_RUN_FAILED : status_of(res.status);
-    const char *message = s ? err->msg : status == ZS_RUN_DIVERGED ? res.diverged : note;
-    if (!w->ledger) return report(report_fd, status, s ? NULL : &res, message);
+    o->status = (int32_t)status;
+    o->final_loss = s ? NAN : res.final_val_loss;
+    o->min_loss = s ? NAN : res.min_val_loss;
+    o->wall_s = s ? 0 : res.wall_s;
+    if (s || status == ZS_RUN_DIVERGED)
+        snprintf(o->message, sizeof o->message, "%s", s ? err.msg : res.diverged);
+    return 0;
+}
+
+int zs_sweep_child_train(const zs_sweep_worker_ctx *w, size_t run, int report_fd, zs_error *err) {
+    const zs_sweep_plan_run *r = &w->plan->runs[run];
+    maybe_crash(w->spec->models[r->model].name);
+    zs_sweep_outcome o;
+    if (zs_sweep_train_here(w, run, NULL, &stop_requested, NULL, NULL, &o))
+        return ZS_WORKER_INTERRUPTED;
+    if (!w->ledger) return report(report_fd, &o);
+    zs_train_result res;
+    memset(&res, 0, sizeof res);
+    res.final_val_loss = o.final_loss;
+    res.min_val_loss = o.min_loss;
+    res.wall_s = o.wall_s;
     zs_ledger *lg = NULL;
-    zs_error lerr;
-    zs_status ls = zs_ledger_open_file(&lg, w->ledger, 0, -1, &lerr);
-    if (!ls) ls = zs_ledger_finish(lg, r->id, status, s ? NULL : &res, message, &lerr);
+    zs_status s = zs_ledger_open_file(&lg, w->ledger, 0, -1, err);
+    if (!s)
+        s = zs_ledger_finish(lg, r->id, (zs_run_status)o.status,
+                             o.status == ZS_RUN_FAILED ? NULL : &res, o.message, err);
     zs_ledger_close(lg);
-    if (ls) {
-        *err = lerr;
-        return ZS_WORKER_UNRECORDED;
-    }
-    return ZS_WORKER_RECORDED;
+    return s ? ZS_WORKER_UNRECORDED : ZS_WORKER_RECORDED;
 }
 
 int zs_sweep_child_prepare(const zs_sweep_worker_ctx *w, size_t dataset, int report_fd,

@@ -132,6 +132,7 @@ static zs_status run_steps(zs_train_ctx *ctx, zs_train_result *r, zs_error *err)
     while (!s && ctx->step < ctx->steps_total && !early_stopped(ctx)) {
         double t_step = now_s(), loss_sum = 0;
         int stop_asked = 0; /* zs_train_opts.stop: checkpoint at this step and halt */
+        if (o->on_step) o->on_step(o->on_step_ctx);
         m->ops->zero_grad(m);
         for (uint32_t a = 0; !s && a < o->accum; a++) {
             double loss;
