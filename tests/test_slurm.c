@@ -220,10 +220,11 @@ Test(slurm, array_cancel_warning_requeue_and_resubmit_finish_the_sweep_as_a_loca
     char sql1[256], log1[1200];
     snprintf(sql1, sizeof sql1, "SELECT status, attempts FROM runs WHERE id = '%s'", id1);
     char *row1 = query(shard1, sql1);
-    cr_assert_str_eq(row1, "completed|1\n", "run %s of the requeued task", id1);
-    free(row1);
     snprintf(log1, sizeof log1, "%s/slurm/%s.out", dir, task1);
     char *out1 = zs_test_slurp(log1, NULL);
+    cr_assert_str_eq(row1, "completed|1\n", "run %s of the requeued task: %s; its log:\n%s", id1,
+                     row1, out1 ? out1 : "(none)");
+    free(row1);
     cr_assert(out1 && strstr(out1, id1) &&
                   strstr(out1, "pending: interrupted; resumes from its "
                                "checkpoint") &&

@@ -23,15 +23,6 @@
     "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "                                   \
     "OMPI_MCA_btl_vader_single_copy_mechanism=none "
 
-static void need_mpirun(void) {
-    zs_test_release_only("Open MPI's allocations at MPI_Init are reported as leaks");
-    const char *mpiexec = ZS_MPIEXEC;
-    cr_assert(*mpiexec && access(mpiexec, X_OK) == 0,
-              "mpirun not found (CMake's MPIEXEC_EXECUTABLE is '%s'): install openmpi-bin "
-              "(scripts/deps.sh) and reconfigure",
-              mpiexec);
-}
-
 /* `[env] mpirun [flags] -np 3 zipscale sweep run SPEC -o DIR --no-analyse [more]` */
 static zs_run mpi_sweep(const char *env, const char *flags, const char *spec, const char *dir,
                         const char *more) {
@@ -55,7 +46,7 @@ static size_t count(const char *text, const char *needle) {
 }
 
 Test(sweep_mpi, three_ranks_train_the_sweep_and_give_the_one_process_table) {
-    need_mpirun();
+    zs_test_need_mpirun();
     const char *spec = zs_test_path("s.yaml"), *dir = zs_test_path("m");
     zs_test_tiny_sweep_spec(spec, TINY_BUDGETS, 5);
     char *want = local_table(spec, zs_test_path("local"));
@@ -83,7 +74,7 @@ Test(sweep_mpi, three_ranks_train_the_sweep_and_give_the_one_process_table) {
 }
 
 Test(sweep_mpi, a_rank_killed_mid_sweep_loses_only_its_run_which_another_rank_trains) {
-    need_mpirun();
+    zs_test_need_mpirun();
     const char *spec = zs_test_path("s.yaml"), *dir = zs_test_path("k");
     zs_test_tiny_sweep_spec(spec, TINY_BUDGETS, 5);
     char *want = local_table(spec, zs_test_path("local"));
@@ -106,7 +97,7 @@ Test(sweep_mpi, a_rank_killed_mid_sweep_loses_only_its_run_which_another_rank_tr
 }
 
 Test(sweep_mpi, without_recovery_mpirun_ends_the_job_and_the_same_command_finishes_it) {
-    need_mpirun();
+    zs_test_need_mpirun();
     const char *spec = zs_test_path("s.yaml"), *dir = zs_test_path("a");
     zs_test_tiny_sweep_spec(spec, TINY_BUDGETS, 5);
     char *want = local_table(spec, zs_test_path("local"));
@@ -132,7 +123,7 @@ Test(sweep_mpi, without_recovery_mpirun_ends_the_job_and_the_same_command_finish
 }
 
 Test(sweep_mpi, a_stop_signal_checkpoints_every_rank_and_the_same_command_resumes) {
-    need_mpirun();
+    zs_test_need_mpirun();
     const char *spec = zs_test_path("l.yaml"), *dir = zs_test_path("l");
     zs_test_tiny_sweep_spec(spec, LONG_BUDGETS, 20);
     char *want = local_table(spec, zs_test_path("local"));
@@ -195,7 +186,7 @@ static void assert_tables_close(char *got, char *want, double rel_tol) {
  * two-rank tolerance, docs/cluster.md; measured here: 3e-8 relative at worst). Four ranks do
  * not split into groups of two after rank 0: refused, said once. */
 Test(sweep_mpi, ranks_per_run_trains_each_run_on_a_group_of_ranks) {
-    need_mpirun();
+    zs_test_need_mpirun();
     const char *spec = zs_test_path("g.yaml"), *dir = zs_test_path("g");
     zs_test_tiny_sweep_spec(spec, TINY_BUDGETS, 5);
     char *want = local_table(spec, zs_test_path("local"));

@@ -37,16 +37,6 @@ static const char *at(const char *name) {
     return p;
 }
 
-/* Fails the test unless the build found an mpirun that can be run; skips it under ASan. */
-static void need_mpirun(void) {
-    zs_test_release_only("Open MPI's allocations at MPI_Init are reported as leaks");
-    const char *mpiexec = ZS_MPIEXEC;
-    cr_assert(*mpiexec && access(mpiexec, X_OK) == 0,
-              "mpirun not found (CMake's MPIEXEC_EXECUTABLE is '%s'): install openmpi-bin "
-              "(scripts/deps.sh) and reconfigure",
-              mpiexec);
-}
-
 /* `mpirun -np ranks zipscale train <args>` (as root too, on any number of cores, and in
  * containers that forbid the cross-process reads of Open MPI's single-copy transfers). */
 static zs_run mpi_train(int ranks, const char *args) {
@@ -146,7 +136,7 @@ static json_t *metrics(const char *dir) {
     "--checkpoint-every 10"
 
 Test(train_mpi, parity_two_ranks_equal_one_process) {
-    need_mpirun();
+    zs_test_need_mpirun();
     char args[2048];
     const char *one = at("par1"), *two = at("par2"), *np1 = at("par_np1");
     snprintf(args, sizeof args, PARITY " -o %s", one);
@@ -213,7 +203,7 @@ static void make_data(void) {
 }
 
 Test(train_mpi, gpt_two_ranks_equal_one_process_and_evaluate_exactly) {
-    need_mpirun();
+    zs_test_need_mpirun();
     make_data();
     char data[1024], val[1024], args[4096], dump[1200];
     snprintf(data, sizeof data, "%s", at("d.npy"));
@@ -248,7 +238,7 @@ Test(train_mpi, gpt_two_ranks_equal_one_process_and_evaluate_exactly) {
 }
 
 Test(train_mpi, two_rank_runs_are_bit_identical) {
-    need_mpirun();
+    zs_test_need_mpirun();
     make_data();
     char data[1024], val[1024], args[4096];
     snprintf(data, sizeof data, "%s", at("d.npy"));
@@ -266,7 +256,7 @@ Test(train_mpi, two_rank_runs_are_bit_identical) {
 }
 
 Test(train_mpi, halted_two_rank_run_resumed_on_two_ranks_equals_uninterrupted) {
-    need_mpirun();
+    zs_test_need_mpirun();
     char args[2048];
     const char *full = at("full"), *part = at("part");
     snprintf(args, sizeof args, PARITY " -o %s", full);
@@ -286,7 +276,7 @@ Test(train_mpi, halted_two_rank_run_resumed_on_two_ranks_equals_uninterrupted) {
 }
 
 Test(train_mpi, refuses_another_number_of_ranks_and_a_batch_that_does_not_split) {
-    need_mpirun();
+    zs_test_need_mpirun();
     char args[2048];
     const char *two = at("refuse2"), *one = at("refuse1");
     snprintf(args, sizeof args, PARITY " --steps 20 --halt-after 10 -o %s", two);
@@ -329,7 +319,7 @@ Test(train_mpi, refuses_another_number_of_ranks_and_a_batch_that_does_not_split)
  * hears of it and stops too, with the same status, and the message is said once. At the
  * start (the directory) and at the end (the per-token dump of the last evaluation). */
 Test(train_mpi, a_failure_on_rank_zero_stops_every_rank_said_once) {
-    need_mpirun();
+    zs_test_need_mpirun();
     char args[4096];
     snprintf(args, sizeof args, PARITY " --steps 20 -o /dev/null/run");
     zs_run r = mpi_train(2, args);
@@ -368,7 +358,7 @@ Test(train_mpi, a_failure_on_rank_zero_stops_every_rank_said_once) {
     "--eval-every 5000 --test-size 500 --eval-per-subtask 50 --lr 3e-3 --seed 2 --log-every 10"
 
 Test(train_mpi, a_stop_signal_halts_every_rank_at_one_step_and_resumes_exactly) {
-    need_mpirun();
+    zs_test_need_mpirun();
     const char *cut = at("sig"), *full = at("sig-full");
     zs_run r = zs_test_sh("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
                           "OMPI_MCA_btl_vader_single_copy_mechanism=none %s --oversubscribe "

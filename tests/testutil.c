@@ -178,6 +178,15 @@ const char *zs_test_python(const char *modules) {
     return NULL; /* not reached: cr_assert_fail ends the test */
 }
 
+void zs_test_need_mpirun(void) {
+    zs_test_release_only("Open MPI's allocations at MPI_Init are reported as leaks");
+    const char *mpiexec = ZS_MPIEXEC;
+    cr_assert(*mpiexec && access(mpiexec, X_OK) == 0,
+              "mpirun not found (CMake's MPIEXEC_EXECUTABLE is '%s'): install openmpi-bin "
+              "(scripts/deps.sh) and reconfigure",
+              mpiexec);
+}
+
 /* ---- sweeps ---- */
 
 void zs_test_tiny_sweep_spec(const char *path, const char *budgets, int checkpoint_every) {

@@ -41,6 +41,11 @@ void zs_test_release_only(const char *reason);
 char *zs_test_slurp(const char *path, size_t *len);
 int zs_test_write(const char *path, const void *data, size_t len);
 
+/* Fails the running test unless the build found an mpirun that can be run (CMake's
+ * MPIEXEC_EXECUTABLE, naming the package to install); skips it under ASan (Open MPI's
+ * allocations at MPI_Init read as leaks). */
+void zs_test_need_mpirun(void);
+
 /* ---- sweeps ---- */
 /* A tiny sweep spec at path: two PCFG datasets, two models (d_model 8, 16), the budgets
  * (a YAML list, e.g. "[3840, 7680, 15360]": 12 runs of 30-120 steps at that), a checkpoint

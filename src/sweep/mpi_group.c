@@ -84,8 +84,8 @@ static zs_status train(zs_leader *l, const zs_comm *group, int64_t run, zs_error
     return say(l, ZS_MSG_RESULT, 1, &m, err);
 }
 
-zs_status zs_sweep_mpi_group(const zs_sweep_worker_opts *o, const zs_comm *group,
-                             int *interrupted, zs_error *err) {
+zs_status zs_sweep_mpi_group(const zs_sweep_worker_opts *o, const zs_comm *group, int *interrupted,
+                             zs_error *err) {
     zs_leader l;
     memset(&l, 0, sizeof l);
     l.o = o;
