@@ -158,6 +158,9 @@ zs_status zs_owner_hand_out(zs_runner *r, int *exhausted, zs_error *err) {
                 break;
             }
             const zs_sweep_plan_run *run = zs_sweep_plan_find(r->w.plan, id);
+            if (!run) /* cannot happen: claims are limited to the plan's runs */
+                return zs_fail(err, ZS_ERR_INTERNAL, "sweep: claimed run %s is not in the plan",
+                               id);
             if (r->n_flights == r->cap_flights) {
                 size_t cap = r->cap_flights ? 2 * r->cap_flights : 16;
                 zs_flight *grown = realloc(r->flights, cap * sizeof *grown);
@@ -191,6 +194,13 @@ zs_status zs_owner_check(zs_runner *r, int *changed, zs_error *err) {
         s = let_go(r, rank, 1, why, err);
     }
     return s;
+}
+
+int zs_owner_live(const zs_runner *r) {
+    int live = 0;
+    for (int rank = 1; rank < zs_sweep_link_size(r->link); rank++)
+        live += !r->ranks[rank].gone && !r->ranks[rank].member;
+    return live;
 }
 
 zs_status zs_owner_stop(zs_runner *r, zs_error *err) {

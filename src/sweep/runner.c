@@ -213,6 +213,12 @@ static zs_status run_all(zs_runner *r, zs_error *err) {
             s = zs_owner_hand_out(r, &exhausted, err);
         if (s) break;
         if (c->n == 0 && r->n_flights == 0 && (exhausted || zs_sweep_stop_signal)) break;
+        if (r->link && r->train_jobs == 0 && r->n_flights == 0 && zs_owner_live(r) == 0) {
+            s = zs_fail(err, ZS_ERR_IO,
+                        "MPI: every rank that trains has gone silent (taken for dead); the "
+                        "runs left are pending: run the same command again");
+            break;
+        }
         if (zs_sweep_stop_signal && !c->stopping) zs_children_stop(c);
         if (zs_sweep_stop_signal && r->link && (s = zs_owner_stop(r, err))) break;
         int status = 0, changed = 0, slot = zs_children_reap(c, &status, poll_s(r, 0.25));
@@ -387,11 +393,10 @@ static zs_status check_groups(const zs_sweep_spec *spec, int size, zs_error *err
 }
 
 /* A rank other than 0 of a sweep across MPI ranks: it trains what rank 0 hands out. */
-static zs_status work_for_rank0(zs_runner *r, const zs_sweep_run_opts *opts,
-                                zs_sweep_counts *counts, zs_error *err) {
+static zs_status work_for_rank0(zs_runner *r, zs_sweep_counts *counts, zs_error *err) {
     zs_sweep_worker_ctx w = r->w;
     w.ledger = NULL; /* the children report to this rank, this rank to rank 0 */
-    zs_sweep_worker_opts wo = {r->link, &w, r->jobs, r->rank_timeout_s, opts->progress == NULL};
+    zs_sweep_worker_opts wo = {r->link, &w, r->jobs, r->rank_timeout_s};
     int interrupted = 0;
     zs_status s = r->group ? zs_sweep_mpi_group(&wo, r->group, &interrupted, err)
                            : zs_sweep_mpi_worker(&wo, &interrupted, err);
@@ -442,7 +447,7 @@ zs_status zs_sweep_run(const char *spec_path, const char *dir, const zs_sweep_ru
     zs_sweep_catch_stops(&stops);
     if (!s) s = zs_children_init(&r.kids, r.jobs, err);
     if (!s && counts->mpi_rank > 0) {
-        s = work_for_rank0(&r, opts, counts, err);
+        s = work_for_rank0(&r, counts, err);
     } else if (!s) {
         r.needed = zs_calloc(spec.n_datasets, 1, "sweep datasets", err);
         if (!r.needed) s = ZS_ERR_NOMEM;

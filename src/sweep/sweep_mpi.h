@@ -70,7 +70,6 @@ typedef struct {
     const zs_sweep_worker_ctx *w; /* ledger NULL: the children report */
     int jobs;                     /* children at once (ranks_per_run 1) */
     double timeout_s;             /* rank 0 silent this long: give up */
-    int quiet;
 } zs_sweep_worker_opts;
 
 /* A worker rank's whole part in the sweep: hello, then train what rank 0 hands out (each

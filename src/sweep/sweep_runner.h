@@ -67,6 +67,8 @@ zs_status zs_owner_hand_out(zs_runner *r, int *exhausted, zs_error *err);
  * counted) to be trained elsewhere, and no rank will wait in MPI_Finalize. *changed as
  * above. */
 zs_status zs_owner_check(zs_runner *r, int *changed, zs_error *err);
+/* The ranks that may still train (not taken for dead, not a group's member). */
+int zs_owner_live(const zs_runner *r);
 /* Tells every rank to checkpoint its runs (once). */
 zs_status zs_owner_stop(zs_runner *r, zs_error *err);
 /* Tells every rank still there to leave; errors are ignored (a last word). */
