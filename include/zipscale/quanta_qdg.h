@@ -120,8 +120,8 @@ double zs_qdg_rank_slope(const uint64_t *sizes, size_t k, size_t rank_lo, size_t
  * u uniform in [0, 1) from the stream (seed, "qdg.subsample"). chosen (capacity n) receives
  * the indices into loss, increasing; *n_below (may be NULL) how many were below. Returns
  * how many were chosen: min(n, below). NaN losses are never below. */
-size_t zs_qdg_select(const float *loss, size_t count, double max_loss_nats, size_t n,
-                     uint64_t seed, size_t *chosen, size_t *n_below);
+size_t zs_qdg_select(const float *loss, size_t count, double max_loss_nats, size_t n, uint64_t seed,
+                     size_t *chosen, size_t *n_below);
 
 /* ---- QDG on a sparse-parity MLP, checked against each example's true subtask ------------
  * zs_qdg_parity_run: score `pool` examples of the checkpoint's test stream, keep those of
@@ -143,8 +143,8 @@ typedef struct {
     uint32_t first_layer;
     uint32_t last_layer; /* UINT32_MAX: the last (MLP: the output layer); UINT32_MAX - 1: the
                             one before it */
-    zs_qdg_part part;     /* which tensors of those layers */
-    int centre;           /* subtract the mean gradient first */
+    zs_qdg_part part;    /* which tensors of those layers */
+    int centre;          /* subtract the mean gradient first */
     zs_qdg_affinity affinity;
     double power; /* the affinity raised to this power (1: as is; > 1 sharpens it) */
 } zs_qdg_variant;
@@ -277,8 +277,8 @@ typedef struct {
  * ZS_ERR_FORMAT (a malformed checkpoint or token file; a truth file that is not int32 or not
  * one value per token of the data: the message names the file and what was expected),
  * ZS_ERR_RANGE (a token id beyond the checkpoint's vocabulary). On failure *res is zeroed. */
-zs_status zs_qdg_gpt_run(const char *checkpoint, const char *data_path,
-                         const zs_qdg_gpt_opts *opts, zs_qdg_gpt_result *res, zs_error *err);
+zs_status zs_qdg_gpt_run(const char *checkpoint, const char *data_path, const zs_qdg_gpt_opts *opts,
+                         zs_qdg_gpt_result *res, zs_error *err);
 void zs_qdg_gpt_result_free(zs_qdg_gpt_result *res);
 /* Writes DIR/qdg.json (as parity's, with "model": "gpt"; the selection and clusters in terms
  * of tokens and true classes), DIR/tokens.npy (int64: each clustered token's index in the

@@ -39,8 +39,8 @@ zs_status zs_qdg_check_k(const zs_qdg_opts *o, uint32_t k, size_t n, zs_error *e
  * o->threads threads and is restored after. */
 zs_status zs_qdg_cluster_variants(const float *g, size_t n, size_t row, const zs_qdg_opts *o,
                                   uint32_t k, const uint32_t *truth, zs_qdg_columns_fn columns,
-                                  const void *ctx, zs_qdg_variant_result *variants,
-                                  size_t *n_done, zs_error *err);
+                                  const void *ctx, zs_qdg_variant_result *variants, size_t *n_done,
+                                  zs_error *err);
 void zs_qdg_variant_result_free(zs_qdg_variant_result *v);
 
 /* Writes labels (n) as a 1-D int32 .npy. Errors: ZS_ERR_IO, ZS_ERR_NOMEM. */

@@ -34,9 +34,9 @@ static json_t *clusters_json(const zs_qdg_variant_result *v, size_t n, const uin
         if (T) qsort(pairs, T, 2 * sizeof *pairs, by_count_desc);
         json_t *top = json_array();
         for (size_t t = 0; top && t < 3 && t < T && pairs[2 * t] > 0; t++)
-            json_array_append_new(
-                top, json_pack("{s:I, s:I}", key, (json_int_t)class_value[pairs[2 * t + 1]],
-                               "count", (json_int_t)pairs[2 * t]));
+            json_array_append_new(top, json_pack("{s:I, s:I}", key,
+                                                 (json_int_t)class_value[pairs[2 * t + 1]], "count",
+                                                 (json_int_t)pairs[2 * t]));
         json_array_append_new(list, json_pack("{s:I, s:I, s:o}", "cluster", (json_int_t)c, "size",
                                               (json_int_t)v->sizes[c], list_key, top));
     }

@@ -123,8 +123,7 @@ static zs_status variant_cosine(const float *g, size_t n, size_t row, const zs_q
         memcpy(c, cache->c, n * n * sizeof *c);
         return ZS_OK;
     }
-    if (d == 0)
-        return zs_fail(err, ZS_ERR_USAGE, "QDG: a variant with no gradient columns");
+    if (d == 0) return zs_fail(err, ZS_ERR_USAGE, "QDG: a variant with no gradient columns");
     float *x = zs_alloc(n * d * sizeof *x, "QDG variant gradients", err);
     if (!x) return ZS_ERR_NOMEM;
     for (size_t i = 0; i < n; i++) {
@@ -166,9 +165,8 @@ static zs_status variant_cosine(const float *g, size_t n, size_t row, const zs_q
 }
 
 static zs_status run_variant(const float *g, size_t n, size_t row, const zs_qdg_opts *o,
-                             const uint32_t *truth, const zs_qdg_columns *cols,
-                             cosine_cache *cache, const char *affinity_path,
-                             zs_qdg_variant_result *vr, zs_error *err) {
+                             const uint32_t *truth, const zs_qdg_columns *cols, cosine_cache *cache,
+                             const char *affinity_path, zs_qdg_variant_result *vr, zs_error *err) {
     vr->layer_lo = cols->layer_lo;
     vr->layer_hi = cols->layer_hi;
     uint32_t k = vr->k;
@@ -252,8 +250,8 @@ static zs_status run_variant(const float *g, size_t n, size_t row, const zs_qdg_
 
 zs_status zs_qdg_cluster_variants(const float *g, size_t n, size_t row, const zs_qdg_opts *o,
                                   uint32_t k, const uint32_t *truth, zs_qdg_columns_fn columns,
-                                  const void *ctx, zs_qdg_variant_result *variants,
-                                  size_t *n_done, zs_error *err) {
+                                  const void *ctx, zs_qdg_variant_result *variants, size_t *n_done,
+                                  zs_error *err) {
     /* OpenBLAS (the SYRK, dsyevr) on `threads` threads, as the rest of the run, restored
      * after */
     int blas_threads = openblas_get_num_threads();

@@ -63,8 +63,8 @@ zs_status zs_qdg_variant_parse(const char *name, zs_qdg_variant *v, zs_error *er
                    name);
 }
 
-size_t zs_qdg_select(const float *loss, size_t count, double max_loss_nats, size_t n,
-                     uint64_t seed, size_t *chosen, size_t *n_below) {
+size_t zs_qdg_select(const float *loss, size_t count, double max_loss_nats, size_t n, uint64_t seed,
+                     size_t *chosen, size_t *n_below) {
     size_t nb = 0;
     for (size_t r = 0; r < count; r++)
         if (loss[r] < max_loss_nats) nb++;

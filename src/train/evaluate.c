@@ -105,8 +105,8 @@ zs_status zs_train_eval_file(const char *checkpoint_path, const char *data_path,
     return s;
 }
 
-zs_status zs_train_open_gpt(const char *checkpoint_path, uint32_t max_batch,
-                            zs_precision precision, int threads, zs_gpt **gpt, zs_error *err) {
+zs_status zs_train_open_gpt(const char *checkpoint_path, uint32_t max_batch, zs_precision precision,
+                            int threads, zs_gpt **gpt, zs_error *err) {
     *gpt = NULL;
     char *path = zs_train_checkpoint_resolve(checkpoint_path, err);
     if (!path) return ZS_ERR_NOMEM;
