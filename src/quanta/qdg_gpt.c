@@ -88,7 +88,8 @@ static zs_status score(zs_gpt *gpt, const zs_tokens *data, uint64_t windows, flo
         for (uint32_t b = 0; !s && b < rows; b++)
             s = read_window(data, w + b, T, T, buf, inputs + b * T, targets + b * T, err);
         double mean;
-        if (!s) s = zs_gpt_forward(gpt, inputs, targets, rows, (uint32_t)T, &mean, loss + w * T, err);
+        if (!s)
+            s = zs_gpt_forward(gpt, inputs, targets, rows, (uint32_t)T, &mean, loss + w * T, err);
     }
     free(buf);
     return s;
@@ -188,8 +189,8 @@ static zs_status gpt_columns(const void *ctx, const zs_qdg_variant *v, zs_qdg_co
     return ZS_OK;
 }
 
-zs_status zs_qdg_gpt_run(const char *checkpoint, const char *data_path,
-                         const zs_qdg_gpt_opts *opts, zs_qdg_gpt_result *res, zs_error *err) {
+zs_status zs_qdg_gpt_run(const char *checkpoint, const char *data_path, const zs_qdg_gpt_opts *opts,
+                         zs_qdg_gpt_result *res, zs_error *err) {
     *res = (zs_qdg_gpt_result){0};
     zs_qdg_opts o;
     zs_status s = zs_qdg_opts_resolve(&opts->qdg, &o, err);

@@ -61,17 +61,16 @@ zs_status zs_qdg_gpt_write(const char *dir, const char *checkpoint, const char *
         "model", "gpt", "checkpoint", checkpoint, "data", data_path, "truth",
         opts->truth_path ? json_string(opts->truth_path) : json_null(), "options", "max_loss_nats",
         o->max_loss_nats, "pool", (json_int_t)o->pool, "n", (json_int_t)o->n, "seed",
-        (json_int_t)o->seed, "n_vec", (json_int_t)o->n_vec, "projection",
-        (json_int_t)o->projection, "restarts", (json_int_t)o->restarts, "embedding",
-        zs_qdg_embed_name(o->embed), "k", (json_int_t)o->k, "selection", "pool",
-        (json_int_t)res->pool, "windows", (json_int_t)res->windows, "below_threshold",
-        (json_int_t)res->n_below, "n", (json_int_t)res->n, "classes_present",
-        (json_int_t)res->classes, "gradient_dim", (json_int_t)res->grad_dim, "per_class",
-        per_class_json(res), "context", (json_int_t)res->context, "layers",
-        (json_int_t)res->layers, "d_model", (json_int_t)res->d_model, "vocab",
-        (json_int_t)res->vocab, "variants", variants ? variants : json_null(), "seconds",
-        "selection", zs_json_number(res->seconds_select), "gradients",
-        zs_json_number(res->seconds_gradients));
+        (json_int_t)o->seed, "n_vec", (json_int_t)o->n_vec, "projection", (json_int_t)o->projection,
+        "restarts", (json_int_t)o->restarts, "embedding", zs_qdg_embed_name(o->embed), "k",
+        (json_int_t)o->k, "selection", "pool", (json_int_t)res->pool, "windows",
+        (json_int_t)res->windows, "below_threshold", (json_int_t)res->n_below, "n",
+        (json_int_t)res->n, "classes_present", (json_int_t)res->classes, "gradient_dim",
+        (json_int_t)res->grad_dim, "per_class", per_class_json(res), "context",
+        (json_int_t)res->context, "layers", (json_int_t)res->layers, "d_model",
+        (json_int_t)res->d_model, "vocab", (json_int_t)res->vocab, "variants",
+        variants ? variants : json_null(), "seconds", "selection",
+        zs_json_number(res->seconds_select), "gradients", zs_json_number(res->seconds_gradients));
     char path[4096];
     snprintf(path, sizeof path, "%s/qdg.json", dir);
     return zs_json_write_file(doc, "QDG result", path, err);
