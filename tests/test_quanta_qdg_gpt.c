@@ -125,7 +125,8 @@ static const char *const check_py =
     "if not (np.diff(tok) > 0).all(): raise SystemExit('tokens not increasing')\n"
     "if tok.min() < 1 or tok.max() > sel['windows'] * T: raise SystemExit('token out of range')\n"
     "if (tok % T == 0).any() and False: pass\n"
-    "if not (truth == rules[tok]).all(): raise SystemExit('truth is not the labels of the tokens')\n"
+    "if not (truth == rules[tok]).all(): raise SystemExit('truth is not the labels of the "
+    "tokens')\n"
     "if sel['classes_present'] != len(np.unique(truth)): raise SystemExit('classes')\n"
     "pc = {c['class']: c['count'] for c in sel['per_class']}\n"
     "u, cnt = np.unique(truth, return_counts=True)\n"
@@ -195,7 +196,7 @@ Test(quanta_qdg_gpt, json_arrays_and_truth) {
                     d, d, d, out1);
     cr_assert_eq(r.exit_code, 0, "qdg: %s", r.err);
     zs_run_free(&r);
-    const char *names[] = {"tokens",       "truth",          "labels_signed",
+    const char *names[] = {"tokens",       "truth",           "labels_signed",
                            "labels_first", "labels_last-abs", "labels_attn-abs:p2"};
     for (size_t i = 0; i < 6; i++) {
         r = zs_test_sh("cmp '%s/%s.npy' '%s/%s.npy'", out, names[i], out1, names[i]);
@@ -203,8 +204,8 @@ Test(quanta_qdg_gpt, json_arrays_and_truth) {
         zs_run_free(&r);
     }
     /* another seed: another subsample */
-    r = zs_test_cli("quanta qdg '%s/run' '%s/held.npy' -n 150 --restarts 2 --seed 9 -o '%s'", d,
-                    d, out1);
+    r = zs_test_cli("quanta qdg '%s/run' '%s/held.npy' -n 150 --restarts 2 --seed 9 -o '%s'", d, d,
+                    out1);
     cr_assert_eq(r.exit_code, 0, "qdg: %s", r.err);
     zs_run_free(&r);
     r = zs_test_sh("cmp -s '%s/tokens.npy' '%s/tokens.npy'", out, out1);
@@ -216,8 +217,8 @@ Test(quanta_qdg_gpt, no_truth) {
     const char *d = dir();
     char out[1100];
     snprintf(out, sizeof out, "%s/qn", d);
-    zs_run r = zs_test_cli("quanta qdg '%s/run' '%s/held.npy' -n 100 --restarts 2 --truth none",
-                           d, d);
+    zs_run r =
+        zs_test_cli("quanta qdg '%s/run' '%s/held.npy' -n 100 --restarts 2 --truth none", d, d);
     cr_assert_eq(r.exit_code, 2, "%s", r.err);
     cr_assert(strstr(r.err, "no ground truth for") && strstr(r.err, "expected a cluster count k"),
               "%s", r.err);
@@ -252,8 +253,10 @@ Test(quanta_qdg_gpt, errors) {
     char extra[1200], msg[2400];
     /* the token file itself as the truth: not int32 */
     snprintf(extra, sizeof extra, "--truth '%s/held.npy'", d);
-    snprintf(msg, sizeof msg, "%s/held.npy: uint8 truth of 8192 values: expected int32, one class "
-                              "per token of", d);
+    snprintf(msg, sizeof msg,
+             "%s/held.npy: uint8 truth of 8192 values: expected int32, one class "
+             "per token of",
+             d);
     fails(1, msg, extra);
     /* the training data's labels: int32 but another length */
     snprintf(extra, sizeof extra, "--truth '%s/train_rules.npy'", d);
@@ -273,5 +276,27 @@ Test(quanta_qdg_gpt, errors) {
     r = zs_test_cli("quanta qdg '%s/run'", d);
     cr_assert_eq(r.exit_code, 2, "%s", r.err);
     cr_assert(strstr(r.err, "expected a sparse-parity MLP checkpoint"), "%s", r.err);
+    zs_run_free(&r);
+}
+
+/* PyTorch (float64) from the checkpoint's safetensors: the scored losses, the tokens below
+ * the threshold and the subsample's even spacing, and each chosen token's own gradient,
+ * through the dumped angular affinity (tests/data/quanta/qdg_gpt_ref.py). */
+Test(quanta_qdg_gpt, torch_reference) {
+    zs_test_release_only("torch cross-check left to the Release run");
+    const char *d = dir();
+    const char *py = zs_test_python("torch numpy");
+    char out[1100], aff[1100];
+    snprintf(out, sizeof out, "%s/qt", d);
+    snprintf(aff, sizeof aff, "%s/aff.f32", d);
+    zs_run r = zs_test_cli("quanta qdg '%s/run' '%s/held.npy' -n 120 --pool 4000 --restarts 2 "
+                           "--seed 3 --dump-affinity '%s' -o '%s'",
+                           d, d, aff, out);
+    cr_assert_eq(r.exit_code, 0, "qdg: %s", r.err);
+    zs_run_free(&r);
+    r = zs_test_sh("'%s' '%s/tests/data/quanta/qdg_gpt_ref.py' '%s/run/checkpoint.safetensors' "
+                   "'%s/held.npy' '%s' '%s'",
+                   py, ZS_SOURCE_DIR, d, d, out, aff);
+    cr_assert_eq(r.exit_code, 0, "%s%s", r.out, r.err);
     zs_run_free(&r);
 }
