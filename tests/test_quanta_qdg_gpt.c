@@ -128,6 +128,10 @@ static const char *const check_py =
     "if not (truth == rules[tok]).all(): raise SystemExit('truth is not the labels of the "
     "tokens')\n"
     "if sel['classes_present'] != len(np.unique(truth)): raise SystemExit('classes')\n"
+    "target = np.load(d + '/held.npy').reshape(-1)[tok]\n"
+    "if abs(adjusted_rand_score(truth, target) - sel['target_ari']) >= 1e-12 or \\\n"
+    "   abs(normalized_mutual_info_score(truth, target) - sel['target_nmi']) >= 1e-12:\n"
+    "    raise SystemExit('the predicted-token baseline')\n"
     "pc = {c['class']: c['count'] for c in sel['per_class']}\n"
     "u, cnt = np.unique(truth, return_counts=True)\n"
     "if pc != dict(zip(u.tolist(), cnt.tolist())): raise SystemExit(f'per_class {pc}')\n"
@@ -138,6 +142,13 @@ static const char *const check_py =
     "    if abs(ari - v['ari']) >= 1e-12: raise SystemExit(f\"{v['name']} ARI {ari} {v['ari']}\")\n"
     "    if abs(nmi - v['nmi']) >= 1e-12: raise SystemExit(f\"{v['name']} NMI {nmi} {v['nmi']}\")\n"
     "    if v['k'] != sel['classes_present']: raise SystemExit('k')\n"
+    "    if abs(adjusted_rand_score(target, lab) - v['ari_target']) >= 1e-12: raise "
+    "SystemExit('ari_target')\n"
+    "    for c in v['clusters']:\n"
+    "        ex = [i for i in range(len(lab)) if lab[i] == c['cluster']][:3]\n"
+    "        if [e['token'] for e in c['examples']] != tok[ex].tolist() or \\\n"
+    "           [e['target'] for e in c['examples']] != target[ex].tolist():\n"
+    "            raise SystemExit(f\"examples of cluster {c['cluster']}\")\n"
     "print('ok')\n";
 
 Test(quanta_qdg_gpt, json_arrays_and_truth) {

@@ -266,6 +266,11 @@ typedef struct {
     int32_t *class_value; /* (classes) the truth value of each renumbered class */
     float *loss_nats;     /* (n) its loss */
     size_t grad_dim;
+    /* The baseline a clustering must beat: the predicted token's id taken as the cluster,
+     * scored against the truth (NAN without one); and how closely each variant's clusters
+     * follow the predicted token (ARI and NMI of labels against target). */
+    double target_ari, target_nmi;
+    double variant_target_ari[ZS_QDG_MAX_VARIANTS], variant_target_nmi[ZS_QDG_MAX_VARIANTS];
     double seconds_select, seconds_gradients;
     zs_qdg_variant_result variants[ZS_QDG_MAX_VARIANTS];
     size_t n_variants;

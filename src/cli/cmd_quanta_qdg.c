@@ -161,7 +161,14 @@ static void print_gpt(const zs_qdg_gpt_result *r, const char *truth) {
         printf(", no ground truth");
     printf("; %zu gradient dimensions (%.1f s selection, %.1f s gradients)\n", r->grad_dim,
            r->seconds_select, r->seconds_gradients);
+    if (r->has_truth)
+        printf("# baseline, the predicted token as the cluster: ARI %.4f NMI %.4f\n", r->target_ari,
+               r->target_nmi);
     print_variants(r->variants, r->n_variants);
+    printf("# clusters against the predicted token:");
+    for (size_t v = 0; v < r->n_variants; v++)
+        printf(" %s ARI %.4f NMI %.4f%s", r->variants[v].variant.name, r->variant_target_ari[v],
+               r->variant_target_nmi[v], v + 1 < r->n_variants ? ";" : "\n");
 }
 
 /* The GPT run: DATA given. */

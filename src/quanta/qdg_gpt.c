@@ -3,6 +3,7 @@
  * evenly, take each one's own loss gradient (the window's prefix up to it, LAST position),
  * then the shared pipeline (qdg_pipeline.c) per variant, scored against the tokens' classes
  * (pcfg sample --labels: the emitting rule). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,6 +293,14 @@ zs_status zs_qdg_gpt_run(const char *checkpoint, const char *data_path, const zs
     if (!s)
         s = zs_qdg_cluster_variants(g, n, res->grad_dim, &o, k, res->class_id, gpt_columns, &ctx,
                                     res->variants, &res->n_variants, err);
+    if (!s) {
+        res->target_ari = res->class_id ? zs_qdg_ari(res->target, res->class_id, n) : NAN;
+        res->target_nmi = res->class_id ? zs_qdg_nmi(res->target, res->class_id, n) : NAN;
+        for (size_t v = 0; v < res->n_variants; v++) {
+            res->variant_target_ari[v] = zs_qdg_ari(res->variants[v].labels, res->target, n);
+            res->variant_target_nmi[v] = zs_qdg_nmi(res->variants[v].labels, res->target, n);
+        }
+    }
     free(buf);
     free(g);
     free(loss);

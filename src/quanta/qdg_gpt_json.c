@@ -20,6 +20,21 @@ static json_t *per_class_json(const zs_qdg_gpt_result *r) {
     return list ? list : json_null();
 }
 
+/* Each cluster's first three tokens (in file order): index, id and loss. */
+static void add_examples(json_t *clusters, const zs_qdg_gpt_result *r, const uint32_t *labels) {
+    for (size_t j = 0; j < json_array_size(clusters); j++) {
+        json_t *c = json_array_get(clusters, j), *ex = json_array();
+        json_int_t id = json_integer_value(json_object_get(c, "cluster"));
+        for (size_t i = 0; ex && i < r->n && json_array_size(ex) < 3; i++)
+            if ((json_int_t)labels[i] == id)
+                json_array_append_new(ex,
+                                      json_pack("{s:I, s:I, s:o}", "token", (json_int_t)r->token[i],
+                                                "target", (json_int_t)r->target[i], "loss_nats",
+                                                zs_json_number(r->loss_nats[i])));
+        json_object_set_new(c, "examples", ex ? ex : json_null());
+    }
+}
+
 static zs_status write_arrays(const char *dir, const zs_qdg_gpt_result *res, zs_error *err) {
     char path[4096];
     snprintf(path, sizeof path, "%s/tokens.npy", dir);
@@ -49,14 +64,18 @@ zs_status zs_qdg_gpt_write(const char *dir, const char *checkpoint, const char *
     int64_t *ids = malloc((res->classes ? res->classes : 1) * sizeof *ids);
     for (size_t c = 0; ids && c < res->classes; c++) ids[c] = res->class_value[c];
     json_t *variants = ids ? json_array() : NULL;
-    for (size_t v = 0; variants && v < res->n_variants; v++)
-        json_array_append_new(variants,
-                              zs_qdg_variant_json(o, &res->variants[v], res->n, res->class_id,
-                                                  res->classes, ids, "top_classes", "class"));
+    for (size_t v = 0; variants && v < res->n_variants; v++) {
+        json_t *x = zs_qdg_variant_json(o, &res->variants[v], res->n, res->class_id, res->classes,
+                                        ids, "top_classes", "class");
+        json_object_set_new(x, "ari_target", zs_json_number(res->variant_target_ari[v]));
+        json_object_set_new(x, "nmi_target", zs_json_number(res->variant_target_nmi[v]));
+        add_examples(json_object_get(x, "clusters"), res, res->variants[v].labels);
+        json_array_append_new(variants, x);
+    }
     free(ids);
     json_t *doc = json_pack(
         "{s:s, s:i, s:s, s:s, s:s, s:s, s:o, s:{s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:I}, "
-        "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I}, s:o, s:{s:o, s:o}}",
+        "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:I, s:I, s:I, s:I}, s:o, s:{s:o, s:o}}",
         "format", "zipscale-quanta-qdg", "format_version", 1, "zipscale_version", zs_version(),
         "model", "gpt", "checkpoint", checkpoint, "data", data_path, "truth",
         opts->truth_path ? json_string(opts->truth_path) : json_null(), "options", "max_loss_nats",
@@ -66,7 +85,8 @@ zs_status zs_qdg_gpt_write(const char *dir, const char *checkpoint, const char *
         (json_int_t)o->k, "selection", "pool", (json_int_t)res->pool, "windows",
         (json_int_t)res->windows, "below_threshold", (json_int_t)res->n_below, "n",
         (json_int_t)res->n, "classes_present", (json_int_t)res->classes, "gradient_dim",
-        (json_int_t)res->grad_dim, "per_class", per_class_json(res), "context",
+        (json_int_t)res->grad_dim, "per_class", per_class_json(res), "target_ari",
+        zs_json_number(res->target_ari), "target_nmi", zs_json_number(res->target_nmi), "context",
         (json_int_t)res->context, "layers", (json_int_t)res->layers, "d_model",
         (json_int_t)res->d_model, "vocab", (json_int_t)res->vocab, "variants",
         variants ? variants : json_null(), "seconds", "selection",
