@@ -224,12 +224,29 @@ Test(quanta_qdg_gpt, json_arrays_and_truth) {
     zs_run_free(&r);
 }
 
-Test(quanta_qdg_gpt, no_truth) {
+Test(quanta_qdg_gpt, truth_beside_or_none) {
     const char *d = dir();
     char out[1100];
     snprintf(out, sizeof out, "%s/qn", d);
-    zs_run r =
-        zs_test_cli("quanta qdg '%s/run' '%s/held.npy' -n 100 --restarts 2 --truth none", d, d);
+    /* labels named relatively at sampling time: found beside the data from elsewhere */
+    zs_run r = zs_test_sh("mkdir -p '%s/rel' && cd '%s/rel' && '%s' pcfg sample ../g.pcfg "
+                          "--tokens 4096 --context 32 --seed 5 -o h.npy --labels h_rules.npy "
+                          "2>/dev/null",
+                          d, d, ZS_CLI_PATH);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    char outb[1100];
+    snprintf(outb, sizeof outb, "%s/qb", d);
+    r = zs_test_cli("quanta qdg '%s/run' '%s/rel/h.npy' -n 60 --restarts 1 -o '%s'", d, d, outb);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    zs_run_free(&r);
+    json_t *doc = load_json(outb);
+    char want[1200];
+    snprintf(want, sizeof want, "%s/rel/h_rules.npy", d);
+    cr_assert_str_eq(json_string_value(json_object_get(doc, "truth")), want);
+    json_decref(doc);
+    /* no truth */
+    r = zs_test_cli("quanta qdg '%s/run' '%s/held.npy' -n 100 --restarts 2 --truth none", d, d);
     cr_assert_eq(r.exit_code, 2, "%s", r.err);
     cr_assert(strstr(r.err, "no ground truth for") && strstr(r.err, "expected a cluster count k"),
               "%s", r.err);
@@ -240,7 +257,7 @@ Test(quanta_qdg_gpt, no_truth) {
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     cr_assert(strstr(r.out, "no ground truth"), "%s", r.out);
     zs_run_free(&r);
-    json_t *doc = load_json(out);
+    doc = load_json(out);
     cr_assert(json_is_null(json_object_get(doc, "truth")));
     json_t *v0 = json_array_get(json_object_get(doc, "variants"), 0);
     cr_assert(json_is_null(json_object_get(v0, "ari")), "ARI without a truth: expected null");

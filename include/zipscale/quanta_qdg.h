@@ -245,8 +245,9 @@ typedef struct {
 } zs_qdg_gpt_opts;
 void zs_qdg_gpt_opts_init(zs_qdg_gpt_opts *opts);
 
-/* The labels file the data's sidecar names (pcfg sample --labels records it in params.labels):
- * that path when it exists, else the file of that name beside the data. Returns a malloc'd
+/* The labels file the data's sidecar names (pcfg sample --labels records it in params.labels,
+ * as given): an absolute path if it exists, else the file of that name beside the data; a
+ * relative one beside the data first, then from the working directory. Returns a malloc'd
  * path, or NULL when the sidecar names none or the file is not found (not an error). Errors
  * (*err set, NULL returned): ZS_ERR_IO, ZS_ERR_FORMAT (a sidecar that cannot be read),
  * ZS_ERR_NOMEM. */

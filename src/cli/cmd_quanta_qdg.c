@@ -39,8 +39,8 @@ static void qdg_defaults(void) {
 
 static const zs_opt qdg_opts[] = {
     {"max-loss", 0, ZS_OPT_DOUBLE, &args.max_loss, "NATS",
-     "keep the samples whose loss is below NATS (default 0.1 for a parity MLP, 0.693 for a "
-     "GPT)"},
+     "keep the samples whose loss is below NATS (unset: the paper's Pythia threshold for a "
+     "parity MLP, its later code's one bit for a GPT; docs/quanta.md)"},
     {"pool", 0, ZS_OPT_U64, &args.pool, "M",
      "examples of the test stream (GPT: tokens of DATA, whole windows) scored"},
     {"n", 'n', ZS_OPT_U64, &args.n, "N",

@@ -37,29 +37,38 @@ static int exists(const char *path) {
     return stat(path, &st) == 0;
 }
 
+/* dir(data_path) + name, malloc'd. */
+static char *beside(const char *data_path, const char *name, zs_error *err) {
+    const char *slash = strrchr(data_path, '/');
+    size_t dir = slash ? (size_t)(slash - data_path + 1) : 0;
+    char *out = zs_alloc(dir + strlen(name) + 1, "labels path", err);
+    if (out) {
+        memcpy(out, data_path, dir);
+        strcpy(out + dir, name);
+    }
+    return out;
+}
+
 char *zs_qdg_find_labels(const char *data_path, zs_error *err) {
     zs_sidecar sc;
     int found = 0;
     if (zs_sidecar_read(data_path, &sc, &found, err)) return NULL;
-    char *out = NULL;
     json_t *params = found && sc.params_json ? json_loads(sc.params_json, 0, NULL) : NULL;
     const char *named = json_string_value(json_object_get(params, "labels"));
-    if (named && exists(named)) {
-        out = zs_alloc(strlen(named) + 1, "labels path", err);
-        if (out) strcpy(out, named);
-    } else if (named) { /* the same name beside the data */
-        const char *slash = strrchr(data_path, '/'), *base = strrchr(named, '/');
-        size_t dir = slash ? (size_t)(slash - data_path + 1) : 0;
+    char *out = NULL;
+    if (named && named[0]) {
+        /* the sidecar holds the path as given to pcfg sample: an absolute one as it is,
+         * else first the same name beside the data, then as given (from here) */
+        const char *base = strrchr(named, '/');
         base = base ? base + 1 : named;
-        out = zs_alloc(dir + strlen(base) + 1, "labels path", err);
-        if (out) {
-            memcpy(out, data_path, dir);
-            strcpy(out + dir, base);
-            if (!exists(out)) {
-                free(out);
-                out = NULL;
+        char *near = beside(data_path, base, err);
+        const char *order[2] = {named[0] == '/' ? named : near, named[0] == '/' ? near : named};
+        for (int i = 0; near && !out && i < 2; i++)
+            if (exists(order[i])) {
+                out = zs_alloc(strlen(order[i]) + 1, "labels path", err);
+                if (out) strcpy(out, order[i]);
             }
-        }
+        free(near);
     }
     json_decref(params);
     if (found) zs_sidecar_free(&sc);
