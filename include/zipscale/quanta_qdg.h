@@ -272,6 +272,11 @@ typedef struct {
      * follow the predicted token (ARI and NMI of labels against target). */
     double target_ari, target_nmi;
     double variant_target_ari[ZS_QDG_MAX_VARIANTS], variant_target_nmi[ZS_QDG_MAX_VARIANTS];
+    /* What the clusters say about the truth beyond the predicted token: H(truth | token) in
+     * nats, and per variant the conditional mutual information I(truth; cluster | token)
+     * (plug-in estimates over the n samples; NAN without a truth). */
+    double truth_entropy_given_target;
+    double variant_cmi[ZS_QDG_MAX_VARIANTS];
     double seconds_select, seconds_gradients;
     zs_qdg_variant_result variants[ZS_QDG_MAX_VARIANTS];
     size_t n_variants;

@@ -162,13 +162,15 @@ static void print_gpt(const zs_qdg_gpt_result *r, const char *truth) {
     printf("; %zu gradient dimensions (%.1f s selection, %.1f s gradients)\n", r->grad_dim,
            r->seconds_select, r->seconds_gradients);
     if (r->has_truth)
-        printf("# baseline, the predicted token as the cluster: ARI %.4f NMI %.4f\n", r->target_ari,
-               r->target_nmi);
+        printf("# baseline, the predicted token as the cluster: ARI %.4f NMI %.4f; the truth's "
+               "entropy given the token %.4f nats\n",
+               r->target_ari, r->target_nmi, r->truth_entropy_given_target);
     print_variants(r->variants, r->n_variants);
-    printf("# clusters against the predicted token:");
+    printf("# clusters against the predicted token (ARI, NMI) and what they say about the "
+           "truth beyond it (I(truth; cluster | token), nats):\n");
     for (size_t v = 0; v < r->n_variants; v++)
-        printf(" %s ARI %.4f NMI %.4f%s", r->variants[v].variant.name, r->variant_target_ari[v],
-               r->variant_target_nmi[v], v + 1 < r->n_variants ? ";" : "\n");
+        printf("#   %-12s %7.4f %7.4f %7.4f\n", r->variants[v].variant.name,
+               r->variant_target_ari[v], r->variant_target_nmi[v], r->variant_cmi[v]);
 }
 
 /* The GPT run: DATA given. */

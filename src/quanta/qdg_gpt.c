@@ -150,6 +150,57 @@ static zs_status dense_classes(zs_qdg_gpt_result *r, zs_error *err) {
     return ZS_OK;
 }
 
+/* The plug-in entropy (nats) of the tuples (a_i, b_i, c_i) over n samples; b or c may be
+ * NULL (that field left out). */
+typedef struct {
+    uint32_t x[3];
+} triple;
+
+static int by_triple(const void *p, const void *q) {
+    const triple *a = p, *b = q;
+    for (int i = 0; i < 3; i++)
+        if (a->x[i] != b->x[i]) return a->x[i] < b->x[i] ? -1 : 1;
+    return 0;
+}
+
+static double entropy(const uint32_t *a, const uint32_t *b, const uint32_t *c, size_t n,
+                      triple *scratch) {
+    for (size_t i = 0; i < n; i++) scratch[i] = (triple){{a[i], b ? b[i] : 0, c ? c[i] : 0}};
+    qsort(scratch, n, sizeof *scratch, by_triple);
+    double h = 0.0;
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && by_triple(&scratch[i], &scratch[j]) == 0; j++) {
+        }
+        double p = (double)(j - i) / (double)n;
+        h -= p * log(p);
+    }
+    return h;
+}
+
+/* The baselines of zs_qdg_gpt_result: the predicted token as the cluster, how closely the
+ * clusters follow it, and what they say about the truth beyond it. */
+static zs_status target_baselines(zs_qdg_gpt_result *r, zs_error *err) {
+    size_t n = r->n;
+    const uint32_t *t = r->target, *y = r->class_id;
+    triple *tmp = zs_alloc((n ? n : 1) * sizeof *tmp, "QDG baselines", err);
+    if (!tmp) return ZS_ERR_NOMEM;
+    r->target_ari = y ? zs_qdg_ari(t, y, n) : NAN;
+    r->target_nmi = y ? zs_qdg_nmi(t, y, n) : NAN;
+    double h_t = entropy(t, NULL, NULL, n, tmp);
+    double h_yt = y ? entropy(y, t, NULL, n, tmp) : NAN;
+    r->truth_entropy_given_target = y ? h_yt - h_t : NAN;
+    for (size_t v = 0; v < r->n_variants; v++) {
+        const uint32_t *c = r->variants[v].labels;
+        r->variant_target_ari[v] = zs_qdg_ari(c, t, n);
+        r->variant_target_nmi[v] = zs_qdg_nmi(c, t, n);
+        /* I(Y; C | T) = H(Y, T) + H(T, C) - H(T) - H(Y, T, C) */
+        r->variant_cmi[v] =
+            y ? h_yt + entropy(t, c, NULL, n, tmp) - h_t - entropy(y, t, c, n, tmp) : NAN;
+    }
+    free(tmp);
+    return ZS_OK;
+}
+
 /* The row layout of zs_gpt_sample_grads: the tensors that are neither embedding nor norm. */
 typedef struct {
     const zs_gpt *gpt;
@@ -302,14 +353,7 @@ zs_status zs_qdg_gpt_run(const char *checkpoint, const char *data_path, const zs
     if (!s)
         s = zs_qdg_cluster_variants(g, n, res->grad_dim, &o, k, res->class_id, gpt_columns, &ctx,
                                     res->variants, &res->n_variants, err);
-    if (!s) {
-        res->target_ari = res->class_id ? zs_qdg_ari(res->target, res->class_id, n) : NAN;
-        res->target_nmi = res->class_id ? zs_qdg_nmi(res->target, res->class_id, n) : NAN;
-        for (size_t v = 0; v < res->n_variants; v++) {
-            res->variant_target_ari[v] = zs_qdg_ari(res->variants[v].labels, res->target, n);
-            res->variant_target_nmi[v] = zs_qdg_nmi(res->variants[v].labels, res->target, n);
-        }
-    }
+    if (!s) s = target_baselines(res, err);
     free(buf);
     free(g);
     free(loss);

@@ -69,13 +69,15 @@ zs_status zs_qdg_gpt_write(const char *dir, const char *checkpoint, const char *
                                         ids, "top_classes", "class");
         json_object_set_new(x, "ari_target", zs_json_number(res->variant_target_ari[v]));
         json_object_set_new(x, "nmi_target", zs_json_number(res->variant_target_nmi[v]));
+        json_object_set_new(x, "cmi_given_target_nats", zs_json_number(res->variant_cmi[v]));
         add_examples(json_object_get(x, "clusters"), res, res->variants[v].labels);
         json_array_append_new(variants, x);
     }
     free(ids);
     json_t *doc = json_pack(
         "{s:s, s:i, s:s, s:s, s:s, s:s, s:o, s:{s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:I}, "
-        "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:I, s:I, s:I, s:I}, s:o, s:{s:o, s:o}}",
+        "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I}, s:o, s:{s:o, "
+        "s:o}}",
         "format", "zipscale-quanta-qdg", "format_version", 1, "zipscale_version", zs_version(),
         "model", "gpt", "checkpoint", checkpoint, "data", data_path, "truth",
         opts->truth_path ? json_string(opts->truth_path) : json_null(), "options", "max_loss_nats",
@@ -86,8 +88,9 @@ zs_status zs_qdg_gpt_write(const char *dir, const char *checkpoint, const char *
         (json_int_t)res->windows, "below_threshold", (json_int_t)res->n_below, "n",
         (json_int_t)res->n, "classes_present", (json_int_t)res->classes, "gradient_dim",
         (json_int_t)res->grad_dim, "per_class", per_class_json(res), "target_ari",
-        zs_json_number(res->target_ari), "target_nmi", zs_json_number(res->target_nmi), "context",
-        (json_int_t)res->context, "layers", (json_int_t)res->layers, "d_model",
+        zs_json_number(res->target_ari), "target_nmi", zs_json_number(res->target_nmi),
+        "truth_entropy_given_target_nats", zs_json_number(res->truth_entropy_given_target),
+        "context", (json_int_t)res->context, "layers", (json_int_t)res->layers, "d_model",
         (json_int_t)res->d_model, "vocab", (json_int_t)res->vocab, "variants",
         variants ? variants : json_null(), "seconds", "selection",
         zs_json_number(res->seconds_select), "gradients", zs_json_number(res->seconds_gradients));
