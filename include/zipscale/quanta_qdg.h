@@ -216,9 +216,10 @@ typedef struct {
 } zs_qdg_parity_result;
 
 /* Variants that differ only in the affinity (signed, abs, :pP) reuse one cosine matrix.
- * Errors: ZS_ERR_IO (cannot write affinity_path), ZS_ERR_USAGE (opts out of range: n or pool 0, a k
- * of the sweep above n; a variant's layers beyond the model; fewer than two examples below the
- * threshold), and zs_train_open_parity_mlp's. On failure *res is zeroed. */
+ * Errors: ZS_ERR_IO (cannot write affinity_path), ZS_ERR_USAGE (opts out of range: n or pool
+ * 0, a k of the sweep above n; a variant's layers beyond the model, or a GPT's variant
+ * (mlp*, attn*); fewer than two examples below the threshold), and
+ * zs_train_open_parity_mlp's. On failure *res is zeroed. */
 zs_status zs_qdg_parity_run(const char *checkpoint, const zs_qdg_parity_opts *opts,
                             zs_qdg_parity_result *res, zs_error *err);
 void zs_qdg_parity_result_free(zs_qdg_parity_result *res);
