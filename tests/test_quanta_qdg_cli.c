@@ -155,7 +155,7 @@ Test(quanta_qdg_cli, errors) {
           "--embedding njw");
     fails(2, "QDG: 0 of 1000 examples have a loss below 1e-30 nats: expected at least 2",
           "--max-loss 1e-30");
-    fails(2, "QDG: k = 200 clusters of 100 examples: expected 1 .. 100", "-k 200");
+    fails(2, "QDG: k = 200 clusters of 100 samples: expected 1 .. 100", "-k 200");
     zs_run r = zs_test_cli("quanta qdg '%s'", zs_test_path("nothing-here"));
     cr_assert_eq(r.exit_code, 1, "%s", r.err);
     zs_run_free(&r);

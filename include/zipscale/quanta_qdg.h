@@ -114,6 +114,15 @@ void zs_qdg_cluster_sizes(const uint32_t *labels, size_t n, size_t k, uint64_t *
  * fewer than two ranks remain. */
 double zs_qdg_rank_slope(const uint64_t *sizes, size_t k, size_t rank_lo, size_t rank_hi);
 
+/* ---- sample selection ----------------------------------------------------------------------
+ * The samples QDG clusters: those of loss below max_loss_nats, in order, then an evenly
+ * spaced subsample of at most n of them: kept index floor((i + u)·kept/n) for i = 0 .. n-1,
+ * u uniform in [0, 1) from the stream (seed, "qdg.subsample"). chosen (capacity n) receives
+ * the indices into loss, increasing; *n_below (may be NULL) how many were below. Returns
+ * how many were chosen: min(n, below). NaN losses are never below. */
+size_t zs_qdg_select(const float *loss, size_t count, double max_loss_nats, size_t n, uint64_t seed,
+                     size_t *chosen, size_t *n_below);
+
 /* ---- QDG on a sparse-parity MLP, checked against each example's true subtask ------------
  * zs_qdg_parity_run: score `pool` examples of the checkpoint's test stream, keep those of
  * loss below max_loss_nats, take an evenly spaced subsample of n of them (a seeded offset),
@@ -125,29 +134,38 @@ typedef enum {
     ZS_QDG_PART_ALL = 0,     /* weights and biases */
     ZS_QDG_PART_WEIGHTS = 1, /* weights only */
     ZS_QDG_PART_BIASES = 2,  /* biases only */
+    ZS_QDG_PART_MLP = 3,     /* GPT: the blocks' MLP matrices (mlp_gate_up, mlp_down) */
+    ZS_QDG_PART_ATTN = 4,    /* GPT: the blocks' attention matrices (attn_qkv, attn_out) */
 } zs_qdg_part;
 typedef struct {
     char name[32];
-    uint32_t first_layer; /* 0: the input layer */
-    uint32_t last_layer;  /* UINT32_MAX: the output layer (depth); UINT32_MAX - 1: the one
-                             before it */
-    zs_qdg_part part;     /* which tensors of those layers */
-    int centre;           /* subtract the mean gradient first */
+    /* MLP: layers 0 (the input layer) .. depth (the output layer); GPT: blocks 0 .. layers-1 */
+    uint32_t first_layer;
+    uint32_t last_layer; /* UINT32_MAX: the last (MLP: the output layer); UINT32_MAX - 1: the
+                            one before it */
+    zs_qdg_part part;    /* which tensors of those layers */
+    int centre;          /* subtract the mean gradient first */
     zs_qdg_affinity affinity;
     double power; /* the affinity raised to this power (1: as is; > 1 sharpens it) */
 } zs_qdg_variant;
 /* The named variants: "signed" (every layer, 1 - arccos/π: the paper's), "abs" (|cos|),
- * "centred" (mean-centred, angular), "abs-centred", "first" (the input layer only, angular),
- * "first-abs", "first-bias" (the input layer's bias: dloss/d(pre-activation)), "first-bias-abs",
- * "last" (the output layer only), "hidden" (every layer but the output). A suffix ":pP" raises
- * the affinity to the power P > 0 ("abs:p4"). Errors: ZS_ERR_USAGE (another name or a bad
- * power; the message lists the names). */
+ * "centred" (mean-centred, angular), "abs-centred", "first" (the input layer only, angular;
+ * a GPT's first block), "first-abs", "first-bias" (the input layer's bias:
+ * dloss/d(pre-activation); MLP only), "first-bias-abs", "last" (the output layer only; a GPT's
+ * last block), "last-abs", "hidden" (every layer but the output; a GPT's blocks but the last),
+ * and for a GPT "mlp", "mlp-abs" (every block's MLP matrices), "attn", "attn-abs" (every
+ * block's attention matrices). A suffix ":pP" raises the affinity to the power P > 0
+ * ("abs:p4"). Errors: ZS_ERR_USAGE (another name or a bad power; the message lists the
+ * names). Whether a variant applies to the model is checked by the run. */
 zs_status zs_qdg_variant_parse(const char *name, zs_qdg_variant *v, zs_error *err);
 
 enum { ZS_QDG_MAX_SWEEP = 32, ZS_QDG_MAX_VARIANTS = 16 };
+/* The options of a QDG run, on a parity MLP or a GPT. */
 typedef struct {
-    double max_loss_nats; /* keep examples below this loss (0.1 nats, the paper's Pythia run) */
-    uint64_t pool;        /* examples of the test stream scored (100000) */
+    double max_loss_nats; /* keep samples below this loss (parity: 0.1 nats, the paper's
+                             Pythia run; GPT: 0.693, 1 bit, as the paper's later code) */
+    uint64_t pool;        /* examples of the test stream (GPT: tokens of the file) scored
+                             (100000; a GPT scores whole windows, rounded up) */
     uint64_t n;           /* the subsample (10000); all when fewer pass */
     uint64_t seed;        /* subsample offset, projection, k-means */
     uint32_t k;           /* clusters; 0 = the true subtasks present among the n */
@@ -164,8 +182,9 @@ typedef struct {
     const char *affinity_path;
     zs_qdg_variant variants[ZS_QDG_MAX_VARIANTS];
     size_t n_variants; /* 0 = "signed" alone */
-} zs_qdg_parity_opts;
-void zs_qdg_parity_opts_init(zs_qdg_parity_opts *opts);
+} zs_qdg_opts;
+typedef zs_qdg_opts zs_qdg_parity_opts;
+void zs_qdg_parity_opts_init(zs_qdg_parity_opts *opts); /* max_loss_nats 0.1 */
 
 typedef struct {
     zs_qdg_variant variant;
@@ -177,6 +196,7 @@ typedef struct {
     double ari, nmi;             /* against the subtasks */
     double slope;                /* of ln size on ln rank over the window; NAN if under two ranks */
     double *eigvals; /* (n_eig) the leading eigenvalues of D^-1/2 A D^-1/2, descending */
+    /* ari, nmi and the sweep's are NAN when there is no ground truth (a GPT without one) */
     size_t n_eig;
     double sweep_ari[ZS_QDG_MAX_SWEEP], sweep_nmi[ZS_QDG_MAX_SWEEP];
     double seconds_affinity, seconds_embedding, seconds_kmeans;
@@ -196,9 +216,10 @@ typedef struct {
 } zs_qdg_parity_result;
 
 /* Variants that differ only in the affinity (signed, abs, :pP) reuse one cosine matrix.
- * Errors: ZS_ERR_IO (cannot write affinity_path), ZS_ERR_USAGE (opts out of range: n or pool 0, a k
- * of the sweep above n; a variant's layers beyond the model; fewer than two examples below the
- * threshold), and zs_train_open_parity_mlp's. On failure *res is zeroed. */
+ * Errors: ZS_ERR_IO (cannot write affinity_path), ZS_ERR_USAGE (opts out of range: n or pool
+ * 0, a k of the sweep above n; a variant's layers beyond the model, or a GPT's variant
+ * (mlp*, attn*); fewer than two examples below the threshold), and
+ * zs_train_open_parity_mlp's. On failure *res is zeroed. */
 zs_status zs_qdg_parity_run(const char *checkpoint, const zs_qdg_parity_opts *opts,
                             zs_qdg_parity_result *res, zs_error *err);
 void zs_qdg_parity_result_free(zs_qdg_parity_result *res);
@@ -208,6 +229,76 @@ void zs_qdg_parity_result_free(zs_qdg_parity_result *res);
  * (int32); DIR must exist. Errors: ZS_ERR_IO (cannot write a file). */
 zs_status zs_qdg_parity_write(const char *dir, const zs_qdg_parity_opts *opts,
                               const zs_qdg_parity_result *res, zs_error *err);
+
+/* ---- QDG on a GPT and a token file, checked against each token's class ------------------
+ * zs_qdg_gpt_run: score the first ceil(pool / T) windows of the token file (T the
+ * checkpoint's context; window w is tokens w·T .. w·T + T, as the trainer reads them), keep
+ * the predicted tokens of loss below max_loss_nats, take an evenly spaced subsample of n
+ * (zs_qdg_select), and compute each one's gradient: the loss of that one token given its
+ * window's tokens before it (zs_gpt_sample_grads, LAST position, on the window's prefix),
+ * over every parameter but the embeddings, the output projection and the norm gains; then
+ * each variant as for parity. The truth (optional) is one int32 class per token of the token
+ * file (pcfg sample --labels: the emitting rule, -1 for a separator, which is one more
+ * class); a sample's class is that of the token it predicts. docs/quanta.md. */
+typedef struct {
+    zs_qdg_opts qdg;        /* zs_qdg_gpt_opts_init: as parity's, max_loss_nats 0.693 */
+    const char *truth_path; /* int32 .npy, one class per token of the data; NULL: none */
+} zs_qdg_gpt_opts;
+void zs_qdg_gpt_opts_init(zs_qdg_gpt_opts *opts);
+
+/* The labels file the data's sidecar names (pcfg sample --labels records it in params.labels,
+ * as given): an absolute path if it exists, else the file of that name beside the data; a
+ * relative one beside the data first, then from the working directory. Returns a malloc'd
+ * path, or NULL when the sidecar names none or the file is not found (not an error). Errors
+ * (*err set, NULL returned): ZS_ERR_IO, ZS_ERR_FORMAT (a sidecar that cannot be read),
+ * ZS_ERR_NOMEM. */
+char *zs_qdg_find_labels(const char *data_path, zs_error *err);
+
+typedef struct {
+    uint64_t pool, n_below, n; /* tokens scored, below the threshold, clustered */
+    uint64_t windows;          /* windows scored */
+    uint32_t vocab, context, layers, d_model;
+    int has_truth;
+    uint32_t classes;     /* distinct true classes among the n (0 without truth) */
+    uint64_t *token;      /* (n) the predicted token's index in the file */
+    uint32_t *target;     /* (n) its id */
+    int32_t *truth;       /* (n) its class, or NULL */
+    uint32_t *class_id;   /* (n) the class renumbered 0 .. classes-1 by ascending value (what
+                             the scores compare), or NULL */
+    int32_t *class_value; /* (classes) the truth value of each renumbered class */
+    float *loss_nats;     /* (n) its loss */
+    size_t grad_dim;
+    /* The baseline a clustering must beat: the predicted token's id taken as the cluster,
+     * scored against the truth (NAN without one); and how closely each variant's clusters
+     * follow the predicted token (ARI and NMI of labels against target). */
+    double target_ari, target_nmi;
+    double variant_target_ari[ZS_QDG_MAX_VARIANTS], variant_target_nmi[ZS_QDG_MAX_VARIANTS];
+    /* What the clusters say about the truth beyond the predicted token: H(truth | token) in
+     * nats, and per variant the conditional mutual information I(truth; cluster | token)
+     * (plug-in estimates over the n samples; NAN without a truth). */
+    double truth_entropy_given_target;
+    double variant_cmi[ZS_QDG_MAX_VARIANTS];
+    double seconds_select, seconds_gradients;
+    zs_qdg_variant_result variants[ZS_QDG_MAX_VARIANTS];
+    size_t n_variants;
+} zs_qdg_gpt_result;
+
+/* Errors: ZS_ERR_USAGE (not a GPT checkpoint, opts out of range as for parity, a variant that
+ * does not apply to a GPT (first-bias*) or whose blocks are beyond the model, fewer than two
+ * tokens below the threshold, k 0 without a truth, data shorter than one window), ZS_ERR_IO,
+ * ZS_ERR_FORMAT (a malformed checkpoint or token file; a truth file that is not int32 or not
+ * one value per token of the data: the message names the file and what was expected),
+ * ZS_ERR_RANGE (a token id beyond the checkpoint's vocabulary). On failure *res is zeroed. */
+zs_status zs_qdg_gpt_run(const char *checkpoint, const char *data_path, const zs_qdg_gpt_opts *opts,
+                         zs_qdg_gpt_result *res, zs_error *err);
+void zs_qdg_gpt_result_free(zs_qdg_gpt_result *res);
+/* Writes DIR/qdg.json (as parity's, with "model": "gpt"; the selection and clusters in terms
+ * of tokens and true classes), DIR/tokens.npy (int64: each clustered token's index in the
+ * data), DIR/truth.npy (int32 classes, with a truth) and DIR/labels_<variant>.npy; DIR must
+ * exist. Errors: ZS_ERR_IO (cannot write a file). */
+zs_status zs_qdg_gpt_write(const char *dir, const char *checkpoint, const char *data_path,
+                           const zs_qdg_gpt_opts *opts, const zs_qdg_gpt_result *res,
+                           zs_error *err);
 
 #ifdef __cplusplus
 }

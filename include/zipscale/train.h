@@ -218,6 +218,13 @@ zs_status zs_train_eval_parity(const char *checkpoint_path, int threads, double 
 zs_status zs_train_open_parity_mlp(const char *checkpoint_path, uint32_t max_batch, int threads,
                                    zs_mlp **mlp, zs_parity_spec *spec, zs_error *err);
 
+/* A GPT checkpoint (file or run directory) as a model of max_batch sequences of its context,
+ * in `precision` on `threads` threads: for analyses of the trained model such as QDG.
+ * Errors: ZS_ERR_USAGE (not a GPT checkpoint), ZS_ERR_IO (cannot open or read it),
+ * ZS_ERR_FORMAT (a malformed checkpoint), and zs_gpt_create's. On failure *gpt is NULL. */
+zs_status zs_train_open_gpt(const char *checkpoint_path, uint32_t max_batch, zs_precision precision,
+                            int threads, zs_gpt **gpt, zs_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,7 +1,10 @@
-/* `zipscale quanta qdg`: quanta discovery from gradients on a sparse-parity MLP checkpoint,
- * checked against each example's true subtask; a table on stdout, DIR/qdg.json and the label
- * arrays with -o DIR. A thin client of zs_qdg_parity_run (zipscale/quanta_qdg.h). */
+/* `zipscale quanta qdg`: quanta discovery from gradients on a sparse-parity MLP checkpoint
+ * (checked against each example's true subtask) or on a GPT checkpoint and a token file
+ * (checked against each token's class, e.g. its PCFG rule); a table on stdout, DIR/qdg.json
+ * and the arrays with -o DIR. A thin client of zs_qdg_parity_run and zs_qdg_gpt_run
+ * (zipscale/quanta_qdg.h). */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +25,7 @@ static qdg_args args;
 static void qdg_defaults(void) {
     zs_qdg_parity_opts o;
     zs_qdg_parity_opts_init(&o);
-    args = (qdg_args){.max_loss = o.max_loss_nats,
+    args = (qdg_args){.max_loss = NAN, /* the model's: zs_qdg_parity_opts_init, _gpt_opts_init */
                       .pool = o.pool,
                       .n = o.n,
                       .seed = o.seed,
@@ -36,15 +39,18 @@ static void qdg_defaults(void) {
 
 static const zs_opt qdg_opts[] = {
     {"max-loss", 0, ZS_OPT_DOUBLE, &args.max_loss, "NATS",
-     "keep the examples whose loss is below NATS"},
-    {"pool", 0, ZS_OPT_U64, &args.pool, "M", "examples of the checkpoint's test stream scored"},
+     "keep the samples whose loss is below NATS (unset: the paper's Pythia threshold for a "
+     "parity MLP, its later code's one bit for a GPT; docs/quanta.md)"},
+    {"pool", 0, ZS_OPT_U64, &args.pool, "M",
+     "examples of the test stream (GPT: tokens of DATA, whole windows) scored"},
     {"n", 'n', ZS_OPT_U64, &args.n, "N",
      "cluster an evenly spaced subsample of N of the kept examples"},
-    {"k", 'k', ZS_OPT_U64, &args.k, "K", "clusters; 0 = the true subtasks present"},
+    {"k", 'k', ZS_OPT_U64, &args.k, "K", "clusters; 0 = the true classes present"},
     {"k-sweep", 0, ZS_OPT_STRING, &args.k_sweep, "K1,K2,..", "further cluster counts, each scored"},
     {"variants", 0, ZS_OPT_STRING, &args.variants, "V1,V2,..",
-     "signed, abs, centred, abs-centred, first, first-abs, first-bias, first-bias-abs, last, "
-     "hidden; :pP raises the affinity to the power P"},
+     "signed, abs, centred, abs-centred, first, first-abs, first-bias, first-bias-abs (MLP), "
+     "last, last-abs, hidden, mlp, mlp-abs, attn, attn-abs (GPT); :pP raises the affinity to "
+     "the power P"},
     {"embedding", 0, ZS_OPT_STRING, &args.embed, "MODE",
      "sklearn (eigenvectors / sqrt(degree)) or rownorm (unit rows)"},
     {"n-vec", 0, ZS_OPT_U64, &args.n_vec, "M", "eigenvectors per clustering: max(k, M)"},
@@ -53,33 +59,39 @@ static const zs_opt qdg_opts[] = {
     {"restarts", 0, ZS_OPT_U64, &args.restarts, "R", "k-means++ restarts"},
     {"rank-lo", 0, ZS_OPT_U64, &args.rank_lo, "R", "first rank of the size slope; 0 = 1"},
     {"rank-hi", 0, ZS_OPT_U64, &args.rank_hi, "R", "last rank of the size slope; 0 = k"},
-    {"truth", 0, ZS_OPT_STRING, &args.truth, "auto",
-     "the ground truth: auto (each parity example's subtask)"},
+    {"truth", 0, ZS_OPT_STRING, &args.truth, "auto|none|FILE",
+     "the ground truth: auto (a parity example's subtask; for a GPT the labels file DATA's "
+     "sidecar names, if found), none, or FILE (GPT: int32 .npy, a class per token of DATA)"},
     {"dump-affinity", 0, ZS_OPT_STRING, &args.affinity, "FILE",
      "write the first variant's affinity matrix as raw float32 (n, n)"},
     ZS_OPT_SEED(&args.seed),
     ZS_OPT_THREADS(&args.threads),
-    ZS_OPT_OUTPUT(&args.output, "write DIR/qdg.json, DIR/truth.npy, DIR/labels_<variant>.npy"),
+    ZS_OPT_OUTPUT(&args.output, "write DIR/qdg.json, DIR/truth.npy, DIR/labels_<variant>.npy "
+                                "(GPT: and DIR/tokens.npy)"),
     ZS_OPT_END,
 };
 
 static const zs_cli_spec qdg_spec = {
     "quanta qdg",
-    "CHECKPOINT [-n N] [-k K] [--k-sweep K1,..] [--variants V1,..] [--max-loss NATS] [-o DIR]",
-    "quanta discovery from gradients on a parity MLP, scored against the true subtasks",
-    "Scores --pool examples of the test stream of a sparse-parity MLP checkpoint (a run\n"
-    "directory or checkpoint.safetensors of zipscale train --model mlp --task parity), keeps\n"
-    "those of loss below --max-loss, and clusters an evenly spaced subsample of N by the\n"
-    "paper's QDG: each example's own loss gradient over every parameter (a variant may take\n"
-    "some layers), L2-normalised; cosine C = G G^T; affinity 1 - arccos(C)/pi (|C| for the\n"
-    "abs variants); spectral clustering (normalised Laplacian, k-means++ with --restarts\n"
-    "restarts). Prints, per variant, the adjusted Rand index and normalised mutual\n"
-    "information against the examples' true subtasks for k (default: the subtasks present)\n"
-    "and each k of --k-sweep, and the slope of the cluster sizes' rank-frequency. See\n"
-    "docs/quanta.md.",
+    "CHECKPOINT [DATA] [-n N] [-k K] [--k-sweep K1,..] [--variants V1,..] [--max-loss NATS] "
+    "[--truth auto|none|FILE] [-o DIR]",
+    "quanta discovery from gradients on a parity MLP or a GPT, scored against the truth",
+    "With a sparse-parity MLP checkpoint (a run directory or checkpoint.safetensors of\n"
+    "zipscale train --model mlp --task parity): scores --pool examples of its test stream.\n"
+    "With a GPT checkpoint and a token file DATA: scores the predicted tokens of DATA's first\n"
+    "windows (--pool tokens), a sample being one token's loss given its window before it.\n"
+    "Keeps the samples of loss below --max-loss, and clusters an evenly spaced subsample of N\n"
+    "by the paper's QDG: each sample's own loss gradient over every parameter (a GPT's\n"
+    "embeddings, output projection and norm gains left out; a variant may take some layers),\n"
+    "L2-normalised; cosine C = G G^T; affinity 1 - arccos(C)/pi (|C| for the abs variants);\n"
+    "spectral clustering (normalised Laplacian, k-means++ with --restarts restarts). Prints,\n"
+    "per variant, the adjusted Rand index and normalised mutual information against the true\n"
+    "classes (parity: subtasks; GPT: --truth, e.g. the PCFG rule of pcfg sample --labels) for\n"
+    "k (default: the classes present) and each k of --k-sweep, and the slope of the cluster\n"
+    "sizes' rank-frequency. See docs/quanta.md.",
     qdg_opts,
     1,
-    1,
+    2,
     .defaults = qdg_defaults,
 };
 
@@ -117,15 +129,11 @@ static int take_variant(const char *tok, size_t i) {
     return -1;
 }
 
-static void print_table(const zs_qdg_parity_result *r) {
-    printf("# %llu examples scored, %llu below the threshold, %llu clustered: %u of %u subtasks "
-           "present; %zu gradient dimensions (%.1f s selection, %.1f s gradients)\n",
-           (unsigned long long)r->pool, (unsigned long long)r->n_below, (unsigned long long)r->n,
-           r->classes, r->n_tasks, r->grad_dim, r->seconds_select, r->seconds_gradients);
+static void print_variants(const zs_qdg_variant_result *variants, size_t n_variants) {
     printf("%-12s %7s %4s %7s %7s %7s %9s %9s %8s\n", "variant", "dim", "k", "ARI", "NMI", "slope",
            "affin_s", "eigen_s", "kmeans_s");
-    for (size_t v = 0; v < r->n_variants; v++) {
-        const zs_qdg_variant_result *x = &r->variants[v];
+    for (size_t v = 0; v < n_variants; v++) {
+        const zs_qdg_variant_result *x = &variants[v];
         printf("%-12s %7zu %4u %7.4f %7.4f %7.3f %9.1f %9.1f %8.1f\n", x->variant.name, x->dim,
                x->k, x->ari, x->nmi, x->slope, x->seconds_affinity, x->seconds_embedding,
                x->seconds_kmeans);
@@ -135,20 +143,77 @@ static void print_table(const zs_qdg_parity_result *r) {
     }
 }
 
+static void print_parity(const zs_qdg_parity_result *r) {
+    printf("# %llu examples scored, %llu below the threshold, %llu clustered: %u of %u subtasks "
+           "present; %zu gradient dimensions (%.1f s selection, %.1f s gradients)\n",
+           (unsigned long long)r->pool, (unsigned long long)r->n_below, (unsigned long long)r->n,
+           r->classes, r->n_tasks, r->grad_dim, r->seconds_select, r->seconds_gradients);
+    print_variants(r->variants, r->n_variants);
+}
+
+static void print_gpt(const zs_qdg_gpt_result *r, const char *truth) {
+    printf("# %llu tokens scored (%llu windows), %llu below the threshold, %llu clustered",
+           (unsigned long long)r->pool, (unsigned long long)r->windows,
+           (unsigned long long)r->n_below, (unsigned long long)r->n);
+    if (r->has_truth)
+        printf(": %u classes of %s present", r->classes, truth);
+    else
+        printf(", no ground truth");
+    printf("; %zu gradient dimensions (%.1f s selection, %.1f s gradients)\n", r->grad_dim,
+           r->seconds_select, r->seconds_gradients);
+    if (r->has_truth)
+        printf("# baseline, the predicted token as the cluster: ARI %.4f NMI %.4f; the truth's "
+               "entropy given the token %.4f nats\n",
+               r->target_ari, r->target_nmi, r->truth_entropy_given_target);
+    print_variants(r->variants, r->n_variants);
+    printf("# clusters against the predicted token (ARI, NMI) and what they say about the "
+           "truth beyond it (I(truth; cluster | token), nats):\n");
+    for (size_t v = 0; v < r->n_variants; v++)
+        printf("#   %-12s %7.4f %7.4f %7.4f\n", r->variants[v].variant.name,
+               r->variant_target_ari[v], r->variant_target_nmi[v], r->variant_cmi[v]);
+}
+
+/* The GPT run: DATA given. */
+static int run_gpt(const char *checkpoint, const char *data) {
+    zs_qdg_gpt_opts g;
+    zs_qdg_gpt_opts_init(&g);
+    double max_loss = g.qdg.max_loss_nats;
+    g.qdg = opts;
+    g.qdg.max_loss_nats = isnan(args.max_loss) ? max_loss : args.max_loss;
+    zs_error err = {0};
+    char *found = NULL;
+    if (strcmp(args.truth, "auto") == 0) {
+        found = zs_qdg_find_labels(data, &err);
+        if (!found && err.code) return zs_cli_fail_cmd(&qdg_spec, NULL, &err);
+        g.truth_path = found;
+    } else if (strcmp(args.truth, "none") != 0) {
+        g.truth_path = args.truth;
+    }
+    zs_qdg_gpt_result res;
+    zs_status s = zs_qdg_gpt_run(checkpoint, data, &g, &res, &err);
+    if (!s && args.output) s = zs_qdg_gpt_write(args.output, checkpoint, data, &g, &res, &err);
+    if (!s) print_gpt(&res, g.truth_path);
+    zs_qdg_gpt_result_free(&res);
+    free(found);
+    return s ? zs_cli_fail_cmd(&qdg_spec, NULL, &err) : ZS_EXIT_OK;
+}
+
 static int qdg_run(int argc, char **argv) {
     int npos;
     char **pos;
     int code = zs_cli_parse(&qdg_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
     zs_qdg_parity_opts_init(&opts);
-    if (strcmp(args.truth, "auto") != 0)
-        return zs_cli_usage_error(
-            &qdg_spec, "--truth '%s': expected auto (a parity example's subtask)", args.truth);
+    if (npos == 1 && strcmp(args.truth, "auto") != 0)
+        return zs_cli_usage_error(&qdg_spec,
+                                  "--truth '%s': expected auto (a parity example's subtask; "
+                                  "none or a file need a GPT and its DATA)",
+                                  args.truth);
     if (args.k > UINT32_MAX || args.n_vec > UINT32_MAX || args.restarts < 1 ||
         args.restarts > UINT32_MAX)
         return zs_cli_usage_error(&qdg_spec, "-k, --n-vec, --restarts: expected 32-bit counts, "
                                              "--restarts at least 1");
-    opts.max_loss_nats = args.max_loss;
+    if (!isnan(args.max_loss)) opts.max_loss_nats = args.max_loss;
     opts.pool = args.pool;
     opts.n = args.n;
     opts.seed = args.seed;
@@ -172,10 +237,11 @@ static int qdg_run(int argc, char **argv) {
         zs_fail(&err, ZS_ERR_IO, "%s: cannot create the folder: %s", args.output, strerror(errno));
         return zs_cli_fail(&err);
     }
+    if (npos == 2) return run_gpt(pos[0], pos[1]);
     zs_qdg_parity_result res;
     zs_status s = zs_qdg_parity_run(pos[0], &opts, &res, &err);
     if (!s && args.output) s = zs_qdg_parity_write(args.output, &opts, &res, &err);
-    if (!s) print_table(&res);
+    if (!s) print_parity(&res);
     zs_qdg_parity_result_free(&res);
     return s ? zs_cli_fail_cmd(&qdg_spec, NULL, &err) : ZS_EXIT_OK;
 }

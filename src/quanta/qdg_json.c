@@ -1,11 +1,11 @@
 /* The QDG file ("zipscale-quanta-qdg", version 1; zipscale/quanta_qdg.h) and the label
- * arrays beside it: the one writer of a zs_qdg_parity_run. docs/quanta.md lists every field. */
+ * arrays beside it: the parts every run shares, and the writer of a zs_qdg_parity_run
+ * (qdg_gpt_json.c writes a GPT run's). docs/quanta.md lists every field. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "core/json.h"
-#include "zipscale/quanta_qdg.h"
+#include "quanta/qdg_internal.h"
 #include "zipscale/tokens.h"
 
 static int by_count_desc(const void *a, const void *b) {
@@ -14,27 +14,31 @@ static int by_count_desc(const void *a, const void *b) {
     return (p[1] > q[1]) - (p[1] < q[1]);
 }
 
-/* Each cluster (largest first): its size and its three commonest true subtasks. */
-static json_t *clusters_json(const zs_qdg_parity_result *r, const zs_qdg_variant_result *v) {
-    size_t k = v->k, T = r->n_tasks;
-    uint64_t *count = calloc(k * T, sizeof *count);
-    uint64_t *order = malloc(k * 2 * sizeof *order), *pairs = malloc(T * 2 * sizeof *pairs);
+/* Each cluster (largest first): its size and its three commonest true classes. */
+static json_t *clusters_json(const zs_qdg_variant_result *v, size_t n, const uint32_t *truth,
+                             size_t T, const int64_t *class_value, const char *list_key,
+                             const char *key) {
+    size_t k = v->k;
+    if (!truth) T = 0;
+    uint64_t *count = calloc(k * (T ? T : 1), sizeof *count);
+    uint64_t *order = malloc(k * 2 * sizeof *order),
+             *pairs = malloc((T ? T : 1) * 2 * sizeof *pairs);
     json_t *list = count && order && pairs ? json_array() : NULL;
-    for (size_t i = 0; list && i < r->n; i++)
-        if (r->subtask[i] < T) count[(size_t)v->labels[i] * T + r->subtask[i]]++;
+    for (size_t i = 0; list && T && i < n; i++)
+        if (truth[i] < T) count[(size_t)v->labels[i] * T + truth[i]]++;
     for (size_t c = 0; list && c < k; c++) order[2 * c] = v->sizes[c], order[2 * c + 1] = c;
     if (list) qsort(order, k, 2 * sizeof *order, by_count_desc);
     for (size_t j = 0; list && j < k; j++) {
         size_t c = order[2 * j + 1];
         for (size_t t = 0; t < T; t++) pairs[2 * t] = count[c * T + t], pairs[2 * t + 1] = t;
-        qsort(pairs, T, 2 * sizeof *pairs, by_count_desc);
+        if (T) qsort(pairs, T, 2 * sizeof *pairs, by_count_desc);
         json_t *top = json_array();
         for (size_t t = 0; top && t < 3 && t < T && pairs[2 * t] > 0; t++)
-            json_array_append_new(top,
-                                  json_pack("{s:I, s:I}", "subtask", (json_int_t)pairs[2 * t + 1],
-                                            "count", (json_int_t)pairs[2 * t]));
+            json_array_append_new(top, json_pack("{s:I, s:I}", key,
+                                                 (json_int_t)class_value[pairs[2 * t + 1]], "count",
+                                                 (json_int_t)pairs[2 * t]));
         json_array_append_new(list, json_pack("{s:I, s:I, s:o}", "cluster", (json_int_t)c, "size",
-                                              (json_int_t)v->sizes[c], "top_subtasks", top));
+                                              (json_int_t)v->sizes[c], list_key, top));
     }
     free(count);
     free(order);
@@ -42,8 +46,9 @@ static json_t *clusters_json(const zs_qdg_parity_result *r, const zs_qdg_variant
     return list ? list : json_null();
 }
 
-static json_t *variant_json(const zs_qdg_parity_opts *o, const zs_qdg_parity_result *r,
-                            const zs_qdg_variant_result *v) {
+json_t *zs_qdg_variant_json(const zs_qdg_opts *o, const zs_qdg_variant_result *v, size_t n,
+                            const uint32_t *truth, size_t classes, const int64_t *class_value,
+                            const char *list_key, const char *key) {
     json_t *sweep = json_array(), *eig = json_array(), *ranked = json_array();
     for (size_t i = 0; sweep && i < o->n_k_sweep; i++)
         json_array_append_new(sweep, json_pack("{s:I, s:o, s:o}", "k", (json_int_t)o->k_sweep[i],
@@ -65,25 +70,27 @@ static json_t *variant_json(const zs_qdg_parity_opts *o, const zs_qdg_parity_res
         free(sorted);
     }
     size_t rlo = o->rank_lo ? o->rank_lo : 1, rhi = o->rank_hi ? o->rank_hi : v->k;
+    const char *part = v->variant.part == ZS_QDG_PART_BIASES    ? "biases"
+                       : v->variant.part == ZS_QDG_PART_WEIGHTS ? "weights"
+                       : v->variant.part == ZS_QDG_PART_MLP     ? "mlp"
+                       : v->variant.part == ZS_QDG_PART_ATTN    ? "attention"
+                                                                : "all";
     return json_pack(
         "{s:s, s:I, s:I, s:s, s:f, s:b, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:[I,I], s:o, s:o, s:o, "
         "s:{s:o, s:o, s:o}}",
         "name", v->variant.name, "first_layer", (json_int_t)v->layer_lo, "last_layer",
-        (json_int_t)v->layer_hi, "parameters",
-        v->variant.part == ZS_QDG_PART_BIASES    ? "biases"
-        : v->variant.part == ZS_QDG_PART_WEIGHTS ? "weights"
-                                                 : "all",
-        "power", v->variant.power, "centred", v->variant.centre, "affinity",
-        zs_qdg_affinity_name(v->variant.affinity), "dim", (json_int_t)v->dim, "k", (json_int_t)v->k,
-        "ari", zs_json_number(v->ari), "nmi", zs_json_number(v->nmi), "sizes_ranked",
-        ranked ? ranked : json_null(), "slope", zs_json_number(v->slope), "slope_ranks",
-        (json_int_t)rlo, (json_int_t)rhi, "sweep", sweep ? sweep : json_null(), "eigenvalues",
-        eig ? eig : json_null(), "clusters", clusters_json(r, v), "seconds", "affinity",
+        (json_int_t)v->layer_hi, "parameters", part, "power", v->variant.power, "centred",
+        v->variant.centre, "affinity", zs_qdg_affinity_name(v->variant.affinity), "dim",
+        (json_int_t)v->dim, "k", (json_int_t)v->k, "ari", zs_json_number(v->ari), "nmi",
+        zs_json_number(v->nmi), "sizes_ranked", ranked ? ranked : json_null(), "slope",
+        zs_json_number(v->slope), "slope_ranks", (json_int_t)rlo, (json_int_t)rhi, "sweep",
+        sweep ? sweep : json_null(), "eigenvalues", eig ? eig : json_null(), "clusters",
+        clusters_json(v, n, truth, classes, class_value, list_key, key), "seconds", "affinity",
         zs_json_number(v->seconds_affinity), "embedding", zs_json_number(v->seconds_embedding),
         "kmeans", zs_json_number(v->seconds_kmeans));
 }
 
-static zs_status write_labels(const char *path, const uint32_t *labels, size_t n, zs_error *err) {
+zs_status zs_qdg_write_labels(const char *path, const uint32_t *labels, size_t n, zs_error *err) {
     int32_t *x = zs_alloc((n ? n : 1) * sizeof *x, "QDG labels", err);
     if (!x) return ZS_ERR_NOMEM;
     for (size_t i = 0; i < n; i++) x[i] = (int32_t)labels[i];
@@ -95,9 +102,14 @@ static zs_status write_labels(const char *path, const uint32_t *labels, size_t n
 
 zs_status zs_qdg_parity_write(const char *dir, const zs_qdg_parity_opts *opts,
                               const zs_qdg_parity_result *res, zs_error *err) {
-    json_t *variants = json_array();
+    int64_t *ids = malloc((res->n_tasks ? res->n_tasks : 1) * sizeof *ids);
+    for (size_t t = 0; ids && t < res->n_tasks; t++) ids[t] = (int64_t)t;
+    json_t *variants = ids ? json_array() : NULL;
     for (size_t v = 0; variants && v < res->n_variants; v++)
-        json_array_append_new(variants, variant_json(opts, res, &res->variants[v]));
+        json_array_append_new(variants,
+                              zs_qdg_variant_json(opts, &res->variants[v], res->n, res->subtask,
+                                                  res->n_tasks, ids, "top_subtasks", "subtask"));
+    free(ids);
     json_t *present = json_array();
     uint64_t *per = calloc(res->n_tasks ? res->n_tasks : 1, sizeof *per);
     for (size_t i = 0; per && i < res->n; i++)
@@ -127,11 +139,11 @@ zs_status zs_qdg_parity_write(const char *dir, const zs_qdg_parity_opts *opts,
     zs_status s = zs_json_write_file(doc, "QDG result", path, err);
     if (!s) {
         snprintf(path, sizeof path, "%s/truth.npy", dir);
-        s = write_labels(path, res->subtask, res->n, err);
+        s = zs_qdg_write_labels(path, res->subtask, res->n, err);
     }
     for (size_t v = 0; !s && v < res->n_variants; v++) {
         snprintf(path, sizeof path, "%s/labels_%s.npy", dir, res->variants[v].variant.name);
-        s = write_labels(path, res->variants[v].labels, res->n, err);
+        s = zs_qdg_write_labels(path, res->variants[v].labels, res->n, err);
     }
     return s;
 }

@@ -104,3 +104,26 @@ zs_status zs_train_eval_file(const char *checkpoint_path, const char *data_path,
     free(path);
     return s;
 }
+
+zs_status zs_train_open_gpt(const char *checkpoint_path, uint32_t max_batch, zs_precision precision,
+                            int threads, zs_gpt **gpt, zs_error *err) {
+    *gpt = NULL;
+    char *path = zs_train_checkpoint_resolve(checkpoint_path, err);
+    if (!path) return ZS_ERR_NOMEM;
+    zs_safetensors *st = NULL;
+    zs_model_config cfg;
+    zs_status s = zs_safetensors_open(&st, path, err);
+    if (!s) s = zs_checkpoint_read_config(st, &cfg, err);
+    if (!s && cfg.kind != ZS_MODEL_GPT)
+        s = zs_fail(err, ZS_ERR_USAGE, "%s: model %s: expected a GPT checkpoint", path,
+                    zs_model_kind_name(cfg.kind));
+    if (!s) s = zs_gpt_create(gpt, &cfg.gpt, max_batch, precision, threads, err);
+    if (!s) s = zs_checkpoint_load(st, zs_gpt_get_layout(*gpt), zs_gpt_params(*gpt), NULL, err);
+    if (s) {
+        zs_gpt_free(*gpt);
+        *gpt = NULL;
+    }
+    zs_safetensors_close(st);
+    free(path);
+    return s;
+}
