@@ -338,3 +338,47 @@ Test(quanta_qdg_gpt, torch_reference) {
     cr_assert_eq(r.exit_code, 0, "%s%s", r.out, r.err);
     zs_run_free(&r);
 }
+
+/* The figures and the report read a GPT's qdg.json (no subtasks; the predicted-token
+ * baseline; no truth at all): both figures drawn, the report's QDG section says what was
+ * clustered and the baseline, or that there was no ground truth. */
+Test(quanta_qdg_gpt, figures_and_report_read_a_gpt_run) {
+    const char *d = dir();
+    char out[1100], none[1100], html[1200];
+    snprintf(out, sizeof out, "%s/fig", d);
+    snprintf(none, sizeof none, "%s/fig-none", d);
+    zs_run r = zs_test_cli("quanta qdg '%s/run' '%s/held.npy' -n 120 --restarts 2 -o '%s' "
+                           "--dump-affinity '%s/aff.f32'",
+                           d, d, out, out);
+    cr_assert_eq(r.exit_code, 0, "qdg: %s", r.err);
+    zs_run_free(&r);
+    const char *figs[] = {"", "--affinity auto"};
+    for (size_t i = 0; i < 2; i++) {
+        r = zs_test_cli("plot qdg '%s/qdg.json' -o '%s/f%zu.svg' %s", out, out, i, figs[i]);
+        cr_assert_eq(r.exit_code, 0, "plot qdg %s: %s", figs[i], r.err);
+        zs_run_free(&r);
+    }
+    snprintf(html, sizeof html, "%s/report.html", out);
+    r = zs_test_cli("report '%s/qdg.json' -o '%s'", out, html);
+    cr_assert_eq(r.exit_code, 0, "report: %s", r.err);
+    zs_run_free(&r);
+    char *page = zs_test_slurp(html, NULL);
+    cr_assert(page && strstr(page, "120 tokens of a GPT clustered"), "no QDG section");
+    cr_assert(strstr(page, "true classes (the emitting rules) are present"));
+    cr_assert(strstr(page, "The baseline, each token&#39;s predicted next token") ||
+                  strstr(page, "The baseline, each token's predicted next token"),
+              "no baseline sentence");
+    free(page);
+    r = zs_test_cli("quanta qdg '%s/run' '%s/held.npy' -n 100 --restarts 2 --truth none -k 4 "
+                    "-o '%s'",
+                    d, d, none);
+    cr_assert_eq(r.exit_code, 0, "qdg --truth none: %s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("report '%s/qdg.json' -o '%s/report.html'", none, none);
+    cr_assert_eq(r.exit_code, 0, "report without truth: %s", r.err);
+    zs_run_free(&r);
+    snprintf(html, sizeof html, "%s/report.html", none);
+    page = zs_test_slurp(html, NULL);
+    cr_assert(page && strstr(page, "no ground truth was given"), "no-truth report");
+    free(page);
+}

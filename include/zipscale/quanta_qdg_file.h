@@ -30,12 +30,15 @@ typedef struct {
 } zs_qdg_file_variant;
 
 typedef struct {
+    int gpt;                  /* a GPT's tokens ("model": "gpt"), else the parity MLP's examples */
     uint64_t n;               /* samples clustered */
     uint64_t pool, n_below;   /* scored, below the loss threshold */
     uint64_t classes_present; /* distinct true classes among the n */
-    uint64_t n_tasks;         /* true classes there could be */
-    double max_loss_nats;     /* the selection threshold */
-    char *affinity_file;      /* --dump-affinity's path as given; NULL when not recorded */
+    uint64_t n_tasks;         /* true classes there could be (parity; 0 for a GPT) */
+    double target_ari, target_nmi; /* GPT: the predicted token taken as the cluster, scored
+                                      against the truth; NAN without one (and for parity) */
+    double max_loss_nats;          /* the selection threshold */
+    char *affinity_file;           /* --dump-affinity's path as given; NULL when not recorded */
     zs_qdg_file_variant *variants;
     size_t n_variants;
 } zs_qdg_file;

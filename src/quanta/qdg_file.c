@@ -120,7 +120,22 @@ static zs_status read_doc(const zs_json_reader *rd, json_t *root, zs_qdg_file *f
     if (!s) s = zs_json_get_uint(rd, sel, "selection.", "pool", 0, &f->pool);
     if (!s) s = zs_json_get_uint(rd, sel, "selection.", "below_threshold", 0, &f->n_below);
     if (!s) s = zs_json_get_uint(rd, sel, "selection.", "classes_present", 0, &f->classes_present);
-    if (!s) s = zs_json_get_uint(rd, sel, "selection.", "n_tasks", 0, &f->n_tasks);
+    char *model = NULL;
+    if (!s)
+        s = zs_json_get_string(rd, root, NULL, "model", ZS_JSON_OPTIONAL | ZS_JSON_NULLABLE,
+                               &model);
+    if (!s && model && strcmp(model, "gpt") != 0)
+        s = zs_json_fail(rd, NULL, "model", "\"gpt\" or absent (the parity MLP)");
+    f->gpt = model != NULL;
+    free(model);
+    f->target_ari = f->target_nmi = NAN;
+    if (!s && !f->gpt) s = zs_json_get_uint(rd, sel, "selection.", "n_tasks", 0, &f->n_tasks);
+    if (!s && f->gpt)
+        s = zs_json_get_number(rd, sel, "selection.", "target_ari",
+                               ZS_JSON_OPTIONAL | ZS_JSON_NULLABLE, &f->target_ari);
+    if (!s && f->gpt)
+        s = zs_json_get_number(rd, sel, "selection.", "target_nmi",
+                               ZS_JSON_OPTIONAL | ZS_JSON_NULLABLE, &f->target_nmi);
     if (!s) s = zs_json_get_object(rd, root, NULL, "options", NULL, 0, &opts);
     f->max_loss_nats = NAN;
     if (!s) s = zs_json_get_number(rd, opts, "options.", "max_loss_nats", 0, &f->max_loss_nats);

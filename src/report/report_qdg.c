@@ -15,17 +15,34 @@ static const zs_figure_size fig_size = {640, 420};
 
 static void intro(FILE *out, const zs_qdg_file *f) {
     fprintf(out,
-            "<p>%llu samples clustered: an evenly spaced subsample of the %llu of %llu scored "
+            "<p>%llu %s clustered: an evenly spaced subsample of the %llu of %llu scored "
             "whose loss is below ",
-            (unsigned long long)f->n, (unsigned long long)f->n_below, (unsigned long long)f->pool);
+            (unsigned long long)f->n, f->gpt ? "tokens of a GPT" : "examples of the parity MLP",
+            (unsigned long long)f->n_below, (unsigned long long)f->pool);
     zs_html_num(out, f->max_loss_nats);
-    fprintf(out,
-            " nats; %llu of the %llu true classes are present among them. Each variant clusters "
-            "the samples' gradients (L2-normalised; cosine; affinity) by spectral clustering; "
-            "ARI is the adjusted Rand index and NMI the normalised mutual information against "
-            "the true classes (1: recovered exactly, about 0: chance). The size slope is that "
-            "of ln size on ln rank over the ranks shown.</p>\n",
-            (unsigned long long)f->classes_present, (unsigned long long)f->n_tasks);
+    if (f->gpt && f->classes_present == 0)
+        fputs(" nats; no ground truth was given, so ARI and NMI are blank.", out);
+    else if (f->gpt)
+        fprintf(out, " nats; %llu true classes (the emitting rules) are present among them.",
+                (unsigned long long)f->classes_present);
+    else
+        fprintf(out, " nats; %llu of the %llu true classes (subtasks) are present among them.",
+                (unsigned long long)f->classes_present, (unsigned long long)f->n_tasks);
+    fputs(" Each variant clusters the samples' gradients (L2-normalised; cosine; affinity) by "
+          "spectral clustering; ARI is the adjusted Rand index and NMI the normalised mutual "
+          "information against the true classes (1: recovered exactly, about 0: chance). The "
+          "size slope is that of ln size on ln rank over the ranks shown.",
+          out);
+    if (isfinite(f->target_ari)) {
+        fputs(" The baseline, each token's predicted next token taken as its cluster, scores "
+              "ARI ",
+              out);
+        zs_html_num(out, f->target_ari);
+        fputs(" and NMI ", out);
+        zs_html_num(out, f->target_nmi);
+        fputs(".", out);
+    }
+    fputs("</p>\n", out);
 }
 
 static void recovery_table(FILE *out, const zs_qdg_file *f) {
