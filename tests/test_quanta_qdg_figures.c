@@ -435,8 +435,9 @@ Test(report_qdg, table_figures_and_heatmap) {
     char *text = report_of(path, 0, NULL);
     expect_in(text, "<li><a href=\"#qdg\">QDG</a></li>");
     expect_in(text, "<section id=\"qdg\">\n<h2>Quanta discovery from gradients (QDG)</h2>");
-    expect_in(text, "<p>10 samples clustered: an evenly spaced subsample of the 20 of 40 scored "
-                    "whose loss is below 0.1 nats; 3 of the 4 true classes are present");
+    expect_in(text, "<p>10 examples of the parity MLP clustered: an evenly spaced subsample of "
+                    "the 20 of 40 scored whose loss is below 0.1 nats; 3 of the 4 true classes "
+                    "(subtasks) are present");
     expect_in(text, "<tr><td>signed</td><td>angular</td><td class=\"num\">77</td><td "
                     "class=\"num\">3</td><td class=\"num\">1</td><td class=\"num\">1</td>");
     char row[512];

@@ -56,7 +56,7 @@ static const zs_cli_spec run_spec = {
     "With --shard I/N (or --runs) only that shard's runs are trained, into the shard's own\n"
     "ledger; the shards of one sweep may run anywhere DIR is shared, and status, export and\n"
     "analyse read every ledger in DIR (docs/cluster.md). Under mpirun, rank 0 owns the\n"
-    "ledger and hands runs out to every rank, K at a time each (default 1); run it with\n"
+    "ledger and hands runs out to every rank, K at a time each (one unless -j); run it with\n"
     "`mpirun --enable-recovery` so that the others go on when a rank dies.",
     run_opts,
     1,
