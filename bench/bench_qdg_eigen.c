@@ -4,7 +4,8 @@
  * iterative solver, CPU seconds of each (getrusage: all threads), the solver's rounds and
  * products, and how far the two results are apart (eigenvalues; the projectors' Frobenius
  * difference). Usage: bench_qdg_eigen N [GROUPS=30] [N_VEC=30] [P_IN=0.5] [P_OUT=0.3]
- * [NOISE=0.2] [SOLVERS=both|iterative|dsyevr] */
+ * [NOISE=0.2] [SOLVERS=both|iterative|dsyevr]; the environment's GUARD and MAX_PRODUCTS set
+ * those options of the iterative solver. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,8 @@ static int run(const double *a, size_t n, size_t n_vec, zs_qdg_eigensolver solve
     zs_qdg_eigen_opts o;
     zs_qdg_eigen_opts_init(&o);
     o.solver = solver;
+    if (getenv("GUARD")) o.guard = (uint32_t)atoi(getenv("GUARD"));
+    if (getenv("MAX_PRODUCTS")) o.max_products = (uint64_t)atoll(getenv("MAX_PRODUCTS"));
     zs_qdg_eigen_info info;
     zs_error err = {0};
     double c0 = cpu_s(), w0 = wall_s();

@@ -65,7 +65,7 @@ typedef enum {
     ZS_QDG_EIG_AUTO = 0,
     ZS_QDG_EIG_DSYEVR = 1, /* LAPACKE dsyevr for the index range: exact, O(n³) */
     /* Chebyshev-filtered subspace iteration with Rayleigh-Ritz (Zhou and Saad 2007), block
-     * products by OpenBLAS dgemm; dsyevr when it does not converge within max_rounds */
+     * products by OpenBLAS dgemm; dsyevr when it does not converge within max_products */
     ZS_QDG_EIG_ITERATIVE = 2,
 } zs_qdg_eigensolver;
 const char *zs_qdg_eigensolver_name(zs_qdg_eigensolver s); /* "auto", "dsyevr", "iterative" */
@@ -77,7 +77,9 @@ typedef struct {
     size_t auto_min_n;         /* auto: dsyevr below this many rows (2000) */
     /* iterative: converged when every wanted pair has ||M v - λ v||₂ <= tol · norm_bound */
     double tol;          /* 1e-10 */
-    uint32_t max_rounds; /* filter + Rayleigh-Ritz rounds before falling back to dsyevr (40) */
+    /* (n, n)·(n, block) products before falling back to dsyevr; 0 = max(200, n / 20) (n / 20
+     * is about dsyevr's own cost on one core, measured) */
+    uint64_t max_products;
     uint32_t degree;     /* the Chebyshev filter's highest degree per round (16) */
     uint32_t guard;      /* extra block vectors beyond the wanted; 0 = max(10, n_vec / 2) */
     uint64_t seed;       /* the start block: column j from RNG stream (seed, j) */
@@ -87,7 +89,7 @@ void zs_qdg_eigen_opts_init(zs_qdg_eigen_opts *opts);
 typedef struct {
     zs_qdg_eigensolver used; /* ZS_QDG_EIG_DSYEVR or ZS_QDG_EIG_ITERATIVE: what gave the result */
     int fell_back;           /* the iterative solver ran and did not converge */
-    uint32_t rounds;         /* iterative rounds run */
+    uint32_t rounds;         /* iterative filter rounds run */
     uint64_t products;       /* (n, n)·(n, block) products run */
     size_t block;            /* the iterative block size */
     double max_residual;     /* iterative: the largest ||M v - λ v||₂ of the wanted pairs */
@@ -206,6 +208,7 @@ typedef struct {
     uint32_t n_vec;          /* eigenvectors per clustering: max(k, n_vec); 0 = k */
     uint64_t projection;     /* project gradients to this many dimensions; 0 = no projection */
     zs_qdg_embed embed;      /* ZS_QDG_EMBED_SKLEARN (the paper's code) */
+    zs_qdg_eigensolver eigensolver; /* the embedding's (ZS_QDG_EIG_AUTO); its start: seed */
     uint32_t restarts;       /* k-means restarts (30) */
     size_t rank_lo, rank_hi; /* the rank window of the cluster-size slope; 0 = 1 and k */
     int threads;             /* 0 = all cores */
@@ -230,6 +233,7 @@ typedef struct {
     size_t n_eig;
     double sweep_ari[ZS_QDG_MAX_SWEEP], sweep_nmi[ZS_QDG_MAX_SWEEP];
     double seconds_affinity, seconds_embedding, seconds_kmeans;
+    zs_qdg_eigen_info eigen; /* what the embedding's eigensolver did */
 } zs_qdg_variant_result;
 
 typedef struct {

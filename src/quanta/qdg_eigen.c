@@ -16,6 +16,13 @@
 void dgemm_(const char *ta, const char *tb, const int *m, const int *n, const int *k,
             const double *alpha, const double *a, const int *lda, const double *b, const int *ldb,
             const double *beta, double *c, const int *ldc);
+int openblas_get_num_threads(void);
+void openblas_set_num_threads(int n);
+
+/* Rows of M per task of the big products: fixed, so the bytes do not depend on the thread
+ * count (OpenBLAS's own threaded dgemm splits the work by the thread count, and its results
+ * differ in the last bits between 1 and 2 threads: measured). */
+#define PRODUCT_ROWS 256
 
 /* The filter's largest amplification in the first round, from random columns (the wanted
  * directions then differ by at most this factor before the QR, far from losing the smaller
@@ -46,7 +53,7 @@ void zs_qdg_eigen_opts_init(zs_qdg_eigen_opts *opts) {
     *opts = (zs_qdg_eigen_opts){.solver = ZS_QDG_EIG_AUTO,
                                 .auto_min_n = 2000,
                                 .tol = 1e-10,
-                                .max_rounds = 40,
+                                .max_products = 0,
                                 .degree = 16,
                                 .guard = 0,
                                 .seed = 0};
@@ -85,6 +92,7 @@ static zs_status leading_dsyevr(double *m, size_t n, size_t n_vec, double *vecs,
  * x + j·n), the (p, p) Rayleigh quotient and its eigenvalues. */
 typedef struct {
     int n, p;
+    int threads; /* for the big products: tasks of PRODUCT_ROWS rows, each a 1-thread dgemm */
     double *blk[3];
     double *h, *theta, *tau;
 } subspace;
@@ -93,6 +101,17 @@ static void gemm(const char *ta, int m, int n, int k, const double *a, int lda, 
                  int ldb, double *c, int ldc) {
     const double one = 1.0, zero = 0.0;
     dgemm_(ta, "N", &m, &n, &k, &one, a, &lda, b, &ldb, &zero, c, &ldc);
+}
+
+/* y (n, cols) = M x, column-major blocks: row tasks of PRODUCT_ROWS, each a one-thread dgemm
+ * (OpenBLAS runs on one thread inside the solver), in parallel. */
+static void product(const subspace *s, const double *m, const double *x, int cols, double *y) {
+    int n = s->n, tasks = (n + PRODUCT_ROWS - 1) / PRODUCT_ROWS;
+#pragma omp parallel for schedule(dynamic) num_threads(s->threads)
+    for (int t = 0; t < tasks; t++) {
+        int r0 = t * PRODUCT_ROWS, rows = n - r0 < PRODUCT_ROWS ? n - r0 : PRODUCT_ROWS;
+        gemm("N", rows, cols, n, m + r0, n, x, n, y + r0, n); /* M symmetric: rows r0.. */
+    }
 }
 
 /* Orthonormalises the columns of x in place (Householder QR, then Q). */
@@ -117,7 +136,7 @@ static zs_status rayleigh_ritz(subspace *s, const double *m, double **x, double 
                                zs_error *err) {
     int n = s->n, p = s->p;
     double *w = *mx, *y = free_block(s, *x, *mx);
-    gemm("N", n, p, n, m, n, *x, n, w, n);
+    product(s, m, *x, p, w);
     gemm("T", p, p, n, *x, n, w, n, s->h, p);
     for (int i = 0; i < p; i++)
         for (int j = 0; j < i; j++) {
@@ -151,11 +170,11 @@ static void chebyshev_filter(subspace *s, const double *m, int degree, double a,
     size_t len = (size_t)s->n * (size_t)s->p;
     double e = 0.5 * (b - a), c = 0.5 * (b + a);
     double *prev = *x, *cur = *mx, *next = free_block(s, *x, *mx);
-    gemm("N", s->n, s->p, s->n, m, s->n, prev, s->n, cur, s->n);
+    product(s, m, prev, s->p, cur);
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < len; i++) cur[i] = (cur[i] - c * prev[i]) / e;
     for (int d = 2; d <= degree; d++) {
-        gemm("N", s->n, s->p, s->n, m, s->n, cur, s->n, next, s->n);
+        product(s, m, cur, s->p, next);
 #pragma omp parallel for schedule(static)
         for (size_t i = 0; i < len; i++) next[i] = 2.0 * (next[i] - c * cur[i]) / e - prev[i];
         double *t = prev;
@@ -189,8 +208,9 @@ static double max_residual(const subspace *s, const double *x, const double *mx,
  * below -norm_bound; -norm_bound when Lanczos breaks down (an invariant subspace need not hold
  * the least eigenvalue). The damped interval then fits the bulk of the spectrum rather than
  * [-1, cut]: on a noisy affinity ~20x fewer products. */
-static zs_status spectrum_floor(const double *m, int n, double bound, uint64_t seed,
+static zs_status spectrum_floor(const subspace *s, const double *m, double bound, uint64_t seed,
                                 double *floor_out, zs_error *err) {
+    int n = s->n;
     int k = n < LANCZOS_STEPS ? n : LANCZOS_STEPS;
     double *v = zs_alloc((size_t)(k + 1) * (size_t)n * sizeof *v, "eigensolver Lanczos", err);
     double *alpha = v ? zs_alloc((size_t)k * sizeof *alpha, "eigensolver Lanczos", err) : NULL;
@@ -211,7 +231,7 @@ static zs_status spectrum_floor(const double *m, int n, double bound, uint64_t s
     int steps = 0, broke = 0;
     for (int j = 0; j < k; j++) {
         double *vj = v + (size_t)j * n, *w = v + (size_t)(j + 1) * n;
-        gemm("N", n, 1, n, m, n, vj, n, w, n);
+        product(s, m, vj, 1, w);
         double a = 0.0;
         for (int i = 0; i < n; i++) a += w[i] * vj[i];
         alpha[j] = a;
@@ -266,7 +286,7 @@ static int iterate(subspace *s, const double *m, int k, double bound, const zs_q
         for (int i = 0; i < n; i++) x[(size_t)j * n + i] = zs_rng_uniform(&rng) - 0.5;
     }
     double floor_est = -bound;
-    *st = spectrum_floor(m, n, bound, o->seed, &floor_est, err);
+    *st = spectrum_floor(s, m, bound, o->seed, &floor_est, err);
     if (!*st) *st = orthonormalise(s, x, err);
     if (!*st) *st = rayleigh_ritz(s, m, &x, &mx, err);
     info->products = 1;
@@ -275,12 +295,16 @@ static int iterate(subspace *s, const double *m, int k, double bound, const zs_q
         info->max_residual = max_residual(s, x, mx, k);
         converged = info->max_residual <= o->tol * bound;
     }
-    for (uint32_t round = 1; !*st && !converged && round <= o->max_rounds; round++) {
+    uint64_t budget = o->max_products       ? o->max_products
+                      : (uint64_t)n / 20 > 200 ? (uint64_t)n / 20
+                                               : 200;
+    for (uint32_t round = 1; !*st && !converged; round++) {
         double a = floor_est, b = s->theta[p - 1];
         if (b < a + 1e-3 * bound) b = a + 1e-3 * bound; /* keeps the interval from collapsing */
         if (b >= s->theta[0]) break; /* no separation left to filter on */
         int degree = round_degree((int)o->degree, (s->theta[0] - 0.5 * (a + b)) / (0.5 * (b - a)),
                                   round == 1 ? FIRST_AMPLIFICATION : MAX_AMPLIFICATION);
+        if (info->products + (uint64_t)degree + 1 > budget) break;
         chebyshev_filter(s, m, degree, a, b, &x, &mx);
         *st = orthonormalise(s, x, err);
         if (!*st) *st = rayleigh_ritz(s, m, &x, &mx, err);
@@ -306,7 +330,11 @@ static zs_status leading_iterative(const double *m, size_t n, size_t n_vec, doub
                                    zs_qdg_eigen_info *info, int *converged, zs_error *err) {
     size_t guard = o->guard ? o->guard : (n_vec / 2 > 10 ? n_vec / 2 : 10);
     size_t p = n_vec + guard > n ? n : n_vec + guard;
-    subspace s = {.n = (int)n, .p = (int)p};
+    /* OpenBLAS on one thread throughout (the small products, QR, dsyev: the same bytes at any
+     * thread count); the big products run its former thread count of row tasks */
+    int blas_threads = openblas_get_num_threads();
+    subspace s = {.n = (int)n, .p = (int)p, .threads = blas_threads > 0 ? blas_threads : 1};
+    openblas_set_num_threads(1);
     info->block = p;
     zs_status st = ZS_OK;
     for (int b = 0; b < 3 && !st; b++)
@@ -320,6 +348,7 @@ static zs_status leading_iterative(const double *m, size_t n, size_t n_vec, doub
     free(s.h);
     free(s.theta);
     free(s.tau);
+    openblas_set_num_threads(blas_threads);
     return st;
 }
 
