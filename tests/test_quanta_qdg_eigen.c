@@ -33,8 +33,8 @@ static double *planted(size_t n, size_t groups, double p_in, double p_out, doubl
     for (size_t r = 0; r < n; r++) {
         a[r * n + r] = 1.0;
         for (size_t j = r + 1; j < n; j++) {
-            double v = (truth[r] == truth[j] ? p_in : p_out) +
-                       noise * (2.0 * zs_rng_uniform(&rng) - 1.0);
+            double v =
+                (truth[r] == truth[j] ? p_in : p_out) + noise * (2.0 * zs_rng_uniform(&rng) - 1.0);
             a[r * n + j] = a[j * n + r] = v > 0.0 ? v : 0.0;
         }
     }
@@ -74,8 +74,8 @@ static double projector_gap(const double *u, const double *v, size_t n, size_t k
 }
 
 /* The largest ||M v - λ v||₂ and the largest |vᵀv - 1| over the k pairs, by plain loops. */
-static void check_pairs(const double *m, size_t n, const double *vecs, const double *vals,
-                        size_t k, double tol) {
+static void check_pairs(const double *m, size_t n, const double *vecs, const double *vals, size_t k,
+                        double tol) {
     for (size_t c = 0; c < k; c++) {
         double rr = 0.0, vv = 0.0;
         for (size_t i = 0; i < n; i++) {
@@ -150,7 +150,8 @@ Test(qdg_eigen, known_spectrum_with_a_near_degenerate_pair_and_a_small_gap) {
         }
     }
     for (size_t i = 0; i < N; i++)
-        for (size_t j = 0; j < i; j++) m[i * N + j] = m[j * N + i] = 0.5 * (m[i * N + j] + m[j * N + i]);
+        for (size_t j = 0; j < i; j++)
+            m[i * N + j] = m[j * N + i] = 0.5 * (m[i * N + j] + m[j * N + i]);
     double *exact = malloc((size_t)N * K * sizeof *exact); /* the first K columns of Q */
     for (size_t i = 0; i < N; i++)
         for (size_t c = 0; c < K; c++) exact[i * K + c] = q[i * N + c];
@@ -243,12 +244,12 @@ Test(qdg_eigen, clustering_identical_to_the_dsyevr_path) {
     double emb_d[N * G], emb_i[N * G], ev_d[G], ev_i[G];
     zs_qdg_eigen_opts o = solver_opts(ZS_QDG_EIG_ITERATIVE), d = solver_opts(ZS_QDG_EIG_DSYEVR);
     zs_qdg_eigen_info info;
-    cr_assert_eq(zs_qdg_spectral_embedding_eig(a, N, G, ZS_QDG_EMBED_SKLEARN, &d, emb_d, ev_d,
-                                               NULL, NULL),
-                 ZS_OK);
-    cr_assert_eq(zs_qdg_spectral_embedding_eig(a, N, G, ZS_QDG_EMBED_SKLEARN, &o, emb_i, ev_i,
-                                               &info, NULL),
-                 ZS_OK);
+    cr_assert_eq(
+        zs_qdg_spectral_embedding_eig(a, N, G, ZS_QDG_EMBED_SKLEARN, &d, emb_d, ev_d, NULL, NULL),
+        ZS_OK);
+    cr_assert_eq(
+        zs_qdg_spectral_embedding_eig(a, N, G, ZS_QDG_EMBED_SKLEARN, &o, emb_i, ev_i, &info, NULL),
+        ZS_OK);
     cr_assert_eq(info.used, ZS_QDG_EIG_ITERATIVE);
     zs_qdg_kmeans_opts ko;
     zs_qdg_kmeans_opts_init(&ko);
@@ -345,8 +346,8 @@ Test(qdg_eigen, cli_option) {
         cr_assert_str_eq(
             json_string_value(json_object_get(json_object_get(doc, "options"), "eigensolver")),
             solvers[s]);
-        json_t *eig = json_object_get(json_array_get(json_object_get(doc, "variants"), 0),
-                                      "eigensolver");
+        json_t *eig =
+            json_object_get(json_array_get(json_object_get(doc, "variants"), 0), "eigensolver");
         cr_assert_str_eq(json_string_value(json_object_get(eig, "used")), solvers[s]);
         cr_assert_eq(json_is_true(json_object_get(eig, "fell_back")), 0);
         json_decref(doc);

@@ -76,13 +76,13 @@ typedef struct {
     zs_qdg_eigensolver solver; /* ZS_QDG_EIG_AUTO */
     size_t auto_min_n;         /* auto: dsyevr below this many rows (2000) */
     /* iterative: converged when every wanted pair has ||M v - λ v||₂ <= tol · norm_bound */
-    double tol;          /* 1e-10 */
+    double tol; /* 1e-10 */
     /* (n, n)·(n, block) products before falling back to dsyevr; 0 = max(200, n / 20) (n / 20
      * is about dsyevr's own cost on one core, measured) */
     uint64_t max_products;
-    uint32_t degree;     /* the Chebyshev filter's highest degree per round (16) */
-    uint32_t guard;      /* extra block vectors beyond the wanted; 0 = max(10, n_vec / 2) */
-    uint64_t seed;       /* the start block: column j from RNG stream (seed, j) */
+    uint32_t degree; /* the Chebyshev filter's highest degree per round (16) */
+    uint32_t guard;  /* extra block vectors beyond the wanted; 0 = max(10, n_vec / 2) */
+    uint64_t seed;   /* the start block: column j from RNG stream (seed, j) */
 } zs_qdg_eigen_opts;
 void zs_qdg_eigen_opts_init(zs_qdg_eigen_opts *opts);
 
@@ -118,10 +118,10 @@ zs_status zs_qdg_eigen_leading(double *m, size_t n, size_t n_vec, double norm_bo
 zs_status zs_qdg_spectral_embedding(const double *a, size_t n, size_t n_vec, zs_qdg_embed mode,
                                     double *emb, double *eigvals, zs_error *err);
 /* The same with the eigensolver's options (NULL: defaults) and what it did (info, may be
- * NULL); the errors also those of zs_qdg_eigen_leading. */
+ * NULL). Errors: as zs_qdg_spectral_embedding, and ZS_ERR_USAGE (an unknown solver). */
 zs_status zs_qdg_spectral_embedding_eig(const double *a, size_t n, size_t n_vec, zs_qdg_embed mode,
-                                        const zs_qdg_eigen_opts *eig, double *emb,
-                                        double *eigvals, zs_qdg_eigen_info *info, zs_error *err);
+                                        const zs_qdg_eigen_opts *eig, double *emb, double *eigvals,
+                                        zs_qdg_eigen_info *info, zs_error *err);
 
 typedef struct {
     uint32_t restarts; /* k-means++ restarts, best inertia kept; 30 as the paper's code */
@@ -205,13 +205,13 @@ typedef struct {
     uint32_t k;           /* clusters; 0 = the true subtasks present among the n */
     uint32_t k_sweep[ZS_QDG_MAX_SWEEP]; /* further cluster counts, each scored */
     size_t n_k_sweep;
-    uint32_t n_vec;          /* eigenvectors per clustering: max(k, n_vec); 0 = k */
-    uint64_t projection;     /* project gradients to this many dimensions; 0 = no projection */
-    zs_qdg_embed embed;      /* ZS_QDG_EMBED_SKLEARN (the paper's code) */
+    uint32_t n_vec;      /* eigenvectors per clustering: max(k, n_vec); 0 = k */
+    uint64_t projection; /* project gradients to this many dimensions; 0 = no projection */
+    zs_qdg_embed embed;  /* ZS_QDG_EMBED_SKLEARN (the paper's code) */
     zs_qdg_eigensolver eigensolver; /* the embedding's (ZS_QDG_EIG_AUTO); its start: seed */
-    uint32_t restarts;       /* k-means restarts (30) */
-    size_t rank_lo, rank_hi; /* the rank window of the cluster-size slope; 0 = 1 and k */
-    int threads;             /* 0 = all cores */
+    uint32_t restarts;              /* k-means restarts (30) */
+    size_t rank_lo, rank_hi;        /* the rank window of the cluster-size slope; 0 = 1 and k */
+    int threads;                    /* 0 = all cores */
     /* when set, the first variant's affinity is written there as raw little-endian float32
      * (n, n), rows in the order of the clustered examples (for a heatmap or a peer) */
     const char *affinity_path;

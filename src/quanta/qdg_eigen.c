@@ -45,8 +45,7 @@ zs_status zs_qdg_eigensolver_parse(const char *name, zs_qdg_eigensolver *s, zs_e
             *s = (zs_qdg_eigensolver)i;
             return ZS_OK;
         }
-    return zs_fail(err, ZS_ERR_USAGE, "eigensolver '%s': expected auto, dsyevr or iterative",
-                   name);
+    return zs_fail(err, ZS_ERR_USAGE, "eigensolver '%s': expected auto, dsyevr or iterative", name);
 }
 
 void zs_qdg_eigen_opts_init(zs_qdg_eigen_opts *opts) {
@@ -69,9 +68,9 @@ static zs_status leading_dsyevr(double *m, size_t n, size_t n_vec, double *vecs,
     lapack_int found = 0;
     lapack_int info = 0;
     if (!st)
-        info = LAPACKE_dsyevr(LAPACK_ROW_MAJOR, 'V', 'I', 'U', (lapack_int)n, m, (lapack_int)n,
-                              0.0, 0.0, (lapack_int)(n - n_vec + 1), (lapack_int)n, 0.0, &found, w,
-                              z, (lapack_int)n_vec, support);
+        info = LAPACKE_dsyevr(LAPACK_ROW_MAJOR, 'V', 'I', 'U', (lapack_int)n, m, (lapack_int)n, 0.0,
+                              0.0, (lapack_int)(n - n_vec + 1), (lapack_int)n, 0.0, &found, w, z,
+                              (lapack_int)n_vec, support);
     if (!st && (info != 0 || (size_t)found != n_vec))
         st = zs_fail(err, ZS_ERR_INTERNAL,
                      "eigensolver: LAPACKE_dsyevr on %zu rows returned info %d with %d of %zu "
@@ -118,9 +117,9 @@ static void product(const subspace *s, const double *m, const double *x, int col
 static zs_status orthonormalise(subspace *s, double *x, zs_error *err) {
     lapack_int info = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, s->n, s->p, x, s->n, s->tau);
     if (info == 0) info = LAPACKE_dorgqr(LAPACK_COL_MAJOR, s->n, s->p, s->p, x, s->n, s->tau);
-    return info ? zs_fail(err, ZS_ERR_INTERNAL, "eigensolver: LAPACK QR returned info %d",
-                          (int)info)
-                : ZS_OK;
+    return info
+               ? zs_fail(err, ZS_ERR_INTERNAL, "eigensolver: LAPACK QR returned info %d", (int)info)
+               : ZS_OK;
 }
 
 /* The free block: neither x nor mx. */
@@ -146,8 +145,10 @@ static zs_status rayleigh_ritz(subspace *s, const double *m, double **x, double 
     double *asc = s->tau; /* p doubles, free until the next QR */
     lapack_int info = LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'U', p, s->h, p, asc);
     if (info)
-        return zs_fail(err, ZS_ERR_INTERNAL, "eigensolver: LAPACKE_dsyev on the %d x %d "
-                       "Rayleigh quotient returned info %d", p, p, (int)info);
+        return zs_fail(err, ZS_ERR_INTERNAL,
+                       "eigensolver: LAPACKE_dsyev on the %d x %d "
+                       "Rayleigh quotient returned info %d",
+                       p, p, (int)info);
     /* descending: reverse the columns of S */
     for (int j = 0; j < p / 2; j++)
         for (int i = 0; i < p; i++) {
@@ -295,13 +296,13 @@ static int iterate(subspace *s, const double *m, int k, double bound, const zs_q
         info->max_residual = max_residual(s, x, mx, k);
         converged = info->max_residual <= o->tol * bound;
     }
-    uint64_t budget = o->max_products       ? o->max_products
+    uint64_t budget = o->max_products          ? o->max_products
                       : (uint64_t)n / 20 > 200 ? (uint64_t)n / 20
                                                : 200;
     for (uint32_t round = 1; !*st && !converged; round++) {
         double a = floor_est, b = s->theta[p - 1];
         if (b < a + 1e-3 * bound) b = a + 1e-3 * bound; /* keeps the interval from collapsing */
-        if (b >= s->theta[0]) break; /* no separation left to filter on */
+        if (b >= s->theta[0]) break;                    /* no separation left to filter on */
         int degree = round_degree((int)o->degree, (s->theta[0] - 0.5 * (a + b)) / (0.5 * (b - a)),
                                   round == 1 ? FIRST_AMPLIFICATION : MAX_AMPLIFICATION);
         if (info->products + (uint64_t)degree + 1 > budget) break;
@@ -371,10 +372,12 @@ zs_status zs_qdg_eigen_leading(double *m, size_t n, size_t n_vec, double norm_bo
         return zs_fail(err, ZS_ERR_USAGE, "eigensolver: norm bound %g: expected finite and > 0",
                        norm_bound);
     if ((unsigned)o->solver > ZS_QDG_EIG_ITERATIVE)
-        return zs_fail(err, ZS_ERR_USAGE, "eigensolver: solver %d: expected auto, dsyevr or "
-                       "iterative", (int)o->solver);
-    int iterative = o->solver == ZS_QDG_EIG_ITERATIVE ||
-                    (o->solver == ZS_QDG_EIG_AUTO && n >= o->auto_min_n);
+        return zs_fail(err, ZS_ERR_USAGE,
+                       "eigensolver: solver %d: expected auto, dsyevr or "
+                       "iterative",
+                       (int)o->solver);
+    int iterative =
+        o->solver == ZS_QDG_EIG_ITERATIVE || (o->solver == ZS_QDG_EIG_AUTO && n >= o->auto_min_n);
     if (iterative) {
         int converged = 0;
         zs_status st =

@@ -83,13 +83,13 @@ static json_t *variant_json(const zs_qdg_parity_opts *o, const zs_qdg_parity_res
         "kmeans", zs_json_number(v->seconds_kmeans));
     /* what the embedding's eigensolver did (docs/quanta.md, "Speed") */
     if (j)
-        json_object_set_new(
-            j, "eigensolver",
-            json_pack("{s:s, s:b, s:I, s:I, s:I, s:o}", "used",
-                      zs_qdg_eigensolver_name(v->eigen.used), "fell_back", v->eigen.fell_back,
-                      "rounds", (json_int_t)v->eigen.rounds, "products",
-                      (json_int_t)v->eigen.products, "block", (json_int_t)v->eigen.block,
-                      "max_residual", zs_json_number(v->eigen.max_residual)));
+        json_object_set_new(j, "eigensolver",
+                            json_pack("{s:s, s:b, s:I, s:I, s:I, s:o}", "used",
+                                      zs_qdg_eigensolver_name(v->eigen.used), "fell_back",
+                                      v->eigen.fell_back, "rounds", (json_int_t)v->eigen.rounds,
+                                      "products", (json_int_t)v->eigen.products, "block",
+                                      (json_int_t)v->eigen.block, "max_residual",
+                                      zs_json_number(v->eigen.max_residual)));
     return j;
 }
 

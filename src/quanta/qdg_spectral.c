@@ -28,8 +28,8 @@ zs_status zs_qdg_spectral_embedding(const double *a, size_t n, size_t n_vec, zs_
 }
 
 zs_status zs_qdg_spectral_embedding_eig(const double *a, size_t n, size_t n_vec, zs_qdg_embed mode,
-                                        const zs_qdg_eigen_opts *eig, double *emb,
-                                        double *eigvals, zs_qdg_eigen_info *info, zs_error *err) {
+                                        const zs_qdg_eigen_opts *eig, double *emb, double *eigvals,
+                                        zs_qdg_eigen_info *info, zs_error *err) {
     if (n_vec < 1 || n_vec > n)
         return zs_fail(err, ZS_ERR_USAGE,
                        "spectral embedding: %zu eigenvectors of %zu samples: expected 1 .. %zu",
