@@ -65,8 +65,8 @@ typedef enum {
     ZS_QDG_EIG_AUTO = 0,
     ZS_QDG_EIG_DSYEVR = 1, /* LAPACKE dsyevr for the index range: exact, O(n³) */
     /* Chebyshev-filtered subspace iteration with Rayleigh-Ritz (Zhou, Saad, Tiago and
-     * Chelikowsky 2006), block
-     * products by OpenBLAS dgemm; dsyevr when it does not converge within max_products */
+     * Chelikowsky 2006), block products by OpenBLAS dgemm; dsyevr when it does not converge
+     * within max_products */
     ZS_QDG_EIG_ITERATIVE = 2,
 } zs_qdg_eigensolver;
 const char *zs_qdg_eigensolver_name(zs_qdg_eigensolver s); /* "auto", "dsyevr", "iterative" */

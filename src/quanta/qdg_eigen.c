@@ -1,8 +1,8 @@
 /* quanta, QDG: the leading eigenpairs of a dense symmetric matrix (zipscale/quanta_qdg.h), the
  * spectral embedding's eigensolver: LAPACKE dsyevr for an index range, or Chebyshev-filtered
- * subspace iteration with Rayleigh-Ritz (Zhou, Saad, Tiago and
- * Chelikowsky 2006, J. Comput. Phys. 219) whose
- * block products are OpenBLAS dgemm, falling back to dsyevr when it does not converge. */
+ * subspace iteration with Rayleigh-Ritz (Zhou, Saad, Tiago and Chelikowsky 2006, J. Comput.
+ * Phys. 219) whose block products are OpenBLAS dgemm, falling back to dsyevr when it does
+ * not converge. Guide: docs/quanta.md ("The iterative eigensolver"). */
 #include <lapacke.h>
 #include <limits.h>
 #include <math.h>
