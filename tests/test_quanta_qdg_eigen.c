@@ -291,6 +291,9 @@ Test(qdg_eigen, fallback_and_auto) {
     cr_assert_eq(info.products, 0);
     au.auto_min_n = N;
     solve(m, N, K, &au, vf, ef, &info);
+    cr_assert_eq(info.fell_back, 1, "auto's budget, n / 40 = 10 products, is too small here");
+    au.max_products = 200;
+    solve(m, N, K, &au, vf, ef, &info);
     cr_assert_eq(info.used, ZS_QDG_EIG_ITERATIVE);
     cr_assert_gt(info.products, 0);
     free(a);

@@ -78,8 +78,9 @@ typedef struct {
     size_t auto_min_n;         /* auto: dsyevr below this many rows (2000) */
     /* iterative: converged when every wanted pair has ||M v - λ v||₂ <= tol · norm_bound */
     double tol; /* 1e-10 */
-    /* (n, n)·(n, block) products before falling back to dsyevr; 0 = max(200, n / 20) (n / 20
-     * is about dsyevr's own cost on one core, measured) */
+    /* (n, n)·(n, block) products before falling back to dsyevr (also earlier, from the third
+     * round, when the last round's rate of convergence would not reach tol within them);
+     * 0 = n / 40 (about dsyevr's own cost, measured), at least 200 for ZS_QDG_EIG_ITERATIVE */
     uint64_t max_products;
     uint32_t degree; /* the Chebyshev filter's highest degree per round (16) */
     uint32_t guard;  /* extra block vectors beyond the wanted; 0 = max(10, n_vec / 2) */
