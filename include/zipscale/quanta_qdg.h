@@ -59,10 +59,59 @@ const char *zs_qdg_embed_name(zs_qdg_embed mode); /* "sklearn", "rownorm", "raw"
 /* Parses a zs_qdg_embed_name. Errors: ZS_ERR_USAGE (another name). */
 zs_status zs_qdg_embed_parse(const char *name, zs_qdg_embed *mode, zs_error *err);
 
+/* ---- the leading eigenpairs of a dense symmetric matrix (the embedding's eigensolver) ---- */
+typedef enum {
+    /* dsyevr below auto_min_n samples, the iterative solver from there */
+    ZS_QDG_EIG_AUTO = 0,
+    ZS_QDG_EIG_DSYEVR = 1, /* LAPACKE dsyevr for the index range: exact, O(n³) */
+    /* Chebyshev-filtered subspace iteration with Rayleigh-Ritz (Zhou, Saad, Tiago and
+     * Chelikowsky 2006), block products by OpenBLAS dgemm; dsyevr when it does not converge
+     * within max_products */
+    ZS_QDG_EIG_ITERATIVE = 2,
+} zs_qdg_eigensolver;
+const char *zs_qdg_eigensolver_name(zs_qdg_eigensolver s); /* "auto", "dsyevr", "iterative" */
+/* Parses a zs_qdg_eigensolver_name. Errors: ZS_ERR_USAGE (another name). */
+zs_status zs_qdg_eigensolver_parse(const char *name, zs_qdg_eigensolver *s, zs_error *err);
+
+typedef struct {
+    zs_qdg_eigensolver solver; /* ZS_QDG_EIG_AUTO */
+    size_t auto_min_n;         /* auto: dsyevr below this many rows (2000) */
+    /* iterative: converged when every wanted pair has ||M v - λ v||₂ <= tol · norm_bound */
+    double tol; /* 1e-10 */
+    /* (n, n)·(n, block) products before falling back to dsyevr (also earlier, from the third
+     * round, when the last round's rate of convergence would not reach tol within them);
+     * 0 = n / 40 (about dsyevr's own cost, measured), at least 200 for ZS_QDG_EIG_ITERATIVE */
+    uint64_t max_products;
+    uint32_t degree; /* the Chebyshev filter's highest degree per round (16) */
+    uint32_t guard;  /* extra block vectors beyond the wanted; 0 = max(10, n_vec / 2) */
+    uint64_t seed;   /* the start block: column j from RNG stream (seed, j) */
+} zs_qdg_eigen_opts;
+void zs_qdg_eigen_opts_init(zs_qdg_eigen_opts *opts);
+
+typedef struct {
+    zs_qdg_eigensolver used; /* ZS_QDG_EIG_DSYEVR or ZS_QDG_EIG_ITERATIVE: what gave the result */
+    int fell_back;           /* the iterative solver ran and did not converge */
+    uint32_t rounds;         /* iterative filter rounds run */
+    uint64_t products;       /* (n, n)·(n, block) products run */
+    size_t block;            /* the iterative block size */
+    double max_residual;     /* iterative: the largest ||M v - λ v||₂ of the wanted pairs */
+} zs_qdg_eigen_info;
+
+/* The n_vec largest eigenvalues of the symmetric M (n, n), row-major, both triangles set,
+ * whose spectrum lies in [-norm_bound, norm_bound], descending in vals (n_vec), and their
+ * unit eigenvectors as the columns of vecs (n, n_vec) row-major, by opts (NULL: defaults).
+ * M is overwritten when dsyevr runs. The bytes depend on the seed, not on the thread count.
+ * info may be NULL. Errors: ZS_ERR_USAGE (n_vec not 1..n, n of 2^31 or more, norm_bound not
+ * > 0), ZS_ERR_NOMEM, ZS_ERR_INTERNAL (LAPACK fails). */
+zs_status zs_qdg_eigen_leading(double *m, size_t n, size_t n_vec, double norm_bound,
+                               const zs_qdg_eigen_opts *opts, double *vecs, double *vals,
+                               zs_qdg_eigen_info *info, zs_error *err);
+
 /* The spectral embedding of the affinity A (n, n) symmetric, non-negative: the diagonal is
  * ignored (as scipy's laplacian), degrees d_i = Σ_{j≠i} A_ij, and the n_vec eigenvectors of
  * D^-1/2 (A - diag) D^-1/2 with the largest eigenvalues (those of the normalised Laplacian
- * with the smallest), by LAPACKE dsyevr for that index range. emb (n, n_vec) row-major,
+ * with the smallest), by zs_qdg_eigen_leading with default options (auto: dsyevr below 2000
+ * samples, the iterative solver from there, residual 1e-10). emb (n, n_vec) row-major,
  * column j the eigenvector of the j-th largest eigenvalue (eigvals, may be NULL, descending),
  * each column's sign fixed so its largest-magnitude entry is positive, then scaled by `mode`.
  * A node of degree 0 keeps degree 1 (as scipy). Errors: ZS_ERR_USAGE (n_vec not 1..n),
@@ -70,6 +119,11 @@ zs_status zs_qdg_embed_parse(const char *name, zs_qdg_embed *mode, zs_error *err
  * ZS_ERR_NOMEM, ZS_ERR_INTERNAL (LAPACK fails). */
 zs_status zs_qdg_spectral_embedding(const double *a, size_t n, size_t n_vec, zs_qdg_embed mode,
                                     double *emb, double *eigvals, zs_error *err);
+/* The same with the eigensolver's options (NULL: defaults) and what it did (info, may be
+ * NULL). Errors: as zs_qdg_spectral_embedding, and ZS_ERR_USAGE (an unknown solver). */
+zs_status zs_qdg_spectral_embedding_eig(const double *a, size_t n, size_t n_vec, zs_qdg_embed mode,
+                                        const zs_qdg_eigen_opts *eig, double *emb, double *eigvals,
+                                        zs_qdg_eigen_info *info, zs_error *err);
 
 typedef struct {
     uint32_t restarts; /* k-means++ restarts, best inertia kept; 30 as the paper's code */
@@ -171,12 +225,13 @@ typedef struct {
     uint32_t k;           /* clusters; 0 = the true subtasks present among the n */
     uint32_t k_sweep[ZS_QDG_MAX_SWEEP]; /* further cluster counts, each scored */
     size_t n_k_sweep;
-    uint32_t n_vec;          /* eigenvectors per clustering: max(k, n_vec); 0 = k */
-    uint64_t projection;     /* project gradients to this many dimensions; 0 = no projection */
-    zs_qdg_embed embed;      /* ZS_QDG_EMBED_SKLEARN (the paper's code) */
-    uint32_t restarts;       /* k-means restarts (30) */
-    size_t rank_lo, rank_hi; /* the rank window of the cluster-size slope; 0 = 1 and k */
-    int threads;             /* 0 = all cores */
+    uint32_t n_vec;      /* eigenvectors per clustering: max(k, n_vec); 0 = k */
+    uint64_t projection; /* project gradients to this many dimensions; 0 = no projection */
+    zs_qdg_embed embed;  /* ZS_QDG_EMBED_SKLEARN (the paper's code) */
+    zs_qdg_eigensolver eigensolver; /* the embedding's (ZS_QDG_EIG_AUTO); its start: seed */
+    uint32_t restarts;              /* k-means restarts (30) */
+    size_t rank_lo, rank_hi;        /* the rank window of the cluster-size slope; 0 = 1 and k */
+    int threads;                    /* 0 = all cores */
     /* when set, the first variant's affinity is written there as raw little-endian float32
      * (n, n), rows in the order of the clustered examples (for a heatmap or a peer) */
     const char *affinity_path;
@@ -200,6 +255,7 @@ typedef struct {
     size_t n_eig;
     double sweep_ari[ZS_QDG_MAX_SWEEP], sweep_nmi[ZS_QDG_MAX_SWEEP];
     double seconds_affinity, seconds_embedding, seconds_kmeans;
+    zs_qdg_eigen_info eigen; /* what the embedding's eigensolver did */
 } zs_qdg_variant_result;
 
 typedef struct {

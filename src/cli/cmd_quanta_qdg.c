@@ -16,7 +16,7 @@
 typedef struct {
     double max_loss;
     uint64_t pool, n, seed, k, n_vec, projection, restarts, rank_lo, rank_hi;
-    const char *k_sweep, *variants, *embed, *output, *truth, *affinity;
+    const char *k_sweep, *variants, *embed, *output, *truth, *affinity, *eigensolver;
     int threads;
 } qdg_args;
 
@@ -33,6 +33,7 @@ static void qdg_defaults(void) {
                       .k_sweep = "",
                       .variants = "signed",
                       .embed = zs_qdg_embed_name(o.embed),
+                      .eigensolver = zs_qdg_eigensolver_name(o.eigensolver),
                       .truth = "auto",
                       .threads = o.threads};
 }
@@ -54,6 +55,8 @@ static const zs_opt qdg_opts[] = {
     {"embedding", 0, ZS_OPT_STRING, &args.embed, "MODE",
      "sklearn (eigenvectors / sqrt(degree)) or rownorm (unit rows)"},
     {"n-vec", 0, ZS_OPT_U64, &args.n_vec, "M", "eigenvectors per clustering: max(k, M)"},
+    {"eigensolver", 0, ZS_OPT_STRING, &args.eigensolver, "S",
+     "auto (dsyevr below 2000 samples, else iterative), dsyevr or iterative"},
     {"projection", 0, ZS_OPT_U64, &args.projection, "M",
      "project gradients to M dimensions first (sparse, seeded); 0 = none"},
     {"restarts", 0, ZS_OPT_U64, &args.restarts, "R", "k-means++ restarts"},
@@ -228,6 +231,8 @@ static int qdg_run(int argc, char **argv) {
     zs_error err = {0};
     if (zs_qdg_embed_parse(args.embed, &opts.embed, &err))
         return zs_cli_usage_error(&qdg_spec, "--embedding: %s", err.msg);
+    if (zs_qdg_eigensolver_parse(args.eigensolver, &opts.eigensolver, &err))
+        return zs_cli_usage_error(&qdg_spec, "--eigensolver: %s", err.msg);
     code = split(args.k_sweep, ZS_QDG_MAX_SWEEP, &opts.n_k_sweep, take_k);
     if (code >= 0) return code;
     code = split(args.variants, ZS_QDG_MAX_VARIANTS, &opts.n_variants, take_variant);

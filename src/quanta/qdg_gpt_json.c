@@ -94,6 +94,9 @@ zs_status zs_qdg_gpt_write(const char *dir, const char *checkpoint, const char *
         (json_int_t)res->d_model, "vocab", (json_int_t)res->vocab, "variants",
         variants ? variants : json_null(), "seconds", "selection",
         zs_json_number(res->seconds_select), "gradients", zs_json_number(res->seconds_gradients));
+    if (doc)
+        json_object_set_new(json_object_get(doc, "options"), "eigensolver",
+                            json_string(zs_qdg_eigensolver_name(o->eigensolver)));
     /* where --dump-affinity wrote the first variant's affinity (the heatmap's input) */
     if (doc && o->affinity_path)
         json_object_set_new(doc, "affinity_file", json_string(o->affinity_path));

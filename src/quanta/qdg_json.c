@@ -75,7 +75,7 @@ json_t *zs_qdg_variant_json(const zs_qdg_opts *o, const zs_qdg_variant_result *v
                        : v->variant.part == ZS_QDG_PART_MLP     ? "mlp"
                        : v->variant.part == ZS_QDG_PART_ATTN    ? "attention"
                                                                 : "all";
-    return json_pack(
+    json_t *j = json_pack(
         "{s:s, s:I, s:I, s:s, s:f, s:b, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:[I,I], s:o, s:o, s:o, "
         "s:{s:o, s:o, s:o}}",
         "name", v->variant.name, "first_layer", (json_int_t)v->layer_lo, "last_layer",
@@ -88,6 +88,16 @@ json_t *zs_qdg_variant_json(const zs_qdg_opts *o, const zs_qdg_variant_result *v
         clusters_json(v, n, truth, classes, class_value, list_key, key), "seconds", "affinity",
         zs_json_number(v->seconds_affinity), "embedding", zs_json_number(v->seconds_embedding),
         "kmeans", zs_json_number(v->seconds_kmeans));
+    /* what the embedding's eigensolver did (docs/quanta.md, "Speed") */
+    if (j)
+        json_object_set_new(j, "eigensolver",
+                            json_pack("{s:s, s:b, s:I, s:I, s:I, s:o}", "used",
+                                      zs_qdg_eigensolver_name(v->eigen.used), "fell_back",
+                                      v->eigen.fell_back, "rounds", (json_int_t)v->eigen.rounds,
+                                      "products", (json_int_t)v->eigen.products, "block",
+                                      (json_int_t)v->eigen.block, "max_residual",
+                                      zs_json_number(v->eigen.max_residual)));
+    return j;
 }
 
 zs_status zs_qdg_write_labels(const char *path, const uint32_t *labels, size_t n, zs_error *err) {
@@ -131,6 +141,9 @@ zs_status zs_qdg_parity_write(const char *dir, const zs_qdg_parity_opts *opts,
         "width", (json_int_t)res->width, "variants", variants ? variants : json_null(), "seconds",
         "selection", zs_json_number(res->seconds_select), "gradients",
         zs_json_number(res->seconds_gradients));
+    if (doc)
+        json_object_set_new(json_object_get(doc, "options"), "eigensolver",
+                            json_string(zs_qdg_eigensolver_name(opts->eigensolver)));
     /* where --dump-affinity wrote the first variant's affinity (the heatmap's input) */
     if (doc && opts->affinity_path)
         json_object_set_new(doc, "affinity_file", json_string(opts->affinity_path));

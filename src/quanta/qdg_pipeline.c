@@ -193,7 +193,13 @@ static zs_status run_variant(const float *g, size_t n, size_t row, const zs_qdg_
         vr->eigvals = emb ? zs_alloc(n_vec * sizeof *vr->eigvals, "QDG eigenvalues", err) : NULL;
         s = vr->eigvals ? ZS_OK : ZS_ERR_NOMEM;
         zs_qdg_embed mode = o->embed == ZS_QDG_EMBED_ROWNORM ? ZS_QDG_EMBED_RAW : o->embed;
-        if (!s) s = zs_qdg_spectral_embedding(c, n, n_vec, mode, emb, vr->eigvals, err);
+        zs_qdg_eigen_opts eo;
+        zs_qdg_eigen_opts_init(&eo);
+        eo.solver = o->eigensolver;
+        eo.seed = o->seed;
+        if (!s)
+            s = zs_qdg_spectral_embedding_eig(c, n, n_vec, mode, &eo, emb, vr->eigvals, &vr->eigen,
+                                              err);
         vr->n_eig = s ? 0 : n_vec;
         vr->seconds_embedding = zs_qdg_now_s() - t0;
     }

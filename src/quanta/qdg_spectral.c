@@ -1,8 +1,7 @@
 /* quanta, QDG: the spectral embedding of an affinity matrix (zipscale/quanta_qdg.h): the
  * normalised adjacency D^-1/2 (A - diag) D^-1/2 as scipy's laplacian builds it, its leading
- * eigenvectors by LAPACKE dsyevr for an index range, scaled as scikit-learn's
+ * eigenvectors (qdg_eigen.c: dsyevr or the iterative solver), scaled as scikit-learn's
  * spectral_embedding or row-normalised; and spectral clustering = embedding + k-means. */
-#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,12 @@ zs_status zs_qdg_embed_parse(const char *name, zs_qdg_embed *mode, zs_error *err
 
 zs_status zs_qdg_spectral_embedding(const double *a, size_t n, size_t n_vec, zs_qdg_embed mode,
                                     double *emb, double *eigvals, zs_error *err) {
+    return zs_qdg_spectral_embedding_eig(a, n, n_vec, mode, NULL, emb, eigvals, NULL, err);
+}
+
+zs_status zs_qdg_spectral_embedding_eig(const double *a, size_t n, size_t n_vec, zs_qdg_embed mode,
+                                        const zs_qdg_eigen_opts *eig, double *emb, double *eigvals,
+                                        zs_qdg_eigen_info *info, zs_error *err) {
     if (n_vec < 1 || n_vec > n)
         return zs_fail(err, ZS_ERR_USAGE,
                        "spectral embedding: %zu eigenvectors of %zu samples: expected 1 .. %zu",
@@ -40,10 +45,8 @@ zs_status zs_qdg_spectral_embedding(const double *a, size_t n, size_t n_vec, zs_
     double *m = dd ? zs_alloc(n * n * sizeof *m, "spectral embedding matrix", err) : NULL;
     double *w = m ? zs_alloc(n * sizeof *w, "spectral embedding", err) : NULL;
     double *z = w ? zs_alloc(n * n_vec * sizeof *z, "spectral embedding", err) : NULL;
-    lapack_int *support =
-        z ? zs_alloc(2 * n_vec * sizeof *support, "spectral embedding", err) : NULL;
     zs_status st = ZS_OK;
-    if (!support) {
+    if (!z) {
         st = ZS_ERR_NOMEM;
         goto done;
     }
@@ -64,23 +67,14 @@ zs_status zs_qdg_spectral_embedding(const double *a, size_t n, size_t n_vec, zs_
     }
     for (size_t i = 0; i < n; i++)
         if (dd[i] < 0.0) dd[i] = 1.0;
-    lapack_int found = 0;
-    lapack_int info = LAPACKE_dsyevr(LAPACK_ROW_MAJOR, 'V', 'I', 'U', (lapack_int)n, m,
-                                     (lapack_int)n, 0.0, 0.0, (lapack_int)(n - n_vec + 1),
-                                     (lapack_int)n, 0.0, &found, w, z, (lapack_int)n_vec, support);
-    if (info != 0 || (size_t)found != n_vec) {
-        st = zs_fail(err, ZS_ERR_INTERNAL,
-                     "spectral embedding: LAPACKE_dsyevr on %zu samples returned info %d with %d "
-                     "of %zu eigenvectors",
-                     n, (int)info, (int)found, n_vec);
-        goto done;
-    }
-    /* z's columns ascend in eigenvalue: column c of emb is z's column n_vec-1-c */
+    /* M's spectrum lies in [-1, 1]: it is similar to D^-1 (A - diag), a stochastic matrix
+     * (an isolated node's row is the identity's) */
+    st = zs_qdg_eigen_leading(m, n, n_vec, 1.0, eig, z, w, info, err);
+    if (st) goto done;
     for (size_t c = 0; c < n_vec; c++) {
-        size_t src = n_vec - 1 - c;
-        if (eigvals) eigvals[c] = w[src];
+        if (eigvals) eigvals[c] = w[c];
         for (size_t i = 0; i < n; i++) {
-            double v = z[i * n_vec + src];
+            double v = z[i * n_vec + c];
             emb[i * n_vec + c] = mode == ZS_QDG_EMBED_SKLEARN ? v / dd[i] : v;
         }
     }
@@ -104,7 +98,6 @@ done:
     free(m);
     free(w);
     free(z);
-    free(support);
     return st;
 }
 
