@@ -24,8 +24,9 @@ Test(fit_log, within_one_ulp_of_logl) {
     for (int i = 0; i < 2000000; i++) {
         /* Alternately: anywhere in the normal range (exponent uniform), and near 1 and the
          * reduction's seam at sqrt(2), where the series works hardest. */
-        double x = i % 2 ? ldexp(1 + zs_rng_uniform(&rng), (int)(zs_rng_uniform(&rng) * 2044) - 1022)
-                         : (i % 4 ? M_SQRT2 : 1.0) * (1 + 0.02 * (zs_rng_uniform(&rng) - 0.5));
+        double x = i % 2
+                       ? ldexp(1 + zs_rng_uniform(&rng), (int)(zs_rng_uniform(&rng) * 2044) - 1022)
+                       : (i % 4 ? M_SQRT2 : 1.0) * (1 + 0.02 * (zs_rng_uniform(&rng) - 0.5));
         double e = ulps(x, zs_fit_log(x));
         if (e > worst) worst = e, worst_x = x;
     }
@@ -36,8 +37,9 @@ Test(fit_log, exact_cases_and_range_ends) {
     cr_assert_eq(zs_fit_log(1.0), 0.0);
     for (int k = -1022; k <= 1023; k += 7)
         cr_assert_leq(ulps(ldexp(1, k), zs_fit_log(ldexp(1, k))), 0.5, "2^%d", k);
-    const double ends[] = {DBL_MIN, DBL_MAX, M_SQRT2, M_SQRT1_2, nextafter(M_SQRT2, 0),
-                           nextafter(M_SQRT1_2, 2), 1e-250, 1e250};
+    const double ends[] = {
+        DBL_MIN, DBL_MAX, M_SQRT2, M_SQRT1_2, nextafter(M_SQRT2, 0), nextafter(M_SQRT1_2, 2),
+        1e-250,  1e250};
     for (size_t i = 0; i < sizeof ends / sizeof *ends; i++)
         cr_assert_leq(ulps(ends[i], zs_fit_log(ends[i])), 1.0, "x = %.17g: %.17g", ends[i],
                       zs_fit_log(ends[i]));
