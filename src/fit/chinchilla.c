@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fit/fit_log.h"
 #include "zipscale/fit.h"
 
 enum { LBFGS_MEMORY = 10, LINE_SEARCH_STEPS = 40 };
@@ -29,10 +30,13 @@ void zs_fit_opts_init(zs_fit_opts *opts) {
 
 /* ---- objective ---------------------------------------------------------------------- */
 
-/* Per-evaluation scratch: the power terms per distinct log N / log D, and the gradient
- * weights accumulated per distinct value. 2 * (n_log_n + n_log_d) doubles. */
+/* The per-point terms of the direct path, one array each of scratch. */
+enum { TERM_VALUE, TERM_K, TERM_A, TERM_ALPHA, TERM_B, TERM_BETA, N_TERMS };
+
+/* Per-evaluation scratch: the power terms per distinct log N / log D, then N_TERMS arrays
+ * of per-point terms (direct_points). n_log_n + n_log_d + N_TERMS n doubles. */
 static size_t scratch_doubles(const zs_fit_data *data) {
-    return 2 * (data->n_log_n + data->n_log_d);
+    return data->n_log_n + data->n_log_d + N_TERMS * data->n;
 }
 
 /* rho(r) and rho'(r): scipy.special.huber(delta, r), or r^2. */
@@ -61,62 +65,120 @@ static double logsumexp3(double t1, double t2, double t3, double w[3]) {
     return m + log(s);
 }
 
+/* Each point's terms on the direct path: its loss w rho(r), and with the gradient weight
+ * k = w rho'(r) / s, k and k times d s / d(a, alpha, b, beta) = pow_n (1, log N),
+ * pow_d (1, log D) (alpha's and beta's signs are applied to the sums). A point whose s
+ * leaves (DIRECT_MIN, DIRECT_MAX) gets zeros: the caller takes it down the shifted path.
+ * Returns how many left. One flat loop with no sums across points, so it vectorises, and
+ * each point's numbers are the same bits at any vector width or none. Inlined with
+ * weighted and loss fixed by the caller: a branch inside keeps a loop scalar. */
+static inline __attribute__((always_inline)) int
+direct_points(const zs_fit_data *data, int weighted, zs_fit_loss loss, double delta,
+              const double *pow_n, const double *pow_d, double pow_e, double *restrict term) {
+    const size_t n = data->n;
+    const uint32_t *n_index = data->n_index, *d_index = data->d_index;
+    const double *log_loss = data->log_loss, *weight = data->weight;
+    const double *log_n = data->log_n_values, *log_d = data->log_d_values;
+    double *restrict t_value = term + TERM_VALUE * n, *restrict t_k = term + TERM_K * n;
+    double *restrict t_a = term + TERM_A * n, *restrict t_alpha = term + TERM_ALPHA * n;
+    double *restrict t_b = term + TERM_B * n, *restrict t_beta = term + TERM_BETA * n;
+    int outside = 0;
+#pragma omp simd reduction(+ : outside)
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t jn = n_index[i], jd = d_index[i];
+        const double pn = pow_n[jn], pd = pow_d[jd], s = pow_e + pn + pd;
+        /* & rather than &&, and the log taken of s unclamped: a branch or a select there
+         * keeps the loop scalar. The log of an s outside is garbage, never used. */
+        const int inside = (s > DIRECT_MIN) & (s < DIRECT_MAX);
+        const double r = zs_fit_log(s) - log_loss[i];
+        const double w = weighted ? weight[i] : 1.0;
+        double rho, slope;
+        if (loss == ZS_FIT_LSQ) {
+            rho = r * r;
+            slope = 2 * r;
+        } else {
+            const double abs_r = fabs(r);
+            rho = abs_r <= delta ? 0.5 * r * r : delta * (abs_r - 0.5 * delta);
+            slope = abs_r <= delta ? r : copysign(delta, r);
+        }
+        /* Selected, not multiplied by 0: outside, a power may be infinite. */
+        const double k = inside ? w * slope / s : 0.0;
+        const double kn = inside ? k * pn : 0.0, kd = inside ? k * pd : 0.0;
+        t_value[i] = inside ? w * rho : 0.0;
+        t_k[i] = k;
+        t_a[i] = kn;
+        t_alpha[i] = kn * log_n[jn];
+        t_b[i] = kd;
+        t_beta[i] = kd * log_d[jd];
+        outside += !inside;
+    }
+    return outside;
+}
+
+/* Sums across points are kept in LANES partial sums (point i adds to lane i % LANES), added
+ * lane by lane at the end: the loop vectorises over lanes, and the rounding is the same at
+ * any vector width, on any machine. */
+enum { LANES = 8 };
+
+static double lane_sum(const double *x, size_t n) {
+    double lane[LANES] = {0};
+    size_t full = n - n % LANES;
+    for (size_t base = 0; base < full; base += LANES)
+        for (int l = 0; l < LANES; l++) lane[l] += x[base + (size_t)l];
+    for (size_t i = full; i < n; i++) lane[i - full] += x[i];
+    double s = 0;
+    for (int l = 0; l < LANES; l++) s += lane[l];
+    return s;
+}
+
 static double objective(const zs_fit_data *data, zs_fit_loss loss, double delta,
                         const double p[ZS_LAW_N_PARAMS], double grad[ZS_LAW_N_PARAMS],
                         double *scratch) {
     const double a = p[ZS_LAW_A], b = p[ZS_LAW_B], e = p[ZS_LAW_E];
     const double alpha = p[ZS_LAW_ALPHA], beta = p[ZS_LAW_BETA];
-    const size_t nn = data->n_log_n, nd = data->n_log_d;
-    double *pow_n = scratch, *pow_d = scratch + nn, *acc_n = pow_d + nd, *acc_d = acc_n + nn;
+    const size_t nn = data->n_log_n, nd = data->n_log_d, n = data->n;
+    double *pow_n = scratch, *pow_d = pow_n + nn, *term = pow_d + nd;
     for (size_t j = 0; j < nn; j++) pow_n[j] = exp(a - alpha * data->log_n_values[j]);
     for (size_t j = 0; j < nd; j++) pow_d[j] = exp(b - beta * data->log_d_values[j]);
-    memset(acc_n, 0, (nn + nd) * sizeof *acc_n);
     const double pow_e = exp(e);
-    double total = 0, g_a = 0, g_b = 0, g_e = 0, g_e_direct = 0, g_alpha = 0, g_beta = 0;
-    for (size_t i = 0; i < data->n; i++) {
+    int outside;
+    if (data->weight && loss == ZS_FIT_LSQ)
+        outside = direct_points(data, 1, ZS_FIT_LSQ, delta, pow_n, pow_d, pow_e, term);
+    else if (data->weight)
+        outside = direct_points(data, 1, ZS_FIT_HUBER, delta, pow_n, pow_d, pow_e, term);
+    else if (loss == ZS_FIT_LSQ)
+        outside = direct_points(data, 0, ZS_FIT_LSQ, delta, pow_n, pow_d, pow_e, term);
+    else
+        outside = direct_points(data, 0, ZS_FIT_HUBER, delta, pow_n, pow_d, pow_e, term);
+    double sum = lane_sum(term + TERM_VALUE * n, n);
+    if (!grad && !outside) return sum;
+    double g_a = lane_sum(term + TERM_A * n, n), g_b = lane_sum(term + TERM_B * n, n);
+    double g_alpha = -lane_sum(term + TERM_ALPHA * n, n);
+    double g_beta = -lane_sum(term + TERM_BETA * n, n);
+    double g_e = lane_sum(term + TERM_K * n, n) * pow_e;
+    /* The shifted path, in point order, for the points the direct one left out. */
+    for (size_t i = 0; outside && i < n; i++) {
         const uint32_t jn = data->n_index[i], jd = data->d_index[i];
         double s = pow_e + pow_n[jn] + pow_d[jd], slope;
-        if (s > DIRECT_MIN && s < DIRECT_MAX) {
-            double r = log(s) - data->log_loss[i];
-            double w = data->weight ? data->weight[i] : 1.0;
-            total += w * loss_value(loss, delta, r, &slope);
-            double k = w * slope / s;
-            acc_n[jn] += k;
-            acc_d[jd] += k;
-            g_e += k;
-        } else {
-            double ln = data->log_n_values[jn], ld = data->log_d_values[jd], soft[3];
-            double r = logsumexp3(a - alpha * ln, b - beta * ld, e, soft) - data->log_loss[i];
-            double w = data->weight ? data->weight[i] : 1.0;
-            total += w * loss_value(loss, delta, r, &slope);
-            double k = w * slope;
-            g_a += k * soft[0];
-            g_alpha -= k * soft[0] * ln;
-            g_b += k * soft[1];
-            g_beta -= k * soft[1] * ld;
-            g_e_direct += k * soft[2];
-        }
+        if (s > DIRECT_MIN && s < DIRECT_MAX) continue;
+        double ln = data->log_n_values[jn], ld = data->log_d_values[jd], soft[3];
+        double r = logsumexp3(a - alpha * ln, b - beta * ld, e, soft) - data->log_loss[i];
+        double w = data->weight ? data->weight[i] : 1.0;
+        sum += w * loss_value(loss, delta, r, &slope);
+        double kw = w * slope;
+        g_a += kw * soft[0];
+        g_alpha -= kw * soft[0] * ln;
+        g_b += kw * soft[1];
+        g_beta -= kw * soft[1] * ld;
+        g_e += kw * soft[2];
     }
-    if (!grad) return total;
-    /* A power that overflowed sent all its points down the shifted path: acc is 0 there. */
-    for (size_t j = 0; j < nn; j++) {
-        if (acc_n[j] == 0) continue;
-        double t = acc_n[j] * pow_n[j];
-        g_a += t;
-        g_alpha -= t * data->log_n_values[j];
-    }
-    for (size_t j = 0; j < nd; j++) {
-        if (acc_d[j] == 0) continue;
-        double t = acc_d[j] * pow_d[j];
-        g_b += t;
-        g_beta -= t * data->log_d_values[j];
-    }
+    if (!grad) return sum;
     grad[ZS_LAW_A] = g_a;
     grad[ZS_LAW_B] = g_b;
-    grad[ZS_LAW_E] = g_e * pow_e + g_e_direct;
+    grad[ZS_LAW_E] = g_e;
     grad[ZS_LAW_ALPHA] = g_alpha;
     grad[ZS_LAW_BETA] = g_beta;
-    return total;
+    return sum;
 }
 
 double zs_fit_objective(const zs_fit_data *data, zs_fit_loss loss, double delta,
@@ -314,15 +376,27 @@ static void run_starts(const zs_fit_data *data, const zs_fit_opts *opts,
     }
 }
 
+/* Whether a start's law has numbers: A = e^a and B = e^b finite. Along a flat direction
+ * of the objective (E held above the losses, say) a start can run off until A or B
+ * overflows; another start that stopped earlier on the same objective gives a law that
+ * can be written and read back. */
+static int law_finite(const start_result *start) {
+    return isfinite(exp(start->p[ZS_LAW_A])) && isfinite(exp(start->p[ZS_LAW_B]));
+}
+
 /* The lowest finite objective among starts[0..n) that `keep` accepts (lowest index on
- * ties), or n when there is none. keep: 0 = all, 1 = only those with e^e <= e_max. */
+ * ties), or n when there is none; starts whose A and B are finite come first, the others
+ * are taken only when no start has them. keep: 0 = all, 1 = only those with
+ * e^e <= e_max. */
 static size_t best_start(const start_result *starts, size_t n, int keep, double e_max) {
     size_t best = n;
-    for (size_t i = 0; i < n; i++) {
-        if (!(starts[i].objective < HUGE_VAL)) continue;
-        if (keep && !(exp(starts[i].p[ZS_LAW_E]) <= e_max)) continue;
-        if (best == n || starts[i].objective < starts[best].objective) best = i;
-    }
+    for (int finite_only = 1; finite_only >= 0 && best == n; finite_only--)
+        for (size_t i = 0; i < n; i++) {
+            if (!(starts[i].objective < HUGE_VAL)) continue;
+            if (keep && !(exp(starts[i].p[ZS_LAW_E]) <= e_max)) continue;
+            if (finite_only && !law_finite(&starts[i])) continue;
+            if (best == n || starts[i].objective < starts[best].objective) best = i;
+        }
     return best;
 }
 

@@ -41,8 +41,8 @@ zs_status zs_fit_data_init(zs_fit_data *data, const double *n_params, const doub
     data->d_index = zs_alloc(count * sizeof(uint32_t), "fit points", err);
     data->log_n_values = zs_alloc(count * sizeof(double), "fit points", err);
     data->log_d_values = zs_alloc(count * sizeof(double), "fit points", err);
-    /* 2 (n_log_n + n_log_d) <= 4 n_rows doubles: the objective's scratch (chinchilla.c) */
-    data->scratch = zs_alloc(4 * count * sizeof(double), "fit scratch", err);
+    /* n_log_n + n_log_d + 6 n_rows <= 8 n_rows doubles: the objective's scratch (chinchilla.c) */
+    data->scratch = zs_alloc(8 * count * sizeof(double), "fit scratch", err);
     if (!data->log_loss || (weight && !data->weight) || !data->n_index || !data->d_index ||
         !data->log_n_values || !data->log_d_values || !data->scratch) {
         zs_fit_data_free(data);
