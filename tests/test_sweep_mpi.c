@@ -17,7 +17,8 @@
 #include "testutil.h"
 
 #define TINY_BUDGETS "[3840, 7680, 15360]"
-#define LONG_BUDGETS "[61440, 76800, 92160]" /* 480-720 steps: a signal finds them running */
+/* 4,800-7,200 steps (about 1 s each on an idle machine): a signal finds them running */
+#define LONG_BUDGETS "[614400, 768000, 921600]"
 
 #define MPIRUN_ENV                                                                                 \
     "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "                                   \
@@ -125,7 +126,7 @@ Test(sweep_mpi, without_recovery_mpirun_ends_the_job_and_the_same_command_finish
 Test(sweep_mpi, a_stop_signal_checkpoints_every_rank_and_the_same_command_resumes) {
     zs_test_need_mpirun();
     const char *spec = zs_test_path("l.yaml"), *dir = zs_test_path("l");
-    zs_test_tiny_sweep_spec(spec, LONG_BUDGETS, 20);
+    zs_test_tiny_sweep_spec(spec, LONG_BUDGETS, 200);
     char *want = local_table(spec, zs_test_path("local"));
     /* SIGUSR1 to mpirun (forwarded to every rank) once three runs have a checkpoint */
     char cmd[4096];
