@@ -395,6 +395,50 @@ zs_status zs_sweep_slurm(const char *spec_path, const char *dir, const zs_sweep_
  * DIR/AXIS/spec.yaml, its ledger DIR/AXIS/sweep.db); any sweep of MLPs on one parity task
  * laid out this way can be analysed. */
 
+/* ---- per-token losses of a sweep's models (docs/quanta.md "From a sweep") ----------------
+ * For `zipscale quanta tokens --sweep`: the completed GPT runs of one dataset at one budget
+ * and seed (models of increasing size trained on the same tokens), each with its per-token
+ * losses on the run's held-out windows in DIR/runs/ID/token_losses.npy (+ .json sidecar):
+ * kept when there, else recomputed from the run's final checkpoint
+ * (zs_train_dump_token_losses, one thread as the run) and its mean checked against the
+ * ledger's final loss (relative 1e-5; at the same binary and thread count they are equal). */
+typedef struct {
+    const char *dataset; /* NULL: the spec's only dataset */
+    uint64_t budget;     /* 0: the largest budget at which two or more models completed */
+    uint64_t seed;       /* with has_seed; else the spec's first seed */
+    int has_seed;
+    FILE *progress; /* a line per dump made, or NULL */
+} zs_sweep_token_opts;
+
+void zs_sweep_token_opts_init(zs_sweep_token_opts *opts);
+
+typedef struct {
+    char run_id[ZS_SWEEP_ID_LEN + 1];
+    char model[ZS_SWEEP_NAME_MAX];
+    uint64_t n_params, n_params_nonembed;
+    double final_loss; /* the ledger's */
+    double dump_loss;  /* the recomputed mean when made here, else NAN */
+    int made;          /* 1: recomputed now from the checkpoint; 0: the file was there */
+    char path[4200];   /* DIR/runs/ID/token_losses.npy */
+} zs_sweep_token_dump;
+
+typedef struct {
+    char dataset[ZS_SWEEP_NAME_MAX];
+    uint64_t budget, seed;
+    zs_sweep_token_dump *dumps; /* smallest model first (n_params, then name) */
+    size_t n;
+} zs_sweep_token_family;
+
+/* Errors: ZS_ERR_USAGE (no such dataset, several and none named, a parity dataset, fewer
+ * than two completed runs at the budget), ZS_ERR_IO (cannot read the ledger, data or a
+ * checkpoint, or write a dump), ZS_ERR_FORMAT (a damaged ledger or checkpoint; a
+ * checkpoint whose evaluation is not the run's recorded final loss: the dump is removed),
+ * ZS_ERR_RANGE, ZS_ERR_INTERNAL (the ledger and the plan disagree). On failure *family is
+ * empty; dumps made before the failure stay (each is whole and checked). */
+zs_status zs_sweep_token_losses(const char *dir, const zs_sweep_token_opts *opts,
+                                zs_sweep_token_family *family, zs_error *err);
+void zs_sweep_token_family_free(zs_sweep_token_family *family);
+
 /* The built-in specs: preset "quick", "default" or "paper", one per axis. The YAML text, or
  * NULL for an unknown name. */
 const char *zs_sweep_quanta_preset(const char *name, zs_quanta_axis axis);

@@ -191,6 +191,20 @@ typedef struct {
  * failure (the log so far and the last checkpoint: a run to resume), nothing else. */
 zs_status zs_train_run(const zs_train_opts *opt, zs_train_result *result, zs_error *err);
 
+/* A finished GPT run's final evaluation again, from its checkpoint (a file, or the run's
+ * directory): the model and the held-out windows built from the run's options `opt` as
+ * zs_train_run built them, the checkpoint's stored options compared with them (as a resume
+ * does: it must be this run's), its weights loaded, and the model's evaluation at the
+ * checkpoint's step run with its per-token losses written to dump_path as
+ * opt->dump_token_losses would have (float32 .npy, windows x T, with its .json sidecar);
+ * *loss_nats (may be NULL) is the mean. At the run's thread count the numbers are the run's
+ * last evaluation's, bit for bit. One process (opt->comm NULL or one rank).
+ * Errors: ZS_ERR_USAGE (options that do not check, an MLP, several ranks, a checkpoint of
+ * other options), ZS_ERR_IO (cannot read a file or write the dump), ZS_ERR_FORMAT (a
+ * malformed checkpoint or token file), ZS_ERR_RANGE (a token id beyond the vocabulary). */
+zs_status zs_train_dump_token_losses(const zs_train_opts *opt, const char *checkpoint_path,
+                                     const char *dump_path, double *loss_nats, zs_error *err);
+
 /* The mean loss (nats/token) of a GPT checkpoint on the first ceil(eval_tokens / T)
  * windows of a token file (eval_tokens 0 = every whole window), with the checkpoint's
  * context as T; *tokens is how many positions were scored. The trainer's evaluation is

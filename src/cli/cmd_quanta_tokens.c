@@ -10,13 +10,15 @@
 
 #include "cli/commands.h"
 #include "zipscale/figures.h"
+#include "zipscale/quanta_qdg.h"
 #include "zipscale/quanta_tokens.h"
+#include "zipscale/sweep.h"
 #include "zipscale/tokens.h"
 
 static struct {
     zs_token_class_opts opts;
-    const char *labels, *classes_out, *plot, *output;
-    uint64_t examples, context_shown;
+    const char *labels, *classes_out, *plot, *output, *sweep, *dataset;
+    uint64_t examples, context_shown, budget, seed; /* seed UINT64_MAX: the spec's first */
     zs_figure_size size;
 } a;
 
@@ -25,6 +27,7 @@ static void tokens_defaults(void) {
     zs_token_class_opts_init(&a.opts);
     a.examples = 5;
     a.context_shown = 12;
+    a.seed = UINT64_MAX;
     zs_figure_size_init(&a.size);
 }
 
@@ -36,6 +39,14 @@ static const zs_opt tokens_opts[] = {
     {"poly-slope", 0, ZS_OPT_DOUBLE, &a.opts.poly_max_slope, "X",
      "polygenic: slope of loss on ln N below X (nats per e-fold)"},
     {"poly-r2", 0, ZS_OPT_DOUBLE, &a.opts.poly_min_r2, "X", "polygenic: R^2 of that line above X"},
+    {"sweep", 0, ZS_OPT_STRING, &a.sweep, "DIR",
+     "the family from a sweep: its completed GPT runs of one dataset, budget and seed, each "
+     "run's losses recomputed from its final checkpoint when not yet dumped"},
+    {"dataset", 0, ZS_OPT_STRING, &a.dataset, "NAME",
+     "with --sweep: the dataset (default: the sweep's only one)"},
+    {"budget", 0, ZS_OPT_U64, &a.budget, "B",
+     "with --sweep: the budget (default: the largest with two or more completed models)"},
+    {"seed", 0, ZS_OPT_U64, &a.seed, "S", "with --sweep: the seed (default: the spec's first)"},
     {"labels", 0, ZS_OPT_STRING, &a.labels, "FILE",
      "the data's rule labels (pcfg sample --labels): classes against the rules' frequencies"},
     {"examples", 0, ZS_OPT_U64, &a.examples, "K", "examples shown per class"},
@@ -54,7 +65,8 @@ static const zs_opt tokens_opts[] = {
 
 static const zs_cli_spec tokens_spec = {
     "quanta tokens",
-    "LOSSES.npy LOSSES.npy ... [--labels RULES.npy] [--examples K] [thresholds] [-o FILE.json]",
+    "LOSSES.npy LOSSES.npy ... | --sweep DIR [--dataset NAME] [--budget B] [--seed S]\n"
+    "       [--labels RULES.npy] [--examples K] [thresholds] [-o FILE.json]",
     "monogenic and polygenic tokens across a family of models of increasing size",
     "Each LOSSES.npy is a `zipscale train --dump-token-losses` file (with its .npy.json\n"
     "sidecar) of one model; all must score the same held-out tokens. A token is monogenic at\n"
@@ -62,9 +74,13 @@ static const zs_cli_spec tokens_spec = {
     "from j on (one quantum learned), polygenic when its loss falls steadily with ln N (slope\n"
     "below --poly-slope, R^2 above --poly-r2; at least 3 models), other otherwise. The\n"
     "quantization paper [QM] used 5.0 and 0.3 nats on a 50k vocabulary; the defaults suit PCFG\n"
-    "data (docs/quanta.md).",
+    "data (docs/quanta.md).\n"
+    "With --sweep DIR the family is a sweep's: its completed GPT runs of one dataset at one\n"
+    "budget and seed, smallest first, each with DIR/runs/ID/token_losses.npy, made from the\n"
+    "run's final checkpoint when missing (its mean checked against the run's recorded loss);\n"
+    "the rule labels are found beside the held-out data when the sweep sampled them.",
     tokens_opts,
-    2,
+    0,
     -1,
     .defaults = tokens_defaults,
 };
@@ -74,6 +90,8 @@ static const zs_cli_field tokens_fields[] = {
     {"mono_low_nats", "mono-low"},
     {"poly_max_slope", "poly-slope"},
     {"poly_min_r2", "poly-r2"},
+    {"dataset", "dataset"},
+    {"budget", "budget"},
     {NULL, NULL},
 };
 
@@ -209,23 +227,60 @@ static zs_status write_classes(const zs_token_loss_family *f, const zs_token_cla
     return s;
 }
 
+/* The family: the dumps named, or a sweep's (its dumps made when missing). */
+static zs_status family_paths(int npos, char **pos, zs_token_loss_family *f, zs_error *err) {
+    if (!a.sweep) return zs_token_loss_family_read(f, (const char *const *)pos, (size_t)npos, err);
+    zs_sweep_token_opts o;
+    zs_sweep_token_opts_init(&o);
+    o.dataset = a.dataset;
+    o.budget = a.budget;
+    o.has_seed = a.seed != UINT64_MAX;
+    o.seed = a.seed;
+    o.progress = stderr;
+    zs_sweep_token_family fam;
+    zs_status s = zs_sweep_token_losses(a.sweep, &o, &fam, err);
+    if (s) return s;
+    const char **paths = malloc(fam.n * sizeof *paths);
+    if (!paths) s = zs_fail(err, ZS_ERR_NOMEM, "out of memory (paths)");
+    for (size_t i = 0; !s && i < fam.n; i++) paths[i] = fam.dumps[i].path;
+    if (!s) {
+        printf("# sweep %s: dataset %s, budget %llu, seed %llu:", a.sweep, fam.dataset,
+               (unsigned long long)fam.budget, (unsigned long long)fam.seed);
+        for (size_t i = 0; i < fam.n; i++) printf(" %s", fam.dumps[i].model);
+        printf("\n");
+        s = zs_token_loss_family_read(f, paths, fam.n, err);
+    }
+    free(paths);
+    zs_sweep_token_family_free(&fam);
+    return s;
+}
+
 static int tokens_run(int argc, char **argv) {
     int npos;
     char **pos;
     int code = zs_cli_parse(&tokens_spec, argc, argv, &npos, &pos);
     if (code >= 0) return code;
+    if (!a.sweep && npos < 2)
+        return zs_cli_usage_error(&tokens_spec, "expected two LOSSES.npy files or more (one per "
+                                                "model), or --sweep DIR");
+    if (a.sweep && npos)
+        return zs_cli_usage_error(&tokens_spec, "--sweep DIR takes the family from the sweep: no "
+                                                "LOSSES.npy arguments");
     zs_error err = {0};
     zs_token_loss_family f;
     zs_token_classes c = {0};
+    memset(&f, 0, sizeof f);
     zs_status s = zs_token_class_opts_check(&a.opts, &err);
-    if (!s)
-        s = zs_token_loss_family_read(&f, (const char *const *)pos, (size_t)npos, &err);
-    else
-        memset(&f, 0, sizeof f);
+    if (!s) s = family_paths(npos, pos, &f, &err);
     if (!s)
         s = zs_token_classes_compute(&c, f.n_params, (const float *const *)f.loss, f.n_models,
                                      (size_t)(f.windows * f.context), &a.opts, &err);
     int64_t *rule = NULL;
+    char *found_labels = NULL;
+    if (!s && a.sweep && !a.labels &&
+        !(a.labels = found_labels = zs_qdg_find_labels(f.data_path, &err)))
+        printf("# no rule labels beside %s (the sweep's data was sampled without them)\n",
+               f.data_path);
     if (!s && a.labels) s = load_rules(&f, c.n_tokens, &rule, &err);
     if (!s && a.classes_out) s = write_classes(&f, &c, &err);
     if (!s && a.plot) {
@@ -253,6 +308,7 @@ static int tokens_run(int argc, char **argv) {
     }
     if (have_data) zs_tokens_close(&data);
     free(rule);
+    free(found_labels);
     zs_token_classes_free(&c);
     zs_token_loss_family_free(&f);
     return s ? zs_cli_fail_cmd(&tokens_spec, tokens_fields, &err) : ZS_EXIT_OK;

@@ -32,15 +32,20 @@ static zs_status make_parent(const char *file, zs_error *err) {
     return zs_sweep_make_dir(buf, err);
 }
 
+/* Samples documents into path; with labels_path, each token's emitting rule there too
+ * (the held-out data's, for `zipscale quanta tokens --sweep`). */
 static zs_status sample_to(const zs_pcfg *g, const zs_pcfg_sample_opts *o, uint64_t first,
                            uint64_t documents, const char *grammar_name, const char *path,
-                           zs_pcfg_sample_stats *stats, zs_error *err) {
+                           const char *labels_path, zs_pcfg_sample_stats *stats, zs_error *err) {
     uint32_t *tokens = zs_calloc(documents * o->context, sizeof *tokens, "sampled tokens", err);
-    if (!tokens) return ZS_ERR_NOMEM;
-    zs_status s = zs_pcfg_sample(g, o, first, documents, tokens, NULL, stats, err);
+    int32_t *labels =
+        labels_path ? zs_calloc(documents * o->context, sizeof *labels, "rule labels", err) : NULL;
+    zs_status s = !tokens || (labels_path && !labels) ? ZS_ERR_NOMEM : ZS_OK;
+    if (!s) s = zs_pcfg_sample(g, o, first, documents, tokens, labels, stats, err);
     if (!s)
-        s = zs_pcfg_write_sample(g, grammar_name, o, stats, documents, tokens, NULL, path, NULL,
-                                 err);
+        s = zs_pcfg_write_sample(g, grammar_name, o, stats, documents, tokens, labels, path,
+                                 labels_path, err);
+    free(labels);
     free(tokens);
     return s;
 }
@@ -88,8 +93,13 @@ static zs_status prepare_pcfg(const zs_sweep_spec *spec, const zs_sweep_dataset 
     uint64_t train_docs = (d->tokens + spec->context - 1) / spec->context;
     uint64_t val_docs = (d->val_tokens + spec->context - 1) / spec->context;
     zs_pcfg_sample_stats st_train, st_val;
-    if (!s) s = sample_to(g, &o, 0, train_docs, grammar, out->train_path, &st_train, err);
-    if (!s) s = sample_to(g, &o, train_docs, val_docs, grammar, out->val_path, &st_val, err);
+    char val_rules[4200];
+    snprintf(val_rules, sizeof val_rules, "%s", grammar);
+    slash = strrchr(val_rules, '/');
+    snprintf(slash ? slash + 1 : val_rules, 32, "val_rules.npy");
+    if (!s) s = sample_to(g, &o, 0, train_docs, grammar, out->train_path, NULL, &st_train, err);
+    if (!s)
+        s = sample_to(g, &o, train_docs, val_docs, grammar, out->val_path, val_rules, &st_val, err);
     if (!s) s = measure_file(out->train_path, spec->context, threads, out, err);
     if (!s) {
         out->entropy_nats_per_token =
