@@ -9,19 +9,24 @@
 
 #include "testutil.h"
 
-/* Trains once per process (the tests below share it): 3 subtasks of 2 bits on 10 bits. */
-static const char *trained_run(void) {
-    static char dir[1024];
-    if (dir[0]) return dir;
-    snprintf(dir, sizeof dir, "%s", zs_test_path("run"));
+/* Trained once for the whole test program (zs_test_shared_dir; the tests write their
+ * outputs elsewhere): 3 subtasks of 2 bits on 10 bits. */
+static void train(const char *dir) {
     zs_run r = zs_test_cli("train --model mlp --task parity --tasks 3 --bits 10 --k 2 "
                            "--zipf-exponent 0.5 --width 48 --steps 600 --batch 128 --lr 3e-3 "
-                           "--eval-every 600 --test-size 1000 --eval-per-subtask 200 -o '%s'",
+                           "--eval-every 600 --test-size 1000 --eval-per-subtask 200 -o '%s/run'",
                            dir);
     cr_assert_eq(r.exit_code, 0, "train: %s", r.err);
     zs_run_free(&r);
-    return dir;
 }
+
+static const char *trained_run(void) {
+    static char run[600];
+    snprintf(run, sizeof run, "%s/run", zs_test_shared_dir("qdgcli", train));
+    return run;
+}
+
+ZS_TEST_SHARED_CLEANUP
 
 static const char *const sk_check =
     "import sys, json\n"

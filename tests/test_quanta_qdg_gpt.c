@@ -73,14 +73,9 @@ Test(qdg_select, threshold_and_even_spacing) {
 
 /* ---- the command on a tiny GPT -------------------------------------------------------------- */
 
-/* Once per process: a labelled PCFG sample (train and held-out) and a GPT trained on it. */
-static const char *dir(void) {
-    static char d[1024];
-    if (d[0]) return d;
-    snprintf(d, sizeof d, "%s", zs_test_path("gptqdg"));
-    zs_run r = zs_test_sh("mkdir -p '%s'", d);
-    cr_assert_eq(r.exit_code, 0);
-    zs_run_free(&r);
+/* Made once for the whole test program (zs_test_shared_dir; each test writes only its own
+ * outputs in it): a labelled PCFG sample (train and held-out) and a GPT trained on it. */
+static void fill(const char *d) {
     const char *steps[] = {
         "pcfg generate --nonterminals 6 --terminals 12 --max-options 3 --max-length 3 --seed 2 "
         "-o '%s/g.pcfg'",
@@ -94,13 +89,18 @@ static const char *dir(void) {
     for (size_t i = 0; i < 4; i++) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-        r = zs_test_cli(steps[i], d, d, d);
+        zs_run r = zs_test_cli(steps[i], d, d, d);
 #pragma GCC diagnostic pop
         cr_assert_eq(r.exit_code, 0, "setup step %zu: %s%s", i, r.out, r.err);
         zs_run_free(&r);
     }
-    return d;
 }
+
+static const char *dir(void) {
+    return zs_test_shared_dir("gptqdg", fill);
+}
+
+ZS_TEST_SHARED_CLEANUP
 
 static json_t *load_json(const char *out) {
     char path[1200];

@@ -331,13 +331,33 @@ static char *table(const char *dir, size_t *rows) {
     return read_table(dir, rows);
 }
 
-/* An uninterrupted sweep of `o` (jobs 1) in <tmpdir>/base; its table. */
-static char *baseline(const spec_opts *o) {
-    const char *spec = at("base.yaml"), *dir = at("base");
-    write_spec(spec, o);
+/* An uninterrupted sweep of `o` (jobs 1); its table. Swept once for the whole test program
+ * (zs_test_shared_dir: several tests compare against the same one), then only read. */
+static const spec_opts *baseline_opts;
+static void baseline_fill(const char *shared) {
+    char spec[600], dir[600];
+    snprintf(spec, sizeof spec, "%s/base.yaml", shared);
+    snprintf(dir, sizeof dir, "%s/base", shared);
+    write_spec(spec, baseline_opts);
     sweep_ok(spec, dir, "-q --jobs 1");
-    return table(dir, NULL);
+    zs_run r = zs_test_cli("sweep export '%s'", dir);
+    cr_assert_eq(r.exit_code, 0, "sweep export %s: %s", dir, r.err);
+    zs_run_free(&r);
 }
+
+static char baseline_dir[600]; /* the last baseline's sweep directory */
+static char *baseline(const spec_opts *o) {
+    baseline_opts = o;
+    char *dir = baseline_dir;
+    snprintf(dir, sizeof baseline_dir, "%s/base",
+             zs_test_shared_dir(o == &TINY   ? "base-tiny"
+                                : o == &LONG ? "base-long"
+                                             : "base-long-san",
+                                baseline_fill));
+    return read_table(dir, NULL);
+}
+
+ZS_TEST_SHARED_CLEANUP
 
 static void assert_same_table(const char *dir, const char *want) {
     size_t rows = 0;
@@ -576,7 +596,7 @@ Test(sweep, parent_killed_mid_run_resumes_to_the_uninterrupted_table) {
        and the log's numbers are the uninterrupted run's */
     char *first_after = log_first_line(dir, mid);
     cr_assert_str_eq(first_after, first, "run %s started over instead of resuming", mid);
-    char *got_log = log_numbers(dir, mid), *want_log = log_numbers(at("base"), mid);
+    char *got_log = log_numbers(dir, mid), *want_log = log_numbers(baseline_dir, mid);
     cr_assert_str_eq(got_log, want_log, "run %s: the resumed log differs", mid);
     assert_same_table(dir, want);
     free(first);
@@ -610,7 +630,7 @@ Test(sweep, child_killed_mid_run_is_retried_and_the_sweep_goes_on) {
     snprintf(where, sizeof where, "id = '%s' AND attempts = 2", mid);
     cr_assert_eq(ledger_count(dir, where), 1, "the killed run %s was not retried", mid);
     cr_assert_eq(ledger_count(dir, "attempts = 1"), 3);
-    char *got_log = log_numbers(dir, mid), *want_log = log_numbers(at("base"), mid);
+    char *got_log = log_numbers(dir, mid), *want_log = log_numbers(baseline_dir, mid);
     cr_assert_str_eq(got_log, want_log, "run %s: the retried run's log differs", mid);
     assert_same_table(dir, want);
     free(got_log);

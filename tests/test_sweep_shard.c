@@ -352,11 +352,46 @@ static int exists(const char *dir, const char *id, const char *file) {
  * the step the run had reached. */
 #define LONG_BUDGETS (getenv("ZS_SANITIZED") ? "[128000, 256000]" : "[768000, 1536000]")
 
+/* The signal tests' spec: one dataset, d8 and d16, LONG_BUDGETS (4 runs), a checkpoint every
+ * checkpoint_every steps. */
+static void long_spec(const char *path, int checkpoint_every) {
+    char text[1024];
+    int n = snprintf(text, sizeof text,
+                     "name: t\n"
+                     "datasets:\n"
+                     "  - {name: a, pcfg: {nonterminals: 5, terminals: 20, max_options: 3, "
+                     "max_length: 3, seed: 1}, tokens: 61440, val_tokens: 4096}\n"
+                     "models:\n"
+                     "  - {name: d8, d_model: 8, layers: 1, heads: 1}\n"
+                     "  - {name: d16, d_model: 16, layers: 1, heads: 2}\n"
+                     "budgets: %s\n"
+                     "train: {context: 32, batch: 4, min_steps: 10, lr: 0.003, "
+                     "checkpoint_every: %d, evals: 2, eval_tokens: 1024}\n",
+                     LONG_BUDGETS, checkpoint_every);
+    cr_assert_eq(zs_test_write(path, text, (size_t)n), 0);
+}
+
+/* The uninterrupted table of long_spec, swept once for the test program (zs_test_shared_dir:
+ * both signal tests compare against it; the checkpoint interval changes no number). */
+static void long_base_fill(const char *shared) {
+    char spec[600];
+    snprintf(spec, sizeof spec, "%s/base.yaml", shared);
+    long_spec(spec, 1000000);
+    cli_ok("sweep run '%s' -o '%s/base' -q --no-analyse --jobs 2%s", spec, shared, "");
+}
+
+static char *long_base_table(void) {
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/base", zs_test_shared_dir("long-base", long_base_fill));
+    return zs_test_sweep_table(dir);
+}
+
+ZS_TEST_SHARED_CLEANUP
+
 Test(shard, sigusr1_checkpoints_a_run_at_its_step_and_a_rerun_finishes_it_exactly) {
-    const char *spec = at("p.yaml"), *base = at("pbase"), *dir = at("p");
-    zs_test_tiny_sweep_spec(spec, LONG_BUDGETS, 1000000);
-    cli_ok("sweep run '%s' -o '%s' -q --no-analyse --jobs 2%s", spec, base, "");
-    char *want = zs_test_sweep_table(base);
+    const char *spec = at("p.yaml"), *dir = at("p");
+    long_spec(spec, 1000000);
+    char *want = long_base_table();
     pid_t pid = start(spec, dir, NULL);
     char id[32];
     wait_running(dir, "sweep.db", id);
@@ -390,10 +425,9 @@ Test(shard, sigusr1_checkpoints_a_run_at_its_step_and_a_rerun_finishes_it_exactl
 }
 
 Test(shard, a_shard_killed_without_warning_resumes_its_run_on_the_next_start) {
-    const char *spec = at("k.yaml"), *base = at("kbase"), *dir = at("k");
-    zs_test_tiny_sweep_spec(spec, LONG_BUDGETS, 100);
-    cli_ok("sweep run '%s' -o '%s' -q --no-analyse --jobs 2%s", spec, base, "");
-    char *want = zs_test_sweep_table(base);
+    const char *spec = at("k.yaml"), *dir = at("k");
+    long_spec(spec, 100);
+    char *want = long_base_table();
     pid_t pid = start(spec, dir, "0/2");
     char id[32];
     wait_running(dir, "sweep.shard-0-of-2.db", id);

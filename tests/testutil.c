@@ -3,10 +3,14 @@
 
 #include <criterion/criterion.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,6 +45,37 @@ const char *zs_test_path(const char *name) {
     char *p = slots[next++ % 8];
     snprintf(p, 512, "%s/%s", zs_test_tmpdir(), name);
     return p;
+}
+
+static void shared_path(char *out, size_t size, pid_t runner, const char *name) {
+    const char *base = getenv("TMPDIR");
+    snprintf(out, size, "%s/zsshared.%ld.%s", base && *base ? base : "/tmp", (long)runner,
+             name ? name : "");
+}
+
+const char *zs_test_shared_dir(const char *name, void (*fill)(const char *dir)) {
+    static char dir[512];
+    shared_path(dir, sizeof dir, getppid(), name);
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        cr_assert_fail("mkdir %s: %s", dir, strerror(errno));
+    char lock[600], ready[600];
+    snprintf(lock, sizeof lock, "%s/.lock", dir);
+    snprintf(ready, sizeof ready, "%s/.ready", dir);
+    int fd = open(lock, O_CREAT | O_RDWR, 0600);
+    cr_assert(fd >= 0 && flock(fd, LOCK_EX) == 0, "lock %s: %s", lock, strerror(errno));
+    if (access(ready, F_OK) != 0) {
+        fill(dir);
+        cr_assert_eq(zs_test_write(ready, "", 0), 0, "%s", ready);
+    }
+    close(fd); /* releases the lock */
+    return dir;
+}
+
+void zs_test_shared_remove(void) {
+    char pattern[512], cmd[600];
+    shared_path(pattern, sizeof pattern, getpid(), NULL);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'*", pattern);
+    if (system(cmd) != 0) fprintf(stderr, "warning: could not remove %s*\n", pattern);
 }
 
 char *zs_test_slurp(const char *path, size_t *len) {

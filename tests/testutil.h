@@ -22,6 +22,20 @@ const char *zs_test_tmpdir(void);
 /* Path inside zs_test_tmpdir(): a static buffer per call slot (8 rotating). */
 const char *zs_test_path(const char *name);
 
+/* A directory that every test process of one run of a test program shares, filled once:
+ * the first test to ask calls fill(dir) under a lock while the others wait, then all use
+ * it (a fill that fails, failing its test, leaves the next caller to fill it again). For
+ * fixtures that cost more than the tests (training a model under ASan). Keyed by the
+ * Criterion runner's pid (the tests' parent); the runner removes it at the end when the
+ * test file has ZS_TEST_SHARED_CLEANUP. */
+const char *zs_test_shared_dir(const char *name, void (*fill)(const char *dir));
+void zs_test_shared_remove(void);
+#define ZS_TEST_SHARED_CLEANUP                                                                     \
+    ReportHook(POST_ALL)(struct criterion_global_stats * stats) {                                  \
+        (void)stats;                                                                               \
+        zs_test_shared_remove();                                                                   \
+    }
+
 /* Skips the running test: prints "SKIP suite::test: <reason>" on stderr (ctest keeps it
  * in its log; scripts/test-skips.sh counts these lines after the suite) and ends the test
  * as skipped. */
