@@ -51,31 +51,34 @@ Test(sweep_token_losses, dumps_are_the_runs_last_evaluations) {
 
     /* every dump's mean (numpy, float64) is the run's recorded final loss (sqlite3) */
     const char *py = zs_test_python("numpy");
-    zs_run chk =
-        zs_test_sh("'%s' - '%s' <<'EOF'\n"
-                   "import sys, json, sqlite3, numpy as np\n"
-                   "d = sys.argv[1]\n"
-                   "db = sqlite3.connect(d + '/sweep.db')\n"
-                   "rows = db.execute(\"select id, final_loss, budget, steps from runs where "
-                   "budget = 30720\")\n"
-                   "n = 0\n"
-                   "for rid, final, budget, steps in rows:\n"
-                   "    a = np.load(f'{d}/runs/{rid}/token_losses.npy')\n"
-                   "    side = json.load(open(f'{d}/runs/{rid}/token_losses.npy.json'))\n"
-                   "    assert a.dtype == np.float32 and a.shape == (32, 32), (a.dtype, a.shape)\n"
-                   "    m = a.astype(np.float64).mean()\n"
-                   "    assert abs(m - final) <= 1e-12 * final, (rid, m, final)\n"
-                   "    assert side['step'] == steps and side['first_window'] == 0, side\n"
-                   "    n += 1\n"
-                   "assert n == 3, n\n"
-                   "lab = np.load(side['data'].replace('val.npy', 'val_rules.npy'))\n"
-                   "tok = np.load(side['data'])\n"
-                   "assert lab.dtype == np.int32 and lab.shape == tok.shape, (lab.dtype, "
-                   "lab.shape, tok.shape)\n"
-                   "assert (lab >= -1).all() and (lab >= 0).mean() > 0.5\n"
-                   "print('ok')\n"
-                   "EOF\n",
-                   py, dir);
+    zs_run chk = zs_test_sh(
+        "'%s' - '%s' <<'EOF'\n"
+        "import sys, json, sqlite3, numpy as np\n"
+        "d = sys.argv[1]\n"
+        "db = sqlite3.connect(d + '/sweep.db')\n"
+        "rows = db.execute(\"select id, final_loss, budget, steps from runs where "
+        "budget = 30720\")\n"
+        "n = 0\n"
+        "for rid, final, budget, steps in rows:\n"
+        "    a = np.load(f'{d}/runs/{rid}/token_losses.npy')\n"
+        "    side = json.load(open(f'{d}/runs/{rid}/token_losses.npy.json'))\n"
+        "    if a.dtype != np.float32 or a.shape != (32, 32): raise SystemExit(f'{a.dtype} "
+        "{a.shape}')\n"
+        "    m = a.astype(np.float64).mean()\n"
+        "    if abs(m - final) > 1e-12 * final: raise SystemExit(f'{rid}: mean {m} ledger "
+        "{final}')\n"
+        "    if side['step'] != steps or side['first_window'] != 0: raise SystemExit(str(side))\n"
+        "    n += 1\n"
+        "if n != 3: raise SystemExit(f'{n} runs at budget 30720')\n"
+        "lab = np.load(side['data'].replace('val.npy', 'val_rules.npy'))\n"
+        "tok = np.load(side['data'])\n"
+        "if lab.dtype != np.int32 or lab.shape != tok.shape:\n"
+        "    raise SystemExit(f'labels {lab.dtype} {lab.shape}, tokens {tok.shape}')\n"
+        "if not ((lab >= -1).all() and (lab >= 0).mean() > 0.5):\n"
+        "    raise SystemExit('labels: expected rule ids, -1 at separators')\n"
+        "print('ok')\n"
+        "EOF\n",
+        py, dir);
     cr_assert(chk.exit_code == 0 && strstr(chk.out, "ok"), "%s%s", chk.out, chk.err);
     zs_run_free(&chk);
 
