@@ -417,29 +417,33 @@ zs_status zs_ledger_dataset_put(zs_ledger *lg, const zs_ledger_dataset *d, zs_er
     return run_stmt(lg, st, err);
 }
 
-zs_status zs_ledger_datasets(zs_ledger *lg, zs_ledger_dataset **out, size_t *n, zs_error *err) {
+/* Every row of a SELECT, each filled by row(st, element) into a grown array of
+ * `size`-byte elements (*out malloc'd; NULL and 0 on failure). */
+static zs_status read_rows(zs_ledger *lg, const char *sql, size_t size,
+                           void (*row)(sqlite3_stmt *, void *), const char *what, void **out,
+                           size_t *n, zs_error *err) {
     sqlite3_stmt *st = NULL;
     *out = NULL;
     *n = 0;
-    zs_status s = prepare(lg, "SELECT " DATASET_COLUMNS " FROM datasets ORDER BY rowid", &st, err);
+    zs_status s = prepare(lg, sql, &st, err);
     size_t cap = 0;
     while (!s) {
         int rc = sqlite3_step(st);
         if (rc == SQLITE_DONE) break;
         if (rc != SQLITE_ROW) {
-            s = db_fail(lg, err, "reading datasets");
+            s = db_fail(lg, err, what);
             break;
         }
         if (*n == cap) {
-            cap = cap ? 2 * cap : 8;
-            zs_ledger_dataset *grown = realloc(*out, cap * sizeof **out);
+            cap = cap ? 2 * cap : 16;
+            char *grown = realloc(*out, cap * size);
             if (!grown) {
-                s = zs_fail(err, ZS_ERR_NOMEM, "out of memory (ledger datasets)");
+                s = zs_fail(err, ZS_ERR_NOMEM, "out of memory (%s)", what);
                 break;
             }
             *out = grown;
         }
-        dataset_row(st, &(*out)[(*n)++]);
+        row(st, (char *)*out + (*n)++ * size);
     }
     sqlite3_finalize(st);
     if (s) {
@@ -447,6 +451,18 @@ zs_status zs_ledger_datasets(zs_ledger *lg, zs_ledger_dataset **out, size_t *n, 
         *out = NULL;
         *n = 0;
     }
+    return s;
+}
+
+static void dataset_row_any(sqlite3_stmt *st, void *d) {
+    dataset_row(st, d);
+}
+
+zs_status zs_ledger_datasets(zs_ledger *lg, zs_ledger_dataset **out, size_t *n, zs_error *err) {
+    void *rows = NULL;
+    zs_status s = read_rows(lg, "SELECT " DATASET_COLUMNS " FROM datasets ORDER BY rowid",
+                            sizeof **out, dataset_row_any, "reading datasets", &rows, n, err);
+    *out = rows;
     return s;
 }
 
@@ -625,37 +641,15 @@ static void run_row(sqlite3_stmt *st, zs_ledger_run *r) {
     "flops, flops_exact, status, retired, attempts, final_loss, min_loss, wall_s, message, "       \
     "owner_host, owner_pid"
 
+static void run_row_any(sqlite3_stmt *st, void *r) {
+    run_row(st, r);
+}
+
 zs_status zs_ledger_runs(zs_ledger *lg, zs_ledger_run **runs, size_t *n, zs_error *err) {
-    sqlite3_stmt *st = NULL;
-    *runs = NULL;
-    *n = 0;
-    zs_status s =
-        prepare(lg, "SELECT " RUN_COLUMNS " FROM runs ORDER BY flops_exact DESC, id", &st, err);
-    size_t cap = 0;
-    while (!s) {
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE) break;
-        if (rc != SQLITE_ROW) {
-            s = db_fail(lg, err, "reading runs");
-            break;
-        }
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 64;
-            zs_ledger_run *grown = realloc(*runs, cap * sizeof **runs);
-            if (!grown) {
-                s = zs_fail(err, ZS_ERR_NOMEM, "out of memory (ledger runs)");
-                break;
-            }
-            *runs = grown;
-        }
-        run_row(st, &(*runs)[(*n)++]);
-    }
-    sqlite3_finalize(st);
-    if (s) {
-        free(*runs);
-        *runs = NULL;
-        *n = 0;
-    }
+    void *rows = NULL;
+    zs_status s = read_rows(lg, "SELECT " RUN_COLUMNS " FROM runs ORDER BY flops_exact DESC, id",
+                            sizeof **runs, run_row_any, "reading runs", &rows, n, err);
+    *runs = rows;
     return s;
 }
 
