@@ -51,7 +51,7 @@ static const zs_opt qdg_opts[] = {
     {"variants", 0, ZS_OPT_STRING, &args.variants, "V1,V2,..",
      "signed, abs, centred, abs-centred, first, first-abs, first-bias, first-bias-abs (MLP), "
      "last, last-abs, hidden, mlp, mlp-abs, attn, attn-abs (GPT); :pP raises the affinity to "
-     "the power P"},
+     "the power P, :qr assigns the labels by CPQR instead of k-means"},
     {"embedding", 0, ZS_OPT_STRING, &args.embed, "MODE",
      "sklearn (eigenvectors / sqrt(degree)) or rownorm (unit rows)"},
     {"n-vec", 0, ZS_OPT_U64, &args.n_vec, "M", "eigenvectors per clustering: max(k, M)"},
