@@ -293,7 +293,8 @@ Test(qdg, cluster_qr_recovers_a_planted_partition_with_a_dominant_group) {
     double *emb = malloc(n * K * sizeof *emb);
     cr_assert_eq(zs_qdg_spectral_embedding(a, n, K, ZS_QDG_EMBED_SKLEARN, emb, NULL, NULL), ZS_OK);
     cr_assert_eq(zs_qdg_cluster_qr(emb, n, K, lab, NULL), ZS_OK);
-    cr_assert_eq(zs_qdg_ari(lab, truth, n), 1.0, "CPQR vs truth: ARI %g", zs_qdg_ari(lab, truth, n));
+    cr_assert_eq(zs_qdg_ari(lab, truth, n), 1.0, "CPQR vs truth: ARI %g",
+                 zs_qdg_ari(lab, truth, n));
     /* with no structure the truth is not found: the test can fail */
     double *flat = planted(sizes, G, 0.3, 0.3, 0.2, 12, sub, &n);
     cr_assert_eq(zs_qdg_spectral_embedding(flat, n, K, ZS_QDG_EMBED_SKLEARN, emb, NULL, NULL),

@@ -44,11 +44,11 @@ static const char *const sk_check =
 Test(quanta_qdg_cli, json_labels_and_sklearn_scores) {
     const char *run = trained_run();
     const char *out = zs_test_path("qdg");
-    zs_run r =
-        zs_test_cli("quanta qdg '%s' -n 300 --pool 3000 --max-loss 0.3 --restarts 5 "
-                    "--variants signed,abs,first-abs,last,first-bias-abs:p2,abs:p4:qr --k-sweep 2,5 --seed 4 "
-                    "--threads 2 --dump-affinity '%s' -o '%s'",
-                    run, zs_test_path("aff.f32"), out);
+    zs_run r = zs_test_cli(
+        "quanta qdg '%s' -n 300 --pool 3000 --max-loss 0.3 --restarts 5 "
+        "--variants signed,abs,first-abs,last,first-bias-abs:p2,abs:p4:qr --k-sweep 2,5 --seed 4 "
+        "--threads 2 --dump-affinity '%s' -o '%s'",
+        run, zs_test_path("aff.f32"), out);
     cr_assert_eq(r.exit_code, 0, "qdg: %s", r.err);
     cr_assert(strstr(r.out, "3000 examples scored"), "%s", r.out);
     cr_assert(strstr(r.out, "signed"), "%s", r.out);
@@ -106,16 +106,16 @@ Test(quanta_qdg_cli, json_labels_and_sklearn_scores) {
     free(aff);
     /* one thread: the same labels, byte for byte */
     const char *out1 = zs_test_path("qdg1");
-    r = zs_test_cli(
-        "quanta qdg '%s' -n 300 --pool 3000 --max-loss 0.3 --restarts 5 "
-        "--variants signed,abs,first-abs,last,first-bias-abs:p2,abs:p4:qr --k-sweep 2,5 --seed 4 --threads 1 "
-        "-o '%s'",
-        run, out1);
+    r = zs_test_cli("quanta qdg '%s' -n 300 --pool 3000 --max-loss 0.3 --restarts 5 "
+                    "--variants signed,abs,first-abs,last,first-bias-abs:p2,abs:p4:qr --k-sweep "
+                    "2,5 --seed 4 --threads 1 "
+                    "-o '%s'",
+                    run, out1);
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     zs_run_free(&r);
-    const char *names[] = {"truth",       "labels_signed",
-                           "labels_abs",  "labels_first-abs",
-                           "labels_last", "labels_first-bias-abs:p2",
+    const char *names[] = {"truth",           "labels_signed",
+                           "labels_abs",      "labels_first-abs",
+                           "labels_last",     "labels_first-bias-abs:p2",
                            "labels_abs:p4:qr"};
     for (size_t i = 0; i < 7; i++) {
         r = zs_test_sh("cmp '%s/%s.npy' '%s/%s.npy'", out, names[i], out1, names[i]);

@@ -151,8 +151,7 @@ zs_status zs_qdg_kmeans(const double *x, size_t n, size_t dim, size_t k,
  * 0..k-1 are each row's argmax of |x·U·Vᵀ| (the lowest column on a tie). No seed and no
  * restarts. Errors: ZS_ERR_USAGE (k not 1 .. min(n, 65535)), ZS_ERR_NOMEM, ZS_ERR_INTERNAL
  * (the SVD did not converge). */
-zs_status zs_qdg_cluster_qr(const double *x, size_t n, size_t k, uint32_t *labels,
-                            zs_error *err);
+zs_status zs_qdg_cluster_qr(const double *x, size_t n, size_t k, uint32_t *labels, zs_error *err);
 
 /* Spectral clustering: zs_qdg_spectral_embedding with n_vec = max(k, n_vec) eigenvectors
  * (n_vec 0: k), then zs_qdg_kmeans into k clusters. Errors: as those two. */
@@ -216,7 +215,7 @@ typedef struct {
     zs_qdg_part part;    /* which tensors of those layers */
     int centre;          /* subtract the mean gradient first */
     zs_qdg_affinity affinity;
-    double power; /* the affinity raised to this power (1: as is; > 1 sharpens it) */
+    double power;         /* the affinity raised to this power (1: as is; > 1 sharpens it) */
     zs_qdg_assign assign; /* how the embedding becomes labels (ZS_QDG_ASSIGN_KMEANS) */
 } zs_qdg_variant;
 /* The named variants: "signed" (every layer, 1 - arccos/π: the paper's), "abs" (|cos|),
@@ -228,7 +227,8 @@ typedef struct {
  * block's attention matrices). A suffix ":pP" raises the affinity to the power P > 0
  * ("abs:p4"); a suffix ":qr" assigns the labels by zs_qdg_cluster_qr instead of k-means
  * ("abs:p16:qr"); each suffix at most once, in either order. Errors: ZS_ERR_USAGE (another
- * name, a bad power or suffix; the message lists the names). Whether a variant applies to the model is checked by the run. */
+ * name, a bad power or suffix; the message lists the names). Whether a variant applies to the model
+ * is checked by the run. */
 zs_status zs_qdg_variant_parse(const char *name, zs_qdg_variant *v, zs_error *err);
 
 enum { ZS_QDG_MAX_SWEEP = 32, ZS_QDG_MAX_VARIANTS = 16 };

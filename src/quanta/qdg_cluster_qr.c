@@ -46,8 +46,7 @@ static void pivot_rows(const double *x, size_t n, size_t k, double *r, double *n
     }
 }
 
-zs_status zs_qdg_cluster_qr(const double *x, size_t n, size_t k, uint32_t *labels,
-                            zs_error *err) {
+zs_status zs_qdg_cluster_qr(const double *x, size_t n, size_t k, uint32_t *labels, zs_error *err) {
     if (k < 1 || k > n || k > 65535)
         return zs_fail(err, ZS_ERR_USAGE,
                        "cluster_qr: %zu clusters of %zu samples: expected 1 .. min(n, 65535)", k,
@@ -66,9 +65,9 @@ zs_status zs_qdg_cluster_qr(const double *x, size_t n, size_t k, uint32_t *label
         /* B = x[piv, :]ᵀ (k, k) row-major: B[a][j] = x[piv[j]][a] */
         for (size_t a = 0; a < k; a++)
             for (size_t j = 0; j < k; j++) b[a * k + j] = x[piv[j] * k + a];
-        lapack_int info = LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'A', 'A', (lapack_int)k,
-                                         (lapack_int)k, b, (lapack_int)k, sv, u, (lapack_int)k,
-                                         vt, (lapack_int)k, superb);
+        lapack_int info =
+            LAPACKE_dgesvd(LAPACK_ROW_MAJOR, 'A', 'A', (lapack_int)k, (lapack_int)k, b,
+                           (lapack_int)k, sv, u, (lapack_int)k, vt, (lapack_int)k, superb);
         if (info != 0)
             s = zs_fail(err, ZS_ERR_INTERNAL,
                         "cluster_qr: LAPACKE_dgesvd on the %zu x %zu pivot block returned "
