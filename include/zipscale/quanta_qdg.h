@@ -192,7 +192,7 @@ size_t zs_qdg_select(const float *loss, size_t count, double max_loss_nats, size
  * loss below max_loss_nats, take an evenly spaced subsample of n of them (a seeded offset),
  * compute their per-sample gradients (zs_mlp_sample_grads, every layer), and for each
  * variant: its layers' columns, centred or not, projected or not, row-normalised, cosine,
- * affinity, spectral embedding, k-means for k and for each k of the sweep, ARI and NMI
+ * affinity, spectral embedding, k-means (or CPQR) for k and each k of the sweep, ARI and NMI
  * against the subtasks. docs/quanta.md ("Quanta discovery from gradients"). */
 typedef enum {
     ZS_QDG_PART_ALL = 0,     /* weights and biases */
@@ -243,7 +243,7 @@ typedef struct {
     uint32_t k;           /* clusters; 0 = the true subtasks present among the n */
     uint32_t k_sweep[ZS_QDG_MAX_SWEEP]; /* further cluster counts, each scored */
     size_t n_k_sweep;
-    uint32_t n_vec;      /* eigenvectors per clustering: max(k, n_vec); 0 = k */
+    uint32_t n_vec;      /* eigenvectors per k-means clustering: max(k, n_vec); 0 = k (CPQR: k) */
     uint64_t projection; /* project gradients to this many dimensions; 0 = no projection */
     zs_qdg_embed embed;  /* ZS_QDG_EMBED_SKLEARN (the paper's code) */
     zs_qdg_eigensolver eigensolver; /* the embedding's (ZS_QDG_EIG_AUTO); its start: seed */
