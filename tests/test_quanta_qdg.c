@@ -2,7 +2,9 @@
  * loops; the spectral embedding against scikit-learn's spectral_embedding; spectral
  * clustering against scikit-learn's SpectralClustering(affinity='precomputed') on the same
  * affinity; a planted partition recovered exactly; k-means against scikit-learn's KMeans
- * inertia and its determinism across thread counts; ARI and NMI against sklearn.metrics;
+ * inertia and its determinism across thread counts; the CPQR labels (cluster_qr) against
+ * scikit-learn's cluster_qr, and a planted partition with one dominant group recovered by
+ * them; ARI and NMI against sklearn.metrics;
  * the random projection's error; the rank-frequency slope on exact power-law sizes. */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -43,6 +45,11 @@ static const char *const sk_script =
     "    X = np.fromfile(d + '/x.f64').reshape(n, dim)\n"
     "    km = KMeans(n_clusters=k, n_init=30, random_state=0, tol=0.0).fit(X)\n"
     "    np.array([km.inertia_]).tofile(d + '/sk.f64')\n"
+    "elif mode == 'cqr':\n"
+    "    from sklearn.cluster._spectral import cluster_qr\n"
+    "    n, k = args\n"
+    "    X = np.fromfile(d + '/x.f64').reshape(n, k)\n"
+    "    cluster_qr(X).astype(np.uint32).tofile(d + '/sk.u32')\n"
     "print('ok')\n";
 
 static void run_sklearn(const char *mode, const char *args) {
@@ -222,6 +229,83 @@ Test(qdg, kmeans_matches_sklearn_inertia_and_is_deterministic) {
     free(x);
 }
 
+Test(qdg, cluster_qr_matches_sklearn) {
+    /* an embedding with no structure: every row's argmax depends on the pivots and the
+     * rotation, so any difference from scikit-learn's cluster_qr shows */
+    enum { N = 400, K = 6 };
+    double *x = malloc(N * K * sizeof *x);
+    zs_rng rng;
+    zs_rng_seed(&rng, 21, 0);
+    for (size_t i = 0; i < N * K; i++) x[i] = zs_rng_uniform(&rng) - 0.5 + zs_rng_uniform(&rng);
+    cr_assert_eq(zs_test_write(zs_test_path("x.f64"), x, N * K * sizeof *x), 0);
+    run_sklearn("cqr", "400 6");
+    size_t len;
+    uint32_t *sk = (uint32_t *)zs_test_slurp(zs_test_path("sk.u32"), &len);
+    cr_assert_eq(len, N * sizeof *sk);
+    uint32_t ours[N];
+    cr_assert_eq(zs_qdg_cluster_qr(x, N, K, ours, NULL), ZS_OK);
+    size_t differ = 0, used[K] = {0};
+    for (size_t i = 0; i < N; i++) {
+        differ += ours[i] != sk[i];
+        cr_assert_lt(ours[i], K);
+        used[ours[i]]++;
+    }
+    cr_assert_eq(differ, 0, "%zu of %d labels differ from sklearn's cluster_qr", differ, N);
+    for (size_t c = 0; c < K; c++) cr_assert_gt(used[c], 0, "cluster %zu is empty", c);
+    /* invariant to a rotation of the columns (a function of the eigenspace, not the basis) */
+    double *xr = malloc(N * K * sizeof *xr), th = 0.7;
+    for (size_t i = 0; i < N; i++) {
+        memcpy(xr + i * K, x + i * K, K * sizeof *x);
+        xr[i * K + 0] = cos(th) * x[i * K + 0] - sin(th) * x[i * K + 3];
+        xr[i * K + 3] = sin(th) * x[i * K + 0] + cos(th) * x[i * K + 3];
+        xr[i * K + 5] = -x[i * K + 5];
+    }
+    uint32_t rot[N];
+    cr_assert_eq(zs_qdg_cluster_qr(xr, N, K, rot, NULL), ZS_OK);
+    cr_assert_eq(memcmp(rot, ours, sizeof rot), 0);
+    zs_error err;
+    cr_assert_eq(zs_qdg_cluster_qr(x, 5, 6, ours, &err), ZS_ERR_USAGE);
+    cr_assert_str_eq(err.msg, "cluster_qr: 6 clusters of 5 samples: expected 1 .. min(n, 65535)");
+    free(xr);
+    free(sk);
+    free(x);
+}
+
+/* One dominant group made of four tight subgroups (as a parity subtask is made of its
+ * relevant-bit patterns), weakly tied to each other, and seven small tight groups: the
+ * sharpened affinity's spectral embedding has about as many near-1 eigenvalues as groups,
+ * and its CPQR labels recover the partition exactly. */
+Test(qdg, cluster_qr_recovers_a_planted_partition_with_a_dominant_group) {
+    size_t sizes[] = {60, 60, 60, 60, 40, 25, 16, 10, 6, 4, 3}, n;
+    enum { G = 11, K = 8, NMAX = 344 };
+    uint32_t sub[NMAX], truth[NMAX], lab[NMAX];
+    double *a = planted(sizes, G, 0.5, 0.03, 0.06, 5, sub, &n);
+    cr_assert_eq(n, NMAX);
+    for (size_t i = 0; i < n; i++) truth[i] = sub[i] < 4 ? 0 : sub[i] - 3;
+    /* the four subgroups of group 0: weakly tied (0.25 +- 0.06) */
+    zs_rng rng;
+    zs_rng_seed(&rng, 6, 0);
+    for (size_t i = 0; i < 240; i++)
+        for (size_t j = i + 1; j < 240; j++)
+            if (sub[i] != sub[j])
+                a[i * n + j] = a[j * n + i] = 0.25 + 0.06 * (2.0 * zs_rng_uniform(&rng) - 1.0);
+    for (size_t i = 0; i < n * n; i++) a[i] = pow(a[i], 4.0);
+    double *emb = malloc(n * K * sizeof *emb);
+    cr_assert_eq(zs_qdg_spectral_embedding(a, n, K, ZS_QDG_EMBED_SKLEARN, emb, NULL, NULL), ZS_OK);
+    cr_assert_eq(zs_qdg_cluster_qr(emb, n, K, lab, NULL), ZS_OK);
+    cr_assert_eq(zs_qdg_ari(lab, truth, n), 1.0, "CPQR vs truth: ARI %g",
+                 zs_qdg_ari(lab, truth, n));
+    /* with no structure the truth is not found: the test can fail */
+    double *flat = planted(sizes, G, 0.3, 0.3, 0.2, 12, sub, &n);
+    cr_assert_eq(zs_qdg_spectral_embedding(flat, n, K, ZS_QDG_EMBED_SKLEARN, emb, NULL, NULL),
+                 ZS_OK);
+    cr_assert_eq(zs_qdg_cluster_qr(emb, n, K, lab, NULL), ZS_OK);
+    cr_assert_lt(zs_qdg_ari(lab, truth, n), 0.2);
+    free(flat);
+    free(emb);
+    free(a);
+}
+
 Test(qdg, ari_and_nmi_match_sklearn) {
     enum { N = 200, REPS = 6 };
     uint32_t *l = malloc(REPS * 2 * N * sizeof *l);
@@ -332,10 +416,23 @@ Test(qdg, variant_names) {
     cr_assert(v.centre);
     cr_assert_eq(zs_qdg_variant_parse("abs:p0", &v, &err), ZS_ERR_USAGE);
     cr_assert_str_eq(err.msg, "QDG variant 'abs:p0': the suffix ':p0': expected :pP with a power "
-                              "P > 0");
+                              "P > 0 or :qr, each at most once");
     cr_assert_eq(zs_qdg_variant_parse("abs:x2", &v, &err), ZS_ERR_USAGE);
     cr_assert_eq(zs_qdg_variant_parse("ab", &v, &err), ZS_ERR_USAGE);
     cr_assert(strstr(err.msg, "QDG variant 'ab': expected signed, abs,"), "%s", err.msg);
+    cr_assert_eq(zs_qdg_variant_parse("abs:p16:qr", &v, &err), ZS_OK, "%s", err.msg);
+    cr_assert(v.power == 16.0 && v.assign == ZS_QDG_ASSIGN_QR && v.affinity == ZS_QDG_ABS_COS);
+    cr_assert_eq(zs_qdg_variant_parse("first-bias-abs:qr:p2.5", &v, &err), ZS_OK, "%s", err.msg);
+    cr_assert(v.power == 2.5 && v.assign == ZS_QDG_ASSIGN_QR && v.part == ZS_QDG_PART_BIASES);
+    cr_assert_str_eq(zs_qdg_assign_name(v.assign), "cluster_qr");
+    cr_assert_eq(zs_qdg_variant_parse("abs", &v, &err), ZS_OK);
+    cr_assert(v.assign == ZS_QDG_ASSIGN_KMEANS);
+    cr_assert_eq(zs_qdg_variant_parse("abs:qr:qr", &v, &err), ZS_ERR_USAGE);
+    cr_assert_str_eq(err.msg, "QDG variant 'abs:qr:qr': the suffix ':qr': expected :pP with a "
+                              "power P > 0 or :qr, each at most once");
+    cr_assert_eq(zs_qdg_variant_parse("abs:p2:p3", &v, &err), ZS_ERR_USAGE);
+    cr_assert_eq(zs_qdg_variant_parse("abs:p2:", &v, &err), ZS_ERR_USAGE);
+    cr_assert_eq(zs_qdg_variant_parse("abs:qrx", &v, &err), ZS_ERR_USAGE);
     zs_qdg_embed m;
     cr_assert_eq(zs_qdg_embed_parse("rownorm", &m, &err), ZS_OK);
     cr_assert_eq(m, ZS_QDG_EMBED_ROWNORM);

@@ -49,11 +49,11 @@ static const char *const sk_check =
 Test(quanta_qdg_cli, json_labels_and_sklearn_scores) {
     const char *run = trained_run();
     const char *out = zs_test_path("qdg");
-    zs_run r =
-        zs_test_cli("quanta qdg '%s' -n 300 --pool 3000 --max-loss 0.3 --restarts 5 "
-                    "--variants signed,abs,first-abs,last,first-bias-abs:p2 --k-sweep 2,5 --seed 4 "
-                    "--threads 2 --dump-affinity '%s' -o '%s'",
-                    run, zs_test_path("aff.f32"), out);
+    zs_run r = zs_test_cli(
+        "quanta qdg '%s' -n 300 --pool 3000 --max-loss 0.3 --restarts 5 "
+        "--variants signed,abs,first-abs,last,first-bias-abs:p2,abs:p4:qr --k-sweep 2,5 --seed 4 "
+        "--threads 2 --dump-affinity '%s' -o '%s'",
+        run, zs_test_path("aff.f32"), out);
     cr_assert_eq(r.exit_code, 0, "qdg: %s", r.err);
     cr_assert(strstr(r.out, "3000 examples scored"), "%s", r.out);
     cr_assert(strstr(r.out, "signed"), "%s", r.out);
@@ -71,15 +71,18 @@ Test(quanta_qdg_cli, json_labels_and_sklearn_scores) {
     cr_assert_eq(json_integer_value(json_object_get(sel, "gradient_dim")),
                  (13 + 1) * 48 + 2 * 48 + 2);
     json_t *vars = json_object_get(doc, "variants");
-    cr_assert_eq(json_array_size(vars), 5);
+    cr_assert_eq(json_array_size(vars), 6);
+    json_t *qr = json_array_get(vars, 5);
+    cr_assert_str_eq(json_string_value(json_object_get(qr, "assign")), "cluster_qr");
     json_t *bias = json_array_get(vars, 4);
+    cr_assert_str_eq(json_string_value(json_object_get(bias, "assign")), "kmeans");
     cr_assert_eq(json_integer_value(json_object_get(bias, "dim")), 48, "layers.0.bias alone");
     cr_assert_str_eq(json_string_value(json_object_get(bias, "parameters")), "biases");
     cr_assert_eq(json_real_value(json_object_get(bias, "power")), 2.0);
     json_t *last = json_array_get(vars, 3);
     cr_assert_eq(json_integer_value(json_object_get(last, "dim")), 2 * 48 + 2);
     cr_assert_eq(json_integer_value(json_object_get(last, "first_layer")), 1);
-    for (size_t v = 0; v < 5; v++) {
+    for (size_t v = 0; v < 6; v++) {
         json_t *x = json_array_get(vars, v);
         cr_assert_eq(json_integer_value(json_object_get(x, "k")), 3);
         cr_assert_eq(json_array_size(json_object_get(x, "sweep")), 2);
@@ -108,21 +111,69 @@ Test(quanta_qdg_cli, json_labels_and_sklearn_scores) {
     free(aff);
     /* one thread: the same labels, byte for byte */
     const char *out1 = zs_test_path("qdg1");
-    r = zs_test_cli(
-        "quanta qdg '%s' -n 300 --pool 3000 --max-loss 0.3 --restarts 5 "
-        "--variants signed,abs,first-abs,last,first-bias-abs:p2 --k-sweep 2,5 --seed 4 --threads 1 "
-        "-o '%s'",
-        run, out1);
+    r = zs_test_cli("quanta qdg '%s' -n 300 --pool 3000 --max-loss 0.3 --restarts 5 "
+                    "--variants signed,abs,first-abs,last,first-bias-abs:p2,abs:p4:qr --k-sweep "
+                    "2,5 --seed 4 --threads 1 "
+                    "-o '%s'",
+                    run, out1);
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     zs_run_free(&r);
-    const char *names[] = {"truth",       "labels_signed",
-                           "labels_abs",  "labels_first-abs",
-                           "labels_last", "labels_first-bias-abs:p2"};
-    for (size_t i = 0; i < 6; i++) {
+    const char *names[] = {"truth",           "labels_signed",
+                           "labels_abs",      "labels_first-abs",
+                           "labels_last",     "labels_first-bias-abs:p2",
+                           "labels_abs:p4:qr"};
+    for (size_t i = 0; i < 7; i++) {
         r = zs_test_sh("cmp '%s/%s.npy' '%s/%s.npy'", out, names[i], out1, names[i]);
         cr_assert_eq(r.exit_code, 0, "%s differs between 1 and 2 threads", names[i]);
         zs_run_free(&r);
     }
+}
+
+/* The :qr variant end to end: scikit-learn's spectral_embedding and cluster_qr on the
+ * affinity the run dumped give the labels the run wrote (the CPQR labels depend on the
+ * embedding's span only, so the eigenvectors' signs and basis do not matter). */
+static const char *const sk_qr =
+    "import sys, json\n"
+    "import numpy as np\n"
+    "from sklearn.manifold import spectral_embedding\n"
+    "from sklearn.cluster._spectral import cluster_qr\n"
+    "from sklearn.metrics import adjusted_rand_score\n"
+    "d = sys.argv[1]\n"
+    "doc = json.load(open(d + '/qdg.json'))\n"
+    "v = doc['variants'][0]\n"
+    "lab = np.load(d + '/labels_' + v['name'] + '.npy')\n"
+    "n = lab.shape[0]\n"
+    "A = np.fromfile(d + '/aff.f32', dtype=np.float32).reshape(n, n).astype(np.float64)\n"
+    "ang = np.fromfile(d + '/cos.f32', dtype=np.float32).reshape(n, n).astype(np.float64)\n"
+    "ref = np.abs(np.cos(np.pi * (1.0 - ang))) ** 6\n"
+    "if np.max(np.abs(A - ref)) > 1e-5: raise SystemExit(f'affinity {np.max(np.abs(A - ref))}')\n"
+    "e = spectral_embedding(A, n_components=v['k'], norm_laplacian=True, drop_first=False,\n"
+    "                       random_state=0, eigen_tol=0.0)\n"
+    "sk = cluster_qr(e)\n"
+    "ari = adjusted_rand_score(sk, lab)\n"
+    "if ari < 0.99: raise SystemExit(f'ARI ours vs sklearn {ari}')\n"
+    "print('ok', ari, v['ari'])\n";
+
+Test(quanta_qdg_cli, qr_variant_matches_sklearn_on_the_dumped_affinity) {
+    const char *run = trained_run();
+    const char *out = zs_test_path("qdgqr");
+    /* the cosines (signed: 1 - arccos/π, inverted in Python) and the :qr variant's affinity */
+    zs_run r = zs_test_cli("quanta qdg '%s' -n 250 --pool 3000 --max-loss 0.3 --variants signed "
+                           "--seed 2 --dump-affinity '%s/cos.f32' -o '%s'",
+                           run, out, out);
+    cr_assert_eq(r.exit_code, 0, "qdg: %s", r.err);
+    zs_run_free(&r);
+    r = zs_test_cli("quanta qdg '%s' -n 250 --pool 3000 --max-loss 0.3 --variants abs:p6:qr "
+                    "--seed 2 --threads 2 --dump-affinity '%s/aff.f32' -o '%s'",
+                    run, out, out);
+    cr_assert_eq(r.exit_code, 0, "qdg: %s", r.err);
+    zs_run_free(&r);
+    const char *py = zs_test_python("sklearn numpy scipy");
+    const char *script = zs_test_path("qdg_qr.py");
+    cr_assert_eq(zs_test_write(script, sk_qr, strlen(sk_qr)), 0);
+    r = zs_test_sh("'%s' '%s' '%s'", py, script, out);
+    cr_assert_eq(r.exit_code, 0, "%s%s", r.out, r.err);
+    zs_run_free(&r);
 }
 
 Test(quanta_qdg_cli, projection) {

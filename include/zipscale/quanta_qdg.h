@@ -143,6 +143,16 @@ zs_status zs_qdg_kmeans(const double *x, size_t n, size_t dim, size_t k,
                         const zs_qdg_kmeans_opts *opts, uint32_t *labels, double *inertia,
                         zs_error *err);
 
+/* The CPQR assignment of labels (Damle, Minden and Ying 2019, "Simple, direct and efficient
+ * multi-way spectral clustering"; scikit-learn's SpectralClustering(assign_labels=
+ * 'cluster_qr')): x (n, k) row-major, a k-column spectral embedding. The first k pivots of a
+ * column-pivoted QR of xᵀ (the row of largest norm after removing the rows picked before,
+ * the lowest index on a tie) name k rows; with B = x[pivots]ᵀ = U·S·Vᵀ, labels (n) in
+ * 0..k-1 are each row's argmax of |x·U·Vᵀ| (the lowest column on a tie). No seed and no
+ * restarts. Errors: ZS_ERR_USAGE (k not 1 .. min(n, 65535)), ZS_ERR_NOMEM, ZS_ERR_INTERNAL
+ * (the SVD did not converge). */
+zs_status zs_qdg_cluster_qr(const double *x, size_t n, size_t k, uint32_t *labels, zs_error *err);
+
 /* Spectral clustering: zs_qdg_spectral_embedding with n_vec = max(k, n_vec) eigenvectors
  * (n_vec 0: k), then zs_qdg_kmeans into k clusters. Errors: as those two. */
 zs_status zs_qdg_spectral_cluster(const double *a, size_t n, size_t k, size_t n_vec,
@@ -182,7 +192,7 @@ size_t zs_qdg_select(const float *loss, size_t count, double max_loss_nats, size
  * loss below max_loss_nats, take an evenly spaced subsample of n of them (a seeded offset),
  * compute their per-sample gradients (zs_mlp_sample_grads, every layer), and for each
  * variant: its layers' columns, centred or not, projected or not, row-normalised, cosine,
- * affinity, spectral embedding, k-means for k and for each k of the sweep, ARI and NMI
+ * affinity, spectral embedding, k-means (or CPQR) for k and each k of the sweep, ARI and NMI
  * against the subtasks. docs/quanta.md ("Quanta discovery from gradients"). */
 typedef enum {
     ZS_QDG_PART_ALL = 0,     /* weights and biases */
@@ -191,6 +201,11 @@ typedef enum {
     ZS_QDG_PART_MLP = 3,     /* GPT: the blocks' MLP matrices (mlp_gate_up, mlp_down) */
     ZS_QDG_PART_ATTN = 4,    /* GPT: the blocks' attention matrices (attn_qkv, attn_out) */
 } zs_qdg_part;
+typedef enum {
+    ZS_QDG_ASSIGN_KMEANS = 0, /* k-means of the first max(k, n_vec) columns (the paper's) */
+    ZS_QDG_ASSIGN_QR = 1,     /* zs_qdg_cluster_qr of the first k columns */
+} zs_qdg_assign;
+const char *zs_qdg_assign_name(zs_qdg_assign a); /* "kmeans", "cluster_qr" */
 typedef struct {
     char name[32];
     /* MLP: layers 0 (the input layer) .. depth (the output layer); GPT: blocks 0 .. layers-1 */
@@ -200,7 +215,8 @@ typedef struct {
     zs_qdg_part part;    /* which tensors of those layers */
     int centre;          /* subtract the mean gradient first */
     zs_qdg_affinity affinity;
-    double power; /* the affinity raised to this power (1: as is; > 1 sharpens it) */
+    double power;         /* the affinity raised to this power (1: as is; > 1 sharpens it) */
+    zs_qdg_assign assign; /* how the embedding becomes labels (ZS_QDG_ASSIGN_KMEANS) */
 } zs_qdg_variant;
 /* The named variants: "signed" (every layer, 1 - arccos/π: the paper's), "abs" (|cos|),
  * "centred" (mean-centred, angular), "abs-centred", "first" (the input layer only, angular;
@@ -209,8 +225,10 @@ typedef struct {
  * last block), "last-abs", "hidden" (every layer but the output; a GPT's blocks but the last),
  * and for a GPT "mlp", "mlp-abs" (every block's MLP matrices), "attn", "attn-abs" (every
  * block's attention matrices). A suffix ":pP" raises the affinity to the power P > 0
- * ("abs:p4"). Errors: ZS_ERR_USAGE (another name or a bad power; the message lists the
- * names). Whether a variant applies to the model is checked by the run. */
+ * ("abs:p4"); a suffix ":qr" assigns the labels by zs_qdg_cluster_qr instead of k-means
+ * ("abs:p16:qr"); each suffix at most once, in either order. Errors: ZS_ERR_USAGE (another
+ * name, a bad power or suffix; the message lists the names). Whether a variant applies to the model
+ * is checked by the run. */
 zs_status zs_qdg_variant_parse(const char *name, zs_qdg_variant *v, zs_error *err);
 
 enum { ZS_QDG_MAX_SWEEP = 32, ZS_QDG_MAX_VARIANTS = 16 };
@@ -225,7 +243,7 @@ typedef struct {
     uint32_t k;           /* clusters; 0 = the true subtasks present among the n */
     uint32_t k_sweep[ZS_QDG_MAX_SWEEP]; /* further cluster counts, each scored */
     size_t n_k_sweep;
-    uint32_t n_vec;      /* eigenvectors per clustering: max(k, n_vec); 0 = k */
+    uint32_t n_vec;      /* eigenvectors per k-means clustering: max(k, n_vec); 0 = k (CPQR: k) */
     uint64_t projection; /* project gradients to this many dimensions; 0 = no projection */
     zs_qdg_embed embed;  /* ZS_QDG_EMBED_SKLEARN (the paper's code) */
     zs_qdg_eigensolver eigensolver; /* the embedding's (ZS_QDG_EIG_AUTO); its start: seed */

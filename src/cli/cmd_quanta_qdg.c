@@ -51,7 +51,7 @@ static const zs_opt qdg_opts[] = {
     {"variants", 0, ZS_OPT_STRING, &args.variants, "V1,V2,..",
      "signed, abs, centred, abs-centred, first, first-abs, first-bias, first-bias-abs (MLP), "
      "last, last-abs, hidden, mlp, mlp-abs, attn, attn-abs (GPT); :pP raises the affinity to "
-     "the power P"},
+     "the power P, :qr assigns the labels by CPQR instead of k-means"},
     {"embedding", 0, ZS_OPT_STRING, &args.embed, "MODE",
      "sklearn (eigenvectors / sqrt(degree)) or rownorm (unit rows)"},
     {"n-vec", 0, ZS_OPT_U64, &args.n_vec, "M", "eigenvectors per clustering: max(k, M)"},
@@ -87,7 +87,8 @@ static const zs_cli_spec qdg_spec = {
     "by the paper's QDG: each sample's own loss gradient over every parameter (a GPT's\n"
     "embeddings, output projection and norm gains left out; a variant may take some layers),\n"
     "L2-normalised; cosine C = G G^T; affinity 1 - arccos(C)/pi (|C| for the abs variants);\n"
-    "spectral clustering (normalised Laplacian, k-means++ with --restarts restarts). Prints,\n"
+    "spectral clustering (normalised Laplacian, k-means++ with --restarts restarts; a :qr\n"
+    "variant, e.g. abs:p24:qr, assigns the labels by CPQR instead: no restarts). Prints,\n"
     "per variant, the adjusted Rand index and normalised mutual information against the true\n"
     "classes (parity: subtasks; GPT: --truth, e.g. the PCFG rule of pcfg sample --labels) for\n"
     "k (default: the classes present) and each k of --k-sweep, and the slope of the cluster\n"

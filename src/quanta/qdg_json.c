@@ -88,6 +88,8 @@ json_t *zs_qdg_variant_json(const zs_qdg_opts *o, const zs_qdg_variant_result *v
         clusters_json(v, n, truth, classes, class_value, list_key, key), "seconds", "affinity",
         zs_json_number(v->seconds_affinity), "embedding", zs_json_number(v->seconds_embedding),
         "kmeans", zs_json_number(v->seconds_kmeans));
+    /* how the embedding became labels: k-means (the paper's) or CPQR (":qr") */
+    if (j) json_object_set_new(j, "assign", json_string(zs_qdg_assign_name(v->variant.assign)));
     /* what the embedding's eigensolver did (docs/quanta.md, "Speed") */
     if (j)
         json_object_set_new(j, "eigensolver",

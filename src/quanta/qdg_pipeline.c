@@ -218,7 +218,9 @@ static zs_status run_variant(const float *g, size_t n, size_t row, const zs_qdg_
     ko.threads = o->threads;
     for (size_t j = 0; !s && j <= o->n_k_sweep; j++) {
         uint32_t kk = j == 0 ? k : o->k_sweep[j - 1];
-        size_t ncols = kk > o->n_vec ? kk : o->n_vec;
+        int qr = vr->variant.assign == ZS_QDG_ASSIGN_QR;
+        /* CPQR makes one cluster per column: exactly k of them */
+        size_t ncols = kk > o->n_vec || qr ? kk : o->n_vec;
         if (ncols > n_vec) ncols = n_vec;
         prefix(emb, n, n_vec, ncols, o->embed, sub);
         uint32_t *lab = vr->labels;
@@ -231,7 +233,15 @@ static zs_status run_variant(const float *g, size_t n, size_t row, const zs_qdg_
             }
             lab = tmp;
         }
-        s = zs_qdg_kmeans(sub, n, ncols, kk, &ko, lab, NULL, err);
+        if (qr) {
+            /* sequential LAPACK, so the labels do not depend on the thread count */
+            int bt = openblas_get_num_threads();
+            openblas_set_num_threads(1);
+            s = zs_qdg_cluster_qr(sub, n, ncols, lab, err);
+            openblas_set_num_threads(bt);
+        } else {
+            s = zs_qdg_kmeans(sub, n, ncols, kk, &ko, lab, NULL, err);
+        }
         double ari = truth && !s ? zs_qdg_ari(lab, truth, n) : NAN;
         double nmi = truth && !s ? zs_qdg_nmi(lab, truth, n) : NAN;
         if (j == 0) {

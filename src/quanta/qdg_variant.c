@@ -31,20 +31,55 @@ static const struct {
     {"attn-abs", 0, UINT32_MAX, ZS_QDG_PART_ATTN, 0, ZS_QDG_ABS_COS},
 };
 
+const char *zs_qdg_assign_name(zs_qdg_assign a) {
+    return a == ZS_QDG_ASSIGN_QR ? "cluster_qr" : "kmeans";
+}
+
+/* The suffixes after the name: ":pP" (a power P > 0) and ":qr" (CPQR labels), each at most
+ * once, in either order. */
+static zs_status parse_suffixes(const char *name, const char *colon, double *power,
+                                zs_qdg_assign *assign, zs_error *err) {
+    int seen_p = 0, seen_qr = 0;
+    for (const char *at = colon; at; at = strchr(at + 1, ':')) {
+        const char *next = strchr(at + 1, ':');
+        size_t len = next ? (size_t)(next - at - 1) : strlen(at + 1);
+        if (len == 2 && strncmp(at + 1, "qr", 2) == 0 && !seen_qr) {
+            seen_qr = 1;
+            *assign = ZS_QDG_ASSIGN_QR;
+            continue;
+        }
+        char buf[32];
+        char *end = NULL;
+        int ok = at[1] == 'p' && !seen_p && len >= 2 && len < sizeof buf;
+        if (ok) {
+            memcpy(buf, at + 2, len - 1);
+            buf[len - 1] = '\0';
+            *power = strtod(buf, &end);
+            ok = end != buf && *end == '\0' && *power > 0.0 && isfinite(*power);
+        }
+        if (!ok)
+            return zs_fail(err, ZS_ERR_USAGE,
+                           "QDG variant '%s': the suffix ':%.*s': expected :pP with a power "
+                           "P > 0 or :qr, each at most once",
+                           name, (int)len, at + 1);
+        seen_p = 1;
+    }
+    return ZS_OK;
+}
+
 zs_status zs_qdg_variant_parse(const char *name, zs_qdg_variant *v, zs_error *err) {
     char base[32];
     double power = 1.0;
+    zs_qdg_assign assign = ZS_QDG_ASSIGN_KMEANS;
     const char *colon = strchr(name, ':');
     size_t len = colon ? (size_t)(colon - name) : strlen(name);
     if (colon) {
-        char *end = NULL;
-        if (colon[1] == 'p') power = strtod(colon + 2, &end);
-        if (colon[1] != 'p' || end == colon + 2 || *end != '\0' || !(power > 0.0) ||
-            !isfinite(power))
-            return zs_fail(err, ZS_ERR_USAGE,
-                           "QDG variant '%s': the suffix '%s': expected :pP with a power P > 0",
-                           name, colon);
+        zs_status s = parse_suffixes(name, colon, &power, &assign, err);
+        if (s) return s;
     }
+    if (strlen(name) >= sizeof v->name)
+        return zs_fail(err, ZS_ERR_USAGE, "QDG variant '%s': expected a name of at most %zu bytes",
+                       name, sizeof v->name - 1);
     for (size_t i = 0; len < sizeof base && i < sizeof named / sizeof named[0]; i++)
         if (strlen(named[i].name) == len && strncmp(name, named[i].name, len) == 0) {
             *v = (zs_qdg_variant){.first_layer = named[i].first,
@@ -52,14 +87,15 @@ zs_status zs_qdg_variant_parse(const char *name, zs_qdg_variant *v, zs_error *er
                                   .part = named[i].part,
                                   .centre = named[i].centre,
                                   .affinity = named[i].affinity,
-                                  .power = power};
+                                  .power = power,
+                                  .assign = assign};
             snprintf(v->name, sizeof v->name, "%s", name);
             return ZS_OK;
         }
     return zs_fail(err, ZS_ERR_USAGE,
                    "QDG variant '%s': expected signed, abs, centred, abs-centred, first, "
                    "first-abs, first-bias, first-bias-abs, last, last-abs, hidden, mlp, mlp-abs, "
-                   "attn or attn-abs, optionally with :pP",
+                   "attn or attn-abs, optionally with :pP and :qr",
                    name);
 }
 
