@@ -14,7 +14,8 @@
  * torch and the peer is found ($ZS_PEERS_DIR or ../shared/peers), the same configuration in
  * PyTorch runs right after for the ratios, by wall time and by CPU time. The last lines
  * print every target of issue 13 with its ratio and PASS or MISS, and the load average.
- * Usage: bench_train [SECONDS per run, default 3] [--no-torch] [--only D] [--threads N] */
+ * Usage: bench_train [SECONDS per run, default 3] [--no-torch] [--no-reference] [--only D]
+ *        [--threads N] [--precision fp32|bf16] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,8 @@
 #include "zipscale/nn.h"
 
 enum { VOCAB = 301, CONTEXT = 256, BATCH = 16 };
+
+static int with_reference = 1; /* --no-reference: the step alone (for perf) */
 
 typedef struct {
     uint32_t d_model, layers, heads, mlp;
@@ -221,7 +224,7 @@ static result run_config(const zs_gpt_config *cfg, zs_precision precision, int t
     free(tokens);
     zs_adamw_free(&opt);
     zs_gpt_free(gpt);
-    if (r.ok) r.mm_gflops_cpu = matmul_reference(cfg, precision, threads, seconds / 2);
+    if (r.ok && with_reference) r.mm_gflops_cpu = matmul_reference(cfg, precision, threads, seconds / 2);
     return r;
 }
 
@@ -378,9 +381,14 @@ int main(int argc, char **argv) {
     int with_torch = 1;
     unsigned only = 0;
     int only_threads = 0;
+    int only_precision = 0; /* 1 fp32, 2 bf16 */
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--no-torch") == 0)
             with_torch = 0;
+        else if (strcmp(argv[i], "--no-reference") == 0)
+            with_reference = 0;
+        else if (strcmp(argv[i], "--precision") == 0 && i + 1 < argc)
+            only_precision = strcmp(argv[++i], "bf16") == 0 ? 2 : 1;
         else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
             only_threads = atoi(argv[++i]);
         else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
@@ -404,6 +412,7 @@ int main(int argc, char **argv) {
         for (int threads = 1; threads <= (g->small ? 1 : 2); threads++) {
             if (only_threads && threads != only_threads) continue;
             for (int pr = 0; pr < 2; pr++) {
+                if (only_precision && pr != only_precision - 1) continue;
                 result r = run_isolated(&cfg, (zs_precision)pr, threads, seconds);
                 results[s][threads - 1][pr] = r;
                 attempted[s][threads - 1][pr] = 1;
