@@ -224,7 +224,8 @@ static result run_config(const zs_gpt_config *cfg, zs_precision precision, int t
     free(tokens);
     zs_adamw_free(&opt);
     zs_gpt_free(gpt);
-    if (r.ok && with_reference) r.mm_gflops_cpu = matmul_reference(cfg, precision, threads, seconds / 2);
+    if (r.ok && with_reference)
+        r.mm_gflops_cpu = matmul_reference(cfg, precision, threads, seconds / 2);
     return r;
 }
 

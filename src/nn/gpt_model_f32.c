@@ -6,7 +6,7 @@
 #define REAL float
 #define FN(name) name##_f32
 #define MM_FORWARD zs_mm_forward
-#define MM_BACKWARD zs_mm_backward
+#define MM_BACKWARD_WRITE zs_mm_backward_write
 #define ATTN_FORWARD zs_attention_forward_f32
 #define ATTN_BACKWARD zs_attention_backward_f32
 #include "nn/gpt_model.inc"

@@ -14,11 +14,13 @@ static zs_status mm_forward(zs_mm *mm, double *out, const double *inp, const dou
     return ZS_OK;
 }
 
-static zs_status mm_backward(zs_mm *mm, double *dinp, double *dweight, const double *dout,
-                             const double *inp, const double *weight, size_t M, size_t K, size_t N,
-                             zs_error *err) {
+/* dinp written (zeroed, then accumulated into), dweight accumulated */
+static zs_status mm_backward_write(zs_mm *mm, double *dinp, double *dweight, const double *dout,
+                                   const double *inp, const double *weight, size_t M, size_t K,
+                                   size_t N, zs_error *err) {
     (void)mm;
     (void)err;
+    if (dinp) memset(dinp, 0, M * K * sizeof *dinp);
     zs_mm_backward_f64(dinp, dweight, dout, inp, weight, M, K, N);
     return ZS_OK;
 }
@@ -44,7 +46,7 @@ static zs_status attn_backward(zs_mm *mm, double *dqkv, double *scratch, const d
 #define REAL double
 #define FN(name) name##_f64
 #define MM_FORWARD mm_forward
-#define MM_BACKWARD mm_backward
+#define MM_BACKWARD_WRITE mm_backward_write
 #define ATTN_FORWARD attn_forward
 #define ATTN_BACKWARD attn_backward
 #include "nn/gpt_model.inc"
