@@ -152,14 +152,12 @@ static double matmul_reference(const zs_gpt_config *cfg, zs_precision precision,
                            *b = bf16 ? (const void *)h16 : qkv[1];
                 if (zs_mm_run(mm, &p, a, b, n == T ? ds : qkv[2], &err) != ZS_OK) goto done;
             }
-        if (reps == 0)
+        if (reps++ == 0)
             c0 = cpu_s(); /* the first pass creates the primitives */
         else if (cpu_s() - c0 >= seconds)
             break;
-        reps++;
     }
-    rate = flops * (double)(reps - 1) / (cpu_s() - c0) / 1e9;
-    if (reps < 2) rate = 0;
+    rate = flops * (double)(reps - 1) / (cpu_s() - c0) / 1e9; /* reps - 1 passes since c0 */
 done:
     free(inp), free(w), free(out), free(dout), free(dinp), free(dw), free(s), free(ds);
     free(qkv[0]), free(qkv[1]), free(qkv[2]), free(s16), free(h16);
