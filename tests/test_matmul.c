@@ -1,6 +1,7 @@
 /* Tests for the oneDNN matmuls (src/nn/matmul.h): fp32 and bf16 forward and backward
  * against the double plain loops on odd shapes, the += semantics and NULL outputs, the
- * bf16 rounding, batched strided products, repeatability and oneDNN's errors. */
+ * bf16 rounding, batched strided products, repeatability, oneDNN's errors, and the forms
+ * that take an input already rounded to bf16. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -337,4 +338,50 @@ Test(matmul, backward_write_overwrites_dinp) {
         free(dinp_d);
         zs_mm_free(mm);
     }
+}
+
+/* zs_mm_forward_rounded and zs_mm_backward_write_rounded, given the input already rounded to
+ * bf16, produce the same bytes as the float-input forms, which round it themselves; the
+ * float-input forms are checked against the double loops above. In an fp32 context both
+ * refuse with a message naming them. */
+Test(matmul, rounded_inputs_give_the_same_bytes) {
+    const size_t M = 67, K = 40, N = 301;
+    zs_mm *mm = make_mm(ZS_PRECISION_BF16, 2);
+    float *inp = random_floats(M * K, 1), *weight = random_floats(N * K, 2);
+    float *dout = random_floats(M * N, 3);
+    float *dweight[2] = {random_floats(N * K, 4), random_floats(N * K, 4)};
+    float *out[2] = {malloc(M * N * sizeof(float)), malloc(M * N * sizeof(float))};
+    float *dinp[2] = {malloc(M * K * sizeof(float)), malloc(M * K * sizeof(float))};
+    uint16_t *inp16 = malloc(M * K * sizeof *inp16);
+    zs_mm_to_bf16(mm, inp16, inp, M * K);
+    zs_error err;
+    cr_assert_eq(zs_mm_forward(mm, out[0], inp, weight, M, K, N, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(zs_mm_forward_rounded(mm, out[1], inp16, weight, M, K, N, &err), ZS_OK, "%s",
+                 err.msg);
+    cr_assert_eq(memcmp(out[0], out[1], M * N * sizeof(float)), 0);
+    cr_assert_eq(zs_mm_backward_write(mm, dinp[0], dweight[0], dout, inp, weight, M, K, N, &err),
+                 ZS_OK, "%s", err.msg);
+    cr_assert_eq(
+        zs_mm_backward_write_rounded(mm, dinp[1], dweight[1], dout, inp16, weight, M, K, N, &err),
+        ZS_OK, "%s", err.msg);
+    cr_assert_eq(memcmp(dinp[0], dinp[1], M * K * sizeof(float)), 0);
+    cr_assert_eq(memcmp(dweight[0], dweight[1], N * K * sizeof(float)), 0);
+    /* and the values are the product's: against the double loops on the rounded operands */
+    double *inp_d = widen(inp, M * K, 1), *weight_d = widen(weight, N * K, 1);
+    double *ref = calloc(M * N, sizeof *ref);
+    zs_mm_forward_f64(ref, inp_d, weight_d, M, K, N);
+    cr_assert_lt(rel_norm_err(out[1], ref, M * N), 1e-5);
+    zs_mm_free(mm);
+
+    mm = make_mm(ZS_PRECISION_FP32, 1);
+    cr_assert_eq(zs_mm_forward_rounded(mm, out[1], inp16, weight, M, K, N, &err), ZS_ERR_INTERNAL);
+    cr_assert_str_eq(err.msg, "zs_mm_forward_rounded: bf16 operands in an fp32 matmul context");
+    cr_assert_eq(
+        zs_mm_backward_write_rounded(mm, dinp[1], dweight[1], dout, inp16, weight, M, K, N, &err),
+        ZS_ERR_INTERNAL);
+    cr_assert_str_eq(err.msg,
+                     "zs_mm_backward_write_rounded: bf16 operands in an fp32 matmul context");
+    zs_mm_free(mm);
+    free(inp), free(weight), free(dout), free(inp16), free(inp_d), free(weight_d), free(ref);
+    for (int i = 0; i < 2; i++) free(dweight[i]), free(out[i]), free(dinp[i]);
 }

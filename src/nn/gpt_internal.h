@@ -53,6 +53,13 @@ static inline size_t zs_gpt_norm_partial_numel(size_t N, size_t C) {
 ZS_GPT_DECLARE_KERNELS(float, f32)
 ZS_GPT_DECLARE_KERNELS(double, f64)
 
+/* The float rmsnorm and swiglu forwards with out written rounded to bf16 (zs_bf16_round of
+ * what the _f32 kernels store), for bf16 training, where these outputs only feed matmuls. */
+void zs_gpt_rmsnorm_forward_bf16(uint16_t *out, float *rstd, const float *inp, const float *gain,
+                                 size_t N, size_t C, int threads);
+void zs_gpt_swiglu_forward_bf16(uint16_t *out, const float *gate_up, size_t N, size_t F,
+                                int threads);
+
 /* ---- activations -------------------------------------------------------------------------
  * Offsets (in elements) of the named regions of the one activation buffer and of the one
  * activation-gradient buffer, sized for max_batch sequences of context tokens. Per-layer

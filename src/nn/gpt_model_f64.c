@@ -14,11 +14,13 @@ static zs_status mm_forward(zs_mm *mm, double *out, const double *inp, const dou
     return ZS_OK;
 }
 
-static zs_status mm_backward(zs_mm *mm, double *dinp, double *dweight, const double *dout,
-                             const double *inp, const double *weight, size_t M, size_t K, size_t N,
-                             zs_error *err) {
+/* dinp written (zeroed, then accumulated into), dweight accumulated */
+static zs_status mm_backward_write(zs_mm *mm, double *dinp, double *dweight, const double *dout,
+                                   const double *inp, const double *weight, size_t M, size_t K,
+                                   size_t N, zs_error *err) {
     (void)mm;
     (void)err;
+    if (dinp) memset(dinp, 0, M * K * sizeof *dinp);
     zs_mm_backward_f64(dinp, dweight, dout, inp, weight, M, K, N);
     return ZS_OK;
 }
@@ -41,10 +43,27 @@ static zs_status attn_backward(zs_mm *mm, double *dqkv, double *scratch, const d
     return ZS_OK;
 }
 
+/* double keeps every activation in double: the matmul-only ones are the plain kernels */
+static void norm_for_mm(zs_mm *mm, double *out, double *rstd, const double *inp, const double *gain,
+                        size_t N, size_t C, int threads) {
+    (void)mm;
+    zs_gpt_rmsnorm_forward_f64(out, rstd, inp, gain, N, C, threads);
+}
+
+static void swiglu_for_mm(zs_mm *mm, double *out, const double *gate_up, size_t N, size_t F,
+                          int threads) {
+    (void)mm;
+    zs_gpt_swiglu_forward_f64(out, gate_up, N, F, threads);
+}
+
 #define REAL double
 #define FN(name) name##_f64
 #define MM_FORWARD mm_forward
-#define MM_BACKWARD mm_backward
+#define MM_BACKWARD_WRITE mm_backward_write
+#define NORM_FOR_MM norm_for_mm
+#define SWIGLU_FOR_MM swiglu_for_mm
+#define MM_FORWARD_ACT mm_forward
+#define MM_BACKWARD_WRITE_ACT mm_backward_write
 #define ATTN_FORWARD attn_forward
 #define ATTN_BACKWARD attn_backward
 #include "nn/gpt_model.inc"

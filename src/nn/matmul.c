@@ -280,10 +280,27 @@ zs_status zs_mm_forward(zs_mm *mm, float *out, const float *inp, const float *we
     return product(mm, &p, inp, M * K, weight, N * K, out, err);
 }
 
-/* dinp (+)= dout·weight and dweight += doutᵀ·inp, dinp accumulated when accumulate_dinp. */
+zs_status zs_mm_forward_rounded(zs_mm *mm, float *out, const uint16_t *inp16, const float *weight,
+                                size_t M, size_t K, size_t N, zs_error *err) {
+    if (mm->precision != ZS_PRECISION_BF16)
+        return zs_fail(err, ZS_ERR_INTERNAL,
+                       "zs_mm_forward_rounded: bf16 operands in an fp32 matmul context");
+    if (K == 0) {
+        memset(out, 0, M * N * sizeof *out);
+        return ZS_OK;
+    }
+    uint16_t *w16 = bf16_scratch(mm, 1, N * K, err);
+    if (!w16) return ZS_ERR_NOMEM;
+    zs_mm_to_bf16(mm, w16, weight, N * K);
+    const zs_mm_problem p = plain(M, K, N, K, 1, 1, K, 1, 0);
+    return zs_mm_run(mm, &p, inp16, w16, out, err);
+}
+
+/* dinp (+)= dout·weight and dweight += doutᵀ·inp, dinp accumulated when accumulate_dinp;
+ * inp is float, or (inp16 not NULL, bf16 contexts only) already rounded. */
 static zs_status backward(zs_mm *mm, float *dinp, float *dweight, const float *dout,
-                          const float *inp, const float *weight, size_t M, size_t K, size_t N,
-                          int accumulate_dinp, zs_error *err) {
+                          const float *inp, const uint16_t *inp16, const float *weight, size_t M,
+                          size_t K, size_t N, int accumulate_dinp, zs_error *err) {
     if (dinp && !accumulate_dinp && N == 0) memset(dinp, 0, M * K * sizeof *dinp);
     const int bf16 = mm->precision == ZS_PRECISION_BF16;
     /* In bf16, dout is rounded once for both products; weight, then inp, share slot 1. */
@@ -309,8 +326,8 @@ static zs_status backward(zs_mm *mm, float *dinp, float *dweight, const float *d
     if (dweight) {
         /* doutᵀ (N,M) is dout read with strides (1, N). */
         const zs_mm_problem p = plain(N, M, K, 1, N, K, 1, bf16, 1);
-        const void *x = inp;
-        if (bf16) {
+        const void *x = inp16 ? (const void *)inp16 : inp;
+        if (bf16 && !inp16) {
             zs_mm_to_bf16(mm, other, inp, M * K);
             x = other;
         }
@@ -323,11 +340,20 @@ static zs_status backward(zs_mm *mm, float *dinp, float *dweight, const float *d
 zs_status zs_mm_backward(zs_mm *mm, float *dinp, float *dweight, const float *dout,
                          const float *inp, const float *weight, size_t M, size_t K, size_t N,
                          zs_error *err) {
-    return backward(mm, dinp, dweight, dout, inp, weight, M, K, N, 1, err);
+    return backward(mm, dinp, dweight, dout, inp, NULL, weight, M, K, N, 1, err);
 }
 
 zs_status zs_mm_backward_write(zs_mm *mm, float *dinp, float *dweight, const float *dout,
                                const float *inp, const float *weight, size_t M, size_t K, size_t N,
                                zs_error *err) {
-    return backward(mm, dinp, dweight, dout, inp, weight, M, K, N, 0, err);
+    return backward(mm, dinp, dweight, dout, inp, NULL, weight, M, K, N, 0, err);
+}
+
+zs_status zs_mm_backward_write_rounded(zs_mm *mm, float *dinp, float *dweight, const float *dout,
+                                       const uint16_t *inp16, const float *weight, size_t M,
+                                       size_t K, size_t N, zs_error *err) {
+    if (mm->precision != ZS_PRECISION_BF16)
+        return zs_fail(err, ZS_ERR_INTERNAL,
+                       "zs_mm_backward_write_rounded: bf16 operands in an fp32 matmul context");
+    return backward(mm, dinp, dweight, dout, NULL, inp16, weight, M, K, N, 0, err);
 }

@@ -37,12 +37,22 @@ zs_status zs_mm_backward_write(zs_mm *mm, float *dinp, float *dweight, const flo
                                const float *inp, const float *weight, size_t M, size_t K, size_t N,
                                zs_error *err);
 
-/* The general product the two above are made of, for kernels that multiply strided views
- * (attention): for every batch index (i, j) < (batch[0], batch[1]),
- *   c[i,j] (M,N) = alpha · a[i,j] (M,K) · b[i,j] (K,N)  (+ c[i,j] when accumulate),
- * element (i, j, r, s) of x at x + i·x_strides[0] + j·x_strides[1] + r·x_strides[2] +
- * s·x_strides[3]. a and b are float, or bf16 (uint16_t) when a_bf16 / b_bf16; c is float.
- * Each distinct problem's oneDNN primitive is created once and cached in mm. */
+/* bf16 contexts only (ZS_ERR_INTERNAL otherwise): the forward and the written backward with
+ * the input already rounded to bf16 (inp16, (M,K)), for kernels that write their output
+ * rounded instead of in float (the GPT's norms and SwiGLU): the same bytes as rounding a
+ * float input here, one pass over the activations fewer in each direction. */
+zs_status zs_mm_forward_rounded(zs_mm *mm, float *out, const uint16_t *inp16, const float *weight,
+                                size_t M, size_t K, size_t N, zs_error *err);
+zs_status zs_mm_backward_write_rounded(zs_mm *mm, float *dinp, float *dweight, const float *dout,
+                                       const uint16_t *inp16, const float *weight, size_t M,
+                                       size_t K, size_t N, zs_error *err);
+
+/* The general product the forwards and backwards above are made of, for kernels that multiply
+ * strided views (attention): for every batch index (i, j) < (batch[0], batch[1]), c[i,j] (M,N) =
+ * alpha · a[i,j] (M,K) · b[i,j] (K,N)  (+ c[i,j] when accumulate), element (i, j, r, s) of x at x +
+ * i·x_strides[0] + j·x_strides[1] + r·x_strides[2] + s·x_strides[3]. a and b are float, or bf16
+ * (uint16_t) when a_bf16 / b_bf16; c is float. Each distinct problem's oneDNN primitive is created
+ * once and cached in mm. */
 typedef struct {
     size_t batch[2];
     size_t M, K, N;
