@@ -419,8 +419,22 @@ int main(int argc, char **argv) {
             only_threads = atoi(argv[++i]);
         else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
             only = (unsigned)atoi(argv[++i]);
-        else
-            seconds = atof(argv[i]);
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: bench_train [SECONDS per run, default 3] [--no-torch] "
+                   "[--no-reference] [--only D] [--threads N] [--precision fp32|bf16] "
+                   "[--repeat R]\n");
+            return 0;
+        } else {
+            char *end = NULL;
+            seconds = strtod(argv[i], &end);
+            if (end == argv[i] || *end || !(seconds > 0)) {
+                fprintf(stderr,
+                        "bench_train: '%s': expected SECONDS per run (a number > 0) or an "
+                        "option (--help)\n",
+                        argv[i]);
+                return 2;
+            }
+        }
     }
     const char *peers = with_torch ? find_peers() : NULL;
     printf("GPT training step (forward + backward + AdamW), vocab %d, context %d, batch %d; "
