@@ -12,8 +12,8 @@
 #include "testutil.h"
 
 /* A finished sweep of three GPT sizes (two budgets) on one PCFG dataset. */
-static const char *sweep(void) {
-    const char *dir = zs_test_path("tl");
+static const char *sweep_with(const char *name, const char *train_extra) {
+    const char *dir = zs_test_path(name);
     char spec[1100];
     snprintf(spec, sizeof spec, "%s.yaml", dir);
     static const char text[] =
@@ -26,13 +26,22 @@ static const char *sweep(void) {
         "  - {name: d16, d_model: 16, layers: 1, heads: 2}\n"
         "  - {name: d24, d_model: 24, layers: 1, heads: 2}\n"
         "budgets: [15360, 30720]\n"
-        "train: {context: 32, batch: 4, min_steps: 10, lr: 0.003, evals: 2, eval_tokens: 1024}\n";
-    cr_assert_eq(zs_test_write(spec, text, sizeof text - 1), 0);
+        "train: {context: 32, batch: 4, min_steps: 10, lr: 0.003, eval_tokens: 1024, %s}\n";
+    char full[sizeof text + 256];
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    int n = snprintf(full, sizeof full, text, train_extra);
+#pragma GCC diagnostic pop
+    cr_assert_eq(zs_test_write(spec, full, (size_t)n), 0);
     /* six runs are too few for the law's fit: trained, not analysed */
     zs_run r = zs_test_cli("sweep run '%s' -o '%s' --jobs 2 --no-analyse", spec, dir);
     cr_assert_eq(r.exit_code, 0, "%s%s", r.out, r.err);
     zs_run_free(&r);
     return dir;
+}
+
+static const char *sweep(void) {
+    return sweep_with("tl", "evals: 2");
 }
 
 Test(sweep_token_losses, dumps_are_the_runs_last_evaluations) {
@@ -149,4 +158,14 @@ Test(sweep_token_losses, refusals) {
     sh = zs_test_sh("test ! -e '%s/runs/%s/token_losses.npy'", dir, large);
     cr_assert_eq(sh.exit_code, 0, "a dump was left for the refused run");
     zs_run_free(&sh);
+}
+
+/* Early stopping is part of a run's options (stored in its checkpoint): the remade
+ * evaluation builds them the same way, so such runs are read, not refused. */
+Test(sweep_token_losses, runs_with_early_stopping) {
+    const char *dir = sweep_with("es", "evals: 4, early_stop_patience: 1");
+    zs_run r = zs_test_cli("quanta tokens --sweep '%s' --examples 0", dir);
+    cr_assert_eq(r.exit_code, 0, "%s%s", r.out, r.err);
+    cr_assert(strstr(r.out, "3 models on 1024 held-out tokens"), "%s", r.out);
+    zs_run_free(&r);
 }

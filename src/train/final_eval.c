@@ -21,7 +21,6 @@ zs_status zs_train_dump_token_losses(const zs_train_opts *opt, const char *check
     /* The copy the model reads: the run's options with the dump asked for. */
     zs_train_opts o = *opt;
     o.dump_token_losses = dump_path;
-    o.early_stop_patience = 0; /* refused beside a dump in a run; it does not change the model */
     zs_train_ctx ctx = {.opt = &o};
     s = zs_train_model_gpt.create(&ctx.model, &o, err);
     if (!s) {
