@@ -227,6 +227,9 @@ static zs_status write_classes(const zs_token_loss_family *f, const zs_token_cla
     return s;
 }
 
+/* With --sweep: the line naming the family, printed first once everything is read. */
+static char header[1024];
+
 /* The family: the dumps named, or a sweep's (its dumps made when missing). */
 static zs_status family_paths(int npos, char **pos, zs_token_loss_family *f, zs_error *err) {
     if (!a.sweep) return zs_token_loss_family_read(f, (const char *const *)pos, (size_t)npos, err);
@@ -244,10 +247,12 @@ static zs_status family_paths(int npos, char **pos, zs_token_loss_family *f, zs_
     if (!paths) s = zs_fail(err, ZS_ERR_NOMEM, "out of memory (paths)");
     for (size_t i = 0; !s && i < fam.n; i++) paths[i] = fam.dumps[i].path;
     if (!s) {
-        printf("# sweep %s: dataset %s, budget %llu, seed %llu:", a.sweep, fam.dataset,
-               (unsigned long long)fam.budget, (unsigned long long)fam.seed);
-        for (size_t i = 0; i < fam.n; i++) printf(" %s", fam.dumps[i].model);
-        printf("\n");
+        size_t used = (size_t)snprintf(
+            header, sizeof header, "# sweep %s: dataset %s, budget %llu, seed %llu:", a.sweep,
+            fam.dataset, (unsigned long long)fam.budget, (unsigned long long)fam.seed);
+        for (size_t i = 0; i < fam.n && used < sizeof header; i++)
+            used +=
+                (size_t)snprintf(header + used, sizeof header - used, " %s", fam.dumps[i].model);
         s = zs_token_loss_family_read(f, paths, fam.n, err);
     }
     free(paths);
@@ -263,6 +268,9 @@ static int tokens_run(int argc, char **argv) {
     if (!a.sweep && npos < 2)
         return zs_cli_usage_error(&tokens_spec, "expected two LOSSES.npy files or more (one per "
                                                 "model), or --sweep DIR");
+    if (!a.sweep && (a.dataset || a.budget || a.seed != UINT64_MAX))
+        return zs_cli_usage_error(&tokens_spec, "--dataset, --budget and --seed choose the family "
+                                                "from a sweep: they need --sweep DIR");
     if (a.sweep && npos)
         return zs_cli_usage_error(&tokens_spec, "--sweep DIR takes the family from the sweep: no "
                                                 "LOSSES.npy arguments");
@@ -277,10 +285,8 @@ static int tokens_run(int argc, char **argv) {
                                      (size_t)(f.windows * f.context), &a.opts, &err);
     int64_t *rule = NULL;
     char *found_labels = NULL;
-    if (!s && a.sweep && !a.labels &&
-        !(a.labels = found_labels = zs_qdg_find_labels(f.data_path, &err)))
-        printf("# no rule labels beside %s (the sweep's data was sampled without them)\n",
-               f.data_path);
+    int no_labels = !s && a.sweep && !a.labels &&
+                    !(a.labels = found_labels = zs_qdg_find_labels(f.data_path, &err));
     if (!s && a.labels) s = load_rules(&f, c.n_tokens, &rule, &err);
     if (!s && a.classes_out) s = write_classes(&f, &c, &err);
     if (!s && a.plot) {
@@ -300,6 +306,10 @@ static int tokens_run(int argc, char **argv) {
         s = zs_token_summary_write(a.output, &f, &c, &a.opts, (size_t)a.examples,
                                    (size_t)a.context_shown, have_data ? &data : NULL, &err);
     if (!s) {
+        if (header[0]) printf("%s\n", header);
+        if (no_labels)
+            printf("# no rule labels beside %s (the sweep's data was sampled without them)\n",
+                   f.data_path);
         print_models(&f, &c);
         if (!have_data) printf("\n(no context in the examples: %s)\n", ignored.msg);
         for (int k = ZS_TOKEN_MONOGENIC; k < ZS_TOKEN_N_CLASSES; k++)
