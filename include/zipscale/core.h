@@ -132,6 +132,9 @@ void zs_atomic_abort(zs_atomic_file *file);
  * Errors: ZS_ERR_IO (cannot create, write or rename the file into place). */
 zs_status zs_write_file_atomic(const char *path, const void *data, size_t bytes, zs_error *err);
 
+/* Whether something (a file, a folder) exists at path. */
+int zs_path_exists(const char *path);
+
 /* The file's name without its folders and last extension ("runs/a.v2.npy" -> "a.v2"; a
  * leading dot is kept: ".hidden"); malloc'd, NULL when out of memory. */
 char *zs_path_stem(const char *path);

@@ -155,6 +155,11 @@ zs_status zs_read_file(const char *path, char **data, size_t *len, zs_error *err
     return ZS_OK;
 }
 
+int zs_path_exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
 char *zs_path_stem(const char *path) {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;

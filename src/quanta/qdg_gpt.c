@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "quanta/qdg_internal.h"
 #include "zipscale/tokens.h"
@@ -30,11 +29,6 @@ void zs_qdg_gpt_result_free(zs_qdg_gpt_result *res) {
     free(res->loss_nats);
     for (size_t v = 0; v < res->n_variants; v++) zs_qdg_variant_result_free(&res->variants[v]);
     *res = (zs_qdg_gpt_result){0};
-}
-
-static int exists(const char *path) {
-    struct stat st;
-    return stat(path, &st) == 0;
 }
 
 /* dir(data_path) + name, malloc'd. */
@@ -64,7 +58,7 @@ char *zs_qdg_find_labels(const char *data_path, zs_error *err) {
         char *near = beside(data_path, base, err);
         const char *order[2] = {named[0] == '/' ? named : near, named[0] == '/' ? near : named};
         for (int i = 0; near && !out && i < 2; i++)
-            if (exists(order[i])) {
+            if (zs_path_exists(order[i])) {
                 out = zs_alloc(strlen(order[i]) + 1, "labels path", err);
                 if (out) strcpy(out, order[i]);
             }

@@ -32,6 +32,14 @@ static zs_status make_parent(const char *file, zs_error *err) {
     return zs_sweep_make_dir(buf, err);
 }
 
+/* out (size bytes): `name` in the folder of `file`. */
+static void beside(char *out, size_t size, const char *file, const char *name) {
+    snprintf(out, size, "%s", file);
+    char *slash = strrchr(out, '/');
+    char *at = slash ? slash + 1 : out;
+    snprintf(at, size - (size_t)(at - out), "%s", name);
+}
+
 /* Samples documents into path; with labels_path, each token's emitting rule there too
  * (the held-out data's, for `zipscale quanta tokens --sweep`). */
 static zs_status sample_to(const zs_pcfg *g, const zs_pcfg_sample_opts *o, uint64_t first,
@@ -78,10 +86,9 @@ static zs_status prepare_pcfg(const zs_sweep_spec *spec, const zs_sweep_dataset 
     zs_pcfg_analysis a;
     memset(&a, 0, sizeof a);
     zs_status s = zs_pcfg_generate(&d->knobs, &g, err);
-    char grammar[4200];
-    snprintf(grammar, sizeof grammar, "%s", out->train_path);
-    char *slash = strrchr(grammar, '/');
-    snprintf(slash ? slash + 1 : grammar, 32, "grammar.pcfg");
+    char grammar[4200], val_rules[4200];
+    beside(grammar, sizeof grammar, out->train_path, "grammar.pcfg");
+    beside(val_rules, sizeof val_rules, out->train_path, "val_rules.npy");
     if (!s) s = make_parent(out->train_path, err);
     if (!s) s = zs_pcfg_write(g, grammar, err);
     if (!s) s = zs_pcfg_analyse(g, &a, err);
@@ -93,10 +100,6 @@ static zs_status prepare_pcfg(const zs_sweep_spec *spec, const zs_sweep_dataset 
     uint64_t train_docs = (d->tokens + spec->context - 1) / spec->context;
     uint64_t val_docs = (d->val_tokens + spec->context - 1) / spec->context;
     zs_pcfg_sample_stats st_train, st_val;
-    char val_rules[4200];
-    snprintf(val_rules, sizeof val_rules, "%s", grammar);
-    slash = strrchr(val_rules, '/');
-    snprintf(slash ? slash + 1 : val_rules, 32, "val_rules.npy");
     if (!s) s = sample_to(g, &o, 0, train_docs, grammar, out->train_path, NULL, &st_train, err);
     if (!s)
         s = sample_to(g, &o, train_docs, val_docs, grammar, out->val_path, val_rules, &st_val, err);

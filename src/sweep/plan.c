@@ -5,7 +5,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "sweep/sweep_internal.h"
 #include "zipscale/tokens.h"
@@ -224,11 +223,6 @@ static uint64_t ceil_frac(double f, uint64_t n) {
     return x < 0 ? 0 : (uint64_t)x;
 }
 
-static int exists(const char *path) {
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
 zs_status zs_sweep_run_train_opts(const zs_sweep_spec *spec, const zs_sweep_plan *plan, size_t run,
                                   const char *sweep_dir, zs_sweep_run_paths *paths,
                                   zs_train_opts *opt, zs_error *err) {
@@ -281,6 +275,6 @@ zs_status zs_sweep_run_train_opts(const zs_sweep_spec *spec, const zs_sweep_plan
     opt->out_dir = paths->out;
     char ckpt[4200];
     snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", paths->out);
-    opt->resume = exists(ckpt) ? paths->out : NULL;
+    opt->resume = zs_path_exists(ckpt) ? paths->out : NULL;
     return ZS_OK;
 }

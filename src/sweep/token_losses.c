@@ -6,17 +6,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "sweep/sweep_internal.h"
 
 void zs_sweep_token_opts_init(zs_sweep_token_opts *opts) {
     memset(opts, 0, sizeof *opts);
-}
-
-static int exists(const char *path) {
-    struct stat st;
-    return stat(path, &st) == 0;
 }
 
 /* The dataset's index in the spec: the named one, or the only one. */
@@ -87,14 +81,13 @@ static int by_size(const void *a, const void *b) {
 static zs_status dump_run(const zs_sweep_spec *spec, const zs_sweep_plan *plan, const char *dir,
                           const zs_ledger_run *r, zs_sweep_token_dump *d, FILE *progress,
                           zs_error *err) {
-    size_t idx = plan->n_runs;
-    for (size_t i = 0; i < plan->n_runs; i++)
-        if (strcmp(plan->runs[i].id, r->id) == 0) idx = i;
-    if (idx == plan->n_runs)
+    const zs_sweep_plan_run *run = zs_sweep_plan_find(plan, r->id);
+    if (!run)
         return zs_fail(err, ZS_ERR_INTERNAL, "run %s: in the ledger but not in the plan", r->id);
     zs_sweep_run_paths paths;
     zs_train_opts opt;
-    zs_status s = zs_sweep_run_train_opts(spec, plan, idx, dir, &paths, &opt, err);
+    zs_status s =
+        zs_sweep_run_train_opts(spec, plan, (size_t)(run - plan->runs), dir, &paths, &opt, err);
     if (s) return s;
     int n = snprintf(d->path, sizeof d->path, "%s/token_losses.npy", paths.out);
     char side[sizeof d->path + 8];
@@ -107,7 +100,7 @@ static zs_status dump_run(const zs_sweep_spec *spec, const zs_sweep_plan *plan, 
     d->n_params_nonembed = r->n_params_nonembed;
     d->final_loss = r->final_loss;
     d->dump_loss = NAN;
-    if (exists(d->path) && exists(side)) return ZS_OK;
+    if (zs_path_exists(d->path) && zs_path_exists(side)) return ZS_OK;
     if (progress)
         fprintf(progress, "token losses of run %s (%s, %llu parameters) from its checkpoint\n",
                 r->id, r->model, (unsigned long long)r->n_params);
