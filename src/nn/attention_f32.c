@@ -2,17 +2,20 @@
  * head) pair run as batched oneDNN matmuls over strided views of qkv (zs_mm_run), by blocks
  * of rows that skip the masked triangle: scores S = q·kᵀ/sqrt(hd) straight into the saved
  * buffer, where the causal softmax turns them into P, then out = P·v; the backward's
- * dv = Pᵀ·dout, dP = dout·vᵀ, dq = dS·k, dk = dSᵀ·q. Softmax loops are vectorised. In bf16
+ * dP = dout·vᵀ, dv = Pᵀ·dout, dq = dS·k, dk = dSᵀ·q. Softmax loops are vectorised. In bf16
  * the products take bf16 operands (qkv, dout, P and dS rounded into the scratch buffer, as
- * PyTorch's autocast does); P, the softmax and every sum stay fp32. */
+ * PyTorch's autocast does); P, the softmax and every sum stay fp32. Roundings are fused into
+ * the softmax passes (P's in the forward's normalisation and again in the backward's row
+ * pass, dS's there too), so no pass over the T×T scores only rounds. */
 #include "nn/attention.h"
 #include "nn/fast_exp.h"
 
 #include <math.h>
 #include <string.h>
 
-/* Scratch regions, each rounded up to 64 bytes: dP (B,H,T,T) floats; then, for bf16, P or dS
- * (B,H,T,T), qkv (B,T,3C) and dout (B,T,C) as bf16. */
+/* Scratch regions, each rounded up to 64 bytes: dP (B,H,T,T) floats (in bf16, dS overwrites the
+ * first half of each of its rows); then, for bf16, P (B,H,T,T), qkv (B,T,3C) and dout (B,T,C)
+ * as bf16. */
 #define ALIGN_FLOATS 16
 
 static size_t region(size_t floats) {
@@ -70,11 +73,13 @@ static void out_view(size_t strides[4], const dims *d) {
     strides[3] = 1;
 }
 
-static void scores_view(size_t strides[4], const dims *d, int transposed) {
-    strides[0] = d->H * d->T * d->T;
-    strides[1] = d->T * d->T;
-    strides[2] = transposed ? 1 : d->T;
-    strides[3] = transposed ? d->T : 1;
+/* lead: the distance between a score matrix's rows, in elements (T, or 2T for bf16 dS kept
+ * in the first half of dP's float rows). */
+static void scores_view(size_t strides[4], const dims *d, int transposed, size_t lead) {
+    strides[0] = d->H * d->T * lead;
+    strides[1] = d->T * lead;
+    strides[2] = transposed ? 1 : lead;
+    strides[3] = transposed ? lead : 1;
 }
 
 static zs_mm_problem batched(const dims *d, size_t M, size_t K, size_t N, float alpha) {
@@ -94,9 +99,11 @@ static const void *at(const dims *d, const void *base, size_t offset) {
 }
 
 /* Row t of scaled scores s to causal softmax probabilities, zero from t+1 to end; also
- * rounded into s16 (to end) when s16 is not NULL. */
+ * rounded into s16 (to end) when s16 is not NULL. The maximum is order-free, so its
+ * vectorised reduction gives the same bits as a scalar loop. */
 static void softmax_row(float *s, uint16_t *s16, size_t t, size_t end) {
     float max = s[0];
+#pragma omp simd reduction(max : max)
     for (size_t u = 1; u <= t; u++) max = s[u] > max ? s[u] : max;
     float sum = 0;
 #pragma omp simd reduction(+ : sum)
@@ -105,31 +112,54 @@ static void softmax_row(float *s, uint16_t *s16, size_t t, size_t end) {
         sum += s[u];
     }
     const float inv = 1.0f / sum;
-#pragma omp simd
-    for (size_t u = 0; u <= t; u++) s[u] *= inv;
     memset(s + t + 1, 0, (end - t - 1) * sizeof *s);
-    if (s16) {
+    if (!s16) {
 #pragma omp simd
-        for (size_t u = 0; u < end; u++) s16[u] = zs_bf16_round(s[u]);
-    }
-}
-
-/* Row t of dP to dS = P ⊙ (dP - Σ P ⊙ dP) · scale, zero from t+1 to end: in place, or
- * rounded into ds16 when it is not NULL. */
-static void softmax_backward_row(float *dp, uint16_t *ds16, const float *p, size_t t, size_t end,
-                                 float scale) {
-    float dot = 0;
-#pragma omp simd reduction(+ : dot)
-    for (size_t u = 0; u <= t; u++) dot += p[u] * dp[u];
-    if (ds16) {
-#pragma omp simd
-        for (size_t u = 0; u <= t; u++) ds16[u] = zs_bf16_round(p[u] * (dp[u] - dot) * scale);
-        memset(ds16 + t + 1, 0, (end - t - 1) * sizeof *ds16);
+        for (size_t u = 0; u <= t; u++) s[u] *= inv;
         return;
     }
 #pragma omp simd
+    for (size_t u = 0; u <= t; u++) {
+        const float v = s[u] * inv;
+        s[u] = v;
+        s16[u] = zs_bf16_round(v);
+    }
+    memset(s16 + t + 1, 0, (end - t - 1) * sizeof *s16);
+}
+
+/* Row t of dP to dS = P ⊙ (dP - Σ P ⊙ dP) · scale, zero from t+1 to end, in place. */
+static void softmax_backward_row(float *dp, const float *p, size_t t, size_t end, float scale) {
+    float dot = 0;
+#pragma omp simd reduction(+ : dot)
+    for (size_t u = 0; u <= t; u++) dot += p[u] * dp[u];
+#pragma omp simd
     for (size_t u = 0; u <= t; u++) dp[u] = p[u] * (dp[u] - dot) * scale;
     memset(dp + t + 1, 0, (end - t - 1) * sizeof *dp);
+}
+
+/* The same for bf16 products, in one pass: P's row rounded into p16 (to end; P is zero past
+ * t), and dS rounded into the first half of dP's own row (dP is read in chunks into a local
+ * buffer before its bytes are overwritten: element u's bf16 lands on bytes that hold dP's
+ * elements below u, already read). Bytes as rounding P and dS in separate passes. */
+#define DS_CHUNK 64
+static void softmax_backward_row_bf16(float *dp, uint16_t *p16, const float *p, size_t t,
+                                      size_t end, float scale) {
+    float dot = 0;
+#pragma omp simd reduction(+ : dot)
+    for (size_t u = 0; u <= t; u++) dot += p[u] * dp[u];
+#pragma omp simd
+    for (size_t u = 0; u < end; u++) p16[u] = zs_bf16_round(p[u]);
+    unsigned char *ds16 = (unsigned char *)dp;
+    for (size_t u0 = 0; u0 < end; u0 += DS_CHUNK) {
+        const size_t n = end - u0 < DS_CHUNK ? end - u0 : DS_CHUNK;
+        const size_t live = u0 > t ? 0 : (t + 1 - u0 < n ? t + 1 - u0 : n);
+        uint16_t chunk[DS_CHUNK];
+#pragma omp simd
+        for (size_t i = 0; i < live; i++)
+            chunk[i] = zs_bf16_round(p[u0 + i] * (dp[u0 + i] - dot) * scale);
+        for (size_t i = live; i < n; i++) chunk[i] = 0;
+        memcpy(ds16 + u0 * sizeof(uint16_t), chunk, n * sizeof(uint16_t));
+    }
 }
 
 /* The rows are taken in blocks of BLOCK_ROWS positions: block i (rows i0 .. i0+R-1) attends
@@ -162,7 +192,7 @@ static zs_status score_products(zs_mm *mm, const dims *d, const void *x, int x_i
         else
             out_view(p.a_strides, d);
         qkv_view(p.b_strides, d, 1);
-        scores_view(p.c_strides, d, 0);
+        scores_view(p.c_strides, d, 0, T);
         zs_status st = zs_mm_run(mm, &p, at(d, x, i0 * x_row), y, c + i0 * T, err);
         if (st != ZS_OK) return st;
     }
@@ -171,19 +201,19 @@ static zs_status score_products(zs_mm *mm, const dims *d, const void *x, int x_i
 
 /* x (B,T,·) rows by blocks = M (B,H,T,T, keys 0 .. block end) · y (a qkv part): out from P
  * and v (x_is_qkv 0), dq from dS and k (x_is_qkv 1). */
-static zs_status row_products(zs_mm *mm, const dims *d, const void *scores, const void *y, float *x,
-                              int x_is_qkv, zs_error *err) {
+static zs_status row_products(zs_mm *mm, const dims *d, const void *scores, size_t lead,
+                              const void *y, float *x, int x_is_qkv, zs_error *err) {
     const size_t T = d->T, x_row = x_is_qkv ? 3 * d->C : d->C;
     for (size_t i0 = 0; i0 < T; i0 += BLOCK_ROWS) {
         const size_t R = block_rows(i0, T);
         zs_mm_problem p = batched(d, R, i0 + R, d->hd, 1.0f);
-        scores_view(p.a_strides, d, 0);
+        scores_view(p.a_strides, d, 0, lead);
         qkv_view(p.b_strides, d, 0);
         if (x_is_qkv)
             qkv_view(p.c_strides, d, 0);
         else
             out_view(p.c_strides, d);
-        zs_status st = zs_mm_run(mm, &p, at(d, scores, i0 * T), y, x + i0 * x_row, err);
+        zs_status st = zs_mm_run(mm, &p, at(d, scores, i0 * lead), y, x + i0 * x_row, err);
         if (st != ZS_OK) return st;
     }
     return ZS_OK;
@@ -191,19 +221,19 @@ static zs_status row_products(zs_mm *mm, const dims *d, const void *scores, cons
 
 /* x (keys j0 .. j0+R-1, a qkv part) = Σ over positions t >= j0 of Mᵀ[key, t] · y[t]: dv from
  * P and dout (y_is_qkv 0), dk from dS and q (y_is_qkv 1), by blocks of keys. */
-static zs_status transposed_products(zs_mm *mm, const dims *d, const void *scores, const void *y,
-                                     int y_is_qkv, float *x, zs_error *err) {
+static zs_status transposed_products(zs_mm *mm, const dims *d, const void *scores, size_t lead,
+                                     const void *y, int y_is_qkv, float *x, zs_error *err) {
     const size_t T = d->T, y_row = y_is_qkv ? 3 * d->C : d->C;
     for (size_t j0 = 0; j0 < T; j0 += BLOCK_ROWS) {
         const size_t R = block_rows(j0, T);
         zs_mm_problem p = batched(d, R, T - j0, d->hd, 1.0f);
-        scores_view(p.a_strides, d, 1);
+        scores_view(p.a_strides, d, 1, lead);
         if (y_is_qkv)
             qkv_view(p.b_strides, d, 0);
         else
             out_view(p.b_strides, d);
         qkv_view(p.c_strides, d, 0);
-        zs_status st = zs_mm_run(mm, &p, at(d, scores, j0 * T + j0), at(d, y, j0 * y_row),
+        zs_status st = zs_mm_run(mm, &p, at(d, scores, j0 * lead + j0), at(d, y, j0 * y_row),
                                  x + j0 * 3 * d->C, err);
         if (st != ZS_OK) return st;
     }
@@ -232,19 +262,8 @@ zs_status zs_attention_forward_f32(zs_mm *mm, float *out, float *saved, float *s
         softmax_row(saved + r * T, d.bf16 ? s.p16 + r * T : NULL, t, end);
     }
     /* out = P·v */
-    return row_products(mm, &d, d.bf16 ? (const void *)s.p16 : saved, at(&d, ops, 2 * C), out, 0,
+    return row_products(mm, &d, d.bf16 ? (const void *)s.p16 : saved, T, at(&d, ops, 2 * C), out, 0,
                         err);
-}
-
-/* P rounded to bf16 row by row, up to each row's block end. */
-static void round_scores(zs_mm *mm, uint16_t *p16, const float *p, size_t rows, size_t T) {
-#pragma omp parallel for num_threads(zs_mm_threads(mm)) schedule(static)
-    for (size_t r = 0; r < rows; r++) {
-        size_t t, end;
-        row_span(r, T, &t, &end);
-#pragma omp simd
-        for (size_t u = 0; u < end; u++) p16[r * T + u] = zs_bf16_round(p[r * T + u]);
-    }
 }
 
 zs_status zs_attention_backward_f32(zs_mm *mm, float *dqkv, float *scratch, const float *dout,
@@ -254,31 +273,33 @@ zs_status zs_attention_backward_f32(zs_mm *mm, float *dqkv, float *scratch, cons
     const float scale = 1.0f / sqrtf((float)d.hd);
     const scratch_regions s = carve(scratch, B, T, C, H);
     const size_t rows = B * H * T;
-    const void *ops = qkv, *dops = dout, *p = saved;
+    const void *ops = qkv, *dops = dout;
     if (d.bf16) {
         zs_mm_to_bf16(mm, s.qkv16, qkv, B * T * 3 * C);
         zs_mm_to_bf16(mm, s.dout16, dout, B * T * C);
-        round_scores(mm, s.p16, saved, rows, T);
         ops = s.qkv16;
         dops = s.dout16;
-        p = s.p16;
     }
-    /* dv = Pᵀ·dout */
-    zs_status st = transposed_products(mm, &d, p, dops, 0, dqkv + 2 * C, err);
-    if (st != ZS_OK) return st;
-    /* dP = dout·vᵀ into scratch; then dS (in place, or rounded over P's bf16 copy) */
-    st = score_products(mm, &d, dops, 0, at(&d, ops, 2 * C), 1.0f, s.dp, err);
+    /* dP = dout·vᵀ into scratch; then dS: in place, or (bf16) rounded into the first half of
+     * dP's rows, with P rounded for dv in the same pass */
+    zs_status st = score_products(mm, &d, dops, 0, at(&d, ops, 2 * C), 1.0f, s.dp, err);
     if (st != ZS_OK) return st;
 #pragma omp parallel for num_threads(zs_mm_threads(mm)) schedule(static)
     for (size_t r = 0; r < rows; r++) {
         size_t t, end;
         row_span(r, T, &t, &end);
-        softmax_backward_row(s.dp + r * T, d.bf16 ? s.p16 + r * T : NULL, saved + r * T, t, end,
-                             scale);
+        if (d.bf16)
+            softmax_backward_row_bf16(s.dp + r * T, s.p16 + r * T, saved + r * T, t, end, scale);
+        else
+            softmax_backward_row(s.dp + r * T, saved + r * T, t, end, scale);
     }
-    const void *ds = d.bf16 ? (const void *)s.p16 : s.dp;
-    /* dq = dS·k, dk = dSᵀ·q */
-    st = row_products(mm, &d, ds, at(&d, ops, C), dqkv, 1, err);
+    /* dv = Pᵀ·dout */
+    const void *p = d.bf16 ? (const void *)s.p16 : saved;
+    st = transposed_products(mm, &d, p, T, dops, 0, dqkv + 2 * C, err);
     if (st != ZS_OK) return st;
-    return transposed_products(mm, &d, ds, ops, 1, dqkv + C, err);
+    /* dq = dS·k, dk = dSᵀ·q */
+    const size_t lead = d.bf16 ? 2 * T : T;
+    st = row_products(mm, &d, s.dp, lead, at(&d, ops, C), dqkv, 1, err);
+    if (st != ZS_OK) return st;
+    return transposed_products(mm, &d, s.dp, lead, ops, 1, dqkv + C, err);
 }
