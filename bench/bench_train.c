@@ -270,7 +270,11 @@ static result run_isolated(const zs_gpt_config *cfg, zs_precision precision, int
 
 /* The torch peer on the same configuration: its timed loop's tokens per wall second and
  * per CPU second of its process (time.time patched to process_time, the wall clock kept
- * aside: its last two calls are the timed loop's start and end), or zeros when it cannot run. */
+ * aside: its last two calls are the timed loop's start and end), or zeros when it cannot run.
+ * Its thread count is pinned for every pool it has: torch.set_num_threads (the peer's own
+ * argument) covers torch's OpenMP pool, not OpenBLAS, which Debian's torch uses for fp32
+ * products and which otherwise starts a thread per core (on a quiet machine the "1-thread"
+ * fp32 peer then ran on both cores: 61K tokens/s at d_model 32 against 38K pinned). */
 typedef struct {
     double tokens_per_s, tokens_per_cpu_s;
 } peer_rate;
@@ -280,15 +284,16 @@ static peer_rate torch_rate(const char *peers, const gpt_size *s, zs_precision p
     const int steps = s->d_model >= 256 ? 3 : s->d_model >= 128 ? 8 : 20;
     char cmd[2048];
     snprintf(cmd, sizeof cmd,
-             "PRECISION=%s /usr/bin/python3 -c 'import runpy, sys, time\n"
+             "PRECISION=%s OPENBLAS_NUM_THREADS=%d OMP_NUM_THREADS=%d "
+             "/usr/bin/python3 -c 'import runpy, sys, time\n"
              "wall, real = [], time.time\n"
              "time.time = lambda: (wall.append(real()), time.process_time())[1]\n"
              "sys.argv = [\"peer\"] + sys.argv[1:]\n"
              "runpy.run_path(\"%s/torch_llama_peer.py\", run_name=\"__main__\")\n"
              "print(\"wall_s=%%.6f\" %% (wall[-1] - wall[-2]))' %u %u %u %u %d %d %d %d %d "
              "2>/dev/null",
-             zs_precision_name(precision), peers, s->d_model, s->layers, s->heads, s->mlp, VOCAB,
-             CONTEXT, BATCH, steps, threads);
+             zs_precision_name(precision), threads, threads, peers, s->d_model, s->layers, s->heads,
+             s->mlp, VOCAB, CONTEXT, BATCH, steps, threads);
     fflush(stdout);
     peer_rate rate = {0, 0};
     FILE *p = popen(cmd, "r");

@@ -233,9 +233,8 @@ Test(attention, f32_matches_f64) {
 /* In bf16 the products round their operands (qkv, dout, P, dS) to 8 significant bits
  * (unit roundoff u = 2^-9 ≈ 2e-3): against the double path the relative error of the norm
  * must stay within a few u (bound 1e-2 for out, 2e-2 for dqkv, whose chain rounds twice),
- * and be well above fp32's 1e-5 (the operands really are rounded). Over 3 row blocks. */
-Test(attention, bf16_within_rounding_of_f64) {
-    const shape s = {2, 150, 32, 2};
+ * and be well above fp32's 1e-5 (the operands really are rounded). */
+static void check_bf16_against_f64(shape s) {
     double *qkv = random_doubles(qkv_numel(s), 2.0, 12);
     double *dout = random_doubles(out_numel(s), 1.0, 13);
     float *qkv32 = to_floats(qkv, qkv_numel(s)), *dout32 = to_floats(dout, out_numel(s));
@@ -245,8 +244,10 @@ Test(attention, bf16_within_rounding_of_f64) {
     f32_run got = run_prec(s, qkv32, dout32, ZS_PRECISION_BF16, 2);
     const double e_out = rel_err(got.out, ref.out, out_numel(s));
     const double e_dqkv = rel_err(got.dqkv, ref.dqkv, qkv_numel(s));
-    cr_assert(e_out < 1e-2 && e_out > 1e-4, "out: relative error %g", e_out);
-    cr_assert(e_dqkv < 2e-2 && e_dqkv > 1e-4, "dqkv: relative error %g", e_dqkv);
+    cr_assert(e_out < 1e-2 && e_out > 1e-4, "out: relative error %g (T %zu C %zu H %zu)", e_out,
+              s.T, s.C, s.H);
+    cr_assert(e_dqkv < 2e-2 && e_dqkv > 1e-4, "dqkv: relative error %g (T %zu C %zu H %zu)", e_dqkv,
+              s.T, s.C, s.H);
     f64_run_free(&ref);
     free(got.out);
     free(got.dqkv);
@@ -256,15 +257,51 @@ Test(attention, bf16_within_rounding_of_f64) {
     free(dout32);
 }
 
-/* The same inputs on 1 and on 2 threads give the same bytes. */
-Test(attention, f32_same_bytes_on_1_and_2_threads) {
-    const shape s = {3, 40, 32, 2};
+/* The oneDNN path (hd 64, over 3 row blocks) and the fused one (hd 16). */
+Test(attention, bf16_within_rounding_of_f64) {
+    cr_assert(!zs_attention_fused_fits(150, 64));
+    check_bf16_against_f64((shape){1, 150, 128, 2});
+    cr_assert(zs_attention_fused_fits(150, 16));
+    check_bf16_against_f64((shape){2, 150, 32, 2});
+}
+
+/* The fused kernels for small heads (attention_fused.c), on each of their copies: hd 16 (the
+ * AVX-512 kernel where the build has it), hd 32 and any other hd (hd 10), at T that leave
+ * partial blocks of rows (T mod 8) and of keys (T mod 32). Against the double path, in fp32
+ * (relative error below 1e-5, as the oneDNN path) and in bf16 (within its rounding). */
+static const shape FUSED_SHAPES[] = {{2, 150, 32, 2}, {1, 250, 64, 2}, {2, 140, 30, 3}};
+
+Test(attention, fused_matches_f64) {
+    for (size_t i = 0; i < sizeof FUSED_SHAPES / sizeof *FUSED_SHAPES; i++) {
+        const shape s = FUSED_SHAPES[i];
+        cr_assert(zs_attention_fused_fits(s.T, s.C / s.H), "T %zu hd %zu", s.T, s.C / s.H);
+        check_f32_against_f64(s);
+        check_bf16_against_f64(s);
+    }
+}
+
+/* Which problems take the fused path: heads up to 32 values, and T >= 6·hd + 16 (the pair's
+ * working copies fit in its T×T share of the scratch). */
+Test(attention, fused_fits_small_heads_only) {
+    cr_assert(zs_attention_fused_fits(256, 16));
+    cr_assert(zs_attention_fused_fits(112, 16));
+    cr_assert(!zs_attention_fused_fits(111, 16));
+    cr_assert(zs_attention_fused_fits(256, 32));
+    cr_assert(!zs_attention_fused_fits(256, 33));
+    cr_assert(!zs_attention_fused_fits(256, 64));
+    cr_assert(!zs_attention_fused_fits(256, 0));
+}
+
+/* The same inputs on 1 and on 2 threads give the same bytes: the oneDNN path (T 40) and the
+ * fused one (T 130, hd 16), in fp32 and bf16. */
+static void check_same_bytes_on_1_and_2_threads(shape s, zs_precision precision) {
     double *qkv = random_doubles(qkv_numel(s), 2.0, 8);
     double *dout = random_doubles(out_numel(s), 1.0, 9);
     float *qkv32 = to_floats(qkv, qkv_numel(s)), *dout32 = to_floats(dout, out_numel(s));
-    f32_run one = run_f32(s, qkv32, dout32, 1), two = run_f32(s, qkv32, dout32, 2);
-    cr_assert(memcmp(one.out, two.out, out_numel(s) * sizeof(float)) == 0);
-    cr_assert(memcmp(one.dqkv, two.dqkv, qkv_numel(s) * sizeof(float)) == 0);
+    f32_run one = run_prec(s, qkv32, dout32, precision, 1),
+            two = run_prec(s, qkv32, dout32, precision, 2);
+    cr_assert(memcmp(one.out, two.out, out_numel(s) * sizeof(float)) == 0, "T %zu", s.T);
+    cr_assert(memcmp(one.dqkv, two.dqkv, qkv_numel(s) * sizeof(float)) == 0, "T %zu", s.T);
     free(one.out);
     free(one.dqkv);
     free(two.out);
@@ -273,6 +310,12 @@ Test(attention, f32_same_bytes_on_1_and_2_threads) {
     free(dout);
     free(qkv32);
     free(dout32);
+}
+
+Test(attention, f32_same_bytes_on_1_and_2_threads) {
+    check_same_bytes_on_1_and_2_threads((shape){3, 40, 32, 2}, ZS_PRECISION_FP32);
+    check_same_bytes_on_1_and_2_threads((shape){3, 130, 32, 2}, ZS_PRECISION_FP32);
+    check_same_bytes_on_1_and_2_threads((shape){3, 130, 32, 2}, ZS_PRECISION_BF16);
 }
 
 /* torch in float64, written independently: per head softmax(q kᵀ / sqrt(hd) masked) v, the

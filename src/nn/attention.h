@@ -25,6 +25,18 @@ zs_status zs_attention_backward_f32(zs_mm *mm, float *dqkv, float *scratch, cons
                                     const float *qkv, const float *saved, size_t B, size_t T,
                                     size_t C, size_t H, zs_error *err);
 
+/* The fused kernels for small heads (attention_fused.c), which the two functions above use when
+ * zs_attention_fused_fits(T, C / H): heads of at most ZS_ATTENTION_FUSED_MAX_HD values and
+ * T >= 6·hd + 2 (a pair's working copies fit in its T×T share of the scratch). Rows of saved
+ * are written up to the diagonal only. Same bytes on any thread count. */
+#define ZS_ATTENTION_FUSED_MAX_HD 32
+int zs_attention_fused_fits(size_t T, size_t hd);
+void zs_attention_fused_forward_f32(zs_mm *mm, float *out, float *saved, float *scratch,
+                                    const float *qkv, size_t B, size_t T, size_t C, size_t H);
+void zs_attention_fused_backward_f32(zs_mm *mm, float *dqkv, float *scratch, const float *dout,
+                                     const float *qkv, const float *saved, size_t B, size_t T,
+                                     size_t C, size_t H);
+
 void zs_attention_forward_f64(double *out, double *saved, double *scratch, const double *qkv,
                               size_t B, size_t T, size_t C, size_t H);
 void zs_attention_backward_f64(double *dqkv, double *scratch, const double *dout, const double *qkv,

@@ -243,6 +243,10 @@ static zs_status transposed_products(zs_mm *mm, const dims *d, const void *score
 zs_status zs_attention_forward_f32(zs_mm *mm, float *out, float *saved, float *scratch,
                                    const float *qkv, size_t B, size_t T, size_t C, size_t H,
                                    zs_error *err) {
+    if (zs_attention_fused_fits(T, C / H)) {
+        zs_attention_fused_forward_f32(mm, out, saved, scratch, qkv, B, T, C, H);
+        return ZS_OK;
+    }
     const dims d = {B, T, C, H, C / H, zs_mm_precision(mm) == ZS_PRECISION_BF16};
     const scratch_regions s = carve(scratch, B, T, C, H);
     const void *ops = qkv;
@@ -269,6 +273,10 @@ zs_status zs_attention_forward_f32(zs_mm *mm, float *out, float *saved, float *s
 zs_status zs_attention_backward_f32(zs_mm *mm, float *dqkv, float *scratch, const float *dout,
                                     const float *qkv, const float *saved, size_t B, size_t T,
                                     size_t C, size_t H, zs_error *err) {
+    if (zs_attention_fused_fits(T, C / H)) {
+        zs_attention_fused_backward_f32(mm, dqkv, scratch, dout, qkv, saved, B, T, C, H);
+        return ZS_OK;
+    }
     const dims d = {B, T, C, H, C / H, zs_mm_precision(mm) == ZS_PRECISION_BF16};
     const float scale = 1.0f / sqrtf((float)d.hd);
     const scratch_regions s = carve(scratch, B, T, C, H);

@@ -1,0 +1,436 @@
+/* nn: causal attention for small heads (hd <= ZS_ATTENTION_FUSED_MAX_HD), one (sequence, head)
+ * pair at a time with everything of the pair in cache (attention.h). At hd 16 the oneDNN path
+ * (attention_f32.c) spends most of a small model's step in batched products of depth 16 (about
+ * 100 GFLOP/s) and in passes over (B, H, T, T) score arrays too big for any cache; here a
+ * pair's q, k, v (and dout) are gathered into contiguous copies in the scratch region of that
+ * pair, and each row's scores, softmax, output (forward) and dP, dS, dq and the dk, dv updates
+ * (backward) are computed while the row is in L1. The arithmetic is the oneDNN path's: in
+ * bf16 the same operands are rounded (q, k, v, dout, P for the products, dS), products of
+ * rounded values are exact in float and every sum is fp32, only the order of the sums
+ * differs. Pairs are divided among threads whole, and each is computed in one fixed order, so
+ * the bytes do not depend on the thread count. */
+#include "nn/attention.h"
+#include "nn/fast_exp.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Independent partial sums for the reductions over keys (dependency chains of FMAs). */
+#define CHAINS 8
+/* Keys per block of a score row kept in registers while the head dimension is summed. */
+#define KEYS 64
+
+/* The kernels below are inlined into one copy per common head size (16, 32) with hd a
+ * constant, so that their loops over hd become whole vectors, and one copy for any hd. */
+#define KERNEL static inline __attribute__((always_inline))
+
+int zs_attention_fused_fits(size_t T, size_t hd) {
+    return hd >= 1 && hd <= ZS_ATTENTION_FUSED_MAX_HD && 6 * hd + 16 <= T;
+}
+
+/* a·b + c, fused where the CPU has FMA (the build otherwise forbids contraction). */
+static inline float madd(float a, float b, float c) {
+#if defined(__FMA__)
+    return fmaf(a, b, c);
+#else
+    return a * b + c;
+#endif
+}
+
+static inline float widen(uint16_t h) {
+    const uint32_t u = (uint32_t)h << 16;
+    float x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+/* x as the product's operand: rounded through bf16 when bf16. */
+static inline float operand(float x, int bf16) {
+    return bf16 ? widen(zs_bf16_round(x)) : x;
+}
+
+/* n rows of hd values (rows `stride` apart in x) into dst, rows hd apart (transposed: dst
+ * (hd, n), rows n apart). */
+static void gather(float *dst, const float *x, size_t n, size_t stride, size_t hd, int bf16) {
+    for (size_t t = 0; t < n; t++)
+#pragma omp simd
+        for (size_t i = 0; i < hd; i++) dst[t * hd + i] = operand(x[t * stride + i], bf16);
+}
+
+static void gather_transposed(float *dst, const float *x, size_t n, size_t stride, size_t hd,
+                              int bf16) {
+    for (size_t t = 0; t < n; t++)
+        for (size_t i = 0; i < hd; i++) dst[i * n + t] = operand(x[t * stride + i], bf16);
+}
+
+/* row[u] = Σ_i a[i] · bt[i·T + u] for u < n: a row of A·B with B given transposed; by blocks
+ * of KEYS keys summed over i in registers. */
+KERNEL void row_times_transposed(float *row, const float *a, const float *bt, size_t n, size_t T,
+                                 size_t hd) {
+    for (size_t u0 = 0; u0 < n; u0 += KEYS) {
+        const size_t m = n - u0 < KEYS ? n - u0 : KEYS;
+        float acc[KEYS];
+#pragma omp simd
+        for (size_t l = 0; l < m; l++) acc[l] = a[0] * bt[u0 + l];
+#pragma GCC unroll 32
+        for (size_t i = 1; i < hd; i++) {
+            const float ai = a[i];
+            const float *b = bt + i * T + u0;
+#pragma omp simd
+            for (size_t l = 0; l < m; l++) acc[l] = madd(ai, b[l], acc[l]);
+        }
+        memcpy(row + u0, acc, m * sizeof *acc);
+    }
+}
+
+/* x[0 .. hd) = Σ_{u < n} w[u] · m[u·hd ..] in CHAINS interleaved partial sums added in a
+ * fixed order. */
+KERNEL void weighted_rows(float *x, const float *w, const float *m, size_t n, size_t hd) {
+    float acc[CHAINS][ZS_ATTENTION_FUSED_MAX_HD];
+    memset(acc, 0, sizeof acc);
+    size_t u = 0;
+    for (; u + CHAINS <= n; u += CHAINS)
+#pragma GCC unroll 8
+        for (size_t c = 0; c < CHAINS; c++) {
+            const float wu = w[u + c];
+            const float *mu = m + (u + c) * hd;
+#pragma omp simd
+            for (size_t i = 0; i < hd; i++) acc[c][i] = madd(wu, mu[i], acc[c][i]);
+        }
+    for (size_t c = 0; u < n; u++, c++) {
+        const float wu = w[u];
+        const float *mu = m + u * hd;
+#pragma omp simd
+        for (size_t i = 0; i < hd; i++) acc[c][i] = madd(wu, mu[i], acc[c][i]);
+    }
+    for (size_t i = 0; i < hd; i++) {
+        float s = acc[0][i];
+        for (size_t c = 1; c < CHAINS; c++) s += acc[c][i];
+        x[i] = s;
+    }
+}
+
+/* m[u·hd ..] += w[u] · x[0 .. hd) for u < n (the rank-one updates of dk and dv). */
+KERNEL void add_outer(float *m, const float *w, const float *x, size_t n, size_t hd) {
+    for (size_t u = 0; u < n; u++) {
+        const float wu = w[u];
+        float *mu = m + u * hd;
+#pragma omp simd
+        for (size_t i = 0; i < hd; i++) mu[i] = madd(wu, x[i], mu[i]);
+    }
+}
+
+/* Scores s (row t, n = t+1 entries, already scaled) to probabilities in place; pr gets the
+ * products' operand (P rounded in bf16; pr may be s when not bf16). */
+KERNEL void softmax(float *s, float *pr, size_t n, int bf16) {
+    float max = s[0];
+#pragma omp simd reduction(max : max)
+    for (size_t u = 1; u < n; u++) max = s[u] > max ? s[u] : max;
+    float sum = 0;
+#pragma omp simd reduction(+ : sum)
+    for (size_t u = 0; u < n; u++) {
+        s[u] = zs_fast_expf(s[u] - max);
+        sum += s[u];
+    }
+    const float inv = 1.0f / sum;
+#pragma omp simd
+    for (size_t u = 0; u < n; u++) {
+        const float p = s[u] * inv;
+        s[u] = p;
+        pr[u] = operand(p, bf16);
+    }
+}
+
+typedef struct {
+    size_t T, C;
+    float scale;
+    int bf16;
+} pair_dims;
+
+/* One pair's forward: qkv and out point at its head's first column of position 0; probs is its
+ * (T, T) block of saved (row t written up to the diagonal); ws holds 3·T·hd + T floats. */
+KERNEL void pair_forward(float *out, float *probs, float *ws, const float *qkv,
+                         const pair_dims *d, size_t hd) {
+    const size_t T = d->T, row = 3 * d->C;
+    float *q = ws, *kt = q + T * hd, *v = kt + T * hd, *pr = v + T * hd;
+    gather(q, qkv, T, row, hd, d->bf16);
+    gather_transposed(kt, qkv + d->C, T, row, hd, d->bf16);
+    gather(v, qkv + 2 * d->C, T, row, hd, d->bf16);
+    for (size_t t = 0; t < T; t++) {
+        float *s = probs + t * T;
+        const size_t n = t + 1;
+        row_times_transposed(s, q + t * hd, kt, n, T, hd);
+#pragma omp simd
+        for (size_t u = 0; u < n; u++) s[u] *= d->scale;
+        softmax(s, d->bf16 ? pr : s, n, d->bf16);
+        weighted_rows(out + t * d->C, d->bf16 ? pr : s, v, n, hd);
+    }
+}
+
+/* One pair's backward into its columns of dqkv (written): ws holds 6·T·hd + 2·T floats. */
+KERNEL void pair_backward(float *dqkv, float *ws, const float *dout, const float *qkv,
+                          const float *probs, const pair_dims *d, size_t hd) {
+    const size_t T = d->T, row = 3 * d->C;
+    float *q = ws, *k = q + T * hd, *vt = k + T * hd, *dO = vt + T * hd, *dk = dO + T * hd,
+          *dv = dk + T * hd, *dp = dv + T * hd, *pr = dp + T;
+    gather(q, qkv, T, row, hd, d->bf16);
+    gather(k, qkv + d->C, T, row, hd, d->bf16);
+    gather_transposed(vt, qkv + 2 * d->C, T, row, hd, d->bf16);
+    gather(dO, dout, T, d->C, hd, d->bf16);
+    memset(dk, 0, 2 * T * hd * sizeof *dk);
+    for (size_t t = 0; t < T; t++) {
+        const float *p = probs + t * T, *dot_row = dO + t * hd;
+        const size_t n = t + 1;
+        /* dP = dout·vᵀ, then dS = P ⊙ (dP - Σ P ⊙ dP) · scale (into dp) */
+        row_times_transposed(dp, dot_row, vt, n, T, hd);
+        float dot = 0;
+#pragma omp simd reduction(+ : dot)
+        for (size_t u = 0; u < n; u++) dot += p[u] * dp[u];
+#pragma omp simd
+        for (size_t u = 0; u < n; u++) {
+            dp[u] = operand(p[u] * (dp[u] - dot) * d->scale, d->bf16);
+            pr[u] = operand(p[u], d->bf16);
+        }
+        /* dv += Pᵀ·dout, dq = dS·k, dk += dSᵀ·q */
+        add_outer(dv, pr, dot_row, n, hd);
+        weighted_rows(dqkv + t * row, dp, k, n, hd);
+        add_outer(dk, dp, q + t * hd, n, hd);
+    }
+    for (size_t t = 0; t < T; t++) {
+        memcpy(dqkv + t * row + d->C, dk + t * hd, hd * sizeof *dk);
+        memcpy(dqkv + t * row + 2 * d->C, dv + t * hd, hd * sizeof *dv);
+    }
+}
+
+#if defined(__AVX512F__) && defined(__FMA__)
+#include <immintrin.h>
+
+/* At hd 16 a head's row is one AVX-512 vector. ROWS query rows are taken together, so that each
+ * key's k, v, dk and dv rows are loaded (and stored) once for all of them. */
+#define ROWS 8
+#define HD 16
+
+static __mmask16 first(size_t m) {
+    return m >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << m) - 1u);
+}
+
+/* s[r][u] = scale · a_r · bt[·, u] for u < nmax, r < ROWS: a_r the 16 values at a + r·16 (rows
+ * past R repeat the last), bt (16, T). Blocks of 32 keys, ROWS × 2 independent sums. */
+static void rows_times_transposed16(float *const s[ROWS], const float *a, size_t R,
+                                    const float *bt, size_t nmax, size_t T, float scale) {
+    const float *ar[ROWS];
+    #pragma GCC unroll 8
+    for (size_t r = 0; r < ROWS; r++) ar[r] = a + (r < R ? r : R - 1) * HD;
+    const __m512 sc = _mm512_set1_ps(scale);
+    for (size_t u0 = 0; u0 < nmax; u0 += 32) {
+        const __mmask16 m0 = first(nmax - u0), m1 = nmax - u0 > 16 ? first(nmax - u0 - 16) : 0;
+        __m512 x[ROWS], y[ROWS];
+        #pragma GCC unroll 8
+        for (size_t r = 0; r < ROWS; r++) x[r] = y[r] = _mm512_setzero_ps();
+#pragma GCC unroll 16
+        for (size_t i = 0; i < HD; i++) {
+            const __m512 b0 = _mm512_maskz_loadu_ps(m0, bt + i * T + u0);
+            const __m512 b1 = _mm512_maskz_loadu_ps(m1, bt + i * T + u0 + 16);
+            #pragma GCC unroll 8
+            for (size_t r = 0; r < ROWS; r++) {
+                const __m512 ai = _mm512_set1_ps(ar[r][i]);
+                x[r] = _mm512_fmadd_ps(ai, b0, x[r]);
+                y[r] = _mm512_fmadd_ps(ai, b1, y[r]);
+            }
+        }
+        for (size_t r = 0; r < R; r++) {
+            _mm512_mask_storeu_ps(s[r] + u0, m0, _mm512_mul_ps(x[r], sc));
+            _mm512_mask_storeu_ps(s[r] + u0 + 16, m1, _mm512_mul_ps(y[r], sc));
+        }
+    }
+}
+
+/* Zero w[r][n_r .. nmax) (past each row's diagonal) and whole rows r >= R. */
+static void clear_tails(float *const w[ROWS], size_t t0, size_t R, size_t nmax) {
+    #pragma GCC unroll 8
+    for (size_t r = 0; r < ROWS; r++) {
+        const size_t n = r < R ? t0 + r + 1 : 0;
+        memset(w[r] + n, 0, (nmax - n) * sizeof(float));
+    }
+}
+
+static void pair_forward16(float *out, float *probs, float *ws, const float *qkv,
+                           const pair_dims *d) {
+    const size_t T = d->T, row = 3 * d->C;
+    float *q = ws, *kt = q + T * HD, *v = kt + T * HD, *prbuf = v + T * HD;
+    gather(q, qkv, T, row, HD, d->bf16);
+    gather_transposed(kt, qkv + d->C, T, row, HD, d->bf16);
+    gather(v, qkv + 2 * d->C, T, row, HD, d->bf16);
+    for (size_t t0 = 0; t0 < T; t0 += ROWS) {
+        const size_t R = T - t0 < ROWS ? T - t0 : ROWS, nmax = t0 + R;
+        float *s[ROWS], *w[ROWS];
+        #pragma GCC unroll 8
+        for (size_t r = 0; r < ROWS; r++) {
+            s[r] = probs + (t0 + (r < R ? r : 0)) * T;
+            w[r] = d->bf16 || r >= R ? prbuf + r * T : s[r];
+        }
+        rows_times_transposed16(s, q + t0 * HD, R, kt, nmax, T, d->scale);
+        for (size_t r = 0; r < R; r++) softmax(s[r], w[r], t0 + r + 1, d->bf16);
+        clear_tails(w, t0, R, nmax);
+        /* out rows = P rows · v, two sums per row (even and odd keys) */
+        __m512 x[ROWS], y[ROWS];
+        #pragma GCC unroll 8
+        for (size_t r = 0; r < ROWS; r++) x[r] = y[r] = _mm512_setzero_ps();
+        size_t u = 0;
+        for (; u + 2 <= nmax; u += 2) {
+            const __m512 v0 = _mm512_loadu_ps(v + u * HD), v1 = _mm512_loadu_ps(v + (u + 1) * HD);
+            #pragma GCC unroll 8
+            for (size_t r = 0; r < ROWS; r++) {
+                x[r] = _mm512_fmadd_ps(_mm512_set1_ps(w[r][u]), v0, x[r]);
+                y[r] = _mm512_fmadd_ps(_mm512_set1_ps(w[r][u + 1]), v1, y[r]);
+            }
+        }
+        if (u < nmax) {
+            const __m512 v0 = _mm512_loadu_ps(v + u * HD);
+            #pragma GCC unroll 8
+            for (size_t r = 0; r < ROWS; r++)
+                x[r] = _mm512_fmadd_ps(_mm512_set1_ps(w[r][u]), v0, x[r]);
+        }
+        for (size_t r = 0; r < R; r++)
+            _mm512_storeu_ps(out + (t0 + r) * d->C, _mm512_add_ps(x[r], y[r]));
+    }
+}
+
+static void pair_backward16(float *dqkv, float *ws, const float *dout, const float *qkv,
+                            const float *probs, const pair_dims *d) {
+    const size_t T = d->T, row = 3 * d->C;
+    float *q = ws, *k = q + T * HD, *vt = k + T * HD, *dO = vt + T * HD, *dk = dO + T * HD,
+          *dv = dk + T * HD, *dsbuf = dv + T * HD, *prbuf = dsbuf + ROWS * T;
+    gather(q, qkv, T, row, HD, d->bf16);
+    gather(k, qkv + d->C, T, row, HD, d->bf16);
+    gather_transposed(vt, qkv + 2 * d->C, T, row, HD, d->bf16);
+    gather(dO, dout, T, d->C, HD, d->bf16);
+    memset(dk, 0, 2 * T * HD * sizeof *dk);
+    for (size_t t0 = 0; t0 < T; t0 += ROWS) {
+        const size_t R = T - t0 < ROWS ? T - t0 : ROWS, nmax = t0 + R;
+        float *ds[ROWS], *pr[ROWS];
+        #pragma GCC unroll 8
+        for (size_t r = 0; r < ROWS; r++) {
+            ds[r] = dsbuf + r * T;
+            pr[r] = prbuf + r * T;
+        }
+        /* dP rows = dout rows · vᵀ; then dS = P ⊙ (dP - Σ P ⊙ dP) · scale and P, both as the
+         * products' operands */
+        rows_times_transposed16(ds, dO + t0 * HD, R, vt, nmax, T, 1.0f);
+        for (size_t r = 0; r < R; r++) {
+            const size_t n = t0 + r + 1;
+            const float *p = probs + (t0 + r) * T;
+            float *dsr = ds[r], *prr = pr[r];
+            float dot = 0;
+#pragma omp simd reduction(+ : dot)
+            for (size_t u = 0; u < n; u++) dot += p[u] * dsr[u];
+#pragma omp simd
+            for (size_t u = 0; u < n; u++) {
+                dsr[u] = operand(p[u] * (dsr[u] - dot) * d->scale, d->bf16);
+                prr[u] = operand(p[u], d->bf16);
+            }
+        }
+        clear_tails(ds, t0, R, nmax);
+        clear_tails(pr, t0, R, nmax);
+        /* dq rows = dS rows · k; dk += dSᵀ · q rows; dv += Pᵀ · dout rows */
+        __m512 qr[ROWS], dor[ROWS], dq[ROWS];
+        #pragma GCC unroll 8
+        for (size_t r = 0; r < ROWS; r++) {
+            const size_t t = t0 + (r < R ? r : 0);
+            qr[r] = _mm512_loadu_ps(q + t * HD);
+            dor[r] = _mm512_loadu_ps(dO + t * HD);
+            dq[r] = _mm512_setzero_ps();
+        }
+        for (size_t u = 0; u < nmax; u++) {
+            const __m512 ku = _mm512_loadu_ps(k + u * HD);
+            __m512 dku = _mm512_loadu_ps(dk + u * HD), dvu = _mm512_loadu_ps(dv + u * HD);
+            #pragma GCC unroll 8
+            for (size_t r = 0; r < ROWS; r++) {
+                const __m512 s = _mm512_set1_ps(ds[r][u]), p = _mm512_set1_ps(pr[r][u]);
+                dq[r] = _mm512_fmadd_ps(s, ku, dq[r]);
+                dku = _mm512_fmadd_ps(s, qr[r], dku);
+                dvu = _mm512_fmadd_ps(p, dor[r], dvu);
+            }
+            _mm512_storeu_ps(dk + u * HD, dku);
+            _mm512_storeu_ps(dv + u * HD, dvu);
+        }
+        for (size_t r = 0; r < R; r++) _mm512_storeu_ps(dqkv + (t0 + r) * row, dq[r]);
+    }
+    for (size_t t = 0; t < T; t++) {
+        memcpy(dqkv + t * row + d->C, dk + t * HD, HD * sizeof *dk);
+        memcpy(dqkv + t * row + 2 * d->C, dv + t * HD, HD * sizeof *dv);
+    }
+}
+
+static void pair_forward_16(float *out, float *probs, float *ws, const float *qkv,
+                            const pair_dims *d) {
+    pair_forward16(out, probs, ws, qkv, d);
+}
+static void pair_backward_16(float *dqkv, float *ws, const float *dout, const float *qkv,
+                             const float *probs, const pair_dims *d) {
+    pair_backward16(dqkv, ws, dout, qkv, probs, d);
+}
+#else
+static void pair_forward_16(float *out, float *probs, float *ws, const float *qkv,
+                            const pair_dims *d) {
+    pair_forward(out, probs, ws, qkv, d, 16);
+}
+static void pair_backward_16(float *dqkv, float *ws, const float *dout, const float *qkv,
+                             const float *probs, const pair_dims *d) {
+    pair_backward(dqkv, ws, dout, qkv, probs, d, 16);
+}
+#endif
+static void pair_forward_32(float *out, float *probs, float *ws, const float *qkv,
+                            const pair_dims *d) {
+    pair_forward(out, probs, ws, qkv, d, 32);
+}
+static void pair_forward_any(float *out, float *probs, float *ws, const float *qkv,
+                             const pair_dims *d, size_t hd) {
+    pair_forward(out, probs, ws, qkv, d, hd);
+}
+static void pair_backward_32(float *dqkv, float *ws, const float *dout, const float *qkv,
+                             const float *probs, const pair_dims *d) {
+    pair_backward(dqkv, ws, dout, qkv, probs, d, 32);
+}
+static void pair_backward_any(float *dqkv, float *ws, const float *dout, const float *qkv,
+                              const float *probs, const pair_dims *d, size_t hd) {
+    pair_backward(dqkv, ws, dout, qkv, probs, d, hd);
+}
+
+void zs_attention_fused_forward_f32(zs_mm *mm, float *out, float *saved, float *scratch,
+                                    const float *qkv, size_t B, size_t T, size_t C, size_t H) {
+    const size_t hd = C / H;
+    const pair_dims d = {T, C, 1.0f / sqrtf((float)hd), zs_mm_precision(mm) == ZS_PRECISION_BF16};
+#pragma omp parallel for num_threads(zs_mm_threads(mm)) schedule(static)
+    for (size_t bh = 0; bh < B * H; bh++) {
+        const size_t b = bh / H, h = bh % H;
+        float *o = out + b * T * C + h * hd, *p = saved + bh * T * T, *ws = scratch + bh * T * T;
+        const float *x = qkv + b * T * 3 * C + h * hd;
+        if (hd == 16)
+            pair_forward_16(o, p, ws, x, &d);
+        else if (hd == 32)
+            pair_forward_32(o, p, ws, x, &d);
+        else
+            pair_forward_any(o, p, ws, x, &d, hd);
+    }
+}
+
+void zs_attention_fused_backward_f32(zs_mm *mm, float *dqkv, float *scratch, const float *dout,
+                                     const float *qkv, const float *saved, size_t B, size_t T,
+                                     size_t C, size_t H) {
+    const size_t hd = C / H;
+    const pair_dims d = {T, C, 1.0f / sqrtf((float)hd), zs_mm_precision(mm) == ZS_PRECISION_BF16};
+#pragma omp parallel for num_threads(zs_mm_threads(mm)) schedule(static)
+    for (size_t bh = 0; bh < B * H; bh++) {
+        const size_t b = bh / H, h = bh % H;
+        const size_t off = b * T * 3 * C + h * hd;
+        float *dx = dqkv + off, *ws = scratch + bh * T * T;
+        const float *dO = dout + b * T * C + h * hd, *x = qkv + off, *p = saved + bh * T * T;
+        if (hd == 16)
+            pair_backward_16(dx, ws, dO, x, p, &d);
+        else if (hd == 32)
+            pair_backward_32(dx, ws, dO, x, p, &d);
+        else
+            pair_backward_any(dx, ws, dO, x, p, &d, hd);
+    }
+}
