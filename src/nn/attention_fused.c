@@ -25,7 +25,7 @@
 #define KERNEL static inline __attribute__((always_inline))
 
 int zs_attention_fused_fits(size_t T, size_t hd) {
-    return hd >= 1 && hd <= ZS_ATTENTION_FUSED_MAX_HD && 6 * hd + 16 <= T;
+    return hd >= 1 && hd <= ZS_ATTENTION_FUSED_MAX_HD && 7 * hd + 32 <= T;
 }
 
 /* a·b + c, fused where the CPU has FMA (the build otherwise forbids contraction). */
@@ -44,23 +44,29 @@ static inline float widen(uint16_t h) {
     return x;
 }
 
-/* x as the product's operand: rounded through bf16 when bf16. */
-static inline float operand(float x, int bf16) {
-    return bf16 ? widen(zs_bf16_round(x)) : x;
+/* x rounded to bf16, as a float (the products' operands in bf16). Loops test bf16 outside,
+ * so that each of their two copies vectorises without a select. */
+static inline float rounded(float x) {
+    return widen(zs_bf16_round(x));
 }
 
 /* n rows of hd values (rows `stride` apart in x) into dst, rows hd apart (transposed: dst
  * (hd, n), rows n apart). */
 static void gather(float *dst, const float *x, size_t n, size_t stride, size_t hd, int bf16) {
     for (size_t t = 0; t < n; t++)
+        if (bf16) {
 #pragma omp simd
-        for (size_t i = 0; i < hd; i++) dst[t * hd + i] = operand(x[t * stride + i], bf16);
+            for (size_t i = 0; i < hd; i++) dst[t * hd + i] = rounded(x[t * stride + i]);
+        } else {
+            memcpy(dst + t * hd, x + t * stride, hd * sizeof *dst);
+        }
 }
 
 static void gather_transposed(float *dst, const float *x, size_t n, size_t stride, size_t hd,
                               int bf16) {
     for (size_t t = 0; t < n; t++)
-        for (size_t i = 0; i < hd; i++) dst[i * n + t] = operand(x[t * stride + i], bf16);
+        for (size_t i = 0; i < hd; i++)
+            dst[i * n + t] = bf16 ? rounded(x[t * stride + i]) : x[t * stride + i];
 }
 
 /* row[u] = Σ_i a[i] · bt[i·T + u] for u < n: a row of A·B with B given transposed; by blocks
@@ -122,7 +128,7 @@ KERNEL void add_outer(float *m, const float *w, const float *x, size_t n, size_t
 
 /* Scores s (row t, n = t+1 entries, already scaled) to probabilities in place; pr gets the
  * products' operand (P rounded in bf16; pr may be s when not bf16). */
-KERNEL void softmax(float *s, float *pr, size_t n, int bf16) {
+KERNEL void softmax(float *s, float *pr, size_t n, int bf16, float stats[2]) {
     float max = s[0];
 #pragma omp simd reduction(max : max)
     for (size_t u = 1; u < n; u++) max = s[u] > max ? s[u] : max;
@@ -133,12 +139,19 @@ KERNEL void softmax(float *s, float *pr, size_t n, int bf16) {
         sum += s[u];
     }
     const float inv = 1.0f / sum;
+    if (bf16) {
 #pragma omp simd
-    for (size_t u = 0; u < n; u++) {
-        const float p = s[u] * inv;
-        s[u] = p;
-        pr[u] = operand(p, bf16);
+        for (size_t u = 0; u < n; u++) {
+            const float p = s[u] * inv;
+            s[u] = p;
+            pr[u] = rounded(p);
+        }
+    } else {
+#pragma omp simd
+        for (size_t u = 0; u < n; u++) pr[u] = s[u] = s[u] * inv;
     }
+    stats[0] = max;
+    stats[1] = inv;
 }
 
 typedef struct {
@@ -147,10 +160,29 @@ typedef struct {
     int bf16;
 } pair_dims;
 
+/* dP (n values of a row, in ds) to dS = P ⊙ (dP - dot) · scale, and P into pr, both as the
+ * products' operands. */
+KERNEL void ds_and_p(float *ds, float *pr, const float *p, float dot, size_t n,
+                     const pair_dims *d) {
+    if (d->bf16) {
+#pragma omp simd
+        for (size_t u = 0; u < n; u++) {
+            ds[u] = rounded(p[u] * (ds[u] - dot) * d->scale);
+            pr[u] = rounded(p[u]);
+        }
+    } else {
+#pragma omp simd
+        for (size_t u = 0; u < n; u++) {
+            ds[u] = p[u] * (ds[u] - dot) * d->scale;
+            pr[u] = p[u];
+        }
+    }
+}
+
 /* One pair's forward: qkv and out point at its head's first column of position 0; probs is its
  * (T, T) block of saved (row t written up to the diagonal); ws holds 3·T·hd + T floats. */
-KERNEL void pair_forward(float *out, float *probs, float *ws, const float *qkv,
-                         const pair_dims *d, size_t hd) {
+KERNEL void pair_forward(float *out, float *probs, float *ws, const float *qkv, const pair_dims *d,
+                         size_t hd) {
     const size_t T = d->T, row = 3 * d->C;
     float *q = ws, *kt = q + T * hd, *v = kt + T * hd, *pr = v + T * hd;
     gather(q, qkv, T, row, hd, d->bf16);
@@ -162,7 +194,8 @@ KERNEL void pair_forward(float *out, float *probs, float *ws, const float *qkv,
         row_times_transposed(s, q + t * hd, kt, n, T, hd);
 #pragma omp simd
         for (size_t u = 0; u < n; u++) s[u] *= d->scale;
-        softmax(s, d->bf16 ? pr : s, n, d->bf16);
+        float stats[2];
+        softmax(s, d->bf16 ? pr : s, n, d->bf16, stats);
         weighted_rows(out + t * d->C, d->bf16 ? pr : s, v, n, hd);
     }
 }
@@ -186,11 +219,7 @@ KERNEL void pair_backward(float *dqkv, float *ws, const float *dout, const float
         float dot = 0;
 #pragma omp simd reduction(+ : dot)
         for (size_t u = 0; u < n; u++) dot += p[u] * dp[u];
-#pragma omp simd
-        for (size_t u = 0; u < n; u++) {
-            dp[u] = operand(p[u] * (dp[u] - dot) * d->scale, d->bf16);
-            pr[u] = operand(p[u], d->bf16);
-        }
+        ds_and_p(dp, pr, p, dot, n, d);
         /* dv += Pᵀ·dout, dq = dS·k, dk += dSᵀ·q */
         add_outer(dv, pr, dot_row, n, hd);
         weighted_rows(dqkv + t * row, dp, k, n, hd);
@@ -216,22 +245,22 @@ static __mmask16 first(size_t m) {
 
 /* s[r][u] = scale · a_r · bt[·, u] for u < nmax, r < ROWS: a_r the 16 values at a + r·16 (rows
  * past R repeat the last), bt (16, T). Blocks of 32 keys, ROWS × 2 independent sums. */
-static void rows_times_transposed16(float *const s[ROWS], const float *a, size_t R,
-                                    const float *bt, size_t nmax, size_t T, float scale) {
+static void rows_times_transposed16(float *const s[ROWS], const float *a, size_t R, const float *bt,
+                                    size_t nmax, size_t T, float scale) {
     const float *ar[ROWS];
-    #pragma GCC unroll 8
+#pragma GCC unroll 8
     for (size_t r = 0; r < ROWS; r++) ar[r] = a + (r < R ? r : R - 1) * HD;
     const __m512 sc = _mm512_set1_ps(scale);
     for (size_t u0 = 0; u0 < nmax; u0 += 32) {
         const __mmask16 m0 = first(nmax - u0), m1 = nmax - u0 > 16 ? first(nmax - u0 - 16) : 0;
         __m512 x[ROWS], y[ROWS];
-        #pragma GCC unroll 8
+#pragma GCC unroll 8
         for (size_t r = 0; r < ROWS; r++) x[r] = y[r] = _mm512_setzero_ps();
 #pragma GCC unroll 16
         for (size_t i = 0; i < HD; i++) {
             const __m512 b0 = _mm512_maskz_loadu_ps(m0, bt + i * T + u0);
             const __m512 b1 = _mm512_maskz_loadu_ps(m1, bt + i * T + u0 + 16);
-            #pragma GCC unroll 8
+#pragma GCC unroll 8
             for (size_t r = 0; r < ROWS; r++) {
                 const __m512 ai = _mm512_set1_ps(ar[r][i]);
                 x[r] = _mm512_fmadd_ps(ai, b0, x[r]);
@@ -247,39 +276,82 @@ static void rows_times_transposed16(float *const s[ROWS], const float *a, size_t
 
 /* Zero w[r][n_r .. nmax) (past each row's diagonal) and whole rows r >= R. */
 static void clear_tails(float *const w[ROWS], size_t t0, size_t R, size_t nmax) {
-    #pragma GCC unroll 8
+#pragma GCC unroll 8
     for (size_t r = 0; r < ROWS; r++) {
         const size_t n = r < R ? t0 + r + 1 : 0;
         memset(w[r] + n, 0, (nmax - n) * sizeof(float));
     }
 }
 
-static void pair_forward16(float *out, float *probs, float *ws, const float *qkv,
+/* Row loops run over whole vectors (no scalar remainders, which at a row per query position
+ * cost more than the vectors): n rounded up to 16; row buffers are padded(T) long. */
+static size_t padded(size_t n) {
+    return (n + 15) & ~(size_t)15;
+}
+
+/* A score row (n entries) to probabilities in place, pr the products' operand (P rounded in
+ * bf16; pr may be s when not bf16), stats its maximum and 1/sum. Entries n .. padded(n) end
+ * zero. The exponential is zs_fast_expf, as everywhere. */
+static void softmax16(float *s, float *pr, size_t n, int bf16, float stats[2]) {
+    const size_t n16 = padded(n);
+    __m512 mx = _mm512_set1_ps(-INFINITY);
+    for (size_t u = 0; u < n16; u += 16)
+        mx = _mm512_mask_max_ps(mx, first(n - u), mx, _mm512_loadu_ps(s + u));
+    const float max = _mm512_reduce_max_ps(mx);
+#pragma omp simd
+    for (size_t u = 0; u < n16; u++) s[u] = zs_fast_expf(s[u] - max);
+    memset(s + n, 0, (n16 - n) * sizeof *s);
+    __m512 sum = _mm512_setzero_ps();
+    for (size_t u = 0; u < n16; u += 16) sum = _mm512_add_ps(sum, _mm512_loadu_ps(s + u));
+    const float inv = 1.0f / _mm512_reduce_add_ps(sum);
+    if (bf16) {
+#pragma omp simd
+        for (size_t u = 0; u < n16; u++) {
+            const float p = s[u] * inv;
+            s[u] = p;
+            pr[u] = rounded(p);
+        }
+    } else {
+#pragma omp simd
+        for (size_t u = 0; u < n16; u++) pr[u] = s[u] = s[u] * inv;
+    }
+    stats[0] = max;
+    stats[1] = inv;
+}
+
+/* The forward keeps, per row, the softmax's maximum and 1/sum (stats, 2·T floats at the start
+ * of the pair's share of saved) instead of P: the backward recomputes P bit for bit (the same
+ * products, exponentials and scaling), which costs less than writing and reading back T×T
+ * floats that no cache holds. ws holds 3·T·16 + 2·ROWS·padded(T) floats. */
+static void pair_forward16(float *out, float *stats, float *ws, const float *qkv,
                            const pair_dims *d) {
-    const size_t T = d->T, row = 3 * d->C;
-    float *q = ws, *kt = q + T * HD, *v = kt + T * HD, *prbuf = v + T * HD;
+    const size_t T = d->T, TP = padded(T), row = 3 * d->C;
+    float *q = ws, *kt = q + T * HD, *v = kt + T * HD, *sbuf = v + T * HD,
+          *prbuf = sbuf + ROWS * TP;
+    memset(sbuf, 0, 2 * ROWS * TP * sizeof *sbuf);
     gather(q, qkv, T, row, HD, d->bf16);
     gather_transposed(kt, qkv + d->C, T, row, HD, d->bf16);
     gather(v, qkv + 2 * d->C, T, row, HD, d->bf16);
     for (size_t t0 = 0; t0 < T; t0 += ROWS) {
         const size_t R = T - t0 < ROWS ? T - t0 : ROWS, nmax = t0 + R;
         float *s[ROWS], *w[ROWS];
-        #pragma GCC unroll 8
+#pragma GCC unroll 8
         for (size_t r = 0; r < ROWS; r++) {
-            s[r] = probs + (t0 + (r < R ? r : 0)) * T;
-            w[r] = d->bf16 || r >= R ? prbuf + r * T : s[r];
+            s[r] = sbuf + r * TP;
+            w[r] = d->bf16 ? prbuf + r * TP : s[r];
         }
         rows_times_transposed16(s, q + t0 * HD, R, kt, nmax, T, d->scale);
-        for (size_t r = 0; r < R; r++) softmax(s[r], w[r], t0 + r + 1, d->bf16);
+        for (size_t r = 0; r < R; r++)
+            softmax16(s[r], w[r], t0 + r + 1, d->bf16, stats + 2 * (t0 + r));
         clear_tails(w, t0, R, nmax);
         /* out rows = P rows · v, two sums per row (even and odd keys) */
         __m512 x[ROWS], y[ROWS];
-        #pragma GCC unroll 8
+#pragma GCC unroll 8
         for (size_t r = 0; r < ROWS; r++) x[r] = y[r] = _mm512_setzero_ps();
         size_t u = 0;
         for (; u + 2 <= nmax; u += 2) {
             const __m512 v0 = _mm512_loadu_ps(v + u * HD), v1 = _mm512_loadu_ps(v + (u + 1) * HD);
-            #pragma GCC unroll 8
+#pragma GCC unroll 8
             for (size_t r = 0; r < ROWS; r++) {
                 x[r] = _mm512_fmadd_ps(_mm512_set1_ps(w[r][u]), v0, x[r]);
                 y[r] = _mm512_fmadd_ps(_mm512_set1_ps(w[r][u + 1]), v1, y[r]);
@@ -287,7 +359,7 @@ static void pair_forward16(float *out, float *probs, float *ws, const float *qkv
         }
         if (u < nmax) {
             const __m512 v0 = _mm512_loadu_ps(v + u * HD);
-            #pragma GCC unroll 8
+#pragma GCC unroll 8
             for (size_t r = 0; r < ROWS; r++)
                 x[r] = _mm512_fmadd_ps(_mm512_set1_ps(w[r][u]), v0, x[r]);
         }
@@ -296,45 +368,55 @@ static void pair_forward16(float *out, float *probs, float *ws, const float *qkv
     }
 }
 
+/* ws holds 7·T·16 + 3·ROWS·padded(T) floats. */
 static void pair_backward16(float *dqkv, float *ws, const float *dout, const float *qkv,
-                            const float *probs, const pair_dims *d) {
-    const size_t T = d->T, row = 3 * d->C;
-    float *q = ws, *k = q + T * HD, *vt = k + T * HD, *dO = vt + T * HD, *dk = dO + T * HD,
-          *dv = dk + T * HD, *dsbuf = dv + T * HD, *prbuf = dsbuf + ROWS * T;
+                            const float *stats, const pair_dims *d) {
+    const size_t T = d->T, TP = padded(T), row = 3 * d->C;
+    float *q = ws, *kt = q + T * HD, *k = kt + T * HD, *vt = k + T * HD, *dO = vt + T * HD,
+          *dk = dO + T * HD, *dv = dk + T * HD, *dsbuf = dv + T * HD, *prbuf = dsbuf + ROWS * TP,
+          *pbuf = prbuf + ROWS * TP;
+    memset(dsbuf, 0, 3 * ROWS * TP * sizeof *dsbuf);
     gather(q, qkv, T, row, HD, d->bf16);
+    gather_transposed(kt, qkv + d->C, T, row, HD, d->bf16);
     gather(k, qkv + d->C, T, row, HD, d->bf16);
     gather_transposed(vt, qkv + 2 * d->C, T, row, HD, d->bf16);
     gather(dO, dout, T, d->C, HD, d->bf16);
     memset(dk, 0, 2 * T * HD * sizeof *dk);
     for (size_t t0 = 0; t0 < T; t0 += ROWS) {
         const size_t R = T - t0 < ROWS ? T - t0 : ROWS, nmax = t0 + R;
-        float *ds[ROWS], *pr[ROWS];
-        #pragma GCC unroll 8
+        float *ds[ROWS], *pr[ROWS], *pp[ROWS];
+#pragma GCC unroll 8
         for (size_t r = 0; r < ROWS; r++) {
-            ds[r] = dsbuf + r * T;
-            pr[r] = prbuf + r * T;
+            ds[r] = dsbuf + r * TP;
+            pr[r] = prbuf + r * TP;
+            pp[r] = pbuf + r * TP;
+        }
+        /* P rows again, as the forward made them */
+        rows_times_transposed16(pp, q + t0 * HD, R, kt, nmax, T, d->scale);
+        for (size_t r = 0; r < R; r++) {
+            const float max = stats[2 * (t0 + r)], inv = stats[2 * (t0 + r) + 1];
+            float *p = pp[r];
+#pragma omp simd
+            for (size_t u = 0; u < padded(t0 + r + 1); u++) p[u] = zs_fast_expf(p[u] - max) * inv;
         }
         /* dP rows = dout rows · vᵀ; then dS = P ⊙ (dP - Σ P ⊙ dP) · scale and P, both as the
          * products' operands */
         rows_times_transposed16(ds, dO + t0 * HD, R, vt, nmax, T, 1.0f);
         for (size_t r = 0; r < R; r++) {
             const size_t n = t0 + r + 1;
-            const float *p = probs + (t0 + r) * T;
+            const float *p = pp[r];
             float *dsr = ds[r], *prr = pr[r];
-            float dot = 0;
-#pragma omp simd reduction(+ : dot)
-            for (size_t u = 0; u < n; u++) dot += p[u] * dsr[u];
-#pragma omp simd
-            for (size_t u = 0; u < n; u++) {
-                dsr[u] = operand(p[u] * (dsr[u] - dot) * d->scale, d->bf16);
-                prr[u] = operand(p[u], d->bf16);
-            }
+            __m512 acc = _mm512_setzero_ps();
+            for (size_t u = 0; u < n; u += 16)
+                acc = _mm512_add_ps(acc, _mm512_maskz_mul_ps(first(n - u), _mm512_loadu_ps(p + u),
+                                                             _mm512_loadu_ps(dsr + u)));
+            ds_and_p(dsr, prr, p, _mm512_reduce_add_ps(acc), padded(n), d);
         }
         clear_tails(ds, t0, R, nmax);
         clear_tails(pr, t0, R, nmax);
         /* dq rows = dS rows · k; dk += dSᵀ · q rows; dv += Pᵀ · dout rows */
         __m512 qr[ROWS], dor[ROWS], dq[ROWS];
-        #pragma GCC unroll 8
+#pragma GCC unroll 8
         for (size_t r = 0; r < ROWS; r++) {
             const size_t t = t0 + (r < R ? r : 0);
             qr[r] = _mm512_loadu_ps(q + t * HD);
@@ -344,7 +426,7 @@ static void pair_backward16(float *dqkv, float *ws, const float *dout, const flo
         for (size_t u = 0; u < nmax; u++) {
             const __m512 ku = _mm512_loadu_ps(k + u * HD);
             __m512 dku = _mm512_loadu_ps(dk + u * HD), dvu = _mm512_loadu_ps(dv + u * HD);
-            #pragma GCC unroll 8
+#pragma GCC unroll 8
             for (size_t r = 0; r < ROWS; r++) {
                 const __m512 s = _mm512_set1_ps(ds[r][u]), p = _mm512_set1_ps(pr[r][u]);
                 dq[r] = _mm512_fmadd_ps(s, ku, dq[r]);
