@@ -62,11 +62,13 @@ static void gather(float *dst, const float *x, size_t n, size_t stride, size_t h
         }
 }
 
-static void gather_transposed(float *dst, const float *x, size_t n, size_t stride, size_t hd,
-                              int bf16) {
+/* The same, transposed, through tmp (n·hd floats): the rows gathered as above, then turned
+ * in cache (the element-by-element loop over x itself waits on every cold row). */
+static void gather_transposed(float *dst, float *tmp, const float *x, size_t n, size_t stride,
+                              size_t hd, int bf16) {
+    gather(tmp, x, n, stride, hd, bf16);
     for (size_t t = 0; t < n; t++)
-        for (size_t i = 0; i < hd; i++)
-            dst[i * n + t] = bf16 ? rounded(x[t * stride + i]) : x[t * stride + i];
+        for (size_t i = 0; i < hd; i++) dst[i * n + t] = tmp[t * hd + i];
 }
 
 /* row[u] = Σ_i a[i] · bt[i·T + u] for u < n: a row of A·B with B given transposed; by blocks
@@ -186,7 +188,7 @@ KERNEL void pair_forward(float *out, float *probs, float *ws, const float *qkv, 
     const size_t T = d->T, row = 3 * d->C;
     float *q = ws, *kt = q + T * hd, *v = kt + T * hd, *pr = v + T * hd;
     gather(q, qkv, T, row, hd, d->bf16);
-    gather_transposed(kt, qkv + d->C, T, row, hd, d->bf16);
+    gather_transposed(kt, v, qkv + d->C, T, row, hd, d->bf16);
     gather(v, qkv + 2 * d->C, T, row, hd, d->bf16);
     for (size_t t = 0; t < T; t++) {
         float *s = probs + t * T;
@@ -208,7 +210,7 @@ KERNEL void pair_backward(float *dqkv, float *ws, const float *dout, const float
           *dv = dk + T * hd, *dp = dv + T * hd, *pr = dp + T;
     gather(q, qkv, T, row, hd, d->bf16);
     gather(k, qkv + d->C, T, row, hd, d->bf16);
-    gather_transposed(vt, qkv + 2 * d->C, T, row, hd, d->bf16);
+    gather_transposed(vt, dk, qkv + 2 * d->C, T, row, hd, d->bf16);
     gather(dO, dout, T, d->C, hd, d->bf16);
     memset(dk, 0, 2 * T * hd * sizeof *dk);
     for (size_t t = 0; t < T; t++) {
@@ -330,7 +332,7 @@ static void pair_forward16(float *out, float *stats, float *ws, const float *qkv
           *prbuf = sbuf + ROWS * TP;
     memset(sbuf, 0, 2 * ROWS * TP * sizeof *sbuf);
     gather(q, qkv, T, row, HD, d->bf16);
-    gather_transposed(kt, qkv + d->C, T, row, HD, d->bf16);
+    gather_transposed(kt, v, qkv + d->C, T, row, HD, d->bf16);
     gather(v, qkv + 2 * d->C, T, row, HD, d->bf16);
     for (size_t t0 = 0; t0 < T; t0 += ROWS) {
         const size_t R = T - t0 < ROWS ? T - t0 : ROWS, nmax = t0 + R;
@@ -377,9 +379,10 @@ static void pair_backward16(float *dqkv, float *ws, const float *dout, const flo
           *pbuf = prbuf + ROWS * TP;
     memset(dsbuf, 0, 3 * ROWS * TP * sizeof *dsbuf);
     gather(q, qkv, T, row, HD, d->bf16);
-    gather_transposed(kt, qkv + d->C, T, row, HD, d->bf16);
     gather(k, qkv + d->C, T, row, HD, d->bf16);
-    gather_transposed(vt, qkv + 2 * d->C, T, row, HD, d->bf16);
+    for (size_t t = 0; t < T; t++)
+        for (size_t i = 0; i < HD; i++) kt[i * T + t] = k[t * HD + i];
+    gather_transposed(vt, dk, qkv + 2 * d->C, T, row, HD, d->bf16);
     gather(dO, dout, T, d->C, HD, d->bf16);
     memset(dk, 0, 2 * T * HD * sizeof *dk);
     for (size_t t0 = 0; t0 < T; t0 += ROWS) {
