@@ -27,8 +27,9 @@ zs_status zs_attention_backward_f32(zs_mm *mm, float *dqkv, float *scratch, cons
 
 /* The fused kernels for small heads (attention_fused.c), which the two functions above use when
  * zs_attention_fused_fits(T, C / H): heads of at most ZS_ATTENTION_FUSED_MAX_HD values and
- * T >= 6·hd + 2 (a pair's working copies fit in its T×T share of the scratch). Rows of saved
- * are written up to the diagonal only. Same bytes on any thread count. */
+ * T >= 7·hd + 32 (a pair's working copies fit in its T×T share of the scratch). saved then holds
+ * P's rows up to the diagonal, or at hd 16 with AVX-512 only each row's maximum and 1/sum (2·T
+ * floats at the start of each pair's T×T share). Same bytes on any thread count. */
 #define ZS_ATTENTION_FUSED_MAX_HD 32
 int zs_attention_fused_fits(size_t T, size_t hd);
 void zs_attention_fused_forward_f32(zs_mm *mm, float *out, float *saved, float *scratch,

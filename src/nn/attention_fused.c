@@ -4,11 +4,14 @@
  * 100 GFLOP/s) and in passes over (B, H, T, T) score arrays too big for any cache; here a
  * pair's q, k, v (and dout) are gathered into contiguous copies in the scratch region of that
  * pair, and each row's scores, softmax, output (forward) and dP, dS, dq and the dk, dv updates
- * (backward) are computed while the row is in L1. The arithmetic is the oneDNN path's: in
- * bf16 the same operands are rounded (q, k, v, dout, P for the products, dS), products of
- * rounded values are exact in float and every sum is fp32, only the order of the sums
- * differs. Pairs are divided among threads whole, and each is computed in one fixed order, so
- * the bytes do not depend on the thread count. */
+ * (backward) are computed while the row is in L1. At hd 16 with AVX-512 (the second half of
+ * this file) eight rows go together and the forward keeps only each row's maximum and 1/sum,
+ * from which the backward recomputes P bit for bit; the plain-C copies (hd 32, any other hd,
+ * builds without AVX-512) keep P in saved. The arithmetic is the oneDNN path's: in bf16 the
+ * same operands are rounded (q, k, v, dout, P for the products, dS), products of rounded values
+ * are exact in float and every sum is fp32 (with FMA where the CPU has it), only the order of
+ * the sums differs. Pairs are divided among threads whole, and each is computed in one fixed
+ * order, so the bytes do not depend on the thread count. */
 #include "nn/attention.h"
 #include "nn/fast_exp.h"
 
@@ -128,19 +131,9 @@ KERNEL void add_outer(float *m, const float *w, const float *x, size_t n, size_t
     }
 }
 
-/* Scores s (row t, n = t+1 entries, already scaled) to probabilities in place; pr gets the
- * products' operand (P rounded in bf16; pr may be s when not bf16). */
-KERNEL void softmax(float *s, float *pr, size_t n, int bf16, float stats[2]) {
-    float max = s[0];
-#pragma omp simd reduction(max : max)
-    for (size_t u = 1; u < n; u++) max = s[u] > max ? s[u] : max;
-    float sum = 0;
-#pragma omp simd reduction(+ : sum)
-    for (size_t u = 0; u < n; u++) {
-        s[u] = zs_fast_expf(s[u] - max);
-        sum += s[u];
-    }
-    const float inv = 1.0f / sum;
+/* Exponentials s (n of them) times inv in place: the probabilities; pr gets the products'
+ * operand (P rounded in bf16; pr may be s when not bf16). */
+KERNEL void normalise(float *s, float *pr, size_t n, float inv, int bf16) {
     if (bf16) {
 #pragma omp simd
         for (size_t u = 0; u < n; u++) {
@@ -152,8 +145,21 @@ KERNEL void softmax(float *s, float *pr, size_t n, int bf16, float stats[2]) {
 #pragma omp simd
         for (size_t u = 0; u < n; u++) pr[u] = s[u] = s[u] * inv;
     }
-    stats[0] = max;
-    stats[1] = inv;
+}
+
+/* Scores s (row t, n = t+1 entries, already scaled) to probabilities in place, pr as
+ * normalise gives it. */
+KERNEL void softmax(float *s, float *pr, size_t n, int bf16) {
+    float max = s[0];
+#pragma omp simd reduction(max : max)
+    for (size_t u = 1; u < n; u++) max = s[u] > max ? s[u] : max;
+    float sum = 0;
+#pragma omp simd reduction(+ : sum)
+    for (size_t u = 0; u < n; u++) {
+        s[u] = zs_fast_expf(s[u] - max);
+        sum += s[u];
+    }
+    normalise(s, pr, n, 1.0f / sum, bf16);
 }
 
 typedef struct {
@@ -196,8 +202,7 @@ KERNEL void pair_forward(float *out, float *probs, float *ws, const float *qkv, 
         row_times_transposed(s, q + t * hd, kt, n, T, hd);
 #pragma omp simd
         for (size_t u = 0; u < n; u++) s[u] *= d->scale;
-        float stats[2];
-        softmax(s, d->bf16 ? pr : s, n, d->bf16, stats);
+        softmax(s, d->bf16 ? pr : s, n, d->bf16);
         weighted_rows(out + t * d->C, d->bf16 ? pr : s, v, n, hd);
     }
 }
@@ -306,17 +311,7 @@ static void softmax16(float *s, float *pr, size_t n, int bf16, float stats[2]) {
     __m512 sum = _mm512_setzero_ps();
     for (size_t u = 0; u < n16; u += 16) sum = _mm512_add_ps(sum, _mm512_loadu_ps(s + u));
     const float inv = 1.0f / _mm512_reduce_add_ps(sum);
-    if (bf16) {
-#pragma omp simd
-        for (size_t u = 0; u < n16; u++) {
-            const float p = s[u] * inv;
-            s[u] = p;
-            pr[u] = rounded(p);
-        }
-    } else {
-#pragma omp simd
-        for (size_t u = 0; u < n16; u++) pr[u] = s[u] = s[u] * inv;
-    }
+    normalise(s, pr, n16, inv, bf16);
     stats[0] = max;
     stats[1] = inv;
 }
