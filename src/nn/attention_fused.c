@@ -65,13 +65,18 @@ static void gather(float *dst, const float *x, size_t n, size_t stride, size_t h
         }
 }
 
+/* src (n, hd) into dst (hd, n). */
+static void transpose(float *dst, const float *src, size_t n, size_t hd) {
+    for (size_t t = 0; t < n; t++)
+        for (size_t i = 0; i < hd; i++) dst[i * n + t] = src[t * hd + i];
+}
+
 /* The same, transposed, through tmp (n·hd floats): the rows gathered as above, then turned
  * in cache (the element-by-element loop over x itself waits on every cold row). */
 static void gather_transposed(float *dst, float *tmp, const float *x, size_t n, size_t stride,
                               size_t hd, int bf16) {
     gather(tmp, x, n, stride, hd, bf16);
-    for (size_t t = 0; t < n; t++)
-        for (size_t i = 0; i < hd; i++) dst[i * n + t] = tmp[t * hd + i];
+    transpose(dst, tmp, n, hd);
 }
 
 /* row[u] = Σ_i a[i] · bt[i·T + u] for u < n: a row of A·B with B given transposed; by blocks
@@ -375,8 +380,7 @@ static void pair_backward16(float *dqkv, float *ws, const float *dout, const flo
     memset(dsbuf, 0, 3 * ROWS * TP * sizeof *dsbuf);
     gather(q, qkv, T, row, HD, d->bf16);
     gather(k, qkv + d->C, T, row, HD, d->bf16);
-    for (size_t t = 0; t < T; t++)
-        for (size_t i = 0; i < HD; i++) kt[i * T + t] = k[t * HD + i];
+    transpose(kt, k, T, HD);
     gather_transposed(vt, dk, qkv + 2 * d->C, T, row, HD, d->bf16);
     gather(dO, dout, T, d->C, HD, d->bf16);
     memset(dk, 0, 2 * T * HD * sizeof *dk);
