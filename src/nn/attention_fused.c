@@ -325,8 +325,8 @@ static void softmax16(float *s, float *pr, size_t n, int bf16, float stats[2]) {
  * of the pair's share of saved) instead of P: the backward recomputes P bit for bit (the same
  * products, exponentials and scaling), which costs less than writing and reading back T×T
  * floats that no cache holds. ws holds 3·T·16 + 2·ROWS·padded(T) floats. */
-static void pair_forward16(float *out, float *stats, float *ws, const float *qkv,
-                           const pair_dims *d) {
+static void pair_forward_16(float *out, float *stats, float *ws, const float *qkv,
+                            const pair_dims *d) {
     const size_t T = d->T, TP = padded(T), row = 3 * d->C;
     float *q = ws, *kt = q + T * HD, *v = kt + T * HD, *sbuf = v + T * HD,
           *prbuf = sbuf + ROWS * TP;
@@ -371,8 +371,8 @@ static void pair_forward16(float *out, float *stats, float *ws, const float *qkv
 }
 
 /* ws holds 7·T·16 + 3·ROWS·padded(T) floats. */
-static void pair_backward16(float *dqkv, float *ws, const float *dout, const float *qkv,
-                            const float *stats, const pair_dims *d) {
+static void pair_backward_16(float *dqkv, float *ws, const float *dout, const float *qkv,
+                             const float *stats, const pair_dims *d) {
     const size_t T = d->T, TP = padded(T), row = 3 * d->C;
     float *q = ws, *kt = q + T * HD, *k = kt + T * HD, *vt = k + T * HD, *dO = vt + T * HD,
           *dk = dO + T * HD, *dv = dk + T * HD, *dsbuf = dv + T * HD, *prbuf = dsbuf + ROWS * TP,
@@ -446,14 +446,6 @@ static void pair_backward16(float *dqkv, float *ws, const float *dout, const flo
     }
 }
 
-static void pair_forward_16(float *out, float *probs, float *ws, const float *qkv,
-                            const pair_dims *d) {
-    pair_forward16(out, probs, ws, qkv, d);
-}
-static void pair_backward_16(float *dqkv, float *ws, const float *dout, const float *qkv,
-                             const float *probs, const pair_dims *d) {
-    pair_backward16(dqkv, ws, dout, qkv, probs, d);
-}
 #else
 static void pair_forward_16(float *out, float *probs, float *ws, const float *qkv,
                             const pair_dims *d) {
