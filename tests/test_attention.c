@@ -280,6 +280,38 @@ Test(attention, fused_matches_f64) {
     }
 }
 
+/* The bf16 kernel for heads of 64 (attention_bf16.c, AVX512-BF16 builds): at the smallest T it
+ * takes, with 2 and 4 heads, and at the training shape (d_model 256, T 256), against the
+ * double path within bf16's rounding, and the same bytes on 1 and 2 threads. Where the build
+ * has no AVX512-BF16 the oneDNN path runs these shapes, and the test says so. */
+static void check_same_bytes_on_1_and_2_threads(shape s, zs_precision precision);
+static const shape BF16_SHAPES[] = {{1, 192, 128, 2}, {2, 224, 256, 4}, {1, 256, 256, 4}};
+
+Test(attention, bf16_kernel_matches_f64) {
+    if (!zs_attention_bf16_fits(256, 64))
+        cr_log_warn("attention_bf16: this build has no AVX512-BF16; these shapes test the "
+                    "oneDNN path");
+    for (size_t i = 0; i < sizeof BF16_SHAPES / sizeof *BF16_SHAPES; i++) {
+        const shape s = BF16_SHAPES[i];
+        check_bf16_against_f64(s);
+    }
+    check_same_bytes_on_1_and_2_threads((shape){3, 192, 128, 2}, ZS_PRECISION_BF16);
+}
+
+/* Which problems the bf16 kernel takes: hd 64, T a multiple of 32 from 192 on. */
+Test(attention, bf16_kernel_fits_hd_64) {
+#if defined(__AVX512BF16__)
+    cr_assert(zs_attention_bf16_fits(192, 64));
+    cr_assert(zs_attention_bf16_fits(256, 64));
+    cr_assert(!zs_attention_bf16_fits(160, 64));
+    cr_assert(!zs_attention_bf16_fits(208, 64));
+    cr_assert(!zs_attention_bf16_fits(256, 32));
+    cr_assert(!zs_attention_bf16_fits(256, 128));
+#else
+    cr_assert(!zs_attention_bf16_fits(256, 64));
+#endif
+}
+
 /* Which problems take the fused path: heads up to 32 values, and T >= 7·hd + 32 (the pair's
  * working copies fit in its T×T share of the scratch). */
 Test(attention, fused_fits_small_heads_only) {

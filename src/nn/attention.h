@@ -38,6 +38,20 @@ void zs_attention_fused_backward_f32(zs_mm *mm, float *dqkv, float *scratch, con
                                      const float *qkv, const float *saved, size_t B, size_t T,
                                      size_t C, size_t H);
 
+/* bf16 attention for heads of 64 values on CPUs with AVX512-BF16 (attention_bf16.c), which the
+ * two functions above use in bf16 when zs_attention_bf16_fits(T, C / H): hd 64, T a multiple of
+ * 32 and at least 192 (a pair's working copies fit in its shares of the scratch). Each
+ * (sequence, head) pair works in its own T×T share of `work` (the scratch's first region) and
+ * T×T/2 of `work2` (its second). In saved the forward keeps, per pair, each row's maximum and
+ * 1/sum, from which the backward recomputes P bit for bit, and the pair's rounded and packed
+ * q, k, v (162·T of its T×T floats). Same bytes on any thread count. */
+int zs_attention_bf16_fits(size_t T, size_t hd);
+void zs_attention_bf16_forward(float *out, float *saved, float *work, const float *qkv, size_t B,
+                               size_t T, size_t C, size_t H, int threads);
+void zs_attention_bf16_backward(float *dqkv, float *work, float *work2, const float *dout,
+                                const float *saved, size_t B, size_t T, size_t C, size_t H,
+                                int threads);
+
 void zs_attention_forward_f64(double *out, double *saved, double *scratch, const double *qkv,
                               size_t B, size_t T, size_t C, size_t H);
 void zs_attention_backward_f64(double *dqkv, double *scratch, const double *dout, const double *qkv,

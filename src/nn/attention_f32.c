@@ -251,6 +251,10 @@ zs_status zs_attention_forward_f32(zs_mm *mm, float *out, float *saved, float *s
     const scratch_regions s = carve(scratch, B, T, C, H);
     const void *ops = qkv;
     if (d.bf16) {
+        if (zs_attention_bf16_fits(T, d.hd)) {
+            zs_attention_bf16_forward(out, saved, s.dp, qkv, B, T, C, H, zs_mm_threads(mm));
+            return ZS_OK;
+        }
         zs_mm_to_bf16(mm, s.qkv16, qkv, B * T * 3 * C);
         ops = s.qkv16;
     }
@@ -282,6 +286,11 @@ zs_status zs_attention_backward_f32(zs_mm *mm, float *dqkv, float *scratch, cons
     const scratch_regions s = carve(scratch, B, T, C, H);
     const size_t rows = B * H * T;
     const void *ops = qkv, *dops = dout;
+    if (d.bf16 && zs_attention_bf16_fits(T, d.hd)) {
+        zs_attention_bf16_backward(dqkv, s.dp, (float *)s.p16, dout, saved, B, T, C, H,
+                                   zs_mm_threads(mm));
+        return ZS_OK;
+    }
     if (d.bf16) {
         zs_mm_to_bf16(mm, s.qkv16, qkv, B * T * 3 * C);
         zs_mm_to_bf16(mm, s.dout16, dout, B * T * C);

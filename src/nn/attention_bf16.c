@@ -1,0 +1,344 @@
+/* nn: causal attention in bf16 for heads of 64 values, on CPUs with AVX512-BF16 (attention.h).
+ * The oneDNN path (attention_f32.c) runs the six T×T products as batched matmuls that oneDNN
+ * 2.6 gives its slower `gemm:jit` kernels (100–260 GFLOP/s against 400 for the linear layers)
+ * and passes over (B, H, T, T) arrays far bigger than any cache; at d_model 128 and 256 that is
+ * a third or more of a bf16 step. Here one (sequence, head) pair at a time is computed with its
+ * operands in L1/L2, the products by one register-blocked kernel on `vdpbf16ps` (16 lanes, each
+ * adding the products of one pair of bf16 values per instruction), and the causal mask skips
+ * every block of 32 keys a block of 8 query rows cannot see.
+ *
+ * `vdpbf16ps` multiplies pairs of consecutive bf16 values of its two operands, so every product
+ * C = A·B takes A with the summed index paired in its rows (a row-major bf16 matrix whose
+ * summed index is its column: the pairs are adjacent already) and B "pair-packed": row i of
+ * the packed B holds, for each output column, the 32-bit pair (B[2i][col], B[2i+1][col]).
+ * The products and their layouts (q, k, v, dout rows are bf16 in the rounded copies):
+ *   S = q·kᵀ        A = q rows             B = kᵀ packed: (k[u][2j], k[u][2j+1]), i.e. k's rows as
+ * pairs out = P·v       A = P rows (bf16)      B = v packed over keys dP = dout·vᵀ    A = dout rows
+ * B = vᵀ packed (v's rows as pairs) dq = dS·k       A = dS rows (bf16)     B = k packed over keys
+ *   dvᵀ = doutᵀ·P   A = doutᵀ paired over positions    B = P packed over positions
+ *   dkᵀ = qᵀ·dS     A = qᵀ paired over positions       B = dS packed over positions
+ * dv and dk come out transposed (head values × keys) and are stored element by element.
+ *
+ * Arithmetic: the oneDNN path's roundings (q, k, v, dout, P for the products, dS) and fp32
+ * everywhere else; each `vdpbf16ps` adds two products at once (as oneDNN's own bf16 kernels
+ * do), so only the order of the sums differs. Each pair is computed by one thread in one
+ * order: the bytes do not depend on the thread count. */
+#include "nn/attention.h"
+#include "nn/fast_exp.h"
+
+#include <math.h>
+#include <string.h>
+
+#if defined(__AVX512BF16__)
+#include <immintrin.h>
+
+/* Head values, and their pairs. */
+#define HD 64
+#define HP (HD / 2)
+/* The product kernel's block: ROWS output rows × COLS output columns (16 accumulators). */
+#define ROWS 8
+#define COLS 32
+
+/* Two bf16 values in 32 bits (the lower one first), read from uint16_t storage. */
+typedef uint32_t __attribute__((may_alias)) pair_t;
+
+int zs_attention_bf16_fits(size_t T, size_t hd) {
+    return hd == HD && T % COLS == 0 && T >= 192;
+}
+
+/* c[r·ldc + col] = alpha · Σ_{p < np} pairs a[r·lda + p·lpa] · pair-packed b[p·ldb + col],
+ * for r < ROWS and col < COLS; each of the two vectors of a row sums its pairs in order p = 0,
+ * 1, … (A is read by rows, lpa 1, or by columns, lda 1.) */
+static inline __attribute__((always_inline)) void product_block(float *c, size_t ldc, float alpha,
+                                                                const pair_t *a, size_t lda,
+                                                                size_t lpa, const pair_t *b,
+                                                                size_t ldb, size_t np) {
+    __m512 acc[ROWS][2];
+#pragma GCC unroll 8
+    for (int r = 0; r < ROWS; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+    for (size_t p = 0; p < np; p++) {
+        const __m512bh b0 = (__m512bh)_mm512_loadu_si512(b + p * ldb);
+        const __m512bh b1 = (__m512bh)_mm512_loadu_si512(b + p * ldb + 16);
+        const pair_t *ap = a + p * lpa;
+#pragma GCC unroll 8
+        for (int r = 0; r < ROWS; r++) {
+            const __m512bh x = (__m512bh)_mm512_set1_epi32((int)ap[r * lda]);
+            acc[r][0] = _mm512_dpbf16_ps(acc[r][0], x, b0);
+            acc[r][1] = _mm512_dpbf16_ps(acc[r][1], x, b1);
+        }
+    }
+    const __m512 s = _mm512_set1_ps(alpha);
+#pragma GCC unroll 8
+    for (int r = 0; r < ROWS; r++) {
+        _mm512_storeu_ps(c + r * ldc, _mm512_mul_ps(acc[r][0], s));
+        _mm512_storeu_ps(c + r * ldc + 16, _mm512_mul_ps(acc[r][1], s));
+    }
+}
+
+/* The same with A by rows (lpa 1). */
+static void rows_product(float *c, size_t ldc, float alpha, const pair_t *a, size_t lda,
+                         const pair_t *b, size_t ldb, size_t np) {
+    product_block(c, ldc, alpha, a, lda, 1, b, ldb, np);
+}
+
+/* The same with A by columns (lda 1): a[p·lpa + r]. */
+static void columns_product(float *c, size_t ldc, const pair_t *a, size_t lpa, const pair_t *b,
+                            size_t ldb, size_t np) {
+    product_block(c, ldc, 1.0f, a, 1, lpa, b, ldb, np);
+}
+
+/* T rows of HD floats (rows `ld` apart in x) rounded to bf16 into dst (T, HD). */
+static void rounded_rows(uint16_t *dst, const float *x, size_t T, size_t ld) {
+    for (size_t t = 0; t < T; t++) {
+#pragma omp simd
+        for (size_t c = 0; c < HD; c++) dst[t * HD + c] = zs_bf16_round(x[t * ld + c]);
+    }
+}
+
+/* dst (HP, T) = the pairs of the T rows of x (T, HD) as columns: (x[t][2j], x[t][2j+1]) at
+ * dst[j·T + t]; 16 rows at a time by a gather. */
+static void pairs_as_columns(pair_t *dst, const uint16_t *x, size_t T) {
+    const __m512i rows =
+        _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                           _mm512_set1_epi32(HP));
+    for (size_t t = 0; t < T; t += 16)
+        for (size_t j = 0; j < HP; j++)
+            _mm512_storeu_si512(dst + j * T + t,
+                                _mm512_i32gather_epi32(rows, x + t * HD + 2 * j, 4));
+}
+
+static inline uint32_t two(uint16_t lo, uint16_t hi) {
+    return (uint32_t)lo | (uint32_t)hi << 16;
+}
+
+/* dst (T/2, HD) = the rows of x (T, HD) packed over rows: (x[2i][c], x[2i+1][c]) at
+ * dst[i·HD + c]. */
+static void packed_over_rows(pair_t *dst, const uint16_t *x, size_t T) {
+    for (size_t i = 0; i < T / 2; i++) {
+        const uint16_t *even = x + 2 * i * HD, *odd = even + HD;
+#pragma omp simd
+        for (size_t c = 0; c < HD; c++) dst[i * HD + c] = two(even[c], odd[c]);
+    }
+}
+
+/* Rows r, r+1 of the (ROWS, T) bf16 block `rows` into row r/2 of the pair-packed `dst` (rows T
+ * apart), columns 0 .. n-1. */
+static void pack_row_pairs(pair_t *dst, const uint16_t *rows, size_t T, size_t n) {
+    for (size_t r = 0; r < ROWS; r += 2) {
+        const uint16_t *even = rows + r * T, *odd = even + T;
+        pair_t *out = dst + (r / 2) * T;
+#pragma omp simd
+        for (size_t u = 0; u < n; u++) out[u] = two(even[u], odd[u]);
+    }
+}
+
+/* Keys a block of ROWS rows from i0 sees, rounded up to whole COLS blocks. */
+static size_t keys_seen(size_t i0) {
+    return (i0 + ROWS + COLS - 1) / COLS * COLS;
+}
+
+/* S for rows i0 .. i0+ROWS-1, keys 0 .. end-1, scaled, into s (rows T apart). */
+static void scores(float *s, const pair_t *q, const pair_t *kt, size_t T, size_t i0, size_t end) {
+    const float scale = 1.0f / sqrtf((float)HD);
+    for (size_t u0 = 0; u0 < end; u0 += COLS)
+        rows_product(s + u0, T, scale, q + i0 * HP, HP, kt + u0, T, HP);
+}
+
+/* The pair (b, h) of pair number `pair`: its first value in qkv- and out-shaped arrays. */
+static size_t qkv_offset(size_t pair, size_t T, size_t C, size_t H) {
+    return pair / H * T * 3 * C + pair % H * HD;
+}
+static size_t out_offset(size_t pair, size_t T, size_t C, size_t H) {
+    return pair / H * T * C + pair % H * HD;
+}
+
+/* Row loops run over whole vectors up to padded(n), past a row's n entries, with masks where
+ * the values there matter (a scalar remainder per row costs as much as the vectors). */
+static size_t padded(size_t n) {
+    return (n + 15) & ~(size_t)15;
+}
+
+/* The first n of 16 lanes. */
+static __mmask16 first(size_t n) {
+    return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1u);
+}
+
+/* A row's n scores s (end ≥ padded(n) of them computed) to P rounded into p16 (zero from n to
+ * end), its maximum and 1/sum into *max, *inv; s keeps the exponentials. */
+static void softmax_row(uint16_t *p16, float *s, size_t n, size_t end, float *max, float *inv) {
+    const size_t n16 = padded(n);
+    __m512 mx = _mm512_set1_ps(-INFINITY);
+    for (size_t u = 0; u < n16; u += 16)
+        mx = _mm512_mask_max_ps(mx, first(n - u), mx, _mm512_loadu_ps(s + u));
+    const float m = _mm512_reduce_max_ps(mx);
+#pragma omp simd
+    for (size_t u = 0; u < n16; u++) s[u] = u < n ? zs_fast_expf(s[u] - m) : 0.0f;
+    __m512 sum = _mm512_setzero_ps();
+    for (size_t u = 0; u < n16; u += 16) sum = _mm512_add_ps(sum, _mm512_loadu_ps(s + u));
+    const float iv = 1.0f / _mm512_reduce_add_ps(sum);
+#pragma omp simd
+    for (size_t u = 0; u < n16; u++) p16[u] = zs_bf16_round(s[u] * iv);
+    memset(p16 + n16, 0, (end - n16) * sizeof *p16);
+    *max = m;
+    *inv = iv;
+}
+
+/* What the forward keeps of a pair for the backward, in the pair's T×T share of saved: each
+ * row's maximum and 1/sum, q rounded (T, HD), and the packed operands of the backward's
+ * products (each HP·T pairs). */
+typedef struct {
+    float *max, *inv;
+    uint16_t *q;
+    pair_t *kt, *vt, *kp, *qp;
+} kept;
+
+static kept carve_kept(float *share, size_t T) {
+    kept k;
+    k.max = share;
+    k.inv = share + T;
+    k.q = (uint16_t *)(share + 2 * T);
+    k.kt = (pair_t *)(k.q + T * HD);
+    k.vt = k.kt + HP * T;
+    k.kp = k.vt + HP * T;
+    k.qp = k.kp + HP * T;
+    return k;
+}
+
+/* Forward of one pair: out (rows C apart), qkv (rows 3C apart), share (its T×T of saved: 162·T
+ * floats used), work (108·T floats). */
+static void pair_forward(float *out, float *share, float *work, const float *qkv, size_t T,
+                         size_t C) {
+    const kept kp = carve_kept(share, T);
+    uint16_t *k16 = (uint16_t *)work, *v16 = k16 + T * HD;
+    pair_t *vp = (pair_t *)(v16 + T * HD);
+    float *s = (float *)(vp + HP * T);          /* ROWS × T */
+    uint16_t *p16 = (uint16_t *)(s + ROWS * T); /* ROWS × T */
+    rounded_rows(kp.q, qkv, T, 3 * C);
+    rounded_rows(k16, qkv + C, T, 3 * C);
+    rounded_rows(v16, qkv + 2 * C, T, 3 * C);
+    pairs_as_columns(kp.kt, k16, T);
+    pairs_as_columns(kp.vt, v16, T);
+    packed_over_rows(kp.kp, k16, T);
+    packed_over_rows(kp.qp, kp.q, T);
+    packed_over_rows(vp, v16, T);
+    for (size_t i0 = 0; i0 < T; i0 += ROWS) {
+        const size_t end = keys_seen(i0);
+        scores(s, (const pair_t *)kp.q, kp.kt, T, i0, end);
+        for (size_t r = 0; r < ROWS; r++)
+            softmax_row(p16 + r * T, s + r * T, i0 + r + 1, end, kp.max + i0 + r, kp.inv + i0 + r);
+        for (size_t c0 = 0; c0 < HD; c0 += COLS)
+            rows_product(out + i0 * C + c0, C, 1.0f, (const pair_t *)p16, T / 2, vp + c0, HD,
+                         (i0 + ROWS) / 2);
+    }
+}
+
+void zs_attention_bf16_forward(float *out, float *saved, float *work, const float *qkv, size_t B,
+                               size_t T, size_t C, size_t H, int threads) {
+    const size_t pairs = B * H;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (size_t pair = 0; pair < pairs; pair++)
+        pair_forward(out + out_offset(pair, T, C, H), saved + pair * T * T, work + pair * T * T,
+                     qkv + qkv_offset(pair, T, C, H), T, C);
+}
+
+/* Rows i0 .. i0+ROWS-1: P from the scores in s (the forward's exponentials and 1/sum, bit
+ * for bit) and dP in dp to dS, rounded (ds16), and P rounded (p16), both zero from each row's
+ * diagonal + 1 to end. */
+static void softmax_backward_rows(uint16_t *ds16, uint16_t *p16, float *s, const float *dp,
+                                  const kept *kp, size_t T, size_t i0, size_t end) {
+    const float scale = 1.0f / sqrtf((float)HD);
+    for (size_t r = 0; r < ROWS; r++) {
+        const size_t t = i0 + r, n = t + 1, n16 = padded(n);
+        const float m = kp->max[t], iv = kp->inv[t];
+        float *p = s + r * T;
+        const float *dpr = dp + r * T;
+        uint16_t *dsr = ds16 + r * T, *p16r = p16 + r * T;
+#pragma omp simd
+        for (size_t u = 0; u < n16; u++) p[u] = u < n ? zs_fast_expf(p[u] - m) * iv : 0.0f;
+        __m512 acc = _mm512_setzero_ps();
+        for (size_t u = 0; u < n16; u += 16)
+            acc =
+                _mm512_add_ps(acc, _mm512_mul_ps(_mm512_loadu_ps(p + u), _mm512_loadu_ps(dpr + u)));
+        const float dot = _mm512_reduce_add_ps(acc);
+#pragma omp simd
+        for (size_t u = 0; u < n16; u++) {
+            dsr[u] = zs_bf16_round(u < n ? p[u] * (dpr[u] - dot) * scale : 0.0f);
+            p16r[u] = zs_bf16_round(p[u]);
+        }
+        memset(dsr + n16, 0, (end - n16) * sizeof *dsr);
+        memset(p16r + n16, 0, (end - n16) * sizeof *p16r);
+    }
+}
+
+/* Backward of one pair: dq (its q columns of dqkv, rows 3C apart), dout (rows C apart), share
+ * (its T×T of saved), work (T²/2 + 88·T floats), work2 (T²/2). */
+static void pair_backward(float *dq, float *work, float *work2, const float *dout,
+                          const float *share, size_t T, size_t C) {
+    const size_t m = T / 2;
+    const kept kp = carve_kept((float *)share, T);
+    pair_t *pp = (pair_t *)work;   /* P packed over positions, (T/2, T) */
+    pair_t *dsp = (pair_t *)work2; /* dS packed over positions, (T/2, T) */
+    uint16_t *dout16 = (uint16_t *)(pp + m * T);
+    pair_t *doutp = (pair_t *)(dout16 + T * HD);
+    float *s = (float *)(doutp + HP * T), *dp = s + ROWS * T; /* ROWS × T each */
+    uint16_t *p16 = (uint16_t *)(dp + ROWS * T), *ds16 = p16 + ROWS * T;
+    rounded_rows(dout16, dout, T, C);
+    packed_over_rows(doutp, dout16, T);
+    for (size_t i0 = 0; i0 < T; i0 += ROWS) {
+        const size_t end = keys_seen(i0);
+        scores(s, (const pair_t *)kp.q, kp.kt, T, i0, end);
+        for (size_t u0 = 0; u0 < end; u0 += COLS)
+            rows_product(dp + u0, T, 1.0f, (const pair_t *)(dout16 + i0 * HD), HP, kp.vt + u0, T,
+                         HP);
+        softmax_backward_rows(ds16, p16, s, dp, &kp, T, i0, end);
+        pack_row_pairs(pp + (i0 / 2) * T, p16, T, end);
+        pack_row_pairs(dsp + (i0 / 2) * T, ds16, T, end);
+        for (size_t c0 = 0; c0 < HD; c0 += COLS)
+            rows_product(dq + i0 * 3 * C + c0, 3 * C, 1.0f, (const pair_t *)ds16, T / 2, kp.kp + c0,
+                         HD, (i0 + ROWS) / 2);
+    }
+    /* dv = Pᵀ·dout and dk = dSᵀ·q by blocks of ROWS keys: keys u0 .. take positions u0 on */
+    for (size_t u0 = 0; u0 < T; u0 += ROWS) {
+        const size_t from = u0 / 2;
+        for (size_t c0 = 0; c0 < HD; c0 += COLS) {
+            columns_product(dq + 2 * C + u0 * 3 * C + c0, 3 * C, pp + from * T + u0, T,
+                            doutp + from * HD + c0, HD, m - from);
+            columns_product(dq + C + u0 * 3 * C + c0, 3 * C, dsp + from * T + u0, T,
+                            kp.qp + from * HD + c0, HD, m - from);
+        }
+    }
+}
+
+void zs_attention_bf16_backward(float *dqkv, float *work, float *work2, const float *dout,
+                                const float *saved, size_t B, size_t T, size_t C, size_t H,
+                                int threads) {
+    const size_t pairs = B * H;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (size_t pair = 0; pair < pairs; pair++)
+        pair_backward(dqkv + qkv_offset(pair, T, C, H), work + pair * T * T,
+                      work2 + pair * T * T / 2, dout + out_offset(pair, T, C, H),
+                      saved + pair * T * T, T, C);
+}
+
+#else /* no AVX512-BF16: the oneDNN path takes every problem */
+
+int zs_attention_bf16_fits(size_t T, size_t hd) {
+    (void)T;
+    (void)hd;
+    return 0;
+}
+
+void zs_attention_bf16_forward(float *out, float *saved, float *work, const float *qkv, size_t B,
+                               size_t T, size_t C, size_t H, int threads) {
+    (void)out, (void)saved, (void)work, (void)qkv, (void)B, (void)T, (void)C, (void)H;
+    (void)threads;
+}
+
+void zs_attention_bf16_backward(float *dqkv, float *work, float *work2, const float *dout,
+                                const float *saved, size_t B, size_t T, size_t C, size_t H,
+                                int threads) {
+    (void)dqkv, (void)work, (void)work2, (void)dout, (void)saved, (void)B, (void)T, (void)C;
+    (void)H, (void)threads;
+}
+
+#endif
