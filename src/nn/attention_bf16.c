@@ -24,7 +24,6 @@
  * do), so only the order of the sums differs. Each pair is computed by one thread in one
  * order: the bytes do not depend on the thread count. */
 #include "nn/attention.h"
-#include "nn/fast_exp.h"
 
 #include <math.h>
 #include <string.h>
@@ -121,17 +120,6 @@ static void packed_over_rows(pair_t *dst, const uint16_t *x, size_t T) {
     }
 }
 
-/* Rows r, r+1 of the (ROWS, T) bf16 block `rows` into row r/2 of the pair-packed `dst` (rows T
- * apart), columns 0 .. n-1. */
-static void pack_row_pairs(pair_t *dst, const uint16_t *rows, size_t T, size_t n) {
-    for (size_t r = 0; r < ROWS; r += 2) {
-        const uint16_t *even = rows + r * T, *odd = even + T;
-        pair_t *out = dst + (r / 2) * T;
-#pragma omp simd
-        for (size_t u = 0; u < n; u++) out[u] = two(even[u], odd[u]);
-    }
-}
-
 /* Keys a block of ROWS rows from i0 sees, rounded up to whole COLS blocks. */
 static size_t keys_seen(size_t i0) {
     return (i0 + ROWS + COLS - 1) / COLS * COLS;
@@ -163,21 +151,72 @@ static __mmask16 first(size_t n) {
     return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1u);
 }
 
+static inline __m512 set1(float x) {
+    return _mm512_set1_ps(x);
+}
+
+/* zs_fast_expf (fast_exp.h) on 16 lanes: the same clamp, range reduction and polynomial, with
+ * its multiply-adds fused, so a lane is within an ulp or so of zs_fast_expf, not bit-equal
+ * (the forward and the backward both use this one). A NaN stays NaN (max and min return their
+ * second operand when one is NaN). */
+static inline __m512 exp16(__m512 x) {
+    x = _mm512_min_ps(set1(80.0f), _mm512_max_ps(set1(-87.0f), x));
+    const __m512 shifted = _mm512_fmadd_ps(x, set1(1.44269504088896341f), set1(12582912.0f));
+    const __m512 n = _mm512_sub_ps(shifted, set1(12582912.0f));
+    __m512 r = _mm512_fnmadd_ps(n, set1(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, set1(-2.12194440e-4f), r);
+    __m512 p = _mm512_fmadd_ps(set1(1.9875691500e-4f), r, set1(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, set1(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, set1(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, set1(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, set1(5.0000001201e-1f));
+    p = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), set1(1.0f));
+    const __m512i bits = _mm512_slli_epi32(
+        _mm512_add_epi32(_mm512_castps_si512(shifted), _mm512_set1_epi32(127 - 0x4B400000)), 23);
+    return _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
+}
+
+/* zs_bf16_round (matmul.h) on 16 lanes, each result in the low half of its 32-bit lane:
+ * nearest, ties to even; a NaN stays a quiet NaN. */
+static inline __m512i bf16_bits(__m512 x) {
+    const __m512i u = _mm512_castps_si512(x);
+    const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+    const __m512i r = _mm512_srli_epi32(
+        _mm512_add_epi32(_mm512_add_epi32(u, _mm512_set1_epi32(0x7fff)), lsb), 16);
+    const __mmask16 nan = _mm512_cmpgt_epu32_mask(
+        _mm512_and_si512(u, _mm512_set1_epi32(0x7fffffff)), _mm512_set1_epi32(0x7f800000));
+    return _mm512_mask_or_epi32(r, nan, _mm512_srli_epi32(u, 16), _mm512_set1_epi32(0x40));
+}
+
+/* 16 floats rounded to bf16 into dst. */
+static inline void round16(uint16_t *dst, __m512 x) {
+    _mm256_storeu_si256((__m256i *)dst, _mm512_cvtepi32_epi16(bf16_bits(x)));
+}
+
+/* 16 pairs of two rows' values (even, odd) rounded to bf16 into dst. */
+static inline void round16_pairs(pair_t *dst, __m512 even, __m512 odd) {
+    _mm512_storeu_si512(dst,
+                        _mm512_or_si512(bf16_bits(even), _mm512_slli_epi32(bf16_bits(odd), 16)));
+}
+
 /* A row's n scores s (end ≥ padded(n) of them computed) to P rounded into p16 (zero from n to
  * end), its maximum and 1/sum into *max, *inv; s keeps the exponentials. */
 static void softmax_row(uint16_t *p16, float *s, size_t n, size_t end, float *max, float *inv) {
     const size_t n16 = padded(n);
-    __m512 mx = _mm512_set1_ps(-INFINITY);
+    __m512 mx = set1(-INFINITY);
     for (size_t u = 0; u < n16; u += 16)
         mx = _mm512_mask_max_ps(mx, first(n - u), mx, _mm512_loadu_ps(s + u));
     const float m = _mm512_reduce_max_ps(mx);
-#pragma omp simd
-    for (size_t u = 0; u < n16; u++) s[u] = u < n ? zs_fast_expf(s[u] - m) : 0.0f;
     __m512 sum = _mm512_setzero_ps();
-    for (size_t u = 0; u < n16; u += 16) sum = _mm512_add_ps(sum, _mm512_loadu_ps(s + u));
+    for (size_t u = 0; u < n16; u += 16) {
+        const __m512 e = _mm512_maskz_mov_ps(first(n - u),
+                                             exp16(_mm512_sub_ps(_mm512_loadu_ps(s + u), set1(m))));
+        _mm512_storeu_ps(s + u, e);
+        sum = _mm512_add_ps(sum, e);
+    }
     const float iv = 1.0f / _mm512_reduce_add_ps(sum);
-#pragma omp simd
-    for (size_t u = 0; u < n16; u++) p16[u] = zs_bf16_round(s[u] * iv);
+    for (size_t u = 0; u < n16; u += 16)
+        round16(p16 + u, _mm512_mul_ps(_mm512_loadu_ps(s + u), set1(iv)));
     memset(p16 + n16, 0, (end - n16) * sizeof *p16);
     *max = m;
     *inv = iv;
@@ -241,32 +280,55 @@ void zs_attention_bf16_forward(float *out, float *saved, float *work, const floa
                      qkv + qkv_offset(pair, T, C, H), T, C);
 }
 
-/* Rows i0 .. i0+ROWS-1: P from the scores in s (the forward's exponentials and 1/sum, bit
- * for bit) and dP in dp to dS, rounded (ds16), and P rounded (p16), both zero from each row's
- * diagonal + 1 to end. */
-static void softmax_backward_rows(uint16_t *ds16, uint16_t *p16, float *s, const float *dp,
-                                  const kept *kp, size_t T, size_t i0, size_t end) {
-    const float scale = 1.0f / sqrtf((float)HD);
-    for (size_t r = 0; r < ROWS; r++) {
-        const size_t t = i0 + r, n = t + 1, n16 = padded(n);
-        const float m = kp->max[t], iv = kp->inv[t];
-        float *p = s + r * T;
-        const float *dpr = dp + r * T;
-        uint16_t *dsr = ds16 + r * T, *p16r = p16 + r * T;
-#pragma omp simd
-        for (size_t u = 0; u < n16; u++) p[u] = u < n ? zs_fast_expf(p[u] - m) * iv : 0.0f;
-        __m512 acc = _mm512_setzero_ps();
-        for (size_t u = 0; u < n16; u += 16)
-            acc =
-                _mm512_add_ps(acc, _mm512_mul_ps(_mm512_loadu_ps(p + u), _mm512_loadu_ps(dpr + u)));
-        const float dot = _mm512_reduce_add_ps(acc);
-#pragma omp simd
-        for (size_t u = 0; u < n16; u++) {
-            dsr[u] = zs_bf16_round(u < n ? p[u] * (dpr[u] - dot) * scale : 0.0f);
-            p16r[u] = zs_bf16_round(p[u]);
+/* Row t (n = t+1 entries) of P from its scores in p, in place (the forward's exponentials
+ * and 1/sum, bit for bit; zero from n to padded(n)), and Σ P·dP. */
+static float probabilities_row(float *p, const float *dp, size_t n, float max, float inv) {
+    __m512 acc = _mm512_setzero_ps();
+    for (size_t u = 0; u < padded(n); u += 16) {
+        const __m512 e = exp16(_mm512_sub_ps(_mm512_loadu_ps(p + u), set1(max)));
+        const __m512 pu = _mm512_maskz_mov_ps(first(n - u), _mm512_mul_ps(e, set1(inv)));
+        _mm512_storeu_ps(p + u, pu);
+        acc = _mm512_fmadd_ps(pu, _mm512_loadu_ps(dp + u), acc);
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+
+/* dS = P ⊙ (dP - Σ P·dP) · scale for 16 entries of a row with n entries, zero past them. */
+static inline __m512 ds16_of(const float *p, const float *dp, float dot, size_t n, size_t u) {
+    const __m512 d = _mm512_sub_ps(_mm512_loadu_ps(dp + u), set1(dot));
+    const __m512 ds =
+        _mm512_mul_ps(_mm512_mul_ps(_mm512_loadu_ps(p + u), d), set1(1.0f / sqrtf((float)HD)));
+    return _mm512_maskz_mov_ps(first(n - u), ds);
+}
+
+/* Rows i0 .. i0+ROWS-1 (scores in s, dP in dp, rows T apart): dS rounded into the rows of ds16,
+ * and P and dS rounded and packed over positions into rows i0/2 .. of pp and dsp (rows T
+ * apart), all zero from each row's diagonal + 1 to end. */
+static void softmax_backward_rows(uint16_t *ds16, pair_t *pp, pair_t *dsp, float *s,
+                                  const float *dp, const kept *kp, size_t T, size_t i0,
+                                  size_t end) {
+    for (size_t r = 0; r < ROWS; r += 2) {
+        const size_t t = i0 + r, n16 = padded(t + 2);
+        float *pe = s + r * T, *po = pe + T;
+        const float *dpe = dp + r * T, *dpo = dpe + T;
+        const float dote = probabilities_row(pe, dpe, t + 1, kp->max[t], kp->inv[t]);
+        const float doto = probabilities_row(po, dpo, t + 2, kp->max[t + 1], kp->inv[t + 1]);
+        if (padded(t + 1) < n16) /* the even row's P past its padding, for the packed pairs */
+            _mm512_storeu_ps(pe + n16 - 16, _mm512_setzero_ps());
+        uint16_t *dse = ds16 + r * T, *dso = dse + T;
+        pair_t *ppr = pp + (t / 2) * T, *dspr = dsp + (t / 2) * T;
+        for (size_t u = 0; u < n16; u += 16) {
+            const __m512 de = ds16_of(pe, dpe, dote, t + 1, u),
+                         dd = ds16_of(po, dpo, doto, t + 2, u);
+            round16(dse + u, de);
+            round16(dso + u, dd);
+            round16_pairs(dspr + u, de, dd);
+            round16_pairs(ppr + u, _mm512_loadu_ps(pe + u), _mm512_loadu_ps(po + u));
         }
-        memset(dsr + n16, 0, (end - n16) * sizeof *dsr);
-        memset(p16r + n16, 0, (end - n16) * sizeof *p16r);
+        memset(dse + n16, 0, (end - n16) * sizeof *dse);
+        memset(dso + n16, 0, (end - n16) * sizeof *dso);
+        memset(ppr + n16, 0, (end - n16) * sizeof *ppr);
+        memset(dspr + n16, 0, (end - n16) * sizeof *dspr);
     }
 }
 
@@ -281,7 +343,7 @@ static void pair_backward(float *dq, float *work, float *work2, const float *dou
     uint16_t *dout16 = (uint16_t *)(pp + m * T);
     pair_t *doutp = (pair_t *)(dout16 + T * HD);
     float *s = (float *)(doutp + HP * T), *dp = s + ROWS * T; /* ROWS × T each */
-    uint16_t *p16 = (uint16_t *)(dp + ROWS * T), *ds16 = p16 + ROWS * T;
+    uint16_t *ds16 = (uint16_t *)(dp + ROWS * T);             /* ROWS × T */
     rounded_rows(dout16, dout, T, C);
     packed_over_rows(doutp, dout16, T);
     for (size_t i0 = 0; i0 < T; i0 += ROWS) {
@@ -290,9 +352,7 @@ static void pair_backward(float *dq, float *work, float *work2, const float *dou
         for (size_t u0 = 0; u0 < end; u0 += COLS)
             rows_product(dp + u0, T, 1.0f, (const pair_t *)(dout16 + i0 * HD), HP, kp.vt + u0, T,
                          HP);
-        softmax_backward_rows(ds16, p16, s, dp, &kp, T, i0, end);
-        pack_row_pairs(pp + (i0 / 2) * T, p16, T, end);
-        pack_row_pairs(dsp + (i0 / 2) * T, ds16, T, end);
+        softmax_backward_rows(ds16, pp, dsp, s, dp, &kp, T, i0, end);
         for (size_t c0 = 0; c0 < HD; c0 += COLS)
             rows_product(dq + i0 * 3 * C + c0, 3 * C, 1.0f, (const pair_t *)ds16, T / 2, kp.kp + c0,
                          HD, (i0 + ROWS) / 2);
