@@ -310,9 +310,10 @@ Test(gpt_kernels, swiglu_backward_matches_finite_differences) {
     free(dgu);
 }
 
-/* The bf16-output forwards of RMSNorm and SwiGLU (bf16 training stores these activations
- * rounded) write exactly zs_bf16_round of what the float kernels store, and the same rstd, on
- * 1 and 3 threads; the float kernels are checked against double and finite differences above. */
+/* The bf16-output forwards of RMSNorm and SwiGLU and SwiGLU's bf16-output backward (bf16
+ * training stores these rounded) write exactly zs_bf16_round of what the float kernels store,
+ * and the same rstd, on 1 and 3 threads; the float kernels are checked against double and finite
+ * differences above. */
 Test(gpt_kernels, bf16_outputs_are_the_float_outputs_rounded) {
     const size_t N = 37, C = 48, F = 72;
     double *x_d = random_doubles(N * C, -3, 3, 1), *g_d = random_doubles(C, 0.5, 1.5, 2);
@@ -321,6 +322,9 @@ Test(gpt_kernels, bf16_outputs_are_the_float_outputs_rounded) {
     float *out = malloc(N * F * sizeof *out), *rstd = malloc(N * sizeof *rstd);
     float *rstd16 = malloc(N * sizeof *rstd16);
     uint16_t *out16 = malloc(N * F * sizeof *out16);
+    double *dh_d = random_doubles(N * F, -2, 2, 4);
+    float *dh = to_floats(dh_d, N * F), *dgu = malloc(N * 2 * F * sizeof *dgu);
+    uint16_t *dgu16 = malloc(N * 2 * F * sizeof *dgu16);
     for (int threads = 1; threads <= 3; threads += 2) {
         zs_gpt_rmsnorm_forward_f32(out, rstd, x, gain, N, C, 1);
         zs_gpt_rmsnorm_forward_bf16(out16, rstd16, x, gain, N, C, threads);
@@ -331,9 +335,13 @@ Test(gpt_kernels, bf16_outputs_are_the_float_outputs_rounded) {
         zs_gpt_swiglu_forward_bf16(out16, gu, N, F, threads);
         for (size_t i = 0; i < N * F; i++)
             cr_assert_eq(out16[i], zs_bf16_round(out[i]), "swiglu element %zu", i);
+        zs_gpt_swiglu_backward_f32(dgu, dh, gu, N, F, 1);
+        zs_gpt_swiglu_backward_bf16(dgu16, dh, gu, N, F, threads);
+        for (size_t i = 0; i < N * 2 * F; i++)
+            cr_assert_eq(dgu16[i], zs_bf16_round(dgu[i]), "swiglu backward element %zu", i);
     }
     free(x_d), free(g_d), free(gu_d), free(x), free(gain), free(gu), free(out), free(rstd);
-    free(rstd16), free(out16);
+    free(rstd16), free(out16), free(dh_d), free(dh), free(dgu), free(dgu16);
 }
 
 /* ---- cross-entropy ------------------------------------------------------------------------- */

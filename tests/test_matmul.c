@@ -340,10 +340,10 @@ Test(matmul, backward_write_overwrites_dinp) {
     }
 }
 
-/* zs_mm_forward_rounded and zs_mm_backward_write_rounded, given the input already rounded to
- * bf16, produce the same bytes as the float-input forms, which round it themselves; the
- * float-input forms are checked against the double loops above. In an fp32 context both
- * refuse with a message naming them. */
+/* zs_mm_forward_rounded and zs_mm_backward_write_rounded (and ..._rounded2, dout rounded too),
+ * given the input already rounded to bf16, produce the same bytes as the float-input forms, which
+ * round it themselves; the float-input forms are checked against the double loops above. In an fp32
+ * context both refuse with a message naming them. */
 Test(matmul, rounded_inputs_give_the_same_bytes) {
     const size_t M = 67, K = 40, N = 301;
     zs_mm *mm = make_mm(ZS_PRECISION_BF16, 2);
@@ -366,6 +366,15 @@ Test(matmul, rounded_inputs_give_the_same_bytes) {
         ZS_OK, "%s", err.msg);
     cr_assert_eq(memcmp(dinp[0], dinp[1], M * K * sizeof(float)), 0);
     cr_assert_eq(memcmp(dweight[0], dweight[1], N * K * sizeof(float)), 0);
+    /* dout rounded too: the same bytes again (dweight accumulates: from the same start) */
+    uint16_t *dout16 = malloc(M * N * sizeof *dout16);
+    zs_mm_to_bf16(mm, dout16, dout, M * N);
+    float *dweight2 = random_floats(N * K, 4), *dinp2 = malloc(M * K * sizeof(float));
+    cr_assert_eq(
+        zs_mm_backward_write_rounded2(mm, dinp2, dweight2, dout16, inp16, weight, M, K, N, &err),
+        ZS_OK, "%s", err.msg);
+    cr_assert_eq(memcmp(dinp[0], dinp2, M * K * sizeof(float)), 0);
+    cr_assert_eq(memcmp(dweight[0], dweight2, N * K * sizeof(float)), 0);
     /* and the values are the product's: against the double loops on the rounded operands */
     double *inp_d = widen(inp, M * K, 1), *weight_d = widen(weight, N * K, 1);
     double *ref = calloc(M * N, sizeof *ref);
@@ -381,7 +390,13 @@ Test(matmul, rounded_inputs_give_the_same_bytes) {
         ZS_ERR_INTERNAL);
     cr_assert_str_eq(err.msg,
                      "zs_mm_backward_write_rounded: bf16 operands in an fp32 matmul context");
+    cr_assert_eq(
+        zs_mm_backward_write_rounded2(mm, dinp2, dweight2, dout16, inp16, weight, M, K, N, &err),
+        ZS_ERR_INTERNAL);
+    cr_assert_str_eq(err.msg,
+                     "zs_mm_backward_write_rounded2: bf16 operands in an fp32 matmul context");
     zs_mm_free(mm);
+    free(dout16), free(dweight2), free(dinp2);
     free(inp), free(weight), free(dout), free(inp16), free(inp_d), free(weight_d), free(ref);
     for (int i = 0; i < 2; i++) free(dweight[i]), free(out[i]), free(dinp[i]);
 }

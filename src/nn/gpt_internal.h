@@ -59,6 +59,9 @@ void zs_gpt_rmsnorm_forward_bf16(uint16_t *out, float *rstd, const float *inp, c
                                  size_t N, size_t C, int threads);
 void zs_gpt_swiglu_forward_bf16(uint16_t *out, const float *gate_up, size_t N, size_t F,
                                 int threads);
+/* SwiGLU's backward with dgate_up written rounded to bf16, for the same reason. */
+void zs_gpt_swiglu_backward_bf16(uint16_t *dgate_up, const float *dout, const float *gate_up,
+                                 size_t N, size_t F, int threads);
 
 /* ---- activations -------------------------------------------------------------------------
  * Offsets (in elements) of the named regions of the one activation buffer and of the one

@@ -41,3 +41,22 @@ void zs_gpt_swiglu_forward_bf16(uint16_t *out, const float *gate_up, size_t N, s
         }
     }
 }
+
+/* SwiGLU's backward with dgate_up (N, 2F) written rounded to bf16 (zs_bf16_round of what
+ * zs_gpt_swiglu_backward_f32 stores): in bf16 training only the gate_up matmul's backward reads
+ * it, which would round it anyway. */
+void zs_gpt_swiglu_backward_bf16(uint16_t *dgate_up, const float *dout, const float *gate_up,
+                                 size_t N, size_t F, int threads) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (size_t r = 0; r < N; r++) {
+        const float *g = gate_up + r * 2 * F, *u = g + F, *dh = dout + r * F;
+        uint16_t *dg = dgate_up + r * 2 * F, *du = dg + F;
+#pragma omp simd
+        for (size_t j = 0; j < F; j++) {
+            float sig = 1.0f / (1.0f + zs_fast_expf(-g[j]));
+            float silu = g[j] * sig;
+            dg[j] = zs_bf16_round(dh[j] * u[j] * sig * (1.0f + g[j] * (1.0f - sig)));
+            du[j] = zs_bf16_round(dh[j] * silu);
+        }
+    }
+}

@@ -42,6 +42,24 @@ static zs_status mm_backward_write_act(zs_mm *mm, float *dinp, float *dweight, c
     return zs_mm_backward_write(mm, dinp, dweight, dout, inp, weight, M, K, N, err);
 }
 
+static void swiglu_backward_for_mm(zs_mm *mm, float *dgate_up, const float *dout,
+                                   const float *gate_up, size_t N, size_t F, int threads) {
+    if (rounded(mm))
+        zs_gpt_swiglu_backward_bf16((uint16_t *)dgate_up, dout, gate_up, N, F, threads);
+    else
+        zs_gpt_swiglu_backward_f32(dgate_up, dout, gate_up, N, F, threads);
+}
+
+/* dout and inp both as their kernels store them for the matmuls (rounded in bf16). */
+static zs_status mm_backward_write_dact(zs_mm *mm, float *dinp, float *dweight, const float *dout,
+                                        const float *inp, const float *weight, size_t M, size_t K,
+                                        size_t N, zs_error *err) {
+    if (rounded(mm))
+        return zs_mm_backward_write_rounded2(mm, dinp, dweight, (const uint16_t *)dout,
+                                             (const uint16_t *)inp, weight, M, K, N, err);
+    return zs_mm_backward_write(mm, dinp, dweight, dout, inp, weight, M, K, N, err);
+}
+
 #define REAL float
 #define FN(name) name##_f32
 #define MM_FORWARD zs_mm_forward
@@ -50,6 +68,8 @@ static zs_status mm_backward_write_act(zs_mm *mm, float *dinp, float *dweight, c
 #define SWIGLU_FOR_MM swiglu_for_mm
 #define MM_FORWARD_ACT mm_forward_act
 #define MM_BACKWARD_WRITE_ACT mm_backward_write_act
+#define SWIGLU_BACKWARD_FOR_MM swiglu_backward_for_mm
+#define MM_BACKWARD_WRITE_DACT mm_backward_write_dact
 #define ATTN_FORWARD zs_attention_forward_f32
 #define ATTN_BACKWARD zs_attention_backward_f32
 #include "nn/gpt_model.inc"

@@ -56,6 +56,12 @@ static void swiglu_for_mm(zs_mm *mm, double *out, const double *gate_up, size_t 
     zs_gpt_swiglu_forward_f64(out, gate_up, N, F, threads);
 }
 
+static void swiglu_backward_for_mm(zs_mm *mm, double *dgate_up, const double *dout,
+                                   const double *gate_up, size_t N, size_t F, int threads) {
+    (void)mm;
+    zs_gpt_swiglu_backward_f64(dgate_up, dout, gate_up, N, F, threads);
+}
+
 #define REAL double
 #define FN(name) name##_f64
 #define MM_FORWARD mm_forward
@@ -64,6 +70,8 @@ static void swiglu_for_mm(zs_mm *mm, double *out, const double *gate_up, size_t 
 #define SWIGLU_FOR_MM swiglu_for_mm
 #define MM_FORWARD_ACT mm_forward
 #define MM_BACKWARD_WRITE_ACT mm_backward_write
+#define SWIGLU_BACKWARD_FOR_MM swiglu_backward_for_mm
+#define MM_BACKWARD_WRITE_DACT mm_backward_write
 #define ATTN_FORWARD attn_forward
 #define ATTN_BACKWARD attn_backward
 #include "nn/gpt_model.inc"

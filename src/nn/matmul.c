@@ -297,21 +297,26 @@ zs_status zs_mm_forward_rounded(zs_mm *mm, float *out, const uint16_t *inp16, co
 }
 
 /* dinp (+)= dout·weight and dweight += doutᵀ·inp, dinp accumulated when accumulate_dinp;
- * inp is float, or (inp16 not NULL, bf16 contexts only) already rounded. */
+ * dout and inp are float, or (dout16 / inp16 not NULL, bf16 contexts only) already rounded. */
 static zs_status backward(zs_mm *mm, float *dinp, float *dweight, const float *dout,
-                          const float *inp, const uint16_t *inp16, const float *weight, size_t M,
-                          size_t K, size_t N, int accumulate_dinp, zs_error *err) {
+                          const uint16_t *dout16, const float *inp, const uint16_t *inp16,
+                          const float *weight, size_t M, size_t K, size_t N, int accumulate_dinp,
+                          zs_error *err) {
     if (dinp && !accumulate_dinp && N == 0) memset(dinp, 0, M * K * sizeof *dinp);
     const int bf16 = mm->precision == ZS_PRECISION_BF16;
     /* In bf16, dout is rounded once for both products; weight, then inp, share slot 1. */
     const void *d = dout;
     uint16_t *other = NULL;
     if (bf16 && (dinp || dweight)) {
-        uint16_t *d16 = bf16_scratch(mm, 0, M * N, err);
-        other = d16 ? bf16_scratch(mm, 1, (N > M ? N : M) * K, err) : NULL;
-        if (!other) return ZS_ERR_NOMEM;
-        zs_mm_to_bf16(mm, d16, dout, M * N);
-        d = d16;
+        other = bf16_scratch(mm, 1, (N > M ? N : M) * K, err);
+        uint16_t *d16 = other && !dout16 ? bf16_scratch(mm, 0, M * N, err) : NULL;
+        if (!other || (!dout16 && !d16)) return ZS_ERR_NOMEM;
+        if (dout16) {
+            d = dout16;
+        } else {
+            zs_mm_to_bf16(mm, d16, dout, M * N);
+            d = d16;
+        }
     }
     if (dinp) {
         const zs_mm_problem p = plain(M, N, K, N, 1, K, 1, bf16, accumulate_dinp);
@@ -340,13 +345,13 @@ static zs_status backward(zs_mm *mm, float *dinp, float *dweight, const float *d
 zs_status zs_mm_backward(zs_mm *mm, float *dinp, float *dweight, const float *dout,
                          const float *inp, const float *weight, size_t M, size_t K, size_t N,
                          zs_error *err) {
-    return backward(mm, dinp, dweight, dout, inp, NULL, weight, M, K, N, 1, err);
+    return backward(mm, dinp, dweight, dout, NULL, inp, NULL, weight, M, K, N, 1, err);
 }
 
 zs_status zs_mm_backward_write(zs_mm *mm, float *dinp, float *dweight, const float *dout,
                                const float *inp, const float *weight, size_t M, size_t K, size_t N,
                                zs_error *err) {
-    return backward(mm, dinp, dweight, dout, inp, NULL, weight, M, K, N, 0, err);
+    return backward(mm, dinp, dweight, dout, NULL, inp, NULL, weight, M, K, N, 0, err);
 }
 
 zs_status zs_mm_backward_write_rounded(zs_mm *mm, float *dinp, float *dweight, const float *dout,
@@ -355,5 +360,15 @@ zs_status zs_mm_backward_write_rounded(zs_mm *mm, float *dinp, float *dweight, c
     if (mm->precision != ZS_PRECISION_BF16)
         return zs_fail(err, ZS_ERR_INTERNAL,
                        "zs_mm_backward_write_rounded: bf16 operands in an fp32 matmul context");
-    return backward(mm, dinp, dweight, dout, NULL, inp16, weight, M, K, N, 0, err);
+    return backward(mm, dinp, dweight, dout, NULL, NULL, inp16, weight, M, K, N, 0, err);
+}
+
+zs_status zs_mm_backward_write_rounded2(zs_mm *mm, float *dinp, float *dweight,
+                                        const uint16_t *dout16, const uint16_t *inp16,
+                                        const float *weight, size_t M, size_t K, size_t N,
+                                        zs_error *err) {
+    if (mm->precision != ZS_PRECISION_BF16)
+        return zs_fail(err, ZS_ERR_INTERNAL,
+                       "zs_mm_backward_write_rounded2: bf16 operands in an fp32 matmul context");
+    return backward(mm, dinp, dweight, NULL, dout16, NULL, inp16, weight, M, K, N, 0, err);
 }

@@ -46,6 +46,12 @@ zs_status zs_mm_forward_rounded(zs_mm *mm, float *out, const uint16_t *inp16, co
 zs_status zs_mm_backward_write_rounded(zs_mm *mm, float *dinp, float *dweight, const float *dout,
                                        const uint16_t *inp16, const float *weight, size_t M,
                                        size_t K, size_t N, zs_error *err);
+/* The same with dout rounded too (dout16, (M,N)): for the kernels that write a gradient only a
+ * matmul reads (SwiGLU's backward, the bf16 attention's). */
+zs_status zs_mm_backward_write_rounded2(zs_mm *mm, float *dinp, float *dweight,
+                                        const uint16_t *dout16, const uint16_t *inp16,
+                                        const float *weight, size_t M, size_t K, size_t N,
+                                        zs_error *err);
 
 /* The general product the forwards and backwards above are made of, for kernels that multiply
  * strided views (attention): for every batch index (i, j) < (batch[0], batch[1]), c[i,j] (M,N) =
