@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "nn/attention.h"
+#include "nn/gpt_internal.h"
 #include "testutil.h"
 
 typedef struct {
@@ -296,6 +297,59 @@ Test(attention, bf16_kernel_matches_f64) {
         check_bf16_against_f64(s);
     }
     check_same_bytes_on_1_and_2_threads((shape){3, 192, 128, 2}, ZS_PRECISION_BF16);
+}
+
+/* RoPE and attention in one kernel (bf16 training, heads of 64) against the separate steps:
+ * the same bytes as RoPE, the attention and rounding out to bf16 in the forward, and as the
+ * attention's backward, RoPE's backward and rounding dqkv, on 1 and 2 threads; qkv is left
+ * unrotated. */
+static void check_rope_fused(shape s, int threads) {
+    const size_t hd = s.C / s.H, nq = qkv_numel(s), no = out_numel(s);
+    double *qkv_d = random_doubles(nq, 2.0, 14), *dout_d = random_doubles(no, 1.0, 15);
+    float *qkv = to_floats(qkv_d, nq), *dout = to_floats(dout_d, no);
+    float *rotated = malloc(nq * sizeof *rotated), *cs = malloc(s.T * hd * sizeof *cs);
+    memcpy(rotated, qkv, nq * sizeof *qkv);
+    zs_gpt_rope_table_f32(cs, s.T, hd);
+    zs_gpt_rope_forward_f32(rotated, cs, s.B * s.T, s.T, s.C, s.H, threads);
+    zs_mm *mm;
+    zs_error err;
+    cr_assert_eq(zs_mm_create(&mm, ZS_PRECISION_BF16, threads, &err), ZS_OK);
+    cr_assert(zs_attention_rope_fused(mm, s.T, s.C, s.H));
+    const size_t ns = zs_attention_saved_numel(s.B, s.T, s.C, s.H),
+                 nw = zs_attention_scratch_numel(s.B, s.T, s.C, s.H);
+    float *saved[2] = {malloc(ns * sizeof(float)), malloc(ns * sizeof(float))};
+    float *scratch = malloc(nw * sizeof(float));
+    float *out[2] = {malloc(no * sizeof(float)), malloc(no * sizeof(float))};
+    float *dqkv[2] = {malloc(nq * sizeof(float)), malloc(nq * sizeof(float))};
+    /* separately */
+    cr_assert_eq(
+        zs_attention_forward_f32(mm, out[0], saved[0], scratch, rotated, s.B, s.T, s.C, s.H, &err),
+        ZS_OK);
+    cr_assert_eq(zs_attention_backward_f32(mm, dqkv[0], scratch, dout, rotated, saved[0], s.B, s.T,
+                                           s.C, s.H, &err),
+                 ZS_OK);
+    zs_gpt_rope_backward_f32(dqkv[0], cs, s.B * s.T, s.T, s.C, s.H, threads);
+    /* in one */
+    zs_attention_rope_forward_f32(mm, out[1], saved[1], scratch, qkv, cs, s.B, s.T, s.C, s.H);
+    zs_attention_rope_backward_f32(mm, dqkv[1], scratch, dout, saved[1], cs, s.B, s.T, s.C, s.H);
+    const uint16_t *out16 = (const uint16_t *)out[1], *dqkv16 = (const uint16_t *)dqkv[1];
+    for (size_t i = 0; i < no; i++)
+        cr_assert_eq(out16[i], zs_bf16_round(out[0][i]), "out element %zu, %d threads", i, threads);
+    for (size_t i = 0; i < nq; i++)
+        cr_assert_eq(dqkv16[i], zs_bf16_round(dqkv[0][i]),
+                     "dqkv element %zu, %d threads: %04x vs %g (%04x)", i, threads, dqkv16[i],
+                     dqkv[0][i], zs_bf16_round(dqkv[0][i]), threads);
+    for (size_t i = 0; i < nq; i++) cr_assert_eq(qkv[i], (float)qkv_d[i], "qkv element %zu", i);
+    zs_mm_free(mm);
+    free(qkv_d), free(dout_d), free(qkv), free(dout), free(rotated), free(cs), free(scratch);
+    for (int i = 0; i < 2; i++) free(saved[i]), free(out[i]), free(dqkv[i]);
+}
+
+Test(attention, rope_fused_gives_the_separate_steps_bytes) {
+    if (!zs_attention_bf16_fits(256, 64))
+        cr_skip_test("attention_bf16: this build has no AVX512-BF16, so no fused RoPE kernel");
+    check_rope_fused((shape){2, 192, 128, 2}, 2);
+    check_rope_fused((shape){1, 256, 256, 4}, 1);
 }
 
 /* Which problems the bf16 kernel takes: hd 64, T a multiple of 32 from 192 on. */

@@ -44,13 +44,32 @@ void zs_attention_fused_backward_f32(zs_mm *mm, float *dqkv, float *scratch, con
  * (sequence, head) pair works in its own T×T share of `work` (the scratch's first region) and
  * T×T/2 of `work2` (its second). In saved the forward keeps, per pair, each row's maximum and
  * 1/sum, from which the backward recomputes P bit for bit, and the pair's rounded and packed
- * q, k, v (162·T of its T×T floats). Same bytes on any thread count. */
+ * q, k, v (162·T of its T×T floats). cos_sin (NULL: none) applies RoPE as below; `rounded`
+ * writes out (forward) and dqkv (backward) rounded to bf16, in the first half of their floats.
+ * Same bytes on any thread count. */
 int zs_attention_bf16_fits(size_t T, size_t hd);
-void zs_attention_bf16_forward(float *out, float *saved, float *work, const float *qkv, size_t B,
-                               size_t T, size_t C, size_t H, int threads);
+void zs_attention_bf16_forward(float *out, float *saved, float *work, const float *qkv,
+                               const float *cos_sin, int rounded, size_t B, size_t T, size_t C,
+                               size_t H, int threads);
 void zs_attention_bf16_backward(float *dqkv, float *work, float *work2, const float *dout,
-                                const float *saved, size_t B, size_t T, size_t C, size_t H,
-                                int threads);
+                                const float *saved, const float *cos_sin, int rounded, size_t B,
+                                size_t T, size_t C, size_t H, int threads);
+
+/* RoPE and attention in one kernel, for bf16 training where zs_attention_rope_fused (a bf16
+ * context and zs_attention_bf16_fits): the forward rotates q and k by cos_sin ((T, hd/2, 2)
+ * cos and sin, as zs_gpt_rope_table_f32 makes it) as it rounds them, leaving qkv as it is
+ * (unrotated), and writes out rounded to bf16 ((B, T, C) bf16 values in the first half of out's
+ * floats); the backward writes dqkv rounded the same way ((B, T, 3C)), dq and dk rotated back.
+ * The bytes are those of zs_gpt_rope_forward_f32, zs_attention_forward_f32 and rounding out (and
+ * of zs_attention_backward_f32, zs_gpt_rope_backward_f32 and rounding dqkv): what the output's
+ * and dqkv's matmuls read, with two passes over qkv and two roundings fewer per layer. */
+int zs_attention_rope_fused(const zs_mm *mm, size_t T, size_t C, size_t H);
+void zs_attention_rope_forward_f32(zs_mm *mm, float *out, float *saved, float *scratch,
+                                   const float *qkv, const float *cos_sin, size_t B, size_t T,
+                                   size_t C, size_t H);
+void zs_attention_rope_backward_f32(zs_mm *mm, float *dqkv, float *scratch, const float *dout,
+                                    const float *saved, const float *cos_sin, size_t B, size_t T,
+                                    size_t C, size_t H);
 
 void zs_attention_forward_f64(double *out, double *saved, double *scratch, const double *qkv,
                               size_t B, size_t T, size_t C, size_t H);

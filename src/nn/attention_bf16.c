@@ -222,6 +222,56 @@ static void softmax_row(uint16_t *p16, float *s, size_t n, size_t end, float *ma
     *inv = iv;
 }
 
+/* RoPE on 16 values (8 pairs (x[2i], x[2i+1])) with their 8 (cos, sin) in cs, by +angle
+ * (sign 1) or -angle (sign -1): x[2i]·c - x[2i+1]·s and x[2i+1]·c + x[2i]·s, each the product
+ * with c fused with the sum (vfmaddsub). That is how GCC 12 vectorises zs_gpt_rope_forward_f32 /
+ * _backward_f32 (gpt_kernels.inc) at whole vectors, -ffp-contract=off notwithstanding, and so
+ * the bytes are theirs (test_attention checks it). */
+static inline __m512 rotate16(__m512 x, const float *cs, float sign) {
+    const __m512 both = _mm512_loadu_ps(cs);
+    const __m512 s = _mm512_mul_ps(_mm512_movehdup_ps(both), set1(sign));
+    const __m512 swapped_s = _mm512_mul_ps(_mm512_permute_ps(x, 0xB1), s);
+    return _mm512_fmaddsub_ps(x, _mm512_moveldup_ps(both), swapped_s);
+}
+
+/* T rows of HD floats (rows `ld` apart in x) rotated by RoPE (cos_sin: (T, HP, 2), as
+ * zs_gpt_rope_table_f32 makes it) and rounded to bf16 into dst (T, HD). */
+static void rotated_rows(uint16_t *dst, const float *x, size_t T, size_t ld, const float *cos_sin) {
+    for (size_t t = 0; t < T; t++)
+        for (size_t c = 0; c < HD; c += 16)
+            round16(dst + t * HD + c,
+                    rotate16(_mm512_loadu_ps(x + t * ld + c), cos_sin + t * HD + c, 1.0f));
+}
+
+/* Where and how the products' results go: the float rows of a (B, T, ·) array, or (rounded)
+ * the bf16 rows of the same shape in the first half of its floats; rotated back by RoPE
+ * (dq, dk) when cos_sin is not NULL. */
+typedef struct {
+    int rounded;
+    const float *cos_sin;
+} results;
+
+/* A block of ROWS rows (positions t0 ..) × COLS values (head values c0 ..) from `block` into
+ * dst, element (row, value) at index row·ld + value (floats or bf16 values). */
+static void store_block(void *dst, size_t ld, const float *block, size_t t0, size_t c0,
+                        const results *res, int rotate) {
+    for (size_t r = 0; r < ROWS; r++)
+        for (size_t v = 0; v < COLS; v += 16) {
+            __m512 x = _mm512_loadu_ps(block + r * COLS + v);
+            if (rotate && res->cos_sin)
+                x = rotate16(x, res->cos_sin + (t0 + r) * HD + c0 + v, -1.0f);
+            if (res->rounded)
+                round16((uint16_t *)dst + r * ld + v, x);
+            else
+                _mm512_storeu_ps((float *)dst + r * ld + v, x);
+        }
+}
+
+/* dst + offset elements, floats or bf16 values. */
+static void *at(void *dst, size_t offset, const results *res) {
+    return res->rounded ? (void *)((uint16_t *)dst + offset) : (void *)((float *)dst + offset);
+}
+
 /* What the forward keeps of a pair for the backward, in the pair's T×T share of saved: each
  * row's maximum and 1/sum, q rounded (T, HD), and the packed operands of the backward's
  * products (each HP·T pairs). */
@@ -245,15 +295,20 @@ static kept carve_kept(float *share, size_t T) {
 
 /* Forward of one pair: out (rows C apart), qkv (rows 3C apart), share (its T×T of saved: 162·T
  * floats used), work (108·T floats). */
-static void pair_forward(float *out, float *share, float *work, const float *qkv, size_t T,
-                         size_t C) {
+static void pair_forward(void *out, float *share, float *work, const float *qkv, size_t T, size_t C,
+                         const results *res) {
     const kept kp = carve_kept(share, T);
     uint16_t *k16 = (uint16_t *)work, *v16 = k16 + T * HD;
     pair_t *vp = (pair_t *)(v16 + T * HD);
     float *s = (float *)(vp + HP * T);          /* ROWS × T */
     uint16_t *p16 = (uint16_t *)(s + ROWS * T); /* ROWS × T */
-    rounded_rows(kp.q, qkv, T, 3 * C);
-    rounded_rows(k16, qkv + C, T, 3 * C);
+    if (res->cos_sin) {
+        rotated_rows(kp.q, qkv, T, 3 * C, res->cos_sin);
+        rotated_rows(k16, qkv + C, T, 3 * C, res->cos_sin);
+    } else {
+        rounded_rows(kp.q, qkv, T, 3 * C);
+        rounded_rows(k16, qkv + C, T, 3 * C);
+    }
     rounded_rows(v16, qkv + 2 * C, T, 3 * C);
     pairs_as_columns(kp.kt, k16, T);
     pairs_as_columns(kp.vt, v16, T);
@@ -265,19 +320,24 @@ static void pair_forward(float *out, float *share, float *work, const float *qkv
         scores(s, (const pair_t *)kp.q, kp.kt, T, i0, end);
         for (size_t r = 0; r < ROWS; r++)
             softmax_row(p16 + r * T, s + r * T, i0 + r + 1, end, kp.max + i0 + r, kp.inv + i0 + r);
-        for (size_t c0 = 0; c0 < HD; c0 += COLS)
-            rows_product(out + i0 * C + c0, C, 1.0f, (const pair_t *)p16, T / 2, vp + c0, HD,
+        for (size_t c0 = 0; c0 < HD; c0 += COLS) {
+            float block[ROWS * COLS];
+            rows_product(block, COLS, 1.0f, (const pair_t *)p16, T / 2, vp + c0, HD,
                          (i0 + ROWS) / 2);
+            store_block(at(out, i0 * C + c0, res), C, block, i0, c0, res, 0);
+        }
     }
 }
 
-void zs_attention_bf16_forward(float *out, float *saved, float *work, const float *qkv, size_t B,
-                               size_t T, size_t C, size_t H, int threads) {
+void zs_attention_bf16_forward(float *out, float *saved, float *work, const float *qkv,
+                               const float *cos_sin, int rounded, size_t B, size_t T, size_t C,
+                               size_t H, int threads) {
     const size_t pairs = B * H;
+    const results res = {rounded, cos_sin};
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (size_t pair = 0; pair < pairs; pair++)
-        pair_forward(out + out_offset(pair, T, C, H), saved + pair * T * T, work + pair * T * T,
-                     qkv + qkv_offset(pair, T, C, H), T, C);
+        pair_forward(at(out, out_offset(pair, T, C, H), &res), saved + pair * T * T,
+                     work + pair * T * T, qkv + qkv_offset(pair, T, C, H), T, C, &res);
 }
 
 /* Row t (n = t+1 entries) of P from its scores in p, in place (the forward's exponentials
@@ -334,8 +394,8 @@ static void softmax_backward_rows(uint16_t *ds16, pair_t *pp, pair_t *dsp, float
 
 /* Backward of one pair: dq (its q columns of dqkv, rows 3C apart), dout (rows C apart), share
  * (its T×T of saved), work (T²/2 + 88·T floats), work2 (T²/2). */
-static void pair_backward(float *dq, float *work, float *work2, const float *dout,
-                          const float *share, size_t T, size_t C) {
+static void pair_backward(void *dq, float *work, float *work2, const float *dout,
+                          const float *share, size_t T, size_t C, const results *res) {
     const size_t m = T / 2;
     const kept kp = carve_kept((float *)share, T);
     pair_t *pp = (pair_t *)work;   /* P packed over positions, (T/2, T) */
@@ -345,6 +405,7 @@ static void pair_backward(float *dq, float *work, float *work2, const float *dou
     float *s = (float *)(doutp + HP * T), *dp = s + ROWS * T; /* ROWS × T each */
     uint16_t *ds16 = (uint16_t *)(dp + ROWS * T);             /* ROWS × T */
     rounded_rows(dout16, dout, T, C);
+    float block[ROWS * COLS];
     packed_over_rows(doutp, dout16, T);
     for (size_t i0 = 0; i0 < T; i0 += ROWS) {
         const size_t end = keys_seen(i0);
@@ -353,31 +414,36 @@ static void pair_backward(float *dq, float *work, float *work2, const float *dou
             rows_product(dp + u0, T, 1.0f, (const pair_t *)(dout16 + i0 * HD), HP, kp.vt + u0, T,
                          HP);
         softmax_backward_rows(ds16, pp, dsp, s, dp, &kp, T, i0, end);
-        for (size_t c0 = 0; c0 < HD; c0 += COLS)
-            rows_product(dq + i0 * 3 * C + c0, 3 * C, 1.0f, (const pair_t *)ds16, T / 2, kp.kp + c0,
-                         HD, (i0 + ROWS) / 2);
+        for (size_t c0 = 0; c0 < HD; c0 += COLS) {
+            rows_product(block, COLS, 1.0f, (const pair_t *)ds16, T / 2, kp.kp + c0, HD,
+                         (i0 + ROWS) / 2);
+            store_block(at(dq, i0 * 3 * C + c0, res), 3 * C, block, i0, c0, res, 1);
+        }
     }
     /* dv = Pᵀ·dout and dk = dSᵀ·q by blocks of ROWS keys: keys u0 .. take positions u0 on */
     for (size_t u0 = 0; u0 < T; u0 += ROWS) {
         const size_t from = u0 / 2;
         for (size_t c0 = 0; c0 < HD; c0 += COLS) {
-            columns_product(dq + 2 * C + u0 * 3 * C + c0, 3 * C, pp + from * T + u0, T,
-                            doutp + from * HD + c0, HD, m - from);
-            columns_product(dq + C + u0 * 3 * C + c0, 3 * C, dsp + from * T + u0, T,
-                            kp.qp + from * HD + c0, HD, m - from);
+            columns_product(block, COLS, pp + from * T + u0, T, doutp + from * HD + c0, HD,
+                            m - from);
+            store_block(at(dq, 2 * C + u0 * 3 * C + c0, res), 3 * C, block, u0, c0, res, 0);
+            columns_product(block, COLS, dsp + from * T + u0, T, kp.qp + from * HD + c0, HD,
+                            m - from);
+            store_block(at(dq, C + u0 * 3 * C + c0, res), 3 * C, block, u0, c0, res, 1);
         }
     }
 }
 
 void zs_attention_bf16_backward(float *dqkv, float *work, float *work2, const float *dout,
-                                const float *saved, size_t B, size_t T, size_t C, size_t H,
-                                int threads) {
+                                const float *saved, const float *cos_sin, int rounded, size_t B,
+                                size_t T, size_t C, size_t H, int threads) {
     const size_t pairs = B * H;
+    const results res = {rounded, cos_sin};
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (size_t pair = 0; pair < pairs; pair++)
-        pair_backward(dqkv + qkv_offset(pair, T, C, H), work + pair * T * T,
+        pair_backward(at(dqkv, qkv_offset(pair, T, C, H), &res), work + pair * T * T,
                       work2 + pair * T * T / 2, dout + out_offset(pair, T, C, H),
-                      saved + pair * T * T, T, C);
+                      saved + pair * T * T, T, C, &res);
 }
 
 #else /* no AVX512-BF16: the oneDNN path takes every problem */
@@ -388,17 +454,18 @@ int zs_attention_bf16_fits(size_t T, size_t hd) {
     return 0;
 }
 
-void zs_attention_bf16_forward(float *out, float *saved, float *work, const float *qkv, size_t B,
-                               size_t T, size_t C, size_t H, int threads) {
-    (void)out, (void)saved, (void)work, (void)qkv, (void)B, (void)T, (void)C, (void)H;
-    (void)threads;
+void zs_attention_bf16_forward(float *out, float *saved, float *work, const float *qkv,
+                               const float *cos_sin, int rounded, size_t B, size_t T, size_t C,
+                               size_t H, int threads) {
+    (void)out, (void)saved, (void)work, (void)qkv, (void)cos_sin, (void)rounded, (void)B, (void)T;
+    (void)C, (void)H, (void)threads;
 }
 
 void zs_attention_bf16_backward(float *dqkv, float *work, float *work2, const float *dout,
-                                const float *saved, size_t B, size_t T, size_t C, size_t H,
-                                int threads) {
-    (void)dqkv, (void)work, (void)work2, (void)dout, (void)saved, (void)B, (void)T, (void)C;
-    (void)H, (void)threads;
+                                const float *saved, const float *cos_sin, int rounded, size_t B,
+                                size_t T, size_t C, size_t H, int threads) {
+    (void)dqkv, (void)work, (void)work2, (void)dout, (void)saved, (void)cos_sin, (void)rounded;
+    (void)B, (void)T, (void)C, (void)H, (void)threads;
 }
 
 #endif

@@ -252,7 +252,8 @@ zs_status zs_attention_forward_f32(zs_mm *mm, float *out, float *saved, float *s
     const void *ops = qkv;
     if (d.bf16) {
         if (zs_attention_bf16_fits(T, d.hd)) {
-            zs_attention_bf16_forward(out, saved, s.dp, qkv, B, T, C, H, zs_mm_threads(mm));
+            zs_attention_bf16_forward(out, saved, s.dp, qkv, NULL, 0, B, T, C, H,
+                                      zs_mm_threads(mm));
             return ZS_OK;
         }
         zs_mm_to_bf16(mm, s.qkv16, qkv, B * T * 3 * C);
@@ -287,7 +288,7 @@ zs_status zs_attention_backward_f32(zs_mm *mm, float *dqkv, float *scratch, cons
     const size_t rows = B * H * T;
     const void *ops = qkv, *dops = dout;
     if (d.bf16 && zs_attention_bf16_fits(T, d.hd)) {
-        zs_attention_bf16_backward(dqkv, s.dp, (float *)s.p16, dout, saved, B, T, C, H,
+        zs_attention_bf16_backward(dqkv, s.dp, (float *)s.p16, dout, saved, NULL, 0, B, T, C, H,
                                    zs_mm_threads(mm));
         return ZS_OK;
     }
@@ -319,4 +320,23 @@ zs_status zs_attention_backward_f32(zs_mm *mm, float *dqkv, float *scratch, cons
     st = row_products(mm, &d, s.dp, lead, at(&d, ops, C), dqkv, 1, err);
     if (st != ZS_OK) return st;
     return transposed_products(mm, &d, s.dp, lead, ops, 1, dqkv + C, err);
+}
+
+int zs_attention_rope_fused(const zs_mm *mm, size_t T, size_t C, size_t H) {
+    return zs_mm_precision(mm) == ZS_PRECISION_BF16 && zs_attention_bf16_fits(T, C / H);
+}
+
+void zs_attention_rope_forward_f32(zs_mm *mm, float *out, float *saved, float *scratch,
+                                   const float *qkv, const float *cos_sin, size_t B, size_t T,
+                                   size_t C, size_t H) {
+    zs_attention_bf16_forward(out, saved, carve(scratch, B, T, C, H).dp, qkv, cos_sin, 1, B, T, C,
+                              H, zs_mm_threads(mm));
+}
+
+void zs_attention_rope_backward_f32(zs_mm *mm, float *dqkv, float *scratch, const float *dout,
+                                    const float *saved, const float *cos_sin, size_t B, size_t T,
+                                    size_t C, size_t H) {
+    const scratch_regions s = carve(scratch, B, T, C, H);
+    zs_attention_bf16_backward(dqkv, s.dp, (float *)s.p16, dout, saved, cos_sin, 1, B, T, C, H,
+                               zs_mm_threads(mm));
 }

@@ -73,7 +73,7 @@ typedef struct {
     size_t resid;        /* (L+1, rows, C): the residual stream entering block l; [L] is the last */
     size_t attn_norm;    /* (L, rows, C) */
     size_t attn_rstd;    /* (L, rows) */
-    size_t qkv;          /* (L, rows, 3C), q and k rotated */
+    size_t qkv;          /* (L, rows, 3C), q and k rotated (unrotated where RoPE is fused) */
     size_t att_saved;    /* (L, saved_stride): what attention keeps for its backward */
     size_t att_out;      /* (L, rows, C): attention output, before attn_out */
     size_t resid_mid;    /* (L, rows, C): after the attention residual */

@@ -71,5 +71,8 @@ static zs_status mm_backward_write_dact(zs_mm *mm, float *dinp, float *dweight, 
 #define SWIGLU_BACKWARD_FOR_MM swiglu_backward_for_mm
 #define MM_BACKWARD_WRITE_DACT mm_backward_write_dact
 #define ATTN_FORWARD zs_attention_forward_f32
+#define ROPE_ATTN_FUSED zs_attention_rope_fused
+#define ROPE_ATTN_FORWARD zs_attention_rope_forward_f32
+#define ROPE_ATTN_BACKWARD zs_attention_rope_backward_f32
 #define ATTN_BACKWARD zs_attention_backward_f32
 #include "nn/gpt_model.inc"
