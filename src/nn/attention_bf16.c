@@ -176,27 +176,15 @@ static inline __m512 exp16(__m512 x) {
     return _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
 }
 
-/* zs_bf16_round (matmul.h) on 16 lanes, each result in the low half of its 32-bit lane:
- * nearest, ties to even; a NaN stays a quiet NaN. */
-static inline __m512i bf16_bits(__m512 x) {
-    const __m512i u = _mm512_castps_si512(x);
-    const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
-    const __m512i r = _mm512_srli_epi32(
-        _mm512_add_epi32(_mm512_add_epi32(u, _mm512_set1_epi32(0x7fff)), lsb), 16);
-    const __mmask16 nan = _mm512_cmpgt_epu32_mask(
-        _mm512_and_si512(u, _mm512_set1_epi32(0x7fffffff)), _mm512_set1_epi32(0x7f800000));
-    return _mm512_mask_or_epi32(r, nan, _mm512_srli_epi32(u, 16), _mm512_set1_epi32(0x40));
-}
-
 /* 16 floats rounded to bf16 into dst. */
 static inline void round16(uint16_t *dst, __m512 x) {
-    _mm256_storeu_si256((__m256i *)dst, _mm512_cvtepi32_epi16(bf16_bits(x)));
+    _mm256_storeu_si256((__m256i *)dst, _mm512_cvtepi32_epi16(zs_bf16_bits16(x)));
 }
 
 /* 16 pairs of two rows' values (even, odd) rounded to bf16 into dst. */
 static inline void round16_pairs(pair_t *dst, __m512 even, __m512 odd) {
-    _mm512_storeu_si512(dst,
-                        _mm512_or_si512(bf16_bits(even), _mm512_slli_epi32(bf16_bits(odd), 16)));
+    _mm512_storeu_si512(
+        dst, _mm512_or_si512(zs_bf16_bits16(even), _mm512_slli_epi32(zs_bf16_bits16(odd), 16)));
 }
 
 /* A row's n scores s (end ≥ padded(n) of them computed) to P rounded into p16 (zero from n to

@@ -81,6 +81,22 @@ static inline uint16_t zs_bf16_round(float x) {
     return (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? quiet_nan : rounded);
 }
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+
+/* zs_bf16_round on 16 lanes, each result in the low half of its 32-bit lane. */
+static inline __m512i zs_bf16_bits16(__m512 x) {
+    const __m512i u = _mm512_castps_si512(x);
+    const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+    const __m512i rounded = _mm512_srli_epi32(
+        _mm512_add_epi32(_mm512_add_epi32(u, _mm512_set1_epi32(0x7fff)), lsb), 16);
+    const __mmask16 nan = _mm512_cmpgt_epu32_mask(
+        _mm512_and_si512(u, _mm512_set1_epi32(0x7fffffff)), _mm512_set1_epi32(0x7f800000));
+    return _mm512_mask_or_epi32(rounded, nan, _mm512_srli_epi32(u, 16), _mm512_set1_epi32(0x40));
+}
+
+#endif
+
 /* n floats rounded to the nearest bf16 (ties to even; NaN stays NaN), on mm's threads. */
 void zs_mm_to_bf16(zs_mm *mm, uint16_t *dst, const float *src, size_t n);
 
