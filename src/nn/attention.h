@@ -41,19 +41,19 @@ void zs_attention_fused_backward_f32(zs_mm *mm, float *dqkv, float *scratch, con
 /* bf16 attention for heads of 64 values on CPUs with AVX512-BF16 (attention_bf16.c), which the
  * two functions above use in bf16 when zs_attention_bf16_fits(T, C / H): hd 64, T a multiple of
  * 32 and at least 192 (a pair's working copies fit in its shares of the scratch). Each
- * (sequence, head) pair works in its own T×T share of `work` (the scratch's first region) and
- * T×T/2 of `work2` (its second). In saved the forward keeps, per pair, each row's maximum and
- * 1/sum, from which the backward recomputes P bit for bit, and the pair's rounded and packed
- * q, k, v (162·T of its T×T floats). cos_sin (NULL: none) applies RoPE as below; `rounded`
- * writes out (forward) and dqkv (backward) rounded to bf16, in the first half of their floats.
- * Same bytes on any thread count. */
+ * (sequence, head) pair works in its own shares of the scratch's four regions: T×T floats of
+ * `work`, T×T/2 of `work2`, 3·T·hd/2 of `work3` and T·hd/2 of `work4` (the backward only). In
+ * saved the forward keeps, per pair, each row's maximum and 1/sum, from which the backward
+ * recomputes P bit for bit, and the pair's rounded q, k, v (98·T of its T×T floats). cos_sin (NULL:
+ * none) applies RoPE as below; `rounded` writes out (forward) and dqkv (backward) rounded to bf16,
+ * in the first half of their floats. Same bytes on any thread count. */
 int zs_attention_bf16_fits(size_t T, size_t hd);
 void zs_attention_bf16_forward(float *out, float *saved, float *work, const float *qkv,
                                const float *cos_sin, int rounded, size_t B, size_t T, size_t C,
                                size_t H, int threads);
-void zs_attention_bf16_backward(float *dqkv, float *work, float *work2, const float *dout,
-                                const float *saved, const float *cos_sin, int rounded, size_t B,
-                                size_t T, size_t C, size_t H, int threads);
+void zs_attention_bf16_backward(float *dqkv, float *work, float *work2, float *work3, float *work4,
+                                const float *dout, const float *saved, const float *cos_sin,
+                                int rounded, size_t B, size_t T, size_t C, size_t H, int threads);
 
 /* RoPE and attention in one kernel, for bf16 training where zs_attention_rope_fused (a bf16
  * context and zs_attention_bf16_fits): the forward rotates q and k by cos_sin ((T, hd/2, 2)

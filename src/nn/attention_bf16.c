@@ -94,16 +94,44 @@ static void rounded_rows(uint16_t *dst, const float *x, size_t T, size_t ld) {
     }
 }
 
+/* r[0..15], 16 rows of 16 32-bit values, transposed in registers (r[i] becomes column i):
+ * pairs of rows interleaved by 32 then by 64 bits, then 128-bit lanes exchanged twice. */
+static inline void transpose16(__m512i r[16]) {
+    __m512i t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_unpacklo_epi64(t[i], t[i + 2]);
+        r[i + 1] = _mm512_unpackhi_epi64(t[i], t[i + 2]);
+        r[i + 2] = _mm512_unpacklo_epi64(t[i + 1], t[i + 3]);
+        r[i + 3] = _mm512_unpackhi_epi64(t[i + 1], t[i + 3]);
+    }
+    for (int h = 0; h < 16; h += 8)
+        for (int i = 0; i < 4; i++) {
+            t[h + i] = _mm512_shuffle_i32x4(r[h + i], r[h + i + 4], 0x88);
+            t[h + i + 4] = _mm512_shuffle_i32x4(r[h + i], r[h + i + 4], 0xdd);
+        }
+    for (int i = 0; i < 8; i++) {
+        r[i] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0x88);
+        r[i + 8] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0xdd);
+    }
+}
+
 /* dst (HP, T) = the pairs of the T rows of x (T, HD) as columns: (x[t][2j], x[t][2j+1]) at
- * dst[j·T + t]; 16 rows at a time by a gather. */
+ * dst[j·T + t]; by 16×16 blocks transposed in registers (gathers ran several times slower). */
 static void pairs_as_columns(pair_t *dst, const uint16_t *x, size_t T) {
-    const __m512i rows =
-        _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-                           _mm512_set1_epi32(HP));
     for (size_t t = 0; t < T; t += 16)
-        for (size_t j = 0; j < HP; j++)
-            _mm512_storeu_si512(dst + j * T + t,
-                                _mm512_i32gather_epi32(rows, x + t * HD + 2 * j, 4));
+        for (size_t j = 0; j < HP; j += 16) {
+            __m512i r[16];
+#pragma GCC unroll 16
+            for (int i = 0; i < 16; i++)
+                r[i] = _mm512_loadu_si512((const pair_t *)(x + (t + i) * HD) + j);
+            transpose16(r);
+#pragma GCC unroll 16
+            for (int i = 0; i < 16; i++) _mm512_storeu_si512(dst + (j + i) * T + t, r[i]);
+        }
 }
 
 static inline uint32_t two(uint16_t lo, uint16_t hi) {
@@ -261,12 +289,12 @@ static void *at(void *dst, size_t offset, const results *res) {
 }
 
 /* What the forward keeps of a pair for the backward, in the pair's T×T share of saved: each
- * row's maximum and 1/sum, q rounded (T, HD), and the packed operands of the backward's
- * products (each HP·T pairs). */
+ * row's maximum and 1/sum, and q, k, v rounded (rotated, with RoPE), (T, HD) each: 98·T floats.
+ * The backward packs them again in cache rather than have the forward write (and the backward
+ * read back) their packed forms too, which cost more in memory traffic. */
 typedef struct {
     float *max, *inv;
-    uint16_t *q;
-    pair_t *kt, *vt, *kp, *qp;
+    uint16_t *q, *k, *v;
 } kept;
 
 static kept carve_kept(float *share, size_t T) {
@@ -274,38 +302,32 @@ static kept carve_kept(float *share, size_t T) {
     k.max = share;
     k.inv = share + T;
     k.q = (uint16_t *)(share + 2 * T);
-    k.kt = (pair_t *)(k.q + T * HD);
-    k.vt = k.kt + HP * T;
-    k.kp = k.vt + HP * T;
-    k.qp = k.kp + HP * T;
+    k.k = k.q + T * HD;
+    k.v = k.k + T * HD;
     return k;
 }
 
-/* Forward of one pair: out (rows C apart), qkv (rows 3C apart), share (its T×T of saved: 162·T
- * floats used), work (108·T floats). */
+/* Forward of one pair: out (rows C apart), qkv (rows 3C apart), share (its T×T of saved),
+ * work (76·T floats). */
 static void pair_forward(void *out, float *share, float *work, const float *qkv, size_t T, size_t C,
                          const results *res) {
     const kept kp = carve_kept(share, T);
-    uint16_t *k16 = (uint16_t *)work, *v16 = k16 + T * HD;
-    pair_t *vp = (pair_t *)(v16 + T * HD);
+    pair_t *kt = (pair_t *)work, *vp = kt + HP * T;
     float *s = (float *)(vp + HP * T);          /* ROWS × T */
     uint16_t *p16 = (uint16_t *)(s + ROWS * T); /* ROWS × T */
     if (res->cos_sin) {
         rotated_rows(kp.q, qkv, T, 3 * C, res->cos_sin);
-        rotated_rows(k16, qkv + C, T, 3 * C, res->cos_sin);
+        rotated_rows(kp.k, qkv + C, T, 3 * C, res->cos_sin);
     } else {
         rounded_rows(kp.q, qkv, T, 3 * C);
-        rounded_rows(k16, qkv + C, T, 3 * C);
+        rounded_rows(kp.k, qkv + C, T, 3 * C);
     }
-    rounded_rows(v16, qkv + 2 * C, T, 3 * C);
-    pairs_as_columns(kp.kt, k16, T);
-    pairs_as_columns(kp.vt, v16, T);
-    packed_over_rows(kp.kp, k16, T);
-    packed_over_rows(kp.qp, kp.q, T);
-    packed_over_rows(vp, v16, T);
+    rounded_rows(kp.v, qkv + 2 * C, T, 3 * C);
+    pairs_as_columns(kt, kp.k, T);
+    packed_over_rows(vp, kp.v, T);
     for (size_t i0 = 0; i0 < T; i0 += ROWS) {
         const size_t end = keys_seen(i0);
-        scores(s, (const pair_t *)kp.q, kp.kt, T, i0, end);
+        scores(s, (const pair_t *)kp.q, kt, T, i0, end);
         for (size_t r = 0; r < ROWS; r++)
             softmax_row(p16 + r * T, s + r * T, i0 + r + 1, end, kp.max + i0 + r, kp.inv + i0 + r);
         for (size_t c0 = 0; c0 < HD; c0 += COLS) {
@@ -381,9 +403,10 @@ static void softmax_backward_rows(uint16_t *ds16, pair_t *pp, pair_t *dsp, float
 }
 
 /* Backward of one pair: dq (its q columns of dqkv, rows 3C apart), dout (rows C apart), share
- * (its T×T of saved), work (T²/2 + 88·T floats), work2 (T²/2). */
-static void pair_backward(void *dq, float *work, float *work2, const float *dout,
-                          const float *share, size_t T, size_t C, const results *res) {
+ * (its T×T of saved), work (T²/2 + 84·T floats), work2 (T²/2), packs (96·T), packs2 (32·T). */
+static void pair_backward(void *dq, float *work, float *work2, pair_t *packs, pair_t *packs2,
+                          const float *dout, const float *share, size_t T, size_t C,
+                          const results *res) {
     const size_t m = T / 2;
     const kept kp = carve_kept((float *)share, T);
     pair_t *pp = (pair_t *)work;   /* P packed over positions, (T/2, T) */
@@ -392,18 +415,24 @@ static void pair_backward(void *dq, float *work, float *work2, const float *dout
     pair_t *doutp = (pair_t *)(dout16 + T * HD);
     float *s = (float *)(doutp + HP * T), *dp = s + ROWS * T; /* ROWS × T each */
     uint16_t *ds16 = (uint16_t *)(dp + ROWS * T);             /* ROWS × T */
+    /* the products' packed operands, from the forward's rounded copies: packs (96·T floats: kᵀ,
+     * vᵀ, k packed over keys) and packs2 (32·T: q packed over positions) */
+    pair_t *kt = packs, *vt = kt + HP * T, *kpk = vt + HP * T, *qp = packs2;
+    pairs_as_columns(kt, kp.k, T);
+    pairs_as_columns(vt, kp.v, T);
+    packed_over_rows(kpk, kp.k, T);
+    packed_over_rows(qp, kp.q, T);
     rounded_rows(dout16, dout, T, C);
-    float block[ROWS * COLS];
     packed_over_rows(doutp, dout16, T);
+    float block[ROWS * COLS];
     for (size_t i0 = 0; i0 < T; i0 += ROWS) {
         const size_t end = keys_seen(i0);
-        scores(s, (const pair_t *)kp.q, kp.kt, T, i0, end);
+        scores(s, (const pair_t *)kp.q, kt, T, i0, end);
         for (size_t u0 = 0; u0 < end; u0 += COLS)
-            rows_product(dp + u0, T, 1.0f, (const pair_t *)(dout16 + i0 * HD), HP, kp.vt + u0, T,
-                         HP);
+            rows_product(dp + u0, T, 1.0f, (const pair_t *)(dout16 + i0 * HD), HP, vt + u0, T, HP);
         softmax_backward_rows(ds16, pp, dsp, s, dp, &kp, T, i0, end);
         for (size_t c0 = 0; c0 < HD; c0 += COLS) {
-            rows_product(block, COLS, 1.0f, (const pair_t *)ds16, T / 2, kp.kp + c0, HD,
+            rows_product(block, COLS, 1.0f, (const pair_t *)ds16, T / 2, kpk + c0, HD,
                          (i0 + ROWS) / 2);
             store_block(at(dq, i0 * 3 * C + c0, res), 3 * C, block, i0, c0, res, 1);
         }
@@ -415,22 +444,22 @@ static void pair_backward(void *dq, float *work, float *work2, const float *dout
             columns_product(block, COLS, pp + from * T + u0, T, doutp + from * HD + c0, HD,
                             m - from);
             store_block(at(dq, 2 * C + u0 * 3 * C + c0, res), 3 * C, block, u0, c0, res, 0);
-            columns_product(block, COLS, dsp + from * T + u0, T, kp.qp + from * HD + c0, HD,
-                            m - from);
+            columns_product(block, COLS, dsp + from * T + u0, T, qp + from * HD + c0, HD, m - from);
             store_block(at(dq, C + u0 * 3 * C + c0, res), 3 * C, block, u0, c0, res, 1);
         }
     }
 }
 
-void zs_attention_bf16_backward(float *dqkv, float *work, float *work2, const float *dout,
-                                const float *saved, const float *cos_sin, int rounded, size_t B,
-                                size_t T, size_t C, size_t H, int threads) {
+void zs_attention_bf16_backward(float *dqkv, float *work, float *work2, float *work3, float *work4,
+                                const float *dout, const float *saved, const float *cos_sin,
+                                int rounded, size_t B, size_t T, size_t C, size_t H, int threads) {
     const size_t pairs = B * H;
     const results res = {rounded, cos_sin};
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (size_t pair = 0; pair < pairs; pair++)
         pair_backward(at(dqkv, qkv_offset(pair, T, C, H), &res), work + pair * T * T,
-                      work2 + pair * T * T / 2, dout + out_offset(pair, T, C, H),
+                      work2 + pair * T * T / 2, (pair_t *)(work3 + pair * 3 * T * HD / 2),
+                      (pair_t *)(work4 + pair * T * HD / 2), dout + out_offset(pair, T, C, H),
                       saved + pair * T * T, T, C, &res);
 }
 
@@ -449,10 +478,11 @@ void zs_attention_bf16_forward(float *out, float *saved, float *work, const floa
     (void)C, (void)H, (void)threads;
 }
 
-void zs_attention_bf16_backward(float *dqkv, float *work, float *work2, const float *dout,
-                                const float *saved, const float *cos_sin, int rounded, size_t B,
-                                size_t T, size_t C, size_t H, int threads) {
-    (void)dqkv, (void)work, (void)work2, (void)dout, (void)saved, (void)cos_sin, (void)rounded;
+void zs_attention_bf16_backward(float *dqkv, float *work, float *work2, float *work3, float *work4,
+                                const float *dout, const float *saved, const float *cos_sin,
+                                int rounded, size_t B, size_t T, size_t C, size_t H, int threads) {
+    (void)dqkv, (void)work, (void)work2, (void)work3, (void)work4, (void)dout, (void)saved;
+    (void)cos_sin, (void)rounded;
     (void)B, (void)T, (void)C, (void)H, (void)threads;
 }
 

@@ -288,8 +288,8 @@ zs_status zs_attention_backward_f32(zs_mm *mm, float *dqkv, float *scratch, cons
     const size_t rows = B * H * T;
     const void *ops = qkv, *dops = dout;
     if (d.bf16 && zs_attention_bf16_fits(T, d.hd)) {
-        zs_attention_bf16_backward(dqkv, s.dp, (float *)s.p16, dout, saved, NULL, 0, B, T, C, H,
-                                   zs_mm_threads(mm));
+        zs_attention_bf16_backward(dqkv, s.dp, (float *)s.p16, (float *)s.qkv16, (float *)s.dout16,
+                                   dout, saved, NULL, 0, B, T, C, H, zs_mm_threads(mm));
         return ZS_OK;
     }
     if (d.bf16) {
@@ -337,6 +337,6 @@ void zs_attention_rope_backward_f32(zs_mm *mm, float *dqkv, float *scratch, cons
                                     const float *saved, const float *cos_sin, size_t B, size_t T,
                                     size_t C, size_t H) {
     const scratch_regions s = carve(scratch, B, T, C, H);
-    zs_attention_bf16_backward(dqkv, s.dp, (float *)s.p16, dout, saved, cos_sin, 1, B, T, C, H,
-                               zs_mm_threads(mm));
+    zs_attention_bf16_backward(dqkv, s.dp, (float *)s.p16, (float *)s.qkv16, (float *)s.dout16,
+                               dout, saved, cos_sin, 1, B, T, C, H, zs_mm_threads(mm));
 }
