@@ -189,6 +189,7 @@ static result run_config(const zs_gpt_config *cfg, zs_precision precision, int t
         zs_gpt_free(gpt);
         return r;
     }
+    opt.threads = threads;
     uint32_t *tokens = malloc((BATCH * CONTEXT + 1) * sizeof *tokens);
     zs_rng rng;
     zs_rng_seed(&rng, 3, 0);

@@ -230,3 +230,35 @@ Test(grad_clip, leaves_small_zero_limit_and_nonfinite_alone) {
     cr_assert(isinf(zs_grad_clip(big, 2, 1.0)));
     cr_assert_eq(big[1], 1.0f);
 }
+
+/* The update is split among threads for big tensors (zs_adamw.threads): 1 and 2 threads give
+ * the same bytes over three steps, on a tensor past the split's threshold with a ragged end. */
+Test(adamw, same_bytes_on_1_and_2_threads) {
+    enum { N = 200003 };
+    static zs_tensor big[1] = {{.name = "big",
+                                .ndim = 1,
+                                .shape = {N},
+                                .offset = 0,
+                                .numel = N,
+                                .flags = ZS_TENSOR_DECAY}};
+    const zs_layout layout = {.tensors = big, .n_tensors = 1, .numel = N};
+    float *p[2] = {malloc(N * sizeof(float)), malloc(N * sizeof(float))};
+    float *g = malloc(N * sizeof(float));
+    zs_rng r;
+    zs_rng_seed(&r, 9, 0);
+    for (size_t i = 0; i < N; i++) {
+        p[0][i] = p[1][i] = uniform_pm(&r, 1.0);
+        g[i] = uniform_pm(&r, 1e-2);
+    }
+    zs_adamw opt[2];
+    for (int k = 0; k < 2; k++) {
+        cr_assert_eq(zs_adamw_init(&opt[k], &layout, &test_cfg, NULL), ZS_OK);
+        cr_assert_eq(opt[k].threads, 1);
+        opt[k].threads = k + 1;
+        for (int s = 0; s < 3; s++) zs_adamw_step(&opt[k], p[k], g, 1e-3);
+    }
+    cr_assert_eq(memcmp(p[0], p[1], N * sizeof(float)), 0);
+    cr_assert_eq(memcmp(opt[0].moments, opt[1].moments, 2 * N * sizeof(float)), 0);
+    for (int k = 0; k < 2; k++) zs_adamw_free(&opt[k]), free(p[k]);
+    free(g);
+}

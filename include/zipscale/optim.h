@@ -28,7 +28,9 @@ typedef struct {
     const zs_layout *layout; /* borrowed: the model's */
     float *moments;          /* one allocation: m then v, each layout->numel */
     float *m, *v;
-    uint64_t t; /* steps taken */
+    uint64_t t;  /* steps taken */
+    int threads; /* for the update: zs_adamw_init sets 1, trainers their model's count; the
+                    update is per element, so the bytes do not depend on it */
 } zs_adamw;
 
 /* Zero moments for layout (borrowed: it must outlive opt).

@@ -39,6 +39,7 @@ zs_status zs_adamw_init(zs_adamw *opt, const zs_layout *layout, const zs_adamw_o
     opt->layout = layout;
     opt->m = opt->moments;
     opt->v = opt->moments + n;
+    opt->threads = 1;
     return ZS_OK;
 }
 
@@ -57,8 +58,10 @@ void zs_adamw_free(zs_adamw *opt) {
  * as torch does with Python numbers. */
 static void update(float *restrict p, float *restrict m, float *restrict v, const float *restrict g,
                    size_t n, float decay_factor, float beta1, float one_minus_beta1, float beta2,
-                   float one_minus_beta2, float bc2_sqrt, float eps, float neg_step_size) {
-#pragma omp simd
+                   float one_minus_beta2, float bc2_sqrt, float eps, float neg_step_size,
+                   int threads) {
+    /* per element, so split among threads (big tensors only) the bytes stay the same */
+#pragma omp parallel for simd if (threads > 1 && n >= 65536) num_threads(threads) schedule(static)
     for (size_t i = 0; i < n; i++) {
         float pi = p[i] * decay_factor;
         float mi = fmaf(g[i], one_minus_beta1, m[i] * beta1);
@@ -82,7 +85,7 @@ void zs_adamw_step(zs_adamw *opt, float *params, const float *grads, double lr) 
         update(params + o, opt->m + o, opt->v + o, grads + o, t->numel,
                (t->flags & ZS_TENSOR_DECAY) ? decay : 1.0f, (float)c->beta1,
                (float)(1.0 - c->beta1), (float)c->beta2, (float)(1.0 - c->beta2), (float)sqrt(bc2),
-               (float)c->eps, (float)(-(lr / bc1)));
+               (float)c->eps, (float)(-(lr / bc1)), opt->threads);
     }
 }
 

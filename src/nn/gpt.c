@@ -369,7 +369,12 @@ zs_status zs_gpt_forward(zs_gpt *gpt, const uint32_t *inputs, const uint32_t *ta
 }
 
 void zs_gpt_zero_grad(zs_gpt *gpt) {
-    memset(gpt->grads, 0, gpt->layout.numel * sizeof *gpt->grads);
+    /* by blocks on the model's threads: at d_model 256 the 16 MB took 1% of a 2-thread step
+     * on one thread */
+    const size_t n = gpt->layout.numel, block = (size_t)1 << 16;
+#pragma omp parallel for if (n > block) num_threads(gpt->shape.threads) schedule(static)
+    for (size_t i = 0; i < n; i += block)
+        memset(gpt->grads + i, 0, (n - i < block ? n - i : block) * sizeof *gpt->grads);
 }
 
 zs_status zs_gpt_backward(zs_gpt *gpt, float loss_scale, zs_error *err) {

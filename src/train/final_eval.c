@@ -29,6 +29,7 @@ zs_status zs_train_dump_token_losses(const zs_train_opts *opt, const char *check
         ctx.steps_total =
             opt->steps ? opt->steps : (opt->tokens + ctx.tokens_per_step - 1) / ctx.tokens_per_step;
         s = zs_adamw_init(&ctx.adamw, ctx.model->layout, &opt->adamw, err);
+        ctx.adamw.threads = zs_threads_resolve(opt->threads);
     }
     if (!s) {
         ctx.adamw_ready = 1;

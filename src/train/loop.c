@@ -73,6 +73,7 @@ static zs_status setup(zs_train_ctx *ctx, zs_error *err) {
     }
     if (!s) s = zs_adamw_init(&ctx->adamw, ctx->model->layout, &o->adamw, err);
     if (!s) {
+        ctx->adamw.threads = zs_threads_resolve(o->threads);
         ctx->adamw_ready = 1;
         ctx->options = zs_train_options_json(ctx);
         ctx->last_val_loss = ctx->min_val_loss = NAN;
