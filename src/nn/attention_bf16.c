@@ -240,9 +240,8 @@ static void softmax_row(uint16_t *p16, float *s, size_t n, size_t end, float *ma
 
 /* RoPE on 16 values (8 pairs (x[2i], x[2i+1])) with their 8 (cos, sin) in cs, by +angle
  * (sign 1) or -angle (sign -1): x[2i]·c - x[2i+1]·s and x[2i+1]·c + x[2i]·s, each the product
- * with c fused with the sum (vfmaddsub). That is how GCC 12 vectorises zs_gpt_rope_forward_f32 /
- * _backward_f32 (gpt_kernels.inc) at whole vectors, -ffp-contract=off notwithstanding, and so
- * the bytes are theirs (test_attention checks it). */
+ * with c fused with the sum (vfmaddsub), as zs_gpt_rope_forward_f32 / _backward_f32
+ * (gpt_kernels.inc) compute it with fma: the same bytes (test_attention checks it). */
 static inline __m512 rotate16(__m512 x, const float *cs, float sign) {
     const __m512 both = _mm512_loadu_ps(cs);
     const __m512 s = _mm512_mul_ps(_mm512_movehdup_ps(both), set1(sign));
