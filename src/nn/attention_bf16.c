@@ -8,21 +8,22 @@
  * every block of 32 keys a block of 8 query rows cannot see.
  *
  * `vdpbf16ps` multiplies pairs of consecutive bf16 values of its two operands, so every product
- * C = A·B takes A with the summed index paired in its rows (a row-major bf16 matrix whose
- * summed index is its column: the pairs are adjacent already) and B "pair-packed": row i of
- * the packed B holds, for each output column, the 32-bit pair (B[2i][col], B[2i+1][col]).
- * The products and their layouts (q, k, v, dout rows are bf16 in the rounded copies):
- *   S = q·kᵀ        A = q rows             B = kᵀ packed: (k[u][2j], k[u][2j+1]), i.e. k's rows as
- * pairs out = P·v       A = P rows (bf16)      B = v packed over keys dP = dout·vᵀ    A = dout rows
- * B = vᵀ packed (v's rows as pairs) dq = dS·k       A = dS rows (bf16)     B = k packed over keys
- *   dvᵀ = doutᵀ·P   A = doutᵀ paired over positions    B = P packed over positions
- *   dkᵀ = qᵀ·dS     A = qᵀ paired over positions       B = dS packed over positions
- * dv and dk come out transposed (head values × keys) and are stored element by element.
+ * C = A·B takes A with the summed index paired (A read by rows whose summed index is
+ * contiguous, or by columns of a pair-packed array) and B "pair-packed": row i of the packed B
+ * holds, for each output column, the 32-bit pair (B[2i][col], B[2i+1][col]). The products:
+ *   S = q·kᵀ:    A = q's rows;           B = kᵀ packed (k's rows as pairs, transposed)
+ *   out = P·v:   A = P's rows (bf16);    B = v packed over keys
+ *   dP = dout·vᵀ: A = dout's rows;       B = vᵀ packed (v's rows as pairs, transposed)
+ *   dq = dS·k:   A = dS's rows (bf16);   B = k packed over keys
+ *   dv = Pᵀ·dout: A = P packed over positions, read by columns; B = dout packed over positions
+ *   dk = dSᵀ·q:  A = dS packed over positions, read by columns; B = q packed over positions
+ * RoPE, when asked, rotates q and k as they are rounded and dq, dk as they are stored.
  *
  * Arithmetic: the oneDNN path's roundings (q, k, v, dout, P for the products, dS) and fp32
  * everywhere else; each `vdpbf16ps` adds two products at once (as oneDNN's own bf16 kernels
- * do), so only the order of the sums differs. Each pair is computed by one thread in one
- * order: the bytes do not depend on the thread count. */
+ * do); the order of the sums differs, and the exponential fuses its multiply-adds (exp16).
+ * Each pair is computed by one thread in one order: the bytes do not depend on the thread
+ * count. */
 #include "nn/attention.h"
 
 #include <math.h>
