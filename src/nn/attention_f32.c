@@ -240,6 +240,23 @@ static zs_status transposed_products(zs_mm *mm, const dims *d, const void *score
     return ZS_OK;
 }
 
+/* The bf16 kernel for heads of 64 (attention_bf16.c) in this scratch's regions: dP's for each
+ * pair's T×T work, P's for the backward's T×T/2, qkv's and dout's bf16 ones for its packs. */
+static void bf16_forward(zs_mm *mm, float *out, float *saved, float *scratch, const float *qkv,
+                         const float *cos_sin, int rounded, size_t B, size_t T, size_t C,
+                         size_t H) {
+    zs_attention_bf16_forward(out, saved, carve(scratch, B, T, C, H).dp, qkv, cos_sin, rounded, B,
+                              T, C, H, zs_mm_threads(mm));
+}
+
+static void bf16_backward(zs_mm *mm, float *dqkv, float *scratch, const float *dout,
+                          const float *saved, const float *cos_sin, int rounded, size_t B, size_t T,
+                          size_t C, size_t H) {
+    const scratch_regions s = carve(scratch, B, T, C, H);
+    zs_attention_bf16_backward(dqkv, s.dp, (float *)s.p16, (float *)s.qkv16, (float *)s.dout16,
+                               dout, saved, cos_sin, rounded, B, T, C, H, zs_mm_threads(mm));
+}
+
 zs_status zs_attention_forward_f32(zs_mm *mm, float *out, float *saved, float *scratch,
                                    const float *qkv, size_t B, size_t T, size_t C, size_t H,
                                    zs_error *err) {
@@ -252,8 +269,7 @@ zs_status zs_attention_forward_f32(zs_mm *mm, float *out, float *saved, float *s
     const void *ops = qkv;
     if (d.bf16) {
         if (zs_attention_bf16_fits(T, d.hd)) {
-            zs_attention_bf16_forward(out, saved, s.dp, qkv, NULL, 0, B, T, C, H,
-                                      zs_mm_threads(mm));
+            bf16_forward(mm, out, saved, scratch, qkv, NULL, 0, B, T, C, H);
             return ZS_OK;
         }
         zs_mm_to_bf16(mm, s.qkv16, qkv, B * T * 3 * C);
@@ -288,8 +304,7 @@ zs_status zs_attention_backward_f32(zs_mm *mm, float *dqkv, float *scratch, cons
     const size_t rows = B * H * T;
     const void *ops = qkv, *dops = dout;
     if (d.bf16 && zs_attention_bf16_fits(T, d.hd)) {
-        zs_attention_bf16_backward(dqkv, s.dp, (float *)s.p16, (float *)s.qkv16, (float *)s.dout16,
-                                   dout, saved, NULL, 0, B, T, C, H, zs_mm_threads(mm));
+        bf16_backward(mm, dqkv, scratch, dout, saved, NULL, 0, B, T, C, H);
         return ZS_OK;
     }
     if (d.bf16) {
@@ -329,14 +344,11 @@ int zs_attention_rope_fused(const zs_mm *mm, size_t T, size_t C, size_t H) {
 void zs_attention_rope_forward_f32(zs_mm *mm, float *out, float *saved, float *scratch,
                                    const float *qkv, const float *cos_sin, size_t B, size_t T,
                                    size_t C, size_t H) {
-    zs_attention_bf16_forward(out, saved, carve(scratch, B, T, C, H).dp, qkv, cos_sin, 1, B, T, C,
-                              H, zs_mm_threads(mm));
+    bf16_forward(mm, out, saved, scratch, qkv, cos_sin, 1, B, T, C, H);
 }
 
 void zs_attention_rope_backward_f32(zs_mm *mm, float *dqkv, float *scratch, const float *dout,
                                     const float *saved, const float *cos_sin, size_t B, size_t T,
                                     size_t C, size_t H) {
-    const scratch_regions s = carve(scratch, B, T, C, H);
-    zs_attention_bf16_backward(dqkv, s.dp, (float *)s.p16, (float *)s.qkv16, (float *)s.dout16,
-                               dout, saved, cos_sin, 1, B, T, C, H, zs_mm_threads(mm));
+    bf16_backward(mm, dqkv, scratch, dout, saved, cos_sin, 1, B, T, C, H);
 }
