@@ -61,7 +61,8 @@ static void update(float *restrict p, float *restrict m, float *restrict v, cons
                    float one_minus_beta2, float bc2_sqrt, float eps, float neg_step_size,
                    int threads) {
     /* per element, so split among threads (big tensors only) the bytes stay the same */
-#pragma omp parallel for simd if (threads > 1 && n >= 65536) num_threads(threads) schedule(static)
+#pragma omp parallel for simd if (parallel : threads > 1 && n >= 65536) num_threads(threads) \
+    schedule(static)
     for (size_t i = 0; i < n; i++) {
         float pi = p[i] * decay_factor;
         float mi = fmaf(g[i], one_minus_beta1, m[i] * beta1);

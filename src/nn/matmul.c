@@ -220,7 +220,8 @@ zs_status zs_mm_run(zs_mm *mm, const zs_mm_problem *p, const void *a, const void
 #define BF16_PARALLEL_MIN 65536
 
 void zs_mm_to_bf16(zs_mm *mm, uint16_t *dst, const float *src, size_t n) {
-#pragma omp parallel for simd num_threads(mm->threads) schedule(static) if (n >= BF16_PARALLEL_MIN)
+#pragma omp parallel for simd num_threads(mm->threads) schedule(static) \
+    if (parallel : n >= BF16_PARALLEL_MIN)
     for (size_t i = 0; i < n; i++) dst[i] = zs_bf16_round(src[i]);
 }
 
