@@ -351,6 +351,8 @@ zs_status zs_gpt_forward_positions(zs_gpt *gpt, const uint32_t *inputs, const ui
     if (st != ZS_OK) return st;
     size_t n = (size_t)batch * seq_len;
     memcpy(gpt->inputs, inputs, n * sizeof *inputs);
+    /* the weights stay as they are until the backward that goes with this forward */
+    zs_mm_hold_weights(gpt->mm);
     st = zs_gpt_model_forward_f32(&gpt->shape, gpt->mm, gpt->params, gpt->acts, gpt->rope, inputs,
                                   targets, batch, seq_len, which, loss_nats, err);
     if (st != ZS_OK) return st;

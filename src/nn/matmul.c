@@ -15,9 +15,20 @@
 
 typedef struct {
     zs_mm_problem problem;
+    int packed_b; /* b in the layout oneDNN chose for it (a packed weight), not b_strides */
     dnnl_primitive_t prim;
     dnnl_memory_t a, b, c; /* created without data; each call sets the pointers */
 } mm_entry;
+
+/* A weight packed for one entry's b: rounded to bf16 in bf16 contexts, then reordered into the
+ * entry's layout; valid while its generation is the context's. */
+typedef struct {
+    const float *weight;
+    size_t entry;               /* index into entries */
+    unsigned long generation;   /* packed from the weight as it was in this generation */
+    dnnl_memory_t from, packed; /* from: the plain b, no data of its own; packed owns its buffer */
+    dnnl_primitive_t reorder;
+} packed_weight;
 
 struct zs_mm {
     zs_precision precision;
@@ -26,7 +37,10 @@ struct zs_mm {
     dnnl_stream_t stream;
     mm_entry *entries;
     size_t n_entries, cap_entries;
-    uint16_t *bf16[2]; /* the two operands of a bf16 product */
+    packed_weight *packed;
+    size_t n_packed, cap_packed;
+    unsigned long generation; /* 0: weights not held (zs_mm_hold_weights) */
+    uint16_t *bf16[2];        /* the two operands of a bf16 product */
     size_t bf16_cap[2];
 };
 
@@ -72,6 +86,12 @@ void zs_mm_free(zs_mm *mm) {
         dnnl_memory_destroy(mm->entries[i].c);
     }
     free(mm->entries);
+    for (size_t i = 0; i < mm->n_packed; i++) {
+        dnnl_primitive_destroy(mm->packed[i].reorder);
+        dnnl_memory_destroy(mm->packed[i].from);
+        dnnl_memory_destroy(mm->packed[i].packed);
+    }
+    free(mm->packed);
     if (mm->stream) dnnl_stream_destroy(mm->stream);
     if (mm->engine) dnnl_engine_destroy(mm->engine);
     free(mm->bf16[0]);
@@ -89,7 +109,7 @@ int zs_mm_threads(const zs_mm *mm) {
 
 static int same_problem(const zs_mm_problem *x, const zs_mm_problem *y) {
     if (x->batch[0] != y->batch[0] || x->batch[1] != y->batch[1] || x->M != y->M || x->K != y->K ||
-        x->N != y->N || x->a_bf16 != y->a_bf16 || x->b_bf16 != y->b_bf16 || x->alpha != y->alpha ||
+        x->N != y->N || x->a_bf16 != y->a_bf16 || x->b_bf16 != y->b_bf16 || x->c_bf16 != y->c_bf16 || x->alpha != y->alpha ||
         x->accumulate != y->accumulate)
         return 0;
     for (int d = 0; d < 4; d++)
@@ -125,12 +145,20 @@ static int within_int64(const zs_mm_problem *p) {
     return 1;
 }
 
-/* Builds the primitive and its three memory objects for p into e. */
-static zs_status create_entry(zs_mm *mm, mm_entry *e, const zs_mm_problem *p, zs_error *err) {
+/* Builds the primitive and its three memory objects for p into e; b in the layout oneDNN
+ * prefers when packed_b. */
+static zs_status create_entry(zs_mm *mm, mm_entry *e, const zs_mm_problem *p, int packed_b,
+                              zs_error *err) {
     dnnl_memory_desc_t a_md, b_md, c_md;
     dnnl_status_t st = describe(&a_md, p, p->M, p->K, p->a_strides, p->a_bf16);
-    if (st == dnnl_success) st = describe(&b_md, p, p->K, p->N, p->b_strides, p->b_bf16);
-    if (st == dnnl_success) st = describe(&c_md, p, p->M, p->N, p->c_strides, 0);
+    if (st == dnnl_success && packed_b) {
+        const dnnl_dims_t dims = {(dnnl_dim_t)p->K, (dnnl_dim_t)p->N};
+        st = dnnl_memory_desc_init_by_tag(&b_md, 2, dims, p->b_bf16 ? dnnl_bf16 : dnnl_f32,
+                                          dnnl_format_tag_any);
+    } else if (st == dnnl_success) {
+        st = describe(&b_md, p, p->K, p->N, p->b_strides, p->b_bf16);
+    }
+    if (st == dnnl_success) st = describe(&c_md, p, p->M, p->N, p->c_strides, p->c_bf16);
     if (st != dnnl_success) return dnnl_fail(err, st, "memory descriptor", p);
     dnnl_matmul_desc_t desc;
     st = dnnl_matmul_desc_init(&desc, &a_md, &b_md, NULL, &c_md);
@@ -152,7 +180,9 @@ static zs_status create_entry(zs_mm *mm, mm_entry *e, const zs_mm_problem *p, zs
     if (attr) dnnl_primitive_attr_destroy(attr);
     if (st != dnnl_success) return dnnl_fail(err, st, "matmul primitive descriptor", p);
     e->problem = *p;
+    e->packed_b = packed_b;
     e->a = e->b = e->c = NULL;
+    if (packed_b) b_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
     st = dnnl_primitive_create(&e->prim, pd);
     dnnl_primitive_desc_destroy(pd);
     if (st != dnnl_success) return dnnl_fail(err, st, "matmul primitive", p);
@@ -169,9 +199,10 @@ static zs_status create_entry(zs_mm *mm, mm_entry *e, const zs_mm_problem *p, zs
 }
 
 /* The cached entry for p, created on first use. */
-static zs_status find_entry(zs_mm *mm, const zs_mm_problem *p, mm_entry **out, zs_error *err) {
+static zs_status find_entry(zs_mm *mm, const zs_mm_problem *p, int packed_b, mm_entry **out,
+                            zs_error *err) {
     for (size_t i = 0; i < mm->n_entries; i++)
-        if (same_problem(&mm->entries[i].problem, p)) {
+        if (mm->entries[i].packed_b == packed_b && same_problem(&mm->entries[i].problem, p)) {
             *out = &mm->entries[i];
             return ZS_OK;
         }
@@ -184,34 +215,46 @@ static zs_status find_entry(zs_mm *mm, const zs_mm_problem *p, mm_entry **out, z
         mm->cap_entries = cap;
     }
     mm_entry *e = &mm->entries[mm->n_entries];
-    zs_status st = create_entry(mm, e, p, err);
+    zs_status st = create_entry(mm, e, p, packed_b, err);
     if (st != ZS_OK) return st;
     mm->n_entries++;
     *out = e;
     return ZS_OK;
 }
 
-zs_status zs_mm_run(zs_mm *mm, const zs_mm_problem *p, const void *a, const void *b, float *c,
+/* Whether p has something to compute, or ZS_ERR_RANGE if oneDNN cannot describe it. */
+static zs_status check_problem(const zs_mm_problem *p, int *empty, zs_error *err) {
+    *empty = p->batch[0] * p->batch[1] * p->M * p->N == 0;
+    if (*empty || within_int64(p)) return ZS_OK;
+    return zs_fail(err, ZS_ERR_RANGE,
+                   "matmul of batch %zux%zu, M=%zu K=%zu N=%zu: a size or stride beyond "
+                   "oneDNN's int64 dimensions",
+                   p->batch[0], p->batch[1], p->M, p->K, p->N);
+}
+
+/* Runs e's primitive on a, b, c; the caller has set the thread count. */
+static zs_status execute(zs_mm *mm, const mm_entry *e, const void *a, const void *b, void *c,
+                         zs_error *err) {
+    dnnl_status_t st = dnnl_memory_set_data_handle(e->a, (void *)a);
+    if (st == dnnl_success) st = dnnl_memory_set_data_handle(e->b, (void *)b);
+    if (st == dnnl_success) st = dnnl_memory_set_data_handle(e->c, c);
+    const dnnl_exec_arg_t args[3] = {
+        {DNNL_ARG_SRC, e->a}, {DNNL_ARG_WEIGHTS, e->b}, {DNNL_ARG_DST, e->c}};
+    if (st == dnnl_success) st = dnnl_primitive_execute(e->prim, mm->stream, 3, args);
+    if (st == dnnl_success) st = dnnl_stream_wait(mm->stream);
+    if (st != dnnl_success) return dnnl_fail(err, st, "matmul execution", &e->problem);
+    return ZS_OK;
+}
+
+zs_status zs_mm_run(zs_mm *mm, const zs_mm_problem *p, const void *a, const void *b, void *c,
                     zs_error *err) {
-    if (p->batch[0] * p->batch[1] * p->M * p->N == 0) return ZS_OK;
-    if (!within_int64(p))
-        return zs_fail(err, ZS_ERR_RANGE,
-                       "matmul of batch %zux%zu, M=%zu K=%zu N=%zu: a size or stride beyond "
-                       "oneDNN's int64 dimensions",
-                       p->batch[0], p->batch[1], p->M, p->K, p->N);
+    int empty;
+    zs_status status = check_problem(p, &empty, err);
+    if (status != ZS_OK || empty) return status;
     const int previous = enter_threads(mm);
     mm_entry *e = NULL;
-    zs_status status = find_entry(mm, p, &e, err);
-    if (status == ZS_OK) {
-        dnnl_status_t st = dnnl_memory_set_data_handle(e->a, (void *)a);
-        if (st == dnnl_success) st = dnnl_memory_set_data_handle(e->b, (void *)b);
-        if (st == dnnl_success) st = dnnl_memory_set_data_handle(e->c, c);
-        const dnnl_exec_arg_t args[3] = {
-            {DNNL_ARG_SRC, e->a}, {DNNL_ARG_WEIGHTS, e->b}, {DNNL_ARG_DST, e->c}};
-        if (st == dnnl_success) st = dnnl_primitive_execute(e->prim, mm->stream, 3, args);
-        if (st == dnnl_success) st = dnnl_stream_wait(mm->stream);
-        if (st != dnnl_success) status = dnnl_fail(err, st, "matmul execution", p);
-    }
+    status = find_entry(mm, p, 0, &e, err);
+    if (status == ZS_OK) status = execute(mm, e, a, b, c, err);
     omp_set_num_threads(previous);
     return status;
 }
@@ -256,17 +299,104 @@ static zs_mm_problem plain(size_t M, size_t K, size_t N, size_t a_row, size_t a_
     return p;
 }
 
-/* c = (or +=) a·b for p, with a (na floats) and b (nb floats) rounded to bf16 first when
- * the context's precision is bf16. */
-static zs_status product(zs_mm *mm, const zs_mm_problem *p, const float *a, size_t na,
-                         const float *b, size_t nb, float *c, zs_error *err) {
-    if (mm->precision != ZS_PRECISION_BF16) return zs_mm_run(mm, p, a, b, c, err);
-    uint16_t *a16 = bf16_scratch(mm, 0, na, err);
-    uint16_t *b16 = a16 ? bf16_scratch(mm, 1, nb, err) : NULL;
-    if (!b16) return ZS_ERR_NOMEM;
-    zs_mm_to_bf16(mm, a16, a, na);
-    zs_mm_to_bf16(mm, b16, b, nb);
-    return zs_mm_run(mm, p, a16, b16, c, err);
+/* A new packed_weight for entry e (index ei) and weight, not yet packed. */
+static packed_weight *new_packed(zs_mm *mm, const mm_entry *e, size_t ei, const float *weight,
+                                 zs_status *status, zs_error *err) {
+    if (mm->n_packed == mm->cap_packed) {
+        size_t cap = mm->cap_packed ? 2 * mm->cap_packed : 16;
+        packed_weight *grown = realloc(mm->packed, cap * sizeof *grown);
+        if (!grown) {
+            *status = zs_fail(err, ZS_ERR_NOMEM, "out of memory for the packed weights' list");
+            return NULL;
+        }
+        mm->packed = grown;
+        mm->cap_packed = cap;
+    }
+    const zs_mm_problem *p = &e->problem;
+    packed_weight *w = &mm->packed[mm->n_packed];
+    *w = (packed_weight){.weight = weight, .entry = ei};
+    dnnl_memory_desc_t from_md;
+    const dnnl_memory_desc_t *packed_md = NULL;
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_status_t st = describe(&from_md, p, p->K, p->N, p->b_strides, p->b_bf16);
+    if (st == dnnl_success) st = dnnl_memory_get_memory_desc(e->b, &packed_md);
+    if (st == dnnl_success)
+        st = dnnl_memory_create(&w->from, &from_md, mm->engine, DNNL_MEMORY_NONE);
+    if (st == dnnl_success)
+        st = dnnl_memory_create(&w->packed, packed_md, mm->engine, DNNL_MEMORY_ALLOCATE);
+    if (st == dnnl_success)
+        st = dnnl_reorder_primitive_desc_create(&pd, &from_md, mm->engine, packed_md, mm->engine,
+                                                NULL);
+    if (st == dnnl_success) st = dnnl_primitive_create(&w->reorder, pd);
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    if (st != dnnl_success) {
+        dnnl_memory_destroy(w->from);
+        dnnl_memory_destroy(w->packed);
+        *status = dnnl_fail(err, st, "weight packing", p);
+        return NULL;
+    }
+    mm->n_packed++;
+    return w;
+}
+
+/* *out = weight packed for entry e (index ei), packed anew if the generation has changed. */
+static zs_status packed_for(zs_mm *mm, const mm_entry *e, size_t ei, const float *weight,
+                            void **out, zs_error *err) {
+    packed_weight *w = NULL;
+    for (size_t i = 0; i < mm->n_packed && !w; i++)
+        if (mm->packed[i].weight == weight && mm->packed[i].entry == ei) w = &mm->packed[i];
+    zs_status status = ZS_OK;
+    if (!w && !(w = new_packed(mm, e, ei, weight, &status, err))) return status;
+    dnnl_status_t st = dnnl_success;
+    if (w->generation != mm->generation) {
+        const zs_mm_problem *p = &e->problem;
+        const void *from = weight;
+        if (p->b_bf16) {
+            uint16_t *w16 = bf16_scratch(mm, 1, p->K * p->N, err);
+            if (!w16) return ZS_ERR_NOMEM;
+            zs_mm_to_bf16(mm, w16, weight, p->K * p->N);
+            from = w16;
+        }
+        const dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, w->from}, {DNNL_ARG_TO, w->packed}};
+        st = dnnl_memory_set_data_handle(w->from, (void *)from);
+        if (st == dnnl_success) st = dnnl_primitive_execute(w->reorder, mm->stream, 2, args);
+        if (st == dnnl_success) st = dnnl_stream_wait(mm->stream);
+        if (st == dnnl_success) w->generation = mm->generation;
+    }
+    if (st == dnnl_success) st = dnnl_memory_get_data_handle(w->packed, out);
+    return st == dnnl_success ? ZS_OK : dnnl_fail(err, st, "weight packing", &e->problem);
+}
+
+void zs_mm_hold_weights(zs_mm *mm) {
+    if (++mm->generation == 0) mm->generation = 1;
+}
+
+/* c (+)= a·b for p, b being weight (nn.Linear's (N_out, K_in) floats) read through p's b
+ * strides and rounded to bf16 in bf16 contexts: packed once per generation while the weights
+ * are held, else rounded into scratch slot 1 on every call. a is as p says. */
+static zs_status with_weight(zs_mm *mm, const zs_mm_problem *p, const void *a, const float *weight,
+                             float *c, zs_error *err) {
+    if (!mm->generation) {
+        const void *b = weight;
+        if (p->b_bf16) {
+            uint16_t *w16 = bf16_scratch(mm, 1, p->K * p->N, err);
+            if (!w16) return ZS_ERR_NOMEM;
+            zs_mm_to_bf16(mm, w16, weight, p->K * p->N);
+            b = w16;
+        }
+        return zs_mm_run(mm, p, a, b, c, err);
+    }
+    int empty;
+    zs_status status = check_problem(p, &empty, err);
+    if (status != ZS_OK || empty) return status;
+    const int previous = enter_threads(mm);
+    mm_entry *e = NULL;
+    void *b = NULL;
+    status = find_entry(mm, p, 1, &e, err);
+    if (status == ZS_OK) status = packed_for(mm, e, (size_t)(e - mm->entries), weight, &b, err);
+    if (status == ZS_OK) status = execute(mm, e, a, b, c, err);
+    omp_set_num_threads(previous);
+    return status;
 }
 
 zs_status zs_mm_forward(zs_mm *mm, float *out, const float *inp, const float *weight, size_t M,
@@ -278,7 +408,14 @@ zs_status zs_mm_forward(zs_mm *mm, float *out, const float *inp, const float *we
     }
     /* weightᵀ (K,N) is weight read with strides (1, K). */
     const zs_mm_problem p = plain(M, K, N, K, 1, 1, K, bf16, 0);
-    return product(mm, &p, inp, M * K, weight, N * K, out, err);
+    const void *a = inp;
+    if (bf16) {
+        uint16_t *a16 = bf16_scratch(mm, 0, M * K, err);
+        if (!a16) return ZS_ERR_NOMEM;
+        zs_mm_to_bf16(mm, a16, inp, M * K);
+        a = a16;
+    }
+    return with_weight(mm, &p, a, weight, out, err);
 }
 
 zs_status zs_mm_forward_rounded(zs_mm *mm, float *out, const uint16_t *inp16, const float *weight,
@@ -290,11 +427,8 @@ zs_status zs_mm_forward_rounded(zs_mm *mm, float *out, const uint16_t *inp16, co
         memset(out, 0, M * N * sizeof *out);
         return ZS_OK;
     }
-    uint16_t *w16 = bf16_scratch(mm, 1, N * K, err);
-    if (!w16) return ZS_ERR_NOMEM;
-    zs_mm_to_bf16(mm, w16, weight, N * K);
     const zs_mm_problem p = plain(M, K, N, K, 1, 1, K, 1, 0);
-    return zs_mm_run(mm, &p, inp16, w16, out, err);
+    return with_weight(mm, &p, inp16, weight, out, err);
 }
 
 /* dinp (+)= dout·weight and dweight += doutᵀ·inp, dinp accumulated when accumulate_dinp;
@@ -305,28 +439,18 @@ static zs_status backward(zs_mm *mm, float *dinp, float *dweight, const float *d
                           zs_error *err) {
     if (dinp && !accumulate_dinp && N == 0) memset(dinp, 0, M * K * sizeof *dinp);
     const int bf16 = mm->precision == ZS_PRECISION_BF16;
-    /* In bf16, dout is rounded once for both products; weight, then inp, share slot 1. */
-    const void *d = dout;
-    uint16_t *other = NULL;
-    if (bf16 && (dinp || dweight)) {
-        other = bf16_scratch(mm, 1, (N > M ? N : M) * K, err);
-        uint16_t *d16 = other && !dout16 ? bf16_scratch(mm, 0, M * N, err) : NULL;
-        if (!other || (!dout16 && !d16)) return ZS_ERR_NOMEM;
-        if (dout16) {
-            d = dout16;
-        } else {
-            zs_mm_to_bf16(mm, d16, dout, M * N);
-            d = d16;
-        }
+    /* In bf16, dout is rounded once for both products (slot 0); the weight, then inp, use
+     * slot 1. */
+    const void *d = dout16 ? (const void *)dout16 : dout;
+    if (bf16 && !dout16 && (dinp || dweight)) {
+        uint16_t *d16 = bf16_scratch(mm, 0, M * N, err);
+        if (!d16) return ZS_ERR_NOMEM;
+        zs_mm_to_bf16(mm, d16, dout, M * N);
+        d = d16;
     }
     if (dinp) {
         const zs_mm_problem p = plain(M, N, K, N, 1, K, 1, bf16, accumulate_dinp);
-        const void *w = weight;
-        if (bf16) {
-            zs_mm_to_bf16(mm, other, weight, N * K);
-            w = other;
-        }
-        zs_status st = zs_mm_run(mm, &p, d, w, dinp, err);
+        zs_status st = with_weight(mm, &p, d, weight, dinp, err);
         if (st != ZS_OK) return st;
     }
     if (dweight) {
@@ -334,8 +458,10 @@ static zs_status backward(zs_mm *mm, float *dinp, float *dweight, const float *d
         const zs_mm_problem p = plain(N, M, K, 1, N, K, 1, bf16, 1);
         const void *x = inp16 ? (const void *)inp16 : inp;
         if (bf16 && !inp16) {
-            zs_mm_to_bf16(mm, other, inp, M * K);
-            x = other;
+            uint16_t *x16 = bf16_scratch(mm, 1, M * K, err);
+            if (!x16) return ZS_ERR_NOMEM;
+            zs_mm_to_bf16(mm, x16, inp, M * K);
+            x = x16;
         }
         zs_status st = zs_mm_run(mm, &p, d, x, dweight, err);
         if (st != ZS_OK) return st;

@@ -37,6 +37,13 @@ zs_status zs_mm_backward_write(zs_mm *mm, float *dinp, float *dweight, const flo
                                const float *inp, const float *weight, size_t M, size_t K, size_t N,
                                zs_error *err);
 
+/* From this call to the next, the caller promises, the weights given to the forwards and to
+ * the backwards' input gradients do not change: each is then packed once per call into the
+ * layout oneDNN's kernels read fastest (rounded to bf16 first in bf16 contexts) and reused,
+ * found again by its address, so a step's forward and backward share one packing. Before the
+ * first call every product reads its weight as given, as it always does for dweight. */
+void zs_mm_hold_weights(zs_mm *mm);
+
 /* bf16 contexts only (ZS_ERR_INTERNAL otherwise): the forward and the written backward with
  * the input already rounded to bf16 (inp16, (M,K)), for kernels that write their output
  * rounded instead of in float (the GPT's norms and SwiGLU): the same bytes as rounding a
@@ -56,19 +63,20 @@ zs_status zs_mm_backward_write_rounded2(zs_mm *mm, float *dinp, float *dweight,
 /* The general product the forwards and backwards above are made of, for kernels that multiply
  * strided views (attention): for every batch index (i, j) < (batch[0], batch[1]), c[i,j] (M,N) =
  * alpha · a[i,j] (M,K) · b[i,j] (K,N)  (+ c[i,j] when accumulate), element (i, j, r, s) of x at x +
- * i·x_strides[0] + j·x_strides[1] + r·x_strides[2] + s·x_strides[3]. a and b are float, or bf16
- * (uint16_t) when a_bf16 / b_bf16; c is float. Each distinct problem's oneDNN primitive is created
- * once and cached in mm. */
+ * i·x_strides[0] + j·x_strides[1] + r·x_strides[2] + s·x_strides[3]. a, b and c are float, or
+ * bf16 (uint16_t) when a_bf16 / b_bf16 / c_bf16 (c then holds the fp32 sum rounded to nearest
+ * even, and accumulate adds to its rounded value). Each distinct problem's oneDNN primitive is
+ * created once and cached in mm. */
 typedef struct {
     size_t batch[2];
     size_t M, K, N;
     size_t a_strides[4], b_strides[4], c_strides[4];
-    int a_bf16, b_bf16;
+    int a_bf16, b_bf16, c_bf16;
     float alpha;
     int accumulate;
 } zs_mm_problem;
 
-zs_status zs_mm_run(zs_mm *mm, const zs_mm_problem *p, const void *a, const void *b, float *c,
+zs_status zs_mm_run(zs_mm *mm, const zs_mm_problem *p, const void *a, const void *b, void *c,
                     zs_error *err);
 
 /* x rounded to the nearest bf16, ties to even; a NaN stays a (quiet) NaN. Branch-free, so
