@@ -109,8 +109,8 @@ int zs_mm_threads(const zs_mm *mm) {
 
 static int same_problem(const zs_mm_problem *x, const zs_mm_problem *y) {
     if (x->batch[0] != y->batch[0] || x->batch[1] != y->batch[1] || x->M != y->M || x->K != y->K ||
-        x->N != y->N || x->a_bf16 != y->a_bf16 || x->b_bf16 != y->b_bf16 || x->c_bf16 != y->c_bf16 || x->alpha != y->alpha ||
-        x->accumulate != y->accumulate)
+        x->N != y->N || x->a_bf16 != y->a_bf16 || x->b_bf16 != y->b_bf16 ||
+        x->c_bf16 != y->c_bf16 || x->alpha != y->alpha || x->accumulate != y->accumulate)
         return 0;
     for (int d = 0; d < 4; d++)
         if (x->a_strides[d] != y->a_strides[d] || x->b_strides[d] != y->b_strides[d] ||
@@ -263,8 +263,9 @@ zs_status zs_mm_run(zs_mm *mm, const zs_mm_problem *p, const void *a, const void
 #define BF16_PARALLEL_MIN 65536
 
 void zs_mm_to_bf16(zs_mm *mm, uint16_t *dst, const float *src, size_t n) {
-#pragma omp parallel for simd num_threads(mm->threads) schedule(static) \
-    if (parallel : n >= BF16_PARALLEL_MIN)
+    /* the if clause on the parallel construct only (not the simd: see adamw.c) */
+    const int split = n >= BF16_PARALLEL_MIN;
+#pragma omp parallel for simd if (parallel : split) num_threads(mm->threads) schedule(static)
     for (size_t i = 0; i < n; i++) dst[i] = zs_bf16_round(src[i]);
 }
 
@@ -373,10 +374,11 @@ void zs_mm_hold_weights(zs_mm *mm) {
 
 /* c (+)= a·b for p, b being weight (nn.Linear's (N_out, K_in) floats) read through p's b
  * strides and rounded to bf16 in bf16 contexts: packed once per generation while the weights
- * are held, else rounded into scratch slot 1 on every call. a is as p says. */
+ * are held and `pack` (bf16 contexts: see zs_mm_hold_weights), else read as it is (rounded
+ * into scratch slot 1 on every call in bf16). a is as p says. */
 static zs_status with_weight(zs_mm *mm, const zs_mm_problem *p, const void *a, const float *weight,
-                             float *c, zs_error *err) {
-    if (!mm->generation) {
+                             float *c, int pack, zs_error *err) {
+    if (!mm->generation || !pack) {
         const void *b = weight;
         if (p->b_bf16) {
             uint16_t *w16 = bf16_scratch(mm, 1, p->K * p->N, err);
@@ -415,7 +417,7 @@ zs_status zs_mm_forward(zs_mm *mm, float *out, const float *inp, const float *we
         zs_mm_to_bf16(mm, a16, inp, M * K);
         a = a16;
     }
-    return with_weight(mm, &p, a, weight, out, err);
+    return with_weight(mm, &p, a, weight, out, bf16, err);
 }
 
 zs_status zs_mm_forward_rounded(zs_mm *mm, float *out, const uint16_t *inp16, const float *weight,
@@ -428,7 +430,7 @@ zs_status zs_mm_forward_rounded(zs_mm *mm, float *out, const uint16_t *inp16, co
         return ZS_OK;
     }
     const zs_mm_problem p = plain(M, K, N, K, 1, 1, K, 1, 0);
-    return with_weight(mm, &p, inp16, weight, out, err);
+    return with_weight(mm, &p, inp16, weight, out, 1, err);
 }
 
 /* dinp (+)= dout·weight and dweight += doutᵀ·inp, dinp accumulated when accumulate_dinp;
@@ -450,7 +452,7 @@ static zs_status backward(zs_mm *mm, float *dinp, float *dweight, const float *d
     }
     if (dinp) {
         const zs_mm_problem p = plain(M, N, K, N, 1, K, 1, bf16, accumulate_dinp);
-        zs_status st = with_weight(mm, &p, d, weight, dinp, err);
+        zs_status st = with_weight(mm, &p, d, weight, dinp, bf16, err);
         if (st != ZS_OK) return st;
     }
     if (dweight) {

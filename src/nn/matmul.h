@@ -38,10 +38,13 @@ zs_status zs_mm_backward_write(zs_mm *mm, float *dinp, float *dweight, const flo
                                zs_error *err);
 
 /* From this call to the next, the caller promises, the weights given to the forwards and to
- * the backwards' input gradients do not change: each is then packed once per call into the
- * layout oneDNN's kernels read fastest (rounded to bf16 first in bf16 contexts) and reused,
- * found again by its address, so a step's forward and backward share one packing. Before the
- * first call every product reads its weight as given, as it always does for dweight. */
+ * the backwards' input gradients do not change. In bf16 contexts each is then rounded and
+ * packed once per call into the layout oneDNN's kernels read fastest (one copy for the
+ * forward, one for dinp) and reused, found again by its address, so a step's forward and
+ * backward share one packing; the copies live as long as the context. fp32 contexts read the
+ * weights as given (two packed fp32 copies took peak RSS at d_model 128 over 1.1× what
+ * training needs, docs/PERFORMANCE.md); so does every product before the first call, and
+ * dweight always. */
 void zs_mm_hold_weights(zs_mm *mm);
 
 /* bf16 contexts only (ZS_ERR_INTERNAL otherwise): the forward and the written backward with
