@@ -109,8 +109,8 @@ int zs_mm_threads(const zs_mm *mm) {
 
 static int same_problem(const zs_mm_problem *x, const zs_mm_problem *y) {
     if (x->batch[0] != y->batch[0] || x->batch[1] != y->batch[1] || x->M != y->M || x->K != y->K ||
-        x->N != y->N || x->a_bf16 != y->a_bf16 || x->b_bf16 != y->b_bf16 ||
-        x->c_bf16 != y->c_bf16 || x->alpha != y->alpha || x->accumulate != y->accumulate)
+        x->N != y->N || x->a_bf16 != y->a_bf16 || x->b_bf16 != y->b_bf16 || x->alpha != y->alpha ||
+        x->accumulate != y->accumulate)
         return 0;
     for (int d = 0; d < 4; d++)
         if (x->a_strides[d] != y->a_strides[d] || x->b_strides[d] != y->b_strides[d] ||
@@ -158,7 +158,7 @@ static zs_status create_entry(zs_mm *mm, mm_entry *e, const zs_mm_problem *p, in
     } else if (st == dnnl_success) {
         st = describe(&b_md, p, p->K, p->N, p->b_strides, p->b_bf16);
     }
-    if (st == dnnl_success) st = describe(&c_md, p, p->M, p->N, p->c_strides, p->c_bf16);
+    if (st == dnnl_success) st = describe(&c_md, p, p->M, p->N, p->c_strides, 0);
     if (st != dnnl_success) return dnnl_fail(err, st, "memory descriptor", p);
     dnnl_matmul_desc_t desc;
     st = dnnl_matmul_desc_init(&desc, &a_md, &b_md, NULL, &c_md);
@@ -233,7 +233,7 @@ static zs_status check_problem(const zs_mm_problem *p, int *empty, zs_error *err
 }
 
 /* Runs e's primitive on a, b, c; the caller has set the thread count. */
-static zs_status execute(zs_mm *mm, const mm_entry *e, const void *a, const void *b, void *c,
+static zs_status execute(zs_mm *mm, const mm_entry *e, const void *a, const void *b, float *c,
                          zs_error *err) {
     dnnl_status_t st = dnnl_memory_set_data_handle(e->a, (void *)a);
     if (st == dnnl_success) st = dnnl_memory_set_data_handle(e->b, (void *)b);
@@ -246,7 +246,7 @@ static zs_status execute(zs_mm *mm, const mm_entry *e, const void *a, const void
     return ZS_OK;
 }
 
-zs_status zs_mm_run(zs_mm *mm, const zs_mm_problem *p, const void *a, const void *b, void *c,
+zs_status zs_mm_run(zs_mm *mm, const zs_mm_problem *p, const void *a, const void *b, float *c,
                     zs_error *err) {
     int empty;
     zs_status status = check_problem(p, &empty, err);

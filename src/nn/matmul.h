@@ -66,20 +66,19 @@ zs_status zs_mm_backward_write_rounded2(zs_mm *mm, float *dinp, float *dweight,
 /* The general product the forwards and backwards above are made of, for kernels that multiply
  * strided views (attention): for every batch index (i, j) < (batch[0], batch[1]), c[i,j] (M,N) =
  * alpha · a[i,j] (M,K) · b[i,j] (K,N)  (+ c[i,j] when accumulate), element (i, j, r, s) of x at x +
- * i·x_strides[0] + j·x_strides[1] + r·x_strides[2] + s·x_strides[3]. a, b and c are float, or
- * bf16 (uint16_t) when a_bf16 / b_bf16 / c_bf16 (c then holds the fp32 sum rounded to nearest
- * even, and accumulate adds to its rounded value). Each distinct problem's oneDNN primitive is
- * created once and cached in mm. */
+ * i·x_strides[0] + j·x_strides[1] + r·x_strides[2] + s·x_strides[3]. a and b are float, or bf16
+ * (uint16_t) when a_bf16 / b_bf16; c is float. Each distinct problem's oneDNN primitive is created
+ * once and cached in mm. */
 typedef struct {
     size_t batch[2];
     size_t M, K, N;
     size_t a_strides[4], b_strides[4], c_strides[4];
-    int a_bf16, b_bf16, c_bf16;
+    int a_bf16, b_bf16;
     float alpha;
     int accumulate;
 } zs_mm_problem;
 
-zs_status zs_mm_run(zs_mm *mm, const zs_mm_problem *p, const void *a, const void *b, void *c,
+zs_status zs_mm_run(zs_mm *mm, const zs_mm_problem *p, const void *a, const void *b, float *c,
                     zs_error *err);
 
 /* x rounded to the nearest bf16, ties to even; a NaN stays a (quiet) NaN. Branch-free, so
