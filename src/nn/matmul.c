@@ -300,6 +300,16 @@ static zs_mm_problem plain(size_t M, size_t K, size_t N, size_t a_row, size_t a_
     return p;
 }
 
+/* weight as p's b takes it: as it is, or rounded into scratch slot 1 when b is bf16; NULL when
+ * out of memory (err says so). */
+static const void *weight_operand(zs_mm *mm, const zs_mm_problem *p, const float *weight,
+                                  zs_error *err) {
+    if (!p->b_bf16) return weight;
+    uint16_t *w16 = bf16_scratch(mm, 1, p->K * p->N, err);
+    if (w16) zs_mm_to_bf16(mm, w16, weight, p->K * p->N);
+    return w16;
+}
+
 /* A new packed_weight for entry e (index ei) and weight, not yet packed. */
 static packed_weight *new_packed(zs_mm *mm, const mm_entry *e, size_t ei, const float *weight,
                                  zs_status *status, zs_error *err) {
@@ -350,14 +360,8 @@ static zs_status packed_for(zs_mm *mm, const mm_entry *e, size_t ei, const float
     if (!w && !(w = new_packed(mm, e, ei, weight, &status, err))) return status;
     dnnl_status_t st = dnnl_success;
     if (w->generation != mm->generation) {
-        const zs_mm_problem *p = &e->problem;
-        const void *from = weight;
-        if (p->b_bf16) {
-            uint16_t *w16 = bf16_scratch(mm, 1, p->K * p->N, err);
-            if (!w16) return ZS_ERR_NOMEM;
-            zs_mm_to_bf16(mm, w16, weight, p->K * p->N);
-            from = w16;
-        }
+        const void *from = weight_operand(mm, &e->problem, weight, err);
+        if (!from) return ZS_ERR_NOMEM;
         const dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, w->from}, {DNNL_ARG_TO, w->packed}};
         st = dnnl_memory_set_data_handle(w->from, (void *)from);
         if (st == dnnl_success) st = dnnl_primitive_execute(w->reorder, mm->stream, 2, args);
@@ -379,14 +383,8 @@ void zs_mm_hold_weights(zs_mm *mm) {
 static zs_status with_weight(zs_mm *mm, const zs_mm_problem *p, const void *a, const float *weight,
                              float *c, int pack, zs_error *err) {
     if (!mm->generation || !pack) {
-        const void *b = weight;
-        if (p->b_bf16) {
-            uint16_t *w16 = bf16_scratch(mm, 1, p->K * p->N, err);
-            if (!w16) return ZS_ERR_NOMEM;
-            zs_mm_to_bf16(mm, w16, weight, p->K * p->N);
-            b = w16;
-        }
-        return zs_mm_run(mm, p, a, b, c, err);
+        const void *b = weight_operand(mm, p, weight, err);
+        return b ? zs_mm_run(mm, p, a, b, c, err) : ZS_ERR_NOMEM;
     }
     int empty;
     zs_status status = check_problem(p, &empty, err);
