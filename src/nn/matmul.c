@@ -1,9 +1,12 @@
 /* nn: the float matmuls training uses (matmul.h), through oneDNN's matmul primitive. Each
  * distinct problem (shapes, strides, operand types, scale, accumulation) gets its primitive
  * once, cached in the context; bf16 operands are rounded (nearest-even) into the context's
- * scratch buffers, accumulation and outputs stay fp32. oneDNN here runs on OpenMP and uses
- * the calling thread's team size, which is set to the context's thread count around every
- * creation and execution; a fixed count gives the same bytes on every run. */
+ * scratch buffers, accumulation and outputs stay fp32. While the weights are held
+ * (zs_mm_hold_weights), a bf16 context keeps each weight rounded and packed in the layout the
+ * primitive chose (format "any"), one copy per weight and product, refreshed once per hold.
+ * oneDNN here runs on OpenMP and uses the calling thread's team size, which is set to the
+ * context's thread count around every creation and execution; a fixed count gives the same
+ * bytes on every run. */
 #include "nn/matmul.h"
 
 #include <limits.h>
