@@ -275,7 +275,16 @@ static result run_isolated(const zs_gpt_config *cfg, zs_precision precision, int
  * Its thread count is pinned for every pool it has: torch.set_num_threads (the peer's own
  * argument) covers torch's OpenMP pool, not OpenBLAS, which Debian's torch uses for fp32
  * products and which otherwise starts a thread per core (on a quiet machine the "1-thread"
- * fp32 peer then ran on both cores: 61K tokens/s at d_model 32 against 38K pinned). */
+ * fp32 peer then ran on both cores: 61K tokens/s at d_model 32 against 38K pinned). Its
+ * allocator keeps what it frees (PEER_MALLOC): with glibc's moving trim and mmap thresholds
+ * the peer's freed tensors went back to the kernel and came back as fresh, zeroed pages in
+ * some runs and not others, so its small-model rate varied 2-3x from run to run (d_model 32
+ * fp32, four runs each: 36-46K tokens/s as it was, 80-88K with these settings); we compare
+ * against its fast, steady runs. */
+#define PEER_MALLOC                                                                                \
+    "MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_MMAP_THRESHOLD_=1073741824 "                         \
+    "MALLOC_TOP_PAD_=268435456 "
+
 typedef struct {
     double tokens_per_s, tokens_per_cpu_s;
 } peer_rate;
@@ -285,6 +294,7 @@ static peer_rate torch_rate(const char *peers, const gpt_size *s, zs_precision p
     const int steps = s->d_model >= 256 ? 3 : s->d_model >= 128 ? 8 : 20;
     char cmd[2048];
     snprintf(cmd, sizeof cmd,
+             PEER_MALLOC
              "PRECISION=%s OPENBLAS_NUM_THREADS=%d OMP_NUM_THREADS=%d "
              "/usr/bin/python3 -c 'import runpy, sys, time\n"
              "wall, real = [], time.time\n"

@@ -25,6 +25,7 @@
  * Each pair is computed by one thread in one order: the bytes do not depend on the thread
  * count. */
 #include "nn/attention.h"
+#include "nn/fast_exp.h"
 
 #include <math.h>
 #include <string.h>
@@ -184,27 +185,6 @@ static inline __m512 set1(float x) {
     return _mm512_set1_ps(x);
 }
 
-/* zs_fast_expf (fast_exp.h) on 16 lanes: the same clamp, range reduction and polynomial, with
- * its multiply-adds fused, so a lane is within an ulp or so of zs_fast_expf, not bit-equal
- * (the forward and the backward both use this one). A NaN stays NaN (max and min return their
- * second operand when one is NaN). */
-static inline __m512 exp16(__m512 x) {
-    x = _mm512_min_ps(set1(80.0f), _mm512_max_ps(set1(-87.0f), x));
-    const __m512 shifted = _mm512_fmadd_ps(x, set1(1.44269504088896341f), set1(12582912.0f));
-    const __m512 n = _mm512_sub_ps(shifted, set1(12582912.0f));
-    __m512 r = _mm512_fnmadd_ps(n, set1(0.693359375f), x);
-    r = _mm512_fnmadd_ps(n, set1(-2.12194440e-4f), r);
-    __m512 p = _mm512_fmadd_ps(set1(1.9875691500e-4f), r, set1(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, set1(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, set1(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, set1(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, set1(5.0000001201e-1f));
-    p = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), set1(1.0f));
-    const __m512i bits = _mm512_slli_epi32(
-        _mm512_add_epi32(_mm512_castps_si512(shifted), _mm512_set1_epi32(127 - 0x4B400000)), 23);
-    return _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
-}
-
 /* 16 floats rounded to bf16 into dst. */
 static inline void round16(uint16_t *dst, __m512 x) {
     _mm256_storeu_si256((__m256i *)dst, _mm512_cvtepi32_epi16(zs_bf16_bits16(x)));
@@ -226,8 +206,8 @@ static void softmax_row(uint16_t *p16, float *s, size_t n, size_t end, float *ma
     const float m = _mm512_reduce_max_ps(mx);
     __m512 sum = _mm512_setzero_ps();
     for (size_t u = 0; u < n16; u += 16) {
-        const __m512 e = _mm512_maskz_mov_ps(first(n - u),
-                                             exp16(_mm512_sub_ps(_mm512_loadu_ps(s + u), set1(m))));
+        const __m512 e = _mm512_maskz_mov_ps(
+            first(n - u), zs_fast_exp16(_mm512_sub_ps(_mm512_loadu_ps(s + u), set1(m))));
         _mm512_storeu_ps(s + u, e);
         sum = _mm512_add_ps(sum, e);
     }
@@ -355,7 +335,7 @@ void zs_attention_bf16_forward(float *out, float *saved, float *work, const floa
 static float probabilities_row(float *p, const float *dp, size_t n, float max, float inv) {
     __m512 acc = _mm512_setzero_ps();
     for (size_t u = 0; u < padded(n); u += 16) {
-        const __m512 e = exp16(_mm512_sub_ps(_mm512_loadu_ps(p + u), set1(max)));
+        const __m512 e = zs_fast_exp16(_mm512_sub_ps(_mm512_loadu_ps(p + u), set1(max)));
         const __m512 pu = _mm512_maskz_mov_ps(first(n - u), _mm512_mul_ps(e, set1(inv)));
         _mm512_storeu_ps(p + u, pu);
         acc = _mm512_fmadd_ps(pu, _mm512_loadu_ps(dp + u), acc);

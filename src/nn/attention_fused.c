@@ -303,18 +303,21 @@ static size_t padded(size_t n) {
 
 /* A score row (n entries) to probabilities in place, pr the products' operand (P rounded in
  * bf16; pr may be s when not bf16), stats its maximum and 1/sum. Entries n .. padded(n) end
- * zero. The exponential is zs_fast_expf, as everywhere. */
+ * zero. The exponential is zs_fast_exp16 (fast_exp.h), here and in the backward's recomputation. */
 static void softmax16(float *s, float *pr, size_t n, int bf16, float stats[2]) {
     const size_t n16 = padded(n);
     __m512 mx = _mm512_set1_ps(-INFINITY);
     for (size_t u = 0; u < n16; u += 16)
         mx = _mm512_mask_max_ps(mx, first(n - u), mx, _mm512_loadu_ps(s + u));
     const float max = _mm512_reduce_max_ps(mx);
-#pragma omp simd
-    for (size_t u = 0; u < n16; u++) s[u] = zs_fast_expf(s[u] - max);
-    memset(s + n, 0, (n16 - n) * sizeof *s);
     __m512 sum = _mm512_setzero_ps();
-    for (size_t u = 0; u < n16; u += 16) sum = _mm512_add_ps(sum, _mm512_loadu_ps(s + u));
+    for (size_t u = 0; u < n16; u += 16) {
+        const __m512 e = _mm512_maskz_mov_ps(
+            first(n - u),
+            zs_fast_exp16(_mm512_sub_ps(_mm512_loadu_ps(s + u), _mm512_set1_ps(max))));
+        _mm512_storeu_ps(s + u, e);
+        sum = _mm512_add_ps(sum, e);
+    }
     const float inv = 1.0f / _mm512_reduce_add_ps(sum);
     normalise(s, pr, n16, inv, bf16);
     stats[0] = max;
@@ -393,25 +396,24 @@ static void pair_backward_16(float *dqkv, float *ws, const float *dout, const fl
             pr[r] = prbuf + r * TP;
             pp[r] = pbuf + r * TP;
         }
-        /* P rows again, as the forward made them */
+        /* dP rows = dout rows · vᵀ; P rows again, as the forward made them, and Σ P ⊙ dP in the
+         * same pass; then dS = P ⊙ (dP - Σ P ⊙ dP) · scale and P, both as the products'
+         * operands */
+        rows_times_transposed16(ds, dO + t0 * HD, R, vt, nmax, T, 1.0f);
         rows_times_transposed16(pp, q + t0 * HD, R, kt, nmax, T, d->scale);
         for (size_t r = 0; r < R; r++) {
-            const float max = stats[2 * (t0 + r)], inv = stats[2 * (t0 + r) + 1];
-            float *p = pp[r];
-#pragma omp simd
-            for (size_t u = 0; u < padded(t0 + r + 1); u++) p[u] = zs_fast_expf(p[u] - max) * inv;
-        }
-        /* dP rows = dout rows · vᵀ; then dS = P ⊙ (dP - Σ P ⊙ dP) · scale and P, both as the
-         * products' operands */
-        rows_times_transposed16(ds, dO + t0 * HD, R, vt, nmax, T, 1.0f);
-        for (size_t r = 0; r < R; r++) {
             const size_t n = t0 + r + 1;
-            const float *p = pp[r];
-            float *dsr = ds[r], *prr = pr[r];
+            const __m512 max = _mm512_set1_ps(stats[2 * (t0 + r)]),
+                         inv = _mm512_set1_ps(stats[2 * (t0 + r) + 1]);
+            float *p = pp[r], *dsr = ds[r], *prr = pr[r];
             __m512 acc = _mm512_setzero_ps();
-            for (size_t u = 0; u < n; u += 16)
-                acc = _mm512_add_ps(acc, _mm512_maskz_mul_ps(first(n - u), _mm512_loadu_ps(p + u),
-                                                             _mm512_loadu_ps(dsr + u)));
+            for (size_t u = 0; u < n; u += 16) {
+                const __m512 pu =
+                    _mm512_mul_ps(zs_fast_exp16(_mm512_sub_ps(_mm512_loadu_ps(p + u), max)), inv);
+                _mm512_storeu_ps(p + u, pu);
+                acc = _mm512_add_ps(
+                    acc, _mm512_maskz_mul_ps(first(n - u), pu, _mm512_loadu_ps(dsr + u)));
+            }
             ds_and_p(dsr, prr, p, _mm512_reduce_add_ps(acc), padded(n), d);
         }
         clear_tails(ds, t0, R, nmax);
@@ -425,17 +427,24 @@ static void pair_backward_16(float *dqkv, float *ws, const float *dout, const fl
             dor[r] = _mm512_loadu_ps(dO + t * HD);
             dq[r] = _mm512_setzero_ps();
         }
+        /* two loops, not one: together their row pointers and vectors did not fit the
+         * registers (spilled pointers cost a load per use) */
         for (size_t u = 0; u < nmax; u++) {
             const __m512 ku = _mm512_loadu_ps(k + u * HD);
-            __m512 dku = _mm512_loadu_ps(dk + u * HD), dvu = _mm512_loadu_ps(dv + u * HD);
+            __m512 dku = _mm512_loadu_ps(dk + u * HD);
 #pragma GCC unroll 8
             for (size_t r = 0; r < ROWS; r++) {
-                const __m512 s = _mm512_set1_ps(ds[r][u]), p = _mm512_set1_ps(pr[r][u]);
+                const __m512 s = _mm512_set1_ps(ds[r][u]);
                 dq[r] = _mm512_fmadd_ps(s, ku, dq[r]);
                 dku = _mm512_fmadd_ps(s, qr[r], dku);
-                dvu = _mm512_fmadd_ps(p, dor[r], dvu);
             }
             _mm512_storeu_ps(dk + u * HD, dku);
+        }
+        for (size_t u = 0; u < nmax; u++) {
+            __m512 dvu = _mm512_loadu_ps(dv + u * HD);
+#pragma GCC unroll 8
+            for (size_t r = 0; r < ROWS; r++)
+                dvu = _mm512_fmadd_ps(_mm512_set1_ps(pr[r][u]), dor[r], dvu);
             _mm512_storeu_ps(dv + u * HD, dvu);
         }
         for (size_t r = 0; r < R; r++) _mm512_storeu_ps(dqkv + (t0 + r) * row, dq[r]);
