@@ -26,6 +26,7 @@
  * count. */
 #include "nn/attention.h"
 #include "nn/fast_exp.h"
+#include "nn/simd16.h"
 
 #include <math.h>
 #include <string.h>
@@ -96,31 +97,6 @@ static void rounded_rows(uint16_t *dst, const float *x, size_t T, size_t ld) {
     }
 }
 
-/* r[0..15], 16 rows of 16 32-bit values, transposed in registers (r[i] becomes column i):
- * pairs of rows interleaved by 32 then by 64 bits, then 128-bit lanes exchanged twice. */
-static inline void transpose16(__m512i r[16]) {
-    __m512i t[16];
-    for (int i = 0; i < 16; i += 2) {
-        t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
-        t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 16; i += 4) {
-        r[i] = _mm512_unpacklo_epi64(t[i], t[i + 2]);
-        r[i + 1] = _mm512_unpackhi_epi64(t[i], t[i + 2]);
-        r[i + 2] = _mm512_unpacklo_epi64(t[i + 1], t[i + 3]);
-        r[i + 3] = _mm512_unpackhi_epi64(t[i + 1], t[i + 3]);
-    }
-    for (int h = 0; h < 16; h += 8)
-        for (int i = 0; i < 4; i++) {
-            t[h + i] = _mm512_shuffle_i32x4(r[h + i], r[h + i + 4], 0x88);
-            t[h + i + 4] = _mm512_shuffle_i32x4(r[h + i], r[h + i + 4], 0xdd);
-        }
-    for (int i = 0; i < 8; i++) {
-        r[i] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0x88);
-        r[i + 8] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0xdd);
-    }
-}
-
 /* dst (HP, T) = the pairs of the T rows of x (T, HD) as columns: (x[t][2j], x[t][2j+1]) at
  * dst[j·T + t]; by 16×16 blocks transposed in registers (gathers ran several times slower). */
 static void pairs_as_columns(pair_t *dst, const uint16_t *x, size_t T) {
@@ -130,7 +106,7 @@ static void pairs_as_columns(pair_t *dst, const uint16_t *x, size_t T) {
 #pragma GCC unroll 16
             for (int i = 0; i < 16; i++)
                 r[i] = _mm512_loadu_si512((const pair_t *)(x + (t + i) * HD) + j);
-            transpose16(r);
+            zs_transpose16(r);
 #pragma GCC unroll 16
             for (int i = 0; i < 16; i++) _mm512_storeu_si512(dst + (j + i) * T + t, r[i]);
         }

@@ -14,6 +14,7 @@
  * order, so the bytes do not depend on the thread count. */
 #include "nn/attention.h"
 #include "nn/fast_exp.h"
+#include "nn/simd16.h"
 
 #include <math.h>
 #include <string.h>
@@ -137,7 +138,7 @@ KERNEL void add_outer(float *m, const float *w, const float *x, size_t n, size_t
 }
 
 /* Exponentials s (n of them) times inv in place: the probabilities; pr gets the products'
- * operand (P rounded in bf16; pr may be s when not bf16). */
+ * operand (P rounded in bf16; not bf16, pr is s). */
 KERNEL void normalise(float *s, float *pr, size_t n, float inv, int bf16) {
     if (bf16) {
 #pragma omp simd
@@ -148,12 +149,12 @@ KERNEL void normalise(float *s, float *pr, size_t n, float inv, int bf16) {
         }
     } else {
 #pragma omp simd
-        for (size_t u = 0; u < n; u++) pr[u] = s[u] = s[u] * inv;
+        for (size_t u = 0; u < n; u++) s[u] *= inv;
     }
 }
 
 /* Scores s (row t, n = t+1 entries, already scaled) to probabilities in place, pr as
- * normalise gives it. */
+ * normalise gives it (not bf16, pr is s). */
 KERNEL void softmax(float *s, float *pr, size_t n, int bf16) {
     float max = s[0];
 #pragma omp simd reduction(max : max)
@@ -251,18 +252,55 @@ KERNEL void pair_backward(float *dqkv, float *ws, const float *dout, const float
 #define ROWS 8
 #define HD 16
 
+/* A row of 16 values as the products' operand: rounded to bf16 (kept as a float) in bf16. */
+static inline __m512 operand16(__m512 x, int bf16) {
+    return bf16 ? _mm512_castsi512_ps(_mm512_slli_epi32(zs_bf16_bits16(x), 16)) : x;
+}
+
+/* gather and gather_transposed at hd 16: whole rows as vectors (no per-row memcpy call, the
+ * rounding vectorised), and the transposed copy by 16×16 blocks turned in registers (the last
+ * n mod 16 rows one by one). */
+static void gather16(float *dst, const float *x, size_t n, size_t stride, int bf16) {
+    for (size_t t = 0; t < n; t++)
+        _mm512_storeu_ps(dst + t * HD, operand16(_mm512_loadu_ps(x + t * stride), bf16));
+}
+
+static void gather16_transposed(float *dst, const float *x, size_t n, size_t stride, int bf16) {
+    size_t t0 = 0;
+    for (; t0 + 16 <= n; t0 += 16) {
+        __m512i r[16];
+#pragma GCC unroll 16
+        for (size_t i = 0; i < 16; i++)
+            r[i] = _mm512_castps_si512(operand16(_mm512_loadu_ps(x + (t0 + i) * stride), bf16));
+        zs_transpose16(r);
+#pragma GCC unroll 16
+        for (size_t i = 0; i < HD; i++) _mm512_storeu_si512(dst + i * n + t0, r[i]);
+    }
+    for (; t0 < n; t0++) {
+        float row[HD];
+        _mm512_storeu_ps(row, operand16(_mm512_loadu_ps(x + t0 * stride), bf16));
+        for (size_t i = 0; i < HD; i++) dst[i * n + t0] = row[i];
+    }
+}
+
 static __mmask16 first(size_t m) {
     return m >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << m) - 1u);
 }
 
 /* s[r][u] = scale · a_r · bt[·, u] for u < nmax, r < ROWS: a_r the 16 values at a + r·16 (rows
- * past R repeat the last), bt (16, T). Blocks of 32 keys, ROWS × 2 independent sums. */
+ * past R repeat the last), bt (16, T). Blocks of 32 keys, ROWS × 2 independent sums. With
+ * maxes, also each row's maximum over its keys u <= t0 + r (t0 = nmax - R), the causal ones,
+ * as the scores are stored. */
 static void rows_times_transposed16(float *const s[ROWS], const float *a, size_t R, const float *bt,
-                                    size_t nmax, size_t T, float scale) {
+                                    size_t nmax, size_t T, float scale, float maxes[ROWS]) {
     const float *ar[ROWS];
 #pragma GCC unroll 8
     for (size_t r = 0; r < ROWS; r++) ar[r] = a + (r < R ? r : R - 1) * HD;
     const __m512 sc = _mm512_set1_ps(scale);
+    const size_t t0 = nmax - R;
+    __m512 mx[ROWS];
+#pragma GCC unroll 8
+    for (size_t r = 0; r < ROWS; r++) mx[r] = _mm512_set1_ps(-INFINITY);
     for (size_t u0 = 0; u0 < nmax; u0 += 32) {
         const __mmask16 m0 = first(nmax - u0), m1 = nmax - u0 > 16 ? first(nmax - u0 - 16) : 0;
         __m512 x[ROWS], y[ROWS];
@@ -280,10 +318,18 @@ static void rows_times_transposed16(float *const s[ROWS], const float *a, size_t
             }
         }
         for (size_t r = 0; r < R; r++) {
-            _mm512_mask_storeu_ps(s[r] + u0, m0, _mm512_mul_ps(x[r], sc));
-            _mm512_mask_storeu_ps(s[r] + u0 + 16, m1, _mm512_mul_ps(y[r], sc));
+            const __m512 sx = _mm512_mul_ps(x[r], sc), sy = _mm512_mul_ps(y[r], sc);
+            _mm512_mask_storeu_ps(s[r] + u0, m0, sx);
+            _mm512_mask_storeu_ps(s[r] + u0 + 16, m1, sy);
+            if (maxes) {
+                const size_t n = t0 + r + 1;
+                mx[r] = _mm512_mask_max_ps(mx[r], n > u0 ? first(n - u0) : 0, mx[r], sx);
+                mx[r] = _mm512_mask_max_ps(mx[r], n > u0 + 16 ? first(n - u0 - 16) : 0, mx[r], sy);
+            }
         }
     }
+    if (maxes)
+        for (size_t r = 0; r < R; r++) maxes[r] = _mm512_reduce_max_ps(mx[r]);
 }
 
 /* Zero w[r][n_r .. nmax) (past each row's diagonal) and whole rows r >= R. */
@@ -301,27 +347,32 @@ static size_t padded(size_t n) {
     return (n + 15) & ~(size_t)15;
 }
 
-/* A score row (n entries) to probabilities in place, pr the products' operand (P rounded in
- * bf16; pr may be s when not bf16), stats its maximum and 1/sum. Entries n .. padded(n) end
- * zero. The exponential is zs_fast_exp16 (fast_exp.h), here and in the backward's recomputation. */
-static void softmax16(float *s, float *pr, size_t n, int bf16, float stats[2]) {
-    const size_t n16 = padded(n);
-    __m512 mx = _mm512_set1_ps(-INFINITY);
-    for (size_t u = 0; u < n16; u += 16)
-        mx = _mm512_mask_max_ps(mx, first(n - u), mx, _mm512_loadu_ps(s + u));
-    const float max = _mm512_reduce_max_ps(mx);
-    __m512 sum = _mm512_setzero_ps();
-    for (size_t u = 0; u < n16; u += 16) {
-        const __m512 e = _mm512_maskz_mov_ps(
-            first(n - u),
-            zs_fast_exp16(_mm512_sub_ps(_mm512_loadu_ps(s + u), _mm512_set1_ps(max))));
-        _mm512_storeu_ps(s + u, e);
-        sum = _mm512_add_ps(sum, e);
+/* The score rows s[r] of rows t0 + r, r < R (n = t0 + r + 1 entries each, their maxima
+ * given) to probabilities in place, w[r] the products' operand (P rounded in bf16; not bf16,
+ * w[r] is s[r]), stats each row's maximum and 1/sum. Entries n .. padded(n) end zero. Row by
+ * row each step, so that the rows' reductions overlap. The exponential is zs_fast_exp16
+ * (fast_exp.h), here and in the backward's recomputation. */
+static void softmax_rows16(float *const s[ROWS], float *const w[ROWS], size_t t0, size_t R,
+                           const float maxes[ROWS], int bf16, float *stats) {
+    float sums[ROWS];
+    for (size_t r = 0; r < R; r++) {
+        const size_t n = t0 + r + 1;
+        const __m512 max = _mm512_set1_ps(maxes[r]);
+        __m512 sum = _mm512_setzero_ps();
+        for (size_t u = 0; u < n; u += 16) {
+            const __m512 e = _mm512_maskz_mov_ps(
+                first(n - u), zs_fast_exp16(_mm512_sub_ps(_mm512_loadu_ps(s[r] + u), max)));
+            _mm512_storeu_ps(s[r] + u, e);
+            sum = _mm512_add_ps(sum, e);
+        }
+        sums[r] = _mm512_reduce_add_ps(sum);
     }
-    const float inv = 1.0f / _mm512_reduce_add_ps(sum);
-    normalise(s, pr, n16, inv, bf16);
-    stats[0] = max;
-    stats[1] = inv;
+    for (size_t r = 0; r < R; r++) {
+        const float inv = 1.0f / sums[r];
+        normalise(s[r], w[r], padded(t0 + r + 1), inv, bf16);
+        stats[2 * r] = maxes[r];
+        stats[2 * r + 1] = inv;
+    }
 }
 
 /* The forward keeps, per row, the softmax's maximum and 1/sum (stats, 2·T floats at the start
@@ -334,9 +385,9 @@ static void pair_forward_16(float *out, float *stats, float *ws, const float *qk
     float *q = ws, *kt = q + T * HD, *v = kt + T * HD, *sbuf = v + T * HD,
           *prbuf = sbuf + ROWS * TP;
     memset(sbuf, 0, 2 * ROWS * TP * sizeof *sbuf);
-    gather(q, qkv, T, row, HD, d->bf16);
-    gather_transposed(kt, v, qkv + d->C, T, row, HD, d->bf16);
-    gather(v, qkv + 2 * d->C, T, row, HD, d->bf16);
+    gather16(q, qkv, T, row, d->bf16);
+    gather16_transposed(kt, qkv + d->C, T, row, d->bf16);
+    gather16(v, qkv + 2 * d->C, T, row, d->bf16);
     for (size_t t0 = 0; t0 < T; t0 += ROWS) {
         const size_t R = T - t0 < ROWS ? T - t0 : ROWS, nmax = t0 + R;
         float *s[ROWS], *w[ROWS];
@@ -345,9 +396,9 @@ static void pair_forward_16(float *out, float *stats, float *ws, const float *qk
             s[r] = sbuf + r * TP;
             w[r] = d->bf16 ? prbuf + r * TP : s[r];
         }
-        rows_times_transposed16(s, q + t0 * HD, R, kt, nmax, T, d->scale);
-        for (size_t r = 0; r < R; r++)
-            softmax16(s[r], w[r], t0 + r + 1, d->bf16, stats + 2 * (t0 + r));
+        float maxes[ROWS];
+        rows_times_transposed16(s, q + t0 * HD, R, kt, nmax, T, d->scale, maxes);
+        softmax_rows16(s, w, t0, R, maxes, d->bf16, stats + 2 * t0);
         clear_tails(w, t0, R, nmax);
         /* out rows = P rows · v, two sums per row (even and odd keys) */
         __m512 x[ROWS], y[ROWS];
@@ -381,11 +432,11 @@ static void pair_backward_16(float *dqkv, float *ws, const float *dout, const fl
           *dk = dO + T * HD, *dv = dk + T * HD, *dsbuf = dv + T * HD, *prbuf = dsbuf + ROWS * TP,
           *pbuf = prbuf + ROWS * TP;
     memset(dsbuf, 0, 3 * ROWS * TP * sizeof *dsbuf);
-    gather(q, qkv, T, row, HD, d->bf16);
-    gather(k, qkv + d->C, T, row, HD, d->bf16);
-    transpose(kt, k, T, HD);
-    gather_transposed(vt, dk, qkv + 2 * d->C, T, row, HD, d->bf16);
-    gather(dO, dout, T, d->C, HD, d->bf16);
+    gather16(q, qkv, T, row, d->bf16);
+    gather16(k, qkv + d->C, T, row, d->bf16);
+    gather16_transposed(kt, k, T, HD, 0);
+    gather16_transposed(vt, qkv + 2 * d->C, T, row, d->bf16);
+    gather16(dO, dout, T, d->C, d->bf16);
     memset(dk, 0, 2 * T * HD * sizeof *dk);
     for (size_t t0 = 0; t0 < T; t0 += ROWS) {
         const size_t R = T - t0 < ROWS ? T - t0 : ROWS, nmax = t0 + R;
@@ -399,8 +450,8 @@ static void pair_backward_16(float *dqkv, float *ws, const float *dout, const fl
         /* dP rows = dout rows · vᵀ; P rows again, as the forward made them, and Σ P ⊙ dP in the
          * same pass; then dS = P ⊙ (dP - Σ P ⊙ dP) · scale and P, both as the products'
          * operands */
-        rows_times_transposed16(ds, dO + t0 * HD, R, vt, nmax, T, 1.0f);
-        rows_times_transposed16(pp, q + t0 * HD, R, kt, nmax, T, d->scale);
+        rows_times_transposed16(ds, dO + t0 * HD, R, vt, nmax, T, 1.0f, NULL);
+        rows_times_transposed16(pp, q + t0 * HD, R, kt, nmax, T, d->scale, NULL);
         for (size_t r = 0; r < R; r++) {
             const size_t n = t0 + r + 1;
             const __m512 max = _mm512_set1_ps(stats[2 * (t0 + r)]),
