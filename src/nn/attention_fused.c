@@ -479,24 +479,34 @@ static void pair_backward_16(float *dqkv, float *ws, const float *dout, const fl
             dq[r] = _mm512_setzero_ps();
         }
         /* two loops, not one: together their row pointers and vectors did not fit the
-         * registers (spilled pointers cost a load per use) */
+         * registers (spilled pointers cost a load per use). A key's dk and dv rows take the
+         * ROWS rows' terms in two chains of ROWS / 2 (one chain of ROWS waited on the FMA's
+         * latency), added at the end. */
         for (size_t u = 0; u < nmax; u++) {
             const __m512 ku = _mm512_loadu_ps(k + u * HD);
-            __m512 dku = _mm512_loadu_ps(dk + u * HD);
+            __m512 lo = _mm512_loadu_ps(dk + u * HD), hi = _mm512_setzero_ps();
 #pragma GCC unroll 8
             for (size_t r = 0; r < ROWS; r++) {
                 const __m512 s = _mm512_set1_ps(ds[r][u]);
                 dq[r] = _mm512_fmadd_ps(s, ku, dq[r]);
-                dku = _mm512_fmadd_ps(s, qr[r], dku);
+                if (r < ROWS / 2)
+                    lo = _mm512_fmadd_ps(s, qr[r], lo);
+                else
+                    hi = _mm512_fmadd_ps(s, qr[r], hi);
             }
-            _mm512_storeu_ps(dk + u * HD, dku);
+            _mm512_storeu_ps(dk + u * HD, _mm512_add_ps(lo, hi));
         }
         for (size_t u = 0; u < nmax; u++) {
-            __m512 dvu = _mm512_loadu_ps(dv + u * HD);
+            __m512 lo = _mm512_loadu_ps(dv + u * HD), hi = _mm512_setzero_ps();
 #pragma GCC unroll 8
-            for (size_t r = 0; r < ROWS; r++)
-                dvu = _mm512_fmadd_ps(_mm512_set1_ps(pr[r][u]), dor[r], dvu);
-            _mm512_storeu_ps(dv + u * HD, dvu);
+            for (size_t r = 0; r < ROWS; r++) {
+                const __m512 p = _mm512_set1_ps(pr[r][u]);
+                if (r < ROWS / 2)
+                    lo = _mm512_fmadd_ps(p, dor[r], lo);
+                else
+                    hi = _mm512_fmadd_ps(p, dor[r], hi);
+            }
+            _mm512_storeu_ps(dv + u * HD, _mm512_add_ps(lo, hi));
         }
         for (size_t r = 0; r < R; r++) _mm512_storeu_ps(dqkv + (t0 + r) * row, dq[r]);
     }
