@@ -6,7 +6,52 @@
 #define REAL float
 #define FN(name) name##_f32
 #define EXP zs_fast_expf
+#if defined(__AVX512F__) && defined(__FMA__)
+#define ZS_GPT_CE_OWN_KERNEL
+#endif
 #include "nn/gpt_kernels.inc"
+
+#if defined(ZS_GPT_CE_OWN_KERNEL)
+static __mmask16 lanes(size_t m) {
+    return m >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << m) - 1u);
+}
+
+/* The softmax cross-entropy of gpt_kernels.inc on whole vectors, row by row, in three passes:
+ * the maximum; the exponentials (zs_fast_exp16) stored with their sum; the gradient. The
+ * row's last V mod 16 entries go by masks and the reductions are trees: the generic loops' scalar
+ * remainders and scalar reductions had cost about a third of the time. Alone, 4096 rows of 301:
+ * 0.85 → 0.61 ms. The loss in double from the float sum, as the generic copy. */
+void zs_gpt_crossentropy_fused_f32(float *logits, float *row_loss, const uint32_t *targets,
+                                   size_t N, size_t V, float dscale, int threads) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (size_t r = 0; r < N; r++) {
+        float *z = logits + r * V;
+        const float target = z[targets[r]];
+        __m512 mx = _mm512_set1_ps(-INFINITY);
+        for (size_t v = 0; v < V; v += 16) {
+            const __mmask16 m = lanes(V - v);
+            mx = _mm512_mask_max_ps(mx, m, mx, _mm512_maskz_loadu_ps(m, z + v));
+        }
+        const float max = _mm512_reduce_max_ps(mx);
+        const __m512 vmax = _mm512_set1_ps(max);
+        __m512 sum = _mm512_setzero_ps();
+        for (size_t v = 0; v < V; v += 16) {
+            const __mmask16 m = lanes(V - v);
+            const __m512 e = zs_fast_exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, z + v), vmax));
+            _mm512_mask_storeu_ps(z + v, m, e);
+            sum = _mm512_mask_add_ps(sum, m, sum, e);
+        }
+        const float s = _mm512_reduce_add_ps(sum);
+        row_loss[r] = (float)(log((double)s) + (double)max - (double)target);
+        const __m512 scale = _mm512_set1_ps(dscale / s);
+        for (size_t v = 0; v < V; v += 16) {
+            const __mmask16 m = lanes(V - v);
+            _mm512_mask_storeu_ps(z + v, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, z + v), scale));
+        }
+        z[targets[r]] -= dscale;
+    }
+}
+#endif
 
 /* The float forwards of RMSNorm and SwiGLU with their outputs written rounded to bf16 (the
  * same arithmetic as zs_gpt_rmsnorm_forward_f32 and zs_gpt_swiglu_forward_f32, then
