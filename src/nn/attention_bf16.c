@@ -152,11 +152,6 @@ static size_t padded(size_t n) {
     return (n + 15) & ~(size_t)15;
 }
 
-/* The first n of 16 lanes. */
-static __mmask16 first(size_t n) {
-    return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1u);
-}
-
 static inline __m512 set1(float x) {
     return _mm512_set1_ps(x);
 }
@@ -178,12 +173,12 @@ static void softmax_row(uint16_t *p16, float *s, size_t n, size_t end, float *ma
     const size_t n16 = padded(n);
     __m512 mx = set1(-INFINITY);
     for (size_t u = 0; u < n16; u += 16)
-        mx = _mm512_mask_max_ps(mx, first(n - u), mx, _mm512_loadu_ps(s + u));
+        mx = _mm512_mask_max_ps(mx, zs_first16(n - u), mx, _mm512_loadu_ps(s + u));
     const float m = _mm512_reduce_max_ps(mx);
     __m512 sum = _mm512_setzero_ps();
     for (size_t u = 0; u < n16; u += 16) {
         const __m512 e = _mm512_maskz_mov_ps(
-            first(n - u), zs_fast_exp16(_mm512_sub_ps(_mm512_loadu_ps(s + u), set1(m))));
+            zs_first16(n - u), zs_fast_exp16(_mm512_sub_ps(_mm512_loadu_ps(s + u), set1(m))));
         _mm512_storeu_ps(s + u, e);
         sum = _mm512_add_ps(sum, e);
     }
@@ -312,7 +307,7 @@ static float probabilities_row(float *p, const float *dp, size_t n, float max, f
     __m512 acc = _mm512_setzero_ps();
     for (size_t u = 0; u < padded(n); u += 16) {
         const __m512 e = zs_fast_exp16(_mm512_sub_ps(_mm512_loadu_ps(p + u), set1(max)));
-        const __m512 pu = _mm512_maskz_mov_ps(first(n - u), _mm512_mul_ps(e, set1(inv)));
+        const __m512 pu = _mm512_maskz_mov_ps(zs_first16(n - u), _mm512_mul_ps(e, set1(inv)));
         _mm512_storeu_ps(p + u, pu);
         acc = _mm512_fmadd_ps(pu, _mm512_loadu_ps(dp + u), acc);
     }
@@ -324,7 +319,7 @@ static inline __m512 ds16_of(const float *p, const float *dp, float dot, size_t 
     const __m512 d = _mm512_sub_ps(_mm512_loadu_ps(dp + u), set1(dot));
     const __m512 ds =
         _mm512_mul_ps(_mm512_mul_ps(_mm512_loadu_ps(p + u), d), set1(1.0f / sqrtf((float)HD)));
-    return _mm512_maskz_mov_ps(first(n - u), ds);
+    return _mm512_maskz_mov_ps(zs_first16(n - u), ds);
 }
 
 /* Rows i0 .. i0+ROWS-1 (scores in s, dP in dp, rows T apart): dS rounded into the rows of ds16,

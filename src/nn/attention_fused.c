@@ -283,16 +283,12 @@ static void gather16_transposed(float *dst, const float *x, size_t n, size_t str
     }
 }
 
-static __mmask16 first(size_t m) {
-    return m >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << m) - 1u);
-}
-
 /* s[r][u] = scale · a_r · bt[·, u] for u < nmax, r < ROWS: a_r the 16 values at a + r·16 (rows
  * past R repeat the last), bt (16, T). Blocks of 32 keys, ROWS × 2 independent sums. With
- * maxes, also each row's maximum over its keys u <= t0 + r (t0 = nmax - R), the causal ones,
- * as the scores are stored. */
+ * maxes (ROWS floats; NULL: none), also each row's maximum over its keys u <= t0 + r (t0 = nmax -
+ * R), the causal ones, as the scores are stored. */
 static void rows_times_transposed16(float *const s[ROWS], const float *a, size_t R, const float *bt,
-                                    size_t nmax, size_t T, float scale, float maxes[ROWS]) {
+                                    size_t nmax, size_t T, float scale, float *maxes) {
     const float *ar[ROWS];
 #pragma GCC unroll 8
     for (size_t r = 0; r < ROWS; r++) ar[r] = a + (r < R ? r : R - 1) * HD;
@@ -302,7 +298,8 @@ static void rows_times_transposed16(float *const s[ROWS], const float *a, size_t
 #pragma GCC unroll 8
     for (size_t r = 0; r < ROWS; r++) mx[r] = _mm512_set1_ps(-INFINITY);
     for (size_t u0 = 0; u0 < nmax; u0 += 32) {
-        const __mmask16 m0 = first(nmax - u0), m1 = nmax - u0 > 16 ? first(nmax - u0 - 16) : 0;
+        const __mmask16 m0 = zs_first16(nmax - u0),
+                        m1 = nmax - u0 > 16 ? zs_first16(nmax - u0 - 16) : 0;
         __m512 x[ROWS], y[ROWS];
 #pragma GCC unroll 8
         for (size_t r = 0; r < ROWS; r++) x[r] = y[r] = _mm512_setzero_ps();
@@ -323,8 +320,9 @@ static void rows_times_transposed16(float *const s[ROWS], const float *a, size_t
             _mm512_mask_storeu_ps(s[r] + u0 + 16, m1, sy);
             if (maxes) {
                 const size_t n = t0 + r + 1;
-                mx[r] = _mm512_mask_max_ps(mx[r], n > u0 ? first(n - u0) : 0, mx[r], sx);
-                mx[r] = _mm512_mask_max_ps(mx[r], n > u0 + 16 ? first(n - u0 - 16) : 0, mx[r], sy);
+                mx[r] = _mm512_mask_max_ps(mx[r], n > u0 ? zs_first16(n - u0) : 0, mx[r], sx);
+                mx[r] =
+                    _mm512_mask_max_ps(mx[r], n > u0 + 16 ? zs_first16(n - u0 - 16) : 0, mx[r], sy);
             }
         }
     }
@@ -361,7 +359,7 @@ static void softmax_rows16(float *const s[ROWS], float *const w[ROWS], size_t t0
         __m512 sum = _mm512_setzero_ps();
         for (size_t u = 0; u < n; u += 16) {
             const __m512 e = _mm512_maskz_mov_ps(
-                first(n - u), zs_fast_exp16(_mm512_sub_ps(_mm512_loadu_ps(s[r] + u), max)));
+                zs_first16(n - u), zs_fast_exp16(_mm512_sub_ps(_mm512_loadu_ps(s[r] + u), max)));
             _mm512_storeu_ps(s[r] + u, e);
             sum = _mm512_add_ps(sum, e);
         }
@@ -463,7 +461,7 @@ static void pair_backward_16(float *dqkv, float *ws, const float *dout, const fl
                     _mm512_mul_ps(zs_fast_exp16(_mm512_sub_ps(_mm512_loadu_ps(p + u), max)), inv);
                 _mm512_storeu_ps(p + u, pu);
                 acc = _mm512_add_ps(
-                    acc, _mm512_maskz_mul_ps(first(n - u), pu, _mm512_loadu_ps(dsr + u)));
+                    acc, _mm512_maskz_mul_ps(zs_first16(n - u), pu, _mm512_loadu_ps(dsr + u)));
             }
             ds_and_p(dsr, prr, p, _mm512_reduce_add_ps(acc), padded(n), d);
         }

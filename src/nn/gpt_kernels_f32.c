@@ -2,6 +2,7 @@
  * with the vectorisable exponential of fast_exp.h. */
 #include "nn/fast_exp.h"
 #include "nn/gpt_internal.h"
+#include "nn/simd16.h"
 
 #define REAL float
 #define FN(name) name##_f32
@@ -12,10 +13,6 @@
 #include "nn/gpt_kernels.inc"
 
 #if defined(ZS_GPT_CE_OWN_KERNEL)
-static __mmask16 lanes(size_t m) {
-    return m >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << m) - 1u);
-}
-
 /* The softmax cross-entropy of gpt_kernels.inc on whole vectors, row by row, in three passes:
  * the maximum; the exponentials (zs_fast_exp16) stored with their sum; the gradient. The
  * row's last V mod 16 entries go by masks and the reductions are trees: the generic loops' scalar
@@ -29,14 +26,14 @@ void zs_gpt_crossentropy_fused_f32(float *logits, float *row_loss, const uint32_
         const float target = z[targets[r]];
         __m512 mx = _mm512_set1_ps(-INFINITY);
         for (size_t v = 0; v < V; v += 16) {
-            const __mmask16 m = lanes(V - v);
+            const __mmask16 m = zs_first16(V - v);
             mx = _mm512_mask_max_ps(mx, m, mx, _mm512_maskz_loadu_ps(m, z + v));
         }
         const float max = _mm512_reduce_max_ps(mx);
         const __m512 vmax = _mm512_set1_ps(max);
         __m512 sum = _mm512_setzero_ps();
         for (size_t v = 0; v < V; v += 16) {
-            const __mmask16 m = lanes(V - v);
+            const __mmask16 m = zs_first16(V - v);
             const __m512 e = zs_fast_exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, z + v), vmax));
             _mm512_mask_storeu_ps(z + v, m, e);
             sum = _mm512_mask_add_ps(sum, m, sum, e);
@@ -45,7 +42,7 @@ void zs_gpt_crossentropy_fused_f32(float *logits, float *row_loss, const uint32_
         row_loss[r] = (float)(log((double)s) + (double)max - (double)target);
         const __m512 scale = _mm512_set1_ps(dscale / s);
         for (size_t v = 0; v < V; v += 16) {
-            const __mmask16 m = lanes(V - v);
+            const __mmask16 m = zs_first16(V - v);
             _mm512_mask_storeu_ps(z + v, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, z + v), scale));
         }
         z[targets[r]] -= dscale;

@@ -1,10 +1,16 @@
-/* nn internal: AVX-512 helpers shared by the attention kernels (attention_bf16.c,
- * attention_fused.c). */
+/* nn internal: AVX-512 helpers shared by the nn kernels (attention_bf16.c, attention_fused.c,
+ * gpt_kernels_f32.c). */
 #ifndef ZS_NN_SIMD16_H
 #define ZS_NN_SIMD16_H
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
+#include <stddef.h>
+
+/* The mask of the first min(n, 16) of 16 lanes: a row's last, partial vector. */
+static inline __mmask16 zs_first16(size_t n) {
+    return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1u);
+}
 
 /* r[0..15], 16 rows of 16 32-bit values, transposed in registers (r[i] becomes column i):
  * pairs of rows interleaved by 32 then by 64 bits, then 128-bit lanes exchanged twice. */
