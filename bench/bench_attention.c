@@ -7,7 +7,9 @@
  * recomputes the scores in its backward is not credited for it. Which kernel runs is the
  * library's choice (attention.h), printed as "path": the fused kernel for heads of at most 32
  * (attention_fused.c), the bf16 kernel for heads of 64 in bf16 on AVX512-BF16
- * (attention_bf16.c), the oneDNN path otherwise. Usage: bench_attention [THREADS] (default 1).
+ * (attention_bf16.c), the fp32 kernel for heads of 64 in fp32 on AVX-512 (attention_f32_hd64.c),
+ * the oneDNN path otherwise. Usage: bench_attention [THREADS] [D_MODEL] (default 1 thread, every
+ * d_model).
  * The backward rounds run after the forward's, on what the forward saved. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,8 +65,9 @@ static double best_time(problem *p, int backward) {
 
 int main(int argc, char **argv) {
     const int threads = argc > 1 ? atoi(argv[1]) : 1;
-    if (threads < 1) {
-        fprintf(stderr, "usage: bench_attention [THREADS]\n");
+    const long only = argc > 2 ? atol(argv[2]) : 0;
+    if (threads < 1 || only < 0) {
+        fprintf(stderr, "usage: bench_attention [THREADS] [D_MODEL]\n");
         return 2;
     }
     static const size_t shapes[][2] = {{16, 1}, {32, 2}, {64, 1}, {128, 2}, {256, 4}};
@@ -75,6 +78,7 @@ int main(int argc, char **argv) {
            "fwd ms", "bwd ms", "fwd GF/s", "bwd GF/s");
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
         for (int bf16 = 0; bf16 <= 1; bf16++) {
+            if (only && (size_t)only != shapes[s][0]) continue;
             problem p = {.B = B, .T = T, .C = shapes[s][0], .H = shapes[s][1]};
             zs_error err;
             if (zs_mm_create(&p.mm, bf16 ? ZS_PRECISION_BF16 : ZS_PRECISION_FP32, threads, &err) !=
@@ -95,9 +99,10 @@ int main(int argc, char **argv) {
             const double flop = 2.0 * (double)hd * pairs;
             printf("%-8zu %-3zu %-3zu %-5s %-5s %10.3f %10.3f %9.1f %9.1f\n", p.C, p.H, hd,
                    bf16 ? "bf16" : "fp32",
-                   zs_attention_fused_fits(T, hd)          ? "fused"
-                   : bf16 && zs_attention_bf16_fits(T, hd) ? "bf16k"
-                                                           : "onednn",
+                   zs_attention_fused_fits(T, hd)               ? "fused"
+                   : bf16 && zs_attention_bf16_fits(T, hd)      ? "bf16k"
+                   : !bf16 && zs_attention_f32_hd64_fits(T, hd) ? "f32k"
+                                                                : "onednn",
                    fwd * 1e3, bwd * 1e3, 2 * flop / fwd / 1e9, 4 * flop / bwd / 1e9);
             free(p.qkv);
             free(p.dout);

@@ -225,6 +225,9 @@ static void check_f32_against_f64(shape s) {
 Test(attention, f32_matches_f64) {
     check_f32_against_f64((shape){2, 37, 18, 3});
     check_f32_against_f64((shape){1, 150, 12, 2}); /* blocks of 64 rows: 3, the last short */
+    /* hd 64 on the oneDNN path (T not a multiple of 32: not the fp32 kernel's) */
+    cr_assert(!zs_attention_f32_hd64_fits(150, 64));
+    check_f32_against_f64((shape){1, 150, 128, 2});
     if (getenv("ZS_SANITIZED"))
         check_f32_against_f64((shape){1, 64, 128, 2});
     else
@@ -297,6 +300,32 @@ Test(attention, bf16_kernel_matches_f64) {
         check_bf16_against_f64(s);
     }
     check_same_bytes_on_1_and_2_threads((shape){3, 192, 128, 2}, ZS_PRECISION_BF16);
+}
+
+/* The fp32 kernel for heads of 64 (attention_f32_hd64.c, AVX-512 builds): at the smallest T it
+ * takes, with 2 and 4 heads, against the double path (relative error below 1e-5, as the oneDNN
+ * path), and the same bytes on 1 and 2 threads. Where the build has no AVX-512 the oneDNN path
+ * runs these shapes, and the test says so. */
+Test(attention, f32_hd64_kernel_matches_f64) {
+    if (!zs_attention_f32_hd64_fits(128, 64))
+        cr_log_warn("attention_f32_hd64: this build has no AVX-512; these shapes test the oneDNN "
+                    "path");
+    check_f32_against_f64((shape){1, 128, 128, 2});
+    check_f32_against_f64((shape){2, 160, 256, 4});
+    check_same_bytes_on_1_and_2_threads((shape){3, 128, 128, 2}, ZS_PRECISION_FP32);
+}
+
+Test(attention, f32_hd64_kernel_fits_hd_64) {
+    if (!zs_attention_f32_hd64_fits(256, 64)) {
+        cr_log_warn("attention_f32_hd64: this build has no AVX-512; nothing to check");
+        return;
+    }
+    cr_assert(zs_attention_f32_hd64_fits(128, 64));
+    cr_assert(zs_attention_f32_hd64_fits(160, 64));
+    cr_assert(!zs_attention_f32_hd64_fits(96, 64));
+    cr_assert(!zs_attention_f32_hd64_fits(144, 64));
+    cr_assert(!zs_attention_f32_hd64_fits(256, 32));
+    cr_assert(!zs_attention_f32_hd64_fits(256, 128));
 }
 
 /* RoPE and attention in one kernel (bf16 training, heads of 64) against the separate steps:

@@ -55,6 +55,19 @@ void zs_attention_bf16_backward(float *dqkv, float *work, float *work2, float *w
                                 const float *dout, const float *saved, const float *cos_sin,
                                 int rounded, size_t B, size_t T, size_t C, size_t H, int threads);
 
+/* fp32 attention for heads of 64 values on CPUs with AVX-512 (attention_f32_hd64.c), which the
+ * two functions above use in fp32 when zs_attention_f32_hd64_fits(T, C / H): hd 64, T a multiple
+ * of 32 and at least 128. saved holds P as in the oneDNN path. Each (sequence, head) pair works
+ * in its own shares of the scratch's regions: the forward in hd·T floats of its T×T of `work`
+ * (kᵀ); the backward in its T×T of `work` (dS) and hd·T floats of its T×T/2 of `work2` (vᵀ).
+ * Same bytes on any thread count. */
+int zs_attention_f32_hd64_fits(size_t T, size_t hd);
+void zs_attention_f32_hd64_forward(float *out, float *saved, float *work, const float *qkv,
+                                   size_t B, size_t T, size_t C, size_t H, int threads);
+void zs_attention_f32_hd64_backward(float *dqkv, float *work, float *work2, const float *dout,
+                                    const float *qkv, const float *saved, size_t B, size_t T,
+                                    size_t C, size_t H, int threads);
+
 /* RoPE and attention in one kernel, for bf16 training where zs_attention_rope_fused (a bf16
  * context and zs_attention_bf16_fits): the forward rotates q and k by cos_sin ((T, hd/2, 2)
  * cos and sin, as zs_gpt_rope_table_f32 makes it) as it rounds them, leaving qkv as it is

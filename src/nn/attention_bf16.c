@@ -146,12 +146,6 @@ static size_t out_offset(size_t pair, size_t T, size_t C, size_t H) {
     return pair / H * T * C + pair % H * HD;
 }
 
-/* Row loops run over whole vectors up to padded(n), past a row's n entries, with masks where
- * the values there matter (a scalar remainder per row costs as much as the vectors). */
-static size_t padded(size_t n) {
-    return (n + 15) & ~(size_t)15;
-}
-
 static inline __m512 set1(float x) {
     return _mm512_set1_ps(x);
 }
@@ -167,10 +161,10 @@ static inline void round16_pairs(pair_t *dst, __m512 even, __m512 odd) {
         dst, _mm512_or_si512(zs_bf16_bits16(even), _mm512_slli_epi32(zs_bf16_bits16(odd), 16)));
 }
 
-/* A row's n scores s (end ≥ padded(n) of them computed) to P rounded into p16 (zero from n to
+/* A row's n scores s (end ≥ zs_padded16(n) of them computed) to P rounded into p16 (zero from n to
  * end), its maximum and 1/sum into *max, *inv; s keeps the exponentials. */
 static void softmax_row(uint16_t *p16, float *s, size_t n, size_t end, float *max, float *inv) {
-    const size_t n16 = padded(n);
+    const size_t n16 = zs_padded16(n);
     __m512 mx = set1(-INFINITY);
     for (size_t u = 0; u < n16; u += 16)
         mx = _mm512_mask_max_ps(mx, zs_first16(n - u), mx, _mm512_loadu_ps(s + u));
@@ -302,10 +296,10 @@ void zs_attention_bf16_forward(float *out, float *saved, float *work, const floa
 }
 
 /* Row t (n = t+1 entries) of P from its scores in p, in place (the forward's exponentials
- * and 1/sum, bit for bit; zero from n to padded(n)), and Σ P·dP. */
+ * and 1/sum, bit for bit; zero from n to zs_padded16(n)), and Σ P·dP. */
 static float probabilities_row(float *p, const float *dp, size_t n, float max, float inv) {
     __m512 acc = _mm512_setzero_ps();
-    for (size_t u = 0; u < padded(n); u += 16) {
+    for (size_t u = 0; u < zs_padded16(n); u += 16) {
         const __m512 e = zs_fast_exp16(_mm512_sub_ps(_mm512_loadu_ps(p + u), set1(max)));
         const __m512 pu = _mm512_maskz_mov_ps(zs_first16(n - u), _mm512_mul_ps(e, set1(inv)));
         _mm512_storeu_ps(p + u, pu);
@@ -329,12 +323,12 @@ static void softmax_backward_rows(uint16_t *ds16, pair_t *pp, pair_t *dsp, float
                                   const float *dp, const kept *kp, size_t T, size_t i0,
                                   size_t end) {
     for (size_t r = 0; r < ROWS; r += 2) {
-        const size_t t = i0 + r, n16 = padded(t + 2);
+        const size_t t = i0 + r, n16 = zs_padded16(t + 2);
         float *pe = s + r * T, *po = pe + T;
         const float *dpe = dp + r * T, *dpo = dpe + T;
         const float dote = probabilities_row(pe, dpe, t + 1, kp->max[t], kp->inv[t]);
         const float doto = probabilities_row(po, dpo, t + 2, kp->max[t + 1], kp->inv[t + 1]);
-        if (padded(t + 1) < n16) /* the even row's P past its padding, for the packed pairs */
+        if (zs_padded16(t + 1) < n16) /* the even row's P past its padding, for the packed pairs */
             _mm512_storeu_ps(pe + n16 - 16, _mm512_setzero_ps());
         uint16_t *dse = ds16 + r * T, *dso = dse + T;
         pair_t *ppr = pp + (t / 2) * T, *dspr = dsp + (t / 2) * T;

@@ -267,6 +267,10 @@ zs_status zs_attention_forward_f32(zs_mm *mm, float *out, float *saved, float *s
     const dims d = {B, T, C, H, C / H, zs_mm_precision(mm) == ZS_PRECISION_BF16};
     const scratch_regions s = carve(scratch, B, T, C, H);
     const void *ops = qkv;
+    if (!d.bf16 && zs_attention_f32_hd64_fits(T, d.hd)) {
+        zs_attention_f32_hd64_forward(out, saved, s.dp, qkv, B, T, C, H, zs_mm_threads(mm));
+        return ZS_OK;
+    }
     if (d.bf16) {
         if (zs_attention_bf16_fits(T, d.hd)) {
             bf16_forward(mm, out, saved, scratch, qkv, NULL, 0, B, T, C, H);
@@ -305,6 +309,11 @@ zs_status zs_attention_backward_f32(zs_mm *mm, float *dqkv, float *scratch, cons
     const void *ops = qkv, *dops = dout;
     if (d.bf16 && zs_attention_bf16_fits(T, d.hd)) {
         bf16_backward(mm, dqkv, scratch, dout, saved, NULL, 0, B, T, C, H);
+        return ZS_OK;
+    }
+    if (!d.bf16 && zs_attention_f32_hd64_fits(T, d.hd)) {
+        zs_attention_f32_hd64_backward(dqkv, s.dp, (float *)s.p16, dout, qkv, saved, B, T, C, H,
+                                       zs_mm_threads(mm));
         return ZS_OK;
     }
     if (d.bf16) {

@@ -340,14 +340,12 @@ static void clear_tails(float *const w[ROWS], size_t t0, size_t R, size_t nmax) 
 }
 
 /* Row loops run over whole vectors (no scalar remainders, which at a row per query position
- * cost more than the vectors): n rounded up to 16; row buffers are padded(T) long. */
-static size_t padded(size_t n) {
-    return (n + 15) & ~(size_t)15;
-}
+ * cost more than the vectors): n rounded up to 16 (zs_padded16); row buffers are
+ * zs_padded16(T) long. */
 
 /* The score rows s[r] of rows t0 + r, r < R (n = t0 + r + 1 entries each, their maxima
  * given) to probabilities in place, w[r] the products' operand (P rounded in bf16; not bf16,
- * w[r] is s[r]), stats each row's maximum and 1/sum. Entries n .. padded(n) end zero. Row by
+ * w[r] is s[r]), stats each row's maximum and 1/sum. Entries n .. zs_padded16(n) end zero. Row by
  * row each step, so that the rows' reductions overlap. The exponential is zs_fast_exp16
  * (fast_exp.h), here and in the backward's recomputation. */
 static void softmax_rows16(float *const s[ROWS], float *const w[ROWS], size_t t0, size_t R,
@@ -367,7 +365,7 @@ static void softmax_rows16(float *const s[ROWS], float *const w[ROWS], size_t t0
     }
     for (size_t r = 0; r < R; r++) {
         const float inv = 1.0f / sums[r];
-        normalise(s[r], w[r], padded(t0 + r + 1), inv, bf16);
+        normalise(s[r], w[r], zs_padded16(t0 + r + 1), inv, bf16);
         stats[2 * r] = maxes[r];
         stats[2 * r + 1] = inv;
     }
@@ -376,10 +374,10 @@ static void softmax_rows16(float *const s[ROWS], float *const w[ROWS], size_t t0
 /* The forward keeps, per row, the softmax's maximum and 1/sum (stats, 2·T floats at the start
  * of the pair's share of saved) instead of P: the backward recomputes P bit for bit (the same
  * products, exponentials and scaling), which costs less than writing and reading back T×T
- * floats that no cache holds. ws holds 3·T·16 + 2·ROWS·padded(T) floats. */
+ * floats that no cache holds. ws holds 3·T·16 + 2·ROWS·zs_padded16(T) floats. */
 static void pair_forward_16(float *out, float *stats, float *ws, const float *qkv,
                             const pair_dims *d) {
-    const size_t T = d->T, TP = padded(T), row = 3 * d->C;
+    const size_t T = d->T, TP = zs_padded16(T), row = 3 * d->C;
     float *q = ws, *kt = q + T * HD, *v = kt + T * HD, *sbuf = v + T * HD,
           *prbuf = sbuf + ROWS * TP;
     memset(sbuf, 0, 2 * ROWS * TP * sizeof *sbuf);
@@ -422,10 +420,10 @@ static void pair_forward_16(float *out, float *stats, float *ws, const float *qk
     }
 }
 
-/* ws holds 7·T·16 + 3·ROWS·padded(T) floats. */
+/* ws holds 7·T·16 + 3·ROWS·zs_padded16(T) floats. */
 static void pair_backward_16(float *dqkv, float *ws, const float *dout, const float *qkv,
                              const float *stats, const pair_dims *d) {
-    const size_t T = d->T, TP = padded(T), row = 3 * d->C;
+    const size_t T = d->T, TP = zs_padded16(T), row = 3 * d->C;
     float *q = ws, *kt = q + T * HD, *k = kt + T * HD, *vt = k + T * HD, *dO = vt + T * HD,
           *dk = dO + T * HD, *dv = dk + T * HD, *dsbuf = dv + T * HD, *prbuf = dsbuf + ROWS * TP,
           *pbuf = prbuf + ROWS * TP;
@@ -463,7 +461,7 @@ static void pair_backward_16(float *dqkv, float *ws, const float *dout, const fl
                 acc = _mm512_add_ps(
                     acc, _mm512_maskz_mul_ps(zs_first16(n - u), pu, _mm512_loadu_ps(dsr + u)));
             }
-            ds_and_p(dsr, prr, p, _mm512_reduce_add_ps(acc), padded(n), d);
+            ds_and_p(dsr, prr, p, _mm512_reduce_add_ps(acc), zs_padded16(n), d);
         }
         clear_tails(ds, t0, R, nmax);
         clear_tails(pr, t0, R, nmax);

@@ -1,11 +1,19 @@
 /* nn internal: AVX-512 helpers shared by the nn kernels (attention_bf16.c, attention_fused.c,
- * gpt_kernels_f32.c). */
+ * attention_f32_hd64.c, gpt_kernels_f32.c). */
 #ifndef ZS_NN_SIMD16_H
 #define ZS_NN_SIMD16_H
 
+#include <stddef.h>
+
+/* n rounded up to whole vectors of 16: row loops run over whole vectors, past a row's n
+ * entries, with masks where the values there matter (a scalar remainder per row costs as much
+ * as the vectors). */
+static inline size_t zs_padded16(size_t n) {
+    return (n + 15) & ~(size_t)15;
+}
+
 #if defined(__AVX512F__)
 #include <immintrin.h>
-#include <stddef.h>
 
 /* The mask of the first min(n, 16) of 16 lanes: a row's last, partial vector. */
 static inline __mmask16 zs_first16(size_t n) {
