@@ -440,19 +440,21 @@ static void pair_backward_16(float *dqkv, float *ws, const float *dout, const fl
 #pragma GCC unroll 8
         for (size_t r = 0; r < ROWS; r++) {
             ds[r] = dsbuf + r * TP;
-            pr[r] = prbuf + r * TP;
             pp[r] = pbuf + r * TP;
+            pr[r] = d->bf16 ? prbuf + r * TP : pp[r]; /* fp32: P itself is the operand */
         }
         /* dP rows = dout rows · vᵀ; P rows again, as the forward made them, and Σ P ⊙ dP in the
-         * same pass; then dS = P ⊙ (dP - Σ P ⊙ dP) · scale and P, both as the products'
-         * operands */
+         * same pass, every row's before any row's dS (so that the rows' reductions overlap);
+         * then dS = P ⊙ (dP - Σ P ⊙ dP) · scale and (bf16) P, both as the products' operands */
         rows_times_transposed16(ds, dO + t0 * HD, R, vt, nmax, T, 1.0f, NULL);
         rows_times_transposed16(pp, q + t0 * HD, R, kt, nmax, T, d->scale, NULL);
+        float dots[ROWS];
         for (size_t r = 0; r < R; r++) {
             const size_t n = t0 + r + 1;
             const __m512 max = _mm512_set1_ps(stats[2 * (t0 + r)]),
                          inv = _mm512_set1_ps(stats[2 * (t0 + r) + 1]);
-            float *p = pp[r], *dsr = ds[r], *prr = pr[r];
+            float *p = pp[r];
+            const float *dsr = ds[r];
             __m512 acc = _mm512_setzero_ps();
             for (size_t u = 0; u < n; u += 16) {
                 const __m512 pu =
@@ -461,7 +463,20 @@ static void pair_backward_16(float *dqkv, float *ws, const float *dout, const fl
                 acc = _mm512_add_ps(
                     acc, _mm512_maskz_mul_ps(zs_first16(n - u), pu, _mm512_loadu_ps(dsr + u)));
             }
-            ds_and_p(dsr, prr, p, _mm512_reduce_add_ps(acc), zs_padded16(n), d);
+            dots[r] = _mm512_reduce_add_ps(acc);
+        }
+        for (size_t r = 0; r < R; r++) {
+            const size_t n16 = zs_padded16(t0 + r + 1);
+            if (d->bf16) {
+                ds_and_p(ds[r], pr[r], pp[r], dots[r], n16, d);
+                continue;
+            }
+            const __m512 dot = _mm512_set1_ps(dots[r]), scale = _mm512_set1_ps(d->scale);
+            for (size_t u = 0; u < n16; u += 16) {
+                const __m512 x = _mm512_sub_ps(_mm512_loadu_ps(ds[r] + u), dot);
+                _mm512_storeu_ps(
+                    ds[r] + u, _mm512_mul_ps(_mm512_mul_ps(_mm512_loadu_ps(pp[r] + u), x), scale));
+            }
         }
         clear_tails(ds, t0, R, nmax);
         clear_tails(pr, t0, R, nmax);
