@@ -16,6 +16,16 @@
 size_t zs_attention_saved_numel(size_t B, size_t T, size_t C, size_t H);
 size_t zs_attention_scratch_numel(size_t B, size_t T, size_t C, size_t H);
 
+/* The (sequence, head) pair number `pair` = b·H + h, heads of hd values: the offset of its first
+ * value in (B, T, 3C) qkv-shaped and in (B, T, C) out-shaped arrays (for the kernels that take
+ * one pair at a time). */
+static inline size_t zs_attention_qkv_offset(size_t pair, size_t T, size_t C, size_t H, size_t hd) {
+    return pair / H * T * 3 * C + pair % H * hd;
+}
+static inline size_t zs_attention_out_offset(size_t pair, size_t T, size_t C, size_t H, size_t hd) {
+    return pair / H * T * C + pair % H * hd;
+}
+
 /* mm supplies the precision and the thread count (and any cached primitives). */
 zs_status zs_attention_forward_f32(zs_mm *mm, float *out, float *saved, float *scratch,
                                    const float *qkv, size_t B, size_t T, size_t C, size_t H,

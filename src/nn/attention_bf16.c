@@ -138,14 +138,6 @@ static void scores(float *s, const pair_t *q, const pair_t *kt, size_t T, size_t
         rows_product(s + u0, T, scale, q + i0 * HP, HP, kt + u0, T, HP);
 }
 
-/* The pair (b, h) of pair number `pair`: its first value in qkv- and out-shaped arrays. */
-static size_t qkv_offset(size_t pair, size_t T, size_t C, size_t H) {
-    return pair / H * T * 3 * C + pair % H * HD;
-}
-static size_t out_offset(size_t pair, size_t T, size_t C, size_t H) {
-    return pair / H * T * C + pair % H * HD;
-}
-
 static inline __m512 set1(float x) {
     return _mm512_set1_ps(x);
 }
@@ -291,8 +283,9 @@ void zs_attention_bf16_forward(float *out, float *saved, float *work, const floa
     const results res = {rounded, cos_sin};
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (size_t pair = 0; pair < pairs; pair++)
-        pair_forward(at(out, out_offset(pair, T, C, H), &res), saved + pair * T * T,
-                     work + pair * T * T, qkv + qkv_offset(pair, T, C, H), T, C, &res);
+        pair_forward(at(out, zs_attention_out_offset(pair, T, C, H, HD), &res),
+                     saved + pair * T * T, work + pair * T * T,
+                     qkv + zs_attention_qkv_offset(pair, T, C, H, HD), T, C, &res);
 }
 
 /* Row t (n = t+1 entries) of P from its scores in p, in place (the forward's exponentials
@@ -402,10 +395,11 @@ void zs_attention_bf16_backward(float *dqkv, float *work, float *work2, float *w
     const results res = {rounded, cos_sin};
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (size_t pair = 0; pair < pairs; pair++)
-        pair_backward(at(dqkv, qkv_offset(pair, T, C, H), &res), work + pair * T * T,
-                      work2 + pair * T * T / 2, (pair_t *)(work3 + pair * 3 * T * HD / 2),
-                      (pair_t *)(work4 + pair * T * HD / 2), dout + out_offset(pair, T, C, H),
-                      saved + pair * T * T, T, C, &res);
+        pair_backward(
+            at(dqkv, zs_attention_qkv_offset(pair, T, C, H, HD), &res), work + pair * T * T,
+            work2 + pair * T * T / 2, (pair_t *)(work3 + pair * 3 * T * HD / 2),
+            (pair_t *)(work4 + pair * T * HD / 2),
+            dout + zs_attention_out_offset(pair, T, C, H, HD), saved + pair * T * T, T, C, &res);
 }
 
 #else /* no AVX512-BF16: the oneDNN path takes every problem */

@@ -143,14 +143,6 @@ static void store_block(float *dst, size_t ld, const float *block) {
     for (size_t r = 0; r < ROWS; r++) memcpy(dst + r * ld, block + r * COLS, COLS * sizeof *dst);
 }
 
-/* The pair (b, h) of pair number `pair`: its first value in qkv- and out-shaped arrays. */
-static size_t qkv_offset(size_t pair, size_t T, size_t C, size_t H) {
-    return pair / H * T * 3 * C + pair % H * HD;
-}
-static size_t out_offset(size_t pair, size_t T, size_t C, size_t H) {
-    return pair / H * T * C + pair % H * HD;
-}
-
 /* Forward of one pair: out (rows C apart), p (its T×T of saved), kt (HD·T floats of work),
  * qkv (rows 3C apart). */
 static void pair_forward(float *out, float *p, float *kt, const float *qkv, size_t T, size_t C) {
@@ -176,8 +168,8 @@ void zs_attention_f32_hd64_forward(float *out, float *saved, float *work, const 
     const size_t pairs = B * H;
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (size_t pair = 0; pair < pairs; pair++)
-        pair_forward(out + out_offset(pair, T, C, H), saved + pair * T * T, work + pair * T * T,
-                     qkv + qkv_offset(pair, T, C, H), T, C);
+        pair_forward(out + zs_attention_out_offset(pair, T, C, H, HD), saved + pair * T * T,
+                     work + pair * T * T, qkv + zs_attention_qkv_offset(pair, T, C, H, HD), T, C);
 }
 
 /* Backward of one pair: dqkv and qkv at the pair's q columns (rows 3C apart), dout (rows C
@@ -216,9 +208,10 @@ void zs_attention_f32_hd64_backward(float *dqkv, float *work, float *work2, cons
     const size_t pairs = B * H;
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (size_t pair = 0; pair < pairs; pair++) {
-        const size_t q = qkv_offset(pair, T, C, H);
+        const size_t q = zs_attention_qkv_offset(pair, T, C, H, HD);
         pair_backward(dqkv + q, work + pair * T * T, work2 + pair * T * T / 2,
-                      dout + out_offset(pair, T, C, H), qkv + q, saved + pair * T * T, T, C);
+                      dout + zs_attention_out_offset(pair, T, C, H, HD), qkv + q,
+                      saved + pair * T * T, T, C);
     }
 }
 
