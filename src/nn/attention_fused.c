@@ -283,15 +283,16 @@ static void gather16_transposed(float *dst, const float *x, size_t n, size_t str
     }
 }
 
-/* s[r][u] = scale · a_r · bt[·, u] for u < nmax, r < ROWS: a_r the 16 values at a + r·16 (rows
+/* s[r][u] = scale · a_r · bt[·, u] for u < nmax, r < ROWS: a_r the 16 values at a + r·lda (rows
  * past R repeat the last), bt (16, T). Blocks of 32 keys, ROWS × 2 independent sums. With
  * maxes (ROWS floats; NULL: none), also each row's maximum over its keys u <= t0 + r (t0 = nmax -
  * R), the causal ones, as the scores are stored. */
-static void rows_times_transposed16(float *const s[ROWS], const float *a, size_t R, const float *bt,
-                                    size_t nmax, size_t T, float scale, float *maxes) {
+static void rows_times_transposed16(float *const s[ROWS], const float *a, size_t lda, size_t R,
+                                    const float *bt, size_t nmax, size_t T, float scale,
+                                    float *maxes) {
     const float *ar[ROWS];
 #pragma GCC unroll 8
-    for (size_t r = 0; r < ROWS; r++) ar[r] = a + (r < R ? r : R - 1) * HD;
+    for (size_t r = 0; r < ROWS; r++) ar[r] = a + (r < R ? r : R - 1) * lda;
     const __m512 sc = _mm512_set1_ps(scale);
     const size_t t0 = nmax - R;
     __m512 mx[ROWS];
@@ -378,12 +379,18 @@ static void softmax_rows16(float *const s[ROWS], float *const w[ROWS], size_t t0
 static void pair_forward_16(float *out, float *stats, float *ws, const float *qkv,
                             const pair_dims *d) {
     const size_t T = d->T, TP = zs_padded16(T), row = 3 * d->C;
-    float *q = ws, *kt = q + T * HD, *v = kt + T * HD, *sbuf = v + T * HD,
+    float *qg = ws, *kt = qg + T * HD, *vg = kt + T * HD, *sbuf = vg + T * HD,
           *prbuf = sbuf + ROWS * TP;
     memset(sbuf, 0, 2 * ROWS * TP * sizeof *sbuf);
-    gather16(q, qkv, T, row, d->bf16);
+    /* q and v rows (ld apart): in bf16 gathered and rounded, in fp32 read where they are */
+    const float *q = qkv, *v = qkv + 2 * d->C;
+    size_t ld = row;
+    if (d->bf16) {
+        gather16(qg, qkv, T, row, 1);
+        gather16(vg, qkv + 2 * d->C, T, row, 1);
+        q = qg, v = vg, ld = HD;
+    }
     gather16_transposed(kt, qkv + d->C, T, row, d->bf16);
-    gather16(v, qkv + 2 * d->C, T, row, d->bf16);
     for (size_t t0 = 0; t0 < T; t0 += ROWS) {
         const size_t R = T - t0 < ROWS ? T - t0 : ROWS, nmax = t0 + R;
         float *s[ROWS], *w[ROWS];
@@ -393,7 +400,7 @@ static void pair_forward_16(float *out, float *stats, float *ws, const float *qk
             w[r] = d->bf16 ? prbuf + r * TP : s[r];
         }
         float maxes[ROWS];
-        rows_times_transposed16(s, q + t0 * HD, R, kt, nmax, T, d->scale, maxes);
+        rows_times_transposed16(s, q + t0 * ld, ld, R, kt, nmax, T, d->scale, maxes);
         softmax_rows16(s, w, t0, R, maxes, d->bf16, stats + 2 * t0);
         clear_tails(w, t0, R, nmax);
         /* out rows = P rows · v, two sums per row (even and odd keys) */
@@ -402,7 +409,7 @@ static void pair_forward_16(float *out, float *stats, float *ws, const float *qk
         for (size_t r = 0; r < ROWS; r++) x[r] = y[r] = _mm512_setzero_ps();
         size_t u = 0;
         for (; u + 2 <= nmax; u += 2) {
-            const __m512 v0 = _mm512_loadu_ps(v + u * HD), v1 = _mm512_loadu_ps(v + (u + 1) * HD);
+            const __m512 v0 = _mm512_loadu_ps(v + u * ld), v1 = _mm512_loadu_ps(v + (u + 1) * ld);
 #pragma GCC unroll 8
             for (size_t r = 0; r < ROWS; r++) {
                 x[r] = _mm512_fmadd_ps(_mm512_set1_ps(w[r][u]), v0, x[r]);
@@ -410,7 +417,7 @@ static void pair_forward_16(float *out, float *stats, float *ws, const float *qk
             }
         }
         if (u < nmax) {
-            const __m512 v0 = _mm512_loadu_ps(v + u * HD);
+            const __m512 v0 = _mm512_loadu_ps(v + u * ld);
 #pragma GCC unroll 8
             for (size_t r = 0; r < ROWS; r++)
                 x[r] = _mm512_fmadd_ps(_mm512_set1_ps(w[r][u]), v0, x[r]);
@@ -424,15 +431,22 @@ static void pair_forward_16(float *out, float *stats, float *ws, const float *qk
 static void pair_backward_16(float *dqkv, float *ws, const float *dout, const float *qkv,
                              const float *stats, const pair_dims *d) {
     const size_t T = d->T, TP = zs_padded16(T), row = 3 * d->C;
-    float *q = ws, *kt = q + T * HD, *k = kt + T * HD, *vt = k + T * HD, *dO = vt + T * HD,
-          *dk = dO + T * HD, *dv = dk + T * HD, *dsbuf = dv + T * HD, *prbuf = dsbuf + ROWS * TP,
+    float *qg = ws, *kt = qg + T * HD, *kg = kt + T * HD, *vt = kg + T * HD, *dOg = vt + T * HD,
+          *dk = dOg + T * HD, *dv = dk + T * HD, *dsbuf = dv + T * HD, *prbuf = dsbuf + ROWS * TP,
           *pbuf = prbuf + ROWS * TP;
     memset(dsbuf, 0, 3 * ROWS * TP * sizeof *dsbuf);
-    gather16(q, qkv, T, row, d->bf16);
-    gather16(k, qkv + d->C, T, row, d->bf16);
-    gather16_transposed(kt, k, T, HD, 0);
+    /* q and k rows (ld apart) and dout's (ldo apart): in bf16 gathered and rounded, in fp32 read
+     * where they are */
+    const float *q = qkv, *k = qkv + d->C, *dO = dout;
+    size_t ld = row, ldo = d->C;
+    if (d->bf16) {
+        gather16(qg, qkv, T, row, 1);
+        gather16(kg, qkv + d->C, T, row, 1);
+        gather16(dOg, dout, T, d->C, 1);
+        q = qg, k = kg, dO = dOg, ld = HD, ldo = HD;
+    }
+    gather16_transposed(kt, k, T, ld, 0);
     gather16_transposed(vt, qkv + 2 * d->C, T, row, d->bf16);
-    gather16(dO, dout, T, d->C, d->bf16);
     memset(dk, 0, 2 * T * HD * sizeof *dk);
     for (size_t t0 = 0; t0 < T; t0 += ROWS) {
         const size_t R = T - t0 < ROWS ? T - t0 : ROWS, nmax = t0 + R;
@@ -446,8 +460,8 @@ static void pair_backward_16(float *dqkv, float *ws, const float *dout, const fl
         /* dP rows = dout rows · vᵀ; P rows again, as the forward made them, and Σ P ⊙ dP in the
          * same pass, every row's before any row's dS (so that the rows' reductions overlap);
          * then dS = P ⊙ (dP - Σ P ⊙ dP) · scale and (bf16) P, both as the products' operands */
-        rows_times_transposed16(ds, dO + t0 * HD, R, vt, nmax, T, 1.0f, NULL);
-        rows_times_transposed16(pp, q + t0 * HD, R, kt, nmax, T, d->scale, NULL);
+        rows_times_transposed16(ds, dO + t0 * ldo, ldo, R, vt, nmax, T, 1.0f, NULL);
+        rows_times_transposed16(pp, q + t0 * ld, ld, R, kt, nmax, T, d->scale, NULL);
         float dots[ROWS];
         for (size_t r = 0; r < R; r++) {
             const size_t n = t0 + r + 1;
@@ -485,8 +499,8 @@ static void pair_backward_16(float *dqkv, float *ws, const float *dout, const fl
 #pragma GCC unroll 8
         for (size_t r = 0; r < ROWS; r++) {
             const size_t t = t0 + (r < R ? r : 0);
-            qr[r] = _mm512_loadu_ps(q + t * HD);
-            dor[r] = _mm512_loadu_ps(dO + t * HD);
+            qr[r] = _mm512_loadu_ps(q + t * ld);
+            dor[r] = _mm512_loadu_ps(dO + t * ldo);
             dq[r] = _mm512_setzero_ps();
         }
         /* two loops, not one: together their row pointers and vectors did not fit the
@@ -494,7 +508,7 @@ static void pair_backward_16(float *dqkv, float *ws, const float *dout, const fl
          * ROWS rows' terms in two chains of ROWS / 2 (one chain of ROWS waited on the FMA's
          * latency), added at the end. */
         for (size_t u = 0; u < nmax; u++) {
-            const __m512 ku = _mm512_loadu_ps(k + u * HD);
+            const __m512 ku = _mm512_loadu_ps(k + u * ld);
             __m512 lo = _mm512_loadu_ps(dk + u * HD), hi = _mm512_setzero_ps();
 #pragma GCC unroll 8
             for (size_t r = 0; r < ROWS; r++) {
