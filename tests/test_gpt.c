@@ -178,8 +178,13 @@ Test(gpt_kernels, rmsnorm_backward_matches_finite_differences) {
     rmsnorm_free(&c);
 }
 
-Test(gpt_kernels, rmsnorm_float_matches_double) {
-    rmsnorm_ctx c = rmsnorm_problem(75, 24);
+/* The float kernels against the double ones, at a width the AVX-512 kernels take whole (C a
+ * multiple of 16: 16, 32, 64; 80 only in the forward) and at one they leave to the generic
+ * loops (24), over 75 rows (partial blocks of 16 and of 32 rows); with 1 and 2 threads giving
+ * the same bytes, and the bf16-output forward giving exactly the float forward's values
+ * rounded (the same arithmetic, by the same or the generic kernel). */
+static void check_rmsnorm_float(size_t N, size_t C) {
+    rmsnorm_ctx c = rmsnorm_problem(N, C);
     size_t n = c.N * c.C, np = zs_gpt_norm_partial_numel(c.N, c.C);
     double *dinp = calloc(n, sizeof *dinp), *dgain = calloc(c.C, sizeof *dgain);
     double *partial = malloc(np * sizeof *partial);
@@ -187,25 +192,50 @@ Test(gpt_kernels, rmsnorm_float_matches_double) {
     rmsnorm_objective(&c);
     zs_gpt_rmsnorm_backward_f64(dinp, dgain, partial, c.w, c.inp, c.rstd, c.gain, c.N, c.C, 1);
     float *inp = to_floats(c.inp, n), *gain = to_floats(c.gain, c.C), *w = to_floats(c.w, n);
-    float *out = malloc(n * sizeof *out), *rstd = malloc(c.N * sizeof *rstd);
-    float *dinp_f = calloc(n, sizeof *dinp_f), *dgain_f = calloc(c.C, sizeof *dgain_f);
-    zs_gpt_rmsnorm_forward_f32(out, rstd, inp, gain, c.N, c.C, 2);
-    zs_gpt_rmsnorm_backward_f32(dinp_f, dgain_f, partial_f, w, inp, rstd, gain, c.N, c.C, 2);
-    cr_assert_lt(rel_error_f(out, c.out, n), F32_TOL);
-    cr_assert_lt(rel_error_f(dinp_f, dinp, n), F32_TOL);
-    cr_assert_lt(rel_error_f(dgain_f, dgain, c.C), F32_TOL);
+    float *out[2], *rstd[2], *dinp_f[2], *dgain_f[2];
+    for (int t = 0; t < 2; t++) {
+        out[t] = malloc(n * sizeof(float));
+        rstd[t] = malloc(c.N * sizeof(float));
+        dinp_f[t] = calloc(n, sizeof(float));
+        dgain_f[t] = calloc(c.C, sizeof(float));
+        zs_gpt_rmsnorm_forward_f32(out[t], rstd[t], inp, gain, c.N, c.C, t + 1);
+        zs_gpt_rmsnorm_backward_f32(dinp_f[t], dgain_f[t], partial_f, w, inp, rstd[t], gain, c.N,
+                                    c.C, t + 1);
+    }
+    cr_assert_lt(rel_error_f(out[0], c.out, n), F32_TOL, "C %zu", C);
+    cr_assert_lt(rel_error_f(dinp_f[0], dinp, n), F32_TOL, "C %zu", C);
+    cr_assert_lt(rel_error_f(dgain_f[0], dgain, c.C), F32_TOL, "C %zu", C);
+    cr_assert(memcmp(out[0], out[1], n * sizeof(float)) == 0, "C %zu: out, 1 vs 2 threads", C);
+    cr_assert(memcmp(rstd[0], rstd[1], c.N * sizeof(float)) == 0, "C %zu: rstd", C);
+    cr_assert(memcmp(dinp_f[0], dinp_f[1], n * sizeof(float)) == 0, "C %zu: dinp", C);
+    cr_assert(memcmp(dgain_f[0], dgain_f[1], c.C * sizeof(float)) == 0, "C %zu: dgain", C);
+    uint16_t *out16 = malloc(n * sizeof *out16);
+    float *rstd16 = malloc(c.N * sizeof *rstd16);
+    zs_gpt_rmsnorm_forward_bf16(out16, rstd16, inp, gain, c.N, c.C, 2);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_eq(out16[i], zs_bf16_round(out[0][i]), "C %zu: bf16 out element %zu", C, i);
+    cr_assert(memcmp(rstd16, rstd[0], c.N * sizeof(float)) == 0, "C %zu: bf16 rstd", C);
+    for (int t = 0; t < 2; t++) {
+        free(out[t]);
+        free(rstd[t]);
+        free(dinp_f[t]);
+        free(dgain_f[t]);
+    }
+    free(out16);
+    free(rstd16);
     free(dinp);
     free(dgain);
     free(inp);
     free(gain);
     free(w);
-    free(out);
-    free(rstd);
-    free(dinp_f);
-    free(dgain_f);
     free(partial);
     free(partial_f);
     rmsnorm_free(&c);
+}
+
+Test(gpt_kernels, rmsnorm_float_matches_double) {
+    static const size_t widths[] = {24, 16, 32, 64, 80};
+    for (size_t i = 0; i < sizeof widths / sizeof *widths; i++) check_rmsnorm_float(75, widths[i]);
 }
 
 /* ---- RoPE ----------------------------------------------------------------------------------- */

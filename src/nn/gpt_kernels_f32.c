@@ -9,6 +9,7 @@
 #define EXP zs_fast_expf
 #if defined(__AVX512F__) && defined(__FMA__)
 #define ZS_GPT_CE_OWN_KERNEL
+#define ZS_GPT_NORM_OWN_KERNEL
 #endif
 #include "nn/gpt_kernels.inc"
 
@@ -84,12 +85,152 @@ void zs_gpt_crossentropy_fused_f32(float *logits, float *row_loss, const uint32_
 }
 #endif
 
+#if defined(ZS_GPT_NORM_OWN_KERNEL)
+/* RMSNorm on whole vectors for C a multiple of 16 (every preset's d_model), with the bytes of
+ * gpt_kernels.inc's loops. Their `omp simd` reductions keep one vector of 16 partial sums over a
+ * row's vectors in order and then, as GCC ends such a reduction, add the 16 lanes one by one in
+ * lane order, from zero: a chain of 16 dependent additions a row, which with the scalar square
+ * root and division made most of the generic loops' time at small C. Here 16 rows go together:
+ * their partial-sum vectors are transposed (16×16 in registers) and the lanes added in the same
+ * order, each addition a vector over the 16 rows; the square roots and divisions too (both are
+ * correctly rounded either way), and the backward keeps its dgain partial sums in registers.
+ * Checked byte for byte against the generic loops. */
+#define NORM_ROWS 16
+#define NORM_MAX_VECTORS 4 /* the backward's registers: C up to 64 */
+
+/* The vector of partial sums of x[c]·y[c]·z[c] (z NULL: x[c]·y[c]) over C floats. */
+static inline __m512 row_partials16(const float *x, const float *y, const float *z, size_t C) {
+    __m512 acc = _mm512_setzero_ps();
+    for (size_t c = 0; c < C; c += 16) {
+        __m512 v = _mm512_mul_ps(_mm512_loadu_ps(x + c), _mm512_loadu_ps(y + c));
+        if (z) v = _mm512_mul_ps(v, _mm512_loadu_ps(z + c));
+        acc = _mm512_add_ps(acc, v);
+    }
+    return acc;
+}
+
+/* Row r's sum (lane r of the result) from its partial sums acc[r], lanes added in lane order
+ * from zero. */
+static inline __m512 lane_sums16(const __m512 acc[NORM_ROWS]) {
+    __m512i t[NORM_ROWS];
+    for (int r = 0; r < NORM_ROWS; r++) t[r] = _mm512_castps_si512(acc[r]);
+    zs_transpose16(t);
+    __m512 sum = _mm512_setzero_ps();
+    for (int lane = 0; lane < NORM_ROWS; lane++)
+        sum = _mm512_add_ps(sum, _mm512_castsi512_ps(t[lane]));
+    return sum;
+}
+
+/* zs_gpt_rmsnorm_forward_f32 (out) or zs_gpt_rmsnorm_forward_bf16 (out16, out NULL). */
+static void rmsnorm_forward16(float *out, uint16_t *out16, float *rstd, const float *inp,
+                              const float *gain, size_t N, size_t C, int threads) {
+    const size_t blocks = (N + NORM_ROWS - 1) / NORM_ROWS;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (size_t b = 0; b < blocks; b++) {
+        const size_t r0 = b * NORM_ROWS, R = N - r0 < NORM_ROWS ? N - r0 : NORM_ROWS;
+        __m512 acc[NORM_ROWS];
+        for (size_t r = 0; r < NORM_ROWS; r++) {
+            const float *x = inp + (r0 + r) * C;
+            acc[r] = r < R ? row_partials16(x, x, NULL, C) : _mm512_setzero_ps();
+        }
+        const __m512 mean = _mm512_div_ps(lane_sums16(acc), _mm512_set1_ps((float)C));
+        const __m512 root =
+            _mm512_sqrt_ps(_mm512_add_ps(mean, _mm512_set1_ps((float)ZS_GPT_NORM_EPS)));
+        float s[NORM_ROWS];
+        _mm512_storeu_ps(s, _mm512_div_ps(_mm512_set1_ps(1.0f), root));
+        for (size_t r = 0; r < R; r++) {
+            const size_t row = r0 + r;
+            const __m512 sr = _mm512_set1_ps(s[r]);
+            rstd[row] = s[r];
+            for (size_t c = 0; c < C; c += 16) {
+                const __m512 y =
+                    _mm512_mul_ps(_mm512_mul_ps(_mm512_loadu_ps(inp + row * C + c), sr),
+                                  _mm512_loadu_ps(gain + c));
+                if (out16)
+                    _mm256_storeu_si256((__m256i *)(out16 + row * C + c),
+                                        _mm512_cvtepi32_epi16(zs_bf16_bits16(y)));
+                else
+                    _mm512_storeu_ps(out + row * C + c, y);
+            }
+        }
+    }
+}
+
+void zs_gpt_rmsnorm_forward_f32(float *out, float *rstd, const float *inp, const float *gain,
+                                size_t N, size_t C, int threads) {
+    if (C % 16 == 0)
+        rmsnorm_forward16(out, NULL, rstd, inp, gain, N, C, threads);
+    else
+        zs_gpt_rmsnorm_forward_generic_f32(out, rstd, inp, gain, N, C, threads);
+}
+
+void zs_gpt_rmsnorm_backward_f32(float *dinp, float *dgain, float *partial, const float *dout,
+                                 const float *inp, const float *rstd, const float *gain, size_t N,
+                                 size_t C, int threads) {
+    if (C % 16 != 0 || C > 16 * NORM_MAX_VECTORS) {
+        zs_gpt_rmsnorm_backward_generic_f32(dinp, dgain, partial, dout, inp, rstd, gain, N, C,
+                                            threads);
+        return;
+    }
+    const size_t blocks = (N + ZS_GPT_NORM_BLOCK_ROWS - 1) / ZS_GPT_NORM_BLOCK_ROWS, nv = C / 16;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (size_t b = 0; b < blocks; b++) {
+        __m512 part[NORM_MAX_VECTORS], g[NORM_MAX_VECTORS];
+        for (size_t j = 0; j < nv; j++) {
+            part[j] = _mm512_setzero_ps();
+            g[j] = _mm512_loadu_ps(gain + 16 * j);
+        }
+        const size_t end =
+            (b + 1) * ZS_GPT_NORM_BLOCK_ROWS < N ? (b + 1) * ZS_GPT_NORM_BLOCK_ROWS : N;
+        for (size_t r0 = b * ZS_GPT_NORM_BLOCK_ROWS; r0 < end; r0 += NORM_ROWS) {
+            const size_t R = end - r0 < NORM_ROWS ? end - r0 : NORM_ROWS;
+            /* Σ dy·gain·x of each row, as the generic loop sums it */
+            __m512 acc[NORM_ROWS];
+            for (size_t r = 0; r < NORM_ROWS; r++)
+                acc[r] = r < R ? row_partials16(dout + (r0 + r) * C, gain, inp + (r0 + r) * C, C)
+                               : _mm512_setzero_ps();
+            float dots[NORM_ROWS];
+            _mm512_storeu_ps(dots, lane_sums16(acc));
+            for (size_t r = 0; r < R; r++) {
+                const size_t row = r0 + r;
+                const float *x = inp + row * C, *dy = dout + row * C;
+                float *dx = dinp + row * C;
+                const float s = rstd[row];
+                const float mean = dots[r] * s / (float)C; /* mean(gy·n) */
+                const __m512 vs = _mm512_set1_ps(s), vm = _mm512_set1_ps(mean);
+                for (size_t j = 0; j < nv; j++) {
+                    const __m512 xj = _mm512_loadu_ps(x + 16 * j),
+                                 dyj = _mm512_loadu_ps(dy + 16 * j);
+                    const __m512 gy = _mm512_mul_ps(dyj, g[j]);
+                    const __m512 d = _mm512_sub_ps(gy, _mm512_mul_ps(_mm512_mul_ps(xj, vs), vm));
+                    _mm512_storeu_ps(dx + 16 * j, _mm512_add_ps(_mm512_loadu_ps(dx + 16 * j),
+                                                                _mm512_mul_ps(vs, d)));
+                    part[j] = _mm512_add_ps(part[j], _mm512_mul_ps(_mm512_mul_ps(dyj, xj), vs));
+                }
+            }
+        }
+        for (size_t j = 0; j < nv; j++) _mm512_storeu_ps(partial + b * C + 16 * j, part[j]);
+    }
+    for (size_t b = 0; b < blocks; b++) {
+        const float *part = partial + b * C;
+#pragma omp simd
+        for (size_t c = 0; c < C; c++) dgain[c] += part[c];
+    }
+}
+#endif
+
 /* The float forwards of RMSNorm and SwiGLU with their outputs written rounded to bf16 (the
  * same arithmetic as zs_gpt_rmsnorm_forward_f32 and zs_gpt_swiglu_forward_f32, then
  * zs_bf16_round): in bf16 training these outputs only ever feed a matmul, which would round
  * them anyway, so one pass writes what the matmuls read. */
 void zs_gpt_rmsnorm_forward_bf16(uint16_t *out, float *rstd, const float *inp, const float *gain,
                                  size_t N, size_t C, int threads) {
+#if defined(ZS_GPT_NORM_OWN_KERNEL)
+    if (C % 16 == 0) {
+        rmsnorm_forward16(NULL, out, rstd, inp, gain, N, C, threads);
+        return;
+    }
+#endif
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (size_t r = 0; r < N; r++) {
         const float *x = inp + r * C;
