@@ -14,12 +14,18 @@
  * torch and the peer is found ($ZS_PEERS_DIR or ../shared/peers), the same configuration in
  * PyTorch runs right after for the ratios, by wall time and by CPU time. Each side's rates
  * are the best of --repeat (default 2) alternating runs, ours then torch's: on a machine
- * shared with other work, the best run is the least disturbed one. The last lines
+ * shared with other work, the best run is the least disturbed one. One-thread runs are pinned,
+ * both sides, to one CPU per round, each allowed CPU in turn: the cores of a shared virtual
+ * machine do not run at the same speed (here one ran 30% slower than the other for an hour),
+ * and unpinned, each side landed on either at random. The last lines
  * print every target of issue 13 with its ratio and PASS or MISS (against torch the lower
  * of the two ratios: on a shared machine either side can lose its CPU for a while), and the
  * load average.
  * Usage: bench_train [SECONDS per run, default 3] [--no-torch] [--no-reference] [--only D]
- *        [--threads N] [--precision fp32|bf16] [--repeat R] */
+ *        [--threads N] [--precision fp32|bf16] [--repeat R] [--each] (every run's rates, and
+ *        the CPU a one-thread run was pinned to, on stderr) */
+#define _GNU_SOURCE /* sched_setaffinity */
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +40,7 @@
 enum { VOCAB = 301, CONTEXT = 256, BATCH = 16 };
 
 static int with_reference = 1; /* --no-reference: the step alone (for perf) */
+static int each = 0;           /* --each: every run's rates on stderr */
 
 typedef struct {
     uint32_t d_model, layers, heads, mlp;
@@ -332,6 +339,34 @@ static const char *find_peers(void) {
     return path;
 }
 
+/* The CPUs this process may run on, and pinning to one of them for a round of one-thread runs:
+ * the process and what it starts (our run's child, the peer) inherit the mask. */
+static cpu_set_t allowed;
+static int n_allowed;
+
+static void find_cpus(void) {
+    CPU_ZERO(&allowed);
+    n_allowed = sched_getaffinity(0, sizeof allowed, &allowed) == 0 ? CPU_COUNT(&allowed) : 0;
+}
+
+/* Pins to the round-th allowed CPU (in turn) and returns it, or -1 (left unpinned). */
+static int pin_round(int round) {
+    if (n_allowed < 1) return -1;
+    int k = round % n_allowed;
+    for (int c = 0; c < CPU_SETSIZE; c++) {
+        if (!CPU_ISSET(c, &allowed) || k-- > 0) continue;
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(c, &one);
+        return sched_setaffinity(0, sizeof one, &one) == 0 ? c : -1;
+    }
+    return -1;
+}
+
+static void unpin(void) {
+    if (n_allowed > 0) sched_setaffinity(0, sizeof allowed, &allowed);
+}
+
 /* ---- the targets -------------------------------------------------------------------------- */
 
 /* Every row's result and its peer's, by [size][threads - 1][precision]. */
@@ -426,6 +461,8 @@ int main(int argc, char **argv) {
             with_torch = 0;
         else if (strcmp(argv[i], "--no-reference") == 0)
             with_reference = 0;
+        else if (strcmp(argv[i], "--each") == 0)
+            each = 1;
         else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
             repeats = atoi(argv[++i]);
             repeats = repeats < 1 ? 1 : repeats;
@@ -438,7 +475,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             printf("usage: bench_train [SECONDS per run, default 3] [--no-torch] "
                    "[--no-reference] [--only D] [--threads N] [--precision fp32|bf16] "
-                   "[--repeat R]\n");
+                   "[--repeat R] [--each]\n");
             return 0;
         } else {
             char *end = NULL;
@@ -453,9 +490,11 @@ int main(int argc, char **argv) {
         }
     }
     const char *peers = with_torch ? find_peers() : NULL;
+    find_cpus();
     printf("GPT training step (forward + backward + AdamW), vocab %d, context %d, batch %d; "
-           "%.0f s per run, best of %d alternating runs%s\n",
-           VOCAB, CONTEXT, BATCH, seconds, repeats,
+           "%.0f s per run, best of %d alternating runs (one-thread ones pinned, both sides, to "
+           "each of the %d allowed CPUs in turn)%s\n",
+           VOCAB, CONTEXT, BATCH, seconds, repeats, n_allowed,
            peers ? "; torch = the PyTorch peer, same settings" : "");
     print_load("at the start");
     printf("%-14s %4s %3s %8s %8s %7s %7s %7s %5s %7s %5s %8s %8s %6s %6s\n", "d,L,H,MLP", "prec",
@@ -474,12 +513,22 @@ int main(int argc, char **argv) {
                 result r = {0};
                 peer_rate torch = {0, 0};
                 for (int rep = 0; rep < repeats; rep++) {
+                    const int cpu = threads == 1 ? pin_round(rep) : -1;
                     const result one = run_isolated(&cfg, (zs_precision)pr, threads, seconds);
                     keep_best(&r, &one);
-                    if (!one.ok || !peers) continue;
-                    const peer_rate t = torch_rate(peers, g, (zs_precision)pr, threads);
-                    torch.tokens_per_s = MAX(torch.tokens_per_s, t.tokens_per_s);
-                    torch.tokens_per_cpu_s = MAX(torch.tokens_per_cpu_s, t.tokens_per_cpu_s);
+                    peer_rate t = {0, 0};
+                    if (one.ok && peers) {
+                        t = torch_rate(peers, g, (zs_precision)pr, threads);
+                        torch.tokens_per_s = MAX(torch.tokens_per_s, t.tokens_per_s);
+                        torch.tokens_per_cpu_s = MAX(torch.tokens_per_cpu_s, t.tokens_per_cpu_s);
+                    }
+                    unpin();
+                    if (each)
+                        fprintf(stderr,
+                                "  d_model %u %s %d thread(s), run %d, CPU %d: %.0f tok/s, "
+                                "torch %.0f\n",
+                                g->d_model, zs_precision_name((zs_precision)pr), threads, rep + 1,
+                                cpu, one.tokens_per_s, t.tokens_per_s);
                 }
                 results[s][threads - 1][pr] = r;
                 peers_rates[s][threads - 1][pr] = torch;
