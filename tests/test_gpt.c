@@ -178,11 +178,11 @@ Test(gpt_kernels, rmsnorm_backward_matches_finite_differences) {
     rmsnorm_free(&c);
 }
 
-/* The float kernels against the double ones, at a width the AVX-512 kernels take whole (C a
- * multiple of 16: 16, 32, 64; 80 only in the forward) and at one they leave to the generic
- * loops (24), over 75 rows (partial blocks of 16 and of 32 rows); with 1 and 2 threads giving
- * the same bytes, and the bf16-output forward giving exactly the float forward's values
- * rounded (the same arithmetic, by the same or the generic kernel). */
+/* The float kernels against the double ones, at the widths the AVX-512 kernels take (16, 32)
+ * and at ones they leave to the generic loops (24, 64, 80), over 75 rows (partial blocks of 16 and
+ * of 32 rows); with 1 and 2 threads giving the same bytes, and the bf16-output forward giving
+ * exactly the float forward's values rounded (the same arithmetic, by the same or the generic
+ * kernel). */
 static void check_rmsnorm_float(size_t N, size_t C) {
     rmsnorm_ctx c = rmsnorm_problem(N, C);
     size_t n = c.N * c.C, np = zs_gpt_norm_partial_numel(c.N, c.C);
