@@ -1,4 +1,7 @@
-/* nn: the float attention training uses (attention.h). The products of every (sequence,
+/* nn: the float attention training uses (attention.h), and the choice of kernel: small heads
+ * (hd <= 32) take the fused kernel (attention_fused.c); heads of 64 the fp32 kernel on AVX-512
+ * (attention_f32_hd64.c) or, in bf16, the bf16 kernel on AVX512-BF16 (attention_bf16.c); every
+ * other shape this file's general path. There the products of every (sequence,
  * head) pair run as batched oneDNN matmuls over strided views of qkv (zs_mm_run), by blocks
  * of rows that skip the masked triangle: scores S = q·kᵀ/sqrt(hd) straight into the saved
  * buffer, where the causal softmax turns them into P, then out = P·v; the backward's
