@@ -142,11 +142,6 @@ static inline __m512 set1(float x) {
     return _mm512_set1_ps(x);
 }
 
-/* 16 floats rounded to bf16 into dst. */
-static inline void round16(uint16_t *dst, __m512 x) {
-    _mm256_storeu_si256((__m256i *)dst, _mm512_cvtepi32_epi16(zs_bf16_bits16(x)));
-}
-
 /* 16 pairs of two rows' values (even, odd) rounded to bf16 into dst. */
 static inline void round16_pairs(pair_t *dst, __m512 even, __m512 odd) {
     _mm512_storeu_si512(
@@ -170,7 +165,7 @@ static void softmax_row(uint16_t *p16, float *s, size_t n, size_t end, float *ma
     }
     const float iv = 1.0f / _mm512_reduce_add_ps(sum);
     for (size_t u = 0; u < n16; u += 16)
-        round16(p16 + u, _mm512_mul_ps(_mm512_loadu_ps(s + u), set1(iv)));
+        zs_bf16_store16(p16 + u, _mm512_mul_ps(_mm512_loadu_ps(s + u), set1(iv)));
     memset(p16 + n16, 0, (end - n16) * sizeof *p16);
     *max = m;
     *inv = iv;
@@ -192,8 +187,8 @@ static inline __m512 rotate16(__m512 x, const float *cs, float sign) {
 static void rotated_rows(uint16_t *dst, const float *x, size_t T, size_t ld, const float *cos_sin) {
     for (size_t t = 0; t < T; t++)
         for (size_t c = 0; c < HD; c += 16)
-            round16(dst + t * HD + c,
-                    rotate16(_mm512_loadu_ps(x + t * ld + c), cos_sin + t * HD + c, 1.0f));
+            zs_bf16_store16(dst + t * HD + c,
+                            rotate16(_mm512_loadu_ps(x + t * ld + c), cos_sin + t * HD + c, 1.0f));
 }
 
 /* Where and how the products' results go: the float rows of a (B, T, ·) array, or (rounded)
@@ -214,7 +209,7 @@ static void store_block(void *dst, size_t ld, const float *block, size_t t0, siz
             if (rotate && res->cos_sin)
                 x = rotate16(x, res->cos_sin + (t0 + r) * HD + c0 + v, -1.0f);
             if (res->rounded)
-                round16((uint16_t *)dst + r * ld + v, x);
+                zs_bf16_store16((uint16_t *)dst + r * ld + v, x);
             else
                 _mm512_storeu_ps((float *)dst + r * ld + v, x);
         }
@@ -328,8 +323,8 @@ static void softmax_backward_rows(uint16_t *ds16, pair_t *pp, pair_t *dsp, float
         for (size_t u = 0; u < n16; u += 16) {
             const __m512 de = ds16_of(pe, dpe, dote, t + 1, u),
                          dd = ds16_of(po, dpo, doto, t + 2, u);
-            round16(dse + u, de);
-            round16(dso + u, dd);
+            zs_bf16_store16(dse + u, de);
+            zs_bf16_store16(dso + u, dd);
             round16_pairs(dspr + u, de, dd);
             round16_pairs(ppr + u, _mm512_loadu_ps(pe + u), _mm512_loadu_ps(po + u));
         }

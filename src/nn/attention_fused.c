@@ -175,7 +175,7 @@ typedef struct {
 } pair_dims;
 
 /* dP (n values of a row, in ds) to dS = P ⊙ (dP - dot) · scale, and P into pr, both as the
- * products' operands. */
+ * products' operands (in fp32 pr may be p itself: P is its own operand). */
 KERNEL void ds_and_p(float *ds, float *pr, const float *p, float dot, size_t n,
                      const pair_dims *d) {
     if (d->bf16) {
@@ -186,10 +186,8 @@ KERNEL void ds_and_p(float *ds, float *pr, const float *p, float dot, size_t n,
         }
     } else {
 #pragma omp simd
-        for (size_t u = 0; u < n; u++) {
-            ds[u] = p[u] * (ds[u] - dot) * d->scale;
-            pr[u] = p[u];
-        }
+        for (size_t u = 0; u < n; u++) ds[u] = p[u] * (ds[u] - dot) * d->scale;
+        if (pr != p) memcpy(pr, p, n * sizeof *pr);
     }
 }
 
@@ -479,19 +477,8 @@ static void pair_backward_16(float *dqkv, float *ws, const float *dout, const fl
             }
             dots[r] = _mm512_reduce_add_ps(acc);
         }
-        for (size_t r = 0; r < R; r++) {
-            const size_t n16 = zs_padded16(t0 + r + 1);
-            if (d->bf16) {
-                ds_and_p(ds[r], pr[r], pp[r], dots[r], n16, d);
-                continue;
-            }
-            const __m512 dot = _mm512_set1_ps(dots[r]), scale = _mm512_set1_ps(d->scale);
-            for (size_t u = 0; u < n16; u += 16) {
-                const __m512 x = _mm512_sub_ps(_mm512_loadu_ps(ds[r] + u), dot);
-                _mm512_storeu_ps(
-                    ds[r] + u, _mm512_mul_ps(_mm512_mul_ps(_mm512_loadu_ps(pp[r] + u), x), scale));
-            }
-        }
+        for (size_t r = 0; r < R; r++)
+            ds_and_p(ds[r], pr[r], pp[r], dots[r], zs_padded16(t0 + r + 1), d);
         clear_tails(ds, t0, R, nmax);
         clear_tails(pr, t0, R, nmax);
         /* dq rows = dS rows · k; dk += dSᵀ · q rows; dv += Pᵀ · dout rows */

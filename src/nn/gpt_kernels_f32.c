@@ -151,8 +151,7 @@ static void rmsnorm_forward16(float *out, uint16_t *out16, float *rstd, const fl
                     _mm512_mul_ps(_mm512_mul_ps(_mm512_loadu_ps(inp + row * C + c), sr),
                                   _mm512_loadu_ps(gain + c));
                 if (out16)
-                    _mm256_storeu_si256((__m256i *)(out16 + row * C + c),
-                                        _mm512_cvtepi32_epi16(zs_bf16_bits16(y)));
+                    zs_bf16_store16(out16 + row * C + c, y);
                 else
                     _mm512_storeu_ps(out + row * C + c, y);
             }

@@ -105,6 +105,11 @@ static inline __m512i zs_bf16_bits16(__m512 x) {
     return _mm512_mask_or_epi32(rounded, nan, _mm512_srli_epi32(u, 16), _mm512_set1_epi32(0x40));
 }
 
+/* 16 floats rounded to bf16 (zs_bf16_round) into dst. */
+static inline void zs_bf16_store16(uint16_t *dst, __m512 x) {
+    _mm256_storeu_si256((__m256i *)dst, _mm512_cvtepi32_epi16(zs_bf16_bits16(x)));
+}
+
 #endif
 
 /* n floats rounded to the nearest bf16 (ties to even; NaN stays NaN), on mm's threads. */
