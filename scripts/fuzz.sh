@@ -19,6 +19,23 @@ if [ ${#names[@]} -eq 0 ]; then
     for f in tests/fuzz/fuzz_*.c; do names+=("$(basename "$f" .c | sed 's/^fuzz_//')"); done
 fi
 
+# What a finding was, so that a CI log alone can reproduce it: the error lines (libFuzzer's
+# own, "==N== ERROR: libFuzzer: timeout", have a space ASan's lack), then each input libFuzzer
+# saved (crash-, leak-, timeout-, oom-...), base64-encoded when at most 4 KiB
+# (base64 -d > input; build-fuzz/fuzz_NAME input).
+# Only this run's: the log it wrote last, the inputs newer than its .started mark.
+report() {
+    local log=$1/fuzz.log
+    [ "$1/replay.log" -nt "$log" ] && log=$1/replay.log
+    grep -E '^(==[0-9]+== ?ERROR|SUMMARY|fuzz: check failed|.*runtime error)' "$log" | head -5
+    find "$1" -maxdepth 1 -type f -name '*-*' -newer "$1/.started" | sort | while read -r input; do
+        local size
+        size=$(stat -c %s "$input")
+        echo "input $(basename "$input") ($size bytes)"
+        if [ "$size" -le 4096 ]; then base64 -w 100 "$input"; fi
+    done
+}
+
 failed=()
 for name in "${names[@]}"; do
     bin=$build/fuzz_$name
@@ -26,6 +43,7 @@ for name in "${names[@]}"; do
     work=$build/corpus/$name findings=$build/findings/$name
     if [ -n "${FUZZ_SEED:-}" ]; then rm -rf "$work"; fi
     mkdir -p "$work" "$findings"
+    touch "$findings/.started"
     args=(-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1)
     if [ -n "${FUZZ_SEED:-}" ]; then args+=("-seed=$FUZZ_SEED"); fi
     [ -f "tests/fuzz/$name.dict" ] && args+=("-dict=tests/fuzz/$name.dict")
@@ -41,7 +59,7 @@ for name in "${names[@]}"; do
     if ! "$bin" "${args[@]}" -max_total_time="$seconds" -artifact_prefix="$findings/" \
         "$work" "tests/fuzz/corpus/$name" >"$findings/fuzz.log" 2>&1; then
         echo "fuzz_$name: FOUND something; see $findings/fuzz.log and $findings/" >&2
-        grep -E '^(==[0-9]+==ERROR|SUMMARY|fuzz: check failed|.*runtime error)' "$findings/fuzz.log" | head -5 >&2
+        report "$findings" >&2
         failed+=("$name")
     else
         grep -E '^stat::(number_of_executed_units|peak_rss_mb)' "$findings/fuzz.log" | tr '\n' ' ' >&2
@@ -49,6 +67,11 @@ for name in "${names[@]}"; do
     fi
 done
 if [ ${#failed[@]} -gt 0 ]; then
+    # Again at the end, where a log's tail shows it.
+    for name in "${failed[@]}"; do
+        echo "== fuzz_$name found:" >&2
+        report "$build/findings/$name" >&2
+    done
     echo "fuzz: findings in: ${failed[*]}" >&2
     exit 1
 fi

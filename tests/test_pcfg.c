@@ -198,6 +198,35 @@ Test(pcfg_text, normalise_rescales) {
     zs_pcfg_free(g);
 }
 
+/* The writer's shortest exact form of a tiny probability (here 3.33e-116 after normalising:
+ * 133 decimals; a subnormal needs about 340) reads back, strictly, to the same double. A
+ * reader limit on the digits once broke this (found by fuzz_pcfg). */
+Test(pcfg_text, tiny_probabilities_round_trip) {
+    char text[512];
+    snprintf(text, sizeof text, "S -> 'a' [0.3] | 'b' [0.%0115d1]\n", 0);
+    zs_pcfg *g, *back;
+    zs_error err;
+    cr_assert_eq(zs_pcfg_parse(text, strlen(text), "g.pcfg", 1, &g, &err), ZS_OK, "%s", err.msg);
+    cr_assert_float_eq(zs_pcfg_rule_get(g, 1).prob / (1e-116 / 0.3), 1.0, 1e-15);
+    char *printed = print_to_string(g);
+    cr_assert_gt(strlen(strchr(printed, '|')), 130, "the short form needs > 127 digits: %s",
+                 printed);
+    cr_assert_eq(zs_pcfg_parse(printed, strlen(printed), "printed", 0, &back, &err), ZS_OK,
+                 "%s\n%s", err.msg, printed);
+    assert_same_grammar(g, back);
+    zs_pcfg_free(g), zs_pcfg_free(back), free(printed);
+
+    char sub[1024];
+    snprintf(sub, sizeof sub, "S -> 'a' [1] | 'b' [0.%0323d5]\n", 0); /* ~ 5e-324 */
+    cr_assert_eq(zs_pcfg_parse(sub, strlen(sub), "g.pcfg", 0, &g, &err), ZS_OK, "%s", err.msg);
+    cr_assert_eq(zs_pcfg_rule_get(g, 1).prob, 4.9406564584124654e-324);
+    printed = print_to_string(g);
+    cr_assert_eq(zs_pcfg_parse(printed, strlen(printed), "printed", 0, &back, &err), ZS_OK,
+                 "%s\n%s", err.msg, printed);
+    assert_same_grammar(g, back);
+    zs_pcfg_free(g), zs_pcfg_free(back), free(printed);
+}
+
 /* Checks one grammar's block of nltk_productions.py output (*cursor: strtok_r's state,
  * the block's first line next): same start, productions in the same order, the same probabilities
  * exactly (NLTK prints repr(), which reads back to the same double). */

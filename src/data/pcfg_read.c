@@ -181,23 +181,23 @@ static zs_status push_rule(parser *p, uint32_t lhs, double prob, uint32_t first_
     return ZS_OK;
 }
 
-/* [digits and dots] -> a probability in [0, 1]; *end is just past the ']'. */
+/* [digits and dots] -> a probability in [0, 1]; *end is just past the ']'. Any number of
+ * digits: the writer's shortest exact form of a tiny probability can need 340 decimals. */
 static zs_status parse_probability(parser *p, uint32_t i, double *prob, uint32_t *end) {
     uint32_t j = i + 1;
     while (j < p->text_len && (isdigit((unsigned char)p->text[j]) || p->text[j] == '.')) j++;
     if (j == i + 1 || j >= p->text_len || p->text[j] != ']')
         return fail_at(p, i, "malformed probability, expected '[' digits ']' such as [0.25]");
-    char buf[128];
-    uint32_t n = j - i - 1;
-    if (n >= sizeof buf)
-        return fail_at(p, i + 1, "probability too long, expected at most 127 digits");
-    memcpy(buf, p->text + i + 1, n);
-    buf[n] = '\0';
+    /* strtod stops at the ']' at the latest: only digits and dots come before it. */
     char *stop;
-    double v = strtod(buf, &stop);
-    if (*stop != '\0')
-        return fail_at(p, i + 1, "'%s' is not a number, expected a probability", buf);
-    if (v > 1.0) return fail_at(p, i + 1, "probability %s is above 1, expected one in [0, 1]", buf);
+    double v = strtod(p->text + i + 1, &stop);
+    int n = (int)(j - i - 1);
+    if (stop != p->text + j)
+        return fail_at(p, i + 1, "'%.*s' is not a number, expected a probability", n,
+                       p->text + i + 1);
+    if (v > 1.0)
+        return fail_at(p, i + 1, "probability %.*s is above 1, expected one in [0, 1]", n,
+                       p->text + i + 1);
     *prob = v;
     *end = j + 1;
     return ZS_OK;
