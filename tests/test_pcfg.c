@@ -182,9 +182,16 @@ Test(pcfg_text, word_terminals_and_nltk_conventions) {
     zs_pcfg_free(g);
 }
 
+/* ... and survives a write/read round trip (the writer once dropped it). */
 Test(pcfg_text, start_directive) {
     zs_pcfg *g = parse("A -> 'a' [1.0]\n%start B\nB -> A A [1.0]\n");
     cr_assert_str_eq(zs_pcfg_nonterminal_name(g, zs_pcfg_start(g)), "B");
+    char *printed = print_to_string(g);
+    zs_pcfg *back = parse(printed);
+    assert_same_grammar(g, back);
+    cr_assert_str_eq(zs_pcfg_nonterminal_name(back, zs_pcfg_start(back)), "B", "%s", printed);
+    free(printed);
+    zs_pcfg_free(back);
     zs_pcfg_free(g);
 }
 

@@ -1,6 +1,7 @@
-/* Writes a grammar in NLTK's PCFG text form: the knob comment, then one line per run of
- * consecutive rules with the same left-hand side, so reading it back (here or with
- * nltk.PCFG.fromstring) gives the same rules in the same order. */
+/* Writes a grammar in NLTK's PCFG text form: the knob comment, one line per run of
+ * consecutive rules with the same left-hand side, then `%start` when the start is not the
+ * first left-hand side, so reading it back (here or with nltk.PCFG.fromstring) gives the same
+ * grammar, rules in the same order. */
 #include "data/pcfg_internal.h"
 
 #include <stdlib.h>
@@ -51,6 +52,10 @@ zs_status zs_pcfg_print(const zs_pcfg *g, FILE *out, zs_error *err) {
         fprintf(out, " [%s]", prob);
     }
     if (g->n_rules) fputc('\n', out);
+    /* The start is the first left-hand side unless a %start line says otherwise; last, so
+     * that the nonterminals keep their ids (first appearance) when read back. */
+    if (g->n_rules && g->start != g->rule_lhs[0])
+        fprintf(out, "%%start %s\n", g->nonterminal_names[g->start]);
     if (ferror(out)) return zs_fail(err, ZS_ERR_IO, "writing the grammar failed");
     return ZS_OK;
 }

@@ -1,6 +1,6 @@
 /* Fuzzes the PCFG text reader (zs_pcfg_parse, from memory): strict, then normalising; what
- * it accepts must print and read back to the same grammar's counts, and (when small) be
- * analysable. */
+ * it accepts must print and read back to the same grammar (counts, start, every rule's
+ * left-hand side, probability and right-hand side), and (when small) be analysable. */
 #include "zipscale/pcfg.h"
 
 #include "fuzz_util.h"
@@ -20,6 +20,13 @@ static void check_round_trip(const zs_pcfg *g) {
     FUZZ_CHECK(zs_pcfg_n_rules(back) == zs_pcfg_n_rules(g), "rules");
     FUZZ_CHECK(zs_pcfg_n_nonterminals(back) == zs_pcfg_n_nonterminals(g), "nonterminals");
     FUZZ_CHECK(zs_pcfg_n_terminals(back) == zs_pcfg_n_terminals(g), "terminals");
+    FUZZ_CHECK(zs_pcfg_start(back) == zs_pcfg_start(g), "start\n%s", text);
+    for (uint32_t r = 0; r < zs_pcfg_n_rules(g); r++) {
+        zs_pcfg_rule x = zs_pcfg_rule_get(g, r), y = zs_pcfg_rule_get(back, r);
+        FUZZ_CHECK(x.lhs == y.lhs && x.prob == y.prob && x.length == y.length &&
+                       !memcmp(x.rhs, y.rhs, x.length * sizeof *x.rhs),
+                   "rule %u differs\n%s", r, text);
+    }
     zs_pcfg_free(back);
     free(text);
 }
