@@ -182,17 +182,24 @@ Test(pcfg_text, word_terminals_and_nltk_conventions) {
     zs_pcfg_free(g);
 }
 
-/* ... and survives a write/read round trip (the writer once dropped it). */
+/* ... wherever the line is, without taking part in numbering the nonterminals (first
+ * appearance in the rules), and it survives a write/read round trip (the writer once dropped
+ * it; then wrote it last, and a %start before the rules still renumbered them). */
 Test(pcfg_text, start_directive) {
-    zs_pcfg *g = parse("A -> 'a' [1.0]\n%start B\nB -> A A [1.0]\n");
-    cr_assert_str_eq(zs_pcfg_nonterminal_name(g, zs_pcfg_start(g)), "B");
-    char *printed = print_to_string(g);
-    zs_pcfg *back = parse(printed);
-    assert_same_grammar(g, back);
-    cr_assert_str_eq(zs_pcfg_nonterminal_name(back, zs_pcfg_start(back)), "B", "%s", printed);
-    free(printed);
-    zs_pcfg_free(back);
-    zs_pcfg_free(g);
+    const char *texts[] = {"A -> 'a' [1.0]\n%start B\nB -> A A [1.0]\n",
+                           "%start B\nA -> 'a' [1.0]\nB -> A A [1.0]\n",
+                           "A -> 'a' [1.0]\nB -> A A [1.0]\n%start A\n%start B\n"};
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        zs_pcfg *g = parse(texts[i]);
+        cr_assert_str_eq(zs_pcfg_nonterminal_name(g, zs_pcfg_start(g)), "B", "%s", texts[i]);
+        cr_assert_str_eq(zs_pcfg_nonterminal_name(g, 0), "A", "%s", texts[i]);
+        char *printed = print_to_string(g);
+        zs_pcfg *back = parse(printed);
+        assert_same_grammar(g, back);
+        free(printed);
+        zs_pcfg_free(back);
+        zs_pcfg_free(g);
+    }
 }
 
 Test(pcfg_text, normalise_rescales) {
@@ -207,7 +214,7 @@ Test(pcfg_text, normalise_rescales) {
 
 /* The writer's shortest exact form of a tiny probability (here 3.33e-116 after normalising:
  * 133 decimals; a subnormal needs about 340) reads back, strictly, to the same double. A
- * reader limit on the digits once broke this (found by fuzz_pcfg). */
+ * reader limit on the digits once broke this (fuzz_pcfg's round-trip property). */
 Test(pcfg_text, tiny_probabilities_round_trip) {
     char text[512];
     snprintf(text, sizeof text, "S -> 'a' [0.3] | 'b' [0.%0115d1]\n", 0);
@@ -270,8 +277,8 @@ static void assert_nltk_agrees(const zs_pcfg *g, char *out, char **cursor) {
               zs_pcfg_n_rules(g));
 }
 
-/* NLTK reads what we write (the knob comment is skipped): a generated grammar and one with
- * word terminals, `\` continuations and repeated left-hand sides. */
+/* NLTK reads what we write (the knob comment is skipped): a generated grammar, one with
+ * word terminals, `\` continuations and repeated left-hand sides, and one with `%start`. */
 Test(pcfg_text, nltk_loads_our_files) {
     const char *py = zs_test_python("nltk");
     zs_pcfg *gen = generate(30, 400, 10, 8, 5), *words;
@@ -280,13 +287,17 @@ Test(pcfg_text, nltk_loads_our_files) {
     const char *p1 = zs_test_path("gen.pcfg"), *p2 = zs_test_path("words.pcfg");
     cr_assert_eq(zs_pcfg_write(gen, p1, &err), ZS_OK);
     cr_assert_eq(zs_pcfg_write(words, p2, &err), ZS_OK);
-    zs_run r = zs_test_sh("%s %s/nltk_productions.py '%s' '%s'", py, FIXTURES, p1, p2);
+    zs_pcfg *started = parse("A -> 'a' [0.5] | A A [0.5]\nB -> A 'b' [1.0]\n%start B\n");
+    const char *p3 = zs_test_path("started.pcfg");
+    cr_assert_eq(zs_pcfg_write(started, p3, &err), ZS_OK);
+    zs_run r = zs_test_sh("%s %s/nltk_productions.py '%s' '%s' '%s'", py, FIXTURES, p1, p2, p3);
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     char *cursor;
     assert_nltk_agrees(gen, r.out, &cursor);
     assert_nltk_agrees(words, NULL, &cursor);
+    assert_nltk_agrees(started, NULL, &cursor);
     zs_run_free(&r);
-    zs_pcfg_free(gen), zs_pcfg_free(words);
+    zs_pcfg_free(gen), zs_pcfg_free(words), zs_pcfg_free(started);
 }
 
 /* ---- parse errors: one test each, with file:line:column ------------------------------------ */
@@ -298,6 +309,12 @@ static void expect_error(const char *text, const char *message) {
                  "expected an error for: %s", text);
     cr_assert_null(g);
     cr_assert(strstr(err.msg, message), "message: %s\nexpected: %s", err.msg, message);
+}
+
+Test(pcfg_parse_error, start_not_defined) {
+    expect_error("S -> 'a' [1.0]\n%start  X\n",
+                 "g.pcfg:2:9: nonterminal 'X' has no productions, expected it on some "
+                 "left-hand side");
 }
 
 Test(pcfg_parse_error, missing_arrow) {

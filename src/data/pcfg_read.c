@@ -72,6 +72,18 @@ static int64_t symtab_intern(symtab *t, const char *s, size_t len, int *added) {
     return t->count++;
 }
 
+/* The index of s (a C string), or -1 when absent. */
+static int64_t symtab_find(const symtab *t, const char *s) {
+    if (!t->slots_cap) return -1;
+    size_t len = strlen(s);
+    for (uint32_t j = (uint32_t)(hash_bytes(s, len) & (t->slots_cap - 1)); t->slots[j];
+         j = (j + 1) & (t->slots_cap - 1)) {
+        const char *name = t->names[t->slots[j] - 1];
+        if (strlen(name) == len && memcmp(name, s, len) == 0) return t->slots[j] - 1;
+    }
+    return -1;
+}
+
 static void symtab_free(symtab *t) {
     for (uint32_t i = 0; i < t->count; i++) free(t->names[i]);
     free(t->names);
@@ -99,7 +111,10 @@ typedef struct {
     uint32_t *terminal_line, *terminal_col; /* first appearance of each terminal */
     uint32_t terminal_line_cap, terminal_col_cap;
 
-    int64_t start; /* from %start, else -1 */
+    /* the last %start's name and where it was; resolved after the rules, so that a %start
+     * line does not take part in numbering the nonterminals (first appearance in rules) */
+    char *start_name;
+    uint32_t start_line, start_col;
     int has_knobs;
     zs_pcfg_knobs knobs;
     uint32_t knob_line;
@@ -296,12 +311,16 @@ static zs_status parse_directive(parser *p) {
     if (i - 1 != 5 || strncmp(p->text + 1, "start", 5) != 0)
         return fail_at(p, 0, "unknown directive '%.*s', expected '%%start NONTERMINAL'", (int)i,
                        p->text);
-    uint32_t from = skip_space(p, i), to = nonterminal_end(p, from), nt;
+    uint32_t from = skip_space(p, i), to = nonterminal_end(p, from);
     if (to == from || to != p->text_len)
         return fail_at(p, to, "expected one nonterminal name after %%start");
-    zs_status st = intern_nonterminal(p, from, to, &nt);
-    p->start = nt;
-    return st;
+    char *name = strndup(p->text + from, to - from);
+    if (!name) return out_of_memory(p);
+    free(p->start_name);
+    p->start_name = name;
+    p->start_line = p->line_of[from];
+    p->start_col = p->col_of[from];
+    return ZS_OK;
 }
 
 /* "KEY=DIGITS" at *s (after any spaces), at most max; *s moves past it. */
@@ -503,8 +522,24 @@ static zs_status assign_terminal_ids(parser *p, zs_pcfg *g) {
     return st;
 }
 
+/* The start: the %start nonterminal, else the first left-hand side. */
+static zs_status resolve_start(parser *p, uint32_t *start) {
+    *start = p->rule_lhs[0];
+    if (!p->start_name) return ZS_OK;
+    int64_t k = symtab_find(&p->nonterminals, p->start_name);
+    if (k < 0)
+        return zs_fail(p->err, ZS_ERR_FORMAT,
+                       "%s:%u:%u: nonterminal '%s' has no productions, expected it on some "
+                       "left-hand side",
+                       p->name, p->start_line, p->start_col, p->start_name);
+    *start = (uint32_t)k;
+    return ZS_OK;
+}
+
 static zs_status build(parser *p, zs_pcfg **out) {
     zs_status st = check_definitions(p);
+    uint32_t start = 0;
+    if (st == ZS_OK) st = resolve_start(p, &start);
     if (st == ZS_OK) st = check_sums(p);
     if (st != ZS_OK) return st;
     zs_pcfg *g = zs_pcfg__create(p->err);
@@ -519,7 +554,7 @@ static zs_status build(parser *p, zs_pcfg **out) {
     p->nonterminals.names = NULL;
     p->nonterminals.count = 0;
     g->n_rules = p->n_rules;
-    g->start = p->start >= 0 ? (uint32_t)p->start : p->rule_lhs[0];
+    g->start = start;
     g->rule_lhs = p->rule_lhs, p->rule_lhs = NULL;
     g->rule_prob = p->rule_prob, p->rule_prob = NULL;
     g->rule_offset = p->rule_offset, p->rule_offset = NULL;
@@ -543,7 +578,6 @@ zs_status zs_pcfg_parse(const char *text, size_t len, const char *name, int norm
     p.name = name ? name : "<grammar>";
     p.normalise = normalise;
     p.err = err;
-    p.start = -1;
     zs_status st = parse_lines(&p, text, len);
     if (st == ZS_OK) st = build(&p, out);
     free(p.text);
@@ -560,6 +594,7 @@ zs_status zs_pcfg_parse(const char *text, size_t len, const char *name, int norm
     free(p.rule_prob);
     free(p.terminal_line);
     free(p.terminal_col);
+    free(p.start_name);
     return st;
 }
 

@@ -1,6 +1,6 @@
-/* Writes a grammar in NLTK's PCFG text form: the knob comment, one line per run of
- * consecutive rules with the same left-hand side, then `%start` when the start is not the
- * first left-hand side, so reading it back (here or with nltk.PCFG.fromstring) gives the same
+/* Writes a grammar in NLTK's PCFG text form: the knob comment, `%start` when the start is not
+ * the first left-hand side, then one line per run of consecutive rules with the same
+ * left-hand side, so reading it back (here or with nltk.PCFG.fromstring) gives the same
  * grammar, rules in the same order. */
 #include "data/pcfg_internal.h"
 
@@ -35,6 +35,10 @@ zs_status zs_pcfg_print(const zs_pcfg *g, FILE *out, zs_error *err) {
                 "seed=%llu\n",
                 g->knobs.nonterminals, g->knobs.terminals, g->knobs.max_options,
                 g->knobs.max_length, (unsigned long long)g->knobs.seed);
+    /* The start is the first left-hand side unless a %start line says otherwise (which the
+     * reader resolves after the rules: it does not change the nonterminals' numbering). */
+    if (g->n_rules && g->start != g->rule_lhs[0])
+        fprintf(out, "%%start %s\n", g->nonterminal_names[g->start]);
     char prob[512];
     for (uint32_t r = 0; r < g->n_rules; r++) {
         int new_line = r == 0 || g->rule_lhs[r] != g->rule_lhs[r - 1];
@@ -52,10 +56,6 @@ zs_status zs_pcfg_print(const zs_pcfg *g, FILE *out, zs_error *err) {
         fprintf(out, " [%s]", prob);
     }
     if (g->n_rules) fputc('\n', out);
-    /* The start is the first left-hand side unless a %start line says otherwise; last, so
-     * that the nonterminals keep their ids (first appearance) when read back. */
-    if (g->n_rules && g->start != g->rule_lhs[0])
-        fprintf(out, "%%start %s\n", g->nonterminal_names[g->start]);
     if (ferror(out)) return zs_fail(err, ZS_ERR_IO, "writing the grammar failed");
     return ZS_OK;
 }
