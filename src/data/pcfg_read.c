@@ -54,15 +54,22 @@ static int symtab_rehash(symtab *t) {
     return 0;
 }
 
+/* The slot holding s[0..len), or the empty slot where it would go (slots_cap > 0). */
+static uint32_t symtab_slot(const symtab *t, const char *s, size_t len) {
+    uint32_t j = (uint32_t)(hash_bytes(s, len) & (t->slots_cap - 1));
+    for (; t->slots[j]; j = (j + 1) & (t->slots_cap - 1)) {
+        const char *name = t->names[t->slots[j] - 1];
+        if (strlen(name) == len && memcmp(name, s, len) == 0) break;
+    }
+    return j;
+}
+
 /* The index of s[0..len), added at the end if new (*added = 1). -1 when out of memory. */
 static int64_t symtab_intern(symtab *t, const char *s, size_t len, int *added) {
     *added = 0;
     if ((uint64_t)(t->count + 1) * 2 > t->slots_cap && symtab_rehash(t)) return -1;
-    uint32_t j = (uint32_t)(hash_bytes(s, len) & (t->slots_cap - 1));
-    for (; t->slots[j]; j = (j + 1) & (t->slots_cap - 1)) {
-        const char *name = t->names[t->slots[j] - 1];
-        if (strlen(name) == len && memcmp(name, s, len) == 0) return t->slots[j] - 1;
-    }
+    uint32_t j = symtab_slot(t, s, len);
+    if (t->slots[j]) return t->slots[j] - 1;
     if (grow((void **)&t->names, &t->names_cap, t->count + 1, sizeof(char *))) return -1;
     char *copy = strndup(s, len);
     if (!copy) return -1;
@@ -75,13 +82,7 @@ static int64_t symtab_intern(symtab *t, const char *s, size_t len, int *added) {
 /* The index of s (a C string), or -1 when absent. */
 static int64_t symtab_find(const symtab *t, const char *s) {
     if (!t->slots_cap) return -1;
-    size_t len = strlen(s);
-    for (uint32_t j = (uint32_t)(hash_bytes(s, len) & (t->slots_cap - 1)); t->slots[j];
-         j = (j + 1) & (t->slots_cap - 1)) {
-        const char *name = t->names[t->slots[j] - 1];
-        if (strlen(name) == len && memcmp(name, s, len) == 0) return t->slots[j] - 1;
-    }
-    return -1;
+    return (int64_t)t->slots[symtab_slot(t, s, strlen(s))] - 1;
 }
 
 static void symtab_free(symtab *t) {
@@ -435,16 +436,21 @@ static zs_status parse_lines(parser *p, const char *text, size_t len) {
     return ZS_OK;
 }
 
+static zs_status undefined_nonterminal(parser *p, uint32_t line, uint32_t col, const char *name) {
+    return zs_fail(p->err, ZS_ERR_FORMAT,
+                   "%s:%u:%u: nonterminal '%s' has no productions, expected it on some "
+                   "left-hand side",
+                   p->name, line, col, name);
+}
+
 static zs_status check_definitions(parser *p) {
     if (p->n_rules == 0)
         return zs_fail(p->err, ZS_ERR_FORMAT,
                        "%s: no productions, expected at least one line 'A -> ... [p]'", p->name);
     for (uint32_t a = 0; a < p->nonterminals.count; a++)
         if (!p->nt_def_line[a])
-            return zs_fail(p->err, ZS_ERR_FORMAT,
-                           "%s:%u:%u: nonterminal '%s' has no productions, expected it on some "
-                           "left-hand side",
-                           p->name, p->nt_use_line[a], p->nt_use_col[a], p->nonterminals.names[a]);
+            return undefined_nonterminal(p, p->nt_use_line[a], p->nt_use_col[a],
+                                         p->nonterminals.names[a]);
     return ZS_OK;
 }
 
@@ -527,11 +533,7 @@ static zs_status resolve_start(parser *p, uint32_t *start) {
     *start = p->rule_lhs[0];
     if (!p->start_name) return ZS_OK;
     int64_t k = symtab_find(&p->nonterminals, p->start_name);
-    if (k < 0)
-        return zs_fail(p->err, ZS_ERR_FORMAT,
-                       "%s:%u:%u: nonterminal '%s' has no productions, expected it on some "
-                       "left-hand side",
-                       p->name, p->start_line, p->start_col, p->start_name);
+    if (k < 0) return undefined_nonterminal(p, p->start_line, p->start_col, p->start_name);
     *start = (uint32_t)k;
     return ZS_OK;
 }
