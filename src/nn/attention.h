@@ -13,6 +13,8 @@
 
 #include "nn/matmul.h"
 
+#include <omp.h>
+
 size_t zs_attention_saved_numel(size_t B, size_t T, size_t C, size_t H);
 size_t zs_attention_scratch_numel(size_t B, size_t T, size_t C, size_t H);
 
@@ -24,6 +26,16 @@ static inline size_t zs_attention_qkv_offset(size_t pair, size_t T, size_t C, si
 }
 static inline size_t zs_attention_out_offset(size_t pair, size_t T, size_t C, size_t H, size_t hd) {
     return pair / H * T * C + pair % H * hd;
+}
+
+/* The kernels that take one pair at a time work in a share of the scratch that only the pair
+ * reads: the share of the thread running it (`per` floats each, thread t's from base + t·per),
+ * not one per pair, so that a thread's next pair finds its working copies in its caches instead
+ * of writing fresh memory (a pair's T×T floats are 256 KiB at T 256). Called inside the pairs'
+ * `omp parallel for ... schedule(static)`: with it a thread that runs any pair has a number
+ * below the number of pairs, so the scratch sized for every pair has its share. */
+static inline float *zs_attention_thread_share(float *base, size_t per) {
+    return base + (size_t)omp_get_thread_num() * per;
 }
 
 /* mm supplies the precision and the thread count (and any cached primitives). */

@@ -279,7 +279,7 @@ void zs_attention_bf16_forward(float *out, float *saved, float *work, const floa
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (size_t pair = 0; pair < pairs; pair++)
         pair_forward(at(out, zs_attention_out_offset(pair, T, C, H, HD), &res),
-                     saved + pair * T * T, work + pair * T * T,
+                     saved + pair * T * T, zs_attention_thread_share(work, T * T),
                      qkv + zs_attention_qkv_offset(pair, T, C, H, HD), T, C, &res);
 }
 
@@ -391,9 +391,10 @@ void zs_attention_bf16_backward(float *dqkv, float *work, float *work2, float *w
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (size_t pair = 0; pair < pairs; pair++)
         pair_backward(
-            at(dqkv, zs_attention_qkv_offset(pair, T, C, H, HD), &res), work + pair * T * T,
-            work2 + pair * T * T / 2, (pair_t *)(work3 + pair * 3 * T * HD / 2),
-            (pair_t *)(work4 + pair * T * HD / 2),
+            at(dqkv, zs_attention_qkv_offset(pair, T, C, H, HD), &res),
+            zs_attention_thread_share(work, T * T), zs_attention_thread_share(work2, T * T / 2),
+            (pair_t *)zs_attention_thread_share(work3, 3 * T * HD / 2),
+            (pair_t *)zs_attention_thread_share(work4, T * HD / 2),
             dout + zs_attention_out_offset(pair, T, C, H, HD), saved + pair * T * T, T, C, &res);
 }
 

@@ -169,7 +169,8 @@ void zs_attention_f32_hd64_forward(float *out, float *saved, float *work, const 
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (size_t pair = 0; pair < pairs; pair++)
         pair_forward(out + zs_attention_out_offset(pair, T, C, H, HD), saved + pair * T * T,
-                     work + pair * T * T, qkv + zs_attention_qkv_offset(pair, T, C, H, HD), T, C);
+                     zs_attention_thread_share(work, T * T),
+                     qkv + zs_attention_qkv_offset(pair, T, C, H, HD), T, C);
 }
 
 /* Backward of one pair: dqkv and qkv at the pair's q columns (rows 3C apart), dout (rows C
@@ -209,7 +210,8 @@ void zs_attention_f32_hd64_backward(float *dqkv, float *work, float *work2, cons
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (size_t pair = 0; pair < pairs; pair++) {
         const size_t q = zs_attention_qkv_offset(pair, T, C, H, HD);
-        pair_backward(dqkv + q, work + pair * T * T, work2 + pair * T * T / 2,
+        pair_backward(dqkv + q, zs_attention_thread_share(work, T * T),
+                      zs_attention_thread_share(work2, T * T / 2),
                       dout + zs_attention_out_offset(pair, T, C, H, HD), qkv + q,
                       saved + pair * T * T, T, C);
     }

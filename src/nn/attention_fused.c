@@ -562,7 +562,8 @@ void zs_attention_fused_forward_f32(zs_mm *mm, float *out, float *saved, float *
 #pragma omp parallel for num_threads(zs_mm_threads(mm)) schedule(static)
     for (size_t bh = 0; bh < B * H; bh++) {
         const size_t b = bh / H, h = bh % H;
-        float *o = out + b * T * C + h * hd, *p = saved + bh * T * T, *ws = scratch + bh * T * T;
+        float *o = out + b * T * C + h * hd, *p = saved + bh * T * T;
+        float *ws = zs_attention_thread_share(scratch, T * T);
         const float *x = qkv + b * T * 3 * C + h * hd;
         if (hd == 16)
             pair_forward_16(o, p, ws, x, &d);
@@ -582,7 +583,7 @@ void zs_attention_fused_backward_f32(zs_mm *mm, float *dqkv, float *scratch, con
     for (size_t bh = 0; bh < B * H; bh++) {
         const size_t b = bh / H, h = bh % H;
         const size_t off = b * T * 3 * C + h * hd;
-        float *dx = dqkv + off, *ws = scratch + bh * T * T;
+        float *dx = dqkv + off, *ws = zs_attention_thread_share(scratch, T * T);
         const float *dO = dout + b * T * C + h * hd, *x = qkv + off, *p = saved + bh * T * T;
         if (hd == 16)
             pair_backward_16(dx, ws, dO, x, p, &d);
