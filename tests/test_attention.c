@@ -328,12 +328,17 @@ Test(attention, f32_hd64_kernel_fits_hd_64) {
     cr_assert(!zs_attention_f32_hd64_fits(256, 128));
 }
 
-/* RoPE and attention in one kernel (bf16 training, heads of 64) against the separate steps:
- * the same bytes as RoPE, the attention and rounding out to bf16 in the forward, and as the
- * attention's backward, RoPE's backward and rounding dqkv, on 1 and 2 threads; qkv is left
- * unrotated. */
-static void check_rope_fused(shape s, int threads) {
+static int same_bits(float a, float b) {
+    return memcmp(&a, &b, sizeof a) == 0;
+}
+
+/* RoPE and attention in one kernel (heads of 64 in bf16, heads of 16 in fp32 and bf16) against
+ * the separate steps: the same bytes as RoPE, the attention and (bf16) rounding out to bf16 in
+ * the forward, and as the attention's backward, RoPE's backward and (bf16) rounding dqkv; qkv is
+ * left unrotated. */
+static void check_rope_fused(shape s, zs_precision precision, int threads) {
     const size_t hd = s.C / s.H, nq = qkv_numel(s), no = out_numel(s);
+    const int bf16 = precision == ZS_PRECISION_BF16;
     double *qkv_d = random_doubles(nq, 2.0, 14), *dout_d = random_doubles(no, 1.0, 15);
     float *qkv = to_floats(qkv_d, nq), *dout = to_floats(dout_d, no);
     float *rotated = malloc(nq * sizeof *rotated), *cs = malloc(s.T * hd * sizeof *cs);
@@ -342,7 +347,7 @@ static void check_rope_fused(shape s, int threads) {
     zs_gpt_rope_forward_f32(rotated, cs, s.B * s.T, s.T, s.C, s.H, threads);
     zs_mm *mm;
     zs_error err;
-    cr_assert_eq(zs_mm_create(&mm, ZS_PRECISION_BF16, threads, &err), ZS_OK);
+    cr_assert_eq(zs_mm_create(&mm, precision, threads, &err), ZS_OK);
     cr_assert(zs_attention_rope_fused(mm, s.T, s.C, s.H));
     const size_t ns = zs_attention_saved_numel(s.B, s.T, s.C, s.H),
                  nw = zs_attention_scratch_numel(s.B, s.T, s.C, s.H);
@@ -360,14 +365,25 @@ static void check_rope_fused(shape s, int threads) {
     zs_gpt_rope_backward_f32(dqkv[0], cs, s.B * s.T, s.T, s.C, s.H, threads);
     /* in one */
     zs_attention_rope_forward_f32(mm, out[1], saved[1], scratch, qkv, cs, s.B, s.T, s.C, s.H);
-    zs_attention_rope_backward_f32(mm, dqkv[1], scratch, dout, saved[1], cs, s.B, s.T, s.C, s.H);
+    zs_attention_rope_backward_f32(mm, dqkv[1], scratch, dout, qkv, saved[1], cs, s.B, s.T, s.C,
+                                   s.H);
     const uint16_t *out16 = (const uint16_t *)out[1], *dqkv16 = (const uint16_t *)dqkv[1];
     for (size_t i = 0; i < no; i++)
-        cr_assert_eq(out16[i], zs_bf16_round(out[0][i]), "out element %zu, %d threads", i, threads);
+        if (bf16)
+            cr_assert_eq(out16[i], zs_bf16_round(out[0][i]), "out element %zu, %d threads", i,
+                         threads);
+        else
+            cr_assert(same_bits(out[1][i], out[0][i]), "out element %zu, %d threads: %.9g vs %.9g",
+                      i, threads, out[1][i], out[0][i]);
     for (size_t i = 0; i < nq; i++)
-        cr_assert_eq(dqkv16[i], zs_bf16_round(dqkv[0][i]),
-                     "dqkv element %zu, %d threads: %04x vs %g (%04x)", i, threads, dqkv16[i],
-                     dqkv[0][i], zs_bf16_round(dqkv[0][i]), threads);
+        if (bf16)
+            cr_assert_eq(dqkv16[i], zs_bf16_round(dqkv[0][i]),
+                         "dqkv element %zu, %d threads: %04x vs %g (%04x)", i, threads, dqkv16[i],
+                         dqkv[0][i], zs_bf16_round(dqkv[0][i]));
+        else
+            cr_assert(same_bits(dqkv[1][i], dqkv[0][i]),
+                      "dqkv element %zu, %d threads: %.9g vs %.9g", i, threads, dqkv[1][i],
+                      dqkv[0][i]);
     for (size_t i = 0; i < nq; i++) cr_assert_eq(qkv[i], (float)qkv_d[i], "qkv element %zu", i);
     zs_mm_free(mm);
     free(qkv_d), free(dout_d), free(qkv), free(dout), free(rotated), free(cs), free(scratch);
@@ -377,8 +393,23 @@ static void check_rope_fused(shape s, int threads) {
 Test(attention, rope_fused_gives_the_separate_steps_bytes) {
     if (!zs_attention_bf16_fits(256, 64))
         cr_skip_test("attention_bf16: this build has no AVX512-BF16, so no fused RoPE kernel");
-    check_rope_fused((shape){2, 192, 128, 2}, 2);
-    check_rope_fused((shape){1, 256, 256, 4}, 1);
+    check_rope_fused((shape){2, 192, 128, 2}, ZS_PRECISION_BF16, 2);
+    check_rope_fused((shape){1, 256, 256, 4}, ZS_PRECISION_BF16, 1);
+}
+
+/* The same at heads of 16 (the fused small-head kernel), fp32 and bf16, a T that is not a
+ * multiple of the kernel's 8-row blocks or 16-value vectors among them, 1 to 3 threads. */
+Test(attention, rope_fused_hd16_gives_the_separate_steps_bytes) {
+    if (!zs_attention_fused_rope_fits(256, 16))
+        cr_skip_test("attention_fused: this build has no AVX-512, so no fused RoPE at hd 16");
+    cr_assert(!zs_attention_fused_rope_fits(256, 32));
+    cr_assert(!zs_attention_fused_rope_fits(100, 16));
+    for (int bf16 = 0; bf16 <= 1; bf16++) {
+        const zs_precision pr = bf16 ? ZS_PRECISION_BF16 : ZS_PRECISION_FP32;
+        check_rope_fused((shape){2, 256, 16, 1}, pr, 1);
+        check_rope_fused((shape){3, 203, 32, 2}, pr, 2);
+        check_rope_fused((shape){1, 160, 48, 3}, pr, 3);
+    }
 }
 
 /* Which problems the bf16 kernel takes: hd 64, T a multiple of 32 from 192 on. */

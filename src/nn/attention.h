@@ -49,7 +49,7 @@ zs_status zs_attention_backward_f32(zs_mm *mm, float *dqkv, float *scratch, cons
 
 /* The fused kernels for small heads (attention_fused.c), which the two functions above use when
  * zs_attention_fused_fits(T, C / H): heads of at most ZS_ATTENTION_FUSED_MAX_HD values and
- * T >= 7·hd + 32 (a pair's working copies fit in its T×T share of the scratch). saved then holds
+ * T >= 7·hd + 32 (a pair's working copies fit in a T×T share of the scratch). saved then holds
  * P's rows up to the diagonal, or at hd 16 with AVX-512 only each row's maximum and 1/sum (2·T
  * floats at the start of each pair's T×T share). Same bytes on any thread count. */
 #define ZS_ATTENTION_FUSED_MAX_HD 32
@@ -60,10 +60,23 @@ void zs_attention_fused_backward_f32(zs_mm *mm, float *dqkv, float *scratch, con
                                      const float *qkv, const float *saved, size_t B, size_t T,
                                      size_t C, size_t H);
 
+/* The fused kernel at hd 16 (AVX-512 builds) with RoPE inside, in fp32 and bf16 training
+ * (zs_attention_rope_fused, below): q and k rotated by cos_sin as they are gathered, dq and dk
+ * rotated back as they are stored, qkv left unrotated; in bf16 out and dqkv are stored rounded to
+ * bf16 (first half of their floats), in fp32 as floats. The backward reads q, k, v from qkv. */
+int zs_attention_fused_rope_fits(size_t T, size_t hd);
+void zs_attention_fused_rope_forward_f32(zs_mm *mm, float *out, float *saved, float *scratch,
+                                         const float *qkv, const float *cos_sin, size_t B, size_t T,
+                                         size_t C, size_t H);
+void zs_attention_fused_rope_backward_f32(zs_mm *mm, float *dqkv, float *scratch, const float *dout,
+                                          const float *qkv, const float *saved,
+                                          const float *cos_sin, size_t B, size_t T, size_t C,
+                                          size_t H);
+
 /* bf16 attention for heads of 64 values on CPUs with AVX512-BF16 (attention_bf16.c), which the
  * two functions above use in bf16 when zs_attention_bf16_fits(T, C / H): hd 64, T a multiple of
  * 32 and at least 192 (a pair's working copies fit in its shares of the scratch). Each
- * (sequence, head) pair works in its own shares of the scratch's four regions: T×T floats of
+ * (sequence, head) pair works in its thread's shares of the scratch's four regions: T×T floats of
  * `work`, T×T/2 of `work2`, 3·T·hd/2 of `work3` and T·hd/2 of `work4` (the backward only). In
  * saved the forward keeps, per pair, each row's maximum and 1/sum, from which the backward
  * recomputes P bit for bit, and the pair's rounded q, k, v (98·T of its T×T floats). cos_sin (NULL:
@@ -80,7 +93,7 @@ void zs_attention_bf16_backward(float *dqkv, float *work, float *work2, float *w
 /* fp32 attention for heads of 64 values on CPUs with AVX-512 (attention_f32_hd64.c), which the
  * two functions above use in fp32 when zs_attention_f32_hd64_fits(T, C / H): hd 64, T a multiple
  * of 32 and at least 128. saved holds P as in the oneDNN path. Each (sequence, head) pair works
- * in its own shares of the scratch's regions: the forward in hd·T floats of its T×T of `work`
+ * in its thread's shares of the scratch's regions: the forward in hd·T floats of its T×T of `work`
  * (kᵀ); the backward in its T×T of `work` (dS) and hd·T floats of its T×T/2 of `work2` (vᵀ).
  * Same bytes on any thread count. */
 int zs_attention_f32_hd64_fits(size_t T, size_t hd);
@@ -90,21 +103,24 @@ void zs_attention_f32_hd64_backward(float *dqkv, float *work, float *work2, cons
                                     const float *qkv, const float *saved, size_t B, size_t T,
                                     size_t C, size_t H, int threads);
 
-/* RoPE and attention in one kernel, for bf16 training where zs_attention_rope_fused (a bf16
- * context and zs_attention_bf16_fits): the forward rotates q and k by cos_sin ((T, hd/2, 2)
- * cos and sin, as zs_gpt_rope_table_f32 makes it) as it rounds them, leaving qkv as it is
- * (unrotated), and writes out rounded to bf16 ((B, T, C) bf16 values in the first half of out's
- * floats); the backward writes dqkv rounded the same way ((B, T, 3C)), dq and dk rotated back.
- * The bytes are those of zs_gpt_rope_forward_f32, zs_attention_forward_f32 and rounding out (and
- * of zs_attention_backward_f32, zs_gpt_rope_backward_f32 and rounding dqkv): what the output's
- * and dqkv's matmuls read, with two passes over qkv and two roundings fewer per layer. */
+/* RoPE and attention in one kernel, where zs_attention_rope_fused: bf16 training with heads
+ * the bf16 kernel takes (zs_attention_bf16_fits), or fp32 or bf16 training with heads of 16 the
+ * fused kernel takes (zs_attention_fused_rope_fits). The forward rotates q and k by cos_sin
+ * ((T, hd/2, 2) cos and sin, as zs_gpt_rope_table_f32 makes it) as it reads them, leaving qkv as
+ * it is (unrotated); the backward rotates dq and dk back as it writes dqkv (and reads q, k, v
+ * from qkv, or at hd 64 from what the forward saved). In bf16 out is written rounded to bf16
+ * ((B, T, C) bf16 values in the first half of out's floats) and dqkv the same way ((B, T, 3C));
+ * in fp32 both are floats. The bytes are those of zs_gpt_rope_forward_f32 and
+ * zs_attention_forward_f32 (and of zs_attention_backward_f32 and zs_gpt_rope_backward_f32),
+ * rounded in bf16: what the output's and dqkv's matmuls read, with two passes over qkv (and in
+ * bf16 two roundings) fewer per layer. */
 int zs_attention_rope_fused(const zs_mm *mm, size_t T, size_t C, size_t H);
 void zs_attention_rope_forward_f32(zs_mm *mm, float *out, float *saved, float *scratch,
                                    const float *qkv, const float *cos_sin, size_t B, size_t T,
                                    size_t C, size_t H);
 void zs_attention_rope_backward_f32(zs_mm *mm, float *dqkv, float *scratch, const float *dout,
-                                    const float *saved, const float *cos_sin, size_t B, size_t T,
-                                    size_t C, size_t H);
+                                    const float *qkv, const float *saved, const float *cos_sin,
+                                    size_t B, size_t T, size_t C, size_t H);
 
 void zs_attention_forward_f64(double *out, double *saved, double *scratch, const double *qkv,
                               size_t B, size_t T, size_t C, size_t H);

@@ -171,24 +171,13 @@ static void softmax_row(uint16_t *p16, float *s, size_t n, size_t end, float *ma
     *inv = iv;
 }
 
-/* RoPE on 16 values (8 pairs (x[2i], x[2i+1])) with their 8 (cos, sin) in cs, by +angle
- * (sign 1) or -angle (sign -1): x[2i]·c - x[2i+1]·s and x[2i+1]·c + x[2i]·s, each the product
- * with c fused with the sum (vfmaddsub), as zs_gpt_rope_forward_f32 / _backward_f32
- * (gpt_kernels.inc) compute it with fma: the same bytes (test_attention checks it). */
-static inline __m512 rotate16(__m512 x, const float *cs, float sign) {
-    const __m512 both = _mm512_loadu_ps(cs);
-    const __m512 s = _mm512_mul_ps(_mm512_movehdup_ps(both), set1(sign));
-    const __m512 swapped_s = _mm512_mul_ps(_mm512_permute_ps(x, 0xB1), s);
-    return _mm512_fmaddsub_ps(x, _mm512_moveldup_ps(both), swapped_s);
-}
-
 /* T rows of HD floats (rows `ld` apart in x) rotated by RoPE (cos_sin: (T, HP, 2), as
  * zs_gpt_rope_table_f32 makes it) and rounded to bf16 into dst (T, HD). */
 static void rotated_rows(uint16_t *dst, const float *x, size_t T, size_t ld, const float *cos_sin) {
     for (size_t t = 0; t < T; t++)
         for (size_t c = 0; c < HD; c += 16)
-            zs_bf16_store16(dst + t * HD + c,
-                            rotate16(_mm512_loadu_ps(x + t * ld + c), cos_sin + t * HD + c, 1.0f));
+            zs_bf16_store16(dst + t * HD + c, zs_rope_rotate16(_mm512_loadu_ps(x + t * ld + c),
+                                                               cos_sin + t * HD + c, 1.0f));
 }
 
 /* Where and how the products' results go: the float rows of a (B, T, ·) array, or (rounded)
@@ -207,7 +196,7 @@ static void store_block(void *dst, size_t ld, const float *block, size_t t0, siz
         for (size_t v = 0; v < COLS; v += 16) {
             __m512 x = _mm512_loadu_ps(block + r * COLS + v);
             if (rotate && res->cos_sin)
-                x = rotate16(x, res->cos_sin + (t0 + r) * HD + c0 + v, -1.0f);
+                x = zs_rope_rotate16(x, res->cos_sin + (t0 + r) * HD + c0 + v, -1.0f);
             if (res->rounded)
                 zs_bf16_store16((uint16_t *)dst + r * ld + v, x);
             else

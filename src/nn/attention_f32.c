@@ -350,17 +350,25 @@ zs_status zs_attention_backward_f32(zs_mm *mm, float *dqkv, float *scratch, cons
 }
 
 int zs_attention_rope_fused(const zs_mm *mm, size_t T, size_t C, size_t H) {
-    return zs_mm_precision(mm) == ZS_PRECISION_BF16 && zs_attention_bf16_fits(T, C / H);
+    return zs_attention_fused_rope_fits(T, C / H) ||
+           (zs_mm_precision(mm) == ZS_PRECISION_BF16 && zs_attention_bf16_fits(T, C / H));
 }
 
 void zs_attention_rope_forward_f32(zs_mm *mm, float *out, float *saved, float *scratch,
                                    const float *qkv, const float *cos_sin, size_t B, size_t T,
                                    size_t C, size_t H) {
-    bf16_forward(mm, out, saved, scratch, qkv, cos_sin, 1, B, T, C, H);
+    if (zs_attention_fused_rope_fits(T, C / H))
+        zs_attention_fused_rope_forward_f32(mm, out, saved, scratch, qkv, cos_sin, B, T, C, H);
+    else
+        bf16_forward(mm, out, saved, scratch, qkv, cos_sin, 1, B, T, C, H);
 }
 
 void zs_attention_rope_backward_f32(zs_mm *mm, float *dqkv, float *scratch, const float *dout,
-                                    const float *saved, const float *cos_sin, size_t B, size_t T,
-                                    size_t C, size_t H) {
-    bf16_backward(mm, dqkv, scratch, dout, saved, cos_sin, 1, B, T, C, H);
+                                    const float *qkv, const float *saved, const float *cos_sin,
+                                    size_t B, size_t T, size_t C, size_t H) {
+    if (zs_attention_fused_rope_fits(T, C / H))
+        zs_attention_fused_rope_backward_f32(mm, dqkv, scratch, dout, qkv, saved, cos_sin, B, T, C,
+                                             H);
+    else
+        bf16_backward(mm, dqkv, scratch, dout, saved, cos_sin, 1, B, T, C, H);
 }

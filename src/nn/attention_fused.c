@@ -2,16 +2,17 @@
  * pair at a time with everything of the pair in cache (attention.h). At hd 16 the oneDNN path
  * (attention_f32.c) spends most of a small model's step in batched products of depth 16 (about
  * 100 GFLOP/s) and in passes over (B, H, T, T) score arrays too big for any cache; here a
- * pair's q, k, v (and dout) are gathered into contiguous copies in the scratch region of that
- * pair, and each row's scores, softmax, output (forward) and dP, dS, dq and the dk, dv updates
- * (backward) are computed while the row is in L1. At hd 16 with AVX-512 (the second half of
- * this file) eight rows go together and the forward keeps only each row's maximum and 1/sum,
- * from which the backward recomputes P bit for bit; the plain-C copies (hd 32, any other hd,
- * builds without AVX-512) keep P in saved. The arithmetic is the oneDNN path's: in bf16 the
- * same operands are rounded (q, k, v, dout, P for the products, dS), products of rounded values
- * are exact in float and every sum is fp32 (with FMA where the CPU has it), only the order of
- * the sums differs. Pairs are divided among threads whole, and each is computed in one fixed
- * order, so the bytes do not depend on the thread count. */
+ * pair's q, k, v (and dout) are gathered into contiguous copies in its thread's share of the
+ * scratch (with RoPE applied to q and k on the way, where asked: zs_attention_fused_rope_fits), and
+ * each row's scores, softmax, output (forward) and dP, dS, dq and the dk, dv updates (backward) are
+ * computed while the row is in L1. At hd 16 with AVX-512 (the second half of this file) eight rows
+ * go together and the forward keeps only each row's maximum and 1/sum, from which the backward
+ * recomputes P bit for bit; the plain-C copies (hd 32, any other hd, builds without AVX-512) keep P
+ * in saved. The arithmetic is the oneDNN path's: in bf16 the same operands are rounded (q, k, v,
+ * dout, P for the products, dS), products of rounded values are exact in float and every sum is
+ * fp32 (with FMA where the CPU has it), only the order of the sums differs. Pairs are divided among
+ * threads whole, and each is computed in one fixed order, so the bytes do not depend on the thread
+ * count. */
 #include "nn/attention.h"
 #include "nn/fast_exp.h"
 #include "nn/simd16.h"
@@ -172,6 +173,12 @@ typedef struct {
     size_t T, C;
     float scale;
     int bf16;
+    /* hd 16 with AVX-512 only: RoPE's (T, 8, 2) cos and sin, applied to q and k as they are
+     * gathered and to dq and dk (by -angle) as they are stored, or NULL (q and k come rotated);
+     * and whether out (forward) and dqkv (backward) are stored rounded to bf16 (in the first half
+     * of their floats) instead of as floats. */
+    const float *cos_sin;
+    int rounded;
 } pair_dims;
 
 /* dP (n values of a row, in ds) to dS = P ⊙ (dP - dot) · scale, and P into pr, both as the
@@ -255,28 +262,46 @@ static inline __m512 operand16(__m512 x, int bf16) {
     return bf16 ? _mm512_castsi512_ps(_mm512_slli_epi32(zs_bf16_bits16(x), 16)) : x;
 }
 
-/* gather and gather_transposed at hd 16: whole rows as vectors (no per-row memcpy call, the
- * rounding vectorised), and the transposed copy by 16×16 blocks turned in registers (the last
- * n mod 16 rows one by one). */
-static void gather16(float *dst, const float *x, size_t n, size_t stride, int bf16) {
-    for (size_t t = 0; t < n; t++)
-        _mm512_storeu_ps(dst + t * HD, operand16(_mm512_loadu_ps(x + t * stride), bf16));
+/* Row t of 16 values at x as the products take it: rotated by RoPE when cos_sin (row t's 8
+ * cos and sin at cos_sin + 16·t), then rounded in bf16. */
+static inline __m512 operand_row16(const float *x, const float *cos_sin, size_t t, int bf16) {
+    __m512 v = _mm512_loadu_ps(x);
+    if (cos_sin) v = zs_rope_rotate16(v, cos_sin + t * HD, 1.0f);
+    return operand16(v, bf16);
 }
 
-static void gather16_transposed(float *dst, const float *x, size_t n, size_t stride, int bf16) {
+/* A row of 16 results into element `index` of dst, floats or (rounded) bf16 values. */
+static inline void store_result16(void *dst, size_t index, __m512 x, int rounded) {
+    if (rounded)
+        zs_bf16_store16((uint16_t *)dst + index, x);
+    else
+        _mm512_storeu_ps((float *)dst + index, x);
+}
+
+/* gather and gather_transposed at hd 16: whole rows as vectors (no per-row memcpy call, the
+ * rounding and RoPE (cos_sin not NULL) vectorised), and the transposed copy by 16×16 blocks
+ * turned in registers (the last n mod 16 rows one by one). */
+static void gather16(float *dst, const float *x, size_t n, size_t stride, const float *cos_sin,
+                     int bf16) {
+    for (size_t t = 0; t < n; t++)
+        _mm512_storeu_ps(dst + t * HD, operand_row16(x + t * stride, cos_sin, t, bf16));
+}
+
+static void gather16_transposed(float *dst, const float *x, size_t n, size_t stride,
+                                const float *cos_sin, int bf16) {
     size_t t0 = 0;
     for (; t0 + 16 <= n; t0 += 16) {
         __m512i r[16];
 #pragma GCC unroll 16
         for (size_t i = 0; i < 16; i++)
-            r[i] = _mm512_castps_si512(operand16(_mm512_loadu_ps(x + (t0 + i) * stride), bf16));
+            r[i] = _mm512_castps_si512(operand_row16(x + (t0 + i) * stride, cos_sin, t0 + i, bf16));
         zs_transpose16(r);
 #pragma GCC unroll 16
         for (size_t i = 0; i < HD; i++) _mm512_storeu_si512(dst + i * n + t0, r[i]);
     }
     for (; t0 < n; t0++) {
         float row[HD];
-        _mm512_storeu_ps(row, operand16(_mm512_loadu_ps(x + t0 * stride), bf16));
+        _mm512_storeu_ps(row, operand_row16(x + t0 * stride, cos_sin, t0, bf16));
         for (size_t i = 0; i < HD; i++) dst[i * n + t0] = row[i];
     }
 }
@@ -374,21 +399,22 @@ static void softmax_rows16(float *const s[ROWS], float *const w[ROWS], size_t t0
  * of the pair's share of saved) instead of P: the backward recomputes P bit for bit (the same
  * products, exponentials and scaling), which costs less than writing and reading back T×T
  * floats that no cache holds. ws holds 3·T·16 + 2·ROWS·zs_padded16(T) floats. */
-static void pair_forward_16(float *out, float *stats, float *ws, const float *qkv,
+static void pair_forward_16(void *out, float *stats, float *ws, const float *qkv,
                             const pair_dims *d) {
     const size_t T = d->T, TP = zs_padded16(T), row = 3 * d->C;
     float *qg = ws, *kt = qg + T * HD, *vg = kt + T * HD, *sbuf = vg + T * HD,
           *prbuf = sbuf + ROWS * TP;
     memset(sbuf, 0, 2 * ROWS * TP * sizeof *sbuf);
-    /* q and v rows (ld apart): in bf16 gathered and rounded, in fp32 read where they are */
+    /* q and v rows (ld apart): in bf16 or with RoPE gathered (rounded, q rotated), in fp32
+     * without RoPE read where they are */
     const float *q = qkv, *v = qkv + 2 * d->C;
     size_t ld = row;
-    if (d->bf16) {
-        gather16(qg, qkv, T, row, 1);
-        gather16(vg, qkv + 2 * d->C, T, row, 1);
+    if (d->bf16 || d->cos_sin) {
+        gather16(qg, qkv, T, row, d->cos_sin, d->bf16);
+        gather16(vg, qkv + 2 * d->C, T, row, NULL, d->bf16);
         q = qg, v = vg, ld = HD;
     }
-    gather16_transposed(kt, qkv + d->C, T, row, d->bf16);
+    gather16_transposed(kt, qkv + d->C, T, row, d->cos_sin, d->bf16);
     for (size_t t0 = 0; t0 < T; t0 += ROWS) {
         const size_t R = T - t0 < ROWS ? T - t0 : ROWS, nmax = t0 + R;
         float *s[ROWS], *w[ROWS];
@@ -421,30 +447,38 @@ static void pair_forward_16(float *out, float *stats, float *ws, const float *qk
                 x[r] = _mm512_fmadd_ps(_mm512_set1_ps(w[r][u]), v0, x[r]);
         }
         for (size_t r = 0; r < R; r++)
-            _mm512_storeu_ps(out + (t0 + r) * d->C, _mm512_add_ps(x[r], y[r]));
+            store_result16(out, (t0 + r) * d->C, _mm512_add_ps(x[r], y[r]), d->rounded);
     }
 }
 
+/* dq or dk of position t rotated back by RoPE (-angle) when d has it. */
+static inline __m512 rotated_back16(__m512 x, const pair_dims *d, size_t t) {
+    return d->cos_sin ? zs_rope_rotate16(x, d->cos_sin + t * HD, -1.0f) : x;
+}
+
 /* ws holds 7·T·16 + 3·ROWS·zs_padded16(T) floats. */
-static void pair_backward_16(float *dqkv, float *ws, const float *dout, const float *qkv,
+static void pair_backward_16(void *dqkv, float *ws, const float *dout, const float *qkv,
                              const float *stats, const pair_dims *d) {
     const size_t T = d->T, TP = zs_padded16(T), row = 3 * d->C;
     float *qg = ws, *kt = qg + T * HD, *kg = kt + T * HD, *vt = kg + T * HD, *dOg = vt + T * HD,
           *dk = dOg + T * HD, *dv = dk + T * HD, *dsbuf = dv + T * HD, *prbuf = dsbuf + ROWS * TP,
           *pbuf = prbuf + ROWS * TP;
     memset(dsbuf, 0, 3 * ROWS * TP * sizeof *dsbuf);
-    /* q and k rows (ld apart) and dout's (ldo apart): in bf16 gathered and rounded, in fp32 read
-     * where they are */
+    /* q and k rows (ld apart) and dout's (ldo apart): in bf16 gathered and rounded (q and k
+     * rotated with RoPE), in fp32 read where they are (q and k gathered rotated with RoPE) */
     const float *q = qkv, *k = qkv + d->C, *dO = dout;
     size_t ld = row, ldo = d->C;
-    if (d->bf16) {
-        gather16(qg, qkv, T, row, 1);
-        gather16(kg, qkv + d->C, T, row, 1);
-        gather16(dOg, dout, T, d->C, 1);
-        q = qg, k = kg, dO = dOg, ld = HD, ldo = HD;
+    if (d->bf16 || d->cos_sin) {
+        gather16(qg, qkv, T, row, d->cos_sin, d->bf16);
+        gather16(kg, qkv + d->C, T, row, d->cos_sin, d->bf16);
+        q = qg, k = kg, ld = HD;
     }
-    gather16_transposed(kt, k, T, ld, 0);
-    gather16_transposed(vt, qkv + 2 * d->C, T, row, d->bf16);
+    if (d->bf16) {
+        gather16(dOg, dout, T, d->C, NULL, 1);
+        dO = dOg, ldo = HD;
+    }
+    gather16_transposed(kt, k, T, ld, NULL, 0);
+    gather16_transposed(vt, qkv + 2 * d->C, T, row, NULL, d->bf16);
     memset(dk, 0, 2 * T * HD * sizeof *dk);
     for (size_t t0 = 0; t0 < T; t0 += ROWS) {
         const size_t R = T - t0 < ROWS ? T - t0 : ROWS, nmax = t0 + R;
@@ -520,22 +554,26 @@ static void pair_backward_16(float *dqkv, float *ws, const float *dout, const fl
             }
             _mm512_storeu_ps(dv + u * HD, _mm512_add_ps(lo, hi));
         }
-        for (size_t r = 0; r < R; r++) _mm512_storeu_ps(dqkv + (t0 + r) * row, dq[r]);
+        for (size_t r = 0; r < R; r++)
+            store_result16(dqkv, (t0 + r) * row, rotated_back16(dq[r], d, t0 + r), d->rounded);
     }
     for (size_t t = 0; t < T; t++) {
-        memcpy(dqkv + t * row + d->C, dk + t * HD, HD * sizeof *dk);
-        memcpy(dqkv + t * row + 2 * d->C, dv + t * HD, HD * sizeof *dv);
+        store_result16(dqkv, t * row + d->C, rotated_back16(_mm512_loadu_ps(dk + t * HD), d, t),
+                       d->rounded);
+        store_result16(dqkv, t * row + 2 * d->C, _mm512_loadu_ps(dv + t * HD), d->rounded);
     }
 }
 
 #else
-static void pair_forward_16(float *out, float *probs, float *ws, const float *qkv,
+/* Without AVX-512 there is no RoPE here (zs_attention_fused_rope_fits), so out and dqkv are
+ * floats. */
+static void pair_forward_16(void *out, float *probs, float *ws, const float *qkv,
                             const pair_dims *d) {
-    pair_forward(out, probs, ws, qkv, d, 16);
+    pair_forward((float *)out, probs, ws, qkv, d, 16);
 }
-static void pair_backward_16(float *dqkv, float *ws, const float *dout, const float *qkv,
+static void pair_backward_16(void *dqkv, float *ws, const float *dout, const float *qkv,
                              const float *probs, const pair_dims *d) {
-    pair_backward(dqkv, ws, dout, qkv, probs, d, 16);
+    pair_backward((float *)dqkv, ws, dout, qkv, probs, d, 16);
 }
 #endif
 static void pair_forward_32(float *out, float *probs, float *ws, const float *qkv,
@@ -555,41 +593,88 @@ static void pair_backward_any(float *dqkv, float *ws, const float *dout, const f
     pair_backward(dqkv, ws, dout, qkv, probs, d, hd);
 }
 
-void zs_attention_fused_forward_f32(zs_mm *mm, float *out, float *saved, float *scratch,
-                                    const float *qkv, size_t B, size_t T, size_t C, size_t H) {
+/* Element `offset` of a (B, T, ·) array of floats, or of bf16 values (rounded) in the first half
+ * of its floats. */
+static void *element(float *base, size_t offset, int rounded) {
+    return rounded ? (void *)((uint16_t *)base + offset) : (void *)(base + offset);
+}
+
+/* The pairs of the forward and the backward, with RoPE (cos_sin not NULL: hd 16 with AVX-512
+ * only, zs_attention_fused_rope_fits) or without; with RoPE in bf16 out and dqkv are stored
+ * rounded. */
+static pair_dims dims(const zs_mm *mm, size_t T, size_t C, size_t H, const float *cos_sin) {
+    const int bf16 = zs_mm_precision(mm) == ZS_PRECISION_BF16;
+    return (pair_dims){T, C, 1.0f / sqrtf((float)(C / H)), bf16, cos_sin, cos_sin && bf16};
+}
+
+static void fused_forward(zs_mm *mm, float *out, float *saved, float *scratch, const float *qkv,
+                          const float *cos_sin, size_t B, size_t T, size_t C, size_t H) {
     const size_t hd = C / H;
-    const pair_dims d = {T, C, 1.0f / sqrtf((float)hd), zs_mm_precision(mm) == ZS_PRECISION_BF16};
+    const pair_dims d = dims(mm, T, C, H, cos_sin);
+#pragma omp parallel for num_threads(zs_mm_threads(mm)) schedule(static)
+    for (size_t bh = 0; bh < B * H; bh++) {
+        const size_t b = bh / H, h = bh % H, off = b * T * C + h * hd;
+        float *p = saved + bh * T * T, *ws = zs_attention_thread_share(scratch, T * T);
+        const float *x = qkv + b * T * 3 * C + h * hd;
+        if (hd == 16)
+            pair_forward_16(element(out, off, d.rounded), p, ws, x, &d);
+        else if (hd == 32)
+            pair_forward_32(out + off, p, ws, x, &d);
+        else
+            pair_forward_any(out + off, p, ws, x, &d, hd);
+    }
+}
+
+static void fused_backward(zs_mm *mm, float *dqkv, float *scratch, const float *dout,
+                           const float *qkv, const float *saved, const float *cos_sin, size_t B,
+                           size_t T, size_t C, size_t H) {
+    const size_t hd = C / H;
+    const pair_dims d = dims(mm, T, C, H, cos_sin);
 #pragma omp parallel for num_threads(zs_mm_threads(mm)) schedule(static)
     for (size_t bh = 0; bh < B * H; bh++) {
         const size_t b = bh / H, h = bh % H;
-        float *o = out + b * T * C + h * hd, *p = saved + bh * T * T;
+        const size_t off = b * T * 3 * C + h * hd;
         float *ws = zs_attention_thread_share(scratch, T * T);
-        const float *x = qkv + b * T * 3 * C + h * hd;
+        const float *dO = dout + b * T * C + h * hd, *x = qkv + off, *p = saved + bh * T * T;
         if (hd == 16)
-            pair_forward_16(o, p, ws, x, &d);
+            pair_backward_16(element(dqkv, off, d.rounded), ws, dO, x, p, &d);
         else if (hd == 32)
-            pair_forward_32(o, p, ws, x, &d);
+            pair_backward_32(dqkv + off, ws, dO, x, p, &d);
         else
-            pair_forward_any(o, p, ws, x, &d, hd);
+            pair_backward_any(dqkv + off, ws, dO, x, p, &d, hd);
     }
+}
+
+void zs_attention_fused_forward_f32(zs_mm *mm, float *out, float *saved, float *scratch,
+                                    const float *qkv, size_t B, size_t T, size_t C, size_t H) {
+    fused_forward(mm, out, saved, scratch, qkv, NULL, B, T, C, H);
 }
 
 void zs_attention_fused_backward_f32(zs_mm *mm, float *dqkv, float *scratch, const float *dout,
                                      const float *qkv, const float *saved, size_t B, size_t T,
                                      size_t C, size_t H) {
-    const size_t hd = C / H;
-    const pair_dims d = {T, C, 1.0f / sqrtf((float)hd), zs_mm_precision(mm) == ZS_PRECISION_BF16};
-#pragma omp parallel for num_threads(zs_mm_threads(mm)) schedule(static)
-    for (size_t bh = 0; bh < B * H; bh++) {
-        const size_t b = bh / H, h = bh % H;
-        const size_t off = b * T * 3 * C + h * hd;
-        float *dx = dqkv + off, *ws = zs_attention_thread_share(scratch, T * T);
-        const float *dO = dout + b * T * C + h * hd, *x = qkv + off, *p = saved + bh * T * T;
-        if (hd == 16)
-            pair_backward_16(dx, ws, dO, x, p, &d);
-        else if (hd == 32)
-            pair_backward_32(dx, ws, dO, x, p, &d);
-        else
-            pair_backward_any(dx, ws, dO, x, p, &d, hd);
-    }
+    fused_backward(mm, dqkv, scratch, dout, qkv, saved, NULL, B, T, C, H);
+}
+
+int zs_attention_fused_rope_fits(size_t T, size_t hd) {
+#if defined(__AVX512F__) && defined(__FMA__)
+    return hd == 16 && zs_attention_fused_fits(T, hd);
+#else
+    (void)T;
+    (void)hd;
+    return 0;
+#endif
+}
+
+void zs_attention_fused_rope_forward_f32(zs_mm *mm, float *out, float *saved, float *scratch,
+                                         const float *qkv, const float *cos_sin, size_t B, size_t T,
+                                         size_t C, size_t H) {
+    fused_forward(mm, out, saved, scratch, qkv, cos_sin, B, T, C, H);
+}
+
+void zs_attention_fused_rope_backward_f32(zs_mm *mm, float *dqkv, float *scratch, const float *dout,
+                                          const float *qkv, const float *saved,
+                                          const float *cos_sin, size_t B, size_t T, size_t C,
+                                          size_t H) {
+    fused_backward(mm, dqkv, scratch, dout, qkv, saved, cos_sin, B, T, C, H);
 }

@@ -76,10 +76,10 @@ static void rope_attn_forward(zs_mm *mm, double *out, double *saved, double *scr
 }
 
 static void rope_attn_backward(zs_mm *mm, double *dqkv, double *scratch, const double *dout,
-                               const double *saved, const double *cos_sin, size_t B, size_t T,
-                               size_t C, size_t H) {
-    (void)mm, (void)dqkv, (void)scratch, (void)dout, (void)saved, (void)cos_sin, (void)B, (void)T;
-    (void)C, (void)H;
+                               const double *qkv, const double *saved, const double *cos_sin,
+                               size_t B, size_t T, size_t C, size_t H) {
+    (void)mm, (void)dqkv, (void)scratch, (void)dout, (void)qkv, (void)saved, (void)cos_sin;
+    (void)B, (void)T, (void)C, (void)H;
 }
 
 #define REAL double

@@ -20,6 +20,17 @@ static inline __mmask16 zs_first16(size_t n) {
     return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1u);
 }
 
+/* RoPE on 16 values (8 pairs (x[2i], x[2i+1])) with their 8 (cos, sin) in cs, by +angle
+ * (sign 1) or -angle (sign -1): x[2i]·c - x[2i+1]·s and x[2i+1]·c + x[2i]·s, each the product
+ * with c fused with the sum (vfmaddsub), as zs_gpt_rope_forward_f32 / _backward_f32
+ * (gpt_kernels.inc) compute it with fma: the same bytes (test_attention checks it). */
+static inline __m512 zs_rope_rotate16(__m512 x, const float *cs, float sign) {
+    const __m512 both = _mm512_loadu_ps(cs);
+    const __m512 s = _mm512_mul_ps(_mm512_movehdup_ps(both), _mm512_set1_ps(sign));
+    const __m512 swapped_s = _mm512_mul_ps(_mm512_permute_ps(x, 0xB1), s);
+    return _mm512_fmaddsub_ps(x, _mm512_moveldup_ps(both), swapped_s);
+}
+
 /* r[0..15], 16 rows of 16 32-bit values, transposed in registers (r[i] becomes column i):
  * pairs of rows interleaved by 32 then by 64 bits, then 128-bit lanes exchanged twice. */
 static inline void zs_transpose16(__m512i r[16]) {
