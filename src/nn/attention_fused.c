@@ -359,7 +359,10 @@ static void clear_tails(float *const w[ROWS], size_t t0, size_t R, size_t nmax) 
 #pragma GCC unroll 8
     for (size_t r = 0; r < ROWS; r++) {
         const size_t n = r < R ? t0 + r + 1 : 0;
-        memset(w[r] + n, 0, (nmax - n) * sizeof(float));
+        if (nmax - n <= 16) /* within a block: one masked store, not a call to memset */
+            _mm512_mask_storeu_ps(w[r] + n, zs_first16(nmax - n), _mm512_setzero_ps());
+        else
+            memset(w[r] + n, 0, (nmax - n) * sizeof(float));
     }
 }
 
