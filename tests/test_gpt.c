@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/fast_exp.h"
 #include "nn/gpt_internal.h"
 #include "testutil.h"
 
@@ -340,12 +341,48 @@ Test(gpt_kernels, swiglu_backward_matches_finite_differences) {
     free(dgu);
 }
 
+/* The float SwiGLU kernels (vectors of their own where F is a multiple of 16, the generic loops
+ * otherwise) against the scalar formula written out here with zs_fast_expf, bit for bit: at F
+ * 16, 32, 64 (the vector kernels) and 40 (the loops), gates over the exponential's whole range
+ * and past its clamps, on 1 and 3 threads. */
+Test(gpt_kernels, swiglu_float_gives_the_scalar_formula_bytes) {
+    static const size_t widths[] = {16, 32, 64, 40};
+    const size_t N = 37;
+    for (size_t k = 0; k < sizeof widths / sizeof *widths; k++) {
+        const size_t F = widths[k];
+        double *gu_d = random_doubles(N * 2 * F, -95, 95, 30 + k);
+        double *dh_d = random_doubles(N * F, -2, 2, 40 + k);
+        float *gu = to_floats(gu_d, N * 2 * F), *dh = to_floats(dh_d, N * F);
+        float *out = malloc(N * F * sizeof *out), *dgu = malloc(N * 2 * F * sizeof *dgu);
+        for (int threads = 1; threads <= 3; threads += 2) {
+            zs_gpt_swiglu_forward_f32(out, gu, N, F, threads);
+            zs_gpt_swiglu_backward_f32(dgu, dh, gu, N, F, threads);
+            for (size_t r = 0; r < N; r++)
+                for (size_t j = 0; j < F; j++) {
+                    const float g = gu[r * 2 * F + j], u = gu[r * 2 * F + F + j], d = dh[r * F + j];
+                    const float sig = 1.0f / (1.0f + zs_fast_expf(-g));
+                    const float h = g * sig * u, dg = d * u * sig * (1.0f + g * (1.0f - sig));
+                    const float du = d * (g * sig);
+                    cr_assert(memcmp(&out[r * F + j], &h, sizeof h) == 0,
+                              "F %zu, %d threads, out (%zu, %zu): %.9g vs %.9g", F, threads, r, j,
+                              out[r * F + j], h);
+                    cr_assert(memcmp(&dgu[r * 2 * F + j], &dg, sizeof dg) == 0,
+                              "F %zu, %d threads, dgate (%zu, %zu): %.9g vs %.9g", F, threads, r, j,
+                              dgu[r * 2 * F + j], dg);
+                    cr_assert(memcmp(&dgu[r * 2 * F + F + j], &du, sizeof du) == 0,
+                              "F %zu, %d threads, dup (%zu, %zu)", F, threads, r, j);
+                }
+        }
+        free(gu_d), free(dh_d), free(gu), free(dh), free(out), free(dgu);
+    }
+}
+
 /* The bf16-output forwards of RMSNorm and SwiGLU and SwiGLU's bf16-output backward (bf16
  * training stores these rounded) write exactly zs_bf16_round of what the float kernels store,
  * and the same rstd, on 1 and 3 threads; the float kernels are checked against double and finite
  * differences above. */
-Test(gpt_kernels, bf16_outputs_are_the_float_outputs_rounded) {
-    const size_t N = 37, C = 48, F = 72;
+static void check_bf16_outputs(size_t F) {
+    const size_t N = 37, C = 48;
     double *x_d = random_doubles(N * C, -3, 3, 1), *g_d = random_doubles(C, 0.5, 1.5, 2);
     double *gu_d = random_doubles(N * 2 * F, -6, 6, 3);
     float *x = to_floats(x_d, N * C), *gain = to_floats(g_d, C), *gu = to_floats(gu_d, N * 2 * F);
@@ -372,6 +409,11 @@ Test(gpt_kernels, bf16_outputs_are_the_float_outputs_rounded) {
     }
     free(x_d), free(g_d), free(gu_d), free(x), free(gain), free(gu), free(out), free(rstd);
     free(rstd16), free(out16), free(dh_d), free(dh), free(dgu), free(dgu16);
+}
+
+Test(gpt_kernels, bf16_outputs_are_the_float_outputs_rounded) {
+    check_bf16_outputs(72); /* SwiGLU by the generic loops */
+    check_bf16_outputs(64); /* by the vector kernels */
 }
 
 /* ---- cross-entropy ------------------------------------------------------------------------- */

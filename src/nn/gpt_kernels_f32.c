@@ -10,8 +10,85 @@
 #if defined(__AVX512F__) && defined(__FMA__)
 #define ZS_GPT_CE_OWN_KERNEL
 #define ZS_GPT_NORM_OWN_KERNEL
+#define ZS_GPT_SWIGLU_OWN_KERNEL
 #endif
 #include "nn/gpt_kernels.inc"
+
+#if defined(ZS_GPT_SWIGLU_OWN_KERNEL)
+/* SwiGLU on whole vectors where F is a multiple of 16, with the generic loops' operations in
+ * their order (zs_fast_expf16 is zs_fast_expf bit for bit; the division is exact either way), so
+ * the same bytes. GCC vectorises the generic loops too, but row by row with a prologue and a
+ * remainder each: at the small models' F of 32 and 64 those took a third of the time (alone,
+ * 4096 rows: F 64 forward 118 → 85 µs, backward 172 → 115; F 512 1.32 → 1.10 ms and 1.8 → 1.4). */
+#define SWIGLU_TAKES(F) ((F) % 16 == 0)
+
+static inline __m512 sigmoid16(__m512 g) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    return _mm512_div_ps(one,
+                         _mm512_add_ps(one, zs_fast_expf16(_mm512_sub_ps(_mm512_setzero_ps(), g))));
+}
+
+/* out (float) or, out NULL, out16 (rounded to bf16). */
+static inline __attribute__((always_inline)) void swiglu_forward16(float *out, uint16_t *out16,
+                                                                   const float *gate_up, size_t N,
+                                                                   size_t F, int threads) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (size_t r = 0; r < N; r++) {
+        const float *g = gate_up + r * 2 * F, *u = g + F;
+        for (size_t j = 0; j < F; j += 16) {
+            const __m512 gj = _mm512_loadu_ps(g + j);
+            const __m512 h =
+                _mm512_mul_ps(_mm512_mul_ps(gj, sigmoid16(gj)), _mm512_loadu_ps(u + j));
+            if (out)
+                _mm512_storeu_ps(out + r * F + j, h);
+            else
+                zs_bf16_store16(out16 + r * F + j, h);
+        }
+    }
+}
+
+/* dgate_up (float) or, dgate_up NULL, dgate_up16 (rounded to bf16). */
+static inline __attribute__((always_inline)) void
+swiglu_backward16(float *dgate_up, uint16_t *dgate_up16, const float *dout, const float *gate_up,
+                  size_t N, size_t F, int threads) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (size_t r = 0; r < N; r++) {
+        const float *g = gate_up + r * 2 * F, *u = g + F, *dh = dout + r * F;
+        for (size_t j = 0; j < F; j += 16) {
+            const __m512 gj = _mm512_loadu_ps(g + j), dhj = _mm512_loadu_ps(dh + j);
+            const __m512 sig = sigmoid16(gj), silu = _mm512_mul_ps(gj, sig);
+            const __m512 dg =
+                _mm512_mul_ps(_mm512_mul_ps(_mm512_mul_ps(dhj, _mm512_loadu_ps(u + j)), sig),
+                              _mm512_add_ps(one, _mm512_mul_ps(gj, _mm512_sub_ps(one, sig))));
+            const __m512 du = _mm512_mul_ps(dhj, silu);
+            const size_t at = r * 2 * F + j;
+            if (dgate_up) {
+                _mm512_storeu_ps(dgate_up + at, dg);
+                _mm512_storeu_ps(dgate_up + at + F, du);
+            } else {
+                zs_bf16_store16(dgate_up16 + at, dg);
+                zs_bf16_store16(dgate_up16 + at + F, du);
+            }
+        }
+    }
+}
+
+void zs_gpt_swiglu_forward_f32(float *out, const float *gate_up, size_t N, size_t F, int threads) {
+    if (SWIGLU_TAKES(F))
+        swiglu_forward16(out, NULL, gate_up, N, F, threads);
+    else
+        zs_gpt_swiglu_forward_generic_f32(out, gate_up, N, F, threads);
+}
+
+void zs_gpt_swiglu_backward_f32(float *dgate_up, const float *dout, const float *gate_up, size_t N,
+                                size_t F, int threads) {
+    if (SWIGLU_TAKES(F))
+        swiglu_backward16(dgate_up, NULL, dout, gate_up, N, F, threads);
+    else
+        zs_gpt_swiglu_backward_generic_f32(dgate_up, dout, gate_up, N, F, threads);
+}
+#endif
 
 #if defined(ZS_GPT_CE_OWN_KERNEL)
 /* The softmax cross-entropy of gpt_kernels.inc on whole vectors, in three passes: the maximum;
@@ -250,6 +327,12 @@ void zs_gpt_rmsnorm_forward_bf16(uint16_t *out, float *rstd, const float *inp, c
 
 void zs_gpt_swiglu_forward_bf16(uint16_t *out, const float *gate_up, size_t N, size_t F,
                                 int threads) {
+#if defined(ZS_GPT_SWIGLU_OWN_KERNEL)
+    if (SWIGLU_TAKES(F)) {
+        swiglu_forward16(NULL, out, gate_up, N, F, threads);
+        return;
+    }
+#endif
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (size_t r = 0; r < N; r++) {
         const float *g = gate_up + r * 2 * F, *u = g + F;
@@ -267,6 +350,12 @@ void zs_gpt_swiglu_forward_bf16(uint16_t *out, const float *gate_up, size_t N, s
  * it, which would round it anyway. */
 void zs_gpt_swiglu_backward_bf16(uint16_t *dgate_up, const float *dout, const float *gate_up,
                                  size_t N, size_t F, int threads) {
+#if defined(ZS_GPT_SWIGLU_OWN_KERNEL)
+    if (SWIGLU_TAKES(F)) {
+        swiglu_backward16(NULL, dgate_up, dout, gate_up, N, F, threads);
+        return;
+    }
+#endif
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (size_t r = 0; r < N; r++) {
         const float *g = gate_up + r * 2 * F, *u = g + F, *dh = dout + r * F;
