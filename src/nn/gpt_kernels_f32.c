@@ -17,15 +17,20 @@
 #if defined(ZS_GPT_SWIGLU_OWN_KERNEL)
 /* SwiGLU on whole vectors where F is a multiple of 16, with the generic loops' operations in
  * their order (zs_fast_expf16 is zs_fast_expf bit for bit; the division is exact either way), so
- * the same bytes. GCC vectorises the generic loops too, but row by row with a prologue and a
- * remainder each: at the small models' F of 32 and 64 those took a third of the time (alone,
- * 4096 rows: F 64 forward 118 → 85 µs, backward 172 → 115; F 512 1.32 → 1.10 ms and 1.8 → 1.4). */
+ * the same bytes (a NaN gate gives NaN as before; its sign bit may differ, as it follows which
+ * operand of a product the compiler puts first). GCC vectorises the generic loops too, but row by
+ * row with a prologue and a remainder each: at the small models' F of 32 and 64 those took a third
+ * of the time (alone, 4096 rows: F 64 forward 118 → 85 µs, backward 172 → 115; F 512 1.32 → 1.10 ms
+ * and 1.8 → 1.4). */
 #define SWIGLU_TAKES(F) ((F) % 16 == 0)
 
+/* 1 / (1 + e^-g), -g by flipping the sign bit as the scalar negation does (0 - g would differ
+ * at zero and in a NaN's sign). */
 static inline __m512 sigmoid16(__m512 g) {
     const __m512 one = _mm512_set1_ps(1.0f);
-    return _mm512_div_ps(one,
-                         _mm512_add_ps(one, zs_fast_expf16(_mm512_sub_ps(_mm512_setzero_ps(), g))));
+    const __m512 minus_g = _mm512_castsi512_ps(
+        _mm512_xor_si512(_mm512_castps_si512(g), _mm512_set1_epi32((int)0x80000000u)));
+    return _mm512_div_ps(one, _mm512_add_ps(one, zs_fast_expf16(minus_g)));
 }
 
 /* out (float) or, out NULL, out16 (rounded to bf16). */
