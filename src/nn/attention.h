@@ -28,6 +28,12 @@ static inline size_t zs_attention_out_offset(size_t pair, size_t T, size_t C, si
     return pair / H * T * C + pair % H * hd;
 }
 
+/* Element `offset` of a (B, T, ·) array of floats, or (rounded) of the bf16 values the kernels
+ * that store their results rounded write in the first half of its floats. */
+static inline void *zs_attention_element(void *base, size_t offset, int rounded) {
+    return rounded ? (void *)((uint16_t *)base + offset) : (void *)((float *)base + offset);
+}
+
 /* The kernels that take one pair at a time work in a share of the scratch that only the pair
  * reads: the share of the thread running it (`per` floats each, thread t's from base + t·per),
  * not one per pair, so that a thread's next pair finds its working copies in its caches instead

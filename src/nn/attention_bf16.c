@@ -197,16 +197,8 @@ static void store_block(void *dst, size_t ld, const float *block, size_t t0, siz
             __m512 x = _mm512_loadu_ps(block + r * COLS + v);
             if (rotate && res->cos_sin)
                 x = zs_rope_rotate16(x, res->cos_sin + (t0 + r) * HD + c0 + v, -1.0f);
-            if (res->rounded)
-                zs_bf16_store16((uint16_t *)dst + r * ld + v, x);
-            else
-                _mm512_storeu_ps((float *)dst + r * ld + v, x);
+            zs_store16(dst, r * ld + v, x, res->rounded);
         }
-}
-
-/* dst + offset elements, floats or bf16 values. */
-static void *at(void *dst, size_t offset, const results *res) {
-    return res->rounded ? (void *)((uint16_t *)dst + offset) : (void *)((float *)dst + offset);
 }
 
 /* What the forward keeps of a pair for the backward, in the pair's T×T share of saved: each
@@ -255,7 +247,8 @@ static void pair_forward(void *out, float *share, float *work, const float *qkv,
             float block[ROWS * COLS];
             rows_product(block, COLS, 1.0f, (const pair_t *)p16, T / 2, vp + c0, HD,
                          (i0 + ROWS) / 2);
-            store_block(at(out, i0 * C + c0, res), C, block, i0, c0, res, 0);
+            store_block(zs_attention_element(out, i0 * C + c0, res->rounded), C, block, i0, c0, res,
+                        0);
         }
     }
 }
@@ -267,9 +260,10 @@ void zs_attention_bf16_forward(float *out, float *saved, float *work, const floa
     const results res = {rounded, cos_sin};
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (size_t pair = 0; pair < pairs; pair++)
-        pair_forward(at(out, zs_attention_out_offset(pair, T, C, H, HD), &res),
-                     saved + pair * T * T, zs_attention_thread_share(work, T * T),
-                     qkv + zs_attention_qkv_offset(pair, T, C, H, HD), T, C, &res);
+        pair_forward(
+            zs_attention_element(out, zs_attention_out_offset(pair, T, C, H, HD), res.rounded),
+            saved + pair * T * T, zs_attention_thread_share(work, T * T),
+            qkv + zs_attention_qkv_offset(pair, T, C, H, HD), T, C, &res);
 }
 
 /* Row t (n = t+1 entries) of P from its scores in p, in place (the forward's exponentials
@@ -356,7 +350,8 @@ static void pair_backward(void *dq, float *work, float *work2, pair_t *packs, pa
         for (size_t c0 = 0; c0 < HD; c0 += COLS) {
             rows_product(block, COLS, 1.0f, (const pair_t *)ds16, T / 2, kpk + c0, HD,
                          (i0 + ROWS) / 2);
-            store_block(at(dq, i0 * 3 * C + c0, res), 3 * C, block, i0, c0, res, 1);
+            store_block(zs_attention_element(dq, i0 * 3 * C + c0, res->rounded), 3 * C, block, i0,
+                        c0, res, 1);
         }
     }
     /* dv = Pᵀ·dout and dk = dSᵀ·q by blocks of ROWS keys: keys u0 .. take positions u0 on */
@@ -365,9 +360,11 @@ static void pair_backward(void *dq, float *work, float *work2, pair_t *packs, pa
         for (size_t c0 = 0; c0 < HD; c0 += COLS) {
             columns_product(block, COLS, pp + from * T + u0, T, doutp + from * HD + c0, HD,
                             m - from);
-            store_block(at(dq, 2 * C + u0 * 3 * C + c0, res), 3 * C, block, u0, c0, res, 0);
+            store_block(zs_attention_element(dq, 2 * C + u0 * 3 * C + c0, res->rounded), 3 * C,
+                        block, u0, c0, res, 0);
             columns_product(block, COLS, dsp + from * T + u0, T, qp + from * HD + c0, HD, m - from);
-            store_block(at(dq, C + u0 * 3 * C + c0, res), 3 * C, block, u0, c0, res, 1);
+            store_block(zs_attention_element(dq, C + u0 * 3 * C + c0, res->rounded), 3 * C, block,
+                        u0, c0, res, 1);
         }
     }
 }
@@ -380,7 +377,7 @@ void zs_attention_bf16_backward(float *dqkv, float *work, float *work2, float *w
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (size_t pair = 0; pair < pairs; pair++)
         pair_backward(
-            at(dqkv, zs_attention_qkv_offset(pair, T, C, H, HD), &res),
+            zs_attention_element(dqkv, zs_attention_qkv_offset(pair, T, C, H, HD), res.rounded),
             zs_attention_thread_share(work, T * T), zs_attention_thread_share(work2, T * T / 2),
             (pair_t *)zs_attention_thread_share(work3, 3 * T * HD / 2),
             (pair_t *)zs_attention_thread_share(work4, T * HD / 2),

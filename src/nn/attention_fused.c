@@ -270,14 +270,6 @@ static inline __m512 operand_row16(const float *x, const float *cos_sin, size_t 
     return operand16(v, bf16);
 }
 
-/* A row of 16 results into element `index` of dst, floats or (rounded) bf16 values. */
-static inline void store_result16(void *dst, size_t index, __m512 x, int rounded) {
-    if (rounded)
-        zs_bf16_store16((uint16_t *)dst + index, x);
-    else
-        _mm512_storeu_ps((float *)dst + index, x);
-}
-
 /* gather and gather_transposed at hd 16: whole rows as vectors (no per-row memcpy call, the
  * rounding and RoPE (cos_sin not NULL) vectorised), and the transposed copy by 16×16 blocks
  * turned in registers (the last n mod 16 rows one by one). */
@@ -450,7 +442,7 @@ static void pair_forward_16(void *out, float *stats, float *ws, const float *qkv
                 x[r] = _mm512_fmadd_ps(_mm512_set1_ps(w[r][u]), v0, x[r]);
         }
         for (size_t r = 0; r < R; r++)
-            store_result16(out, (t0 + r) * d->C, _mm512_add_ps(x[r], y[r]), d->rounded);
+            zs_store16(out, (t0 + r) * d->C, _mm512_add_ps(x[r], y[r]), d->rounded);
     }
 }
 
@@ -558,12 +550,12 @@ static void pair_backward_16(void *dqkv, float *ws, const float *dout, const flo
             _mm512_storeu_ps(dv + u * HD, _mm512_add_ps(lo, hi));
         }
         for (size_t r = 0; r < R; r++)
-            store_result16(dqkv, (t0 + r) * row, rotated_back16(dq[r], d, t0 + r), d->rounded);
+            zs_store16(dqkv, (t0 + r) * row, rotated_back16(dq[r], d, t0 + r), d->rounded);
     }
     for (size_t t = 0; t < T; t++) {
-        store_result16(dqkv, t * row + d->C, rotated_back16(_mm512_loadu_ps(dk + t * HD), d, t),
-                       d->rounded);
-        store_result16(dqkv, t * row + 2 * d->C, _mm512_loadu_ps(dv + t * HD), d->rounded);
+        zs_store16(dqkv, t * row + d->C, rotated_back16(_mm512_loadu_ps(dk + t * HD), d, t),
+                   d->rounded);
+        zs_store16(dqkv, t * row + 2 * d->C, _mm512_loadu_ps(dv + t * HD), d->rounded);
     }
 }
 
@@ -596,12 +588,6 @@ static void pair_backward_any(float *dqkv, float *ws, const float *dout, const f
     pair_backward(dqkv, ws, dout, qkv, probs, d, hd);
 }
 
-/* Element `offset` of a (B, T, ·) array of floats, or of bf16 values (rounded) in the first half
- * of its floats. */
-static void *element(float *base, size_t offset, int rounded) {
-    return rounded ? (void *)((uint16_t *)base + offset) : (void *)(base + offset);
-}
-
 /* The pairs of the forward and the backward, with RoPE (cos_sin not NULL: hd 16 with AVX-512
  * only, zs_attention_fused_rope_fits) or without; with RoPE in bf16 out and dqkv are stored
  * rounded. */
@@ -620,7 +606,7 @@ static void fused_forward(zs_mm *mm, float *out, float *saved, float *scratch, c
         float *p = saved + bh * T * T, *ws = zs_attention_thread_share(scratch, T * T);
         const float *x = qkv + b * T * 3 * C + h * hd;
         if (hd == 16)
-            pair_forward_16(element(out, off, d.rounded), p, ws, x, &d);
+            pair_forward_16(zs_attention_element(out, off, d.rounded), p, ws, x, &d);
         else if (hd == 32)
             pair_forward_32(out + off, p, ws, x, &d);
         else
@@ -640,7 +626,7 @@ static void fused_backward(zs_mm *mm, float *dqkv, float *scratch, const float *
         float *ws = zs_attention_thread_share(scratch, T * T);
         const float *dO = dout + b * T * C + h * hd, *x = qkv + off, *p = saved + bh * T * T;
         if (hd == 16)
-            pair_backward_16(element(dqkv, off, d.rounded), ws, dO, x, p, &d);
+            pair_backward_16(zs_attention_element(dqkv, off, d.rounded), ws, dO, x, p, &d);
         else if (hd == 32)
             pair_backward_32(dqkv + off, ws, dO, x, p, &d);
         else

@@ -33,10 +33,9 @@ static inline __m512 sigmoid16(__m512 g) {
     return _mm512_div_ps(one, _mm512_add_ps(one, zs_fast_expf16(minus_g)));
 }
 
-/* out (float) or, out NULL, out16 (rounded to bf16). */
-static inline __attribute__((always_inline)) void swiglu_forward16(float *out, uint16_t *out16,
-                                                                   const float *gate_up, size_t N,
-                                                                   size_t F, int threads) {
+/* out: floats, or (rounded) bf16 values. */
+static inline __attribute__((always_inline)) void
+swiglu_forward16(void *out, int rounded, const float *gate_up, size_t N, size_t F, int threads) {
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (size_t r = 0; r < N; r++) {
         const float *g = gate_up + r * 2 * F, *u = g + F;
@@ -44,18 +43,16 @@ static inline __attribute__((always_inline)) void swiglu_forward16(float *out, u
             const __m512 gj = _mm512_loadu_ps(g + j);
             const __m512 h =
                 _mm512_mul_ps(_mm512_mul_ps(gj, sigmoid16(gj)), _mm512_loadu_ps(u + j));
-            if (out)
-                _mm512_storeu_ps(out + r * F + j, h);
-            else
-                zs_bf16_store16(out16 + r * F + j, h);
+            zs_store16(out, r * F + j, h, rounded);
         }
     }
 }
 
-/* dgate_up (float) or, dgate_up NULL, dgate_up16 (rounded to bf16). */
-static inline __attribute__((always_inline)) void
-swiglu_backward16(float *dgate_up, uint16_t *dgate_up16, const float *dout, const float *gate_up,
-                  size_t N, size_t F, int threads) {
+/* dgate_up: floats, or (rounded) bf16 values. */
+static inline __attribute__((always_inline)) void swiglu_backward16(void *dgate_up, int rounded,
+                                                                    const float *dout,
+                                                                    const float *gate_up, size_t N,
+                                                                    size_t F, int threads) {
     const __m512 one = _mm512_set1_ps(1.0f);
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (size_t r = 0; r < N; r++) {
@@ -68,20 +65,15 @@ swiglu_backward16(float *dgate_up, uint16_t *dgate_up16, const float *dout, cons
                               _mm512_add_ps(one, _mm512_mul_ps(gj, _mm512_sub_ps(one, sig))));
             const __m512 du = _mm512_mul_ps(dhj, silu);
             const size_t at = r * 2 * F + j;
-            if (dgate_up) {
-                _mm512_storeu_ps(dgate_up + at, dg);
-                _mm512_storeu_ps(dgate_up + at + F, du);
-            } else {
-                zs_bf16_store16(dgate_up16 + at, dg);
-                zs_bf16_store16(dgate_up16 + at + F, du);
-            }
+            zs_store16(dgate_up, at, dg, rounded);
+            zs_store16(dgate_up, at + F, du, rounded);
         }
     }
 }
 
 void zs_gpt_swiglu_forward_f32(float *out, const float *gate_up, size_t N, size_t F, int threads) {
     if (SWIGLU_TAKES(F))
-        swiglu_forward16(out, NULL, gate_up, N, F, threads);
+        swiglu_forward16(out, 0, gate_up, N, F, threads);
     else
         zs_gpt_swiglu_forward_generic_f32(out, gate_up, N, F, threads);
 }
@@ -89,7 +81,7 @@ void zs_gpt_swiglu_forward_f32(float *out, const float *gate_up, size_t N, size_
 void zs_gpt_swiglu_backward_f32(float *dgate_up, const float *dout, const float *gate_up, size_t N,
                                 size_t F, int threads) {
     if (SWIGLU_TAKES(F))
-        swiglu_backward16(dgate_up, NULL, dout, gate_up, N, F, threads);
+        swiglu_backward16(dgate_up, 0, dout, gate_up, N, F, threads);
     else
         zs_gpt_swiglu_backward_generic_f32(dgate_up, dout, gate_up, N, F, threads);
 }
@@ -334,7 +326,7 @@ void zs_gpt_swiglu_forward_bf16(uint16_t *out, const float *gate_up, size_t N, s
                                 int threads) {
 #if defined(ZS_GPT_SWIGLU_OWN_KERNEL)
     if (SWIGLU_TAKES(F)) {
-        swiglu_forward16(NULL, out, gate_up, N, F, threads);
+        swiglu_forward16(out, 1, gate_up, N, F, threads);
         return;
     }
 #endif
@@ -357,7 +349,7 @@ void zs_gpt_swiglu_backward_bf16(uint16_t *dgate_up, const float *dout, const fl
                                  size_t N, size_t F, int threads) {
 #if defined(ZS_GPT_SWIGLU_OWN_KERNEL)
     if (SWIGLU_TAKES(F)) {
-        swiglu_backward16(NULL, dgate_up, dout, gate_up, N, F, threads);
+        swiglu_backward16(dgate_up, 1, dout, gate_up, N, F, threads);
         return;
     }
 #endif

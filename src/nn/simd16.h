@@ -3,6 +3,8 @@
 #ifndef ZS_NN_SIMD16_H
 #define ZS_NN_SIMD16_H
 
+#include "nn/matmul.h"
+
 #include <stddef.h>
 
 /* n rounded up to whole vectors of 16: row loops run over whole vectors, past a row's n
@@ -29,6 +31,14 @@ static inline __m512 zs_rope_rotate16(__m512 x, const float *cs, float sign) {
     const __m512 s = _mm512_mul_ps(_mm512_movehdup_ps(both), _mm512_set1_ps(sign));
     const __m512 swapped_s = _mm512_mul_ps(_mm512_permute_ps(x, 0xB1), s);
     return _mm512_fmaddsub_ps(x, _mm512_moveldup_ps(both), swapped_s);
+}
+
+/* 16 results into element `index` of dst: floats, or (rounded) bf16 values (zs_bf16_store16). */
+static inline void zs_store16(void *dst, size_t index, __m512 x, int rounded) {
+    if (rounded)
+        zs_bf16_store16((uint16_t *)dst + index, x);
+    else
+        _mm512_storeu_ps((float *)dst + index, x);
 }
 
 /* r[0..15], 16 rows of 16 32-bit values, transposed in registers (r[i] becomes column i):
