@@ -71,5 +71,8 @@ char *zs_test_sweep_table(const char *dir);
 /* Rows of an SQL query over every ledger file of DIR, read with python3's sqlite3 (not
  * zipscale's code): "FILE|col|col..." a line. */
 char *zs_test_ledger_query(const char *dir, const char *sql);
+/* The same for polling a ledger that a sweep is still creating: NULL where a ledger cannot
+ * answer yet (its file made but its tables not yet, or locked). */
+char *zs_test_ledger_poll(const char *dir, const char *sql);
 
 #endif
