@@ -527,30 +527,64 @@ Test(mlp, gather_add_is_close_to_a_matmul) {
     zs_parity_free(&task);
 }
 
-Test(mlp, one_and_two_threads_give_the_same_bits) {
+/* One forward and backward of mlp on batch: loss, per-example losses, gradients (copied). */
+static double mlp_step(zs_mlp *mlp, const zs_parity_batch *batch, float *ex, float **grads) {
+    double loss;
+    zs_mlp_zero_grad(mlp);
+    cr_assert_eq(zs_mlp_forward(mlp, batch, &loss, ex, NULL), ZS_OK);
+    cr_assert_eq(zs_mlp_backward(mlp, 0.25f, NULL), ZS_OK);
+    const size_t n = zs_mlp_get_layout(mlp)->numel;
+    *grads = malloc(n * sizeof **grads);
+    memcpy(*grads, zs_mlp_grads(mlp), n * sizeof **grads);
+    return loss;
+}
+
+/* docs/model.md "Determinism and threads": at a fixed thread count (1 and 2) a step repeats bit
+ * for bit; across them the loss agrees within 1e-6 relative, each example's loss within 1e-5 and
+ * the gradients within 5e-6 relative in norm. Whether 1 and 2 threads also gave the same bits is
+ * oneDNN's choice of how to split a product (bit-identical at 256 examples with its AVX-512
+ * kernels, not with its AVX2 ones); the test says which it saw. */
+Test(mlp, fixed_thread_count_repeats_bits_others_agree_to_rounding) {
     zs_mlp_config cfg = {50, 80, 40, 2};
     const uint32_t B = getenv("ZS_SANITIZED") ? 64 : 256;
     zs_parity_task task = make_task(cfg.n_tasks, cfg.n_bits, 3, 6);
     zs_parity_batch batch = make_batch(&task, B, 2);
-    zs_mlp *one = make_mlp(cfg, B, 1, 14), *two = make_mlp(cfg, B, 2, 14);
-    size_t n = zs_mlp_get_layout(one)->numel;
-    double loss1, loss2;
-    float *ex1 = malloc(B * sizeof *ex1), *ex2 = malloc(B * sizeof *ex2);
-    zs_mlp *models[2] = {one, two};
-    double *losses[2] = {&loss1, &loss2};
-    float *exs[2] = {ex1, ex2};
-    for (int m = 0; m < 2; m++) {
-        zs_mlp_zero_grad(models[m]);
-        cr_assert_eq(zs_mlp_forward(models[m], &batch, losses[m], exs[m], NULL), ZS_OK);
-        cr_assert_eq(zs_mlp_backward(models[m], 0.25f, NULL), ZS_OK);
+    double loss[2][2];
+    float *ex[2][2], *grads[2][2];
+    size_t n = 0;
+    for (int t = 0; t < 2; t++)
+        for (int rep = 0; rep < 2; rep++) {
+            zs_mlp *mlp = make_mlp(cfg, B, t + 1, 14);
+            n = zs_mlp_get_layout(mlp)->numel;
+            ex[t][rep] = malloc(B * sizeof(float));
+            loss[t][rep] = mlp_step(mlp, &batch, ex[t][rep], &grads[t][rep]);
+            zs_mlp_free(mlp);
+        }
+    for (int t = 0; t < 2; t++) {
+        cr_assert(memcmp(&loss[t][0], &loss[t][1], sizeof(double)) == 0, "%d threads: loss", t + 1);
+        cr_assert_arr_eq(ex[t][0], ex[t][1], B * sizeof(float), "%d threads: example losses", t + 1);
+        cr_assert_arr_eq(grads[t][0], grads[t][1], n * sizeof(float), "%d threads: gradients",
+                         t + 1);
     }
-    cr_assert(loss1 == loss2);
-    cr_assert_arr_eq(ex1, ex2, B * sizeof *ex1);
-    cr_assert_arr_eq(zs_mlp_grads(one), zs_mlp_grads(two), n * sizeof(float));
-    free(ex1);
-    free(ex2);
-    zs_mlp_free(one);
-    zs_mlp_free(two);
+    cr_assert_lt(fabs(loss[1][0] / loss[0][0] - 1), 1e-6, "loss %.17g vs %.17g", loss[1][0],
+                 loss[0][0]);
+    for (uint32_t i = 0; i < B; i++)
+        cr_assert_lt(fabsf(ex[1][0][i] - ex[0][0][i]), 1e-5f * fabsf(ex[0][0][i]) + 1e-7f,
+                     "example %u: %.9g vs %.9g", i, ex[1][0][i], ex[0][0][i]);
+    double diff = 0, norm = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double d = (double)grads[1][0][i] - grads[0][0][i];
+        diff += d * d;
+        norm += (double)grads[0][0][i] * grads[0][0][i];
+    }
+    cr_assert_lt(sqrt(diff), 5e-6 * sqrt(norm), "gradients: relative difference %g",
+                 sqrt(diff / norm));
+    const int same = loss[0][0] == loss[1][0] && !memcmp(grads[0][0], grads[1][0], n * sizeof(float));
+    cr_log_info("mlp: 1 and 2 threads gave %s (loss %.3g relative, gradients %.3g)",
+                same ? "the same bits" : "different bits", fabs(loss[1][0] / loss[0][0] - 1),
+                sqrt(diff / norm));
+    for (int t = 0; t < 2; t++)
+        for (int rep = 0; rep < 2; rep++) free(ex[t][rep]), free(grads[t][rep]);
     zs_parity_batch_free(&batch);
     zs_parity_free(&task);
 }

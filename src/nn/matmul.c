@@ -6,7 +6,13 @@
  * primitive chose (format "any"), one copy per weight and product, refreshed once per hold.
  * oneDNN here runs on OpenMP and uses the calling thread's team size, which is set to the
  * context's thread count around every creation and execution; a fixed count gives the same
- * bytes on every run. */
+ * bytes on every run.
+ *
+ * oneDNN 2.6 has bf16 matmul kernels only on CPUs with AVX-512 (its primitive descriptor is
+ * "unimplemented" on an AVX2 CPU). There a bf16 context "widens": every bf16 operand is rounded
+ * as usual and then turned back into floats (exactly), and the product runs as an fp32 one. The
+ * arithmetic is the same as the bf16 kernels' (each product of two bf16 values is exact in fp32,
+ * every sum is fp32); only the order of the sums is oneDNN's fp32 order. */
 #include "nn/matmul.h"
 
 #include <limits.h>
@@ -45,6 +51,9 @@ struct zs_mm {
     unsigned long generation; /* 0: weights not held (zs_mm_hold_weights) */
     uint16_t *bf16[2];        /* the two operands of a bf16 product */
     size_t bf16_cap[2];
+    int widen;       /* bf16 context on a CPU without oneDNN bf16 kernels (above) */
+    float *wide[2];  /* a and b of a widened product */
+    size_t wide_cap[2];
 };
 
 /* Sets the calling thread's OpenMP team size for oneDNN; returns the previous one. */
@@ -63,6 +72,8 @@ static zs_status dnnl_fail(zs_error *err, dnnl_status_t st, const char *what,
                    p->a_bf16 ? "bf16" : "f32", p->b_bf16 ? "bf16" : "f32");
 }
 
+static int has_bf16_kernels(zs_mm *mm);
+
 zs_status zs_mm_create(zs_mm **out, zs_precision precision, int threads, zs_error *err) {
     zs_mm *mm = zs_calloc(1, sizeof *mm, "matmul context", err);
     if (!mm) return ZS_ERR_NOMEM;
@@ -76,6 +87,7 @@ zs_status zs_mm_create(zs_mm **out, zs_precision precision, int threads, zs_erro
         return zs_fail(err, ZS_ERR_INTERNAL, "oneDNN: cannot create a CPU engine and stream (%s)",
                        dnnl_status2str(st));
     }
+    mm->widen = precision == ZS_PRECISION_BF16 && !has_bf16_kernels(mm);
     *out = mm;
     return ZS_OK;
 }
@@ -99,6 +111,8 @@ void zs_mm_free(zs_mm *mm) {
     if (mm->engine) dnnl_engine_destroy(mm->engine);
     free(mm->bf16[0]);
     free(mm->bf16[1]);
+    free(mm->wide[0]);
+    free(mm->wide[1]);
     free(mm);
 }
 
@@ -146,6 +160,31 @@ static int within_int64(const zs_mm_problem *p) {
     for (int d = 0; d < 4; d++)
         if (p->a_strides[d] > limit || p->b_strides[d] > limit || p->c_strides[d] > limit) return 0;
     return 1;
+}
+
+/* Whether oneDNN has a bf16·bf16 → f32 matmul on this CPU (a 16×16×16 product's primitive
+ * descriptor can be made). */
+static int has_bf16_kernels(zs_mm *mm) {
+    const zs_mm_problem p = {.batch = {1, 1},
+                             .M = 16,
+                             .K = 16,
+                             .N = 16,
+                             .a_strides = {0, 0, 16, 1},
+                             .b_strides = {0, 0, 16, 1},
+                             .c_strides = {0, 0, 16, 1},
+                             .a_bf16 = 1,
+                             .b_bf16 = 1,
+                             .alpha = 1.0f};
+    dnnl_memory_desc_t a_md, b_md, c_md;
+    dnnl_matmul_desc_t desc;
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_status_t st = describe(&a_md, &p, p.M, p.K, p.a_strides, 1);
+    if (st == dnnl_success) st = describe(&b_md, &p, p.K, p.N, p.b_strides, 1);
+    if (st == dnnl_success) st = describe(&c_md, &p, p.M, p.N, p.c_strides, 0);
+    if (st == dnnl_success) st = dnnl_matmul_desc_init(&desc, &a_md, &b_md, NULL, &c_md);
+    if (st == dnnl_success) st = dnnl_primitive_desc_create(&pd, &desc, NULL, mm->engine, NULL);
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    return st == dnnl_success;
 }
 
 /* Builds the primitive and its three memory objects for p into e; b in the layout oneDNN
@@ -249,11 +288,68 @@ static zs_status execute(zs_mm *mm, const mm_entry *e, const void *a, const void
     return ZS_OK;
 }
 
+/* Below this many values a second thread costs more than it saves. */
+#define BF16_PARALLEL_MIN 65536
+
+/* Float scratch slot `slot` holding at least n values (widened operands). */
+static float *wide_scratch(zs_mm *mm, int slot, size_t n, zs_error *err) {
+    if (mm->wide_cap[slot] < n) {
+        float *grown = zs_alloc(n * sizeof *grown, "widened bf16 matmul operands", err);
+        if (!grown) return NULL;
+        free(mm->wide[slot]);
+        mm->wide[slot] = grown;
+        mm->wide_cap[slot] = n;
+    }
+    return mm->wide[slot];
+}
+
+/* The n bf16 values at src as floats (exact) in float scratch slot `slot`; NULL when out of
+ * memory. */
+static const float *widened(zs_mm *mm, int slot, const uint16_t *src, size_t n, zs_error *err) {
+    float *dst = wide_scratch(mm, slot, n, err);
+    if (!dst) return NULL;
+    const int split = n >= BF16_PARALLEL_MIN;
+    uint32_t *bits = (uint32_t *)dst;
+#pragma omp parallel for simd if (parallel : split) num_threads(mm->threads) schedule(static)
+    for (size_t i = 0; i < n; i++) bits[i] = (uint32_t)src[i] << 16;
+    return dst;
+}
+
+/* Elements an operand of (rows, cols) with p's batch and these strides spans (0: none). */
+static size_t span(const zs_mm_problem *p, size_t rows, size_t cols, const size_t strides[4]) {
+    const size_t sizes[4] = {p->batch[0], p->batch[1], rows, cols};
+    size_t last = 0;
+    for (int d = 0; d < 4; d++) {
+        if (sizes[d] == 0) return 0;
+        last += (sizes[d] - 1) * strides[d];
+    }
+    return last + 1;
+}
+
+/* A widening context's bf16 problem p as the fp32 problem *q, its bf16 operands *a and *b
+ * (those p marks bf16) replaced by widened copies in float slots 0 and 1. */
+static zs_status widen_problem(zs_mm *mm, const zs_mm_problem *p, zs_mm_problem *q,
+                               const void **a, const void **b, zs_error *err) {
+    *q = *p;
+    q->a_bf16 = q->b_bf16 = 0;
+    if (p->a_bf16 && !(*a = widened(mm, 0, *a, span(p, p->M, p->K, p->a_strides), err)))
+        return ZS_ERR_NOMEM;
+    if (p->b_bf16 && !(*b = widened(mm, 1, *b, span(p, p->K, p->N, p->b_strides), err)))
+        return ZS_ERR_NOMEM;
+    return ZS_OK;
+}
+
 zs_status zs_mm_run(zs_mm *mm, const zs_mm_problem *p, const void *a, const void *b, float *c,
                     zs_error *err) {
     int empty;
     zs_status status = check_problem(p, &empty, err);
     if (status != ZS_OK || empty) return status;
+    zs_mm_problem q;
+    if (mm->widen && (p->a_bf16 || p->b_bf16)) {
+        status = widen_problem(mm, p, &q, &a, &b, err);
+        if (status != ZS_OK) return status;
+        p = &q;
+    }
     const int previous = enter_threads(mm);
     mm_entry *e = NULL;
     status = find_entry(mm, p, 0, &e, err);
@@ -261,9 +357,6 @@ zs_status zs_mm_run(zs_mm *mm, const zs_mm_problem *p, const void *a, const void
     omp_set_num_threads(previous);
     return status;
 }
-
-/* Below this many values a second thread costs more than it saves. */
-#define BF16_PARALLEL_MIN 65536
 
 void zs_mm_to_bf16(zs_mm *mm, uint16_t *dst, const float *src, size_t n) {
     /* the if clause on the parallel construct only (not the simd: see adamw.c) */
@@ -375,17 +468,26 @@ static zs_status packed_for(zs_mm *mm, const mm_entry *e, size_t ei, const float
     return st == dnnl_success ? ZS_OK : dnnl_fail(err, st, "weight packing", &e->problem);
 }
 
+int zs_mm_packs_weights(const zs_mm *mm) {
+    return mm->precision == ZS_PRECISION_BF16 && !mm->widen;
+}
+
+int zs_mm_widens_bf16(const zs_mm *mm) {
+    return mm->widen;
+}
+
 void zs_mm_hold_weights(zs_mm *mm) {
     if (++mm->generation == 0) mm->generation = 1;
 }
 
 /* c (+)= a·b for p, b being weight (nn.Linear's (N_out, K_in) floats) read through p's b
  * strides and rounded to bf16 in bf16 contexts: packed once per generation while the weights
- * are held and `pack` (bf16 contexts: see zs_mm_hold_weights), else read as it is (rounded
- * into scratch slot 1 on every call in bf16). a is as p says. */
+ * are held and `pack` (bf16 contexts with oneDNN's bf16 kernels: see zs_mm_hold_weights), else
+ * read as it is (rounded into scratch slot 1 on every call in bf16, then widened in a widening
+ * context, as fp32 contexts never pack). a is as p says. */
 static zs_status with_weight(zs_mm *mm, const zs_mm_problem *p, const void *a, const float *weight,
                              float *c, int pack, zs_error *err) {
-    if (!mm->generation || !pack) {
+    if (!mm->generation || !pack || mm->widen) {
         const void *b = weight_operand(mm, p, weight, err);
         return b ? zs_mm_run(mm, p, a, b, c, err) : ZS_ERR_NOMEM;
     }

@@ -43,9 +43,15 @@ zs_status zs_mm_backward_write(zs_mm *mm, float *dinp, float *dweight, const flo
  * forward, one for dinp) and reused, found again by its address, so a step's forward and
  * backward share one packing; the copies live as long as the context. fp32 contexts read the
  * weights as given (two packed fp32 copies took peak RSS at d_model 128 over 1.1× what
- * training needs, docs/PERFORMANCE.md); so does every product before the first call, and
- * dweight always. */
+ * training needs, docs/PERFORMANCE.md); so do bf16 contexts on a CPU where oneDNN has no bf16
+ * kernels (they widen the rounded operands to floats: matmul.c), every product before the
+ * first call, and dweight always. */
 void zs_mm_hold_weights(zs_mm *mm);
+/* Whether zs_mm_hold_weights packs mm's weights (a bf16 context with oneDNN's bf16 kernels). */
+int zs_mm_packs_weights(const zs_mm *mm);
+/* Whether mm is a bf16 context that widens its rounded operands to floats (no oneDNN bf16
+ * kernels on this CPU). */
+int zs_mm_widens_bf16(const zs_mm *mm);
 
 /* bf16 contexts only (ZS_ERR_INTERNAL otherwise): the forward and the written backward with
  * the input already rounded to bf16 (inp16, (M,K)), for kernels that write their output

@@ -1,16 +1,18 @@
-/* Evaluation of a GPT on held-out windows: the mean loss over every scored position,
- * each position's loss summed in double in file order (so the batching does not change
- * the sum), shared by the trainer's periodic evaluation and `zipscale eval`. */
+/* Evaluation of a GPT on held-out windows: the mean loss over every scored position, each
+ * position's loss summed in double in file order, shared by the trainer's periodic evaluation
+ * (on one rank or split among ranks) and `zipscale eval`. Every window is its own forward, so a
+ * position's loss is computed the same way however the windows are split or batched: oneDNN's
+ * products may round a row differently for another number of rows (its AVX2 kernels do), and a
+ * batch of several windows made the loss depend on the training batch and the rank count. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "train/train_internal.h"
 
 zs_status zs_train_eval_windows(zs_gpt *gpt, const zs_tokens *src, uint64_t first, uint64_t n,
-                                uint32_t max_rows, double *loss_nats, float *token_loss_nats,
-                                zs_error *err) {
+                                double *loss_nats, float *token_loss_nats, zs_error *err) {
     uint64_t T = zs_gpt_get_config(gpt)->context;
-    size_t cap = (size_t)max_rows * T;
+    size_t cap = T;
     uint32_t *inputs = zs_alloc(2 * cap * sizeof *inputs, "evaluation batch", err);
     float *own_losses =
         token_loss_nats ? NULL : zs_alloc(cap * sizeof *own_losses, "evaluation losses", err);
@@ -21,17 +23,12 @@ zs_status zs_train_eval_windows(zs_gpt *gpt, const zs_tokens *src, uint64_t firs
     uint32_t *targets = inputs + cap;
     double sum_nats = 0;
     zs_status s = ZS_OK;
-    for (uint64_t done = 0; !s && done < n;) {
-        uint32_t rows = n - done < max_rows ? (uint32_t)(n - done) : max_rows;
-        for (uint32_t b = 0; !s && b < rows; b++)
-            s = zs_train_window_read(src, first + done + b, T, inputs + (size_t)b * T,
-                                     targets + (size_t)b * T, err);
-        double batch_nats;
-        float *losses = token_loss_nats ? token_loss_nats + done * T : own_losses;
-        if (!s)
-            s = zs_gpt_forward(gpt, inputs, targets, rows, (uint32_t)T, &batch_nats, losses, err);
-        for (size_t i = 0; !s && i < (size_t)rows * T; i++) sum_nats += losses[i];
-        done += rows;
+    for (uint64_t w = 0; !s && w < n; w++) {
+        s = zs_train_window_read(src, first + w, T, inputs, targets, err);
+        double window_nats;
+        float *losses = token_loss_nats ? token_loss_nats + w * T : own_losses;
+        if (!s) s = zs_gpt_forward(gpt, inputs, targets, 1, (uint32_t)T, &window_nats, losses, err);
+        for (size_t i = 0; !s && i < T; i++) sum_nats += losses[i];
     }
     free(inputs);
     free(own_losses);
@@ -40,10 +37,10 @@ zs_status zs_train_eval_windows(zs_gpt *gpt, const zs_tokens *src, uint64_t firs
 }
 
 zs_status zs_train_eval_windows_ranks(const zs_comm *comm, zs_gpt *gpt, const zs_tokens *src,
-                                      uint64_t first, uint64_t n, uint32_t max_rows,
-                                      double *loss_nats, float *token_loss_nats, zs_error *err) {
+                                      uint64_t first, uint64_t n, double *loss_nats,
+                                      float *token_loss_nats, zs_error *err) {
     if (!zs_comm_parallel(comm))
-        return zs_train_eval_windows(gpt, src, first, n, max_rows, loss_nats, token_loss_nats, err);
+        return zs_train_eval_windows(gpt, src, first, n, loss_nats, token_loss_nats, err);
     uint64_t T = zs_gpt_get_config(gpt)->context;
     float *all = token_loss_nats;
     if (!all && !(all = zs_alloc(n * T * sizeof *all, "evaluation losses", err)))
@@ -51,9 +48,9 @@ zs_status zs_train_eval_windows_ranks(const zs_comm *comm, zs_gpt *gpt, const zs
     uint64_t mine, count;
     zs_comm_share(comm, n, &mine, &count);
     double part;
-    zs_status s = count ? zs_train_eval_windows(gpt, src, first + mine, count, max_rows, &part,
-                                                all + mine * T, err)
-                        : ZS_OK;
+    zs_status s =
+        count ? zs_train_eval_windows(gpt, src, first + mine, count, &part, all + mine * T, err)
+              : ZS_OK;
     s = zs_comm_agree(comm, s, err);
     if (!s) s = zs_comm_gather_f32(comm, all, n, T, err);
     /* One process's sum: every position in window order. */
@@ -93,10 +90,9 @@ zs_status zs_train_eval_file(const char *checkpoint_path, const char *data_path,
                               data_path, (unsigned long long)data.n_tokens, (unsigned long long)T,
                               (unsigned long long)(T + 1));
     }
-    enum { EVAL_ROWS = 8 };
-    if (!s) s = zs_gpt_create(&gpt, &cfg.gpt, EVAL_ROWS, precision, threads, err);
+    if (!s) s = zs_gpt_create(&gpt, &cfg.gpt, 1, precision, threads, err);
     if (!s) s = zs_checkpoint_load(st, zs_gpt_get_layout(gpt), zs_gpt_params(gpt), NULL, err);
-    if (!s) s = zs_train_eval_windows(gpt, &data, 0, windows, EVAL_ROWS, loss_nats, NULL, err);
+    if (!s) s = zs_train_eval_windows(gpt, &data, 0, windows, loss_nats, NULL, err);
     if (!s) *tokens = windows * T;
     zs_gpt_free(gpt);
     if (data_open) zs_tokens_close(&data);

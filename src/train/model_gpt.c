@@ -117,7 +117,7 @@ static zs_status gpt_evaluate(zs_train_model *base, uint64_t step, int final, do
         if (!losses) return ZS_ERR_NOMEM;
     }
     zs_status s = zs_train_eval_windows_ranks(o->comm, m->gpt, w->val_src, w->val_first, w->n_eval,
-                                              zs_train_local_batch(o), val_nats, losses, err);
+                                              val_nats, losses, err);
     /* Every rank holds the losses; rank 0 writes them. */
     if (!s && losses && zs_comm_rank(o->comm) == 0)
         s = zs_train_token_losses_write(o->dump_token_losses, losses, w->n_eval, w->T, *val_nats,

@@ -69,16 +69,15 @@ zs_status zs_train_windows_batch(zs_train_windows *w, uint64_t first_sample, uin
 zs_status zs_train_window_read(const zs_tokens *src, uint64_t window, uint64_t T, uint32_t *inputs,
                                uint32_t *targets, zs_error *err);
 
-/* Mean loss of gpt over windows first .. first+n-1 of src, `max_rows` windows a forward;
- * token_loss_nats (n·T, may be NULL) receives every position's loss. */
+/* Mean loss of gpt over windows first .. first+n-1 of src, one window a forward (evaluate.c
+ * says why); token_loss_nats (n·T, may be NULL) receives every position's loss. */
 zs_status zs_train_eval_windows(zs_gpt *gpt, const zs_tokens *src, uint64_t first, uint64_t n,
-                                uint32_t max_rows, double *loss_nats, float *token_loss_nats,
-                                zs_error *err);
+                                double *loss_nats, float *token_loss_nats, zs_error *err);
 /* The same across the ranks of comm (a collective): each scores its share of the windows,
  * the per-position losses are gathered, and every rank sums them all in window order. */
 zs_status zs_train_eval_windows_ranks(const zs_comm *comm, zs_gpt *gpt, const zs_tokens *src,
-                                      uint64_t first, uint64_t n, uint32_t max_rows,
-                                      double *loss_nats, float *token_loss_nats, zs_error *err);
+                                      uint64_t first, uint64_t n, double *loss_nats,
+                                      float *token_loss_nats, zs_error *err);
 
 /* ---- sparse parity for the MLP (parity_data.c) ---- */
 typedef struct {
