@@ -562,7 +562,8 @@ Test(mlp, fixed_thread_count_repeats_bits_others_agree_to_rounding) {
         }
     for (int t = 0; t < 2; t++) {
         cr_assert(memcmp(&loss[t][0], &loss[t][1], sizeof(double)) == 0, "%d threads: loss", t + 1);
-        cr_assert_arr_eq(ex[t][0], ex[t][1], B * sizeof(float), "%d threads: example losses", t + 1);
+        cr_assert_arr_eq(ex[t][0], ex[t][1], B * sizeof(float), "%d threads: example losses",
+                         t + 1);
         cr_assert_arr_eq(grads[t][0], grads[t][1], n * sizeof(float), "%d threads: gradients",
                          t + 1);
     }
@@ -579,7 +580,8 @@ Test(mlp, fixed_thread_count_repeats_bits_others_agree_to_rounding) {
     }
     cr_assert_lt(sqrt(diff), 5e-6 * sqrt(norm), "gradients: relative difference %g",
                  sqrt(diff / norm));
-    const int same = loss[0][0] == loss[1][0] && !memcmp(grads[0][0], grads[1][0], n * sizeof(float));
+    const int same =
+        loss[0][0] == loss[1][0] && !memcmp(grads[0][0], grads[1][0], n * sizeof(float));
     cr_log_info("mlp: 1 and 2 threads gave %s (loss %.3g relative, gradients %.3g)",
                 same ? "the same bits" : "different bits", fabs(loss[1][0] / loss[0][0] - 1),
                 sqrt(diff / norm));

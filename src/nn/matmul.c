@@ -51,8 +51,8 @@ struct zs_mm {
     unsigned long generation; /* 0: weights not held (zs_mm_hold_weights) */
     uint16_t *bf16[2];        /* the two operands of a bf16 product */
     size_t bf16_cap[2];
-    int widen;       /* bf16 context on a CPU without oneDNN bf16 kernels (above) */
-    float *wide[2];  /* a and b of a widened product */
+    int widen;      /* bf16 context on a CPU without oneDNN bf16 kernels (above) */
+    float *wide[2]; /* a and b of a widened product */
     size_t wide_cap[2];
 };
 
@@ -328,8 +328,8 @@ static size_t span(const zs_mm_problem *p, size_t rows, size_t cols, const size_
 
 /* A widening context's bf16 problem p as the fp32 problem *q, its bf16 operands *a and *b
  * (those p marks bf16) replaced by widened copies in float slots 0 and 1. */
-static zs_status widen_problem(zs_mm *mm, const zs_mm_problem *p, zs_mm_problem *q,
-                               const void **a, const void **b, zs_error *err) {
+static zs_status widen_problem(zs_mm *mm, const zs_mm_problem *p, zs_mm_problem *q, const void **a,
+                               const void **b, zs_error *err) {
     *q = *p;
     q->a_bf16 = q->b_bf16 = 0;
     if (p->a_bf16 && !(*a = widened(mm, 0, *a, span(p, p->M, p->K, p->a_strides), err)))
