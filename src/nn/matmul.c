@@ -49,11 +49,11 @@ struct zs_mm {
     packed_weight *packed;
     size_t n_packed, cap_packed;
     unsigned long generation; /* 0: weights not held (zs_mm_hold_weights) */
-    uint16_t *bf16[2];        /* the two operands of a bf16 product */
-    size_t bf16_cap[2];
-    int widen;      /* bf16 context on a CPU without oneDNN bf16 kernels (above) */
-    float *wide[2]; /* a and b of a widened product */
-    size_t wide_cap[2];
+    void *bf16[2];            /* the two operands of a bf16 product (uint16_t) */
+    size_t bf16_cap[2];       /* bytes */
+    int widen;                /* bf16 context on a CPU without oneDNN bf16 kernels (above) */
+    void *wide[2];            /* a and b of a widened product (float) */
+    size_t wide_cap[2];       /* bytes */
 };
 
 /* Sets the calling thread's OpenMP team size for oneDNN; returns the previous one. */
@@ -291,16 +291,23 @@ static zs_status execute(zs_mm *mm, const mm_entry *e, const void *a, const void
 /* Below this many values a second thread costs more than it saves. */
 #define BF16_PARALLEL_MIN 65536
 
+/* *buf (capacity *cap bytes) grown to at least `bytes`, its contents not kept; NULL when out
+ * of memory (err names `what`). */
+static void *scratch(void **buf, size_t *cap, size_t bytes, const char *what, zs_error *err) {
+    if (*cap < bytes) {
+        void *grown = zs_alloc(bytes, what, err);
+        if (!grown) return NULL;
+        free(*buf);
+        *buf = grown;
+        *cap = bytes;
+    }
+    return *buf;
+}
+
 /* Float scratch slot `slot` holding at least n values (widened operands). */
 static float *wide_scratch(zs_mm *mm, int slot, size_t n, zs_error *err) {
-    if (mm->wide_cap[slot] < n) {
-        float *grown = zs_alloc(n * sizeof *grown, "widened bf16 matmul operands", err);
-        if (!grown) return NULL;
-        free(mm->wide[slot]);
-        mm->wide[slot] = grown;
-        mm->wide_cap[slot] = n;
-    }
-    return mm->wide[slot];
+    return scratch(&mm->wide[slot], &mm->wide_cap[slot], n * sizeof(float),
+                   "widened bf16 matmul operands", err);
 }
 
 /* The n bf16 values at src as floats (exact) in float scratch slot `slot`; NULL when out of
@@ -367,14 +374,8 @@ void zs_mm_to_bf16(zs_mm *mm, uint16_t *dst, const float *src, size_t n) {
 
 /* Scratch slot `slot` holding at least n bf16 values. */
 static uint16_t *bf16_scratch(zs_mm *mm, int slot, size_t n, zs_error *err) {
-    if (mm->bf16_cap[slot] < n) {
-        uint16_t *grown = zs_alloc(n * sizeof *grown, "bf16 matmul operands", err);
-        if (!grown) return NULL;
-        free(mm->bf16[slot]);
-        mm->bf16[slot] = grown;
-        mm->bf16_cap[slot] = n;
-    }
-    return mm->bf16[slot];
+    return scratch(&mm->bf16[slot], &mm->bf16_cap[slot], n * sizeof(uint16_t),
+                   "bf16 matmul operands", err);
 }
 
 /* A 2-D problem (M,K)·(K,N) with the given (row, column) strides of each operand. */
