@@ -81,10 +81,28 @@ static void gather_transposed(float *dst, float *tmp, const float *x, size_t n, 
     transpose(dst, tmp, n, hd);
 }
 
-/* row[u] = Σ_i a[i] · bt[i·T + u] for u < n: a row of A·B with B given transposed; by blocks
- * of KEYS keys summed over i in registers. */
+/* row[u] = Σ_i a[i] · bt[i·T + u] for u < n: a row of A·B with B given transposed, each sum
+ * in order i = 0, 1, …. Whole blocks of KEYS_IN_REGISTERS keys keep their sums in registers
+ * over all of i (without AVX-512's masks GCC kept the KEYS sums below in memory, a load and a
+ * store per multiply-add); the rest by blocks of KEYS. */
+#define KEYS_IN_REGISTERS 32
 KERNEL void row_times_transposed(float *row, const float *a, const float *bt, size_t n, size_t T,
                                  size_t hd) {
+    size_t whole = 0;
+    for (; whole + KEYS_IN_REGISTERS <= n; whole += KEYS_IN_REGISTERS) {
+        float acc[KEYS_IN_REGISTERS];
+#pragma omp simd
+        for (size_t l = 0; l < KEYS_IN_REGISTERS; l++) acc[l] = a[0] * bt[whole + l];
+#pragma GCC unroll 32
+        for (size_t i = 1; i < hd; i++) {
+            const float ai = a[i];
+            const float *b = bt + i * T + whole;
+#pragma omp simd
+            for (size_t l = 0; l < KEYS_IN_REGISTERS; l++) acc[l] = madd(ai, b[l], acc[l]);
+        }
+        memcpy(row + whole, acc, sizeof acc);
+    }
+    row += whole, bt += whole, n -= whole;
     for (size_t u0 = 0; u0 < n; u0 += KEYS) {
         const size_t m = n - u0 < KEYS ? n - u0 : KEYS;
         float acc[KEYS];
