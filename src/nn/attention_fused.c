@@ -19,6 +19,9 @@
 
 #include <math.h>
 #include <string.h>
+#if defined(__AVX__) && defined(__FMA__)
+#include <immintrin.h>
+#endif
 
 /* Independent partial sums for the reductions over keys (dependency chains of FMAs). */
 #define CHAINS 8
@@ -83,12 +86,37 @@ static void gather_transposed(float *dst, float *tmp, const float *x, size_t n, 
 
 /* row[u] = Σ_i a[i] · bt[i·T + u] for u < n: a row of A·B with B given transposed, each sum
  * in order i = 0, 1, …. Whole blocks of KEYS_IN_REGISTERS keys keep their sums in registers
- * over all of i (without AVX-512's masks GCC kept the KEYS sums below in memory, a load and a
- * store per multiply-add); the rest by blocks of KEYS. */
+ * over all of i (GCC kept the KEYS sums below in memory, a load and a store per multiply-add;
+ * with AVX and FMA the blocks are written with intrinsics, the same operations in the same
+ * order); the rest by blocks of KEYS. */
 #define KEYS_IN_REGISTERS 32
 KERNEL void row_times_transposed(float *row, const float *a, const float *bt, size_t n, size_t T,
                                  size_t hd) {
     size_t whole = 0;
+#if defined(__AVX__) && defined(__FMA__)
+    /* GCC keeps the block's sums below in memory, looping over them for every i */
+    for (; whole + KEYS_IN_REGISTERS <= n; whole += KEYS_IN_REGISTERS) {
+        const float *b = bt + whole;
+        const __m256 a0 = _mm256_set1_ps(a[0]);
+        __m256 x0 = _mm256_mul_ps(a0, _mm256_loadu_ps(b)),
+               x1 = _mm256_mul_ps(a0, _mm256_loadu_ps(b + 8)),
+               x2 = _mm256_mul_ps(a0, _mm256_loadu_ps(b + 16)),
+               x3 = _mm256_mul_ps(a0, _mm256_loadu_ps(b + 24));
+#pragma GCC unroll 32
+        for (size_t i = 1; i < hd; i++) {
+            const __m256 ai = _mm256_set1_ps(a[i]);
+            const float *bi = b + i * T;
+            x0 = _mm256_fmadd_ps(ai, _mm256_loadu_ps(bi), x0);
+            x1 = _mm256_fmadd_ps(ai, _mm256_loadu_ps(bi + 8), x1);
+            x2 = _mm256_fmadd_ps(ai, _mm256_loadu_ps(bi + 16), x2);
+            x3 = _mm256_fmadd_ps(ai, _mm256_loadu_ps(bi + 24), x3);
+        }
+        _mm256_storeu_ps(row + whole, x0);
+        _mm256_storeu_ps(row + whole + 8, x1);
+        _mm256_storeu_ps(row + whole + 16, x2);
+        _mm256_storeu_ps(row + whole + 24, x3);
+    }
+#endif
     for (; whole + KEYS_IN_REGISTERS <= n; whole += KEYS_IN_REGISTERS) {
         float acc[KEYS_IN_REGISTERS];
 #pragma omp simd
@@ -122,6 +150,44 @@ KERNEL void row_times_transposed(float *row, const float *a, const float *bt, si
 /* x[0 .. hd) = Σ_{u < n} w[u] · m[u·hd ..] in CHAINS interleaved partial sums added in a
  * fixed order. */
 KERNEL void weighted_rows(float *x, const float *w, const float *m, size_t n, size_t hd) {
+#if defined(__AVX__) && defined(__FMA__)
+    /* hd 16: the same chains and order in registers, four chains (8 vectors) a pass over the
+     * keys (all eight at once would take every register) */
+    if (hd == 16) {
+        __m256 acc[CHAINS][2];
+        for (size_t c0 = 0; c0 < CHAINS; c0 += CHAINS / 2) {
+            __m256 y[CHAINS / 2][2];
+#pragma GCC unroll 4
+            for (size_t c = 0; c < CHAINS / 2; c++) y[c][0] = y[c][1] = _mm256_setzero_ps();
+            size_t u = 0;
+            for (; u + CHAINS <= n; u += CHAINS)
+#pragma GCC unroll 4
+                for (size_t c = 0; c < CHAINS / 2; c++) {
+                    const __m256 wu = _mm256_set1_ps(w[u + c0 + c]);
+                    const float *mu = m + (u + c0 + c) * 16;
+                    y[c][0] = _mm256_fmadd_ps(wu, _mm256_loadu_ps(mu), y[c][0]);
+                    y[c][1] = _mm256_fmadd_ps(wu, _mm256_loadu_ps(mu + 8), y[c][1]);
+                }
+            /* the last n mod CHAINS keys: chain c takes key u + c */
+            for (size_t c = 0; c < CHAINS / 2 && u + c0 + c < n; c++) {
+                const __m256 wu = _mm256_set1_ps(w[u + c0 + c]);
+                const float *mu = m + (u + c0 + c) * 16;
+                y[c][0] = _mm256_fmadd_ps(wu, _mm256_loadu_ps(mu), y[c][0]);
+                y[c][1] = _mm256_fmadd_ps(wu, _mm256_loadu_ps(mu + 8), y[c][1]);
+            }
+            for (size_t c = 0; c < CHAINS / 2; c++)
+                acc[c0 + c][0] = y[c][0], acc[c0 + c][1] = y[c][1];
+        }
+        __m256 s0 = acc[0][0], s1 = acc[0][1];
+        for (size_t c = 1; c < CHAINS; c++) {
+            s0 = _mm256_add_ps(s0, acc[c][0]);
+            s1 = _mm256_add_ps(s1, acc[c][1]);
+        }
+        _mm256_storeu_ps(x, s0);
+        _mm256_storeu_ps(x + 8, s1);
+        return;
+    }
+#endif
     float acc[CHAINS][ZS_ATTENTION_FUSED_MAX_HD];
     memset(acc, 0, sizeof acc);
     size_t u = 0;
