@@ -302,30 +302,93 @@ KERNEL void pair_forward(float *out, float *probs, float *ws, const float *qkv, 
     }
 }
 
-/* One pair's backward into its columns of dqkv (written): ws holds 6·T·hd + 2·T floats. */
+/* Query rows the backward takes together for the dk and dv updates. */
+#define GROUP 4
+
+/* m[u·hd ..] += Σ_{r < GROUP} w[r][u] · x[r·ldx ..] for u < n, the rows' terms added in order r
+ * = 0, 1, … (as GROUP calls of add_outer would add them, with one load and store of m's row
+ * for all of them). */
+KERNEL void add_outer_group(float *m, float *const w[GROUP], const float *x, size_t ldx, size_t n,
+                            size_t hd) {
+#if defined(__AVX__) && defined(__FMA__)
+    if (hd == 16) {
+        __m256 x0[GROUP], x1[GROUP];
+        for (size_t r = 0; r < GROUP; r++) {
+            x0[r] = _mm256_loadu_ps(x + r * ldx);
+            x1[r] = _mm256_loadu_ps(x + r * ldx + 8);
+        }
+        for (size_t u = 0; u < n; u++) {
+            float *mu = m + u * 16;
+            __m256 y0 = _mm256_loadu_ps(mu), y1 = _mm256_loadu_ps(mu + 8);
+#pragma GCC unroll 4
+            for (size_t r = 0; r < GROUP; r++) {
+                const __m256 wr = _mm256_set1_ps(w[r][u]);
+                y0 = _mm256_fmadd_ps(wr, x0[r], y0);
+                y1 = _mm256_fmadd_ps(wr, x1[r], y1);
+            }
+            _mm256_storeu_ps(mu, y0);
+            _mm256_storeu_ps(mu + 8, y1);
+        }
+        return;
+    }
+#endif
+    for (size_t u = 0; u < n; u++) {
+        float *mu = m + u * hd;
+        const float w0 = w[0][u], w1 = w[1][u], w2 = w[2][u], w3 = w[3][u];
+#pragma omp simd
+        for (size_t i = 0; i < hd; i++)
+            mu[i] = madd(w3, x[3 * ldx + i],
+                         madd(w2, x[2 * ldx + i], madd(w1, x[ldx + i], madd(w0, x[i], mu[i]))));
+    }
+}
+
+/* One pair's backward into its columns of dqkv (written): ws holds 6·T·hd + 2·GROUP·T floats.
+ * Query rows go GROUP at a time: each row's dP, dS and dq, then the group's dv and dk updates,
+ * every key's terms in row order (the sums of a row at a time). */
 KERNEL void pair_backward(float *dqkv, float *ws, const float *dout, const float *qkv,
                           const float *probs, const pair_dims *d, size_t hd) {
     const size_t T = d->T, row = 3 * d->C;
     float *q = ws, *k = q + T * hd, *vt = k + T * hd, *dO = vt + T * hd, *dk = dO + T * hd,
-          *dv = dk + T * hd, *dp = dv + T * hd, *pr = dp + T;
+          *dv = dk + T * hd, *dp[GROUP], *pr[GROUP];
+    for (size_t r = 0; r < GROUP; r++) {
+        dp[r] = dv + T * hd + 2 * r * T;
+        pr[r] = dp[r] + T;
+    }
     gather(q, qkv, T, row, hd, d->bf16);
     gather(k, qkv + d->C, T, row, hd, d->bf16);
     gather_transposed(vt, dk, qkv + 2 * d->C, T, row, hd, d->bf16);
     gather(dO, dout, T, d->C, hd, d->bf16);
     memset(dk, 0, 2 * T * hd * sizeof *dk);
-    for (size_t t = 0; t < T; t++) {
-        const float *p = probs + t * T, *dot_row = dO + t * hd;
-        const size_t n = t + 1;
-        /* dP = dout·vᵀ, then dS = P ⊙ (dP - Σ P ⊙ dP) · scale (into dp) */
-        row_times_transposed(dp, dot_row, vt, n, T, hd);
-        float dot = 0;
+    for (size_t t0 = 0; t0 < T; t0 += GROUP) {
+        const size_t R = T - t0 < GROUP ? T - t0 : GROUP;
+        for (size_t r = 0; r < R; r++) {
+            const size_t t = t0 + r, n = t + 1;
+            const float *p = probs + t * T;
+            /* dP = dout·vᵀ, then dS = P ⊙ (dP - Σ P ⊙ dP) · scale (into dp[r]) */
+            row_times_transposed(dp[r], dO + t * hd, vt, n, T, hd);
+            float dot = 0;
 #pragma omp simd reduction(+ : dot)
-        for (size_t u = 0; u < n; u++) dot += p[u] * dp[u];
-        ds_and_p(dp, pr, p, dot, n, d);
-        /* dv += Pᵀ·dout, dq = dS·k, dk += dSᵀ·q */
-        add_outer(dv, pr, dot_row, n, hd);
-        weighted_rows(dqkv + t * row, dp, k, n, hd);
-        add_outer(dk, dp, q + t * hd, n, hd);
+            for (size_t u = 0; u < n; u++) dot += p[u] * dp[r][u];
+            ds_and_p(dp[r], pr[r], p, dot, n, d);
+            /* dq = dS·k */
+            weighted_rows(dqkv + t * row, dp[r], k, n, hd);
+        }
+        /* dv += Pᵀ·dout, dk += dSᵀ·q: the keys every row of the group sees together, then each
+         * row's own keys past t0 */
+        if (R == GROUP) {
+            add_outer_group(dv, pr, dO + t0 * hd, hd, t0 + 1, hd);
+            add_outer_group(dk, dp, q + t0 * hd, hd, t0 + 1, hd);
+        } else {
+            for (size_t r = 0; r < R; r++) {
+                add_outer(dv, pr[r], dO + (t0 + r) * hd, t0 + 1, hd);
+                add_outer(dk, dp[r], q + (t0 + r) * hd, t0 + 1, hd);
+            }
+        }
+        for (size_t r = 1; r < R; r++) {
+            const size_t t = t0 + r;
+            add_outer(dv + (t0 + 1) * hd, pr[r] + t0 + 1, dO + t * hd, r, hd);
+            add_outer(dk + (t0 + 1) * hd, dp[r] + t0 + 1, q + t * hd, r, hd);
+        }
     }
     for (size_t t = 0; t < T; t++) {
         memcpy(dqkv + t * row + d->C, dk + t * hd, hd * sizeof *dk);
