@@ -65,8 +65,9 @@ static void gather(float *dst, const float *x, size_t n, size_t stride, size_t h
         if (bf16) {
 #pragma omp simd
             for (size_t i = 0; i < hd; i++) dst[t * hd + i] = rounded(x[t * stride + i]);
-        } else {
-            memcpy(dst + t * hd, x + t * stride, hd * sizeof *dst);
+        } else { /* a loop, not a memcpy call per row of 16 or 32 floats */
+#pragma omp simd
+            for (size_t i = 0; i < hd; i++) dst[t * hd + i] = x[t * stride + i];
         }
 }
 
@@ -84,14 +85,14 @@ static void gather_transposed(float *dst, float *tmp, const float *x, size_t n, 
     transpose(dst, tmp, n, hd);
 }
 
-/* row[u] = Σ_i a[i] · bt[i·T + u] for u < n: a row of A·B with B given transposed, each sum
- * in order i = 0, 1, …. Whole blocks of KEYS_IN_REGISTERS keys keep their sums in registers
- * over all of i (GCC kept the KEYS sums below in memory, a load and a store per multiply-add;
- * with AVX and FMA the blocks are written with intrinsics, the same operations in the same
- * order); the rest by blocks of KEYS. */
+/* row[u] = scale · Σ_i a[i] · bt[i·T + u] for u < n: a row of A·B with B given transposed, each
+ * sum in order i = 0, 1, … and then scaled. Whole blocks of KEYS_IN_REGISTERS keys keep their sums
+ * in registers over all of i (GCC kept the KEYS sums below in memory, a load and a store per
+ * multiply-add; with AVX and FMA the blocks are written with intrinsics, the same operations in the
+ * same order); the rest by blocks of KEYS. */
 #define KEYS_IN_REGISTERS 32
 KERNEL void row_times_transposed(float *row, const float *a, const float *bt, size_t n, size_t T,
-                                 size_t hd) {
+                                 size_t hd, float scale) {
     size_t whole = 0;
 #if defined(__AVX__) && defined(__FMA__)
     /* GCC keeps the block's sums below in memory, looping over them for every i */
@@ -111,10 +112,11 @@ KERNEL void row_times_transposed(float *row, const float *a, const float *bt, si
             x2 = _mm256_fmadd_ps(ai, _mm256_loadu_ps(bi + 16), x2);
             x3 = _mm256_fmadd_ps(ai, _mm256_loadu_ps(bi + 24), x3);
         }
-        _mm256_storeu_ps(row + whole, x0);
-        _mm256_storeu_ps(row + whole + 8, x1);
-        _mm256_storeu_ps(row + whole + 16, x2);
-        _mm256_storeu_ps(row + whole + 24, x3);
+        const __m256 sc = _mm256_set1_ps(scale);
+        _mm256_storeu_ps(row + whole, _mm256_mul_ps(x0, sc));
+        _mm256_storeu_ps(row + whole + 8, _mm256_mul_ps(x1, sc));
+        _mm256_storeu_ps(row + whole + 16, _mm256_mul_ps(x2, sc));
+        _mm256_storeu_ps(row + whole + 24, _mm256_mul_ps(x3, sc));
     }
 #endif
     for (; whole + KEYS_IN_REGISTERS <= n; whole += KEYS_IN_REGISTERS) {
@@ -128,7 +130,8 @@ KERNEL void row_times_transposed(float *row, const float *a, const float *bt, si
 #pragma omp simd
             for (size_t l = 0; l < KEYS_IN_REGISTERS; l++) acc[l] = madd(ai, b[l], acc[l]);
         }
-        memcpy(row + whole, acc, sizeof acc);
+#pragma omp simd
+        for (size_t l = 0; l < KEYS_IN_REGISTERS; l++) row[whole + l] = acc[l] * scale;
     }
     row += whole, bt += whole, n -= whole;
     for (size_t u0 = 0; u0 < n; u0 += KEYS) {
@@ -143,7 +146,8 @@ KERNEL void row_times_transposed(float *row, const float *a, const float *bt, si
 #pragma omp simd
             for (size_t l = 0; l < m; l++) acc[l] = madd(ai, b[l], acc[l]);
         }
-        memcpy(row + u0, acc, m * sizeof *acc);
+#pragma omp simd
+        for (size_t l = 0; l < m; l++) row[u0 + l] = acc[l] * scale;
     }
 }
 
@@ -294,9 +298,7 @@ KERNEL void pair_forward(float *out, float *probs, float *ws, const float *qkv, 
     for (size_t t = 0; t < T; t++) {
         float *s = probs + t * T;
         const size_t n = t + 1;
-        row_times_transposed(s, q + t * hd, kt, n, T, hd);
-#pragma omp simd
-        for (size_t u = 0; u < n; u++) s[u] *= d->scale;
+        row_times_transposed(s, q + t * hd, kt, n, T, hd, d->scale);
         softmax(s, d->bf16 ? pr : s, n, d->bf16);
         weighted_rows(out + t * d->C, d->bf16 ? pr : s, v, n, hd);
     }
@@ -365,7 +367,7 @@ KERNEL void pair_backward(float *dqkv, float *ws, const float *dout, const float
             const size_t t = t0 + r, n = t + 1;
             const float *p = probs + t * T;
             /* dP = dout·vᵀ, then dS = P ⊙ (dP - Σ P ⊙ dP) · scale (into dp[r]) */
-            row_times_transposed(dp[r], dO + t * hd, vt, n, T, hd);
+            row_times_transposed(dp[r], dO + t * hd, vt, n, T, hd, 1.0f);
             float dot = 0;
 #pragma omp simd reduction(+ : dot)
             for (size_t u = 0; u < n; u++) dot += p[u] * dp[r][u];
