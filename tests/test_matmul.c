@@ -91,10 +91,12 @@ static void check_shape(zs_mm *mm, size_t M, size_t K, size_t N) {
     free(out_d);
 }
 
-static void check_odd_shapes(zs_precision precision) {
+static void check_odd_shapes(zs_precision precision, int force_widen) {
     static const size_t sizes[] = {1, 3, 17, 301};
     zs_mm *mm = make_mm(precision, 1);
-    if (zs_mm_widens_bf16(mm))
+    if (force_widen)
+        zs_mm_force_widen(mm);
+    else if (zs_mm_widens_bf16(mm))
         cr_log_info("matmul: oneDNN has no bf16 kernels on this CPU; the bf16 products run "
                     "widened to fp32 (src/nn/matmul.c)");
     for (int i = 0; i < 4; i++)
@@ -107,11 +109,54 @@ static void check_odd_shapes(zs_precision precision) {
 }
 
 Test(matmul, fp32_matches_f64_on_odd_shapes) {
-    check_odd_shapes(ZS_PRECISION_FP32);
+    check_odd_shapes(ZS_PRECISION_FP32, 0);
 }
 
 Test(matmul, bf16_matches_f64_on_rounded_operands) {
-    check_odd_shapes(ZS_PRECISION_BF16);
+    check_odd_shapes(ZS_PRECISION_BF16, 0);
+}
+
+/* The widening path (CPUs without oneDNN bf16 kernels) on any CPU: the same shapes, and a
+ * batched strided product of bf16 operands (widened over their whole span) against the double
+ * product of the rounded values. */
+Test(matmul, bf16_widened_matches_f64_on_rounded_operands) {
+    check_odd_shapes(ZS_PRECISION_BF16, 1);
+    const size_t B = 2, H = 3, T = 19, hd = 8, C = H * hd, n = B * T * 3 * C;
+    float *qkv = random_floats(n, 11), *c = random_floats(B * H * T * T, 12);
+    uint16_t *qkv16 = malloc(n * sizeof *qkv16);
+    double *ref = widen(c, B * H * T * T, 0), *q = widen(qkv, n, 1);
+    zs_mm *mm = make_mm(ZS_PRECISION_BF16, 2);
+    zs_mm_force_widen(mm);
+    cr_assert(zs_mm_widens_bf16(mm));
+    zs_mm_to_bf16(mm, qkv16, qkv, n);
+    const zs_mm_problem p = {
+        .batch = {B, H},
+        .M = T,
+        .K = hd,
+        .N = T,
+        .a_strides = {T * 3 * C, hd, 3 * C, 1},
+        .b_strides = {T * 3 * C, hd, 1, 3 * C},
+        .c_strides = {H * T * T, T * T, T, 1},
+        .a_bf16 = 1,
+        .b_bf16 = 1,
+        .alpha = 0.25f,
+        .accumulate = 1,
+    };
+    zs_error err;
+    cr_assert_eq(zs_mm_run(mm, &p, qkv16, qkv16 + C, c, &err), ZS_OK, "%s", err.msg);
+    for (size_t b = 0; b < B; b++)
+        for (size_t h = 0; h < H; h++)
+            for (size_t t = 0; t < T; t++)
+                for (size_t u = 0; u < T; u++) {
+                    double s = 0;
+                    for (size_t i = 0; i < hd; i++)
+                        s += q[(b * T + t) * 3 * C + h * hd + i] *
+                             q[(b * T + u) * 3 * C + C + h * hd + i];
+                    ref[((b * H + h) * T + t) * T + u] += 0.25 * s;
+                }
+    cr_assert_lt(rel_norm_err(c, ref, B * H * T * T), 1e-6);
+    free(qkv), free(c), free(qkv16), free(ref), free(q);
+    zs_mm_free(mm);
 }
 
 /* Against the exact product of the unrounded operands, each bf16 product a·b errs by at most

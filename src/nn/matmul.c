@@ -477,6 +477,10 @@ int zs_mm_widens_bf16(const zs_mm *mm) {
     return mm->widen;
 }
 
+void zs_mm_force_widen(zs_mm *mm) {
+    mm->widen = mm->precision == ZS_PRECISION_BF16;
+}
+
 void zs_mm_hold_weights(zs_mm *mm) {
     if (++mm->generation == 0) mm->generation = 1;
 }

@@ -52,6 +52,9 @@ int zs_mm_packs_weights(const zs_mm *mm);
 /* Whether mm is a bf16 context that widens its rounded operands to floats (no oneDNN bf16
  * kernels on this CPU). */
 int zs_mm_widens_bf16(const zs_mm *mm);
+/* For tests: a bf16 context widens from now on, as on a CPU without oneDNN bf16 kernels (so
+ * that path is checked on every CPU); call it before the context's first product. */
+void zs_mm_force_widen(zs_mm *mm);
 
 /* bf16 contexts only (ZS_ERR_INTERNAL otherwise): the forward and the written backward with
  * the input already rounded to bf16 (inp16, (M,K)), for kernels that write their output
