@@ -223,15 +223,29 @@ Test(matmul, backward_null_outputs) {
 }
 
 /* K = 0: the product is empty, the forward writes zeros and the backward adds nothing. */
-Test(matmul, empty_inner_dimension) {
-    zs_mm *mm = make_mm(ZS_PRECISION_FP32, 1);
-    float out[6] = {1, 2, 3, 4, 5, 6}, dout[6] = {1, 1, 1, 1, 1, 1}, dweight[1] = {7};
+/* Empty reductions, in fp32, in bf16 and in a widening bf16 context: K = 0 (the forward writes
+ * zeros) and M = 0 (dweight's sum over no rows leaves it as it was). */
+static void check_empty(zs_precision precision, int force_widen) {
+    zs_mm *mm = make_mm(precision, 1);
+    if (force_widen) zs_mm_force_widen(mm);
+    float out[6] = {1, 2, 3, 4, 5, 6}, dout[6] = {1, 1, 1, 1, 1, 1}, dweight[6] = {7};
+    float inp[2] = {1, 2}, weight[6] = {1, 2, 3, 4, 5, 6};
     zs_error err;
     cr_assert_eq(zs_mm_forward(mm, out, NULL, NULL, 2, 0, 3, &err), ZS_OK);
     for (int i = 0; i < 6; i++) cr_assert_eq(out[i], 0.0f);
     cr_assert_eq(zs_mm_backward(mm, NULL, dweight, dout, NULL, NULL, 2, 0, 3, &err), ZS_OK);
     cr_assert_eq(dweight[0], 7.0f);
+    cr_assert_eq(zs_mm_backward(mm, NULL, dweight, dout, inp, weight, 0, 2, 3, &err), ZS_OK, "%s",
+                 err.msg);
+    cr_assert_eq(dweight[0], 7.0f);
+    for (int i = 1; i < 6; i++) cr_assert_eq(dweight[i], 0.0f);
     zs_mm_free(mm);
+}
+
+Test(matmul, empty_inner_dimension) {
+    check_empty(ZS_PRECISION_FP32, 0);
+    check_empty(ZS_PRECISION_BF16, 0);
+    check_empty(ZS_PRECISION_BF16, 1);
 }
 
 /* The same call twice (and on a second context) gives the same bytes, at 2 threads. */

@@ -291,9 +291,11 @@ static zs_status execute(zs_mm *mm, const mm_entry *e, const void *a, const void
 /* Below this many values a second thread costs more than it saves. */
 #define BF16_PARALLEL_MIN 65536
 
-/* *buf (capacity *cap bytes) grown to at least `bytes`, its contents not kept; NULL when out
- * of memory (err names `what`). */
+/* *buf (capacity *cap bytes) grown to at least `bytes`, its contents not kept; never NULL for
+ * 0 bytes (an empty product still needs a pointer); NULL when out of memory (err names
+ * `what`). */
 static void *scratch(void **buf, size_t *cap, size_t bytes, const char *what, zs_error *err) {
+    if (bytes == 0) bytes = 1;
     if (*cap < bytes) {
         void *grown = zs_alloc(bytes, what, err);
         if (!grown) return NULL;
@@ -316,9 +318,13 @@ static const float *widened(zs_mm *mm, int slot, const uint16_t *src, size_t n, 
     float *dst = wide_scratch(mm, slot, n, err);
     if (!dst) return NULL;
     const int split = n >= BF16_PARALLEL_MIN;
-    uint32_t *bits = (uint32_t *)dst;
 #pragma omp parallel for simd if (parallel : split) num_threads(mm->threads) schedule(static)
-    for (size_t i = 0; i < n; i++) bits[i] = (uint32_t)src[i] << 16;
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t bits = (uint32_t)src[i] << 16;
+        float x;
+        memcpy(&x, &bits, sizeof x);
+        dst[i] = x;
+    }
     return dst;
 }
 
