@@ -91,6 +91,8 @@ static void check_shape(zs_mm *mm, size_t M, size_t K, size_t N) {
     free(out_d);
 }
 
+static void check_batched_strided(zs_precision precision, int force_widen);
+
 static void check_odd_shapes(zs_precision precision, int force_widen) {
     static const size_t sizes[] = {1, 3, 17, 301};
     zs_mm *mm = make_mm(precision, 1);
@@ -121,42 +123,7 @@ Test(matmul, bf16_matches_f64_on_rounded_operands) {
  * product of the rounded values. */
 Test(matmul, bf16_widened_matches_f64_on_rounded_operands) {
     check_odd_shapes(ZS_PRECISION_BF16, 1);
-    const size_t B = 2, H = 3, T = 19, hd = 8, C = H * hd, n = B * T * 3 * C;
-    float *qkv = random_floats(n, 11), *c = random_floats(B * H * T * T, 12);
-    uint16_t *qkv16 = malloc(n * sizeof *qkv16);
-    double *ref = widen(c, B * H * T * T, 0), *q = widen(qkv, n, 1);
-    zs_mm *mm = make_mm(ZS_PRECISION_BF16, 2);
-    zs_mm_force_widen(mm);
-    cr_assert(zs_mm_widens_bf16(mm));
-    zs_mm_to_bf16(mm, qkv16, qkv, n);
-    const zs_mm_problem p = {
-        .batch = {B, H},
-        .M = T,
-        .K = hd,
-        .N = T,
-        .a_strides = {T * 3 * C, hd, 3 * C, 1},
-        .b_strides = {T * 3 * C, hd, 1, 3 * C},
-        .c_strides = {H * T * T, T * T, T, 1},
-        .a_bf16 = 1,
-        .b_bf16 = 1,
-        .alpha = 0.25f,
-        .accumulate = 1,
-    };
-    zs_error err;
-    cr_assert_eq(zs_mm_run(mm, &p, qkv16, qkv16 + C, c, &err), ZS_OK, "%s", err.msg);
-    for (size_t b = 0; b < B; b++)
-        for (size_t h = 0; h < H; h++)
-            for (size_t t = 0; t < T; t++)
-                for (size_t u = 0; u < T; u++) {
-                    double s = 0;
-                    for (size_t i = 0; i < hd; i++)
-                        s += q[(b * T + t) * 3 * C + h * hd + i] *
-                             q[(b * T + u) * 3 * C + C + h * hd + i];
-                    ref[((b * H + h) * T + t) * T + u] += 0.25 * s;
-                }
-    cr_assert_lt(rel_norm_err(c, ref, B * H * T * T), 1e-6);
-    free(qkv), free(c), free(qkv16), free(ref), free(q);
-    zs_mm_free(mm);
+    check_batched_strided(ZS_PRECISION_BF16, 1);
 }
 
 /* Against the exact product of the unrounded operands, each bf16 product a·b errs by at most
@@ -280,14 +247,17 @@ Test(matmul, repeats_are_bit_identical) {
 }
 
 /* A batched strided product (the shape attention uses: per (sequence, head), q·kᵀ read
- * straight out of a (B, T, 3C) buffer, scaled and added to c) against plain loops. */
-Test(matmul, batched_strided_product) {
-    const size_t B = 2, H = 3, T = 19, hd = 8, C = H * hd;
-    float *qkv = random_floats(B * T * 3 * C, 9);
-    float *c = random_floats(B * H * T * T, 10);
-    double *ref = widen(c, B * H * T * T, 0);
+ * straight out of a (B, T, 3C) buffer, scaled and added to c) against plain loops in double: in
+ * fp32, or in bf16 (operands rounded by zs_mm_to_bf16, the reference's by the test's own
+ * rounding; widened over their whole span when force_widen). */
+static void check_batched_strided(zs_precision precision, int force_widen) {
+    const int bf16 = precision == ZS_PRECISION_BF16;
+    const size_t B = 2, H = 3, T = 19, hd = 8, C = H * hd, n = B * T * 3 * C;
+    float *qkv = random_floats(n, 9), *c = random_floats(B * H * T * T, 10);
+    uint16_t *qkv16 = malloc(n * sizeof *qkv16);
+    double *ref = widen(c, B * H * T * T, 0), *q = widen(qkv, n, bf16);
     const float alpha = 0.25f;
-    zs_mm_problem p = {
+    const zs_mm_problem p = {
         .batch = {B, H},
         .M = T,
         .K = hd,
@@ -295,27 +265,38 @@ Test(matmul, batched_strided_product) {
         .a_strides = {T * 3 * C, hd, 3 * C, 1},
         .b_strides = {T * 3 * C, hd, 1, 3 * C},
         .c_strides = {H * T * T, T * T, T, 1},
+        .a_bf16 = bf16,
+        .b_bf16 = bf16,
         .alpha = alpha,
         .accumulate = 1,
     };
-    zs_mm *mm = make_mm(ZS_PRECISION_FP32, 2);
+    zs_mm *mm = make_mm(precision, 2);
+    if (force_widen) {
+        zs_mm_force_widen(mm);
+        cr_assert(zs_mm_widens_bf16(mm));
+    }
     zs_error err;
-    cr_assert_eq(zs_mm_run(mm, &p, qkv, qkv + C, c, &err), ZS_OK, "%s", err.msg);
+    if (bf16) zs_mm_to_bf16(mm, qkv16, qkv, n);
+    const void *x = bf16 ? (const void *)qkv16 : (const void *)qkv;
+    const void *y = bf16 ? (const void *)(qkv16 + C) : (const void *)(qkv + C);
+    cr_assert_eq(zs_mm_run(mm, &p, x, y, c, &err), ZS_OK, "%s", err.msg);
     for (size_t b = 0; b < B; b++)
         for (size_t h = 0; h < H; h++)
             for (size_t t = 0; t < T; t++)
                 for (size_t u = 0; u < T; u++) {
                     double s = 0;
                     for (size_t i = 0; i < hd; i++)
-                        s += (double)qkv[(b * T + t) * 3 * C + h * hd + i] *
-                             qkv[(b * T + u) * 3 * C + C + h * hd + i];
+                        s += q[(b * T + t) * 3 * C + h * hd + i] *
+                             q[(b * T + u) * 3 * C + C + h * hd + i];
                     ref[((b * H + h) * T + t) * T + u] += alpha * s;
                 }
     cr_assert_lt(rel_norm_err(c, ref, B * H * T * T), 1e-6);
-    free(qkv);
-    free(c);
-    free(ref);
+    free(qkv), free(c), free(qkv16), free(ref), free(q);
     zs_mm_free(mm);
+}
+
+Test(matmul, batched_strided_product) {
+    check_batched_strided(ZS_PRECISION_FP32, 0);
 }
 
 /* A problem oneDNN has no implementation for (a bf16 operand times an f32 one) is an error

@@ -86,16 +86,15 @@ static void gather_transposed(float *dst, float *tmp, const float *x, size_t n, 
 }
 
 /* row[u] = scale · Σ_i a[i] · bt[i·T + u] for u < n: a row of A·B with B given transposed, each
- * sum in order i = 0, 1, … and then scaled. Whole blocks of KEYS_IN_REGISTERS keys keep their sums
- * in registers over all of i (GCC kept the KEYS sums below in memory, a load and a store per
- * multiply-add; with AVX and FMA the blocks are written with intrinsics, the same operations in the
- * same order); the rest by blocks of KEYS. */
+ * sum in order i = 0, 1, … and then scaled, by blocks of KEYS keys. With AVX and FMA, whole blocks
+ * of KEYS_IN_REGISTERS keys first, in intrinsics that keep their sums in registers over all of i
+ * (GCC keeps the KEYS sums below in memory, a load and a store per multiply-add), the same
+ * operations in the same order. */
 #define KEYS_IN_REGISTERS 32
 KERNEL void row_times_transposed(float *row, const float *a, const float *bt, size_t n, size_t T,
                                  size_t hd, float scale) {
     size_t whole = 0;
 #if defined(__AVX__) && defined(__FMA__)
-    /* GCC keeps the block's sums below in memory, looping over them for every i */
     for (; whole + KEYS_IN_REGISTERS <= n; whole += KEYS_IN_REGISTERS) {
         const float *b = bt + whole;
         const __m256 a0 = _mm256_set1_ps(a[0]);
@@ -119,20 +118,6 @@ KERNEL void row_times_transposed(float *row, const float *a, const float *bt, si
         _mm256_storeu_ps(row + whole + 24, _mm256_mul_ps(x3, sc));
     }
 #endif
-    for (; whole + KEYS_IN_REGISTERS <= n; whole += KEYS_IN_REGISTERS) {
-        float acc[KEYS_IN_REGISTERS];
-#pragma omp simd
-        for (size_t l = 0; l < KEYS_IN_REGISTERS; l++) acc[l] = a[0] * bt[whole + l];
-#pragma GCC unroll 32
-        for (size_t i = 1; i < hd; i++) {
-            const float ai = a[i];
-            const float *b = bt + i * T + whole;
-#pragma omp simd
-            for (size_t l = 0; l < KEYS_IN_REGISTERS; l++) acc[l] = madd(ai, b[l], acc[l]);
-        }
-#pragma omp simd
-        for (size_t l = 0; l < KEYS_IN_REGISTERS; l++) row[whole + l] = acc[l] * scale;
-    }
     row += whole, bt += whole, n -= whole;
     for (size_t u0 = 0; u0 < n; u0 += KEYS) {
         const size_t m = n - u0 < KEYS ? n - u0 : KEYS;
